@@ -1,0 +1,195 @@
+// The three matrix products of a dense layer (DESIGN.md §1), all row-major f32:
+//   forward          Z  = A·W + b      matmul        A (m×k), W (k×n)
+//   weight gradient  dW = Aᵀ·dZ        matmulTransA  A stored (k×m), dZ (k×n)
+//   input gradient   dA = dZ·Wᵀ        matmulTransB  dZ (m×k), W stored (n×k)
+// Each has a scalar twin (…Scalar) that the tests hold it to. Every output element is
+// summed over the depth index in increasing order with f32 multiply-then-add, in SIMD and
+// scalar code alike, so the SIMD kernels equal their twins (and src/backend/js.ts) exactly.
+// Pointers and sizes in, nothing kept between calls: safe for threads over one memory.
+
+/** The epilogue shared by every tile: C ← α·acc (+ C if accumulate) (+ bias). */
+// @ts-ignore: decorator
+@inline function finish4(cp: usize, acc: v128, alpha: v128, accumulate: bool, bp: usize): void {
+  let out = f32x4.mul(acc, alpha);
+  if (accumulate) out = f32x4.add(v128.load(cp), out);
+  if (bp) out = f32x4.add(out, v128.load(bp));
+  v128.store(cp, out);
+}
+
+// @ts-ignore: decorator
+@inline function finish1(cp: usize, acc: f32, alpha: f32, accumulate: bool, bp: usize): void {
+  let out = acc * alpha;
+  if (accumulate) out = load<f32>(cp) + out;
+  if (bp) out = out + load<f32>(bp);
+  store<f32>(cp, out);
+}
+
+// Register tiles. ap → A(i, 0); A(i+r, p) is at ap + r·aRowB + p·aColB. bp → B(0, j), rows ldb bytes apart.
+
+function tile4x8(ap: usize, aRowB: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i32,
+                 alpha: v128, accumulate: bool, biasp: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp);
+    const b1 = v128.load(bp, 16);
+    const a0 = v128.load32_splat(ap);
+    const a1 = v128.load32_splat(ap + aRowB);
+    const a2 = v128.load32_splat(ap + 2 * aRowB);
+    const a3 = v128.load32_splat(ap + 3 * aRowB);
+    c00 = f32x4.add(c00, f32x4.mul(a0, b0)); c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+    c10 = f32x4.add(c10, f32x4.mul(a1, b0)); c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+    c20 = f32x4.add(c20, f32x4.mul(a2, b0)); c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+    c30 = f32x4.add(c30, f32x4.mul(a3, b0)); c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+    ap += aColB;
+    bp += ldb;
+  }
+  const bias1 = biasp ? biasp + 16 : 0;
+  finish4(cp, c00, alpha, accumulate, biasp); finish4(cp + 16, c01, alpha, accumulate, bias1);
+  cp += ldb;
+  finish4(cp, c10, alpha, accumulate, biasp); finish4(cp + 16, c11, alpha, accumulate, bias1);
+  cp += ldb;
+  finish4(cp, c20, alpha, accumulate, biasp); finish4(cp + 16, c21, alpha, accumulate, bias1);
+  cp += ldb;
+  finish4(cp, c30, alpha, accumulate, biasp); finish4(cp + 16, c31, alpha, accumulate, bias1);
+}
+
+function tile4x4(ap: usize, aRowB: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i32,
+                 alpha: v128, accumulate: bool, biasp: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(bp);
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(ap), b0));
+    c1 = f32x4.add(c1, f32x4.mul(v128.load32_splat(ap + aRowB), b0));
+    c2 = f32x4.add(c2, f32x4.mul(v128.load32_splat(ap + 2 * aRowB), b0));
+    c3 = f32x4.add(c3, f32x4.mul(v128.load32_splat(ap + 3 * aRowB), b0));
+    ap += aColB;
+    bp += ldb;
+  }
+  finish4(cp, c0, alpha, accumulate, biasp);
+  finish4(cp + ldb, c1, alpha, accumulate, biasp);
+  finish4(cp + 2 * ldb, c2, alpha, accumulate, biasp);
+  finish4(cp + 3 * ldb, c3, alpha, accumulate, biasp);
+}
+
+function tile1x4(ap: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i32,
+                 alpha: v128, accumulate: bool, biasp: usize): void {
+  let c0 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(ap), v128.load(bp)));
+    ap += aColB;
+    bp += ldb;
+  }
+  finish4(cp, c0, alpha, accumulate, biasp);
+}
+
+function tile1x1(ap: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i32,
+                 alpha: f32, accumulate: bool, biasp: usize): void {
+  let c: f32 = 0;
+  for (let p = 0; p < k; p++) {
+    c += load<f32>(ap) * load<f32>(bp);
+    ap += aColB;
+    bp += ldb;
+  }
+  finish1(cp, c, alpha, accumulate, biasp);
+}
+
+/** C (m×n) ← α·op(A)·B (+ C) (+ bias), tiled 4×8, then 4×4, 1×4 and 1×1 at the edges.
+ *  op(A)(i, p) is at a + 4·(i·aRow + p·aCol); B is k×n, C is m×n, bias is n floats or 0. */
+function gemmTiled(a: usize, aRow: i32, aCol: i32, b: usize, c: usize, m: i32, k: i32, n: i32,
+                   alpha: f32, accumulate: bool, bias: usize): void {
+  const aRowB = <usize>aRow << 2;
+  const aColB = <usize>aCol << 2;
+  const ldb = <usize>n << 2;
+  const alphaV = f32x4.splat(alpha);
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const ap = a + <usize>i * aRowB;
+    const cp = c + <usize>i * ldb;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const jb = <usize>j << 2;
+      tile4x8(ap, aRowB, aColB, b + jb, ldb, cp + jb, k, alphaV, accumulate, bias ? bias + jb : 0);
+    }
+    for (; j + 4 <= n; j += 4) {
+      const jb = <usize>j << 2;
+      tile4x4(ap, aRowB, aColB, b + jb, ldb, cp + jb, k, alphaV, accumulate, bias ? bias + jb : 0);
+    }
+    for (; j < n; j++) {
+      const jb = <usize>j << 2;
+      for (let r = 0; r < 4; r++) {
+        tile1x1(ap + <usize>r * aRowB, aColB, b + jb, ldb, cp + <usize>r * ldb + jb, k, alpha, accumulate, bias ? bias + jb : 0);
+      }
+    }
+  }
+  for (; i < m; i++) {
+    const ap = a + <usize>i * aRowB;
+    const cp = c + <usize>i * ldb;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const jb = <usize>j << 2;
+      tile1x4(ap, aColB, b + jb, ldb, cp + jb, k, alphaV, accumulate, bias ? bias + jb : 0);
+    }
+    for (; j < n; j++) {
+      const jb = <usize>j << 2;
+      tile1x1(ap, aColB, b + jb, ldb, cp + jb, k, alpha, accumulate, bias ? bias + jb : 0);
+    }
+  }
+}
+
+/** The scalar twin of gemmTiled: the textbook triple loop, same summation order. */
+function gemmScalar(a: usize, aRow: i32, aCol: i32, b: usize, c: usize, m: i32, k: i32, n: i32,
+                    alpha: f32, accumulate: bool, bias: usize): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc: f32 = 0;
+      for (let p = 0; p < k; p++) {
+        acc += load<f32>(a + ((<usize>i * aRow + <usize>p * aCol) << 2)) * load<f32>(b + ((<usize>p * n + j) << 2));
+      }
+      finish1(c + ((<usize>i * n + j) << 2), acc, alpha, accumulate, bias ? bias + (<usize>j << 2) : 0);
+    }
+  }
+}
+
+/** B (n×k) → Bᵀ (k×n), so that A·Bᵀ runs through the A·B tiles with B rows contiguous. */
+function transpose(b: usize, n: i32, k: i32, out: usize): void {
+  for (let r = 0; r < n; r++) {
+    for (let p = 0; p < k; p++) {
+      store<f32>(out + ((<usize>p * n + r) << 2), load<f32>(b + ((<usize>r * k + p) << 2)));
+    }
+  }
+}
+
+/** Z (m×n) = A (m×k) · W (k×n) + bias (n; 0 = none). */
+export function matmul(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32, n: i32): void {
+  gemmTiled(a, k, 1, w, z, m, k, n, 1, false, bias);
+}
+export function matmulScalar(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32, n: i32): void {
+  gemmScalar(a, k, 1, w, z, m, k, n, 1, false, bias);
+}
+
+/** C (m×n) ← α · Aᵀ·B (+ C if accumulate), A stored k×m, B k×n.
+ *  α = 1: the weight gradient; α = −λ with accumulate: the SGD step W ← W − λ·AᵀdZ, fused. */
+export function matmulTransA(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
+  gemmTiled(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);
+}
+export function matmulTransAScalar(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
+  gemmScalar(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);
+}
+
+/** C (m×n) = A (m×k) · Bᵀ, B stored n×k; scratch holds k×n floats for the packed Bᵀ. */
+export function matmulTransB(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, scratch: usize): void {
+  transpose(b, n, k, scratch);
+  gemmTiled(a, k, 1, scratch, c, m, k, n, 1, false, 0);
+}
+export function matmulTransBScalar(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let acc: f32 = 0;
+      for (let p = 0; p < k; p++) {
+        acc += load<f32>(a + ((<usize>i * k + p) << 2)) * load<f32>(b + ((<usize>j * k + p) << 2));
+      }
+      store<f32>(c + ((<usize>i * n + j) << 2), acc);
+    }
+  }
+}

@@ -1,0 +1,12 @@
+// gradwasm's WebAssembly core. Kernels take raw pointers into linear memory, planned by the
+// TypeScript wrapper (src/wasm/); nothing here allocates.
+export {
+  modelBytes, modelInit, modelSetLayer, workspaceBytes, modelSetWorkspace,
+  trainEpoch, gradients, evaluate, predict, lastLossSum, lastCorrect, heapBase,
+} from './model';
+export {
+  matmul, matmulScalar, matmulTransA, matmulTransAScalar, matmulTransB, matmulTransBScalar,
+} from './gemm';
+export { activateInPlace, activationBackward } from './activations';
+export { bceBatch } from './loss';
+export { nextU32, shuffle } from './prng';

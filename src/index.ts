@@ -1,0 +1,16 @@
+/**
+ * gradwasm: binary classifiers — logistic regression and multi-layer perceptrons — trained
+ * by gradient descent and back-propagation, computed in WebAssembly.
+ * @packageDocumentation
+ */
+export { Sequential } from './sequential.js';
+export type { BackendName, SequentialOptions, FitOptions, EpochLog, History, LayerWeights, Gradients } from './sequential.js';
+export { LogisticRegression } from './logistic.js';
+export type { LogisticRegressionOptions } from './logistic.js';
+export { dense, ACTIVATIONS } from './layers.js';
+export type { Activation, DenseLayer } from './layers.js';
+export { GradwasmError } from './errors.js';
+export type { Features, Labels, MatrixInput } from './data.js';
+export type { ModelJSON, LayerJSON } from './serialize.js';
+export { trainTestSplit } from './split.js';
+export type { Split } from './split.js';

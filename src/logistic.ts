@@ -1,0 +1,24 @@
+import { checkKeys, checkObject } from './errors.js';
+import { dense } from './layers.js';
+import { Sequential, type BackendName } from './sequential.js';
+
+/** Options of {@link LogisticRegression.create}. */
+export interface LogisticRegressionOptions {
+  /** Features per row. */
+  inputs: number;
+  /** Seeds initialisation and shuffling. */
+  seed?: number;
+  /** Default `'wasm'`. */
+  backend?: BackendName;
+}
+
+/**
+ * Logistic regression, the article's one-neuron model: P(Y=1) = σ(b + Σ wᵢxᵢ).
+ * A {@link Sequential} whose only layer is `dense(1, 'sigmoid')`.
+ */
+export const LogisticRegression = {
+  create(options: LogisticRegressionOptions): Promise<Sequential> {
+    checkKeys('options', checkObject('options', options), ['inputs', 'seed', 'backend']);
+    return Sequential.create({ ...options, layers: [dense(1, 'sigmoid')] });
+  },
+};

@@ -1,0 +1,106 @@
+// The model file: plain JSON, every float32 written as the shortest decimal that reads back
+// to the same float32. Reading one checks every field before anything is built.
+import type { Architecture, LayerParameters } from './backend/backend.js';
+import { GradwasmError, checkInteger, checkObject, describe } from './errors.js';
+import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
+
+export const MODEL_FORMAT = 'gradwasm-model';
+export const MODEL_VERSION = 1;
+
+/** One dense layer in a model file. */
+export interface LayerJSON {
+  units: number;
+  activation: Activation;
+  /** inputs × units, row-major. */
+  weights: number[];
+  bias: number[];
+}
+
+/** A saved model: what `toJSON()` returns and `Sequential.fromJSON()` reads. */
+export interface ModelJSON {
+  format: typeof MODEL_FORMAT;
+  version: typeof MODEL_VERSION;
+  inputs: number;
+  layers: LayerJSON[];
+}
+
+export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[]): ModelJSON {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    inputs: architecture.inputs,
+    layers: architecture.layers.map(({ units, activation }, l) => ({
+      units,
+      activation,
+      weights: Array.from(parameters[l]!.weights),
+      bias: Array.from(parameters[l]!.bias),
+    })),
+  };
+}
+
+/** Parse (if text) and check a model file; returns its architecture and parameters. */
+export function modelFromJSON(json: unknown): { architecture: Architecture; parameters: LayerParameters[] } {
+  let value = json;
+  if (typeof json === 'string') {
+    try {
+      value = JSON.parse(json);
+    } catch (error) {
+      throw new GradwasmError('json', `json is not valid JSON text: ${(error as Error).message}`);
+    }
+  }
+  const file = checkObject('json', value);
+  if (file.format !== MODEL_FORMAT) {
+    throw new GradwasmError('json.format', `json.format must be ${JSON.stringify(MODEL_FORMAT)}, got ${describe(file.format)}`);
+  }
+  if (file.version !== MODEL_VERSION) {
+    throw new GradwasmError('json.version', `json.version ${describe(file.version)} is not supported (this gradwasm reads version ${MODEL_VERSION})`);
+  }
+  const inputs = checkInteger('json.inputs', file.inputs, 1, MAX_UNITS);
+  if (!Array.isArray(file.layers) || file.layers.length === 0) {
+    throw new GradwasmError('json.layers', `json.layers must be a non-empty array, got ${describe(file.layers)}`);
+  }
+  const layers: { units: number; activation: Activation }[] = [];
+  const parameters: LayerParameters[] = [];
+  let fanIn = inputs;
+  file.layers.forEach((raw: unknown, l: number) => {
+    const where = `json.layers[${l}]`;
+    const layer = checkObject(where, raw);
+    const units = checkInteger(`${where}.units`, layer.units, 1, MAX_UNITS);
+    const activation = checkActivation(`${where}.activation`, layer.activation);
+    parameters.push({
+      weights: floatArray(`${where}.weights`, layer.weights, fanIn * units, `${fanIn} inputs × ${units} units`),
+      bias: floatArray(`${where}.bias`, layer.bias, units, `${units} units`),
+    });
+    layers.push({ units, activation });
+    fanIn = units;
+  });
+  checkOutputLayer('json.layers', layers);
+  return { architecture: { inputs, layers }, parameters };
+}
+
+/** The last layer must be the article's output neuron: one sigmoid unit giving P(Y=1). */
+export function checkOutputLayer(argument: string, layers: readonly { units: number; activation: Activation }[]): void {
+  const last = layers[layers.length - 1]!;
+  if (last.units !== 1 || last.activation !== 'sigmoid') {
+    throw new GradwasmError(argument, `the last layer of ${argument} must be dense(1, 'sigmoid'), got dense(${last.units}, '${last.activation}')`);
+  }
+}
+
+/** A float32 copy of `length` finite numbers. */
+export function floatArray(argument: string, value: unknown, length: number, shape: string): Float32Array {
+  if (!Array.isArray(value) && !(value instanceof Float32Array) && !(value instanceof Float64Array)) {
+    throw new GradwasmError(argument, `${argument} must be an array of ${length} numbers (${shape}), got ${describe(value)}`);
+  }
+  if (value.length !== length) {
+    throw new GradwasmError(argument, `${argument} has ${value.length} values, expected ${length} (${shape})`);
+  }
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const v: unknown = value[i];
+    if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
+      throw new GradwasmError(argument, `${argument}[${i}] is ${describe(v)}; weights must be finite float32 numbers`);
+    }
+    out[i] = v;
+  }
+  return out;
+}

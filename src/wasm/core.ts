@@ -1,0 +1,61 @@
+// The one WebAssembly instance every 'wasm' model shares, loaded with @assemblyscript/loader
+// from bytes inlined into the bundle (so Node and browsers load it the same way).
+import { instantiate } from '@assemblyscript/loader';
+import wasmBytes from '../../build/gradwasm.wasm';
+import { Arena } from './arena.js';
+
+type Ptr = number;
+
+/** The exports of assembly/index.ts. */
+export type CoreExports = {
+  memory: WebAssembly.Memory;
+  heapBase(): Ptr;
+  modelBytes(layers: number): number;
+  modelInit(m: Ptr, layers: number, inputs: number, s0: number, s1: number, s2: number, s3: number): void;
+  modelSetLayer(m: Ptr, l: number, units: number, act: number, w: Ptr, b: Ptr, dw: Ptr, db: Ptr): void;
+  workspaceBytes(m: Ptr, capacity: number): number;
+  modelSetWorkspace(m: Ptr, capacity: number, ws: Ptr): void;
+  trainEpoch(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, lr: number, shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): void;
+  gradients(m: Ptr, x: Ptr, y: Ptr, rows: number): void;
+  evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number): void;
+  predict(m: Ptr, x: Ptr, rows: number, out: Ptr): void;
+  lastLossSum(m: Ptr): number;
+  lastCorrect(m: Ptr): number;
+  matmul(a: Ptr, w: Ptr, bias: Ptr, z: Ptr, m: number, k: number, n: number): void;
+  matmulScalar(a: Ptr, w: Ptr, bias: Ptr, z: Ptr, m: number, k: number, n: number): void;
+  matmulTransA(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, alpha: number, accumulate: boolean): void;
+  matmulTransAScalar(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, alpha: number, accumulate: boolean): void;
+  matmulTransB(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, scratch: Ptr): void;
+  matmulTransBScalar(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number): void;
+  activateInPlace(buf: Ptr, count: number, act: number): void;
+  activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
+};
+
+/** The instance, its memory allocator, and helpers to copy in and out. */
+export class Core {
+  readonly arena: Arena;
+
+  constructor(readonly exports: CoreExports) {
+    this.arena = new Arena(exports.memory, exports.heapBase());
+  }
+
+  /** A view of `length` floats at `ptr`, made now: never keep it across a call that may grow memory. */
+  f32(ptr: Ptr, length: number): Float32Array {
+    return new Float32Array(this.exports.memory.buffer, ptr, length);
+  }
+
+  /** Allocate a block holding a copy of `data`. */
+  copyIn(data: Float32Array): Ptr {
+    const ptr = this.arena.allocate(data.byteLength);
+    this.f32(ptr, data.length).set(data);
+    return ptr;
+  }
+}
+
+let loading: Promise<Core> | undefined;
+
+/** The shared core, instantiated on first use. */
+export function loadCore(): Promise<Core> {
+  loading ??= instantiate<CoreExports>(wasmBytes).then((result) => new Core(result.exports));
+  return loading;
+}
