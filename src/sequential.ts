@@ -157,7 +157,8 @@ export class Sequential {
       if (valData) held.push(valData);
       const history: History = valData ? { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } : { loss: [], accuracy: [] };
       for (let epoch = 0; epoch < epochs; epoch++) {
-        const log: EpochLog = { epoch, ...means(engine.trainEpoch(data, batchSize, learningRate, shuffle), data.rows) };
+        // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
+        const log: EpochLog = { epoch, ...means(engine.trainEpoch(data, batchSize, learningRate, shuffle && batchSize < data.rows), data.rows) };
         if (valData) {
           const v = means(engine.evaluate(valData), valData.rows);
           log.valLoss = v.loss;

@@ -1,0 +1,116 @@
+// Every SIMD kernel of assembly/ against its scalar twin, at sizes that hit every tile edge.
+// The kernels sum each output in the same order as their twins, so they must agree exactly.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadCore, type Core } from '../src/wasm/core.js';
+import { uniform } from './support/random.js';
+
+let core: Core;
+beforeAll(async () => {
+  core = await loadCore();
+});
+
+/** Copy arrays into fresh blocks, run fn on their pointers, read `out` back, free everything. */
+function run(inputs: Float32Array[], outLength: number, fn: (ptrs: number[], out: number) => void, outInit?: Float32Array): Float32Array {
+  const ptrs = inputs.map((a) => core.copyIn(a));
+  const out = outInit ? core.copyIn(outInit) : core.arena.allocate(outLength * 4);
+  if (!outInit) core.f32(out, outLength).fill(NaN); // every element must be written
+  try {
+    fn(ptrs, out);
+    return core.f32(out, outLength).slice();
+  } finally {
+    for (const p of [...ptrs, out]) core.arena.release(p);
+  }
+}
+
+const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33];
+const shapes: [number, number, number][] = [];
+for (const m of SIZES) for (const k of [1, 3, 17]) for (const n of SIZES) shapes.push([m, k, n]);
+shapes.push([64, 784, 128], [64, 128, 64], [256, 32, 1], [5, 300, 13]);
+
+/** The product by definition, in float64: a loose, independent sanity check on the twins themselves. */
+function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, aT: boolean, bT: boolean): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let s = 0;
+    for (let p = 0; p < k; p++) s += a[aT ? p * m + i : i * k + p]! * b[bT ? j * k + p : p * n + j]!;
+    c[i * n + j] = s;
+  }
+  return c;
+}
+
+function expectClose(actual: Float32Array, expected: Float64Array, k: number): void {
+  for (let i = 0; i < expected.length; i++) {
+    expect(Math.abs(actual[i]! - expected[i]!)).toBeLessThanOrEqual(1e-6 * k * (1 + Math.abs(expected[i]!)));
+  }
+}
+
+describe('matmul: Z = A·W + bias', () => {
+  it.each(shapes)('%i×%i · %i equals its scalar twin exactly', (m, k, n) => {
+    const a = uniform(m * 1000 + k, m * k), w = uniform(n * 7 + k, k * n), bias = uniform(n, n);
+    const simd = run([a, w, bias], m * n, ([pa, pw, pb], out) => core.exports.matmul(pa!, pw!, pb!, out, m, k, n));
+    const scalar = run([a, w, bias], m * n, ([pa, pw, pb], out) => core.exports.matmulScalar(pa!, pw!, pb!, out, m, k, n));
+    expect(simd).toEqual(scalar);
+    const exact = naive(a, w, m, k, n, false, false).map((v, i) => v + bias[i % n]!);
+    expectClose(simd, exact, k);
+  });
+
+  it('without a bias (pointer 0) adds nothing', () => {
+    const [m, k, n] = [5, 3, 9];
+    const a = uniform(1, m * k), w = uniform(2, k * n);
+    const out = run([a, w], m * n, ([pa, pw], o) => core.exports.matmul(pa!, pw!, 0, o, m, k, n));
+    expectClose(out, naive(a, w, m, k, n, false, false), k);
+  });
+});
+
+describe('matmulTransA: C = α·Aᵀ·B (+ C)', () => {
+  it.each(shapes)('%i×%i × %i equals its scalar twin exactly, plain and accumulating', (m, k, n) => {
+    const a = uniform(m + 31 * k, k * m), b = uniform(n + 77 * k, k * n), c0 = uniform(m * n + 5, m * n);
+    for (const [alpha, accumulate] of [[1, false], [-0.05, true]] as const) {
+      const simd = run([a, b], m * n, ([pa, pb], out) => core.exports.matmulTransA(pa!, pb!, out, m, k, n, alpha, accumulate), accumulate ? c0 : undefined);
+      const scalar = run([a, b], m * n, ([pa, pb], out) => core.exports.matmulTransAScalar(pa!, pb!, out, m, k, n, alpha, accumulate), accumulate ? c0 : undefined);
+      expect(simd).toEqual(scalar);
+      const exact = naive(a, b, m, k, n, true, false).map((v, i) => (accumulate ? c0[i]! : 0) + Math.fround(alpha) * v);
+      expectClose(simd, exact, k);
+    }
+  });
+});
+
+describe('matmulTransB: C = A·Bᵀ', () => {
+  it.each(shapes)('%i×%i × %iᵀ equals its scalar twin exactly', (m, k, n) => {
+    const a = uniform(m + 3 * k, m * k), b = uniform(n + 11 * k, n * k);
+    const scratch = core.arena.allocate(k * n * 4);
+    try {
+      const simd = run([a, b], m * n, ([pa, pb], out) => core.exports.matmulTransB(pa!, pb!, out, m, k, n, scratch));
+      const scalar = run([a, b], m * n, ([pa, pb], out) => core.exports.matmulTransBScalar(pa!, pb!, out, m, k, n));
+      expect(simd).toEqual(scalar);
+      expectClose(simd, naive(a, b, m, k, n, false, true), k);
+    } finally {
+      core.arena.release(scratch);
+    }
+  });
+});
+
+describe('activations', () => {
+  const CODES = { linear: 0, sigmoid: 1, tanh: 2, relu: 3 } as const;
+  const f64 = { linear: (z: number) => z, sigmoid: (z: number) => 1 / (1 + Math.exp(-z)), tanh: Math.tanh, relu: (z: number) => Math.max(z, 0) };
+  const z = Float32Array.from([...uniform(3, 37, -8, 8), 0, -0, 1e-30, -1e-30, 40, -40, 100, -100, 88.7, -103]);
+
+  it.each(Object.keys(CODES) as (keyof typeof CODES)[])('%s forward is the float64 value rounded once to float32', (name) => {
+    const out = run([z], z.length, ([pz], o) => {
+      core.f32(o, z.length).set(core.f32(pz!, z.length));
+      core.exports.activateInPlace(o, z.length, CODES[name]);
+    });
+    expect(out).toEqual(z.map(f64[name]));
+  });
+
+  it.each(Object.keys(CODES) as (keyof typeof CODES)[])('%s backward multiplies by the derivative taken from the stored output', (name) => {
+    const a = z.map(f64[name]);
+    const g = uniform(4, z.length);
+    const out = run([a], z.length, ([pa], o) => {
+      core.f32(o, z.length).set(g);
+      core.exports.activationBackward(o, pa!, z.length, CODES[name]);
+    });
+    const derivative = { linear: () => 1, sigmoid: (v: number) => v * (1 - v), tanh: (v: number) => 1 - v * v, relu: (v: number) => (v > 0 ? 1 : 0) }[name];
+    out.forEach((v, i) => expect(v).toBeCloseTo(g[i]! * derivative(a[i]!), 6));
+  });
+});

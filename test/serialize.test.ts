@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { Sequential, dense } from '../src/index.js';
+import { labels, uniform } from './support/random.js';
+
+describe('toJSON / fromJSON', () => {
+  it.each([
+    ['wasm', 'wasm'], ['wasm', 'js'], ['js', 'wasm'], ['js', 'js'],
+  ] as const)('save on %s → JSON text → load on %s gives identical predictions and weights', async (from, to) => {
+    const x = { data: uniform(1, 50 * 6, -3, 3), rows: 50, cols: 6 };
+    const model = await Sequential.create({ inputs: 6, layers: [dense(7, 'tanh'), dense(3, 'relu'), dense(1, 'sigmoid')], seed: 3, backend: from });
+    await model.fit(x, labels(2, 50), { epochs: 20, learningRate: 0.3, batchSize: 8 });
+    const text = JSON.stringify(model);
+    const loaded = await Sequential.fromJSON(text, { backend: to });
+    expect(loaded.predictProba(x)).toEqual(model.predictProba(x));
+    expect(loaded.getWeights()).toEqual(model.getWeights());
+    expect(loaded.layers).toEqual(model.layers);
+    expect(loaded.inputs).toBe(6);
+    expect(JSON.stringify(loaded)).toBe(text);
+    // also from the object form
+    const again = await Sequential.fromJSON(model.toJSON(), { backend: to });
+    expect(again.predictProba(x)).toEqual(model.predictProba(x));
+  });
+
+  it('writes plain JSON holding every float32 exactly', async () => {
+    const model = await Sequential.create({ inputs: 2, layers: [dense(3, 'relu'), dense(1, 'sigmoid')], seed: 5 });
+    const json = model.toJSON();
+    expect(json.format).toBe('gradwasm-model');
+    expect(json.version).toBe(1);
+    expect(json.inputs).toBe(2);
+    expect(json.layers.map((l) => [l.units, l.activation, l.weights.length, l.bias.length])).toEqual([[3, 'relu', 6, 3], [1, 'sigmoid', 3, 1]]);
+    const parsed = JSON.parse(JSON.stringify(json)) as typeof json;
+    parsed.layers.forEach((l, i) => {
+      expect(Float32Array.from(l.weights)).toEqual(model.getWeights()[i]!.weights);
+      l.weights.forEach((v) => expect(Math.fround(v)).toBe(v));
+    });
+  });
+});
