@@ -135,9 +135,11 @@ export class Sequential {
     const train = toMatrix(x, this.inputs, 'x');
     const labels = toLabels(y, train.rows, 'y');
     const epochs = o.epochs === undefined ? 1 : checkInteger('options.epochs', o.epochs, 1);
-    const learningRate = o.learningRate === undefined ? 0.01 : o.learningRate;
-    if (typeof learningRate !== 'number' || !(learningRate > 0) || !Number.isFinite(Math.fround(learningRate))) {
-      throw new GradwasmError('options.learningRate', `options.learningRate must be a finite number > 0, got ${describe(learningRate)}`);
+    const learningRate: unknown = o.learningRate === undefined ? 0.01 : o.learningRate;
+    // The kernels take λ as a float32: it must stay finite and non-zero once rounded.
+    const lr32 = typeof learningRate === 'number' ? Math.fround(learningRate) : NaN;
+    if (!(lr32 > 0) || !Number.isFinite(lr32)) {
+      throw new GradwasmError('options.learningRate', `options.learningRate must be a finite number > 0 (as a float32), got ${describe(learningRate)}`);
     }
     const batchSize = Math.min(train.rows, o.batchSize === undefined ? train.rows : checkInteger('options.batchSize', o.batchSize, 1));
     const shuffle = o.shuffle === undefined ? true : o.shuffle;
@@ -158,7 +160,7 @@ export class Sequential {
       const history: History = valData ? { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } : { loss: [], accuracy: [] };
       for (let epoch = 0; epoch < epochs; epoch++) {
         // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
-        const log: EpochLog = { epoch, ...means(engine.trainEpoch(data, batchSize, learningRate, shuffle && batchSize < data.rows), data.rows) };
+        const log: EpochLog = { epoch, ...means(engine.trainEpoch(data, batchSize, lr32, shuffle && batchSize < data.rows), data.rows) };
         if (valData) {
           const v = means(engine.evaluate(valData), valData.rows);
           log.valLoss = v.loss;
@@ -174,7 +176,7 @@ export class Sequential {
       }
       return history;
     } finally {
-      if (this.engine) for (const d of held) d.release();
+      for (const d of held) d.release();
       this.fitting = false;
     }
   }
