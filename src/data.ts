@@ -96,7 +96,10 @@ export function toLabels(y: unknown, rows: number, argument = 'y'): Float32Array
   return labels;
 }
 
+/** Arrays, typed arrays, and plain objects with an integer length (as Array.from accepts). */
 function isArrayLike(value: unknown): value is ArrayLike<unknown> {
   if (Array.isArray(value)) return true;
-  return ArrayBuffer.isView(value) && !(value instanceof DataView) && typeof (value as { length?: unknown }).length === 'number';
+  if (typeof value !== 'object' || value === null || value instanceof DataView) return false;
+  const length = (value as { length?: unknown }).length;
+  return typeof length === 'number' && Number.isSafeInteger(length) && length >= 0;
 }

@@ -17,7 +17,7 @@ export interface LogisticRegressionOptions {
  * A {@link Sequential} whose only layer is `dense(1, 'sigmoid')`.
  */
 export const LogisticRegression = {
-  create(options: LogisticRegressionOptions): Promise<Sequential> {
+  async create(options: LogisticRegressionOptions): Promise<Sequential> {
     checkKeys('options', checkObject('options', options), ['inputs', 'seed', 'backend']);
     return Sequential.create({ ...options, layers: [dense(1, 'sigmoid')] });
   },

@@ -205,6 +205,7 @@ export class Sequential {
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
       throw new GradwasmError('threshold', `threshold must be a number in [0, 1], got ${describe(threshold)}`);
     }
+    this.live('predict');
     const p = this.predictProba(x);
     const classes = new Uint8Array(p.length);
     for (let i = 0; i < p.length; i++) classes[i] = p[i]! > threshold ? 1 : 0;
