@@ -9,9 +9,15 @@ export const SIGMOID: i32 = 1;
 export const TANH: i32 = 2;
 export const RELU: i32 = 3;
 
+/** σ(z) from e = exp(−|z|) ∈ (0, 1], which never overflows: 1/(1+e) for z ≥ 0, e/(1+e) below. */
+// @ts-ignore: decorator
+@inline export function sigmoidFromExp(z: f64, e: f64): f64 {
+  return z >= 0 ? 1.0 / (1.0 + e) : e / (1.0 + e);
+}
+
 // @ts-ignore: decorator
 @inline export function sigmoid64(z: f64): f64 {
-  return 1.0 / (1.0 + Math.exp(-z));
+  return sigmoidFromExp(z, Math.exp(-Math.abs(z)));
 }
 
 /** buf[0..count) ← act(buf), in place. */

@@ -2,9 +2,11 @@
 //   forward          Z  = A·W + b      matmul        A (m×k), W (k×n)
 //   weight gradient  dW = Aᵀ·dZ        matmulTransA  A stored (k×m), dZ (k×n)
 //   input gradient   dA = dZ·Wᵀ        matmulTransB  dZ (m×k), W stored (n×k)
-// Each has a scalar twin (…Scalar) that the tests hold it to. Every output element is
-// summed over the depth index in increasing order with f32 multiply-then-add, in SIMD and
-// scalar code alike, so the SIMD kernels equal their twins (and src/backend/js.ts) exactly.
+// Each has a scalar twin (…Scalar) that sums in exactly the same order, so the tests hold
+// the SIMD kernels to their twins bit for bit. The GEMM tiles sum every output over the depth
+// index in increasing order with f32 multiply-then-add; a one-column forward product (the
+// output neuron, logistic regression) is a SIMD dot product with eight interleaved partial
+// sums and a fixed reduction tree, which its twin repeats.
 // Pointers and sizes in, nothing kept between calls: safe for threads over one memory.
 
 /** The epilogue shared by every tile: C ← α·acc (+ C if accumulate) (+ bias). */
@@ -83,6 +85,26 @@ function tile1x4(ap: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i
   finish4(cp, c0, alpha, accumulate, biasp);
 }
 
+/** A row left over by the 4-row tiles (or a single-row batch): 16 columns, four independent
+ *  accumulator chains, so the add latency is hidden even with no other rows to interleave. */
+function tile1x16(ap: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i32,
+                  alpha: v128, accumulate: bool, biasp: usize): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  for (let p = 0; p < k; p++) {
+    const a = v128.load32_splat(ap);
+    c0 = f32x4.add(c0, f32x4.mul(a, v128.load(bp)));
+    c1 = f32x4.add(c1, f32x4.mul(a, v128.load(bp, 16)));
+    c2 = f32x4.add(c2, f32x4.mul(a, v128.load(bp, 32)));
+    c3 = f32x4.add(c3, f32x4.mul(a, v128.load(bp, 48)));
+    ap += aColB;
+    bp += ldb;
+  }
+  finish4(cp, c0, alpha, accumulate, biasp);
+  finish4(cp + 16, c1, alpha, accumulate, biasp ? biasp + 16 : 0);
+  finish4(cp + 32, c2, alpha, accumulate, biasp ? biasp + 32 : 0);
+  finish4(cp + 48, c3, alpha, accumulate, biasp ? biasp + 48 : 0);
+}
+
 function tile1x1(ap: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i32,
                  alpha: f32, accumulate: bool, biasp: usize): void {
   let c: f32 = 0;
@@ -94,7 +116,7 @@ function tile1x1(ap: usize, aColB: usize, bp: usize, ldb: usize, cp: usize, k: i
   finish1(cp, c, alpha, accumulate, biasp);
 }
 
-/** C (m×n) ← α·op(A)·B (+ C) (+ bias), tiled 4×8, then 4×4, 1×4 and 1×1 at the edges.
+/** C (m×n) ← α·op(A)·B (+ C) (+ bias), tiled 4×8, then 4×4, 1×16, 1×4 and 1×1 at the edges.
  *  op(A)(i, p) is at a + 4·(i·aRow + p·aCol); B is k×n, C is m×n, bias is n floats or 0. */
 function gemmTiled(a: usize, aRow: i32, aCol: i32, b: usize, c: usize, m: i32, k: i32, n: i32,
                    alpha: f32, accumulate: bool, bias: usize): void {
@@ -126,6 +148,10 @@ function gemmTiled(a: usize, aRow: i32, aCol: i32, b: usize, c: usize, m: i32, k
     const ap = a + <usize>i * aRowB;
     const cp = c + <usize>i * ldb;
     let j = 0;
+    for (; j + 16 <= n; j += 16) {
+      const jb = <usize>j << 2;
+      tile1x16(ap, aColB, b + jb, ldb, cp + jb, k, alphaV, accumulate, bias ? bias + jb : 0);
+    }
     for (; j + 4 <= n; j += 4) {
       const jb = <usize>j << 2;
       tile1x4(ap, aColB, b + jb, ldb, cp + jb, k, alphaV, accumulate, bias ? bias + jb : 0);
@@ -151,6 +177,85 @@ function gemmScalar(a: usize, aRow: i32, aCol: i32, b: usize, c: usize, m: i32, 
   }
 }
 
+// One output column. Forward: z[r] = Σ_p a[r][p]·w[p] + bias as a dot product over the
+// contiguous row, lanes q = p mod 8 summed separately, then ((s0+s4)+(s2+s6)) + ((s1+s5)+(s3+s7)),
+// then the k mod 8 leftover products in order.
+
+/** z (m) = A (m×k) · w (k) + bias (1 float; 0 = none). */
+function dotRows(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32): void {
+  const k8 = k & ~7;
+  const b: f32 = bias ? load<f32>(bias) : 0;
+  for (let r = 0; r < m; r++) {
+    const ar = a + ((<usize>r * k) << 2);
+    let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+    for (let p = 0; p < k8; p += 8) {
+      const off = <usize>p << 2;
+      s0 = f32x4.add(s0, f32x4.mul(v128.load(ar + off), v128.load(w + off)));
+      s1 = f32x4.add(s1, f32x4.mul(v128.load(ar + off, 16), v128.load(w + off, 16)));
+    }
+    let v = f32x4.add(s0, s1);
+    v = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+    v = f32x4.add(v, v128.shuffle<f32>(v, v, 1, 0, 3, 2));
+    let acc = f32x4.extract_lane(v, 0);
+    for (let p = k8; p < k; p++) acc += load<f32>(ar + (<usize>p << 2)) * load<f32>(w + (<usize>p << 2));
+    store<f32>(z + (<usize>r << 2), bias ? acc + b : acc);
+  }
+}
+
+/** The scalar twin of dotRows: the same eight partial sums and the same reduction tree. */
+function dotRowsScalar(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32): void {
+  const k8 = k & ~7;
+  for (let r = 0; r < m; r++) {
+    const ar = a + ((<usize>r * k) << 2);
+    let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0, s4: f32 = 0, s5: f32 = 0, s6: f32 = 0, s7: f32 = 0;
+    for (let p = 0; p < k8; p += 8) {
+      const x = ar + (<usize>p << 2), y = w + (<usize>p << 2);
+      s0 += load<f32>(x) * load<f32>(y); s1 += load<f32>(x, 4) * load<f32>(y, 4);
+      s2 += load<f32>(x, 8) * load<f32>(y, 8); s3 += load<f32>(x, 12) * load<f32>(y, 12);
+      s4 += load<f32>(x, 16) * load<f32>(y, 16); s5 += load<f32>(x, 20) * load<f32>(y, 20);
+      s6 += load<f32>(x, 24) * load<f32>(y, 24); s7 += load<f32>(x, 28) * load<f32>(y, 28);
+    }
+    let acc: f32 = ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7));
+    for (let p = k8; p < k; p++) acc += load<f32>(ar + (<usize>p << 2)) * load<f32>(w + (<usize>p << 2));
+    store<f32>(z + (<usize>r << 2), bias ? acc + load<f32>(bias) : acc);
+  }
+}
+
+/** c (m) ← α·Aᵀ·b (+ c if accumulate), A stored k×m, b (k): each column of A scaled by b and
+ *  summed over the rows, 16 columns at a time; every sum runs over p in order, as in gemmScalar. */
+function columnSums(a: usize, b: usize, c: usize, m: i32, k: i32, alpha: f32, accumulate: bool): void {
+  const alphaV = f32x4.splat(alpha);
+  const lda = <usize>m << 2;
+  let i = 0;
+  for (; i + 16 <= m; i += 16) {
+    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+    let ap = a + (<usize>i << 2);
+    for (let p = 0; p < k; p++) {
+      const bv = v128.load32_splat(b + (<usize>p << 2));
+      c0 = f32x4.add(c0, f32x4.mul(v128.load(ap), bv));
+      c1 = f32x4.add(c1, f32x4.mul(v128.load(ap, 16), bv));
+      c2 = f32x4.add(c2, f32x4.mul(v128.load(ap, 32), bv));
+      c3 = f32x4.add(c3, f32x4.mul(v128.load(ap, 48), bv));
+      ap += lda;
+    }
+    const cp = c + (<usize>i << 2);
+    finish4(cp, c0, alphaV, accumulate, 0);
+    finish4(cp + 16, c1, alphaV, accumulate, 0);
+    finish4(cp + 32, c2, alphaV, accumulate, 0);
+    finish4(cp + 48, c3, alphaV, accumulate, 0);
+  }
+  for (; i + 4 <= m; i += 4) {
+    let c0 = f32x4.splat(0);
+    let ap = a + (<usize>i << 2);
+    for (let p = 0; p < k; p++) {
+      c0 = f32x4.add(c0, f32x4.mul(v128.load(ap), v128.load32_splat(b + (<usize>p << 2))));
+      ap += lda;
+    }
+    finish4(c + (<usize>i << 2), c0, alphaV, accumulate, 0);
+  }
+  for (; i < m; i++) tile1x1(a + (<usize>i << 2), lda, b, 4, c + (<usize>i << 2), k, alpha, accumulate, 0);
+}
+
 /** B (n×k) → Bᵀ (k×n), so that A·Bᵀ runs through the A·B tiles with B rows contiguous. */
 function transpose(b: usize, n: i32, k: i32, out: usize): void {
   for (let r = 0; r < n; r++) {
@@ -162,16 +267,19 @@ function transpose(b: usize, n: i32, k: i32, out: usize): void {
 
 /** Z (m×n) = A (m×k) · W (k×n) + bias (n; 0 = none). */
 export function matmul(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32, n: i32): void {
-  gemmTiled(a, k, 1, w, z, m, k, n, 1, false, bias);
+  if (n == 1) dotRows(a, w, bias, z, m, k);
+  else gemmTiled(a, k, 1, w, z, m, k, n, 1, false, bias);
 }
 export function matmulScalar(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32, n: i32): void {
-  gemmScalar(a, k, 1, w, z, m, k, n, 1, false, bias);
+  if (n == 1) dotRowsScalar(a, w, bias, z, m, k);
+  else gemmScalar(a, k, 1, w, z, m, k, n, 1, false, bias);
 }
 
 /** C (m×n) ← α · Aᵀ·B (+ C if accumulate), A stored k×m, B k×n.
  *  α = 1: the weight gradient; α = −λ with accumulate: the SGD step W ← W − λ·AᵀdZ, fused. */
 export function matmulTransA(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
-  gemmTiled(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);
+  if (n == 1) columnSums(a, b, c, m, k, alpha, accumulate);
+  else gemmTiled(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);
 }
 export function matmulTransAScalar(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
   gemmScalar(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);
@@ -193,3 +301,4 @@ export function matmulTransBScalar(a: usize, b: usize, c: usize, m: i32, k: i32,
     }
   }
 }
+

@@ -1,11 +1,11 @@
 // Binary cross-entropy from the logit, fused with the output sigmoid (DESIGN.md §1).
-import { sigmoid64 } from './activations';
+import { sigmoidFromExp } from './activations';
 
 /** −[y log σ(z) + (1−y) log(1−σ(z))], written so that it never takes log(0):
- *  max(z, 0) − z·y + log1p(exp(−|z|)). Finite for every finite z. */
+ *  max(z, 0) − z·y + log1p(e) with e = exp(−|z|). Finite for every finite z. */
 // @ts-ignore: decorator
-@inline export function bceFromLogit(z: f64, y: f64): f64 {
-  return Math.max(z, 0) - z * y + Math.log1p(Math.exp(-Math.abs(z)));
+@inline export function bceFromLogit(z: f64, y: f64, e: f64): f64 {
+  return Math.max(z, 0) - z * y + Math.log1p(e);
 }
 
 /**
@@ -21,8 +21,9 @@ export function bceBatch(logits: usize, labels: usize, rows: i32, grad: usize, s
     const off = <usize>i << 2;
     const z = <f64>load<f32>(logits + off);
     const y = <f64>load<f32>(labels + off);
-    lossSum += bceFromLogit(z, y);
-    const p = sigmoid64(z);
+    const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
+    lossSum += bceFromLogit(z, y, e);
+    const p = sigmoidFromExp(z, e);
     if ((<f32>p > 0.5) == (y == 1)) correct += 1;
     if (grad) store<f32>(grad + off, <f32>((p - y) / <f64>rows));
   }

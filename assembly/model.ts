@@ -15,7 +15,8 @@ const DELTA_B = 16;   // usize: …and its ping-pong partner
 const PACKED = 20;    // usize: scratch for a transposed kernel
 const STATS = 24;     // f64 × 2: loss sum and correct count of the last call
 const RNG = 40;       // u32 × 4: xoshiro128** state for shuffling
-const HEADER: usize = 56;
+const ONES = 56;      // usize: capacity floats of 1.0, so that Σ_rows dZ = dZᵀ·1
+const HEADER: usize = 64;
 // Layer record (bytes)
 const L_IN = 0, L_OUT = 4, L_ACT = 8, L_W = 12, L_B = 16, L_DW = 20, L_DB = 24, L_BUF = 28;
 const RECORD: usize = 32;
@@ -74,7 +75,7 @@ function largestHiddenKernel(m: usize): usize {
 /** Bytes of the workspace for batches of up to `capacity` rows. */
 export function workspaceBytes(m: usize, capacity: i32): usize {
   const rows = <usize>capacity;
-  let bytes: usize = 2 * align16(rows * <usize>widest(m) * 4) + align16(largestHiddenKernel(m) * 4);
+  let bytes: usize = 2 * align16(rows * <usize>widest(m) * 4) + align16(largestHiddenKernel(m) * 4) + align16(rows * 4);
   for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) bytes += align16(rows * <usize>field(layer(m, l), L_OUT) * 4);
   return bytes;
 }
@@ -88,6 +89,9 @@ export function modelSetWorkspace(m: usize, capacity: i32, ws: usize): void {
   store<usize>(m + DELTA_B, ws + deltaBytes);
   store<usize>(m + PACKED, ws + 2 * deltaBytes);
   let p = ws + 2 * deltaBytes + align16(largestHiddenKernel(m) * 4);
+  store<usize>(m + ONES, p);
+  for (let i: usize = 0; i < rows; i++) store<f32>(p + (i << 2), 1);
+  p += align16(rows * 4);
   for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) {
     const rec = layer(m, l);
     store<usize>(rec + L_BUF, p);
@@ -112,7 +116,7 @@ function forward(m: usize, x: usize, rows: i32): usize {
 /**
  * Loss of a batch, then back-propagation. dZ_L = (p − y)/B; for l = L…1: dA_{l−1} = dZ_l W_lᵀ
  * (with the kernel before its update), dZ_{l−1} = dA_{l−1} ⊙ act'(A_{l−1}), and
- * update: W_l ← W_l − λ A_{l−1}ᵀ dZ_l, b_l ← b_l − λ Σ_rows dZ_l, or else (λ = 0) the plain
+ * update: W_l ← W_l − λ A_{l−1}ᵀ dZ_l, b_l ← b_l − λ dZ_lᵀ·1 (Σ over rows), or else (λ = 0) the plain
  * gradients into the dW, db buffers.
  */
 function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32): void {
@@ -132,18 +136,8 @@ function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32): void {
     }
     const alpha: f32 = update ? -lr : 1;
     matmulTransA(input, delta, update ? ptr(rec, L_W) : ptr(rec, L_DW), fanIn, rows, units, alpha, update);
-    sumRows(delta, rows, units, update ? ptr(rec, L_B) : ptr(rec, L_DB), alpha, update);
+    matmulTransA(delta, load<usize>(m + ONES), update ? ptr(rec, L_B) : ptr(rec, L_DB), units, rows, 1, alpha, update);
     const t = delta; delta = spare; spare = t;
-  }
-}
-
-/** out[j] ← α·Σ_i d[i][j] (+ out[j] if accumulate), d is rows×cols; rows summed in order. */
-function sumRows(d: usize, rows: i32, cols: i32, out: usize, alpha: f32, accumulate: bool): void {
-  for (let j = 0; j < cols; j++) {
-    let s: f32 = 0;
-    for (let i = 0; i < rows; i++) s += load<f32>(d + ((<usize>i * cols + j) << 2));
-    const o = out + (<usize>j << 2);
-    store<f32>(o, accumulate ? load<f32>(o) + s * alpha : s * alpha);
   }
 }
 
@@ -175,7 +169,7 @@ export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i
     if (shuffled) {
       for (let r = 0; r < size; r++) {
         const src = <usize>load<u32>(order + (<usize>(start + r) << 2));
-        memory.copy(xBatch + <usize>r * rowBytes, x + src * rowBytes, rowBytes);
+        copyRow(xBatch + <usize>r * rowBytes, x + src * rowBytes, rowBytes);
         store<f32>(yBatch + (<usize>r << 2), load<f32>(y + (src << 2)));
       }
       bx = xBatch;
@@ -184,6 +178,14 @@ export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i
     forward(m, bx, size);
     backward(m, bx, by, size, lr);
   }
+}
+
+/** memory.copy is a call into the engine; rows of a few dozen floats copy faster inline. */
+// @ts-ignore: decorator
+@inline function copyRow(dst: usize, src: usize, bytes: usize): void {
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
+  for (; i < bytes; i += 4) store<f32>(dst + i, load<f32>(src + i));
 }
 
 /** Mean-BCE gradients over all rows (≤ capacity) into the dW, db buffers; parameters untouched. */

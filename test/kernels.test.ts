@@ -25,7 +25,7 @@ function run(inputs: Float32Array[], outLength: number, fn: (ptrs: number[], out
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33];
 const shapes: [number, number, number][] = [];
 for (const m of SIZES) for (const k of [1, 3, 17]) for (const n of SIZES) shapes.push([m, k, n]);
-shapes.push([64, 784, 128], [64, 128, 64], [256, 32, 1], [5, 300, 13]);
+shapes.push([64, 784, 128], [64, 128, 64], [256, 32, 1], [5, 300, 13], [1, 784, 128], [1, 64, 1], [3, 40, 48], [2, 9, 1]);
 
 /** The product by definition, in float64: a loose, independent sanity check on the twins themselves. */
 function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, aT: boolean, bT: boolean): Float64Array {
@@ -112,5 +112,26 @@ describe('activations', () => {
     });
     const derivative = { linear: () => 1, sigmoid: (v: number) => v * (1 - v), tanh: (v: number) => 1 - v * v, relu: (v: number) => (v > 0 ? 1 : 0) }[name];
     out.forEach((v, i) => expect(v).toBeCloseTo(g[i]! * derivative(a[i]!), 6));
+  });
+});
+
+describe('firstNonFinite', () => {
+  it.each([0, 1, 5, 15, 16, 17, 31, 32, 100])('finds the first NaN/±Infinity among %i values', (length) => {
+    const values = uniform(length + 1, length, -1e30, 1e30);
+    const ptr = core.copyIn(values);
+    try {
+      expect(core.exports.firstNonFinite(ptr, length)).toBe(-1);
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        for (const at of [0, length >> 1, length - 1].filter((i) => i >= 0 && i < length)) {
+          const view = core.f32(ptr, length);
+          view.set(values);
+          view[at] = bad;
+          if (at + 3 < length) view[at + 3] = NaN; // a later one does not matter
+          expect(core.exports.firstNonFinite(ptr, length)).toBe(at);
+        }
+      }
+    } finally {
+      core.arena.release(ptr);
+    }
   });
 });

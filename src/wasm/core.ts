@@ -29,6 +29,7 @@ export type CoreExports = {
   matmulTransBScalar(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number): void;
   activateInPlace(buf: Ptr, count: number, act: number): void;
   activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
+  firstNonFinite(x: Ptr, count: number): number;
 };
 
 /** The instance, its memory allocator, and helpers to copy in and out. */
