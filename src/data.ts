@@ -15,44 +15,61 @@ export type Features = readonly (ArrayLike<number>)[] | Float32Array | Float64Ar
 /** Labels: any array-like of 0 and 1, one per row. */
 export type Labels = ArrayLike<number>;
 
-/** A validated float32 copy of a feature matrix. */
+/**
+ * Feature rows whose shape is checked; their values are checked as a backend copies them in
+ * (load): copyTo() writes them as float32 into the backend's buffer, checking nested arrays
+ * element by element; a typed array is copied raw and the backend then scans the copy for
+ * NaN/±Infinity (in WebAssembly, with SIMD) and calls reject() with the first bad index.
+ */
 export interface Matrix {
-  readonly data: Float32Array;
   readonly rows: number;
   readonly cols: number;
+  copyTo(dest: Float32Array): void;
+  /** Throw the GradwasmError for the value at flat index `index`, which is not a finite float32. */
+  reject(index: number): never;
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-function checkValue(argument: string, value: unknown, where: () => string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
-    throw new GradwasmError(argument, `${argument}${where()} is ${describe(value)}; every feature must be a finite number`);
+function badValue(argument: string, value: unknown, where: string): GradwasmError {
+  if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) > FLOAT32_MAX) {
+    return new GradwasmError(argument, `${argument}${where} is ${value}, outside the float32 range (±3.4e38)`);
   }
-  // Values past the float32 range would silently become ±Infinity in the copy.
-  if (Math.abs(value) > FLOAT32_MAX && !Number.isFinite(Math.fround(value))) {
-    throw new GradwasmError(argument, `${argument}${where()} is ${value}, outside the float32 range (±3.4e38)`);
-  }
-  return value;
+  return new GradwasmError(argument, `${argument}${where} is ${describe(value)}; every feature must be a finite number`);
 }
 
-function copyFlat(argument: string, source: ArrayLike<number>, rows: number, cols: number): Float32Array {
-  const data = new Float32Array(rows * cols);
-  for (let i = 0; i < data.length; i++) {
-    data[i] = checkValue(argument, source[i], () => ` row ${Math.floor(i / cols)}, column ${i % cols}`);
-  }
-  return data;
+/** Flat storage, typed or not: copied raw, then scanned. */
+function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, cols: number): Matrix {
+  const typed = source instanceof Float32Array || source instanceof Float64Array;
+  return {
+    rows,
+    cols,
+    copyTo(dest) {
+      if (typed) {
+        dest.set(source); // converts to float32; a float64 past the float32 range becomes ±Infinity
+        return;
+      }
+      for (let i = 0; i < dest.length; i++) {
+        const v = source[i];
+        if (typeof v !== 'number') throw badValue(argument, v, ` row ${Math.floor(i / cols)}, column ${i % cols}`);
+        dest[i] = v;
+      }
+    },
+    reject(index) {
+      throw badValue(argument, source[index], ` row ${Math.floor(index / cols)}, column ${index % cols}`);
+    },
+  };
 }
 
-/** Validate feature rows of `cols` columns and copy them to float32. */
+/** Check the shape of feature rows of `cols` columns; the values are checked when loaded. */
 export function toMatrix(x: unknown, cols: number, argument = 'x'): Matrix {
-  if (Array.isArray(x)) return fromRows(x, cols, argument);
+  if (Array.isArray(x)) return nestedMatrix(x, cols, argument);
   if (x instanceof Float32Array || x instanceof Float64Array) {
     if (x.length === 0) throw new GradwasmError(argument, `${argument} is empty; it needs at least one row of ${cols} features`);
     if (x.length % cols !== 0) {
       throw new GradwasmError(argument, `${argument} has length ${x.length}, not a multiple of the ${cols} inputs per row`);
     }
-    const rows = x.length / cols;
-    return { data: copyFlat(argument, x, rows, cols), rows, cols };
+    return flatMatrix(argument, x, x.length / cols, cols);
   }
   if (typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && 'data' in x) {
     const { data, rows, cols: given } = x as MatrixInput;
@@ -62,25 +79,58 @@ export function toMatrix(x: unknown, cols: number, argument = 'x'): Matrix {
     if (data.length !== rows * cols) {
       throw new GradwasmError(`${argument}.data`, `${argument}.data has length ${data.length}, but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
     }
-    return { data: copyFlat(argument, data, rows, cols), rows, cols };
+    return flatMatrix(argument, data as ArrayLike<number>, rows, cols);
   }
   throw new GradwasmError(argument, `${argument} must be number[][], a Float32Array/Float64Array or { data, rows, cols }; got ${describe(x)}`);
 }
 
-function fromRows(x: readonly unknown[], cols: number, argument: string): Matrix {
+function nestedMatrix(x: readonly unknown[], cols: number, argument: string): Matrix {
   if (x.length === 0) throw new GradwasmError(argument, `${argument} has no rows; it needs at least one row of ${cols} features`);
-  const data = new Float32Array(x.length * cols);
-  for (let r = 0; r < x.length; r++) {
-    const row = x[r];
+  x.forEach((row, r) => {
     if (!isArrayLike(row)) {
       throw new GradwasmError(argument, `${argument}[${r}] is ${describe(row)}; each row must be an array of ${cols} numbers`);
     }
     if (row.length !== cols) {
       throw new GradwasmError(argument, `${argument}[${r}] has ${row.length} values, but the model has ${cols} inputs`);
     }
-    for (let c = 0; c < cols; c++) data[r * cols + c] = checkValue(argument, row[c], () => `[${r}][${c}]`);
+  });
+  const rows = x as readonly ArrayLike<unknown>[];
+  return {
+    rows: x.length,
+    cols,
+    copyTo(dest) {
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        for (let c = 0; c < cols; c++) {
+          const v = row[c];
+          if (typeof v !== 'number') throw badValue(argument, v, `[${r}][${c}]`);
+          dest[r * cols + c] = v;
+        }
+      }
+    },
+    reject(index) {
+      const r = Math.floor(index / cols), c = index % cols;
+      throw badValue(argument, rows[r]![c], `[${r}][${c}]`);
+    },
+  };
+}
+
+/** The index of the first NaN or ±Infinity in data, or −1 (the plain-JS twin of the core's scan). */
+export function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v - v !== 0) return i;
   }
-  return { data, rows: x.length, cols };
+  return -1;
+}
+
+/** The rows as a new, checked Float32Array. */
+export function toFloat32(matrix: Matrix): Float32Array {
+  const data = new Float32Array(matrix.rows * matrix.cols);
+  matrix.copyTo(data);
+  const bad = firstNonFinite(data);
+  if (bad >= 0) matrix.reject(bad);
+  return data;
 }
 
 /** Validate `rows` labels of 0 or 1 and copy them to float32. */

@@ -1,4 +1,4 @@
-import { toLabels, toMatrix, type Features, type Labels } from './data.js';
+import { toFloat32, toLabels, toMatrix, type Features, type Labels } from './data.js';
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
 import { Xoshiro128 } from './prng.js';
 
@@ -18,6 +18,7 @@ export function trainTestSplit(x: Features, y: Labels, options: { cols: number; 
   const cols = checkInteger('options.cols', o.cols, 1);
   const matrix = toMatrix(x, cols, 'x');
   const labels = toLabels(y, matrix.rows, 'y');
+  const values = toFloat32(matrix);
   const fraction = o.testFraction ?? 0.2;
   const testRows = typeof fraction === 'number' ? Math.round(matrix.rows * fraction) : NaN;
   if (!(testRows >= 1 && testRows < matrix.rows)) {
@@ -31,7 +32,7 @@ export function trainTestSplit(x: Features, y: Labels, options: { cols: number; 
     const labelsOut = new Float32Array(rows);
     for (let r = 0; r < rows; r++) {
       const src = order[from + r]!;
-      data.set(matrix.data.subarray(src * cols, (src + 1) * cols), r * cols);
+      data.set(values.subarray(src * cols, (src + 1) * cols), r * cols);
       labelsOut[r] = labels[src]!;
     }
     return { x: { data, rows, cols }, y: labelsOut };

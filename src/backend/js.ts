@@ -22,7 +22,7 @@
 // - No closures, destructuring or allocation per step; one kind of typed array per argument,
 //   so every function stays monomorphic.
 import type { Architecture, Backend, Dataset, LayerParameters, PassStats } from './backend.js';
-import type { Matrix } from '../data.js';
+import { toFloat32, type Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
 import { Xoshiro128, type RngState } from '../prng.js';
 
@@ -102,7 +102,7 @@ class JsBackend implements Backend {
   }
 
   load(x: Matrix, y: Float32Array | null): JsDataset {
-    return { rows: x.rows, x: x.data, y, order: null, release() {} };
+    return { rows: x.rows, x: toFloat32(x), y, order: null, release() {} };
   }
 
   private ensureCapacity(rows: number): void {

@@ -86,10 +86,14 @@ class WasmBackend implements Backend {
   }
 
   load(x: Matrix, y: Float32Array | null): WasmDataset {
-    const arena = this.core.arena;
-    const xPtr = this.core.copyIn(x.data);
+    const { arena, exports: wasm } = this.core;
+    const count = x.rows * x.cols;
+    const xPtr = arena.allocate(count * 4);
     let yPtr = 0;
     try {
+      x.copyTo(this.core.f32(xPtr, count));
+      const bad = wasm.firstNonFinite(xPtr, count);
+      if (bad >= 0) x.reject(bad);
       if (y) yPtr = this.core.copyIn(y);
     } catch (error) {
       arena.release(xPtr);
