@@ -1,0 +1,239 @@
+// Turns a run into what people read: the console table, bench/results.json (every figure,
+// every repetition, the machine) and BENCHMARKS.md.
+import { formatBytes } from '../src/wasm/arena.js';
+import type { ImplName } from './impl.js';
+import { machineLine, type Machine } from './machine.js';
+import type { Measurement, Settings } from './measure.js';
+import type { TargetResult } from './targets.js';
+import { FLOP_FORMULA, type ImageSource } from './workloads.js';
+
+export interface WorkloadResult {
+  id: string;
+  title: string;
+  kind: 'training' | 'inference' | 'latency';
+  /** Present where GFLOP/s is meaningful (not for latency). */
+  flopsPerSample?: number;
+  /** SGD step size, for training workloads. */
+  learningRate?: number;
+  measurements: Measurement[];
+}
+
+export interface Report {
+  mode: 'full' | 'quick';
+  machine: Machine;
+  implementations: { name: ImplName; detail: string }[];
+  imageSource: ImageSource;
+  settings: Settings;
+  workloads: WorkloadResult[];
+  targets: TargetResult[];
+  /** Wall time of the whole run, set-up included. */
+  seconds: number;
+  /** Load averages when the run ended (the machine's are from its start). */
+  loadAverageAtEnd: number[];
+}
+
+const BASELINE: ImplName = 'gradwasm-wasm';
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** This implementation's speed as a multiple of gradwasm-wasm's (for latency: its µs over ours, inverted). */
+function ratio(workload: WorkloadResult, m: Measurement): number | undefined {
+  const base = workload.measurements.find((b) => b.impl === BASELINE)?.value;
+  if (base === undefined) return undefined;
+  return m.unit === 'µs' ? base / m.value : m.value / base;
+}
+
+function gflops(workload: WorkloadResult, m: Measurement): number | undefined {
+  return workload.flopsPerSample === undefined || m.unit !== 'samples/s' ? undefined : (m.value * workload.flopsPerSample) / 1e9;
+}
+
+/** The per-implementation sanity figure: first-epoch loss for training, max |Δp| for inference. */
+function check(m: Measurement): string {
+  if (m.firstEpochLoss !== undefined) return `loss₁ ${m.firstEpochLoss.toFixed(4)}`;
+  if (m.maxAbsDiff !== undefined) return `max |Δp| ${m.maxAbsDiff.toExponential(1)}`;
+  return '';
+}
+
+/** Two significant digits at least, so 0.0094× does not print as 0.01×. */
+function formatRatio(r: number): string {
+  return r >= 10 ? r.toFixed(1) : r >= 0.1 ? r.toFixed(2) : r.toPrecision(2);
+}
+
+/** One line per workload: what the short ids in the tables stand for. */
+function legend(report: Report): string[] {
+  return report.workloads.map((w) => `${w.id}: ${w.title}${w.learningRate === undefined ? '' : `, learning rate ${w.learningRate}`}`);
+}
+
+const RESULT_HEADERS = ['workload', 'implementation', 'samples/s (µs for latency)', '× gradwasm-wasm', 'GFLOP/s', 'epochs/run', 'check'];
+
+function resultRows(report: Report): string[][] {
+  return report.workloads.flatMap((w) => w.measurements.map((m) => {
+    const r = ratio(w, m);
+    const g = gflops(w, m);
+    return [
+      w.id,
+      m.impl,
+      m.unit === 'µs' ? `${m.value.toFixed(1)} µs` : count(m.value),
+      r === undefined ? '' : `${formatRatio(r)}×`,
+      g === undefined ? '' : g >= 1 ? g.toFixed(1) : g.toPrecision(2),
+      m.epochs === undefined ? '' : String(m.epochs),
+      check(m),
+    ];
+  }));
+}
+
+const MEMORY_HEADERS = ['workload', 'implementation', 'in use (peak)', 'linear memory'];
+
+function memoryRows(report: Report): string[][] {
+  return report.workloads.flatMap((w) => w.measurements.filter((m) => m.memory).map((m) => [
+    w.id,
+    m.impl,
+    m.memory!.inUse === undefined ? '' : formatBytes(m.memory!.inUse),
+    m.memory!.linear === undefined ? '' : formatBytes(m.memory!.linear),
+  ]));
+}
+
+/** How each implementation's memory figures were taken (one note per implementation). */
+function memoryNotes(report: Report): string[] {
+  const notes = new Map<ImplName, string>();
+  for (const w of report.workloads) for (const m of w.measurements) if (m.memory && w.kind === 'training') notes.set(m.impl, m.memory.note);
+  const silent = report.implementations.filter((i) => !notes.has(i.name)).map((i) => i.name);
+  return [
+    ...[...notes].map(([impl, note]) => `${impl}: ${note}`),
+    ...(silent.length ? [`${silent.join(', ')}: no figures (plain JavaScript arrays on the JS heap, no linear memory)`] : []),
+  ];
+}
+
+/** Columns of numbers are right-aligned, the rest (names, the check column) left-aligned. */
+function isNumeric(headers: string[], c: number): boolean {
+  return c >= 2 && headers[c] !== 'check';
+}
+
+function textTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (isNumeric(headers, c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function markdownTable(headers: string[], rows: string[][]): string {
+  const align = headers.map((_, c) => (isNumeric(headers, c) ? '--:' : ':--'));
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(align), ...rows.map(line)].join('\n');
+}
+
+const metText = (t: TargetResult) => (t.met === undefined ? '—' : t.met ? 'met' : 'NOT met');
+
+export function formatConsole(report: Report): string {
+  const lines = [
+    '',
+    `machine: ${machineLine(report.machine)}`,
+    ...report.implementations.map((i) => `${i.name}: ${i.detail}`),
+    `W2/W4 data: ${report.imageSource.description}`,
+    '',
+    ...legend(report),
+    '',
+    textTable(RESULT_HEADERS, resultRows(report)),
+    '',
+    `GFLOP/s: ${FLOP_FORMULA}`,
+    'check: loss₁ = mean BCE of the first epoch from the same initial weights (all should be close);',
+    '       max |Δp| = largest difference of predicted probabilities from gradwasm-wasm\'s.',
+    '',
+    'memory',
+    textTable(MEMORY_HEADERS, memoryRows(report)),
+    ...memoryNotes(report).map((n) => `  ${n}`),
+    '',
+    'targets (issue 3; measured, not asserted)',
+    textTable(['target', 'measured', ''], report.targets.map((t) => [t.target, t.measured, metText(t)])),
+    '',
+    `${report.mode} run: ${report.settings.repetitions} repetitions per figure, ${report.seconds.toFixed(0)} s in all, ` +
+      `load average at end ${report.loadAverageAtEnd.join(' / ')}`,
+  ];
+  return lines.join('\n');
+}
+
+export function toJSON(report: Report): string {
+  return `${JSON.stringify({ ...report, flopFormula: FLOP_FORMULA }, null, 2)}\n`;
+}
+
+export function toMarkdown(report: Report): string {
+  const s = report.settings;
+  const m = report.machine;
+  return `# Benchmarks
+
+Whole-training and inference benchmarks of gradwasm against its own pure-TypeScript backend and
+TensorFlow.js, written by \`npm run bench\` (\`bench/run.ts\`) — do not edit by hand, re-run it.
+All figures of this run, repetition by repetition, are in [\`bench/results.json\`](bench/results.json).
+${report.imageSource.kind === 'synthetic' ? `\n> **Warning: W2 and W4 ran on ${report.imageSource.description}.**\n` : ''}
+## Machine
+
+| | |
+|:--|:--|
+| CPU | ${m.cpu} (${m.vectorExtensions}) |
+| logical cores | ${m.logicalCores} |
+| memory | ${m.memoryGiB} GiB |
+| OS | ${m.os} |
+| Node | ${m.node} (V8 ${m.v8}) |
+| load average (1 / 5 / 15 min) at start, at end | ${m.loadAverage.join(' / ')}, ${report.loadAverageAtEnd.join(' / ')} |
+| gradwasm commit | ${m.commit} |
+| date | ${m.date} |
+
+## Results
+
+${legend(report).map((l) => `- ${l}`).join('\n')}
+
+${markdownTable(RESULT_HEADERS, resultRows(report))}
+
+- **samples/s** = rows × epochs ÷ seconds of the whole \`fit\` call (training), rows ÷ seconds of
+  \`predictProba\`/\`predict\` calls (inference); **µs** = median time of one single-row prediction.
+- **× gradwasm-wasm** = this implementation's speed as a multiple of gradwasm-wasm's (below 1: slower).
+- **GFLOP/s**: ${FLOP_FORMULA}
+- **check**: loss₁ = mean BCE of the first epoch, from the same initial weights with the same
+  learning rate (all implementations should be close: they do the same arithmetic, in different
+  shuffle orders); max |Δp| = largest difference of the predicted probabilities from gradwasm-wasm's.
+- W2/W4 data: ${report.imageSource.description}.
+
+## Targets (issue 3)
+
+Measured, not asserted:
+
+${markdownTable(['target', 'measured', 'status'], report.targets.map((t) => [t.target, t.measured, metText(t)]))}
+
+## Memory
+
+${markdownTable(MEMORY_HEADERS, memoryRows(report))}
+
+${memoryNotes(report).map((n) => `- ${n}`).join('\n')}
+
+## Implementations
+
+${report.implementations.map((i) => `- **${i.name}**: ${i.detail}`).join('\n')}
+
+## Method
+
+- Float32 everywhere, mean binary cross-entropy, plain SGD (\`tf.train.sgd(lr)\` for TF.js), the
+  same data, initial weights (gradwasm's seeded Glorot-uniform init, copied into every model),
+  learning rate and batch size for every implementation; shuffling on. TF.js models are
+  \`tf.sequential\` with the same dense layers and activations, trained by
+  \`model.fit(x, y, { epochs, batchSize, shuffle: true, verbose: 0 })\` in production mode.
+- Each timed run starts from Float32Arrays in hand (gradwasm copies them into linear memory,
+  TF.js makes tensors of them) and trains a fresh model for as many epochs as it takes to last
+  at least ${s.minSeconds} s (at most ${s.maxEpochs} epochs), so fixed costs weigh alike for fast and slow
+  implementations; model creation is not timed.
+- All implementations run in one process. Each workload warms every implementation up first,
+  then runs ${s.repetitions} repetitions in which each implementation takes one turn (round-robin, the
+  first rotating), with a full garbage collection before every turn; the table shows medians.
+- Memory figures come from separate, untimed runs.
+
+## Running
+
+\`\`\`sh
+apt-get install -y dataset-fashion-mnist   # the W2/W4 images (else: synthetic data, said loudly)
+npm run bench                              # the full suite, a few minutes; rewrites this file
+npm run bench -- --quick                   # tiny sizes, well under a minute (CI); writes dist/bench/
+npm run bench -- --only=W2,W4-batch        # some workloads; writes dist/bench/
+\`\`\`
+
+This run (${report.mode}) took ${report.seconds.toFixed(0)} s.
+`;
+}

@@ -1,0 +1,107 @@
+// `npm run bench [-- --quick] [-- --only=W1,W2,...]`: runs every workload on every
+// implementation in this one process, prints the table, and writes results.json and
+// BENCHMARKS.md — into the repository for a full run, into dist/bench/ for --quick or --only
+// (so trying things out never overwrites the published figures).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Implementation, ImplName } from './impl.js';
+import { gradwasm } from './impl-gradwasm.js';
+import { tfjs } from './impl-tfjs.js';
+import { describeMachine } from './machine.js';
+import { measureBatchInference, measureLatency, measureTraining, type Measurement, type Settings } from './measure.js';
+import { formatConsole, toJSON, toMarkdown, type Report, type WorkloadResult } from './report.js';
+import { checkTargets } from './targets.js';
+import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type Workload } from './workloads.js';
+
+const FULL: Settings = { repetitions: 5, minSeconds: 0.5, maxEpochs: 5000 };
+// --quick only proves the suite still works end to end (CI): its figures are noise.
+const QUICK: Settings = { repetitions: 2, minSeconds: 0.02, maxEpochs: 50 };
+
+function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
+  let quick = false;
+  let only: Set<string> | undefined;
+  for (const arg of argv) {
+    if (arg === '--quick') quick = true;
+    else if (arg.startsWith('--only=')) only = new Set(arg.slice('--only='.length).split(',').map((s) => s.trim()).filter(Boolean));
+    else throw new Error(`unknown argument ${arg}; use --quick and/or --only=W1,W1-full,W2,W3,W4-batch,W4-latency`);
+  }
+  return { quick, only };
+}
+
+const log = (line: string) => console.error(line); // progress on stderr, results on stdout
+
+function shout(message: string): void {
+  const bar = '!'.repeat(Math.min(100, message.length + 8));
+  console.error(`\n${bar}\n!!! ${message}\n${bar}\n`);
+}
+
+async function measure(workload: Workload, impls: readonly Implementation[], settings: Settings): Promise<Measurement[]> {
+  switch (workload.kind) {
+    case 'training': return measureTraining(workload, impls, settings, log);
+    case 'inference': return measureBatchInference(workload, impls, settings, log);
+    case 'latency': return measureLatency(workload, impls, settings, log);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const { quick, only } = parseArgs(process.argv.slice(2));
+  const settings = quick ? QUICK : FULL;
+  const machine = describeMachine(); // first, so the load average is the one before we start
+
+  const { workloads: all, imageSource } = await buildWorkloads(quick ? QUICK_SIZES : FULL_SIZES);
+  if (imageSource.kind === 'synthetic') shout(`W2/W4 run on ${imageSource.description}`);
+  const unknown = [...(only ?? [])].filter((id) => !all.some((w) => w.id === id));
+  if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
+  const workloads = all.filter((w) => !only || only.has(w.id));
+
+  // gradwasm-wasm first: it is the baseline every ratio refers to.
+  const impls: Implementation[] = [gradwasm('wasm'), gradwasm('js'), await tfjs('wasm'), await tfjs('cpu')];
+  for (const impl of impls) log(`${impl.name}: ${impl.detail}`);
+
+  const results: WorkloadResult[] = [];
+  for (const workload of workloads) {
+    log(`${workload.id}: ${workload.title}`);
+    const measurements = await measure(workload, impls, settings);
+    results.push({
+      id: workload.id,
+      title: workload.title,
+      kind: workload.kind,
+      ...(workload.kind === 'latency' ? {} : { flopsPerSample: flopsPerSample(workload.architecture, workload.kind === 'training') }),
+      ...(workload.kind === 'training' ? { learningRate: workload.learningRate } : {}),
+      measurements,
+    });
+  }
+
+  const figures = new Map(results.map((r) => [r.id, new Map<ImplName, Measurement>(r.measurements.map((m) => [m.impl, m]))]));
+  const report: Report = {
+    mode: quick ? 'quick' : 'full',
+    machine,
+    implementations: impls.map(({ name, detail }) => ({ name, detail })),
+    imageSource,
+    settings,
+    workloads: results,
+    targets: checkTargets(figures),
+    seconds: (performance.now() - started) / 1000,
+    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+  console.log(formatConsole(report));
+  if (imageSource.kind === 'synthetic') shout(`W2/W4 ran on ${imageSource.description}`);
+
+  // This file is dist/bench/run.js: the repository root is two levels up.
+  const root = fileURLToPath(new URL('../../', import.meta.url));
+  const publish = !quick && !only;
+  const json = publish ? `${root}bench/results.json` : `${root}dist/bench/results.json`;
+  const markdown = publish ? `${root}BENCHMARKS.md` : `${root}dist/bench/BENCHMARKS.md`;
+  mkdirSync(dirname(json), { recursive: true });
+  writeFileSync(json, toJSON(report));
+  writeFileSync(markdown, toMarkdown(report));
+  log(`\nwrote ${json} and ${markdown}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
