@@ -3,7 +3,7 @@
 import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters, PassStats } from './backend/backend.js';
 import { createJsBackend } from './backend/js.js';
 import { createWasmBackend } from './backend/wasm.js';
-import { toLabels, toMatrix, type Features, type Labels } from './data.js';
+import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
 import type { DenseLayer } from './layers.js';
 import { checkActivation, MAX_UNITS } from './layers.js';
@@ -98,27 +98,21 @@ export class Sequential {
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
   static async create(options: SequentialOptions): Promise<Sequential> {
-    const o = checkObject('options', options);
-    checkKeys('options', o, CREATE_KEYS);
-    const inputs = checkInteger('options.inputs', o.inputs, 1, MAX_UNITS);
-    const architecture = { inputs, layers: checkLayers(o.layers) };
-    const rng = new Xoshiro128(checkSeed(o.seed));
-    let fanIn = inputs;
+    const { architecture, seed, backend } = checkCreateOptions(options);
+    const rng = new Xoshiro128(seed);
+    let fanIn = architecture.inputs;
     const parameters = architecture.layers.map(({ units }) => {
       const weights = glorotUniform(rng, fanIn, units);
       fanIn = units;
       return { weights, bias: new Float32Array(units) };
     });
-    const backend = checkBackend('options.backend', o.backend);
     return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()));
   }
 
   /** Load a model saved by {@link Sequential.toJSON} (the object or its JSON text). */
   static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number } = {}): Promise<Sequential> {
-    const o = checkObject('options', options);
-    checkKeys('options', o, ['backend', 'seed']);
-    const backend = checkBackend('options.backend', o.backend);
-    const rng = new Xoshiro128(checkSeed(o.seed));
+    const { seed, backend } = checkLoadOptions(options);
+    const rng = new Xoshiro128(seed);
     const { architecture, parameters } = modelFromJSON(json);
     return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()));
   }
@@ -134,21 +128,7 @@ export class Sequential {
     checkKeys('options', o, FIT_KEYS);
     const train = toMatrix(x, this.inputs, 'x');
     const labels = toLabels(y, train.rows, 'y');
-    const epochs = o.epochs === undefined ? 1 : checkInteger('options.epochs', o.epochs, 1);
-    const learningRate: unknown = o.learningRate === undefined ? 0.01 : o.learningRate;
-    // The kernels take λ as a float32: it must stay finite and non-zero once rounded.
-    const lr32 = typeof learningRate === 'number' ? Math.fround(learningRate) : NaN;
-    if (!(lr32 > 0) || !Number.isFinite(lr32)) {
-      throw new GradwasmError('options.learningRate', `options.learningRate must be a finite number > 0 (as a float32), got ${describe(learningRate)}`);
-    }
-    const batchSize = Math.min(train.rows, o.batchSize === undefined ? train.rows : checkInteger('options.batchSize', o.batchSize, 1));
-    const shuffle = o.shuffle === undefined ? true : o.shuffle;
-    if (typeof shuffle !== 'boolean') throw new GradwasmError('options.shuffle', `options.shuffle must be true or false, got ${describe(shuffle)}`);
-    const onEpochEnd = o.onEpochEnd;
-    if (onEpochEnd !== undefined && typeof onEpochEnd !== 'function') {
-      throw new GradwasmError('options.onEpochEnd', `options.onEpochEnd must be a function, got ${describe(onEpochEnd)}`);
-    }
-    const validation = o.validationData === undefined ? null : this.checkValidation(o.validationData);
+    const { epochs, learningRate: lr32, batchSize, shuffle, onEpochEnd, validation } = checkFitOptions(o, this.inputs, train.rows);
 
     this.fitting = true;
     const held: Dataset[] = [];
@@ -170,7 +150,7 @@ export class Sequential {
         }
         history.loss.push(log.loss);
         history.accuracy.push(log.accuracy);
-        if (onEpochEnd && (await (onEpochEnd as NonNullable<FitOptions['onEpochEnd']>)(log)) === false) break;
+        if (onEpochEnd && (await onEpochEnd(log)) === false) break;
         await yieldToEventLoop();
         if (!this.engine) throw new GradwasmError('fit', 'the model was disposed while fitting');
       }
@@ -179,14 +159,6 @@ export class Sequential {
       for (const d of held) d.release();
       this.fitting = false;
     }
-  }
-
-  private checkValidation(value: unknown): { x: ReturnType<typeof toMatrix>; y: Float32Array } {
-    if (!Array.isArray(value) || value.length !== 2) {
-      throw new GradwasmError('options.validationData', `options.validationData must be [x, y], got ${describe(value)}`);
-    }
-    const x = toMatrix(value[0], this.inputs, 'options.validationData[0]');
-    return { x, y: toLabels(value[1], x.rows, 'options.validationData[1]') };
   }
 
   /** P(Y=1) for every row, as float32. */
@@ -286,27 +258,85 @@ function means(stats: PassStats, rows: number): { loss: number; accuracy: number
   return { loss: stats.lossSum / rows, accuracy: stats.correct / rows };
 }
 
-function checkLayers(value: unknown): { units: number; activation: DenseLayer['activation'] }[] {
+// The checks of create, fromJSON and fit, shared with trainInWorker (src/worker/host.ts), which
+// passes its own argument name (e.g. 'options.model') so that messages name what the caller wrote.
+
+/** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
+export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName } {
+  const o = checkObject(name, options);
+  checkKeys(name, o, CREATE_KEYS);
+  const inputs = checkInteger(`${name}.inputs`, o.inputs, 1, MAX_UNITS);
+  const architecture = { inputs, layers: checkLayers(o.layers, `${name}.layers`) };
+  const seed = checkSeed(o.seed, `${name}.seed`);
+  return { architecture, seed, backend: checkBackend(`${name}.backend`, o.backend) };
+}
+
+/** The options of {@link Sequential.fromJSON}, checked. */
+export function checkLoadOptions(options: unknown, name = 'options'): { seed: number; backend: BackendName } {
+  const o = checkObject(name, options);
+  checkKeys(name, o, ['backend', 'seed']);
+  const backend = checkBackend(`${name}.backend`, o.backend);
+  return { seed: checkSeed(o.seed, `${name}.seed`), backend };
+}
+
+/** {@link FitOptions} checked for a model of `inputs` inputs and `rows` training rows (unknown keys are the caller's check). */
+export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options'): {
+  epochs: number;
+  /** λ as a float32. */
+  learningRate: number;
+  /** At most `rows`. */
+  batchSize: number;
+  shuffle: boolean;
+  onEpochEnd: FitOptions['onEpochEnd'];
+  validation: { x: Matrix; y: Float32Array } | null;
+} {
+  const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
+  const learningRate: unknown = o.learningRate === undefined ? 0.01 : o.learningRate;
+  // The kernels take λ as a float32: it must stay finite and non-zero once rounded.
+  const lr32 = typeof learningRate === 'number' ? Math.fround(learningRate) : NaN;
+  if (!(lr32 > 0) || !Number.isFinite(lr32)) {
+    throw new GradwasmError(`${name}.learningRate`, `${name}.learningRate must be a finite number > 0 (as a float32), got ${describe(learningRate)}`);
+  }
+  const batchSize = Math.min(rows, o.batchSize === undefined ? rows : checkInteger(`${name}.batchSize`, o.batchSize, 1));
+  const shuffle = o.shuffle === undefined ? true : o.shuffle;
+  if (typeof shuffle !== 'boolean') throw new GradwasmError(`${name}.shuffle`, `${name}.shuffle must be true or false, got ${describe(shuffle)}`);
+  const onEpochEnd = o.onEpochEnd;
+  if (onEpochEnd !== undefined && typeof onEpochEnd !== 'function') {
+    throw new GradwasmError(`${name}.onEpochEnd`, `${name}.onEpochEnd must be a function, got ${describe(onEpochEnd)}`);
+  }
+  const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
+  return { epochs, learningRate: lr32, batchSize, shuffle, onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], validation };
+}
+
+function checkValidation(value: unknown, inputs: number, name: string): { x: Matrix; y: Float32Array } {
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new GradwasmError(name, `${name} must be [x, y], got ${describe(value)}`);
+  }
+  const x = toMatrix(value[0], inputs, `${name}[0]`);
+  return { x, y: toLabels(value[1], x.rows, `${name}[1]`) };
+}
+
+function checkLayers(value: unknown, name: string): { units: number; activation: DenseLayer['activation'] }[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new GradwasmError('options.layers', `options.layers must be a non-empty array of dense() layers, got ${describe(value)}`);
+    throw new GradwasmError(name, `${name} must be a non-empty array of dense() layers, got ${describe(value)}`);
   }
   const layers = value.map((raw: unknown, l: number) => {
-    const layer = checkObject(`options.layers[${l}]`, raw);
+    const layer = checkObject(`${name}[${l}]`, raw);
     if (layer.type !== 'dense') {
-      throw new GradwasmError(`options.layers[${l}]`, `options.layers[${l}] must be made with dense(), got type ${describe(layer.type)}`);
+      throw new GradwasmError(`${name}[${l}]`, `${name}[${l}] must be made with dense(), got type ${describe(layer.type)}`);
     }
     return {
-      units: checkInteger(`options.layers[${l}].units`, layer.units, 1, MAX_UNITS),
-      activation: checkActivation(`options.layers[${l}].activation`, layer.activation),
+      units: checkInteger(`${name}[${l}].units`, layer.units, 1, MAX_UNITS),
+      activation: checkActivation(`${name}[${l}].activation`, layer.activation),
     };
   });
-  checkOutputLayer('options.layers', layers);
+  checkOutputLayer(name, layers);
   return layers;
 }
 
-function checkSeed(value: unknown): number {
+function checkSeed(value: unknown, name: string): number {
   if (value === undefined) return (Math.random() * 2 ** 32) >>> 0;
-  return checkInteger('options.seed', value, 0, 2 ** 32 - 1);
+  return checkInteger(name, value, 0, 2 ** 32 - 1);
 }
 
 function checkBackend(argument: string, value: unknown): BackendName {

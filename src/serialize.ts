@@ -38,32 +38,32 @@ export function modelToJSON(architecture: Architecture, parameters: readonly Lay
   };
 }
 
-/** Parse (if text) and check a model file; returns its architecture and parameters. */
-export function modelFromJSON(json: unknown): { architecture: Architecture; parameters: LayerParameters[] } {
+/** Parse (if text) and check a model file (the argument `name`); returns its architecture and parameters. */
+export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[] } {
   let value = json;
   if (typeof json === 'string') {
     try {
       value = JSON.parse(json);
     } catch (error) {
-      throw new GradwasmError('json', `json is not valid JSON text: ${(error as Error).message}`);
+      throw new GradwasmError(name, `${name} is not valid JSON text: ${(error as Error).message}`);
     }
   }
-  const file = checkObject('json', value);
+  const file = checkObject(name, value);
   if (file.format !== MODEL_FORMAT) {
-    throw new GradwasmError('json.format', `json.format must be ${JSON.stringify(MODEL_FORMAT)}, got ${describe(file.format)}`);
+    throw new GradwasmError(`${name}.format`, `${name}.format must be ${JSON.stringify(MODEL_FORMAT)}, got ${describe(file.format)}`);
   }
   if (file.version !== MODEL_VERSION) {
-    throw new GradwasmError('json.version', `json.version ${describe(file.version)} is not supported (this gradwasm reads version ${MODEL_VERSION})`);
+    throw new GradwasmError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads version ${MODEL_VERSION})`);
   }
-  const inputs = checkInteger('json.inputs', file.inputs, 1, MAX_UNITS);
+  const inputs = checkInteger(`${name}.inputs`, file.inputs, 1, MAX_UNITS);
   if (!Array.isArray(file.layers) || file.layers.length === 0) {
-    throw new GradwasmError('json.layers', `json.layers must be a non-empty array, got ${describe(file.layers)}`);
+    throw new GradwasmError(`${name}.layers`, `${name}.layers must be a non-empty array, got ${describe(file.layers)}`);
   }
   const layers: { units: number; activation: Activation }[] = [];
   const parameters: LayerParameters[] = [];
   let fanIn = inputs;
   file.layers.forEach((raw: unknown, l: number) => {
-    const where = `json.layers[${l}]`;
+    const where = `${name}.layers[${l}]`;
     const layer = checkObject(where, raw);
     const units = checkInteger(`${where}.units`, layer.units, 1, MAX_UNITS);
     const activation = checkActivation(`${where}.activation`, layer.activation);
@@ -74,7 +74,7 @@ export function modelFromJSON(json: unknown): { architecture: Architecture; para
     layers.push({ units, activation });
     fanIn = units;
   });
-  checkOutputLayer('json.layers', layers);
+  checkOutputLayer(`${name}.layers`, layers);
   return { architecture: { inputs, layers }, parameters };
 }
 
