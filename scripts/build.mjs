@@ -1,16 +1,60 @@
-// Builds dist/: the library as one ESM file with the WebAssembly inlined, its .d.ts files,
+// Builds dist/: the library as one ESM file with the WebAssembly inlined (Node and bundlers),
+// the same library minified for browsers, the two training-worker scripts, the .d.ts files,
 // and the runnable examples. Run after the core is compiled (npm run build does both).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 
 const common = {
   bundle: true,
   format: 'esm',
-  target: 'es2022',
+  target: 'es2022', // newer targets decode the inlined .wasm with Uint8Array.fromBase64, which Node 20 lacks
   loader: { '.wasm': 'binary' },
   logLevel: 'warning',
 };
 
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral' });
+/** In the browser bundle, src/worker/spawn.ts (worker_threads) becomes spawn.browser.ts (Web Worker). */
+const browserSpawn = {
+  name: 'browser-spawn',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/spawn\.js$/ }, (args) => ({ path: join(args.resolveDir, 'spawn.browser.ts') }));
+  },
+};
+
+/** A worker script imports the library bundle beside it instead of carrying its own copy. */
+const libraryBeside = (file) => ({
+  name: 'library-beside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: file, external: true }));
+  },
+});
+
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
+await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'dist/worker.js', platform: 'node', plugins: [libraryBeside('./index.js')] });
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [browserSpawn] });
+await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [libraryBeside('./gradwasm.browser.js')] });
 await build({ ...common, entryPoints: ['examples/breast-cancer.ts'], outfile: 'dist/examples/breast-cancer.js', platform: 'node' });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+// What a page downloads. "Inference only" is what a bundler keeps of the browser build for a
+// page that imports Sequential to load a model and predict (tree-shaken, minified).
+const INFERENCE_BUDGET_GZIP = 25_000; // bytes
+const inference = await build({
+  ...common,
+  stdin: { contents: "export { Sequential } from './src/index.ts';", resolveDir: '.', loader: 'ts' },
+  platform: 'browser', minify: true, write: false, plugins: [browserSpawn],
+});
+const sizes = [
+  ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
+  ['dist/gradwasm.worker.js', readFileSync('dist/gradwasm.worker.js')],
+  ['inference only (Sequential)', inference.outputFiles[0].contents],
+];
+const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
+console.log('browser build:');
+for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
+const browserGzip = gzipSync(sizes[0][1], { level: 9 }).length;
+if (browserGzip > INFERENCE_BUDGET_GZIP) {
+  console.warn(`!!! dist/gradwasm.browser.js is ${kb(browserGzip)} gzipped, over the ${kb(INFERENCE_BUDGET_GZIP)} budget of the inference path`);
+}

@@ -14,3 +14,7 @@ export type { Features, Labels, MatrixInput } from './data.js';
 export type { ModelJSON, LayerJSON } from './serialize.js';
 export { trainTestSplit } from './split.js';
 export type { Split } from './split.js';
+export { trainInWorker } from './worker/host.js';
+export type { TrainInWorkerOptions, TrainingJob, TrainingResult, WorkerFitOptions } from './worker/host.js';
+export { serveTraining } from './worker/serve.js';
+export type { TrainingPort } from './worker/serve.js';

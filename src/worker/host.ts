@@ -1,0 +1,188 @@
+// trainInWorker: fit a model in a Web Worker (browsers) or a worker_threads Worker (Node), so
+// the calling thread never blocks. Everything is checked here, before a worker starts.
+import type { Architecture } from '../backend/backend.js';
+import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data.js';
+import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from '../errors.js';
+import { modelFromJSON, modelToJSON, type ModelJSON } from '../serialize.js';
+import {
+  checkCreateOptions, checkFitOptions, checkLoadOptions,
+  type BackendName, type EpochLog, type FitOptions, type History, type LayerWeights, type SequentialOptions,
+} from '../sequential.js';
+import { buffersOf, type Rows, type StartMessage } from './protocol.js';
+import { spawnWorker, type WorkerHandle } from './spawn.js';
+
+/** The options of {@link Sequential.fit} that can cross to a worker: all but the callback. */
+export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd'>;
+
+/** Options of {@link trainInWorker}. */
+export interface TrainInWorkerOptions {
+  /**
+   * The model to train: the options of {@link Sequential.create} (a new model; give a `seed`
+   * to get the weights an in-process `fit` would give), or a model saved by `toJSON()` (the
+   * object or its text) to train further.
+   */
+  model: SequentialOptions | ModelJSON | string;
+  /** With a saved `model` only: the options of {@link Sequential.fromJSON} (`seed` for shuffling, `backend`). */
+  load?: { seed?: number; backend?: BackendName };
+  /** Training rows, as {@link Sequential.fit} takes them. They are copied, never transferred away from you. */
+  x: Features;
+  /** Training labels, 0 or 1. */
+  y: Labels;
+  /** As for {@link Sequential.fit}, without `onEpochEnd` (that is the option below). */
+  fit?: WorkerFitOptions;
+  /**
+   * Called on the calling thread after each epoch with its log, and with the weights on every
+   * `weightsEvery`-th epoch. Returning `false` cancels, as {@link TrainingJob.cancel} does.
+   */
+  onEpochEnd?: (log: EpochLog, weights: LayerWeights[] | undefined) => boolean | void;
+  /** Send the weights with every n-th epoch's log (for live plots). Default 0: never. */
+  weightsEvery?: number;
+  /** Let at least this many milliseconds pass between epochs, to animate small problems. Default 0: full speed. */
+  minEpochMs?: number;
+  /**
+   * The worker script. Default: `gradwasm.worker.js` beside `gradwasm.browser.js` in browsers,
+   * `worker.js` beside `dist/index.js` in Node. In Node a string is a file path.
+   */
+  workerUrl?: string | URL;
+}
+
+/** What a finished {@link trainInWorker} job gives back. */
+export interface TrainingResult {
+  /** The trained model: load it with {@link Sequential.fromJSON}. */
+  model: ModelJSON;
+  /** Per-epoch metrics, as {@link Sequential.fit} returns them (shorter if cancelled). */
+  history: History;
+  /** True when a cancel stopped training before its last epoch. */
+  cancelled: boolean;
+}
+
+/** A running {@link trainInWorker} job. */
+export interface TrainingJob {
+  /**
+   * Resolves when training ends: after the last epoch, or at the first epoch boundary after
+   * {@link TrainingJob.cancel} (then with `cancelled: true` and the weights of the epochs
+   * done). Rejects if training fails — with a {@link GradwasmError} of the same message when
+   * the worker raised one — or if `onEpochEnd` throws.
+   */
+  done: Promise<TrainingResult>;
+  /** Stop at the next epoch boundary; `done` then resolves with `cancelled: true`. Does nothing once `done` has settled. */
+  cancel(): void;
+}
+
+const KEYS = ['model', 'load', 'x', 'y', 'fit', 'onEpochEnd', 'weightsEvery', 'minEpochMs', 'workerUrl'] as const;
+const FIT_KEYS = ['epochs', 'learningRate', 'batchSize', 'shuffle', 'validationData'] as const;
+
+/**
+ * Train a model in a worker — a Web Worker in browsers, a `worker_threads` Worker in Node — so
+ * that the page (or the event loop) stays free. The worker runs the same code as an
+ * in-process {@link Sequential.fit}: with the same seed it computes the same float32 bits.
+ *
+ * Every option is checked before the worker starts; misuse throws a {@link GradwasmError}
+ * naming the option (`options.fit.learningRate`, `options.x`, …).
+ *
+ * @example
+ * ```ts
+ * const job = trainInWorker({
+ *   model: { inputs: 2, layers: [dense(8, 'tanh'), dense(1, 'sigmoid')], seed: 1 },
+ *   x, y,
+ *   fit: { epochs: 200, learningRate: 0.1, batchSize: 16 },
+ *   onEpochEnd: (log) => console.log(log.epoch, log.loss),
+ * });
+ * stopButton.onclick = () => job.cancel();
+ * const { model, history, cancelled } = await job.done;
+ * const trained = await Sequential.fromJSON(model);
+ * ```
+ */
+export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
+  const start = checkOptions(options);
+  const { onEpochEnd, workerUrl } = options;
+  let worker: WorkerHandle | undefined;
+  let settled = false;
+  let cancelRequested = false;
+
+  const cancel = (): void => {
+    if (settled || cancelRequested) return;
+    cancelRequested = true;
+    worker?.post({ type: 'cancel' }, []);
+  };
+
+  const done = new Promise<TrainingResult>((resolve, reject) => {
+    const settle = (action: () => void): void => {
+      if (settled) return;
+      settled = true;
+      worker?.terminate();
+      action();
+    };
+    spawnWorker(workerUrl).then((handle) => {
+      worker = handle;
+      handle.listen((message) => {
+        if (settled) return;
+        if (message.type === 'epoch') {
+          try {
+            if (onEpochEnd?.(message.log, message.weights) === false) cancel();
+          } catch (error) {
+            settle(() => reject(error));
+          }
+        } else if (message.type === 'done') {
+          const model = modelToJSON(start.architecture, message.weights);
+          settle(() => resolve({ model, history: message.history, cancelled: message.cancelled }));
+        } else {
+          const error = message.name === 'GradwasmError'
+            ? new GradwasmError(message.argument ?? '', message.message)
+            : Object.assign(new Error(message.message), { name: message.name });
+          settle(() => reject(error));
+        }
+      }, (error) => settle(() => reject(error)));
+      handle.post(start.message, start.transfer);
+      if (cancelRequested) handle.post({ type: 'cancel' }, []);
+    }).catch((error: unknown) => settle(() => reject(error)));
+  });
+  return { done, cancel };
+}
+
+/** Check every option and build the start message (with its transfer list) and the architecture. */
+function checkOptions(options: unknown): { message: StartMessage; transfer: ArrayBuffer[]; architecture: Architecture } {
+  const o = checkObject('options', options);
+  checkKeys('options', o, KEYS);
+  let model: StartMessage['model'];
+  let architecture: Architecture;
+  if (typeof o.model === 'string' || (typeof o.model === 'object' && o.model !== null && 'format' in o.model)) {
+    const saved = modelFromJSON(o.model, 'options.model');
+    const { seed, backend } = checkLoadOptions(o.load ?? {}, 'options.load');
+    architecture = saved.architecture;
+    model = { load: modelToJSON(saved.architecture, saved.parameters), seed, backend };
+  } else {
+    if (o.load !== undefined) {
+      throw new GradwasmError('options.load', 'options.load applies to a saved model only; give seed and backend in options.model');
+    }
+    const created = checkCreateOptions(o.model, 'options.model');
+    architecture = created.architecture;
+    model = { create: created.architecture, seed: created.seed, backend: created.backend };
+  }
+  const x = toMatrix(o.x, architecture.inputs, 'options.x');
+  const y = toLabels(o.y, x.rows, 'options.y');
+  const fitOptions = checkObject('options.fit', o.fit ?? {});
+  checkKeys('options.fit', fitOptions, FIT_KEYS);
+  const fit = checkFitOptions(fitOptions, architecture.inputs, x.rows, 'options.fit');
+  if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') {
+    throw new GradwasmError('options.onEpochEnd', `options.onEpochEnd must be a function, got ${describe(o.onEpochEnd)}`);
+  }
+  const weightsEvery = o.weightsEvery === undefined ? 0 : checkInteger('options.weightsEvery', o.weightsEvery, 0);
+  const minEpochMs = o.minEpochMs ?? 0;
+  if (typeof minEpochMs !== 'number' || !(minEpochMs >= 0 && minEpochMs < Infinity)) {
+    throw new GradwasmError('options.minEpochMs', `options.minEpochMs must be a finite number ≥ 0, got ${describe(minEpochMs)}`);
+  }
+  if (o.workerUrl !== undefined && typeof o.workerUrl !== 'string' && !(o.workerUrl instanceof URL)) {
+    throw new GradwasmError('options.workerUrl', `options.workerUrl must be a string or a URL, got ${describe(o.workerUrl)}`);
+  }
+  const rows = (matrix: Matrix): Rows => ({ data: toFloat32(matrix), rows: matrix.rows, cols: matrix.cols });
+  const train = rows(x);
+  const validation = fit.validation ? { x: rows(fit.validation.x), y: fit.validation.y } : null;
+  const message: StartMessage = {
+    type: 'start', model, x: train, y,
+    fit: { epochs: fit.epochs, learningRate: fit.learningRate, batchSize: fit.batchSize, shuffle: fit.shuffle, validation },
+    weightsEvery, minEpochMs,
+  };
+  const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : [])];
+  return { message, transfer: buffersOf(arrays), architecture };
+}

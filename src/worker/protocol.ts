@@ -1,0 +1,68 @@
+// The messages between trainInWorker (host.ts) and the training loop (serve.ts). Numbers
+// travel as Float32Arrays whose buffers are transferred, never copied element by element.
+import type { Architecture } from '../backend/backend.js';
+import type { BackendName, EpochLog, History, LayerWeights } from '../sequential.js';
+import type { ModelJSON } from '../serialize.js';
+
+/** Rows of `cols` features, row-major, already checked and rounded to float32. */
+export interface Rows {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+/** Host → worker: train this model on these rows. Everything in it has been validated by the host. */
+export interface StartMessage {
+  type: 'start';
+  /** A new seeded model, or a saved one to continue from. */
+  model: { create: Architecture; seed: number; backend: BackendName } | { load: ModelJSON; seed: number; backend: BackendName };
+  x: Rows;
+  y: Float32Array;
+  fit: { epochs: number; learningRate: number; batchSize: number; shuffle: boolean; validation: { x: Rows; y: Float32Array } | null };
+  /** Attach the weights to every `weightsEvery`-th epoch message (0: never). */
+  weightsEvery: number;
+  /** Let at least this many milliseconds pass between epoch ends (0: full speed). */
+  minEpochMs: number;
+}
+
+/** Host → worker: stop at the next epoch boundary and report the model as it is. */
+export interface CancelMessage {
+  type: 'cancel';
+}
+
+export type HostMessage = StartMessage | CancelMessage;
+
+/** Worker → host: one epoch done. */
+export interface EpochMessage {
+  type: 'epoch';
+  log: EpochLog;
+  weights?: LayerWeights[];
+}
+
+/** Worker → host: training over (all epochs, or stopped by a cancel). */
+export interface DoneMessage {
+  type: 'done';
+  weights: LayerWeights[];
+  history: History;
+  cancelled: boolean;
+}
+
+/** Worker → host: training failed; a GradwasmError keeps its class, argument and message. */
+export interface ErrorMessage {
+  type: 'error';
+  name: string;
+  message: string;
+  argument?: string;
+}
+
+export type WorkerMessage = EpochMessage | DoneMessage | ErrorMessage;
+
+/** The buffers of `arrays`, once each, to hand over in a postMessage transfer list. */
+export function buffersOf(arrays: readonly Float32Array[]): ArrayBuffer[] {
+  return [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))];
+}
+
+/** Every array of a list of layers: kernels and biases. */
+export function layerArrays(layers: readonly LayerWeights[]): Float32Array[] {
+  return layers.flatMap((l) => [l.weights, l.bias]);
+}

@@ -1,0 +1,75 @@
+// The worker side of trainInWorker: wait for one start message, build the model, fit it,
+// report every epoch, and send back the final weights (or the error, with its class).
+import { GradwasmError } from '../errors.js';
+import { dense } from '../layers.js';
+import { Sequential, type History } from '../sequential.js';
+import { buffersOf, layerArrays, type ErrorMessage, type HostMessage, type StartMessage, type WorkerMessage } from './protocol.js';
+
+/**
+ * What {@link serveTraining} needs of the worker it runs in: a browser worker's `self`, or an
+ * adapter over Node's `parentPort` (see dist/worker.js).
+ */
+export interface TrainingPort {
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+/**
+ * Run the worker side of {@link trainInWorker} on `port`. The worker scripts shipped in dist/
+ * call it; call it yourself only to build your own worker script (for example one that your
+ * bundler emits), then pass that script's URL as `workerUrl`.
+ */
+export function serveTraining(port: TrainingPort): void {
+  let cancelled = false;
+  let started = false;
+  const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+  port.addEventListener('message', ({ data }) => {
+    const message = data as HostMessage;
+    if (message.type === 'cancel') cancelled = true;
+    if (message.type === 'start' && !started) {
+      started = true;
+      train(message).catch((error: unknown) => send(errorMessage(error)));
+    }
+  });
+
+  async function train(job: StartMessage): Promise<void> {
+    const { seed, backend } = job.model;
+    const model = 'create' in job.model
+      ? await Sequential.create({
+        inputs: job.model.create.inputs,
+        layers: job.model.create.layers.map((l) => dense(l.units, l.activation)),
+        seed,
+        backend,
+      })
+      : await Sequential.fromJSON(job.model.load, { seed, backend });
+    try {
+      const { epochs, learningRate, batchSize, shuffle, validation } = job.fit;
+      let history: History = validation ? { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } : { loss: [], accuracy: [] };
+      let lastEpochEnd = performance.now();
+      if (!cancelled) {
+        history = await model.fit(job.x, job.y, {
+          epochs, learningRate, batchSize, shuffle,
+          ...(validation ? { validationData: [validation.x, validation.y] as const } : {}),
+          onEpochEnd: async (log) => {
+            const weights = job.weightsEvery > 0 && (log.epoch + 1) % job.weightsEvery === 0 ? model.getWeights() : undefined;
+            send(weights ? { type: 'epoch', log, weights } : { type: 'epoch', log }, weights ? buffersOf(layerArrays(weights)) : []);
+            const wait = lastEpochEnd + job.minEpochMs - performance.now();
+            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+            lastEpochEnd = performance.now();
+            return !cancelled; // a cancel that arrived during the epoch stops here
+          },
+        });
+      }
+      const weights = model.getWeights();
+      send({ type: 'done', weights, history, cancelled: history.loss.length < epochs }, buffersOf(layerArrays(weights)));
+    } finally {
+      model.dispose();
+    }
+  }
+}
+
+function errorMessage(error: unknown): ErrorMessage {
+  if (error instanceof GradwasmError) return { type: 'error', name: error.name, message: error.message, argument: error.argument };
+  const e = error instanceof Error ? error : new Error(String(error));
+  return { type: 'error', name: e.name, message: e.message };
+}

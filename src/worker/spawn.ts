@@ -1,0 +1,36 @@
+// Starting the training worker in Node: a worker_threads Worker running dist/worker.js.
+// (The browser bundle uses spawn.browser.ts instead; scripts/build.mjs swaps the module.)
+import type { HostMessage, WorkerMessage } from './protocol.js';
+
+/** A started worker, as host.ts drives it on any platform. */
+export interface WorkerHandle {
+  post(message: HostMessage, transfer: ArrayBuffer[]): void;
+  /** `onMessage` for every message; `onFailure` once if the worker fails to start, crashes, or exits. */
+  listen(onMessage: (message: WorkerMessage) => void, onFailure: (error: Error) => void): void;
+  terminate(): void;
+}
+
+/** The worker script beside dist/index.js, unless the caller names another (a path or a file:/data: URL). */
+export async function spawnWorker(url: string | URL | undefined): Promise<WorkerHandle> {
+  const { Worker } = await import('node:worker_threads');
+  const script = url ?? new URL('./worker.js', import.meta.url);
+  const worker = new Worker(script);
+  let ended = false;
+  return {
+    post: (message, transfer) => worker.postMessage(message, transfer),
+    listen(onMessage, onFailure) {
+      const fail = (error: Error): void => {
+        if (!ended) onFailure(error);
+        ended = true;
+      };
+      worker.on('message', onMessage);
+      worker.on('error', (error: Error) => fail(new Error(`the training worker (${String(script)}) failed: ${error.message}`)));
+      worker.on('messageerror', (error: Error) => fail(new Error(`a message from the training worker could not be read: ${error.message}`)));
+      worker.on('exit', (code) => fail(new Error(`the training worker (${String(script)}) exited with code ${code} before it finished`)));
+    },
+    terminate() {
+      ended = true;
+      void worker.terminate();
+    },
+  };
+}

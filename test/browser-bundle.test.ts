@@ -1,0 +1,32 @@
+// The browser build as shipped: one minified ESM file with the WebAssembly inlined, within the
+// inference-path budget, reachable through the `browser` export condition, and its worker script.
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const read = (path: string): string => readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+
+describe('dist/gradwasm.browser.js', () => {
+  const bundle = read('dist/gradwasm.browser.js');
+
+  it('is at most 25 kB gzipped: the inference path (issue 4)', () => {
+    const gzip = gzipSync(bundle, { level: 9 }).length;
+    expect(gzip).toBeLessThanOrEqual(25_000);
+  });
+
+  it('is self-contained: no imports, nothing from Node', () => {
+    expect(bundle).not.toMatch(/\bimport\s*[\s{*"'(]/);
+    expect(bundle).not.toMatch(/node:|worker_threads/);
+    expect(bundle).toMatch(/export\s*\{/);
+  });
+
+  it('starts its worker from gradwasm.worker.js beside it, which imports the bundle', () => {
+    expect(bundle).toContain('new URL("./gradwasm.worker.js",import.meta.url)');
+    expect(read('dist/gradwasm.worker.js')).toMatch(/^import\s*\{\s*serveTraining as \w+\s*\}\s*from\s*"\.\/gradwasm\.browser\.js"/);
+  });
+
+  it('is what bundlers get through the browser export condition', () => {
+    const pkg = JSON.parse(read('package.json')) as { exports: Record<string, Record<string, string>> };
+    expect(pkg.exports['.']).toMatchObject({ browser: './dist/gradwasm.browser.js', default: './dist/index.js' });
+  });
+});

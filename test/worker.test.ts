@@ -1,0 +1,195 @@
+// trainInWorker in Node (worker_threads): progress, bit-identity with an in-process fit,
+// cancellation, errors from both sides of the boundary. The worker scripts are bundled from
+// the sources here (so these tests never run a stale dist/); the last test runs dist/ as shipped.
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type * as Gradwasm from '../src/index.js';
+import { GradwasmError, Sequential, dense, trainInWorker, type EpochLog, type LayerWeights, type TrainInWorkerOptions } from '../src/index.js';
+import { labels, uniform } from './support/random.js';
+
+let dir: string;
+let workerUrl: URL;
+let faultyWorkerUrl: URL;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'gradwasm-worker-'));
+  const bundle = async (entry: string, name: string): Promise<URL> => {
+    const outfile = join(dir, name);
+    await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, logLevel: 'warning' });
+    return pathToFileURL(outfile);
+  };
+  workerUrl = await bundle('src/worker/entry.node.ts', 'worker.mjs');
+  faultyWorkerUrl = await bundle('test/support/faulty-worker.ts', 'faulty-worker.mjs');
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const inputs = 4, rows = 40;
+const x = { data: uniform(31, rows * inputs), rows, cols: inputs };
+const y = labels(32, rows);
+const xv = { data: uniform(33, 10 * inputs), rows: 10, cols: inputs };
+const yv = labels(34, 10);
+const architecture = { inputs, layers: [dense(8, 'tanh'), dense(4, 'relu'), dense(1, 'sigmoid')] };
+
+/** Float32 bit patterns of every kernel and bias, for exact comparison. */
+const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const jsonWeights = (json: Gradwasm.ModelJSON): LayerWeights[] => json.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
+
+const job = (options: Omit<TrainInWorkerOptions, 'x' | 'y' | 'workerUrl'> & Partial<TrainInWorkerOptions>) =>
+  trainInWorker({ x, y, workerUrl, ...options });
+
+describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backend) => {
+  const model = { ...architecture, seed: 5, backend };
+
+  it('reports every epoch and gives the weights an in-process fit gives, bit for bit', async () => {
+    const fit = { epochs: 12, learningRate: 0.3, batchSize: 7, validationData: [xv, yv] as const };
+    const logs: EpochLog[] = [];
+    const snapshots: number[] = [];
+    const result = await job({ model, fit, weightsEvery: 5, onEpochEnd: (log, weights) => { logs.push(log); if (weights) snapshots.push(log.epoch); } }).done;
+
+    const local = await Sequential.create(model);
+    const history = await local.fit(x, y, fit);
+    expect(result.cancelled).toBe(false);
+    expect(result.history).toEqual(history);
+    expect(logs.map((l) => l.epoch)).toEqual([...Array(12).keys()]);
+    expect(logs.map((l) => l.valLoss)).toEqual(history.valLoss);
+    expect(snapshots).toEqual([4, 9]);
+    expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+    expect(result.model).toEqual(local.toJSON());
+  });
+
+  it('sends weights that match the model at that epoch', async () => {
+    const fit = { epochs: 3, learningRate: 0.1, batchSize: 10 };
+    const seen: LayerWeights[][] = [];
+    await job({ model, fit, weightsEvery: 1, onEpochEnd: (_log, weights) => void seen.push(weights!) }).done;
+    const local = await Sequential.create(model);
+    for (let epoch = 0; epoch < 3; epoch++) {
+      await local.fit(x, y, { ...fit, epochs: 1 }); // one epoch at a time continues the same shuffle stream
+      expect(bits(seen[epoch]!)).toEqual(bits(local.getWeights()));
+    }
+  });
+
+  it('continues training a saved model with a shuffle seed, as fromJSON + fit does', async () => {
+    const start = (await Sequential.create(model)).toJSON();
+    const fit = { epochs: 4, learningRate: 0.2, batchSize: 3 };
+    const result = await job({ model: JSON.stringify(start), load: { seed: 77, backend }, fit }).done;
+    const local = await Sequential.fromJSON(start, { seed: 77, backend });
+    await local.fit(x, y, fit);
+    expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+  });
+});
+
+describe('trainInWorker cancellation', () => {
+  it('cancel() stops at an epoch boundary and resolves with cancelled: true and the weights so far', async () => {
+    const fit = { epochs: 100_000, learningRate: 0.05, batchSize: 4 };
+    const running = job({ model: { ...architecture, seed: 9 }, fit, onEpochEnd: (log) => { if (log.epoch === 2) running.cancel(); } });
+    const result = await running.done;
+    expect(result.cancelled).toBe(true);
+    const done = result.history.loss.length;
+    expect(done).toBeGreaterThanOrEqual(3);
+    expect(done).toBeLessThan(100_000);
+    // The weights are those of exactly `done` epochs.
+    const local = await Sequential.create({ ...architecture, seed: 9 });
+    await local.fit(x, y, { ...fit, epochs: done });
+    expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+    running.cancel(); // after done: nothing happens
+  });
+
+  it('returning false from onEpochEnd cancels', async () => {
+    const result = await job({ model: { ...architecture, seed: 9 }, fit: { epochs: 100_000 }, onEpochEnd: () => false }).done;
+    expect(result.cancelled).toBe(true);
+    expect(result.history.loss.length).toBeLessThan(100_000);
+  });
+
+  it('a cancel before the worker starts returns the untrained model, with no epochs', async () => {
+    const running = job({ model: { ...architecture, seed: 9 }, fit: { epochs: 50 } });
+    running.cancel();
+    const result = await running.done;
+    expect(result).toMatchObject({ cancelled: true, history: { loss: [], accuracy: [] } });
+    expect(result.model).toEqual((await Sequential.create({ ...architecture, seed: 9 })).toJSON());
+  });
+
+  it('a cancel after the last epoch changes nothing: cancelled is false', async () => {
+    const running = job({ model: { ...architecture, seed: 9 }, fit: { epochs: 2 }, onEpochEnd: (log) => { if (log.epoch === 1) running.cancel(); } });
+    expect((await running.done).cancelled).toBe(false);
+  });
+});
+
+describe('trainInWorker pacing', () => {
+  it('minEpochMs spaces epochs out', async () => {
+    const times: number[] = [];
+    await job({ model: { ...architecture, seed: 1 }, fit: { epochs: 5 }, minEpochMs: 25, onEpochEnd: () => void times.push(performance.now()) }).done;
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(4 * 25 - 5);
+  });
+});
+
+describe('trainInWorker misuse and errors', () => {
+  const model = { ...architecture, seed: 1 };
+  it.each([
+    ['options not an object', null, 'options', /^options must be an object, got null$/],
+    ['unknown option', { model, x, y, epochs: 3 }, 'options.epochs', /^options has an unknown option "epochs"/],
+    ['a callback inside fit', { model, x, y, fit: { onEpochEnd: () => {} } }, 'options.fit.onEpochEnd', /^options\.fit has an unknown option "onEpochEnd"/],
+    ['bad layer', { model: { inputs, layers: [dense(2, 'relu')] }, x, y }, 'options.model.layers', /^the last layer of options\.model\.layers must be dense\(1, 'sigmoid'\)/],
+    ['bad seed', { model: { ...architecture, seed: -1 }, x, y }, 'options.model.seed', /^options\.model\.seed must be an integer in \[0, 4294967295\], got -1$/],
+    ['bad saved model', { model: { format: 'gradwasm-model', version: 9 }, x, y }, 'options.model.version', /^options\.model\.version 9 is not supported/],
+    ['load with create options', { model, load: { seed: 1 }, x, y }, 'options.load', /^options\.load applies to a saved model only/],
+    ['x of the wrong width', { model, x: [[1, 2, 3]], y: [1] }, 'options.x', /^options\.x\[0\] has 3 values, but the model has 4 inputs$/],
+    ['x with NaN', { model, x: { data: Float32Array.of(1, 2, NaN, 4), rows: 1, cols: 4 }, y: [1] }, 'options.x', /^options\.x row 0, column 2 is NaN\b/],
+    ['label 2', { model, x, y: Array.from(y, (v, i) => (i === 3 ? 2 : v)) }, 'options.y', /^options\.y\[3\] is 2; labels must be 0 or 1$/],
+    ['learning rate 0', { model, x, y, fit: { learningRate: 0 } }, 'options.fit.learningRate', /^options\.fit\.learningRate must be a finite number > 0/],
+    ['bad validation data', { model, x, y, fit: { validationData: [xv] } }, 'options.fit.validationData', /^options\.fit\.validationData must be \[x, y\]/],
+    ['onEpochEnd not a function', { model, x, y, onEpochEnd: 1 }, 'options.onEpochEnd', /^options\.onEpochEnd must be a function, got 1$/],
+    ['weightsEvery -1', { model, x, y, weightsEvery: -1 }, 'options.weightsEvery', /^options\.weightsEvery must be an integer ≥ 0, got -1$/],
+    ['minEpochMs NaN', { model, x, y, minEpochMs: NaN }, 'options.minEpochMs', /^options\.minEpochMs must be a finite number ≥ 0, got NaN$/],
+    ['workerUrl a number', { model, x, y, workerUrl: 3 }, 'options.workerUrl', /^options\.workerUrl must be a string or a URL, got 3$/],
+  ])('%s: throws a GradwasmError at once, before any worker starts', (_name, options, argument, message) => {
+    let error: unknown;
+    try {
+      trainInWorker(options as TrainInWorkerOptions);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(GradwasmError);
+    expect((error as GradwasmError).argument).toBe(argument);
+    expect((error as GradwasmError).message).toMatch(message);
+  });
+
+  it('a GradwasmError raised in the worker comes back as a GradwasmError with the same message', async () => {
+    const done = trainInWorker({ model, x, y, workerUrl: faultyWorkerUrl }).done;
+    await expect(done).rejects.toBeInstanceOf(GradwasmError);
+    await expect(done).rejects.toMatchObject({ argument: 'options.learningRate', message: 'options.learningRate must be a finite number > 0 (as a float32), got -1' });
+  });
+
+  it('a worker script that cannot load rejects with an Error naming it', async () => {
+    const missing = pathToFileURL(join(dir, 'missing.mjs'));
+    await expect(trainInWorker({ model, x, y, workerUrl: missing }).done).rejects.toThrow(/training worker \(.*missing\.mjs\) failed/);
+  });
+
+  it('an exception in onEpochEnd rejects done with it and stops the worker', async () => {
+    const boom = new Error('boom');
+    await expect(job({ model, fit: { epochs: 1000 }, onEpochEnd: () => { throw boom; } }).done).rejects.toBe(boom);
+  });
+
+  it("the caller's arrays are copied, neither transferred nor changed", async () => {
+    const data = x.data.slice();
+    const labelsCopy = y.slice();
+    await job({ model, x: { data, rows, cols: inputs }, y: labelsCopy, fit: { epochs: 2 } }).done;
+    expect(data).toEqual(x.data);
+    expect(labelsCopy).toEqual(y);
+  });
+});
+
+describe('dist/index.js', () => {
+  it('trains in dist/worker.js by default, as installed packages do', async () => {
+    const lib = (await import(/* @vite-ignore */ new URL('../dist/index.js', import.meta.url).href)) as typeof Gradwasm;
+    const xor = [[0, 0], [0, 1], [1, 0], [1, 1]];
+    const model = { inputs: 2, layers: [lib.dense(4, 'tanh'), lib.dense(1, 'sigmoid')], seed: 8 };
+    const result = await lib.trainInWorker({ model, x: xor, y: [0, 1, 1, 0], fit: { epochs: 50, learningRate: 0.5 } }).done;
+    const local = await lib.Sequential.create(model);
+    await local.fit(xor, [0, 1, 1, 0], { epochs: 50, learningRate: 0.5 });
+    expect(result.model).toEqual(local.toJSON());
+  });
+});
