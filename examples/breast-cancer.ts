@@ -2,9 +2,11 @@
 // test accuracy and loss, save it, then time the same training on the pure-TypeScript backend.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Sequential, dense, trainTestSplit, type FitOptions } from '../src/index.js';
+import { applyScaler, fitScaler } from './scaler.js';
 
 const DATA = new URL('../../data/breast_cancer.csv', import.meta.url);
 const MODEL_OUT = 'models/breast-cancer.json';
+const SCALER_OUT = 'models/breast-cancer.scaler.json'; // what the demo page needs to classify raw rows
 const SEED = 42;
 
 function readTable(url: URL): { x: number[][]; y: number[]; features: string[] } {
@@ -14,24 +16,12 @@ function readTable(url: URL): { x: number[][]; y: number[]; features: string[] }
   return { x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r.at(-1)!), features: columns.slice(0, -1) };
 }
 
-/** z-score every column with the training set's mean and (population) standard deviation. */
-function standardize(train: Float32Array, others: Float32Array[], cols: number): void {
-  const rows = train.length / cols;
-  for (let c = 0; c < cols; c++) {
-    let mean = 0;
-    for (let r = 0; r < rows; r++) mean += train[r * cols + c]!;
-    mean /= rows;
-    let variance = 0;
-    for (let r = 0; r < rows; r++) variance += (train[r * cols + c]! - mean) ** 2;
-    const std = Math.sqrt(variance / rows) || 1;
-    for (const m of [train, ...others]) for (let i = c; i < m.length; i += cols) m[i] = (m[i]! - mean) / std;
-  }
-}
-
 const table = readTable(DATA);
 const inputs = table.features.length;
 const { train, test } = trainTestSplit(table.x, table.y, { cols: inputs, testFraction: 0.2, seed: SEED });
-standardize(train.x.data, [test.x.data], inputs);
+const scaler = fitScaler(train.x.data, inputs, table.features); // z-score with the training rows' statistics
+applyScaler(scaler, train.x.data);
+applyScaler(scaler, test.x.data);
 
 const architecture = { inputs, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: SEED };
 const fitOptions: FitOptions = { epochs: 60, learningRate: 0.05, batchSize: 16 };
@@ -53,7 +43,8 @@ const result = model.evaluate(test.x, test.y);
 console.log(`\ntest accuracy ${(result.accuracy * 100).toFixed(2)} %   test loss (mean BCE) ${result.loss.toFixed(4)}`);
 mkdirSync('models', { recursive: true });
 writeFileSync(MODEL_OUT, JSON.stringify(model));
-console.log(`model saved to ${MODEL_OUT}`);
+writeFileSync(SCALER_OUT, JSON.stringify(scaler));
+console.log(`model saved to ${MODEL_OUT}, its feature scaling to ${SCALER_OUT}`);
 
 // The same training, timed: each backend from the same seed, alternating, median of 7 runs.
 async function timeFit(backend: 'wasm' | 'js'): Promise<{ ms: number; weights: Float32Array[] }> {
