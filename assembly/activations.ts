@@ -4,6 +4,8 @@
 // Derivatives are taken from the stored output a = act(z): every one of ours is a
 // function of a alone (relu: a > 0 ⟺ z > 0), so the pre-activations need not be kept.
 
+import { expNonPositive, expm1NonPositive } from './math';
+
 export const LINEAR: i32 = 0;
 export const SIGMOID: i32 = 1;
 export const TANH: i32 = 2;
@@ -20,22 +22,54 @@ export const RELU: i32 = 3;
   return sigmoidFromExp(z, Math.exp(-Math.abs(z)));
 }
 
-/** buf[0..count) ← act(buf), in place. */
+/** tanh in two f64 lanes: −t/(t + 2) with t = expm1(−2|v|) ∈ (−1, 0], then v's sign. */
+// @ts-ignore: decorator
+@inline function tanh2(v: v128): v128 {
+  const t = expm1NonPositive(f64x2.mul(f64x2.abs(v), f64x2.splat(-2)));
+  const magnitude = f64x2.abs(f64x2.div(t, f64x2.add(t, f64x2.splat(2)))); // abs: t may be −0 or +0
+  return v128.or(magnitude, v128.and(v, f64x2.splat(-0.0)));
+}
+
+/** σ in two f64 lanes, as sigmoidFromExp. */
+// @ts-ignore: decorator
+@inline function sigmoid2(v: v128): v128 {
+  const e = expNonPositive(f64x2.neg(f64x2.abs(v)));
+  const d = f64x2.add(f64x2.splat(1), e);
+  return v128.bitselect(f64x2.div(f64x2.splat(1), d), f64x2.div(e, d), f64x2.ge(v, f64x2.splat(0)));
+}
+
+/** tanh or σ of four f32 lanes, computed in f64 and rounded once. */
+// @ts-ignore: decorator
+@inline function smooth4(z: v128, act: i32): v128 {
+  const lo = f64x2.promote_low_f32x4(z);
+  const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(z, z, 2, 3, 0, 1));
+  const a = act == TANH ? tanh2(lo) : sigmoid2(lo);
+  const b = act == TANH ? tanh2(hi) : sigmoid2(hi);
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+}
+
+/** buf[0..count) ← act(buf), in place. A tail of fewer than four values goes through the same
+ *  four-lane code, so a value's activation never depends on where it sits. */
 export function activateInPlace(buf: usize, count: i32, act: i32): void {
   if (act == LINEAR) return;
   const end = buf + (<usize>count << 2);
+  let p = buf;
   if (act == RELU) {
     const zero = f32x4.splat(0);
-    let p = buf;
     for (; p + 16 <= end; p += 16) v128.store(p, f32x4.max(v128.load(p), zero));
-    for (; p < end; p += 4) {
-      const z = load<f32>(p);
-      store<f32>(p, max<f32>(z, 0)); // f32.max, like f32x4.max: NaN stays NaN
-    }
-  } else if (act == SIGMOID) {
-    for (let p = buf; p < end; p += 4) store<f32>(p, <f32>sigmoid64(<f64>load<f32>(p)));
-  } else {
-    for (let p = buf; p < end; p += 4) store<f32>(p, <f32>Math.tanh(<f64>load<f32>(p)));
+    for (; p < end; p += 4) store<f32>(p, max<f32>(load<f32>(p), 0)); // f32.max, like f32x4.max: NaN stays NaN
+    return;
+  }
+  for (; p + 16 <= end; p += 16) v128.store(p, smooth4(v128.load(p), act));
+  const left = (end - p) >> 2; // 0…3
+  if (left) {
+    let z = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(p));
+    if (left > 1) z = f32x4.replace_lane(z, 1, load<f32>(p, 4));
+    if (left > 2) z = f32x4.replace_lane(z, 2, load<f32>(p, 8));
+    const a = smooth4(z, act);
+    store<f32>(p, f32x4.extract_lane(a, 0));
+    if (left > 1) store<f32>(p, f32x4.extract_lane(a, 1), 4);
+    if (left > 2) store<f32>(p, f32x4.extract_lane(a, 2), 8);
   }
 }
 

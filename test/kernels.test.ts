@@ -103,6 +103,20 @@ describe('activations', () => {
     expect(out).toEqual(z.map(f64[name]));
   });
 
+  it.each(['sigmoid', 'tanh'] as const)('%s (SIMD, float64 lanes) equals the float64 value rounded once on 2^17 values of every magnitude', (name) => {
+    const n = 1 << 17;
+    const u = uniform(99, 2 * n, 0, 1);
+    // magnitudes from 1e-17 to 100: tiny, small, saturating
+    const values = Float32Array.from({ length: n }, (_, i) => (u[2 * i]! < 0.5 ? -1 : 1) * Math.exp(-40 + 44.6 * u[2 * i + 1]!));
+    const out = run([values], n, ([pv], o) => {
+      core.f32(o, n).set(core.f32(pv!, n));
+      core.exports.activateInPlace(o, n, CODES[name]);
+    });
+    let mismatches = 0;
+    out.forEach((v, i) => { if (!Object.is(v, Math.fround(f64[name](values[i]!)))) mismatches++; });
+    expect(mismatches).toBe(0);
+  });
+
   it.each(Object.keys(CODES) as (keyof typeof CODES)[])('%s backward multiplies by the derivative taken from the stored output', (name) => {
     const a = z.map(f64[name]);
     const g = uniform(4, z.length);
