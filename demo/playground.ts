@@ -1,0 +1,292 @@
+// The playground: 2-D datasets, a network chosen in the form, training in a Web Worker
+// (trainInWorker), and a live decision boundary and loss curve drawn from the worker's reports.
+import { Sequential, dense, trainInWorker, type Activation, type BackendName, type LayerWeights, type TrainingJob, type TrainingResult } from '../src/index.js';
+import { DATASETS, generate, split, type DatasetName, type Points } from './datasets.js';
+import { GRID, drawBoundary, drawLoss, drawThumbnail, gridPoints } from './plots.js';
+
+/** What the form says. */
+export interface Settings {
+  dataset: DatasetName;
+  noise: number;
+  points: number;
+  hidden: number[];
+  activation: Activation;
+  learningRate: number;
+  /** null: all rows (full-batch gradient descent). */
+  batchSize: number | null;
+  epochs: number;
+  seed: number;
+  backend: BackendName;
+  animate: boolean;
+}
+
+/** The playground's state, readable from the console and by the browser test (window.gradwasmDemo.playground). */
+export interface PlaygroundState {
+  status: 'idle' | 'training' | 'done' | 'error';
+  settings: Settings;
+  train: Points;
+  test: Points;
+  loss: number[];
+  valLoss: number[];
+  /** The worker's result once training has ended. */
+  result: TrainingResult | null;
+  /** Accuracy of the final model, evaluated on all training and all test points. */
+  final: { trainAccuracy: number; testAccuracy: number; trainLoss: number; testLoss: number } | null;
+  error: string | null;
+}
+
+const TEST_FRACTION = 0.2;
+const ANIMATION_MS = 10; // minEpochMs when animating: at most 100 epochs per second
+
+/** Suggestions shown under the form when a dataset needs more than the default network. */
+const SUGGESTIONS: Partial<Record<DatasetName, { text: string; apply: Partial<Record<'hidden' | 'activation' | 'lr' | 'batch' | 'epochs', string>> }>> = {
+  spiral: {
+    text: 'The spiral needs a deeper network: try hidden layers 16, 16, 16 with relu, learning rate 0.03, batch size 8, 1000 epochs.',
+    apply: { hidden: '16, 16, 16', activation: 'relu', lr: '0.03', batch: '8', epochs: '1000' },
+  },
+};
+
+const $ = <T extends HTMLElement>(id: string): T => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element as T;
+};
+
+export function initPlayground(): PlaygroundState {
+  const root = $('playground');
+  const form = $<HTMLFormElement>('pg-form');
+  const noise = $<HTMLInputElement>('pg-noise');
+  const fields = {
+    points: $<HTMLSelectElement>('pg-points'),
+    hidden: $<HTMLInputElement>('pg-hidden'),
+    activation: $<HTMLSelectElement>('pg-activation'),
+    lr: $<HTMLSelectElement>('pg-lr'),
+    batch: $<HTMLSelectElement>('pg-batch'),
+    epochs: $<HTMLInputElement>('pg-epochs'),
+    seed: $<HTMLInputElement>('pg-seed'),
+    backend: $<HTMLSelectElement>('pg-backend'),
+    animate: $<HTMLInputElement>('pg-animate'),
+  };
+  const trainButton = $<HTMLButtonElement>('pg-train');
+  const resetButton = $<HTMLButtonElement>('pg-reset');
+  const boundary = $<HTMLCanvasElement>('pg-boundary');
+  const lossCanvas = $<HTMLCanvasElement>('pg-loss');
+  const errorBox = $('pg-error');
+  const hint = $('pg-hint');
+  const statusLine = $('pg-status');
+  const stat = {
+    epoch: $('pg-epoch'), speed: $('pg-speed'),
+    lossTrain: $('pg-loss-train'), lossTest: $('pg-loss-test'),
+    accTrain: $('pg-acc-train'), accTest: $('pg-acc-test'),
+  };
+
+  // Dataset chooser: one radio button per dataset, each showing a thumbnail of its points.
+  const chooser = $('pg-datasets');
+  for (const [name, title] of Object.entries(DATASETS)) {
+    const label = document.createElement('label');
+    label.innerHTML = `<input type="radio" name="dataset" value="${name}"${name === 'moons' ? ' checked' : ''}><canvas></canvas><span>${title}</span>`;
+    chooser.append(label);
+  }
+  const thumbnails = (): void => {
+    for (const input of chooser.querySelectorAll<HTMLInputElement>('input')) {
+      drawThumbnail(input.nextElementSibling as HTMLCanvasElement, generate(input.value as DatasetName, 300, Number(noise.value), 7));
+    }
+  };
+
+  const grid = gridPoints();
+  const initial = readSettings();
+  const state: PlaygroundState = {
+    status: 'idle', settings: initial as Settings, ...split(generate(initial.dataset ?? 'moons', 500, 0.05, 1), TEST_FRACTION),
+    loss: [], valLoss: [], result: null, final: null, error: null,
+  };
+  let job: TrainingJob | null = null;
+  let viewer: Sequential | null = null; // a main-thread copy of the network, only for drawing the boundary
+  let pendingWeights: LayerWeights[] | null = null;
+  let proba: Float32Array | null = null;
+  let frame = 0;
+  let startedAt = 0;
+
+  function readSettings(): Partial<Settings> & { problem?: string } {
+    const dataset = (chooser.querySelector<HTMLInputElement>('input:checked')?.value ?? 'moons') as DatasetName;
+    const text = fields.hidden.value.trim();
+    const hidden = text === '' ? [] : text.split(/[\s,]+/).map(Number);
+    let problem: string | undefined;
+    if (hidden.length > 8 || hidden.some((u) => !Number.isInteger(u) || u < 1 || u > 256)) {
+      problem = 'Hidden layers: up to 8 whole numbers from 1 to 256, separated by commas (e.g. "8, 8").';
+    }
+    const epochs = Number(fields.epochs.value);
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100_000) problem ??= 'Epochs: a whole number from 1 to 100000.';
+    const seed = Number(fields.seed.value);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) problem ??= 'Seed: a whole number from 0 to 4294967295.';
+    return {
+      dataset, noise: Number(noise.value), points: Number(fields.points.value), hidden,
+      activation: fields.activation.value as Activation, learningRate: Number(fields.lr.value),
+      batchSize: fields.batch.value === 'all' ? null : Number(fields.batch.value), epochs, seed,
+      backend: fields.backend.value as BackendName, animate: fields.animate.checked, problem,
+    };
+  }
+
+  /** Regenerate the points from the form (when idle) and clear the plots. */
+  function refreshData(): void {
+    const s = readSettings();
+    state.settings = { ...state.settings, ...s } as Settings;
+    Object.assign(state, split(generate(s.dataset!, s.points!, s.noise!, Number.isInteger(s.seed) ? s.seed! : 1), TEST_FRACTION));
+    state.loss = [];
+    state.valLoss = [];
+    state.result = null;
+    state.final = null;
+    proba = null;
+    const suggestion = SUGGESTIONS[s.dataset!];
+    hint.hidden = !suggestion;
+    if (suggestion) {
+      hint.innerHTML = '';
+      const apply = document.createElement('button');
+      apply.type = 'button';
+      apply.textContent = 'Use these';
+      apply.onclick = () => {
+        for (const [key, value] of Object.entries(suggestion.apply)) fields[key as keyof typeof suggestion.apply].value = value;
+      };
+      hint.append(suggestion.text, ' ', apply);
+    }
+    setStatus('idle', `${state.train.n} training and ${state.test.n} test points. Press Train.`);
+    renderStats(null);
+    render();
+  }
+
+  function setStatus(status: PlaygroundState['status'], text: string): void {
+    state.status = status;
+    root.dataset.state = status;
+    statusLine.textContent = text;
+  }
+
+  function setBusy(busy: boolean): void {
+    for (const element of form.querySelectorAll<HTMLInputElement | HTMLSelectElement>('input, select')) element.disabled = busy;
+    trainButton.textContent = busy ? 'Stop' : 'Train';
+    trainButton.classList.toggle('stop', busy);
+    resetButton.disabled = busy;
+  }
+
+  const percent = (v: number): string => `${(100 * v).toFixed(1)} %`;
+  function renderStats(epochs: number | null): void {
+    const n = state.loss.length;
+    stat.epoch.textContent = epochs === null ? '–' : `${n} / ${epochs}`;
+    const seconds = (performance.now() - startedAt) / 1000;
+    stat.speed.textContent = n > 0 && epochs !== null ? `${Math.round(n / seconds).toLocaleString('en-US')} epochs/s` : '–';
+    const f = state.final;
+    stat.lossTrain.textContent = f ? f.trainLoss.toFixed(4) : n ? state.loss[n - 1]!.toFixed(4) : '–';
+    stat.lossTest.textContent = f ? f.testLoss.toFixed(4) : n ? state.valLoss[n - 1]!.toFixed(4) : '–';
+    stat.accTrain.textContent = f ? percent(f.trainAccuracy) : lastTrainAccuracy === null ? '–' : percent(lastTrainAccuracy);
+    stat.accTest.textContent = f ? percent(f.testAccuracy) : lastTestAccuracy === null ? '–' : percent(lastTestAccuracy);
+  }
+  let lastTrainAccuracy: number | null = null;
+  let lastTestAccuracy: number | null = null;
+
+  function render(): void {
+    frame = 0;
+    if (viewer && pendingWeights) {
+      viewer.setWeights(pendingWeights);
+      pendingWeights = null;
+      proba = viewer.predictProba({ data: grid, rows: GRID * GRID, cols: 2 });
+    }
+    drawBoundary(boundary, proba, state.train, state.test);
+    drawLoss(lossCanvas, state.loss, state.valLoss, state.status === 'idle' ? Math.max(2, state.settings.epochs || 2) : state.settings.epochs);
+    if (state.status === 'training') renderStats(state.settings.epochs);
+  }
+  const scheduleRender = (): void => {
+    frame ||= requestAnimationFrame(render);
+  };
+
+  async function train(): Promise<void> {
+    const s = readSettings();
+    errorBox.hidden = true;
+    if (s.problem) {
+      errorBox.textContent = s.problem;
+      errorBox.hidden = false;
+      return;
+    }
+    const settings = s as Settings;
+    refreshData();
+    state.settings = settings;
+    const model = {
+      inputs: 2,
+      layers: [...settings.hidden.map((units) => dense(units, settings.activation)), dense(1, 'sigmoid')],
+      seed: settings.seed,
+      backend: settings.backend,
+    };
+    viewer?.dispose();
+    viewer = await Sequential.create({ ...model, backend: 'wasm' });
+    pendingWeights = viewer.getWeights();
+    lastTrainAccuracy = lastTestAccuracy = null;
+    const rows = (p: Points) => ({ data: p.x, rows: p.n, cols: 2 });
+    startedAt = performance.now();
+    setBusy(true);
+    setStatus('training', `Training in a Web Worker on the ${settings.backend === 'wasm' ? 'WebAssembly' : 'TypeScript'} backend…`);
+    try {
+      job = trainInWorker({
+        model,
+        x: rows(state.train),
+        y: state.train.y,
+        fit: {
+          epochs: settings.epochs,
+          learningRate: settings.learningRate,
+          ...(settings.batchSize === null ? {} : { batchSize: settings.batchSize }),
+          validationData: [rows(state.test), state.test.y],
+        },
+        weightsEvery: settings.animate ? 1 : 10,
+        minEpochMs: settings.animate ? ANIMATION_MS : 0,
+        onEpochEnd: (log, weights) => {
+          state.loss.push(log.loss);
+          state.valLoss.push(log.valLoss!);
+          lastTrainAccuracy = log.accuracy;
+          lastTestAccuracy = log.valAccuracy!;
+          if (weights) pendingWeights = weights;
+          scheduleRender();
+        },
+      });
+      const result = await job.done;
+      state.result = result;
+      viewer.setWeights(result.model.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) })));
+      pendingWeights = null;
+      proba = viewer.predictProba({ data: grid, rows: GRID * GRID, cols: 2 });
+      const onTrain = viewer.evaluate(rows(state.train), state.train.y);
+      const onTest = viewer.evaluate(rows(state.test), state.test.y);
+      state.final = { trainAccuracy: onTrain.accuracy, testAccuracy: onTest.accuracy, trainLoss: onTrain.loss, testLoss: onTest.loss };
+      const seconds = (performance.now() - startedAt) / 1000;
+      setStatus('done', `${result.cancelled ? 'Stopped' : 'Done'} after ${result.history.loss.length} epochs in ${seconds.toFixed(2)} s: ` +
+        `test accuracy ${percent(onTest.accuracy)}.`);
+    } catch (error) {
+      state.error = (error as Error).message;
+      errorBox.textContent = `Training failed: ${state.error}`;
+      errorBox.hidden = false;
+      setStatus('error', 'Training failed.');
+    } finally {
+      job = null;
+      setBusy(false);
+      if (frame) cancelAnimationFrame(frame);
+      render();
+      renderStats(state.settings.epochs);
+    }
+  }
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (job) job.cancel();
+    else void train();
+  });
+  resetButton.addEventListener('click', () => refreshData());
+  chooser.addEventListener('change', refreshData);
+  noise.addEventListener('input', () => {
+    $('pg-noise-out').textContent = Number(noise.value).toFixed(2);
+    refreshData();
+    thumbnails();
+  });
+  for (const field of [fields.points, fields.seed, fields.epochs]) field.addEventListener('change', refreshData);
+  window.addEventListener('resize', () => {
+    thumbnails();
+    render();
+  });
+
+  thumbnails();
+  refreshData();
+  return state;
+}

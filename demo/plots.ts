@@ -1,0 +1,200 @@
+// Drawing on canvases: the decision-boundary heatmap with the data points on top, the loss
+// curves, and the small dataset thumbnails. Plain 2-D canvas, sized for the device pixel ratio.
+import type { Points } from './datasets.js';
+
+/** The square of the plane every plot shows: [-DOMAIN, DOMAIN]². */
+export const DOMAIN = 1.25;
+/** Cells per side of the probability grid behind the heatmap. */
+export const GRID = 100;
+
+const CLASS_0 = [37, 99, 235] as const; // blue
+const CLASS_1 = [234, 88, 12] as const; // orange
+const MIDDLE = [248, 250, 252] as const;
+export const CLASS_COLORS = ['rgb(37, 99, 235)', 'rgb(234, 88, 12)'] as const;
+
+/** Give a canvas a backing store of its CSS size × devicePixelRatio; returns its context in CSS pixels. */
+export function fit(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
+  const ratio = window.devicePixelRatio || 1;
+  const { width, height } = canvas.getBoundingClientRect();
+  const w = Math.round(width * ratio), h = Math.round(height * ratio);
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  const ctx = canvas.getContext('2d')!;
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  return ctx;
+}
+
+/** The centres of the GRID × GRID cells, row by row from the top, as (x₁, x₂) pairs. */
+export function gridPoints(): Float32Array {
+  const out = new Float32Array(GRID * GRID * 2);
+  for (let r = 0; r < GRID; r++) {
+    for (let c = 0; c < GRID; c++) {
+      const i = 2 * (r * GRID + c);
+      out[i] = -DOMAIN + (2 * DOMAIN * (c + 0.5)) / GRID;
+      out[i + 1] = DOMAIN - (2 * DOMAIN * (r + 0.5)) / GRID;
+    }
+  }
+  return out;
+}
+
+function mix(a: readonly number[], b: readonly number[], t: number): number[] {
+  return a.map((v, i) => Math.round(v + (b[i]! - v) * t));
+}
+
+/** P(Y=1) → colour: blue through near-white (0.5) to orange, muted so the points stand out. */
+function probabilityColor(p: number): number[] {
+  const strength = 0.5 * Math.min(1, Math.abs(p - 0.5) * 2) ** 0.8;
+  return mix(MIDDLE, p >= 0.5 ? CLASS_1 : CLASS_0, strength);
+}
+
+const heatCanvas = typeof document === 'undefined' ? null : document.createElement('canvas');
+
+/**
+ * The heatmap of P(Y=1) over the plane (from `proba`, GRID × GRID values, or a blank plane when
+ * null), the 0.5 contour, then the points: training points filled, test points as rings.
+ */
+export function drawBoundary(canvas: HTMLCanvasElement, proba: Float32Array | null, train: Points, test: Points): void {
+  const ctx = fit(canvas);
+  const { width, height } = canvas.getBoundingClientRect();
+  ctx.clearRect(0, 0, width, height);
+  if (proba && heatCanvas) {
+    heatCanvas.width = heatCanvas.height = GRID;
+    const hctx = heatCanvas.getContext('2d')!;
+    const image = hctx.createImageData(GRID, GRID);
+    for (let i = 0; i < proba.length; i++) {
+      const [r, g, b] = probabilityColor(proba[i]!);
+      image.data.set([r!, g!, b!, 255], 4 * i);
+    }
+    hctx.putImageData(image, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(heatCanvas, 0, 0, width, height);
+    drawContour(ctx, proba, width, height);
+  } else {
+    ctx.fillStyle = `rgb(${MIDDLE.join(',')})`;
+    ctx.fillRect(0, 0, width, height);
+  }
+  drawAxes(ctx, width, height);
+  const toPixel = (x: number, y: number): [number, number] => [((x + DOMAIN) / (2 * DOMAIN)) * width, ((DOMAIN - y) / (2 * DOMAIN)) * height];
+  for (const [points, ring] of [[train, false], [test, true]] as const) {
+    for (let i = 0; i < points.n; i++) {
+      const [px, py] = toPixel(points.x[2 * i]!, points.x[2 * i + 1]!);
+      const color = CLASS_COLORS[points.y[i]!]!;
+      ctx.beginPath();
+      ctx.arc(px, py, ring ? 3.6 : 3.4, 0, 2 * Math.PI);
+      ctx.fillStyle = ring ? 'white' : color;
+      ctx.strokeStyle = ring ? color : 'white';
+      ctx.lineWidth = ring ? 2 : 1;
+      ctx.fill();
+      ctx.stroke();
+    }
+  }
+}
+
+/** The P = 0.5 line, by marching squares over the grid (cell centres as vertices). */
+function drawContour(ctx: CanvasRenderingContext2D, proba: Float32Array, width: number, height: number): void {
+  const cell = width / GRID, cellY = height / GRID;
+  const at = (r: number, c: number): number => proba[r * GRID + c]! - 0.5;
+  ctx.beginPath();
+  for (let r = 0; r < GRID - 1; r++) {
+    for (let c = 0; c < GRID - 1; c++) {
+      const v = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
+      const corners: [number, number][] = [[c, r], [c + 1, r], [c + 1, r + 1], [c, r + 1]];
+      const crossings: [number, number][] = [];
+      for (let e = 0; e < 4; e++) {
+        const a = v[e]!, b = v[(e + 1) % 4]!;
+        if ((a < 0) !== (b < 0)) {
+          const t = a / (a - b);
+          const [x0, y0] = corners[e]!, [x1, y1] = corners[(e + 1) % 4]!;
+          crossings.push([(x0 + (x1 - x0) * t + 0.5) * cell, (y0 + (y1 - y0) * t + 0.5) * cellY]);
+        }
+      }
+      for (let k = 0; k + 1 < crossings.length; k += 2) {
+        ctx.moveTo(...crossings[k]!);
+        ctx.lineTo(...crossings[k + 1]!);
+      }
+    }
+  }
+  ctx.strokeStyle = 'rgba(15, 23, 42, 0.55)';
+  ctx.lineWidth = 1.25;
+  ctx.stroke();
+}
+
+function drawAxes(ctx: CanvasRenderingContext2D, width: number, height: number): void {
+  ctx.strokeStyle = 'rgba(15, 23, 42, 0.12)';
+  ctx.lineWidth = 1;
+  ctx.beginPath();
+  ctx.moveTo(width / 2, 0);
+  ctx.lineTo(width / 2, height);
+  ctx.moveTo(0, height / 2);
+  ctx.lineTo(width, height / 2);
+  ctx.stroke();
+}
+
+/** A dataset thumbnail: just the points, small. */
+export function drawThumbnail(canvas: HTMLCanvasElement, points: Points): void {
+  const ctx = fit(canvas);
+  const { width, height } = canvas.getBoundingClientRect();
+  ctx.fillStyle = `rgb(${MIDDLE.join(',')})`;
+  ctx.fillRect(0, 0, width, height);
+  for (let i = 0; i < points.n; i++) {
+    const px = ((points.x[2 * i]! + DOMAIN) / (2 * DOMAIN)) * width;
+    const py = ((DOMAIN - points.x[2 * i + 1]!) / (2 * DOMAIN)) * height;
+    ctx.fillStyle = CLASS_COLORS[points.y[i]!]!;
+    ctx.fillRect(px - 1, py - 1, 2, 2);
+  }
+}
+
+/** Training and test loss per epoch, over `epochs` epochs on the x axis. */
+export function drawLoss(canvas: HTMLCanvasElement, loss: readonly number[], valLoss: readonly number[], epochs: number): void {
+  const ctx = fit(canvas);
+  const { width, height } = canvas.getBoundingClientRect();
+  ctx.clearRect(0, 0, width, height);
+  const left = 44, right = 12, top = 12, bottom = 30;
+  const w = width - left - right, h = height - top - bottom;
+  const all = [...loss, ...valLoss];
+  const max = niceCeil(all.length ? Math.max(...all) : 1);
+  const xOf = (epoch: number): number => left + (w * epoch) / Math.max(1, epochs - 1);
+  const yOf = (value: number): number => top + h * (1 - value / max);
+
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = '#64748b';
+  ctx.strokeStyle = '#e2e8f0';
+  ctx.lineWidth = 1;
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (let k = 0; k <= 4; k++) {
+    const v = (max * k) / 4;
+    ctx.beginPath();
+    ctx.moveTo(left, yOf(v));
+    ctx.lineTo(left + w, yOf(v));
+    ctx.stroke();
+    ctx.fillText(String(Number(v.toPrecision(3))), left - 6, yOf(v));
+  }
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'top';
+  for (const e of [0, Math.round((epochs - 1) / 2), epochs - 1]) ctx.fillText(String(e + 1), xOf(e), top + h + 6);
+  ctx.fillText('epoch', left + w / 2, top + h + 17);
+
+  const line = (values: readonly number[], color: string, dash: number[]): void => {
+    if (values.length === 0) return;
+    ctx.beginPath();
+    values.forEach((v, i) => (i === 0 ? ctx.moveTo(xOf(i), yOf(v)) : ctx.lineTo(xOf(i), yOf(v))));
+    ctx.setLineDash(dash);
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2;
+    ctx.stroke();
+    ctx.setLineDash([]);
+  };
+  line(loss, '#0f172a', []);
+  line(valLoss, '#7c3aed', [5, 4]);
+}
+
+function niceCeil(v: number): number {
+  if (!(v > 0)) return 1;
+  const step = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * step >= v) return m * step;
+  return 10 * step;
+}

@@ -1,0 +1,37 @@
+// Builds the demo page into dist/demo/: index.html and style.css as written, demo/main.ts
+// bundled into demo.js, and beside them the browser build exactly as the package ships it
+// (gradwasm.browser.js and its worker script), which demo.js imports instead of the sources.
+// Run after `npm run build`; `npm run demo` does both, `npm run serve` serves the result.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+
+const OUT = 'dist/demo';
+for (const file of ['dist/gradwasm.browser.js', 'dist/gradwasm.worker.js']) {
+  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
+}
+mkdirSync(OUT, { recursive: true });
+
+/** The demo imports ../src/index.js for its types; at run time it gets the shipped bundle. */
+const shippedBundle = {
+  name: 'shipped-bundle',
+  setup(b) {
+    b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({ path: './gradwasm.browser.js', external: true }));
+  },
+};
+
+await build({
+  entryPoints: ['demo/main.ts'],
+  outfile: `${OUT}/demo.js`,
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  sourcemap: 'linked',
+  plugins: [shippedBundle],
+  logLevel: 'warning',
+});
+for (const file of ['demo/index.html', 'demo/style.css', 'dist/gradwasm.browser.js', 'dist/gradwasm.worker.js']) {
+  copyFileSync(file, `${OUT}/${file.split('/').pop()}`);
+}
+console.log(`demo built in ${OUT}/ — npm run serve, then open the address it prints`);

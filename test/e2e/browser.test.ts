@@ -1,0 +1,231 @@
+// The demo page in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+// the page loads; its playground trains XOR and two moons above 95 % test accuracy in a Web Worker,
+// with the weights Node computes from the same seed, bit for bit; models trained in Node predict
+// the same float32 bits in the page; a screenshot is saved to test-results/.
+// `npm test` builds dist/demo first. Without Chromium this file is skipped loudly, and fails in CI.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyScaler, fitScaler, type ScalerJSON } from '../../examples/scaler.js';
+import { parseRows } from '../../demo/csv.js';
+import type { PlaygroundState } from '../../demo/playground.js';
+import type { InferenceState } from '../../demo/inference.js';
+import type * as Gradwasm from '../../src/index.js';
+import { Sequential, dense, trainTestSplit, type ModelJSON } from '../../src/index.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RESULTS = join(ROOT, 'test-results');
+const IN_CI = process.env.CI === 'true';
+const haveChromium = existsSync(CHROMIUM);
+
+if (!haveChromium) {
+  console.error([
+    '',
+    '!'.repeat(78),
+    `!!! ${CHROMIUM} is missing: the browser end-to-end test (test/e2e/browser.test.ts) ${IN_CI ? 'FAILS (CI=true)' : 'is SKIPPED'}.`,
+    '!!! Install it with: apt-get update && apt-get install -y chromium',
+    '!'.repeat(78),
+    '',
+  ].join('\n'));
+}
+
+type Demo = { playground: PlaygroundState; inference: InferenceState };
+type Page$ = Window & { gradwasmDemo: Demo; gradwasm: typeof Gradwasm };
+
+/** Float32 bit patterns, for comparing numbers exactly (NaN-safe, ±0-safe). */
+const bits = (values: ArrayLike<number>): number[] => [...new Uint32Array(Float32Array.from(values).buffer)];
+const modelBits = (model: ModelJSON): number[][] => model.layers.flatMap((l) => [bits(l.weights), bits(l.bias)]);
+
+describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () => {
+  let scratch: string;
+  let server: ChildProcess | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) throw new Error(`${CHROMIUM} is missing (CI=true): apt-get update && apt-get install -y chromium`);
+    if (!existsSync(join(ROOT, 'dist/demo/index.html'))) throw new Error('dist/demo/ is missing: npm test builds it (npm run build && npm run build:demo)');
+    scratch = mkdtempSync(join(tmpdir(), 'gradwasm-e2e-'));
+    // The model `npm start` saves, made by the built example itself in a scratch directory.
+    execFileSync(process.execPath, [join(ROOT, 'dist/examples/breast-cancer.js')], { cwd: scratch, stdio: 'ignore' });
+
+    // `npm run serve`, on a free port, serving that model as /models/.
+    server = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs')], {
+      env: { ...process.env, PORT: '0', MODELS_DIR: join(scratch, 'models') },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      server!.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+        if (match) resolve(match[0]);
+      });
+      server!.once('exit', (code) => reject(new Error(`npm run serve exited with code ${code}: ${out}`)));
+    });
+
+    context = await chromium.launchPersistentContext(join(scratch, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+      viewport: { width: 1400, height: 1000 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+    await page.goto(url);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 20_000 });
+    // The library itself, for the checks below that call it directly in the page.
+    await page.addScriptTag({ type: 'module', content: "import * as g from './gradwasm.browser.js'; window.gradwasm = g;" });
+    await page.waitForFunction(() => 'gradwasm' in window);
+  }, 120_000);
+
+  /** Do `action`, then wait until the inference panel has classified once more. */
+  async function classifyAfter(action: () => Promise<unknown>): Promise<void> {
+    const runs = await page.evaluate(() => (window as unknown as Page$).gradwasmDemo.inference.runs);
+    await action();
+    await page.waitForFunction((before) => (window as unknown as Page$).gradwasmDemo.inference.runs > before, runs);
+  }
+
+  afterAll(async () => {
+    await context?.close();
+    server?.kill();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('loads, without errors, and reports the size of the bundle it runs on', async () => {
+    await expect(page.title()).resolves.toBe('gradwasm — in the browser');
+    await expect(page.textContent('#bundle-size')).resolves.toMatch(/^gradwasm\.browser\.js: [\d.]+ kB, [\d.]+ kB gzipped/);
+    expect(problems).toEqual([]);
+  });
+
+  for (const [dataset, title] of [['xor', 'XOR'], ['moons', 'two moons']] as const) {
+    it(`the playground trains ${title} above 95 % accuracy in its Web Worker`, async () => {
+      await page.click(`#pg-datasets input[value="${dataset}"]`, { force: true });
+      await page.click('#pg-train');
+      await page.waitForFunction(() => document.getElementById('playground')!.dataset.state === 'training');
+      await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('playground')!.dataset.state!), null, { timeout: 60_000 });
+      const { status, final, settings, epochs } = await page.evaluate(() => {
+        const p = (window as unknown as Page$).gradwasmDemo.playground;
+        return { status: p.status, final: p.final, settings: p.settings, epochs: p.result?.history.loss.length };
+      });
+      console.log(`playground ${title}: ${epochs} epochs, train accuracy ${final?.trainAccuracy}, test accuracy ${final?.testAccuracy}`);
+      expect(status).toBe('done');
+      expect(settings.dataset).toBe(dataset);
+      expect(epochs).toBe(settings.epochs);
+      expect(final!.testAccuracy).toBeGreaterThan(0.95);
+      expect(final!.trainAccuracy).toBeGreaterThan(0.95);
+      await expect(page.textContent('#pg-acc-test')).resolves.toBe(`${(100 * final!.testAccuracy).toFixed(1)} %`);
+    });
+  }
+
+  it("the playground's weights, trained in the page's worker, equal Node's for the same seed, bit for bit", async () => {
+    const run = await page.evaluate(() => {
+      const p = (window as unknown as Page$).gradwasmDemo.playground;
+      return { settings: p.settings, model: p.result!.model, x: [...p.train.x], y: [...p.train.y], tx: [...p.test.x], ty: [...p.test.y] };
+    });
+    const s = run.settings;
+    const model = await Sequential.create({ inputs: 2, layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(1, 'sigmoid')], seed: s.seed, backend: s.backend });
+    const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / 2, cols: 2 });
+    await model.fit(rows(run.x), run.y, {
+      epochs: s.epochs, learningRate: s.learningRate, ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
+      validationData: [rows(run.tx), run.ty],
+    });
+    expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
+  });
+
+  it('seeded training on the page\'s main thread and in its worker equals Node\'s, bit for bit, on both backends', async () => {
+    const { x, y } = scaledBreastCancer();
+    for (const backend of ['wasm', 'js'] as const) {
+      const options = { inputs: 30, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: 42, backend };
+      const fit = { epochs: 15, learningRate: 0.05, batchSize: 16 };
+      const node = await Sequential.create(options);
+      await node.fit(x, y, fit);
+      const inPage = await page.evaluate(async ({ x, y, backend, fit }) => {
+        const g = (window as unknown as Page$).gradwasm;
+        const options = { inputs: 30, layers: [g.dense(16, 'relu'), g.dense(8, 'relu'), g.dense(1, 'sigmoid')], seed: 42, backend };
+        const data = { data: Float32Array.from(x), rows: y.length, cols: 30 };
+        const main = await g.Sequential.create(options);
+        await main.fit(data, y, fit);
+        const worker = await g.trainInWorker({ model: options, x: data, y, fit }).done;
+        return { main: main.toJSON(), worker: worker.model };
+      }, { x: [...x.data], y: [...y], backend, fit });
+      expect(modelBits(inPage.main), `${backend}: main thread`).toEqual(modelBits(node.toJSON()));
+      expect(modelBits(inPage.worker), `${backend}: worker`).toEqual(modelBits(node.toJSON()));
+    }
+  });
+
+  it('the model `npm start` saved loads by default, and classifies the sample rows with Node\'s bits', async () => {
+    const saved = readFileSync(join(scratch, 'models/breast-cancer.json'), 'utf8');
+    const scaler = JSON.parse(readFileSync(join(scratch, 'models/breast-cancer.scaler.json'), 'utf8')) as ScalerJSON;
+    const before = await page.evaluate(() => {
+      const i = (window as unknown as Page$).gradwasmDemo.inference;
+      return { source: i.modelSource, scaler: i.scaler !== null };
+    });
+    expect(before).toEqual({ source: 'models/breast-cancer.json', scaler: true });
+    await expect(page.isChecked('#inf-apply-scaler')).resolves.toBe(true);
+
+    await classifyAfter(() => page.click('#inf-sample'));
+    const proba = await page.evaluate(() => [...(window as unknown as Page$).gradwasmDemo.inference.proba!]);
+
+    const rows = parseRows(readFileSync(join(ROOT, 'data/breast_cancer.csv'), 'utf8'), 30);
+    if (typeof rows === 'string') throw new Error(rows);
+    applyScaler(scaler, rows.data);
+    const node = (await Sequential.fromJSON(saved)).predictProba(rows);
+    expect(proba).toHaveLength(569);
+    expect(bits(proba)).toEqual(bits(node));
+    await expect(page.textContent('#inf-summary')).resolves.toMatch(/^569 rows classified .* accuracy against the label column: 9\d\.\d\d %/);
+  });
+
+  it('a model file chosen in the page, with rows uploaded as CSV, predicts Node\'s bits', async () => {
+    // Another model, trained in Node on the 'js' backend on already-scaled rows; no scaler this time.
+    const { x, y } = scaledBreastCancer();
+    const model = await Sequential.create({ inputs: 30, layers: [dense(6, 'tanh'), dense(1, 'sigmoid')], seed: 3, backend: 'js' });
+    await model.fit(x, y, { epochs: 10, learningRate: 0.1, batchSize: 32 });
+    const modelPath = join(scratch, 'uploaded-model.json');
+    writeFileSync(modelPath, JSON.stringify(model));
+    const csvPath = join(scratch, 'scaled-rows.csv');
+    const lines = Array.from({ length: y.length }, (_, r) => [...x.data.subarray(r * 30, (r + 1) * 30), y[r]].join(','));
+    writeFileSync(csvPath, lines.join('\n'));
+
+    await page.setInputFiles('#inf-model-file', modelPath);
+    await page.waitForFunction(() => (window as unknown as Page$).gradwasmDemo.inference.modelSource === 'uploaded-model.json');
+    await expect(page.textContent('#inf-model-summary')).resolves.toMatch(/^30 inputs → 6 tanh → 1 sigmoid · 193 parameters$/);
+    await expect(page.isDisabled('#inf-apply-scaler')).resolves.toBe(true);
+    await classifyAfter(() => page.setInputFiles('#inf-csv-file', csvPath));
+    const proba = await page.evaluate(() => [...(window as unknown as Page$).gradwasmDemo.inference.proba!]);
+    // The page loads it on the default backend (wasm); so does Node here.
+    const node = (await Sequential.fromJSON(readFileSync(modelPath, 'utf8'))).predictProba(x);
+    expect(bits(proba)).toEqual(bits(node));
+  });
+
+  it('saves screenshots to test-results/', async () => {
+    // Leave the page as a visitor would see it: two moons trained, the sample rows classified.
+    await page.click('#inf-reload');
+    await page.waitForFunction(() => (window as unknown as Page$).gradwasmDemo.inference.scaler !== null);
+    await classifyAfter(() => page.click('#inf-sample'));
+    mkdirSync(RESULTS, { recursive: true });
+    await page.screenshot({ path: join(RESULTS, 'demo.png'), fullPage: true });
+    await page.locator('#playground').screenshot({ path: join(RESULTS, 'playground.png') });
+    expect(readFileSync(join(RESULTS, 'demo.png')).subarray(1, 4).toString()).toBe('PNG');
+    expect(problems).toEqual([]);
+  });
+});
+
+/** The bundled table split and z-scored as `npm start` does (seed 42): the training rows. */
+function scaledBreastCancer(): { x: { data: Float32Array; rows: number; cols: number }; y: Float32Array } {
+  const [, ...lines] = readFileSync(join(ROOT, 'data/breast_cancer.csv'), 'utf8').trim().split(/\r?\n/);
+  const table = lines.map((l) => l.split(',').map(Number));
+  const { train } = trainTestSplit(table.map((r) => r.slice(0, -1)), table.map((r) => r.at(-1)!), { cols: 30, testFraction: 0.2, seed: 42 });
+  applyScaler(fitScaler(train.x.data, 30, []), train.x.data);
+  return train;
+}
