@@ -152,7 +152,7 @@ export function drawLoss(canvas: HTMLCanvasElement, loss: readonly number[], val
   const ctx = fit(canvas);
   const { width, height } = canvas.getBoundingClientRect();
   ctx.clearRect(0, 0, width, height);
-  const left = 44, right = 12, top = 12, bottom = 30;
+  const left = 44, right = 20, top = 12, bottom = 30;
   const w = width - left - right, h = height - top - bottom;
   const all = [...loss, ...valLoss];
   const max = niceCeil(all.length ? Math.max(...all) : 1);
