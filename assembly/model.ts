@@ -10,7 +10,7 @@ import { shuffle } from './prng';
 const LAYERS = 0;     // i32 number of dense layers
 const INPUTS = 4;     // i32 features per row
 const CAPACITY = 8;   // i32 rows the workspace holds
-const DELTA_A = 12;   // usize: capacity × widest layer, the gradient flowing back…
+const DELTA_A = 12;   // usize: capacity × widest layer output, the gradient flowing back…
 const DELTA_B = 16;   // usize: …and its ping-pong partner
 const PACKED = 20;    // usize: scratch for a transposed kernel
 const STATS = 24;     // f64 × 2: loss sum and correct count of the last call
@@ -57,8 +57,10 @@ export function modelSetLayer(m: usize, l: i32, units: i32, act: i32, w: usize, 
   store<usize>(rec + L_DB, db);
 }
 
+/** The widest gradient flowing back: dZ_l and dA_{l−1} are as wide as some layer's output
+ *  (the input gradient of the first layer is never formed, so the feature count does not count). */
 function widest(m: usize): i32 {
-  let width = load<i32>(m + INPUTS);
+  let width = 1;
   for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) width = max(width, field(layer(m, l), L_OUT));
   return width;
 }

@@ -111,7 +111,7 @@ class JsBackend implements Backend {
   constructor(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
     this.inputs = architecture.inputs;
     this.rng.setState(rng);
-    let fanIn = architecture.inputs, widest = fanIn, packed = 0;
+    let fanIn = architecture.inputs, widest = 1, packed = 0; // widest layer output: dA of the first layer is never formed
     for (let l = 0; l < architecture.layers.length; l++) {
       const { units, activation } = architecture.layers[l]!;
       this.layers.push(new Layer(fanIn, units, activationCode(activation)));
