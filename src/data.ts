@@ -38,8 +38,18 @@ function badValue(argument: string, value: unknown, where: string): GradwasmErro
   return new GradwasmError(argument, `${argument}${where} is ${describe(value)}; every feature must be a finite number`);
 }
 
+/** float32 values a copy may hold: the 4 GiB a wasm32 module addresses (a JS typed array is no larger). */
+const MAX_VALUES = 2 ** 30;
+
+function checkSize(argument: string, rows: number, cols: number): void {
+  if (rows * cols > MAX_VALUES) {
+    throw new GradwasmError(argument, `${argument} has ${rows} rows × ${cols} columns = ${rows * cols} values: as float32 that is more than the 4 GiB gradwasm can address`);
+  }
+}
+
 /** Flat storage, typed or not: copied raw, then scanned. */
 function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, cols: number): Matrix {
+  checkSize(argument, rows, cols);
   const typed = source instanceof Float32Array || source instanceof Float64Array;
   return {
     rows,
@@ -94,6 +104,7 @@ function nestedMatrix(x: readonly unknown[], cols: number, argument: string): Ma
       throw new GradwasmError(argument, `${argument}[${r}] has ${row.length} values, but the model has ${cols} inputs`);
     }
   });
+  checkSize(argument, x.length, cols);
   const rows = x as readonly ArrayLike<unknown>[];
   return {
     rows: x.length,

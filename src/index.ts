@@ -18,3 +18,4 @@ export { trainInWorker } from './worker/host.js';
 export type { TrainInWorkerOptions, TrainingJob, TrainingResult, WorkerFitOptions } from './worker/host.js';
 export { serveTraining } from './worker/serve.js';
 export type { TrainingPort } from './worker/serve.js';
+export { setMemoryLimit } from './wasm/arena.js';

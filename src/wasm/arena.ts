@@ -8,6 +8,20 @@ const PAGE = 65536;
 /** wasm32 addresses 4 GiB. */
 export const ADDRESS_SPACE = 2 ** 32;
 
+let limit = ADDRESS_SPACE;
+
+/**
+ * Cap the WebAssembly memory that gradwasm may grow to, for every model in this process
+ * (default, and at most, the 4 GiB a wasm32 module can address). A fit, prediction or model
+ * that would need more is refused with a GradwasmError before anything is allocated.
+ */
+export function setMemoryLimit(bytes: number): void {
+  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < PAGE || bytes > ADDRESS_SPACE) {
+    throw new GradwasmError('bytes', `bytes must be an integer from ${PAGE} (one page) to ${ADDRESS_SPACE} (4 GiB), got ${String(bytes)}`);
+  }
+  limit = bytes;
+}
+
 interface Block {
   start: number;
   size: number;
@@ -78,8 +92,9 @@ export class Arena {
   }
 
   private reserve(end: number): void {
-    if (end > ADDRESS_SPACE) {
-      throw new GradwasmError('memory', `gradwasm needs ${formatBytes(end)} of WebAssembly memory, more than the 4 GiB a wasm32 module can address`);
+    if (end > limit) {
+      const why = limit === ADDRESS_SPACE ? 'the 4 GiB a wasm32 module can address' : `the limit of ${formatBytes(limit)} set with setMemoryLimit`;
+      throw new GradwasmError('memory', `gradwasm would need ${formatBytes(end)} of WebAssembly memory, more than ${why}`);
     }
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
