@@ -12,6 +12,8 @@ export type { Activation, DenseLayer } from './layers.js';
 export { GradwasmError } from './errors.js';
 export type { Features, Labels, MatrixInput } from './data.js';
 export type { ModelJSON, LayerJSON } from './serialize.js';
+export { StandardScaler } from './scaler.js';
+export type { ScalerJSON } from './scaler.js';
 export { trainTestSplit } from './split.js';
 export type { Split } from './split.js';
 export { trainInWorker } from './worker/host.js';

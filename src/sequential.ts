@@ -8,6 +8,7 @@ import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from '.
 import type { DenseLayer } from './layers.js';
 import { checkActivation, MAX_UNITS } from './layers.js';
 import { Xoshiro128, glorotUniform } from './prng.js';
+import { scaledMatrix, scalerFromJSON, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { checkOutputLayer, floatArray, modelFromJSON, modelToJSON, type ModelJSON } from './serialize.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -26,6 +27,11 @@ export interface SequentialOptions {
   seed?: number;
   /** Default `'wasm'`. */
   backend?: BackendName;
+  /**
+   * A feature scaler (a {@link StandardScaler} or its JSON) for `inputs` columns: the model
+   * applies it to every row it is given and saves it in its JSON. Default: none.
+   */
+  scaler?: StandardScaler | ScalerJSON | null;
 }
 
 /** What {@link Sequential.fit} passes to `onEpochEnd` after each epoch. */
@@ -75,7 +81,7 @@ export interface Gradients {
   layers: LayerWeights[];
 }
 
-const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend'] as const;
+const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler'] as const;
 const FIT_KEYS = ['epochs', 'learningRate', 'batchSize', 'shuffle', 'validationData', 'onEpochEnd'] as const;
 
 /** A feed-forward network of dense layers ending in one sigmoid unit: a binary classifier. */
@@ -88,17 +94,19 @@ export class Sequential {
   readonly backend: BackendName;
   private engine: Backend | null;
   private fitting = false;
+  private featureScaler: StandardScaler | null;
 
-  private constructor(architecture: Architecture, backend: BackendName, engine: Backend) {
+  private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null) {
     this.inputs = architecture.inputs;
     this.layers = Object.freeze(architecture.layers.map((l) => Object.freeze({ type: 'dense' as const, ...l })));
     this.backend = backend;
     this.engine = engine;
+    this.featureScaler = scaler;
   }
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
   static async create(options: SequentialOptions): Promise<Sequential> {
-    const { architecture, seed, backend } = checkCreateOptions(options);
+    const { architecture, seed, backend, scaler } = checkCreateOptions(options);
     const rng = new Xoshiro128(seed);
     let fanIn = architecture.inputs;
     const parameters = architecture.layers.map(({ units }) => {
@@ -106,15 +114,15 @@ export class Sequential {
       fanIn = units;
       return { weights, bias: new Float32Array(units) };
     });
-    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()));
+    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()), scaler);
   }
 
   /** Load a model saved by {@link Sequential.toJSON} (the object or its JSON text). */
   static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number } = {}): Promise<Sequential> {
     const { seed, backend } = checkLoadOptions(options);
     const rng = new Xoshiro128(seed);
-    const { architecture, parameters } = modelFromJSON(json);
-    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()));
+    const { architecture, parameters, scaler } = modelFromJSON(json);
+    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()), scaler);
   }
 
   /**
@@ -126,7 +134,7 @@ export class Sequential {
     if (this.fitting) throw new GradwasmError('fit', 'fit was called while this model is already fitting; await the first call');
     const o = checkObject('options', options);
     checkKeys('options', o, FIT_KEYS);
-    const train = toMatrix(x, this.inputs, 'x');
+    const train = this.features(x, 'x');
     const labels = toLabels(y, train.rows, 'y');
     const { epochs, learningRate: lr32, batchSize, shuffle, onEpochEnd, validation } = checkFitOptions(o, this.inputs, train.rows);
 
@@ -135,7 +143,7 @@ export class Sequential {
     try {
       const data = engine.load(train, labels);
       held.push(data);
-      const valData = validation ? engine.load(validation.x, validation.y) : null;
+      const valData = validation ? engine.load(this.scaled(validation.x, 'options.validationData[0]'), validation.y) : null;
       if (valData) held.push(valData);
       const history: History = valData ? { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } : { loss: [], accuracy: [] };
       for (let epoch = 0; epoch < epochs; epoch++) {
@@ -164,7 +172,7 @@ export class Sequential {
   /** P(Y=1) for every row, as float32. */
   predictProba(x: Features): Float32Array {
     const engine = this.live('predictProba');
-    const data = engine.load(toMatrix(x, this.inputs, 'x'), null);
+    const data = engine.load(this.features(x, 'x'), null);
     try {
       return engine.predict(data);
     } finally {
@@ -231,10 +239,27 @@ export class Sequential {
     engine.setParameters(parameters);
   }
 
+  /** The feature scaler this model applies to every row it is given, or null. */
+  get scaler(): StandardScaler | null {
+    return this.featureScaler;
+  }
+
+  /**
+   * Give the model a feature scaler for its `inputs` columns (a {@link StandardScaler} or its
+   * JSON), or remove it with `null`. From then on every row passed to `fit`, `predictProba`,
+   * `predict`, `evaluate` and `gradients` is standardised by it first, and `toJSON()` saves it.
+   * The weights are not changed: set the scaler the model was (or will be) trained with.
+   */
+  setScaler(scaler: StandardScaler | ScalerJSON | null): void {
+    this.live('setScaler');
+    if (this.fitting) throw new GradwasmError('setScaler', 'setScaler was called while the model is fitting; await fit first');
+    this.featureScaler = checkScaler(scaler, this.inputs, 'scaler');
+  }
+
   /** The model as plain JSON (exact float32 round trip); `JSON.stringify(model)` uses it. */
   toJSON(): ModelJSON {
     const engine = this.live('toJSON');
-    return modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters());
+    return modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler);
   }
 
   /** Free the model's memory. Any later call throws. */
@@ -249,8 +274,17 @@ export class Sequential {
   }
 
   private loadLabelled(engine: Backend, x: Features, y: Labels): Dataset {
-    const matrix = toMatrix(x, this.inputs, 'x');
+    const matrix = this.features(x, 'x');
     return engine.load(matrix, toLabels(y, matrix.rows, 'y'));
+  }
+
+  /** Feature rows as the backend should see them: shape-checked, and standardised if the model has a scaler. */
+  private features(x: Features, argument: string): Matrix {
+    return this.scaled(toMatrix(x, this.inputs, argument), argument);
+  }
+
+  private scaled(matrix: Matrix, argument: string): Matrix {
+    return this.featureScaler ? scaledMatrix(this.featureScaler, matrix, argument) : matrix;
   }
 }
 
@@ -262,13 +296,22 @@ function means(stats: PassStats, rows: number): { loss: number; accuracy: number
 // passes its own argument name (e.g. 'options.model') so that messages name what the caller wrote.
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
-export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName } {
+export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null } {
   const o = checkObject(name, options);
   checkKeys(name, o, CREATE_KEYS);
   const inputs = checkInteger(`${name}.inputs`, o.inputs, 1, MAX_UNITS);
   const architecture = { inputs, layers: checkLayers(o.layers, `${name}.layers`) };
   const seed = checkSeed(o.seed, `${name}.seed`);
-  return { architecture, seed, backend: checkBackend(`${name}.backend`, o.backend) };
+  const backend = checkBackend(`${name}.backend`, o.backend);
+  return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`) };
+}
+
+/** A scaler (instance or JSON) for `inputs` columns, or null. */
+function checkScaler(value: unknown, inputs: number, name: string): StandardScaler | null {
+  if (value === null) return null;
+  const scaler = scalerFromJSON(value, name);
+  if (scaler.cols !== inputs) throw new GradwasmError(name, `${name} has ${scaler.cols} columns, but the model has ${inputs} inputs`);
+  return scaler;
 }
 
 /** The options of {@link Sequential.fromJSON}, checked. */

@@ -3,9 +3,11 @@
 import type { Architecture, LayerParameters } from './backend/backend.js';
 import { GradwasmError, checkInteger, checkObject, describe } from './errors.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
+import { scalerFromJSON, type ScalerJSON, type StandardScaler } from './scaler.js';
 
 export const MODEL_FORMAT = 'gradwasm-model';
-export const MODEL_VERSION = 1;
+/** Version 2 added the optional `scaler`; version 1 files (no scaler) are still read. */
+export const MODEL_VERSION = 2;
 
 /** One dense layer in a model file. */
 export interface LayerJSON {
@@ -19,16 +21,20 @@ export interface LayerJSON {
 /** A saved model: what `toJSON()` returns and `Sequential.fromJSON()` reads. */
 export interface ModelJSON {
   format: typeof MODEL_FORMAT;
-  version: typeof MODEL_VERSION;
+  /** `toJSON()` writes 2; version 1 (the same without `scaler`) is still read. */
+  version: 1 | 2;
   inputs: number;
+  /** The feature scaler the model applies to every row it is given, if it has one (version 2). */
+  scaler?: ScalerJSON;
   layers: LayerJSON[];
 }
 
-export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[]): ModelJSON {
+export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[], scaler: StandardScaler | null = null): ModelJSON {
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     inputs: architecture.inputs,
+    ...(scaler ? { scaler: scaler.toJSON() } : {}),
     layers: architecture.layers.map(({ units, activation }, l) => ({
       units,
       activation,
@@ -38,8 +44,8 @@ export function modelToJSON(architecture: Architecture, parameters: readonly Lay
   };
 }
 
-/** Parse (if text) and check a model file (the argument `name`); returns its architecture and parameters. */
-export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[] } {
+/** Parse (if text) and check a model file (the argument `name`); returns its architecture, parameters and scaler. */
+export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null } {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -52,10 +58,18 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
   if (file.format !== MODEL_FORMAT) {
     throw new GradwasmError(`${name}.format`, `${name}.format must be ${JSON.stringify(MODEL_FORMAT)}, got ${describe(file.format)}`);
   }
-  if (file.version !== MODEL_VERSION) {
-    throw new GradwasmError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads version ${MODEL_VERSION})`);
+  if (file.version !== 1 && file.version !== MODEL_VERSION) {
+    throw new GradwasmError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads versions 1 and ${MODEL_VERSION})`);
   }
   const inputs = checkInteger(`${name}.inputs`, file.inputs, 1, MAX_UNITS);
+  let scaler: StandardScaler | null = null;
+  if (file.scaler !== undefined) {
+    if (file.version === 1) throw new GradwasmError(`${name}.scaler`, `${name}.scaler needs version 2; ${name}.version is 1`);
+    scaler = scalerFromJSON(file.scaler, `${name}.scaler`);
+    if (scaler.cols !== inputs) {
+      throw new GradwasmError(`${name}.scaler`, `${name}.scaler has ${scaler.cols} columns, but ${name}.inputs is ${inputs}`);
+    }
+  }
   if (!Array.isArray(file.layers) || file.layers.length === 0) {
     throw new GradwasmError(`${name}.layers`, `${name}.layers must be a non-empty array, got ${describe(file.layers)}`);
   }
@@ -75,7 +89,7 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
     fanIn = units;
   });
   checkOutputLayer(`${name}.layers`, layers);
-  return { architecture: { inputs, layers }, parameters };
+  return { architecture: { inputs, layers }, parameters, scaler };
 }
 
 /** The last layer must be the article's output neuron: one sigmoid unit giving P(Y=1). */

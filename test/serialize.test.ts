@@ -33,7 +33,8 @@ describe('toJSON / fromJSON', () => {
     const model = await Sequential.create({ inputs: 2, layers: [dense(3, 'relu'), dense(1, 'sigmoid')], seed: 5 });
     const json = model.toJSON();
     expect(json.format).toBe('gradwasm-model');
-    expect(json.version).toBe(1);
+    expect(json.version).toBe(2);
+    expect(json).not.toHaveProperty('scaler');
     expect(json.inputs).toBe(2);
     expect(json.layers.map((l) => [l.units, l.activation, l.weights.length, l.bias.length])).toEqual([[3, 'relu', 6, 3], [1, 'sigmoid', 3, 1]]);
     const parsed = JSON.parse(JSON.stringify(json)) as typeof json;

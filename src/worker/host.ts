@@ -4,6 +4,7 @@ import type { Architecture } from '../backend/backend.js';
 import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data.js';
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from '../errors.js';
 import { modelFromJSON, modelToJSON, type ModelJSON } from '../serialize.js';
+import type { StandardScaler } from '../scaler.js';
 import {
   checkCreateOptions, checkFitOptions, checkLoadOptions,
   type BackendName, type EpochLog, type FitOptions, type History, type LayerWeights, type SequentialOptions,
@@ -124,7 +125,7 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
             settle(() => reject(error));
           }
         } else if (message.type === 'done') {
-          const model = modelToJSON(start.architecture, message.weights);
+          const model = modelToJSON(start.architecture, message.weights, start.scaler);
           settle(() => resolve({ model, history: message.history, cancelled: message.cancelled }));
         } else {
           const error = message.name === 'GradwasmError'
@@ -141,23 +142,26 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
 }
 
 /** Check every option and build the start message (with its transfer list) and the architecture. */
-function checkOptions(options: unknown): { message: StartMessage; transfer: ArrayBuffer[]; architecture: Architecture } {
+function checkOptions(options: unknown): { message: StartMessage; transfer: ArrayBuffer[]; architecture: Architecture; scaler: StandardScaler | null } {
   const o = checkObject('options', options);
   checkKeys('options', o, KEYS);
   let model: StartMessage['model'];
   let architecture: Architecture;
+  let scaler: StandardScaler | null;
   if (typeof o.model === 'string' || (typeof o.model === 'object' && o.model !== null && 'format' in o.model)) {
     const saved = modelFromJSON(o.model, 'options.model');
     const { seed, backend } = checkLoadOptions(o.load ?? {}, 'options.load');
     architecture = saved.architecture;
-    model = { load: modelToJSON(saved.architecture, saved.parameters), seed, backend };
+    scaler = saved.scaler;
+    model = { load: modelToJSON(saved.architecture, saved.parameters, scaler), seed, backend };
   } else {
     if (o.load !== undefined) {
       throw new GradwasmError('options.load', 'options.load applies to a saved model only; give seed and backend in options.model');
     }
     const created = checkCreateOptions(o.model, 'options.model');
     architecture = created.architecture;
-    model = { create: created.architecture, seed: created.seed, backend: created.backend };
+    scaler = created.scaler;
+    model = { create: created.architecture, scaler: scaler?.toJSON() ?? null, seed: created.seed, backend: created.backend };
   }
   const x = toMatrix(o.x, architecture.inputs, 'options.x');
   const y = toLabels(o.y, x.rows, 'options.y');
@@ -184,5 +188,5 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     weightsEvery, minEpochMs,
   };
   const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : [])];
-  return { message, transfer: buffersOf(arrays), architecture };
+  return { message, transfer: buffersOf(arrays), architecture, scaler };
 }

@@ -3,6 +3,7 @@
 import type { Architecture } from '../backend/backend.js';
 import type { BackendName, EpochLog, History, LayerWeights } from '../sequential.js';
 import type { ModelJSON } from '../serialize.js';
+import type { ScalerJSON } from '../scaler.js';
 
 /** Rows of `cols` features, row-major, already checked and rounded to float32. */
 export interface Rows {
@@ -15,7 +16,7 @@ export interface Rows {
 export interface StartMessage {
   type: 'start';
   /** A new seeded model, or a saved one to continue from. */
-  model: { create: Architecture; seed: number; backend: BackendName } | { load: ModelJSON; seed: number; backend: BackendName };
+  model: { create: Architecture; scaler: ScalerJSON | null; seed: number; backend: BackendName } | { load: ModelJSON; seed: number; backend: BackendName };
   x: Rows;
   y: Float32Array;
   fit: { epochs: number; learningRate: number; batchSize: number; shuffle: boolean; validation: { x: Rows; y: Float32Array } | null };

@@ -40,6 +40,7 @@ export function serveTraining(port: TrainingPort): void {
         layers: job.model.create.layers.map((l) => dense(l.units, l.activation)),
         seed,
         backend,
+        scaler: job.model.scaler,
       })
       : await Sequential.fromJSON(job.model.load, { seed, backend });
     try {

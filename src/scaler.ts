@@ -1,0 +1,205 @@
+// Feature standardisation, z = (x − mean) / scale per column, fitted on training rows. A model
+// can carry one (saved in its JSON) and applies it to every row it is given.
+import { toFloat32, toMatrix, type Features, type Matrix } from './data.js';
+import { GradwasmError, checkKeys, checkObject, checkInteger, describe } from './errors.js';
+import { MAX_UNITS } from './layers.js';
+
+export const SCALER_FORMAT = 'gradwasm-scaler';
+
+/** A saved {@link StandardScaler}: what its `toJSON()` returns, and what a model file holds under `scaler`. */
+export interface ScalerJSON {
+  format: typeof SCALER_FORMAT;
+  version: 1;
+  /** Per-column means. */
+  mean: number[];
+  /** Per-column divisors: the population standard deviation, or 1 for a constant column. */
+  scale: number[];
+}
+
+// Set by the class's static block: module-private access to its constructor and fields.
+let newScaler: (mean: Float64Array, scale: Float64Array) => StandardScaler;
+let parts: (scaler: StandardScaler) => { mean: Float64Array; scale: Float64Array };
+
+/**
+ * Standardises features column by column: `z = (x − mean) / scale`, like scikit-learn's
+ * `StandardScaler`. {@link StandardScaler.fit} takes the mean and the *population* standard
+ * deviation (ddof = 0, as scikit-learn does) of each column; a constant column gets scale 1,
+ * so it becomes 0 instead of NaN.
+ *
+ * Arithmetic: each feature is read as a float32 (as every model input is), then
+ * `(x − mean) / scale` is computed in float64 and rounded once to float32. `mean` and `scale`
+ * are float64 and saved exactly.
+ *
+ * Give one to a model (`Sequential.create({ …, scaler })` or `model.setScaler(scaler)`) and the
+ * model applies it to every row passed to `fit`, `predictProba`, `predict`, `evaluate` and
+ * `gradients`, and saves it in its JSON: callers always pass raw features.
+ */
+export class StandardScaler {
+  readonly #mean: Float64Array;
+  readonly #scale: Float64Array;
+
+  private constructor(mean: Float64Array, scale: Float64Array) {
+    this.#mean = mean;
+    this.#scale = scale;
+  }
+
+  static {
+    newScaler = (mean, scale) => new StandardScaler(mean, scale);
+    parts = (s) => ({ mean: s.#mean, scale: s.#scale });
+  }
+
+  /**
+   * Fit to the rows of `x`: per-column mean and population standard deviation, in float64.
+   * `options.cols` is needed only when `x` is a flat typed array (it is the row length
+   * otherwise). Throws a {@link GradwasmError} on a non-finite feature.
+   */
+  static fit(x: Features, options: { cols?: number } = {}): StandardScaler {
+    const o = checkObject('options', options);
+    checkKeys('options', o, ['cols']);
+    const cols = o.cols === undefined ? columnsOf(x) : checkInteger('options.cols', o.cols, 1, MAX_UNITS);
+    const matrix = toMatrix(x, cols, 'x');
+    const data = toFloat32(matrix);
+    const rows = matrix.rows;
+    const mean = new Float64Array(cols);
+    const scale = new Float64Array(cols);
+    for (let c = 0; c < cols; c++) {
+      let sum = 0, min = Infinity, max = -Infinity;
+      for (let i = c; i < data.length; i += cols) {
+        const v = data[i]!;
+        sum += v;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
+      if (min === max) {
+        // Constant: its exact value, and scale 1 (a mean of equal values may not round back to them).
+        mean[c] = min;
+        scale[c] = 1;
+        continue;
+      }
+      const m = sum / rows;
+      let squares = 0, residual = 0;
+      for (let i = c; i < data.length; i += cols) {
+        const d = data[i]! - m;
+        squares += d * d;
+        residual += d;
+      }
+      mean[c] = m;
+      // Two passes with the correction term of Chan, Golub and LeVeque (exact sums give residual = 0).
+      const variance = (squares - (residual * residual) / rows) / rows;
+      scale[c] = variance > 0 ? Math.sqrt(variance) : 1;
+    }
+    return new StandardScaler(mean, scale);
+  }
+
+  /** Read a scaler saved by {@link StandardScaler.toJSON} (the object or its JSON text); every field is checked. */
+  static fromJSON(json: ScalerJSON | string): StandardScaler {
+    let value: unknown = json;
+    if (typeof json === 'string') {
+      try {
+        value = JSON.parse(json);
+      } catch (error) {
+        throw new GradwasmError('json', `json is not valid JSON text: ${(error as Error).message}`);
+      }
+    }
+    return scalerFromJSON(value, 'json');
+  }
+
+  /** Features per row. */
+  get cols(): number {
+    return this.#mean.length;
+  }
+
+  /** A copy of the per-column means. */
+  get mean(): Float64Array {
+    return this.#mean.slice();
+  }
+
+  /** A copy of the per-column divisors. */
+  get scale(): Float64Array {
+    return this.#scale.slice();
+  }
+
+  /** The rows of `x` standardised, as a new row-major Float32Array (`x` is not modified). */
+  transform(x: Features): Float32Array {
+    return toFloat32(scaledMatrix(this, toMatrix(x, this.cols, 'x'), 'x'));
+  }
+
+  /** Plain JSON; `JSON.stringify(scaler)` uses it. */
+  toJSON(): ScalerJSON {
+    return { format: SCALER_FORMAT, version: 1, mean: Array.from(this.#mean), scale: Array.from(this.#scale) };
+  }
+}
+
+/**
+ * `matrix` as a model with `scaler` sees it: its copy into a backend's buffer is standardised
+ * in the same pass that checks it, and a bad value is reported as the caller wrote it.
+ */
+export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: string): Matrix {
+  const { mean, scale } = parts(scaler);
+  const cols = matrix.cols;
+  return {
+    rows: matrix.rows,
+    cols,
+    copyTo(dest) {
+      matrix.copyTo(dest);
+      const bad = standardize(dest, cols, mean, scale);
+      if (bad < 0) return;
+      const v = dest[bad]!;
+      if (v - v !== 0) matrix.reject(bad); // the feature itself, reported as written
+      const r = Math.floor(bad / cols), c = bad % cols;
+      throw new GradwasmError(argument, `${argument} row ${r}, column ${c} is ${v}, which the scaler maps to ${(v - mean[c]!) / scale[c]! > 0 ? '' : '-'}Infinity, outside the float32 range`);
+    },
+    reject: (index) => matrix.reject(index),
+  };
+}
+
+/**
+ * data[i] ← fround((data[i] − mean[c]) / scale[c]) for c = i mod cols, in place, stopping at the
+ * first value that is or would become non-finite (left as it was): its index, or −1.
+ */
+function standardize(data: Float32Array, cols: number, mean: Float64Array, scale: Float64Array): number {
+  const length = data.length;
+  for (let i = 0; i < length; i += cols) {
+    for (let c = 0; c < cols; c++) {
+      const z = Math.fround((data[i + c]! - mean[c]!) / scale[c]!);
+      if (z - z !== 0) return i + c;
+      data[i + c] = z;
+    }
+  }
+  return -1;
+}
+
+/** The row length of `x` where it shows (rows or `{ cols }`); a flat typed array needs `options.cols`. */
+function columnsOf(x: unknown): number {
+  if (Array.isArray(x) && x.length > 0 && typeof (x[0] as { length?: unknown })?.length === 'number') return (x[0] as ArrayLike<unknown>).length || 1;
+  if (typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && 'cols' in x) return checkInteger('x.cols', (x as { cols: unknown }).cols, 1, MAX_UNITS);
+  if (ArrayBuffer.isView(x)) throw new GradwasmError('options.cols', `options.cols is needed with a flat ${x.constructor.name}: how many features per row?`);
+  return 1; // toMatrix reports what is wrong with x
+}
+
+/** A scaler, or a saved one (the argument `name`) checked: format, equal lengths, finite means, finite positive scales. */
+export function scalerFromJSON(value: unknown, name: string): StandardScaler {
+  if (value instanceof StandardScaler) return value;
+  const file = checkObject(name, value);
+  if (file.format !== SCALER_FORMAT) {
+    throw new GradwasmError(`${name}.format`, `${name}.format must be ${JSON.stringify(SCALER_FORMAT)}, got ${describe(file.format)}`);
+  }
+  if (file.version !== 1) throw new GradwasmError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads version 1)`);
+  const read = (key: 'mean' | 'scale', length: number | null): Float64Array => {
+    const v = file[key];
+    const where = `${name}.${key}`;
+    if (!Array.isArray(v) || v.length === 0 || v.length > MAX_UNITS) {
+      throw new GradwasmError(where, `${where} must be an array of 1 to ${MAX_UNITS} numbers, got ${describe(v)}`);
+    }
+    if (length !== null && v.length !== length) throw new GradwasmError(where, `${where} has ${v.length} values, but ${name}.mean has ${length}`);
+    const out = new Float64Array(v.length);
+    v.forEach((n: unknown, i) => {
+      const ok = typeof n === 'number' && Number.isFinite(n) && (key === 'mean' || n > 0);
+      if (!ok) throw new GradwasmError(where, `${where}[${i}] is ${describe(n)}; ${key === 'mean' ? 'means must be finite numbers' : 'scales must be finite numbers > 0'}`);
+      out[i] = n as number;
+    });
+    return out;
+  };
+  const mean = read('mean', null);
+  return newScaler(mean, read('scale', mean.length));
+}
