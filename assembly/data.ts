@@ -18,3 +18,45 @@ export function firstNonFinite(x: usize, count: i32): i32 {
   }
   return -1;
 }
+
+/** Standardise a model's input rows in place, column by column (its feature scaler):
+ *  x is rows × cols float32, mean and scale are cols float64;
+ *  x[r][c] ← f32((f64(x[r][c]) − mean[c]) / scale[c]), one rounding, as src/data.ts does.
+ *  Stops at the first value whose result is not finite, leaving it as it was: returns its
+ *  index, or −1. Four columns at a time, each widened to two f64x2 lanes. */
+export function standardize(x: usize, rows: i32, cols: i32, mean: usize, scale: usize): i32 {
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const row = x + (<usize>r * <usize>cols << 2);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const p = row + (<usize>c << 2);
+      const m = mean + (<usize>c << 3), s = scale + (<usize>c << 3);
+      const v = v128.load(p);
+      const lo = f64x2.div(f64x2.sub(f64x2.promote_low_f32x4(v), v128.load(m)), v128.load(s));
+      const hi = f64x2.div(f64x2.sub(f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)), v128.load(m, 16)), v128.load(s, 16));
+      const z = v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
+      if (v128.any_true(f32x4.ne(f32x4.sub(z, z), zero))) break; // the scalar loop finds which
+      v128.store(p, z);
+    }
+    for (; c < cols; c++) {
+      const p = row + (<usize>c << 2);
+      const z = <f32>((<f64>load<f32>(p) - load<f64>(mean + (<usize>c << 3))) / load<f64>(scale + (<usize>c << 3)));
+      if (z - z != 0) return r * cols + c;
+      store<f32>(p, z);
+    }
+  }
+  return -1;
+}
+
+/** The scalar twin of standardize, value by value. */
+export function standardizeScalar(x: usize, rows: i32, cols: i32, mean: usize, scale: usize): i32 {
+  for (let i = 0; i < rows * cols; i++) {
+    const c = i % cols;
+    const p = x + (<usize>i << 2);
+    const z = <f32>((<f64>load<f32>(p) - load<f64>(mean + (<usize>c << 3))) / load<f64>(scale + (<usize>c << 3)));
+    if (z - z != 0) return i;
+    store<f32>(p, z);
+  }
+  return -1;
+}

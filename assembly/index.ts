@@ -9,5 +9,5 @@ export {
 } from './gemm';
 export { activateInPlace, activationBackward } from './activations';
 export { bceBatch } from './loss';
-export { firstNonFinite } from './data';
+export { firstNonFinite, standardize, standardizeScalar } from './data';
 export { nextU32, shuffle } from './prng';

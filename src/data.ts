@@ -27,6 +27,16 @@ export interface Matrix {
   copyTo(dest: Float32Array): void;
   /** Throw the GradwasmError for the value at flat index `index`, which is not a finite float32. */
   reject(index: number): never;
+  /** Set for the rows of a model with a feature scaler: the backend standardises its checked copy (see {@link standardize}). */
+  readonly standardization?: Standardization;
+}
+
+/** A model's feature scaler as a backend applies it: z = (x − mean[c]) / scale[c] per column c. */
+export interface Standardization {
+  readonly mean: Float64Array;
+  readonly scale: Float64Array;
+  /** Throw the GradwasmError for flat index `index`, whose finite value `value` standardises to ±Infinity. */
+  overflow(index: number, value: number): never;
 }
 
 const FLOAT32_MAX = 3.4028234663852886e38;
@@ -135,12 +145,31 @@ export function firstNonFinite(data: Float32Array): number {
   return -1;
 }
 
-/** The rows as a new, checked Float32Array. */
+/**
+ * data[i] ← fround((data[i] − mean[c]) / scale[c]) in place, for c = i mod cols: the plain-JS
+ * twin of the core's standardize. Stops at the first value whose result is not finite, left
+ * as it was: returns its index, or −1.
+ */
+export function standardize(data: Float32Array, cols: number, mean: Float64Array, scale: Float64Array): number {
+  const length = data.length;
+  for (let i = 0; i < length; i += cols) {
+    for (let c = 0; c < cols; c++) {
+      const z = Math.fround((data[i + c]! - mean[c]!) / scale[c]!);
+      if (z - z !== 0) return i + c;
+      data[i + c] = z;
+    }
+  }
+  return -1;
+}
+
+/** The rows as a new, checked Float32Array (standardised, for a model with a scaler). */
 export function toFloat32(matrix: Matrix): Float32Array {
   const data = new Float32Array(matrix.rows * matrix.cols);
   matrix.copyTo(data);
-  const bad = firstNonFinite(data);
+  let bad = firstNonFinite(data);
   if (bad >= 0) matrix.reject(bad);
+  const s = matrix.standardization;
+  if (s && (bad = standardize(data, matrix.cols, s.mean, s.scale)) >= 0) s.overflow(bad, data[bad]!);
   return data;
 }
 

@@ -131,8 +131,8 @@ export class StandardScaler {
 }
 
 /**
- * `matrix` as a model with `scaler` sees it: its copy into a backend's buffer is standardised
- * in the same pass that checks it, and a bad value is reported as the caller wrote it.
+ * `matrix` as a model with `scaler` sees it: the backend standardises its checked copy of the
+ * rows (in WebAssembly, or src/data.ts's twin); a bad value is reported as the caller wrote it.
  */
 export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: string): Matrix {
   const { mean, scale } = parts(scaler);
@@ -140,33 +140,18 @@ export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: s
   return {
     rows: matrix.rows,
     cols,
-    copyTo(dest) {
-      matrix.copyTo(dest);
-      const bad = standardize(dest, cols, mean, scale);
-      if (bad < 0) return;
-      const v = dest[bad]!;
-      if (v - v !== 0) matrix.reject(bad); // the feature itself, reported as written
-      const r = Math.floor(bad / cols), c = bad % cols;
-      throw new GradwasmError(argument, `${argument} row ${r}, column ${c} is ${v}, which the scaler maps to ${(v - mean[c]!) / scale[c]! > 0 ? '' : '-'}Infinity, outside the float32 range`);
-    },
+    copyTo: (dest) => matrix.copyTo(dest),
     reject: (index) => matrix.reject(index),
+    standardization: {
+      mean,
+      scale,
+      overflow(index, value) {
+        const c = index % cols;
+        const sign = (value - mean[c]!) / scale[c]! > 0 ? '' : '-';
+        throw new GradwasmError(argument, `${argument} row ${Math.floor(index / cols)}, column ${c} is ${value}, which the scaler maps to ${sign}Infinity, outside the float32 range`);
+      },
+    },
   };
-}
-
-/**
- * data[i] ← fround((data[i] − mean[c]) / scale[c]) for c = i mod cols, in place, stopping at the
- * first value that is or would become non-finite (left as it was): its index, or −1.
- */
-function standardize(data: Float32Array, cols: number, mean: Float64Array, scale: Float64Array): number {
-  const length = data.length;
-  for (let i = 0; i < length; i += cols) {
-    for (let c = 0; c < cols; c++) {
-      const z = Math.fround((data[i + c]! - mean[c]!) / scale[c]!);
-      if (z - z !== 0) return i + c;
-      data[i + c] = z;
-    }
-  }
-  return -1;
 }
 
 /** The row length of `x` where it shows (rows or `{ cols }`); a flat typed array needs `options.cols`. */

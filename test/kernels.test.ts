@@ -149,3 +149,56 @@ describe('firstNonFinite', () => {
     }
   });
 });
+
+describe('standardize (a model\'s feature scaler)', () => {
+  /** Run one of the kernels on a copy of x; returns what it returned and the rows afterwards. */
+  function apply(kernel: 'standardize' | 'standardizeScalar', x: Float32Array, rows: number, cols: number, mean: Float64Array, scale: Float64Array) {
+    const xp = core.copyIn(x);
+    const block = core.arena.allocate(16 * cols);
+    try {
+      const f64 = new Float64Array(core.exports.memory.buffer, block, 2 * cols);
+      f64.set(mean);
+      f64.set(scale, cols);
+      const bad = core.exports[kernel](xp, rows, cols, block, block + 8 * cols);
+      return { bad, out: core.f32(xp, rows * cols).slice() };
+    } finally {
+      core.arena.release(xp);
+      core.arena.release(block);
+    }
+  }
+
+  it.each([1, 2, 3, 4, 5, 7, 8, 9, 17, 33])('agrees bit for bit with its scalar twin and src/data.ts at %i columns, overflow included', async (cols) => {
+    const { standardize } = await import('../src/data.js');
+    for (const rows of [1, 3, 10]) {
+      const x = uniform(cols * 7 + rows, rows * cols, -1e4, 1e4);
+      const mean = Float64Array.from(uniform(cols, cols, -100, 100));
+      const scale = Float64Array.from(uniform(cols + 1, cols, 1e-3, 50));
+      const simd = apply('standardize', x, rows, cols, mean, scale);
+      const scalar = apply('standardizeScalar', x, rows, cols, mean, scale);
+      const js = x.slice();
+      expect(simd.bad).toBe(-1);
+      expect(scalar.bad).toBe(-1);
+      expect(standardize(js, cols, mean, scale)).toBe(-1);
+      expect(simd.out).toEqual(scalar.out);
+      expect(simd.out).toEqual(js);
+      x.forEach((v, i) => expect(simd.out[i]).toBe(Math.fround((v - mean[i % cols]!) / scale[i % cols]!)));
+      // a value that becomes ±Infinity stops all three at its index, with the same rows before it
+      for (const at of [0, rows * cols - 1, (rows * cols) >> 1]) {
+        const big = x.slice();
+        big[at] = -3e38; // standardised by a scale < 1, it leaves the float32 range
+        const small = scale.slice();
+        small[at % cols] = 0.5;
+        const a = apply('standardize', big, rows, cols, mean, small);
+        const b = apply('standardizeScalar', big, rows, cols, mean, small);
+        const c = big.slice();
+        expect(a.bad).toBe(at);
+        expect(b.bad).toBe(at);
+        expect(standardize(c, cols, mean, small)).toBe(at);
+        expect(a.out).toEqual(b.out);
+        expect(a.out).toEqual(c);
+        expect(a.out[at]).toBe(big[at]); // left as it was
+        if (at > 0) expect(a.out[at - 1]).toBe(Math.fround((big[at - 1]! - mean[(at - 1) % cols]!) / small[(at - 1) % cols]!));
+      }
+    }
+  });
+});

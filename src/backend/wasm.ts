@@ -94,6 +94,7 @@ class WasmBackend implements Backend {
       x.copyTo(this.core.f32(xPtr, count));
       const bad = wasm.firstNonFinite(xPtr, count);
       if (bad >= 0) x.reject(bad);
+      if (x.standardization) this.standardize(xPtr, x);
       if (y) yPtr = this.core.copyIn(y);
     } catch (error) {
       arena.release(xPtr);
@@ -106,6 +107,22 @@ class WasmBackend implements Backend {
       },
     };
     return dataset;
+  }
+
+  /** Standardise the checked rows at `xPtr` with the model's scaler, in place (assembly/data.ts). */
+  private standardize(xPtr: number, x: Matrix): void {
+    const { mean, scale, overflow } = x.standardization!;
+    const { arena, exports: wasm } = this.core;
+    const block = arena.allocate(16 * x.cols);
+    try {
+      const f64 = new Float64Array(wasm.memory.buffer, block, 2 * x.cols);
+      f64.set(mean);
+      f64.set(scale, x.cols);
+      const bad = wasm.standardize(xPtr, x.rows, x.cols, block, block + 8 * x.cols);
+      if (bad >= 0) overflow(bad, this.core.f32(xPtr + 4 * bad, 1)[0]!);
+    } finally {
+      arena.release(block);
+    }
   }
 
   /** Make the workspace hold batches of `rows` rows. */

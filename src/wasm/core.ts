@@ -30,6 +30,8 @@ export type CoreExports = {
   activateInPlace(buf: Ptr, count: number, act: number): void;
   activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
   firstNonFinite(x: Ptr, count: number): number;
+  standardize(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
+  standardizeScalar(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
 };
 
 /** The instance, its memory allocator, and helpers to copy in and out. */
