@@ -15,6 +15,8 @@ export type { ModelJSON, LayerJSON } from './serialize.js';
 export { StandardScaler } from './scaler.js';
 export type { ScalerJSON } from './scaler.js';
 export { trainTestSplit } from './split.js';
+export { parseCsv } from './csv.js';
+export type { CsvOptions, CsvRows, CsvTable } from './csv.js';
 export type { Split } from './split.js';
 export { trainInWorker } from './worker/host.js';
 export type { TrainInWorkerOptions, TrainingJob, TrainingResult, WorkerFitOptions } from './worker/host.js';

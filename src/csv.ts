@@ -1,0 +1,268 @@
+// CSV text → feature rows and labels. Pure string work (no file system), so it runs in
+// browsers too; src/node.ts adds readCsv(path). RFC 4180: quoted cells may hold the
+// delimiter, doubled quotes and line breaks; lines end in LF or CRLF; a UTF-8 BOM is skipped.
+import { GradwasmError, checkKeys, checkObject, describe } from './errors.js';
+
+/** Options of {@link parseCsv} and `readCsv`. */
+export interface CsvOptions {
+  /**
+   * The label column: its header name, or its 0-based index (negative counts from the end,
+   * −1 is the last); `null` for a table without labels. Default: the column named `label`
+   * (in any case) if the header has one, else the last column.
+   */
+  label?: string | number | null;
+  /**
+   * Whether the first row names the columns. Default `'auto'`: it does when any of its cells
+   * is not a number. Without a header, columns are named `col1`, `col2`, …
+   */
+  header?: boolean | 'auto';
+  /** The cell separator, one character. Default `','`. */
+  delimiter?: string;
+}
+
+/** Feature rows read from CSV: row-major float32, as every gradwasm method takes them. */
+export interface CsvRows {
+  x: { data: Float32Array; rows: number; cols: number };
+  /** The names of the feature columns, in order (the label column left out). */
+  features: string[];
+}
+
+/** A labelled table read from CSV. */
+export interface CsvTable extends CsvRows {
+  /** One 0/1 label per row. */
+  y: Float32Array;
+  /** The label column's name. */
+  label: string;
+}
+
+/** Problems listed in an error message; the rest are counted. */
+const LISTED = 10;
+const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Parse CSV text into feature rows `x`, labels `y` and column names. Every cell must be a
+ * finite number (surrounding spaces allowed), every label 0 or 1, every row as wide as the
+ * first; empty lines at the end are ignored. Otherwise it throws one {@link GradwasmError}
+ * listing the bad cells by 1-based line and column, with their text — `text: line 5, column 3
+ * (radius): "abc" is not a number`; several go on lines of their own, the first ten listed.
+ */
+export function parseCsv(text: string, options: CsvOptions & { label: null }): CsvRows;
+export function parseCsv(text: string, options?: CsvOptions): CsvTable;
+export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvTable {
+  if (typeof text !== 'string') throw new GradwasmError('text', `text must be a string of CSV, got ${describe(text)}`);
+  return readTable(text, options, 'text', 'text');
+}
+
+/** {@link parseCsv} with the argument name and the source named in messages (a file path for readCsv). */
+export function readTable(text: string, options: unknown, argument: string, source: string): CsvRows | CsvTable {
+  const { label, header, delimiter } = checkOptions(options);
+  const records = new Records(text, delimiter);
+  const problems: string[] = [];
+  const fail = (): never => {
+    if (problems.length === 1) throw new GradwasmError(argument, `${source}: ${problems[0]}`);
+    const more = problems.length > LISTED ? `\n  … and ${problems.length - LISTED} more` : '';
+    throw new GradwasmError(argument, `${source} has ${problems.length} problems:\n  ${problems.slice(0, LISTED).join('\n  ')}${more}`);
+  };
+
+  // Empty lines: ignored at the end, reported anywhere else (they are found only once a row follows).
+  let blanks: number[] = [];
+  const next = (): Row | null => {
+    for (let row = records.next(); row; row = records.next()) {
+      if (row.blank) {
+        blanks.push(row.line);
+        continue;
+      }
+      for (const line of blanks) problems.push(`line ${line}: an empty line inside the table`);
+      blanks = [];
+      return row;
+    }
+    if (records.error) problems.push(records.error);
+    return null;
+  };
+
+  const first = next();
+  if (!first) {
+    if (problems.length) fail();
+    throw new GradwasmError(argument, `${source} holds no rows`);
+  }
+  const width = first.cells.length;
+  const hasHeader = header === 'auto' ? first.cells.some((c) => c.trim() !== '' && !NUMBER.test(c.trim())) : header;
+  const names = hasHeader ? first.cells.map((c) => c.trim()) : Array.from({ length: width }, (_, c) => `col${c + 1}`);
+  const labelAt = labelColumn(label, names, hasHeader, argument);
+  const cols = width - (labelAt < 0 ? 0 : 1);
+  if (cols === 0) throw new GradwasmError(argument, `${source} has only the label column (${names[labelAt]}); it needs at least one feature column`);
+  const widthOf = hasHeader ? 'the header' : `line ${first.line}`;
+
+  let capacity = 1024;
+  let data = new Float32Array(capacity * cols);
+  let y = new Float32Array(labelAt < 0 ? 0 : capacity);
+  let rows = 0;
+  for (let row = hasHeader ? next() : first; row; row = next()) {
+    const { cells, line, lines } = row;
+    const where = (c: number): string => `line ${lines[c] ?? line}, column ${c + 1}${c < width ? ` (${names[c]})` : ''}`;
+    if (rows === capacity) {
+      capacity *= 2;
+      const grown = new Float32Array(capacity * cols);
+      grown.set(data);
+      data = grown;
+      if (labelAt >= 0) {
+        const labels = new Float32Array(capacity);
+        labels.set(y);
+        y = labels;
+      }
+    }
+    if (cells.length !== width) {
+      problems.push(cells.length < width
+        ? `${where(cells.length)}: missing; the row has ${cells.length} cells, ${widthOf} has ${width}`
+        : `${where(width)}: ${describe(cells[width])} is one cell too many; the row has ${cells.length} cells, ${widthOf} has ${width}`);
+      continue;
+    }
+    let k = rows * cols;
+    for (let c = 0; c < width; c++) {
+      const cell = cells[c]!;
+      const t = cell.trim();
+      const v = NUMBER.test(t) ? Number(t) : NaN;
+      if (c === labelAt) {
+        if (v === 0 || v === 1) y[rows] = v === 1 ? 1 : 0;
+        else problems.push(`${where(c)}: ${t === '' ? 'empty' : `${describe(cell)} is not a label`}; labels must be 0 or 1`);
+      } else if (Number.isFinite(Math.fround(v))) {
+        data[k++] = v;
+      } else {
+        const why = t === '' ? 'empty; every feature must be a number' : Number.isFinite(v) ? `${describe(cell)} is outside the float32 range (±3.4e38)` : `${describe(cell)} is not a number`;
+        problems.push(`${where(c)}: ${why}`);
+        k++;
+      }
+    }
+    rows++;
+  }
+  if (problems.length) fail();
+  if (rows === 0) throw new GradwasmError(argument, `${source} has a header but no rows under it`);
+  if (rows < capacity) {
+    data = data.slice(0, rows * cols);
+    if (labelAt >= 0) y = y.slice(0, rows);
+  }
+  const x = { data, rows, cols };
+  const features = names.filter((_, c) => c !== labelAt);
+  return labelAt < 0 ? { x, features } : { x, y, features, label: names[labelAt]! };
+}
+
+function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number } {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['label', 'header', 'delimiter']);
+  const { label, header = 'auto', delimiter = ',' } = o;
+  if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label)) {
+    throw new GradwasmError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
+  }
+  if (header !== true && header !== false && header !== 'auto') {
+    throw new GradwasmError('options.header', `options.header must be true, false or 'auto', got ${describe(header)}`);
+  }
+  if (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
+    throw new GradwasmError('options.delimiter', `options.delimiter must be one character other than a quote or a line break, got ${describe(delimiter)}`);
+  }
+  return { label: label as string | number | null | undefined, header, delimiter: delimiter.charCodeAt(0) };
+}
+
+/** The 0-based label column, or −1 for none. */
+function labelColumn(label: string | number | null | undefined, names: readonly string[], hasHeader: boolean, argument: string): number {
+  const width = names.length;
+  if (label === null) return -1;
+  if (label === undefined) {
+    const named = hasHeader ? names.findIndex((n) => n.toLowerCase() === 'label') : -1;
+    return named >= 0 ? named : width - 1;
+  }
+  if (typeof label === 'number') {
+    if (label < -width || label >= width) {
+      throw new GradwasmError('options.label', `options.label ${label} is not a column index: the table has ${width} columns (0 to ${width - 1}, or −1 to −${width} from the end)`);
+    }
+    return label < 0 ? width + label : label;
+  }
+  if (!hasHeader) throw new GradwasmError('options.label', `options.label ${describe(label)} names a column, but the ${argument} has no header row; give the label column's index`);
+  const at = names.indexOf(label);
+  if (at < 0) throw new GradwasmError('options.label', `options.label ${describe(label)} is not a column of the header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+  if (names.indexOf(label, at + 1) >= 0) throw new GradwasmError('options.label', `options.label ${describe(label)} names more than one column (${at + 1} and ${names.indexOf(label, at + 1) + 1})`);
+  return at;
+}
+
+/** One record: its cells, the line it starts on, the line each cell starts on, and whether it is an empty line. */
+interface Row {
+  cells: string[];
+  line: number;
+  lines: number[];
+  blank: boolean;
+}
+
+const QUOTE = 34, CR = 13, LF = 10;
+
+/** The records of CSV text, one at a time. A malformed quote ends the records and sets `error`. */
+class Records {
+  private i: number;
+  private line = 1;
+  error: string | null = null;
+
+  constructor(private readonly text: string, private readonly delimiter: number) {
+    this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte order mark
+  }
+
+  next(): Row | null {
+    const { text, delimiter } = this;
+    if (this.i >= text.length || this.error) return null;
+    const row: Row = { cells: [], line: this.line, lines: [], blank: false };
+    let quoted = false;
+    for (;;) {
+      row.lines.push(this.line);
+      let cell: string;
+      let q = this.i; // spaces before an opening quote are skipped
+      for (let c = text.charCodeAt(q); (c === 32 || c === 9) && c !== delimiter; c = text.charCodeAt(++q));
+      if (text.charCodeAt(q) === QUOTE) {
+        this.i = q;
+        quoted = true;
+        const opened = this.line, column = row.cells.length + 1;
+        cell = '';
+        let from = this.i + 1;
+        for (;;) {
+          const close = text.indexOf('"', from);
+          if (close < 0) {
+            this.error = `line ${opened}, column ${column}: a quoted cell starts here and is never closed`;
+            return null;
+          }
+          cell += text.slice(from, close);
+          for (let j = from; j < close; j++) {
+            const c = text.charCodeAt(j);
+            if (c === LF || (c === CR && text.charCodeAt(j + 1) !== LF)) this.line++;
+          }
+          if (text.charCodeAt(close + 1) === QUOTE) {
+            cell += '"';
+            from = close + 2;
+          } else {
+            this.i = close + 1;
+            break;
+          }
+        }
+        for (let c = text.charCodeAt(this.i); (c === 32 || c === 9) && c !== delimiter; c = text.charCodeAt(++this.i)); // spaces after the closing quote
+        const after = text.charCodeAt(this.i);
+        if (this.i < text.length && after !== delimiter && after !== CR && after !== LF) {
+          this.error = `line ${this.line}, column ${column}: ${describe(text.slice(this.i, this.i + 10))} follows the closing quote of a quoted cell; a quote inside a quoted cell is written ""`;
+          return null;
+        }
+      } else {
+        const start = this.i;
+        let j = start;
+        for (let c = text.charCodeAt(j); j < text.length && c !== delimiter && c !== CR && c !== LF; c = text.charCodeAt(++j));
+        cell = text.slice(start, j);
+        this.i = j;
+      }
+      row.cells.push(cell);
+      const c = text.charCodeAt(this.i);
+      if (c === delimiter) {
+        this.i++;
+        continue;
+      }
+      if (c === CR) this.i += text.charCodeAt(this.i + 1) === LF ? 2 : 1;
+      else if (c === LF) this.i++;
+      if (c === CR || c === LF) this.line++;
+      break;
+    }
+    row.blank = !quoted && row.cells.length === 1 && row.cells[0]!.trim() === '';
+    return row;
+  }
+}
