@@ -35,6 +35,9 @@ await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js'
 await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'dist/worker.js', platform: 'node', plugins: [libraryBeside('./index.js')] });
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [browserSpawn] });
 await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [libraryBeside('./gradwasm.browser.js')] });
+// gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
+await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [libraryBeside('./index.js')] });
+await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [libraryBeside('./gradwasm.browser.js')] });
 await build({ ...common, entryPoints: ['examples/breast-cancer.ts'], outfile: 'dist/examples/breast-cancer.js', platform: 'node' });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
@@ -49,6 +52,7 @@ const inference = await build({
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
   ['dist/gradwasm.worker.js', readFileSync('dist/gradwasm.worker.js')],
+  ['dist/explain.browser.js', readFileSync('dist/explain.browser.js')],
   ['inference only (Sequential)', inference.outputFiles[0].contents],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
