@@ -1,7 +1,7 @@
 // A trace as plain text for a terminal: the nodes in forward order with their value, local
 // derivatives and upstream gradient, then each parameter's chain rule and its three gradients.
 import { formatShape } from './graph.js';
-import type { Tensor, Trace, TraceNode } from './trace.js';
+import type { LocalDerivative, Tensor, Trace, TraceNode } from './trace.js';
 
 /** Options of {@link formatTrace}. */
 export interface FormatOptions {
@@ -50,9 +50,14 @@ export function nodeTitle(node: TraceNode): string {
   return node.formula;
 }
 
-/** One local derivative: its rule and, unless the rule already ends in a number, its value. */
-export function formatLocal(rule: string, value: Tensor, max = 6, digits = 6): string {
-  return /= −?[\d.]+$/.test(rule) ? rule : `${rule} = ${formatTensor(value, max, digits)}`;
+/**
+ * One local derivative: its rule and its value — unless the rule already ends in a number, or
+ * the value is another node's (∂(x·W₁)/∂W₁ = x) with more than one element, shown on that node.
+ */
+export function formatLocal(local: LocalDerivative, max = 6, digits = 6): string {
+  const { rule, value } = local;
+  if (/= −?[\d.]+$/.test(rule) || (local.sameAs !== undefined && value.data.length > 1)) return rule;
+  return `${rule} = ${formatTensor(value, max, digits)}`;
 }
 
 /**
@@ -78,7 +83,7 @@ export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
     node.op,
     formatShape(node.shape),
     t(node.value),
-    node.local.map((l) => formatLocal(l.rule, l.value, max, digits)),
+    node.local.map((l) => formatLocal(l, max, digits)),
     node.grad ? t(node.grad) : '— (constant)',
   ]);
   out.push(...table(['node', 'op', 'shape', 'value', 'local derivative', '∂L/∂node'], nodeRows).map((l) => `  ${l}`));

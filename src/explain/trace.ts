@@ -24,6 +24,8 @@ export interface LocalDerivative {
   readonly apply: string;
   /** Its value at the sample (broadcast where it has fewer elements than the operand). */
   readonly value: Tensor;
+  /** The node whose value it is, when it is another operand (∂(x·W)/∂W = x). */
+  readonly sameAs?: string;
 }
 
 /** A node of the graph with its numbers at the sample. */
@@ -178,8 +180,8 @@ interface Context {
   ids: readonly string[];
 }
 
-const ld = (input: number, ids: readonly string[], rule: string, apply: string, value: Tensor): LocalDerivative & { input: number } =>
-  ({ input, of: ids[input]!, rule, apply, value });
+const ld = (input: number, ids: readonly string[], rule: string, apply: string, value: Tensor, sameAs?: string): LocalDerivative & { input: number } =>
+  ({ input, of: ids[input]!, rule, apply, value, ...(sameAs === undefined ? {} : { sameAs }) });
 
 /** An elementwise activation: `out = f(z)`, `∂out/∂z = f′` (from z or from out), `∂L/∂z = ∂L/∂out ⊙ f′`. */
 const activation = (f: (z: number) => number, derivative: (z: number, a: number) => number, text: (out: string, z: string) => string): Op => ({
@@ -191,8 +193,8 @@ const matmulOp: Op = {
   // out[B×u] = A[B×n]·W[n×u]
   forward: ([A, W]) => matmul(A!, W!),
   local: ([A, W], _out, n, ctx) => [
-    ld(0, ctx.ids, `${d(n.out, n.in[0]!)} = ${n.in[1]}`, `${dL(n.in[0]!)} = ${dL(n.out)}·${n.in[1]}ᵀ`, W!),
-    ld(1, ctx.ids, `${d(n.out, n.in[1]!)} = ${n.in[0]}`, `${dL(n.in[1]!)} = ${n.in[0]}ᵀ·${dL(n.out)}`, A!),
+    ld(0, ctx.ids, `${d(n.out, n.in[0]!)} = ${n.in[1]}`, `${dL(n.in[0]!)} = ${dL(n.out)}·${n.in[1]}ᵀ`, W!, ctx.ids[1]),
+    ld(1, ctx.ids, `${d(n.out, n.in[1]!)} = ${n.in[0]}`, `${dL(n.in[1]!)} = ${n.in[0]}ᵀ·${dL(n.out)}`, A!, ctx.ids[0]),
   ],
   // ∂L/∂A = g·Wᵀ [B×n], ∂L/∂W = Aᵀ·g [n×u]
   backward: (g, [A, W]) => [matmul(g, W!, false, true), matmul(A!, g, true, false)],
@@ -333,7 +335,7 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
   const nodes: TraceNode[] = g.nodes.map((n) => ({
     ...n,
     value: values.get(n.id)!,
-    local: (locals.get(n.id) ?? []).map(({ of, rule, apply, value }) => ({ of, rule, apply, value })),
+    local: (locals.get(n.id) ?? []).map(({ input: _, ...l }) => l),
     grad: n.op === 'label' ? null : grads.get(n.id)!,
   }));
 
