@@ -1,9 +1,12 @@
 // gradwasm's WebAssembly core. Kernels take raw pointers into linear memory, planned by the
 // TypeScript wrapper (src/wasm/); nothing here allocates.
 export {
-  modelBytes, modelInit, modelSetLayer, workspaceBytes, modelSetWorkspace,
-  trainEpoch, gradients, evaluate, predict, lastLossSum, lastCorrect, heapBase,
+  modelBytes, modelInit, modelSetLayer, modelSetOptimizer, modelSetLayerState, workspaceBytes, modelSetWorkspace,
+  trainEpoch, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';
+export {
+  sgdStep, sgdStepScalar, momentumStep, momentumStepScalar, adamStep, adamStepScalar,
+} from './optimizers';
 export {
   matmul, matmulScalar, matmulTransA, matmulTransAScalar, matmulTransB, matmulTransBScalar,
 } from './gemm';

@@ -11,12 +11,14 @@ import { sigmoidFromExp } from './activations';
 /**
  * One batch's loss and the gradient of the batch-mean loss with respect to the logits.
  * logits, labels, grad: rows floats. grad[i] = (σ(zᵢ) − yᵢ) / rows (the sigmoid and BCE
- * derivatives multiplied out); grad = 0 skips it. stats (f64): [0] += Σ lossᵢ, [1] += #correct,
- * where a row is correct when its probability, as predict() rounds it to f32, is on y's side of 0.5.
+ * derivatives multiplied out); grad = 0 skips it. probabilities (rows floats, or 0 to skip)
+ * ← σ(zᵢ) rounded to f32, as predict() gives it. stats (f64 × 5): [0] += Σ lossᵢ, [1] += #correct,
+ * [2] += #true positives, [3] += #false positives, [4] += #false negatives, where a row is
+ * predicted positive when its f32 probability is above 0.5.
  */
-export function bceBatch(logits: usize, labels: usize, rows: i32, grad: usize, stats: usize): void {
+export function bceBatch(logits: usize, labels: usize, rows: i32, grad: usize, probabilities: usize, stats: usize): void {
   let lossSum: f64 = 0;
-  let correct: f64 = 0;
+  let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
   for (let i = 0; i < rows; i++) {
     const off = <usize>i << 2;
     const z = <f64>load<f32>(logits + off);
@@ -24,9 +26,17 @@ export function bceBatch(logits: usize, labels: usize, rows: i32, grad: usize, s
     const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
     lossSum += bceFromLogit(z, y, e);
     const p = sigmoidFromExp(z, e);
-    if ((<f32>p > 0.5) == (y == 1)) correct += 1;
+    const predicted = <i32>(<f32>p > 0.5), positive = <i32>(y == 1);
+    correct += 1 ^ predicted ^ positive;
+    truePositives += predicted & positive;
+    falsePositives += predicted & (positive ^ 1);
+    falseNegatives += (predicted ^ 1) & positive;
     if (grad) store<f32>(grad + off, <f32>((p - y) / <f64>rows));
+    if (probabilities) store<f32>(probabilities + off, <f32>p);
   }
   store<f64>(stats, load<f64>(stats) + lossSum);
-  store<f64>(stats, load<f64>(stats, 8) + correct, 8);
+  store<f64>(stats, load<f64>(stats, 8) + <f64>correct, 8);
+  store<f64>(stats, load<f64>(stats, 16) + <f64>truePositives, 16);
+  store<f64>(stats, load<f64>(stats, 24) + <f64>falsePositives, 24);
+  store<f64>(stats, load<f64>(stats, 32) + <f64>falseNegatives, 32);
 }

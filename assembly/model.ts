@@ -4,6 +4,7 @@
 import { activateInPlace, activationBackward, sigmoid64 } from './activations';
 import { bceBatch } from './loss';
 import { matmul, matmulTransA, matmulTransB } from './gemm';
+import { adamStep, momentumStep, sgdStep } from './optimizers';
 import { shuffle } from './prng';
 
 // Header (bytes)
@@ -13,13 +14,21 @@ const CAPACITY = 8;   // i32 rows the workspace holds
 const DELTA_A = 12;   // usize: capacity × widest layer output, the gradient flowing back…
 const DELTA_B = 16;   // usize: …and its ping-pong partner
 const PACKED = 20;    // usize: scratch for a transposed kernel
-const STATS = 24;     // f64 × 2: loss sum and correct count of the last call
-const RNG = 40;       // u32 × 4: xoshiro128** state for shuffling
-const ONES = 56;      // usize: capacity floats of 1.0, so that Σ_rows dZ = dZᵀ·1
-const HEADER: usize = 64;
-// Layer record (bytes)
+const ONES = 24;      // usize: capacity floats of 1.0, so that Σ_rows dZ = dZᵀ·1
+const STATS = 32;     // f64 × 5 of the last call: loss sum, correct, true positives, false positives, false negatives
+const RNG = 72;       // u32 × 4: xoshiro128** state for shuffling
+const OPTIMIZER = 88; // i32: SGD, MOMENTUM or ADAM (assembly/optimizers.ts)
+const NESTEROV = 92;  // i32: momentum only
+const HYPER = 96;     // f32 × 5: momentum μ | Adam β1, 1 − β1, β2, 1 − β2, ε
+const POWERS = 116;   // f32 × 2: Adam's β1ᵗ, β2ᵗ for the next step (TF.js's accumulated powers)
+const HEADER: usize = 128;
+// Layer record (bytes): sizes, activation, parameters, gradients, outputs, and the optimizer's
+// state for the kernel and the bias (momentum: velocity in S1; Adam: moments in S1 and S2; else 0)
 const L_IN = 0, L_OUT = 4, L_ACT = 8, L_W = 12, L_B = 16, L_DW = 20, L_DB = 24, L_BUF = 28;
-const RECORD: usize = 32;
+const L_S1W = 32, L_S1B = 36, L_S2W = 40, L_S2B = 44;
+const RECORD: usize = 48;
+
+const SGD = 0, MOMENTUM = 1, ADAM = 2;
 
 // @ts-ignore: decorator
 @inline function layer(m: usize, l: i32): usize { return m + HEADER + <usize>l * RECORD; }
@@ -43,6 +52,29 @@ export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, 
   store<u32>(m + RNG + 4, s1);
   store<u32>(m + RNG + 8, s2);
   store<u32>(m + RNG + 12, s3);
+}
+
+/** The optimizer of the next epochs, with fresh state: the caller zeroes the state blocks it
+ *  hands to modelSetLayerState. p0…p4 as HYPER above (unused ones 0). */
+export function modelSetOptimizer(m: usize, kind: i32, p0: f32, p1: f32, p2: f32, p3: f32, p4: f32, nesterov: bool): void {
+  store<i32>(m + OPTIMIZER, kind);
+  store<i32>(m + NESTEROV, nesterov ? 1 : 0);
+  store<f32>(m + HYPER, p0);
+  store<f32>(m + HYPER + 4, p1);
+  store<f32>(m + HYPER + 8, p2);
+  store<f32>(m + HYPER + 12, p3);
+  store<f32>(m + HYPER + 16, p4);
+  store<f32>(m + POWERS, p0);     // β1¹ and β2¹ for Adam's first step
+  store<f32>(m + POWERS + 4, p2);
+}
+
+/** Layer l's optimizer state: first (velocity or m) and second (v) blocks for its kernel and bias, or 0. */
+export function modelSetLayerState(m: usize, l: i32, s1w: usize, s1b: usize, s2w: usize, s2b: usize): void {
+  const rec = layer(m, l);
+  store<usize>(rec + L_S1W, s1w);
+  store<usize>(rec + L_S1B, s1b);
+  store<usize>(rec + L_S2W, s2w);
+  store<usize>(rec + L_S2B, s2b);
 }
 
 /** Layer l: `units` outputs, activation code, kernel (in×units) and bias, and their gradient buffers. */
@@ -117,16 +149,21 @@ function forward(m: usize, x: usize, rows: i32): usize {
 
 /**
  * Loss of a batch, then back-propagation. dZ_L = (p − y)/B; for l = L…1: dA_{l−1} = dZ_l W_lᵀ
- * (with the kernel before its update), dZ_{l−1} = dA_{l−1} ⊙ act'(A_{l−1}), and
- * update: W_l ← W_l − λ A_{l−1}ᵀ dZ_l, b_l ← b_l − λ dZ_lᵀ·1 (Σ over rows), or else (λ = 0) the plain
- * gradients into the dW, db buffers.
+ * (with the kernel before its update), dZ_{l−1} = dA_{l−1} ⊙ act'(A_{l−1}), and the gradients
+ * dW_l = A_{l−1}ᵀ dZ_l, db_l = dZ_lᵀ·1 (Σ over rows). With λ = 0 they stay in the dW, db buffers.
+ * Otherwise the layer is updated at once: plain SGD without weight decay fused into the
+ * products (W_l ← W_l − λ A_{l−1}ᵀ dZ_l, accumulated in place); any other step from dW, db by
+ * the optimizer's kernel, with weight decay λ₂ on the kernel only.
  */
-function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32): void {
+function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32, decay: f32): void {
   const n = load<i32>(m + LAYERS);
-  const update = lr != 0;
+  const kind = load<i32>(m + OPTIMIZER);
+  const fused = lr != 0 && kind == SGD && decay == 0;
   let delta = load<usize>(m + DELTA_A);
   let spare = load<usize>(m + DELTA_B);
-  bceBatch(ptr(layer(m, n - 1), L_BUF), y, rows, delta, m + STATS);
+  bceBatch(ptr(layer(m, n - 1), L_BUF), y, rows, delta, 0, m + STATS);
+  // Adam's bias corrections for this step: 1 − β1ᵗ, 1 − β2ᵗ.
+  const c1: f32 = 1 - load<f32>(m + POWERS), c2: f32 = 1 - load<f32>(m + POWERS + 4);
   for (let l = n - 1; l >= 0; l--) {
     const rec = layer(m, l);
     const fanIn = field(rec, L_IN);
@@ -136,29 +173,49 @@ function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32): void {
       matmulTransB(delta, ptr(rec, L_W), spare, rows, units, fanIn, load<usize>(m + PACKED));
       activationBackward(spare, input, rows * fanIn, field(layer(m, l - 1), L_ACT));
     }
-    const alpha: f32 = update ? -lr : 1;
-    matmulTransA(input, delta, update ? ptr(rec, L_W) : ptr(rec, L_DW), fanIn, rows, units, alpha, update);
-    matmulTransA(delta, load<usize>(m + ONES), update ? ptr(rec, L_B) : ptr(rec, L_DB), units, rows, 1, alpha, update);
+    if (fused) {
+      matmulTransA(input, delta, ptr(rec, L_W), fanIn, rows, units, -lr, true);
+      matmulTransA(delta, load<usize>(m + ONES), ptr(rec, L_B), units, rows, 1, -lr, true);
+    } else {
+      matmulTransA(input, delta, ptr(rec, L_DW), fanIn, rows, units, 1, false);
+      matmulTransA(delta, load<usize>(m + ONES), ptr(rec, L_DB), units, rows, 1, 1, false);
+      if (lr != 0) {
+        step(m, ptr(rec, L_W), ptr(rec, L_DW), ptr(rec, L_S1W), ptr(rec, L_S2W), fanIn * units, lr, decay, c1, c2);
+        step(m, ptr(rec, L_B), ptr(rec, L_DB), ptr(rec, L_S1B), ptr(rec, L_S2B), units, lr, 0, c1, c2);
+      }
+    }
     const t = delta; delta = spare; spare = t;
+  }
+  if (lr != 0 && kind == ADAM) {
+    store<f32>(m + POWERS, load<f32>(m + POWERS) * load<f32>(m + HYPER));
+    store<f32>(m + POWERS + 4, load<f32>(m + POWERS + 4) * load<f32>(m + HYPER + 8));
   }
 }
 
-function resetStats(m: usize): void {
-  store<f64>(m + STATS, 0);
-  store<f64>(m + STATS + 8, 0);
+/** One optimizer step over n parameters w with gradient g and state s1, s2. */
+function step(m: usize, w: usize, g: usize, s1: usize, s2: usize, n: i32, lr: f32, decay: f32, c1: f32, c2: f32): void {
+  const kind = load<i32>(m + OPTIMIZER);
+  const h = m + HYPER;
+  if (kind == MOMENTUM) momentumStep(w, g, s1, n, lr, decay, load<f32>(h), load<i32>(m + NESTEROV) != 0);
+  else if (kind == ADAM) adamStep(w, g, s1, s2, n, lr, decay, load<f32>(h), load<f32>(h, 4), load<f32>(h, 8), load<f32>(h, 12), load<f32>(h, 16), c1, c2);
+  else sgdStep(w, g, n, lr, decay);
 }
 
-/** Σ loss over the rows of the last call (f64). */
-export function lastLossSum(m: usize): f64 { return load<f64>(m + STATS); }
-/** Rows classified correctly in the last call. */
-export function lastCorrect(m: usize): f64 { return load<f64>(m + STATS + 8); }
+function resetStats(m: usize): void {
+  memory.fill(m + STATS, 0, 40);
+}
+
+/** The statistics of the last call (f64): 0 Σ loss over its rows, 1 rows classified correctly,
+ *  2 true positives, 3 false positives, 4 false negatives (at probability 0.5). */
+export function lastStat(m: usize, i: i32): f64 { return load<f64>(m + STATS + (<usize>i << 3)); }
 
 /**
- * One epoch of mini-batch SGD over x (rows×inputs) and y (rows), batches of batchSize ≤ capacity.
- * shuffle: a fresh seeded permutation into order (rows u32) and each batch gathered into
- * xBatch/yBatch (capacity rows); otherwise batches are read in place.
+ * One epoch of mini-batch descent over x (rows×inputs) and y (rows), batches of batchSize ≤
+ * capacity, each followed by a step of the model's optimizer with learning rate lr and weight
+ * decay λ₂ = decay. shuffle: a fresh seeded permutation into order (rows u32) and each batch
+ * gathered into xBatch/yBatch (capacity rows); otherwise batches are read in place.
  */
-export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32,
+export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32, decay: f32,
                            shuffled: bool, order: usize, xBatch: usize, yBatch: usize): void {
   resetStats(m);
   const inputs = load<i32>(m + INPUTS);
@@ -178,7 +235,7 @@ export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i
       by = yBatch;
     }
     forward(m, bx, size);
-    backward(m, bx, by, size, lr);
+    backward(m, bx, by, size, lr, decay);
   }
 }
 
@@ -194,18 +251,20 @@ export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i
 export function gradients(m: usize, x: usize, y: usize, rows: i32): void {
   resetStats(m);
   forward(m, x, rows);
-  backward(m, x, y, rows, 0);
+  backward(m, x, y, rows, 0, 0);
 }
 
-/** Loss sum and correct count over rows, in chunks of the workspace capacity. */
-export function evaluate(m: usize, x: usize, y: usize, rows: i32): void {
+/** The statistics of lastStat over rows, in chunks of the workspace capacity; with probabilities
+ *  (rows floats; 0 = none) also σ(z) per row, as predict() gives it. */
+export function evaluate(m: usize, x: usize, y: usize, rows: i32, probabilities: usize): void {
   resetStats(m);
   const capacity = load<i32>(m + CAPACITY);
   const rowBytes = <usize>load<i32>(m + INPUTS) << 2;
   for (let start = 0; start < rows; start += capacity) {
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes, size);
-    bceBatch(z, y + (<usize>start << 2), size, 0, m + STATS);
+    const offset = <usize>start << 2;
+    bceBatch(z, y + offset, size, 0, probabilities ? probabilities + offset : 0, m + STATS);
   }
 }
 

@@ -5,6 +5,11 @@
  */
 export { Sequential } from './sequential.js';
 export type { BackendName, SequentialOptions, FitOptions, EpochLog, History, LayerWeights, Gradients } from './sequential.js';
+export type { EvaluateOptions, Evaluation } from './sequential.js';
+export type { OptimizerOptions, LearningRateSchedule } from './optimizers.js';
+export type { EarlyStoppingOptions } from './training.js';
+export { confusionMatrix, precision, recall, f1Score, rocAuc } from './metrics.js';
+export type { ConfusionMatrix } from './metrics.js';
 export { LogisticRegression } from './logistic.js';
 export type { LogisticRegressionOptions } from './logistic.js';
 export { dense, ACTIVATIONS } from './layers.js';

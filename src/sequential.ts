@@ -7,9 +7,18 @@ import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './d
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
 import type { DenseLayer } from './layers.js';
 import { checkActivation, MAX_UNITS } from './layers.js';
+import { aucOf, checkThreshold, confusionAt, accuracyOf, f1Score, precision, recall, type ConfusionMatrix } from './metrics.js';
+import {
+  checkOptimizer, checkSchedule, checkScheduledRates, defaultLearningRate, positiveFloat32, scheduledRate,
+  type LearningRateSchedule, type Optimizer, type OptimizerOptions, type Schedule,
+} from './optimizers.js';
 import { Xoshiro128, glorotUniform } from './prng.js';
 import { scaledMatrix, scalerFromJSON, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { checkOutputLayer, floatArray, modelFromJSON, modelToJSON, type ModelJSON } from './serialize.js';
+import {
+  EarlyStopper, checkEarlyStopping, checkValidationSplit, passMetrics, splitRows,
+  type EarlyStopping, type EarlyStoppingOptions,
+} from './training.js';
 import { yieldToEventLoop } from './yield.js';
 
 /** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
@@ -34,39 +43,116 @@ export interface SequentialOptions {
   scaler?: StandardScaler | ScalerJSON | null;
 }
 
-/** What {@link Sequential.fit} passes to `onEpochEnd` after each epoch. */
+/**
+ * What {@link Sequential.fit} passes to `onEpochEnd` after each epoch. The training metrics
+ * are those of the data as the epoch saw it: each row scored on the forward pass of its batch,
+ * before that batch's update, at probability 0.5 (as Keras reports them). The validation
+ * metrics are taken after the epoch. The ROC AUC, which needs every probability sorted, is
+ * computed for the validation data only (evaluate() gives it for any data).
+ */
 export interface EpochLog {
   /** 0-based. */
   epoch: number;
-  /** Mean BCE over the epoch's samples, each taken on the forward pass of its batch. */
+  /** Mean BCE over the epoch's samples. */
   loss: number;
   accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  /** The learning rate of this epoch (after the schedule), as the float32 the kernels used. */
+  learningRate: number;
   valLoss?: number;
   valAccuracy?: number;
+  valPrecision?: number;
+  valRecall?: number;
+  valF1?: number;
+  /** NaN when the validation labels hold one class only. */
+  valAuc?: number;
 }
 
 /** Options of {@link Sequential.fit}. */
 export interface FitOptions {
   /** Passes over the data. Default 1. */
   epochs?: number;
-  /** The SGD step size λ: W ← W − λ·∂L/∂W. Default 0.01. */
+  /** The step size λ. Default: Keras's, 0.001 with Adam and 0.01 otherwise. */
   learningRate?: number;
+  /**
+   * How each batch updates the weights: `'sgd'` (the default: W ← W − λ·∂L/∂W), momentum or
+   * Adam, with TensorFlow.js's formulas and Keras's defaults (see {@link OptimizerOptions}).
+   * The optimizer's state (velocity, moments, Adam's step count) is kept from one `fit` call to
+   * the next while the optimizer options stay the same (the learning rate may change), as
+   * Keras keeps a compiled model's optimizer; other optimizer options start a fresh state.
+   * setWeights() keeps it; a model from fromJSON() starts fresh.
+   */
+  optimizer?: OptimizerOptions;
+  /**
+   * L2 weight decay λ₂ ≥ 0 on the kernels (not the biases): each step uses ∂L/∂W + λ₂·W, the
+   * gradient of the penalty (λ₂/2)·ΣW², which is Keras's `kernelRegularizer: l2(λ₂/2)`. The
+   * reported losses stay the plain mean BCE, without the penalty (Keras adds it). Default 0.
+   */
+  weightDecay?: number;
+  /** A learning rate per epoch: step or exponential decay of `learningRate` (see {@link LearningRateSchedule}). */
+  learningRateSchedule?: LearningRateSchedule;
   /** Rows per update. Default: all rows (full-batch gradient descent); 1 is stochastic gradient descent. */
   batchSize?: number;
   /** Visit rows in a new seeded order each epoch. Default true. */
   shuffle?: boolean;
   /** Rows and labels evaluated after every epoch. */
   validationData?: readonly [Features, Labels];
+  /**
+   * Hold out the last `validationSplit` of the rows (⌊rows·(1 − validationSplit)⌋ first rows
+   * train) as validation data, as Keras's validation_split does: taken before any shuffling,
+   * so no randomness is involved, and the split is the same every epoch and every call.
+   * A number in (0, 1); not together with `validationData`.
+   */
+  validationSplit?: number;
+  /** Stop when the validation loss stops improving (needs validation data; see {@link EarlyStoppingOptions}). */
+  earlyStopping?: EarlyStoppingOptions;
   /** Called after every epoch; return `false` (or a promise of it) to stop training. */
   onEpochEnd?: (log: EpochLog) => boolean | void | Promise<boolean | void>;
 }
 
-/** Per-epoch metrics returned by {@link Sequential.fit}. */
+/** Per-epoch metrics returned by {@link Sequential.fit}: one entry per epoch of each {@link EpochLog} field. */
 export interface History {
   loss: number[];
   accuracy: number[];
+  precision: number[];
+  recall: number[];
+  f1: number[];
+  learningRate: number[];
   valLoss?: number[];
   valAccuracy?: number[];
+  valPrecision?: number[];
+  valRecall?: number[];
+  valF1?: number[];
+  valAuc?: number[];
+  /** With early stopping: the 0-based epoch of the best validation loss (whose weights the model
+   *  holds when `restoreBestWeights` is set). */
+  bestEpoch?: number;
+}
+
+/** Options of {@link Sequential.evaluate}. */
+export interface EvaluateOptions {
+  /** Rows with P(Y=1) above it are predicted positive, as {@link Sequential.predict} does. Default 0.5. */
+  threshold?: number;
+}
+
+/** What {@link Sequential.evaluate} measures over labelled rows. */
+export interface Evaluation {
+  /** Mean BCE. */
+  loss: number;
+  /** The share of rows predicted right at the threshold. */
+  accuracy: number;
+  /** tp / (tp + fp); 0 when nothing is predicted positive. */
+  precision: number;
+  /** tp / (tp + fn); 0 when no row is positive. */
+  recall: number;
+  /** 2·tp / (2·tp + fp + fn); 0 when there is no true positive. */
+  f1: number;
+  /** The area under the ROC curve (ties count one half); NaN when the labels hold one class only. Independent of the threshold. */
+  auc: number;
+  /** The counts at the threshold. */
+  confusion: ConfusionMatrix;
 }
 
 /** One layer's kernel (inputs × units, row-major) and bias. */
@@ -82,7 +168,17 @@ export interface Gradients {
 }
 
 const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler'] as const;
-const FIT_KEYS = ['epochs', 'learningRate', 'batchSize', 'shuffle', 'validationData', 'onEpochEnd'] as const;
+const FIT_KEYS = [
+  'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
+  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd',
+] as const;
+/** The per-epoch series of a History, each an EpochLog field. */
+const HISTORY_KEYS = [
+  'loss', 'accuracy', 'precision', 'recall', 'f1', 'learningRate',
+  'valLoss', 'valAccuracy', 'valPrecision', 'valRecall', 'valF1', 'valAuc',
+] as const;
+/** The optimizer every backend starts with. */
+const SGD: Optimizer = { type: 'sgd' };
 
 /** A feed-forward network of dense layers ending in one sigmoid unit: a binary classifier. */
 export class Sequential {
@@ -95,6 +191,8 @@ export class Sequential {
   private engine: Backend | null;
   private fitting = false;
   private featureScaler: StandardScaler | null;
+  /** The optimizer options the backend's optimizer state belongs to (see FitOptions.optimizer). */
+  private optimizerKey = JSON.stringify(SGD);
 
   private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null) {
     this.inputs = architecture.inputs;
@@ -134,33 +232,44 @@ export class Sequential {
     if (this.fitting) throw new GradwasmError('fit', 'fit was called while this model is already fitting; await the first call');
     const o = checkObject('options', options);
     checkKeys('options', o, FIT_KEYS);
-    const train = this.features(x, 'x');
-    const labels = toLabels(y, train.rows, 'y');
-    const { epochs, learningRate: lr32, batchSize, shuffle, onEpochEnd, validation } = checkFitOptions(o, this.inputs, train.rows);
+    let train = { x: this.features(x, 'x'), y: null as unknown as Float32Array };
+    train.y = toLabels(y, train.x.rows, 'y');
+    const fit = checkFitOptions(o, this.inputs, train.x.rows);
+    const { epochs, batchSize, shuffle, onEpochEnd } = fit;
+    let validation = fit.validation ? { x: this.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
+    if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
 
     this.fitting = true;
     const held: Dataset[] = [];
     try {
-      const data = engine.load(train, labels);
+      const data = engine.load(train.x, train.y);
       held.push(data);
-      const valData = validation ? engine.load(this.scaled(validation.x, 'options.validationData[0]'), validation.y) : null;
+      const valData = validation ? engine.load(validation.x, validation.y) : null;
       if (valData) held.push(valData);
-      const history: History = valData ? { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } : { loss: [], accuracy: [] };
+      this.useOptimizer(engine, fit.optimizer);
+      const history = emptyHistory(valData !== null);
+      const probabilities = valData ? new Float32Array(valData.rows) : null;
+      const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping) : null;
       for (let epoch = 0; epoch < epochs; epoch++) {
+        const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
         // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
-        const log: EpochLog = { epoch, ...means(engine.trainEpoch(data, batchSize, lr32, shuffle && batchSize < data.rows), data.rows) };
+        const stats = engine.trainEpoch(data, batchSize, learningRate, fit.weightDecay, shuffle && batchSize < data.rows);
+        const log: EpochLog = { epoch, ...passMetrics(stats, data.rows), learningRate };
         if (valData) {
-          const v = means(engine.evaluate(valData), valData.rows);
-          log.valLoss = v.loss;
-          log.valAccuracy = v.accuracy;
-          history.valLoss!.push(v.loss);
-          history.valAccuracy!.push(v.accuracy);
+          const v = passMetrics(engine.evaluate(valData, probabilities), valData.rows);
+          Object.assign(log, { valLoss: v.loss, valAccuracy: v.accuracy, valPrecision: v.precision, valRecall: v.recall, valF1: v.f1 });
+          log.valAuc = aucOf(validation!.y, probabilities!);
         }
-        history.loss.push(log.loss);
-        history.accuracy.push(log.accuracy);
+        for (const key of HISTORY_KEYS) if (log[key] !== undefined) history[key]!.push(log[key]);
+        const stop = stopper ? stopper.update(epoch, log.valLoss!, () => engine.getParameters()) : false;
         if (onEpochEnd && (await onEpochEnd(log)) === false) break;
+        if (stop) break;
         await yieldToEventLoop();
         if (!this.engine) throw new GradwasmError('fit', 'the model was disposed while fitting');
+      }
+      if (stopper) {
+        history.bestEpoch = stopper.bestEpoch;
+        if (stopper.bestWeights) engine.setParameters(stopper.bestWeights);
       }
       return history;
     } finally {
@@ -192,12 +301,32 @@ export class Sequential {
     return classes;
   }
 
-  /** Mean BCE and accuracy (threshold 0.5) over labelled rows. */
-  evaluate(x: Features, y: Labels): { loss: number; accuracy: number } {
+  /**
+   * Mean BCE over labelled rows, and how the model classifies them: accuracy, precision, recall
+   * and F1 at `threshold` (default 0.5; a row is predicted positive when P(Y=1) > threshold, as
+   * {@link predict} does), the ROC AUC, and the confusion matrix.
+   */
+  evaluate(x: Features, y: Labels, options: EvaluateOptions = {}): Evaluation {
     const engine = this.live('evaluate');
-    const data = this.loadLabelled(engine, x, y);
+    const o = checkObject('options', options);
+    checkKeys('options', o, ['threshold']);
+    const threshold = o.threshold === undefined ? 0.5 : checkThreshold(o.threshold, 'options.threshold');
+    const matrix = this.features(x, 'x');
+    const labels = toLabels(y, matrix.rows, 'y');
+    const data = engine.load(matrix, labels);
     try {
-      return means(engine.evaluate(data), data.rows);
+      const probabilities = new Float32Array(data.rows);
+      const stats = engine.evaluate(data, probabilities);
+      const confusion = confusionAt(labels, probabilities, threshold);
+      return {
+        loss: stats.lossSum / data.rows,
+        accuracy: accuracyOf(confusion),
+        precision: precision(confusion),
+        recall: recall(confusion),
+        f1: f1Score(confusion),
+        auc: aucOf(labels, probabilities),
+        confusion,
+      };
     } finally {
       data.release();
     }
@@ -273,6 +402,14 @@ export class Sequential {
     return this.engine;
   }
 
+  /** Make the backend run `optimizer`, keeping its state if it already does (see FitOptions.optimizer). */
+  private useOptimizer(engine: Backend, optimizer: Optimizer): void {
+    const key = JSON.stringify(optimizer);
+    if (key === this.optimizerKey) return;
+    engine.setOptimizer(optimizer);
+    this.optimizerKey = key;
+  }
+
   private loadLabelled(engine: Backend, x: Features, y: Labels): Dataset {
     const matrix = this.features(x, 'x');
     return engine.load(matrix, toLabels(y, matrix.rows, 'y'));
@@ -288,8 +425,12 @@ export class Sequential {
   }
 }
 
-function means(stats: PassStats, rows: number): { loss: number; accuracy: number } {
-  return { loss: stats.lossSum / rows, accuracy: stats.correct / rows };
+
+/** The history of no epochs yet (with the validation series when there is validation data). */
+export function emptyHistory(validation: boolean): History {
+  const history: History = { loss: [], accuracy: [], precision: [], recall: [], f1: [], learningRate: [] };
+  if (validation) Object.assign(history, { valLoss: [], valAccuracy: [], valPrecision: [], valRecall: [], valF1: [], valAuc: [] });
+  return history;
 }
 
 // The checks of create, fromJSON and fit, shared with trainInWorker (src/worker/host.ts), which
@@ -322,25 +463,53 @@ export function checkLoadOptions(options: unknown, name = 'options'): { seed: nu
   return { seed: checkSeed(o.seed, `${name}.seed`), backend };
 }
 
-/** {@link FitOptions} checked for a model of `inputs` inputs and `rows` training rows (unknown keys are the caller's check). */
-export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options'): {
+/** {@link FitOptions} as checked by {@link checkFitOptions}, defaults filled in. */
+export interface CheckedFitOptions {
   epochs: number;
   /** λ as a float32. */
   learningRate: number;
-  /** At most `rows`. */
+  optimizer: Optimizer;
+  /** λ₂ as a float32. */
+  weightDecay: number;
+  learningRateSchedule: Schedule | null;
+  /** At most `trainRows`. */
   batchSize: number;
   shuffle: boolean;
   onEpochEnd: FitOptions['onEpochEnd'];
   validation: { x: Matrix; y: Float32Array } | null;
-} {
+  /** The fraction held out, or null. */
+  validationSplit: number | null;
+  /** The rows trained on: all of them, or the first ones before the validation split. */
+  trainRows: number;
+  earlyStopping: EarlyStopping | null;
+}
+
+/** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
+export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options'): CheckedFitOptions {
   const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
-  const learningRate: unknown = o.learningRate === undefined ? 0.01 : o.learningRate;
+  const optimizer = checkOptimizer(o.optimizer, `${name}.optimizer`);
+  const learningRate: unknown = o.learningRate === undefined ? defaultLearningRate(optimizer) : o.learningRate;
   // The kernels take λ as a float32: it must stay finite and non-zero once rounded.
-  const lr32 = typeof learningRate === 'number' ? Math.fround(learningRate) : NaN;
-  if (!(lr32 > 0) || !Number.isFinite(lr32)) {
+  if (!positiveFloat32(learningRate)) {
     throw new GradwasmError(`${name}.learningRate`, `${name}.learningRate must be a finite number > 0 (as a float32), got ${describe(learningRate)}`);
   }
-  const batchSize = Math.min(rows, o.batchSize === undefined ? rows : checkInteger(`${name}.batchSize`, o.batchSize, 1));
+  const lr32 = Math.fround(learningRate);
+  const weightDecay = o.weightDecay ?? 0;
+  if (weightDecay !== 0 && !positiveFloat32(weightDecay)) {
+    throw new GradwasmError(`${name}.weightDecay`, `${name}.weightDecay must be 0 or a finite number > 0 (as a float32), got ${describe(o.weightDecay)}`);
+  }
+  const learningRateSchedule = checkSchedule(o.learningRateSchedule, `${name}.learningRateSchedule`);
+  checkScheduledRates(lr32, learningRateSchedule, epochs, `${name}.learningRateSchedule`);
+  let validationSplit: number | null = null;
+  let trainRows = rows;
+  if (o.validationSplit !== undefined) {
+    if (o.validationData !== undefined) {
+      throw new GradwasmError(`${name}.validationSplit`, `${name}.validationSplit and ${name}.validationData cannot both be given: the split takes validation rows from x`);
+    }
+    trainRows = checkValidationSplit(o.validationSplit, rows, `${name}.validationSplit`);
+    validationSplit = o.validationSplit as number;
+  }
+  const batchSize = Math.min(trainRows, o.batchSize === undefined ? trainRows : checkInteger(`${name}.batchSize`, o.batchSize, 1));
   const shuffle = o.shuffle === undefined ? true : o.shuffle;
   if (typeof shuffle !== 'boolean') throw new GradwasmError(`${name}.shuffle`, `${name}.shuffle must be true or false, got ${describe(shuffle)}`);
   const onEpochEnd = o.onEpochEnd;
@@ -348,7 +517,14 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
     throw new GradwasmError(`${name}.onEpochEnd`, `${name}.onEpochEnd must be a function, got ${describe(onEpochEnd)}`);
   }
   const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
-  return { epochs, learningRate: lr32, batchSize, shuffle, onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], validation };
+  const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
+  if (earlyStopping && !validation && validationSplit === null) {
+    throw new GradwasmError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too`);
+  }
+  return {
+    epochs, learningRate: lr32, optimizer, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
+    onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], validation, validationSplit, trainRows, earlyStopping,
+  };
 }
 
 function checkValidation(value: unknown, inputs: number, name: string): { x: Matrix; y: Float32Array } {

@@ -202,3 +202,63 @@ describe('standardize (a model\'s feature scaler)', () => {
     }
   });
 });
+
+describe('optimizer steps (sgd with weight decay, momentum, Adam)', () => {
+  const f = Math.fround;
+  // TF.js's formulas, each float32 operation rounded on its own (a single IEEE operation on
+  // float32 values computed in float64 and rounded gives the float32 result): the kernels
+  // must give exactly these bits.
+  const reference = {
+    sgd: (w: number, g: number, lr: number, decay: number) => f(w + f(-lr * f(g + f(decay * w)))),
+    momentum(w: number, g: number, v: number, lr: number, decay: number, mu: number, nesterov: boolean): [number, number] {
+      const gi = f(g + f(decay * w));
+      const vi = f(f(mu * v) + gi);
+      return [f(f(-lr * (nesterov ? f(gi + f(vi * mu)) : vi)) + w), vi];
+    },
+    adam(w: number, g: number, m: number, v: number, lr: number, decay: number, b1: number, b1c: number, b2: number, b2c: number,
+         eps: number, c1: number, c2: number): [number, number, number] {
+      const gi = f(g + f(decay * w));
+      const mi = f(f(m * b1) + f(gi * b1c));
+      const vi = f(f(v * b2) + f(f(gi * gi) * b2c));
+      return [f(f(f(f(mi / c1) / f(f(Math.sqrt(f(vi / c2))) + eps)) * f(-lr)) + w), mi, vi];
+    },
+  };
+  const LENGTHS = [1, 3, 4, 5, 8, 15, 16, 17, 100];
+  const lr = f(0.05), decay = f(0.01);
+
+  it.each(LENGTHS)('sgdStep over %i floats equals its scalar twin and the float32 formula exactly', (n) => {
+    const w = uniform(n + 1, n, -2, 2), g = uniform(n + 2, n);
+    for (const d of [0, decay]) {
+      const simd = run([g], n, ([pg], out) => core.exports.sgdStep(out, pg!, n, lr, d), w);
+      const scalar = run([g], n, ([pg], out) => core.exports.sgdStepScalar(out, pg!, n, lr, d), w);
+      expect(simd).toEqual(scalar);
+      expect(simd).toEqual(w.map((wi, i) => reference.sgd(wi, g[i]!, lr, d)));
+    }
+  });
+
+  it.each(LENGTHS)('momentumStep over %i floats (plain and Nesterov) equals its scalar twin and the float32 formula exactly', (n) => {
+    const w = uniform(n + 3, n, -2, 2), g = uniform(n + 4, n), v0 = uniform(n + 5, n, -0.5, 0.5);
+    const mu = f(0.9);
+    for (const nesterov of [false, true]) {
+      // One block holds w then v, so that the kernel's writes to both come back.
+      const state = Float32Array.of(...w, ...v0);
+      const simd = run([g], 2 * n, ([pg], out) => core.exports.momentumStep(out, pg!, out + 4 * n, n, lr, decay, mu, nesterov), state);
+      const scalar = run([g], 2 * n, ([pg], out) => core.exports.momentumStepScalar(out, pg!, out + 4 * n, n, lr, decay, mu, nesterov), state);
+      expect(simd).toEqual(scalar);
+      const expected = Array.from(w, (wi, i) => reference.momentum(wi, g[i]!, v0[i]!, lr, decay, mu, nesterov));
+      expect(simd).toEqual(Float32Array.of(...expected.map((e) => e[0]), ...expected.map((e) => e[1])));
+    }
+  });
+
+  it.each(LENGTHS)('adamStep over %i floats equals its scalar twin and the float32 formula exactly', (n) => {
+    const w = uniform(n + 6, n, -2, 2), g = uniform(n + 7, n), m0 = uniform(n + 8, n, -0.1, 0.1), v0 = uniform(n + 9, n, 0, 0.01);
+    const [b1, b1c, b2, b2c, eps] = [f(0.9), f(1 - 0.9), f(0.999), f(1 - 0.999), f(1e-7)];
+    const c1 = f(1 - f(f(0.9) * f(0.9))), c2 = f(1 - f(f(0.999) * f(0.999))); // step 2
+    const state = Float32Array.of(...w, ...m0, ...v0);
+    const call = (fn: typeof core.exports.adamStep) => run([g], 3 * n, ([pg], out) => fn(out, pg!, out + 4 * n, out + 8 * n, n, lr, decay, b1, b1c, b2, b2c, eps, c1, c2), state);
+    const simd = call(core.exports.adamStep);
+    expect(simd).toEqual(call(core.exports.adamStepScalar));
+    const expected = Array.from(w, (wi, i) => reference.adam(wi, g[i]!, m0[i]!, v0[i]!, lr, decay, b1, b1c, b2, b2c, eps, c1, c2));
+    expect(simd).toEqual(Float32Array.of(...expected.map((e) => e[0]), ...expected.map((e) => e[1]), ...expected.map((e) => e[2])));
+  });
+});

@@ -3,6 +3,7 @@
 import type { Activation } from '../layers.js';
 import type { Matrix } from '../data.js';
 import type { RngState } from '../prng.js';
+import type { Optimizer } from '../optimizers.js';
 
 /** One dense layer's parameters: kernel (inputs×units, row-major) and bias (units). */
 export interface LayerParameters {
@@ -16,10 +17,14 @@ export interface Architecture {
   readonly layers: readonly { readonly units: number; readonly activation: Activation }[];
 }
 
-/** Σ of per-row BCE and count of correctly classified rows over one pass. */
+/** Σ of per-row BCE over one pass, and counts of its rows (classified at probability 0.5):
+ *  correct, true positives, false positives, false negatives. */
 export interface PassStats {
   lossSum: number;
   correct: number;
+  truePositives: number;
+  falsePositives: number;
+  falseNegatives: number;
 }
 
 /** A dataset held by a backend for repeated passes; release() frees what it holds. */
@@ -35,10 +40,14 @@ export interface Backend {
   getParameters(): LayerParameters[];
   /** Hold x (and labels y) for passes over them. */
   load(x: Matrix, y: Float32Array | null): Dataset;
-  /** One epoch of SGD in batches of batchSize (≤ rows), shuffled with the model's generator or in order. */
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, shuffle: boolean): PassStats;
-  /** Loss and accuracy over a labelled dataset; no parameter changes. */
-  evaluate(data: Dataset): PassStats;
+  /** Use `optimizer` from the next epoch on, with fresh state (zero velocity or moments, step 1);
+   *  its state is kept from epoch to epoch until the next call. A new backend runs plain SGD. */
+  setOptimizer(optimizer: Optimizer): void;
+  /** One epoch in batches of batchSize (≤ rows), shuffled with the model's generator or in order,
+   *  each batch followed by an optimizer step with this learning rate and weight decay (both float32). */
+  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): PassStats;
+  /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
+  evaluate(data: Dataset, probabilities?: Float32Array | null): PassStats;
   /** P(Y=1) per row. */
   predict(data: Dataset): Float32Array;
   /** Mean-BCE gradients over all rows of a labelled dataset, no update. */

@@ -9,6 +9,8 @@
 // The loss is computed in f64 from the float32 logits, dZ_L = fround((p − y)/B), and the SGD
 // step rounds as the core does: g = fround(Σ…), W ← fround(W + fround(−λ·g)) with λ a float32,
 // so that a full-batch epoch is exactly one step W − λ·gradients(), whose values are those g.
+// The momentum and Adam steps (and SGD with weight decay) round every operation to float32 as
+// assembly/optimizers.ts computes it: from the same gradients they give the same bits.
 // Why f64 sums: JavaScript has no float32 arithmetic, and rounding after every multiply and add,
 // as the core's f32 instructions do, costs two conversions each — it capped these loops at
 // ≈ 2 GFLOP/s, against ≈ 6 summing in f64. The price: the backends agree to float32 precision
@@ -37,9 +39,12 @@
 import type { Architecture, Backend, Dataset, LayerParameters, PassStats } from './backend.js';
 import { toFloat32, type Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
+import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import { Xoshiro128, type RngState } from '../prng.js';
 
 const LINEAR = 0, SIGMOID = 1, TANH = 2, RELU = 3; // as in assembly/activations.ts
+const SGD = 0, MOMENTUM = 1, ADAM = 2; // as in assembly/model.ts
+const NO_STATE = new Float32Array(0);
 
 /** A buffer of float32 values: a plain array of numbers with V8's packed-double elements (see the
  *  header), or a Float64Array when it is too large for one. */
@@ -73,6 +78,12 @@ class Layer {
   readonly gradWeights: Doubles;
   readonly gradBias: Doubles;
   out: Doubles = EMPTY; // capacity × units: activations, or logits for the last layer
+  // The optimizer's state for the kernel and the bias: momentum's velocity in the first pair,
+  // Adam's moments m and v in both.
+  s1w: Float32Array = NO_STATE;
+  s1b: Float32Array = NO_STATE;
+  s2w: Float32Array = NO_STATE;
+  s2b: Float32Array = NO_STATE;
 
   constructor(fanIn: number, units: number, act: number) {
     this.fanIn = fanIn;
@@ -106,7 +117,11 @@ class JsBackend implements Backend {
   private delta = EMPTY;   // capacity × widest: the gradient flowing back…
   private spare = EMPTY;   // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
-  private readonly stats: PassStats = { lossSum: 0, correct: 0 };
+  private readonly stats: PassStats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
+  private optimizer = SGD;
+  private nesterov = false;
+  private hyper = [0, 0, 0, 0, 0]; // as assembly/model.ts's HYPER: μ | β1, 1 − β1, β2, 1 − β2, ε (float32 values)
+  private powers = [0, 0];         // Adam's β1ᵗ, β2ᵗ for the next step (float32 values)
 
   constructor(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
     this.inputs = architecture.inputs;
@@ -150,17 +165,36 @@ class JsBackend implements Backend {
   }
 
   private resetStats(): PassStats {
-    this.stats.lossSum = 0;
-    this.stats.correct = 0;
-    return this.stats;
+    const s = this.stats;
+    s.lossSum = s.correct = s.truePositives = s.falsePositives = s.falseNegatives = 0;
+    return s;
   }
 
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, shuffle: boolean): PassStats {
+  private statsCopy(): PassStats {
+    return { ...this.stats };
+  }
+
+  setOptimizer(optimizer: Optimizer): void {
+    const { kind, hyper, nesterov } = optimizerParameters(optimizer);
+    this.optimizer = kind;
+    this.nesterov = nesterov;
+    this.hyper = hyper;
+    this.powers = [hyper[0], hyper[2]];
+    for (const layer of this.layers) {
+      const state = (n: number, needed: boolean): Float32Array => (needed ? new Float32Array(n) : NO_STATE);
+      layer.s1w = state(layer.fanIn * layer.units, kind !== SGD);
+      layer.s1b = state(layer.units, kind !== SGD);
+      layer.s2w = state(layer.fanIn * layer.units, kind === ADAM);
+      layer.s2b = state(layer.units, kind === ADAM);
+    }
+  }
+
+  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): PassStats {
     const ds = data as JsDataset;
     const rows = ds.rows, inputs = this.inputs;
     this.ensureCapacity(batchSize);
     this.resetStats();
-    const lr = Math.fround(learningRate);
+    const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
     let order: Uint32Array | null = null;
     if (shuffle) {
       order = ds.order ??= new Uint32Array(rows);
@@ -171,21 +205,21 @@ class JsBackend implements Backend {
       const size = Math.min(batchSize, rows - start);
       stage(ds.x, ds.y!, order, start, size, inputs, xb, yb);
       this.forward(xb, size);
-      this.backward(xb, yb, size, lr);
+      this.backward(xb, yb, size, lr, decay);
     }
-    return { lossSum: this.stats.lossSum, correct: this.stats.correct };
+    return this.statsCopy();
   }
 
-  evaluate(data: Dataset): PassStats {
+  evaluate(data: Dataset, probabilities: Float32Array | null = null): PassStats {
     const ds = data as JsDataset;
     this.resetStats();
     this.ensureCapacity(Math.min(ds.rows, 1024));
     for (let start = 0; start < ds.rows; start += this.capacity) {
       const size = Math.min(this.capacity, ds.rows - start);
       stage(ds.x, ds.y, null, start, size, this.inputs, this.xBatch, this.yBatch);
-      bceBatch(this.forward(this.xBatch, size), this.yBatch, size, null, this.stats);
+      bceBatch(this.forward(this.xBatch, size), this.yBatch, size, null, probabilities, start, this.stats);
     }
-    return { lossSum: this.stats.lossSum, correct: this.stats.correct };
+    return this.statsCopy();
   }
 
   predict(data: Dataset): Float32Array {
@@ -207,9 +241,9 @@ class JsBackend implements Backend {
     this.resetStats();
     stage(ds.x, ds.y!, null, 0, ds.rows, this.inputs, this.xBatch, this.yBatch);
     this.forward(this.xBatch, ds.rows);
-    this.backward(this.xBatch, this.yBatch, ds.rows, 0);
+    this.backward(this.xBatch, this.yBatch, ds.rows, 0, 0);
     return {
-      stats: { lossSum: this.stats.lossSum, correct: this.stats.correct },
+      stats: this.statsCopy(),
       layers: this.layers.map((l) => ({ weights: Float32Array.from(l.gradWeights), bias: Float32Array.from(l.gradBias) })),
     };
   }
@@ -234,12 +268,16 @@ class JsBackend implements Backend {
     return a;
   }
 
-  /** Back-propagation as in assembly/model.ts: with a learning rate, the SGD step; with 0, the gradients. */
-  private backward(x: Doubles, y: Doubles, rows: number, lr: number): void {
-    const update = lr !== 0;
+  /** Back-propagation as in assembly/model.ts: with λ = 0, the gradients; else each layer's
+   *  update — plain SGD without weight decay fused into the products, any other step by the
+   *  optimizer's kernel from the gradients (weight decay on the kernel only). */
+  private backward(x: Doubles, y: Doubles, rows: number, lr: number, decay: number): void {
+    const fused = lr !== 0 && this.optimizer === SGD && decay === 0;
     const layers = this.layers, last = layers.length - 1;
     let delta = this.delta, spare = this.spare;
-    bceBatch(layers[last]!.out, y, rows, delta, this.stats);
+    bceBatch(layers[last]!.out, y, rows, delta, null, 0, this.stats);
+    const f = Math.fround;
+    const c1 = f(1 - this.powers[0]!), c2 = f(1 - this.powers[1]!); // Adam's bias corrections 1 − βᵗ
     for (let l = last; l >= 0; l--) {
       const layer = layers[l]!;
       const fanIn = layer.fanIn, units = layer.units;
@@ -256,7 +294,7 @@ class JsBackend implements Backend {
         gemm(delta, units, 1, wt, spare, rows, units, fanIn, 0);
         activationBackward(spare, below.out, rows * fanIn, below.act);
       }
-      if (update) {
+      if (fused) {
         // W ← fround(W + fround(−λ·fround(AᵀdZ))), fused into the product's stores; b likewise.
         gemm(input, 1, fanIn, delta, layer.weights, fanIn, rows, units, -lr);
         sumRows(delta, rows, units, layer.bias, -lr);
@@ -264,11 +302,27 @@ class JsBackend implements Backend {
         gemm(input, 1, fanIn, delta, layer.gradWeights, fanIn, rows, units, 0);
         roundInPlace(layer.gradWeights);
         sumRows(delta, rows, units, layer.gradBias, 0);
+        if (lr !== 0) {
+          this.step(layer.weights, layer.gradWeights, layer.s1w, layer.s2w, lr, decay, c1, c2);
+          this.step(layer.bias, layer.gradBias, layer.s1b, layer.s2b, lr, 0, c1, c2);
+        }
       }
       const t = delta;
       delta = spare;
       spare = t;
     }
+    if (lr !== 0 && this.optimizer === ADAM) {
+      this.powers[0] = f(this.powers[0]! * this.hyper[0]!);
+      this.powers[1] = f(this.powers[1]! * this.hyper[2]!);
+    }
+  }
+
+  /** One optimizer step over the parameters w with gradient g (float32 values) and state s1, s2. */
+  private step(w: Doubles, g: Doubles, s1: Float32Array, s2: Float32Array, lr: number, decay: number, c1: number, c2: number): void {
+    const h = this.hyper;
+    if (this.optimizer === MOMENTUM) momentumStep(w, g, s1, lr, decay, h[0]!, this.nesterov);
+    else if (this.optimizer === ADAM) adamStep(w, g, s1, s2, lr, decay, h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, c1, c2);
+    else sgdStep(w, g, lr, decay);
   }
 }
 
@@ -502,9 +556,51 @@ function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: num
   }
 }
 
-/** Batch loss Σ and correct count into stats; grad (if given) ← fround((σ(z) − y)/rows), as assembly/loss.ts. */
-function bceBatch(logits: Doubles, y: Doubles, rows: number, grad: Doubles | null, stats: PassStats): void {
-  let lossSum = 0, correct = 0;
+// The optimizer steps of assembly/optimizers.ts, each float32 operation rounded as it rounds it
+// (one IEEE operation on float32 values, computed in f64 and rounded, gives the same float32).
+
+/** w ← w − λ·(g + λ₂·w). */
+function sgdStep(w: Doubles, g: Doubles, lr: number, decay: number): void {
+  const f = Math.fround, step = -lr;
+  for (let i = 0; i < w.length; i++) {
+    const wi = w[i]!;
+    w[i] = f(wi + f(step * f(g[i]! + f(decay * wi))));
+  }
+}
+
+/** v ← μ·v + g'; w ← w − λ·v, or w ← w − λ·(g' + v·μ) for Nesterov (g' = g + λ₂·w). */
+function momentumStep(w: Doubles, g: Doubles, v: Float32Array, lr: number, decay: number, mu: number, nesterov: boolean): void {
+  const f = Math.fround, step = -lr;
+  for (let i = 0; i < w.length; i++) {
+    const wi = w[i]!;
+    const gi = f(g[i]! + f(decay * wi));
+    const vi = f(f(mu * v[i]!) + gi);
+    v[i] = vi;
+    w[i] = f(f(step * (nesterov ? f(gi + f(vi * mu)) : vi)) + wi);
+  }
+}
+
+/** Adam's moments m ← m·β1 + g'·(1−β1), v ← v·β2 + g'²·(1−β2); w ← w + (m/c1)/(√(v/c2) + ε)·(−λ). */
+function adamStep(w: Doubles, g: Doubles, m: Float32Array, v: Float32Array, lr: number, decay: number,
+                  beta1: number, beta1c: number, beta2: number, beta2c: number, epsilon: number, c1: number, c2: number): void {
+  const f = Math.fround, step = -lr;
+  for (let i = 0; i < w.length; i++) {
+    const wi = w[i]!;
+    const gi = f(g[i]! + f(decay * wi));
+    const mi = f(f(m[i]! * beta1) + f(gi * beta1c));
+    const vi = f(f(v[i]! * beta2) + f(f(gi * gi) * beta2c));
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = f(f(f(f(mi / c1) / f(f(Math.sqrt(f(vi / c2))) + epsilon)) * step) + wi);
+  }
+}
+
+/** Batch loss Σ and counts (correct, true/false positives, false negatives at p > 0.5) into stats;
+ *  grad (if given) ← fround((σ(z) − y)/rows), as assembly/loss.ts; probabilities (if given) from
+ *  index `at` ← σ(z). */
+function bceBatch(logits: Doubles, y: Doubles, rows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
+                  stats: PassStats): void {
+  let lossSum = 0, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
   for (let i = 0; i < rows; i++) {
     const z = logits[i]!;
     const label = y[i]!;
@@ -513,9 +609,18 @@ function bceBatch(logits: Doubles, y: Doubles, rows: number, grad: Doubles | nul
     // max(z, 0) as (z + |z|)/2, without a branch on the sign (see biasActivate).
     lossSum += (z === -Infinity ? 0 : (z + az) * 0.5) - z * label + Math.log1p(e);
     const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-    if ((Math.fround(p) > 0.5) === (label === 1)) correct += 1;
+    // The counts as 0/1 arithmetic, without branches on the (random) outcomes.
+    const predicted = +(Math.fround(p) > 0.5), positive = +(label === 1);
+    correct += 1 - (predicted ^ positive);
+    truePositives += predicted & positive;
+    falsePositives += predicted & (positive ^ 1);
+    falseNegatives += (predicted ^ 1) & positive;
     if (grad) grad[i] = Math.fround((p - label) / rows);
+    if (probabilities) probabilities[at + i] = p;
   }
   stats.lossSum += lossSum;
   stats.correct += correct;
+  stats.truePositives += truePositives;
+  stats.falsePositives += falsePositives;
+  stats.falseNegatives += falseNegatives;
 }

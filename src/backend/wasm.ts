@@ -3,6 +3,7 @@
 import type { Architecture, Backend, Dataset, LayerParameters, PassStats } from './backend.js';
 import type { Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
+import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import type { RngState } from '../prng.js';
 import { loadCore, type Core } from '../wasm/core.js';
 
@@ -25,6 +26,8 @@ interface WasmDataset extends Dataset {
   xBatch: number;
   yBatch: number;
   batchRows: number;
+  /** rows floats for evaluate()'s probabilities, allocated on first use. */
+  probabilities: number;
 }
 
 export async function createWasmBackend(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState): Promise<Backend> {
@@ -34,6 +37,10 @@ export async function createWasmBackend(architecture: Architecture, parameters: 
 class WasmBackend implements Backend {
   private readonly model: number;
   private readonly parameterBlock: number;
+  /** Floats of the parameters (and of their gradients, which follow them) in parameterBlock. */
+  private readonly parameterFloats: number;
+  /** The optimizer's state, laid out as the parameters (one or two such blocks), or 0 for SGD. */
+  private stateBlock = 0;
   private readonly layers: LayerBlocks[] = [];
   private readonly inputs: number;
   private workspace = 0;
@@ -60,6 +67,7 @@ class WasmBackend implements Backend {
       return o;
     });
     const half = floats;
+    this.parameterFloats = half;
     this.parameterBlock = arena.allocate(2 * half * 4);
     architecture.layers.forEach(({ units, activation }, l) => {
       const o = offsets[l]!;
@@ -101,9 +109,9 @@ class WasmBackend implements Backend {
       throw error;
     }
     const dataset: WasmDataset = {
-      rows: x.rows, x: xPtr, y: yPtr, order: 0, xBatch: 0, yBatch: 0, batchRows: 0,
+      rows: x.rows, x: xPtr, y: yPtr, order: 0, xBatch: 0, yBatch: 0, batchRows: 0, probabilities: 0,
       release() {
-        for (const ptr of [dataset.x, dataset.y, dataset.order, dataset.xBatch, dataset.yBatch]) if (ptr) arena.release(ptr);
+        for (const ptr of [dataset.x, dataset.y, dataset.order, dataset.xBatch, dataset.yBatch, dataset.probabilities]) if (ptr) arena.release(ptr);
       },
     };
     return dataset;
@@ -137,10 +145,34 @@ class WasmBackend implements Backend {
   }
 
   private stats(): PassStats {
-    return { lossSum: this.core.exports.lastLossSum(this.model), correct: this.core.exports.lastCorrect(this.model) };
+    const { lastStat } = this.core.exports;
+    const m = this.model;
+    return { lossSum: lastStat(m, 0), correct: lastStat(m, 1), truePositives: lastStat(m, 2), falsePositives: lastStat(m, 3), falseNegatives: lastStat(m, 4) };
   }
 
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, shuffle: boolean): PassStats {
+  setOptimizer(optimizer: Optimizer): void {
+    const { exports: wasm, arena } = this.core;
+    const { kind, hyper, nesterov } = optimizerParameters(optimizer);
+    // Momentum keeps a velocity per parameter, Adam two moments: blocks laid out as the parameters.
+    const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
+    if (this.stateBlock) arena.release(this.stateBlock);
+    this.stateBlock = 0;
+    const half = this.parameterFloats;
+    if (copies) {
+      this.stateBlock = arena.allocate(copies * half * 4);
+      this.core.f32(this.stateBlock, copies * half).fill(0);
+    }
+    const base = this.stateBlock;
+    this.layers.forEach((b, l) => {
+      if (!base) return wasm.modelSetLayerState(this.model, l, 0, 0, 0, 0);
+      const first = (ptr: number): number => base + (ptr - this.parameterBlock);
+      const second = (ptr: number): number => (copies === 2 ? first(ptr) + 4 * half : 0);
+      wasm.modelSetLayerState(this.model, l, first(b.weights), first(b.bias), second(b.weights), second(b.bias));
+    });
+    wasm.modelSetOptimizer(this.model, kind, ...hyper, nesterov);
+  }
+
+  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): PassStats {
     const ds = data as WasmDataset;
     this.ensureCapacity(batchSize);
     if (shuffle && ds.batchRows < batchSize) {
@@ -153,14 +185,16 @@ class WasmBackend implements Backend {
       ds.yBatch = arena.allocate(batchSize * 4);
       ds.batchRows = batchSize;
     }
-    this.core.exports.trainEpoch(this.model, ds.x, ds.y, ds.rows, batchSize, learningRate, shuffle, ds.order, ds.xBatch, ds.yBatch);
+    this.core.exports.trainEpoch(this.model, ds.x, ds.y, ds.rows, batchSize, learningRate, weightDecay, shuffle, ds.order, ds.xBatch, ds.yBatch);
     return this.stats();
   }
 
-  evaluate(data: Dataset): PassStats {
+  evaluate(data: Dataset, probabilities: Float32Array | null = null): PassStats {
     const ds = data as WasmDataset;
     this.ensureCapacity(Math.min(ds.rows, CHUNK_ROWS));
-    this.core.exports.evaluate(this.model, ds.x, ds.y, ds.rows);
+    if (probabilities) ds.probabilities ||= this.core.arena.allocate(ds.rows * 4);
+    this.core.exports.evaluate(this.model, ds.x, ds.y, ds.rows, probabilities ? ds.probabilities : 0);
+    if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows));
     return this.stats();
   }
 
@@ -189,8 +223,9 @@ class WasmBackend implements Backend {
 
   dispose(): void {
     const arena = this.core.arena;
-    for (const ptr of [this.workspace, this.parameterBlock, this.model]) if (ptr) arena.release(ptr);
+    for (const ptr of [this.workspace, this.stateBlock, this.parameterBlock, this.model]) if (ptr) arena.release(ptr);
     this.workspace = 0;
+    this.stateBlock = 0;
     this.capacity = 0;
   }
 }

@@ -71,7 +71,10 @@ export interface TrainingJob {
 }
 
 const KEYS = ['model', 'load', 'x', 'y', 'fit', 'onEpochEnd', 'weightsEvery', 'minEpochMs', 'workerUrl'] as const;
-const FIT_KEYS = ['epochs', 'learningRate', 'batchSize', 'shuffle', 'validationData'] as const;
+const FIT_KEYS = [
+  'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
+  'validationData', 'validationSplit', 'earlyStopping',
+] as const;
 
 /**
  * Train a model in a worker — a Web Worker in browsers, a `worker_threads` Worker in Node — so
@@ -184,7 +187,11 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   const validation = fit.validation ? { x: rows(fit.validation.x), y: fit.validation.y } : null;
   const message: StartMessage = {
     type: 'start', model, x: train, y,
-    fit: { epochs: fit.epochs, learningRate: fit.learningRate, batchSize: fit.batchSize, shuffle: fit.shuffle, validation },
+    fit: {
+      epochs: fit.epochs, learningRate: fit.learningRate, optimizer: fit.optimizer, weightDecay: fit.weightDecay,
+      learningRateSchedule: fit.learningRateSchedule, batchSize: fit.batchSize, shuffle: fit.shuffle,
+      validation, validationSplit: fit.validationSplit, earlyStopping: fit.earlyStopping,
+    },
     weightsEvery, minEpochMs,
   };
   const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : [])];

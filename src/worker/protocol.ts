@@ -4,6 +4,8 @@ import type { Architecture } from '../backend/backend.js';
 import type { BackendName, EpochLog, History, LayerWeights } from '../sequential.js';
 import type { ModelJSON } from '../serialize.js';
 import type { ScalerJSON } from '../scaler.js';
+import type { Optimizer, Schedule } from '../optimizers.js';
+import type { EarlyStopping } from '../training.js';
 
 /** Rows of `cols` features, row-major, already checked and rounded to float32. */
 export interface Rows {
@@ -19,7 +21,19 @@ export interface StartMessage {
   model: { create: Architecture; scaler: ScalerJSON | null; seed: number; backend: BackendName } | { load: ModelJSON; seed: number; backend: BackendName };
   x: Rows;
   y: Float32Array;
-  fit: { epochs: number; learningRate: number; batchSize: number; shuffle: boolean; validation: { x: Rows; y: Float32Array } | null };
+  /** The fit options as checkFitOptions fills them in (the validation rows already copied). */
+  fit: {
+    epochs: number;
+    learningRate: number;
+    optimizer: Optimizer;
+    weightDecay: number;
+    learningRateSchedule: Schedule | null;
+    batchSize: number;
+    shuffle: boolean;
+    validation: { x: Rows; y: Float32Array } | null;
+    validationSplit: number | null;
+    earlyStopping: EarlyStopping | null;
+  };
   /** Attach the weights to every `weightsEvery`-th epoch message (0: never). */
   weightsEvery: number;
   /** Let at least this many milliseconds pass between epoch ends (0: full speed). */

@@ -2,7 +2,7 @@
 // report every epoch, and send back the final weights (or the error, with its class).
 import { GradwasmError } from '../errors.js';
 import { dense } from '../layers.js';
-import { Sequential, type History } from '../sequential.js';
+import { Sequential, emptyHistory, type FitOptions, type History } from '../sequential.js';
 import { buffersOf, layerArrays, type ErrorMessage, type HostMessage, type StartMessage, type WorkerMessage } from './protocol.js';
 
 /**
@@ -44,25 +44,32 @@ export function serveTraining(port: TrainingPort): void {
       })
       : await Sequential.fromJSON(job.model.load, { seed, backend });
     try {
-      const { epochs, learningRate, batchSize, shuffle, validation } = job.fit;
-      let history: History = validation ? { loss: [], accuracy: [], valLoss: [], valAccuracy: [] } : { loss: [], accuracy: [] };
+      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping } = job.fit;
+      let history: History = emptyHistory(validation !== null || validationSplit !== null);
+      const options: FitOptions = { epochs, learningRate, optimizer, weightDecay, batchSize, shuffle };
+      if (learningRateSchedule) options.learningRateSchedule = learningRateSchedule;
+      if (validation) options.validationData = [validation.x, validation.y];
+      if (validationSplit !== null) options.validationSplit = validationSplit;
+      if (earlyStopping) options.earlyStopping = earlyStopping;
       let lastEpochEnd = performance.now();
+      // Stopped by a cancel before the last epoch (early stopping may end training sooner, uncancelled).
+      let stoppedEarly = cancelled;
       if (!cancelled) {
         history = await model.fit(job.x, job.y, {
-          epochs, learningRate, batchSize, shuffle,
-          ...(validation ? { validationData: [validation.x, validation.y] as const } : {}),
+          ...options,
           onEpochEnd: async (log) => {
             const weights = job.weightsEvery > 0 && (log.epoch + 1) % job.weightsEvery === 0 ? model.getWeights() : undefined;
             send(weights ? { type: 'epoch', log, weights } : { type: 'epoch', log }, weights ? buffersOf(layerArrays(weights)) : []);
             const wait = lastEpochEnd + job.minEpochMs - performance.now();
             if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
             lastEpochEnd = performance.now();
+            if (cancelled && log.epoch < epochs - 1) stoppedEarly = true;
             return !cancelled; // a cancel that arrived during the epoch stops here
           },
         });
       }
       const weights = model.getWeights();
-      send({ type: 'done', weights, history, cancelled: history.loss.length < epochs }, buffersOf(layerArrays(weights)));
+      send({ type: 'done', weights, history, cancelled: stoppedEarly }, buffersOf(layerArrays(weights)));
     } finally {
       model.dispose();
     }
