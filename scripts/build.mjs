@@ -38,6 +38,8 @@ await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [libraryBeside('./index.js')] });
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [libraryBeside('./gradwasm.browser.js')] });
+// gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
+await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [libraryBeside('./index.js')] });
 await build({ ...common, entryPoints: ['examples/breast-cancer.ts'], outfile: 'dist/examples/breast-cancer.js', platform: 'node' });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 

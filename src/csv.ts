@@ -18,6 +18,8 @@ export interface CsvOptions {
   header?: boolean | 'auto';
   /** The cell separator, one character. Default `','`. */
   delimiter?: string;
+  /** What error messages call the text, a file name say. Default `'text'`. */
+  source?: string;
 }
 
 /** Feature rows read from CSV: row-major float32, as every gradwasm method takes them. */
@@ -50,12 +52,8 @@ export function parseCsv(text: string, options: CsvOptions & { label: null }): C
 export function parseCsv(text: string, options?: CsvOptions): CsvTable;
 export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvTable {
   if (typeof text !== 'string') throw new GradwasmError('text', `text must be a string of CSV, got ${describe(text)}`);
-  return readTable(text, options, 'text', 'text');
-}
-
-/** {@link parseCsv} with the argument name and the source named in messages (a file path for readCsv). */
-export function readTable(text: string, options: unknown, argument: string, source: string): CsvRows | CsvTable {
-  const { label, header, delimiter } = checkOptions(options);
+  const { label, header, delimiter, source } = checkOptions(options);
+  const argument = 'text';
   const records = new Records(text, delimiter);
   const problems: string[] = [];
   const fail = (): never => {
@@ -88,7 +86,7 @@ export function readTable(text: string, options: unknown, argument: string, sour
   const width = first.cells.length;
   const hasHeader = header === 'auto' ? first.cells.some((c) => c.trim() !== '' && !NUMBER.test(c.trim())) : header;
   const names = hasHeader ? first.cells.map((c) => c.trim()) : Array.from({ length: width }, (_, c) => `col${c + 1}`);
-  const labelAt = labelColumn(label, names, hasHeader, argument);
+  const labelAt = labelColumn(label, names, hasHeader, source);
   const cols = width - (labelAt < 0 ? 0 : 1);
   if (cols === 0) throw new GradwasmError(argument, `${source} has only the label column (${names[labelAt]}); it needs at least one feature column`);
   const widthOf = hasHeader ? 'the header' : `line ${first.line}`;
@@ -146,10 +144,10 @@ export function readTable(text: string, options: unknown, argument: string, sour
   return labelAt < 0 ? { x, features } : { x, y, features, label: names[labelAt]! };
 }
 
-function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number } {
+function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number; source: string } {
   const o = checkObject('options', options);
-  checkKeys('options', o, ['label', 'header', 'delimiter']);
-  const { label, header = 'auto', delimiter = ',' } = o;
+  checkKeys('options', o, ['label', 'header', 'delimiter', 'source']);
+  const { label, header = 'auto', delimiter = ',', source = 'text' } = o;
   if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label)) {
     throw new GradwasmError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
   }
@@ -159,11 +157,12 @@ function checkOptions(options: unknown): { label: string | number | null | undef
   if (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
     throw new GradwasmError('options.delimiter', `options.delimiter must be one character other than a quote or a line break, got ${describe(delimiter)}`);
   }
-  return { label: label as string | number | null | undefined, header, delimiter: delimiter.charCodeAt(0) };
+  if (typeof source !== 'string') throw new GradwasmError('options.source', `options.source must be a string, got ${describe(source)}`);
+  return { label: label as string | number | null | undefined, header, delimiter: delimiter.charCodeAt(0), source };
 }
 
 /** The 0-based label column, or −1 for none. */
-function labelColumn(label: string | number | null | undefined, names: readonly string[], hasHeader: boolean, argument: string): number {
+function labelColumn(label: string | number | null | undefined, names: readonly string[], hasHeader: boolean, source: string): number {
   const width = names.length;
   if (label === null) return -1;
   if (label === undefined) {
@@ -176,7 +175,7 @@ function labelColumn(label: string | number | null | undefined, names: readonly 
     }
     return label < 0 ? width + label : label;
   }
-  if (!hasHeader) throw new GradwasmError('options.label', `options.label ${describe(label)} names a column, but the ${argument} has no header row; give the label column's index`);
+  if (!hasHeader) throw new GradwasmError('options.label', `options.label ${describe(label)} names a column, but ${source} has no header row; give the label column's index`);
   const at = names.indexOf(label);
   if (at < 0) throw new GradwasmError('options.label', `options.label ${describe(label)} is not a column of the header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
   if (names.indexOf(label, at + 1) >= 0) throw new GradwasmError('options.label', `options.label ${describe(label)} names more than one column (${at + 1} and ${names.indexOf(label, at + 1) + 1})`);

@@ -22,6 +22,8 @@ export type { ScalerJSON } from './scaler.js';
 export { trainTestSplit } from './split.js';
 export { parseCsv } from './csv.js';
 export type { CsvOptions, CsvRows, CsvTable } from './csv.js';
+export { toTfjsLayers, fromTfjsLayers } from './tfjs-format.js';
+export type { TfjsArtifacts, TfjsModelJSON, TfjsWeightSpec, FromTfjsOptions } from './tfjs-format.js';
 export type { Split } from './split.js';
 export { trainInWorker } from './worker/host.js';
 export type { TrainInWorkerOptions, TrainingJob, TrainingResult, WorkerFitOptions } from './worker/host.js';

@@ -121,6 +121,12 @@ describe('parseCsv', () => {
     expectError(() => parseCsv(text, options), 'text', message);
   });
 
+  it('names the text as options.source says', () => {
+    expectError(() => parseCsv('a,label\n1,0\nz,1\n', { source: 'upload.csv' }), 'text', /^upload\.csv: line 3, column 1 \(a\): "z" is not a number$/);
+    expectError(() => parseCsv('', { source: 'upload.csv' }), 'text', /^upload\.csv holds no rows$/);
+    expectError(() => parseCsv('1,0\n', { source: 'upload.csv', label: 'a' }), 'options.label', /but upload\.csv has no header row/);
+  });
+
   it('lists several problems one per line, the first ten, and counts the rest', () => {
     const lines = ['a,b,label', ...Array.from({ length: 14 }, (_, i) => `${i},x${i},${i % 2}`)];
     const error = expectError(() => parseCsv(lines.join('\n')), 'text', /^text has 14 problems:\n/);
@@ -137,7 +143,7 @@ describe('parseCsv', () => {
     ['a header and no rows', 'a,b,label\n', {}, 'text', /^text has a header but no rows under it$/],
     ['only the label column', 'label\n1\n', {}, 'text', /^text has only the label column \(label\); it needs at least one feature column$/],
     ['a label name not in the header', 'a,b\n1,0\n', { label: 'c' }, 'options.label', /^options\.label "c" is not a column of the header: "a", "b"$/],
-    ['a label name without a header', '1,0\n', { label: 'a' }, 'options.label', /^options\.label "a" names a column, but the text has no header row; give the label column's index$/],
+    ['a label name without a header', '1,0\n', { label: 'a' }, 'options.label', /^options\.label "a" names a column, but text has no header row; give the label column's index$/],
     ['a label name used twice', 'a,a,b\n1,0,1\n', { label: 'a' }, 'options.label', /^options\.label "a" names more than one column \(1 and 2\)$/],
     ['a label index too large', 'a,b\n1,0\n', { label: 2 }, 'options.label', /^options\.label 2 is not a column index: the table has 2 columns/],
     ['a label index too small', 'a,b\n1,0\n', { label: -3 }, 'options.label', /^options\.label -3 is not a column index/],
@@ -146,8 +152,9 @@ describe('parseCsv', () => {
     ['a two-character delimiter', 'a,b\n1,0\n', { delimiter: ';;' }, 'options.delimiter', /^options\.delimiter must be one character other than a quote or a line break, got ";;"$/],
     ['a quote as delimiter', 'a,b\n1,0\n', { delimiter: '"' }, 'options.delimiter', /^options\.delimiter must be one character/],
     ['a newline as delimiter', 'a,b\n1,0\n', { delimiter: '\n' }, 'options.delimiter', /^options\.delimiter must be one character/],
-    ['an unknown option', 'a,b\n1,0\n', { labels: 'b' }, 'options.labels', /^options has an unknown option "labels"; known: label, header, delimiter$/],
+    ['an unknown option', 'a,b\n1,0\n', { labels: 'b' }, 'options.labels', /^options has an unknown option "labels"; known: label, header, delimiter, source$/],
     ['options null', 'a,b\n1,0\n', null, 'options', /^options must be an object, got null$/],
+    ['a source that is not a string', 'a,b\n1,0\n', { source: 3 }, 'options.source', /^options\.source must be a string, got 3$/],
     ['text not a string', 42 as never, {}, 'text', /^text must be a string of CSV, got 42$/],
   ])('rejects %s', (_name, text, options, argument, message) => {
     expectError(() => parseCsv(text, options as CsvOptions), argument, message);

@@ -1,0 +1,109 @@
+/**
+ * `gradwasm/node`: file conveniences for Node — {@link readCsv} reads a CSV file,
+ * {@link saveTfjsLayers} and {@link loadTfjsLayers} write and read a TensorFlow.js Layers model
+ * (`model.json` + `weights.bin`). Its own entry point, so that the browser bundle of `gradwasm`
+ * never imports `node:` modules; it runs on the library beside it (one `GradwasmError`).
+ * @packageDocumentation
+ */
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize } from 'node:path';
+import { GradwasmError, fromTfjsLayers, parseCsv, toTfjsLayers } from '../index.js';
+import type { CsvOptions, CsvRows, CsvTable, FromTfjsOptions, Sequential } from '../index.js';
+
+/** Options of {@link readCsv}: those of `parseCsv`, whose `source` is the path. */
+export type ReadCsvOptions = Omit<CsvOptions, 'source'>;
+
+/**
+ * Read a CSV file (UTF-8) with `parseCsv`: feature rows, labels and column names. Errors name
+ * the file: `data.csv: line 5, column 3 (radius): "abc" is not a number`; a file that cannot be
+ * read is a {@link GradwasmError} too.
+ */
+export async function readCsv(path: string, options: ReadCsvOptions & { label: null }): Promise<CsvRows>;
+export async function readCsv(path: string, options?: ReadCsvOptions): Promise<CsvTable>;
+export async function readCsv(path: string, options: ReadCsvOptions = {}): Promise<CsvRows | CsvTable> {
+  const text = await read(path, 'utf8');
+  let o: CsvOptions = options; // parseCsv says what is wrong with options that are not an object
+  if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
+    if ('source' in options) throw new GradwasmError('options.source', 'readCsv names the file itself; options.source is for parseCsv');
+    o = { ...options, source: path };
+  }
+  try {
+    return parseCsv(text, o);
+  } catch (error) {
+    // The cells at fault are the file's: name the path as the argument.
+    if (error instanceof GradwasmError && error.argument === 'text') throw new GradwasmError('path', error.message);
+    throw error;
+  }
+}
+
+/** The two files {@link saveTfjsLayers} wrote. */
+export interface SavedTfjsFiles {
+  modelJson: string;
+  weightsBin: string;
+}
+
+/**
+ * Write `model` in the TensorFlow.js Layers format (see `toTfjsLayers`) into `directory`
+ * (created if needed): `model.json` and `weights.bin`, which `tf.loadLayersModel` reads
+ * (`file://…/model.json` with tfjs-node, or over HTTP in a browser).
+ */
+export async function saveTfjsLayers(model: Sequential, directory: string): Promise<SavedTfjsFiles> {
+  if (typeof directory !== 'string' || directory === '') throw new GradwasmError('directory', `directory must be a path, got ${JSON.stringify(directory) ?? String(directory)}`);
+  const { modelJson, weightsBin } = toTfjsLayers(model);
+  const files = { modelJson: join(directory, 'model.json'), weightsBin: join(directory, 'weights.bin') };
+  try {
+    await mkdir(directory, { recursive: true });
+    await writeFile(files.weightsBin, new Uint8Array(weightsBin));
+    await writeFile(files.modelJson, JSON.stringify(modelJson));
+  } catch (error) {
+    throw new GradwasmError('directory', `${directory}: the model could not be written: ${(error as Error).message}`);
+  }
+  return files;
+}
+
+/**
+ * Read a TensorFlow.js Layers model (see `fromTfjsLayers`): `path` is its `model.json`, or the
+ * directory holding it. The weight files the manifest lists are read from beside `model.json`;
+ * a path that leaves that directory (absolute, or through `..`) is refused.
+ */
+export async function loadTfjsLayers(path: string, options: FromTfjsOptions = {}): Promise<Sequential> {
+  const file = (await isDirectory(path)) ? join(path, 'model.json') : path;
+  const text = await read(file, 'utf8');
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new GradwasmError('path', `${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const shards: ArrayBuffer[] = [];
+  for (const name of weightPaths(json)) {
+    if (isAbsolute(name) || normalize(name).split(/[\\/]/).includes('..') || /^[a-z][a-z0-9+.-]*:/i.test(name)) {
+      throw new GradwasmError('path', `${file} lists the weights file ${JSON.stringify(name)}, outside its directory; only files beside model.json are read`);
+    }
+    const bytes = await read(join(dirname(file), name), null);
+    shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  }
+  return fromTfjsLayers(json, shards, options);
+}
+
+/** The weight files a model.json lists, in order; none if its manifest is malformed (fromTfjsLayers then says why). */
+function weightPaths(json: unknown): string[] {
+  const manifest = (json as { weightsManifest?: unknown } | null)?.weightsManifest;
+  if (!Array.isArray(manifest)) return [];
+  return manifest.flatMap((group: { paths?: unknown } | null) => (Array.isArray(group?.paths) ? group.paths.map(String) : []));
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
+}
+
+async function read(path: string, encoding: 'utf8'): Promise<string>;
+async function read(path: string, encoding: null): Promise<Uint8Array>;
+async function read(path: string, encoding: 'utf8' | null): Promise<string | Uint8Array> {
+  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${JSON.stringify(path) ?? String(path)}`);
+  try {
+    return encoding ? await readFile(path, encoding) : await readFile(path);
+  } catch (error) {
+    throw new GradwasmError('path', `${path} cannot be read: ${(error as Error).message}`);
+  }
+}
