@@ -24,7 +24,7 @@ export { parseCsv } from './csv.js';
 export type { CsvOptions, CsvRows, CsvTable } from './csv.js';
 export { toTfjsLayers, fromTfjsLayers } from './tfjs-format.js';
 export type { TfjsArtifacts, TfjsModelJSON, TfjsWeightSpec, FromTfjsOptions } from './tfjs-format.js';
-export type { Split } from './split.js';
+export type { Split, SplitOptions } from './split.js';
 export { trainInWorker } from './worker/host.js';
 export type { TrainInWorkerOptions, TrainingJob, TrainingResult, WorkerFitOptions } from './worker/host.js';
 export { serveTraining } from './worker/serve.js';
