@@ -1,12 +1,18 @@
-// The demo page: the playground and the inference panel, both running on the same
+// The demo page: the playground, its backprop graph and the inference panel, all running on the same
 // gradwasm.browser.js that the package ships (scripts/build-demo.mjs copies it beside this file).
+import { initBackprop } from './graph-panel.js';
 import { initInference } from './inference.js';
 import { initPlayground } from './playground.js';
 
 declare global {
   interface Window {
     /** The page's state, for the console and the browser test. */
-    gradwasmDemo: { playground: ReturnType<typeof initPlayground>; inference: ReturnType<typeof initInference>; ready: Promise<void> };
+    gradwasmDemo: {
+      playground: ReturnType<typeof initPlayground>;
+      inference: ReturnType<typeof initInference>;
+      backprop: ReturnType<typeof initBackprop>;
+      ready: Promise<void>;
+    };
   }
 }
 
@@ -23,9 +29,11 @@ async function showBundleSize(): Promise<void> {
 
 const playground = initPlayground();
 const inference = initInference();
+const backprop = initBackprop(playground);
 window.gradwasmDemo = {
   playground,
   inference,
+  backprop,
   ready: Promise.all([inference.ready, showBundleSize().catch(() => {})]).then(() => {
     document.body.dataset.ready = 'true';
   }),

@@ -30,6 +30,8 @@ export interface PlaygroundState {
   valLoss: number[];
   /** The worker's result once training has ended. */
   result: TrainingResult | null;
+  /** The network's latest weights (as drawn), or null before training: the backprop panel explains them. */
+  weights: LayerWeights[] | null;
   /** Accuracy of the final model, evaluated on all training and all test points. */
   final: { trainAccuracy: number; testAccuracy: number; trainLoss: number; testLoss: number } | null;
   error: string | null;
@@ -97,7 +99,7 @@ export function initPlayground(): PlaygroundState {
   const initial = readSettings();
   const state: PlaygroundState = {
     status: 'idle', settings: initial as Settings, ...split(generate(initial.dataset ?? 'moons', 500, 0.05, 1), TEST_FRACTION),
-    loss: [], valLoss: [], result: null, final: null, error: null,
+    loss: [], valLoss: [], result: null, final: null, error: null, weights: null,
   };
   let job: TrainingJob | null = null;
   let viewer: Sequential | null = null; // a main-thread copy of the network, only for drawing the boundary
@@ -135,6 +137,7 @@ export function initPlayground(): PlaygroundState {
     state.valLoss = [];
     state.result = null;
     state.final = null;
+    state.weights = null;
     proba = null;
     const suggestion = SUGGESTIONS[s.dataset!];
     hint.hidden = !suggestion;
@@ -185,12 +188,14 @@ export function initPlayground(): PlaygroundState {
     frame = 0;
     if (viewer && pendingWeights) {
       viewer.setWeights(pendingWeights);
+      state.weights = pendingWeights;
       pendingWeights = null;
       proba = viewer.predictProba({ data: grid, rows: GRID * GRID, cols: 2 });
     }
     drawBoundary(boundary, proba, state.train, state.test);
     drawLoss(lossCanvas, state.loss, state.valLoss, state.status === 'idle' ? Math.max(2, state.settings.epochs || 2) : state.settings.epochs);
     if (state.status === 'training') renderStats(state.settings.epochs);
+    root.dispatchEvent(new Event('pg-render')); // for the backprop panel
   }
   const scheduleRender = (): void => {
     frame ||= requestAnimationFrame(render);
@@ -245,7 +250,8 @@ export function initPlayground(): PlaygroundState {
       });
       const result = await job.done;
       state.result = result;
-      viewer.setWeights(result.model.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) })));
+      state.weights = result.model.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
+      viewer.setWeights(state.weights);
       pendingWeights = null;
       proba = viewer.predictProba({ data: grid, rows: GRID * GRID, cols: 2 });
       const onTrain = viewer.evaluate(rows(state.train), state.train.y);

@@ -4,6 +4,7 @@
 // Run after `npm run build`; `npm run demo` does both, `npm run serve` serves the result.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const OUT = 'dist/demo';
 for (const file of ['dist/gradwasm.browser.js', 'dist/gradwasm.worker.js']) {
@@ -11,11 +12,16 @@ for (const file of ['dist/gradwasm.browser.js', 'dist/gradwasm.worker.js']) {
 }
 mkdirSync(OUT, { recursive: true });
 
-/** The demo imports ../src/index.js for its types; at run time it gets the shipped bundle. */
+/**
+ * The demo imports ../src/index.js for its types; at run time it gets the shipped bundle. So do
+ * the sources it bundles (src/explain/ imports ../index.js): one copy of the library, the shipped one.
+ */
+const library = resolve('src/index.js');
 const shippedBundle = {
   name: 'shipped-bundle',
   setup(b) {
-    b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({ path: './gradwasm.browser.js', external: true }));
+    b.onResolve({ filter: /\/index\.js$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === library ? { path: './gradwasm.browser.js', external: true } : undefined);
   },
 };
 

@@ -14,6 +14,8 @@ import { applyScaler, fitScaler, type ScalerJSON } from '../../examples/scaler.j
 import { parseRows } from '../../demo/csv.js';
 import type { PlaygroundState } from '../../demo/playground.js';
 import type { InferenceState } from '../../demo/inference.js';
+import type { BackpropState } from '../../demo/graph-panel.js';
+import { explain, formatNumber } from '../../src/explain/index.js';
 import type * as Gradwasm from '../../src/index.js';
 import { Sequential, dense, trainTestSplit, type ModelJSON } from '../../src/index.js';
 
@@ -35,7 +37,7 @@ if (!haveChromium) {
   ].join('\n'));
 }
 
-type Demo = { playground: PlaygroundState; inference: InferenceState };
+type Demo = { playground: PlaygroundState; inference: InferenceState; backprop: BackpropState };
 type Page$ = Window & { gradwasmDemo: Demo; gradwasm: typeof Gradwasm };
 
 /** Float32 bit patterns, for comparing numbers exactly (NaN-safe, ±0-safe). */
@@ -141,6 +143,56 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       validationData: [rows(run.tx), run.ty],
     });
     expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
+  });
+
+  it('the backprop panel draws the trained network\'s graph, explains a point picked on the plot, and shows a node\'s numbers on click', async () => {
+    await page.waitForFunction(() => /after 200 epochs of training/.test((window as unknown as Page$).gradwasmDemo.backprop.network));
+    const ids = await page.evaluate(() => (window as unknown as Page$).gradwasmDemo.backprop.trace!.nodes.map((n) => n.id));
+    expect(ids).toHaveLength(22); // 2 → 8 tanh → 8 tanh → 1 sigmoid: 3 × 5 + 7
+    await expect(page.locator('#bg-graph [data-node]').count()).resolves.toBe(ids.length);
+    await expect(page.locator('#bg-graph .bg-edge').count()).resolves.toBe(23);
+
+    // a click on the plot picks the nearest data point
+    const updates = await page.evaluate(() => (window as unknown as Page$).gradwasmDemo.backprop.updates);
+    await page.click('#pg-boundary', { position: { x: 120, y: 300 } });
+    await page.waitForFunction((n) => (window as unknown as Page$).gradwasmDemo.backprop.updates > n, updates);
+    // a click on a node shows its numbers
+    await page.click('#bg-graph [data-node="W2"]');
+    await expect(page.getAttribute('#bg-graph [data-node="W2"]', 'class')).resolves.toContain('selected');
+    const details = (await page.textContent('#bg-details'))!;
+    expect(details).toMatch(/^W₂the kernel of layer 2: 8 inputs × 8 units/);
+    for (const s of ['value', '∂L/∂node', 'chain rule', '∂L/∂W₂ = ∂L/∂p · ∂p/∂z₃ · ∂z₃/∂(a₂·W₃) · ∂(a₂·W₃)/∂a₂ · ∂a₂/∂z₂ · ∂z₂/∂(a₁·W₂) · ∂(a₁·W₂)/∂W₂', 'gradients()', 'finite differences', '✓']) {
+      expect(details).toContain(s);
+    }
+    const run = await page.evaluate(() => {
+      const { playground: p, backprop: b } = (window as unknown as Page$).gradwasmDemo;
+      const W2 = b.trace!.parameters.find((q) => q.id === 'W2')!;
+      return {
+        point: b.point!, settings: p.settings, selected: b.selected, ok: b.trace!.ok, summary: document.getElementById('bg-summary')!.textContent,
+        weights: p.weights!.map((l) => ({ weights: [...l.weights], bias: [...l.bias] })),
+        x: [...b.trace!.nodes[0]!.value.data], W2: { gradient: [...W2.gradient.data], backprop: [...W2.backprop] },
+        shown: [...document.querySelectorAll('#bg-details dd')].map((d) => d.textContent),
+      };
+    });
+    expect(run.selected).toBe('W2');
+    expect(run.ok).toBe(true);
+    expect(run.summary).toMatch(/✓ On all 105 parameters the chain rule matches gradients\(\) within \S+ and finite differences within \S+\.$/);
+    expect(run.point.x[0]).toBeLessThan(0); // the left of the plot
+    expect(run.x).toEqual(run.point.x);
+
+    // the same trace in Node, from the same weights and point: float32 back-propagation bit for bit, float64 within roundings
+    const s = run.settings;
+    const model = await Sequential.create({ inputs: 2, layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(1, 'sigmoid')], seed: s.seed });
+    model.setWeights(run.weights.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) })));
+    const node = explain(model, [run.point.x], [run.point.y]);
+    const W2 = node.parameters.find((q) => q.id === 'W2')!;
+    expect(bits(run.W2.backprop)).toEqual(bits(W2.backprop));
+    run.W2.gradient.forEach((g, i) => expect(Math.abs(g - W2.gradient.data[i]!)).toBeLessThanOrEqual(1e-12 * Math.abs(W2.gradient.data[i]!)));
+    // the panel shows them: value, then ∂L/∂node, to 4 digits
+    expect(run.shown[0]).toContain(formatNumber(W2.value.data[0]!, 4));
+    expect(run.shown[1]).toContain(formatNumber(W2.gradient.data[0]!, 4));
+    mkdirSync(RESULTS, { recursive: true });
+    await page.locator('#backprop').screenshot({ path: join(RESULTS, 'backprop.png') });
   });
 
   it('seeded training on the page\'s main thread and in its worker equals Node\'s, bit for bit, on both backends', async () => {
