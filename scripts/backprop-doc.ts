@@ -2,8 +2,8 @@
 // (y = 1 and y = 0) and a small MLP on XOR (one row, then the four rows). Every number in the
 // page comes from running the code. `npm run docs` writes it (scripts/backprop-doc.mjs);
 // test/backprop-doc.test.ts regenerates it in memory and fails when the file differs.
-import { LogisticRegression, Sequential, dense } from '../src/index.js';
-import { BACKPROP_RTOL, FD_RTOL, explain, formatNumber, formatTrace, graph, toMermaid, type Trace } from '../src/explain/index.js';
+import { Sequential, dense } from '../src/index.js';
+import { BACKPROP_RTOL, FD_RTOL, articleTrace, explain, formatNumber, formatTrace, graph, toMermaid, type Trace } from '../src/explain/index.js';
 
 export const DOC_PATH = 'docs/backprop.md';
 
@@ -17,9 +17,7 @@ const mermaid = (text: string): string => ['```mermaid', text.trimEnd(), '```'].
 
 /** The page's Markdown. */
 export async function backpropDoc(): Promise<string> {
-  const neuron = await LogisticRegression.create({ inputs: 1, seed: 0 });
-  neuron.setWeights([{ weights: Float32Array.of(3), bias: Float32Array.of(0) }]);
-  const [t1, t0] = [explain(neuron, [3], 1), explain(neuron, [3], 0)];
+  const [t1, t0] = [await articleTrace(1), await articleTrace(0)];
   const [w1, b1] = t1.parameters;
   const w0 = t0.parameters[0]!;
 
@@ -54,7 +52,7 @@ central finite differences (float64, within ${e(FD_RTOL)} of it). Everything bel
 
 ## 1. The article's neuron: x = 3, w = 3, b = 0
 
-${mermaid(toMermaid(graph(neuron)))}
+${mermaid(toMermaid(graph({ inputs: 1, layers: [{ units: 1, activation: 'sigmoid' }] })))}
 
 **Forward.** The affine block gives z = b + w·x = ${n(value(t1, 'z1'))}, the sigmoid block
 p = σ(z) = ${n(value(t1, 'p'))}. For y = 1 the loss is cut into the article's two blocks:
@@ -132,7 +130,6 @@ ${table(four)}
   both backends against \`gradients()\` and finite differences.
 - This page: \`npm run docs\` regenerates it; \`test/backprop-doc.test.ts\` fails if it drifts.
 `;
-  neuron.dispose();
   mlp.dispose();
   return page;
 }

@@ -5,7 +5,7 @@
 // neuron at x = 3, w = 3 every block's number must be the hand-derived closed form.
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, GradwasmError, LogisticRegression, Sequential, StandardScaler, dense, type Activation } from '../src/index.js';
-import { explain, formatTrace, type Trace, type TraceNode } from '../src/explain/index.js';
+import { articleTrace, explain, formatTrace, type Trace, type TraceNode } from '../src/explain/index.js';
 import { finiteDifferences, meanBce64, type Layer64 } from './support/reference.js';
 import { labels, uniform } from './support/random.js';
 
@@ -84,6 +84,12 @@ describe.each(BACKENDS)("the article's one neuron at x = 3, w = 3, b = 0 (%s)", 
     expect(Math.abs(wTrace!.backprop[0]! - (p - y) * x) / Math.abs((p - y) * x)).toBeLessThan(3e-7);
     expect(Math.abs(wTrace!.finiteDifference[0]! - (p - y) * x)).toBeLessThan(1e-9 * Math.abs(x));
     expect(trace.ok).toBe(true);
+  });
+
+  it.each([1, 0] as const)('articleTrace(%i) is that trace, ready for the command line', async (y) => {
+    const model = await LogisticRegression.create({ inputs: 1, seed: 0, backend });
+    model.setWeights([{ weights: Float32Array.of(w), bias: Float32Array.of(b) }]);
+    expect(formatTrace(await articleTrace(y, backend))).toBe(formatTrace(explain(model, [x], y)));
   });
 
   it('y = 1: the printed table carries the article\'s numbers', async () => {

@@ -12,5 +12,6 @@ export { graph, toDot, toMermaid, formatShape } from './graph.js';
 export type { ModelGraph, GraphNode, GraphEdge, GraphOp, Dim, ModelShape } from './graph.js';
 export { explain, BACKPROP_RTOL, BACKPROP_ATOL, FD_RTOL, FD_ATOL, FD_STEP } from './trace.js';
 export type { Trace, TraceNode, ParameterTrace, LocalDerivative, ChainFactor, Tensor, ExplainOptions, ExplainableModel } from './trace.js';
+export { articleTrace, ARTICLE_EXAMPLE } from './article.js';
 export { formatTrace, formatNumber, formatTensor, formatLocal, nodeTitle } from './format.js';
 export type { FormatOptions } from './format.js';
