@@ -47,7 +47,7 @@ function ratio(a: number, b: number): number {
 export function confusionMatrix(labels: Labels, probabilities: ArrayLike<number>, threshold = 0.5): ConfusionMatrix {
   checkThreshold(threshold, 'threshold');
   const p = checkScores(probabilities, 'probabilities');
-  return confusionAt(toLabels(labels, p.length, 'labels'), p, threshold);
+  return confusionAt(checkLabels(labels, p.length, 'probabilities'), p, threshold);
 }
 
 /**
@@ -58,7 +58,7 @@ export function confusionMatrix(labels: Labels, probabilities: ArrayLike<number>
  */
 export function rocAuc(labels: Labels, scores: ArrayLike<number>): number {
   const s = checkScores(scores, 'scores');
-  return aucOf(toLabels(labels, s.length, 'labels'), s);
+  return aucOf(checkLabels(labels, s.length, 'scores'), s);
 }
 
 /** confusionMatrix without the checks: labels are 0/1 floats, one per probability. */
@@ -110,6 +110,15 @@ export function checkThreshold(value: unknown, argument: string): number {
     throw new GradwasmError(argument, `${argument} must be a number in [0, 1], got ${describe(value)}`);
   }
   return value;
+}
+
+/** 0/1 labels, one per score of the argument `scores`. */
+function checkLabels(labels: unknown, count: number, scores: string): Float32Array {
+  const length = (labels as { length?: unknown } | null)?.length;
+  if (typeof labels === 'object' && typeof length === 'number' && length !== count) {
+    throw new GradwasmError('labels', `labels has ${length} labels, but ${scores} has ${count} values`);
+  }
+  return toLabels(labels, count, 'labels');
 }
 
 function checkScores(value: unknown, argument: string): ArrayLike<number> {

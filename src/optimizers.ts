@@ -105,7 +105,7 @@ export function checkOptimizer(value: unknown, name: string): Optimizer {
 
 /** {@link LearningRateSchedule} checked, with the defaults filled in; null when none is given. */
 export function checkSchedule(value: unknown, name: string): Schedule | null {
-  if (value === undefined || value === null) return null;
+  if (value === undefined) return null;
   const o = checkObject(name, value);
   const positive = (key: string): number => {
     const v = o[key];

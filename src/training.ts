@@ -34,7 +34,7 @@ export interface EarlyStopping {
 
 /** {@link EarlyStoppingOptions} checked (null when not given). */
 export function checkEarlyStopping(value: unknown, name: string): EarlyStopping | null {
-  if (value === undefined || value === null) return null;
+  if (value === undefined) return null;
   const o = checkObject(name, value);
   checkKeys(name, o, ['patience', 'minDelta', 'restoreBestWeights']);
   const patience = o.patience === undefined ? 0 : checkInteger(`${name}.patience`, o.patience, 0);
@@ -61,7 +61,7 @@ export class EarlyStopper {
   /** After each epoch, with its validation loss (NaN never improves) and a way to copy the weights.
    *  True when training should stop (never after the first epoch, as in Keras). */
   update(epoch: number, valLoss: number, weights: () => LayerParameters[]): boolean {
-    if (valLoss - this.options.minDelta < this.best) {
+    if (valLoss + this.options.minDelta < this.best) {
       this.best = valLoss;
       this.bestEpoch = epoch;
       if (this.options.restoreBestWeights) this.bestWeights = weights();

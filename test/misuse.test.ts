@@ -173,6 +173,56 @@ const BAD_FIT_OPTIONS: Case[] = [
   ['validationData with label 2 at the last row', { validationData: [X, [0, 1, 0, 2]] }, 'options.validationData[1]', /^options\.validationData\[1\]\[3\] is 2; labels must be 0 or 1$/],
   ["validationData with label '0'", { validationData: [X, ['0', 1, 0, 1]] }, 'options.validationData[1]', /^options\.validationData\[1\]\[0\] is "0"/],
   ['validationData with too few labels', { validationData: [X, [0, 1]] }, 'options.validationData[1]', /^options\.validationData\[1\] has 2 labels, but x has 4 rows$/],
+  ['optimizer rmsprop', { optimizer: 'rmsprop' }, 'options.optimizer', /^options\.optimizer must be 'sgd', 'adam' or \{ type: 'sgd' \| 'momentum' \| 'adam', … \}, got "rmsprop"$/],
+  ["optimizer 'momentum' without its coefficient", { optimizer: 'momentum' }, 'options.optimizer', /got "momentum"; momentum needs its coefficient: \{ type: 'momentum', momentum: 0\.9 \}$/],
+  ['optimizer null', { optimizer: null }, 'options.optimizer', /^options\.optimizer must be .*, got null$/],
+  ['optimizer type adagrad', { optimizer: { type: 'adagrad' } }, 'options.optimizer.type', /^options\.optimizer\.type must be 'sgd', 'momentum' or 'adam', got "adagrad"$/],
+  ['optimizer without a type', { optimizer: { momentum: 0.9 } }, 'options.optimizer.type', /^options\.optimizer\.type must be .*, got undefined$/],
+  ['momentum missing', { optimizer: { type: 'momentum' } }, 'options.optimizer.momentum', /^options\.optimizer\.momentum must be a number in \[0, 1\], got undefined$/],
+  ['momentum 1.5', { optimizer: { type: 'momentum', momentum: 1.5 } }, 'options.optimizer.momentum', /^options\.optimizer\.momentum must be a number in \[0, 1\], got 1\.5$/],
+  ['momentum -0.1', { optimizer: { type: 'momentum', momentum: -0.1 } }, 'options.optimizer.momentum', /got -0\.1$/],
+  ['momentum NaN', { optimizer: { type: 'momentum', momentum: NaN } }, 'options.optimizer.momentum', /got NaN$/],
+  ["nesterov 'yes'", { optimizer: { type: 'momentum', momentum: 0.9, nesterov: 'yes' } }, 'options.optimizer.nesterov', /^options\.optimizer\.nesterov must be true or false, got "yes"$/],
+  ['beta1 1', { optimizer: { type: 'adam', beta1: 1 } }, 'options.optimizer.beta1', /^options\.optimizer\.beta1 must be a number in \[0, 1\) \(below 1 as a float32\), got 1$/],
+  ['beta2 0.99999999 (1 as a float32)', { optimizer: { type: 'adam', beta2: 0.99999999 } }, 'options.optimizer.beta2', /^options\.optimizer\.beta2 must be .*, got 0\.99999999$/],
+  ['beta1 -0.5', { optimizer: { type: 'adam', beta1: -0.5 } }, 'options.optimizer.beta1', /got -0\.5$/],
+  ["beta2 '0.999'", { optimizer: { type: 'adam', beta2: '0.999' } }, 'options.optimizer.beta2', /got "0\.999"$/],
+  ['epsilon 0', { optimizer: { type: 'adam', epsilon: 0 } }, 'options.optimizer.epsilon', /^options\.optimizer\.epsilon must be a finite number > 0 \(as a float32\), got 0$/],
+  ['epsilon 1e-50 (0 as a float32)', { optimizer: { type: 'adam', epsilon: 1e-50 } }, 'options.optimizer.epsilon', /got 1e-50$/],
+  ['epsilon Infinity', { optimizer: { type: 'adam', epsilon: Infinity } }, 'options.optimizer.epsilon', /got Infinity$/],
+  ['adam with an unknown key eps', { optimizer: { type: 'adam', eps: 1e-8 } }, 'options.optimizer.eps', /^options\.optimizer has an unknown option "eps"; known: type, beta1, beta2, epsilon$/],
+  ['sgd with a momentum', { optimizer: { type: 'sgd', momentum: 0.9 } }, 'options.optimizer.momentum', /^options\.optimizer has an unknown option "momentum"; known: type$/],
+  ['weightDecay -0.1', { weightDecay: -0.1 }, 'options.weightDecay', /^options\.weightDecay must be 0 or a finite number > 0 \(as a float32\), got -0\.1$/],
+  ['weightDecay NaN', { weightDecay: NaN }, 'options.weightDecay', /got NaN$/],
+  ["weightDecay '0.01'", { weightDecay: '0.01' }, 'options.weightDecay', /got "0\.01"$/],
+  ['weightDecay 1e-50 (0 as a float32)', { weightDecay: 1e-50 }, 'options.weightDecay', /got 1e-50$/],
+  ['weightDecay Infinity', { weightDecay: Infinity }, 'options.weightDecay', /got Infinity$/],
+  ["learningRateSchedule 'step'", { learningRateSchedule: 'step' }, 'options.learningRateSchedule', /^options\.learningRateSchedule must be an object, got "step"$/],
+  ['learningRateSchedule null', { learningRateSchedule: null }, 'options.learningRateSchedule', /^options\.learningRateSchedule must be an object, got null$/],
+  ['learningRateSchedule type cosine', { learningRateSchedule: { type: 'cosine' } }, 'options.learningRateSchedule.type', /^options\.learningRateSchedule\.type must be 'step' or 'exponential', got "cosine"$/],
+  ['step schedule every 0', { learningRateSchedule: { type: 'step', every: 0, factor: 0.5 } }, 'options.learningRateSchedule.every', /^options\.learningRateSchedule\.every must be an integer ≥ 1, got 0$/],
+  ['step schedule without factor', { learningRateSchedule: { type: 'step', every: 2 } }, 'options.learningRateSchedule.factor', /^options\.learningRateSchedule\.factor must be a finite number > 0, got undefined$/],
+  ['step schedule factor -0.5', { learningRateSchedule: { type: 'step', every: 2, factor: -0.5 } }, 'options.learningRateSchedule.factor', /got -0\.5$/],
+  ['exponential schedule decayRate 0', { learningRateSchedule: { type: 'exponential', decayRate: 0 } }, 'options.learningRateSchedule.decayRate', /^options\.learningRateSchedule\.decayRate must be a finite number > 0, got 0$/],
+  ['exponential schedule decaySteps -1', { learningRateSchedule: { type: 'exponential', decayRate: 0.5, decaySteps: -1 } }, 'options.learningRateSchedule.decaySteps', /got -1$/],
+  ["exponential schedule staircase 'yes'", { learningRateSchedule: { type: 'exponential', decayRate: 0.5, staircase: 'yes' } }, 'options.learningRateSchedule.staircase', /^options\.learningRateSchedule\.staircase must be true or false, got "yes"$/],
+  ['schedule with an unknown key decay_rate', { learningRateSchedule: { type: 'exponential', decay_rate: 0.5 } }, 'options.learningRateSchedule.decay_rate', /unknown option "decay_rate"; known: type, decayRate, decaySteps, staircase$/],
+  ['a schedule that reaches 0 as a float32', { epochs: 10, learningRateSchedule: { type: 'step', every: 1, factor: 1e-10 } }, 'options.learningRateSchedule', /^options\.learningRateSchedule gives epoch 9 \(of 10\) a learning rate of 0 as a float32; every epoch needs a finite rate > 0$/],
+  ['a schedule that overflows', { epochs: 5, learningRateSchedule: { type: 'exponential', decayRate: 1e30 } }, 'options.learningRateSchedule', /gives epoch 4 \(of 5\) a learning rate of Infinity/],
+  ['validationSplit 0', { validationSplit: 0 }, 'options.validationSplit', /^options\.validationSplit must be a number in \(0, 1\) that leaves at least one row on each side of the 4, got 0$/],
+  ['validationSplit 1', { validationSplit: 1 }, 'options.validationSplit', /got 1$/],
+  ['validationSplit 1e-17 (1 − 1e-17 is 1: no validation row)', { validationSplit: 1e-17 }, 'options.validationSplit', /leaves at least one row on each side of the 4, got 1e-17$/],
+  ['validationSplit 0.9 (no training row of 4)', { validationSplit: 0.9 }, 'options.validationSplit', /got 0\.9$/],
+  ['validationSplit NaN', { validationSplit: NaN }, 'options.validationSplit', /got NaN$/],
+  ["validationSplit '0.25'", { validationSplit: '0.25' }, 'options.validationSplit', /got "0\.25"$/],
+  ['validationSplit with validationData', { validationSplit: 0.25, validationData: [X, Y] }, 'options.validationSplit', /^options\.validationSplit and options\.validationData cannot both be given/],
+  ['earlyStopping without validation data', { earlyStopping: { patience: 2 } }, 'options.earlyStopping', /^options\.earlyStopping monitors the validation loss: give options\.validationData or options\.validationSplit too$/],
+  ['earlyStopping null', { earlyStopping: null, validationSplit: 0.5 }, 'options.earlyStopping', /^options\.earlyStopping must be an object, got null$/],
+  ['earlyStopping patience -1', { earlyStopping: { patience: -1 }, validationSplit: 0.5 }, 'options.earlyStopping.patience', /^options\.earlyStopping\.patience must be an integer ≥ 0, got -1$/],
+  ['earlyStopping patience 1.5', { earlyStopping: { patience: 1.5 }, validationSplit: 0.5 }, 'options.earlyStopping.patience', /got 1\.5$/],
+  ['earlyStopping minDelta -0.01', { earlyStopping: { minDelta: -0.01 }, validationData: [X, Y] }, 'options.earlyStopping.minDelta', /^options\.earlyStopping\.minDelta must be a finite number ≥ 0, got -0\.01$/],
+  ["earlyStopping restoreBestWeights 'yes'", { earlyStopping: { restoreBestWeights: 'yes' }, validationData: [X, Y] }, 'options.earlyStopping.restoreBestWeights', /^options\.earlyStopping\.restoreBestWeights must be true or false, got "yes"$/],
+  ['earlyStopping with an unknown key monitor', { earlyStopping: { monitor: 'val_loss' }, validationData: [X, Y] }, 'options.earlyStopping.monitor', /unknown option "monitor"; known: patience, minDelta, restoreBestWeights$/],
   ['options null', null, 'options', /^options must be an object, got null$/],
   ['options an array', [], 'options', /^options must be an object, got an array of length 0$/],
 ];
@@ -233,6 +283,19 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
       }).not.toThrow();
       expect(promise).toBeInstanceOf(Promise);
       await expectGradwasmError(() => promise, 'y', /^y\[2\] is 2/);
+    });
+  });
+
+  describe('evaluate options', () => {
+    it.each<Case>([
+      ['threshold 2', { threshold: 2 }, 'options.threshold', /^options\.threshold must be a number in \[0, 1\], got 2$/],
+      ['threshold NaN', { threshold: NaN }, 'options.threshold', /^options\.threshold must be a number in \[0, 1\], got NaN$/],
+      ["threshold '0.5'", { threshold: '0.5' }, 'options.threshold', /got "0\.5"$/],
+      ['an unknown key cutoff', { cutoff: 0.5 }, 'options.cutoff', /^options has an unknown option "cutoff"; known: threshold$/],
+      ['options null', null, 'options', /^options must be an object, got null$/],
+    ])('evaluate throws on %s', async (_name, options, argument, message) => {
+      const m = await model();
+      await expectGradwasmError(() => m.evaluate(X, Y, options as never), argument, message);
     });
   });
 
@@ -516,6 +579,11 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
       ['fit with validation rows of the wrong width', (m) => m.fit(X, Y, { ...TRAIN, validationData: [[[1, 2, 3], [1, 2]], [0, 1]] }), 'options.validationData[0]'],
       ['fit with learningRate 0', (m) => m.fit(X, Y, { ...TRAIN, learningRate: 0 }), 'options.learningRate'],
       ['fit with onEpochEnd not a function', (m) => m.fit(X, Y, { ...TRAIN, onEpochEnd: 1 as never }), 'options.onEpochEnd'],
+      ['fit with Adam and a bad beta2', (m) => m.fit(X, Y, { ...TRAIN, optimizer: { type: 'adam', beta2: 1 } }), 'options.optimizer.beta2'],
+      ['fit with early stopping and no validation data', (m) => m.fit(X, Y, { ...TRAIN, optimizer: 'adam', earlyStopping: {} }), 'options.earlyStopping'],
+      ['fit with Adam and NaN in x', (m) => m.fit(flat((n) => new Float64Array(n), 11, NaN), Y, { ...TRAIN, optimizer: 'adam' }), 'x'],
+      ['fit with Adam, a validation split and NaN in its last row', (m) => m.fit(flat((n) => new Float64Array(n), 11, NaN), Y, { ...TRAIN, optimizer: 'adam', validationSplit: 0.25 }), 'x'],
+      ['evaluate with a bad threshold', (m) => m.evaluate(X, Y, { threshold: -1 }), 'options.threshold'],
       ['setWeights with NaN in the last layer', (m) => {
         const w = m.getWeights().map((l) => ({ weights: l.weights.map((v) => v + 1), bias: l.bias.map((v) => v + 1) }));
         w[1]!.bias[0] = NaN;

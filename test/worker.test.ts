@@ -61,6 +61,21 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
     expect(result.model).toEqual(local.toJSON());
   });
 
+  it('passes the training options through (Adam, weight decay, a schedule, a validation split, early stopping): same history and bits', async () => {
+    const fit = {
+      epochs: 60, learningRate: 0.05, batchSize: 7, optimizer: { type: 'adam', beta1: 0.8 } as const, weightDecay: 0.01,
+      learningRateSchedule: { type: 'exponential', decayRate: 0.9 } as const, validationSplit: 0.25,
+      earlyStopping: { patience: 3, restoreBestWeights: true },
+    };
+    const result = await job({ model, fit }).done;
+    const local = await Sequential.create(model);
+    const history = await local.fit(x, y, fit);
+    expect(history.loss.length).toBeLessThan(60); // it did stop early: not reported as a cancel
+    expect(result.cancelled).toBe(false);
+    expect(result.history).toEqual(history);
+    expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+  });
+
   it('sends weights that match the model at that epoch', async () => {
     const fit = { epochs: 3, learningRate: 0.1, batchSize: 10 };
     const seen: LayerWeights[][] = [];
@@ -141,6 +156,8 @@ describe('trainInWorker misuse and errors', () => {
     ['label 2', { model, x, y: Array.from(y, (v, i) => (i === 3 ? 2 : v)) }, 'options.y', /^options\.y\[3\] is 2; labels must be 0 or 1$/],
     ['learning rate 0', { model, x, y, fit: { learningRate: 0 } }, 'options.fit.learningRate', /^options\.fit\.learningRate must be a finite number > 0/],
     ['bad validation data', { model, x, y, fit: { validationData: [xv] } }, 'options.fit.validationData', /^options\.fit\.validationData must be \[x, y\]/],
+    ['an Adam β1 of 1', { model, x, y, fit: { optimizer: { type: 'adam', beta1: 1 } } }, 'options.fit.optimizer.beta1', /^options\.fit\.optimizer\.beta1 must be a number in \[0, 1\)/],
+    ['early stopping without validation data', { model, x, y, fit: { earlyStopping: { patience: 1 } } }, 'options.fit.earlyStopping', /^options\.fit\.earlyStopping monitors the validation loss: give options\.fit\.validationData or options\.fit\.validationSplit too$/],
     ['onEpochEnd not a function', { model, x, y, onEpochEnd: 1 }, 'options.onEpochEnd', /^options\.onEpochEnd must be a function, got 1$/],
     ['weightsEvery -1', { model, x, y, weightsEvery: -1 }, 'options.weightsEvery', /^options\.weightsEvery must be an integer ≥ 0, got -1$/],
     ['minEpochMs NaN', { model, x, y, minEpochMs: NaN }, 'options.minEpochMs', /^options\.minEpochMs must be a finite number ≥ 0, got NaN$/],
