@@ -41,6 +41,13 @@ await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/e
 // gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
 await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [libraryBeside('./index.js')] });
 await build({ ...common, entryPoints: ['examples/breast-cancer.ts'], outfile: 'dist/examples/breast-cancer.js', platform: 'node' });
+// The gradwasm command (package bin), self-contained: commander and cli-progress are bundled in
+// (CommonJS, hence a require for their built-in imports).
+await build({
+  ...common, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node',
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
+  define: { GRADWASM_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
+});
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
 // What a page downloads. "Inference only" is what a bundler keeps of the browser build for a

@@ -1,0 +1,28 @@
+// `gradwasm explain`: the chain rule step by step — the article's one neuron (x = 3, w = 3),
+// or a saved model on one row of a CSV file.
+import { articleTrace, explain as trace, formatTrace } from '../explain/index.js';
+import { readCsv } from '../node/index.js';
+import { GradwasmError } from '../errors.js';
+import type { BackendName } from '../sequential.js';
+import { loadModel } from './files.js';
+import { labelOption } from './predict.js';
+
+export async function explainCommand(modelPath: string | undefined, csv: string | undefined, o: { row: number; label?: string; backend: BackendName }, print: (line: string) => void): Promise<void> {
+  if (modelPath === undefined) {
+    for (const y of [1, 0] as const) {
+      print(`The article's neuron: z = b + w·x with w = 3, b = 0, at x = 3, y = ${y}\n`);
+      print(formatTrace(await articleTrace(y, o.backend)));
+      print('');
+    }
+    return;
+  }
+  if (csv === undefined) throw new GradwasmError('csv', 'explain with a model needs a CSV file to take the row from: gradwasm explain model.json data.csv --row 1');
+  const model = await loadModel(modelPath, o.backend);
+  const table = await readCsv(csv, o.label === undefined ? {} : { label: labelOption(o.label)! });
+  if (o.row > table.x.rows) throw new GradwasmError('row', `--row ${o.row} is past the last row of ${csv} (${table.x.rows} rows)`);
+  const r = o.row - 1;
+  const row = Array.from(table.x.data.subarray(r * table.x.cols, (r + 1) * table.x.cols));
+  print(`${modelPath} on row ${o.row} of ${csv} (label ${table.y[r]})\n`);
+  print(formatTrace(trace(model, row, table.y[r]!)));
+  model.dispose();
+}

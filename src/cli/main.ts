@@ -1,0 +1,137 @@
+// The `gradwasm` command line: train, predict, evaluate, explain, bench.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { GradwasmError } from '../errors.js';
+import { ACTIVATIONS } from '../layers.js';
+import { bench } from './bench.js';
+import { explainCommand } from './explain.js';
+import { evaluate, predict } from './predict.js';
+import { train } from './train.js';
+
+declare const GRADWASM_VERSION: string | undefined;
+
+const integer = (min: number) => (text: string): number => {
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${text}"`);
+  return n;
+};
+const positive = (text: string): number => {
+  const n = Number(text);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number > 0, got "${text}"`);
+  return n;
+};
+const nonNegative = (text: string): number => {
+  const n = Number(text);
+  if (!(n >= 0) || !Number.isFinite(n) || text.trim() === '') throw new InvalidArgumentError(`expected a number ≥ 0, got "${text}"`);
+  return n;
+};
+const fraction = (text: string): number => {
+  const n = Number(text);
+  if (!(n >= 0 && n < 1) || text.trim() === '') throw new InvalidArgumentError(`expected a number in [0, 1), got "${text}"`);
+  return n;
+};
+const probability = (text: string): number => {
+  const n = Number(text);
+  if (!(n >= 0 && n <= 1) || text.trim() === '') throw new InvalidArgumentError(`expected a number in [0, 1], got "${text}"`);
+  return n;
+};
+const layerList = (text: string): number[] => {
+  if (text.trim() === '') return []; // no hidden layer: logistic regression
+  return text.split(',').map((part) => {
+    const n = Number(part);
+    if (!/^\s*\d+\s*$/.test(part) || n < 1) throw new InvalidArgumentError(`expected hidden layer sizes like 16,8 (or "" for none), got "${text}"`);
+    return n;
+  });
+};
+
+const backendOption = () => new Option('--backend <name>', 'where to compute').choices(['wasm', 'js']).default('wasm');
+const labelHelp = "the label column, by name or 0-based index (default: 'label', else the last column)";
+
+export function program(out: (text: string) => void, err: (text: string) => void): Command {
+  const print = (line: string) => out(line + '\n');
+  const cli = new Command('gradwasm')
+    .description('Binary classifiers trained by gradient descent and back-propagation, in WebAssembly')
+    .version(typeof GRADWASM_VERSION === 'string' ? GRADWASM_VERSION : 'dev')
+    .configureOutput({ writeOut: out, writeErr: err })
+    .exitOverride() // subcommands copy these settings when they are added below
+    .showSuggestionAfterError();
+
+  cli.command('train')
+    .description('train a classifier on a CSV file (numeric features, a 0/1 label column) and save it')
+    .argument('<csv>', 'the training data')
+    .option('--label <column>', labelHelp)
+    .option('--layers <sizes>', 'hidden layer sizes, e.g. 16,8; "" for logistic regression', layerList, [16, 8])
+    .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATIONS).default('relu'))
+    .addOption(new Option('--optimizer <name>', 'update rule').choices(['sgd', 'momentum', 'nesterov', 'adam']).default('adam'))
+    .option('--momentum <m>', 'momentum coefficient (momentum, nesterov)', positive, 0.9)
+    .option('--epochs <n>', 'passes over the data', integer(1), 50)
+    .option('--lr <rate>', 'learning rate (default: 0.001 for adam, 0.01 otherwise)', positive)
+    .option('--batch <n>', 'rows per update (default: all rows)', integer(1), 32)
+    .option('--val <fraction>', 'share of rows held out for validation (seeded); 0 for none', fraction, 0.2)
+    .option('--seed <n>', 'seed for the split, initialisation and shuffling', integer(0), 1)
+    .option('--l2 <decay>', 'L2 weight decay on the kernels', nonNegative, 0)
+    .option('--patience <epochs>', 'stop when the validation loss has not improved for this many epochs (best weights kept)', integer(1))
+    .option('--no-scale', 'do not z-score the features (by default the model learns and saves a scaler)')
+    .option('--no-progress', 'no progress bar')
+    .option('--compare-js', 'then time the same training on the wasm and js backends')
+    .addOption(backendOption())
+    .option('--out <model.json>', 'save the trained model (with its scaler) here')
+    .action(async (csv: string, options) => train(csv, options, print));
+
+  cli.command('predict')
+    .description('write P(Y=1) and the class of every row of a CSV file, as CSV')
+    .argument('<model>', 'a model saved by train (or by toJSON)')
+    .argument('<csv>', 'rows to classify (a label column, if any, is left out)')
+    .option('--out <file>', 'write here instead of standard output')
+    .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
+    .option('--label <column>', 'a label column to leave out')
+    .addOption(backendOption())
+    .action(async (model: string, csv: string, options) => predict(model, csv, options, out));
+
+  cli.command('evaluate')
+    .description('loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on a labelled CSV file')
+    .argument('<model>', 'a saved model')
+    .argument('<csv>', 'labelled rows')
+    .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
+    .option('--label <column>', labelHelp)
+    .addOption(backendOption())
+    .action(async (model: string, csv: string, options) => evaluate(model, csv, options, print));
+
+  cli.command('explain')
+    .description("show back-propagation step by step: the article's neuron (x = 3, w = 3), or a model on one CSV row")
+    .argument('[model]', 'a saved model (default: the article’s one neuron)')
+    .argument('[csv]', 'the data to take the row from')
+    .option('--row <n>', '1-based data row', integer(1), 1)
+    .option('--label <column>', labelHelp)
+    .addOption(backendOption())
+    .action(async (model: string | undefined, csv: string | undefined, options) => explainCommand(model, csv, options, print));
+
+  cli.command('bench')
+    .description('run the benchmark suite (from a clone of the repository): gradwasm vs its js backend vs TensorFlow.js')
+    .option('--quick', 'tiny sizes, seconds: checks that it runs')
+    .option('--only <workloads>', 'e.g. W1,W2')
+    .action(async (options: { quick?: boolean; only?: string }) => {
+      process.exitCode = await bench([...(options.quick ? ['--quick'] : []), ...(options.only ? [`--only=${options.only}`] : [])]);
+    });
+
+  return cli;
+}
+
+/** Run the command line; returns the exit code. Misuse and bad files: one line, exit 1. */
+export async function run(argv: string[], out = (t: string) => void process.stdout.write(t), err = (t: string) => void process.stderr.write(t)): Promise<number> {
+  const cli = program(out, err);
+  try {
+    await cli.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof GradwasmError) {
+      err(`gradwasm: ${error.message}\n`);
+      return 1;
+    }
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      // commander has printed its message (or the help / version): pass its exit code on
+      return (error as { exitCode: number }).exitCode;
+    }
+    throw error;
+  }
+}
