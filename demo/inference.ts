@@ -1,11 +1,10 @@
 // The inference panel: load a model saved by toJSON() (models/breast-cancer.json from
-// `npm start`, or a chosen file) and its scaler, then classify CSV rows in this page.
-import { Sequential, type ModelJSON } from '../src/index.js';
-import { applyScaler, checkScaler, type ScalerJSON } from '../examples/scaler.js';
+// `npm start`, or a chosen file), then classify CSV rows in this page. A model that carries a
+// feature scaler standardises the raw rows itself.
+import { Sequential, type ModelJSON, type ScalerJSON } from '../src/index.js';
 import { parseRows } from './csv.js';
 
 const MODEL_URL = 'models/breast-cancer.json';
-const SCALER_URL = 'models/breast-cancer.scaler.json';
 const SAMPLE_URL = 'data/breast_cancer.csv';
 const TABLE_ROWS = 200;
 
@@ -14,11 +13,11 @@ export interface InferenceState {
   status: 'empty' | 'ready' | 'done' | 'error';
   model: ModelJSON | null;
   modelSource: string | null;
+  /** The model's feature scaler, if it has one: it z-scores every row before the network sees it. */
   scaler: ScalerJSON | null;
   /** P(Y=1) of the last rows classified. */
   proba: Float32Array | null;
   labels: Float32Array | null;
-  scaled: boolean;
   /** How many times rows have been classified. */
   runs: number;
 }
@@ -30,12 +29,11 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
   const modelStatus = $('inf-model-status');
   const modelSummary = $('inf-model-summary');
   const scalerStatus = $('inf-scaler-status');
-  const applyBox = $<HTMLInputElement>('inf-apply-scaler');
   const csv = $<HTMLTextAreaElement>('inf-csv');
   const classifyButton = $<HTMLButtonElement>('inf-classify');
   const errorBox = $('inf-error');
   const results = $('inf-results');
-  const state: InferenceState = { status: 'empty', model: null, modelSource: null, scaler: null, proba: null, labels: null, scaled: false, runs: 0 };
+  const state: InferenceState = { status: 'empty', model: null, modelSource: null, scaler: null, proba: null, labels: null, runs: 0 };
   let model: Sequential | null = null;
 
   const showError = (message: string | null): void => {
@@ -54,6 +52,7 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       model?.dispose();
       model = loaded;
       state.model = loaded.toJSON();
+      state.scaler = state.model.scaler ?? null;
       state.modelSource = source;
       state.status = 'ready';
       root.dataset.state = 'ready';
@@ -71,31 +70,12 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
     }
   }
 
-  function useScaler(value: unknown, source: string): void {
-    const inputs = model?.inputs ?? (value as ScalerJSON | null)?.mean?.length ?? 0;
-    const checked = checkScaler(value, inputs);
-    if (typeof checked === 'string') {
-      state.scaler = null;
-      line(scalerStatus, `${source}: ${checked}. Paste rows already scaled as the model's training rows were.`, 'warn');
-    } else {
-      state.scaler = checked;
-      (state as { scalerSource?: string }).scalerSource = source;
-    }
-    describeScaler();
-  }
-
   function describeScaler(): void {
-    const scaler = state.scaler;
-    if (scaler && model && scaler.mean.length !== model.inputs) {
-      state.scaler = null;
-      line(scalerStatus, `The scaler has ${scaler.mean.length} columns but the model ${model.inputs} inputs: ignored.`, 'warn');
-    } else if (scaler) {
-      line(scalerStatus, `Feature scaling: z-scores with the training rows' mean and standard deviation (${scaler.mean.length} columns).`, 'ok');
-    } else if (scalerStatus.hidden || !scalerStatus.classList.contains('warn')) {
-      line(scalerStatus, 'No scaler loaded: rows are used as they are, so paste them already scaled the way the training rows were.', 'warn');
+    if (state.scaler) {
+      line(scalerStatus, `Feature scaling saved in the model: z-scores with its training rows' mean and standard deviation (${state.scaler.mean.length} columns). Paste raw measurements.`, 'ok');
+    } else {
+      line(scalerStatus, 'No feature scaler in this model: rows are used as they are, so paste them scaled the way its training rows were.', 'warn');
     }
-    applyBox.disabled = !state.scaler;
-    applyBox.checked = !!state.scaler;
   }
 
   async function loadDefault(): Promise<void> {
@@ -105,10 +85,7 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       line(modelStatus, `No ${MODEL_URL} here: run \`npm start\` (it saves one) and reload, or choose a model file.`, 'warn');
       return;
     }
-    if (!(await useModel(await response.text(), MODEL_URL))) return;
-    const scaler = await fetch(SCALER_URL, { cache: 'no-store' }).catch(() => null);
-    if (scaler?.ok) useScaler(await scaler.json().catch(() => null), SCALER_URL);
-    else describeScaler();
+    await useModel(await response.text(), MODEL_URL);
   }
 
   function classify(): void {
@@ -116,8 +93,6 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
     if (!model) return showError('Load a model first.');
     const parsed = parseRows(csv.value, model.inputs);
     if (typeof parsed === 'string') return showError(parsed);
-    const scale = applyBox.checked && state.scaler !== null;
-    if (scale) applyScaler(state.scaler!, parsed.data);
     const started = performance.now();
     let proba: Float32Array;
     try {
@@ -126,9 +101,9 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       return showError((error as Error).message);
     }
     const ms = performance.now() - started;
-    Object.assign(state, { proba, labels: parsed.labels, scaled: scale, status: 'done', runs: state.runs + 1 });
+    Object.assign(state, { proba, labels: parsed.labels, status: 'done', runs: state.runs + 1 });
     root.dataset.state = 'done';
-    renderResults(proba, parsed.labels, ms, scale);
+    renderResults(proba, parsed.labels, ms, state.scaler !== null);
   }
 
   function renderResults(proba: Float32Array, labels: Float32Array | null, ms: number, scaled: boolean): void {
@@ -143,7 +118,7 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       `${positives.toLocaleString('en-US')} as class 1`,
     ];
     if (labels) parts.push(`accuracy against the label column: ${((100 * correct) / proba.length).toFixed(2)} % (${correct} / ${proba.length})`);
-    $('inf-summary').textContent = parts.join(' · ') + (scaled ? ' — rows z-scored with the saved scaler' : '');
+    $('inf-summary').textContent = parts.join(' · ') + (scaled ? ' — rows z-scored by the model\'s scaler' : '');
     const body = $('inf-table');
     body.innerHTML = '';
     for (let i = 0; i < Math.min(proba.length, TABLE_ROWS); i++) {
@@ -167,18 +142,7 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
   $<HTMLInputElement>('inf-model-file').addEventListener('change', async (event) => {
     const file = await readFile(event.target as HTMLInputElement);
     if (!file) return;
-    state.scaler = null; // a scaler belongs to its model
-    scalerStatus.hidden = true;
     await useModel(file.text, file.name);
-  });
-  $<HTMLInputElement>('inf-scaler-file').addEventListener('change', async (event) => {
-    const file = await readFile(event.target as HTMLInputElement);
-    if (!file) return;
-    let value: unknown = null;
-    try {
-      value = JSON.parse(file.text);
-    } catch { /* reported by useScaler */ }
-    useScaler(value, file.name);
   });
   $<HTMLInputElement>('inf-csv-file').addEventListener('change', async (event) => {
     const file = await readFile(event.target as HTMLInputElement);
@@ -192,11 +156,7 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
     csv.value = await response.text();
     if (model) classify();
   });
-  $('inf-reload').addEventListener('click', () => {
-    state.scaler = null;
-    scalerStatus.hidden = true;
-    void loadDefault();
-  });
+  $('inf-reload').addEventListener('click', () => void loadDefault());
   classifyButton.addEventListener('click', classify);
 
   return Object.assign(state, { ready: loadDefault() });

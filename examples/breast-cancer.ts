@@ -1,32 +1,25 @@
 // The main job (`npm start`): train an MLP on the Wisconsin breast-cancer table, report its
 // test accuracy and loss, save it, then time the same training on the pure-TypeScript backend.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Sequential, dense, trainTestSplit, type FitOptions } from '../src/index.js';
-import { applyScaler, fitScaler } from './scaler.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Sequential, StandardScaler, dense, trainTestSplit, type FitOptions } from '../src/index.js';
+import { readCsv } from '../src/node/index.js';
 
-const DATA = new URL('../../data/breast_cancer.csv', import.meta.url);
+const DATA = fileURLToPath(new URL('../../data/breast_cancer.csv', import.meta.url));
 const MODEL_OUT = 'models/breast-cancer.json';
-const SCALER_OUT = 'models/breast-cancer.scaler.json'; // what the demo page needs to classify raw rows
 const SEED = 42;
 
-function readTable(url: URL): { x: number[][]; y: number[]; features: string[] } {
-  const [header, ...lines] = readFileSync(url, 'utf8').trim().split(/\r?\n/);
-  const columns = header!.split(',');
-  const rows = lines.map((line) => line.split(',').map(Number));
-  return { x: rows.map((r) => r.slice(0, -1)), y: rows.map((r) => r.at(-1)!), features: columns.slice(0, -1) };
-}
-
-const table = readTable(DATA);
-const inputs = table.features.length;
+const table = await readCsv(DATA); // the column named "label" is the label
+const inputs = table.x.cols;
 const { train, test } = trainTestSplit(table.x, table.y, { cols: inputs, testFraction: 0.2, seed: SEED });
-const scaler = fitScaler(train.x.data, inputs, table.features); // z-score with the training rows' statistics
-applyScaler(scaler, train.x.data);
-applyScaler(scaler, test.x.data);
+// z-scores with the training rows' statistics; the model applies them to every row it is given
+// and saves them in its JSON, so the raw measurements go in everywhere (here, the demo page).
+const scaler = StandardScaler.fit(train.x);
 
-const architecture = { inputs, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: SEED };
+const architecture = { inputs, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: SEED, scaler };
 const fitOptions: FitOptions = { epochs: 60, learningRate: 0.05, batchSize: 16 };
 
-console.log(`gradwasm — Wisconsin breast cancer: ${table.x.length} rows × ${inputs} features (z-scored), ` +
+console.log(`gradwasm — Wisconsin breast cancer: ${table.x.rows} rows × ${inputs} features (z-scored), ` +
   `${train.x.rows} train / ${test.x.rows} test, seed ${SEED}`);
 console.log(`MLP ${inputs}-16-8-1 (relu, relu, sigmoid), SGD lr ${fitOptions.learningRate}, batch ${fitOptions.batchSize}, ${fitOptions.epochs} epochs, WebAssembly backend\n`);
 
@@ -43,8 +36,7 @@ const result = model.evaluate(test.x, test.y);
 console.log(`\ntest accuracy ${(result.accuracy * 100).toFixed(2)} %   test loss (mean BCE) ${result.loss.toFixed(4)}`);
 mkdirSync('models', { recursive: true });
 writeFileSync(MODEL_OUT, JSON.stringify(model));
-writeFileSync(SCALER_OUT, JSON.stringify(scaler));
-console.log(`model saved to ${MODEL_OUT}, its feature scaling to ${SCALER_OUT}`);
+console.log(`model saved to ${MODEL_OUT} (with its feature scaler)`);
 
 // The same training, timed: each backend from the same seed, alternating, median of 7 runs.
 async function timeFit(backend: 'wasm' | 'js'): Promise<{ ms: number; weights: Float32Array[] }> {

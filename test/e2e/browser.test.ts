@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyScaler, fitScaler, type ScalerJSON } from '../../examples/scaler.js';
 import { parseRows } from '../../demo/csv.js';
 import type { PlaygroundState } from '../../demo/playground.js';
 import type { InferenceState } from '../../demo/inference.js';
 import type { BackpropState } from '../../demo/graph-panel.js';
 import { explain, formatNumber } from '../../src/explain/index.js';
 import type * as Gradwasm from '../../src/index.js';
-import { Sequential, dense, trainTestSplit, type ModelJSON } from '../../src/index.js';
+import { Sequential, StandardScaler, dense, parseCsv, trainTestSplit, type ModelJSON } from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -216,23 +215,22 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     }
   });
 
-  it('the model `npm start` saved loads by default, and classifies the sample rows with Node\'s bits', async () => {
+  it('the model `npm start` saved (its scaler inside) loads by default, and classifies the raw sample rows with Node\'s bits', async () => {
     const saved = readFileSync(join(scratch, 'models/breast-cancer.json'), 'utf8');
-    const scaler = JSON.parse(readFileSync(join(scratch, 'models/breast-cancer.scaler.json'), 'utf8')) as ScalerJSON;
+    expect((JSON.parse(saved) as ModelJSON).scaler?.mean).toHaveLength(30);
     const before = await page.evaluate(() => {
       const i = (window as unknown as Page$).gradwasmDemo.inference;
       return { source: i.modelSource, scaler: i.scaler !== null };
     });
     expect(before).toEqual({ source: 'models/breast-cancer.json', scaler: true });
-    await expect(page.isChecked('#inf-apply-scaler')).resolves.toBe(true);
+    await expect(page.textContent('#inf-scaler-status')).resolves.toMatch(/^Feature scaling saved in the model/);
 
     await classifyAfter(() => page.click('#inf-sample'));
     const proba = await page.evaluate(() => [...(window as unknown as Page$).gradwasmDemo.inference.proba!]);
 
     const rows = parseRows(readFileSync(join(ROOT, 'data/breast_cancer.csv'), 'utf8'), 30);
     if (typeof rows === 'string') throw new Error(rows);
-    applyScaler(scaler, rows.data);
-    const node = (await Sequential.fromJSON(saved)).predictProba(rows);
+    const node = (await Sequential.fromJSON(saved)).predictProba(rows); // raw rows: the model scales them
     expect(proba).toHaveLength(569);
     expect(bits(proba)).toEqual(bits(node));
     await expect(page.textContent('#inf-summary')).resolves.toMatch(/^569 rows classified .* accuracy against the label column: 9\d\.\d\d %/);
@@ -252,7 +250,8 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     await page.setInputFiles('#inf-model-file', modelPath);
     await page.waitForFunction(() => (window as unknown as Page$).gradwasmDemo.inference.modelSource === 'uploaded-model.json');
     await expect(page.textContent('#inf-model-summary')).resolves.toMatch(/^30 inputs → 6 tanh → 1 sigmoid · 193 parameters$/);
-    await expect(page.isDisabled('#inf-apply-scaler')).resolves.toBe(true);
+    await expect(page.evaluate(() => (window as unknown as Page$).gradwasmDemo.inference.scaler)).resolves.toBeNull();
+    await expect(page.textContent('#inf-scaler-status')).resolves.toMatch(/^No feature scaler in this model/);
     await classifyAfter(() => page.setInputFiles('#inf-csv-file', csvPath));
     const proba = await page.evaluate(() => [...(window as unknown as Page$).gradwasmDemo.inference.proba!]);
     // The page loads it on the default backend (wasm); so does Node here.
@@ -275,9 +274,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
 
 /** The bundled table split and z-scored as `npm start` does (seed 42): the training rows. */
 function scaledBreastCancer(): { x: { data: Float32Array; rows: number; cols: number }; y: Float32Array } {
-  const [, ...lines] = readFileSync(join(ROOT, 'data/breast_cancer.csv'), 'utf8').trim().split(/\r?\n/);
-  const table = lines.map((l) => l.split(',').map(Number));
-  const { train } = trainTestSplit(table.map((r) => r.slice(0, -1)), table.map((r) => r.at(-1)!), { cols: 30, testFraction: 0.2, seed: 42 });
-  applyScaler(fitScaler(train.x.data, 30, []), train.x.data);
-  return train;
+  const table = parseCsv(readFileSync(join(ROOT, 'data/breast_cancer.csv'), 'utf8'));
+  const { train } = trainTestSplit(table.x, table.y, { cols: 30, testFraction: 0.2, seed: 42 });
+  return { x: { ...train.x, data: StandardScaler.fit(train.x).transform(train.x) }, y: train.y };
 }
