@@ -24,6 +24,7 @@ export interface CsvOptions {
 
 /** Feature rows read from CSV: row-major float32, as every gradwasm method takes them. */
 export interface CsvRows {
+  /** The feature cells, row-major float32 (`rows × cols`): pass it as `x` to any method. */
   x: { data: Float32Array; rows: number; cols: number };
   /** The names of the feature columns, in order (the label column left out). */
   features: string[];

@@ -8,13 +8,16 @@ import { modelToJSON } from './serialize.js';
 
 /** One weight in a TF.js weights manifest. */
 export interface TfjsWeightSpec {
+  /** `<layer name>/kernel` or `<layer name>/bias`. */
   name: string;
+  /** `[inputs, units]` for a kernel, `[units]` for a bias. */
   shape: number[];
   dtype: 'float32';
 }
 
 /** A TF.js Layers `model.json`, as `tf.io` writes it for a Sequential of Dense layers. */
 export interface TfjsModelJSON {
+  /** The Keras-style architecture: a Sequential whose layers are Dense configs. */
   modelTopology: {
     class_name: 'Sequential';
     config: { name: string; layers: { class_name: 'Dense'; config: Record<string, unknown> }[] };
@@ -24,17 +27,21 @@ export interface TfjsModelJSON {
   format: 'layers-model';
   generatedBy: string;
   convertedBy: null;
+  /** Where the weights are (`weights.bin`, beside model.json) and, in byte order, what they are. */
   weightsManifest: { paths: string[]; weights: TfjsWeightSpec[] }[];
 }
 
 /** The two files of a TF.js Layers model: `model.json` (as an object) and the bytes of `weights.bin`. */
 export interface TfjsArtifacts {
+  /** The content of `model.json` (write it with `JSON.stringify`). */
   modelJson: TfjsModelJSON;
+  /** The content of `weights.bin`: every kernel and bias as little-endian float32, in manifest order. */
   weightsBin: ArrayBuffer;
 }
 
 /** Options of {@link fromTfjsLayers}: as for `Sequential.fromJSON`. */
 export interface FromTfjsOptions {
+  /** Default `'wasm'`. */
   backend?: BackendName;
   /** Seeds shuffling if the model is trained further. */
   seed?: number;
