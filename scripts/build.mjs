@@ -1,6 +1,6 @@
 // Builds dist/: the library as one ESM file with the WebAssembly inlined (Node and bundlers),
 // the same library minified for browsers, the two training-worker scripts, the .d.ts files,
-// and the runnable examples. Run after the core is compiled (npm run build does both).
+// and the gradwasm command line. Run after the core is compiled (npm run build does both).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -40,7 +40,6 @@ await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/e
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
 await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [libraryBeside('./index.js')] });
-await build({ ...common, entryPoints: ['examples/breast-cancer.ts'], outfile: 'dist/examples/breast-cancer.js', platform: 'node' });
 // The gradwasm command (package bin), self-contained: commander and cli-progress are bundled in
 // (CommonJS, hence a require for their built-in imports).
 await build({

@@ -1,6 +1,6 @@
 // Files the CLI reads and writes. Outputs are written to a temporary file beside the target
 // and renamed into place, so that a failure never leaves a partial file behind.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GradwasmError } from '../errors.js';
 import { Sequential, type BackendName } from '../sequential.js';
@@ -8,6 +8,7 @@ import { Sequential, type BackendName } from '../sequential.js';
 export async function writeAtomically(path: string, text: string): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
+    await mkdir(dirname(path), { recursive: true });
     await writeFile(temporary, text);
     await rename(temporary, path);
   } catch (error) {

@@ -54,8 +54,8 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing (CI=true): apt-get update && apt-get install -y chromium`);
     if (!existsSync(join(ROOT, 'dist/demo/index.html'))) throw new Error('dist/demo/ is missing: npm test builds it (npm run build && npm run build:demo)');
     scratch = mkdtempSync(join(tmpdir(), 'gradwasm-e2e-'));
-    // The model `npm start` saves, made by the built example itself in a scratch directory.
-    execFileSync(process.execPath, [join(ROOT, 'dist/examples/breast-cancer.js')], { cwd: scratch, stdio: 'ignore' });
+    // The model `npm start` saves, made by the built command line itself in a scratch directory.
+    execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', join(ROOT, 'data/breast_cancer.csv'), '--out', 'models/breast-cancer.json', '--no-progress'], { cwd: scratch, stdio: 'ignore' });
 
     // `npm run serve`, on a free port, serving that model as /models/.
     server = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs')], {
