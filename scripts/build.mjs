@@ -7,12 +7,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
+/** The core's .wasm inlined as hex, decoded at load: it gzips 20 % smaller than esbuild's
+ *  base64 (binary loader), which matters for the browser budget. */
+const wasmAsHex = {
+  name: 'wasm-as-hex',
+  setup(b) {
+    b.onLoad({ filter: /\.wasm$/ }, (args) => ({
+      loader: 'js',
+      contents: `const hex = ${JSON.stringify(readFileSync(args.path).toString('hex'))};\n` +
+        'const bytes = new Uint8Array(hex.length >> 1);\n' +
+        'for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);\n' +
+        'export default bytes;\n',
+    }));
+  },
+};
+
 const common = {
   bundle: true,
   format: 'esm',
-  target: 'es2022', // newer targets decode the inlined .wasm with Uint8Array.fromBase64, which Node 20 lacks
-  loader: { '.wasm': 'binary' },
+  target: 'es2022',
   logLevel: 'warning',
+  plugins: [wasmAsHex],
 };
 
 /** In the browser bundle, src/worker/spawn.ts (worker_threads) becomes spawn.browser.ts (Web Worker). */
@@ -32,14 +47,14 @@ const libraryBeside = (file) => ({
 });
 
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
-await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'dist/worker.js', platform: 'node', plugins: [libraryBeside('./index.js')] });
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [browserSpawn] });
-await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [libraryBeside('./gradwasm.browser.js')] });
+await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'dist/worker.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js')] });
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn] });
+await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
-await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [libraryBeside('./index.js')] });
-await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [libraryBeside('./gradwasm.browser.js')] });
+await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, libraryBeside('./index.js')] });
+await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
-await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [libraryBeside('./index.js')] });
+await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js')] });
 // The gradwasm command (package bin), self-contained: commander and cli-progress are bundled in
 // (CommonJS, hence a require for their built-in imports).
 await build({
@@ -49,24 +64,25 @@ await build({
 });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
-// What a page downloads. "Inference only" is what a bundler keeps of the browser build for a
-// page that imports Sequential to load a model and predict (tree-shaken, minified).
+// What a page downloads. The inference path is what a bundler keeps of the browser build for a
+// page that imports Sequential to load a model and predict (tree-shaken, minified); written out
+// as dist/gradwasm.inference.js so that its size can be checked (test/browser-bundle.test.ts).
 const INFERENCE_BUDGET_GZIP = 25_000; // bytes
-const inference = await build({
+await build({
   ...common,
   stdin: { contents: "export { Sequential } from './src/index.ts';", resolveDir: '.', loader: 'ts' },
-  platform: 'browser', minify: true, write: false, plugins: [browserSpawn],
+  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn],
 });
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
   ['dist/gradwasm.worker.js', readFileSync('dist/gradwasm.worker.js')],
   ['dist/explain.browser.js', readFileSync('dist/explain.browser.js')],
-  ['inference only (Sequential)', inference.outputFiles[0].contents],
+  ['dist/gradwasm.inference.js', readFileSync('dist/gradwasm.inference.js')],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 console.log('browser build:');
 for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
-const browserGzip = gzipSync(sizes[0][1], { level: 9 }).length;
-if (browserGzip > INFERENCE_BUDGET_GZIP) {
-  console.warn(`!!! dist/gradwasm.browser.js is ${kb(browserGzip)} gzipped, over the ${kb(INFERENCE_BUDGET_GZIP)} budget of the inference path`);
+const inferenceGzip = gzipSync(sizes[3][1], { level: 9 }).length;
+if (inferenceGzip > INFERENCE_BUDGET_GZIP) {
+  console.warn(`!!! the inference path is ${kb(inferenceGzip)} gzipped, over its ${kb(INFERENCE_BUDGET_GZIP)} budget`);
 }

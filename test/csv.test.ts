@@ -172,7 +172,7 @@ describe('parseCsv', () => {
     expect(t.y).toEqual(Float32Array.from(table.map((r) => r.at(-1)!)));
   });
 
-  it('reads 100,000 rows × 30 columns in well under a second or two', () => {
+  it('reads a 100,000-row × 30-column table', () => {
     const random = new Xoshiro128(5);
     const lines = ['label,' + Array.from({ length: 30 }, (_, c) => `f${c}`).join(',')];
     for (let r = 0; r < 100_000; r++) {
@@ -181,14 +181,11 @@ describe('parseCsv', () => {
       lines.push(cells.join(','));
     }
     const text = lines.join('\n');
-    const start = performance.now();
     const t = parseCsv(text);
-    const ms = performance.now() - start;
-    console.log(`parseCsv: ${(text.length / 1e6).toFixed(1)} MB, 100,000 × 31 cells in ${ms.toFixed(0)} ms`);
     expect(t.x.rows).toBe(100_000);
     expect(t.x.data).toHaveLength(3_000_000);
     expect(t.label).toBe('label');
-    expect(ms).toBeLessThan(5000);
+    expect(t.y[99_999]).toBe(1);
   });
 });
 
