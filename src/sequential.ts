@@ -172,11 +172,6 @@ const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
   'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd',
 ] as const;
-/** The per-epoch series of a History, each an EpochLog field. */
-const HISTORY_KEYS = [
-  'loss', 'accuracy', 'precision', 'recall', 'f1', 'learningRate',
-  'valLoss', 'valAccuracy', 'valPrecision', 'valRecall', 'valF1', 'valAuc',
-] as const;
 /** The optimizer every backend starts with. */
 const SGD: Optimizer = { type: 'sgd' };
 
@@ -254,13 +249,18 @@ export class Sequential {
         const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
         // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
         const stats = engine.trainEpoch(data, batchSize, learningRate, fit.weightDecay, shuffle && batchSize < data.rows);
-        const log: EpochLog = { epoch, ...passMetrics(stats, data.rows), learningRate };
+        const m = passMetrics(stats, data.rows);
+        const log: EpochLog = { epoch, loss: m.loss, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, learningRate };
         if (valData) {
           const v = passMetrics(engine.evaluate(valData, probabilities), valData.rows);
-          Object.assign(log, { valLoss: v.loss, valAccuracy: v.accuracy, valPrecision: v.precision, valRecall: v.recall, valF1: v.f1 });
+          log.valLoss = v.loss;
+          log.valAccuracy = v.accuracy;
+          log.valPrecision = v.precision;
+          log.valRecall = v.recall;
+          log.valF1 = v.f1;
           log.valAuc = aucOf(validation!.y, probabilities!);
         }
-        for (const key of HISTORY_KEYS) if (log[key] !== undefined) history[key]!.push(log[key]);
+        record(history, log);
         const stop = stopper ? stopper.update(epoch, log.valLoss!, () => engine.getParameters()) : false;
         if (onEpochEnd && (await onEpochEnd(log)) === false) break;
         if (stop) break;
@@ -431,6 +431,24 @@ export function emptyHistory(validation: boolean): History {
   const history: History = { loss: [], accuracy: [], precision: [], recall: [], f1: [], learningRate: [] };
   if (validation) Object.assign(history, { valLoss: [], valAccuracy: [], valPrecision: [], valRecall: [], valF1: [], valAuc: [] });
   return history;
+}
+
+/** Append an epoch's log to the history (written out: this runs after every epoch). */
+function record(h: History, log: EpochLog): void {
+  h.loss.push(log.loss);
+  h.accuracy.push(log.accuracy);
+  h.precision.push(log.precision);
+  h.recall.push(log.recall);
+  h.f1.push(log.f1);
+  h.learningRate.push(log.learningRate);
+  if (log.valLoss !== undefined) {
+    h.valLoss!.push(log.valLoss);
+    h.valAccuracy!.push(log.valAccuracy!);
+    h.valPrecision!.push(log.valPrecision!);
+    h.valRecall!.push(log.valRecall!);
+    h.valF1!.push(log.valF1!);
+    h.valAuc!.push(log.valAuc!);
+  }
 }
 
 // The checks of create, fromJSON and fit, shared with trainInWorker (src/worker/host.ts), which
