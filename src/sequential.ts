@@ -227,8 +227,8 @@ export class Sequential {
     if (this.fitting) throw new GradwasmError('fit', 'fit was called while this model is already fitting; await the first call');
     const o = checkObject('options', options);
     checkKeys('options', o, FIT_KEYS);
-    let train = { x: this.features(x, 'x'), y: null as unknown as Float32Array };
-    train.y = toLabels(y, train.x.rows, 'y');
+    const features = this.features(x, 'x');
+    let train = { x: features, y: toLabels(y, features.rows, 'y') };
     const fit = checkFitOptions(o, this.inputs, train.x.rows);
     const { epochs, batchSize, shuffle, onEpochEnd } = fit;
     let validation = fit.validation ? { x: this.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
@@ -269,7 +269,8 @@ export class Sequential {
       }
       if (stopper) {
         history.bestEpoch = stopper.bestEpoch;
-        if (stopper.bestWeights) engine.setParameters(stopper.bestWeights);
+        // (not into a backend that onEpochEnd disposed before stopping)
+        if (stopper.bestWeights && this.engine) engine.setParameters(stopper.bestWeights);
       }
       return history;
     } finally {

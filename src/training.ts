@@ -61,6 +61,11 @@ export class EarlyStopper {
   /** After each epoch, with its validation loss (NaN never improves) and a way to copy the weights.
    *  True when training should stop (never after the first epoch, as in Keras). */
   update(epoch: number, valLoss: number, weights: () => LayerParameters[]): boolean {
+    if (this.bestEpoch < 0) {
+      // Until an epoch improves (a NaN loss never does), the first one counts as the best, as in Keras.
+      this.bestEpoch = epoch;
+      if (this.options.restoreBestWeights) this.bestWeights = weights();
+    }
     if (valLoss + this.options.minDelta < this.best) {
       this.best = valLoss;
       this.bestEpoch = epoch;

@@ -1,6 +1,7 @@
 // fit()'s validation split, early stopping, schedules and per-epoch metrics, on both backends.
 import { describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, rocAuc, type LayerWeights, type ScalerJSON } from '../src/index.js';
+import { EarlyStopper } from '../src/training.js';
 import { labels, uniform } from './support/random.js';
 
 const f = Math.fround;
@@ -97,6 +98,23 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
       expect(history.loss).toHaveLength(21);
       expect(model.getWeights()).toEqual(seen[history.bestEpoch!]);
     });
+
+    it('does not restore into a model that onEpochEnd disposed before stopping', async () => {
+      const model = await create();
+      const bystander = await create(5);
+      const before = bystander.getWeights();
+      const history = await model.fit(x, y, {
+        epochs: 10, learningRate: 0.5, validationData: [xv, yv], earlyStopping: { patience: 10, restoreBestWeights: true },
+        onEpochEnd: ({ epoch }) => {
+          if (epoch < 3) return true;
+          model.dispose();
+          return false;
+        },
+      });
+      expect(history.loss).toHaveLength(4);
+      expect(bystander.getWeights()).toEqual(before); // its memory was not written over
+      expect(() => model.getWeights()).toThrow(GradwasmError);
+    });
   });
 
   describe('learningRateSchedule', () => {
@@ -161,5 +179,30 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
       expect(history.recall[0]).toBe(tp + fn === 0 ? 0 : tp / (tp + fn));
       expect(history.f1[0]).toBe(2 * tp + fp + fn === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn));
     });
+  });
+});
+
+describe('EarlyStopper', () => {
+  const weightsAt = (epoch: number) => () => [{ weights: Float32Array.of(epoch), bias: Float32Array.of(0) }];
+
+  it('follows Keras: wait counts epochs without improvement; never stops after the first epoch', () => {
+    const stopper = new EarlyStopper({ patience: 0, minDelta: 0, restoreBestWeights: false });
+    expect(stopper.update(0, NaN, weightsAt(0))).toBe(false); // patience 0, but epoch 0
+    expect(stopper.update(1, NaN, weightsAt(1))).toBe(true);
+  });
+
+  it('keeps the first epoch as the best while no epoch improves (NaN losses)', () => {
+    const stopper = new EarlyStopper({ patience: 2, minDelta: 0, restoreBestWeights: true });
+    expect([0, 1].map((e) => stopper.update(e, NaN, weightsAt(e)))).toEqual([false, true]); // two epochs without improvement
+    expect(stopper.bestEpoch).toBe(0);
+    expect(stopper.bestWeights![0]!.weights[0]).toBe(0);
+  });
+
+  it('resets the wait on an improvement larger than minDelta', () => {
+    const stopper = new EarlyStopper({ patience: 2, minDelta: 0.1, restoreBestWeights: true });
+    const losses = [1, 0.95, 0.85, 0.8, 0.79, 0.5];
+    expect(losses.map((l, e) => stopper.update(e, l, weightsAt(e)))).toEqual([false, false, false, false, true, false]);
+    expect(stopper.bestEpoch).toBe(5);
+    expect(stopper.best).toBe(0.5);
   });
 });
