@@ -2,6 +2,7 @@
 // pointers to its parameters (planned by src/wasm/backend.ts) and to a workspace carved here
 // for a given batch capacity. Everything below reads and writes only through these pointers.
 import { activateInPlace, activationBackward, sigmoid64 } from './activations';
+import { firstNonFinite } from './data';
 import { bceBatch } from './loss';
 import { matmul, matmulTransA, matmulTransB } from './gemm';
 import { adamStep, momentumStep, sgdStep } from './optimizers';
@@ -155,13 +156,15 @@ function forward(m: usize, x: usize, rows: i32): usize {
  * products (W_l ← W_l − λ A_{l−1}ᵀ dZ_l, accumulated in place); any other step from dW, db by
  * the optimizer's kernel, with weight decay λ₂ on the kernel only.
  */
-function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32, decay: f32): void {
+function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32, decay: f32): bool {
   const n = load<i32>(m + LAYERS);
   const kind = load<i32>(m + OPTIMIZER);
   const fused = lr != 0 && kind == SGD && decay == 0;
   let delta = load<usize>(m + DELTA_A);
   let spare = load<usize>(m + DELTA_B);
   bceBatch(ptr(layer(m, n - 1), L_BUF), y, rows, delta, 0, m + STATS);
+  // Diverged (the running loss sum was finite before this batch): no update from this batch.
+  if (lr != 0 && !isFinite(load<f64>(m + STATS))) return false;
   // Adam's bias corrections for this step: 1 − β1ᵗ, 1 − β2ᵗ.
   const c1: f32 = 1 - load<f32>(m + POWERS), c2: f32 = 1 - load<f32>(m + POWERS + 4);
   for (let l = n - 1; l >= 0; l--) {
@@ -190,6 +193,17 @@ function backward(m: usize, x: usize, y: usize, rows: i32, lr: f32, decay: f32):
     store<f32>(m + POWERS, load<f32>(m + POWERS) * load<f32>(m + HYPER));
     store<f32>(m + POWERS + 4, load<f32>(m + POWERS + 4) * load<f32>(m + HYPER + 8));
   }
+  return true;
+}
+
+/** Whether every weight and bias is finite. */
+function parametersFinite(m: usize): bool {
+  for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) {
+    const rec = layer(m, l);
+    if (firstNonFinite(ptr(rec, L_W), field(rec, L_IN) * field(rec, L_OUT)) >= 0) return false;
+    if (firstNonFinite(ptr(rec, L_B), field(rec, L_OUT)) >= 0) return false;
+  }
+  return true;
 }
 
 /** One optimizer step over n parameters w with gradient g and state s1, s2. */
@@ -214,14 +228,17 @@ export function lastStat(m: usize, i: i32): f64 { return load<f64>(m + STATS + (
  * capacity, each followed by a step of the model's optimizer with learning rate lr and weight
  * decay λ₂ = decay. shuffle: a fresh seeded permutation into order (rows u32) and each batch
  * gathered into xBatch/yBatch (capacity rows); otherwise batches are read in place.
+ * Returns −1, or the 0-based batch at which training diverged: its loss was NaN or infinite
+ * (the epoch stops there, without that batch's update), or its update left a weight that is.
  */
 export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32, decay: f32,
-                           shuffled: bool, order: usize, xBatch: usize, yBatch: usize): void {
+                           shuffled: bool, order: usize, xBatch: usize, yBatch: usize): i32 {
   resetStats(m);
   const inputs = load<i32>(m + INPUTS);
   const rowBytes = <usize>inputs << 2;
   if (shuffled) shuffle(order, rows, m + RNG);
-  for (let start = 0; start < rows; start += batchSize) {
+  let batch = 0;
+  for (let start = 0; start < rows; start += batchSize, batch++) {
     const size = min(batchSize, rows - start);
     let bx = x + <usize>start * rowBytes;
     let by = y + (<usize>start << 2);
@@ -235,8 +252,10 @@ export function trainEpoch(m: usize, x: usize, y: usize, rows: i32, batchSize: i
       by = yBatch;
     }
     forward(m, bx, size);
-    backward(m, bx, by, size, lr, decay);
+    if (!backward(m, bx, by, size, lr, decay)) return batch;
   }
+  // A step can overflow the weights while its own loss was finite: then the last batch is to blame.
+  return parametersFinite(m) ? -1 : batch - 1;
 }
 
 /** memory.copy is a call into the engine; rows of a few dozen floats copy faster inline. */

@@ -247,8 +247,18 @@ export class Sequential {
       const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping) : null;
       for (let epoch = 0; epoch < epochs; epoch++) {
         const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
+        const before = engine.getParameters(); // the weights to fall back on if this epoch diverges
         // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
         const stats = engine.trainEpoch(data, batchSize, learningRate, fit.weightDecay, shuffle && batchSize < data.rows);
+        if (stats.divergedAt >= 0) {
+          engine.setParameters(before);
+          engine.setOptimizer(fit.optimizer); // its state may hold NaN too: start it afresh
+          const batches = Math.ceil(data.rows / batchSize);
+          throw new GradwasmError('options.learningRate',
+            `training diverged in epoch ${epoch}, batch ${stats.divergedAt} (of ${batches}): the loss or a weight became NaN or infinite. ` +
+            `The model keeps the weights it had ${epoch === 0 ? 'before fit' : `after epoch ${epoch - 1}`}; ` +
+            `a smaller options.learningRate (this epoch used ${learningRate}) usually helps`);
+        }
         const m = passMetrics(stats, data.rows);
         const log: EpochLog = { epoch, loss: m.loss, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, learningRate };
         if (valData) {

@@ -27,6 +27,13 @@ export interface PassStats {
   falseNegatives: number;
 }
 
+/** An epoch's statistics, and where it diverged: the 0-based batch whose loss was NaN or
+ *  infinite (the epoch stopped there, before that batch's update) or whose update left a
+ *  non-finite weight; −1 when every batch was finite. */
+export interface EpochStats extends PassStats {
+  divergedAt: number;
+}
+
 /** A dataset held by a backend for repeated passes; release() frees what it holds. */
 export interface Dataset {
   readonly rows: number;
@@ -45,7 +52,7 @@ export interface Backend {
   setOptimizer(optimizer: Optimizer): void;
   /** One epoch in batches of batchSize (≤ rows), shuffled with the model's generator or in order,
    *  each batch followed by an optimizer step with this learning rate and weight decay (both float32). */
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): PassStats;
+  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): EpochStats;
   /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
   evaluate(data: Dataset, probabilities?: Float32Array | null): PassStats;
   /** P(Y=1) per row. */

@@ -36,7 +36,7 @@
 //   are arithmetic (a mispredicted sign test cost more than the rest of the element).
 // - No closures, destructuring or allocation per step; one kind of buffer per argument, so every
 //   function stays monomorphic.
-import type { Architecture, Backend, Dataset, LayerParameters, PassStats } from './backend.js';
+import type { Architecture, Backend, Dataset, EpochStats, LayerParameters, PassStats } from './backend.js';
 import { toFloat32, type Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
@@ -189,7 +189,7 @@ class JsBackend implements Backend {
     }
   }
 
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): PassStats {
+  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): EpochStats {
     const ds = data as JsDataset;
     const rows = ds.rows, inputs = this.inputs;
     this.ensureCapacity(batchSize);
@@ -201,13 +201,14 @@ class JsBackend implements Backend {
       this.rng.shuffle(order, rows);
     }
     const xb = this.xBatch, yb = this.yBatch;
-    for (let start = 0; start < rows; start += batchSize) {
+    let batch = 0;
+    for (let start = 0; start < rows; start += batchSize, batch++) {
       const size = Math.min(batchSize, rows - start);
       stage(ds.x, ds.y!, order, start, size, inputs, xb, yb);
       this.forward(xb, size);
-      this.backward(xb, yb, size, lr, decay);
+      if (!this.backward(xb, yb, size, lr, decay)) return { ...this.statsCopy(), divergedAt: batch };
     }
-    return this.statsCopy();
+    return { ...this.statsCopy(), divergedAt: this.parametersFinite() ? -1 : batch - 1 };
   }
 
   evaluate(data: Dataset, probabilities: Float32Array | null = null): PassStats {
@@ -271,11 +272,13 @@ class JsBackend implements Backend {
   /** Back-propagation as in assembly/model.ts: with λ = 0, the gradients; else each layer's
    *  update — plain SGD without weight decay fused into the products, any other step by the
    *  optimizer's kernel from the gradients (weight decay on the kernel only). */
-  private backward(x: Doubles, y: Doubles, rows: number, lr: number, decay: number): void {
+  /** Returns false, without updating, when the batch's loss is NaN or infinite (as assembly/model.ts). */
+  private backward(x: Doubles, y: Doubles, rows: number, lr: number, decay: number): boolean {
     const fused = lr !== 0 && this.optimizer === SGD && decay === 0;
     const layers = this.layers, last = layers.length - 1;
     let delta = this.delta, spare = this.spare;
     bceBatch(layers[last]!.out, y, rows, delta, null, 0, this.stats);
+    if (lr !== 0 && !Number.isFinite(this.stats.lossSum)) return false;
     const f = Math.fround;
     const c1 = f(1 - this.powers[0]!), c2 = f(1 - this.powers[1]!); // Adam's bias corrections 1 − βᵗ
     for (let l = last; l >= 0; l--) {
@@ -315,6 +318,16 @@ class JsBackend implements Backend {
       this.powers[0] = f(this.powers[0]! * this.hyper[0]!);
       this.powers[1] = f(this.powers[1]! * this.hyper[2]!);
     }
+    return true;
+  }
+
+  private parametersFinite(): boolean {
+    for (const layer of this.layers) {
+      for (const values of [layer.weights, layer.bias]) {
+        for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return false;
+      }
+    }
+    return true;
   }
 
   /** One optimizer step over the parameters w with gradient g (float32 values) and state s1, s2. */

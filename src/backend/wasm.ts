@@ -1,6 +1,6 @@
 // The 'wasm' backend: plans a model's blocks of linear memory, copies data in once, and
 // calls the core (assembly/) for whole epochs and passes.
-import type { Architecture, Backend, Dataset, LayerParameters, PassStats } from './backend.js';
+import type { Architecture, Backend, Dataset, EpochStats, LayerParameters, PassStats } from './backend.js';
 import type { Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
@@ -172,7 +172,7 @@ class WasmBackend implements Backend {
     wasm.modelSetOptimizer(this.model, kind, ...hyper, nesterov);
   }
 
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): PassStats {
+  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): EpochStats {
     const ds = data as WasmDataset;
     this.ensureCapacity(batchSize);
     if (shuffle && ds.batchRows < batchSize) {
@@ -185,8 +185,8 @@ class WasmBackend implements Backend {
       ds.yBatch = arena.allocate(batchSize * 4);
       ds.batchRows = batchSize;
     }
-    this.core.exports.trainEpoch(this.model, ds.x, ds.y, ds.rows, batchSize, learningRate, weightDecay, shuffle, ds.order, ds.xBatch, ds.yBatch);
-    return this.stats();
+    const divergedAt = this.core.exports.trainEpoch(this.model, ds.x, ds.y, ds.rows, batchSize, learningRate, weightDecay, shuffle, ds.order, ds.xBatch, ds.yBatch);
+    return { ...this.stats(), divergedAt };
   }
 
   evaluate(data: Dataset, probabilities: Float32Array | null = null): PassStats {

@@ -17,7 +17,7 @@ export type CoreExports = {
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
   workspaceBytes(m: Ptr, capacity: number): number;
   modelSetWorkspace(m: Ptr, capacity: number, ws: Ptr): void;
-  trainEpoch(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, lr: number, decay: number, shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): void;
+  trainEpoch(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, lr: number, decay: number, shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): number;
   gradients(m: Ptr, x: Ptr, y: Ptr, rows: number): void;
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
   predict(m: Ptr, x: Ptr, rows: number, out: Ptr): void;
