@@ -30,6 +30,8 @@ describe('dist/explain.js and dist/explain.browser.js (gradwasm/explain)', () =>
     expect(trace.parameters[0]!.gradient.data[0]).toBeCloseTo((1 / (1 + Math.exp(-9)) - 1) * 3, 12);
     expect(explain.formatTrace(trace)).toContain('∂L/∂w = ∂L/∂p · ∂p/∂z · ∂z/∂(x·w) · ∂(x·w)/∂w');
     expect(() => explain.explain(model, [3], 1, { rows: 0 })).toThrow(lib.GradwasmError);
+    // importing it gave the built library's models their graph() method
+    expect(model.graph()).toEqual(explain.graph(model));
   });
 
   it('is the package export gradwasm/explain', () => {

@@ -65,3 +65,14 @@ describe('graph(model)', () => {
     expect(dot.split('\n').filter((l) => l.includes('->'))).toHaveLength(g.edges.length);
   });
 });
+
+describe('model.graph()', () => {
+  it('is defined once gradwasm/explain is imported, and equals graph(model)', async () => {
+    const { Sequential, dense } = await import('../src/index.js');
+    const { graph } = await import('../src/explain/index.js');
+    const model = await Sequential.create({ inputs: 3, layers: [dense(4, 'tanh'), dense(1, 'sigmoid')], seed: 1 });
+    expect(model.graph()).toEqual(graph(model));
+    expect(model.graph(5)).toEqual(graph(model, 5));
+    expect(model.graph().nodes.some((n) => n.op === 'matmul')).toBe(true);
+  });
+});

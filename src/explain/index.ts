@@ -5,9 +5,11 @@
  * parameter's chain-rule product checked against `model.gradients()` and finite differences —
  * and {@link formatTrace} prints that as a table.
  *
- * A separate entry point so that the browser bundle of `gradwasm` stays within its size budget.
+ * A separate entry point so that the browser bundle of `gradwasm` stays within its size budget;
+ * importing it also gives every `Sequential` the method `model.graph()`.
  * @packageDocumentation
  */
+import './method.js';
 export { graph, toDot, toMermaid, formatShape } from './graph.js';
 export type { ModelGraph, GraphNode, GraphEdge, GraphOp, Dim, ModelShape } from './graph.js';
 export { explain, BACKPROP_RTOL, BACKPROP_ATOL, FD_RTOL, FD_ATOL, FD_STEP } from './trace.js';
