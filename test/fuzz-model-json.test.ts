@@ -104,3 +104,54 @@ describe.each(['wasm', 'js'] as const)('fuzzed model files on the %s backend', (
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   }, 120_000);
 });
+
+// The same for TensorFlow.js Layers files: model.json mutated as above, weights.bin cut short,
+// lengthened or overwritten with NaN/∞ bit patterns.
+describe.each(['wasm', 'js'] as const)('fuzzed TF.js Layers files on the %s backend', (backend) => {
+  const TF_RUNS = Math.round(RUNS / 3);
+  it(`load a working model or throw GradwasmError (${TF_RUNS} cases)`, async () => {
+    const { toTfjsLayers, fromTfjsLayers } = await import('../src/index.js');
+    const models = [
+      await Sequential.create({ inputs: 3, layers: [dense(2, 'relu'), dense(1, 'sigmoid')], seed: 1, backend }),
+      await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 2, backend }),
+    ];
+    const bases = models.map((m) => toTfjsLayers(m));
+    models.forEach((m) => m.dispose());
+    const binDamage = fc.oneof(
+      fc.constant((b: Uint8Array) => b),
+      fc.nat().map((n) => (b: Uint8Array) => b.slice(0, n % (b.length + 1))),
+      fc.constant((b: Uint8Array) => Uint8Array.from([...b, 0, 0, 0, 0])),
+      fc.tuple(fc.nat(), fc.constantFrom(0x7fc00000, 0x7f800000, 0xff800000, 0x7f7fffff)).map(([n, bits]) => (b: Uint8Array) => {
+        const out = b.slice();
+        if (out.length >= 4) new DataView(out.buffer).setUint32(4 * (n % (out.length >> 2)), bits, true);
+        return out;
+      }),
+    );
+    let loaded = 0, refused = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.nat(bases.length - 1), fc.array(mutation, { minLength: 0, maxLength: 2 }), binDamage, async (which, mutations, damage) => {
+        const base = bases[which]!;
+        let json: Json = structuredClone(base.modelJson) as unknown as Json;
+        for (const m of mutations) json = m(json);
+        const bin = damage(new Uint8Array(base.weightsBin));
+        let model: Sequential;
+        try {
+          model = await fromTfjsLayers(json as never, bin, { backend });
+        } catch (error) {
+          if (!(error instanceof GradwasmError)) throw error;
+          refused++;
+          return;
+        }
+        loaded++;
+        const p = model.predictProba(new Float32Array(model.inputs).fill(0.5));
+        expect(p[0]).toBeGreaterThanOrEqual(0);
+        expect(p[0]).toBeLessThanOrEqual(1);
+        model.dispose();
+      }),
+      { numRuns: TF_RUNS, seed: SEED },
+    );
+    console.log(`${backend}: ${TF_RUNS} fuzzed TF.js model files, ${loaded} loaded and predicted, ${refused} refused with GradwasmError`);
+    expect(loaded + refused).toBe(TF_RUNS);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  }, 120_000);
+});
