@@ -8,6 +8,7 @@
 //     --loader:.wasm=binary --outfile=/tmp/jsb.mjs
 //   node /tmp/jsb.mjs [runs=7] [shape letters, default abcd]
 import { Sequential, dense, type DenseLayer } from '../src/index.js';
+import { Xoshiro128 } from '../src/prng.js';
 
 interface Shape {
   name: string;
@@ -33,16 +34,10 @@ const SHAPES: Record<string, Shape> = {
        rows: 20000, batchSize: 256, epochs: 10, learningRate: 0.05, lo: -1, hi: 1 },
 };
 
-/** mulberry32: a small seeded generator for the synthetic data. */
+/** Uniform [0, 1) numbers for the synthetic data, from the project's seeded generator. */
 function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Xoshiro128(seed);
+  return () => rng.nextUnit();
 }
 
 function dataset(shape: Shape, seed: number): { x: { data: Float32Array; rows: number; cols: number }; y: Float32Array } {

@@ -1,22 +1,17 @@
 // Seeded synthetic data sets: learnable, so training behaves as on real data (losses fall, no
 // saturation), and reproducible, so every run and every implementation sees the same numbers.
 import type { Matrix } from './impl.js';
+import { Xoshiro128 } from '../src/prng.js';
 
 export interface Labelled {
   x: Matrix;
   y: Float32Array;
 }
 
-/** mulberry32: a small, fast, seeded generator of uniform [0, 1) numbers. */
+/** Seeded uniform [0, 1) numbers (the project's xoshiro128**). */
 export function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Xoshiro128(seed);
+  return () => rng.nextUnit();
 }
 
 /**

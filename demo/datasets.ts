@@ -1,5 +1,7 @@
 // The playground's 2-D datasets, generated from a seed (the same seed gives the same points on
 // every machine): two moons, circles, XOR and a two-arm spiral, all inside about [-1, 1]².
+import { Xoshiro128 } from '../src/prng.js';
+
 
 export const DATASETS = {
   moons: 'Two moons',
@@ -16,16 +18,10 @@ export interface Points {
   n: number;
 }
 
-/** mulberry32: a tiny seeded generator of uniform floats in [0, 1). */
+/** Seeded uniform floats in [0, 1) (gradwasm's own xoshiro128**). */
 function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Xoshiro128(seed);
+  return () => rng.nextUnit();
 }
 
 /** `n` points of `name`, each coordinate jittered by Gaussian noise of standard deviation `noise`. */

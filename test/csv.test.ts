@@ -5,19 +5,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GradwasmError, parseCsv, type CsvOptions } from '../src/index.js';
 import { Xoshiro128 } from '../src/prng.js';
+import { expectError } from './support/errors.js';
 
-function expectError(fn: () => unknown, argument: string, message: RegExp): GradwasmError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected a GradwasmError for ${argument}`).toBeInstanceOf(GradwasmError);
-  expect((caught as GradwasmError).argument).toBe(argument);
-  expect((caught as GradwasmError).message).toMatch(message);
-  return caught as GradwasmError;
-}
 
 const rows = (data: Float32Array, cols: number): number[][] => Array.from({ length: data.length / cols }, (_, r) => [...data.subarray(r * cols, (r + 1) * cols)]);
 

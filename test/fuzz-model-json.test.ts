@@ -66,6 +66,22 @@ const textDamage = fc.oneof(
   fc.constant((t: string) => t.replace(/"__proto_x"/g, '"__proto__"')),
 );
 
+/** Load with `load`: a GradwasmError counts as refused; a model must predict a probability. */
+async function loadOrRefuse(load: () => Promise<Sequential>): Promise<'loaded' | 'refused'> {
+  let model: Sequential;
+  try {
+    model = await load();
+  } catch (error) {
+    if (!(error instanceof GradwasmError)) throw error;
+    return 'refused';
+  }
+  const p = model.predictProba(new Float32Array(model.inputs).fill(0.5));
+  expect(p[0]).toBeGreaterThanOrEqual(0);
+  expect(p[0]).toBeLessThanOrEqual(1);
+  model.dispose();
+  return 'loaded';
+}
+
 async function baseModel(backend: 'wasm' | 'js', inputs: number, hidden: number[], act: Activation): Promise<Json> {
   const model = await Sequential.create({ inputs, layers: [...hidden.map((u) => dense(u, act)), dense(1, 'sigmoid')], seed: inputs, backend });
   const json = JSON.parse(JSON.stringify(model)) as Json;
@@ -82,19 +98,8 @@ describe.each(['wasm', 'js'] as const)('fuzzed model files on the %s backend', (
         let json: Json = structuredClone(bases[which]!) as Json;
         for (const m of mutations) json = m(json);
         const input = asText ? damage(JSON.stringify(json)) : json;
-        let model: Sequential;
-        try {
-          model = await Sequential.fromJSON(input as never, { backend });
-        } catch (error) {
-          if (!(error instanceof GradwasmError)) throw error;
-          refused++;
-          return;
-        }
-        loaded++;
-        const p = model.predictProba(new Float32Array(model.inputs).fill(0.5));
-        expect(p[0]).toBeGreaterThanOrEqual(0);
-        expect(p[0]).toBeLessThanOrEqual(1);
-        model.dispose();
+        if ((await loadOrRefuse(() => Sequential.fromJSON(input as never, { backend }))) === 'loaded') loaded++;
+        else refused++;
       }),
       { numRuns: RUNS, seed: SEED },
     );
@@ -134,19 +139,8 @@ describe.each(['wasm', 'js'] as const)('fuzzed TF.js Layers files on the %s back
         let json: Json = structuredClone(base.modelJson) as unknown as Json;
         for (const m of mutations) json = m(json);
         const bin = damage(new Uint8Array(base.weightsBin));
-        let model: Sequential;
-        try {
-          model = await fromTfjsLayers(json as never, bin, { backend });
-        } catch (error) {
-          if (!(error instanceof GradwasmError)) throw error;
-          refused++;
-          return;
-        }
-        loaded++;
-        const p = model.predictProba(new Float32Array(model.inputs).fill(0.5));
-        expect(p[0]).toBeGreaterThanOrEqual(0);
-        expect(p[0]).toBeLessThanOrEqual(1);
-        model.dispose();
+        if ((await loadOrRefuse(() => fromTfjsLayers(json as never, bin, { backend }))) === 'loaded') loaded++;
+        else refused++;
       }),
       { numRuns: TF_RUNS, seed: SEED },
     );

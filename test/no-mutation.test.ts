@@ -4,19 +4,14 @@
 // out (getWeights, gradients, toJSON) are copies too: writing to them changes nothing.
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense, trainTestSplit, type Features, type LayerWeights, type ModelJSON } from '../src/index.js';
+import { Xoshiro128 } from '../src/prng.js';
 
 const BACKENDS = ['wasm', 'js'] as const;
 
-/** mulberry32: a tiny seeded PRNG, so every input below is the same on every run. */
+/** A seeded generator, so every input below is the same on every run. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rng = new Xoshiro128(seed);
+  return () => rng.nextUnit();
 }
 
 /** Shapes [rows, cols]: one row, odd widths, one column. */

@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, StandardScaler, dense, trainInWorker, type ModelJSON, type ScalerJSON } from '../src/index.js';
 import { labels, uniform } from './support/random.js';
+import { expectError } from './support/errors.js';
 
 const rows = 37, cols = 5;
 /** Columns on very different scales, one constant, one with a large offset. */
@@ -27,17 +28,6 @@ function table(seed: number, n = rows): Float32Array {
 const X = table(1);
 const Y = labels(2, rows);
 
-function expectError(fn: () => unknown, argument: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, `expected a GradwasmError for ${argument}`).toBeInstanceOf(GradwasmError);
-  expect((caught as GradwasmError).argument).toBe(argument);
-  expect((caught as GradwasmError).message).toMatch(message);
-}
 
 async function expectRejection(fn: () => Promise<unknown>, argument: string, message: RegExp): Promise<void> {
   const error = await fn().then(() => null, (e: unknown) => e);
