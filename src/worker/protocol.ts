@@ -1,7 +1,7 @@
 // The messages between trainInWorker (host.ts) and the training loop (serve.ts). Numbers
 // travel as Float32Arrays whose buffers are transferred, never copied element by element.
 import type { Architecture } from '../backend/backend.js';
-import type { BackendName, EpochLog, History, LayerWeights } from '../sequential.js';
+import type { BackendName, CheckedFitOptions, EpochLog, History, LayerWeights } from '../sequential.js';
 import type { ModelJSON } from '../serialize.js';
 import type { ScalerJSON } from '../scaler.js';
 import type { Optimizer, Schedule } from '../optimizers.js';
@@ -22,18 +22,7 @@ export interface StartMessage {
   x: Rows;
   y: Float32Array;
   /** The fit options as checkFitOptions fills them in (the validation rows already copied). */
-  fit: {
-    epochs: number;
-    learningRate: number;
-    optimizer: Optimizer;
-    weightDecay: number;
-    learningRateSchedule: Schedule | null;
-    batchSize: number;
-    shuffle: boolean;
-    validation: { x: Rows; y: Float32Array } | null;
-    validationSplit: number | null;
-    earlyStopping: EarlyStopping | null;
-  };
+  fit: Omit<CheckedFitOptions, 'onEpochEnd' | 'validation' | 'trainRows'> & { validation: { x: Rows; y: Float32Array } | null };
   /** Attach the weights to every `weightsEvery`-th epoch message (0: never). */
   weightsEvery: number;
   /** Let at least this many milliseconds pass between epoch ends (0: full speed). */
