@@ -3,7 +3,7 @@
 // local derivative and gradient ∂L/∂node, as explain() computes them in float64 — with each
 // parameter's chain-rule product checked against gradients() and finite differences.
 import { Sequential, dense, type Activation, type LayerWeights } from '../src/index.js';
-import { explain, formatLocal, formatNumber, formatShape, graph, type GraphNode, type ModelGraph, type Tensor, type Trace } from '../src/explain/index.js';
+import { explain, formatLocal, formatNumber, formatShape, type GraphNode, type ModelGraph, type Tensor, type Trace } from '../src/explain/index.js';
 import { DOMAIN } from './plots.js';
 import type { PlaygroundState } from './playground.js';
 

@@ -1,6 +1,6 @@
 // The public model: validates everything the caller passes, then hands float32 copies to a
 // backend ('wasm' or 'js') that does the numeric work.
-import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters, PassStats } from './backend/backend.js';
+import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters } from './backend/backend.js';
 import { createJsBackend } from './backend/js.js';
 import { createWasmBackend } from './backend/wasm.js';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';

@@ -3,7 +3,7 @@
 // ways (quoting, CRLF, BOM, number formats) must read back exactly.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GradwasmError, parseCsv, type CsvOptions } from '../src/index.js';
+import { parseCsv, type CsvOptions } from '../src/index.js';
 import { Xoshiro128 } from '../src/prng.js';
 import { expectError } from './support/errors.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, StandardScaler, dense, trainInWorker, type ModelJSON, type ScalerJSON } from '../src/index.js';
 import { labels, uniform } from './support/random.js';
 import { expectError } from './support/errors.js';

@@ -7,7 +7,7 @@ export class TrainingProgress {
   private readonly bar: SingleBar;
   private readonly started = performance.now();
 
-  constructor(private readonly epochs: number, private readonly rowsPerEpoch: number, stream: NodeJS.WritableStream = process.stderr) {
+  constructor(epochs: number, private readonly rowsPerEpoch: number, stream: NodeJS.WritableStream = process.stderr) {
     this.bar = new SingleBar({
       stream,
       format: 'epoch {value}/{total} {bar} loss {loss}  val loss {valLoss}  {rate} samples/s  ETA {eta_formatted}',

@@ -4,8 +4,6 @@ import type { Architecture } from '../backend/backend.js';
 import type { BackendName, CheckedFitOptions, EpochLog, History, LayerWeights } from '../sequential.js';
 import type { ModelJSON } from '../serialize.js';
 import type { ScalerJSON } from '../scaler.js';
-import type { Optimizer, Schedule } from '../optimizers.js';
-import type { EarlyStopping } from '../training.js';
 
 /** Rows of `cols` features, row-major, already checked and rounded to float32. */
 export interface Rows {
