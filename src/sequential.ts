@@ -294,7 +294,7 @@ export class Sequential {
     const engine = this.live('predictProba');
     const data = engine.load(this.features(x, 'x'), null);
     try {
-      return engine.predict(data);
+      return rejectNaN(engine.predict(data));
     } finally {
       data.release();
     }
@@ -328,6 +328,7 @@ export class Sequential {
     try {
       const probabilities = new Float32Array(data.rows);
       const stats = engine.evaluate(data, probabilities);
+      rejectNaN(probabilities);
       const confusion = confusionAt(labels, probabilities, threshold);
       return {
         loss: stats.lossSum / data.rows,
@@ -349,6 +350,9 @@ export class Sequential {
     const data = this.loadLabelled(engine, x, y);
     try {
       const { stats, layers } = engine.gradients(data);
+      if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
+        throw new GradwasmError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
+      }
       return { loss: stats.lossSum / data.rows, layers };
     } finally {
       data.release();
@@ -562,6 +566,16 @@ function checkValidation(value: unknown, inputs: number, name: string): { x: Mat
   }
   const x = toMatrix(value[0], inputs, `${name}[0]`);
   return { x, y: toLabels(value[1], x.rows, `${name}[1]`) };
+}
+
+/** Finite features and weights can still overflow float32 inside the network (∞ − ∞): say so
+ *  instead of handing back a NaN probability. */
+function rejectNaN(probabilities: Float32Array): Float32Array {
+  const row = probabilities.findIndex(Number.isNaN);
+  if (row >= 0) {
+    throw new GradwasmError('x', `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`);
+  }
+  return probabilities;
 }
 
 function checkLayers(value: unknown, name: string): { units: number; activation: DenseLayer['activation'] }[] {

@@ -52,3 +52,21 @@ describe.each(['wasm', 'js'] as const)('divergence (%s)', (backend) => {
     expect(model.getWeights().map((l) => l.weights)).toEqual(seen[epoch - 1]);
   });
 });
+
+describe.each(['wasm', 'js'] as const)('float32 overflow inside the network (%s)', (backend) => {
+  it('finite features whose products overflow give a GradwasmError naming the row, not a NaN', async () => {
+    // one linear unit pair that overflows to +∞ on both backends, then ∞ − ∞ in the output
+    const model = await Sequential.create({ inputs: 1, layers: [dense(2, 'linear'), dense(1, 'sigmoid')], seed: 0, backend });
+    model.setWeights([{ weights: Float32Array.of(2, 2), bias: Float32Array.of(0, 0) }, { weights: Float32Array.of(1, -1), bias: Float32Array.of(0) }]);
+    const x = [[1], [3e38]];
+    for (const call of [() => model.predictProba(x), () => model.predict(x), () => model.evaluate(x, [0, 1]), () => model.gradients(x, [0, 1])]) {
+      expect(call).toThrow(GradwasmError);
+    }
+    expect(() => model.predictProba(x)).toThrow(/^x row 1 drives the network to NaN/);
+    expect(model.predictProba([[1]])[0]).toBe(0.5);
+    // a merely huge logit is a saturated, finite prediction
+    const neuron = await Sequential.create({ inputs: 1, layers: [dense(1, 'sigmoid')], seed: 0, backend });
+    neuron.setWeights([{ weights: Float32Array.of(2), bias: Float32Array.of(0) }]);
+    expect(Array.from(neuron.predictProba([[3e38], [-3e38]]))).toEqual([1, 0]);
+  });
+});
