@@ -5,10 +5,8 @@ import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix 
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from '../errors.js';
 import { modelFromJSON, modelToJSON, type ModelJSON } from '../serialize.js';
 import type { StandardScaler } from '../scaler.js';
-import {
-  checkCreateOptions, checkFitOptions, checkLoadOptions,
-  type BackendName, type EpochLog, type FitOptions, type History, type LayerWeights, type SequentialOptions,
-} from '../sequential.js';
+import type { BackendName, EpochLog, FitOptions, History, LayerWeights, SequentialOptions } from '../sequential.js';
+import { checkCreateOptions, checkFitOptions, checkLoadOptions } from '../options.js';
 import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 

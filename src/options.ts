@@ -1,0 +1,153 @@
+// The checks of create, fromJSON and fit: every option the caller passes, validated with a
+// GradwasmError naming it, defaults filled in. Shared by Sequential and trainInWorker
+// (src/worker/host.ts), which passes its own argument name (e.g. 'options.model') so that
+// messages name what the caller wrote.
+
+import type { Architecture } from './backend/backend.js';
+import { toLabels, toMatrix, type Matrix } from './data.js';
+import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
+import { checkActivation, MAX_UNITS, type DenseLayer } from './layers.js';
+import {
+  checkOptimizer, checkSchedule, checkScheduledRates, defaultLearningRate, positiveFloat32,
+  type Optimizer, type Schedule,
+} from './optimizers.js';
+import { scalerFromJSON, type StandardScaler } from './scaler.js';
+import { checkOutputLayer } from './serialize.js';
+import type { BackendName, FitOptions } from './sequential.js';
+import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './training.js';
+
+const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler'] as const;
+export const FIT_KEYS = [
+  'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
+  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd',
+] as const;
+
+/** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
+export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null } {
+  const o = checkObject(name, options);
+  checkKeys(name, o, CREATE_KEYS);
+  const inputs = checkInteger(`${name}.inputs`, o.inputs, 1, MAX_UNITS);
+  const architecture = { inputs, layers: checkLayers(o.layers, `${name}.layers`) };
+  const seed = checkSeed(o.seed, `${name}.seed`);
+  const backend = checkBackend(`${name}.backend`, o.backend);
+  return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`) };
+}
+
+/** A scaler (instance or JSON) for `inputs` columns, or null. */
+export function checkScaler(value: unknown, inputs: number, name: string): StandardScaler | null {
+  if (value === null) return null;
+  const scaler = scalerFromJSON(value, name);
+  if (scaler.cols !== inputs) throw new GradwasmError(name, `${name} has ${scaler.cols} columns, but the model has ${inputs} inputs`);
+  return scaler;
+}
+
+/** The options of {@link Sequential.fromJSON}, checked. */
+export function checkLoadOptions(options: unknown, name = 'options'): { seed: number; backend: BackendName } {
+  const o = checkObject(name, options);
+  checkKeys(name, o, ['backend', 'seed']);
+  const backend = checkBackend(`${name}.backend`, o.backend);
+  return { seed: checkSeed(o.seed, `${name}.seed`), backend };
+}
+
+/** {@link FitOptions} as checked by {@link checkFitOptions}, defaults filled in. */
+export interface CheckedFitOptions {
+  epochs: number;
+  /** λ as a float32. */
+  learningRate: number;
+  optimizer: Optimizer;
+  /** λ₂ as a float32. */
+  weightDecay: number;
+  learningRateSchedule: Schedule | null;
+  /** At most `trainRows`. */
+  batchSize: number;
+  shuffle: boolean;
+  onEpochEnd: FitOptions['onEpochEnd'];
+  validation: { x: Matrix; y: Float32Array } | null;
+  /** The fraction held out, or null. */
+  validationSplit: number | null;
+  /** The rows trained on: all of them, or the first ones before the validation split. */
+  trainRows: number;
+  earlyStopping: EarlyStopping | null;
+}
+
+/** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
+export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options'): CheckedFitOptions {
+  const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
+  const optimizer = checkOptimizer(o.optimizer, `${name}.optimizer`);
+  const learningRate: unknown = o.learningRate === undefined ? defaultLearningRate(optimizer) : o.learningRate;
+  // The kernels take λ as a float32: it must stay finite and non-zero once rounded.
+  if (!positiveFloat32(learningRate)) {
+    throw new GradwasmError(`${name}.learningRate`, `${name}.learningRate must be a finite number > 0 (as a float32), got ${describe(learningRate)}`);
+  }
+  const lr32 = Math.fround(learningRate);
+  const weightDecay = o.weightDecay ?? 0;
+  if (weightDecay !== 0 && !positiveFloat32(weightDecay)) {
+    throw new GradwasmError(`${name}.weightDecay`, `${name}.weightDecay must be 0 or a finite number > 0 (as a float32), got ${describe(o.weightDecay)}`);
+  }
+  const learningRateSchedule = checkSchedule(o.learningRateSchedule, `${name}.learningRateSchedule`);
+  checkScheduledRates(lr32, learningRateSchedule, epochs, `${name}.learningRateSchedule`);
+  let validationSplit: number | null = null;
+  let trainRows = rows;
+  if (o.validationSplit !== undefined) {
+    if (o.validationData !== undefined) {
+      throw new GradwasmError(`${name}.validationSplit`, `${name}.validationSplit and ${name}.validationData cannot both be given: the split takes validation rows from x`);
+    }
+    trainRows = checkValidationSplit(o.validationSplit, rows, `${name}.validationSplit`);
+    validationSplit = o.validationSplit as number;
+  }
+  const batchSize = Math.min(trainRows, o.batchSize === undefined ? trainRows : checkInteger(`${name}.batchSize`, o.batchSize, 1));
+  const shuffle = o.shuffle === undefined ? true : o.shuffle;
+  if (typeof shuffle !== 'boolean') throw new GradwasmError(`${name}.shuffle`, `${name}.shuffle must be true or false, got ${describe(shuffle)}`);
+  const onEpochEnd = o.onEpochEnd;
+  if (onEpochEnd !== undefined && typeof onEpochEnd !== 'function') {
+    throw new GradwasmError(`${name}.onEpochEnd`, `${name}.onEpochEnd must be a function, got ${describe(onEpochEnd)}`);
+  }
+  const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
+  const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
+  if (earlyStopping && !validation && validationSplit === null) {
+    throw new GradwasmError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too`);
+  }
+  return {
+    epochs, learningRate: lr32, optimizer, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
+    onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], validation, validationSplit, trainRows, earlyStopping,
+  };
+}
+
+function checkValidation(value: unknown, inputs: number, name: string): { x: Matrix; y: Float32Array } {
+  if (!Array.isArray(value) || value.length !== 2) {
+    throw new GradwasmError(name, `${name} must be [x, y], got ${describe(value)}`);
+  }
+  const x = toMatrix(value[0], inputs, `${name}[0]`);
+  return { x, y: toLabels(value[1], x.rows, `${name}[1]`) };
+}
+
+function checkLayers(value: unknown, name: string): { units: number; activation: DenseLayer['activation'] }[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new GradwasmError(name, `${name} must be a non-empty array of dense() layers, got ${describe(value)}`);
+  }
+  const layers = value.map((raw: unknown, l: number) => {
+    const layer = checkObject(`${name}[${l}]`, raw);
+    if (layer.type !== 'dense') {
+      throw new GradwasmError(`${name}[${l}]`, `${name}[${l}] must be made with dense(), got type ${describe(layer.type)}`);
+    }
+    return {
+      units: checkInteger(`${name}[${l}].units`, layer.units, 1, MAX_UNITS),
+      activation: checkActivation(`${name}[${l}].activation`, layer.activation),
+    };
+  });
+  checkOutputLayer(name, layers);
+  return layers;
+}
+
+function checkSeed(value: unknown, name: string): number {
+  if (value === undefined) return (Math.random() * 2 ** 32) >>> 0;
+  return checkInteger(name, value, 0, 2 ** 32 - 1);
+}
+
+function checkBackend(argument: string, value: unknown): BackendName {
+  if (value === undefined) return 'wasm';
+  if (value !== 'wasm' && value !== 'js') {
+    throw new GradwasmError(argument, `${argument} must be 'wasm' or 'js', got ${describe(value)}`);
+  }
+  return value;
+}
