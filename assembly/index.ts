@@ -1,8 +1,9 @@
 // gradwasm's WebAssembly core. Kernels take raw pointers into linear memory, planned by the
 // TypeScript wrapper (src/wasm/); nothing here allocates.
 export {
-  modelBytes, modelInit, modelSetLayer, modelSetOptimizer, modelSetLayerState, workspaceBytes, modelSetWorkspace,
-  trainEpoch, gradients, evaluate, predict, lastStat, heapBase,
+  modelBytes, modelInit, modelSetBlocks, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
+  modelSetLayerOutput, modelSetLossLimit, modelResetStats, trainingState,
+  epochBegin, trainBatches, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';
 export {
   sgdStep, sgdStepScalar, momentumStep, momentumStepScalar, adamStep, adamStepScalar,

@@ -9,14 +9,14 @@ import { sigmoidFromExp } from './activations';
 }
 
 /**
- * One batch's loss and the gradient of the batch-mean loss with respect to the logits.
- * logits, labels, grad: rows floats. grad[i] = (σ(zᵢ) − yᵢ) / rows (the sigmoid and BCE
- * derivatives multiplied out); grad = 0 skips it. probabilities (rows floats, or 0 to skip)
+ * The loss of `rows` rows of a batch of batchRows rows, and the gradient of the batch-mean loss
+ * with respect to their logits. logits, labels, grad: rows floats. grad[i] = (σ(zᵢ) − yᵢ) / batchRows
+ * (the sigmoid and BCE derivatives multiplied out); grad = 0 skips it. probabilities (rows floats, or 0 to skip)
  * ← σ(zᵢ) rounded to f32, as predict() gives it. stats (f64 × 5): [0] += Σ lossᵢ, [1] += #correct,
  * [2] += #true positives, [3] += #false positives, [4] += #false negatives, where a row is
- * predicted positive when its f32 probability is above 0.5.
+ * predicted positive when its f32 probability is above 0.5. Returns Σ lossᵢ.
  */
-export function bceBatch(logits: usize, labels: usize, rows: i32, grad: usize, probabilities: usize, stats: usize): void {
+export function bceBatch(logits: usize, labels: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
   let lossSum: f64 = 0;
   let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
   for (let i = 0; i < rows; i++) {
@@ -31,7 +31,7 @@ export function bceBatch(logits: usize, labels: usize, rows: i32, grad: usize, p
     truePositives += predicted & positive;
     falsePositives += predicted & (positive ^ 1);
     falseNegatives += (predicted ^ 1) & positive;
-    if (grad) store<f32>(grad + off, <f32>((p - y) / <f64>rows));
+    if (grad) store<f32>(grad + off, <f32>((p - y) / <f64>batchRows));
     if (probabilities) store<f32>(probabilities + off, <f32>p);
   }
   store<f64>(stats, load<f64>(stats) + lossSum);
@@ -39,4 +39,5 @@ export function bceBatch(logits: usize, labels: usize, rows: i32, grad: usize, p
   store<f64>(stats, load<f64>(stats, 16) + <f64>truePositives, 16);
   store<f64>(stats, load<f64>(stats, 24) + <f64>falsePositives, 24);
   store<f64>(stats, load<f64>(stats, 32) + <f64>falseNegatives, 32);
+  return lossSum;
 }

@@ -16,16 +16,18 @@ export type Features = readonly (ArrayLike<number>)[] | Float32Array | Float64Ar
 export type Labels = ArrayLike<number>;
 
 /**
- * Feature rows whose shape is checked; their values are checked as a backend copies them in
- * (load): copyTo() writes them as float32 into the backend's buffer, checking nested arrays
- * element by element; a typed array is copied raw and the backend then scans the copy for
- * NaN/±Infinity (in WebAssembly, with SIMD) and calls reject() with the first bad index.
+ * Feature rows whose shape is checked; their values are checked as a backend copies them in,
+ * a chunk of rows at a time: copyRows() writes them as float32 into the backend's buffer,
+ * checking nested arrays element by element; a typed array is copied raw and the backend then
+ * scans the copy for NaN/±Infinity (in WebAssembly, with SIMD) and calls reject() with the
+ * first bad index.
  */
 export interface Matrix {
   readonly rows: number;
   readonly cols: number;
-  copyTo(dest: Float32Array): void;
-  /** Throw the GradwasmError for the value at flat index `index`, which is not a finite float32. */
+  /** Rows start…start+count−1 as float32 into dest (count·cols floats). */
+  copyRows(start: number, count: number, dest: Float32Array): void;
+  /** Throw the GradwasmError for the value at flat index `index` (row·cols + column), which is not a finite float32. */
   reject(index: number): never;
   /** Set for the rows of a model with a feature scaler: the backend standardises its checked copy (see {@link standardize}). */
   readonly standardization?: Standardization;
@@ -64,14 +66,16 @@ function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, c
   return {
     rows,
     cols,
-    copyTo(dest) {
+    copyRows(start, count, dest) {
+      const from = start * cols, length = count * cols;
       if (typed) {
-        dest.set(source); // converts to float32; a float64 past the float32 range becomes ±Infinity
+        // converts to float32; a float64 past the float32 range becomes ±Infinity
+        dest.set(from === 0 && length === source.length ? source : source.subarray(from, from + length));
         return;
       }
-      for (let i = 0; i < dest.length; i++) {
-        const v = source[i];
-        if (typeof v !== 'number') throw badValue(argument, v, ` row ${Math.floor(i / cols)}, column ${i % cols}`);
+      for (let i = 0; i < length; i++) {
+        const v = source[from + i];
+        if (typeof v !== 'number') throw badValue(argument, v, ` row ${Math.floor((from + i) / cols)}, column ${(from + i) % cols}`);
         dest[i] = v;
       }
     },
@@ -119,12 +123,12 @@ function nestedMatrix(x: readonly unknown[], cols: number, argument: string): Ma
   return {
     rows: x.length,
     cols,
-    copyTo(dest) {
-      for (let r = 0; r < rows.length; r++) {
-        const row = rows[r]!;
+    copyRows(start, count, dest) {
+      for (let r = 0; r < count; r++) {
+        const row = rows[start + r]!;
         for (let c = 0; c < cols; c++) {
           const v = row[c];
-          if (typeof v !== 'number') throw badValue(argument, v, `[${r}][${c}]`);
+          if (typeof v !== 'number') throw badValue(argument, v, `[${start + r}][${c}]`);
           dest[r * cols + c] = v;
         }
       }
@@ -165,12 +169,33 @@ export function standardize(data: Float32Array, cols: number, mean: Float64Array
 /** The rows as a new, checked Float32Array (standardised, for a model with a scaler). */
 export function toFloat32(matrix: Matrix): Float32Array {
   const data = new Float32Array(matrix.rows * matrix.cols);
-  matrix.copyTo(data);
-  let bad = firstNonFinite(data);
-  if (bad >= 0) matrix.reject(bad);
-  const s = matrix.standardization;
-  if (s && (bad = standardize(data, matrix.cols, s.mean, s.scale)) >= 0) s.overflow(bad, data[bad]!);
+  copyCheckedRows(matrix, 0, matrix.rows, data);
   return data;
+}
+
+/** Rows start…start+count−1 into dest, checked (and standardised, for a model with a scaler):
+ *  the plain-JS twin of what the 'wasm' backend does with the core's scans. */
+export function copyCheckedRows(matrix: Matrix, start: number, count: number, dest: Float32Array): void {
+  const offset = start * matrix.cols;
+  matrix.copyRows(start, count, dest);
+  let bad = firstNonFinite(dest);
+  if (bad >= 0) matrix.reject(offset + bad);
+  const s = matrix.standardization;
+  if (s && (bad = standardize(dest, matrix.cols, s.mean, s.scale)) >= 0) s.overflow(offset + bad, dest[bad]!);
+}
+
+/** Rows start…start+count−1 of `matrix` as a matrix of their own (nothing is copied; errors name
+ *  the rows as the caller wrote them). */
+export function rowRange(matrix: Matrix, start: number, count: number): Matrix {
+  const offset = start * matrix.cols;
+  const s = matrix.standardization;
+  return {
+    rows: count,
+    cols: matrix.cols,
+    copyRows: (from, n, dest) => matrix.copyRows(start + from, n, dest),
+    reject: (index) => matrix.reject(offset + index),
+    ...(s ? { standardization: { mean: s.mean, scale: s.scale, overflow: (index: number, value: number) => s.overflow(offset + index, value) } } : {}),
+  };
 }
 
 /** Validate `rows` labels of 0 or 1 and copy them to float32. */

@@ -19,7 +19,7 @@ import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './
 const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler'] as const;
 export const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd',
+  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'signal', 'stopOnExplodingLoss',
 ] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
@@ -68,6 +68,8 @@ export interface CheckedFitOptions {
   /** The rows trained on: all of them, or the first ones before the validation split. */
   trainRows: number;
   earlyStopping: EarlyStopping | null;
+  stopOnExplodingLoss: boolean;
+  signal: AbortSignal | null;
 }
 
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
@@ -107,9 +109,18 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   if (earlyStopping && !validation && validationSplit === null) {
     throw new GradwasmError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too`);
   }
+  const stopOnExplodingLoss = o.stopOnExplodingLoss ?? true;
+  if (typeof stopOnExplodingLoss !== 'boolean') {
+    throw new GradwasmError(`${name}.stopOnExplodingLoss`, `${name}.stopOnExplodingLoss must be true or false, got ${describe(o.stopOnExplodingLoss)}`);
+  }
+  const signal = o.signal ?? null;
+  if (signal !== null && !(typeof signal === 'object' && typeof (signal as AbortSignal).aborted === 'boolean')) {
+    throw new GradwasmError(`${name}.signal`, `${name}.signal must be an AbortSignal (from an AbortController), got ${describe(o.signal)}`);
+  }
   return {
     epochs, learningRate: lr32, optimizer, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
     onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], validation, validationSplit, trainRows, earlyStopping,
+    stopOnExplodingLoss, signal: signal as AbortSignal | null,
   };
 }
 

@@ -140,7 +140,7 @@ export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: s
   return {
     rows: matrix.rows,
     cols,
-    copyTo: (dest) => matrix.copyTo(dest),
+    copyRows: (start, count, dest) => matrix.copyRows(start, count, dest),
     reject: (index) => matrix.reject(index),
     standardization: {
       mean,

@@ -2,7 +2,8 @@
 // copies to a backend ('wasm' or 'js') that does the numeric work.
 import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters } from './backend/backend.js';
 import { createJsBackend } from './backend/js.js';
-import { createWasmBackend } from './backend/wasm.js';
+import { checkModelSize, planModel } from './backend/plan.js';
+import { checkWasmModel, createWasmBackend } from './backend/wasm.js';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
 import { GradwasmError, checkKeys, checkObject, describe } from './errors.js';
 import type { DenseLayer } from './layers.js';
@@ -11,7 +12,9 @@ import { scheduledRate, type LearningRateSchedule, type Optimizer, type Optimize
 import { Xoshiro128, glorotUniform } from './prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { floatArray, modelFromJSON, modelToJSON, type ModelJSON } from './serialize.js';
-import { EarlyStopper, passMetrics, splitRows, type EarlyStoppingOptions } from './training.js';
+import {
+  EarlyStopper, LossWatch, Pace, divergenceError, largestMagnitude, passMetrics, splitRows, type EarlyStoppingOptions,
+} from './training.js';
 import { yieldToEventLoop } from './yield.js';
 import { FIT_KEYS, checkCreateOptions, checkFitOptions, checkLoadOptions, checkScaler } from './options.js';
 
@@ -104,6 +107,23 @@ export interface FitOptions {
   earlyStopping?: EarlyStoppingOptions;
   /** Called after every epoch; return `false` (or a promise of it) to stop training. */
   onEpochEnd?: (log: EpochLog) => boolean | void | Promise<boolean | void>;
+  /**
+   * Stops training when aborted (an `AbortController`'s signal): within one run of batches
+   * (about 50 ms of work; fit yields to the event loop between runs, so timers and input are
+   * seen inside long epochs). `fit` then resolves with the history of the epochs it finished,
+   * and the model holds their weights (and optimizer state): an epoch cut short is undone.
+   */
+  signal?: AbortSignal;
+  /**
+   * Stop with a {@link GradwasmError} when the loss explodes, as when it becomes NaN or
+   * infinite: a batch whose mean BCE is more than 1000 times the lowest of the fit's starting
+   * loss and its epoch losses so far (taken as at least ln 2, a constant guess's loss), or above
+   * 10⁶ in any case. Such a run has stopped descending — a learning rate or weight decay too
+   * large, or unscaled features with huge values — even while its loss stays finite. The error
+   * names the epoch, the batch and the likely cause, and the model keeps the weights of its
+   * last finished epoch. Default true; `false` leaves only NaN and infinity to stop training.
+   */
+  stopOnExplodingLoss?: boolean;
 }
 
 /** Per-epoch metrics returned by {@link Sequential.fit}: one entry per epoch of each {@link EpochLog} field. */
@@ -189,6 +209,7 @@ export class Sequential {
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
   static async create(options: SequentialOptions): Promise<Sequential> {
     const { architecture, seed, backend, scaler } = checkCreateOptions(options);
+    await checkMemory(architecture, backend, 'options.layers');
     const rng = new Xoshiro128(seed);
     let fanIn = architecture.inputs;
     const parameters = architecture.layers.map(({ units }) => {
@@ -204,12 +225,14 @@ export class Sequential {
     const { seed, backend } = checkLoadOptions(options);
     const rng = new Xoshiro128(seed);
     const { architecture, parameters, scaler } = modelFromJSON(json);
+    await checkMemory(architecture, backend, 'json.layers');
     return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()), scaler);
   }
 
   /**
-   * Train by gradient descent on mean binary cross-entropy. Each epoch runs in one call into
-   * the backend; between epochs `fit` reports progress and yields to the event loop.
+   * Train by gradient descent on mean binary cross-entropy. Each epoch runs in calls of many
+   * batches into the backend (about 50 ms of work each); between them `fit` yields to the event
+   * loop, and after each epoch it reports progress.
    */
   async fit(x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
     const engine = this.live('fit');
@@ -219,36 +242,59 @@ export class Sequential {
     const features = this.features(x, 'x');
     let train = { x: features, y: toLabels(y, features.rows, 'y') };
     const fit = checkFitOptions(o, this.inputs, train.x.rows);
-    const { epochs, batchSize, shuffle, onEpochEnd } = fit;
+    const { epochs, batchSize, onEpochEnd, signal } = fit;
     let validation = fit.validation ? { x: this.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
     if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
+    // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
+    const shuffle = fit.shuffle && batchSize < train.x.rows;
 
     this.fitting = true;
     const held: Dataset[] = [];
     try {
-      const data = engine.load(train.x, train.y);
-      held.push(data);
-      const valData = validation ? engine.load(validation.x, validation.y) : null;
-      if (valData) held.push(valData);
+      const loaded = engine.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle }, train, validation);
+      const data = loaded.train, valData = loaded.validation;
+      held.push(data, ...(valData ? [valData] : []));
       this.useOptimizer(engine, fit.optimizer);
       const history = emptyHistory(valData !== null);
       const probabilities = valData ? new Float32Array(valData.rows) : null;
       const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping) : null;
+      const watch = new LossWatch(fit.stopOnExplodingLoss);
+      const batches = Math.ceil(data.rows / batchSize);
+      const pace = new Pace(parameterCount(this.inputs, this.layers), batchSize);
       for (let epoch = 0; epoch < epochs; epoch++) {
         const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
-        const before = engine.getParameters(); // the weights to fall back on if this epoch diverges
-        // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
-        const stats = engine.trainEpoch(data, batchSize, learningRate, fit.weightDecay, shuffle && batchSize < data.rows);
-        if (stats.divergedAt >= 0) {
-          engine.setParameters(before);
-          engine.setOptimizer(fit.optimizer); // its state may hold NaN too: start it afresh
-          const batches = Math.ceil(data.rows / batchSize);
-          throw new GradwasmError('options.learningRate',
-            `training diverged in epoch ${epoch}, batch ${stats.divergedAt} (of ${batches}): the loss or a weight became NaN or infinite. ` +
-            `The model keeps the weights it had ${epoch === 0 ? 'before fit' : `after epoch ${epoch - 1}`}; ` +
-            `a smaller options.learningRate (this epoch used ${learningRate}) usually helps`);
+        const start = engine.snapshot(); // what a divergence or a cancel goes back to
+        engine.beginEpoch(data, shuffle);
+        for (let batch = 0; batch < batches;) {
+          // The fit's first batch runs alone: its loss, before any update, is the reference of the exploding-loss rule.
+          const count = watch.started ? pace.batches(batches - batch) : 1;
+          engine.setLossLimit(watch.limit);
+          const began = performance.now();
+          const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
+          if (divergedAt >= 0) {
+            const { lastBatchLoss } = engine.epochStats();
+            const limit = watch.limit;
+            engine.restore(start);
+            throw divergenceError({
+              epoch, batch: divergedAt, batches, batchLoss: lastBatchLoss, limit, learningRate, weightDecay: fit.weightDecay,
+              beforeAnyUpdate: !watch.started, scaled: this.featureScaler !== null, features: () => largestMagnitude(train.x),
+            });
+          }
+          if (!watch.started) watch.observe(engine.epochStats().lastBatchLoss);
+          else pace.measured(count, performance.now() - began);
+          batch += count;
+          if (batch < batches) {
+            await yieldToEventLoop();
+            this.checkNotDisposed();
+            if (signal?.aborted) {
+              engine.restore(start);
+              return this.finish(engine, history, stopper);
+            }
+          }
         }
+        const stats = engine.epochStats();
         const m = passMetrics(stats, data.rows);
+        watch.observe(m.loss);
         const log: EpochLog = { epoch, loss: m.loss, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, learningRate };
         if (valData) {
           const v = passMetrics(engine.evaluate(valData, probabilities), valData.rows);
@@ -264,29 +310,34 @@ export class Sequential {
         if (onEpochEnd && (await onEpochEnd(log)) === false) break;
         if (stop) break;
         await yieldToEventLoop();
-        if (!this.engine) throw new GradwasmError('fit', 'the model was disposed while fitting');
+        this.checkNotDisposed();
+        if (signal?.aborted) break;
       }
-      if (stopper) {
-        history.bestEpoch = stopper.bestEpoch;
-        // (not into a backend that onEpochEnd disposed before stopping)
-        if (stopper.bestWeights && this.engine) engine.setParameters(stopper.bestWeights);
-      }
-      return history;
+      return this.finish(engine, history, stopper);
     } finally {
       for (const d of held) d.release();
       this.fitting = false;
     }
   }
 
+  /** The end of a fit: early stopping's record, and its best weights if it keeps them. */
+  private finish(engine: Backend, history: History, stopper: EarlyStopper | null): History {
+    if (stopper) {
+      history.bestEpoch = stopper.bestEpoch;
+      // (not into a backend that onEpochEnd disposed before stopping)
+      if (stopper.bestWeights && this.engine) engine.setParameters(stopper.bestWeights);
+    }
+    return history;
+  }
+
+  private checkNotDisposed(): void {
+    if (!this.engine) throw new GradwasmError('fit', 'the model was disposed while fitting');
+  }
+
   /** P(Y=1) for every row, as float32. */
   predictProba(x: Features): Float32Array {
     const engine = this.live('predictProba');
-    const data = engine.load(this.features(x, 'x'), null);
-    try {
-      return rejectNaN(engine.predict(data));
-    } finally {
-      data.release();
-    }
+    return rejectNaN(engine.predict(this.features(x, 'x')));
   }
 
   /** 1 where P(Y=1) > threshold (default 0.5), else 0. */
@@ -313,39 +364,30 @@ export class Sequential {
     const threshold = o.threshold === undefined ? 0.5 : checkThreshold(o.threshold, 'options.threshold');
     const matrix = this.features(x, 'x');
     const labels = toLabels(y, matrix.rows, 'y');
-    const data = engine.load(matrix, labels);
-    try {
-      const probabilities = new Float32Array(data.rows);
-      const stats = engine.evaluate(data, probabilities);
-      rejectNaN(probabilities);
-      const confusion = confusionAt(labels, probabilities, threshold);
-      return {
-        loss: stats.lossSum / data.rows,
-        accuracy: accuracyOf(confusion),
-        precision: precision(confusion),
-        recall: recall(confusion),
-        f1: f1Score(confusion),
-        auc: aucOf(labels, probabilities),
-        confusion,
-      };
-    } finally {
-      data.release();
-    }
+    const probabilities = new Float32Array(matrix.rows);
+    const stats = engine.evaluate({ x: matrix, y: labels }, probabilities);
+    rejectNaN(probabilities);
+    const confusion = confusionAt(labels, probabilities, threshold);
+    return {
+      loss: stats.lossSum / matrix.rows,
+      accuracy: accuracyOf(confusion),
+      precision: precision(confusion),
+      recall: recall(confusion),
+      f1: f1Score(confusion),
+      auc: aucOf(labels, probabilities),
+      confusion,
+    };
   }
 
   /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated. */
   gradients(x: Features, y: Labels): Gradients {
     const engine = this.live('gradients');
-    const data = this.loadLabelled(engine, x, y);
-    try {
-      const { stats, layers } = engine.gradients(data);
-      if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
-        throw new GradwasmError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
-      }
-      return { loss: stats.lossSum / data.rows, layers };
-    } finally {
-      data.release();
+    const matrix = this.features(x, 'x');
+    const { stats, layers } = engine.gradients(matrix, toLabels(y, matrix.rows, 'y'));
+    if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
+      throw new GradwasmError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
     }
+    return { loss: stats.lossSum / matrix.rows, layers };
   }
 
   /** Copies of every layer's kernel (inputs × units, row-major) and bias. */
@@ -414,11 +456,6 @@ export class Sequential {
     this.optimizerKey = key;
   }
 
-  private loadLabelled(engine: Backend, x: Features, y: Labels): Dataset {
-    const matrix = this.features(x, 'x');
-    return engine.load(matrix, toLabels(y, matrix.rows, 'y'));
-  }
-
   /** Feature rows as the backend should see them: shape-checked, and standardised if the model has a scaler. */
   private features(x: Features, argument: string): Matrix {
     return this.scaled(toMatrix(x, this.inputs, argument), argument);
@@ -435,6 +472,24 @@ export function emptyHistory(validation: boolean): History {
   const history: History = { loss: [], accuracy: [], precision: [], recall: [], f1: [], learningRate: [] };
   if (validation) Object.assign(history, { valLoss: [], valAccuracy: [], valPrecision: [], valRecall: [], valF1: [], valAuc: [] });
   return history;
+}
+
+/** Throw unless a model of this architecture fits in memory: the 4 GiB of wasm32 on either
+ *  backend, and the WebAssembly memory left (under setMemoryLimit) on 'wasm'. Checked before any
+ *  weight is drawn, so that a model far too large is refused at once. */
+async function checkMemory(architecture: Architecture, backend: BackendName, argument: string): Promise<void> {
+  checkModelSize(planModel(architecture), architecture, argument);
+  if (backend === 'wasm') await checkWasmModel(architecture, argument);
+}
+
+/** Kernel and bias values of a model. */
+function parameterCount(inputs: number, layers: readonly DenseLayer[]): number {
+  let fanIn = inputs, count = 0;
+  for (const { units } of layers) {
+    count += (fanIn + 1) * units;
+    fanIn = units;
+  }
+  return count;
 }
 
 /** Append an epoch's log to the history (written out: this runs after every epoch). */

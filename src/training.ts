@@ -1,8 +1,9 @@
 // What fit() does around its epochs, as Keras does it: the validation split (validation_split)
 // and early stopping on the validation loss (the EarlyStopping callback), with their checks,
-// and the per-epoch metrics of a pass.
+// and the per-epoch metrics of a pass; and what it does inside them: the exploding-loss rule,
+// the message of a divergence, and the pace of calls into the backend.
 import type { LayerParameters, PassStats } from './backend/backend.js';
-import { firstNonFinite, type Matrix } from './data.js';
+import { rowRange, type Matrix } from './data.js';
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
 import { f1Score, precision, recall, type ConfusionMatrix } from './metrics.js';
 
@@ -90,29 +91,10 @@ export function checkValidationSplit(value: unknown, rows: number, name: string)
   return trainRows;
 }
 
-/**
- * Rows 0…at−1 and at…rows−1 of `x` (with their labels): x is read and checked once here, and
- * each side reports a bad value, or a scaler overflow, at its row in x as the caller wrote it.
- */
+/** Rows 0…at−1 and at…rows−1 of `x` (with their labels), without copying: each side reports a
+ *  bad value, or a scaler overflow, at its row in x as the caller wrote it. */
 export function splitRows(x: Matrix, y: Float32Array, at: number): [{ x: Matrix; y: Float32Array }, { x: Matrix; y: Float32Array }] {
-  const cols = x.cols;
-  const data = new Float32Array(x.rows * cols);
-  x.copyTo(data);
-  const bad = firstNonFinite(data);
-  if (bad >= 0) x.reject(bad);
-  const part = (from: number, to: number): { x: Matrix; y: Float32Array } => {
-    const offset = from * cols;
-    const s = x.standardization;
-    const rows: Matrix = {
-      rows: to - from,
-      cols,
-      copyTo: (dest) => dest.set(data.subarray(offset, to * cols)),
-      reject: (index) => x.reject(offset + index),
-      ...(s ? { standardization: { mean: s.mean, scale: s.scale, overflow: (index: number, value: number) => s.overflow(offset + index, value) } } : {}),
-    };
-    return { x: rows, y: y.subarray(from, to) };
-  };
-  return [part(0, at), part(at, x.rows)];
+  return [{ x: rowRange(x, 0, at), y: y.subarray(0, at) }, { x: rowRange(x, at, x.rows - at), y: y.subarray(at) }];
 }
 
 /** Mean loss, and accuracy, precision, recall and F1 at probability 0.5, of a pass over `rows` rows. */
@@ -126,3 +108,111 @@ export function confusionOf(stats: PassStats, rows: number): ConfusionMatrix {
   const tp = stats.truePositives, fp = stats.falsePositives, fn = stats.falseNegatives;
   return { tp, fp, tn: rows - tp - fp - fn, fn };
 }
+
+/**
+ * The exploding-loss rule. A batch has exploded when its mean BCE is above
+ * min(EXPLODING_CEILING, EXPLODING_FACTOR · max(ln 2, reference)), where the reference is the
+ * lowest of: the loss of the fit's first batch (before any update) and the mean loss of each
+ * epoch since. ln 2 is what a constant guess of ½ scores; a healthy run stays within a few times
+ * its starting loss, so a thousandfold rise (mean logits of the wrong sign in the hundreds) is a
+ * run whose steps have stopped descending — the loss can stay finite for many epochs while the
+ * weights race towards float32's end. The ceiling catches a run that starts there: a mean loss
+ * above 10⁶ nats is a model whose logits are in the millions, whatever it started from.
+ */
+export const EXPLODING_FACTOR = 1e3;
+export const EXPLODING_CEILING = 1e6;
+
+/** Keeps the reference of the exploding-loss rule through a fit, and gives the limit it sets. */
+export class LossWatch {
+  private reference = NaN;
+
+  constructor(private readonly enabled: boolean) {}
+
+  /** The largest mean loss a batch may have from now on (+∞ when the rule is off). */
+  get limit(): number {
+    if (!this.enabled) return Infinity;
+    if (Number.isNaN(this.reference)) return EXPLODING_CEILING;
+    return Math.min(EXPLODING_CEILING, EXPLODING_FACTOR * Math.max(Math.LN2, this.reference));
+  }
+
+  /** The mean loss of the fit's first batch, or of a whole epoch. */
+  observe(meanLoss: number): void {
+    if (Number.isNaN(this.reference) || meanLoss < this.reference) this.reference = meanLoss;
+  }
+
+  get started(): boolean {
+    return !Number.isNaN(this.reference);
+  }
+}
+
+/** Largest |value| among the finite rows of x (as the model sees them), read a chunk at a time. */
+export function largestMagnitude(x: Matrix): number {
+  const chunk = Math.max(1, Math.min(x.rows, Math.floor(2 ** 20 / x.cols)));
+  const buffer = new Float32Array(chunk * x.cols);
+  let largest = 0;
+  for (let start = 0; start < x.rows; start += chunk) {
+    const count = Math.min(chunk, x.rows - start);
+    const part = count === chunk ? buffer : buffer.subarray(0, count * x.cols);
+    x.copyRows(start, count, part);
+    for (let i = 0; i < part.length; i++) largest = Math.max(largest, Math.abs(part[i]!));
+  }
+  return largest;
+}
+
+/** Features above this magnitude, unscaled, are the likely cause of a divergence. */
+const HUGE_FEATURE = 1e3;
+
+/** What a diverged fit says: where, what happened, what the model kept, and the likely cause
+ *  named from the options it ran with. */
+export function divergenceError(where: {
+  epoch: number; batch: number; batches: number; batchLoss: number; limit: number; learningRate: number; weightDecay: number;
+  beforeAnyUpdate: boolean; scaled: boolean; features: () => number;
+}): GradwasmError {
+  const { epoch, batch, batches, batchLoss, limit } = where;
+  const what = !Number.isFinite(batchLoss)
+    ? `the loss became ${batchLoss}`
+    : batchLoss > limit
+      ? `the batch's mean loss ${batchLoss.toPrecision(3)} exploded past ${limit.toPrecision(3)} (the exploding-loss rule; options.stopOnExplodingLoss: false turns it off)`
+      : 'a weight became NaN or infinite';
+  const kept = `The model keeps the weights it had ${epoch === 0 ? 'before fit' : `after epoch ${epoch - 1}`}`;
+  const largest = where.scaled ? 0 : where.features();
+  let argument: string, advice: string;
+  if (where.beforeAnyUpdate && largest > HUGE_FEATURE) {
+    argument = 'x';
+    advice = `the loss was that high before any update: features as large as ${largest.toPrecision(3)} need scaling (a StandardScaler)`;
+  } else if (where.weightDecay > 0 && where.learningRate * where.weightDecay >= 1) {
+    argument = 'options.weightDecay';
+    advice = `options.weightDecay ${where.weightDecay} times the learning rate ${where.learningRate} is ≥ 1, so each step overshoots the decay; use a smaller options.weightDecay`;
+  } else if (largest > HUGE_FEATURE) {
+    argument = 'x';
+    advice = `the features are not scaled (values as large as ${largest.toPrecision(3)}), which makes every step of options.learningRate ${where.learningRate} too big; scale them (a StandardScaler) or lower the rate`;
+  } else {
+    argument = 'options.learningRate';
+    advice = `a smaller options.learningRate (this epoch used ${where.learningRate}) usually helps`;
+  }
+  return new GradwasmError(argument, `training diverged in epoch ${epoch}, batch ${batch} (of ${batches}): ${what}. ${kept}; ${advice}`);
+}
+
+/**
+ * How many batches each call into a backend trains: about PACE_MS of work, so that a cancel,
+ * timers and the page get their turn within an epoch (and a long epoch is many calls of many
+ * batches, never one call per small batch). Starts from an estimate of the work (6 FLOPs per
+ * parameter per row at 5 GFLOP/s) and follows the times measured.
+ */
+export class Pace {
+  private msPerBatch: number;
+
+  constructor(parameters: number, batchSize: number) {
+    this.msPerBatch = (6 * parameters * batchSize) / 5e6;
+  }
+
+  batches(remaining: number): number {
+    return Math.max(1, Math.min(remaining, Math.floor(PACE_MS / this.msPerBatch)));
+  }
+
+  measured(batches: number, ms: number): void {
+    this.msPerBatch = Math.max(ms, 1e-3) / batches;
+  }
+}
+
+export const PACE_MS = 50;

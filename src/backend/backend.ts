@@ -27,17 +27,25 @@ export interface PassStats {
   falseNegatives: number;
 }
 
-/** An epoch's statistics, and where it diverged: the 0-based batch whose loss was NaN or
- *  infinite (the epoch stopped there, before that batch's update) or whose update left a
- *  non-finite weight; −1 when every batch was finite. */
-export interface EpochStats extends PassStats {
-  divergedAt: number;
-}
-
-/** A dataset held by a backend for repeated passes; release() frees what it holds. */
+/** A labelled dataset held by a backend for repeated passes (fit's training and validation
+ *  rows); release() frees what it holds. */
 export interface Dataset {
   readonly rows: number;
   release(): void;
+}
+
+/** What a backend restores to undo training back to a point: parameters, optimizer state, the
+ *  shuffling generator and Adam's step. Opaque outside the backend that took it. */
+export interface Snapshot {
+  readonly backend: 'wasm' | 'js';
+}
+
+/** What fit() will hold in a backend: sizes, so that it can refuse before copying anything. */
+export interface FitPlan {
+  trainRows: number;
+  validationRows: number;
+  batchSize: number;
+  shuffle: boolean;
 }
 
 export interface Backend {
@@ -45,23 +53,43 @@ export interface Backend {
   setParameters(layers: readonly LayerParameters[]): void;
   /** Fresh copies of the parameters. */
   getParameters(): LayerParameters[];
-  /** Hold x (and labels y) for passes over them. */
-  load(x: Matrix, y: Float32Array | null): Dataset;
-  /** Use `optimizer` from the next epoch on, with fresh state (zero velocity or moments, step 1);
-   *  its state is kept from epoch to epoch until the next call. A new backend runs plain SGD. */
+  /**
+   * Take what fit() needs, all of it or none: the training rows (and labels), the validation
+   * rows if any, and the room to shuffle and batch them, sized before anything is copied (a
+   * GradwasmError naming `x` when it does not fit). Rows are checked as they are copied in.
+   */
+  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: Dataset; validation: Dataset | null };
+  /** Use `optimizer` from the next batch on, with fresh state (zero velocity or moments, step 1);
+   *  its state is kept from batch to batch, and from fit to fit, until the next call. A new
+   *  backend runs plain SGD. */
   setOptimizer(optimizer: Optimizer): void;
-  /** One epoch in batches of batchSize (≤ rows), shuffled with the model's generator or in order,
-   *  each batch followed by an optimizer step with this learning rate and weight decay (both float32). */
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): EpochStats;
+  /** The training state now, to go back to with restore(). */
+  snapshot(): Snapshot;
+  restore(snapshot: Snapshot): void;
+  /** A batch whose mean loss is above this stops training as diverged (+∞: only NaN and ∞ do). */
+  setLossLimit(limit: number): void;
+  /** Start an epoch: statistics zeroed, and a new seeded order of the rows when shuffled. */
+  beginEpoch(data: Dataset, shuffle: boolean): void;
+  /**
+   * Train batches first…first+count−1 of the epoch (batches of batchSize rows, the last one
+   * shorter), each followed by an optimizer step with this learning rate and weight decay (both
+   * float32). Returns −1, or the batch at which training diverged: its mean loss was NaN,
+   * infinite or above the loss limit (stopped before its update), or its update left a
+   * parameter that is not finite.
+   */
+  trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number;
+  /** The statistics of the epoch so far, and the mean loss of its last batch. */
+  epochStats(): PassStats & { lastBatchLoss: number };
   /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
-  evaluate(data: Dataset, probabilities?: Float32Array | null): PassStats;
+  evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities?: Float32Array | null): PassStats;
   /** P(Y=1) per row. */
-  predict(data: Dataset): Float32Array;
-  /** Mean-BCE gradients over all rows of a labelled dataset, no update. */
-  gradients(data: Dataset): { stats: PassStats; layers: LayerParameters[] };
+  predict(x: Matrix): Float32Array;
+  /** Mean-BCE gradients over all rows, no update. */
+  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] };
   /** Free everything; the backend is unusable afterwards. */
   dispose(): void;
 }
 
-/** Create a backend for an architecture, with initial parameters and the generator state that shuffling continues from. */
+/** Create a backend for an architecture (whose plan was checked), with initial parameters and
+ *  the generator state that shuffling continues from. */
 export type BackendFactory = (architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) => Promise<Backend>;

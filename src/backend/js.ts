@@ -36,11 +36,12 @@
 //   are arithmetic (a mispredicted sign test cost more than the rest of the element).
 // - No closures, destructuring or allocation per step; one kind of buffer per argument, so every
 //   function stays monomorphic.
-import type { Architecture, Backend, Dataset, EpochStats, LayerParameters, PassStats } from './backend.js';
-import { toFloat32, type Matrix } from '../data.js';
+import type { Architecture, Backend, Dataset, FitPlan, LayerParameters, PassStats, Snapshot } from './backend.js';
+import { copyCheckedRows, toFloat32, type Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import { Xoshiro128, type RngState } from '../prng.js';
+import { planModel } from './plan.js';
 
 const LINEAR = 0, SIGMOID = 1, TANH = 2, RELU = 3; // as in assembly/activations.ts
 const SGD = 0, MOMENTUM = 1, ADAM = 2; // as in assembly/model.ts
@@ -98,8 +99,15 @@ class Layer {
 
 interface JsDataset extends Dataset {
   readonly x: Float32Array;
-  readonly y: Float32Array | null;
+  readonly y: Float32Array;
   order: Uint32Array | null;
+  shuffled: boolean;
+}
+
+interface JsSnapshot extends Snapshot {
+  readonly layers: { weights: Float64Array; bias: Float64Array; s1w: Float32Array; s1b: Float32Array; s2w: Float32Array; s2b: Float32Array }[];
+  readonly powers: number[];
+  readonly rng: RngState;
 }
 
 export async function createJsBackend(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState): Promise<Backend> {
@@ -111,13 +119,16 @@ class JsBackend implements Backend {
   private readonly layers: Layer[] = [];
   private readonly rng = new Xoshiro128(0);
   private readonly widest: number;
+  /** The most rows run at once (src/backend/plan.ts): longer passes and larger batches go in chunks of it. */
+  private readonly chunkRows: number;
   private capacity = 0;
   private xBatch = EMPTY;  // capacity × inputs: the rows of the current batch or chunk
   private yBatch = EMPTY;  // capacity labels
   private delta = EMPTY;   // capacity × widest: the gradient flowing back…
   private spare = EMPTY;   // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
-  private readonly stats: PassStats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
+  private readonly stats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0, lastBatchLoss: 0 };
+  private lossLimit = Infinity;
   private optimizer = SGD;
   private nesterov = false;
   private hyper = [0, 0, 0, 0, 0]; // as assembly/model.ts's HYPER: μ | β1, 1 − β1, β2, 1 − β2, ε (float32 values)
@@ -136,6 +147,7 @@ class JsBackend implements Backend {
     }
     this.widest = widest;
     this.packed = doubles(packed);
+    this.chunkRows = planModel(architecture).chunkRows;
     this.setParameters(parameters);
   }
 
@@ -150,11 +162,17 @@ class JsBackend implements Backend {
     return this.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
   }
 
-  load(x: Matrix, y: Float32Array | null): JsDataset {
-    return { rows: x.rows, x: toFloat32(x), y, order: null, release() {} };
+  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: JsDataset; validation: JsDataset | null } {
+    const dataset = (rows: { x: Matrix; y: Float32Array }): JsDataset => ({ rows: rows.x.rows, x: toFloat32(rows.x), y: rows.y, order: null, shuffled: false, release() {} });
+    const trainSet = dataset(train);
+    const validationSet = validation ? dataset(validation) : null;
+    this.ensureCapacity(Math.max(Math.min(plan.batchSize, this.chunkRows), Math.min(plan.validationRows, this.chunkRows)));
+    return { train: trainSet, validation: validationSet };
   }
 
+  /** Make the buffers hold `rows` rows (at most a chunk). */
   private ensureCapacity(rows: number): void {
+    rows = Math.min(rows, this.chunkRows);
     if (rows <= this.capacity) return;
     this.capacity = rows;
     for (const layer of this.layers) layer.out = doubles(rows * layer.units);
@@ -164,14 +182,14 @@ class JsBackend implements Backend {
     this.spare = doubles(rows * this.widest);
   }
 
-  private resetStats(): PassStats {
+  private resetStats(): void {
     const s = this.stats;
     s.lossSum = s.correct = s.truePositives = s.falsePositives = s.falseNegatives = 0;
-    return s;
   }
 
-  private statsCopy(): PassStats {
-    return { ...this.stats };
+  private passStats(): PassStats {
+    const s = this.stats;
+    return { lossSum: s.lossSum, correct: s.correct, truePositives: s.truePositives, falsePositives: s.falsePositives, falseNegatives: s.falseNegatives };
   }
 
   setOptimizer(optimizer: Optimizer): void {
@@ -189,64 +207,138 @@ class JsBackend implements Backend {
     }
   }
 
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): EpochStats {
+  snapshot(): JsSnapshot {
+    return {
+      backend: 'js',
+      layers: this.layers.map((l) => ({
+        weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias),
+        s1w: l.s1w.slice(), s1b: l.s1b.slice(), s2w: l.s2w.slice(), s2b: l.s2b.slice(),
+      })),
+      powers: [...this.powers],
+      rng: this.rng.state(),
+    };
+  }
+
+  restore(snapshot: Snapshot): void {
+    const s = snapshot as JsSnapshot;
+    this.layers.forEach((l, i) => {
+      const saved = s.layers[i]!;
+      for (let j = 0; j < saved.weights.length; j++) l.weights[j] = saved.weights[j]!;
+      for (let j = 0; j < saved.bias.length; j++) l.bias[j] = saved.bias[j]!;
+      if (saved.s1w.length === l.s1w.length) l.s1w.set(saved.s1w);
+      if (saved.s1b.length === l.s1b.length) l.s1b.set(saved.s1b);
+      if (saved.s2w.length === l.s2w.length) l.s2w.set(saved.s2w);
+      if (saved.s2b.length === l.s2b.length) l.s2b.set(saved.s2b);
+    });
+    this.powers = [...s.powers];
+    this.rng.setState(s.rng);
+  }
+
+  setLossLimit(limit: number): void {
+    this.lossLimit = limit;
+  }
+
+  beginEpoch(data: Dataset, shuffle: boolean): void {
     const ds = data as JsDataset;
-    const rows = ds.rows, inputs = this.inputs;
-    this.ensureCapacity(batchSize);
     this.resetStats();
+    ds.shuffled = shuffle;
+    if (shuffle) this.rng.shuffle(ds.order ??= new Uint32Array(ds.rows), ds.rows);
+  }
+
+  /** As assembly/model.ts's trainBatches: a batch larger than the buffers runs through them in
+   *  chunks whose gradients add up (in f64, rounded once), then takes one step. */
+  trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
+    const ds = data as JsDataset;
+    const rows = ds.rows, inputs = this.inputs, capacity = this.capacity;
     const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
-    let order: Uint32Array | null = null;
-    if (shuffle) {
-      order = ds.order ??= new Uint32Array(rows);
-      this.rng.shuffle(order, rows);
-    }
+    const order = ds.shuffled ? ds.order : null;
     const xb = this.xBatch, yb = this.yBatch;
-    let batch = 0;
-    for (let start = 0; start < rows; start += batchSize, batch++) {
+    const last = Math.min(Math.ceil(rows / batchSize), first + count);
+    for (let batch = first; batch < last; batch++) {
+      const start = batch * batchSize;
       const size = Math.min(batchSize, rows - start);
-      stage(ds.x, ds.y!, order, start, size, inputs, xb, yb);
-      this.forward(xb, size);
-      if (!this.backward(xb, yb, size, lr, decay)) return { ...this.statsCopy(), divergedAt: batch };
+      if (size <= capacity) {
+        stage(ds.x, ds.y, order, start, size, inputs, xb, yb);
+        this.forward(xb, size);
+        if (!this.acceptLoss(this.lossGradient(yb, size, size), size)) return batch;
+        this.backward(xb, size, lr, decay, false);
+      } else {
+        let lossSum = 0;
+        for (let done = 0; done < size; done += capacity) {
+          const part = Math.min(capacity, size - done);
+          stage(ds.x, ds.y, order, start + done, part, inputs, xb, yb);
+          this.forward(xb, part);
+          lossSum += this.lossGradient(yb, part, size);
+          this.backward(xb, part, 0, 0, done > 0);
+        }
+        if (!this.acceptLoss(lossSum, size)) return batch;
+        this.roundGradients();
+        this.update(lr, decay);
+      }
+      this.advanceStep();
+      if (!this.parametersFinite()) return batch;
     }
-    return { ...this.statsCopy(), divergedAt: this.parametersFinite() ? -1 : batch - 1 };
+    return -1;
   }
 
-  evaluate(data: Dataset, probabilities: Float32Array | null = null): PassStats {
-    const ds = data as JsDataset;
+  epochStats(): PassStats & { lastBatchLoss: number } {
+    return { ...this.passStats(), lastBatchLoss: this.stats.lastBatchLoss };
+  }
+
+  evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
     this.resetStats();
-    this.ensureCapacity(Math.min(ds.rows, 1024));
-    for (let start = 0; start < ds.rows; start += this.capacity) {
-      const size = Math.min(this.capacity, ds.rows - start);
-      stage(ds.x, ds.y, null, start, size, this.inputs, this.xBatch, this.yBatch);
-      bceBatch(this.forward(this.xBatch, size), this.yBatch, size, null, probabilities, start, this.stats);
+    if ('release' in data) {
+      const ds = data as JsDataset;
+      this.ensureCapacity(ds.rows);
+      for (let start = 0; start < ds.rows; start += this.capacity) {
+        const size = Math.min(this.capacity, ds.rows - start);
+        stage(ds.x, ds.y, null, start, size, this.inputs, this.xBatch, this.yBatch);
+        bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats);
+      }
+    } else {
+      this.stream(data.x, data.y, (size, start) => {
+        bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats);
+      });
     }
-    return this.statsCopy();
+    return this.passStats();
   }
 
-  predict(data: Dataset): Float32Array {
-    const ds = data as JsDataset;
-    const probabilities = new Float32Array(ds.rows);
-    this.ensureCapacity(Math.min(ds.rows, 1024));
-    for (let start = 0; start < ds.rows; start += this.capacity) {
-      const size = Math.min(this.capacity, ds.rows - start);
-      stage(ds.x, null, null, start, size, this.inputs, this.xBatch, this.yBatch);
+  predict(x: Matrix): Float32Array {
+    const probabilities = new Float32Array(x.rows);
+    this.stream(x, null, (size, start) => {
       const logits = this.forward(this.xBatch, size);
       for (let i = 0; i < size; i++) probabilities[start + i] = sigmoid(logits[i]!);
-    }
+    });
     return probabilities;
   }
 
-  gradients(data: Dataset): { stats: PassStats; layers: LayerParameters[] } {
-    const ds = data as JsDataset;
-    this.ensureCapacity(ds.rows);
+  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
     this.resetStats();
-    stage(ds.x, ds.y!, null, 0, ds.rows, this.inputs, this.xBatch, this.yBatch);
-    this.forward(this.xBatch, ds.rows);
-    this.backward(this.xBatch, this.yBatch, ds.rows, 0, 0);
+    this.stream(x, y, (size, start) => {
+      this.forward(this.xBatch, size);
+      this.lossGradient(this.yBatch, size, x.rows);
+      this.backward(this.xBatch, size, 0, 0, start > 0);
+    });
+    this.roundGradients();
     return {
-      stats: this.statsCopy(),
+      stats: this.passStats(),
       layers: this.layers.map((l) => ({ weights: Float32Array.from(l.gradWeights), bias: Float32Array.from(l.gradBias) })),
     };
+  }
+
+  /** Run `pass` over x (and labels y) a chunk of rows at a time, each checked (and scaled) into
+   *  a Float32Array, then widened into xBatch (and yBatch). */
+  private stream(x: Matrix, y: Float32Array | null, pass: (size: number, start: number) => void): void {
+    const chunk = Math.min(x.rows, this.chunkRows);
+    this.ensureCapacity(chunk);
+    const rows = new Float32Array(chunk * x.cols);
+    for (let start = 0; start < x.rows; start += chunk) {
+      const size = Math.min(chunk, x.rows - start);
+      const part = size === chunk ? rows : rows.subarray(0, size * x.cols);
+      copyCheckedRows(x, start, size, part);
+      stage(part, y ? y.subarray(start, start + size) : null, null, 0, size, this.inputs, this.xBatch, this.yBatch);
+      pass(size, start);
+    }
   }
 
   dispose(): void {
@@ -262,25 +354,37 @@ class JsBackend implements Backend {
     let a = x;
     for (let l = 0; l <= last; l++) {
       const layer = layers[l]!;
-      gemm(a, layer.fanIn, 1, layer.weights, layer.out, rows, layer.fanIn, layer.units, 0);
+      gemm(a, layer.fanIn, 1, layer.weights, layer.out, rows, layer.fanIn, layer.units, 0, false);
       biasActivate(layer.out, layer.bias, rows, layer.units, l < last ? layer.act : LINEAR);
       a = layer.out;
     }
     return a;
   }
 
-  /** Back-propagation as in assembly/model.ts: with λ = 0, the gradients; else each layer's
-   *  update — plain SGD without weight decay fused into the products, any other step by the
-   *  optimizer's kernel from the gradients (weight decay on the kernel only). */
-  /** Returns false, without updating, when the batch's loss is NaN or infinite (as assembly/model.ts). */
-  private backward(x: Doubles, y: Doubles, rows: number, lr: number, decay: number): boolean {
+  /** The loss of `rows` rows just passed forward (into the stats; returned as Σ lossᵢ) and
+   *  dZ_L = fround((p − y)/batchRows) into delta, as assembly/model.ts's lossGradient. */
+  private lossGradient(y: Doubles, rows: number, batchRows: number): number {
+    return bceBatch(this.layers[this.layers.length - 1]!.out, y, rows, batchRows, this.delta, null, 0, this.stats);
+  }
+
+  /** Record a batch's mean loss; false when it is NaN, infinite or above the limit. */
+  private acceptLoss(lossSum: number, rows: number): boolean {
+    const mean = lossSum / rows;
+    this.stats.lastBatchLoss = mean;
+    return Number.isFinite(mean) && mean <= this.lossLimit;
+  }
+
+  /**
+   * Back-propagation as in assembly/model.ts: with λ = 0, the gradients as raw f64 sums (added
+   * to what the buffers hold when `accumulate`; roundGradients() rounds them once the batch is
+   * complete); else each layer's update — plain SGD without weight decay fused into the
+   * products, any other step by the optimizer's kernel from the gradients (weight decay on the
+   * kernel only).
+   */
+  private backward(x: Doubles, rows: number, lr: number, decay: number, accumulate: boolean): void {
     const fused = lr !== 0 && this.optimizer === SGD && decay === 0;
     const layers = this.layers, last = layers.length - 1;
     let delta = this.delta, spare = this.spare;
-    bceBatch(layers[last]!.out, y, rows, delta, null, 0, this.stats);
-    if (lr !== 0 && !Number.isFinite(this.stats.lossSum)) return false;
-    const f = Math.fround;
-    const c1 = f(1 - this.powers[0]!), c2 = f(1 - this.powers[1]!); // Adam's bias corrections 1 − βᵗ
     for (let l = last; l >= 0; l--) {
       const layer = layers[l]!;
       const fanIn = layer.fanIn, units = layer.units;
@@ -294,31 +398,55 @@ class JsBackend implements Backend {
           wt = this.packed;
           transpose(layer.weights, fanIn, units, wt);
         }
-        gemm(delta, units, 1, wt, spare, rows, units, fanIn, 0);
+        gemm(delta, units, 1, wt, spare, rows, units, fanIn, 0, false);
         activationBackward(spare, below.out, rows * fanIn, below.act);
       }
       if (fused) {
         // W ← fround(W + fround(−λ·fround(AᵀdZ))), fused into the product's stores; b likewise.
-        gemm(input, 1, fanIn, delta, layer.weights, fanIn, rows, units, -lr);
-        sumRows(delta, rows, units, layer.bias, -lr);
+        gemm(input, 1, fanIn, delta, layer.weights, fanIn, rows, units, -lr, false);
+        sumRows(delta, rows, units, layer.bias, -lr, false);
       } else {
-        gemm(input, 1, fanIn, delta, layer.gradWeights, fanIn, rows, units, 0);
-        roundInPlace(layer.gradWeights);
-        sumRows(delta, rows, units, layer.gradBias, 0);
+        gemm(input, 1, fanIn, delta, layer.gradWeights, fanIn, rows, units, 0, accumulate);
+        sumRows(delta, rows, units, layer.gradBias, 0, accumulate);
         if (lr !== 0) {
-          this.step(layer.weights, layer.gradWeights, layer.s1w, layer.s2w, lr, decay, c1, c2);
-          this.step(layer.bias, layer.gradBias, layer.s1b, layer.s2b, lr, 0, c1, c2);
+          roundInPlace(layer.gradWeights);
+          roundInPlace(layer.gradBias);
+          this.stepLayer(layer, lr, decay);
         }
       }
       const t = delta;
       delta = spare;
       spare = t;
     }
-    if (lr !== 0 && this.optimizer === ADAM) {
-      this.powers[0] = f(this.powers[0]! * this.hyper[0]!);
-      this.powers[1] = f(this.powers[1]! * this.hyper[2]!);
+  }
+
+  /** The gradients' f64 sums rounded to float32 values, once a batch's chunks are all in. */
+  private roundGradients(): void {
+    for (const layer of this.layers) {
+      roundInPlace(layer.gradWeights);
+      roundInPlace(layer.gradBias);
     }
-    return true;
+  }
+
+  /** One optimizer step of every layer from its gradients. */
+  private update(lr: number, decay: number): void {
+    for (const layer of this.layers) this.stepLayer(layer, lr, decay);
+  }
+
+  /** One optimizer step of a layer's kernel (with weight decay) and bias (without). */
+  private stepLayer(layer: Layer, lr: number, decay: number): void {
+    const f = Math.fround;
+    const c1 = f(1 - this.powers[0]!), c2 = f(1 - this.powers[1]!); // Adam's bias corrections 1 − βᵗ
+    this.step(layer.weights, layer.gradWeights, layer.s1w, layer.s2w, lr, decay, c1, c2);
+    this.step(layer.bias, layer.gradBias, layer.s1b, layer.s2b, lr, 0, c1, c2);
+  }
+
+  /** After a step: Adam's powers move on to the next step. */
+  private advanceStep(): void {
+    if (this.optimizer !== ADAM) return;
+    const f = Math.fround;
+    this.powers[0] = f(this.powers[0]! * this.hyper[0]!);
+    this.powers[1] = f(this.powers[1]! * this.hyper[2]!);
   }
 
   private parametersFinite(): boolean {
@@ -379,7 +507,7 @@ function tanh(v: number): number {
 }
 
 /**
- * C (m×n) ← op(A)·B, the raw f64 sums; or with step ≠ 0, C ← fround(C + fround(step·fround(op(A)·B)))
+ * C (m×n) ← op(A)·B, the raw f64 sums (added to C when `accumulate`); or with step ≠ 0, C ← fround(C + fround(step·fround(op(A)·B)))
  * (the SGD update W ← W − λ·dW with step = −λ). Each sum Σ_p A(i, p)·B(p, j) runs over
  * p = 0…k−1 in order, in f64, from +0. A(i, p) is a[i·aRow + p·aCol]; B is k×n row-major.
  * 2×4 register tiles (8 sums, 4 + 2 values: all in registers, where 4×4 spills), 1×4 for a last
@@ -387,7 +515,7 @@ function tanh(v: number): number {
  * checks on them.
  */
 function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
-              m: number, k: number, n: number, step: number): void {
+              m: number, k: number, n: number, step: number, accumulate: boolean): void {
   const f = Math.fround;
   const n4 = n - (n & 3); // columns 0…n4−1 in tiles 4 wide, the rest in gemmColumns
   let i = 0;
@@ -404,9 +532,12 @@ function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
         bp = (bp + n) | 0;
       }
       const o0 = i * n + j, o1 = o0 + n;
-      if (step === 0) {
+      if (step === 0 && !accumulate) {
         c[o0] = c00; c[o0 + 1] = c01; c[o0 + 2] = c02; c[o0 + 3] = c03;
         c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12; c[o1 + 3] = c13;
+      } else if (step === 0) {
+        c[o0] = c[o0]! + c00; c[o0 + 1] = c[o0 + 1]! + c01; c[o0 + 2] = c[o0 + 2]! + c02; c[o0 + 3] = c[o0 + 3]! + c03;
+        c[o1] = c[o1]! + c10; c[o1 + 1] = c[o1 + 1]! + c11; c[o1 + 2] = c[o1 + 2]! + c12; c[o1 + 3] = c[o1 + 3]! + c13;
       } else {
         c[o0] = f(c[o0]! + f(step * f(c00))); c[o0 + 1] = f(c[o0 + 1]! + f(step * f(c01)));
         c[o0 + 2] = f(c[o0 + 2]! + f(step * f(c02))); c[o0 + 3] = f(c[o0 + 3]! + f(step * f(c03)));
@@ -426,21 +557,23 @@ function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
-      if (step === 0) {
+      if (step === 0 && !accumulate) {
         c[o] = c0; c[o + 1] = c1; c[o + 2] = c2; c[o + 3] = c3;
+      } else if (step === 0) {
+        c[o] = c[o]! + c0; c[o + 1] = c[o + 1]! + c1; c[o + 2] = c[o + 2]! + c2; c[o + 3] = c[o + 3]! + c3;
       } else {
         c[o] = f(c[o]! + f(step * f(c0))); c[o + 1] = f(c[o + 1]! + f(step * f(c1)));
         c[o + 2] = f(c[o + 2]! + f(step * f(c2))); c[o + 3] = f(c[o + 3]! + f(step * f(c3)));
       }
     }
   }
-  if (n4 < n) gemmColumns(a, aRow, aCol, b, c, m, k, n, step, n4);
+  if (n4 < n) gemmColumns(a, aRow, aCol, b, c, m, k, n, step, accumulate, n4);
 }
 
 /** gemm for the columns j0…n−1 only (fewer than 4, often the single column of the output layer):
  *  8×1 tiles, which keep 8 independent sums in flight, then 4×1 and 1×1. */
 function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
-                     m: number, k: number, n: number, step: number, j0: number): void {
+                     m: number, k: number, n: number, step: number, accumulate: boolean, j0: number): void {
   const f = Math.fround;
   const aRow2 = 2 * aRow, aRow3 = 3 * aRow, aRow4 = 4 * aRow, aRow5 = 5 * aRow, aRow6 = 6 * aRow, aRow7 = 7 * aRow;
   for (let j = j0; j < n; j++) {
@@ -457,9 +590,12 @@ function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doub
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
-      if (step === 0) {
+      if (step === 0 && !accumulate) {
         c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
         c[o + 4 * n] = c4; c[o + 5 * n] = c5; c[o + 6 * n] = c6; c[o + 7 * n] = c7;
+      } else if (step === 0) {
+        c[o] = c[o]! + c0; c[o + n] = c[o + n]! + c1; c[o + 2 * n] = c[o + 2 * n]! + c2; c[o + 3 * n] = c[o + 3 * n]! + c3;
+        c[o + 4 * n] = c[o + 4 * n]! + c4; c[o + 5 * n] = c[o + 5 * n]! + c5; c[o + 6 * n] = c[o + 6 * n]! + c6; c[o + 7 * n] = c[o + 7 * n]! + c7;
       } else {
         c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
         c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
@@ -477,8 +613,10 @@ function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doub
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
-      if (step === 0) {
+      if (step === 0 && !accumulate) {
         c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
+      } else if (step === 0) {
+        c[o] = c[o]! + c0; c[o + n] = c[o + n]! + c1; c[o + 2 * n] = c[o + 2 * n]! + c2; c[o + 3 * n] = c[o + 3 * n]! + c3;
       } else {
         c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
         c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
@@ -488,7 +626,7 @@ function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doub
       let s = 0;
       for (let p = 0, ap = i * aRow, bp = j; p < k; p++, ap = (ap + aCol) | 0, bp = (bp + n) | 0) s += a[ap]! * b[bp]!;
       const o = i * n + j;
-      c[o] = step === 0 ? s : f(c[o]! + f(step * f(s)));
+      c[o] = step !== 0 ? f(c[o]! + f(step * f(s))) : accumulate ? c[o]! + s : s;
     }
   }
 }
@@ -545,9 +683,9 @@ function roundInPlace(v: Doubles): void {
   for (let i = 0; i < v.length; i++) v[i] = f(v[i]!);
 }
 
-/** With step ≠ 0, out[j] ← fround(out[j] + fround(step·fround(Σ_i d[i][j]))); else out[j] ← fround(Σ_i d[i][j]).
- *  d is rows×cols, each column summed over the rows in order, in f64. */
-function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: number): void {
+/** With step ≠ 0, out[j] ← fround(out[j] + fround(step·fround(Σ_i d[i][j]))); else out[j] ← Σ_i d[i][j],
+ *  the raw f64 sum (added to out[j] when `accumulate`). d is rows×cols, each column summed over the rows in order, in f64. */
+function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: number, accumulate: boolean): void {
   const f = Math.fround;
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
@@ -558,14 +696,16 @@ function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: num
     if (step !== 0) {
       out[j] = f(out[j]! + f(step * f(s0))); out[j + 1] = f(out[j + 1]! + f(step * f(s1)));
       out[j + 2] = f(out[j + 2]! + f(step * f(s2))); out[j + 3] = f(out[j + 3]! + f(step * f(s3)));
+    } else if (accumulate) {
+      out[j] = out[j]! + s0; out[j + 1] = out[j + 1]! + s1; out[j + 2] = out[j + 2]! + s2; out[j + 3] = out[j + 3]! + s3;
     } else {
-      out[j] = f(s0); out[j + 1] = f(s1); out[j + 2] = f(s2); out[j + 3] = f(s3);
+      out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
     }
   }
   for (; j < cols; j++) {
     let s = 0;
     for (let i = 0, o = j; i < rows; i++, o += cols) s += d[o]!;
-    out[j] = step !== 0 ? f(out[j]! + f(step * f(s))) : f(s);
+    out[j] = step !== 0 ? f(out[j]! + f(step * f(s))) : accumulate ? out[j]! + s : s;
   }
 }
 
@@ -608,11 +748,11 @@ function adamStep(w: Doubles, g: Doubles, m: Float32Array, v: Float32Array, lr: 
   }
 }
 
-/** Batch loss Σ and counts (correct, true/false positives, false negatives at p > 0.5) into stats;
- *  grad (if given) ← fround((σ(z) − y)/rows), as assembly/loss.ts; probabilities (if given) from
- *  index `at` ← σ(z). */
-function bceBatch(logits: Doubles, y: Doubles, rows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
-                  stats: PassStats): void {
+/** The loss of `rows` rows of a batch of batchRows rows: Σ and counts (correct, true/false
+ *  positives, false negatives at p > 0.5) into stats, Σ returned; grad (if given) ←
+ *  fround((σ(z) − y)/batchRows), as assembly/loss.ts; probabilities (if given) from index `at` ← σ(z). */
+function bceBatch(logits: Doubles, y: Doubles, rows: number, batchRows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
+                  stats: PassStats): number {
   let lossSum = 0, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
   for (let i = 0; i < rows; i++) {
     const z = logits[i]!;
@@ -628,7 +768,7 @@ function bceBatch(logits: Doubles, y: Doubles, rows: number, grad: Doubles | nul
     truePositives += predicted & positive;
     falsePositives += predicted & (positive ^ 1);
     falseNegatives += (predicted ^ 1) & positive;
-    if (grad) grad[i] = Math.fround((p - label) / rows);
+    if (grad) grad[i] = Math.fround((p - label) / batchRows);
     if (probabilities) probabilities[at + i] = p;
   }
   stats.lossSum += lossSum;
@@ -636,4 +776,5 @@ function bceBatch(logits: Doubles, y: Doubles, rows: number, grad: Doubles | nul
   stats.truePositives += truePositives;
   stats.falsePositives += falsePositives;
   stats.falseNegatives += falseNegatives;
+  return lossSum;
 }

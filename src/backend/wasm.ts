@@ -1,33 +1,44 @@
-// The 'wasm' backend: plans a model's blocks of linear memory, copies data in once, and
-// calls the core (assembly/) for whole epochs and passes.
-import type { Architecture, Backend, Dataset, EpochStats, LayerParameters, PassStats } from './backend.js';
+// The 'wasm' backend: allocates the blocks that src/backend/plan.ts sizes, copies rows in, and
+// calls the core (assembly/) for runs of batches and for passes, a bounded chunk of rows at a
+// time. Every call into the core goes through call(): a WebAssembly trap (which the plan is
+// there to make impossible) marks this model broken and becomes a GradwasmError, instead of
+// reaching the caller as a RuntimeError or leaving other models to run on damaged memory.
+import type { Architecture, Backend, Dataset, FitPlan, LayerParameters, PassStats, Snapshot } from './backend.js';
 import type { Matrix } from '../data.js';
+import { GradwasmError } from '../errors.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import type { RngState } from '../prng.js';
 import { loadCore, type Core } from '../wasm/core.js';
+import { fitBlocks, optimizerStateBytes, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
 
-/** Rows per forward pass when predicting or evaluating (more only if the model already holds more). */
-const CHUNK_ROWS = 1024;
-
-interface LayerBlocks {
-  weights: number;
-  bias: number;
-  gradWeights: number;
-  gradBias: number;
-  weightCount: number;
-  units: number;
-}
+/** Bytes of the training state a snapshot keeps from the descriptor (assembly/model.ts trainingState). */
+const TRAINING_STATE_BYTES = 24;
 
 interface WasmDataset extends Dataset {
   readonly x: number;
   readonly y: number;
-  order: number;
-  xBatch: number;
-  yBatch: number;
-  batchRows: number;
-  /** rows floats for evaluate()'s probabilities, allocated on first use. */
-  probabilities: number;
+  /** rows u32 for the shuffled order, or 0 when the epochs read the rows in place. */
+  readonly order: number;
+  /** The gathered rows of a shuffled batch: min(batch, chunk) rows (never fewer than the workspace
+   *  runs at once, see loadFit). */
+  readonly xBatch: number;
+  readonly yBatch: number;
+  /** rows floats for evaluate()'s probabilities (validation data), else 0. */
+  readonly probabilities: number;
+  shuffled: boolean;
+}
+
+interface WasmSnapshot extends Snapshot {
+  readonly parameters: Float32Array;
+  readonly state: Float32Array | null;
+  readonly training: Uint8Array;
+}
+
+/** Throw unless a model of this architecture fits the WebAssembly memory left (before its weights are drawn). */
+export async function checkWasmModel(architecture: Architecture, argument: string): Promise<void> {
+  const plan = planModel(architecture);
+  (await loadCore()).arena.check([plan.descriptorBytes, plan.blockBytes], argument, modelPurpose(architecture));
 }
 
 export async function createWasmBackend(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState): Promise<Backend> {
@@ -35,197 +46,307 @@ export async function createWasmBackend(architecture: Architecture, parameters: 
 }
 
 class WasmBackend implements Backend {
+  private readonly plan: ModelPlan;
+  private readonly inputs: number;
   private readonly model: number;
-  private readonly parameterBlock: number;
-  /** Floats of the parameters (and of their gradients, which follow them) in parameterBlock. */
-  private readonly parameterFloats: number;
+  /** The parameters, then their gradients in the same layout, then the scratch of a transposed kernel. */
+  private readonly block: number;
   /** The optimizer's state, laid out as the parameters (one or two such blocks), or 0 for SGD. */
   private stateBlock = 0;
-  private readonly layers: LayerBlocks[] = [];
-  private readonly inputs: number;
+  private stateCopies = 0;
   private workspace = 0;
   private capacity = 0;
+  /** Why the model cannot be used any more (a trap in the core), or null. */
+  private broken: string | null = null;
+  private disposed = false;
 
   constructor(private readonly core: Core, architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
-    const { exports: wasm, arena } = core;
+    const plan = planModel(architecture);
+    this.plan = plan;
     this.inputs = architecture.inputs;
     const count = architecture.layers.length;
-    this.model = arena.allocate(wasm.modelBytes(count));
-    wasm.modelInit(this.model, count, architecture.inputs, ...rng);
-
-    // One block: every layer's kernel and bias, then their gradients, each 16-byte aligned.
-    let fanIn = architecture.inputs;
-    let floats = 0;
-    const place = (n: number): number => {
-      const at = floats;
-      floats += Math.ceil(n / 4) * 4;
-      return at;
-    };
-    const offsets = architecture.layers.map(({ units }) => {
-      const o = { weights: place(fanIn * units), bias: place(units), weightCount: fanIn * units, units };
-      fanIn = units;
-      return o;
-    });
-    const half = floats;
-    this.parameterFloats = half;
-    this.parameterBlock = arena.allocate(2 * half * 4);
-    architecture.layers.forEach(({ units, activation }, l) => {
-      const o = offsets[l]!;
-      const at = (floatOffset: number): number => this.parameterBlock + 4 * floatOffset;
-      const blocks = {
-        weights: at(o.weights), bias: at(o.bias), gradWeights: at(half + o.weights), gradBias: at(half + o.bias),
-        weightCount: o.weightCount, units,
-      };
-      this.layers.push(blocks);
-      wasm.modelSetLayer(this.model, l, units, activationCode(activation), blocks.weights, blocks.bias, blocks.gradWeights, blocks.gradBias);
+    const [model, block] = core.arena.allocateAll([plan.descriptorBytes, plan.blockBytes], 'options.layers', modelPurpose(architecture));
+    this.model = model!;
+    this.block = block!;
+    const floats = plan.parameterFloats;
+    core.f32(this.block, 2 * floats).fill(0); // the padding between layers is scanned for non-finite values
+    this.call((wasm) => {
+      wasm.modelInit(this.model, count, architecture.inputs, ...rng);
+      wasm.modelSetBlocks(this.model, this.block, floats, this.block + 8 * floats);
+      architecture.layers.forEach(({ units, activation }, l) => {
+        const o = plan.layers[l]!;
+        wasm.modelSetLayer(this.model, l, units, activationCode(activation), this.at(o.weights), this.at(o.bias), this.at(floats + o.weights), this.at(floats + o.bias));
+      });
     });
     this.setParameters(parameters);
   }
 
+  /** The address of float `offset` of the block. */
+  private at(offset: number): number {
+    return this.block + 4 * offset;
+  }
+
+  /** Run `work` on the core's exports: a trap marks the model broken and is thrown as a GradwasmError. */
+  private call<T>(work: (wasm: Core['exports']) => T): T {
+    this.usable();
+    try {
+      return work(this.core.exports);
+    } catch (error) {
+      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      this.broken = error.message;
+      throw new GradwasmError('model', `the WebAssembly core stopped with a trap ("${error.message}"), a bug in gradwasm: ${BROKEN_ADVICE}`);
+    }
+  }
+
+  private usable(): void {
+    if (this.broken !== null) {
+      throw new GradwasmError('model', `this model is broken: an earlier call trapped in the WebAssembly core ("${this.broken}"); ${BROKEN_ADVICE}`);
+    }
+  }
+
   setParameters(parameters: readonly LayerParameters[]): void {
-    this.layers.forEach((blocks, l) => {
-      this.core.f32(blocks.weights, blocks.weightCount).set(parameters[l]!.weights);
-      this.core.f32(blocks.bias, blocks.units).set(parameters[l]!.bias);
+    this.usable();
+    this.plan.layers.forEach((o, l) => {
+      this.core.f32(this.at(o.weights), o.weightCount).set(parameters[l]!.weights);
+      this.core.f32(this.at(o.bias), o.units).set(parameters[l]!.bias);
     });
   }
 
   getParameters(): LayerParameters[] {
-    return this.layers.map((b) => ({ weights: this.core.f32(b.weights, b.weightCount).slice(), bias: this.core.f32(b.bias, b.units).slice() }));
+    this.usable();
+    return this.read(0);
   }
 
-  load(x: Matrix, y: Float32Array | null): WasmDataset {
-    const { arena, exports: wasm } = this.core;
-    const count = x.rows * x.cols;
-    const xPtr = arena.allocate(count * 4);
-    let yPtr = 0;
-    try {
-      x.copyTo(this.core.f32(xPtr, count));
-      const bad = wasm.firstNonFinite(xPtr, count);
-      if (bad >= 0) x.reject(bad);
-      if (x.standardization) this.standardize(xPtr, x);
-      if (y) yPtr = this.core.copyIn(y);
-    } catch (error) {
-      arena.release(xPtr);
-      throw error;
-    }
-    const dataset: WasmDataset = {
-      rows: x.rows, x: xPtr, y: yPtr, order: 0, xBatch: 0, yBatch: 0, batchRows: 0, probabilities: 0,
-      release() {
-        for (const ptr of [dataset.x, dataset.y, dataset.order, dataset.xBatch, dataset.yBatch, dataset.probabilities]) if (ptr) arena.release(ptr);
-      },
-    };
-    return dataset;
+  /** Every layer's kernel and bias from the block, at float `offset` (0: parameters; parameterFloats: gradients). */
+  private read(offset: number): LayerParameters[] {
+    return this.plan.layers.map((o: LayerPlan) => ({
+      weights: this.core.f32(this.at(offset + o.weights), o.weightCount).slice(),
+      bias: this.core.f32(this.at(offset + o.bias), o.units).slice(),
+    }));
   }
 
-  /** Standardise the checked rows at `xPtr` with the model's scaler, in place (assembly/data.ts). */
-  private standardize(xPtr: number, x: Matrix): void {
-    const { mean, scale, overflow } = x.standardization!;
-    const { arena, exports: wasm } = this.core;
-    const block = arena.allocate(16 * x.cols);
-    try {
-      const f64 = new Float64Array(wasm.memory.buffer, block, 2 * x.cols);
-      f64.set(mean);
-      f64.set(scale, x.cols);
-      const bad = wasm.standardize(xPtr, x.rows, x.cols, block, block + 8 * x.cols);
-      if (bad >= 0) overflow(bad, this.core.f32(xPtr + 4 * bad, 1)[0]!);
-    } finally {
-      arena.release(block);
-    }
-  }
-
-  /** Make the workspace hold batches of `rows` rows. */
-  private ensureCapacity(rows: number): void {
-    if (rows <= this.capacity) return;
-    const { exports: wasm, arena } = this.core;
-    const workspace = arena.allocate(wasm.workspaceBytes(this.model, rows));
+  /**
+   * Blocks of these sizes and a workspace of at least min(rows, chunk) rows — all or none (a
+   * GradwasmError naming `argument` says that `purpose` does not fit). The workspace only
+   * grows, and never past one chunk: a pass over more rows runs through it.
+   */
+  private reserve(rows: number, sizes: number[], argument: string, purpose: string): number[] {
+    const capacity = Math.min(rows, this.plan.chunkRows);
+    const layout = capacity > this.capacity ? workspaceLayout(this.plan, capacity) : null;
+    const arena = this.core.arena;
+    const blocks = arena.allocateAll(layout ? [layout.bytes, ...sizes] : sizes, argument, purpose);
+    if (!layout) return blocks;
+    const workspace = blocks.shift()!;
     if (this.workspace) arena.release(this.workspace);
     this.workspace = workspace;
-    this.capacity = rows;
-    wasm.modelSetWorkspace(this.model, rows, workspace);
+    this.capacity = capacity;
+    this.call((wasm) => {
+      wasm.modelSetWorkspace(this.model, capacity, workspace + layout.deltaA, workspace + layout.deltaB, workspace + layout.ones);
+      layout.outputs.forEach((offset, l) => wasm.modelSetLayerOutput(this.model, l, workspace + offset));
+    });
+    return blocks;
   }
 
-  private stats(): PassStats {
-    const { lastStat } = this.core.exports;
-    const m = this.model;
-    return { lossSum: lastStat(m, 0), correct: lastStat(m, 1), truePositives: lastStat(m, 2), falsePositives: lastStat(m, 3), falseNegatives: lastStat(m, 4) };
+  /** Copy rows start…start+count−1 of x to `at`, check them, and standardise them with the
+   *  model's scaler (whose mean and scale were written to `scaler`). */
+  private stage(x: Matrix, start: number, count: number, at: number, scaler: number): void {
+    const values = count * x.cols;
+    x.copyRows(start, count, this.core.f32(at, values));
+    const bad = this.call((wasm) => wasm.firstNonFinite(at, values));
+    if (bad >= 0) x.reject(start * x.cols + bad);
+    if (!x.standardization) return;
+    const overflow = this.call((wasm) => wasm.standardize(at, count, x.cols, scaler, scaler + 8 * x.cols));
+    if (overflow >= 0) x.standardization.overflow(start * x.cols + overflow, this.core.f32(at + 4 * overflow, 1)[0]!);
+  }
+
+  /** The bytes of the scaler's mean and scale (f64 each), or none. */
+  private scalerBytes(x: Matrix): number[] {
+    return x.standardization ? [16 * x.cols] : [];
+  }
+
+  private writeScaler(x: Matrix, at: number): void {
+    const s = x.standardization!;
+    const f64 = new Float64Array(this.core.exports.memory.buffer, at, 2 * x.cols);
+    f64.set(s.mean);
+    f64.set(s.scale, x.cols);
+  }
+
+  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
+    const inputs = this.inputs;
+    const rows = plan.trainRows, valRows = plan.validationRows;
+    const { sizes, workspaceRows } = fitBlocks(this.plan, inputs, plan);
+    const scaler = this.scalerBytes(train.x);
+    const purpose = `fit on ${rows} rows × ${inputs} columns` + (validation ? ` (and ${valRows} validation rows)` : '') + ` in batches of ${plan.batchSize}`;
+    const blocks = this.reserve(workspaceRows, [...sizes, ...scaler], 'x', purpose);
+    const take = (): number => blocks.shift()!;
+    const [x, y] = [take(), take()];
+    const [order, xBatch, yBatch] = plan.shuffle ? [take(), take(), take()] : [0, 0, 0];
+    const [vx, vy, vp] = validation ? [take(), take(), take()] : [0, 0, 0];
+    const scalerBlock = scaler.length ? take() : 0;
+    const arena = this.core.arena;
+    const held = [x, y, order, xBatch, yBatch, vx, vy, vp].filter((p) => p !== 0);
+    const dataset = (at: number, labels: number, count: number, extra: Partial<WasmDataset>, own: number[]): WasmDataset => ({
+      rows: count, x: at, y: labels, order: 0, xBatch: 0, yBatch: 0, probabilities: 0, shuffled: false, ...extra,
+      release: () => own.forEach((p) => arena.release(p)),
+    });
+    try {
+      if (scalerBlock) this.writeScaler(train.x, scalerBlock);
+      this.stage(train.x, 0, rows, x, scalerBlock);
+      this.core.f32(y, rows).set(train.y);
+      if (validation) {
+        this.stage(validation.x, 0, valRows, vx, scalerBlock);
+        this.core.f32(vy, valRows).set(validation.y);
+      }
+    } catch (error) {
+      held.forEach((p) => arena.release(p));
+      throw error;
+    } finally {
+      if (scalerBlock) arena.release(scalerBlock);
+    }
+    return {
+      train: dataset(x, y, rows, { order, xBatch, yBatch }, [x, y, order, xBatch, yBatch].filter((p) => p !== 0)),
+      validation: validation ? dataset(vx, vy, valRows, { probabilities: vp }, [vx, vy, vp]) : null,
+    };
   }
 
   setOptimizer(optimizer: Optimizer): void {
-    const { exports: wasm, arena } = this.core;
     const { kind, hyper, nesterov } = optimizerParameters(optimizer);
     // Momentum keeps a velocity per parameter, Adam two moments: blocks laid out as the parameters.
     const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
+    const floats = this.plan.parameterFloats;
+    const arena = this.core.arena;
+    const [state] = copies ? arena.allocateAll([optimizerStateBytes(this.plan, copies)], 'options.optimizer', `the ${optimizer.type} optimizer's state`) : [0];
     if (this.stateBlock) arena.release(this.stateBlock);
-    this.stateBlock = 0;
-    const half = this.parameterFloats;
-    if (copies) {
-      this.stateBlock = arena.allocate(copies * half * 4);
-      this.core.f32(this.stateBlock, copies * half).fill(0);
-    }
-    const base = this.stateBlock;
-    this.layers.forEach((b, l) => {
-      if (!base) return wasm.modelSetLayerState(this.model, l, 0, 0, 0, 0);
-      const first = (ptr: number): number => base + (ptr - this.parameterBlock);
-      const second = (ptr: number): number => (copies === 2 ? first(ptr) + 4 * half : 0);
-      wasm.modelSetLayerState(this.model, l, first(b.weights), first(b.bias), second(b.weights), second(b.bias));
+    this.stateBlock = state!;
+    this.stateCopies = copies;
+    if (state) this.core.f32(state, copies * floats).fill(0);
+    this.call((wasm) => {
+      this.plan.layers.forEach((o, l) => {
+        if (!state) return wasm.modelSetLayerState(this.model, l, 0, 0, 0, 0);
+        const first = (offset: number): number => state + 4 * offset;
+        const second = (offset: number): number => (copies === 2 ? first(floats + offset) : 0);
+        wasm.modelSetLayerState(this.model, l, first(o.weights), first(o.bias), second(o.weights), second(o.bias));
+      });
+      wasm.modelSetOptimizer(this.model, kind, ...hyper, nesterov);
     });
-    wasm.modelSetOptimizer(this.model, kind, ...hyper, nesterov);
   }
 
-  trainEpoch(data: Dataset, batchSize: number, learningRate: number, weightDecay: number, shuffle: boolean): EpochStats {
+  snapshot(): WasmSnapshot {
+    this.usable();
+    const floats = this.plan.parameterFloats;
+    return {
+      backend: 'wasm',
+      parameters: this.core.f32(this.block, floats).slice(),
+      state: this.stateBlock ? this.core.f32(this.stateBlock, this.stateCopies * floats).slice() : null,
+      training: new Uint8Array(this.core.exports.memory.buffer, this.call((wasm) => wasm.trainingState(this.model)), TRAINING_STATE_BYTES).slice(),
+    };
+  }
+
+  restore(snapshot: Snapshot): void {
+    const s = snapshot as WasmSnapshot;
+    this.core.f32(this.block, this.plan.parameterFloats).set(s.parameters);
+    if (s.state && this.stateBlock && s.state.length === this.stateCopies * this.plan.parameterFloats) this.core.f32(this.stateBlock, s.state.length).set(s.state);
+    new Uint8Array(this.core.exports.memory.buffer, this.call((wasm) => wasm.trainingState(this.model)), TRAINING_STATE_BYTES).set(s.training);
+  }
+
+  setLossLimit(limit: number): void {
+    this.call((wasm) => wasm.modelSetLossLimit(this.model, limit));
+  }
+
+  beginEpoch(data: Dataset, shuffle: boolean): void {
     const ds = data as WasmDataset;
-    this.ensureCapacity(batchSize);
-    if (shuffle && ds.batchRows < batchSize) {
-      const arena = this.core.arena;
-      ds.order ||= arena.allocate(ds.rows * 4);
-      if (ds.xBatch) arena.release(ds.xBatch);
-      if (ds.yBatch) arena.release(ds.yBatch);
-      ds.xBatch = ds.yBatch = 0;
-      ds.xBatch = arena.allocate(batchSize * this.inputs * 4);
-      ds.yBatch = arena.allocate(batchSize * 4);
-      ds.batchRows = batchSize;
+    if (shuffle && !ds.order) throw new Error('gradwasm: a shuffled epoch over rows loaded without room to shuffle');
+    ds.shuffled = shuffle;
+    this.call((wasm) => wasm.epochBegin(this.model, ds.rows, shuffle, ds.order));
+  }
+
+  trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
+    const ds = data as WasmDataset;
+    return this.call((wasm) => wasm.trainBatches(this.model, ds.x, ds.y, ds.rows, batchSize, first, count, learningRate, weightDecay,
+      ds.shuffled, ds.order, ds.xBatch, ds.yBatch));
+  }
+
+  epochStats(): PassStats & { lastBatchLoss: number } {
+    return { ...this.stats(), lastBatchLoss: this.call((wasm) => wasm.lastStat(this.model, 5)) };
+  }
+
+  private stats(): PassStats {
+    return this.call(({ lastStat }) => {
+      const m = this.model;
+      return { lossSum: lastStat(m, 0), correct: lastStat(m, 1), truePositives: lastStat(m, 2), falsePositives: lastStat(m, 3), falseNegatives: lastStat(m, 4) };
+    });
+  }
+
+  evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
+    this.call((wasm) => wasm.modelResetStats(this.model));
+    if ('release' in data) {
+      const ds = data as WasmDataset;
+      this.call((wasm) => wasm.evaluate(this.model, ds.x, ds.y, ds.rows, probabilities ? ds.probabilities : 0));
+      if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows));
+    } else {
+      this.stream(data.x, data.y, 'evaluating', (x, y, start, count, out) => {
+        this.call((wasm) => wasm.evaluate(this.model, x, y, count, probabilities ? out : 0));
+        if (probabilities) probabilities.set(this.core.f32(out, count), start);
+      });
     }
-    const divergedAt = this.core.exports.trainEpoch(this.model, ds.x, ds.y, ds.rows, batchSize, learningRate, weightDecay, shuffle, ds.order, ds.xBatch, ds.yBatch);
-    return { ...this.stats(), divergedAt };
-  }
-
-  evaluate(data: Dataset, probabilities: Float32Array | null = null): PassStats {
-    const ds = data as WasmDataset;
-    this.ensureCapacity(Math.min(ds.rows, CHUNK_ROWS));
-    if (probabilities) ds.probabilities ||= this.core.arena.allocate(ds.rows * 4);
-    this.core.exports.evaluate(this.model, ds.x, ds.y, ds.rows, probabilities ? ds.probabilities : 0);
-    if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows));
     return this.stats();
   }
 
-  predict(data: Dataset): Float32Array {
-    const ds = data as WasmDataset;
-    this.ensureCapacity(Math.min(ds.rows, CHUNK_ROWS));
-    const out = this.core.arena.allocate(ds.rows * 4);
+  predict(x: Matrix): Float32Array {
+    const result = new Float32Array(x.rows);
+    this.stream(x, null, 'predicting', (rows, _y, start, count, out) => {
+      this.call((wasm) => wasm.predict(this.model, rows, count, out));
+      result.set(this.core.f32(out, count), start);
+    });
+    return result;
+  }
+
+  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
+    this.call((wasm) => wasm.modelResetStats(this.model));
+    this.stream(x, y, 'computing gradients over', (rows, labels, start, count) => {
+      this.call((wasm) => wasm.gradients(this.model, rows, labels, count, x.rows, start > 0));
+    });
+    return { stats: this.stats(), layers: this.read(this.plan.parameterFloats) };
+  }
+
+  /**
+   * Run `pass` over x (and labels y) one chunk of rows at a time, each staged into the same
+   * blocks: the rows (checked and scaled), their labels, and room for their probabilities.
+   */
+  private stream(x: Matrix, y: Float32Array | null, doing: string,
+                 pass: (rows: number, labels: number, start: number, count: number, probabilities: number) => void): void {
+    const chunk = Math.min(x.rows, this.plan.chunkRows);
+    const [staging, scaler] = this.reserve(chunk, [4 * chunk * (x.cols + 2), ...this.scalerBytes(x)], 'x', `${doing} ${x.rows} rows`);
+    const labels = staging! + 4 * chunk * x.cols, out = labels + 4 * chunk;
     try {
-      this.core.exports.predict(this.model, ds.x, ds.rows, out);
-      return this.core.f32(out, ds.rows).slice();
+      if (scaler) this.writeScaler(x, scaler);
+      for (let start = 0; start < x.rows; start += chunk) {
+        const count = Math.min(chunk, x.rows - start);
+        this.stage(x, start, count, staging!, scaler ?? 0);
+        if (y) this.core.f32(labels, count).set(y.subarray(start, start + count));
+        pass(staging!, labels, start, count, out);
+      }
     } finally {
-      this.core.arena.release(out);
+      this.core.arena.release(staging!);
+      if (scaler) this.core.arena.release(scaler);
     }
   }
 
-  gradients(data: Dataset): { stats: PassStats; layers: LayerParameters[] } {
-    const ds = data as WasmDataset;
-    this.ensureCapacity(ds.rows);
-    this.core.exports.gradients(this.model, ds.x, ds.y, ds.rows);
-    const layers = this.layers.map((b) => ({
-      weights: this.core.f32(b.gradWeights, b.weightCount).slice(),
-      bias: this.core.f32(b.gradBias, b.units).slice(),
-    }));
-    return { stats: this.stats(), layers };
-  }
-
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     const arena = this.core.arena;
-    for (const ptr of [this.workspace, this.stateBlock, this.parameterBlock, this.model]) if (ptr) arena.release(ptr);
+    for (const ptr of [this.workspace, this.stateBlock, this.block, this.model]) if (ptr) arena.release(ptr);
     this.workspace = 0;
     this.stateBlock = 0;
     this.capacity = 0;
   }
 }
+
+/** What a model's own memory is for, in the words of a GradwasmError. */
+export function modelPurpose(architecture: Architecture): string {
+  return `a model of ${architecture.inputs} inputs and layers of ${architecture.layers.map((l) => l.units).join(', ')} units`;
+}
+
+const BROKEN_ADVICE = 'its memory can no longer be trusted, so every later call on it fails. dispose() it and load the model again ' +
+  '(Sequential.fromJSON of a saved copy); other models are not affected. Please report it with the calls that led to it.';

@@ -2,11 +2,12 @@
 // First fit from a list of freed blocks (kept sorted and merged), else from the top,
 // growing the memory when needed. Growing detaches every typed-array view of the old
 // buffer, so callers make views from `memory.buffer` at the moment they use them.
+// A call's blocks are taken all or none (allocateAll): planned first, on a copy of the free
+// list, so that a request past the limit is refused before anything is allocated or grown.
 import { GradwasmError } from '../errors.js';
+import { ADDRESS_SPACE } from '../backend/plan.js';
 
 const PAGE = 65536;
-/** wasm32 addresses 4 GiB. */
-export const ADDRESS_SPACE = 2 ** 32;
 
 let limit = ADDRESS_SPACE;
 
@@ -20,6 +21,17 @@ export function setMemoryLimit(bytes: number): void {
     throw new GradwasmError('bytes', `bytes must be an integer from ${PAGE} (one page) to ${ADDRESS_SPACE} (4 GiB), got ${String(bytes)}`);
   }
   limit = bytes;
+}
+
+/** The limit set with {@link setMemoryLimit} (4 GiB by default). */
+export function memoryLimit(): number {
+  return limit;
+}
+
+/** Why `bytes` of memory are too many: the words of a GradwasmError. */
+export function beyondLimit(bytes: number): string {
+  const why = limit === ADDRESS_SPACE ? 'the 4 GiB a wasm32 module can address' : `the limit of ${formatBytes(limit)} set with setMemoryLimit`;
+  return `${formatBytes(bytes)} of WebAssembly memory, more than ${why}`;
 }
 
 interface Block {
@@ -41,6 +53,50 @@ export class Arena {
     let sum = 0;
     for (const size of this.live.values()) sum += size;
     return sum;
+  }
+
+  /**
+   * Blocks of these sizes, all or none: when together they would take the memory past the
+   * limit, a GradwasmError (argument `argument`, saying that `purpose` needs them) is thrown
+   * before anything is allocated or grown; if the engine then refuses to grow, the blocks taken
+   * so far are released before the error goes on.
+   */
+  allocateAll(sizes: readonly number[], argument: string, purpose: string): number[] {
+    this.check(sizes, argument, purpose);
+    const blocks: number[] = [];
+    try {
+      for (const size of sizes) blocks.push(this.allocate(size));
+    } catch (error) {
+      for (const block of blocks) this.release(block);
+      throw error;
+    }
+    return blocks;
+  }
+
+  /** Throw the GradwasmError of allocateAll if blocks of these sizes would not fit; allocate nothing. */
+  check(sizes: readonly number[], argument: string, purpose: string): void {
+    const end = this.plannedEnd(sizes);
+    if (end <= limit) return;
+    const total = sizes.reduce((sum, n) => sum + align16(Math.max(n, 16)), 0);
+    const others = this.bytesInUse > 0 ? ` (with ${formatBytes(this.bytesInUse)} already in use)` : '';
+    throw new GradwasmError(argument, `${purpose} needs ${formatBytes(total)}${others}: ${beyondLimit(end)}`);
+  }
+
+  /** The top of the used memory once blocks of these sizes were allocated, first fit as allocate() does. */
+  private plannedEnd(sizes: readonly number[]): number {
+    const free = this.free.map((b) => ({ ...b }));
+    let top = this.top;
+    for (const bytes of sizes) {
+      const size = align16(Math.max(bytes, 16));
+      const block = free.find((b) => b.size >= size);
+      if (block) {
+        block.start += size;
+        block.size -= size;
+      } else {
+        top += size;
+      }
+    }
+    return top;
   }
 
   allocate(bytes: number): number {
@@ -92,10 +148,7 @@ export class Arena {
   }
 
   private reserve(end: number): void {
-    if (end > limit) {
-      const why = limit === ADDRESS_SPACE ? 'the 4 GiB a wasm32 module can address' : `the limit of ${formatBytes(limit)} set with setMemoryLimit`;
-      throw new GradwasmError('memory', `gradwasm would need ${formatBytes(end)} of WebAssembly memory, more than ${why}`);
-    }
+    if (end > limit) throw new GradwasmError('memory', `gradwasm would need ${beyondLimit(end)}`);
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     try {

@@ -12,13 +12,19 @@ export type CoreExports = {
   heapBase(): Ptr;
   modelBytes(layers: number): number;
   modelInit(m: Ptr, layers: number, inputs: number, s0: number, s1: number, s2: number, s3: number): void;
+  modelSetBlocks(m: Ptr, params: Ptr, floats: number, packed: Ptr): void;
   modelSetLayer(m: Ptr, l: number, units: number, act: number, w: Ptr, b: Ptr, dw: Ptr, db: Ptr): void;
   modelSetOptimizer(m: Ptr, kind: number, p0: number, p1: number, p2: number, p3: number, p4: number, nesterov: boolean): void;
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
-  workspaceBytes(m: Ptr, capacity: number): number;
-  modelSetWorkspace(m: Ptr, capacity: number, ws: Ptr): void;
-  trainEpoch(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, lr: number, decay: number, shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): number;
-  gradients(m: Ptr, x: Ptr, y: Ptr, rows: number): void;
+  modelSetWorkspace(m: Ptr, capacity: number, deltaA: Ptr, deltaB: Ptr, ones: Ptr): void;
+  modelSetLayerOutput(m: Ptr, l: number, out: Ptr): void;
+  modelSetLossLimit(m: Ptr, limit: number): void;
+  modelResetStats(m: Ptr): void;
+  trainingState(m: Ptr): Ptr;
+  epochBegin(m: Ptr, rows: number, shuffle: boolean, order: Ptr): void;
+  trainBatches(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, first: number, count: number, lr: number, decay: number,
+               shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): number;
+  gradients(m: Ptr, x: Ptr, y: Ptr, rows: number, batchRows: number, accumulate: boolean): void;
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
   predict(m: Ptr, x: Ptr, rows: number, out: Ptr): void;
   lastStat(m: Ptr, i: number): number;

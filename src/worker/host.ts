@@ -7,11 +7,13 @@ import { modelFromJSON, modelToJSON, type ModelJSON } from '../serialize.js';
 import type { StandardScaler } from '../scaler.js';
 import type { BackendName, EpochLog, FitOptions, History, LayerWeights, SequentialOptions } from '../sequential.js';
 import { checkCreateOptions, checkFitOptions, checkLoadOptions } from '../options.js';
+import { fitBlocks, modelBytes, optimizerStateBytes, planModel, workspaceLayout } from '../backend/plan.js';
+import { beyondLimit, memoryLimit } from '../wasm/arena.js';
 import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 
-/** The options of {@link Sequential.fit} that can cross to a worker: all but the callback. */
-export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd'>;
+/** The options of {@link Sequential.fit} that can cross to a worker: all but the callback and the signal (see {@link TrainingJob.cancel}). */
+export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd' | 'signal'>;
 
 /** Options of {@link trainInWorker}. */
 export interface TrainInWorkerOptions {
@@ -58,20 +60,28 @@ export interface TrainingResult {
 /** A running {@link trainInWorker} job. */
 export interface TrainingJob {
   /**
-   * Resolves when training ends: after the last epoch, or at the first epoch boundary after
-   * {@link TrainingJob.cancel} (then with `cancelled: true` and the weights of the epochs
-   * done). Rejects if training fails — with a {@link GradwasmError} of the same message when
-   * the worker raised one — or if `onEpochEnd` throws.
+   * Resolves when training ends: after the last epoch, or soon after {@link TrainingJob.cancel}
+   * (then with `cancelled: true` and the weights of the epochs finished). Rejects if training
+   * fails — with a {@link GradwasmError} of the same message when the worker raised one — if
+   * `onEpochEnd` throws, or when {@link TrainingJob.terminate} ends the job.
    */
   done: Promise<TrainingResult>;
-  /** Stop at the next epoch boundary; `done` then resolves with `cancelled: true`. Does nothing once `done` has settled. */
+  /**
+   * Stop training within the current run of batches (about 50 ms of work; an epoch cut short
+   * is undone); `done` then resolves with `cancelled: true`. Does nothing once `done` has settled.
+   */
   cancel(): void;
+  /**
+   * End the worker now, whatever it is doing: `done` rejects with a {@link GradwasmError} and no
+   * model. For a worker that does not answer a cancel; nothing of the job keeps the process alive.
+   */
+  terminate(): void;
 }
 
 const KEYS = ['model', 'load', 'x', 'y', 'fit', 'onEpochEnd', 'weightsEvery', 'minEpochMs', 'workerUrl'] as const;
 const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping',
+  'validationData', 'validationSplit', 'earlyStopping', 'stopOnExplodingLoss',
 ] as const;
 
 /**
@@ -101,6 +111,7 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
   let worker: WorkerHandle | undefined;
   let settled = false;
   let cancelRequested = false;
+  let fail: (error: unknown) => void = () => {};
 
   const cancel = (): void => {
     if (settled || cancelRequested) return;
@@ -115,7 +126,9 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
       worker?.terminate();
       action();
     };
+    fail = (error) => settle(() => reject(error));
     spawnWorker(workerUrl).then((handle) => {
+      if (settled) return handle.terminate(); // terminated while the worker was starting
       worker = handle;
       handle.listen((message) => {
         if (settled) return;
@@ -139,7 +152,8 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
       if (cancelRequested) handle.post({ type: 'cancel' }, []);
     }).catch((error: unknown) => settle(() => reject(error)));
   });
-  return { done, cancel };
+  const terminate = (): void => fail(new GradwasmError('terminate', 'the training job was terminated before it finished; it has no model to give'));
+  return { done, cancel, terminate };
 }
 
 /** Check every option and build the start message (with its transfer list) and the architecture. */
@@ -180,6 +194,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   if (o.workerUrl !== undefined && typeof o.workerUrl !== 'string' && !(o.workerUrl instanceof URL)) {
     throw new GradwasmError('options.workerUrl', `options.workerUrl must be a string or a URL, got ${describe(o.workerUrl)}`);
   }
+  if (model.backend === 'wasm') checkWorkerMemory(architecture, fit, x.rows);
   const rows = (matrix: Matrix): Rows => ({ data: toFloat32(matrix), rows: matrix.rows, cols: matrix.cols });
   const train = rows(x);
   const validation = fit.validation ? { x: rows(fit.validation.x), y: fit.validation.y } : null;
@@ -188,10 +203,26 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     fit: {
       epochs: fit.epochs, learningRate: fit.learningRate, optimizer: fit.optimizer, weightDecay: fit.weightDecay,
       learningRateSchedule: fit.learningRateSchedule, batchSize: fit.batchSize, shuffle: fit.shuffle,
-      validation, validationSplit: fit.validationSplit, earlyStopping: fit.earlyStopping,
+      validation, validationSplit: fit.validationSplit, earlyStopping: fit.earlyStopping, stopOnExplodingLoss: fit.stopOnExplodingLoss,
     },
-    weightsEvery, minEpochMs,
+    weightsEvery, minEpochMs, memoryLimit: memoryLimit(),
   };
   const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : [])];
   return { message, transfer: buffersOf(arrays), architecture, scaler };
+}
+
+/** Refuse, before any row is copied, a job whose model and data would not fit the worker's
+ *  WebAssembly memory under the caller's setMemoryLimit (the worker starts with none in use). */
+function checkWorkerMemory(architecture: Architecture, fit: ReturnType<typeof checkFitOptions>, rows: number): void {
+  const plan = planModel(architecture);
+  const trainRows = fit.trainRows;
+  const validationRows = fit.validation ? fit.validation.x.rows : rows - trainRows;
+  const { sizes, workspaceRows } = fitBlocks(plan, architecture.inputs, {
+    trainRows, validationRows, batchSize: fit.batchSize, shuffle: fit.shuffle && fit.batchSize < trainRows,
+  });
+  const copies = fit.optimizer.type === 'adam' ? 2 : fit.optimizer.type === 'momentum' ? 1 : 0;
+  const bytes = modelBytes(plan) + optimizerStateBytes(plan, copies) + workspaceLayout(plan, workspaceRows).bytes + sizes.reduce((a, b) => a + b, 0);
+  if (bytes > memoryLimit()) {
+    throw new GradwasmError('options.x', `training in the worker on options.x (${trainRows} rows × ${architecture.inputs} columns) needs ${beyondLimit(bytes)}`);
+  }
 }

@@ -21,14 +21,16 @@ export interface StartMessage {
   x: Rows;
   y: Float32Array;
   /** The fit options as checkFitOptions fills them in (the validation rows already copied). */
-  fit: Omit<CheckedFitOptions, 'onEpochEnd' | 'validation' | 'trainRows'> & { validation: { x: Rows; y: Float32Array } | null };
+  fit: Omit<CheckedFitOptions, 'onEpochEnd' | 'signal' | 'validation' | 'trainRows'> & { validation: { x: Rows; y: Float32Array } | null };
+  /** The caller's setMemoryLimit, for the worker's own WebAssembly memory. */
+  memoryLimit: number;
   /** Attach the weights to every `weightsEvery`-th epoch message (0: never). */
   weightsEvery: number;
   /** Let at least this many milliseconds pass between epoch ends (0: full speed). */
   minEpochMs: number;
 }
 
-/** Host → worker: stop at the next epoch boundary and report the model as it is. */
+/** Host → worker: stop within the current run of batches and report the model as its last finished epoch left it. */
 export interface CancelMessage {
   type: 'cancel';
 }

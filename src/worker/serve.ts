@@ -3,6 +3,7 @@
 import { GradwasmError } from '../errors.js';
 import { dense } from '../layers.js';
 import { Sequential, emptyHistory, type FitOptions, type History } from '../sequential.js';
+import { setMemoryLimit } from '../wasm/arena.js';
 import { buffersOf, layerArrays, type ErrorMessage, type HostMessage, type StartMessage, type WorkerMessage } from './protocol.js';
 
 /**
@@ -20,12 +21,13 @@ export interface TrainingPort {
  * bundler emits), then pass that script's URL as `workerUrl`.
  */
 export function serveTraining(port: TrainingPort): void {
-  let cancelled = false;
+  // fit yields between runs of batches, so a cancel arriving mid-epoch aborts it there.
+  const cancel = new AbortController();
   let started = false;
   const send = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
   port.addEventListener('message', ({ data }) => {
     const message = data as HostMessage;
-    if (message.type === 'cancel') cancelled = true;
+    if (message.type === 'cancel') cancel.abort();
     if (message.type === 'start' && !started) {
       started = true;
       train(message).catch((error: unknown) => send(errorMessage(error)));
@@ -33,6 +35,7 @@ export function serveTraining(port: TrainingPort): void {
   });
 
   async function train(job: StartMessage): Promise<void> {
+    setMemoryLimit(job.memoryLimit);
     const { seed, backend } = job.model;
     const model = 'create' in job.model
       ? await Sequential.create({
@@ -44,17 +47,15 @@ export function serveTraining(port: TrainingPort): void {
       })
       : await Sequential.fromJSON(job.model.load, { seed, backend });
     try {
-      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping } = job.fit;
+      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping, stopOnExplodingLoss } = job.fit;
       let history: History = emptyHistory(validation !== null || validationSplit !== null);
-      const options: FitOptions = { epochs, learningRate, optimizer, weightDecay, batchSize, shuffle };
+      const options: FitOptions = { epochs, learningRate, optimizer, weightDecay, batchSize, shuffle, stopOnExplodingLoss, signal: cancel.signal };
       if (learningRateSchedule) options.learningRateSchedule = learningRateSchedule;
       if (validation) options.validationData = [validation.x, validation.y];
       if (validationSplit !== null) options.validationSplit = validationSplit;
       if (earlyStopping) options.earlyStopping = earlyStopping;
       let lastEpochEnd = performance.now();
-      // Stopped by a cancel before the last epoch (early stopping may end training sooner, uncancelled).
-      let stoppedEarly = cancelled;
-      if (!cancelled) {
+      if (!cancel.signal.aborted) {
         history = await model.fit(job.x, job.y, {
           ...options,
           onEpochEnd: async (log) => {
@@ -63,13 +64,14 @@ export function serveTraining(port: TrainingPort): void {
             const wait = lastEpochEnd + job.minEpochMs - performance.now();
             if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
             lastEpochEnd = performance.now();
-            if (cancelled && log.epoch < epochs - 1) stoppedEarly = true;
-            return !cancelled; // a cancel that arrived during the epoch stops here
+            return !cancel.signal.aborted; // a cancel that arrived while waiting stops here
           },
         });
       }
+      // Cancelled before the last epoch (early stopping may end training sooner, uncancelled).
+      const cancelled = cancel.signal.aborted && history.loss.length < epochs;
       const weights = model.getWeights();
-      send({ type: 'done', weights, history, cancelled: stoppedEarly }, buffersOf(layerArrays(weights)));
+      send({ type: 'done', weights, history, cancelled }, buffersOf(layerArrays(weights)));
     } finally {
       model.dispose();
     }

@@ -1,0 +1,142 @@
+// Every size of a model's memory, computed once and here, in float64 (exact for integers below
+// 2⁵³, so nothing wraps), before anything is allocated. The 'wasm' backend allocates exactly
+// these blocks and hands their addresses to the core (assembly/model.ts computes no size); the
+// 'js' backend takes its chunk size from here too, so both cut long passes the same way.
+import type { Architecture } from './backend.js';
+import { GradwasmError } from '../errors.js';
+
+/** wasm32 addresses 4 GiB. */
+export const ADDRESS_SPACE = 2 ** 32;
+
+/**
+ * What one chunk of rows may take: the workspace of a pass (every layer's outputs and the two
+ * gradient buffers) plus the staged input rows, labels and probabilities. A pass over more rows,
+ * and a batch larger than this, run through it chunk by chunk, so memory stays bounded by the
+ * model, not by the data. 32 MiB is thousands of rows for any model of moderate width, which
+ * keeps the per-chunk overhead far below the work of a chunk.
+ */
+export const CHUNK_BUDGET = 32 * 2 ** 20;
+
+/** The descriptor's header and per-layer record (bytes), as assembly/model.ts lays them out. */
+const HEADER_BYTES = 160;
+const RECORD_BYTES = 48;
+
+/** A layer's kernel and bias in the parameter block: float offsets and counts. */
+export interface LayerPlan {
+  weights: number;
+  bias: number;
+  weightCount: number;
+  units: number;
+}
+
+export interface ModelPlan {
+  descriptorBytes: number;
+  layers: LayerPlan[];
+  /** Floats of one copy of every kernel and bias, each 16-byte aligned; the gradients follow
+   *  them in the same layout, and the optimizer's state (one or two copies) has it too. */
+  parameterFloats: number;
+  /** Floats of the scratch for a transposed hidden kernel (the largest one). */
+  packedFloats: number;
+  /** The block of the parameters, their gradients and that scratch. */
+  blockBytes: number;
+  /** The widest layer output: the gradient buffers are this wide (the first layer's input
+   *  gradient is never formed, so the feature count does not count). */
+  widest: number;
+  /** Bytes one row of a chunk takes (workspace and staging), alignment aside. */
+  rowBytes: number;
+  /** The rows of a chunk: the largest workspace capacity this model ever gets. */
+  chunkRows: number;
+}
+
+const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+const alignFloats = (n: number): number => Math.ceil(n / 4) * 4;
+
+export function planModel(architecture: Architecture): ModelPlan {
+  let fanIn = architecture.inputs, floats = 0, packed = 0, widest = 1, outputs = 0;
+  const layers = architecture.layers.map(({ units }, l) => {
+    const weightCount = fanIn * units;
+    const plan = { weights: floats, bias: floats + alignFloats(weightCount), weightCount, units };
+    floats += alignFloats(weightCount) + alignFloats(units);
+    if (l > 0) packed = Math.max(packed, weightCount);
+    widest = Math.max(widest, units);
+    outputs += units;
+    fanIn = units;
+    return plan;
+  });
+  // staged input row, label and probability; the two gradient rows, the 1.0, every layer's outputs
+  const rowBytes = 4 * (architecture.inputs + 2 + 2 * widest + 1 + outputs);
+  return {
+    descriptorBytes: HEADER_BYTES + RECORD_BYTES * layers.length,
+    layers,
+    parameterFloats: floats,
+    packedFloats: packed,
+    blockBytes: 4 * (2 * floats + alignFloats(packed)),
+    widest,
+    rowBytes,
+    chunkRows: chunkRows(rowBytes),
+  };
+}
+
+/** As many rows as fit the budget: a multiple of 256 (of 4 below that, for the 4-row GEMM tiles), at least 1. */
+function chunkRows(rowBytes: number): number {
+  const rows = Math.max(1, Math.floor(CHUNK_BUDGET / rowBytes));
+  if (rows >= 256) return rows - (rows % 256);
+  return rows >= 4 ? rows - (rows % 4) : rows;
+}
+
+/** Where the workspace for `capacity` rows puts each buffer (byte offsets from its start). */
+export interface WorkspaceLayout {
+  bytes: number;
+  deltaA: number;
+  deltaB: number;
+  ones: number;
+  outputs: number[];
+}
+
+export function workspaceLayout(plan: ModelPlan, capacity: number): WorkspaceLayout {
+  const delta = align16(capacity * plan.widest * 4);
+  let at = 2 * delta;
+  const ones = at;
+  at += align16(capacity * 4);
+  const outputs = plan.layers.map(({ units }) => {
+    const offset = at;
+    at += align16(capacity * units * 4);
+    return offset;
+  });
+  return { bytes: at, deltaA: 0, deltaB: delta, ones, outputs };
+}
+
+/** What fit() holds besides the model, as block sizes in this order: the training rows and
+ *  labels; when shuffled, the order and the gathered batch (rows, labels); with validation rows,
+ *  those, their labels and their probabilities. And the workspace rows it needs. */
+export function fitBlocks(plan: ModelPlan, inputs: number, fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean }): { sizes: number[]; workspaceRows: number } {
+  // The gathered batch holds as many rows as the workspace runs at once (assembly/model.ts's
+  // trainBatches): min(batch, chunk), which the workspace is made to hold too.
+  const batchRows = Math.min(fit.batchSize, plan.chunkRows);
+  const rows = fit.trainRows, valRows = fit.validationRows;
+  const sizes = [4 * rows * inputs, 4 * rows];
+  if (fit.shuffle) sizes.push(4 * rows, 4 * batchRows * inputs, 4 * batchRows);
+  if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows, 4 * valRows);
+  return { sizes, workspaceRows: Math.max(batchRows, Math.min(valRows, plan.chunkRows)) };
+}
+
+/** The memory a model holds as long as it lives: its descriptor, parameters, gradients and scratch. */
+export function modelBytes(plan: ModelPlan): number {
+  return plan.descriptorBytes + plan.blockBytes;
+}
+
+/** The optimizer's state: `copies` blocks laid out as the parameters (momentum 1, Adam 2). */
+export function optimizerStateBytes(plan: ModelPlan, copies: number): number {
+  return copies * plan.parameterFloats * 4;
+}
+
+/** Throw unless a model of this plan fits the 4 GiB a wasm32 module addresses, on either backend
+ *  (so that any model can move between them, and its parameters fit one typed array each). */
+export function checkModelSize(plan: ModelPlan, architecture: Architecture, argument: string): void {
+  const bytes = modelBytes(plan);
+  if (bytes > ADDRESS_SPACE) {
+    const parameters = plan.layers.reduce((n, l) => n + l.weightCount + l.units, 0);
+    throw new GradwasmError(argument, `${argument} make a model of ${parameters} parameters (${architecture.inputs} inputs, layers of ` +
+      `${architecture.layers.map((l) => l.units).join(', ')} units): with its gradients it needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the 4 GiB gradwasm can address`);
+  }
+}
