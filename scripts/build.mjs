@@ -38,6 +38,20 @@ const browserSpawn = {
   },
 };
 
+/**
+ * In browsers the 'js' backend is a file of its own, gradwasm.js-backend.js beside the bundle,
+ * which Sequential imports the first time a model asks for it: a page that runs the core never
+ * downloads it (it would be a sixth of the inference path). It carries its own copies of the
+ * few helpers it uses; every error it can raise comes from the caller's rows (Matrix.reject),
+ * so the GradwasmError class stays the bundle's.
+ */
+const jsBackendBeside = {
+  name: 'js-backend-beside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/backend\/js\.js$/ }, () => ({ path: './gradwasm.js-backend.js', external: true }));
+  },
+};
+
 /** A worker script imports the library bundle beside it instead of carrying its own copy. */
 const libraryBeside = (file) => ({
   name: 'library-beside',
@@ -48,7 +62,8 @@ const libraryBeside = (file) => ({
 
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
 await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'dist/worker.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js')] });
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn] });
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, jsBackendBeside] });
+await build({ ...common, entryPoints: ['src/backend/js.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true });
 await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, libraryBeside('./index.js')] });
@@ -71,18 +86,19 @@ const INFERENCE_BUDGET_GZIP = 25_000; // bytes
 await build({
   ...common,
   stdin: { contents: "export { Sequential } from './src/index.ts';", resolveDir: '.', loader: 'ts' },
-  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn],
+  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, jsBackendBeside],
 });
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
   ['dist/gradwasm.worker.js', readFileSync('dist/gradwasm.worker.js')],
+  ['dist/gradwasm.js-backend.js', readFileSync('dist/gradwasm.js-backend.js')],
   ['dist/explain.browser.js', readFileSync('dist/explain.browser.js')],
   ['dist/gradwasm.inference.js', readFileSync('dist/gradwasm.inference.js')],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 console.log('browser build:');
 for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
-const inferenceGzip = gzipSync(sizes[3][1], { level: 9 }).length;
+const inferenceGzip = gzipSync(sizes[4][1], { level: 9 }).length;
 if (inferenceGzip > INFERENCE_BUDGET_GZIP) {
   console.warn(`!!! the inference path is ${kb(inferenceGzip)} gzipped, over its ${kb(INFERENCE_BUDGET_GZIP)} budget`);
 }

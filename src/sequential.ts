@@ -1,7 +1,6 @@
 // The public model: validates everything the caller passes (src/options.ts), then hands float32
 // copies to a backend ('wasm' or 'js') that does the numeric work.
 import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters } from './backend/backend.js';
-import { createJsBackend } from './backend/js.js';
 import { checkModelSize, planModel } from './backend/plan.js';
 import { checkWasmModel, createWasmBackend } from './backend/wasm.js';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
@@ -21,7 +20,10 @@ import { FIT_KEYS, checkCreateOptions, checkFitOptions, checkLoadOptions, checkS
 /** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
 export type BackendName = 'wasm' | 'js';
 
-const BACKENDS: Record<BackendName, BackendFactory> = { wasm: createWasmBackend, js: createJsBackend };
+const BACKENDS: Record<BackendName, BackendFactory> = {
+  wasm: createWasmBackend,
+  js: async (architecture, parameters, rng) => (await import('./backend/js.js')).createJsBackend(architecture, parameters, rng),
+};
 
 /** Options of {@link Sequential.create}. */
 export interface SequentialOptions {

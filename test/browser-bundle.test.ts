@@ -1,5 +1,6 @@
 // The browser build as shipped: one minified ESM file with the WebAssembly inlined, within the
-// inference-path budget, reachable through the `browser` export condition, and its worker script.
+// inference-path budget, reachable through the `browser` export condition, its worker script,
+// and the 'js' backend beside it, loaded when a model first asks for it.
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -16,10 +17,17 @@ describe('dist/gradwasm.browser.js', () => {
     expect(inference.length).toBeLessThan(bundle.length);
   });
 
-  it('is self-contained: no imports, nothing from Node', () => {
-    expect(bundle).not.toMatch(/\bimport\s*[\s{*"'(]/);
+  it("is self-contained but for the 'js' backend, which it imports from beside it on first use", () => {
+    expect(bundle).not.toMatch(/\bimport\s*[\s{*"']/); // no static import
+    expect(bundle.match(/\bimport\s*\([^)]*\)/g)).toEqual(['import("./gradwasm.js-backend.js")']);
     expect(bundle).not.toMatch(/node:|worker_threads/);
     expect(bundle).toMatch(/export\s*\{/);
+    const backend = read('dist/gradwasm.js-backend.js');
+    expect(backend).not.toMatch(/\bimport\s*[\s{*"'(]|node:/);
+    // errors come from the bundle's own classes (the caller's rows reject themselves), never a copy
+    expect(backend).not.toContain('GradwasmError');
+    expect(backend).toContain('sumWeights'); // a field of the js backend's layers…
+    expect(read('dist/gradwasm.inference.js')).not.toContain('sumWeights'); // …which the inference path leaves out
   });
 
   it('starts its worker from gradwasm.worker.js beside it, which imports the bundle', () => {

@@ -46,6 +46,7 @@ import { planModel } from './plan.js';
 const LINEAR = 0, SIGMOID = 1, TANH = 2, RELU = 3; // as in assembly/activations.ts
 const SGD = 0, MOMENTUM = 1, ADAM = 2; // as in assembly/model.ts
 const NO_STATE = new Float32Array(0);
+const NO_SUMS: Float64Array = new Float64Array(0);
 
 /** A buffer of float32 values: a plain array of numbers with V8's packed-double elements (see the
  *  header), or a Float64Array when it is too large for one. */
@@ -78,6 +79,9 @@ class Layer {
   readonly bias: Doubles;
   readonly gradWeights: Doubles;
   readonly gradBias: Doubles;
+  // The f64 sums of the gradients over the chunks of a batch larger than the buffers (made on first use).
+  sumWeights: Float64Array = NO_SUMS;
+  sumBias: Float64Array = NO_SUMS;
   out: Doubles = EMPTY; // capacity × units: activations, or logits for the last layer
   // The optimizer's state for the kernel and the bias: momentum's velocity in the first pair,
   // Adam's moments m and v in both.
@@ -261,7 +265,7 @@ class JsBackend implements Backend {
         stage(ds.x, ds.y, order, start, size, inputs, xb, yb);
         this.forward(xb, size);
         if (!this.acceptLoss(this.lossGradient(yb, size, size), size)) return batch;
-        this.backward(xb, size, lr, decay, false);
+        this.backward(xb, size, lr, decay);
       } else {
         let lossSum = 0;
         for (let done = 0; done < size; done += capacity) {
@@ -269,10 +273,11 @@ class JsBackend implements Backend {
           stage(ds.x, ds.y, order, start + done, part, inputs, xb, yb);
           this.forward(xb, part);
           lossSum += this.lossGradient(yb, part, size);
-          this.backward(xb, part, 0, 0, done > 0);
+          this.backward(xb, part, 0, 0);
+          this.addGradients(done === 0);
         }
         if (!this.acceptLoss(lossSum, size)) return batch;
-        this.roundGradients();
+        this.roundGradients(true);
         this.update(lr, decay);
       }
       this.advanceStep();
@@ -314,12 +319,14 @@ class JsBackend implements Backend {
 
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
     this.resetStats();
+    const chunked = x.rows > this.chunkRows;
     this.stream(x, y, (size, start) => {
       this.forward(this.xBatch, size);
       this.lossGradient(this.yBatch, size, x.rows);
-      this.backward(this.xBatch, size, 0, 0, start > 0);
+      this.backward(this.xBatch, size, 0, 0);
+      if (chunked) this.addGradients(start === 0);
     });
-    this.roundGradients();
+    this.roundGradients(chunked);
     return {
       stats: this.passStats(),
       layers: this.layers.map((l) => ({ weights: Float32Array.from(l.gradWeights), bias: Float32Array.from(l.gradBias) })),
@@ -354,7 +361,7 @@ class JsBackend implements Backend {
     let a = x;
     for (let l = 0; l <= last; l++) {
       const layer = layers[l]!;
-      gemm(a, layer.fanIn, 1, layer.weights, layer.out, rows, layer.fanIn, layer.units, 0, false);
+      gemm(a, layer.fanIn, 1, layer.weights, layer.out, rows, layer.fanIn, layer.units, 0);
       biasActivate(layer.out, layer.bias, rows, layer.units, l < last ? layer.act : LINEAR);
       a = layer.out;
     }
@@ -375,13 +382,13 @@ class JsBackend implements Backend {
   }
 
   /**
-   * Back-propagation as in assembly/model.ts: with λ = 0, the gradients as raw f64 sums (added
-   * to what the buffers hold when `accumulate`; roundGradients() rounds them once the batch is
-   * complete); else each layer's update — plain SGD without weight decay fused into the
-   * products, any other step by the optimizer's kernel from the gradients (weight decay on the
-   * kernel only).
+   * Back-propagation as in assembly/model.ts: with λ = 0, the gradients as raw f64 sums (which
+   * addGradients() adds up over the chunks of a large batch, and roundGradients() rounds once
+   * the batch is complete); else each layer's update — plain SGD without weight decay fused
+   * into the products, any other step by the optimizer's kernel from the gradients (weight decay
+   * on the kernel only).
    */
-  private backward(x: Doubles, rows: number, lr: number, decay: number, accumulate: boolean): void {
+  private backward(x: Doubles, rows: number, lr: number, decay: number): void {
     const fused = lr !== 0 && this.optimizer === SGD && decay === 0;
     const layers = this.layers, last = layers.length - 1;
     let delta = this.delta, spare = this.spare;
@@ -398,16 +405,16 @@ class JsBackend implements Backend {
           wt = this.packed;
           transpose(layer.weights, fanIn, units, wt);
         }
-        gemm(delta, units, 1, wt, spare, rows, units, fanIn, 0, false);
+        gemm(delta, units, 1, wt, spare, rows, units, fanIn, 0);
         activationBackward(spare, below.out, rows * fanIn, below.act);
       }
       if (fused) {
         // W ← fround(W + fround(−λ·fround(AᵀdZ))), fused into the product's stores; b likewise.
-        gemm(input, 1, fanIn, delta, layer.weights, fanIn, rows, units, -lr, false);
-        sumRows(delta, rows, units, layer.bias, -lr, false);
+        gemm(input, 1, fanIn, delta, layer.weights, fanIn, rows, units, -lr);
+        sumRows(delta, rows, units, layer.bias, -lr);
       } else {
-        gemm(input, 1, fanIn, delta, layer.gradWeights, fanIn, rows, units, 0, accumulate);
-        sumRows(delta, rows, units, layer.gradBias, 0, accumulate);
+        gemm(input, 1, fanIn, delta, layer.gradWeights, fanIn, rows, units, 0);
+        sumRows(delta, rows, units, layer.gradBias, 0);
         if (lr !== 0) {
           roundInPlace(layer.gradWeights);
           roundInPlace(layer.gradBias);
@@ -420,11 +427,20 @@ class JsBackend implements Backend {
     }
   }
 
-  /** The gradients' f64 sums rounded to float32 values, once a batch's chunks are all in. */
-  private roundGradients(): void {
+  /** Add the raw gradients of one chunk of a batch to the batch's f64 sums (the first chunk sets them). */
+  private addGradients(first: boolean): void {
     for (const layer of this.layers) {
-      roundInPlace(layer.gradWeights);
-      roundInPlace(layer.gradBias);
+      layer.sumWeights = addInto(layer.sumWeights, layer.gradWeights, first);
+      layer.sumBias = addInto(layer.sumBias, layer.gradBias, first);
+    }
+  }
+
+  /** The gradients rounded to float32 values, once a batch's chunks are all in: from the sums of
+   *  addGradients (chunked) or as backward left them (one chunk). */
+  private roundGradients(chunked: boolean): void {
+    for (const layer of this.layers) {
+      roundInto(chunked ? layer.sumWeights : layer.gradWeights, layer.gradWeights);
+      roundInto(chunked ? layer.sumBias : layer.gradBias, layer.gradBias);
     }
   }
 
@@ -507,7 +523,7 @@ function tanh(v: number): number {
 }
 
 /**
- * C (m×n) ← op(A)·B, the raw f64 sums (added to C when `accumulate`); or with step ≠ 0, C ← fround(C + fround(step·fround(op(A)·B)))
+ * C (m×n) ← op(A)·B, the raw f64 sums; or with step ≠ 0, C ← fround(C + fround(step·fround(op(A)·B)))
  * (the SGD update W ← W − λ·dW with step = −λ). Each sum Σ_p A(i, p)·B(p, j) runs over
  * p = 0…k−1 in order, in f64, from +0. A(i, p) is a[i·aRow + p·aCol]; B is k×n row-major.
  * 2×4 register tiles (8 sums, 4 + 2 values: all in registers, where 4×4 spills), 1×4 for a last
@@ -515,7 +531,7 @@ function tanh(v: number): number {
  * checks on them.
  */
 function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
-              m: number, k: number, n: number, step: number, accumulate: boolean): void {
+              m: number, k: number, n: number, step: number): void {
   const f = Math.fround;
   const n4 = n - (n & 3); // columns 0…n4−1 in tiles 4 wide, the rest in gemmColumns
   let i = 0;
@@ -532,12 +548,9 @@ function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
         bp = (bp + n) | 0;
       }
       const o0 = i * n + j, o1 = o0 + n;
-      if (step === 0 && !accumulate) {
+      if (step === 0) {
         c[o0] = c00; c[o0 + 1] = c01; c[o0 + 2] = c02; c[o0 + 3] = c03;
         c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12; c[o1 + 3] = c13;
-      } else if (step === 0) {
-        c[o0] = c[o0]! + c00; c[o0 + 1] = c[o0 + 1]! + c01; c[o0 + 2] = c[o0 + 2]! + c02; c[o0 + 3] = c[o0 + 3]! + c03;
-        c[o1] = c[o1]! + c10; c[o1 + 1] = c[o1 + 1]! + c11; c[o1 + 2] = c[o1 + 2]! + c12; c[o1 + 3] = c[o1 + 3]! + c13;
       } else {
         c[o0] = f(c[o0]! + f(step * f(c00))); c[o0 + 1] = f(c[o0 + 1]! + f(step * f(c01)));
         c[o0 + 2] = f(c[o0 + 2]! + f(step * f(c02))); c[o0 + 3] = f(c[o0 + 3]! + f(step * f(c03)));
@@ -557,23 +570,21 @@ function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
-      if (step === 0 && !accumulate) {
+      if (step === 0) {
         c[o] = c0; c[o + 1] = c1; c[o + 2] = c2; c[o + 3] = c3;
-      } else if (step === 0) {
-        c[o] = c[o]! + c0; c[o + 1] = c[o + 1]! + c1; c[o + 2] = c[o + 2]! + c2; c[o + 3] = c[o + 3]! + c3;
       } else {
         c[o] = f(c[o]! + f(step * f(c0))); c[o + 1] = f(c[o + 1]! + f(step * f(c1)));
         c[o + 2] = f(c[o + 2]! + f(step * f(c2))); c[o + 3] = f(c[o + 3]! + f(step * f(c3)));
       }
     }
   }
-  if (n4 < n) gemmColumns(a, aRow, aCol, b, c, m, k, n, step, accumulate, n4);
+  if (n4 < n) gemmColumns(a, aRow, aCol, b, c, m, k, n, step, n4);
 }
 
 /** gemm for the columns j0…n−1 only (fewer than 4, often the single column of the output layer):
  *  8×1 tiles, which keep 8 independent sums in flight, then 4×1 and 1×1. */
 function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
-                     m: number, k: number, n: number, step: number, accumulate: boolean, j0: number): void {
+                     m: number, k: number, n: number, step: number, j0: number): void {
   const f = Math.fround;
   const aRow2 = 2 * aRow, aRow3 = 3 * aRow, aRow4 = 4 * aRow, aRow5 = 5 * aRow, aRow6 = 6 * aRow, aRow7 = 7 * aRow;
   for (let j = j0; j < n; j++) {
@@ -590,12 +601,9 @@ function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doub
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
-      if (step === 0 && !accumulate) {
+      if (step === 0) {
         c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
         c[o + 4 * n] = c4; c[o + 5 * n] = c5; c[o + 6 * n] = c6; c[o + 7 * n] = c7;
-      } else if (step === 0) {
-        c[o] = c[o]! + c0; c[o + n] = c[o + n]! + c1; c[o + 2 * n] = c[o + 2 * n]! + c2; c[o + 3 * n] = c[o + 3 * n]! + c3;
-        c[o + 4 * n] = c[o + 4 * n]! + c4; c[o + 5 * n] = c[o + 5 * n]! + c5; c[o + 6 * n] = c[o + 6 * n]! + c6; c[o + 7 * n] = c[o + 7 * n]! + c7;
       } else {
         c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
         c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
@@ -613,10 +621,8 @@ function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doub
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
-      if (step === 0 && !accumulate) {
+      if (step === 0) {
         c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
-      } else if (step === 0) {
-        c[o] = c[o]! + c0; c[o + n] = c[o + n]! + c1; c[o + 2 * n] = c[o + 2 * n]! + c2; c[o + 3 * n] = c[o + 3 * n]! + c3;
       } else {
         c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
         c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
@@ -626,7 +632,7 @@ function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doub
       let s = 0;
       for (let p = 0, ap = i * aRow, bp = j; p < k; p++, ap = (ap + aCol) | 0, bp = (bp + n) | 0) s += a[ap]! * b[bp]!;
       const o = i * n + j;
-      c[o] = step !== 0 ? f(c[o]! + f(step * f(s))) : accumulate ? c[o]! + s : s;
+      c[o] = step === 0 ? s : f(c[o]! + f(step * f(s)));
     }
   }
 }
@@ -679,13 +685,25 @@ function transpose(w: Doubles, rows: number, cols: number, out: Doubles): void {
 
 /** v ← fround(v), element by element. */
 function roundInPlace(v: Doubles): void {
+  roundInto(v, v);
+}
+
+/** to ← fround(from), element by element. */
+function roundInto(from: ArrayLike<number>, to: Doubles): void {
   const f = Math.fround;
-  for (let i = 0; i < v.length; i++) v[i] = f(v[i]!);
+  for (let i = 0; i < to.length; i++) to[i] = f(from[i]!);
+}
+
+/** sums ← v (first) or sums + v; returns sums (made as long as v on first use). */
+function addInto(sums: Float64Array, v: Doubles, first: boolean): Float64Array {
+  if (sums.length !== v.length) sums = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) sums[i] = first ? v[i]! : sums[i]! + v[i]!;
+  return sums;
 }
 
 /** With step ≠ 0, out[j] ← fround(out[j] + fround(step·fround(Σ_i d[i][j]))); else out[j] ← Σ_i d[i][j],
- *  the raw f64 sum (added to out[j] when `accumulate`). d is rows×cols, each column summed over the rows in order, in f64. */
-function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: number, accumulate: boolean): void {
+ *  the raw f64 sum. d is rows×cols, each column summed over the rows in order, in f64. */
+function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: number): void {
   const f = Math.fround;
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
@@ -696,8 +714,6 @@ function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: num
     if (step !== 0) {
       out[j] = f(out[j]! + f(step * f(s0))); out[j + 1] = f(out[j + 1]! + f(step * f(s1)));
       out[j + 2] = f(out[j + 2]! + f(step * f(s2))); out[j + 3] = f(out[j + 3]! + f(step * f(s3)));
-    } else if (accumulate) {
-      out[j] = out[j]! + s0; out[j + 1] = out[j + 1]! + s1; out[j + 2] = out[j + 2]! + s2; out[j + 3] = out[j + 3]! + s3;
     } else {
       out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
     }
@@ -705,7 +721,7 @@ function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: num
   for (; j < cols; j++) {
     let s = 0;
     for (let i = 0, o = j; i < rows; i++, o += cols) s += d[o]!;
-    out[j] = step !== 0 ? f(out[j]! + f(step * f(s))) : accumulate ? out[j]! + s : s;
+    out[j] = step !== 0 ? f(out[j]! + f(step * f(s))) : s;
   }
 }
 
