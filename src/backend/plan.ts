@@ -12,10 +12,10 @@ export const ADDRESS_SPACE = 2 ** 32;
  * What one chunk of rows may take: the workspace of a pass (every layer's outputs and the two
  * gradient buffers) plus the staged input rows, labels and probabilities. A pass over more rows,
  * and a batch larger than this, run through it chunk by chunk, so memory stays bounded by the
- * model, not by the data. 32 MiB is thousands of rows for any model of moderate width, which
+ * model, not by the data. 8 MiB is thousands of rows for any model of moderate width, which
  * keeps the per-chunk overhead far below the work of a chunk.
  */
-export const CHUNK_BUDGET = 32 * 2 ** 20;
+export const CHUNK_BUDGET = 8 * 2 ** 20;
 
 /** The descriptor's header and per-layer record (bytes), as assembly/model.ts lays them out. */
 const HEADER_BYTES = 160;
