@@ -20,9 +20,9 @@ const PACKED = 20;       // usize: scratch for a transposed hidden kernel
 const ONES = 24;         // usize: capacity floats of 1.0, so that Σ_rows dZ = dZᵀ·1
 const PARAMS = 28;       // usize: the parameter block (every kernel and bias, zero padded)…
 const PARAM_FLOATS = 32; // i32: …and its length in floats
-const STATS = 40;        // f64 × 6: the pass's loss sum, correct, true positives, false positives,
-                         // false negatives; the mean loss of the last batch trained
-const LOSS_LIMIT = 88;   // f64: a batch whose mean loss is above this has exploded (+∞: no limit)
+const STATS = 40;        // f64 × 5: the pass's loss sum, correct, true positives, false positives, false negatives
+const RECENT_LOSS = 80;  // f64: the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet)
+const LOSS_LIMIT = 88;   // f64: when the recent loss is above this, training has exploded (+∞: no limit)
 const RNG = 96;          // u32 × 4: xoshiro128** state for shuffling        } the training state
 const POWERS = 112;      // f32 × 2: Adam's β1ᵗ, β2ᵗ for the next step         } of a snapshot
 const OPTIMIZER = 120;   // i32: SGD, MOMENTUM or ADAM (assembly/optimizers.ts)
@@ -36,6 +36,9 @@ const L_S1W = 32, L_S1B = 36, L_S2W = 40, L_S2B = 44;
 const RECORD: usize = 48;
 
 const SGD = 0, MOMENTUM = 1, ADAM = 2;
+/** Rows the recent loss averages over (an exponential moving average with this time constant),
+ *  so that one bad row of a batch of 1 is not mistaken for a run that explodes. */
+const EXPLODING_WINDOW: f64 = 256;
 
 // @ts-ignore: decorator
 @inline function layer(m: usize, l: i32): usize { return m + HEADER + <usize>l * RECORD; }
@@ -58,6 +61,7 @@ export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, 
   memory.fill(m, 0, modelBytes(layers));
   store<i32>(m + LAYERS, layers);
   store<i32>(m + INPUTS, inputs);
+  store<f64>(m + RECENT_LOSS, NaN);
   store<f64>(m + LOSS_LIMIT, Infinity);
   store<u32>(m + RNG, s0);
   store<u32>(m + RNG + 4, s1);
@@ -123,9 +127,11 @@ export function modelSetLayerOutput(m: usize, l: i32, out: usize): void {
   store<usize>(layer(m, l) + L_BUF, out);
 }
 
-/** The largest mean loss a batch may have before training counts as exploding (+∞: none). */
-export function modelSetLossLimit(m: usize, limit: f64): void {
+/** The recent loss above which training counts as exploding (+∞: none); `restart` forgets the
+ *  recent loss (a new fit: its first batch starts it again). */
+export function modelSetLossLimit(m: usize, limit: f64, restart: bool): void {
   store<f64>(m + LOSS_LIMIT, limit);
+  if (restart) store<f64>(m + RECENT_LOSS, NaN);
 }
 
 /** Forward pass of `rows` ≤ capacity rows at x: hidden outputs A_l = act(A_{l−1}W + b); the last
@@ -213,21 +219,24 @@ function advanceStep(m: usize): void {
   store<f32>(m + POWERS + 4, load<f32>(m + POWERS + 4) * load<f32>(m + HYPER + 8));
 }
 
-/** Record a batch's mean loss; false when it is NaN, infinite or above the model's limit. */
+/** Fold a batch's mean loss into the recent loss; false when it is NaN or infinite, or the recent
+ *  loss is above the model's limit. */
 function acceptLoss(m: usize, lossSum: f64, rows: i32): bool {
   const mean = lossSum / <f64>rows;
-  store<f64>(m + STATS + 40, mean);
-  return isFinite(mean) && mean <= load<f64>(m + LOSS_LIMIT);
+  const before = load<f64>(m + RECENT_LOSS);
+  const recent = isNaN(before) ? mean : before + min(1.0, <f64>rows / EXPLODING_WINDOW) * (mean - before);
+  store<f64>(m + RECENT_LOSS, recent);
+  return isFinite(mean) && recent <= load<f64>(m + LOSS_LIMIT);
 }
 
 /** Zero the statistics of lastStat: a new pass or epoch. */
 export function modelResetStats(m: usize): void {
-  memory.fill(m + STATS, 0, 48);
+  memory.fill(m + STATS, 0, 40);
 }
 
 /** The statistics of the pass (f64): 0 Σ loss over its rows, 1 rows classified correctly,
- *  2 true positives, 3 false positives, 4 false negatives (at probability 0.5); 5 the mean loss
- *  of the last batch trained. */
+ *  2 true positives, 3 false positives, 4 false negatives (at probability 0.5); 5 the recent
+ *  loss (about the last 256 rows trained; the batch's own when it was NaN or infinite). */
 export function lastStat(m: usize, i: i32): f64 { return load<f64>(m + STATS + (<usize>i << 3)); }
 
 /** A new epoch over `rows` rows: statistics zeroed and, when shuffled, a fresh seeded

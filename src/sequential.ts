@@ -270,19 +270,19 @@ export class Sequential {
         for (let batch = 0; batch < batches;) {
           // The fit's first batch runs alone: its loss, before any update, is the reference of the exploding-loss rule.
           const count = watch.started ? pace.batches(batches - batch) : 1;
-          engine.setLossLimit(watch.limit);
+          engine.setLossLimit(watch.limit, !watch.started);
           const began = performance.now();
           const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
           if (divergedAt >= 0) {
-            const { lastBatchLoss } = engine.epochStats();
+            const { recentLoss } = engine.epochStats();
             const limit = watch.limit;
             engine.restore(start);
             throw divergenceError({
-              epoch, batch: divergedAt, batches, batchLoss: lastBatchLoss, limit, learningRate, weightDecay: fit.weightDecay,
+              epoch, batch: divergedAt, batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
               beforeAnyUpdate: !watch.started, scaled: this.featureScaler !== null, features: () => largestMagnitude(train.x),
             });
           }
-          if (!watch.started) watch.observe(engine.epochStats().lastBatchLoss);
+          if (!watch.started) watch.observe(engine.epochStats().recentLoss);
           else pace.measured(count, performance.now() - began);
           batch += count;
           if (batch < batches) {

@@ -110,7 +110,9 @@ export function confusionOf(stats: PassStats, rows: number): ConfusionMatrix {
 }
 
 /**
- * The exploding-loss rule. A batch has exploded when its mean BCE is above
+ * The exploding-loss rule. Training has exploded when the recent loss — the mean BCE of the
+ * batches trained, as a moving average over about 256 rows (so that one bad row of a batch of 1
+ * is not taken for a run that explodes) — rises above
  * min(EXPLODING_CEILING, EXPLODING_FACTOR · max(ln 2, reference)), where the reference is the
  * lowest of: the loss of the fit's first batch (before any update) and the mean loss of each
  * epoch since. ln 2 is what a constant guess of ½ scores; a healthy run stays within a few times
@@ -165,14 +167,14 @@ const HUGE_FEATURE = 1e3;
 /** What a diverged fit says: where, what happened, what the model kept, and the likely cause
  *  named from the options it ran with. */
 export function divergenceError(where: {
-  epoch: number; batch: number; batches: number; batchLoss: number; limit: number; learningRate: number; weightDecay: number;
+  epoch: number; batch: number; batches: number; loss: number; limit: number; learningRate: number; weightDecay: number;
   beforeAnyUpdate: boolean; scaled: boolean; features: () => number;
 }): GradwasmError {
-  const { epoch, batch, batches, batchLoss, limit } = where;
-  const what = !Number.isFinite(batchLoss)
-    ? `the loss became ${batchLoss}`
-    : batchLoss > limit
-      ? `the batch's mean loss ${batchLoss.toPrecision(3)} exploded past ${limit.toPrecision(3)} (the exploding-loss rule; options.stopOnExplodingLoss: false turns it off)`
+  const { epoch, batch, batches, loss, limit } = where;
+  const what = !Number.isFinite(loss)
+    ? `the loss became ${loss}`
+    : loss > limit
+      ? `the loss exploded to ${loss.toPrecision(3)}, past ${limit.toPrecision(3)} (the exploding-loss rule; options.stopOnExplodingLoss: false turns it off)`
       : 'a weight became NaN or infinite';
   const kept = `The model keeps the weights it had ${epoch === 0 ? 'before fit' : `after epoch ${epoch - 1}`}`;
   const largest = where.scaled ? 0 : where.features();
@@ -182,15 +184,24 @@ export function divergenceError(where: {
     advice = `the loss was that high before any update: features as large as ${largest.toPrecision(3)} need scaling (a StandardScaler)`;
   } else if (where.weightDecay > 0 && where.learningRate * where.weightDecay >= 1) {
     argument = 'options.weightDecay';
-    advice = `options.weightDecay ${where.weightDecay} times the learning rate ${where.learningRate} is ≥ 1, so each step overshoots the decay; use a smaller options.weightDecay`;
+    advice = `options.weightDecay ${float32Text(where.weightDecay)} times the learning rate ${float32Text(where.learningRate)} is ≥ 1, so each step overshoots the decay; use a smaller options.weightDecay`;
   } else if (largest > HUGE_FEATURE) {
     argument = 'x';
-    advice = `the features are not scaled (values as large as ${largest.toPrecision(3)}), which makes every step of options.learningRate ${where.learningRate} too big; scale them (a StandardScaler) or lower the rate`;
+    advice = `the features are not scaled (values as large as ${largest.toPrecision(3)}), which makes every step of options.learningRate ${float32Text(where.learningRate)} too big; scale them (a StandardScaler) or lower the rate`;
   } else {
     argument = 'options.learningRate';
-    advice = `a smaller options.learningRate (this epoch used ${where.learningRate}) usually helps`;
+    advice = `a smaller options.learningRate (this epoch used ${float32Text(where.learningRate)}) usually helps`;
   }
   return new GradwasmError(argument, `training diverged in epoch ${epoch}, batch ${batch} (of ${batches}): ${what}. ${kept}; ${advice}`);
+}
+
+/** The shortest decimal that is this float32 (0.01, not 0.009999999776482582). */
+export function float32Text(value: number): string {
+  for (let digits = 1; digits < 9; digits++) {
+    const text = Number(value.toPrecision(digits));
+    if (Math.fround(text) === value) return String(text);
+  }
+  return String(value);
 }
 
 /**

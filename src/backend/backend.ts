@@ -66,20 +66,22 @@ export interface Backend {
   /** The training state now, to go back to with restore(). */
   snapshot(): Snapshot;
   restore(snapshot: Snapshot): void;
-  /** A batch whose mean loss is above this stops training as diverged (+∞: only NaN and ∞ do). */
-  setLossLimit(limit: number): void;
+  /** When the recent loss (the moving mean of the batches' losses over about 256 rows) is above
+   *  this, training stops as diverged (+∞: only a NaN or infinite loss does); `restart` forgets
+   *  the recent loss (a new fit). */
+  setLossLimit(limit: number, restart: boolean): void;
   /** Start an epoch: statistics zeroed, and a new seeded order of the rows when shuffled. */
   beginEpoch(data: Dataset, shuffle: boolean): void;
   /**
    * Train batches first…first+count−1 of the epoch (batches of batchSize rows, the last one
    * shorter), each followed by an optimizer step with this learning rate and weight decay (both
-   * float32). Returns −1, or the batch at which training diverged: its mean loss was NaN,
-   * infinite or above the loss limit (stopped before its update), or its update left a
-   * parameter that is not finite.
+   * float32). Returns −1, or the batch at which training diverged: its mean loss was NaN or
+   * infinite or took the recent loss above the limit (stopped before its update), or its update
+   * left a parameter that is not finite.
    */
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number;
-  /** The statistics of the epoch so far, and the mean loss of its last batch. */
-  epochStats(): PassStats & { lastBatchLoss: number };
+  /** The statistics of the epoch so far, and the recent loss. */
+  epochStats(): PassStats & { recentLoss: number };
   /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities?: Float32Array | null): PassStats;
   /** P(Y=1) per row. */

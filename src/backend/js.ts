@@ -45,6 +45,7 @@ import { planModel } from './plan.js';
 
 const LINEAR = 0, SIGMOID = 1, TANH = 2, RELU = 3; // as in assembly/activations.ts
 const SGD = 0, MOMENTUM = 1, ADAM = 2; // as in assembly/model.ts
+const EXPLODING_WINDOW = 256; // as in assembly/model.ts
 const NO_STATE = new Float32Array(0);
 const NO_SUMS: Float64Array = new Float64Array(0);
 
@@ -131,7 +132,8 @@ class JsBackend implements Backend {
   private delta = EMPTY;   // capacity × widest: the gradient flowing back…
   private spare = EMPTY;   // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
-  private readonly stats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0, lastBatchLoss: 0 };
+  private readonly stats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
+  private recentLoss = NaN; // as assembly/model.ts's RECENT_LOSS
   private lossLimit = Infinity;
   private optimizer = SGD;
   private nesterov = false;
@@ -238,8 +240,9 @@ class JsBackend implements Backend {
     this.rng.setState(s.rng);
   }
 
-  setLossLimit(limit: number): void {
+  setLossLimit(limit: number, restart: boolean): void {
     this.lossLimit = limit;
+    if (restart) this.recentLoss = NaN;
   }
 
   beginEpoch(data: Dataset, shuffle: boolean): void {
@@ -286,8 +289,8 @@ class JsBackend implements Backend {
     return -1;
   }
 
-  epochStats(): PassStats & { lastBatchLoss: number } {
-    return { ...this.passStats(), lastBatchLoss: this.stats.lastBatchLoss };
+  epochStats(): PassStats & { recentLoss: number } {
+    return { ...this.passStats(), recentLoss: this.recentLoss };
   }
 
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
@@ -374,11 +377,14 @@ class JsBackend implements Backend {
     return bceBatch(this.layers[this.layers.length - 1]!.out, y, rows, batchRows, this.delta, null, 0, this.stats);
   }
 
-  /** Record a batch's mean loss; false when it is NaN, infinite or above the limit. */
+  /** Fold a batch's mean loss into the recent loss; false when it is NaN or infinite, or the recent
+   *  loss is above the limit (as assembly/model.ts's acceptLoss). */
   private acceptLoss(lossSum: number, rows: number): boolean {
     const mean = lossSum / rows;
-    this.stats.lastBatchLoss = mean;
-    return Number.isFinite(mean) && mean <= this.lossLimit;
+    const before = this.recentLoss;
+    const recent = Number.isNaN(before) ? mean : before + Math.min(1, rows / EXPLODING_WINDOW) * (mean - before);
+    this.recentLoss = recent;
+    return Number.isFinite(mean) && recent <= this.lossLimit;
   }
 
   /**

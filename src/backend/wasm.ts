@@ -249,8 +249,8 @@ class WasmBackend implements Backend {
     new Uint8Array(this.core.exports.memory.buffer, this.call((wasm) => wasm.trainingState(this.model)), TRAINING_STATE_BYTES).set(s.training);
   }
 
-  setLossLimit(limit: number): void {
-    this.call((wasm) => wasm.modelSetLossLimit(this.model, limit));
+  setLossLimit(limit: number, restart: boolean): void {
+    this.call((wasm) => wasm.modelSetLossLimit(this.model, limit, restart));
   }
 
   beginEpoch(data: Dataset, shuffle: boolean): void {
@@ -266,8 +266,8 @@ class WasmBackend implements Backend {
       ds.shuffled, ds.order, ds.xBatch, ds.yBatch));
   }
 
-  epochStats(): PassStats & { lastBatchLoss: number } {
-    return { ...this.stats(), lastBatchLoss: this.call((wasm) => wasm.lastStat(this.model, 5)) };
+  epochStats(): PassStats & { recentLoss: number } {
+    return { ...this.stats(), recentLoss: this.call((wasm) => wasm.lastStat(this.model, 5)) };
   }
 
   private stats(): PassStats {

@@ -18,7 +18,7 @@ export type CoreExports = {
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
   modelSetWorkspace(m: Ptr, capacity: number, deltaA: Ptr, deltaB: Ptr, ones: Ptr): void;
   modelSetLayerOutput(m: Ptr, l: number, out: Ptr): void;
-  modelSetLossLimit(m: Ptr, limit: number): void;
+  modelSetLossLimit(m: Ptr, limit: number, restart: boolean): void;
   modelResetStats(m: Ptr): void;
   trainingState(m: Ptr): Ptr;
   epochBegin(m: Ptr, rows: number, shuffle: boolean, order: Ptr): void;
