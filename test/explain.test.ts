@@ -5,7 +5,7 @@
 // neuron at x = 3, w = 3 every block's number must be the hand-derived closed form.
 import { describe, expect, it } from 'vitest';
 import { ACTIVATIONS, GradwasmError, LogisticRegression, Sequential, StandardScaler, dense, type Activation } from '../src/index.js';
-import { articleTrace, explain, formatTrace, type Trace, type TraceNode } from '../src/explain/index.js';
+import { articleTrace, explain, formatTrace, graph, type Trace, type TraceNode } from '../src/explain/index.js';
 import { finiteDifferences, meanBce64, type Layer64 } from './support/reference.js';
 import { labels, uniform } from './support/random.js';
 
@@ -191,6 +191,15 @@ describe.each(BACKENDS)('explain() on the %s backend', (backend) => {
     expect(none.parameters.every((p) => p.finiteDifferenceError === 0)).toBe(true);
   });
 
+  it('a model of more than 120 k parameters (2000 → 64 → 1) is explained, not a stack overflow', async () => {
+    const model = await Sequential.create({ inputs: 2000, layers: [dense(64, 'relu'), dense(1, 'sigmoid')], seed: 1, backend });
+    const row = Array.from({ length: 2000 }, (_, i) => Math.sin(i));
+    const trace = explain(model, row, 1, { maxFiniteDifferences: 50 });
+    expect(trace.parameterCount).toBe(2000 * 64 + 64 + 64 + 1);
+    expect(trace.ok).toBe(true);
+    model.dispose();
+  });
+
   it('throws GradwasmError on misuse, naming the argument', async () => {
     const { model, x, y } = await network(backend, 'linear', 6, 3);
     const cases: [() => unknown, RegExp][] = [
@@ -201,6 +210,10 @@ describe.each(BACKENDS)('explain() on the %s backend', (backend) => {
       [() => explain(model, [[1, NaN, 2]], [1]), /x\[0\]\[1\] is NaN/],
       [() => explain(model, x, [1, 0]), /y has 2 labels, but x has 3 rows/],
       [() => explain(model, [1, 2, 3], 2), /y\[0\] is 2; labels must be 0 or 1/],
+      [() => explain({} as never, x, y), /^model must be a Sequential/],
+      [() => explain(null as never, x, y), /^model must be a Sequential/],
+      [() => explain({ inputs: 3, layers: [dense(1, 'sigmoid')] } as never, x, y), /^model must be a Sequential: explain compares/],
+      [() => graph({} as never), /^model must be a Sequential/],
     ];
     for (const [call, message] of cases) {
       expect(call).toThrow(GradwasmError);

@@ -6,7 +6,7 @@
 // (float64) over the same forward pass.
 import type { Features, Labels } from '../data.js';
 import { GradwasmError } from '../index.js';
-import { graph, type GraphNode, type GraphOp, type ModelGraph, type ModelShape } from './graph.js';
+import { checkModelShape, graph, type GraphNode, type GraphOp, type ModelGraph, type ModelShape } from './graph.js';
 
 /** A float64 tensor, row-major; `shape` `[]` is a scalar. */
 export interface Tensor {
@@ -281,6 +281,10 @@ function forward(nodes: readonly GraphNode[], leaves: Map<string, Tensor>, ctx: 
  * labels, or one label. Format the result with {@link formatTrace}.
  */
 export function explain(model: ExplainableModel, x: Features | readonly number[], y: Labels | number, options: ExplainOptions = {}): Trace {
+  checkModelShape(model);
+  if (typeof model.gradients !== 'function' || typeof model.getWeights !== 'function') {
+    throw new GradwasmError('model', 'model must be a Sequential: explain compares its trace with model.gradients() and reads model.getWeights()');
+  }
   if (typeof options !== 'object' || options === null) throw new GradwasmError('options', 'options must be an object');
   const maxRows = options.rows ?? 8;
   if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > 64) throw new GradwasmError('options.rows', `options.rows must be an integer in [1, 64], got ${String(options.rows)}`);
@@ -345,7 +349,8 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
   const parameterCount = parameterNodes.reduce((s, n) => s + leaves.get(n.id)!.data.length, 0);
   const stride = Math.max(1, Math.ceil(parameterCount / Math.max(maxFd, 1)));
   let checked = 0;
-  const scale = Math.max(0, ...parameterNodes.flatMap((n) => Array.from(grads.get(n.id)!.data, Math.abs)));
+  let scale = 0; // the largest |gradient| (a loop: a spread of every gradient overflows the call stack past ~120 k parameters)
+  for (const n of parameterNodes) for (const v of grads.get(n.id)!.data) scale = Math.max(scale, Math.abs(v));
   const tolerance = { backprop: BACKPROP_ATOL + BACKPROP_RTOL * scale, finiteDifference: FD_ATOL + FD_RTOL * scale, scale, step: FD_STEP };
 
   const parameters: ParameterTrace[] = parameterNodes.map((n) => {
