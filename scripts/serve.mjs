@@ -78,6 +78,14 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const port = Number(process.env.PORT ?? 8080);
   if (!existsSync(join(ROOT, 'dist/demo/index.html'))) console.warn('dist/demo/ is not built yet: run `npm run demo` first');
   const mounts = { '/': join(ROOT, 'dist/demo'), '/models/': resolve(process.env.MODELS_DIR ?? join(ROOT, 'models')), '/data/': join(ROOT, 'data') };
-  const { url } = await startServer({ port, mounts });
-  console.log(`gradwasm demo: ${url}   (serving dist/demo/, /models/ from ${mounts['/models/']}; Ctrl-C stops)`);
+  try {
+    const { url } = await startServer({ port, mounts });
+    console.log(`gradwasm demo: ${url}   (serving dist/demo/, /models/ from ${mounts['/models/']}; Ctrl-C stops)`);
+  } catch (error) {
+    // one line, not a stack trace: the usual causes are a port in use or a bad PORT
+    const why = error.code === 'EADDRINUSE' ? `port ${port} is in use; set PORT to another (PORT=0 picks a free one)`
+      : error.code === 'EACCES' ? `port ${port} needs privileges; set PORT above 1023` : error.message;
+    console.error(`gradwasm demo: ${why}`);
+    process.exitCode = 1;
+  }
 }

@@ -1,6 +1,6 @@
 // The gradwasm command line, run in-process (and once as the built executable).
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -137,5 +137,127 @@ describe('dist/cli.js', () => {
     const out = execFileSync(process.execPath, [bin, 'train', DATA, '--epochs', '3', '--no-progress'], { encoding: 'utf8' });
     expect(out).toMatch(/trained 3 epochs/);
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node')).toBe(true);
+  });
+});
+
+describe('issue 10: the command never hangs, never overwrites what it was not asked to, speaks in flags', () => {
+  const bin = new URL('../dist/cli.js', import.meta.url).pathname;
+  /** dist/cli.js as a user runs it; a hang fails the test at the timeout instead of blocking it. */
+  const gradwasm = (args: string[]) => {
+    const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.error, 'the command did not end by itself').toBeUndefined();
+    return r;
+  };
+
+  it.each([
+    ['a diverging SGD run', ['--optimizer', 'sgd', '--lr', '1e6'], /^gradwasm: training diverged in epoch 0, batch \d+ \(of 15\).*--no-stop-on-exploding-loss turns it off.*a smaller --lr/],
+    ['a diverging run with L2', ['--optimizer', 'sgd', '--lr', '0.5', '--l2', '10'], /^gradwasm: training diverged.*--l2 10 times the learning rate 0\.5 is ≥ 1.*a smaller --l2/],
+  ])('ends with one line and exit 1 after an error raised in training with the progress bar on: %s', (_name, flags, message) => {
+    const r = gradwasm(['train', DATA, '--epochs', '20', ...flags]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(message);
+  });
+
+  it('gives the terminal back — cursor shown, line wrap on — after an error and after Ctrl-C', () => {
+    const pty = (command: string, input = '') => spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', timeout: 30_000, input });
+    const failed = pty(`${process.execPath} ${bin} train ${DATA} --optimizer sgd --lr 1e6`);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toContain('\x1b[?25l'); // the bar hid the cursor…
+    expect(failed.stdout.slice(failed.stdout.lastIndexOf('\x1b[?25l'))).toContain('\x1b[?25h'); // …and showed it again
+    expect(failed.stdout.slice(failed.stdout.lastIndexOf('\x1b[?7l'))).toContain('\x1b[?7h');
+    // Ctrl-C, typed into the terminal a second into a long run: stops within the epoch, exit 130, nothing written
+    const out = join(dir, 'interrupted.json');
+    const script = `(sleep 1; printf '\\003'; sleep 2) | script -qec "${process.execPath} ${bin} train ${DATA} --epochs 1000000 --out ${out}" /dev/null`;
+    const interrupted = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+    expect(interrupted.status).toBe(130);
+    expect(interrupted.stdout).toMatch(/gradwasm: interrupted by SIGINT after \d+ epochs; nothing was saved/);
+    expect(interrupted.stdout.slice(interrupted.stdout.lastIndexOf('\x1b[?25l'))).toContain('\x1b[?25h');
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('checks flags before reading the data, and names them', () => {
+    const cases: [string[], RegExp][] = [
+      [['--patience', '3', '--val', '0'], /^gradwasm: --patience stops on the validation loss: it needs validation rows, --val above 0/],
+      [['--lr', '1e39'], /option '--lr <rate>' argument '1e39' is invalid\. expected a number > 0, finite as a float32/],
+      [['--l2', '1e39'], /option '--l2 <decay>'.*'1e39'/],
+      [['--momentum', '1.5'], /option '--momentum <m>'.*expected a number in \[0, 1\]/],
+      [['--layers', '16,70000'], /expected hidden layer sizes from 1 to 65536/],
+      [['--seed', '4294967296'], /--seed.*expected an integer in \[0, 4294967295\]/],
+      [['--batch', 'most'], /--batch.*expected an integer ≥ 1, got "most"/],
+    ];
+    for (const [flags, message] of cases) {
+      const r = gradwasm(['train', 'no/such/data.csv', ...flags]); // the file is never reached
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim()).toMatch(message);
+      expect(r.stderr).not.toMatch(/options\./);
+    }
+    expect(gradwasm(['train', '--help']).stdout).not.toMatch(/\(default: all rows\)/);
+    const full = gradwasm(['train', DATA, '--batch', 'all', '--epochs', '2', '--no-progress']);
+    expect(full.status).toBe(0);
+    expect(full.stdout).toMatch(/batch all/);
+  });
+
+  it('refuses an output that is one of its inputs, a device, or read-only — before any work — and writes through a symlink', () => {
+    const data = join(dir, 'precious.csv');
+    writeFileSync(data, readFileSync(DATA));
+    const before = readFileSync(data, 'utf8');
+    const r1 = gradwasm(['train', data, '--out', data, '--epochs', '1000000']); // refused at once, not after a million epochs
+    expect(r1.status).toBe(1);
+    expect(r1.stderr).toMatch(/--out .*precious\.csv is the training data .*writing there would destroy it/);
+    expect(readFileSync(data, 'utf8')).toBe(before);
+    const model = join(dir, 'keep.json');
+    expect(gradwasm(['train', data, '--epochs', '2', '--no-progress', '--out', model]).status).toBe(0);
+    const saved = readFileSync(model, 'utf8');
+    for (const out of [model, data]) {
+      const r = gradwasm(['predict', model, data, '--out', out]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/is the (model|data) .*writing there would destroy it/);
+    }
+    expect(readFileSync(model, 'utf8')).toBe(saved);
+    const device = gradwasm(['train', data, '--out', '/dev/null', '--epochs', '1000000']);
+    expect(device.stderr).toMatch(/--out \/dev\/null is a character device, not a regular file/);
+    expect(gradwasm(['train', data, '--out', dir, '--epochs', '1000000']).stderr).toMatch(/is a directory, not a regular file/);
+    // a symlink stays a symlink; the file it names gets the model
+    const target = join(dir, 'target.json'), link = join(dir, 'link.json');
+    symlinkSync(target, link);
+    expect(gradwasm(['train', data, '--epochs', '2', '--no-progress', '--out', link]).status).toBe(0);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(target, 'utf8')).layers).toHaveLength(3);
+    // a read-only file is refused (also as root, who may write anything)
+    chmodSync(target, 0o444);
+    const readOnly = gradwasm(['train', data, '--epochs', '1000000', '--out', link]);
+    expect(readOnly.stderr).toMatch(/--out .*link\.json is read-only/);
+  });
+
+  it('a reader that stops early (| head) ends the output, not the command: exit 0, no stack trace, the model saved', () => {
+    const model = join(dir, 'piped.json');
+    for (const command of [`train ${DATA} --epochs 3 --no-progress --out ${model}`, `predict ${model} ${DATA}`, 'explain']) {
+      const r = spawnSync('bash', ['-c', `set -o pipefail; ${process.execPath} ${bin} ${command} | head -1 >/dev/null`], { encoding: 'utf8', timeout: 30_000 });
+      expect(r.stderr, command).toBe('');
+      expect(r.status, command).toBe(0);
+    }
+    expect(JSON.parse(readFileSync(model, 'utf8')).layers).toHaveLength(3);
+  });
+
+  it('predict and evaluate on a file of the wrong width name the file and the model', async () => {
+    const model = join(dir, 'width.json');
+    await cli('train', DATA, '--epochs', '1', '--no-progress', '--out', model);
+    const narrow = file('narrow.csv', 'a,b,label\n1,2,0\n3,4,1\n');
+    for (const command of ['predict', 'evaluate', 'explain']) {
+      const r = await cli(command, model, narrow);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(/narrow\.csv has [23] (feature )?columns.*width\.json takes 30 inputs/);
+    }
+  });
+
+  it('npm run serve on a busy port says so in one line', async () => {
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    const r = spawnSync(process.execPath, ['scripts/serve.mjs'], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, PORT: String(port) } });
+    busy.close();
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(`gradwasm demo: port ${port} is in use; set PORT to another (PORT=0 picks a free one)`);
   });
 });

@@ -5,7 +5,7 @@ import { readCsv } from '../node/index.js';
 import { GradwasmError } from '../errors.js';
 import type { BackendName } from '../sequential.js';
 import { loadModel } from './files.js';
-import { labelOption } from './predict.js';
+import { checkWidth, labelOption } from './predict.js';
 
 export async function explainCommand(modelPath: string | undefined, csv: string | undefined, o: { row: number; label?: string; backend: BackendName }, print: (line: string) => void): Promise<void> {
   if (modelPath === undefined) {
@@ -18,11 +18,15 @@ export async function explainCommand(modelPath: string | undefined, csv: string 
   }
   if (csv === undefined) throw new GradwasmError('csv', 'explain with a model needs a CSV file to take the row from: gradwasm explain model.json data.csv --row 1');
   const model = await loadModel(modelPath, o.backend);
-  const table = await readCsv(csv, o.label === undefined ? {} : { label: labelOption(o.label)! });
-  if (o.row > table.x.rows) throw new GradwasmError('row', `--row ${o.row} is past the last row of ${csv} (${table.x.rows} rows)`);
-  const r = o.row - 1;
-  const row = Array.from(table.x.data.subarray(r * table.x.cols, (r + 1) * table.x.cols));
-  print(`${modelPath} on row ${o.row} of ${csv} (label ${table.y[r]})\n`);
-  print(formatTrace(trace(model, row, table.y[r]!)));
-  model.dispose();
+  try {
+    const table = await readCsv(csv, o.label === undefined ? {} : { label: labelOption(o.label)! });
+    checkWidth(table.x.cols, model, modelPath, csv);
+    if (o.row > table.x.rows) throw new GradwasmError('--row', `--row ${o.row} is past the last row of ${csv} (${table.x.rows} rows)`);
+    const r = o.row - 1;
+    const row = Array.from(table.x.data.subarray(r * table.x.cols, (r + 1) * table.x.cols));
+    print(`${modelPath} on row ${o.row} of ${csv} (label ${table.y[r]})\n`);
+    print(formatTrace(trace(model, row, table.y[r]!)));
+  } finally {
+    model.dispose();
+  }
 }

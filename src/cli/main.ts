@@ -1,29 +1,35 @@
 // The `gradwasm` command line: train, predict, evaluate, explain, bench.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GradwasmError } from '../errors.js';
-import { ACTIVATIONS } from '../layers.js';
+import { ACTIVATIONS, MAX_UNITS } from '../layers.js';
+import { positiveFloat32 } from '../optimizers.js';
 import { bench } from './bench.js';
 import { explainCommand } from './explain.js';
+import { Interrupted } from './interrupted.js';
 import { evaluate, predict } from './predict.js';
 import { train } from './train.js';
 
 declare const GRADWASM_VERSION: string | undefined;
 
-const integer = (min: number) => (text: string): number => {
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
   const n = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || n < min) throw new InvalidArgumentError(`expected an integer ≥ ${min}, got "${text}"`);
+  if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`}, got "${text}"`);
+  }
   return n;
 };
+/** The kernels take rates and decays as float32: they must stay finite (and non-zero) once rounded. */
 const positive = (text: string): number => {
   const n = Number(text);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number > 0, got "${text}"`);
+  if (text.trim() === '' || !positiveFloat32(n)) throw new InvalidArgumentError(`expected a number > 0, finite as a float32 (below 3.4e38), got "${text}"`);
   return n;
 };
 const nonNegative = (text: string): number => {
   const n = Number(text);
-  if (!(n >= 0) || !Number.isFinite(n) || text.trim() === '') throw new InvalidArgumentError(`expected a number ≥ 0, got "${text}"`);
+  if (text.trim() === '' || !(n === 0 || positiveFloat32(n))) throw new InvalidArgumentError(`expected a number ≥ 0, finite as a float32 (below 3.4e38), got "${text}"`);
   return n;
 };
+const batchSize = (text: string): number | 'all' => (text.trim() === 'all' ? 'all' : integer(1)(text));
 const fraction = (text: string): number => {
   const n = Number(text);
   if (!(n >= 0 && n < 1) || text.trim() === '') throw new InvalidArgumentError(`expected a number in [0, 1), got "${text}"`);
@@ -38,7 +44,7 @@ const layerList = (text: string): number[] => {
   if (text.trim() === '') return []; // no hidden layer: logistic regression
   return text.split(',').map((part) => {
     const n = Number(part);
-    if (!/^\s*\d+\s*$/.test(part) || n < 1) throw new InvalidArgumentError(`expected hidden layer sizes like 16,8 (or "" for none), got "${text}"`);
+    if (!/^\s*\d+\s*$/.test(part) || n < 1 || n > MAX_UNITS) throw new InvalidArgumentError(`expected hidden layer sizes from 1 to ${MAX_UNITS} like 16,8 (or "" for none), got "${text}"`);
     return n;
   });
 };
@@ -62,15 +68,16 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--layers <sizes>', 'hidden layer sizes, e.g. 16,8; "" for logistic regression', layerList, [16, 8])
     .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATIONS).default('relu'))
     .addOption(new Option('--optimizer <name>', 'update rule').choices(['sgd', 'momentum', 'nesterov', 'adam']).default('adam'))
-    .option('--momentum <m>', 'momentum coefficient (momentum, nesterov)', positive, 0.9)
+    .option('--momentum <m>', 'momentum coefficient (momentum, nesterov), in [0, 1]', probability, 0.9)
     .option('--epochs <n>', 'passes over the data', integer(1), 50)
     .option('--lr <rate>', 'learning rate (default: 0.001 for adam, 0.01 otherwise)', positive)
-    .option('--batch <n>', 'rows per update (default: all rows)', integer(1), 32)
+    .option('--batch <n>', 'rows per update, or "all" for full-batch gradient descent', batchSize, 32)
     .option('--val <fraction>', 'share of rows held out for validation (seeded); 0 for none', fraction, 0.2)
-    .option('--seed <n>', 'seed for the split, initialisation and shuffling', integer(0), 1)
+    .option('--seed <n>', 'seed for the split, initialisation and shuffling', integer(0, 2 ** 32 - 1), 1)
     .option('--l2 <decay>', 'L2 weight decay on the kernels', nonNegative, 0)
-    .option('--patience <epochs>', 'stop when the validation loss has not improved for this many epochs (best weights kept)', integer(1))
+    .option('--patience <epochs>', 'stop when the validation loss has not improved for this many epochs (best weights kept; needs --val)', integer(1))
     .option('--no-scale', 'do not z-score the features (by default the model learns and saves a scaler)')
+    .option('--no-stop-on-exploding-loss', 'let training go on when the loss explodes (it always stops at NaN)')
     .option('--no-progress', 'no progress bar')
     .option('--compare-js', 'then time the same training on the wasm and js backends')
     .addOption(backendOption())
@@ -123,9 +130,9 @@ export async function run(argv: string[], out = (t: string) => void process.stdo
     await cli.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof GradwasmError) {
+    if (error instanceof GradwasmError || error instanceof Interrupted) {
       err(`gradwasm: ${error.message}\n`);
-      return 1;
+      return error instanceof Interrupted ? error.exitCode : 1;
     }
     const code = (error as { code?: string; exitCode?: number }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {

@@ -1,11 +1,16 @@
-// `gradwasm train data.csv …`: read, split, scale, train with a progress bar, report, save.
+// `gradwasm train data.csv …`: check the flags and the output, read, split, scale, train with a
+// progress bar, report, save.
+import type { Features, Labels } from '../data.js';
+import { GradwasmError } from '../errors.js';
 import { readCsv } from '../node/index.js';
 import { dense, type Activation } from '../layers.js';
 import { StandardScaler } from '../scaler.js';
-import { Sequential, type BackendName, type FitOptions } from '../sequential.js';
+import { Sequential, type BackendName, type FitOptions, type History } from '../sequential.js';
 import { trainTestSplit } from '../split.js';
 import type { OptimizerOptions } from '../optimizers.js';
-import { writeAtomically } from './files.js';
+import { checkOutput, writeAtomically } from './files.js';
+import { inFlags } from './flags.js';
+import { Interrupted } from './interrupted.js';
 import { labelOption } from './predict.js';
 import { metricsTable } from './report.js';
 import { TrainingProgress } from './progress.js';
@@ -18,12 +23,13 @@ export interface TrainOptions {
   momentum: number;
   epochs: number;
   lr?: number;
-  batch?: number;
+  batch: number | 'all';
   val: number;
   seed: number;
   l2: number;
   patience?: number;
   scale: boolean;
+  stopOnExplodingLoss: boolean;
   backend: BackendName;
   out?: string;
   compareJs: boolean;
@@ -36,6 +42,10 @@ function optimizerOf(o: TrainOptions): OptimizerOptions {
 }
 
 export async function train(csv: string, o: TrainOptions, print: (line: string) => void): Promise<void> {
+  if (o.patience !== undefined && o.val === 0) {
+    throw new GradwasmError('--patience', '--patience stops on the validation loss: it needs validation rows, --val above 0 (got 0)');
+  }
+  const output = o.out === undefined ? null : await checkOutput(o.out, '--out', [{ path: csv, what: 'the training data' }]);
   const table = await readCsv(csv, o.label === undefined ? {} : { label: labelOption(o.label)! });
   const { x, y } = table;
   const held = o.val > 0 ? trainTestSplit(x, y, { cols: x.cols, testFraction: o.val, seed: o.seed }) : null;
@@ -46,8 +56,9 @@ export async function train(csv: string, o: TrainOptions, print: (line: string) 
     epochs: o.epochs,
     optimizer: optimizerOf(o),
     ...(o.lr === undefined ? {} : { learningRate: o.lr }),
-    ...(o.batch === undefined ? {} : { batchSize: o.batch }),
+    ...(o.batch === 'all' ? {} : { batchSize: o.batch }),
     weightDecay: o.l2,
+    stopOnExplodingLoss: o.stopOnExplodingLoss,
     ...(held ? { validationData: [held.test.x, held.test.y] as const } : {}),
     ...(o.patience === undefined ? {} : { earlyStopping: { patience: o.patience, restoreBestWeights: true } }),
   };
@@ -55,14 +66,12 @@ export async function train(csv: string, o: TrainOptions, print: (line: string) 
   const architecture = [x.cols, ...o.layers, 1].join('-');
   print(`${csv}: ${x.rows} rows × ${x.cols} features, label column '${table.label}'` +
     (held ? `; ${trainSet.x.rows} train / ${held.test.x.rows} validation (seed ${o.seed})` : '') + (scaler ? '; z-scored' : ''));
-  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${o.epochs} epochs, batch ${o.batch ?? 'all'}, ${o.backend} backend`);
+  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend`);
 
   const model = await Sequential.create({ ...spec, backend: o.backend });
-  const bar = o.progress ? new TrainingProgress(o.epochs, trainSet.x.rows) : null;
   const started = performance.now();
-  const history = await model.fit(trainSet.x, trainSet.y, { ...fit, onEpochEnd: (log) => void bar?.update(log) });
+  const history = await trainUntilStopped(model, trainSet, fit, o);
   const seconds = (performance.now() - started) / 1000;
-  bar?.stop();
   const epochs = history.loss.length;
   print(`trained ${epochs} epochs in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.x.rows) / seconds).toLocaleString('en-US')} samples/s)` +
     (epochs < o.epochs ? ', stopped early' : ''));
@@ -71,8 +80,8 @@ export async function train(csv: string, o: TrainOptions, print: (line: string) 
   print('');
   print(metricsTable(sets.map(([name, xs, ys]) => [name, model.evaluate(xs, ys)])));
 
-  if (o.out) {
-    await writeAtomically(o.out, JSON.stringify(model));
+  if (output) {
+    await writeAtomically(output, JSON.stringify(model));
     print(`\nmodel saved to ${o.out}`);
   }
 
@@ -95,4 +104,32 @@ export async function train(csv: string, o: TrainOptions, print: (line: string) 
     print(`  speed ratio wasm/js: ${(median(times.js) / median(times.wasm)).toFixed(2)}×`);
   }
   model.dispose();
+}
+
+/**
+ * fit with the progress bar, stopped — and the terminal given back (cursor shown, line wrap on)
+ * — on every way out: the end, an error (said in flags), Ctrl-C or SIGTERM, which stop the fit
+ * within a run of batches and end the command with 128 + the signal's number.
+ */
+async function trainUntilStopped(model: Sequential, data: { x: Features & { rows: number }; y: Labels }, fit: FitOptions, o: TrainOptions): Promise<History> {
+  const interrupt = new AbortController();
+  let signal: NodeJS.Signals | null = null;
+  const stop = (received: NodeJS.Signals): void => {
+    signal = received;
+    interrupt.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const bar = o.progress ? new TrainingProgress(o.epochs, data.x.rows) : null;
+  try {
+    const history = await model.fit(data.x, data.y, { ...fit, signal: interrupt.signal, onEpochEnd: (log) => void bar?.update(log) });
+    if (signal) throw new Interrupted(`interrupted by ${signal} after ${history.loss.length} epochs; nothing was saved`, signal === 'SIGINT' ? 130 : 143);
+    return history;
+  } catch (error) {
+    throw inFlags(error);
+  } finally {
+    bar?.stop();
+    process.removeListener('SIGINT', stop);
+    process.removeListener('SIGTERM', stop);
+  }
 }
