@@ -149,6 +149,31 @@ export async function fromTfjsLayers(modelJson: unknown, weightsBin: ArrayBuffer
 }
 
 function readTfjs(json: unknown, bin: unknown): { inputs: number; layers: { units: number; activation: Activation }[]; parameters: { weights: Float32Array; bias: Float32Array }[] } {
+  const model = parseTfjs(json);
+  const bytes = bytesOf(bin);
+  if (bytes.byteLength !== model.weightBytes) {
+    throw new GradwasmError('weightsBin', `weightsBin has ${bytes.byteLength} bytes, but the weights manifest describes ${model.weightBytes} (${model.weightBytes / 4} float32 values)`);
+  }
+  return weightsOf(model, bytes);
+}
+
+/**
+ * The bytes of weights a TF.js model.json describes (its topology and manifest checked as
+ * fromTfjsLayers checks them): what a reader of its weight files may read, and no more.
+ */
+export function tfjsWeightBytes(modelJson: unknown): number {
+  return parseTfjs(modelJson).weightBytes;
+}
+
+/** A model.json checked: its Dense layers, its input size if it gives one, every weight's place in the bytes. */
+interface ParsedTfjs {
+  dense: { name: string; units: number; activation: Activation; bias: boolean }[];
+  inputs: number | null;
+  found: Map<string, { shape: number[]; offset: number }>;
+  weightBytes: number;
+}
+
+function parseTfjs(json: unknown): ParsedTfjs {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -208,7 +233,6 @@ function readTfjs(json: unknown, bin: unknown): { inputs: number; layers: { unit
 
   // The manifest: every weight's name, shape and place in the bytes.
   const specs = manifest(file);
-  const bytes = bytesOf(bin);
   let offset = 0;
   const found = new Map<string, { shape: number[]; offset: number }>();
   specs.forEach(({ spec, at }) => {
@@ -223,9 +247,13 @@ function readTfjs(json: unknown, bin: unknown): { inputs: number; layers: { unit
     offset += 4 * size;
     if (offset > 2 ** 32) throw new GradwasmError(`${at}.shape`, `${at} (${s.name}) ends past 4 GiB of weights`);
   });
-  if (bytes.byteLength !== offset) {
-    throw new GradwasmError('weightsBin', `weightsBin has ${bytes.byteLength} bytes, but the weights manifest describes ${offset} (${offset / 4} float32 values)`);
-  }
+  return { dense, inputs, found, weightBytes: offset };
+}
+
+/** The parameters of a parsed model from its weight bytes (as many as it describes). */
+function weightsOf(model: ParsedTfjs, bytes: Uint8Array): { inputs: number; layers: { units: number; activation: Activation }[]; parameters: { weights: Float32Array; bias: Float32Array }[] } {
+  const { dense, found } = model;
+  let inputs = model.inputs;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // A weight by its name, or by a name ending in "/" + it (a Keras scope before the layer name).
   const key = (name: string): string | undefined => (found.has(name) ? name : [...found.keys()].find((n) => n.endsWith(`/${name}`)));

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,40 @@ describe('saveTfjsLayers / loadTfjsLayers', () => {
     const error = await rejection(loadTfjsLayers(target));
     expect(error.argument).toBe('path');
     expect(error.message).toMatch(message);
+  });
+
+  it('checks the weight files against the manifest before reading them: sizes, links, devices', async () => {
+    const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 1 });
+    const target = join(dir, `checked-${Math.random().toString(36).slice(2)}`);
+    const files = await saveTfjsLayers(model, target);
+    const json = JSON.parse(readFileSync(files.modelJson, 'utf8'));
+    const rewrite = (edit: (j: any) => void) => {
+      const j = structuredClone(json);
+      edit(j);
+      writeFileSync(files.modelJson, JSON.stringify(j));
+    };
+    // one weights file listed 100 times: refused from the sizes, nothing read past the manifest's 12 bytes
+    rewrite((j) => (j.weightsManifest[0].paths = Array(100).fill('weights.bin')));
+    expect((await rejection(loadTfjsLayers(target))).message).toMatch(/the weights files .*model\.json lists hold 1200 bytes, but its manifest describes 12$/);
+    // a link to an endless device, or to a file outside the folder, is never followed
+    symlinkSync('/dev/zero', join(target, 'zero.bin'));
+    rewrite((j) => (j.weightsManifest[0].paths = ['zero.bin']));
+    expect((await rejection(loadTfjsLayers(target))).message).toMatch(/"zero\.bin", which is a symbolic link; only regular files beside model\.json are read/);
+    writeFileSync(join(dir, 'secret.bin'), new Uint8Array(12));
+    symlinkSync('../secret.bin', join(target, 'escape.bin'));
+    rewrite((j) => (j.weightsManifest[0].paths = ['escape.bin']));
+    expect((await rejection(loadTfjsLayers(target))).message).toMatch(/"escape\.bin", which is a symbolic link/);
+    mkdirSync(join(target, 'folder.bin'));
+    rewrite((j) => (j.weightsManifest[0].paths = ['folder.bin']));
+    expect((await rejection(loadTfjsLayers(target))).message).toMatch(/"folder\.bin", which is not a regular file/);
+    // a file longer than the manifest says
+    writeFileSync(join(target, 'long.bin'), new Uint8Array(20 * 2 ** 20));
+    rewrite((j) => (j.weightsManifest[0].paths = ['long.bin']));
+    expect((await rejection(loadTfjsLayers(target))).message).toMatch(/hold 20971520 bytes, but its manifest describes 12/);
+    // model.json itself must be a file
+    expect((await rejection(loadTfjsLayers('/dev/zero'))).message).toMatch(/\/dev\/zero is not a regular file/);
+    rewrite(() => {});
+    expect((await loadTfjsLayers(target)).getWeights()).toEqual(model.getWeights());
   });
 
   it('reports unreadable and malformed files as GradwasmErrors', async () => {

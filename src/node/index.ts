@@ -5,9 +5,10 @@
  * never imports `node:` modules; it runs on the library beside it (one `GradwasmError`).
  * @packageDocumentation
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { GradwasmError, fromTfjsLayers, parseCsv, toTfjsLayers } from '../index.js';
+import { tfjsWeightBytes } from '../tfjs-format.js';
 import type { CsvOptions, CsvRows, CsvTable, FromTfjsOptions, Sequential } from '../index.js';
 
 /** Options of {@link readCsv}: those of `parseCsv`, whose `source` is the path. */
@@ -63,27 +64,73 @@ export async function saveTfjsLayers(model: Sequential, directory: string): Prom
 
 /**
  * Read a TensorFlow.js Layers model (see `fromTfjsLayers`): `path` is its `model.json`, or the
- * directory holding it. The weight files the manifest lists are read from beside `model.json`;
- * a path that leaves that directory (absolute, or through `..`) is refused.
+ * directory holding it. The weight files the manifest lists are read from beside `model.json`,
+ * and only there: a path that leaves that directory (absolute, or through `..`), a symbolic
+ * link or anything but a regular file is refused, and so are files that together hold more or
+ * fewer bytes than the manifest describes — all checked before a byte of weights is read, and
+ * no more than the manifest's total is ever read.
  */
 export async function loadTfjsLayers(path: string, options: FromTfjsOptions = {}): Promise<Sequential> {
   const file = (await isDirectory(path)) ? join(path, 'model.json') : path;
-  const text = await read(file, 'utf8');
+  const text = await readModelJson(file);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     throw new GradwasmError('path', `${file} is not valid JSON: ${(error as Error).message}`);
   }
-  const shards: ArrayBuffer[] = [];
+  const expected = tfjsWeightBytes(json); // the topology and the manifest checked; its total in bytes
+  const shards: { path: string; size: number }[] = [];
   for (const name of weightPaths(json)) {
     if (isAbsolute(name) || normalize(name).split(/[\\/]/).includes('..') || /^[a-z][a-z0-9+.-]*:/i.test(name)) {
       throw new GradwasmError('path', `${file} lists the weights file ${JSON.stringify(name)}, outside its directory; only files beside model.json are read`);
     }
-    const bytes = await read(join(dirname(file), name), null);
-    shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+    const shard = join(dirname(file), name);
+    const s = await lstat(shard).catch((error: Error) => {
+      throw new GradwasmError('path', `${shard} cannot be read: ${error.message}`);
+    });
+    if (!s.isFile()) {
+      throw new GradwasmError('path', `${file} lists the weights file ${JSON.stringify(name)}, which is ${s.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; only regular files beside model.json are read`);
+    }
+    shards.push({ path: shard, size: s.size });
   }
-  return fromTfjsLayers(json, shards, options);
+  const total = shards.reduce((n, s) => n + s.size, 0);
+  if (total !== expected) {
+    throw new GradwasmError('path', `the weights files ${file} lists hold ${total} bytes, but its manifest describes ${expected}`);
+  }
+  const bytes = new Uint8Array(expected);
+  let at = 0;
+  for (const shard of shards) at += await readExactly(shard.path, bytes.subarray(at, at + shard.size));
+  return fromTfjsLayers(json, bytes, options);
+}
+
+/** model.json itself: a file (through links: the caller named it), of a sane size. */
+async function readModelJson(file: string): Promise<string> {
+  const s = await stat(file).catch(() => null);
+  if (s && !s.isFile()) throw new GradwasmError('path', `${file} is not a regular file`);
+  if (s && s.size > MAX_MODEL_JSON) throw new GradwasmError('path', `${file} is ${s.size} bytes; a model.json is at most ${MAX_MODEL_JSON} (its weights live in the .bin files)`);
+  return read(file, 'utf8');
+}
+
+/** A model.json holds the topology and the manifest, not the weights: 64 MiB is far more than any needs. */
+const MAX_MODEL_JSON = 64 * 2 ** 20;
+
+/** Fill `into` from the start of a file, reading no more than its length. */
+async function readExactly(path: string, into: Uint8Array): Promise<number> {
+  const handle = await open(path, 'r').catch((error: Error) => {
+    throw new GradwasmError('path', `${path} cannot be read: ${error.message}`);
+  });
+  try {
+    let done = 0;
+    while (done < into.length) {
+      const { bytesRead } = await handle.read(into, done, into.length - done, done);
+      if (bytesRead === 0) throw new GradwasmError('path', `${path} became shorter while it was read`);
+      done += bytesRead;
+    }
+    return done;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The weight files a model.json lists, in order; none if its manifest is malformed (fromTfjsLayers then says why). */
