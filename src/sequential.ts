@@ -262,7 +262,7 @@ export class Sequential {
       const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping) : null;
       const watch = new LossWatch(fit.stopOnExplodingLoss);
       const batches = Math.ceil(data.rows / batchSize);
-      const pace = new Pace(parameterCount(this.inputs, this.layers), batchSize);
+      const pace = new Pace();
       for (let epoch = 0; epoch < epochs; epoch++) {
         const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
         const start = engine.snapshot(); // what a divergence or a cancel goes back to
@@ -282,8 +282,8 @@ export class Sequential {
               beforeAnyUpdate: !watch.started, scaled: this.featureScaler !== null, features: () => largestMagnitude(train.x),
             });
           }
+          pace.measured(count, performance.now() - began);
           if (!watch.started) watch.observe(engine.epochStats().recentLoss);
-          else pace.measured(count, performance.now() - began);
           batch += count;
           if (batch < batches) {
             await yieldToEventLoop();
@@ -482,16 +482,6 @@ export function emptyHistory(validation: boolean): History {
 async function checkMemory(architecture: Architecture, backend: BackendName, argument: string): Promise<void> {
   checkModelSize(planModel(architecture), architecture, argument);
   if (backend === 'wasm') await checkWasmModel(architecture, argument);
-}
-
-/** Kernel and bias values of a model. */
-function parameterCount(inputs: number, layers: readonly DenseLayer[]): number {
-  let fanIn = inputs, count = 0;
-  for (const { units } of layers) {
-    count += (fanIn + 1) * units;
-    fanIn = units;
-  }
-  return count;
 }
 
 /** Append an epoch's log to the history (written out: this runs after every epoch). */

@@ -207,15 +207,11 @@ export function float32Text(value: number): string {
 /**
  * How many batches each call into a backend trains: about PACE_MS of work, so that a cancel,
  * timers and the page get their turn within an epoch (and a long epoch is many calls of many
- * batches, never one call per small batch). Starts from an estimate of the work (6 FLOPs per
- * parameter per row at 5 GFLOP/s) and follows the times measured.
+ * batches, never one call per small batch). Follows the time the last call took, from a first
+ * call of one batch (the fit's first batch runs alone anyway; see LossWatch).
  */
 export class Pace {
-  private msPerBatch: number;
-
-  constructor(parameters: number, batchSize: number) {
-    this.msPerBatch = (6 * parameters * batchSize) / 5e6;
-  }
+  private msPerBatch = Infinity;
 
   batches(remaining: number): number {
     return Math.max(1, Math.min(remaining, Math.floor(PACE_MS / this.msPerBatch)));

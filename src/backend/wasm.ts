@@ -131,6 +131,7 @@ class WasmBackend implements Backend {
    * grows, and never past one chunk: a pass over more rows runs through it.
    */
   private reserve(rows: number, sizes: number[], argument: string, purpose: string): number[] {
+    this.usable();
     const capacity = Math.min(rows, this.plan.chunkRows);
     const layout = capacity > this.capacity ? workspaceLayout(this.plan, capacity) : null;
     const arena = this.core.arena;
