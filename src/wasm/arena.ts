@@ -12,9 +12,12 @@ const PAGE = 65536;
 let limit = ADDRESS_SPACE;
 
 /**
- * Cap the WebAssembly memory that gradwasm may grow to, for every model in this process
- * (default, and at most, the 4 GiB a wasm32 module can address). A fit, prediction or model
- * that would need more is refused with a GradwasmError before anything is allocated.
+ * Cap the WebAssembly memory that gradwasm may grow to, for every `'wasm'` model in this
+ * process (default, and at most, the 4 GiB a wasm32 module can address), and for the worker of
+ * each `trainInWorker` job started after the call. A model, fit or pass that would need more is
+ * refused with a GradwasmError before anything is allocated or copied. `'js'` models keep their
+ * numbers in JavaScript arrays on the engine's heap, which this limit does not count (their
+ * passes run in the same bounded chunks of rows, and a model must fit 4 GiB on either backend).
  */
 export function setMemoryLimit(bytes: number): void {
   if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < PAGE || bytes > ADDRESS_SPACE) {
