@@ -263,7 +263,7 @@ export class Sequential {
       const watch = new LossWatch(fit.stopOnExplodingLoss);
       const batches = Math.ceil(data.rows / batchSize);
       const pace = new Pace();
-      for (let epoch = 0; epoch < epochs; epoch++) {
+      for (let epoch = 0; epoch < epochs && !signal?.aborted; epoch++) {
         const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
         const start = engine.snapshot(); // what a divergence or a cancel goes back to
         engine.beginEpoch(data, shuffle);
@@ -313,7 +313,6 @@ export class Sequential {
         if (stop) break;
         await yieldToEventLoop();
         this.checkNotDisposed();
-        if (signal?.aborted) break;
       }
       return this.finish(engine, history, stopper);
     } finally {

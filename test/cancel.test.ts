@@ -56,6 +56,15 @@ describe.each(['wasm', 'js'] as const)('cancelling a fit in process (%s)', (back
     expect(model.getWeights()).toEqual(fresh.getWeights());
   }, 30_000);
 
+  it('a signal aborted before fit trains nothing', async () => {
+    const model = await Sequential.create(spec);
+    const before = model.getWeights();
+    const small = { data: x.data.subarray(0, 64 * x.cols), rows: 64, cols: x.cols };
+    const history = await model.fit(small, y.subarray(0, 64), { epochs: 3, signal: AbortSignal.abort() });
+    expect(history.loss).toHaveLength(0);
+    expect(model.getWeights()).toEqual(before);
+  });
+
   it('a stop flag set by a timer is seen at the end of the epoch it was set in', async () => {
     const model = await Sequential.create(spec);
     let stop = false;
