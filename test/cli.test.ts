@@ -191,6 +191,13 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
       expect(r.stderr.trim()).toMatch(message);
       expect(r.stderr).not.toMatch(/options\./);
     }
+    // what only the data can tell is said in flags too
+    for (const [flags, message] of [[['--val', '0.9999'], /--val must leave at least one row/], [['--label', 'nope'], /--label "nope" is not a column/]] as const) {
+      const r = gradwasm(['train', DATA, '--no-progress', ...flags]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/options\./);
+    }
     expect(gradwasm(['train', '--help']).stdout).not.toMatch(/\(default: all rows\)/);
     const full = gradwasm(['train', DATA, '--batch', 'all', '--epochs', '2', '--no-progress']);
     expect(full.status).toBe(0);

@@ -14,11 +14,14 @@ const FLAGS: readonly (readonly [string, string])[] = [
   ['options.validationData', '--val'],
   ['options.validationSplit', '--val'],
   ['options.earlyStopping', '--patience'],
+  ['options.testFraction', '--val'],
+  ['options.label', '--label'],
+  ['options.threshold', '--threshold'],
   ['(a StandardScaler)', '(leave out --no-scale)'],
 ];
 
 /** A GradwasmError of the library, said in flags; anything else as it is. */
-export function inFlags(error: unknown): unknown {
+export function inFlags(error: GradwasmError | Error): Error {
   if (!(error instanceof GradwasmError)) return error;
   let { message, argument } = error;
   for (const [api, flag] of FLAGS) {

@@ -5,6 +5,7 @@ import { ACTIVATIONS, MAX_UNITS } from '../layers.js';
 import { positiveFloat32 } from '../optimizers.js';
 import { bench } from './bench.js';
 import { explainCommand } from './explain.js';
+import { inFlags } from './flags.js';
 import { Interrupted } from './interrupted.js';
 import { evaluate, predict } from './predict.js';
 import { train } from './train.js';
@@ -131,7 +132,7 @@ export async function run(argv: string[], out = (t: string) => void process.stdo
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof GradwasmError || error instanceof Interrupted) {
-      err(`gradwasm: ${error.message}\n`);
+      err(`gradwasm: ${inFlags(error).message}\n`);
       return error instanceof Interrupted ? error.exitCode : 1;
     }
     const code = (error as { code?: string; exitCode?: number }).code;

@@ -9,7 +9,6 @@ import { Sequential, type BackendName, type FitOptions, type History } from '../
 import { trainTestSplit } from '../split.js';
 import type { OptimizerOptions } from '../optimizers.js';
 import { checkOutput, writeAtomically } from './files.js';
-import { inFlags } from './flags.js';
 import { Interrupted } from './interrupted.js';
 import { labelOption } from './predict.js';
 import { metricsTable } from './report.js';
@@ -108,8 +107,8 @@ export async function train(csv: string, o: TrainOptions, print: (line: string) 
 
 /**
  * fit with the progress bar, stopped — and the terminal given back (cursor shown, line wrap on)
- * — on every way out: the end, an error (said in flags), Ctrl-C or SIGTERM, which stop the fit
- * within a run of batches and end the command with 128 + the signal's number.
+ * — on every way out: the end, an error, Ctrl-C or SIGTERM, which stop the fit within a run of
+ * batches and end the command with 128 + the signal's number.
  */
 async function trainUntilStopped(model: Sequential, data: { x: Features & { rows: number }; y: Labels }, fit: FitOptions, o: TrainOptions): Promise<History> {
   const interrupt = new AbortController();
@@ -125,8 +124,6 @@ async function trainUntilStopped(model: Sequential, data: { x: Features & { rows
     const history = await model.fit(data.x, data.y, { ...fit, signal: interrupt.signal, onEpochEnd: (log) => void bar?.update(log) });
     if (signal) throw new Interrupted(`interrupted by ${signal} after ${history.loss.length} epochs; nothing was saved`, signal === 'SIGINT' ? 130 : 143);
     return history;
-  } catch (error) {
-    throw inFlags(error);
   } finally {
     bar?.stop();
     process.removeListener('SIGINT', stop);
