@@ -55,8 +55,9 @@ type Doubles = number[] | Float64Array;
 
 /** Buffers of more elements than this are Float64Arrays: arrays live on V8's heap (limited to a
  *  few GB) and V8 aborts the process when one grows past ≈ 10⁸ elements; typed arrays live
- *  outside it. Only batches of more than 2²⁴ floats (say a full batch of 21 400 rows × 784) get
- *  one, at the cost of slower, polymorphic kernels from then on in that process. */
+ *  outside it. The row buffers never get that large (they hold one chunk, src/backend/plan.ts);
+ *  only kernels of more than 2²⁴ weights do, at the cost of slower, polymorphic kernels from
+ *  then on in that process. */
 const LARGEST_ARRAY = 1 << 24;
 
 /** n zeros: an array whose elements kind is packed-double from the start (a first element that is
