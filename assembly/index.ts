@@ -2,8 +2,8 @@
 // TypeScript wrapper (src/wasm/); nothing here allocates.
 export {
   modelBytes, modelInit, modelSetBlocks, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
-  modelSetLayerOutput, modelSetLossLimit, modelResetStats, trainingState,
-  epochBegin, trainBatches, gradients, evaluate, predict, lastStat, heapBase,
+  modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, modelScaleGradients, trainingState, trainingStateBytes,
+  epochBegin, trainBatches, trainRows, trainRowsEnd, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';
 export {
   sgdStep, sgdStepScalar, momentumStep, momentumStepScalar, adamStep, adamStepScalar,

@@ -13,22 +13,28 @@ import { shuffle } from './prng';
 // Header (bytes)
 const LAYERS = 0;        // i32 number of dense layers
 const INPUTS = 4;        // i32 features per row
-const CAPACITY = 8;      // i32 rows the workspace holds; a larger batch runs through it in chunks
+const CAPACITY = 8;      // i32 rows the workspace holds; a larger batch runs through it in units
 const DELTA_A = 12;      // usize: capacity × widest layer output, the gradient flowing back…
 const DELTA_B = 16;      // usize: …and its ping-pong partner
 const PACKED = 20;       // usize: scratch for a transposed hidden kernel
 const ONES = 24;         // usize: capacity floats of 1.0, so that Σ_rows dZ = dZᵀ·1
-const PARAMS = 28;       // usize: the parameter block (every kernel and bias, zero padded)…
-const PARAM_FLOATS = 32; // i32: …and its length in floats
+const PARAMS = 28;       // usize: the parameter block (every kernel and bias, zero padded), then
+const PARAM_FLOATS = 32; // i32: its length in floats; the gradients follow it in the same layout
+const BATCH_ROWS = 36;   // i32: rows summed so far into the gradients of a batch larger than the workspace
 const STATS = 40;        // f64 × 5: the pass's loss sum, correct, true positives, false positives, false negatives
-const RECENT_LOSS = 80;  // f64: the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet)
-const LOSS_LIMIT = 88;   // f64: when the recent loss is above this, training has exploded (+∞: no limit)
-const RNG = 96;          // u32 × 4: xoshiro128** state for shuffling        } the training state
-const POWERS = 112;      // f32 × 2: Adam's β1ᵗ, β2ᵗ for the next step         } of a snapshot
+const RECENT_LOSS = 80;  // f64: the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet) } the
+const LOSS_REFERENCE = 88; // f64: the exploding-loss rule's reference (NaN: none yet)                        } training
+const RNG = 96;          // u32 × 4: xoshiro128** state for shuffling                                          } state of
+const POWERS = 112;      // f32 × 2: Adam's β1ᵗ, β2ᵗ for the next step                                          } a snapshot
 const OPTIMIZER = 120;   // i32: SGD, MOMENTUM or ADAM (assembly/optimizers.ts)
 const NESTEROV = 124;    // i32: momentum only
 const HYPER = 128;       // f32 × 5: momentum μ | Adam β1, 1 − β1, β2, 1 − β2, ε
-const HEADER: usize = 160;
+const CARRIED = 148;     // i32: rows of a stream waiting in the carry buffer for the rest of their unit
+const BATCHES_DONE = 152; // i32: batches finished this epoch
+const LOSS_RULE = 156;   // i32: 1 when the exploding-loss rule is on
+const BATCH_LOSS = 160;  // f64: the loss summed so far over the rows of a batch larger than the workspace
+const HEADER: usize = 176;
+const TRAINING_STATE: usize = 40; // bytes from RECENT_LOSS to the end of POWERS
 // Layer record (bytes): sizes, activation, parameters, gradients, outputs, and the optimizer's
 // state for the kernel and the bias (momentum: velocity in S1; Adam: moments in S1 and S2; else 0)
 const L_IN = 0, L_OUT = 4, L_ACT = 8, L_W = 12, L_B = 16, L_DW = 20, L_DB = 24, L_BUF = 28;
@@ -36,9 +42,14 @@ const L_S1W = 32, L_S1B = 36, L_S2W = 40, L_S2B = 44;
 const RECORD: usize = 48;
 
 const SGD = 0, MOMENTUM = 1, ADAM = 2;
-/** Rows the recent loss averages over (an exponential moving average with this time constant),
- *  so that one bad row of a batch of 1 is not mistaken for a run that explodes. */
+// The exploding-loss rule (documented in src/training.ts): the recent loss — a moving mean of the
+// batch losses over about EXPLODING_WINDOW rows, so that one bad row of a batch of 1 is not taken
+// for a run that explodes — may not rise above min(EXPLODING_CEILING, EXPLODING_FACTOR ·
+// max(ln 2, reference)), the reference being the lowest of the first batch's loss and the epoch
+// losses seen (modelObserveLoss). Until the first batch sets it, the ceiling alone applies.
 const EXPLODING_WINDOW: f64 = 256;
+const EXPLODING_FACTOR: f64 = 1e3;
+const EXPLODING_CEILING: f64 = 1e6;
 
 // @ts-ignore: decorator
 @inline function layer(m: usize, l: i32): usize { return m + HEADER + <usize>l * RECORD; }
@@ -52,9 +63,13 @@ export function modelBytes(layers: i32): usize {
   return HEADER + <usize>layers * RECORD;
 }
 
-/** Where the training state a snapshot saves starts: the RNG, then Adam's powers (24 bytes). */
+/** Where the training state a snapshot saves starts: the recent loss and the reference of the
+ *  exploding-loss rule, the RNG, Adam's powers (trainingStateBytes() bytes). */
 export function trainingState(m: usize): usize {
-  return m + RNG;
+  return m + RECENT_LOSS;
+}
+export function trainingStateBytes(): usize {
+  return TRAINING_STATE;
 }
 
 export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, s2: u32, s3: u32): void {
@@ -62,7 +77,7 @@ export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, 
   store<i32>(m + LAYERS, layers);
   store<i32>(m + INPUTS, inputs);
   store<f64>(m + RECENT_LOSS, NaN);
-  store<f64>(m + LOSS_LIMIT, Infinity);
+  store<f64>(m + LOSS_REFERENCE, NaN);
   store<u32>(m + RNG, s0);
   store<u32>(m + RNG + 4, s1);
   store<u32>(m + RNG + 8, s2);
@@ -127,11 +142,26 @@ export function modelSetLayerOutput(m: usize, l: i32, out: usize): void {
   store<usize>(layer(m, l) + L_BUF, out);
 }
 
-/** The recent loss above which training counts as exploding (+∞: none); `restart` forgets the
- *  recent loss (a new fit: its first batch starts it again). */
-export function modelSetLossLimit(m: usize, limit: f64, restart: bool): void {
-  store<f64>(m + LOSS_LIMIT, limit);
-  if (restart) store<f64>(m + RECENT_LOSS, NaN);
+/** The exploding-loss rule on or off; `restart` forgets the recent loss and the reference (a
+ *  new fit: its first batch starts them again). */
+export function modelSetLossRule(m: usize, on: bool, restart: bool): void {
+  store<i32>(m + LOSS_RULE, on ? 1 : 0);
+  if (!restart) return;
+  store<f64>(m + RECENT_LOSS, NaN);
+  store<f64>(m + LOSS_REFERENCE, NaN);
+}
+
+/** An epoch's mean loss: the reference of the exploding-loss rule comes down to it if it is lower. */
+export function modelObserveLoss(m: usize, loss: f64): void {
+  if (!(load<f64>(m + LOSS_REFERENCE) <= loss)) store<f64>(m + LOSS_REFERENCE, loss);
+}
+
+/** The recent loss above which training counts as exploding (+∞ with the rule off). */
+function lossLimit(m: usize): f64 {
+  if (!load<i32>(m + LOSS_RULE)) return Infinity;
+  const reference = load<f64>(m + LOSS_REFERENCE);
+  if (isNaN(reference)) return EXPLODING_CEILING;
+  return min(EXPLODING_CEILING, EXPLODING_FACTOR * max(Math.LN2, reference));
 }
 
 /** Forward pass of `rows` ≤ capacity rows at x: hidden outputs A_l = act(A_{l−1}W + b); the last
@@ -219,14 +249,16 @@ function advanceStep(m: usize): void {
   store<f32>(m + POWERS + 4, load<f32>(m + POWERS + 4) * load<f32>(m + HYPER + 8));
 }
 
-/** Fold a batch's mean loss into the recent loss; false when it is NaN or infinite, or the recent
- *  loss is above the model's limit. */
+/** Fold a batch's mean loss into the recent loss (the fit's first batch also sets the
+ *  reference); false when it is NaN or infinite, or the recent loss is above the limit. */
 function acceptLoss(m: usize, lossSum: f64, rows: i32): bool {
   const mean = lossSum / <f64>rows;
   const before = load<f64>(m + RECENT_LOSS);
   const recent = isNaN(before) ? mean : before + min(1.0, <f64>rows / EXPLODING_WINDOW) * (mean - before);
   store<f64>(m + RECENT_LOSS, recent);
-  return isFinite(mean) && recent <= load<f64>(m + LOSS_LIMIT);
+  const ok = isFinite(mean) && recent <= lossLimit(m);
+  if (ok && isNaN(load<f64>(m + LOSS_REFERENCE))) store<f64>(m + LOSS_REFERENCE, mean);
+  return ok;
 }
 
 /** Zero the statistics of lastStat: a new pass or epoch. */
@@ -236,25 +268,99 @@ export function modelResetStats(m: usize): void {
 
 /** The statistics of the pass (f64): 0 Σ loss over its rows, 1 rows classified correctly,
  *  2 true positives, 3 false positives, 4 false negatives (at probability 0.5); 5 the recent
- *  loss (about the last 256 rows trained; the batch's own when it was NaN or infinite). */
-export function lastStat(m: usize, i: i32): f64 { return load<f64>(m + STATS + (<usize>i << 3)); }
+ *  loss (about the last 256 rows trained; the batch's own when it was NaN or infinite); 6 the
+ *  exploding-loss limit; 7 the batches finished this epoch. */
+export function lastStat(m: usize, i: i32): f64 {
+  if (i == 6) return lossLimit(m);
+  if (i == 7) return <f64>load<i32>(m + BATCHES_DONE);
+  return load<f64>(m + STATS + (<usize>i << 3));
+}
 
-/** A new epoch over `rows` rows: statistics zeroed and, when shuffled, a fresh seeded
- *  permutation of the rows into order (rows u32). */
+/** A new epoch over `rows` rows (of a stream: 0): statistics zeroed, no batch under way, and when
+ *  shuffled a fresh seeded permutation of the rows into order (rows u32). */
 export function epochBegin(m: usize, rows: i32, shuffled: bool, order: usize): void {
   modelResetStats(m);
+  store<i32>(m + BATCHES_DONE, 0);
+  store<i32>(m + BATCH_ROWS, 0);
+  store<f64>(m + BATCH_LOSS, 0);
+  store<i32>(m + CARRIED, 0);
   if (shuffled) shuffle(order, rows, m + RNG);
+}
+
+// Batches and units. A batch of batchSize rows (FULL_BATCH: all of them) that the workspace holds
+// is one unit: forward, loss with dZ = (p − y)/rows, back-propagation and the optimizer's step at
+// once. A larger batch — and every full batch, whatever its size, so that a full-batch epoch is
+// one step W − λ·gradients() and a stream of unknown length needs no row count in advance — runs
+// in units of `capacity` rows whose gradients of the unscaled loss, dZ = p − y, add up in the dW,
+// db buffers; finishBatch scales them by 1/rows once and steps. Units start at multiples of the
+// capacity within their batch, so the sums are the same for data held in memory and for a
+// stream however its chunks are cut.
+
+/** Batch size meaning all rows: full-batch gradient descent. */
+const FULL_BATCH: i32 = 0x7fffffff;
+
+// @ts-ignore: decorator
+@inline function oneUnit(m: usize, batchSize: i32): bool {
+  return batchSize != FULL_BATCH && batchSize <= load<i32>(m + CAPACITY);
+}
+
+/** Train `rows` ≤ capacity rows at x, y: a whole batch (oneUnit) or the next unit of a larger one.
+ *  False when the batch diverged (stopped before its update). */
+function trainUnit(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32, decay: f32): bool {
+  forward(m, x, rows);
+  if (oneUnit(m, batchSize)) {
+    if (!acceptLoss(m, lossGradient(m, y, rows, rows), rows)) return false;
+    backward(m, x, rows, lr, decay, false);
+    return stepDone(m);
+  }
+  const done = load<i32>(m + BATCH_ROWS);
+  store<f64>(m + BATCH_LOSS, load<f64>(m + BATCH_LOSS) + lossGradient(m, y, rows, 1));
+  backward(m, x, rows, 0, 0, done > 0);
+  store<i32>(m + BATCH_ROWS, done + rows);
+  return true;
+}
+
+/** The end of a batch that ran in units: its gradients scaled by 1/rows once, then the step. */
+function finishBatch(m: usize, lr: f32, decay: f32): bool {
+  const rows = load<i32>(m + BATCH_ROWS);
+  if (rows == 0) return true;
+  store<i32>(m + BATCH_ROWS, 0);
+  const lossSum = load<f64>(m + BATCH_LOSS);
+  store<f64>(m + BATCH_LOSS, 0);
+  if (!acceptLoss(m, lossSum, rows)) return false;
+  modelScaleGradients(m, rows);
+  update(m, lr, decay);
+  return stepDone(m);
+}
+
+/** After a batch's step: Adam's powers move on, the batch counts, and the step must have left
+ *  every parameter finite. */
+function stepDone(m: usize): bool {
+  advanceStep(m);
+  if (firstNonFinite(load<usize>(m + PARAMS), load<i32>(m + PARAM_FLOATS)) >= 0) return false;
+  store<i32>(m + BATCHES_DONE, load<i32>(m + BATCHES_DONE) + 1);
+  return true;
+}
+
+/** The gradients in the dW, db buffers ← their value / rows, rounded once (f64 quotient). */
+export function modelScaleGradients(m: usize, rows: i32): void {
+  const n = load<i32>(m + PARAM_FLOATS);
+  const g = load<usize>(m + PARAMS) + (<usize>n << 2);
+  const d = <f64>rows;
+  for (let i = 0; i < n; i++) {
+    const p = g + (<usize>i << 2);
+    store<f32>(p, <f32>(<f64>load<f32>(p) / d));
+  }
 }
 
 /**
  * Batches first…first+count−1 of the epoch that epochBegin began, over x (rows×inputs) and y
- * (rows), in batches of batchSize rows (the last may be shorter): each is followed by a step of
- * the model's optimizer with learning rate lr and weight decay λ₂ = decay. shuffled: the rows
- * in the order epochBegin drew, gathered through xBatch/yBatch (capacity rows); otherwise read in
- * place. A batch larger than the workspace runs through it in chunks whose gradients add up,
- * then takes one step. Returns −1, or the batch at which training diverged: its mean loss was
- * NaN, infinite or above the model's limit (the call stops there, without that batch's update),
- * or its update left a parameter that is not finite.
+ * (rows) held in memory: batches of batchSize rows (the last may be shorter), each followed by a
+ * step of the model's optimizer with learning rate lr and weight decay λ₂ = decay. shuffled: the
+ * rows in the order epochBegin drew, each unit gathered through xBatch/yBatch (capacity rows);
+ * otherwise read in place. Returns −1, or the batch at which training diverged: its mean loss
+ * was NaN or infinite, or took the recent loss past the exploding-loss limit (the call stops
+ * there, without that batch's update), or its update left a parameter that is not finite.
  */
 export function trainBatches(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, first: i32, count: i32,
                              lr: f32, decay: f32, shuffled: bool, order: usize, xBatch: usize, yBatch: usize): i32 {
@@ -264,29 +370,63 @@ export function trainBatches(m: usize, x: usize, y: usize, rows: i32, batchSize:
   for (let batch = first; batch < last; batch++) {
     const start = batch * batchSize;
     const size = min(batchSize, rows - start);
-    if (size <= capacity) {
-      const bx = shuffled ? gather(m, x, y, order, start, size, xBatch, yBatch) : x + <usize>start * rowBytes(m);
-      const by = shuffled ? yBatch : y + (<usize>start << 2);
-      forward(m, bx, size);
-      if (!acceptLoss(m, lossGradient(m, by, size, size), size)) return batch;
-      backward(m, bx, size, lr, decay, false);
-    } else {
-      let lossSum: f64 = 0;
-      for (let done = 0; done < size; done += capacity) {
-        const part = min(capacity, size - done);
-        const from = start + done;
-        const bx = shuffled ? gather(m, x, y, order, from, part, xBatch, yBatch) : x + <usize>from * rowBytes(m);
-        const by = shuffled ? yBatch : y + (<usize>from << 2);
-        forward(m, bx, part);
-        lossSum += lossGradient(m, by, part, size);
-        backward(m, bx, part, 0, 0, done > 0);
-      }
-      if (!acceptLoss(m, lossSum, size)) return batch;
-      update(m, lr, decay);
+    for (let done = 0; done < size; done += capacity) {
+      const part = min(capacity, size - done);
+      const from = start + done;
+      const bx = shuffled ? gather(m, x, y, order, from, part, xBatch, yBatch) : x + <usize>from * rowBytes(m);
+      const by = shuffled ? yBatch : y + (<usize>from << 2);
+      if (!trainUnit(m, bx, by, part, batchSize, lr, decay)) return batch;
     }
-    advanceStep(m);
-    if (firstNonFinite(load<usize>(m + PARAMS), load<i32>(m + PARAM_FLOATS)) >= 0) return batch;
+    if (!oneUnit(m, batchSize) && !finishBatch(m, lr, decay)) return batch;
   }
+  return -1;
+}
+
+/**
+ * The next `rows` rows of the epoch's stream, at x, y, in order: batches are cut from the stream
+ * as trainBatches cuts them from rows in memory, whatever the calls' sizes. A unit that the call
+ * does not complete waits in the carry buffer (xCarry, yCarry: capacity rows) for the next call,
+ * or for trainRowsEnd. Returns −1 or the batch at which training diverged, as trainBatches.
+ */
+export function trainRows(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32, decay: f32, xCarry: usize, yCarry: usize): i32 {
+  const capacity = load<i32>(m + CAPACITY);
+  const bytes = rowBytes(m);
+  let at = 0;
+  while (at < rows) {
+    const unit = oneUnit(m, batchSize) ? batchSize : min(capacity, batchSize - load<i32>(m + BATCH_ROWS));
+    const carried = load<i32>(m + CARRIED);
+    const available = rows - at;
+    let ux = x + <usize>at * bytes, uy = y + (<usize>at << 2);
+    if (carried > 0 || available < unit) {
+      const take = min(unit - carried, available);
+      memory.copy(xCarry + <usize>carried * bytes, ux, <usize>take * bytes);
+      memory.copy(yCarry + (<usize>carried << 2), uy, <usize>take << 2);
+      at += take;
+      if (carried + take < unit) {
+        store<i32>(m + CARRIED, carried + take);
+        break;
+      }
+      store<i32>(m + CARRIED, 0);
+      ux = xCarry;
+      uy = yCarry;
+    } else {
+      at += unit;
+    }
+    if (!trainUnit(m, ux, uy, unit, batchSize, lr, decay)) return load<i32>(m + BATCHES_DONE);
+    if (!oneUnit(m, batchSize) && (load<i32>(m + BATCH_ROWS) == batchSize) && !finishBatch(m, lr, decay)) return load<i32>(m + BATCHES_DONE);
+  }
+  return -1;
+}
+
+/** The end of the epoch's stream: the rows waiting in the carry buffer are the last, shorter
+ *  batch (or the last unit of a larger one), and a batch under way takes its step. A batch that
+ *  turns out to hold every row of the epoch is full-batch descent, as it is for rows in memory. */
+export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCarry: usize, yCarry: usize): i32 {
+  const carried = load<i32>(m + CARRIED);
+  store<i32>(m + CARRIED, 0);
+  const size = load<i32>(m + BATCHES_DONE) == 0 ? FULL_BATCH : batchSize;
+  if (carried > 0 && !trainUnit(m, xCarry, yCarry, carried, size, lr, decay)) return load<i32>(m + BATCHES_DONE);
+  if (!oneUnit(m, size) && !finishBatch(m, lr, decay)) return load<i32>(m + BATCHES_DONE);
   return -1;
 }
 
@@ -312,16 +452,17 @@ function gather(m: usize, x: usize, y: usize, order: usize, start: i32, n: i32, 
   for (; i < bytes; i += 4) store<f32>(dst + i, load<f32>(src + i));
 }
 
-/** The gradients of the mean loss of a batch of batchRows rows, over `rows` of them at x, y (in
- *  chunks of the workspace capacity), into the dW, db buffers — added to what they hold when
- *  `accumulate`; the loss and counts into the statistics. Parameters untouched. */
-export function gradients(m: usize, x: usize, y: usize, rows: i32, batchRows: i32, accumulate: bool): void {
+/** The gradients of the unscaled loss (dZ = p − y) over `rows` rows at x, y, in units of the
+ *  workspace capacity, into the dW, db buffers — added to what they hold when `accumulate`; the
+ *  loss and counts into the statistics. Parameters untouched. modelScaleGradients then makes them
+ *  the gradients of the mean loss, as a full-batch epoch computes them. */
+export function gradients(m: usize, x: usize, y: usize, rows: i32, accumulate: bool): void {
   const capacity = load<i32>(m + CAPACITY);
   for (let done = 0; done < rows; done += capacity) {
     const part = min(capacity, rows - done);
     const bx = x + <usize>done * rowBytes(m);
     forward(m, bx, part);
-    lossGradient(m, y + (<usize>done << 2), part, batchRows);
+    lossGradient(m, y + (<usize>done << 2), part, 1);
     backward(m, bx, part, 0, 0, accumulate || done > 0);
   }
 }

@@ -3,7 +3,7 @@
 // (src/worker/host.ts), which passes its own argument name (e.g. 'options.model') so that
 // messages name what the caller wrote.
 
-import type { Architecture } from './backend/backend.js';
+import { FULL_BATCH, type Architecture } from './backend/backend.js';
 import { toLabels, toMatrix, type Matrix } from './data.js';
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
 import { checkActivation, MAX_UNITS, type DenseLayer } from './layers.js';
@@ -58,7 +58,7 @@ export interface CheckedFitOptions {
   /** λ₂ as a float32. */
   weightDecay: number;
   learningRateSchedule: Schedule | null;
-  /** At most `trainRows`. */
+  /** Rows per batch, or FULL_BATCH (the default; also any batch of all rows or more). */
   batchSize: number;
   shuffle: boolean;
   onEpochEnd: FitOptions['onEpochEnd'];
@@ -97,7 +97,9 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
     trainRows = checkValidationSplit(o.validationSplit, rows, `${name}.validationSplit`);
     validationSplit = o.validationSplit as number;
   }
-  const batchSize = Math.min(trainRows, o.batchSize === undefined ? trainRows : checkInteger(`${name}.batchSize`, o.batchSize, 1));
+  // A batch of every row, asked for or not, is full-batch descent (see assembly/model.ts).
+  const given = o.batchSize === undefined ? FULL_BATCH : checkInteger(`${name}.batchSize`, o.batchSize, 1);
+  const batchSize = given >= trainRows ? FULL_BATCH : given;
   const shuffle = o.shuffle === undefined ? true : o.shuffle;
   if (typeof shuffle !== 'boolean') throw new GradwasmError(`${name}.shuffle`, `${name}.shuffle must be true or false, got ${describe(shuffle)}`);
   const onEpochEnd = o.onEpochEnd;

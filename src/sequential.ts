@@ -11,9 +11,7 @@ import { scheduledRate, type LearningRateSchedule, type Optimizer, type Optimize
 import { Xoshiro128, glorotUniform } from './prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { floatArray, modelFromJSON, modelToJSON, type ModelJSON } from './serialize.js';
-import {
-  EarlyStopper, LossWatch, Pace, divergenceError, largestMagnitude, passMetrics, splitRows, type EarlyStoppingOptions,
-} from './training.js';
+import { EarlyStopper, Pace, divergenceError, largestMagnitude, passMetrics, splitRows, type EarlyStoppingOptions } from './training.js';
 import { yieldToEventLoop } from './yield.js';
 import { FIT_KEYS, checkCreateOptions, checkFitOptions, checkLoadOptions, checkScaler } from './options.js';
 
@@ -260,7 +258,7 @@ export class Sequential {
       const history = emptyHistory(valData !== null);
       const probabilities = valData ? new Float32Array(valData.rows) : null;
       const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping) : null;
-      const watch = new LossWatch(fit.stopOnExplodingLoss);
+      engine.setLossRule(fit.stopOnExplodingLoss, true);
       const batches = Math.ceil(data.rows / batchSize);
       const pace = new Pace();
       for (let epoch = 0; epoch < epochs && !signal?.aborted; epoch++) {
@@ -268,22 +266,18 @@ export class Sequential {
         const start = engine.snapshot(); // what a divergence or a cancel goes back to
         engine.beginEpoch(data, shuffle);
         for (let batch = 0; batch < batches;) {
-          // The fit's first batch runs alone: its loss, before any update, is the reference of the exploding-loss rule.
-          const count = watch.started ? pace.batches(batches - batch) : 1;
-          engine.setLossLimit(watch.limit, !watch.started);
+          const count = pace.batches(batches - batch);
           const began = performance.now();
           const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
           if (divergedAt >= 0) {
-            const { recentLoss } = engine.epochStats();
-            const limit = watch.limit;
+            const { recentLoss, limit } = engine.epochStats();
             engine.restore(start);
             throw divergenceError({
               epoch, batch: divergedAt, batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
-              beforeAnyUpdate: !watch.started, scaled: this.featureScaler !== null, features: () => largestMagnitude(train.x),
+              beforeAnyUpdate: epoch === 0 && divergedAt === 0, scaled: this.featureScaler !== null, features: () => largestMagnitude(train.x),
             });
           }
           pace.measured(count, performance.now() - began);
-          if (!watch.started) watch.observe(engine.epochStats().recentLoss);
           batch += count;
           if (batch < batches) {
             await yieldToEventLoop();
@@ -296,7 +290,7 @@ export class Sequential {
         }
         const stats = engine.epochStats();
         const m = passMetrics(stats, data.rows);
-        watch.observe(m.loss);
+        engine.observeLoss(m.loss);
         const log: EpochLog = { epoch, loss: m.loss, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, learningRate };
         if (valData) {
           const v = passMetrics(engine.evaluate(valData, probabilities), valData.rows);

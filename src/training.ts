@@ -123,29 +123,8 @@ export function confusionOf(stats: PassStats, rows: number): ConfusionMatrix {
  */
 export const EXPLODING_FACTOR = 1e3;
 export const EXPLODING_CEILING = 1e6;
+// (The rule runs batch by batch inside the backends: assembly/model.ts and src/backend/js.ts.)
 
-/** Keeps the reference of the exploding-loss rule through a fit, and gives the limit it sets. */
-export class LossWatch {
-  private reference = NaN;
-
-  constructor(private readonly enabled: boolean) {}
-
-  /** The largest mean loss a batch may have from now on (+∞ when the rule is off). */
-  get limit(): number {
-    if (!this.enabled) return Infinity;
-    if (Number.isNaN(this.reference)) return EXPLODING_CEILING;
-    return Math.min(EXPLODING_CEILING, EXPLODING_FACTOR * Math.max(Math.LN2, this.reference));
-  }
-
-  /** The mean loss of the fit's first batch, or of a whole epoch. */
-  observe(meanLoss: number): void {
-    if (Number.isNaN(this.reference) || meanLoss < this.reference) this.reference = meanLoss;
-  }
-
-  get started(): boolean {
-    return !Number.isNaN(this.reference);
-  }
-}
 
 /** Largest |value| among the finite rows of x (as the model sees them), read a chunk at a time. */
 export function largestMagnitude(x: Matrix): number {
@@ -208,7 +187,7 @@ export function float32Text(value: number): string {
  * How many batches each call into a backend trains: about PACE_MS of work, so that a cancel,
  * timers and the page get their turn within an epoch (and a long epoch is many calls of many
  * batches, never one call per small batch). Follows the time the last call took, from a first
- * call of one batch (the fit's first batch runs alone anyway; see LossWatch).
+ * call of one batch.
  */
 export class Pace {
   private msPerBatch = Infinity;

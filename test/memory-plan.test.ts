@@ -149,7 +149,7 @@ describe('models too large are refused at once, before anything is allocated', (
     const error = await model.fit({ data: data as ArrayLike<number>, rows, cols: 64 }, new Float32Array(rows)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GradwasmError);
     expect((error as GradwasmError).argument).toBe('x');
-    expect((error as Error).message).toMatch(/^fit on 100000 rows × 64 columns in batches of 100000 needs .* setMemoryLimit/);
+    expect((error as Error).message).toMatch(/^fit on 100000 rows × 64 columns in one batch of all rows needs .* setMemoryLimit/);
     expect(copied).toBe(0);
     expect(core.exports.memory.buffer.byteLength).toBe(size);
     expect(core.arena.bytesInUse).toBe(inUse);
@@ -165,9 +165,10 @@ describe('a trap in the core', () => {
     const other = await canary();
     const model = await Sequential.create({ inputs: 4, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 2 });
     // No call can trap by design, so damage the model's descriptor by hand: its first layer's
-    // kernel pointer (assembly/model.ts: header 160 bytes, then L_W at 12) now points past the memory.
+    // kernel pointer (assembly/model.ts: after the header, L_W at 12) now points past the memory.
     const descriptor = (model as unknown as { engine: { model: number } }).engine.model;
-    new Uint32Array(core.exports.memory.buffer, descriptor + 160 + 12, 1)[0] = 0xfffffff0;
+    const header = core.exports.modelBytes(0);
+    new Uint32Array(core.exports.memory.buffer, descriptor + header + 12, 1)[0] = 0xfffffff0;
     const x = [[1, 2, 3, 4]];
     expect(() => model.predictProba(x)).toThrow(GradwasmError);
     expect(() => model.predictProba(x)).toThrow(/trap/);

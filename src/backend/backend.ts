@@ -1,7 +1,7 @@
 // What a backend does: the numeric work of DESIGN.md §1 on float32 data that the caller
 // (src/sequential.ts) has already validated. Both backends implement it and pass the same tests.
 import type { Activation } from '../layers.js';
-import type { Matrix } from '../data.js';
+import type { Matrix, Standardization } from '../data.js';
 import type { RngState } from '../prng.js';
 import type { Optimizer } from '../optimizers.js';
 
@@ -27,6 +27,9 @@ export interface PassStats {
   falseNegatives: number;
 }
 
+/** The batch size that means all rows: full-batch gradient descent (as assembly/model.ts). */
+export const FULL_BATCH = 0x7fffffff;
+
 /** A labelled dataset held by a backend for repeated passes (fit's training and validation
  *  rows); release() frees what it holds. */
 export interface Dataset {
@@ -35,17 +38,45 @@ export interface Dataset {
 }
 
 /** What a backend restores to undo training back to a point: parameters, optimizer state, the
- *  shuffling generator and Adam's step. Opaque outside the backend that took it. */
+ *  shuffling generator, Adam's step and the exploding-loss rule's state. Opaque outside the
+ *  backend that took it. */
 export interface Snapshot {
   readonly backend: 'wasm' | 'js';
+}
+
+/** The training state beside the parameters, in numbers that survive JSON exactly: what a
+ *  checkpoint saves so that training resumes as if it had never stopped. */
+export interface TrainingState {
+  /** The shuffling generator. */
+  rng: RngState;
+  /** Adam's β1ᵗ, β2ᵗ for the next step (float32 values; 0 for other optimizers). */
+  powers: [number, number];
+  /** The exploding-loss rule: the recent loss and the reference (NaN: none yet). */
+  recentLoss: number;
+  lossReference: number;
+  /** The optimizer's blocks, laid out as the parameters: momentum's velocity, or Adam's m and v. */
+  moments: LayerParameters[][];
 }
 
 /** What fit() will hold in a backend: sizes, so that it can refuse before copying anything. */
 export interface FitPlan {
   trainRows: number;
   validationRows: number;
+  /** Rows per batch, or FULL_BATCH. */
   batchSize: number;
   shuffle: boolean;
+}
+
+/** An epoch's rows arriving in chunks (fitDataset), in order: batches are cut from them as from
+ *  rows held in memory. train() copies, checks and trains rows start…start+count−1 of a chunk
+ *  (count ≤ `rows`); end() trains what the last chunk left over. Both return −1 or the batch that
+ *  diverged. */
+export interface RowStream {
+  /** The most rows train() takes at once. */
+  readonly rows: number;
+  train(x: Matrix, y: Float32Array, start: number, count: number, learningRate: number, weightDecay: number): number;
+  end(learningRate: number, weightDecay: number): number;
+  release(): void;
 }
 
 export interface Backend {
@@ -59,34 +90,42 @@ export interface Backend {
    * GradwasmError naming `x` when it does not fit). Rows are checked as they are copied in.
    */
   loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: Dataset; validation: Dataset | null };
+  /** The room to train a stream of rows (fitDataset) in batches of batchSize (or FULL_BATCH),
+   *  rows standardised as `standardization` says (the model's scaler) or not. */
+  openStream(batchSize: number, standardization: Standardization | null): RowStream;
   /** Use `optimizer` from the next batch on, with fresh state (zero velocity or moments, step 1);
    *  its state is kept from batch to batch, and from fit to fit, until the next call. A new
    *  backend runs plain SGD. */
   setOptimizer(optimizer: Optimizer): void;
+  /** The training state, and putting it back (after setOptimizer of the same optimizer). */
+  getTrainingState(): TrainingState;
+  setTrainingState(state: TrainingState): void;
   /** The training state now, to go back to with restore(). */
   snapshot(): Snapshot;
   restore(snapshot: Snapshot): void;
-  /** When the recent loss (the moving mean of the batches' losses over about 256 rows) is above
-   *  this, training stops as diverged (+∞: only a NaN or infinite loss does); `restart` forgets
-   *  the recent loss (a new fit). */
-  setLossLimit(limit: number, restart: boolean): void;
+  /** The exploding-loss rule on or off; `restart` forgets its recent loss and reference (a new fit). */
+  setLossRule(on: boolean, restart: boolean): void;
+  /** An epoch's mean loss, which the rule's reference comes down to if it is lower. */
+  observeLoss(meanLoss: number): void;
   /** Start an epoch: statistics zeroed, and a new seeded order of the rows when shuffled. */
-  beginEpoch(data: Dataset, shuffle: boolean): void;
+  beginEpoch(data: Dataset | null, shuffle: boolean): void;
   /**
-   * Train batches first…first+count−1 of the epoch (batches of batchSize rows, the last one
-   * shorter), each followed by an optimizer step with this learning rate and weight decay (both
-   * float32). Returns −1, or the batch at which training diverged: its mean loss was NaN or
-   * infinite or took the recent loss above the limit (stopped before its update), or its update
-   * left a parameter that is not finite.
+   * Train batches first…first+count−1 of the epoch (batches of batchSize rows or FULL_BATCH,
+   * the last one shorter), each followed by an optimizer step with this learning rate and weight
+   * decay (both float32). Returns −1, or the batch at which training diverged: its mean loss was
+   * NaN or infinite or took the recent loss past the exploding-loss limit (stopped before its
+   * update), or its update left a parameter that is not finite.
    */
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number;
-  /** The statistics of the epoch so far, and the recent loss. */
-  epochStats(): PassStats & { recentLoss: number };
+  /** The statistics of the epoch so far, the recent loss, the exploding-loss limit, the batches done. */
+  epochStats(): PassStats & { recentLoss: number; limit: number; batches: number };
   /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities?: Float32Array | null): PassStats;
+  /** Loss and counts added to the statistics so far (a validation set in chunks); `reset` first. */
+  evaluateMore(x: Matrix, y: Float32Array, reset: boolean): PassStats;
   /** P(Y=1) per row. */
   predict(x: Matrix): Float32Array;
-  /** Mean-BCE gradients over all rows, no update. */
+  /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. */
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] };
   /** Free everything; the backend is unusable afterwards. */
   dispose(): void;

@@ -36,8 +36,8 @@
 //   are arithmetic (a mispredicted sign test cost more than the rest of the element).
 // - No closures, destructuring or allocation per step; one kind of buffer per argument, so every
 //   function stays monomorphic.
-import type { Architecture, Backend, Dataset, FitPlan, LayerParameters, PassStats, Snapshot } from './backend.js';
-import { copyCheckedRows, toFloat32, type Matrix } from '../data.js';
+import { FULL_BATCH, type Architecture, type Backend, type Dataset, type FitPlan, type LayerParameters, type PassStats, type RowStream, type Snapshot, type TrainingState } from './backend.js';
+import { copyCheckedRows, toFloat32, type Matrix, type Standardization } from '../data.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import { Xoshiro128, type RngState } from '../prng.js';
@@ -45,7 +45,8 @@ import { planModel } from './plan.js';
 
 const LINEAR = 0, SIGMOID = 1, TANH = 2, RELU = 3; // as in assembly/activations.ts
 const SGD = 0, MOMENTUM = 1, ADAM = 2; // as in assembly/model.ts
-const EXPLODING_WINDOW = 256; // as in assembly/model.ts
+// The exploding-loss rule's constants, as in assembly/model.ts (documented in src/training.ts).
+const EXPLODING_WINDOW = 256, EXPLODING_FACTOR = 1e3, EXPLODING_CEILING = 1e6;
 const NO_STATE = new Float32Array(0);
 const NO_SUMS: Float64Array = new Float64Array(0);
 
@@ -111,9 +112,8 @@ interface JsDataset extends Dataset {
 }
 
 interface JsSnapshot extends Snapshot {
-  readonly layers: { weights: Float64Array; bias: Float64Array; s1w: Float32Array; s1b: Float32Array; s2w: Float32Array; s2b: Float32Array }[];
-  readonly powers: number[];
-  readonly rng: RngState;
+  readonly parameters: LayerParameters[];
+  readonly state: TrainingState;
 }
 
 export async function createJsBackend(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState): Promise<Backend> {
@@ -125,17 +125,22 @@ class JsBackend implements Backend {
   private readonly layers: Layer[] = [];
   private readonly rng = new Xoshiro128(0);
   private readonly widest: number;
-  /** The most rows run at once (src/backend/plan.ts): longer passes and larger batches go in chunks of it. */
+  /** The most rows run at once (src/backend/plan.ts): longer passes and larger batches go in units of it. */
   private readonly chunkRows: number;
   private capacity = 0;
-  private xBatch = EMPTY;  // capacity × inputs: the rows of the current batch or chunk
+  private xBatch = EMPTY;  // capacity × inputs: the rows of the current unit or chunk
   private yBatch = EMPTY;  // capacity labels
   private delta = EMPTY;   // capacity × widest: the gradient flowing back…
   private spare = EMPTY;   // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
   private readonly stats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
-  private recentLoss = NaN; // as assembly/model.ts's RECENT_LOSS
-  private lossLimit = Infinity;
+  // As assembly/model.ts's descriptor: the exploding-loss rule, the batch under way, the epoch's batches.
+  private lossRule = false;
+  private recentLoss = NaN;
+  private lossReference = NaN;
+  private batchRows = 0;
+  private batchLoss = 0;
+  private batchesDone = 0;
   private optimizer = SGD;
   private nesterov = false;
   private hyper = [0, 0, 0, 0, 0]; // as assembly/model.ts's HYPER: μ | β1, 1 − β1, β2, 1 − β2, ε (float32 values)
@@ -173,7 +178,7 @@ class JsBackend implements Backend {
     const dataset = (rows: { x: Matrix; y: Float32Array }): JsDataset => ({ rows: rows.x.rows, x: toFloat32(rows.x), y: rows.y, order: null, shuffled: false, release() {} });
     const trainSet = dataset(train);
     const validationSet = validation ? dataset(validation) : null;
-    this.ensureCapacity(Math.max(Math.min(plan.batchSize, this.chunkRows), Math.min(plan.validationRows, this.chunkRows)));
+    this.ensureCapacity(Math.max(Math.min(plan.batchSize, plan.trainRows), plan.validationRows));
     return { train: trainSet, validation: validationSet };
   }
 
@@ -214,84 +219,125 @@ class JsBackend implements Backend {
     }
   }
 
+  getTrainingState(): TrainingState {
+    const copies = this.optimizer === ADAM ? 2 : this.optimizer === MOMENTUM ? 1 : 0;
+    const moments = Array.from({ length: copies }, (_, c) => this.layers.map((l) => ({ weights: (c ? l.s2w : l.s1w).slice(), bias: (c ? l.s2b : l.s1b).slice() })));
+    return { rng: this.rng.state(), powers: [this.powers[0]!, this.powers[1]!], recentLoss: this.recentLoss, lossReference: this.lossReference, moments };
+  }
+
+  setTrainingState(state: TrainingState): void {
+    this.rng.setState(state.rng);
+    this.powers = [...state.powers];
+    this.recentLoss = state.recentLoss;
+    this.lossReference = state.lossReference;
+    state.moments.forEach((layers, c) => this.layers.forEach((l, i) => {
+      (c ? l.s2w : l.s1w).set(layers[i]!.weights);
+      (c ? l.s2b : l.s1b).set(layers[i]!.bias);
+    }));
+  }
+
   snapshot(): JsSnapshot {
-    return {
-      backend: 'js',
-      layers: this.layers.map((l) => ({
-        weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias),
-        s1w: l.s1w.slice(), s1b: l.s1b.slice(), s2w: l.s2w.slice(), s2b: l.s2b.slice(),
-      })),
-      powers: [...this.powers],
-      rng: this.rng.state(),
-    };
+    return { backend: 'js', parameters: this.getParameters(), state: this.getTrainingState() };
   }
 
   restore(snapshot: Snapshot): void {
     const s = snapshot as JsSnapshot;
-    this.layers.forEach((l, i) => {
-      const saved = s.layers[i]!;
-      for (let j = 0; j < saved.weights.length; j++) l.weights[j] = saved.weights[j]!;
-      for (let j = 0; j < saved.bias.length; j++) l.bias[j] = saved.bias[j]!;
-      if (saved.s1w.length === l.s1w.length) l.s1w.set(saved.s1w);
-      if (saved.s1b.length === l.s1b.length) l.s1b.set(saved.s1b);
-      if (saved.s2w.length === l.s2w.length) l.s2w.set(saved.s2w);
-      if (saved.s2b.length === l.s2b.length) l.s2b.set(saved.s2b);
-    });
-    this.powers = [...s.powers];
-    this.rng.setState(s.rng);
+    this.setParameters(s.parameters);
+    this.setTrainingState(s.state);
   }
 
-  setLossLimit(limit: number, restart: boolean): void {
-    this.lossLimit = limit;
-    if (restart) this.recentLoss = NaN;
+  setLossRule(on: boolean, restart: boolean): void {
+    this.lossRule = on;
+    if (restart) this.recentLoss = this.lossReference = NaN;
   }
 
-  beginEpoch(data: Dataset, shuffle: boolean): void {
-    const ds = data as JsDataset;
+  observeLoss(meanLoss: number): void {
+    if (!(this.lossReference <= meanLoss)) this.lossReference = meanLoss;
+  }
+
+  beginEpoch(data: Dataset | null, shuffle: boolean): void {
+    const ds = data as JsDataset | null;
     this.resetStats();
+    this.batchesDone = this.batchRows = this.batchLoss = 0;
+    if (!ds) return;
     ds.shuffled = shuffle;
     if (shuffle) this.rng.shuffle(ds.order ??= new Uint32Array(ds.rows), ds.rows);
   }
 
-  /** As assembly/model.ts's trainBatches: a batch larger than the buffers runs through them in
-   *  chunks whose gradients add up (in f64, rounded once), then takes one step. */
+  /** As assembly/model.ts's trainBatches. */
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
     const ds = data as JsDataset;
-    const rows = ds.rows, inputs = this.inputs, capacity = this.capacity;
+    const rows = ds.rows, capacity = this.capacity;
     const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
     const order = ds.shuffled ? ds.order : null;
-    const xb = this.xBatch, yb = this.yBatch;
     const last = Math.min(Math.ceil(rows / batchSize), first + count);
     for (let batch = first; batch < last; batch++) {
       const start = batch * batchSize;
       const size = Math.min(batchSize, rows - start);
-      if (size <= capacity) {
-        stage(ds.x, ds.y, order, start, size, inputs, xb, yb);
-        this.forward(xb, size);
-        if (!this.acceptLoss(this.lossGradient(yb, size, size), size)) return batch;
-        this.backward(xb, size, lr, decay);
-      } else {
-        let lossSum = 0;
-        for (let done = 0; done < size; done += capacity) {
-          const part = Math.min(capacity, size - done);
-          stage(ds.x, ds.y, order, start + done, part, inputs, xb, yb);
-          this.forward(xb, part);
-          lossSum += this.lossGradient(yb, part, size);
-          this.backward(xb, part, 0, 0);
-          this.addGradients(done === 0);
-        }
-        if (!this.acceptLoss(lossSum, size)) return batch;
-        this.roundGradients(true);
-        this.update(lr, decay);
+      for (let done = 0; done < size; done += capacity) {
+        const part = Math.min(capacity, size - done);
+        stage(ds.x, ds.y, order, start + done, part, this.inputs, this.xBatch, this.yBatch);
+        if (!this.trainUnit(part, batchSize, lr, decay)) return batch;
       }
-      this.advanceStep();
-      if (!this.parametersFinite()) return batch;
+      if (!this.oneUnit(batchSize) && !this.finishBatch(lr, decay)) return batch;
     }
     return -1;
   }
 
-  epochStats(): PassStats & { recentLoss: number } {
-    return { ...this.passStats(), recentLoss: this.recentLoss };
+  /** As assembly/model.ts's trainRows and trainRowsEnd: a unit the chunk does not complete waits in the carry buffer. */
+  openStream(batchSize: number, _standardization: Standardization | null): RowStream {
+    this.ensureCapacity(Math.min(batchSize, this.chunkRows));
+    const inputs = this.inputs, rows = this.chunkRows;
+    const carryX = new Float32Array(Math.min(batchSize, this.chunkRows) * inputs), carryY = new Float32Array(carryX.length / inputs);
+    const staged = new Float32Array(rows * inputs);
+    let carried = 0;
+    const unitOf = (x: Float32Array, y: Float32Array, n: number, lr: number, decay: number): boolean => {
+      stage(x, y, null, 0, n, inputs, this.xBatch, this.yBatch);
+      if (!this.trainUnit(n, batchSize, lr, decay)) return false;
+      return this.oneUnit(batchSize) || this.batchRows !== batchSize || this.finishBatch(lr, decay);
+    };
+    return {
+      rows,
+      train: (x, y, start, count, learningRate, weightDecay) => {
+        const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
+        const part = staged.subarray(0, count * inputs);
+        copyCheckedRows(x, start, count, part);
+        const labels = y.subarray(start, start + count);
+        for (let at = 0; at < count;) {
+          const unit = this.oneUnit(batchSize) ? batchSize : Math.min(this.capacity, batchSize - this.batchRows);
+          if (carried === 0 && count - at >= unit) {
+            if (!unitOf(part.subarray(at * inputs), labels.subarray(at), unit, lr, decay)) return this.batchesDone;
+            at += unit;
+            continue;
+          }
+          const take = Math.min(unit - carried, count - at);
+          carryX.set(part.subarray(at * inputs, (at + take) * inputs), carried * inputs);
+          carryY.set(labels.subarray(at, at + take), carried);
+          at += take;
+          carried += take;
+          if (carried < unit) break;
+          carried = 0;
+          if (!unitOf(carryX, carryY, unit, lr, decay)) return this.batchesDone;
+        }
+        return -1;
+      },
+      end: (learningRate, weightDecay) => {
+        const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
+        const n = carried;
+        carried = 0;
+        const size = this.batchesDone === 0 ? FULL_BATCH : batchSize; // a batch of every row is full-batch descent
+        if (n > 0) {
+          stage(carryX, carryY, null, 0, n, inputs, this.xBatch, this.yBatch);
+          if (!this.trainUnit(n, size, lr, decay)) return this.batchesDone;
+        }
+        return this.oneUnit(size) || this.finishBatch(lr, decay) ? -1 : this.batchesDone;
+      },
+      release() {},
+    };
+  }
+
+  epochStats(): PassStats & { recentLoss: number; limit: number; batches: number } {
+    return { ...this.passStats(), recentLoss: this.recentLoss, limit: this.lossLimit(), batches: this.batchesDone };
   }
 
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
@@ -312,6 +358,12 @@ class JsBackend implements Backend {
     return this.passStats();
   }
 
+  evaluateMore(x: Matrix, y: Float32Array, reset: boolean): PassStats {
+    if (reset) this.resetStats();
+    this.stream(x, y, (size) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, null, 0, this.stats));
+    return this.passStats();
+  }
+
   predict(x: Matrix): Float32Array {
     const probabilities = new Float32Array(x.rows);
     this.stream(x, null, (size, start) => {
@@ -321,16 +373,16 @@ class JsBackend implements Backend {
     return probabilities;
   }
 
+  /** As a full-batch epoch: gradients of the unscaled loss summed over units, then scaled by 1/rows once. */
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
     this.resetStats();
-    const chunked = x.rows > this.chunkRows;
     this.stream(x, y, (size, start) => {
       this.forward(this.xBatch, size);
-      this.lossGradient(this.yBatch, size, x.rows);
+      this.lossGradient(this.yBatch, size, 1);
       this.backward(this.xBatch, size, 0, 0);
-      if (chunked) this.addGradients(start === 0);
+      this.addGradients(start === 0);
     });
-    this.roundGradients(chunked);
+    this.scaleGradients(x.rows);
     return {
       stats: this.passStats(),
       layers: this.layers.map((l) => ({ weights: Float32Array.from(l.gradWeights), bias: Float32Array.from(l.gradBias) })),
@@ -358,6 +410,50 @@ class JsBackend implements Backend {
     this.xBatch = this.yBatch = this.delta = this.spare = EMPTY;
   }
 
+  // Batches and units, as in assembly/model.ts: a batch the buffers hold is one unit (loss
+  // gradient (p − y)/rows, back-propagation and step at once); a larger one, and every full batch,
+  // sums the gradients of the unscaled loss over units in f64 and finishBatch scales them once.
+
+  private oneUnit(batchSize: number): boolean {
+    return batchSize !== FULL_BATCH && batchSize <= this.capacity;
+  }
+
+  /** Train the `rows` rows staged in xBatch, yBatch: a whole batch, or the next unit of a larger one. */
+  private trainUnit(rows: number, batchSize: number, lr: number, decay: number): boolean {
+    const x = this.xBatch, y = this.yBatch;
+    this.forward(x, rows);
+    if (this.oneUnit(batchSize)) {
+      if (!this.acceptLoss(this.lossGradient(y, rows, rows), rows)) return false;
+      this.backward(x, rows, lr, decay);
+      return this.stepDone();
+    }
+    const done = this.batchRows;
+    this.batchLoss += this.lossGradient(y, rows, 1);
+    this.backward(x, rows, 0, 0);
+    this.addGradients(done === 0);
+    this.batchRows = done + rows;
+    return true;
+  }
+
+  /** The end of a batch that ran in units: gradients ← fround(Σ / rows), then the step. */
+  private finishBatch(lr: number, decay: number): boolean {
+    const rows = this.batchRows;
+    if (rows === 0) return true;
+    const lossSum = this.batchLoss;
+    this.batchRows = this.batchLoss = 0;
+    if (!this.acceptLoss(lossSum, rows)) return false;
+    this.scaleGradients(rows);
+    this.update(lr, decay);
+    return this.stepDone();
+  }
+
+  private stepDone(): boolean {
+    this.advanceStep();
+    if (!this.parametersFinite()) return false;
+    this.batchesDone++;
+    return true;
+  }
+
   /** A_l = act(A_{l−1}W_l + b_l) for `rows` rows of x, each element rounded once to float32; the
    *  last layer keeps its logits. Returns them. */
   private forward(x: Doubles, rows: number): Doubles {
@@ -378,20 +474,29 @@ class JsBackend implements Backend {
     return bceBatch(this.layers[this.layers.length - 1]!.out, y, rows, batchRows, this.delta, null, 0, this.stats);
   }
 
-  /** Fold a batch's mean loss into the recent loss; false when it is NaN or infinite, or the recent
-   *  loss is above the limit (as assembly/model.ts's acceptLoss). */
+  /** Fold a batch's mean loss into the recent loss (the fit's first batch also sets the
+   *  reference); false when it is NaN or infinite, or the recent loss is above the limit (as
+   *  assembly/model.ts's acceptLoss). */
   private acceptLoss(lossSum: number, rows: number): boolean {
     const mean = lossSum / rows;
     const before = this.recentLoss;
     const recent = Number.isNaN(before) ? mean : before + Math.min(1, rows / EXPLODING_WINDOW) * (mean - before);
     this.recentLoss = recent;
-    return Number.isFinite(mean) && recent <= this.lossLimit;
+    const ok = Number.isFinite(mean) && recent <= this.lossLimit();
+    if (ok && Number.isNaN(this.lossReference)) this.lossReference = mean;
+    return ok;
+  }
+
+  private lossLimit(): number {
+    if (!this.lossRule) return Infinity;
+    if (Number.isNaN(this.lossReference)) return EXPLODING_CEILING;
+    return Math.min(EXPLODING_CEILING, EXPLODING_FACTOR * Math.max(Math.LN2, this.lossReference));
   }
 
   /**
    * Back-propagation as in assembly/model.ts: with λ = 0, the gradients as raw f64 sums (which
-   * addGradients() adds up over the chunks of a large batch, and roundGradients() rounds once
-   * the batch is complete); else each layer's update — plain SGD without weight decay fused
+   * addGradients() adds up over the units of a batch, and scaleGradients() divides and rounds
+   * once the batch is complete); else each layer's update — plain SGD without weight decay fused
    * into the products, any other step by the optimizer's kernel from the gradients (weight decay
    * on the kernel only).
    */
@@ -442,12 +547,12 @@ class JsBackend implements Backend {
     }
   }
 
-  /** The gradients rounded to float32 values, once a batch's chunks are all in: from the sums of
-   *  addGradients (chunked) or as backward left them (one chunk). */
-  private roundGradients(chunked: boolean): void {
+  /** The gradients of the mean loss, once a batch's units are all in: fround(Σ / rows) from the
+   *  sums of addGradients. */
+  private scaleGradients(rows: number): void {
     for (const layer of this.layers) {
-      roundInto(chunked ? layer.sumWeights : layer.gradWeights, layer.gradWeights);
-      roundInto(chunked ? layer.sumBias : layer.gradBias, layer.gradBias);
+      divideInto(layer.sumWeights, rows, layer.gradWeights);
+      divideInto(layer.sumBias, rows, layer.gradBias);
     }
   }
 
@@ -692,13 +797,14 @@ function transpose(w: Doubles, rows: number, cols: number, out: Doubles): void {
 
 /** v ← fround(v), element by element. */
 function roundInPlace(v: Doubles): void {
-  roundInto(v, v);
+  const f = Math.fround;
+  for (let i = 0; i < v.length; i++) v[i] = f(v[i]!);
 }
 
-/** to ← fround(from), element by element. */
-function roundInto(from: ArrayLike<number>, to: Doubles): void {
+/** to ← fround(from / d), element by element. */
+function divideInto(from: Float64Array, d: number, to: Doubles): void {
   const f = Math.fround;
-  for (let i = 0; i < to.length; i++) to[i] = f(from[i]!);
+  for (let i = 0; i < to.length; i++) to[i] = f(from[i]! / d);
 }
 
 /** sums ← v (first) or sums + v; returns sums (made as long as v on first use). */

@@ -18,7 +18,7 @@ export const ADDRESS_SPACE = 2 ** 32;
 export const CHUNK_BUDGET = 8 * 2 ** 20;
 
 /** The descriptor's header and per-layer record (bytes), as assembly/model.ts lays them out. */
-const HEADER_BYTES = 160;
+const HEADER_BYTES = 176;
 const RECORD_BYTES = 48;
 
 /** A layer's kernel and bias in the parameter block: float offsets and counts. */
@@ -111,9 +111,9 @@ export function workspaceLayout(plan: ModelPlan, capacity: number): WorkspaceLay
  *  those, their labels and their probabilities. And the workspace rows it needs. */
 export function fitBlocks(plan: ModelPlan, inputs: number, fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean }): { sizes: number[]; workspaceRows: number } {
   // The gathered batch holds as many rows as the workspace runs at once (assembly/model.ts's
-  // trainBatches): min(batch, chunk), which the workspace is made to hold too.
-  const batchRows = Math.min(fit.batchSize, plan.chunkRows);
+  // trainBatches): min(batch, chunk, rows), which the workspace is made to hold too.
   const rows = fit.trainRows, valRows = fit.validationRows;
+  const batchRows = Math.min(fit.batchSize, plan.chunkRows, rows);
   const sizes = [4 * rows * inputs, 4 * rows];
   if (fit.shuffle) sizes.push(4 * rows, 4 * batchRows * inputs, 4 * batchRows);
   if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows, 4 * valRows);

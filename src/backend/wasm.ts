@@ -3,8 +3,8 @@
 // time. Every call into the core goes through call(): a WebAssembly trap (which the plan is
 // there to make impossible) marks this model broken and becomes a GradwasmError, instead of
 // reaching the caller as a RuntimeError or leaving other models to run on damaged memory.
-import type { Architecture, Backend, Dataset, FitPlan, LayerParameters, PassStats, Snapshot } from './backend.js';
-import type { Matrix } from '../data.js';
+import { FULL_BATCH, type Architecture, type Backend, type Dataset, type FitPlan, type LayerParameters, type PassStats, type RowStream, type Snapshot, type TrainingState } from './backend.js';
+import type { Matrix, Standardization } from '../data.js';
 import { GradwasmError } from '../errors.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
@@ -12,8 +12,6 @@ import type { RngState } from '../prng.js';
 import { loadCore, type Core } from '../wasm/core.js';
 import { fitBlocks, optimizerStateBytes, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
 
-/** Bytes of the training state a snapshot keeps from the descriptor (assembly/model.ts trainingState). */
-const TRAINING_STATE_BYTES = 24;
 
 interface WasmDataset extends Dataset {
   readonly x: number;
@@ -117,11 +115,13 @@ class WasmBackend implements Backend {
     return this.read(0);
   }
 
-  /** Every layer's kernel and bias from the block, at float `offset` (0: parameters; parameterFloats: gradients). */
-  private read(offset: number): LayerParameters[] {
+  /** Every layer's kernel and bias from a block laid out as the parameters, at float `offset`
+   *  (in the parameter block: 0 the parameters, parameterFloats their gradients). */
+  private read(offset: number, block = this.block): LayerParameters[] {
+    const at = (o: number): number => block + 4 * (offset + o);
     return this.plan.layers.map((o: LayerPlan) => ({
-      weights: this.core.f32(this.at(offset + o.weights), o.weightCount).slice(),
-      bias: this.core.f32(this.at(offset + o.bias), o.units).slice(),
+      weights: this.core.f32(at(o.weights), o.weightCount).slice(),
+      bias: this.core.f32(at(o.bias), o.units).slice(),
     }));
   }
 
@@ -161,15 +161,14 @@ class WasmBackend implements Backend {
   }
 
   /** The bytes of the scaler's mean and scale (f64 each), or none. */
-  private scalerBytes(x: Matrix): number[] {
-    return x.standardization ? [16 * x.cols] : [];
+  private scalerBytes(x: { standardization?: Standardization | undefined }): number[] {
+    return x.standardization ? [16 * this.inputs] : [];
   }
 
-  private writeScaler(x: Matrix, at: number): void {
-    const s = x.standardization!;
-    const f64 = new Float64Array(this.core.exports.memory.buffer, at, 2 * x.cols);
+  private writeScaler(s: Standardization, at: number): void {
+    const f64 = new Float64Array(this.core.exports.memory.buffer, at, 2 * this.inputs);
     f64.set(s.mean);
-    f64.set(s.scale, x.cols);
+    f64.set(s.scale, this.inputs);
   }
 
   loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
@@ -177,7 +176,7 @@ class WasmBackend implements Backend {
     const rows = plan.trainRows, valRows = plan.validationRows;
     const { sizes, workspaceRows } = fitBlocks(this.plan, inputs, plan);
     const scaler = this.scalerBytes(train.x);
-    const purpose = `fit on ${rows} rows × ${inputs} columns` + (validation ? ` (and ${valRows} validation rows)` : '') + ` in batches of ${plan.batchSize}`;
+    const purpose = `fit on ${rows} rows × ${inputs} columns` + (validation ? ` (and ${valRows} validation rows)` : '') + ` in ${batchesText(plan.batchSize)}`;
     const blocks = this.reserve(workspaceRows, [...sizes, ...scaler], 'x', purpose);
     const take = (): number => blocks.shift()!;
     const [x, y] = [take(), take()];
@@ -191,7 +190,7 @@ class WasmBackend implements Backend {
       release: () => own.forEach((p) => arena.release(p)),
     });
     try {
-      if (scalerBlock) this.writeScaler(train.x, scalerBlock);
+      if (scalerBlock) this.writeScaler(train.x.standardization!, scalerBlock);
       this.stage(train.x, 0, rows, x, scalerBlock);
       this.core.f32(y, rows).set(train.y);
       if (validation) {
@@ -232,6 +231,12 @@ class WasmBackend implements Backend {
     });
   }
 
+  /** The descriptor's training state (assembly/model.ts trainingState): recent loss, loss reference, RNG, Adam's powers. */
+  private trainingBytes(): Uint8Array {
+    const at = this.call((wasm) => wasm.trainingState(this.model));
+    return new Uint8Array(this.core.exports.memory.buffer, at, this.core.exports.trainingStateBytes());
+  }
+
   snapshot(): WasmSnapshot {
     this.usable();
     const floats = this.plan.parameterFloats;
@@ -239,7 +244,7 @@ class WasmBackend implements Backend {
       backend: 'wasm',
       parameters: this.core.f32(this.block, floats).slice(),
       state: this.stateBlock ? this.core.f32(this.stateBlock, this.stateCopies * floats).slice() : null,
-      training: new Uint8Array(this.core.exports.memory.buffer, this.call((wasm) => wasm.trainingState(this.model)), TRAINING_STATE_BYTES).slice(),
+      training: this.trainingBytes().slice(),
     };
   }
 
@@ -247,18 +252,41 @@ class WasmBackend implements Backend {
     const s = snapshot as WasmSnapshot;
     this.core.f32(this.block, this.plan.parameterFloats).set(s.parameters);
     if (s.state && this.stateBlock && s.state.length === this.stateCopies * this.plan.parameterFloats) this.core.f32(this.stateBlock, s.state.length).set(s.state);
-    new Uint8Array(this.core.exports.memory.buffer, this.call((wasm) => wasm.trainingState(this.model)), TRAINING_STATE_BYTES).set(s.training);
+    this.trainingBytes().set(s.training);
   }
 
-  setLossLimit(limit: number, restart: boolean): void {
-    this.call((wasm) => wasm.modelSetLossLimit(this.model, limit, restart));
+  getTrainingState(): TrainingState {
+    const bytes = this.trainingBytes().slice();
+    const f64 = new Float64Array(bytes.buffer, 0, 2), u32 = new Uint32Array(bytes.buffer, 16, 4), f32 = new Float32Array(bytes.buffer, 32, 2);
+    const moments = Array.from({ length: this.stateCopies }, (_, copy) => this.read(copy * this.plan.parameterFloats, this.stateBlock));
+    return { recentLoss: f64[0]!, lossReference: f64[1]!, rng: [u32[0]!, u32[1]!, u32[2]!, u32[3]!], powers: [f32[0]!, f32[1]!], moments };
   }
 
-  beginEpoch(data: Dataset, shuffle: boolean): void {
-    const ds = data as WasmDataset;
-    if (shuffle && !ds.order) throw new Error('gradwasm: a shuffled epoch over rows loaded without room to shuffle');
-    ds.shuffled = shuffle;
-    this.call((wasm) => wasm.epochBegin(this.model, ds.rows, shuffle, ds.order));
+  setTrainingState(state: TrainingState): void {
+    const bytes = this.trainingBytes();
+    new Float64Array(bytes.buffer, bytes.byteOffset, 2).set([state.recentLoss, state.lossReference]);
+    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state.rng);
+    new Float32Array(bytes.buffer, bytes.byteOffset + 32, 2).set(state.powers);
+    state.moments.forEach((layers, copy) => this.plan.layers.forEach((o, l) => {
+      const at = (offset: number): number => this.stateBlock + 4 * (copy * this.plan.parameterFloats + offset);
+      this.core.f32(at(o.weights), o.weightCount).set(layers[l]!.weights);
+      this.core.f32(at(o.bias), o.units).set(layers[l]!.bias);
+    }));
+  }
+
+  setLossRule(on: boolean, restart: boolean): void {
+    this.call((wasm) => wasm.modelSetLossRule(this.model, on, restart));
+  }
+
+  observeLoss(meanLoss: number): void {
+    this.call((wasm) => wasm.modelObserveLoss(this.model, meanLoss));
+  }
+
+  beginEpoch(data: Dataset | null, shuffle: boolean): void {
+    const ds = data as WasmDataset | null;
+    if (shuffle && !ds?.order) throw new Error('gradwasm: a shuffled epoch over rows loaded without room to shuffle');
+    if (ds) ds.shuffled = shuffle;
+    this.call((wasm) => wasm.epochBegin(this.model, ds?.rows ?? 0, shuffle, ds?.order ?? 0));
   }
 
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
@@ -267,8 +295,29 @@ class WasmBackend implements Backend {
       ds.shuffled, ds.order, ds.xBatch, ds.yBatch));
   }
 
-  epochStats(): PassStats & { recentLoss: number } {
-    return { ...this.stats(), recentLoss: this.call((wasm) => wasm.lastStat(this.model, 5)) };
+  openStream(batchSize: number, standardization: Standardization | null): RowStream {
+    const inputs = this.inputs;
+    // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
+    const carry = Math.min(batchSize, this.plan.chunkRows), staged = this.plan.chunkRows;
+    const [xCarry, yCarry, xStaged, yStaged, scaler] = this.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged, ...this.scalerBytes({ standardization: standardization ?? undefined })],
+      'x', `training on a stream in ${batchesText(batchSize)}`);
+    if (scaler) this.writeScaler(standardization!, scaler);
+    const blocks = [xCarry!, yCarry!, xStaged!, yStaged!, ...(scaler ? [scaler] : [])];
+    return {
+      rows: staged,
+      train: (x, y, start, count, learningRate, weightDecay) => {
+        this.stage(x, start, count, xStaged!, scaler ?? 0);
+        this.core.f32(yStaged!, count).set(y.subarray(start, start + count));
+        return this.call((wasm) => wasm.trainRows(this.model, xStaged!, yStaged!, count, batchSize, learningRate, weightDecay, xCarry!, yCarry!));
+      },
+      end: (learningRate, weightDecay) => this.call((wasm) => wasm.trainRowsEnd(this.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!)),
+      release: () => blocks.forEach((b) => this.core.arena.release(b)),
+    };
+  }
+
+  epochStats(): PassStats & { recentLoss: number; limit: number; batches: number } {
+    const at = (i: number): number => this.call((wasm) => wasm.lastStat(this.model, i));
+    return { ...this.stats(), recentLoss: at(5), limit: at(6), batches: at(7) };
   }
 
   private stats(): PassStats {
@@ -276,6 +325,12 @@ class WasmBackend implements Backend {
       const m = this.model;
       return { lossSum: lastStat(m, 0), correct: lastStat(m, 1), truePositives: lastStat(m, 2), falsePositives: lastStat(m, 3), falseNegatives: lastStat(m, 4) };
     });
+  }
+
+  evaluateMore(x: Matrix, y: Float32Array, reset: boolean): PassStats {
+    if (reset) this.call((wasm) => wasm.modelResetStats(this.model));
+    this.stream(x, y, 'evaluating', (rows, labels, _start, count) => this.call((wasm) => wasm.evaluate(this.model, rows, labels, count, 0)));
+    return this.stats();
   }
 
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
@@ -305,8 +360,9 @@ class WasmBackend implements Backend {
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
     this.call((wasm) => wasm.modelResetStats(this.model));
     this.stream(x, y, 'computing gradients over', (rows, labels, start, count) => {
-      this.call((wasm) => wasm.gradients(this.model, rows, labels, count, x.rows, start > 0));
+      this.call((wasm) => wasm.gradients(this.model, rows, labels, count, start > 0));
     });
+    this.call((wasm) => wasm.modelScaleGradients(this.model, x.rows));
     return { stats: this.stats(), layers: this.read(this.plan.parameterFloats) };
   }
 
@@ -320,7 +376,7 @@ class WasmBackend implements Backend {
     const [staging, scaler] = this.reserve(chunk, [4 * chunk * (x.cols + 2), ...this.scalerBytes(x)], 'x', `${doing} ${x.rows} rows`);
     const labels = staging! + 4 * chunk * x.cols, out = labels + 4 * chunk;
     try {
-      if (scaler) this.writeScaler(x, scaler);
+      if (scaler) this.writeScaler(x.standardization!, scaler);
       for (let start = 0; start < x.rows; start += chunk) {
         const count = Math.min(chunk, x.rows - start);
         this.stage(x, start, count, staging!, scaler ?? 0);
@@ -342,6 +398,10 @@ class WasmBackend implements Backend {
     this.stateBlock = 0;
     this.capacity = 0;
   }
+}
+
+function batchesText(batchSize: number): string {
+  return batchSize === FULL_BATCH ? 'one batch of all rows' : `batches of ${batchSize}`;
 }
 
 /** What a model's own memory is for, in the words of a GradwasmError. */

@@ -18,13 +18,18 @@ export type CoreExports = {
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
   modelSetWorkspace(m: Ptr, capacity: number, deltaA: Ptr, deltaB: Ptr, ones: Ptr): void;
   modelSetLayerOutput(m: Ptr, l: number, out: Ptr): void;
-  modelSetLossLimit(m: Ptr, limit: number, restart: boolean): void;
+  modelSetLossRule(m: Ptr, on: boolean, restart: boolean): void;
+  modelObserveLoss(m: Ptr, loss: number): void;
   modelResetStats(m: Ptr): void;
+  modelScaleGradients(m: Ptr, rows: number): void;
   trainingState(m: Ptr): Ptr;
+  trainingStateBytes(): number;
   epochBegin(m: Ptr, rows: number, shuffle: boolean, order: Ptr): void;
   trainBatches(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, first: number, count: number, lr: number, decay: number,
                shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): number;
-  gradients(m: Ptr, x: Ptr, y: Ptr, rows: number, batchRows: number, accumulate: boolean): void;
+  trainRows(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr): number;
+  trainRowsEnd(m: Ptr, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr): number;
+  gradients(m: Ptr, x: Ptr, y: Ptr, rows: number, accumulate: boolean): void;
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
   predict(m: Ptr, x: Ptr, rows: number, out: Ptr): void;
   lastStat(m: Ptr, i: number): number;
