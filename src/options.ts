@@ -12,14 +12,14 @@ import {
   type Optimizer, type Schedule,
 } from './optimizers.js';
 import { scalerFromJSON, type StandardScaler } from './scaler.js';
-import { checkOutputLayer } from './serialize.js';
+import { checkOutputLayer, type ModelJSON } from './serialize.js';
 import type { BackendName, FitOptions } from './sequential.js';
 import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './training.js';
 
 const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler'] as const;
 export const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'signal', 'stopOnExplodingLoss',
+  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'signal', 'stopOnExplodingLoss', 'initialEpoch', 'checkpoint',
 ] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
@@ -70,6 +70,9 @@ export interface CheckedFitOptions {
   earlyStopping: EarlyStopping | null;
   stopOnExplodingLoss: boolean;
   signal: AbortSignal | null;
+  /** The epoch to start at (0 by default). */
+  initialEpoch: number;
+  checkpoint: { every: number; save: (json: ModelJSON) => void | Promise<void> } | null;
 }
 
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
@@ -119,11 +122,21 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   if (signal !== null && !(typeof signal === 'object' && typeof (signal as AbortSignal).aborted === 'boolean')) {
     throw new GradwasmError(`${name}.signal`, `${name}.signal must be an AbortSignal (from an AbortController), got ${describe(o.signal)}`);
   }
+  const initialEpoch = o.initialEpoch === undefined ? 0 : checkInteger(`${name}.initialEpoch`, o.initialEpoch, 0, epochs);
   return {
     epochs, learningRate: lr32, optimizer, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
     onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], validation, validationSplit, trainRows, earlyStopping,
-    stopOnExplodingLoss, signal: signal as AbortSignal | null,
+    stopOnExplodingLoss, signal: signal as AbortSignal | null, initialEpoch, checkpoint: checkCheckpoint(o.checkpoint, `${name}.checkpoint`),
   };
+}
+
+function checkCheckpoint(value: unknown, name: string): CheckedFitOptions['checkpoint'] {
+  if (value === undefined) return null;
+  const o = checkObject(name, value);
+  checkKeys(name, o, ['every', 'save']);
+  if (typeof o.save !== 'function') throw new GradwasmError(`${name}.save`, `${name}.save must be a function, got ${describe(o.save)}`);
+  const every = o.every === undefined ? 1 : checkInteger(`${name}.every`, o.every, 1);
+  return { every, save: o.save as (json: ModelJSON) => void | Promise<void> };
 }
 
 function checkValidation(value: unknown, inputs: number, name: string): { x: Matrix; y: Float32Array } {

@@ -27,6 +27,13 @@ export class Xoshiro128 {
     this.s3 = next();
   }
 
+  /** A generator that continues from `state`. */
+  static fromState(state: RngState): Xoshiro128 {
+    const rng = new Xoshiro128(0);
+    rng.setState(state);
+    return rng;
+  }
+
   state(): RngState {
     return [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0];
   }

@@ -1,19 +1,22 @@
 // The public model: validates everything the caller passes (src/options.ts), then hands float32
 // copies to a backend ('wasm' or 'js') that does the numeric work.
-import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters } from './backend/backend.js';
+import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters, PassStats } from './backend/backend.js';
 import { checkModelSize, planModel } from './backend/plan.js';
 import { checkWasmModel, createWasmBackend } from './backend/wasm.js';
-import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
-import { GradwasmError, checkKeys, checkObject, describe } from './errors.js';
+import { rowRange, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
+import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, rowsOf, type DataSource } from './dataset.js';
+import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
 import type { DenseLayer } from './layers.js';
 import { aucOf, checkThreshold, confusionAt, accuracyOf, f1Score, precision, recall, type ConfusionMatrix } from './metrics.js';
 import { scheduledRate, type LearningRateSchedule, type Optimizer, type OptimizerOptions } from './optimizers.js';
 import { Xoshiro128, glorotUniform } from './prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from './scaler.js';
-import { floatArray, modelFromJSON, modelToJSON, type ModelJSON } from './serialize.js';
-import { EarlyStopper, Pace, divergenceError, largestMagnitude, passMetrics, splitRows, type EarlyStoppingOptions } from './training.js';
+import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from './serialize.js';
+import {
+  EarlyStopper, PACE_MS, Pace, divergenceError, largestMagnitude, passMetrics, splitRows, type EarlyStopperState, type EarlyStoppingOptions,
+} from './training.js';
 import { yieldToEventLoop } from './yield.js';
-import { FIT_KEYS, checkCreateOptions, checkFitOptions, checkLoadOptions, checkScaler } from './options.js';
+import { FIT_KEYS, checkCreateOptions, checkFitOptions, checkLoadOptions, checkScaler, type CheckedFitOptions } from './options.js';
 
 /** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
 export type BackendName = 'wasm' | 'js';
@@ -108,6 +111,18 @@ export interface FitOptions {
   /** Called after every epoch; return `false` (or a promise of it) to stop training. */
   onEpochEnd?: (log: EpochLog) => boolean | void | Promise<boolean | void>;
   /**
+   * The epoch to start at (Keras's `initial_epoch`): training runs epochs initialEpoch…epochs−1,
+   * so `epochs` is the epoch to stop at. The learning-rate schedule counts from 0 all the same.
+   * To continue a run exactly, load its checkpoint (`toJSON({ training: true })`) and pass the
+   * epochs it had done; the same model continuing after a `fit` does too. Default 0.
+   */
+  initialEpoch?: number;
+  /**
+   * Save the model with its training state — `toJSON({ training: true })` — after every
+   * `every`-th epoch (default 1), with `save(json)` (awaited if it returns a promise).
+   */
+  checkpoint?: { every?: number; save: (json: ModelJSON) => void | Promise<void> };
+  /**
    * Stops training when aborted (an `AbortController`'s signal): within one run of batches
    * (about 50 ms of work; fit yields to the event loop between runs, so timers and input are
    * seen inside long epochs). `fit` then resolves with the history of the epochs it finished,
@@ -125,6 +140,35 @@ export interface FitOptions {
    */
   stopOnExplodingLoss?: boolean;
 }
+
+/** Options of {@link Sequential.fitDataset}: those of `fit`, and the shuffle window. */
+export interface FitDatasetOptions extends Omit<FitOptions, 'validationData'> {
+  /** Rows or chunks evaluated after every epoch: `[x, y]` as `fit` takes them, or a source read anew each epoch. */
+  validationData?: readonly [Features, Labels] | DataSource;
+  /**
+   * Shuffle the rows within a seeded window of this many rows (tf.data's rule: each row that
+   * arrives takes the place of one drawn at random from the window, which leaves), unless
+   * `shuffle` is false. Default: no shuffling (a stream is read in order).
+   */
+  shuffleBuffer?: number;
+}
+
+/** What trains one epoch for {@link Sequential.runEpochs}: the data held in memory, or a stream. */
+interface EpochRunner {
+  /** Batches per epoch, if known (for messages). */
+  batches: number | null;
+  /** Whether the epochs are validated. */
+  validates: boolean;
+  /** The largest |feature|, for a divergence's message (0: not known). */
+  features: () => number;
+  epoch(learningRate: number, pace: Pace): Promise<EpochOutcome>;
+}
+
+/** An epoch trained (with its validation, if any), stopped by a cancel, or diverged at a batch. */
+type EpochOutcome =
+  | 'aborted'
+  | { diverged: number }
+  | { stats: PassStats; rows: number; validation: { stats: PassStats; rows: number; labels: Float32Array; probabilities: Float32Array } | null };
 
 /** Per-epoch metrics returned by {@link Sequential.fit}: one entry per epoch of each {@link EpochLog} field. */
 export interface History {
@@ -195,8 +239,12 @@ export class Sequential {
   private engine: Backend | null;
   private fitting = false;
   private featureScaler: StandardScaler | null;
-  /** The optimizer options the backend's optimizer state belongs to (see FitOptions.optimizer). */
-  private optimizerKey = JSON.stringify(SGD);
+  /** The optimizer the backend's optimizer state belongs to (see FitOptions.optimizer). */
+  private optimizer: Optimizer = SGD;
+  /** Epochs done by the last fit (or the checkpoint loaded): what the training state continues from. */
+  private epochsDone = 0;
+  /** Early stopping's progress at that point, if the fit had it. */
+  private stopperState: EarlyStopperState | null = null;
 
   private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null) {
     this.inputs = architecture.inputs;
@@ -220,13 +268,28 @@ export class Sequential {
     return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()), scaler);
   }
 
-  /** Load a model saved by {@link Sequential.toJSON} (the object or its JSON text). */
+  /**
+   * Load a model saved by {@link Sequential.toJSON} (the object or its JSON text). A file with its
+   * training state (`toJSON({ training: true })`) comes back with it: training continues with
+   * `fit(…, { initialEpoch })` exactly as it would have gone on (then `seed` may not be given: the
+   * state has its own generator).
+   */
   static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number } = {}): Promise<Sequential> {
     const { seed, backend } = checkLoadOptions(options);
-    const rng = new Xoshiro128(seed);
-    const { architecture, parameters, scaler } = modelFromJSON(json);
+    const { architecture, parameters, scaler, training } = modelFromJSON(json);
+    if (training && (options as { seed?: unknown }).seed !== undefined) {
+      throw new GradwasmError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
+    }
     await checkMemory(architecture, backend, 'json.layers');
-    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()), scaler);
+    const rng = training ? training.state.rng : new Xoshiro128(seed).state();
+    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng), scaler);
+    if (training) {
+      model.useOptimizer(model.engine!, training.optimizer);
+      model.engine!.setTrainingState(training.state);
+      model.epochsDone = training.epoch;
+      model.stopperState = training.earlyStopping;
+    }
+    return model;
   }
 
   /**
@@ -236,15 +299,15 @@ export class Sequential {
    */
   async fit(x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
     const engine = this.live('fit');
-    if (this.fitting) throw new GradwasmError('fit', 'fit was called while this model is already fitting; await the first call');
+    this.notFitting();
     const o = checkObject('options', options);
     checkKeys('options', o, FIT_KEYS);
     const features = this.features(x, 'x');
     let train = { x: features, y: toLabels(y, features.rows, 'y') };
     const fit = checkFitOptions(o, this.inputs, train.x.rows);
-    const { epochs, batchSize, onEpochEnd, signal } = fit;
     let validation = fit.validation ? { x: this.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
     if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
+    const { batchSize } = fit;
     // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
     const shuffle = fit.shuffle && batchSize < train.x.rows;
 
@@ -254,75 +317,231 @@ export class Sequential {
       const loaded = engine.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle }, train, validation);
       const data = loaded.train, valData = loaded.validation;
       held.push(data, ...(valData ? [valData] : []));
-      this.useOptimizer(engine, fit.optimizer);
-      const history = emptyHistory(valData !== null);
-      const probabilities = valData ? new Float32Array(valData.rows) : null;
-      const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping) : null;
-      engine.setLossRule(fit.stopOnExplodingLoss, true);
       const batches = Math.ceil(data.rows / batchSize);
-      const pace = new Pace();
-      for (let epoch = 0; epoch < epochs && !signal?.aborted; epoch++) {
-        const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
-        const start = engine.snapshot(); // what a divergence or a cancel goes back to
-        engine.beginEpoch(data, shuffle);
-        for (let batch = 0; batch < batches;) {
-          const count = pace.batches(batches - batch);
-          const began = performance.now();
-          const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
-          if (divergedAt >= 0) {
-            const { recentLoss, limit } = engine.epochStats();
-            engine.restore(start);
-            throw divergenceError({
-              epoch, batch: divergedAt, batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
-              beforeAnyUpdate: epoch === 0 && divergedAt === 0, scaled: this.featureScaler !== null, features: () => largestMagnitude(train.x),
-            });
+      const probabilities = valData ? new Float32Array(valData.rows) : null;
+      return await this.runEpochs(engine, fit, {
+        batches,
+        validates: valData !== null,
+        features: () => largestMagnitude(train.x),
+        epoch: async (learningRate, pace) => {
+          engine.beginEpoch(data, shuffle);
+          for (let batch = 0; batch < batches;) {
+            const count = pace.batches(batches - batch);
+            const began = performance.now();
+            const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
+            if (divergedAt >= 0) return { diverged: divergedAt };
+            pace.measured(count, performance.now() - began);
+            batch += count;
+            if (batch < batches && (await this.pause(fit.signal))) return 'aborted';
           }
-          pace.measured(count, performance.now() - began);
-          batch += count;
-          if (batch < batches) {
-            await yieldToEventLoop();
-            this.checkNotDisposed();
-            if (signal?.aborted) {
-              engine.restore(start);
-              return this.finish(engine, history, stopper);
-            }
-          }
-        }
-        const stats = engine.epochStats();
-        const m = passMetrics(stats, data.rows);
-        engine.observeLoss(m.loss);
-        const log: EpochLog = { epoch, loss: m.loss, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, learningRate };
-        if (valData) {
-          const v = passMetrics(engine.evaluate(valData, probabilities), valData.rows);
-          log.valLoss = v.loss;
-          log.valAccuracy = v.accuracy;
-          log.valPrecision = v.precision;
-          log.valRecall = v.recall;
-          log.valF1 = v.f1;
-          log.valAuc = aucOf(validation!.y, probabilities!);
-        }
-        record(history, log);
-        const stop = stopper ? stopper.update(epoch, log.valLoss!, () => engine.getParameters()) : false;
-        if (onEpochEnd && (await onEpochEnd(log)) === false) break;
-        if (stop) break;
-        await yieldToEventLoop();
-        this.checkNotDisposed();
-      }
-      return this.finish(engine, history, stopper);
+          const stats = engine.epochStats();
+          const valStats = valData ? engine.evaluate(valData, probabilities) : null;
+          return { stats, rows: data.rows, validation: valStats && { stats: valStats, rows: valData!.rows, labels: validation!.y, probabilities: probabilities! } };
+        },
+      });
     } finally {
       for (const d of held) d.release();
       this.fitting = false;
     }
   }
 
-  /** The end of a fit: early stopping's record, and its best weights if it keeps them. */
-  private finish(engine: Backend, history: History, stopper: EarlyStopper | null): History {
+  /**
+   * Train on data that arrives in chunks — from a file larger than memory (`csvDataset`,
+   * `npyDataset` of `gradwasm/node`), a generator, or an array of chunks — read anew for every
+   * epoch (TensorFlow.js's fitDataset). Rows are batched in the order they come, `batchSize` at a
+   * time however the chunks are cut (the default: all rows, full-batch descent), and only a
+   * bounded number of them is held at once. With `shuffle: false`, or no `shuffleBuffer`, the
+   * weights and history are bit for bit those of `fit` on the same rows in the same order.
+   * Options: those of `fit` (`validationSplit` needs a source that knows its row count; its last
+   * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
+   */
+  async fitDataset(source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
+    const engine = this.live('fitDataset');
+    this.notFitting();
+    const data = checkSource(source);
+    const o = checkObject('options', options);
+    checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
+    if (o.validationData !== undefined && !Array.isArray(o.validationData)) checkSource(o.validationData, 'options.validationData');
+    const validationSource = o.validationData !== undefined && !Array.isArray(o.validationData) ? o.validationData as DataSource : null;
+    const known = o.validationSplit !== undefined ? await rowsOf(data) : null;
+    if (o.validationSplit !== undefined && known === null) {
+      throw new GradwasmError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
+    }
+    const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, this.inputs, known ?? Number.MAX_SAFE_INTEGER);
+    const shuffleBuffer = o.shuffleBuffer === undefined ? 0 : checkInteger('options.shuffleBuffer', o.shuffleBuffer, 1, 2 ** 24);
+    const shuffled = shuffleBuffer > 0 && o.shuffle !== false;
+    const trainRows = fit.validationSplit !== null ? fit.trainRows : Infinity;
+    const inMemory = fit.validation ? { x: this.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
+    const features = (x: Matrix, argument: string): Matrix => this.scaled(x, argument);
+
+    this.fitting = true;
+    const scaler = this.featureScaler;
+    const stream = engine.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null);
+    try {
+      const tally = new PassTally(), validationTally = new PassTally();
+      return await this.runEpochs(engine, fit, {
+        batches: null,
+        validates: fit.validationSplit !== null || inMemory !== null || validationSource !== null,
+        features: () => 0,
+        epoch: async (learningRate) => {
+          engine.beginEpoch(null, false);
+          // The window draws from the model's generator, which goes on from where the window left it.
+          const rng = shuffled ? Xoshiro128.fromState(engine.rng()) : null;
+          const window = rng ? new ShuffleWindow(shuffleBuffer, this.inputs, stream.rows, rng) : null;
+          let rows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
+          // Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms.
+          const train = async (x: Matrix, y: Float32Array): Promise<void> => {
+            for (let start = 0; start < x.rows && diverged < 0 && !aborted; start += stream.rows) {
+              diverged = stream.train(x, y, start, Math.min(stream.rows, x.rows - start), learningRate, fit.weightDecay);
+              if (performance.now() - lastPause >= PACE_MS) {
+                aborted = await this.pause(fit.signal);
+                lastPause = performance.now();
+              }
+            }
+          };
+          const pending: [Matrix, Float32Array][] = [];
+          const emit = (x: Matrix, y: Float32Array): void => void pending.push([x, y]);
+          const validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
+          for await (const chunk of chunks(data, this.inputs, features, 'source', tally)) {
+            // With a validation split, rows from trainRows on validate, after every training row has trained.
+            const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - rows));
+            const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
+            if (trainPart > 0) {
+              if (window) {
+                window.push(head, emit);
+                for (const [x, y] of pending.splice(0)) await train(x, y);
+              } else {
+                await train(head.x, head.y);
+              }
+            }
+            rows += chunk.x.rows;
+            if (trainPart < chunk.x.rows) {
+              if (!validating.stats) {
+                window?.drain(emit);
+                for (const [x, y] of pending.splice(0)) await train(x, y);
+                if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
+              }
+              if (diverged >= 0 || aborted) break;
+              const tail = { x: rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), y: chunk.y.subarray(trainPart) };
+              const p = new Float32Array(tail.x.rows);
+              validating.stats = engine.evaluateMore(tail.x, tail.y, validating.rows === 0, p);
+              validating.rows += tail.x.rows;
+              validating.labels.push(tail.y);
+              validating.probabilities.push(p);
+            }
+            if (diverged >= 0) return { diverged };
+            if (aborted) return 'aborted';
+          }
+          if (diverged >= 0) return { diverged };
+          if (aborted) return 'aborted';
+          if (!validating.stats) {
+            window?.drain(emit);
+            for (const [x, y] of pending.splice(0)) await train(x, y);
+            if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
+            if (diverged >= 0) return { diverged };
+            if (aborted) return 'aborted';
+          }
+          if (rng) engine.setRng(rng.state());
+          const stats = engine.epochStats();
+          const trained = Math.min(rows, trainRows);
+          if (inMemory) {
+            const probabilities = new Float32Array(inMemory.x.rows);
+            return { stats, rows: trained, validation: { stats: engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
+          }
+          if (validationSource) {
+            for await (const chunk of chunks(validationSource, this.inputs, features, 'options.validationData', validationTally)) {
+              const p = new Float32Array(chunk.x.rows);
+              validating.stats = engine.evaluateMore(chunk.x, chunk.y, validating.rows === 0, p);
+              validating.rows += chunk.x.rows;
+              validating.labels.push(chunk.y);
+              validating.probabilities.push(p);
+            }
+          }
+          const validation = validating.stats && { stats: validating.stats, rows: validating.rows, labels: concatFloats(validating.labels), probabilities: concatFloats(validating.probabilities) };
+          return { stats, rows: trained, validation };
+        },
+      });
+    } finally {
+      stream.release();
+      this.fitting = false;
+    }
+  }
+
+  /**
+   * The epochs of a fit, whatever holds the data: `runner.epoch` trains one and evaluates the
+   * validation rows; around it, the learning-rate schedule, the snapshot that a divergence, an
+   * error or a cancel goes back to, the history, early stopping, checkpoints and onEpochEnd.
+   */
+  private async runEpochs(engine: Backend, fit: CheckedFitOptions, runner: EpochRunner): Promise<History> {
+    const { epochs, initialEpoch, onEpochEnd, signal, checkpoint } = fit;
+    this.useOptimizer(engine, fit.optimizer);
+    // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
+    const resuming = initialEpoch > 0 && initialEpoch === this.epochsDone;
+    engine.setLossRule(fit.stopOnExplodingLoss, !resuming);
+    const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping, resuming ? this.stopperState : null) : null;
+    const history = emptyHistory(runner.validates);
+    const pace = new Pace();
+    for (let epoch = initialEpoch; epoch < epochs && !signal?.aborted; epoch++) {
+      const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
+      const start = engine.snapshot();
+      let outcome: EpochOutcome;
+      try {
+        outcome = await runner.epoch(learningRate, pace);
+      } catch (error) {
+        if (this.engine) engine.restore(start); // (a chunk that failed its checks: the last finished epoch stays)
+        throw error;
+      }
+      if (outcome === 'aborted') {
+        engine.restore(start);
+        break;
+      }
+      if ('diverged' in outcome) {
+        const { recentLoss, limit } = engine.epochStats();
+        engine.restore(start);
+        throw divergenceError({
+          epoch, batch: outcome.diverged, batches: runner.batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
+          beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming, scaled: this.featureScaler !== null, features: runner.features,
+        });
+      }
+      const m = passMetrics(outcome.stats, outcome.rows);
+      engine.observeLoss(m.loss);
+      const log: EpochLog = { epoch, loss: m.loss, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, learningRate };
+      if (outcome.validation) {
+        const v = passMetrics(outcome.validation.stats, outcome.validation.rows);
+        log.valLoss = v.loss;
+        log.valAccuracy = v.accuracy;
+        log.valPrecision = v.precision;
+        log.valRecall = v.recall;
+        log.valF1 = v.f1;
+        log.valAuc = aucOf(outcome.validation.labels, outcome.validation.probabilities);
+      }
+      record(history, log);
+      this.epochsDone = epoch + 1;
+      const stop = stopper ? stopper.update(epoch, log.valLoss!, () => engine.getParameters()) : false;
+      this.stopperState = stopper?.state ?? null;
+      if (checkpoint && (epoch + 1) % checkpoint.every === 0) await checkpoint.save(this.toJSON({ training: true }));
+      if (onEpochEnd && (await onEpochEnd(log)) === false) break;
+      if (stop) break;
+      await yieldToEventLoop();
+      this.checkNotDisposed();
+    }
     if (stopper) {
       history.bestEpoch = stopper.bestEpoch;
       // (not into a backend that onEpochEnd disposed before stopping)
       if (stopper.bestWeights && this.engine) engine.setParameters(stopper.bestWeights);
     }
     return history;
+  }
+
+  /** Let the event loop run (timers, messages, a cancel); true when the signal has been aborted. */
+  private async pause(signal: AbortSignal | null): Promise<boolean> {
+    await yieldToEventLoop();
+    this.checkNotDisposed();
+    return signal?.aborted ?? false;
+  }
+
+  private notFitting(): void {
+    if (this.fitting) throw new GradwasmError('fit', 'fit was called while this model is already fitting; await the first call');
   }
 
   private checkNotDisposed(): void {
@@ -426,10 +645,24 @@ export class Sequential {
     this.featureScaler = checkScaler(scaler, this.inputs, 'scaler');
   }
 
-  /** The model as plain JSON (exact float32 round trip); `JSON.stringify(model)` uses it. */
-  toJSON(): ModelJSON {
+  /**
+   * The model as plain JSON (exact float32 round trip); `JSON.stringify(model)` uses it. With
+   * `{ training: true }` it carries its training state too — the optimizer's moments, the
+   * shuffling generator, the epochs done, early stopping's progress — so that `fromJSON` and
+   * `fit(…, { initialEpoch })` continue the run exactly where it was.
+   */
+  toJSON(options?: { training?: boolean } | string): ModelJSON {
     const engine = this.live('toJSON');
-    return modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler);
+    const json = modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler);
+    if (typeof options !== 'object' || options === null || !options.training) return json;
+    const stopper = this.stopperState;
+    json.training = trainingToJSON({
+      epoch: this.epochsDone,
+      optimizer: this.optimizer,
+      state: engine.getTrainingState(),
+      earlyStopping: stopper && { best: stopper.best, bestEpoch: stopper.bestEpoch, wait: stopper.wait, bestWeights: stopper.bestWeights },
+    });
+    return json;
   }
 
   /** Free the model's memory. Any later call throws. */
@@ -445,10 +678,9 @@ export class Sequential {
 
   /** Make the backend run `optimizer`, keeping its state if it already does (see FitOptions.optimizer). */
   private useOptimizer(engine: Backend, optimizer: Optimizer): void {
-    const key = JSON.stringify(optimizer);
-    if (key === this.optimizerKey) return;
+    if (JSON.stringify(optimizer) === JSON.stringify(this.optimizer)) return;
     engine.setOptimizer(optimizer);
-    this.optimizerKey = key;
+    this.optimizer = optimizer;
   }
 
   /** Feature rows as the backend should see them: shape-checked, and standardised if the model has a scaler. */

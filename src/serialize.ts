@@ -1,6 +1,7 @@
 // The model file: plain JSON, every float32 written as the shortest decimal that reads back
 // to the same float32. Reading one checks every field before anything is built.
-import type { Architecture, LayerParameters } from './backend/backend.js';
+import type { Architecture, LayerParameters, TrainingState } from './backend/backend.js';
+import { checkOptimizer, type Optimizer } from './optimizers.js';
 import { GradwasmError, checkInteger, checkObject, describe } from './errors.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
 import { scalerFromJSON, type ScalerJSON, type StandardScaler } from './scaler.js';
@@ -27,6 +28,104 @@ export interface ModelJSON {
   /** The feature scaler the model applies to every row it is given, if it has one (version 2). */
   scaler?: ScalerJSON;
   layers: LayerJSON[];
+  /** With `toJSON({ training: true })`: what training resumes from (see {@link TrainingJSON}). */
+  training?: TrainingJSON;
+}
+
+/**
+ * The training state of a checkpoint: with it, `fromJSON` and `fit(…, { initialEpoch })` continue
+ * as if training had never stopped. Every number survives JSON exactly (float32 values as the
+ * shortest decimal, float64 ones as JavaScript writes them; NaN as null).
+ */
+export interface TrainingJSON {
+  /** Epochs done: the `initialEpoch` to continue from. */
+  epoch: number;
+  /** The optimizer the state belongs to, with every option filled in. */
+  optimizer: Optimizer;
+  /** The shuffling generator's four u32 words. */
+  rng: [number, number, number, number];
+  /** Adam's β1ᵗ, β2ᵗ for its next step. */
+  powers: [number, number];
+  /** The exploding-loss rule's recent loss and reference (null: none yet). */
+  recentLoss: number | null;
+  lossReference: number | null;
+  /** Momentum's velocity, or Adam's m and v: per block, per layer, laid out as the weights. */
+  moments: { weights: number[]; bias: number[] }[][];
+  /** Early stopping's progress, when the fit that saved it had early stopping. */
+  earlyStopping?: { best: number | null; bestEpoch: number; wait: number; bestWeights?: { weights: number[]; bias: number[] }[] };
+}
+
+/** The training state as the model holds it (TrainingJSON in typed arrays and numbers). */
+export interface SavedTraining {
+  epoch: number;
+  optimizer: Optimizer;
+  state: TrainingState;
+  earlyStopping: { best: number; bestEpoch: number; wait: number; bestWeights: LayerParameters[] | null } | null;
+}
+
+export function trainingToJSON(t: SavedTraining): TrainingJSON {
+  const layers = (ls: readonly LayerParameters[]) => ls.map((l) => ({ weights: Array.from(l.weights), bias: Array.from(l.bias) }));
+  const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
+  const e = t.earlyStopping;
+  return {
+    epoch: t.epoch,
+    optimizer: t.optimizer,
+    rng: [...t.state.rng],
+    powers: [...t.state.powers],
+    recentLoss: orNull(t.state.recentLoss),
+    lossReference: orNull(t.state.lossReference),
+    moments: t.state.moments.map(layers),
+    ...(e ? { earlyStopping: { best: Number.isFinite(e.best) ? e.best : null, bestEpoch: e.bestEpoch, wait: e.wait, ...(e.bestWeights ? { bestWeights: layers(e.bestWeights) } : {}) } } : {}),
+  };
+}
+
+/** Check a file's `training` (argument `name`) against the architecture, and read it. */
+export function trainingFromJSON(value: unknown, architecture: Architecture, name: string): SavedTraining {
+  const t = checkObject(name, value);
+  const epoch = checkInteger(`${name}.epoch`, t.epoch, 0);
+  const optimizer = checkOptimizer(t.optimizer, `${name}.optimizer`);
+  if (!Array.isArray(t.rng) || t.rng.length !== 4) throw new GradwasmError(`${name}.rng`, `${name}.rng must be four u32 words, got ${describe(t.rng)}`);
+  const rng = t.rng.map((w: unknown, i) => checkInteger(`${name}.rng[${i}]`, w, 0, 2 ** 32 - 1)) as [number, number, number, number];
+  const powers = floatArray(`${name}.powers`, t.powers, 2, "Adam's two powers");
+  const number = (key: 'recentLoss' | 'lossReference'): number => {
+    const v = t[key];
+    if (v === null) return NaN;
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new GradwasmError(`${name}.${key}`, `${name}.${key} must be a finite number or null, got ${describe(v)}`);
+    return v;
+  };
+  const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
+  const layersOf = (v: unknown, where: string): LayerParameters[] => {
+    if (!Array.isArray(v) || v.length !== architecture.layers.length) {
+      throw new GradwasmError(where, `${where} must be an array of ${architecture.layers.length} layers, got ${describe(v)}`);
+    }
+    let fanIn = architecture.inputs;
+    return architecture.layers.map(({ units }, l) => {
+      const layer = checkObject(`${where}[${l}]`, v[l]);
+      const p = { weights: floatArray(`${where}[${l}].weights`, layer.weights, fanIn * units, `${fanIn} × ${units}`), bias: floatArray(`${where}[${l}].bias`, layer.bias, units, `${units} units`) };
+      fanIn = units;
+      return p;
+    });
+  };
+  if (!Array.isArray(t.moments) || t.moments.length !== copies) {
+    throw new GradwasmError(`${name}.moments`, `${name}.moments must hold ${copies} block${copies === 1 ? '' : 's'} for the ${optimizer.type} optimizer, got ${describe(t.moments)}`);
+  }
+  const moments = t.moments.map((block: unknown, c) => layersOf(block, `${name}.moments[${c}]`));
+  let earlyStopping: SavedTraining['earlyStopping'] = null;
+  if (t.earlyStopping !== undefined) {
+    const e = checkObject(`${name}.earlyStopping`, t.earlyStopping);
+    const best = e.best === null ? Infinity : e.best;
+    if (typeof best !== 'number' || Number.isNaN(best)) throw new GradwasmError(`${name}.earlyStopping.best`, `${name}.earlyStopping.best must be a number or null, got ${describe(e.best)}`);
+    earlyStopping = {
+      best,
+      bestEpoch: checkInteger(`${name}.earlyStopping.bestEpoch`, e.bestEpoch, -1),
+      wait: checkInteger(`${name}.earlyStopping.wait`, e.wait, 0),
+      bestWeights: e.bestWeights === undefined ? null : layersOf(e.bestWeights, `${name}.earlyStopping.bestWeights`),
+    };
+  }
+  return {
+    epoch, optimizer, earlyStopping,
+    state: { rng, powers: [powers[0]!, powers[1]!], recentLoss: number('recentLoss'), lossReference: number('lossReference'), moments },
+  };
 }
 
 export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[], scaler: StandardScaler | null = null): ModelJSON {
@@ -44,8 +143,8 @@ export function modelToJSON(architecture: Architecture, parameters: readonly Lay
   };
 }
 
-/** Parse (if text) and check a model file (the argument `name`); returns its architecture, parameters and scaler. */
-export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null } {
+/** Parse (if text) and check a model file (the argument `name`); returns its architecture, parameters, scaler and training state. */
+export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; training: SavedTraining | null } {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -89,7 +188,9 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
     fanIn = units;
   });
   checkOutputLayer(`${name}.layers`, layers);
-  return { architecture: { inputs, layers }, parameters, scaler };
+  const architecture = { inputs, layers };
+  const training = file.training === undefined ? null : trainingFromJSON(file.training, architecture, `${name}.training`);
+  return { architecture, parameters, scaler, training };
 }
 
 /** The last layer must be the article's output neuron: one sigmoid unit giving P(Y=1). */

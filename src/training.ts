@@ -50,6 +50,14 @@ export function checkEarlyStopping(value: unknown, name: string): EarlyStopping 
   return { patience, minDelta, restoreBestWeights };
 }
 
+/** Where early stopping stands after an epoch. */
+export interface EarlyStopperState {
+  best: number;
+  bestEpoch: number;
+  wait: number;
+  bestWeights: LayerParameters[] | null;
+}
+
 /** Keras's rule, epoch by epoch. */
 export class EarlyStopper {
   best = Infinity;
@@ -57,7 +65,19 @@ export class EarlyStopper {
   bestWeights: LayerParameters[] | null = null;
   private wait = 0;
 
-  constructor(private readonly options: EarlyStopping) {}
+  /** With `resume`, the progress a checkpoint saved (the same run, continued). */
+  constructor(private readonly options: EarlyStopping, resume: EarlyStopperState | null = null) {
+    if (!resume) return;
+    this.best = resume.best;
+    this.bestEpoch = resume.bestEpoch;
+    this.wait = resume.wait;
+    this.bestWeights = resume.bestWeights;
+  }
+
+  /** The progress so far, for a checkpoint. */
+  get state(): EarlyStopperState {
+    return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait, bestWeights: this.bestWeights };
+  }
 
   /** After each epoch, with its validation loss (NaN never improves) and a way to copy the weights.
    *  True when training should stop (never after the first epoch, as in Keras). */
@@ -146,7 +166,7 @@ const HUGE_FEATURE = 1e3;
 /** What a diverged fit says: where, what happened, what the model kept, and the likely cause
  *  named from the options it ran with. */
 export function divergenceError(where: {
-  epoch: number; batch: number; batches: number; loss: number; limit: number; learningRate: number; weightDecay: number;
+  epoch: number; batch: number; batches: number | null; loss: number; limit: number; learningRate: number; weightDecay: number;
   beforeAnyUpdate: boolean; scaled: boolean; features: () => number;
 }): GradwasmError {
   const { epoch, batch, batches, loss, limit } = where;
@@ -171,7 +191,7 @@ export function divergenceError(where: {
     argument = 'options.learningRate';
     advice = `a smaller options.learningRate (this epoch used ${float32Text(where.learningRate)}) usually helps`;
   }
-  return new GradwasmError(argument, `training diverged in epoch ${epoch}, batch ${batch} (of ${batches}): ${what}. ${kept}; ${advice}`);
+  return new GradwasmError(argument, `training diverged in epoch ${epoch}, batch ${batch}${batches === null ? '' : ` (of ${batches})`}: ${what}. ${kept}; ${advice}`);
 }
 
 /** The shortest decimal that is this float32 (0.01, not 0.009999999776482582). */

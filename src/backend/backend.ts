@@ -1,7 +1,7 @@
 // What a backend does: the numeric work of DESIGN.md §1 on float32 data that the caller
 // (src/sequential.ts) has already validated. Both backends implement it and pass the same tests.
 import type { Activation } from '../layers.js';
-import type { Matrix, Standardization } from '../data.js';
+import type { Matrix } from '../data.js';
 import type { RngState } from '../prng.js';
 import type { Optimizer } from '../optimizers.js';
 
@@ -91,12 +91,15 @@ export interface Backend {
    */
   loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: Dataset; validation: Dataset | null };
   /** The room to train a stream of rows (fitDataset) in batches of batchSize (or FULL_BATCH),
-   *  rows standardised as `standardization` says (the model's scaler) or not. */
-  openStream(batchSize: number, standardization: Standardization | null): RowStream;
+   *  rows standardised with the model's scaler (its per-column mean and scale) or not. */
+  openStream(batchSize: number, scaler: { mean: Float64Array; scale: Float64Array } | null): RowStream;
   /** Use `optimizer` from the next batch on, with fresh state (zero velocity or moments, step 1);
    *  its state is kept from batch to batch, and from fit to fit, until the next call. A new
    *  backend runs plain SGD. */
   setOptimizer(optimizer: Optimizer): void;
+  /** The shuffling generator's state, and setting it (fitDataset's shuffle window draws from it). */
+  rng(): RngState;
+  setRng(state: RngState): void;
   /** The training state, and putting it back (after setOptimizer of the same optimizer). */
   getTrainingState(): TrainingState;
   setTrainingState(state: TrainingState): void;
@@ -121,8 +124,9 @@ export interface Backend {
   epochStats(): PassStats & { recentLoss: number; limit: number; batches: number };
   /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities?: Float32Array | null): PassStats;
-  /** Loss and counts added to the statistics so far (a validation set in chunks); `reset` first. */
-  evaluateMore(x: Matrix, y: Float32Array, reset: boolean): PassStats;
+  /** Loss and counts added to the statistics so far (a validation set in chunks; `reset` first),
+   *  and σ(z) of every row into `probabilities` if given. */
+  evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities?: Float32Array | null): PassStats;
   /** P(Y=1) per row. */
   predict(x: Matrix): Float32Array;
   /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. */

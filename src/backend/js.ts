@@ -37,7 +37,7 @@
 // - No closures, destructuring or allocation per step; one kind of buffer per argument, so every
 //   function stays monomorphic.
 import { FULL_BATCH, type Architecture, type Backend, type Dataset, type FitPlan, type LayerParameters, type PassStats, type RowStream, type Snapshot, type TrainingState } from './backend.js';
-import { copyCheckedRows, toFloat32, type Matrix, type Standardization } from '../data.js';
+import { copyCheckedRows, toFloat32, type Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import { Xoshiro128, type RngState } from '../prng.js';
@@ -123,7 +123,7 @@ export async function createJsBackend(architecture: Architecture, parameters: re
 class JsBackend implements Backend {
   private readonly inputs: number;
   private readonly layers: Layer[] = [];
-  private readonly rng = new Xoshiro128(0);
+  private readonly rng_ = new Xoshiro128(0);
   private readonly widest: number;
   /** The most rows run at once (src/backend/plan.ts): longer passes and larger batches go in units of it. */
   private readonly chunkRows: number;
@@ -148,7 +148,7 @@ class JsBackend implements Backend {
 
   constructor(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
     this.inputs = architecture.inputs;
-    this.rng.setState(rng);
+    this.rng_.setState(rng);
     let fanIn = architecture.inputs, widest = 1, packed = 0; // widest layer output: dA of the first layer is never formed
     for (let l = 0; l < architecture.layers.length; l++) {
       const { units, activation } = architecture.layers[l]!;
@@ -222,11 +222,11 @@ class JsBackend implements Backend {
   getTrainingState(): TrainingState {
     const copies = this.optimizer === ADAM ? 2 : this.optimizer === MOMENTUM ? 1 : 0;
     const moments = Array.from({ length: copies }, (_, c) => this.layers.map((l) => ({ weights: (c ? l.s2w : l.s1w).slice(), bias: (c ? l.s2b : l.s1b).slice() })));
-    return { rng: this.rng.state(), powers: [this.powers[0]!, this.powers[1]!], recentLoss: this.recentLoss, lossReference: this.lossReference, moments };
+    return { rng: this.rng_.state(), powers: [this.powers[0]!, this.powers[1]!], recentLoss: this.recentLoss, lossReference: this.lossReference, moments };
   }
 
   setTrainingState(state: TrainingState): void {
-    this.rng.setState(state.rng);
+    this.rng_.setState(state.rng);
     this.powers = [...state.powers];
     this.recentLoss = state.recentLoss;
     this.lossReference = state.lossReference;
@@ -261,7 +261,7 @@ class JsBackend implements Backend {
     this.batchesDone = this.batchRows = this.batchLoss = 0;
     if (!ds) return;
     ds.shuffled = shuffle;
-    if (shuffle) this.rng.shuffle(ds.order ??= new Uint32Array(ds.rows), ds.rows);
+    if (shuffle) this.rng_.shuffle(ds.order ??= new Uint32Array(ds.rows), ds.rows);
   }
 
   /** As assembly/model.ts's trainBatches. */
@@ -285,7 +285,15 @@ class JsBackend implements Backend {
   }
 
   /** As assembly/model.ts's trainRows and trainRowsEnd: a unit the chunk does not complete waits in the carry buffer. */
-  openStream(batchSize: number, _standardization: Standardization | null): RowStream {
+  rng(): RngState {
+    return this.rng_.state();
+  }
+
+  setRng(state: RngState): void {
+    this.rng_.setState(state);
+  }
+
+  openStream(batchSize: number): RowStream {
     this.ensureCapacity(Math.min(batchSize, this.chunkRows));
     const inputs = this.inputs, rows = this.chunkRows;
     const carryX = new Float32Array(Math.min(batchSize, this.chunkRows) * inputs), carryY = new Float32Array(carryX.length / inputs);
@@ -341,26 +349,21 @@ class JsBackend implements Backend {
   }
 
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
+    if (!('release' in data)) return this.evaluateMore(data.x, data.y, true, probabilities);
+    const ds = data as JsDataset;
     this.resetStats();
-    if ('release' in data) {
-      const ds = data as JsDataset;
-      this.ensureCapacity(ds.rows);
-      for (let start = 0; start < ds.rows; start += this.capacity) {
-        const size = Math.min(this.capacity, ds.rows - start);
-        stage(ds.x, ds.y, null, start, size, this.inputs, this.xBatch, this.yBatch);
-        bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats);
-      }
-    } else {
-      this.stream(data.x, data.y, (size, start) => {
-        bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats);
-      });
+    this.ensureCapacity(ds.rows);
+    for (let start = 0; start < ds.rows; start += this.capacity) {
+      const size = Math.min(this.capacity, ds.rows - start);
+      stage(ds.x, ds.y, null, start, size, this.inputs, this.xBatch, this.yBatch);
+      bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats);
     }
     return this.passStats();
   }
 
-  evaluateMore(x: Matrix, y: Float32Array, reset: boolean): PassStats {
+  evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities: Float32Array | null = null): PassStats {
     if (reset) this.resetStats();
-    this.stream(x, y, (size) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, null, 0, this.stats));
+    this.stream(x, y, (size, start) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats));
     return this.passStats();
   }
 

@@ -4,7 +4,7 @@
 // there to make impossible) marks this model broken and becomes a GradwasmError, instead of
 // reaching the caller as a RuntimeError or leaving other models to run on damaged memory.
 import { FULL_BATCH, type Architecture, type Backend, type Dataset, type FitPlan, type LayerParameters, type PassStats, type RowStream, type Snapshot, type TrainingState } from './backend.js';
-import type { Matrix, Standardization } from '../data.js';
+import type { Matrix } from '../data.js';
 import { GradwasmError } from '../errors.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
@@ -161,11 +161,11 @@ class WasmBackend implements Backend {
   }
 
   /** The bytes of the scaler's mean and scale (f64 each), or none. */
-  private scalerBytes(x: { standardization?: Standardization | undefined }): number[] {
+  private scalerBytes(x: { standardization?: { mean: Float64Array; scale: Float64Array } | undefined }): number[] {
     return x.standardization ? [16 * this.inputs] : [];
   }
 
-  private writeScaler(s: Standardization, at: number): void {
+  private writeScaler(s: { mean: Float64Array; scale: Float64Array }, at: number): void {
     const f64 = new Float64Array(this.core.exports.memory.buffer, at, 2 * this.inputs);
     f64.set(s.mean);
     f64.set(s.scale, this.inputs);
@@ -295,7 +295,17 @@ class WasmBackend implements Backend {
       ds.shuffled, ds.order, ds.xBatch, ds.yBatch));
   }
 
-  openStream(batchSize: number, standardization: Standardization | null): RowStream {
+  rng(): RngState {
+    const bytes = this.trainingBytes();
+    return Array.from(new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4)) as RngState;
+  }
+
+  setRng(state: RngState): void {
+    const bytes = this.trainingBytes();
+    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state);
+  }
+
+  openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null): RowStream {
     const inputs = this.inputs;
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
     const carry = Math.min(batchSize, this.plan.chunkRows), staged = this.plan.chunkRows;
@@ -327,24 +337,21 @@ class WasmBackend implements Backend {
     });
   }
 
-  evaluateMore(x: Matrix, y: Float32Array, reset: boolean): PassStats {
-    if (reset) this.call((wasm) => wasm.modelResetStats(this.model));
-    this.stream(x, y, 'evaluating', (rows, labels, _start, count) => this.call((wasm) => wasm.evaluate(this.model, rows, labels, count, 0)));
+  evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
+    if (!('release' in data)) return this.evaluateMore(data.x, data.y, true, probabilities);
+    const ds = data as WasmDataset;
+    this.call((wasm) => wasm.modelResetStats(this.model));
+    this.call((wasm) => wasm.evaluate(this.model, ds.x, ds.y, ds.rows, probabilities ? ds.probabilities : 0));
+    if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows));
     return this.stats();
   }
 
-  evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
-    this.call((wasm) => wasm.modelResetStats(this.model));
-    if ('release' in data) {
-      const ds = data as WasmDataset;
-      this.call((wasm) => wasm.evaluate(this.model, ds.x, ds.y, ds.rows, probabilities ? ds.probabilities : 0));
-      if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows));
-    } else {
-      this.stream(data.x, data.y, 'evaluating', (x, y, start, count, out) => {
-        this.call((wasm) => wasm.evaluate(this.model, x, y, count, probabilities ? out : 0));
-        if (probabilities) probabilities.set(this.core.f32(out, count), start);
-      });
-    }
+  evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities: Float32Array | null = null): PassStats {
+    if (reset) this.call((wasm) => wasm.modelResetStats(this.model));
+    this.stream(x, y, 'evaluating', (rows, labels, start, count, out) => {
+      this.call((wasm) => wasm.evaluate(this.model, rows, labels, count, probabilities ? out : 0));
+      if (probabilities) probabilities.set(this.core.f32(out, count), start);
+    });
     return this.stats();
   }
 

@@ -3,7 +3,7 @@
 import type { Architecture } from '../backend/backend.js';
 import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data.js';
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from '../errors.js';
-import { modelFromJSON, modelToJSON, type ModelJSON } from '../serialize.js';
+import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from '../serialize.js';
 import type { StandardScaler } from '../scaler.js';
 import type { BackendName, EpochLog, FitOptions, History, LayerWeights, SequentialOptions } from '../sequential.js';
 import { checkCreateOptions, checkFitOptions, checkLoadOptions } from '../options.js';
@@ -12,8 +12,8 @@ import { beyondLimit, memoryLimit } from '../wasm/arena.js';
 import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 
-/** The options of {@link Sequential.fit} that can cross to a worker: all but the callback and the signal (see {@link TrainingJob.cancel}). */
-export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd' | 'signal'>;
+/** The options of {@link Sequential.fit} that can cross to a worker: all but the callbacks and the signal (see {@link TrainingJob.cancel}). */
+export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd' | 'signal' | 'checkpoint'>;
 
 /** Options of {@link trainInWorker}. */
 export interface TrainInWorkerOptions {
@@ -81,7 +81,7 @@ export interface TrainingJob {
 const KEYS = ['model', 'load', 'x', 'y', 'fit', 'onEpochEnd', 'weightsEvery', 'minEpochMs', 'workerUrl'] as const;
 const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping', 'stopOnExplodingLoss',
+  'validationData', 'validationSplit', 'earlyStopping', 'stopOnExplodingLoss', 'initialEpoch',
 ] as const;
 
 /**
@@ -168,7 +168,9 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     const { seed, backend } = checkLoadOptions(o.load ?? {}, 'options.load');
     architecture = saved.architecture;
     scaler = saved.scaler;
-    model = { load: modelToJSON(saved.architecture, saved.parameters, scaler), seed, backend };
+    const load = modelToJSON(saved.architecture, saved.parameters, scaler);
+    if (saved.training) load.training = trainingToJSON(saved.training);
+    model = { load, seed, backend };
   } else {
     if (o.load !== undefined) {
       throw new GradwasmError('options.load', 'options.load applies to a saved model only; give seed and backend in options.model');
@@ -204,6 +206,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
       epochs: fit.epochs, learningRate: fit.learningRate, optimizer: fit.optimizer, weightDecay: fit.weightDecay,
       learningRateSchedule: fit.learningRateSchedule, batchSize: fit.batchSize, shuffle: fit.shuffle,
       validation, validationSplit: fit.validationSplit, earlyStopping: fit.earlyStopping, stopOnExplodingLoss: fit.stopOnExplodingLoss,
+      initialEpoch: fit.initialEpoch,
     },
     weightsEvery, minEpochMs, memoryLimit: memoryLimit(),
   };

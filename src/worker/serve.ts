@@ -45,11 +45,11 @@ export function serveTraining(port: TrainingPort): void {
         backend,
         scaler: job.model.scaler,
       })
-      : await Sequential.fromJSON(job.model.load, { seed, backend });
+      : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend } : { seed, backend }); // (a checkpoint has its own generator)
     try {
-      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping, stopOnExplodingLoss } = job.fit;
+      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping, stopOnExplodingLoss, initialEpoch } = job.fit;
       let history: History = emptyHistory(validation !== null || validationSplit !== null);
-      const options: FitOptions = { epochs, learningRate, optimizer, weightDecay, batchSize, shuffle, stopOnExplodingLoss, signal: cancel.signal };
+      const options: FitOptions = { epochs, learningRate, optimizer, weightDecay, batchSize, shuffle, stopOnExplodingLoss, initialEpoch, signal: cancel.signal };
       if (learningRateSchedule) options.learningRateSchedule = learningRateSchedule;
       if (validation) options.validationData = [validation.x, validation.y];
       if (validationSplit !== null) options.validationSplit = validationSplit;
@@ -69,7 +69,7 @@ export function serveTraining(port: TrainingPort): void {
         });
       }
       // Cancelled before the last epoch (early stopping may end training sooner, uncancelled).
-      const cancelled = cancel.signal.aborted && history.loss.length < epochs;
+      const cancelled = cancel.signal.aborted && history.loss.length < epochs - initialEpoch;
       const weights = model.getWeights();
       send({ type: 'done', weights, history, cancelled }, buffersOf(layerArrays(weights)));
     } finally {

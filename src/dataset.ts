@@ -1,0 +1,178 @@
+// Data that arrives in chunks (DESIGN.md §6): what fitDataset and scanStats read, a pass at a
+// time — each chunk checked as fit checks its arguments, errors naming the chunk and the row —
+// and the seeded window shuffle (tf.data's rule) that streams can afford.
+import { copyCheckedRows, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
+import { GradwasmError, describe } from './errors.js';
+import type { Xoshiro128 } from './prng.js';
+
+/** Some rows of a dataset: features in any form `fit` takes, and their 0/1 labels. */
+export interface DataChunk {
+  x: Features;
+  y: Labels;
+}
+
+/** Chunks of rows, read anew for every pass (every epoch). */
+export type ChunkIterable = AsyncIterable<DataChunk> | Iterable<DataChunk>;
+
+/**
+ * What `fitDataset` and `scanStats` read: an iterable of chunks that can be iterated again for
+ * every epoch (an array of chunks, or the datasets of `gradwasm/node`), or a function returning
+ * a fresh iterable (a generator function). It may say how many rows it holds — `rows`, or a
+ * `count()` that finds out — which `validationSplit` needs.
+ */
+export type DataSource = (ChunkIterable | (() => ChunkIterable)) & { readonly rows?: number; count?(): Promise<number> | number };
+
+/** A chunk as the passes use it: checked shape, labels as float32. */
+export interface Chunk {
+  /** 0-based, within the pass. */
+  index: number;
+  x: Matrix;
+  y: Float32Array;
+}
+
+/** Throw unless `source` can be read as a DataSource. */
+export function checkSource(source: unknown, name = 'source'): DataSource {
+  if (typeof source === 'function') return source as DataSource;
+  const s = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
+  if (typeof s === 'object' && s !== null && (typeof s[Symbol.asyncIterator] === 'function' || typeof s[Symbol.iterator] === 'function')) {
+    return source as DataSource;
+  }
+  throw new GradwasmError(name, `${name} must be an iterable or async iterable of { x, y } chunks, or a function returning one; got ${describe(source)}`);
+}
+
+/** The source's row count when it can tell (a file's header, or a counting pass), else null. */
+export async function rowsOf(source: DataSource): Promise<number | null> {
+  if (typeof source.rows === 'number') return source.rows;
+  if (typeof source.count === 'function') return await source.count();
+  return null;
+}
+
+/**
+ * One pass over the source: its chunks, checked for a model of `cols` inputs (named
+ * `source[c].x`, `source[c].y` in errors), with `features` turning raw rows into what the model
+ * reads (its scaler). `pass` counts the passes over this source, so that a source that gives no
+ * rows after giving some — an iterator or generator object, which runs once — is named as such.
+ */
+export async function* chunks(source: DataSource, cols: number, features: (x: Matrix, argument: string) => Matrix, name: string, tally: PassTally): AsyncGenerator<Chunk> {
+  const iterable = typeof source === 'function' ? (source as () => ChunkIterable)() : source;
+  const s = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<DataChunk>; [Symbol.iterator]?: () => Iterator<DataChunk> } | null;
+  const iterator = typeof s?.[Symbol.asyncIterator] === 'function' ? s[Symbol.asyncIterator]!() : typeof s?.[Symbol.iterator] === 'function' ? s[Symbol.iterator]!() : null;
+  if (!iterator) throw new GradwasmError(name, `${name}() must return an iterable or async iterable of { x, y } chunks, got ${describe(iterable)}`);
+  let rows = 0, index = 0;
+  for (let next = await iterator.next(); !next.done; next = await iterator.next(), index++) {
+    const chunk = next.value as unknown;
+    if (typeof chunk !== 'object' || chunk === null || !('x' in chunk) || !('y' in chunk)) {
+      throw new GradwasmError(`${name}[${index}]`, `${name}[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
+    }
+    const { x, y } = chunk as DataChunk;
+    const matrix = toMatrix(x, cols, `${name}[${index}].x`);
+    rows += matrix.rows;
+    yield { index, x: features(matrix, `${name}[${index}].x`), y: toLabels(y, matrix.rows, `${name}[${index}].y`) };
+  }
+  tally.ended(rows, name);
+}
+
+/** The rows each pass over a source gave, to tell an exhausted one-shot iterator from an empty source. */
+export class PassTally {
+  private passes = 0;
+  private firstRows = 0;
+
+  ended(rows: number, name: string): void {
+    this.passes++;
+    if (this.passes === 1) this.firstRows = rows;
+    if (rows > 0) return;
+    if (this.passes === 1) throw new GradwasmError(name, `${name} gave no rows`);
+    throw new GradwasmError(name, `${name} gave no rows in pass ${this.passes} after ${this.firstRows} rows in its first: ` +
+      'an iterator or generator object runs only once; pass a function that returns a new one each time (a generator function), or a re-iterable source (an array of chunks, csvDataset, npyDataset)');
+  }
+}
+
+/**
+ * tf.data's shuffle: a buffer of `size` rows; once it is full, each row that arrives takes the
+ * place of one drawn at random from the buffer, which leaves; at the end of the pass the rest
+ * leave in random order. Rows are checked (and scaled) as they enter, so errors name the chunk and
+ * row they came from. What leaves is gathered into chunks of `out` rows.
+ */
+export class ShuffleWindow {
+  private readonly x: Float32Array;
+  private readonly y: Float32Array;
+  private held = 0;
+  private readonly outX: Float32Array;
+  private readonly outY: Float32Array;
+  private outRows = 0;
+
+  constructor(private readonly size: number, private readonly cols: number, private readonly out: number, private readonly rng: Xoshiro128) {
+    this.x = new Float32Array(size * cols);
+    this.y = new Float32Array(size);
+    this.outX = new Float32Array(out * cols);
+    this.outY = new Float32Array(out);
+  }
+
+  /** Put a chunk's rows through the window; `emit` gets the rows that leave, a chunk at a time. */
+  push(chunk: Chunk, emit: (x: Matrix, y: Float32Array) => void): void {
+    const cols = this.cols;
+    const rows = new Float32Array(chunk.x.rows * cols);
+    copyCheckedRows(chunk.x, 0, chunk.x.rows, rows);
+    for (let r = 0; r < chunk.x.rows; r++) {
+      const row = rows.subarray(r * cols, (r + 1) * cols);
+      const label = chunk.y[r]!;
+      if (this.held < this.size) {
+        this.x.set(row, this.held * cols);
+        this.y[this.held++] = label;
+        continue;
+      }
+      const j = this.rng.nextBelow(this.size);
+      this.leave(j, emit);
+      this.x.set(row, j * cols);
+      this.y[j] = label;
+    }
+  }
+
+  /** The end of the pass: the rows still held leave in random order. */
+  drain(emit: (x: Matrix, y: Float32Array) => void): void {
+    while (this.held > 0) {
+      const j = this.rng.nextBelow(this.held);
+      this.leave(j, emit);
+      const last = --this.held;
+      this.x.copyWithin(j * this.cols, last * this.cols, (last + 1) * this.cols);
+      this.y[j] = this.y[last]!;
+    }
+    this.flush(emit);
+  }
+
+  private leave(j: number, emit: (x: Matrix, y: Float32Array) => void): void {
+    this.outX.set(this.x.subarray(j * this.cols, (j + 1) * this.cols), this.outRows * this.cols);
+    this.outY[this.outRows++] = this.y[j]!;
+    if (this.outRows === this.out) this.flush(emit);
+  }
+
+  private flush(emit: (x: Matrix, y: Float32Array) => void): void {
+    if (this.outRows === 0) return;
+    emit(denseMatrix(this.outX.subarray(0, this.outRows * this.cols), this.outRows, this.cols), this.outY.subarray(0, this.outRows));
+    this.outRows = 0;
+  }
+}
+
+/** The arrays end to end. */
+export function concatFloats(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Checked, scaled float32 rows as a matrix (nothing left to check or scale). */
+export function denseMatrix(data: Float32Array, rows: number, cols: number): Matrix {
+  return {
+    rows,
+    cols,
+    copyRows: (start, count, dest) => dest.set(data.subarray(start * cols, (start + count) * cols)),
+    reject: (index) => {
+      throw new GradwasmError('x', `row ${Math.floor(index / cols)}, column ${index % cols} is ${data[index]}`);
+    },
+  };
+}
