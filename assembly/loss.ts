@@ -17,14 +17,18 @@ import { sigmoidFromExp } from './activations';
  * predicted positive when its f32 probability is above 0.5. Returns Σ lossᵢ.
  */
 export function bceBatch(logits: usize, labels: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
-  let lossSum: f64 = 0;
+  // The pass's total takes each row's loss in turn, so that it does not depend on how the pass is
+  // cut into calls (a validation set streamed in chunks sums as one held in memory).
+  let lossSum: f64 = 0, total = load<f64>(stats);
   let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
   for (let i = 0; i < rows; i++) {
     const off = <usize>i << 2;
     const z = <f64>load<f32>(logits + off);
     const y = <f64>load<f32>(labels + off);
     const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
-    lossSum += bceFromLogit(z, y, e);
+    const loss = bceFromLogit(z, y, e);
+    lossSum += loss;
+    total += loss;
     const p = sigmoidFromExp(z, e);
     const predicted = <i32>(<f32>p > 0.5), positive = <i32>(y == 1);
     correct += 1 ^ predicted ^ positive;
@@ -34,7 +38,7 @@ export function bceBatch(logits: usize, labels: usize, rows: i32, batchRows: i32
     if (grad) store<f32>(grad + off, <f32>((p - y) / <f64>batchRows));
     if (probabilities) store<f32>(probabilities + off, <f32>p);
   }
-  store<f64>(stats, load<f64>(stats) + lossSum);
+  store<f64>(stats, total);
   store<f64>(stats, load<f64>(stats, 8) + <f64>correct, 8);
   store<f64>(stats, load<f64>(stats, 16) + <f64>truePositives, 16);
   store<f64>(stats, load<f64>(stats, 24) + <f64>falsePositives, 24);

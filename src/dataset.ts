@@ -40,6 +40,11 @@ export function checkSource(source: unknown, name = 'source'): DataSource {
   throw new GradwasmError(name, `${name} must be an iterable or async iterable of { x, y } chunks, or a function returning one; got ${describe(source)}`);
 }
 
+/** Whether `value` is fit's `[x, y]` rather than a source of chunks (which may be an array too). */
+export function isPair(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 2 && !value.every((c) => typeof c === 'object' && c !== null && 'x' in c && 'y' in c);
+}
+
 /** The source's row count when it can tell (a file's header, or a counting pass), else null. */
 export async function rowsOf(source: DataSource): Promise<number | null> {
   if (typeof source.rows === 'number') return source.rows;

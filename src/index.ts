@@ -4,7 +4,8 @@
  * @packageDocumentation
  */
 export { Sequential } from './sequential.js';
-export type { BackendName, SequentialOptions, FitOptions, EpochLog, History, LayerWeights, Gradients } from './sequential.js';
+export type { BackendName, SequentialOptions, FitOptions, FitDatasetOptions, EpochLog, History, LayerWeights, Gradients } from './sequential.js';
+export type { DataChunk, DataSource, ChunkIterable } from './dataset.js';
 export type { EvaluateOptions, Evaluation } from './sequential.js';
 export type { OptimizerOptions, LearningRateSchedule } from './optimizers.js';
 export type { EarlyStoppingOptions } from './training.js';
@@ -16,7 +17,7 @@ export { dense, ACTIVATIONS } from './layers.js';
 export type { Activation, DenseLayer } from './layers.js';
 export { GradwasmError } from './errors.js';
 export type { Features, Labels, MatrixInput } from './data.js';
-export type { ModelJSON, LayerJSON } from './serialize.js';
+export type { ModelJSON, LayerJSON, TrainingJSON } from './serialize.js';
 export { StandardScaler } from './scaler.js';
 export type { ScalerJSON } from './scaler.js';
 export { trainTestSplit } from './split.js';

@@ -4,7 +4,7 @@ import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters, P
 import { checkModelSize, planModel } from './backend/plan.js';
 import { checkWasmModel, createWasmBackend } from './backend/wasm.js';
 import { rowRange, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
-import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, rowsOf, type DataSource } from './dataset.js';
+import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from './dataset.js';
 import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
 import type { DenseLayer } from './layers.js';
 import { aucOf, checkThreshold, confusionAt, accuracyOf, f1Score, precision, recall, type ConfusionMatrix } from './metrics.js';
@@ -361,8 +361,8 @@ export class Sequential {
     const data = checkSource(source);
     const o = checkObject('options', options);
     checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
-    if (o.validationData !== undefined && !Array.isArray(o.validationData)) checkSource(o.validationData, 'options.validationData');
-    const validationSource = o.validationData !== undefined && !Array.isArray(o.validationData) ? o.validationData as DataSource : null;
+    // validationData: [x, y] as fit takes it, or a source (which may be an array of { x, y } chunks)
+    const validationSource = o.validationData !== undefined && !isPair(o.validationData) ? checkSource(o.validationData, 'options.validationData') : null;
     const known = o.validationSplit !== undefined ? await rowsOf(data) : null;
     if (o.validationSplit !== undefined && known === null) {
       throw new GradwasmError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
@@ -401,64 +401,54 @@ export class Sequential {
           };
           const pending: [Matrix, Float32Array][] = [];
           const emit = (x: Matrix, y: Float32Array): void => void pending.push([x, y]);
-          const validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
-          for await (const chunk of chunks(data, this.inputs, features, 'source', tally)) {
-            // With a validation split, rows from trainRows on validate, after every training row has trained.
-            const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - rows));
-            const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
-            if (trainPart > 0) {
-              if (window) {
-                window.push(head, emit);
-                for (const [x, y] of pending.splice(0)) await train(x, y);
-              } else {
-                await train(head.x, head.y);
-              }
-            }
-            rows += chunk.x.rows;
-            if (trainPart < chunk.x.rows) {
-              if (!validating.stats) {
-                window?.drain(emit);
-                for (const [x, y] of pending.splice(0)) await train(x, y);
-                if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
-              }
-              if (diverged >= 0 || aborted) break;
-              const tail = { x: rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), y: chunk.y.subarray(trainPart) };
-              const p = new Float32Array(tail.x.rows);
-              validating.stats = engine.evaluateMore(tail.x, tail.y, validating.rows === 0, p);
-              validating.rows += tail.x.rows;
-              validating.labels.push(tail.y);
-              validating.probabilities.push(p);
-            }
-            if (diverged >= 0) return { diverged };
-            if (aborted) return 'aborted';
-          }
-          if (diverged >= 0) return { diverged };
-          if (aborted) return 'aborted';
-          if (!validating.stats) {
+          // The end of the epoch's training rows: what the window holds, what the stream carries.
+          let trained: (PassStats & { recentLoss: number }) | null = null;
+          const finish = async (): Promise<void> => {
             window?.drain(emit);
             for (const [x, y] of pending.splice(0)) await train(x, y);
             if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
+            trained = engine.epochStats(); // (before validation rows reset the statistics)
+          };
+          const validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
+          const validate = (x: Matrix, y: Float32Array): void => {
+            const p = new Float32Array(x.rows);
+            validating.stats = engine.evaluateMore(x, y, validating.rows === 0, p);
+            validating.rows += x.rows;
+            validating.labels.push(y);
+            validating.probabilities.push(p);
+          };
+          for await (const chunk of chunks(data, this.inputs, features, 'source', tally)) {
+            // With a validation split, rows from trainRows on validate, after every training row has trained.
+            const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - rows));
+            if (trainPart > 0) {
+              const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
+              if (window) window.push(head, emit);
+              else pending.push([head.x, head.y]);
+              for (const [x, y] of pending.splice(0)) await train(x, y);
+            }
+            rows += chunk.x.rows;
+            if (trainPart < chunk.x.rows && diverged < 0 && !aborted) {
+              if (!trained) await finish();
+              if (diverged < 0 && !aborted) validate(rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), chunk.y.subarray(trainPart));
+            }
             if (diverged >= 0) return { diverged };
             if (aborted) return 'aborted';
           }
+          if (!trained) await finish();
+          if (diverged >= 0) return { diverged };
+          if (aborted) return 'aborted';
           if (rng) engine.setRng(rng.state());
-          const stats = engine.epochStats();
-          const trained = Math.min(rows, trainRows);
+          const stats = trained!;
+          const epochRows = Math.min(rows, trainRows);
           if (inMemory) {
             const probabilities = new Float32Array(inMemory.x.rows);
-            return { stats, rows: trained, validation: { stats: engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
+            return { stats, rows: epochRows, validation: { stats: engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
           }
           if (validationSource) {
-            for await (const chunk of chunks(validationSource, this.inputs, features, 'options.validationData', validationTally)) {
-              const p = new Float32Array(chunk.x.rows);
-              validating.stats = engine.evaluateMore(chunk.x, chunk.y, validating.rows === 0, p);
-              validating.rows += chunk.x.rows;
-              validating.labels.push(chunk.y);
-              validating.probabilities.push(p);
-            }
+            for await (const chunk of chunks(validationSource, this.inputs, features, 'options.validationData', validationTally)) validate(chunk.x, chunk.y);
           }
           const validation = validating.stats && { stats: validating.stats, rows: validating.rows, labels: concatFloats(validating.labels), probabilities: concatFloats(validating.probabilities) };
-          return { stats, rows: trained, validation };
+          return { stats, rows: epochRows, validation };
         },
       });
     } finally {

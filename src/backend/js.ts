@@ -885,14 +885,17 @@ function adamStep(w: Doubles, g: Doubles, m: Float32Array, v: Float32Array, lr: 
  *  fround((σ(z) − y)/batchRows), as assembly/loss.ts; probabilities (if given) from index `at` ← σ(z). */
 function bceBatch(logits: Doubles, y: Doubles, rows: number, batchRows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
                   stats: PassStats): number {
-  let lossSum = 0, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
+  // The pass's total takes each row's loss in turn (as assembly/loss.ts), whatever the calls' cuts.
+  let lossSum = 0, total = stats.lossSum, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
   for (let i = 0; i < rows; i++) {
     const z = logits[i]!;
     const label = y[i]!;
     const az = Math.abs(z);
     const e = Math.exp(-az); // shared by the loss and the probability
     // max(z, 0) as (z + |z|)/2, without a branch on the sign (see biasActivate).
-    lossSum += (z === -Infinity ? 0 : (z + az) * 0.5) - z * label + Math.log1p(e);
+    const loss = (z === -Infinity ? 0 : (z + az) * 0.5) - z * label + Math.log1p(e);
+    lossSum += loss;
+    total += loss;
     const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
     // The counts as 0/1 arithmetic, without branches on the (random) outcomes.
     const predicted = +(Math.fround(p) > 0.5), positive = +(label === 1);
@@ -903,7 +906,7 @@ function bceBatch(logits: Doubles, y: Doubles, rows: number, batchRows: number, 
     if (grad) grad[i] = Math.fround((p - label) / batchRows);
     if (probabilities) probabilities[at + i] = p;
   }
-  stats.lossSum += lossSum;
+  stats.lossSum = total;
   stats.correct += correct;
   stats.truePositives += truePositives;
   stats.falsePositives += falsePositives;
