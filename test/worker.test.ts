@@ -95,6 +95,17 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
     await local.fit(x, y, fit);
     expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
   });
+
+  it('resumes a checkpoint (a model saved with its training state) exactly, from initialEpoch', async () => {
+    const fit = { learningRate: 0.01, batchSize: 5, optimizer: 'adam' as const };
+    const local = await Sequential.create(model);
+    await local.fit(x, y, { ...fit, epochs: 3 });
+    const checkpoint = local.toJSON({ training: true });
+    const history = await local.fit(x, y, { ...fit, epochs: 6, initialEpoch: 3 });
+    const result = await job({ model: checkpoint, load: { backend }, fit: { ...fit, epochs: 6, initialEpoch: 3 } }).done;
+    expect(result.history).toEqual(history);
+    expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+  });
 });
 
 describe('trainInWorker cancellation', () => {
