@@ -40,7 +40,8 @@ export interface CsvTable extends CsvRows {
 
 /** Problems listed in an error message; the rest are counted. */
 const LISTED = 10;
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** A cell's text, trimmed, that reads as a number (then Number() reads it). */
+export const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
  * Parse CSV text into feature rows `x`, labels `y` and column names. Every cell must be a
@@ -145,7 +146,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   return labelAt < 0 ? { x, features } : { x, y, features, label: names[labelAt]! };
 }
 
-function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number; source: string } {
+export function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number; source: string } {
   const o = checkObject('options', options);
   checkKeys('options', o, ['label', 'header', 'delimiter', 'source']);
   const { label, header = 'auto', delimiter = ',', source = 'text' } = o;
@@ -163,7 +164,7 @@ function checkOptions(options: unknown): { label: string | number | null | undef
 }
 
 /** The 0-based label column, or −1 for none. */
-function labelColumn(label: string | number | null | undefined, names: readonly string[], hasHeader: boolean, source: string): number {
+export function labelColumn(label: string | number | null | undefined, names: readonly string[], hasHeader: boolean, source: string): number {
   const width = names.length;
   if (label === null) return -1;
   if (label === undefined) {

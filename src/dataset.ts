@@ -181,3 +181,84 @@ export function denseMatrix(data: Float32Array, rows: number, cols: number): Mat
     },
   };
 }
+
+/** Per-column statistics of a source's features: what a StandardScaler is made from. */
+export interface ColumnStats {
+  rows: number;
+  mean: Float64Array;
+  /** The population standard deviation (ddof = 0, as StandardScaler and scikit-learn take it). */
+  std: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+}
+
+/**
+ * One pass over a source (all its columns but the label): the row count and each column's mean,
+ * population standard deviation, minimum and maximum. Each chunk is summed in float64 in two
+ * passes, and the chunks are merged with the pairwise update of Chan, Golub and LeVeque, which
+ * stays accurate however many rows there are. `StandardScaler.fromStats` makes a scaler of it.
+ */
+export async function scanStats(source: DataSource): Promise<ColumnStats> {
+  const checked = checkSource(source);
+  let stats: ColumnStats | null = null;
+  let cols = 0;
+  const tally = new PassTally();
+  const iterable = typeof checked === 'function' ? (checked as () => ChunkIterable)() : checked;
+  const iterator = (iterable as AsyncIterable<DataChunk>)[Symbol.asyncIterator]?.() ?? (iterable as Iterable<DataChunk>)[Symbol.iterator]();
+  // The width comes from the first chunk; every chunk after is checked against it.
+  for (let next = await iterator.next(), index = 0; !next.done; next = await iterator.next(), index++) {
+    const chunk = next.value as DataChunk;
+    if (typeof chunk !== 'object' || chunk === null || !('x' in chunk)) throw new GradwasmError(`source[${index}]`, `source[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
+    cols ||= widthOf(chunk.x, `source[${index}].x`);
+    const x = toMatrix(chunk.x, cols, `source[${index}].x`);
+    const data = new Float32Array(x.rows * cols);
+    copyCheckedRows(x, 0, x.rows, data);
+    stats = merge(stats, chunkStats(data, x.rows, cols));
+  }
+  tally.ended(stats?.rows ?? 0, 'source');
+  const s = stats!;
+  for (let c = 0; c < cols; c++) s.std[c] = Math.sqrt(s.std[c]! / s.rows); // (M2 until now)
+  return s;
+}
+
+function widthOf(x: unknown, name: string): number {
+  if (Array.isArray(x) && x.length > 0 && typeof (x[0] as { length?: unknown })?.length === 'number') return (x[0] as ArrayLike<unknown>).length;
+  if (typeof x === 'object' && x !== null && 'cols' in x && typeof (x as { cols: unknown }).cols === 'number') return (x as { cols: number }).cols;
+  throw new GradwasmError(name, `${name} must be number[][] or { data, rows, cols } (a flat array does not say its width), got ${describe(x)}`);
+}
+
+/** count, mean, M2 (Σ squared deviations), min, max per column of rows×cols values. */
+function chunkStats(data: Float32Array, rows: number, cols: number): ColumnStats {
+  const mean = new Float64Array(cols), m2 = new Float64Array(cols), min = new Float64Array(cols).fill(Infinity), max = new Float64Array(cols).fill(-Infinity);
+  for (let i = 0; i < data.length; i += cols) {
+    for (let c = 0; c < cols; c++) {
+      const v = data[i + c]!;
+      mean[c] = mean[c]! + v;
+      if (v < min[c]!) min[c] = v;
+      if (v > max[c]!) max[c] = v;
+    }
+  }
+  for (let c = 0; c < cols; c++) mean[c] = mean[c]! / rows;
+  for (let i = 0; i < data.length; i += cols) {
+    for (let c = 0; c < cols; c++) {
+      const d = data[i + c]! - mean[c]!;
+      m2[c] = m2[c]! + d * d;
+    }
+  }
+  return { rows, mean, std: m2, min, max };
+}
+
+/** Two partial statistics as one (std holding M2 while merging). */
+function merge(a: ColumnStats | null, b: ColumnStats): ColumnStats {
+  if (!a) return b;
+  const n = a.rows + b.rows;
+  for (let c = 0; c < a.mean.length; c++) {
+    const delta = b.mean[c]! - a.mean[c]!;
+    a.mean[c] = a.mean[c]! + (delta * b.rows) / n;
+    a.std[c] = a.std[c]! + b.std[c]! + (delta * delta * a.rows * b.rows) / n;
+    a.min[c] = Math.min(a.min[c]!, b.min[c]!);
+    a.max[c] = Math.max(a.max[c]!, b.max[c]!);
+  }
+  a.rows = n;
+  return a;
+}

@@ -5,7 +5,8 @@
  */
 export { Sequential } from './sequential.js';
 export type { BackendName, SequentialOptions, FitOptions, FitDatasetOptions, EpochLog, History, LayerWeights, Gradients } from './sequential.js';
-export type { DataChunk, DataSource, ChunkIterable } from './dataset.js';
+export type { DataChunk, DataSource, ChunkIterable, ColumnStats } from './dataset.js';
+export { scanStats } from './dataset.js';
 export type { EvaluateOptions, Evaluation } from './sequential.js';
 export type { OptimizerOptions, LearningRateSchedule } from './optimizers.js';
 export type { EarlyStoppingOptions } from './training.js';

@@ -91,6 +91,30 @@ export class StandardScaler {
     return new StandardScaler(mean, scale);
   }
 
+  /**
+   * A scaler from per-column statistics — `scanStats(source)` of `gradwasm/node`, one pass over
+   * data too large for memory — as {@link StandardScaler.fit} would make it: scale = the
+   * population standard deviation; a constant column (min = max, or std 0) keeps its value as
+   * mean and gets scale 1.
+   */
+  static fromStats(stats: { mean: ArrayLike<number>; std: ArrayLike<number>; min?: ArrayLike<number>; max?: ArrayLike<number> }): StandardScaler {
+    const o = checkObject('stats', stats);
+    const mean = Float64Array.from(o.mean as ArrayLike<number>), std = Float64Array.from(o.std as ArrayLike<number>);
+    if (mean.length === 0 || mean.length !== std.length || mean.length > MAX_UNITS) {
+      throw new GradwasmError('stats', `stats.mean and stats.std must hold the same number (1 to ${MAX_UNITS}) of values, got ${mean.length} and ${std.length}`);
+    }
+    const scale = new Float64Array(mean.length);
+    for (let c = 0; c < mean.length; c++) {
+      const constant = o.min !== undefined && o.max !== undefined && (o.min as ArrayLike<number>)[c] === (o.max as ArrayLike<number>)[c];
+      if (!Number.isFinite(mean[c]!) || !(std[c]! >= 0) || !Number.isFinite(std[c]!)) {
+        throw new GradwasmError('stats', `stats column ${c} has mean ${mean[c]} and std ${std[c]}; they must be finite, and std ≥ 0`);
+      }
+      if (constant) mean[c] = (o.min as ArrayLike<number>)[c]!;
+      scale[c] = constant || std[c] === 0 ? 1 : std[c]!;
+    }
+    return new StandardScaler(mean, scale);
+  }
+
   /** Read a scaler saved by {@link StandardScaler.toJSON} (the object or its JSON text); every field is checked. */
   static fromJSON(json: ScalerJSON | string): StandardScaler {
     let value: unknown = json;

@@ -9,6 +9,10 @@ import { lstat, mkdir, open, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { GradwasmError, fromTfjsLayers, parseCsv, toTfjsLayers } from '../index.js';
 import { tfjsWeightBytes } from '../tfjs-format.js';
+export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
+export type { CsvDataset, CsvDatasetOptions, NpyDataset, FileChunk } from './datasets.js';
+export { scanStats } from '../dataset.js';
+export type { ColumnStats } from '../dataset.js';
 import type { CsvOptions, CsvRows, CsvTable, FromTfjsOptions, Sequential } from '../index.js';
 
 /** Options of {@link readCsv}: those of `parseCsv`, whose `source` is the path. */

@@ -1,0 +1,286 @@
+// Files larger than memory, as DataSources for fitDataset (DESIGN.md §6): a CSV read a piece at
+// a time (never the whole text), and NumPy's .npy with plain file reads; writeNpy beside them.
+import { open, type FileHandle } from 'node:fs/promises';
+import { GradwasmError, describe } from '../errors.js';
+import { checkOptions, type CsvOptions } from '../csv.js';
+import { CsvByteParser } from '../csv-bytes.js';
+import type { DataChunk } from '../dataset.js';
+
+/** Bytes read from a file at a time. */
+const PIECE = 4 * 2 ** 20;
+
+/** A chunk of rows from a file: float32 features, row-major, and their 0/1 labels. */
+export interface FileChunk extends DataChunk {
+  x: { data: Float32Array; rows: number; cols: number };
+  y: Float32Array;
+}
+
+/** A CSV file as a DataSource: each iteration reads it again, a piece at a time. */
+export interface CsvDataset extends AsyncIterable<FileChunk> {
+  readonly path: string;
+  /** Rows in the file: counted by a pass over it, once. */
+  count(): Promise<number>;
+  /** The feature columns' names and the label column's, from the header (the first piece is read). */
+  columns(): Promise<{ features: string[]; label: string }>;
+  /** Bytes read by the pass under way (or the last), for progress. */
+  readonly bytesRead: number;
+}
+
+/** Options of {@link csvDataset}: those of `readCsv` (the label column, header, delimiter). */
+export type CsvDatasetOptions = Omit<CsvOptions, 'source'>;
+
+/**
+ * Stream a CSV file of any size as chunks of rows: the options and the errors of `readCsv`
+ * (`data.csv: line 5, column 3 (radius): "abc" is not a number`), the same values to the bit,
+ * but the text is read a few MiB at a time and never held whole. A label column is needed (it
+ * is the DataSource of a training set). Each iteration reads the file again from the start.
+ */
+export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDataset {
+  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${describe(path)}`);
+  if (typeof options === 'object' && options !== null && 'source' in options) {
+    throw new GradwasmError('options.source', 'csvDataset names the file itself; options.source is for parseCsv');
+  }
+  const checked = checkOptions({ ...(options as object), source: path });
+  if (checked.label === null) throw new GradwasmError('options.label', 'options.label cannot be null: csvDataset reads labelled rows for training');
+  const settings = { label: checked.label, header: checked.header, delimiter: String.fromCharCode(checked.delimiter), source: path };
+  let rows: number | null = null;
+  let bytesRead = 0;
+  let header: { features: string[]; label: string } | null = null;
+
+  async function* pass(limit = Infinity): AsyncGenerator<FileChunk> {
+    const handle = await openFile(path);
+    const parser = new CsvByteParser(settings);
+    let buffer = new Uint8Array(PIECE), filled = 0, total = 0;
+    bytesRead = 0;
+    try {
+      for (;;) {
+        if (filled === buffer.length) { // one record longer than the buffer: make room
+          const grown = new Uint8Array(buffer.length * 2);
+          grown.set(buffer);
+          buffer = grown;
+        }
+        const { bytesRead: got } = await handle.read(buffer, filled, buffer.length - filled, null);
+        bytesRead += got;
+        const final = got === 0;
+        const end = filled + got;
+        const piece = end === buffer.length ? buffer : buffer.subarray(0, end);
+        const consumed = parser.parse(piece, 0, final);
+        header ??= parser.cols > 0 ? { features: parser.names.filter((_, c) => c !== parser.labelAt), label: parser.names[parser.labelAt]! } : null;
+        const parsed = parser.take();
+        if (parsed.rows > 0) {
+          total += parsed.rows;
+          yield { x: { data: parsed.x, rows: parsed.rows, cols: parser.cols }, y: parsed.y };
+          if (total >= limit) return;
+        }
+        if (final) break;
+        buffer.copyWithin(0, consumed, end);
+        filled = end - consumed;
+      }
+      parser.finish();
+      if (total === 0) throw new GradwasmError('path', `${path} has a header but no rows under it`);
+      rows = total;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  return {
+    path,
+    get bytesRead() {
+      return bytesRead;
+    },
+    [Symbol.asyncIterator]: () => pass(),
+    async count() {
+      if (rows === null) for await (const _ of pass()); // eslint-disable-line no-empty
+      return rows!;
+    },
+    async columns() {
+      if (!header) for await (const _ of pass(1)) break; // eslint-disable-line no-empty
+      return header!;
+    },
+  };
+}
+
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, 'r');
+  } catch (error) {
+    throw new GradwasmError('path', `${path} cannot be read: ${(error as Error).message}`);
+  }
+}
+
+// NumPy's .npy: "\x93NUMPY", version bytes, a little-endian header length (u16 for 1.0, u32 for
+// 2.0), an ASCII Python dict literal (descr, fortran_order, shape) padded with spaces to a
+// multiple of 64 bytes and ended by "\n", then the raw array.
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
+
+/** A .npy file of rows as a DataSource; its row count is known from the header. */
+export interface NpyDataset extends AsyncIterable<FileChunk> {
+  readonly path: string;
+  /** Rows in the file. */
+  readonly rows: number;
+  /** Feature columns (the label's left out). */
+  readonly cols: number;
+  readonly bytesRead: number;
+}
+
+/**
+ * Read a NumPy `.npy` file of rows — 2-D float32, little-endian, C order (format 1.0 or 2.0) —
+ * as chunks of rows, with plain file reads; the column `label` (default −1, the last; negative
+ * counts from the end) holds the 0/1 labels. Another dtype, Fortran order, a header that does
+ * not parse or a file shorter than its header says is a GradwasmError.
+ */
+export async function npyDataset(path: string, options: { label?: number } = {}): Promise<NpyDataset> {
+  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${describe(path)}`);
+  const o = options as { label?: unknown };
+  if (typeof o !== 'object' || o === null) throw new GradwasmError('options', `options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(o)) if (key !== 'label') throw new GradwasmError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label`);
+  const { rows, width, dataStart } = await readNpyHeader(path);
+  const label = o.label ?? -1;
+  if (typeof label !== 'number' || !Number.isInteger(label) || label < -width || label >= width) {
+    throw new GradwasmError('options.label', `options.label must be a column index of ${path} (0 to ${width - 1}, or −1 to −${width} from the end), got ${describe(label)}`);
+  }
+  if (width < 2) throw new GradwasmError('path', `${path} has ${width} column; it needs features and a label column`);
+  const labelAt = label < 0 ? width + label : label;
+  const cols = width - 1;
+  let bytesRead = 0;
+  const rowsPerChunk = Math.max(1, Math.floor(PIECE / (4 * width)));
+
+  async function* pass(): AsyncGenerator<FileChunk> {
+    const handle = await openFile(path);
+    bytesRead = 0;
+    try {
+      const raw = new Float32Array(rowsPerChunk * width);
+      const bytes = new Uint8Array(raw.buffer);
+      for (let start = 0; start < rows; start += rowsPerChunk) {
+        const n = Math.min(rowsPerChunk, rows - start);
+        const length = 4 * n * width;
+        let got = 0;
+        while (got < length) {
+          const { bytesRead: r } = await handle.read(bytes, got, length - got, dataStart + 4 * start * width + got);
+          if (r === 0) throw new GradwasmError('path', `${path} ends at row ${start + Math.floor(got / (4 * width))}, but its header says ${rows} rows`);
+          got += r;
+        }
+        bytesRead += length;
+        const x = new Float32Array(n * cols), y = new Float32Array(n);
+        for (let r = 0; r < n; r++) {
+          const row = r * width;
+          const v = raw[row + labelAt]!;
+          if (v !== 0 && v !== 1) throw new GradwasmError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be 0 or 1`);
+          y[r] = v;
+          x.set(raw.subarray(row, row + labelAt), r * cols);
+          x.set(raw.subarray(row + labelAt + 1, row + width), r * cols + labelAt);
+        }
+        yield { x: { data: x, rows: n, cols }, y };
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
+  return {
+    path, rows, cols,
+    get bytesRead() {
+      return bytesRead;
+    },
+    [Symbol.asyncIterator]: () => pass(),
+  };
+}
+
+/** A .npy file's header, checked: its rows, its columns, and where its data starts. */
+async function readNpyHeader(path: string): Promise<{ rows: number; width: number; dataStart: number }> {
+  const handle = await openFile(path);
+  try {
+    const { size } = await handle.stat();
+    const head = new Uint8Array(12);
+    const { bytesRead } = await handle.read(head, 0, 12, 0);
+    const bad = (why: string): GradwasmError => new GradwasmError('path', `${path} is not a NumPy .npy file of float32 rows: ${why}`);
+    if (bytesRead < 10 || MAGIC.some((m, i) => head[i] !== m)) throw bad('it does not start with "\\x93NUMPY"');
+    const major = head[6]!;
+    if (major !== 1 && major !== 2 && major !== 3) throw bad(`format version ${major}.${head[7]} is not 1.0, 2.0 or 3.0`);
+    const view = new DataView(head.buffer);
+    const lengthBytes = major === 1 ? 2 : 4;
+    const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+    const dataStart = 8 + lengthBytes + headerLength;
+    if (headerLength > 2 ** 20 || dataStart > size) throw bad(`its header says ${headerLength} bytes, more than the file holds`);
+    const text = new Uint8Array(headerLength);
+    await handle.read(text, 0, headerLength, 8 + lengthBytes);
+    const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(text);
+    const field = (key: string): string | null => new RegExp(`['"]${key}['"]\\s*:\\s*('[^']*'|"[^"]*"|True|False|\\([^)]*\\))`).exec(header)?.[1] ?? null;
+    const descr = field('descr'), fortran = field('fortran_order'), shape = field('shape');
+    if (!/^\s*\{/.test(header) || descr === null || fortran === null || shape === null) throw bad(`its header ${describe(header.trim())} does not parse (descr, fortran_order, shape)`);
+    if (!/^['"]<f4['"]$/.test(descr)) throw bad(`its dtype is ${descr}, not little-endian float32 ('<f4')`);
+    if (fortran !== 'False') throw bad('it is in Fortran (column-major) order; save it in C order');
+    const dims = shape.slice(1, -1).split(',').map((d) => d.trim()).filter((d) => d !== '');
+    if (dims.length !== 2 || !dims.every((d) => /^\d+$/.test(d))) throw bad(`its shape is ${shape}, not (rows, columns)`);
+    const [rows, width] = dims.map(Number) as [number, number];
+    if (rows === 0 || width === 0) throw bad(`its shape ${shape} holds no values`);
+    if (dataStart + 4 * rows * width > size) {
+      throw bad(`its header says ${rows} × ${width} float32 values (${4 * rows * width} bytes), but the file holds ${size - dataStart} after the header`);
+    }
+    return { rows, width, dataStart };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The header of a .npy file of rows × cols float32 values (version 1.0, padded to 128 bytes
+ *  so that a writer can fill in the row count at the end without moving the data). */
+function npyHeader(rows: number, cols: number): Uint8Array {
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': (${rows}, ${cols}), }`;
+  const total = 128;
+  const text = dict.padEnd(total - 10 - 1, ' ') + '\n';
+  const out = new Uint8Array(total);
+  out.set(MAGIC);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, total - 10, true);
+  out.set(new TextEncoder().encode(text), 10);
+  return out;
+}
+
+/** Write rows (row-major float32) as a NumPy .npy file that `npyDataset` and `numpy.load` read. */
+export async function writeNpy(path: string, matrix: { data: Float32Array; rows: number; cols: number }): Promise<void> {
+  const writer = await NpyWriter.create(path, matrix.cols);
+  try {
+    await writer.append(matrix.data);
+    await writer.close();
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
+
+/** A .npy file written a chunk of rows at a time; close() writes the row count into its header. */
+export class NpyWriter {
+  private rows = 0;
+
+  private constructor(private readonly handle: FileHandle, readonly path: string, private readonly cols: number) {}
+
+  static async create(path: string, cols: number): Promise<NpyWriter> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'w');
+      await handle.write(npyHeader(0, cols), 0, 128, 0);
+    } catch (error) {
+      throw new GradwasmError('path', `${path} cannot be written: ${(error as Error).message}`);
+    }
+    return new NpyWriter(handle, path, cols);
+  }
+
+  /** Rows of `cols` float32 values each, row-major. */
+  async append(data: Float32Array): Promise<void> {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    await this.handle.write(bytes, 0, bytes.length, 128 + 4 * this.rows * this.cols);
+    this.rows += data.length / this.cols;
+  }
+
+  async close(): Promise<void> {
+    await this.handle.write(npyHeader(this.rows, this.cols), 0, 128, 0);
+    await this.handle.close();
+  }
+
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => {});
+  }
+}
