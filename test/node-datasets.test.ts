@@ -1,0 +1,161 @@
+// gradwasm/node's datasets: .npy files read and written, a CSV streamed, both training exactly
+// as the same rows held in memory; scanStats as StandardScaler.fit computes it.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { GradwasmError, Sequential, StandardScaler, dense, scanStats, type LayerWeights } from '../src/index.js';
+import { NpyWriter, csvDataset, npyDataset, readCsv, writeNpy } from '../src/node/index.js';
+import { labels, uniform } from './support/random.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'gradwasm-datasets-'));
+const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const DATA = 'data/breast_cancer.csv';
+
+/** The breast-cancer table with its label as the last column, as one row-major array. */
+async function table() {
+  const t = await readCsv(DATA);
+  const width = t.x.cols + 1;
+  const data = new Float32Array(t.x.rows * width);
+  for (let r = 0; r < t.x.rows; r++) {
+    data.set(t.x.data.subarray(r * t.x.cols, (r + 1) * t.x.cols), r * width);
+    data[r * width + t.x.cols] = t.y[r]!;
+  }
+  return { t, data, width };
+}
+
+describe('.npy files', () => {
+  it('writeNpy → npyDataset gives the rows back, the label from any column', async () => {
+    const { t, data, width } = await table();
+    const path = join(dir, 'bc.npy');
+    await writeNpy(path, { data, rows: t.x.rows, cols: width });
+    const bytes = readFileSync(path);
+    expect([...bytes.subarray(0, 6)]).toEqual([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]);
+    expect(bytes.length).toBe(128 + 4 * data.length);
+    expect(new TextDecoder().decode(bytes.subarray(10, 128))).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(569, 31\), \} *\n$/);
+    const ds = await npyDataset(path);
+    expect([ds.rows, ds.cols]).toEqual([569, 30]);
+    const x: number[] = [], y: number[] = [];
+    for await (const chunk of ds) {
+      x.push(...chunk.x.data);
+      y.push(...chunk.y);
+    }
+    expect(Float32Array.from(x)).toEqual(t.x.data);
+    expect(Float32Array.from(y)).toEqual(t.y);
+    expect(ds.bytesRead).toBe(4 * data.length);
+    // the label in column 0 (its index, or −31 from the end): the features are the other columns
+    const moved = new Float32Array(data.length);
+    for (let r = 0; r < 569; r++) {
+      moved[r * width] = t.y[r]!;
+      moved.set(t.x.data.subarray(r * 30, (r + 1) * 30), r * width + 1);
+    }
+    await writeNpy(join(dir, 'first.npy'), { data: moved, rows: 569, cols: width });
+    for (const label of [0, -31]) {
+      const first = await npyDataset(join(dir, 'first.npy'), { label });
+      const chunk = (await first[Symbol.asyncIterator]().next()).value!;
+      expect(chunk.x.data.subarray(0, 30)).toEqual(t.x.data.subarray(0, 30));
+      expect(chunk.y[0]).toBe(t.y[0]);
+    }
+  });
+
+  it('NpyWriter appends chunks and writes the row count at the end', async () => {
+    const path = join(dir, 'appended.npy');
+    const writer = await NpyWriter.create(path, 3);
+    await writer.append(Float32Array.of(1, 2, 0, 3, 4, 1));
+    await writer.append(Float32Array.of(5, 6, 1));
+    await writer.close();
+    const ds = await npyDataset(path);
+    expect(ds.rows).toBe(3);
+    const chunk = (await ds[Symbol.asyncIterator]().next()).value!;
+    expect(Array.from(chunk.x.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(chunk.y)).toEqual([0, 1, 1]);
+  });
+
+  it.each<[string, (header: string) => string | Uint8Array, RegExp]>([
+    ['float64 data', (h) => h.replace("'<f4'", "'<f8'"), /its dtype is '<f8', not little-endian float32/],
+    ['big-endian float32', (h) => h.replace("'<f4'", "'>f4'"), /its dtype is '>f4'/],
+    ['Fortran order', (h) => h.replace('False', 'True'), /it is in Fortran \(column-major\) order/],
+    ['a header that does not parse', (h) => h.replace("'shape'", "'shoe'"), /does not parse/],
+    ['a 1-D shape', (h) => h.replace('(3, 2)', '(6,)  '), /its shape is \(6,\)/],
+  ])('%s: GradwasmError', async (_name, edit, message) => {
+    const path = join(dir, 'good.npy');
+    await writeNpy(path, { data: Float32Array.of(1, 0, 2, 1, 3, 0), rows: 3, cols: 2 });
+    const bytes = readFileSync(path);
+    const header = new TextDecoder().decode(bytes.subarray(10, 128));
+    const edited = edit(header) as string;
+    const bad = join(dir, 'bad.npy');
+    writeFileSync(bad, Buffer.concat([bytes.subarray(0, 10), Buffer.from(edited.padEnd(118, ' ').slice(0, 117) + '\n'), bytes.subarray(128)]));
+    const error = await npyDataset(bad).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GradwasmError);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('a file shorter than its header says, not .npy at all, or a label that is not 0/1: GradwasmError', async () => {
+    const path = join(dir, 'short.npy');
+    await writeNpy(path, { data: Float32Array.of(1, 0, 2, 1, 3, 0), rows: 3, cols: 2 });
+    writeFileSync(join(dir, 'cut.npy'), readFileSync(path).subarray(0, 128 + 12));
+    await expect(npyDataset(join(dir, 'cut.npy'))).rejects.toThrow(/its header says 3 × 2 float32 values \(24 bytes\), but the file holds 12 after the header/);
+    writeFileSync(join(dir, 'text.npy'), 'label,a\n1,2\n');
+    await expect(npyDataset(join(dir, 'text.npy'))).rejects.toThrow(/does not start with "\\x93NUMPY"/);
+    await writeNpy(join(dir, 'label2.npy'), { data: Float32Array.of(1, 0, 2, 2), rows: 2, cols: 2 });
+    const ds = await npyDataset(join(dir, 'label2.npy'));
+    await expect((async () => { for await (const _ of ds); })()).rejects.toThrow(/row 1, column 1 \(the label\) is 2; labels must be 0 or 1/); // eslint-disable-line no-empty
+    await expect(npyDataset(path, { label: 2 })).rejects.toThrow(/options\.label must be a column index/);
+  });
+});
+
+describe.each(['wasm', 'js'] as const)('files train as their rows in memory (%s)', (backend) => {
+  const spec = { inputs: 30, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 2, backend };
+
+  it('fitDataset(npyDataset) and fitDataset(csvDataset) ≡ fit(readCsv), with a scaler and a validation split', async () => {
+    const { t, data, width } = await table();
+    const path = join(dir, `train-${backend}.npy`);
+    await writeNpy(path, { data, rows: t.x.rows, cols: width });
+    const scaler = StandardScaler.fit(t.x);
+    const options = { epochs: 4, batchSize: 32, learningRate: 0.05, validationSplit: 0.2 };
+    const reference = await Sequential.create({ ...spec, scaler });
+    const expected = await reference.fit(t.x, t.y, { ...options, shuffle: false });
+    for (const source of [await npyDataset(path), csvDataset(DATA)]) {
+      const model = await Sequential.create({ ...spec, scaler });
+      expect(await model.fitDataset(source, options)).toEqual(expected);
+      expect(bits(model.getWeights())).toEqual(bits(reference.getWeights()));
+    }
+  });
+});
+
+describe('csvDataset', () => {
+  it('counts rows, names columns, and reads the same values as readCsv', async () => {
+    const ds = csvDataset(DATA);
+    expect(await ds.columns()).toEqual({ features: (await readCsv(DATA)).features, label: 'label' });
+    expect(await ds.count()).toBe(569);
+    expect(ds.bytesRead).toBe(readFileSync(DATA).length);
+    expect(() => csvDataset(DATA, { label: null })).toThrow(/options\.label cannot be null/);
+    expect(() => csvDataset(DATA, { source: 'x' } as never)).toThrow(/csvDataset names the file itself/);
+    await expect((async () => { for await (const _ of csvDataset(join(dir, 'nope.csv'))); })()).rejects.toThrow(/nope\.csv cannot be read/); // eslint-disable-line no-empty
+  });
+});
+
+describe('scanStats', () => {
+  it('one pass, merged chunk by chunk: the mean and scale StandardScaler.fit computes', async () => {
+    const { t } = await table();
+    const stats = await scanStats(csvDataset(DATA));
+    expect(stats.rows).toBe(569);
+    const fitted = StandardScaler.fit(t.x);
+    const scaler = StandardScaler.fromStats(stats);
+    scaler.mean.forEach((m, c) => expect(Math.abs(m - fitted.mean[c]!)).toBeLessThanOrEqual(1e-12 * Math.abs(fitted.mean[c]!)));
+    scaler.scale.forEach((s, c) => expect(Math.abs(s - fitted.scale[c]!)).toBeLessThanOrEqual(1e-12 * fitted.scale[c]!));
+    // in chunks of 7 rows, from arrays, the same to 1e-12; a constant column keeps its value and scale 1
+    const rows = 1000, cols = 3;
+    const x = uniform(9, rows * cols, -1e3, 1e3);
+    for (let r = 0; r < rows; r++) x[r * cols + 1] = 0.1;
+    const chunks = Array.from({ length: Math.ceil(rows / 7) }, (_, k) => ({ x: { data: x.subarray(7 * k * cols, Math.min(rows, 7 * k + 7) * cols), rows: Math.min(7, rows - 7 * k), cols }, y: labels(1, Math.min(7, rows - 7 * k)) }));
+    const s = StandardScaler.fromStats(await scanStats(chunks));
+    const f = StandardScaler.fit({ data: x, rows, cols });
+    expect(s.mean[1]).toBe(Math.fround(0.1));
+    expect(s.scale[1]).toBe(1);
+    for (const c of [0, 2]) {
+      expect(Math.abs(s.mean[c]! - f.mean[c]!)).toBeLessThan(1e-12 * 1e3);
+      expect(Math.abs(s.scale[c]! / f.scale[c]! - 1)).toBeLessThan(1e-12);
+    }
+  });
+});
