@@ -19,7 +19,7 @@ import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './
 const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler'] as const;
 export const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'signal', 'stopOnExplodingLoss', 'initialEpoch', 'checkpoint',
+  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'onProgress', 'signal', 'stopOnExplodingLoss', 'initialEpoch', 'checkpoint',
 ] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
@@ -62,6 +62,7 @@ export interface CheckedFitOptions {
   batchSize: number;
   shuffle: boolean;
   onEpochEnd: FitOptions['onEpochEnd'];
+  onProgress: FitOptions['onProgress'];
   validation: { x: Matrix; y: Float32Array } | null;
   /** The fraction held out, or null. */
   validationSplit: number | null;
@@ -109,6 +110,10 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   if (onEpochEnd !== undefined && typeof onEpochEnd !== 'function') {
     throw new GradwasmError(`${name}.onEpochEnd`, `${name}.onEpochEnd must be a function, got ${describe(onEpochEnd)}`);
   }
+  const onProgress = o.onProgress;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new GradwasmError(`${name}.onProgress`, `${name}.onProgress must be a function, got ${describe(onProgress)}`);
+  }
   const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
   const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
   if (earlyStopping && !validation && validationSplit === null) {
@@ -125,7 +130,7 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   const initialEpoch = o.initialEpoch === undefined ? 0 : checkInteger(`${name}.initialEpoch`, o.initialEpoch, 0, epochs);
   return {
     epochs, learningRate: lr32, optimizer, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
-    onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], validation, validationSplit, trainRows, earlyStopping,
+    onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], onProgress: onProgress as FitOptions['onProgress'], validation, validationSplit, trainRows, earlyStopping,
     stopOnExplodingLoss, signal: signal as AbortSignal | null, initialEpoch, checkpoint: checkCheckpoint(o.checkpoint, `${name}.checkpoint`),
   };
 }

@@ -111,6 +111,11 @@ export interface FitOptions {
   /** Called after every epoch; return `false` (or a promise of it) to stop training. */
   onEpochEnd?: (log: EpochLog) => boolean | void | Promise<boolean | void>;
   /**
+   * Called within each epoch after every run of batches (about every 50 ms of work), with the
+   * 0-based epoch and the rows it has trained so far: for progress bars.
+   */
+  onProgress?: (progress: { epoch: number; rows: number }) => void;
+  /**
    * The epoch to start at (Keras's `initial_epoch`): training runs epochs initialEpoch…epochs−1,
    * so `epochs` is the epoch to stop at. The learning-rate schedule counts from 0 all the same.
    * To continue a run exactly, load its checkpoint (`toJSON({ training: true })`) and pass the
@@ -161,7 +166,7 @@ interface EpochRunner {
   validates: boolean;
   /** The largest |feature|, for a divergence's message (0: not known). */
   features: () => number;
-  epoch(learningRate: number, pace: Pace): Promise<EpochOutcome>;
+  epoch(epoch: number, learningRate: number, pace: Pace): Promise<EpochOutcome>;
 }
 
 /** An epoch trained (with its validation, if any), stopped by a cancel, or diverged at a batch. */
@@ -323,7 +328,7 @@ export class Sequential {
         batches,
         validates: valData !== null,
         features: () => largestMagnitude(train.x),
-        epoch: async (learningRate, pace) => {
+        epoch: async (epoch, learningRate, pace) => {
           engine.beginEpoch(data, shuffle);
           for (let batch = 0; batch < batches;) {
             const count = pace.batches(batches - batch);
@@ -332,6 +337,7 @@ export class Sequential {
             if (divergedAt >= 0) return { diverged: divergedAt };
             pace.measured(count, performance.now() - began);
             batch += count;
+            fit.onProgress?.({ epoch, rows: Math.min(data.rows, batch * batchSize) });
             if (batch < batches && (await this.pause(fit.signal))) return 'aborted';
           }
           const stats = engine.epochStats();
@@ -383,17 +389,20 @@ export class Sequential {
         batches: null,
         validates: fit.validationSplit !== null || inMemory !== null || validationSource !== null,
         features: () => 0,
-        epoch: async (learningRate) => {
+        epoch: async (epoch, learningRate) => {
           engine.beginEpoch(null, false);
           // The window draws from the model's generator, which goes on from where the window left it.
           const rng = shuffled ? Xoshiro128.fromState(engine.rng()) : null;
           const window = rng ? new ShuffleWindow(shuffleBuffer, this.inputs, stream.rows, rng) : null;
-          let rows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
+          let rows = 0, trainedRows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
           // Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms.
           const train = async (x: Matrix, y: Float32Array): Promise<void> => {
             for (let start = 0; start < x.rows && diverged < 0 && !aborted; start += stream.rows) {
-              diverged = stream.train(x, y, start, Math.min(stream.rows, x.rows - start), learningRate, fit.weightDecay);
+              const count = Math.min(stream.rows, x.rows - start);
+              diverged = stream.train(x, y, start, count, learningRate, fit.weightDecay);
+              trainedRows += count;
               if (performance.now() - lastPause >= PACE_MS) {
+                fit.onProgress?.({ epoch, rows: trainedRows });
                 aborted = await this.pause(fit.signal);
                 lastPause = performance.now();
               }
@@ -471,18 +480,20 @@ export class Sequential {
     const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping, resuming ? this.stopperState : null) : null;
     const history = emptyHistory(runner.validates);
     const pace = new Pace();
-    for (let epoch = initialEpoch; epoch < epochs && !signal?.aborted; epoch++) {
+    let cancelled = false;
+    for (let epoch = initialEpoch; epoch < epochs && !(cancelled = signal?.aborted ?? false); epoch++) {
       const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
       const start = engine.snapshot();
       let outcome: EpochOutcome;
       try {
-        outcome = await runner.epoch(learningRate, pace);
+        outcome = await runner.epoch(epoch, learningRate, pace);
       } catch (error) {
         if (this.engine) engine.restore(start); // (a chunk that failed its checks: the last finished epoch stays)
         throw error;
       }
       if (outcome === 'aborted') {
         engine.restore(start);
+        cancelled = true;
         break;
       }
       if ('diverged' in outcome) {
@@ -517,8 +528,9 @@ export class Sequential {
     }
     if (stopper) {
       history.bestEpoch = stopper.bestEpoch;
-      // (not into a backend that onEpochEnd disposed before stopping)
-      if (stopper.bestWeights && this.engine) engine.setParameters(stopper.bestWeights);
+      // (not into a backend that onEpochEnd disposed before stopping, nor into a cancelled run,
+      // which pauses with its last epoch's weights so that a checkpoint taken now resumes it)
+      if (stopper.bestWeights && this.engine && !cancelled) engine.setParameters(stopper.bestWeights);
     }
     return history;
   }
@@ -563,24 +575,32 @@ export class Sequential {
    */
   evaluate(x: Features, y: Labels, options: EvaluateOptions = {}): Evaluation {
     const engine = this.live('evaluate');
-    const o = checkObject('options', options);
-    checkKeys('options', o, ['threshold']);
-    const threshold = o.threshold === undefined ? 0.5 : checkThreshold(o.threshold, 'options.threshold');
+    const threshold = checkEvaluateOptions(options);
     const matrix = this.features(x, 'x');
     const labels = toLabels(y, matrix.rows, 'y');
     const probabilities = new Float32Array(matrix.rows);
     const stats = engine.evaluate({ x: matrix, y: labels }, probabilities);
-    rejectNaN(probabilities);
-    const confusion = confusionAt(labels, probabilities, threshold);
-    return {
-      loss: stats.lossSum / matrix.rows,
-      accuracy: accuracyOf(confusion),
-      precision: precision(confusion),
-      recall: recall(confusion),
-      f1: f1Score(confusion),
-      auc: aucOf(labels, probabilities),
-      confusion,
-    };
+    return evaluation(stats, labels, probabilities, threshold);
+  }
+
+  /**
+   * {@link evaluate} over a source of chunks (a file too large for memory: `csvDataset`,
+   * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
+   * (for the ROC AUC), never the rows.
+   */
+  async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
+    const engine = this.live('evaluateDataset');
+    const data = checkSource(source);
+    const threshold = checkEvaluateOptions(options);
+    const labels: Float32Array[] = [], probabilities: Float32Array[] = [];
+    let stats: PassStats | null = null;
+    for await (const chunk of chunks(data, this.inputs, (x, argument) => this.scaled(x, argument), 'source', new PassTally())) {
+      const p = new Float32Array(chunk.x.rows);
+      stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
+      labels.push(chunk.y);
+      probabilities.push(p);
+    }
+    return evaluation(stats!, concatFloats(labels), concatFloats(probabilities), threshold);
   }
 
   /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated. */
@@ -715,6 +735,27 @@ function record(h: History, log: EpochLog): void {
     h.valF1!.push(log.valF1!);
     h.valAuc!.push(log.valAuc!);
   }
+}
+
+function checkEvaluateOptions(options: unknown): number {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['threshold']);
+  return o.threshold === undefined ? 0.5 : checkThreshold(o.threshold, 'options.threshold');
+}
+
+/** The metrics of a pass: loss, the counts at the threshold, the AUC. */
+function evaluation(stats: PassStats, labels: Float32Array, probabilities: Float32Array, threshold: number): Evaluation {
+  rejectNaN(probabilities);
+  const confusion = confusionAt(labels, probabilities, threshold);
+  return {
+    loss: stats.lossSum / labels.length,
+    accuracy: accuracyOf(confusion),
+    precision: precision(confusion),
+    recall: recall(confusion),
+    f1: f1Score(confusion),
+    auc: aucOf(labels, probabilities),
+    confusion,
+  };
 }
 
 /** Finite features and weights can still overflow float32 inside the network (∞ − ∞): say so

@@ -13,7 +13,7 @@ import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 
 /** The options of {@link Sequential.fit} that can cross to a worker: all but the callbacks and the signal (see {@link TrainingJob.cancel}). */
-export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd' | 'signal' | 'checkpoint'>;
+export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd' | 'onProgress' | 'signal' | 'checkpoint'>;
 
 /** Options of {@link trainInWorker}. */
 export interface TrainInWorkerOptions {
