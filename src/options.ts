@@ -77,7 +77,7 @@ export interface CheckedFitOptions {
 }
 
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
-export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options'): CheckedFitOptions {
+export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options', validationSource = false): CheckedFitOptions {
   const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
   const optimizer = checkOptimizer(o.optimizer, `${name}.optimizer`);
   const learningRate: unknown = o.learningRate === undefined ? defaultLearningRate(optimizer) : o.learningRate;
@@ -116,7 +116,7 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   }
   const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
   const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
-  if (earlyStopping && !validation && validationSplit === null) {
+  if (earlyStopping && !validation && validationSplit === null && !validationSource) {
     throw new GradwasmError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too`);
   }
   const stopOnExplodingLoss = o.stopOnExplodingLoss ?? true;

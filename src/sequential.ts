@@ -373,7 +373,8 @@ export class Sequential {
     if (o.validationSplit !== undefined && known === null) {
       throw new GradwasmError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
     }
-    const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, this.inputs, known ?? Number.MAX_SAFE_INTEGER);
+    const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, this.inputs, known ?? Number.MAX_SAFE_INTEGER,
+      'options', validationSource !== null);
     const shuffleBuffer = o.shuffleBuffer === undefined ? 0 : checkInteger('options.shuffleBuffer', o.shuffleBuffer, 1, 2 ** 24);
     const shuffled = shuffleBuffer > 0 && o.shuffle !== false;
     const trainRows = fit.validationSplit !== null ? fit.trainRows : Infinity;

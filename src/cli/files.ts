@@ -7,6 +7,7 @@ import { constants, type Stats } from 'node:fs';
 import { access, chmod, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { GradwasmError } from '../errors.js';
+import type { ModelJSON } from '../serialize.js';
 import { Sequential, type BackendName } from '../sequential.js';
 
 /** Where an output goes: `file`, the path behind any symbolic links, and the mode to keep. */
@@ -90,17 +91,37 @@ export async function writeAtomically(output: Output, text: string): Promise<voi
 /** The largest model file read: V8's longest string (a model this large has ~70 M parameters). */
 const MAX_MODEL_BYTES = 512 * 2 ** 20;
 
-export async function loadModel(path: string, backend: BackendName): Promise<Sequential> {
-  let text: string;
+/** A model file's text: a regular file of sane size (the argument `argument` in errors). */
+async function readModelText(path: string, argument: string): Promise<string> {
   try {
     const s = await stat(path);
-    if (!s.isFile()) throw new GradwasmError('model', `${path} is ${kindOf(s)}, not a model file`);
-    if (s.size > MAX_MODEL_BYTES) throw new GradwasmError('model', `${path} is ${s.size} bytes, more than a model file can be (${MAX_MODEL_BYTES})`);
-    text = await readFile(path, 'utf8');
+    if (!s.isFile()) throw new GradwasmError(argument, `${path} is ${kindOf(s)}, not a model file`);
+    if (s.size > MAX_MODEL_BYTES) throw new GradwasmError(argument, `${path} is ${s.size} bytes, more than a model file can be (${MAX_MODEL_BYTES})`);
+    return await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof GradwasmError) throw error;
-    throw new GradwasmError('model', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new GradwasmError(argument, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+}
+
+/** A checkpoint written by `train --checkpoint`: the model with its training state, and the record of its run. */
+export async function loadCheckpoint(path: string): Promise<{ json: ModelJSON; run: unknown }> {
+  const text = await readModelText(path, '--resume');
+  let json: ModelJSON & { cli?: unknown };
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new GradwasmError('--resume', `--resume ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof json !== 'object' || json === null || !json.training) {
+    throw new GradwasmError('--resume', `--resume ${path} has no training state; resume from a file written by --checkpoint`);
+  }
+  const { cli, ...model } = json;
+  return { json: model, run: cli ?? null };
+}
+
+export async function loadModel(path: string, backend: BackendName): Promise<Sequential> {
+  const text = await readModelText(path, 'model');
   try {
     return await Sequential.fromJSON(text, { backend });
   } catch (error) {

@@ -63,8 +63,8 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .showSuggestionAfterError();
 
   cli.command('train')
-    .description('train a classifier on a CSV file (numeric features, a 0/1 label column) and save it')
-    .argument('<csv>', 'the training data')
+    .description('train a classifier on a CSV file (numeric features, a 0/1 label column) or a .npy file of float32 rows, streamed, and save it')
+    .argument('<file>', 'the training data: .csv, or .npy (the label the last column unless --label says)')
     .option('--label <column>', labelHelp)
     .option('--layers <sizes>', 'hidden layer sizes, e.g. 16,8; "" for logistic regression', layerList, [16, 8])
     .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATIONS).default('relu'))
@@ -83,7 +83,11 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--compare-js', 'then time the same training on the wasm and js backends')
     .addOption(backendOption())
     .option('--out <model.json>', 'save the trained model (with its scaler) here')
-    .action(async (csv: string, options) => train(csv, options, print));
+    .option('--stream', 'read the file pass by pass even when it would fit in memory (a file over 64 MiB always is)')
+    .option('--cache <file.npy>', 'write the parsed CSV here on the first pass and read it on the later ones')
+    .option('--checkpoint <file.json>', 'write the model with its training state here after every epoch and on Ctrl-C/SIGTERM')
+    .option('--resume <file.json>', 'continue the run of a --checkpoint file, with the same flags, up to --epochs in all')
+    .action(async (file: string, options) => train(file, options, print));
 
   cli.command('predict')
     .description('write P(Y=1) and the class of every row of a CSV file, as CSV')

@@ -1,16 +1,16 @@
-// `gradwasm train data.csv …`: check the flags and the output, read, split, scale, train with a
-// progress bar, report, save.
-import type { Features, Labels } from '../data.js';
+// `gradwasm train data.csv|data.npy …`: check the flags and the outputs, stream the file (a
+// counting pass, the scaler's statistics, then the epochs, never more than a few chunks of rows
+// in memory), train with a progress bar, checkpoint, report, save.
 import { GradwasmError } from '../errors.js';
-import { readCsv } from '../node/index.js';
 import { dense, type Activation } from '../layers.js';
+import type { ModelJSON } from '../serialize.js';
 import { StandardScaler } from '../scaler.js';
-import { Sequential, type BackendName, type FitOptions, type History } from '../sequential.js';
-import { trainTestSplit } from '../split.js';
+import { scanStats } from '../dataset.js';
+import { Sequential, type BackendName, type Evaluation, type FitOptions, type History } from '../sequential.js';
 import type { OptimizerOptions } from '../optimizers.js';
-import { checkOutput, writeAtomically } from './files.js';
+import { openDataFile, splitSource, splitTable, validationRows, type DataFile } from './data-file.js';
+import { checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
 import { Interrupted } from './interrupted.js';
-import { labelOption } from './predict.js';
 import { metricsTable } from './report.js';
 import { TrainingProgress } from './progress.js';
 
@@ -31,53 +31,105 @@ export interface TrainOptions {
   stopOnExplodingLoss: boolean;
   backend: BackendName;
   out?: string;
+  cache?: string;
+  checkpoint?: string;
+  resume?: string;
   compareJs: boolean;
   progress: boolean;
+  stream?: boolean;
 }
+
+/** The flags a checkpoint must have been written with to be resumed (the rest may change). */
+const RUN_FLAGS = ['label', 'layers', 'activation', 'optimizer', 'momentum', 'lr', 'batch', 'val', 'seed', 'l2', 'patience', 'scale', 'stopOnExplodingLoss', 'stream'] as const;
+
+/** What a checkpoint of the command line records beside the model: the run it belongs to. */
+interface RunRecord {
+  data: { rows: number; cols: number; features: string[]; label: string; bytes: number };
+  flags: Record<string, unknown>;
+}
+
+/** Rows the shuffle window holds: every row of a small file, else 32 MiB of them. */
+const WINDOW_BYTES = 32 * 2 ** 20;
 
 function optimizerOf(o: TrainOptions): OptimizerOptions {
   if (o.optimizer === 'momentum' || o.optimizer === 'nesterov') return { type: 'momentum', momentum: o.momentum, nesterov: o.optimizer === 'nesterov' };
   return o.optimizer;
 }
 
-export async function train(csv: string, o: TrainOptions, print: (line: string) => void): Promise<void> {
+export async function train(file: string, o: TrainOptions, print: (line: string) => void): Promise<void> {
   if (o.patience !== undefined && o.val === 0) {
     throw new GradwasmError('--patience', '--patience stops on the validation loss: it needs validation rows, --val above 0 (got 0)');
   }
-  const output = o.out === undefined ? null : await checkOutput(o.out, '--out', [{ path: csv, what: 'the training data' }]);
-  const table = await readCsv(csv, o.label === undefined ? {} : { label: labelOption(o.label)! });
-  const { x, y } = table;
-  const held = o.val > 0 ? trainTestSplit(x, y, { cols: x.cols, testFraction: o.val, seed: o.seed }) : null;
-  const trainSet = held ? held.train : { x, y };
-  const scaler = o.scale ? StandardScaler.fit(trainSet.x, { cols: x.cols }) : null;
-  const spec = { inputs: x.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, scaler };
+  const input = [{ path: file, what: 'the training data' }];
+  const output = o.out === undefined ? null : await checkOutput(o.out, '--out', input);
+  const checkpointFile = o.checkpoint === undefined ? null : await checkOutput(o.checkpoint, '--checkpoint', [...input, ...(o.out ? [{ path: o.out, what: 'the --out model' }] : [])]);
+  const cache = o.cache === undefined ? null : await checkOutput(o.cache, '--cache', input);
+  const resumed = o.resume === undefined ? null : await loadCheckpoint(o.resume);
+  const run: RunRecord['flags'] = Object.fromEntries(RUN_FLAGS.map((k) => [k, o[k] ?? null]));
+  if (resumed) checkFlags(resumed, run, o.resume!);
+
+  const data = await openDataFile(file, o.label, cache?.file ?? null, o.stream);
+  const record: RunRecord = { data: { rows: data.rows, cols: data.cols, features: data.features, label: data.label, bytes: data.bytes }, flags: run };
+  if (resumed) checkData(resumed, record.data, o.resume!, file);
+  const validation = o.val > 0 ? validationRows(data.rows, o.val, o.seed) : new Uint8Array(Math.ceil(data.rows / 8));
+  const trainSet = splitSource(data, validation, false);
+  const heldOut = o.val > 0 ? splitSource(data, validation, true) : null;
+  // A small table is held and trained with fit (a full shuffle each epoch); a large one streamed.
+  const memory = data.table && {
+    train: splitTable(data.table, data.cols, validation, false),
+    validation: heldOut ? splitTable(data.table, data.cols, validation, true) : null,
+  };
+  const architecture = [data.cols, ...o.layers, 1].join('-');
+
+  const model = resumed
+    ? await Sequential.fromJSON(resumed.json, { backend: o.backend })
+    : await Sequential.create({
+      inputs: data.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, backend: o.backend,
+      scaler: !o.scale ? null : memory ? StandardScaler.fit(memory.train.x) : StandardScaler.fromStats(await scanStats(trainSet)),
+    });
+  const initialEpoch = resumed?.json.training?.epoch ?? 0;
+  print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
+    (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
+  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend` +
+    (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
+
   const fit: FitOptions = {
     epochs: o.epochs,
+    initialEpoch,
     optimizer: optimizerOf(o),
     ...(o.lr === undefined ? {} : { learningRate: o.lr }),
     ...(o.batch === 'all' ? {} : { batchSize: o.batch }),
     weightDecay: o.l2,
     stopOnExplodingLoss: o.stopOnExplodingLoss,
-    ...(held ? { validationData: [held.test.x, held.test.y] as const } : {}),
     ...(o.patience === undefined ? {} : { earlyStopping: { patience: o.patience, restoreBestWeights: true } }),
   };
-
-  const architecture = [x.cols, ...o.layers, 1].join('-');
-  print(`${csv}: ${x.rows} rows × ${x.cols} features, label column '${table.label}'` +
-    (held ? `; ${trainSet.x.rows} train / ${held.test.x.rows} validation (seed ${o.seed})` : '') + (scaler ? '; z-scored' : ''));
-  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend`);
-
-  const model = await Sequential.create({ ...spec, backend: o.backend });
+  // fit on the table held in memory, or fitDataset on the file, with the same options
+  const trainOn = (m: Sequential, options: FitOptions, validate: boolean): Promise<History> => memory
+    ? m.fit(memory.train.x, memory.train.y, { ...options, ...(validate && memory.validation ? { validationData: [memory.validation.x, memory.validation.y] } : {}) })
+    : m.fitDataset(trainSet, {
+      ...options,
+      shuffleBuffer: Math.max(1, Math.min(trainSet.rows, Math.floor(WINDOW_BYTES / (4 * (data.cols + 1))))),
+      ...(validate && heldOut ? { validationData: heldOut } : {}),
+    });
+  const save = (json: ModelJSON): Promise<void> => writeAtomically(checkpointFile!, JSON.stringify({ ...json, cli: record }));
   const started = performance.now();
-  const history = await trainUntilStopped(model, trainSet, fit, o);
+  const history = await trainUntilStopped(model, trainSet.rows, (options) => trainOn(model, { ...fit, ...options, ...(checkpointFile ? { checkpoint: { save } } : {}) }, true),
+    o, initialEpoch, data, checkpointFile, save);
   const seconds = (performance.now() - started) / 1000;
   const epochs = history.loss.length;
-  print(`trained ${epochs} epochs in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.x.rows) / seconds).toLocaleString('en-US')} samples/s)` +
-    (epochs < o.epochs ? ', stopped early' : ''));
+  print(`trained ${epochs} epochs in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
+    (memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + (initialEpoch + epochs < o.epochs ? ', stopped early' : ''));
 
-  const sets = [['train', trainSet.x, trainSet.y] as const, ...(held ? [['validation', held.test.x, held.test.y] as const] : [])];
   print('');
-  print(metricsTable(sets.map(([name, xs, ys]) => [name, model.evaluate(xs, ys)])));
+  const evaluations: [string, Evaluation][] = [];
+  if (memory) {
+    evaluations.push(['train', model.evaluate(memory.train.x, memory.train.y)]);
+    if (memory.validation) evaluations.push(['validation', model.evaluate(memory.validation.x, memory.validation.y)]);
+  } else {
+    evaluations.push(['train', await model.evaluateDataset(trainSet)]);
+    if (heldOut) evaluations.push(['validation', await model.evaluateDataset(heldOut)]);
+  }
+  print(metricsTable(evaluations));
 
   if (output) {
     await writeAtomically(output, JSON.stringify(model));
@@ -86,18 +138,20 @@ export async function train(csv: string, o: TrainOptions, print: (line: string) 
 
   if (o.compareJs) {
     print(`\nthe same training, timed on each backend (median of 5, no progress bar):`);
+    const spec = model.toJSON();
     const times: Record<BackendName, number[]> = { wasm: [], js: [] };
     for (let i = 0; i < 6; i++) {
       for (const backend of ['wasm', 'js'] as const) {
-        const m = await Sequential.create({ ...spec, backend });
+        const m = await Sequential.create({ inputs: data.cols, layers: model.layers.map((l) => dense(l.units, l.activation)), seed: o.seed, backend, scaler: spec.scaler ?? null });
         const t = performance.now();
-        await m.fit(trainSet.x, trainSet.y, fit);
+        const { earlyStopping: _, ...plain } = fit;
+        await trainOn(m, { ...plain, initialEpoch: 0, epochs }, false);
         if (i > 0) times[backend].push(performance.now() - t); // the first round warms up
         m.dispose();
       }
     }
     const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-    const rate = (ms: number) => Math.round((epochs * trainSet.x.rows) / (ms / 1000)).toLocaleString('en-US');
+    const rate = (ms: number) => Math.round((epochs * trainSet.rows) / (ms / 1000)).toLocaleString('en-US');
     print(`  wasm ${median(times.wasm).toFixed(1)} ms (${rate(median(times.wasm))} samples/s)`);
     print(`  js   ${median(times.js).toFixed(1)} ms (${rate(median(times.js))} samples/s)`);
     print(`  speed ratio wasm/js: ${(median(times.js) / median(times.wasm)).toFixed(2)}×`);
@@ -106,11 +160,13 @@ export async function train(csv: string, o: TrainOptions, print: (line: string) 
 }
 
 /**
- * fit with the progress bar, stopped — and the terminal given back (cursor shown, line wrap on)
- * — on every way out: the end, an error, Ctrl-C or SIGTERM, which stop the fit within a run of
- * batches and end the command with 128 + the signal's number.
+ * fitDataset with the progress bar, stopped — and the terminal given back (cursor shown, line
+ * wrap on) — on every way out: the end, an error, Ctrl-C or SIGTERM. A signal stops the fit
+ * within a run of batches (the epoch under way is undone), writes the checkpoint if there is
+ * one, and ends the command with 128 + the signal's number.
  */
-async function trainUntilStopped(model: Sequential, data: { x: Features & { rows: number }; y: Labels }, fit: FitOptions, o: TrainOptions): Promise<History> {
+async function trainUntilStopped(model: Sequential, rows: number, fit: (options: FitOptions) => Promise<History>, o: TrainOptions, initialEpoch: number,
+                                 data: DataFile, checkpoint: Output | null, save: (json: ModelJSON) => Promise<void>): Promise<History> {
   const interrupt = new AbortController();
   let signal: NodeJS.Signals | null = null;
   const stop = (received: NodeJS.Signals): void => {
@@ -119,14 +175,53 @@ async function trainUntilStopped(model: Sequential, data: { x: Features & { rows
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const bar = o.progress ? new TrainingProgress(o.epochs, data.x.rows) : null;
+  const bar = o.progress ? new TrainingProgress(initialEpoch, o.epochs, rows, data.table ? null : data.bytesRead) : null;
   try {
-    const history = await model.fit(data.x, data.y, { ...fit, signal: interrupt.signal, onEpochEnd: (log) => void bar?.update(log) });
-    if (signal) throw new Interrupted(`interrupted by ${signal} after ${history.loss.length} epochs; nothing was saved`, signal === 'SIGINT' ? 130 : 143);
+    const history = await fit({
+      signal: interrupt.signal,
+      onProgress: (p) => bar?.rows(p.epoch, p.rows),
+      onEpochEnd: (log) => void bar?.epochEnd(log),
+    });
+    if (signal) {
+      const done = initialEpoch + history.loss.length;
+      let where = 'nothing was saved';
+      if (checkpoint) {
+        await save(model.toJSON({ training: true }));
+        where = `the checkpoint of epoch ${done} is in ${checkpoint.path} (continue with --resume ${checkpoint.path})`;
+      }
+      throw new Interrupted(`interrupted by ${signal} after ${done} epochs; ${where}`, signal === 'SIGINT' ? 130 : 143);
+    }
     return history;
   } finally {
     bar?.stop();
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
+  }
+}
+
+/** A resumed run must have the flags its checkpoint was written with (but --epochs and the outputs). */
+function checkFlags(resumed: { json: ModelJSON; run: unknown }, flags: RunRecord['flags'], path: string): void {
+  const saved = (resumed.run as RunRecord | null)?.flags;
+  if (!saved) throw new GradwasmError('--resume', `--resume ${path} is a model without a training run's record; resume from a file written by --checkpoint`);
+  for (const key of RUN_FLAGS) {
+    if (JSON.stringify(saved[key] ?? null) !== JSON.stringify(flags[key] ?? null)) {
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      throw new GradwasmError('--resume', `--resume ${path} was written with ${flag} ${show(saved[key])}, not ${show(flags[key])}; resume with the same flags (only --epochs and the outputs may change)`);
+    }
+  }
+}
+
+function show(value: unknown): string {
+  if (value === null || value === undefined) return '(not given)';
+  return Array.isArray(value) ? value.join(',') : String(value);
+}
+
+/** …and the same data: rows, columns, names and size. */
+function checkData(resumed: { run: unknown }, data: RunRecord['data'], path: string, file: string): void {
+  const saved = (resumed.run as RunRecord).data;
+  for (const key of ['rows', 'cols', 'label', 'bytes', 'features'] as const) {
+    if (JSON.stringify(saved?.[key]) !== JSON.stringify(data[key])) {
+      throw new GradwasmError('--resume', `--resume ${path} was written for other data: ${file} has ${key} ${show(data[key])}, the checkpoint's data had ${show(saved?.[key])}`);
+    }
   }
 }
