@@ -39,18 +39,29 @@ const browserSpawn = {
 };
 
 /**
- * In browsers the 'js' backend is a file of its own, gradwasm.js-backend.js beside the bundle,
- * which Sequential imports the first time a model asks for it: a page that runs the core never
- * downloads it (it would be a sixth of the inference path). It carries its own copies of the
- * few helpers it uses; every error it can raise comes from the caller's rows (Matrix.reject),
- * so the GradwasmError class stays the bundle's.
+ * In browsers, what a page that only predicts does not need lives in files of its own beside
+ * the bundle, which it imports on first use: the 'js' backend (gradwasm.js-backend.js, when a
+ * model asks for backend: 'js') and training (gradwasm.training.js, on the first fit). Each
+ * carries its own copies of the stateless helpers it uses, and takes the one stateful class it
+ * shares, GradwasmError, from the bundle (src/errors.ts holds nothing else), so that errors are
+ * instances of the class callers import.
  */
-const jsBackendBeside = {
-  name: 'js-backend-beside',
+const splitBeside = {
+  name: 'split-beside',
   setup(b) {
     b.onResolve({ filter: /^\.\/backend\/js\.js$/ }, () => ({ path: './gradwasm.js-backend.js', external: true }));
+    b.onResolve({ filter: /^\.\/fitting\.js$/ }, () => ({ path: './gradwasm.training.js', external: true }));
   },
 };
+
+/** In a file beside the library (split off it, or an entry point on it): GradwasmError is the library's. */
+const errorsFrom = (file) => ({
+  name: 'errors-from-library',
+  setup(b) {
+    b.onResolve({ filter: /\/errors\.js$/ }, () => ({ path: file, external: true }));
+  },
+});
+const errorsFromBundle = errorsFrom('./gradwasm.browser.js');
 
 /** A worker script imports the library bundle beside it instead of carrying its own copy. */
 const libraryBeside = (file) => ({
@@ -62,14 +73,15 @@ const libraryBeside = (file) => ({
 
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
 await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'dist/worker.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js')] });
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, jsBackendBeside] });
-await build({ ...common, entryPoints: ['src/backend/js.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true });
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside] });
+await build({ ...common, entryPoints: ['src/backend/js.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
+await build({ ...common, entryPoints: ['src/fitting.ts'], outfile: 'dist/gradwasm.training.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
 await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, libraryBeside('./index.js')] });
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
-await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js')] });
+await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js'), errorsFrom('./index.js')] });
 // The gradwasm command (package bin), self-contained: commander and cli-progress are bundled in
 // (CommonJS, hence a require for their built-in imports).
 await build({
@@ -86,19 +98,20 @@ const INFERENCE_BUDGET_GZIP = 25_000; // bytes
 await build({
   ...common,
   stdin: { contents: "export { Sequential } from './src/index.ts';", resolveDir: '.', loader: 'ts' },
-  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, jsBackendBeside],
+  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside],
 });
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
   ['dist/gradwasm.worker.js', readFileSync('dist/gradwasm.worker.js')],
   ['dist/gradwasm.js-backend.js', readFileSync('dist/gradwasm.js-backend.js')],
+  ['dist/gradwasm.training.js', readFileSync('dist/gradwasm.training.js')],
   ['dist/explain.browser.js', readFileSync('dist/explain.browser.js')],
   ['dist/gradwasm.inference.js', readFileSync('dist/gradwasm.inference.js')],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 console.log('browser build:');
 for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
-const inferenceGzip = gzipSync(sizes[4][1], { level: 9 }).length;
+const inferenceGzip = gzipSync(sizes[5][1], { level: 9 }).length;
 if (inferenceGzip > INFERENCE_BUDGET_GZIP) {
   console.warn(`!!! the inference path is ${kb(inferenceGzip)} gzipped, over its ${kb(INFERENCE_BUDGET_GZIP)} budget`);
 }

@@ -7,7 +7,8 @@
 // operands (Clinger's fast path), so it is the float64 Number() gives, then rounded to float32
 // as parseCsv rounds it. Any other cell — longer mantissas, far exponents, quotes, non-ASCII
 // spaces — is decoded and read by Number() itself.
-import { GradwasmError, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { describe } from './checks.js';
 import { labelColumn, NUMBER, type CsvOptions } from './csv.js';
 
 const QUOTE = 34, CR = 13, LF = 10, SPACE = 32, TAB = 9, PLUS = 43, MINUS = 45, POINT = 46;

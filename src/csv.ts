@@ -1,7 +1,8 @@
 // CSV text → feature rows and labels. Pure string work (no file system), so it runs in
 // browsers too; src/node.ts adds readCsv(path). RFC 4180: quoted cells may hold the
 // delimiter, doubled quotes and line breaks; lines end in LF or CRLF; a UTF-8 BOM is skipped.
-import { GradwasmError, checkKeys, checkObject, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkKeys, checkObject, describe } from './checks.js';
 
 /** Options of {@link parseCsv} and `readCsv`. */
 export interface CsvOptions {

@@ -1,6 +1,7 @@
 // Turning what the caller hands us into validated float32 copies. Nothing here writes to
 // the caller's arrays; every failure names the argument and the row/column at fault.
-import { GradwasmError, checkInteger, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, describe } from './checks.js';
 
 /** A row-major batch of feature rows: `{ data, rows, cols }` with data.length = rows·cols. */
 export interface MatrixInput {

@@ -2,7 +2,8 @@
 // time — each chunk checked as fit checks its arguments, errors naming the chunk and the row —
 // and the seeded window shuffle (tf.data's rule) that streams can afford.
 import { copyCheckedRows, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
-import { GradwasmError, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { describe } from './checks.js';
 import type { Xoshiro128 } from './prng.js';
 
 /** Some rows of a dataset: features in any form `fit` takes, and their 0/1 labels. */

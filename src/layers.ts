@@ -1,4 +1,5 @@
-import { GradwasmError, checkInteger, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, describe } from './checks.js';
 
 /** The activations a dense layer may apply (DESIGN.md §1). */
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'] as const;

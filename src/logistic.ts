@@ -1,4 +1,4 @@
-import { checkKeys, checkObject } from './errors.js';
+import { checkKeys, checkObject } from './checks.js';
 import { dense } from './layers.js';
 import { Sequential, type BackendName } from './sequential.js';
 

@@ -1,7 +1,11 @@
 // Classification metrics of a binary classifier: the confusion matrix at a threshold, the
 // precision, recall and F1 derived from it, and the area under the ROC curve from the
 // probabilities. Pure functions; evaluate() and fit() compute theirs with the same code.
-import { GradwasmError, describe } from './errors.js';
+import type { PassStats } from './backend/backend.js';
+import type { Evaluation } from './sequential.js';
+import { checkKeys, checkObject } from './checks.js';
+import { GradwasmError } from './errors.js';
+import { describe } from './checks.js';
 import { toLabels, type Labels } from './data.js';
 
 /** Counts of rows by (label, prediction): a row is predicted positive when its probability is above the threshold. */
@@ -132,4 +136,36 @@ function checkScores(value: unknown, argument: string): ArrayLike<number> {
     }
   }
   return a as ArrayLike<number>;
+}
+
+/** The options of evaluate() and evaluateDataset(), checked: the threshold. */
+export function checkEvaluateOptions(options: unknown): number {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['threshold']);
+  return o.threshold === undefined ? 0.5 : checkThreshold(o.threshold, 'options.threshold');
+}
+
+/** The metrics of a pass: loss, the counts at the threshold, the AUC. */
+export function evaluation(stats: PassStats, labels: Float32Array, probabilities: Float32Array, threshold: number): Evaluation {
+  rejectNaN(probabilities);
+  const confusion = confusionAt(labels, probabilities, threshold);
+  return {
+    loss: stats.lossSum / labels.length,
+    accuracy: accuracyOf(confusion),
+    precision: precision(confusion),
+    recall: recall(confusion),
+    f1: f1Score(confusion),
+    auc: aucOf(labels, probabilities),
+    confusion,
+  };
+}
+
+/** Finite features and weights can still overflow float32 inside the network (∞ − ∞): say so
+ *  instead of handing back a NaN probability. */
+export function rejectNaN(probabilities: Float32Array): Float32Array {
+  const row = probabilities.findIndex(Number.isNaN);
+  if (row >= 0) {
+    throw new GradwasmError('x', `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`);
+  }
+  return probabilities;
 }

@@ -1,7 +1,8 @@
 // Optimizers and learning-rate schedules as fit() takes them: the options (Keras/TensorFlow.js
 // names and defaults), their checks, and the float32 numbers the backends run on. The update
 // rules themselves are in assembly/optimizers.ts (and their twins in src/backend/js.ts).
-import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 
 /**
  * How {@link Sequential.fit} updates the weights after each batch (TensorFlow.js's formulas;

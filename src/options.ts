@@ -5,7 +5,8 @@
 
 import { FULL_BATCH, type Architecture } from './backend/backend.js';
 import { toLabels, toMatrix, type Matrix } from './data.js';
-import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type DenseLayer } from './layers.js';
 import {
   checkOptimizer, checkSchedule, checkScheduledRates, defaultLearningRate, positiveFloat32,

@@ -1,7 +1,8 @@
 // Feature standardisation, z = (x − mean) / scale per column, fitted on training rows. A model
 // can carry one (saved in its JSON) and applies it to every row it is given.
 import { toFloat32, toMatrix, type Features, type Matrix } from './data.js';
-import { GradwasmError, checkKeys, checkObject, checkInteger, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkKeys, checkObject, checkInteger, describe } from './checks.js';
 import { MAX_UNITS } from './layers.js';
 
 export const SCALER_FORMAT = 'gradwasm-scaler';

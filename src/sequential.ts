@@ -1,25 +1,27 @@
 // The public model: validates everything the caller passes (src/options.ts), then hands float32
 // copies to a backend ('wasm' or 'js') that does the numeric work.
-import type { Architecture, Backend, BackendFactory, Dataset, LayerParameters, PassStats } from './backend/backend.js';
+import type { Architecture, Backend, BackendFactory, LayerParameters } from './backend/backend.js';
 import { checkModelSize, planModel } from './backend/plan.js';
 import { checkWasmModel, createWasmBackend } from './backend/wasm.js';
-import { rowRange, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
-import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from './dataset.js';
-import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
+import { checkObject, describe } from './checks.js';
+import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
+import type { DataSource } from './dataset.js';
+import { GradwasmError } from './errors.js';
+import type { ModelAccess } from './fitting.js';
 import type { DenseLayer } from './layers.js';
-import { aucOf, checkThreshold, confusionAt, accuracyOf, f1Score, precision, recall, type ConfusionMatrix } from './metrics.js';
-import { scheduledRate, type LearningRateSchedule, type Optimizer, type OptimizerOptions } from './optimizers.js';
+import { checkEvaluateOptions, evaluation, rejectNaN, type ConfusionMatrix } from './metrics.js';
+import type { LearningRateSchedule, Optimizer, OptimizerOptions } from './optimizers.js';
 import { Xoshiro128, glorotUniform } from './prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from './serialize.js';
-import {
-  EarlyStopper, PACE_MS, Pace, divergenceError, largestMagnitude, passMetrics, splitRows, type EarlyStopperState, type EarlyStoppingOptions,
-} from './training.js';
-import { yieldToEventLoop } from './yield.js';
-import { FIT_KEYS, checkCreateOptions, checkFitOptions, checkLoadOptions, checkScaler, type CheckedFitOptions } from './options.js';
+import type { EarlyStopperState, EarlyStoppingOptions } from './training.js';
+import { checkCreateOptions, checkLoadOptions, checkScaler } from './options.js';
 
 /** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
 export type BackendName = 'wasm' | 'js';
+
+/** Training (src/fitting.ts), loaded on the first fit: the browser build keeps it in a file of its own. */
+const training = (): Promise<typeof import('./fitting.js')> => import('./fitting.js');
 
 const BACKENDS: Record<BackendName, BackendFactory> = {
   wasm: createWasmBackend,
@@ -158,23 +160,6 @@ export interface FitDatasetOptions extends Omit<FitOptions, 'validationData'> {
   shuffleBuffer?: number;
 }
 
-/** What trains one epoch for {@link Sequential.runEpochs}: the data held in memory, or a stream. */
-interface EpochRunner {
-  /** Batches per epoch, if known (for messages). */
-  batches: number | null;
-  /** Whether the epochs are validated. */
-  validates: boolean;
-  /** The largest |feature|, for a divergence's message (0: not known). */
-  features: () => number;
-  epoch(epoch: number, learningRate: number, pace: Pace): Promise<EpochOutcome>;
-}
-
-/** An epoch trained (with its validation, if any), stopped by a cancel, or diverged at a batch. */
-type EpochOutcome =
-  | 'aborted'
-  | { diverged: number }
-  | { stats: PassStats; rows: number; validation: { stats: PassStats; rows: number; labels: Float32Array; probabilities: Float32Array } | null };
-
 /** Per-epoch metrics returned by {@link Sequential.fit}: one entry per epoch of each {@link EpochLog} field. */
 export interface History {
   loss: number[];
@@ -303,52 +288,7 @@ export class Sequential {
    * loop, and after each epoch it reports progress.
    */
   async fit(x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
-    const engine = this.live('fit');
-    this.notFitting();
-    const o = checkObject('options', options);
-    checkKeys('options', o, FIT_KEYS);
-    const features = this.features(x, 'x');
-    let train = { x: features, y: toLabels(y, features.rows, 'y') };
-    const fit = checkFitOptions(o, this.inputs, train.x.rows);
-    let validation = fit.validation ? { x: this.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
-    if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
-    const { batchSize } = fit;
-    // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
-    const shuffle = fit.shuffle && batchSize < train.x.rows;
-
-    this.fitting = true;
-    const held: Dataset[] = [];
-    try {
-      const loaded = engine.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle }, train, validation);
-      const data = loaded.train, valData = loaded.validation;
-      held.push(data, ...(valData ? [valData] : []));
-      const batches = Math.ceil(data.rows / batchSize);
-      const probabilities = valData ? new Float32Array(valData.rows) : null;
-      return await this.runEpochs(engine, fit, {
-        batches,
-        validates: valData !== null,
-        features: () => largestMagnitude(train.x),
-        epoch: async (epoch, learningRate, pace) => {
-          engine.beginEpoch(data, shuffle);
-          for (let batch = 0; batch < batches;) {
-            const count = pace.batches(batches - batch);
-            const began = performance.now();
-            const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
-            if (divergedAt >= 0) return { diverged: divergedAt };
-            pace.measured(count, performance.now() - began);
-            batch += count;
-            fit.onProgress?.({ epoch, rows: Math.min(data.rows, batch * batchSize) });
-            if (batch < batches && (await this.pause(fit.signal))) return 'aborted';
-          }
-          const stats = engine.epochStats();
-          const valStats = valData ? engine.evaluate(valData, probabilities) : null;
-          return { stats, rows: data.rows, validation: valStats && { stats: valStats, rows: valData!.rows, labels: validation!.y, probabilities: probabilities! } };
-        },
-      });
-    } finally {
-      for (const d of held) d.release();
-      this.fitting = false;
-    }
+    return this.training('fit', async (model) => (await training()).fit(model, x, y, options));
   }
 
   /**
@@ -362,193 +302,49 @@ export class Sequential {
    * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
    */
   async fitDataset(source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
-    const engine = this.live('fitDataset');
-    this.notFitting();
-    const data = checkSource(source);
-    const o = checkObject('options', options);
-    checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
-    // validationData: [x, y] as fit takes it, or a source (which may be an array of { x, y } chunks)
-    const validationSource = o.validationData !== undefined && !isPair(o.validationData) ? checkSource(o.validationData, 'options.validationData') : null;
-    const known = o.validationSplit !== undefined ? await rowsOf(data) : null;
-    if (o.validationSplit !== undefined && known === null) {
-      throw new GradwasmError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
-    }
-    const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, this.inputs, known ?? Number.MAX_SAFE_INTEGER,
-      'options', validationSource !== null);
-    const shuffleBuffer = o.shuffleBuffer === undefined ? 0 : checkInteger('options.shuffleBuffer', o.shuffleBuffer, 1, 2 ** 24);
-    const shuffled = shuffleBuffer > 0 && o.shuffle !== false;
-    const trainRows = fit.validationSplit !== null ? fit.trainRows : Infinity;
-    const inMemory = fit.validation ? { x: this.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
-    const features = (x: Matrix, argument: string): Matrix => this.scaled(x, argument);
+    return this.training('fitDataset', async (model) => (await training()).fitDataset(model, source, options));
+  }
 
+  /**
+   * {@link evaluate} over a source of chunks (a file too large for memory: `csvDataset`,
+   * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
+   * (for the ROC AUC), never the rows.
+   */
+  async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
+    return (await training()).evaluateDataset(this.access('evaluateDataset'), source, options);
+  }
+
+  /** Run `work` as the model's one fit: a second one at the same time is refused, and setScaler waits. */
+  private async training<T>(method: string, work: (model: ModelAccess) => Promise<T>): Promise<T> {
+    const model = this.access(method);
+    if (this.fitting) throw new GradwasmError('fit', `${method} was called while this model is already fitting; await the first call`);
     this.fitting = true;
-    const scaler = this.featureScaler;
-    const stream = engine.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null);
     try {
-      const tally = new PassTally(), validationTally = new PassTally();
-      return await this.runEpochs(engine, fit, {
-        batches: null,
-        validates: fit.validationSplit !== null || inMemory !== null || validationSource !== null,
-        features: () => 0,
-        epoch: async (epoch, learningRate) => {
-          engine.beginEpoch(null, false);
-          // The window draws from the model's generator, which goes on from where the window left it.
-          const rng = shuffled ? Xoshiro128.fromState(engine.rng()) : null;
-          const window = rng ? new ShuffleWindow(shuffleBuffer, this.inputs, stream.rows, rng) : null;
-          let rows = 0, trainedRows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
-          // Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms.
-          const train = async (x: Matrix, y: Float32Array): Promise<void> => {
-            for (let start = 0; start < x.rows && diverged < 0 && !aborted; start += stream.rows) {
-              const count = Math.min(stream.rows, x.rows - start);
-              diverged = stream.train(x, y, start, count, learningRate, fit.weightDecay);
-              trainedRows += count;
-              if (performance.now() - lastPause >= PACE_MS) {
-                fit.onProgress?.({ epoch, rows: trainedRows });
-                aborted = await this.pause(fit.signal);
-                lastPause = performance.now();
-              }
-            }
-          };
-          const pending: [Matrix, Float32Array][] = [];
-          const emit = (x: Matrix, y: Float32Array): void => void pending.push([x, y]);
-          // The end of the epoch's training rows: what the window holds, what the stream carries.
-          let trained: (PassStats & { recentLoss: number }) | null = null;
-          const finish = async (): Promise<void> => {
-            window?.drain(emit);
-            for (const [x, y] of pending.splice(0)) await train(x, y);
-            if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
-            trained = engine.epochStats(); // (before validation rows reset the statistics)
-          };
-          const validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
-          const validate = (x: Matrix, y: Float32Array): void => {
-            const p = new Float32Array(x.rows);
-            validating.stats = engine.evaluateMore(x, y, validating.rows === 0, p);
-            validating.rows += x.rows;
-            validating.labels.push(y);
-            validating.probabilities.push(p);
-          };
-          for await (const chunk of chunks(data, this.inputs, features, 'source', tally)) {
-            // With a validation split, rows from trainRows on validate, after every training row has trained.
-            const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - rows));
-            if (trainPart > 0) {
-              const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
-              if (window) window.push(head, emit);
-              else pending.push([head.x, head.y]);
-              for (const [x, y] of pending.splice(0)) await train(x, y);
-            }
-            rows += chunk.x.rows;
-            if (trainPart < chunk.x.rows && diverged < 0 && !aborted) {
-              if (!trained) await finish();
-              if (diverged < 0 && !aborted) validate(rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), chunk.y.subarray(trainPart));
-            }
-            if (diverged >= 0) return { diverged };
-            if (aborted) return 'aborted';
-          }
-          if (!trained) await finish();
-          if (diverged >= 0) return { diverged };
-          if (aborted) return 'aborted';
-          if (rng) engine.setRng(rng.state());
-          const stats = trained!;
-          const epochRows = Math.min(rows, trainRows);
-          if (inMemory) {
-            const probabilities = new Float32Array(inMemory.x.rows);
-            return { stats, rows: epochRows, validation: { stats: engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
-          }
-          if (validationSource) {
-            for await (const chunk of chunks(validationSource, this.inputs, features, 'options.validationData', validationTally)) validate(chunk.x, chunk.y);
-          }
-          const validation = validating.stats && { stats: validating.stats, rows: validating.rows, labels: concatFloats(validating.labels), probabilities: concatFloats(validating.probabilities) };
-          return { stats, rows: epochRows, validation };
-        },
-      });
+      return await work(model);
     } finally {
-      stream.release();
       this.fitting = false;
     }
   }
 
-  /**
-   * The epochs of a fit, whatever holds the data: `runner.epoch` trains one and evaluates the
-   * validation rows; around it, the learning-rate schedule, the snapshot that a divergence, an
-   * error or a cancel goes back to, the history, early stopping, checkpoints and onEpochEnd.
-   */
-  private async runEpochs(engine: Backend, fit: CheckedFitOptions, runner: EpochRunner): Promise<History> {
-    const { epochs, initialEpoch, onEpochEnd, signal, checkpoint } = fit;
-    this.useOptimizer(engine, fit.optimizer);
-    // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
-    const resuming = initialEpoch > 0 && initialEpoch === this.epochsDone;
-    engine.setLossRule(fit.stopOnExplodingLoss, !resuming);
-    const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping, resuming ? this.stopperState : null) : null;
-    const history = emptyHistory(runner.validates);
-    const pace = new Pace();
-    let cancelled = false;
-    for (let epoch = initialEpoch; epoch < epochs && !(cancelled = signal?.aborted ?? false); epoch++) {
-      const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
-      const start = engine.snapshot();
-      let outcome: EpochOutcome;
-      try {
-        outcome = await runner.epoch(epoch, learningRate, pace);
-      } catch (error) {
-        if (this.engine) engine.restore(start); // (a chunk that failed its checks: the last finished epoch stays)
-        throw error;
-      }
-      if (outcome === 'aborted') {
-        engine.restore(start);
-        cancelled = true;
-        break;
-      }
-      if ('diverged' in outcome) {
-        const { recentLoss, limit } = engine.epochStats();
-        engine.restore(start);
-        throw divergenceError({
-          epoch, batch: outcome.diverged, batches: runner.batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
-          beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming, scaled: this.featureScaler !== null, features: runner.features,
-        });
-      }
-      const m = passMetrics(outcome.stats, outcome.rows);
-      engine.observeLoss(m.loss);
-      const log: EpochLog = { epoch, loss: m.loss, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, learningRate };
-      if (outcome.validation) {
-        const v = passMetrics(outcome.validation.stats, outcome.validation.rows);
-        log.valLoss = v.loss;
-        log.valAccuracy = v.accuracy;
-        log.valPrecision = v.precision;
-        log.valRecall = v.recall;
-        log.valF1 = v.f1;
-        log.valAuc = aucOf(outcome.validation.labels, outcome.validation.probabilities);
-      }
-      record(history, log);
-      this.epochsDone = epoch + 1;
-      const stop = stopper ? stopper.update(epoch, log.valLoss!, () => engine.getParameters()) : false;
-      this.stopperState = stopper?.state ?? null;
-      if (checkpoint && (epoch + 1) % checkpoint.every === 0) await checkpoint.save(this.toJSON({ training: true }));
-      if (onEpochEnd && (await onEpochEnd(log)) === false) break;
-      if (stop) break;
-      await yieldToEventLoop();
-      this.checkNotDisposed();
-    }
-    if (stopper) {
-      history.bestEpoch = stopper.bestEpoch;
-      // (not into a backend that onEpochEnd disposed before stopping, nor into a cancelled run,
-      // which pauses with its last epoch's weights so that a checkpoint taken now resumes it)
-      if (stopper.bestWeights && this.engine && !cancelled) engine.setParameters(stopper.bestWeights);
-    }
-    return history;
-  }
-
-  /** Let the event loop run (timers, messages, a cancel); true when the signal has been aborted. */
-  private async pause(signal: AbortSignal | null): Promise<boolean> {
-    await yieldToEventLoop();
-    this.checkNotDisposed();
-    return signal?.aborted ?? false;
-  }
-
-  private notFitting(): void {
-    if (this.fitting) throw new GradwasmError('fit', 'fit was called while this model is already fitting; await the first call');
-  }
-
-  private checkNotDisposed(): void {
-    if (!this.engine) throw new GradwasmError('fit', 'the model was disposed while fitting');
+  /** What src/fitting.ts reaches of this model while it trains. */
+  private access(method: string): ModelAccess {
+    const engine = this.live(method);
+    const model = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      inputs: this.inputs,
+      engine,
+      scaler: this.featureScaler,
+      live: () => this.engine !== null,
+      get optimizer() { return model.optimizer; },
+      useOptimizer: (optimizer) => this.useOptimizer(engine, optimizer),
+      get epochsDone() { return model.epochsDone; },
+      set epochsDone(value) { model.epochsDone = value; },
+      get stopperState() { return model.stopperState; },
+      set stopperState(value) { model.stopperState = value; },
+      features: (x, argument) => this.features(x, argument),
+      scaled: (matrix, argument) => this.scaled(matrix, argument),
+      trainingJSON: () => this.toJSON({ training: true }),
+    };
   }
 
   /** P(Y=1) for every row, as float32. */
@@ -582,26 +378,6 @@ export class Sequential {
     const probabilities = new Float32Array(matrix.rows);
     const stats = engine.evaluate({ x: matrix, y: labels }, probabilities);
     return evaluation(stats, labels, probabilities, threshold);
-  }
-
-  /**
-   * {@link evaluate} over a source of chunks (a file too large for memory: `csvDataset`,
-   * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
-   * (for the ROC AUC), never the rows.
-   */
-  async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
-    const engine = this.live('evaluateDataset');
-    const data = checkSource(source);
-    const threshold = checkEvaluateOptions(options);
-    const labels: Float32Array[] = [], probabilities: Float32Array[] = [];
-    let stats: PassStats | null = null;
-    for await (const chunk of chunks(data, this.inputs, (x, argument) => this.scaled(x, argument), 'source', new PassTally())) {
-      const p = new Float32Array(chunk.x.rows);
-      stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
-      labels.push(chunk.y);
-      probabilities.push(p);
-    }
-    return evaluation(stats!, concatFloats(labels), concatFloats(probabilities), threshold);
   }
 
   /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated. */
@@ -705,13 +481,6 @@ export class Sequential {
 }
 
 
-/** The history of no epochs yet (with the validation series when there is validation data). */
-export function emptyHistory(validation: boolean): History {
-  const history: History = { loss: [], accuracy: [], precision: [], recall: [], f1: [], learningRate: [] };
-  if (validation) Object.assign(history, { valLoss: [], valAccuracy: [], valPrecision: [], valRecall: [], valF1: [], valAuc: [] });
-  return history;
-}
-
 /** Throw unless a model of this architecture fits in memory: the 4 GiB of wasm32 on either
  *  backend, and the WebAssembly memory left (under setMemoryLimit) on 'wasm'. Checked before any
  *  weight is drawn, so that a model far too large is refused at once. */
@@ -720,51 +489,3 @@ async function checkMemory(architecture: Architecture, backend: BackendName, arg
   if (backend === 'wasm') await checkWasmModel(architecture, argument);
 }
 
-/** Append an epoch's log to the history (written out: this runs after every epoch). */
-function record(h: History, log: EpochLog): void {
-  h.loss.push(log.loss);
-  h.accuracy.push(log.accuracy);
-  h.precision.push(log.precision);
-  h.recall.push(log.recall);
-  h.f1.push(log.f1);
-  h.learningRate.push(log.learningRate);
-  if (log.valLoss !== undefined) {
-    h.valLoss!.push(log.valLoss);
-    h.valAccuracy!.push(log.valAccuracy!);
-    h.valPrecision!.push(log.valPrecision!);
-    h.valRecall!.push(log.valRecall!);
-    h.valF1!.push(log.valF1!);
-    h.valAuc!.push(log.valAuc!);
-  }
-}
-
-function checkEvaluateOptions(options: unknown): number {
-  const o = checkObject('options', options);
-  checkKeys('options', o, ['threshold']);
-  return o.threshold === undefined ? 0.5 : checkThreshold(o.threshold, 'options.threshold');
-}
-
-/** The metrics of a pass: loss, the counts at the threshold, the AUC. */
-function evaluation(stats: PassStats, labels: Float32Array, probabilities: Float32Array, threshold: number): Evaluation {
-  rejectNaN(probabilities);
-  const confusion = confusionAt(labels, probabilities, threshold);
-  return {
-    loss: stats.lossSum / labels.length,
-    accuracy: accuracyOf(confusion),
-    precision: precision(confusion),
-    recall: recall(confusion),
-    f1: f1Score(confusion),
-    auc: aucOf(labels, probabilities),
-    confusion,
-  };
-}
-
-/** Finite features and weights can still overflow float32 inside the network (∞ − ∞): say so
- *  instead of handing back a NaN probability. */
-function rejectNaN(probabilities: Float32Array): Float32Array {
-  const row = probabilities.findIndex(Number.isNaN);
-  if (row >= 0) {
-    throw new GradwasmError('x', `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`);
-  }
-  return probabilities;
-}

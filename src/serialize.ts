@@ -2,7 +2,8 @@
 // to the same float32. Reading one checks every field before anything is built.
 import type { Architecture, LayerParameters, TrainingState } from './backend/backend.js';
 import { checkOptimizer, type Optimizer } from './optimizers.js';
-import { GradwasmError, checkInteger, checkObject, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
 import { scalerFromJSON, type ScalerJSON, type StandardScaler } from './scaler.js';
 

@@ -1,5 +1,6 @@
 import { toFloat32, toLabels, toMatrix, type Features, type Labels } from './data.js';
-import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 import { Xoshiro128 } from './prng.js';
 
 /** Rows and labels of one side of a split, as flat float32 copies. */

@@ -1,7 +1,8 @@
 // The TensorFlow.js Layers format: model.json (a Keras-style topology and a weights manifest)
 // and weights.bin (the float32 values, little-endian, in manifest order). Dense-only
 // Sequential models go both ways; the kernel layout, [inputs × units] row-major, is the same.
-import { GradwasmError, checkInteger, checkObject, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
 import { Sequential, type BackendName } from './sequential.js';
 import { modelToJSON } from './serialize.js';

@@ -3,8 +3,10 @@
 // and the per-epoch metrics of a pass; and what it does inside them: the exploding-loss rule,
 // the message of a divergence, and the pace of calls into the backend.
 import type { LayerParameters, PassStats } from './backend/backend.js';
+import type { EpochLog, History } from './sequential.js';
 import { rowRange, type Matrix } from './data.js';
-import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from './errors.js';
+import { GradwasmError } from './errors.js';
+import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 import { f1Score, precision, recall, type ConfusionMatrix } from './metrics.js';
 
 /**
@@ -222,3 +224,28 @@ export class Pace {
 }
 
 export const PACE_MS = 50;
+
+/** The history of no epochs yet (with the validation series when there is validation data). */
+export function emptyHistory(validation: boolean): History {
+  const history: History = { loss: [], accuracy: [], precision: [], recall: [], f1: [], learningRate: [] };
+  if (validation) Object.assign(history, { valLoss: [], valAccuracy: [], valPrecision: [], valRecall: [], valF1: [], valAuc: [] });
+  return history;
+}
+
+/** Append an epoch's log to the history (written out: this runs after every epoch). */
+export function record(h: History, log: EpochLog): void {
+  h.loss.push(log.loss);
+  h.accuracy.push(log.accuracy);
+  h.precision.push(log.precision);
+  h.recall.push(log.recall);
+  h.f1.push(log.f1);
+  h.learningRate.push(log.learningRate);
+  if (log.valLoss !== undefined) {
+    h.valLoss!.push(log.valLoss);
+    h.valAccuracy!.push(log.valAccuracy!);
+    h.valPrecision!.push(log.valPrecision!);
+    h.valRecall!.push(log.valRecall!);
+    h.valF1!.push(log.valF1!);
+    h.valAuc!.push(log.valAuc!);
+  }
+}

@@ -17,17 +17,20 @@ describe('dist/gradwasm.browser.js', () => {
     expect(inference.length).toBeLessThan(bundle.length);
   });
 
-  it("is self-contained but for the 'js' backend, which it imports from beside it on first use", () => {
+  it("is self-contained but for the 'js' backend and training, which it imports from beside it on first use", () => {
     expect(bundle).not.toMatch(/\bimport\s*[\s{*"']/); // no static import
-    expect(bundle.match(/\bimport\s*\([^)]*\)/g)).toEqual(['import("./gradwasm.js-backend.js")']);
+    expect(bundle.match(/\bimport\s*\([^)]*\)/g)!.sort()).toEqual(['import("./gradwasm.js-backend.js")', 'import("./gradwasm.training.js")']);
     expect(bundle).not.toMatch(/node:|worker_threads/);
     expect(bundle).toMatch(/export\s*\{/);
-    const backend = read('dist/gradwasm.js-backend.js');
-    expect(backend).not.toMatch(/\bimport\s*[\s{*"'(]|node:/);
-    // errors come from the bundle's own classes (the caller's rows reject themselves), never a copy
-    expect(backend).not.toContain('GradwasmError');
-    expect(backend).toContain('sumWeights'); // a field of the js backend's layers…
-    expect(read('dist/gradwasm.inference.js')).not.toContain('sumWeights'); // …which the inference path leaves out
+    for (const [file, marker] of [['dist/gradwasm.js-backend.js', 'sumWeights'], ['dist/gradwasm.training.js', 'shuffleBuffer']]) {
+      const split = read(file!);
+      // nothing but GradwasmError from the bundle (one class for callers' instanceof), no copy of it, no core
+      const imports = [...split.matchAll(/\bimport\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)];
+      expect(imports.every(([, names, from]) => from === './gradwasm.browser.js' && /^GradwasmError as \w+$/.test(names!.trim()))).toBe(true);
+      expect(split).not.toMatch(/extends Error|WebAssembly|node:/);
+      expect(split).toContain(marker); // what the file is for…
+      expect(read('dist/gradwasm.inference.js')).not.toContain(marker); // …the inference path leaves out
+    }
   });
 
   it('starts its worker from gradwasm.worker.js beside it, which imports the bundle', () => {

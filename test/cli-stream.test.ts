@@ -100,10 +100,10 @@ describe('gradwasm train, streamed', () => {
     file.write(`${Array.from({ length: cols }, (_, c) => `f${c}`).join(',')},label\n`);
     let written = 0;
     while (written < 540 * 2 ** 20) {
-      if (!file.write(block)) await new Promise((resolve) => file.once('drain', resolve));
+      if (!file.write(block)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
       written += block.length;
     }
-    await new Promise((resolve) => file.end(resolve));
+    await new Promise<void>((resolve) => file.end(() => resolve()));
     expect(statSync(big).size).toBeGreaterThan(512 * 2 ** 20);
     const rss = join(dir, 'rss.cjs');
     writeFileSync(rss, "process.on('exit', () => process.stderr.write(`peak RSS ${process.resourceUsage().maxRSS} KiB\\n`));");

@@ -1,7 +1,8 @@
 // Files larger than memory, as DataSources for fitDataset (DESIGN.md §6): a CSV read a piece at
 // a time (never the whole text), and NumPy's .npy with plain file reads; writeNpy beside them.
 import { open, type FileHandle } from 'node:fs/promises';
-import { GradwasmError, describe } from '../errors.js';
+import { GradwasmError } from '../errors.js';
+import { describe } from '../checks.js';
 import { checkOptions, type CsvOptions } from '../csv.js';
 import { CsvByteParser } from '../csv-bytes.js';
 import type { DataChunk } from '../dataset.js';

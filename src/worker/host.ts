@@ -2,7 +2,8 @@
 // the calling thread never blocks. Everything is checked here, before a worker starts.
 import type { Architecture } from '../backend/backend.js';
 import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data.js';
-import { GradwasmError, checkInteger, checkKeys, checkObject, describe } from '../errors.js';
+import { GradwasmError } from '../errors.js';
+import { checkInteger, checkKeys, checkObject, describe } from '../checks.js';
 import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from '../serialize.js';
 import type { StandardScaler } from '../scaler.js';
 import type { BackendName, EpochLog, FitOptions, History, LayerWeights, SequentialOptions } from '../sequential.js';

@@ -1,0 +1,328 @@
+// Training, for fit(), fitDataset() and evaluateDataset() of Sequential: the epochs — the
+// learning-rate schedule, the snapshot a divergence, an error or a cancel goes back to, the
+// history, early stopping, checkpoints, onEpochEnd — around one epoch over data held in memory
+// or arriving in chunks. A module of its own, loaded on the first fit, so that a page that only
+// predicts never downloads it (the browser build makes it gradwasm.training.js); it reaches the
+// model through the ModelAccess the model hands it.
+import type { Backend, Dataset, PassStats } from './backend/backend.js';
+import { checkInteger, checkKeys, checkObject } from './checks.js';
+import { rowRange, toLabels, type Features, type Labels, type Matrix } from './data.js';
+import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from './dataset.js';
+import { GradwasmError } from './errors.js';
+import { aucOf, checkEvaluateOptions, evaluation } from './metrics.js';
+import { FIT_KEYS, checkFitOptions, type CheckedFitOptions } from './options.js';
+import { scheduledRate, type Optimizer } from './optimizers.js';
+import { Xoshiro128 } from './prng.js';
+import type { StandardScaler } from './scaler.js';
+import type { ModelJSON } from './serialize.js';
+import type { EpochLog, Evaluation, EvaluateOptions, FitDatasetOptions, FitOptions, History } from './sequential.js';
+import {
+  EarlyStopper, PACE_MS, Pace, divergenceError, emptyHistory, largestMagnitude, passMetrics, record, splitRows, type EarlyStopperState,
+} from './training.js';
+import { yieldToEventLoop } from './yield.js';
+
+/** What training needs of a model: its backend and scaler, and the state it keeps between fits. */
+export interface ModelAccess {
+  readonly inputs: number;
+  /** The model's backend (live when the call began). */
+  readonly engine: Backend;
+  readonly scaler: StandardScaler | null;
+  /** False once the model is disposed. */
+  live(): boolean;
+  /** The optimizer its state belongs to; useOptimizer() changes it (and starts a fresh state). */
+  readonly optimizer: Optimizer;
+  useOptimizer(optimizer: Optimizer): void;
+  /** Epochs done by the last fit (or the checkpoint loaded), and early stopping's progress then. */
+  epochsDone: number;
+  stopperState: EarlyStopperState | null;
+  /** Rows as the model reads them: checked, and scaled by its scaler. */
+  features(x: Features, argument: string): Matrix;
+  scaled(matrix: Matrix, argument: string): Matrix;
+  /** toJSON({ training: true }). */
+  trainingJSON(): ModelJSON;
+}
+
+/** What trains one epoch for runEpochs: the data held in memory, or a stream. */
+interface EpochRunner {
+  /** Batches per epoch, if known (for messages). */
+  batches: number | null;
+  /** Whether the epochs are validated. */
+  validates: boolean;
+  /** The largest |feature|, for a divergence's message (0: not known). */
+  features: () => number;
+  epoch(epoch: number, learningRate: number, pace: Pace): Promise<EpochOutcome>;
+}
+
+/** An epoch trained (with its validation, if any), stopped by a cancel, or diverged at a batch. */
+type EpochOutcome =
+  | 'aborted'
+  | { diverged: number }
+  | { stats: PassStats; rows: number; validation: { stats: PassStats; rows: number; labels: Float32Array; probabilities: Float32Array } | null };
+
+
+/**
+ * Train by gradient descent on mean binary cross-entropy. Each epoch runs in calls of many
+ * batches into the backend (about 50 ms of work each); between them `fit` yields to the event
+ * loop, and after each epoch it reports progress.
+ */
+export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
+const engine = m.engine;
+  const o = checkObject('options', options);
+  checkKeys('options', o, FIT_KEYS);
+  const features = m.features(x, 'x');
+  let train = { x: features, y: toLabels(y, features.rows, 'y') };
+  const fit = checkFitOptions(o, m.inputs, train.x.rows);
+  let validation = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
+  if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
+  const { batchSize } = fit;
+  // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
+  const shuffle = fit.shuffle && batchSize < train.x.rows;
+
+  const held: Dataset[] = [];
+  try {
+    const loaded = engine.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle }, train, validation);
+    const data = loaded.train, valData = loaded.validation;
+    held.push(data, ...(valData ? [valData] : []));
+    const batches = Math.ceil(data.rows / batchSize);
+    const probabilities = valData ? new Float32Array(valData.rows) : null;
+    return await runEpochs(m, fit, {
+      batches,
+      validates: valData !== null,
+      features: () => largestMagnitude(train.x),
+      epoch: async (epoch, learningRate, pace) => {
+        engine.beginEpoch(data, shuffle);
+        for (let batch = 0; batch < batches;) {
+          const count = pace.batches(batches - batch);
+          const began = performance.now();
+          const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
+          if (divergedAt >= 0) return { diverged: divergedAt };
+          pace.measured(count, performance.now() - began);
+          batch += count;
+          fit.onProgress?.({ epoch, rows: Math.min(data.rows, batch * batchSize) });
+          if (batch < batches && (await pause(m, fit.signal))) return 'aborted';
+        }
+        const stats = engine.epochStats();
+        const valStats = valData ? engine.evaluate(valData, probabilities) : null;
+        return { stats, rows: data.rows, validation: valStats && { stats: valStats, rows: valData!.rows, labels: validation!.y, probabilities: probabilities! } };
+      },
+    });
+  } finally {
+    for (const d of held) d.release();
+  }
+}
+
+/**
+ * Train on data that arrives in chunks — from a file larger than memory (`csvDataset`,
+ * `npyDataset` of `gradwasm/node`), a generator, or an array of chunks — read anew for every
+ * epoch (TensorFlow.js's fitDataset). Rows are batched in the order they come, `batchSize` at a
+ * time however the chunks are cut (the default: all rows, full-batch descent), and only a
+ * bounded number of them is held at once. With `shuffle: false`, or no `shuffleBuffer`, the
+ * weights and history are bit for bit those of `fit` on the same rows in the same order.
+ * Options: those of `fit` (`validationSplit` needs a source that knows its row count; its last
+ * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
+ */
+export async function fitDataset(m: ModelAccess, source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
+const engine = m.engine;
+  const data = checkSource(source);
+  const o = checkObject('options', options);
+  checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
+  // validationData: [x, y] as fit takes it, or a source (which may be an array of { x, y } chunks)
+  const validationSource = o.validationData !== undefined && !isPair(o.validationData) ? checkSource(o.validationData, 'options.validationData') : null;
+  const known = o.validationSplit !== undefined ? await rowsOf(data) : null;
+  if (o.validationSplit !== undefined && known === null) {
+    throw new GradwasmError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
+  }
+  const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, m.inputs, known ?? Number.MAX_SAFE_INTEGER,
+    'options', validationSource !== null);
+  const shuffleBuffer = o.shuffleBuffer === undefined ? 0 : checkInteger('options.shuffleBuffer', o.shuffleBuffer, 1, 2 ** 24);
+  const shuffled = shuffleBuffer > 0 && o.shuffle !== false;
+  const trainRows = fit.validationSplit !== null ? fit.trainRows : Infinity;
+  const inMemory = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
+  const features = (x: Matrix, argument: string): Matrix => m.scaled(x, argument);
+
+  const scaler = m.scaler;
+  const stream = engine.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null);
+  try {
+    const tally = new PassTally(), validationTally = new PassTally();
+    return await runEpochs(m, fit, {
+      batches: null,
+      validates: fit.validationSplit !== null || inMemory !== null || validationSource !== null,
+      features: () => 0,
+      epoch: async (epoch, learningRate) => {
+        engine.beginEpoch(null, false);
+        // The window draws from the model's generator, which goes on from where the window left it.
+        const rng = shuffled ? Xoshiro128.fromState(engine.rng()) : null;
+        const window = rng ? new ShuffleWindow(shuffleBuffer, m.inputs, stream.rows, rng) : null;
+        let rows = 0, trainedRows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
+        // Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms.
+        const train = async (x: Matrix, y: Float32Array): Promise<void> => {
+          for (let start = 0; start < x.rows && diverged < 0 && !aborted; start += stream.rows) {
+            const count = Math.min(stream.rows, x.rows - start);
+            diverged = stream.train(x, y, start, count, learningRate, fit.weightDecay);
+            trainedRows += count;
+            if (performance.now() - lastPause >= PACE_MS) {
+              fit.onProgress?.({ epoch, rows: trainedRows });
+              aborted = await pause(m, fit.signal);
+              lastPause = performance.now();
+            }
+          }
+        };
+        const pending: [Matrix, Float32Array][] = [];
+        const emit = (x: Matrix, y: Float32Array): void => void pending.push([x, y]);
+        // The end of the epoch's training rows: what the window holds, what the stream carries.
+        let trained: (PassStats & { recentLoss: number }) | null = null;
+        const finish = async (): Promise<void> => {
+          window?.drain(emit);
+          for (const [x, y] of pending.splice(0)) await train(x, y);
+          if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
+          trained = engine.epochStats(); // (before validation rows reset the statistics)
+        };
+        const validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
+        const validate = (x: Matrix, y: Float32Array): void => {
+          const p = new Float32Array(x.rows);
+          validating.stats = engine.evaluateMore(x, y, validating.rows === 0, p);
+          validating.rows += x.rows;
+          validating.labels.push(y);
+          validating.probabilities.push(p);
+        };
+        for await (const chunk of chunks(data, m.inputs, features, 'source', tally)) {
+          // With a validation split, rows from trainRows on validate, after every training row has trained.
+          const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - rows));
+          if (trainPart > 0) {
+            const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
+            if (window) window.push(head, emit);
+            else pending.push([head.x, head.y]);
+            for (const [x, y] of pending.splice(0)) await train(x, y);
+          }
+          rows += chunk.x.rows;
+          if (trainPart < chunk.x.rows && diverged < 0 && !aborted) {
+            if (!trained) await finish();
+            if (diverged < 0 && !aborted) validate(rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), chunk.y.subarray(trainPart));
+          }
+          if (diverged >= 0) return { diverged };
+          if (aborted) return 'aborted';
+        }
+        if (!trained) await finish();
+        if (diverged >= 0) return { diverged };
+        if (aborted) return 'aborted';
+        if (rng) engine.setRng(rng.state());
+        const stats = trained!;
+        const epochRows = Math.min(rows, trainRows);
+        if (inMemory) {
+          const probabilities = new Float32Array(inMemory.x.rows);
+          return { stats, rows: epochRows, validation: { stats: engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
+        }
+        if (validationSource) {
+          for await (const chunk of chunks(validationSource, m.inputs, features, 'options.validationData', validationTally)) validate(chunk.x, chunk.y);
+        }
+        const validation = validating.stats && { stats: validating.stats, rows: validating.rows, labels: concatFloats(validating.labels), probabilities: concatFloats(validating.probabilities) };
+        return { stats, rows: epochRows, validation };
+      },
+    });
+  } finally {
+    stream.release();
+  }
+}
+
+/**
+ * The epochs of a fit, whatever holds the data: `runner.epoch` trains one and evaluates the
+ * validation rows; around it, the learning-rate schedule, the snapshot that a divergence, an
+ * error or a cancel goes back to, the history, early stopping, checkpoints and onEpochEnd.
+ */
+async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRunner): Promise<History> {
+const engine = m.engine;
+  const { epochs, initialEpoch, onEpochEnd, signal, checkpoint } = fit;
+  m.useOptimizer(fit.optimizer);
+  // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
+  const resuming = initialEpoch > 0 && initialEpoch === m.epochsDone;
+  engine.setLossRule(fit.stopOnExplodingLoss, !resuming);
+  const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping, resuming ? m.stopperState : null) : null;
+  const history = emptyHistory(runner.validates);
+  const pace = new Pace();
+  let cancelled = false;
+  for (let epoch = initialEpoch; epoch < epochs && !(cancelled = signal?.aborted ?? false); epoch++) {
+    const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
+    const start = engine.snapshot();
+    let outcome: EpochOutcome;
+    try {
+      outcome = await runner.epoch(epoch, learningRate, pace);
+    } catch (error) {
+      if (m.live()) engine.restore(start); // (a chunk that failed its checks: the last finished epoch stays)
+      throw error;
+    }
+    if (outcome === 'aborted') {
+      engine.restore(start);
+      cancelled = true;
+      break;
+    }
+    if ('diverged' in outcome) {
+      const { recentLoss, limit } = engine.epochStats();
+      engine.restore(start);
+      throw divergenceError({
+        epoch, batch: outcome.diverged, batches: runner.batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
+        beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming, scaled: m.scaler !== null, features: runner.features,
+      });
+    }
+    const t = passMetrics(outcome.stats, outcome.rows);
+    engine.observeLoss(t.loss);
+    const log: EpochLog = { epoch, loss: t.loss, accuracy: t.accuracy, precision: t.precision, recall: t.recall, f1: t.f1, learningRate };
+    if (outcome.validation) {
+      const v = passMetrics(outcome.validation.stats, outcome.validation.rows);
+      log.valLoss = v.loss;
+      log.valAccuracy = v.accuracy;
+      log.valPrecision = v.precision;
+      log.valRecall = v.recall;
+      log.valF1 = v.f1;
+      log.valAuc = aucOf(outcome.validation.labels, outcome.validation.probabilities);
+    }
+    record(history, log);
+    m.epochsDone = epoch + 1;
+    const stop = stopper ? stopper.update(epoch, log.valLoss!, () => engine.getParameters()) : false;
+    m.stopperState = stopper?.state ?? null;
+    if (checkpoint && (epoch + 1) % checkpoint.every === 0) await checkpoint.save(m.trainingJSON());
+    if (onEpochEnd && (await onEpochEnd(log)) === false) break;
+    if (stop) break;
+    await yieldToEventLoop();
+    checkNotDisposed(m);
+  }
+  if (stopper) {
+    history.bestEpoch = stopper.bestEpoch;
+    // (not into a backend that onEpochEnd disposed before stopping, nor into a cancelled run,
+    // which pauses with its last epoch's weights so that a checkpoint taken now resumes it)
+    if (stopper.bestWeights && m.live() && !cancelled) engine.setParameters(stopper.bestWeights);
+  }
+  return history;
+}
+
+/** Let the event loop run (timers, messages, a cancel); true when the signal has been aborted. */
+async function pause(m: ModelAccess, signal: AbortSignal | null): Promise<boolean> {
+  await yieldToEventLoop();
+  checkNotDisposed(m);
+  return signal?.aborted ?? false;
+}
+
+function checkNotDisposed(m: ModelAccess): void {
+  if (!m.live()) throw new GradwasmError('fit', 'the model was disposed while fitting');
+}
+
+
+/**
+ * {@link evaluate} over a source of chunks (a file too large for memory: `csvDataset`,
+ * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
+ * (for the ROC AUC), never the rows.
+ */
+export async function evaluateDataset(m: ModelAccess, source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
+const engine = m.engine;
+  const data = checkSource(source);
+  const threshold = checkEvaluateOptions(options);
+  const labels: Float32Array[] = [], probabilities: Float32Array[] = [];
+  let stats: PassStats | null = null;
+  for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), 'source', new PassTally())) {
+    const p = new Float32Array(chunk.x.rows);
+    stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
+    labels.push(chunk.y);
+    probabilities.push(p);
+  }
+  return evaluation(stats!, concatFloats(labels), concatFloats(probabilities), threshold);
+}
+
