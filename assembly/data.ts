@@ -19,6 +19,34 @@ export function firstNonFinite(x: usize, count: i32): i32 {
   return -1;
 }
 
+/** Squeeze rows of `cols` float32 that start `stride` floats apart into packed rows, in place
+ *  (row r moves from x + r·stride to x + r·cols), checking them as firstNonFinite does on the
+ *  way: returns the packed index of the first NaN or ±Infinity, or −1. A forward copy is safe: a
+ *  destination lies before its source, and each vector is loaded before anything is stored over
+ *  it. Vectors, not memory.copy, whose call costs more than a row of a few dozen floats. */
+export function compactRows(x: usize, rows: i32, cols: i32, stride: i32): i32 {
+  const bytes = <usize>cols << 2;
+  const vectors = bytes & ~(<usize>15);
+  const zero = f32x4.splat(0);
+  let bad = zero;
+  let scalarBad = false;
+  for (let r = 0; r < rows; r++) {
+    const to = x + <usize>r * bytes, from = x + (<usize>r * <usize>stride << 2);
+    let i: usize = 0;
+    for (; i < vectors; i += 16) {
+      const v = v128.load(from + i);
+      bad = v128.or(bad, f32x4.ne(f32x4.sub(v, v), zero));
+      v128.store(to + i, v);
+    }
+    for (; i < bytes; i += 4) {
+      const v = load<f32>(from + i);
+      if (v - v != 0) scalarBad = true;
+      store<u32>(to + i, load<u32>(from + i));
+    }
+  }
+  return scalarBad || v128.any_true(bad) ? firstNonFinite(x, rows * cols) : -1;
+}
+
 /** Standardise a model's input rows in place, column by column (its feature scaler):
  *  x is rows × cols float32, mean and scale are cols float64;
  *  x[r][c] ← f32((f64(x[r][c]) − mean[c]) / scale[c]), one rounding, as src/data.ts does.

@@ -13,5 +13,5 @@ export {
 } from './gemm';
 export { activateInPlace, activationBackward } from './activations';
 export { bceBatch } from './loss';
-export { firstNonFinite, standardize, standardizeScalar } from './data';
+export { compactRows, firstNonFinite, standardize, standardizeScalar } from './data';
 export { nextU32, shuffle } from './prng';

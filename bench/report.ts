@@ -1,5 +1,6 @@
 // Turns a run into what people read: the console table, bench/results.json (every figure,
 // every repetition, the machine) and BENCHMARKS.md.
+import { streamingLines, type StreamingReport } from './streaming.js';
 import { formatBytes } from '../src/wasm/arena.js';
 import type { ImplName } from './impl.js';
 import { machineLine, type Machine } from './machine.js';
@@ -30,6 +31,8 @@ export interface Report {
   seconds: number;
   /** Load averages when the run ended (the machine's are from its start). */
   loadAverageAtEnd: number[];
+  /** Training from files against in memory, and CSV ingestion (issue 11); absent when not run. */
+  streaming?: StreamingReport;
 }
 
 const BASELINE: ImplName = 'gradwasm-wasm';
@@ -145,6 +148,7 @@ export function formatConsole(report: Report): string {
     '',
     'targets (issue 3; measured, not asserted)',
     textTable(['target', 'measured', ''], report.targets.map((t) => [t.target, t.measured, metText(t)])),
+    ...(report.streaming ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)] : []),
     '',
     `${report.mode} run: ${report.settings.repetitions} repetitions per figure, ${report.seconds.toFixed(0)} s in all, ` +
       `load average at end ${report.loadAverageAtEnd.join(' / ')}`,
@@ -199,7 +203,17 @@ Measured, not asserted:
 
 ${markdownTable(['target', 'measured', 'status'], report.targets.map((t) => [t.target, t.measured, metText(t)]))}
 
-## Memory
+${report.streaming ? `## Streaming (issue 11)
+
+Training from a file against the same training in memory: the W1 and W2 shapes (their data and
+initial weights) trained by \`fitDataset(npyDataset(file))\` — the file in the page cache, read
+in chunks — and by \`fit\` on the same rows held in memory, in the same order (shuffle off on
+both sides: the same computation), interleaved, medians of ${s.repetitions}. CSV ingestion: a numeric file
+of 16 columns read by \`csvDataset\` (bytes, streamed) and by \`parseCsv\` (one string), medians of ${s.repetitions}.
+
+${streamingLines(report.streaming, true).join('\n')}
+
+` : ''}## Memory
 
 ${markdownTable(MEMORY_HEADERS, memoryRows(report))}
 

@@ -13,7 +13,8 @@ import { describeMachine } from './machine.js';
 import { measureBatchInference, measureLatency, measureTraining, type Measurement, type Settings } from './measure.js';
 import { formatConsole, toJSON, toMarkdown, type Report, type WorkloadResult } from './report.js';
 import { checkTargets } from './targets.js';
-import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type Workload } from './workloads.js';
+import { measureStreaming } from './streaming.js';
+import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type TrainingWorkload, type Workload } from './workloads.js';
 
 const FULL: Settings = { repetitions: 5, minSeconds: 0.5, maxEpochs: 5000 };
 // --quick only proves the suite still works end to end (CI): its figures are noise.
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
 
   const { workloads: all, imageSource } = await buildWorkloads(quick ? QUICK_SIZES : FULL_SIZES);
   if (imageSource.kind === 'synthetic') shout(`W2/W4 run on ${imageSource.description}`);
-  const unknown = [...(only ?? [])].filter((id) => !all.some((w) => w.id === id));
+  const unknown = [...(only ?? [])].filter((id) => id !== 'streaming' && !all.some((w) => w.id === id));
   if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
   const workloads = all.filter((w) => !only || only.has(w.id));
 
@@ -75,6 +76,10 @@ async function main(): Promise<void> {
     });
   }
 
+  // Streaming (issue 11): the W1 and W2 shapes from .npy against in memory, and CSV ingestion.
+  const streamed = all.filter((w): w is TrainingWorkload => w.kind === 'training' && (w.id === 'W1' || w.id === 'W2') && (!only || only.has(w.id) || only.has('streaming')));
+  const streaming = streamed.length || only?.has('streaming') ? await measureStreaming(streamed, settings, quick ? 2 : 50, log) : undefined;
+
   const figures = new Map(results.map((r) => [r.id, new Map<ImplName, Measurement>(r.measurements.map((m) => [m.impl, m]))]));
   const report: Report = {
     mode: quick ? 'quick' : 'full',
@@ -86,6 +91,7 @@ async function main(): Promise<void> {
     targets: checkTargets(figures),
     seconds: (performance.now() - started) / 1000,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+    ...(streaming ? { streaming } : {}),
   };
   console.log(formatConsole(report));
   if (imageSource.kind === 'synthetic') shout(`W2/W4 ran on ${imageSource.description}`);

@@ -8,9 +8,13 @@ export interface MatrixInput {
   data: ArrayLike<number>;
   rows: number;
   cols: number;
+  /** Where each row starts: row r is data[r·stride … r·stride + cols). Default `cols` (rows
+   *  packed); larger when the rows sit inside wider ones, such as a table's features beside its
+   *  label column. */
+  stride?: number;
 }
 
-/** Feature rows: `number[][]`, a flat row-major `Float32Array`/`Float64Array`, or `{ data, rows, cols }`. */
+/** Feature rows: `number[][]`, a flat row-major `Float32Array`/`Float64Array`, or `{ data, rows, cols, stride? }`. */
 export type Features = readonly (ArrayLike<number>)[] | Float32Array | Float64Array | MatrixInput;
 
 /** Labels: any array-like of 0 and 1, one per row. */
@@ -32,6 +36,9 @@ export interface Matrix {
   reject(index: number): never;
   /** Set for the rows of a model with a feature scaler: the backend standardises its checked copy (see {@link standardize}). */
   readonly standardization?: Standardization;
+  /** Set for float32 rows inside wider ones (a stride): the 'wasm' backend copies whole spans and
+   *  squeezes the gaps out in WebAssembly instead of copying row by row. */
+  readonly strided?: { readonly data: Float32Array; readonly stride: number };
 }
 
 /** A model's feature scaler as a backend applies it: z = (x − mean[c]) / scale[c] per column c. */
@@ -60,29 +67,35 @@ function checkSize(argument: string, rows: number, cols: number): void {
   }
 }
 
-/** Flat storage, typed or not: copied raw, then scanned. */
-function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, cols: number): Matrix {
+/** Flat storage, typed or not: copied raw, then scanned. Row r starts at source[r·stride]. */
+function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, cols: number, stride = cols): Matrix {
   checkSize(argument, rows, cols);
   const typed = source instanceof Float32Array || source instanceof Float64Array;
+  const where = (r: number, c: number): string => ` row ${r}, column ${c}`;
   return {
     rows,
     cols,
     copyRows(start, count, dest) {
-      const from = start * cols, length = count * cols;
-      if (typed) {
+      if (typed && stride === cols) {
+        const from = start * cols, length = count * cols;
         // converts to float32; a float64 past the float32 range becomes ±Infinity
         dest.set(from === 0 && length === source.length ? source : source.subarray(from, from + length));
         return;
       }
-      for (let i = 0; i < length; i++) {
-        const v = source[from + i];
-        if (typeof v !== 'number') throw badValue(argument, v, ` row ${Math.floor((from + i) / cols)}, column ${(from + i) % cols}`);
-        dest[i] = v;
+      for (let r = 0; r < count; r++) {
+        const from = (start + r) * stride;
+        for (let c = 0; c < cols; c++) {
+          const v = source[from + c];
+          if (typeof v !== 'number') throw badValue(argument, v, where(start + r, c));
+          dest[r * cols + c] = v;
+        }
       }
     },
     reject(index) {
-      throw badValue(argument, source[index], ` row ${Math.floor(index / cols)}, column ${index % cols}`);
+      const r = Math.floor(index / cols), c = index % cols;
+      throw badValue(argument, source[r * stride + c], where(r, c));
     },
+    ...(stride !== cols && source instanceof Float32Array ? { strided: { data: source, stride } } : {}),
   };
 }
 
@@ -97,16 +110,22 @@ export function toMatrix(x: unknown, cols: number, argument = 'x'): Matrix {
     return flatMatrix(argument, x, x.length / cols, cols);
   }
   if (typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && 'data' in x) {
-    const { data, rows, cols: given } = x as MatrixInput;
+    const { data, rows, cols: given, stride = given } = x as MatrixInput;
     checkInteger(`${argument}.rows`, rows, 1);
     if (given !== cols) throw new GradwasmError(`${argument}.cols`, `${argument}.cols is ${describe(given)}, but the model has ${cols} inputs`);
     if (!isArrayLike(data)) throw new GradwasmError(`${argument}.data`, `${argument}.data must be an array or typed array, got ${describe(data)}`);
-    if (data.length !== rows * cols) {
+    if (!Number.isInteger(stride) || stride < cols) {
+      throw new GradwasmError(`${argument}.stride`, `${argument}.stride must be an integer of at least cols (${cols}), got ${describe(stride)}`);
+    }
+    if (stride === cols && data.length !== rows * cols) {
       throw new GradwasmError(`${argument}.data`, `${argument}.data has length ${data.length}, but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
     }
-    return flatMatrix(argument, data as ArrayLike<number>, rows, cols);
+    if (stride > cols && data.length < (rows - 1) * stride + cols) {
+      throw new GradwasmError(`${argument}.data`, `${argument}.data has length ${data.length}, but ${rows} rows of ${cols} a stride of ${stride} apart need ${(rows - 1) * stride + cols}`);
+    }
+    return flatMatrix(argument, data as ArrayLike<number>, rows, cols, stride);
   }
-  throw new GradwasmError(argument, `${argument} must be number[][], a Float32Array/Float64Array or { data, rows, cols }; got ${describe(x)}`);
+  throw new GradwasmError(argument, `${argument} must be number[][], a Float32Array/Float64Array or { data, rows, cols, stride? }; got ${describe(x)}`);
 }
 
 function nestedMatrix(x: readonly unknown[], cols: number, argument: string): Matrix {
@@ -196,6 +215,7 @@ export function rowRange(matrix: Matrix, start: number, count: number): Matrix {
     copyRows: (from, n, dest) => matrix.copyRows(start + from, n, dest),
     reject: (index) => matrix.reject(offset + index),
     ...(s ? { standardization: { mean: s.mean, scale: s.scale, overflow: (index: number, value: number) => s.overflow(offset + index, value) } } : {}),
+    ...(matrix.strided ? { strided: { data: matrix.strided.data.subarray(start * matrix.strided.stride), stride: matrix.strided.stride } } : {}),
   };
 }
 
@@ -204,6 +224,15 @@ export function toLabels(y: unknown, rows: number, argument = 'y'): Float32Array
   if (!isArrayLike(y)) throw new GradwasmError(argument, `${argument} must be an array of 0/1 labels, got ${describe(y)}`);
   if (y.length !== rows) throw new GradwasmError(argument, `${argument} has ${y.length} labels, but x has ${rows} rows`);
   const labels = new Float32Array(rows);
+  if (y instanceof Float32Array || y instanceof Float64Array) {
+    // numbers for sure: v·(v − 1) is 0 for 0 and 1 alone, one predictable branch a label
+    for (let i = 0; i < rows; i++) {
+      const v = y[i]!;
+      if (v * (v - 1) !== 0) throw new GradwasmError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`);
+      labels[i] = v;
+    }
+    return labels;
+  }
   for (let i = 0; i < rows; i++) {
     const v = y[i];
     if (v !== 0 && v !== 1) throw new GradwasmError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`);

@@ -1,7 +1,7 @@
 // Data that arrives in chunks (DESIGN.md §6): what fitDataset and scanStats read, a pass at a
 // time — each chunk checked as fit checks its arguments, errors naming the chunk and the row —
 // and the seeded window shuffle (tf.data's rule) that streams can afford.
-import { copyCheckedRows, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
+import { copyCheckedRows, rowRange, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
 import { GradwasmError } from './errors.js';
 import { describe } from './checks.js';
 import type { Xoshiro128 } from './prng.js';
@@ -22,6 +22,20 @@ export type ChunkIterable = AsyncIterable<DataChunk> | Iterable<DataChunk>;
  * `count()` that finds out — which `validationSplit` needs.
  */
 export type DataSource = (ChunkIterable | (() => ChunkIterable)) & { readonly rows?: number; count?(): Promise<number> | number };
+
+/**
+ * A source may also lend its chunks: `source[LOANED]()` iterates chunks that stay valid only
+ * until the next one is asked for (the reader reuses their buffers), sparing an allocation a
+ * chunk — and the garbage collections that follow — where the consumer copies each chunk before
+ * asking for the next, as every pass here does. gradwasm/node's readers lend.
+ */
+export const LOANED: unique symbol = Symbol.for('gradwasm.loanedChunks');
+
+/** The chunks of one pass over `iterable`, on loan when it lends them. */
+export function lentOrOwn(iterable: unknown): unknown {
+  const lender = iterable as { [LOANED]?: () => AsyncIterable<DataChunk> } | null;
+  return typeof lender?.[LOANED] === 'function' ? lender[LOANED]!() : iterable;
+}
 
 /** A chunk as the passes use it: checked shape, labels as float32. */
 export interface Chunk {
@@ -60,7 +74,7 @@ export async function rowsOf(source: DataSource): Promise<number | null> {
  * rows after giving some — an iterator or generator object, which runs once — is named as such.
  */
 export async function* chunks(source: DataSource, cols: number, features: (x: Matrix, argument: string) => Matrix, name: string, tally: PassTally): AsyncGenerator<Chunk> {
-  const iterable = typeof source === 'function' ? (source as () => ChunkIterable)() : source;
+  const iterable = lentOrOwn(typeof source === 'function' ? (source as () => ChunkIterable)() : source);
   const s = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<DataChunk>; [Symbol.iterator]?: () => Iterator<DataChunk> } | null;
   const iterator = typeof s?.[Symbol.asyncIterator] === 'function' ? s[Symbol.asyncIterator]!() : typeof s?.[Symbol.iterator] === 'function' ? s[Symbol.iterator]!() : null;
   if (!iterator) throw new GradwasmError(name, `${name}() must return an iterable or async iterable of { x, y } chunks, got ${describe(iterable)}`);
@@ -193,18 +207,25 @@ export interface ColumnStats {
   max: Float64Array;
 }
 
+/** Rows summed together by scanStats before a merge: a fixed number, so that the result does not
+ *  depend on how the source cuts its chunks. */
+const STATS_BLOCK = 4096;
+
 /**
  * One pass over a source (all its columns but the label): the row count and each column's mean,
- * population standard deviation, minimum and maximum. Each chunk is summed in float64 in two
- * passes, and the chunks are merged with the pairwise update of Chan, Golub and LeVeque, which
- * stays accurate however many rows there are. `StandardScaler.fromStats` makes a scaler of it.
+ * population standard deviation, minimum and maximum. Rows are taken in blocks of STATS_BLOCK,
+ * whatever the chunks, each summed in float64 in two passes, and the blocks are merged with the
+ * pairwise update of Chan, Golub and LeVeque, which stays accurate however many rows there are;
+ * the same rows in the same order give the same bits however they are chunked.
+ * `StandardScaler.fromStats` makes a scaler of it.
  */
 export async function scanStats(source: DataSource): Promise<ColumnStats> {
   const checked = checkSource(source);
   let stats: ColumnStats | null = null;
-  let cols = 0;
+  let cols = 0, rows = 0;
+  let block: Float32Array | null = null, held = 0;
   const tally = new PassTally();
-  const iterable = typeof checked === 'function' ? (checked as () => ChunkIterable)() : checked;
+  const iterable = lentOrOwn(typeof checked === 'function' ? (checked as () => ChunkIterable)() : checked);
   const iterator = (iterable as AsyncIterable<DataChunk>)[Symbol.asyncIterator]?.() ?? (iterable as Iterable<DataChunk>)[Symbol.iterator]();
   // The width comes from the first chunk; every chunk after is checked against it.
   for (let next = await iterator.next(), index = 0; !next.done; next = await iterator.next(), index++) {
@@ -212,11 +233,21 @@ export async function scanStats(source: DataSource): Promise<ColumnStats> {
     if (typeof chunk !== 'object' || chunk === null || !('x' in chunk)) throw new GradwasmError(`source[${index}]`, `source[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
     cols ||= widthOf(chunk.x, `source[${index}].x`);
     const x = toMatrix(chunk.x, cols, `source[${index}].x`);
-    const data = new Float32Array(x.rows * cols);
-    copyCheckedRows(x, 0, x.rows, data);
-    stats = merge(stats, chunkStats(data, x.rows, cols));
+    block ??= new Float32Array(STATS_BLOCK * cols);
+    for (let start = 0; start < x.rows;) {
+      const n = Math.min(STATS_BLOCK - held, x.rows - start);
+      copyCheckedRows(rowRange(x, start, n), 0, n, block.subarray(held * cols, (held + n) * cols));
+      held += n;
+      start += n;
+      if (held === STATS_BLOCK) {
+        stats = merge(stats, blockStats(block, held, cols));
+        held = 0;
+      }
+    }
+    rows += x.rows;
   }
-  tally.ended(stats?.rows ?? 0, 'source');
+  if (held > 0) stats = merge(stats, blockStats(block!, held, cols));
+  tally.ended(rows, 'source');
   const s = stats!;
   for (let c = 0; c < cols; c++) s.std[c] = Math.sqrt(s.std[c]! / s.rows); // (M2 until now)
   return s;
@@ -228,10 +259,11 @@ function widthOf(x: unknown, name: string): number {
   throw new GradwasmError(name, `${name} must be number[][] or { data, rows, cols } (a flat array does not say its width), got ${describe(x)}`);
 }
 
-/** count, mean, M2 (Σ squared deviations), min, max per column of rows×cols values. */
-function chunkStats(data: Float32Array, rows: number, cols: number): ColumnStats {
+/** count, mean, M2 (Σ squared deviations), min, max per column of the first rows×cols values. */
+function blockStats(data: Float32Array, rows: number, cols: number): ColumnStats {
   const mean = new Float64Array(cols), m2 = new Float64Array(cols), min = new Float64Array(cols).fill(Infinity), max = new Float64Array(cols).fill(-Infinity);
-  for (let i = 0; i < data.length; i += cols) {
+  const length = rows * cols;
+  for (let i = 0; i < length; i += cols) {
     for (let c = 0; c < cols; c++) {
       const v = data[i + c]!;
       mean[c] = mean[c]! + v;
@@ -240,7 +272,7 @@ function chunkStats(data: Float32Array, rows: number, cols: number): ColumnStats
     }
   }
   for (let c = 0; c < cols; c++) mean[c] = mean[c]! / rows;
-  for (let i = 0; i < data.length; i += cols) {
+  for (let i = 0; i < length; i += cols) {
     for (let c = 0; c < cols; c++) {
       const d = data[i + c]! - mean[c]!;
       m2[c] = m2[c]! + d * d;

@@ -66,7 +66,7 @@ type EpochOutcome =
  * loop, and after each epoch it reports progress.
  */
 export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
-const engine = m.engine;
+  const engine = m.engine;
   const o = checkObject('options', options);
   checkKeys('options', o, FIT_KEYS);
   const features = m.features(x, 'x');
@@ -122,7 +122,7 @@ const engine = m.engine;
  * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
  */
 export async function fitDataset(m: ModelAccess, source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
-const engine = m.engine;
+  const engine = m.engine;
   const data = checkSource(source);
   const o = checkObject('options', options);
   checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
@@ -230,7 +230,7 @@ const engine = m.engine;
  * error or a cancel goes back to, the history, early stopping, checkpoints and onEpochEnd.
  */
 async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRunner): Promise<History> {
-const engine = m.engine;
+  const engine = m.engine;
   const { epochs, initialEpoch, onEpochEnd, signal, checkpoint } = fit;
   m.useOptimizer(fit.optimizer);
   // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
@@ -312,7 +312,7 @@ function checkNotDisposed(m: ModelAccess): void {
  * (for the ROC AUC), never the rows.
  */
 export async function evaluateDataset(m: ModelAccess, source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
-const engine = m.engine;
+  const engine = m.engine;
   const data = checkSource(source);
   const threshold = checkEvaluateOptions(options);
   const labels: Float32Array[] = [], probabilities: Float32Array[] = [];

@@ -167,6 +167,7 @@ export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: s
     cols,
     copyRows: (start, count, dest) => matrix.copyRows(start, count, dest),
     reject: (index) => matrix.reject(index),
+    ...(matrix.strided ? { strided: matrix.strided } : {}),
     standardization: {
       mean,
       scale,

@@ -8,6 +8,13 @@ import { labels, uniform } from './support/random.js';
 
 const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 
+/** Packed rows spread `gap` floats apart, the gaps holding NaN (which no one may read). */
+function withGaps(d: Float32Array, rows: number, cols: number, gap: number): Float32Array {
+  const out = new Float32Array(rows * (cols + gap)).fill(NaN);
+  for (let r = 0; r < rows; r++) out.set(d.subarray(r * cols, (r + 1) * cols), r * (cols + gap));
+  return out;
+}
+
 /** The rows of a flat table cut into chunks of `size` rows, each in one of fit's input forms, in turn. */
 function cut(data: Float32Array, y: Float32Array, cols: number, size: number): DataChunk[] {
   const out: DataChunk[] = [];
@@ -16,6 +23,7 @@ function cut(data: Float32Array, y: Float32Array, cols: number, size: number): D
     (d, rows) => Array.from({ length: rows }, (_, r) => Array.from(d.subarray(r * cols, (r + 1) * cols))),
     (d, rows) => ({ data: Array.from(d), rows, cols }),
     (d) => Float64Array.from(d),
+    (d, rows) => ({ data: withGaps(d, rows, cols, 3), rows, cols, stride: cols + 3 }),
   ];
   for (let start = 0, k = 0; start < y.length; start += size, k++) {
     const rows = Math.min(size, y.length - start);
@@ -124,7 +132,7 @@ describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
     const kept = model.getWeights();
     const bad = cut(data, y, cols, 10);
     for (const c of bad) if (!Array.isArray(c.y)) c.y = Array.from(c.y);
-    bad.forEach((c, k) => { if (k === 7) c.x = Float32Array.from(c.x as ArrayLike<number>); });
+    bad[7]!.x = data.slice(70 * cols, 80 * cols); // chunk 7 as a flat Float32Array
     spoil(bad);
     const error = await model.fitDataset(bad, { epochs: 2, batchSize: 8, learningRate: 0.1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GradwasmError);

@@ -67,7 +67,10 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
   it('accepts every input form with the same result', async () => {
     const nested = Array.from({ length: rows }, (_, r) => Array.from(x.data.subarray(r * inputs, (r + 1) * inputs)));
     const results = [];
-    for (const features of [x, x.data, Float64Array.from(x.data), nested]) {
+    const gaps = new Float32Array(rows * (inputs + 2)).fill(NaN); // rows inside wider ones; the gaps never read
+    for (let r = 0; r < rows; r++) gaps.set(x.data.subarray(r * inputs, (r + 1) * inputs), r * (inputs + 2));
+    const strided = { data: gaps, rows, cols: inputs, stride: inputs + 2 };
+    for (const features of [x, x.data, Float64Array.from(x.data), nested, strided, { ...strided, data: Array.from(gaps) }]) {
       for (const labelForm of [y, Array.from(y), Uint8Array.from(y)]) {
         const model = await create();
         await model.fit(features, labelForm, { epochs: 2, learningRate: 0.1, batchSize: 5 });
@@ -75,6 +78,22 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
       }
     }
     for (const r of results) expect(r).toEqual(results[0]);
+  });
+
+  it('predicts and evaluates rows a stride apart as the same rows packed, across many chunks', async () => {
+    const model = await create();
+    const n = 300_001, wide = inputs + 1;
+    const packed = uniform(23, n * inputs, -1, 1), t = labels(24, n);
+    const table = new Float32Array(n * wide); // each row's features, then its label
+    for (let r = 0; r < n; r++) {
+      table.set(packed.subarray(r * inputs, (r + 1) * inputs), r * wide);
+      table[r * wide + inputs] = t[r]!;
+    }
+    const strided = { data: table, rows: n, cols: inputs, stride: wide };
+    expect(model.predict(strided)).toEqual(model.predict(packed));
+    expect(model.evaluate(strided, t)).toEqual(model.evaluate(packed, t));
+    const firstLabel = { data: table.subarray(1), rows: n - 1, cols: inputs, stride: wide }; // the label first: rows start one float in
+    expect(model.predict(firstLabel)).toEqual(model.predict(packed.subarray(inputs).map((_, i) => table[1 + Math.floor(i / inputs) * wide + (i % inputs)]!)));
   });
 
   it('clamps a batch larger than the data to full-batch descent', async () => {

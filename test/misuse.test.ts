@@ -108,13 +108,27 @@ const BAD_X: Case[] = [
   ['{data, rows, cols} with zero rows', { data: new Float32Array(0), rows: 0, cols: 3 }, 'x.rows', /^x\.rows must be an integer ≥ 1, got 0$/],
   ['{data, rows, cols} with data a string', { data: 'abcdef', rows: 2, cols: 3 }, 'x.data', /^x\.data must be an array or typed array, got "abcdef"$/],
   ['{data, rows, cols} with NaN in data', { data: flat((n) => new Float64Array(n), 3, NaN), rows: 4, cols: 3 }, 'x', /^x row 1, column 0 is NaN\b/],
-  ['an Int32Array', new Int32Array(12), 'x', /^x must be number\[\]\[\], a Float32Array\/Float64Array or \{ data, rows, cols \}; got a Int32Array$/],
+  ['an Int32Array', new Int32Array(12), 'x', /^x must be number\[\]\[\], a Float32Array\/Float64Array or \{ data, rows, cols, stride\? \}; got a Int32Array$/],
+  ['{data, rows, cols, stride} with a stride below cols', { data: new Float32Array(12), rows: 4, cols: 3, stride: 2 }, 'x.stride', /^x\.stride must be an integer of at least cols \(3\), got 2$/],
+  ['{data, rows, cols, stride} with a fractional stride', { data: new Float32Array(20), rows: 4, cols: 3, stride: 4.5 }, 'x.stride', /^x\.stride must be an integer of at least cols \(3\), got 4\.5$/],
+  ['{data, rows, cols, stride} with a stride that is a string', { data: new Float32Array(16), rows: 4, cols: 3, stride: '4' }, 'x.stride', /^x\.stride must be an integer .*, got "4"$/],
+  ['{data, rows, cols, stride} with data short of the last row', { data: new Float32Array(14), rows: 4, cols: 3, stride: 4 }, 'x.data', /^x\.data has length 14, but 4 rows of 3 a stride of 4 apart need 15$/],
+  ['NaN in a strided Float32Array (NaN in its gaps too)', strided(2, 1, NaN), 'x', /^x row 2, column 1 is NaN\b/],
+  ['Infinity in a strided number[]', { ...strided(3, 2, Infinity), data: Array.from(strided(3, 2, Infinity).data) }, 'x', /^x row 3, column 2 is Infinity\b/],
   ['a string', 'abc', 'x', /^x must be number\[\]\[\].*got "abc"$/],
   ['null', null, 'x', /^x must be number\[\]\[\].*got null$/],
   ['undefined', undefined, 'x', /^x must be number\[\]\[\].*got undefined$/],
   ['a number', 5, 'x', /^x must be number\[\]\[\].*got 5$/],
   ['an object without data', { rows: 4, cols: 3 }, 'x', /^x must be number\[\]\[\].*got an object$/],
 ];
+
+/** X as rows 5 floats apart, the gaps holding NaN (never read), with `value` at (row, col). */
+function strided(row: number, col: number, value: number): { data: Float32Array; rows: number; cols: number; stride: number } {
+  const data = new Float32Array(4 * 5).fill(NaN);
+  X.forEach((r, i) => data.set(r, i * 5));
+  data[row * 5 + col] = value;
+  return { data, rows: 4, cols: 3, stride: 5 };
+}
 
 /** Labels that every method taking y must reject (x = X, four rows). */
 const BAD_Y: Case[] = [

@@ -12,6 +12,23 @@ const dir = mkdtempSync(join(tmpdir(), 'gradwasm-datasets-'));
 const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 const DATA = 'data/breast_cancer.csv';
 
+/** A chunk's features as packed rows (a reader's rows may sit `stride` apart). */
+function packed(x: { data: Float32Array; rows: number; cols: number; stride: number }): Float32Array {
+  const out = new Float32Array(x.rows * x.cols);
+  for (let r = 0; r < x.rows; r++) out.set(x.data.subarray(r * x.stride, r * x.stride + x.cols), r * x.cols);
+  return out;
+}
+
+/** Every row of a pass, packed, and its labels. */
+async function readAll(ds: Iterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }> | AsyncIterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }>): Promise<{ x: Float32Array; y: Float32Array }> {
+  const x: number[] = [], y: number[] = [];
+  for await (const chunk of ds) {
+    x.push(...packed(chunk.x));
+    y.push(...chunk.y);
+  }
+  return { x: Float32Array.from(x), y: Float32Array.from(y) };
+}
+
 /** The breast-cancer table with its label as the last column, as one row-major array. */
 async function table() {
   const t = await readCsv(DATA);
@@ -35,13 +52,7 @@ describe('.npy files', () => {
     expect(new TextDecoder().decode(bytes.subarray(10, 128))).toMatch(/^\{'descr': '<f4', 'fortran_order': False, 'shape': \(569, 31\), \} *\n$/);
     const ds = await npyDataset(path);
     expect([ds.rows, ds.cols]).toEqual([569, 30]);
-    const x: number[] = [], y: number[] = [];
-    for await (const chunk of ds) {
-      x.push(...chunk.x.data);
-      y.push(...chunk.y);
-    }
-    expect(Float32Array.from(x)).toEqual(t.x.data);
-    expect(Float32Array.from(y)).toEqual(t.y);
+    expect(await readAll(ds)).toEqual({ x: t.x.data, y: t.y });
     expect(ds.bytesRead).toBe(4 * data.length);
     // the label in column 0 (its index, or −31 from the end): the features are the other columns
     const moved = new Float32Array(data.length);
@@ -51,10 +62,18 @@ describe('.npy files', () => {
     }
     await writeNpy(join(dir, 'first.npy'), { data: moved, rows: 569, cols: width });
     for (const label of [0, -31]) {
-      const first = await npyDataset(join(dir, 'first.npy'), { label });
-      const chunk = (await first[Symbol.asyncIterator]().next()).value!;
-      expect(chunk.x.data.subarray(0, 30)).toEqual(t.x.data.subarray(0, 30));
-      expect(chunk.y[0]).toBe(t.y[0]);
+      expect(await readAll(await npyDataset(join(dir, 'first.npy'), { label }))).toEqual({ x: t.x.data, y: t.y });
+    }
+    // the label in column 7: the features are columns 0–6 and 8–30, in that order
+    const middle = new Float32Array(data.length);
+    for (let r = 0; r < 569; r++) {
+      middle.set(t.x.data.subarray(r * 30, r * 30 + 7), r * width);
+      middle[r * width + 7] = t.y[r]!;
+      middle.set(t.x.data.subarray(r * 30 + 7, (r + 1) * 30), r * width + 8);
+    }
+    await writeNpy(join(dir, 'middle.npy'), { data: middle, rows: 569, cols: width });
+    for (const label of [7, -24]) {
+      expect(await readAll(await npyDataset(join(dir, 'middle.npy'), { label }))).toEqual({ x: t.x.data, y: t.y });
     }
   });
 
@@ -67,7 +86,7 @@ describe('.npy files', () => {
     const ds = await npyDataset(path);
     expect(ds.rows).toBe(3);
     const chunk = (await ds[Symbol.asyncIterator]().next()).value!;
-    expect(Array.from(chunk.x.data)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(packed(chunk.x))).toEqual([1, 2, 3, 4, 5, 6]);
     expect(Array.from(chunk.y)).toEqual([0, 1, 1]);
   });
 
@@ -123,6 +142,40 @@ describe.each(['wasm', 'js'] as const)('files train as their rows in memory (%s)
   });
 });
 
+describe.each(['wasm', 'js'] as const)('a file of many chunks (%s)', (backend) => {
+  // 20,000 rows of 8 features and a label: chunks of 1,820, 7,280 and 10,900 rows (the first
+  // ones smaller), so that a lending pass reuses its first buffer for the third chunk.
+  const rows = 20_000, cols = 8, width = cols + 1;
+  const x = uniform(31, rows * cols, -3, 3), y = labels(32, rows);
+  const spec = { inputs: cols, layers: [dense(5, 'tanh'), dense(1, 'sigmoid')], seed: 7, backend };
+
+  it.each([['last', -1], ['first', 0], ['fourth', 3]] as const)('label column %s: fitDataset ≡ fit, evaluateDataset ≡ evaluate; chunks of a plain pass stay valid', async (_where, label) => {
+    const at = label < 0 ? width + label : label;
+    const data = new Float32Array(rows * width);
+    for (let r = 0; r < rows; r++) {
+      const row = x.subarray(r * cols, (r + 1) * cols);
+      data.set(row.subarray(0, at), r * width);
+      data[r * width + at] = y[r]!;
+      data.set(row.subarray(at), r * width + at + 1);
+    }
+    const path = join(dir, `many-${backend}-${at}.npy`);
+    await writeNpy(path, { data, rows, cols: width });
+    const source = await npyDataset(path, { label });
+    const kept = [];
+    for await (const chunk of source) kept.push(chunk); // held: each must keep its own rows
+    expect(kept.map((c) => c.x.rows)).toEqual([1820, 7280, 10900]);
+    expect(await readAll(kept)).toEqual({ x, y });
+
+    const options = { epochs: 3, batchSize: 100, learningRate: 0.1 };
+    const reference = await Sequential.create(spec);
+    const expected = await reference.fit(x, y, { ...options, shuffle: false });
+    const model = await Sequential.create(spec);
+    expect(await model.fitDataset(source, options)).toEqual(expected);
+    expect(bits(model.getWeights())).toEqual(bits(reference.getWeights()));
+    expect(await model.evaluateDataset(source)).toEqual(reference.evaluate(x, y));
+  });
+});
+
 describe('csvDataset', () => {
   it('counts rows, names columns, and reads the same values as readCsv', async () => {
     const ds = csvDataset(DATA);
@@ -157,5 +210,16 @@ describe('scanStats', () => {
       expect(Math.abs(s.mean[c]! - f.mean[c]!)).toBeLessThan(1e-12 * 1e3);
       expect(Math.abs(s.scale[c]! / f.scale[c]! - 1)).toBeLessThan(1e-12);
     }
+  });
+
+  it('the same bits however the rows are chunked (a CSV and its .npy cache give one scaler)', async () => {
+    const rows = 10_000, cols = 4;
+    const x = uniform(12, rows * cols, -50, 70), y = labels(13, rows);
+    const cut = (size: number) => Array.from({ length: Math.ceil(rows / size) }, (_, k) => {
+      const n = Math.min(size, rows - k * size);
+      return { x: { data: x.subarray(k * size * cols, (k * size + n) * cols), rows: n, cols }, y: y.subarray(k * size, k * size + n) };
+    });
+    const whole = await scanStats(cut(rows));
+    for (const size of [1, 7, 4095, 5000]) expect(await scanStats(cut(size)), `chunks of ${size}`).toEqual(whole);
   });
 });

@@ -152,12 +152,36 @@ class WasmBackend implements Backend {
    *  model's scaler (whose mean and scale were written to `scaler`). */
   private stage(x: Matrix, start: number, count: number, at: number, scaler: number): void {
     const values = count * x.cols;
-    x.copyRows(start, count, this.core.f32(at, values));
-    const bad = this.call((wasm) => wasm.firstNonFinite(at, values));
+    let bad: number;
+    if (x.strided) bad = this.stageStrided(x.strided, x.cols, start, count, at);
+    else {
+      x.copyRows(start, count, this.core.f32(at, values));
+      bad = this.call((wasm) => wasm.firstNonFinite(at, values));
+    }
     if (bad >= 0) x.reject(start * x.cols + bad);
     if (!x.standardization) return;
     const overflow = this.call((wasm) => wasm.standardize(at, count, x.cols, scaler, scaler + 8 * x.cols));
     if (overflow >= 0) x.standardization.overflow(start * x.cols + overflow, this.core.f32(at + 4 * overflow, 1)[0]!);
+  }
+
+  /**
+   * Rows inside wider ones, into packed rows at `at`: each piece is copied as one span (gaps and
+   * all) into the room still free, then squeezed in place by the core. The span of p rows is
+   * (p − 1)·stride + cols floats, so a piece takes what fits, and the pieces shrink until the
+   * last rows go one by one. Returns the packed index of the first value that is not finite, or −1.
+   */
+  private stageStrided(s: { data: Float32Array; stride: number }, cols: number, start: number, count: number, at: number): number {
+    const heap = this.core.f32(at, count * cols);
+    for (let done = 0; done < count;) {
+      const room = (count - done) * cols;
+      const p = Math.min(count - done, Math.floor((room - cols) / s.stride) + 1);
+      const from = (start + done) * s.stride;
+      heap.set(s.data.subarray(from, from + (p - 1) * s.stride + cols), done * cols);
+      const bad = this.call((wasm) => wasm.compactRows(at + 4 * done * cols, p, cols, s.stride));
+      if (bad >= 0) return done * cols + bad;
+      done += p;
+    }
+    return -1;
   }
 
   /** The bytes of the scaler's mean and scale (f64 each), or none. */
@@ -308,7 +332,7 @@ class WasmBackend implements Backend {
   openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null): RowStream {
     const inputs = this.inputs;
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
-    const carry = Math.min(batchSize, this.plan.chunkRows), staged = this.plan.chunkRows;
+    const carry = Math.min(batchSize, this.plan.chunkRows), staged = stagedRows(batchSize, inputs, this.plan.chunkRows);
     const [xCarry, yCarry, xStaged, yStaged, scaler] = this.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged, ...this.scalerBytes({ standardization: standardization ?? undefined })],
       'x', `training on a stream in ${batchesText(batchSize)}`);
     if (scaler) this.writeScaler(standardization!, scaler);
@@ -418,3 +442,13 @@ export function modelPurpose(architecture: Architecture): string {
 
 const BROKEN_ADVICE = 'its memory can no longer be trusted, so every later call on it fails. dispose() it and load the model again ' +
   '(Sequential.fromJSON of a saved copy); other models are not affected. Please report it with the calls that led to it.';
+
+/** About an L2 cache: a stream's staged piece (measured: W1's shape streams ~15 % faster than with a workspace's capacity). */
+const STAGE_BYTES = 256 * 2 ** 10;
+
+/** Rows a stream stages at a time: whole batches filling about STAGE_BYTES, so that a piece is
+ *  copied in, checked and trained while it is still in cache (a batch larger than that, or the
+ *  full batch, stages a workspace's capacity at a time). */
+function stagedRows(batchSize: number, inputs: number, capacity: number): number {
+  return Math.min(capacity, batchSize * Math.max(1, Math.ceil(STAGE_BYTES / (4 * inputs * batchSize))));
+}

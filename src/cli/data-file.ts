@@ -5,6 +5,7 @@
 // rows on every pass and every resumed run.
 import { rename, rm, stat } from 'node:fs/promises';
 import type { DataChunk, DataSource } from '../dataset.js';
+import { toMatrix } from '../data.js';
 import { GradwasmError } from '../errors.js';
 import { Xoshiro128 } from '../prng.js';
 import { NpyWriter, csvDataset, npyDataset, type FileChunk } from '../node/datasets.js';
@@ -73,8 +74,9 @@ export async function openDataFile(path: string, label: string | undefined, cach
       const width = cols + 1;
       writer ??= await NpyWriter.create(temporary, width);
       if (!wide || wide.length < chunk.x.rows * width) wide = new Float32Array(chunk.x.rows * width);
+      const { data, stride } = chunk.x;
       for (let r = 0; r < chunk.x.rows; r++) {
-        wide.set(chunk.x.data.subarray(r * cols, (r + 1) * cols), r * width);
+        wide.set(data.subarray(r * stride, r * stride + cols), r * width);
         wide[r * width + cols] = chunk.y[r]!;
       }
       await writer.append(wide.subarray(0, chunk.x.rows * width));
@@ -107,7 +109,7 @@ function joinChunks(chunks: FileChunk[], rows: number, cols: number): { x: Float
   const x = new Float32Array(rows * cols), y = new Float32Array(rows);
   let at = 0;
   for (const c of chunks) {
-    x.set(c.x.data, at * cols);
+    toMatrix(c.x, cols).copyRows(0, c.x.rows, x.subarray(at * cols));
     y.set(c.y, at);
     at += c.x.rows;
   }
@@ -154,14 +156,17 @@ export function splitSource(file: DataFile, validation: Uint8Array, validating: 
     async *[Symbol.asyncIterator](): AsyncGenerator<DataChunk> {
       let row = 0;
       for await (const chunk of file.source) {
-        const { rows, cols, data } = chunk.x;
-        const x = new Float32Array(rows * cols), y = new Float32Array(rows);
+        // the reader's chunks are fresh each pass: the kept rows are packed in place (copyWithin is
+        // a memmove; a destination never passes its source)
+        const { rows, cols, data, stride } = chunk.x;
+        const y = new Float32Array(rows);
         let kept = 0;
         for (let r = 0; r < rows; r++, row++) {
           if (((validation[row >> 3]! >> (row & 7)) & 1) !== (validating ? 1 : 0)) continue;
-          x.set(data.subarray(r * cols, (r + 1) * cols), kept * cols);
+          data.copyWithin(kept * cols, r * stride, r * stride + cols);
           y[kept++] = chunk.y[r]!;
         }
+        const x = data;
         if (kept > 0) yield { x: { data: x.subarray(0, kept * cols), rows: kept, cols }, y: y.subarray(0, kept) };
       }
     },

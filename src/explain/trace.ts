@@ -4,7 +4,7 @@
 // below. Every parameter's chain-rule product is then checked against the model's own
 // back-propagation (`gradients()`, float32, in its backend) and central finite differences
 // (float64) over the same forward pass.
-import type { Features, Labels } from '../data.js';
+import type { Features, Labels, MatrixInput } from '../data.js';
 import { GradwasmError } from '../index.js';
 import { checkModelShape, graph, type GraphNode, type GraphOp, type ModelGraph, type ModelShape } from './graph.js';
 
@@ -426,10 +426,13 @@ function firstRows(x: Features, y: Labels, cols: number, max: number): { x: Feat
   } else if (x instanceof Float32Array || x instanceof Float64Array) {
     if (x.length % cols === 0) given = x.length / cols;
     take = (k) => x.subarray(0, k * cols);
-  } else if (typeof x === 'object' && x !== null && 'data' in x && Number.isInteger(x.rows) && x.cols === cols && x.data?.length === x.rows * cols) {
-    const { data } = x;
+  } else if (typeof x === 'object' && x !== null && 'data' in x && Number.isInteger(x.rows) && x.rows > 0 && x.cols === cols && wellFormed(x)) {
+    const { data, stride } = x;
     given = x.rows;
-    take = (k) => ({ data: ArrayBuffer.isView(data) ? (data as Float32Array).subarray(0, k * cols) : Array.prototype.slice.call(data, 0, k * cols), rows: k, cols });
+    take = (k) => {
+      const span = spanOf(k, x);
+      return { data: ArrayBuffer.isView(data) ? (data as Float32Array).subarray(0, span) : Array.prototype.slice.call(data, 0, span), rows: k, cols, ...(stride === undefined ? {} : { stride }) };
+    };
   }
   const yLength = typeof y === 'object' && y !== null ? (y as ArrayLike<number>).length : undefined;
   if (given === null || given === 0 || yLength !== given) return { x, y, rows: given ?? 0, given: given ?? 0 };
@@ -441,5 +444,19 @@ function firstRows(x: Features, y: Labels, cols: number, max: number): { x: Feat
 function float32Rows(x: Features, rows: number, cols: number): Float32Array {
   if (Array.isArray(x)) return Float32Array.from((x as ArrayLike<number>[]).flatMap((r) => Array.from(r)));
   if (x instanceof Float32Array || x instanceof Float64Array) return Float32Array.from(x);
-  return Float32Array.from({ length: rows * cols }, (_, i) => (x as { data: ArrayLike<number> }).data[i]!);
+  const { data, stride = cols } = x as MatrixInput;
+  return Float32Array.from({ length: rows * cols }, (_, i) => data[Math.floor(i / cols) * stride + (i % cols)]!);
+}
+
+/** The values `rows` rows of a `{ data, rows, cols, stride? }` input span. */
+function spanOf(rows: number, x: MatrixInput): number {
+  return x.stride === undefined || x.stride === x.cols ? rows * x.cols : (rows - 1) * x.stride + x.cols;
+}
+
+/** Whether the model would take x's shape: packed data of exactly rows × cols, or strided data reaching its last row. */
+function wellFormed(x: MatrixInput): boolean {
+  const length = x.data?.length;
+  if (typeof length !== 'number') return false;
+  if (x.stride === undefined || x.stride === x.cols) return length === x.rows * x.cols;
+  return Number.isInteger(x.stride) && x.stride > x.cols && length >= spanOf(x.rows, x);
 }

@@ -5,14 +5,16 @@ import { GradwasmError } from '../errors.js';
 import { describe } from '../checks.js';
 import { checkOptions, type CsvOptions } from '../csv.js';
 import { CsvByteParser } from '../csv-bytes.js';
-import type { DataChunk } from '../dataset.js';
+import { LOANED, type DataChunk } from '../dataset.js';
 
 /** Bytes read from a file at a time. */
 const PIECE = 4 * 2 ** 20;
+const NPY_PIECE = 1 * 2 ** 20;
 
 /** A chunk of rows from a file: float32 features, row-major, and their 0/1 labels. */
 export interface FileChunk extends DataChunk {
-  x: { data: Float32Array; rows: number; cols: number };
+  /** Row r's features are data[r·stride … r·stride + cols). */
+  x: { data: Float32Array; rows: number; cols: number; stride: number };
   y: Float32Array;
 }
 
@@ -70,7 +72,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
         const parsed = parser.take();
         if (parsed.rows > 0) {
           total += parsed.rows;
-          yield { x: { data: parsed.x, rows: parsed.rows, cols: parser.cols }, y: parsed.y };
+          yield { x: { data: parsed.x, rows: parsed.rows, cols: parser.cols, stride: parser.cols }, y: parsed.y };
           if (total >= limit) return;
         }
         if (final) break;
@@ -145,47 +147,85 @@ export async function npyDataset(path: string, options: { label?: number } = {})
   const labelAt = label < 0 ? width + label : label;
   const cols = width - 1;
   let bytesRead = 0;
-  const rowsPerChunk = Math.max(1, Math.floor(PIECE / (4 * width)));
+  const rowsPerChunk = Math.max(1, Math.floor(NPY_PIECE / (4 * width)));
 
-  async function* pass(): AsyncGenerator<FileChunk> {
+  // A lending pass reads into two buffers in turn, kept for the next pass (a pass running
+  // meanwhile, over the same file, makes its own).
+  let spare: Float32Array[] | null = null;
+
+  /** One pass; `lend`: the buffers are reused instead of a fresh one a chunk. */
+  async function* pass(lend: boolean): AsyncGenerator<FileChunk> {
     const handle = await openFile(path);
     bytesRead = 0;
+    const buffers = lend ? spare ?? [0, 1].map(() => new Float32Array(Math.min(rowsPerChunk, rows) * width)) : null;
+    if (lend) spare = null;
+    let reads = 0;
+    // the features are handed out as a view of the buffer the chunk was read into
+    const read = async (start: number, count: number): Promise<Float32Array> => {
+      const length = count * width;
+      const raw = buffers ? buffers[reads++ % 2]!.subarray(0, length) : new Float32Array(length);
+      const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let got = 0; got < bytes.length;) {
+        const { bytesRead: r } = await handle.read(bytes, got, bytes.length - got, dataStart + 4 * start * width + got);
+        if (r === 0) throw new GradwasmError('path', `${path} ends at row ${start + Math.floor(got / (4 * width))}, but its header says ${rows} rows`);
+        got += r;
+      }
+      return raw;
+    };
+    // One read ahead: the next chunk arrives (on libuv's threads) while this one trains. The first
+    // chunks are smaller (1/16, then 1/4 of the rest), so that a pass starts without waiting long.
+    let size = Math.max(1, rowsPerChunk >> 4);
+    const next = (start: number): Promise<Float32Array> | null => {
+      if (start >= rows) return null;
+      const count = Math.min(size, rows - start);
+      size = Math.min(rowsPerChunk, size * 4);
+      return read(start, count);
+    };
+    let ahead = next(0);
     try {
-      const raw = new Float32Array(rowsPerChunk * width);
-      const bytes = new Uint8Array(raw.buffer);
-      for (let start = 0; start < rows; start += rowsPerChunk) {
-        const n = Math.min(rowsPerChunk, rows - start);
-        const length = 4 * n * width;
-        let got = 0;
-        while (got < length) {
-          const { bytesRead: r } = await handle.read(bytes, got, length - got, dataStart + 4 * start * width + got);
-          if (r === 0) throw new GradwasmError('path', `${path} ends at row ${start + Math.floor(got / (4 * width))}, but its header says ${rows} rows`);
-          got += r;
-        }
-        bytesRead += length;
-        const x = new Float32Array(n * cols), y = new Float32Array(n);
+      for (let start = 0; start < rows;) {
+        const raw = await ahead!;
+        const n = raw.length / width;
+        ahead = next(start + n);
+        bytesRead += 4 * raw.length;
+        const y = new Float32Array(n);
         for (let r = 0; r < n; r++) {
-          const row = r * width;
-          const v = raw[row + labelAt]!;
-          if (v !== 0 && v !== 1) throw new GradwasmError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be 0 or 1`);
+          const v = raw[r * width + labelAt]!;
+          // v·(v − 1) is 0 for 0 and 1 alone (NaN for NaN): one branch, taken the same way for
+          // both labels, where `v !== 0 && v !== 1` mispredicts on every other row of shuffled labels
+          if (v * (v - 1) !== 0) throw new GradwasmError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be 0 or 1`);
           y[r] = v;
-          x.set(raw.subarray(row, row + labelAt), r * cols);
-          x.set(raw.subarray(row + labelAt + 1, row + width), r * cols + labelAt);
         }
-        yield { x: { data: x, rows: n, cols }, y };
+        // With the label first or last the features are rows `width` apart (the backends squeeze
+        // them as they copy them in); in between, the label column is squeezed out here, in place.
+        if (labelAt === cols) yield { x: { data: raw, rows: n, cols, stride: width }, y };
+        else if (labelAt === 0) yield { x: { data: raw.subarray(1), rows: n, cols, stride: width }, y };
+        else {
+          for (let r = 0; r < n; r++) {
+            const row = r * width, to = r * cols;
+            raw.copyWithin(to, row, row + labelAt); // a memmove; destinations never pass their sources
+            raw.copyWithin(to + labelAt, row + labelAt + 1, row + width);
+          }
+          yield { x: { data: raw.subarray(0, n * cols), rows: n, cols, stride: cols }, y };
+        }
+        start += n;
       }
     } finally {
+      await ahead?.catch(() => undefined); // a pass left early: let its read finish before closing
       await handle.close();
+      if (buffers) spare = buffers;
     }
   }
 
-  return {
+  const dataset: NpyDataset & { [LOANED]: () => AsyncGenerator<FileChunk> } = {
     path, rows, cols,
     get bytesRead() {
       return bytesRead;
     },
-    [Symbol.asyncIterator]: () => pass(),
+    [Symbol.asyncIterator]: () => pass(false),
+    [LOANED]: () => pass(true),
   };
+  return dataset;
 }
 
 /** A .npy file's header, checked: its rows, its columns, and where its data starts. */

@@ -48,6 +48,7 @@ export type CoreExports = {
   activateInPlace(buf: Ptr, count: number, act: number): void;
   activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
   firstNonFinite(x: Ptr, count: number): number;
+  compactRows(x: Ptr, rows: number, cols: number, stride: number): number;
   standardize(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
   standardizeScalar(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
 };
