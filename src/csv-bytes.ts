@@ -68,12 +68,19 @@ export function fastNumber(b: Uint8Array, start: number, end: number): number {
 
 /** Where scanNumber's cell ended (its delimiter or line end, or the end of the bytes). */
 let scanned = 0;
+/** Whether scanNumber's value is only close to Number()'s (see float32Of), not equal to it. */
+let approximate = false;
+
+/** Significant digits scanNumber reads before it leaves a cell to Number(). */
+const MAX_DIGITS = 40;
 
 /**
- * The common cell in one pass: [+-]digits[.digits][(e|E)[+-]digits] with at most 15
- * significant digits and an exponent of at most 4 digits, straight up to a delimiter, a line end
- * or the end of the bytes (then `scanned` is where). NaN for anything else (spaces included):
- * the caller then finds the cell's end and reads it the careful way.
+ * The common cell in one pass: [+-]digits[.digits][(e|E)[+-]digits] with an exponent of at most 4
+ * digits, straight up to a delimiter, a line end or the end of the bytes (then `scanned` is
+ * where). With at most 15 significant digits and a power of ten of at most 22 the value is the
+ * float64 Number() gives (Clinger); with more digits (to MAX_DIGITS) or a power to 10^±44 it is
+ * within 2^−47 of it, and `approximate` is set. NaN for anything else (spaces included): the
+ * caller then finds the cell's end and reads it the careful way.
  */
 function scanNumber(b: Uint8Array, i: number, n: number, delimiter: number): number {
   const negative = b[i] === MINUS;
@@ -85,7 +92,7 @@ function scanNumber(b: Uint8Array, i: number, n: number, delimiter: number): num
     if (d < 0 || d > 9) break;
     digits++;
     if (m === 0 && d === 0) continue;
-    if (++significant > 15) return NaN;
+    significant++;
     m = m * 10 + d;
   }
   if (c === POINT && i < n) {
@@ -95,11 +102,11 @@ function scanNumber(b: Uint8Array, i: number, n: number, delimiter: number): num
       digits++;
       fraction++;
       if (m === 0 && d === 0) continue;
-      if (++significant > 15) return NaN;
+      significant++;
       m = m * 10 + d;
     }
   }
-  if (digits === 0) return NaN;
+  if (digits === 0 || significant > MAX_DIGITS) return NaN;
   let exponent = 0;
   if ((c | 32) === 101 && i < n) {
     c = b[++i]!;
@@ -116,14 +123,47 @@ function scanNumber(b: Uint8Array, i: number, n: number, delimiter: number): num
   }
   if (i < n && c !== delimiter && c !== CR && c !== LF) return NaN;
   scanned = i;
+  approximate = false;
   if (m === 0) return negative ? -0 : 0;
   const e = exponent - fraction;
   let v: number;
   if (e === 0) v = m;
   else if (e > 0 && e <= 22) v = m * POW10[e]!;
   else if (e < 0 && e >= -22) v = m / POW10[-e]!;
+  else if (e > 0 && e <= 44) v = m * POW10[22]! * POW10[e - 22]!;
+  else if (e < 0 && e >= -44) v = m / POW10[22]! / POW10[-e - 22]!;
   else return NaN;
+  approximate = significant > 15 || e > 22 || e < -22;
   return negative ? -v : v;
+}
+
+const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+/** 2^−44: a bound, with room to spare, on scanNumber's relative error when it is approximate
+ *  (each of at most MAX_DIGITS − 15 inexact digit steps and three scalings rounds twice at most). */
+const SLACK = 2 ** -44;
+const FLOAT32_NORMAL_MIN = 2 ** -126, FLOAT32_TOP = 2 ** 127;
+
+/**
+ * Math.fround(Number(cell)) from `a`, a value within SLACK of the cell's exact value, when that
+ * is certain; NaN when not. The float32 nearest `a` is the answer unless the exact value could
+ * lie across one of its rounding boundaries — the midpoints to its neighbours — that is, unless
+ * `a` is within SLACK of one. Otherwise neither the exact value nor the float64 Number() gives
+ * (nearer still to it) can be on the other side, so all round to the same float32. About one
+ * cell in 2^20 falls that close; subnormal and huge results are left to Number() too.
+ */
+export function float32Of(a: number): number {
+  const magnitude = Math.abs(a);
+  if (!(magnitude >= FLOAT32_NORMAL_MIN && magnitude < FLOAT32_TOP)) return NaN;
+  f32[0] = magnitude;
+  const f = f32[0]!;
+  const bits = u32[0]!;
+  u32[0] = bits + 1;
+  const up = f32[0]!;
+  u32[0] = bits - 1;
+  const down = f32[0]!;
+  const tolerance = magnitude * SLACK;
+  if (magnitude - (f + down) / 2 <= tolerance || (f + up) / 2 - magnitude <= tolerance) return NaN;
+  return a < 0 ? -f : f;
 }
 
 /** The value of a cell's text as parseCsv reads it: a number after trimming, else NaN. */
@@ -253,6 +293,9 @@ export class CsvByteParser {
           if (j === start) {
             while (j < n && b[j] !== delimiter && b[j] !== CR && b[j] !== LF) j++;
             value = NaN;
+          } else if (approximate) {
+            // close to Number()'s value, which only a feature (rounded to float32) can settle for
+            value = cell !== this.labelAt && cell < this.width ? float32Of(value) : NaN;
           }
           if (j === n && !final) {
             complete = false;
