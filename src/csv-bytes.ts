@@ -2,11 +2,13 @@
 // files with. It reads what parseCsv reads — RFC 4180 quoting, LF/CRLF/CR, a UTF-8 BOM, header
 // detection, the label column by name or index — with the same messages, and gives every cell
 // the value parseCsv gives it: Math.fround(Number(cell)) (labels: Number(cell)). The common
-// cell, an unquoted decimal of at most 15 significant digits and a small exponent, is read
-// straight from its bytes: its value m·10^e is one correctly rounded float64 operation on exact
-// operands (Clinger's fast path), so it is the float64 Number() gives, then rounded to float32
-// as parseCsv rounds it. Any other cell — longer mantissas, far exponents, quotes, non-ASCII
-// spaces — is decoded and read by Number() itself.
+// cell, an unquoted decimal, is read straight from its bytes: with at most 15 significant digits
+// and a small exponent its value m·10^e is one correctly rounded float64 operation on exact
+// operands (Clinger's fast path), so it is the float64 Number() gives; with more digits (a
+// float64's repr, NumPy's %.18e) it is read to within 2^−47 and rounded to float32 when no
+// float32 rounding boundary lies that close (float32Of), which is all but one cell in a million.
+// Any other cell — quotes, non-ASCII spaces, subnormals, a rounding too close to call — is decoded
+// and read by Number() itself.
 import { GradwasmError } from './errors.js';
 import { describe } from './checks.js';
 import { labelColumn, NUMBER, type CsvOptions } from './csv.js';
