@@ -332,7 +332,7 @@ class WasmBackend implements Backend {
   openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null): RowStream {
     const inputs = this.inputs;
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
-    const carry = Math.min(batchSize, this.plan.chunkRows), staged = stagedRows(batchSize, inputs, this.plan.chunkRows);
+    const carry = Math.min(batchSize, this.plan.chunkRows), staged = this.plan.chunkRows;
     const [xCarry, yCarry, xStaged, yStaged, scaler] = this.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged, ...this.scalerBytes({ standardization: standardization ?? undefined })],
       'x', `training on a stream in ${batchesText(batchSize)}`);
     if (scaler) this.writeScaler(standardization!, scaler);
@@ -442,13 +442,3 @@ export function modelPurpose(architecture: Architecture): string {
 
 const BROKEN_ADVICE = 'its memory can no longer be trusted, so every later call on it fails. dispose() it and load the model again ' +
   '(Sequential.fromJSON of a saved copy); other models are not affected. Please report it with the calls that led to it.';
-
-/** About an L2 cache: a stream's staged piece (measured: W1's shape streams ~15 % faster than with a workspace's capacity). */
-const STAGE_BYTES = 256 * 2 ** 10;
-
-/** Rows a stream stages at a time: whole batches filling about STAGE_BYTES, so that a piece is
- *  copied in, checked and trained while it is still in cache (a batch larger than that, or the
- *  full batch, stages a workspace's capacity at a time). */
-function stagedRows(batchSize: number, inputs: number, capacity: number): number {
-  return Math.min(capacity, batchSize * Math.max(1, Math.ceil(STAGE_BYTES / (4 * inputs * batchSize))));
-}
