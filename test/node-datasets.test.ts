@@ -21,12 +21,12 @@ function packed(x: { data: Float32Array; rows: number; cols: number; stride: num
 
 /** Every row of a pass, packed, and its labels. */
 async function readAll(ds: Iterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }> | AsyncIterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }>): Promise<{ x: Float32Array; y: Float32Array }> {
-  const x: number[] = [], y: number[] = [];
+  const xs: Float32Array[] = [], ys: Float32Array[] = [];
   for await (const chunk of ds) {
-    x.push(...packed(chunk.x));
-    y.push(...chunk.y);
+    xs.push(packed(chunk.x));
+    ys.push(chunk.y.slice());
   }
-  return { x: Float32Array.from(x), y: Float32Array.from(y) };
+  return { x: Float32Array.from(xs.flatMap((p) => [...p])), y: Float32Array.from(ys.flatMap((p) => [...p])) };
 }
 
 /** The breast-cancer table with its label as the last column, as one row-major array. */
@@ -85,9 +85,9 @@ describe('.npy files', () => {
     await writer.close();
     const ds = await npyDataset(path);
     expect(ds.rows).toBe(3);
-    const chunk = (await ds[Symbol.asyncIterator]().next()).value!;
-    expect(Array.from(packed(chunk.x))).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(Array.from(chunk.y)).toEqual([0, 1, 1]);
+    const { x, y } = await readAll(ds);
+    expect(Array.from(x)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(y)).toEqual([0, 1, 1]);
   });
 
   it.each<[string, (header: string) => string | Uint8Array, RegExp]>([
@@ -143,9 +143,9 @@ describe.each(['wasm', 'js'] as const)('files train as their rows in memory (%s)
 });
 
 describe.each(['wasm', 'js'] as const)('a file of many chunks (%s)', (backend) => {
-  // 20,000 rows of 8 features and a label: chunks of 1,820, 7,280 and 10,900 rows (the first
-  // ones smaller), so that a lending pass reuses its first buffer for the third chunk.
-  const rows = 20_000, cols = 8, width = cols + 1;
+  // 20,000 rows of 40 features and a label: chunks of 6,393 rows (1 MiB) and one of 821, so that
+  // a lending pass reuses each of its two buffers.
+  const rows = 20_000, cols = 40, width = cols + 1;
   const x = uniform(31, rows * cols, -3, 3), y = labels(32, rows);
   const spec = { inputs: cols, layers: [dense(5, 'tanh'), dense(1, 'sigmoid')], seed: 7, backend };
 
@@ -163,7 +163,7 @@ describe.each(['wasm', 'js'] as const)('a file of many chunks (%s)', (backend) =
     const source = await npyDataset(path, { label });
     const kept = [];
     for await (const chunk of source) kept.push(chunk); // held: each must keep its own rows
-    expect(kept.map((c) => c.x.rows)).toEqual([1820, 7280, 10900]);
+    expect(kept.map((c) => c.x.rows)).toEqual([6393, 6393, 6393, 821]);
     expect(await readAll(kept)).toEqual({ x, y });
 
     const options = { epochs: 3, batchSize: 100, learningRate: 0.1 };

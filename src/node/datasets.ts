@@ -9,7 +9,8 @@ import { LOANED, type DataChunk } from '../dataset.js';
 
 /** Bytes read from a file at a time. */
 const PIECE = 4 * 2 ** 20;
-const NPY_PIECE = 1 * 2 ** 20;
+/** A .npy chunk: 1 MiB stays in cache from the read to the copy into the core (W1 from .npy: 62 ns/row against 70 with 4 MiB). */
+const NPY_PIECE = 2 ** 20;
 
 /** A chunk of rows from a file: float32 features, row-major, and their 0/1 labels. */
 export interface FileChunk extends DataChunk {
@@ -172,15 +173,8 @@ export async function npyDataset(path: string, options: { label?: number } = {})
       }
       return raw;
     };
-    // One read ahead: the next chunk arrives (on libuv's threads) while this one trains. The first
-    // chunks are smaller (1/16, then 1/4 of the rest), so that a pass starts without waiting long.
-    let size = Math.max(1, rowsPerChunk >> 4);
-    const next = (start: number): Promise<Float32Array> | null => {
-      if (start >= rows) return null;
-      const count = Math.min(size, rows - start);
-      size = Math.min(rowsPerChunk, size * 4);
-      return read(start, count);
-    };
+    // One read ahead: the next chunk arrives (on libuv's threads) while this one trains.
+    const next = (start: number): Promise<Float32Array> | null => (start < rows ? read(start, Math.min(rowsPerChunk, rows - start)) : null);
     let ahead = next(0);
     try {
       for (let start = 0; start < rows;) {
