@@ -232,9 +232,15 @@ export class Sequential {
   /** The optimizer the backend's optimizer state belongs to (see FitOptions.optimizer). */
   private optimizer: Optimizer = SGD;
   /** Epochs done by the last fit (or the checkpoint loaded): what the training state continues from. */
-  private epochsDone = 0;
+  private doneEpochs = 0;
   /** Early stopping's progress at that point, if the fit had it. */
   private stopperState: EarlyStopperState | null = null;
+
+  /** The epoch the last fit ended at — `epochs` of its last finished epoch — or the epoch a
+   *  checkpoint loaded by fromJSON had reached: the `initialEpoch` that continues the run. */
+  get epochsDone(): number {
+    return this.doneEpochs;
+  }
 
   private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null) {
     this.inputs = architecture.inputs;
@@ -276,7 +282,7 @@ export class Sequential {
     if (training) {
       model.useOptimizer(model.engine!, training.optimizer);
       model.engine!.setTrainingState(training.state);
-      model.epochsDone = training.epoch;
+      model.doneEpochs = training.epoch;
       model.stopperState = training.earlyStopping;
     }
     return model;
@@ -337,8 +343,8 @@ export class Sequential {
       live: () => this.engine !== null,
       get optimizer() { return model.optimizer; },
       useOptimizer: (optimizer) => this.useOptimizer(engine, optimizer),
-      get epochsDone() { return model.epochsDone; },
-      set epochsDone(value) { model.epochsDone = value; },
+      get epochsDone() { return model.doneEpochs; },
+      set epochsDone(value) { model.doneEpochs = value; },
       get stopperState() { return model.stopperState; },
       set stopperState(value) { model.stopperState = value; },
       features: (x, argument) => this.features(x, argument),
@@ -444,7 +450,7 @@ export class Sequential {
     if (typeof options !== 'object' || options === null || !options.training) return json;
     const stopper = this.stopperState;
     json.training = trainingToJSON({
-      epoch: this.epochsDone,
+      epoch: this.doneEpochs,
       optimizer: this.optimizer,
       state: engine.getTrainingState(),
       earlyStopping: stopper && { best: stopper.best, bestEpoch: stopper.bestEpoch, wait: stopper.wait, bestWeights: stopper.bestWeights },

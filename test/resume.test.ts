@@ -72,8 +72,11 @@ describe.each(['wasm', 'js'] as const)('resume ≡ uninterrupted (%s)', (backend
     const model = await Sequential.create(spec);
     const expected = await model.fitDataset(chunks, { ...options, checkpoint: { every: 2, save: async (json) => void saves.push(JSON.parse(JSON.stringify(json))) } });
     expect(saves.map((s) => s.training!.epoch)).toEqual([2, 4, 6, 8]);
+    expect(model.epochsDone).toBe(8);
     const resumed = await Sequential.fromJSON(saves[1]!, { backend });
-    const after = await resumed.fitDataset(chunks, { ...options, initialEpoch: 4 });
+    expect(resumed.epochsDone).toBe(4);
+    const after = await resumed.fitDataset(chunks, { ...options, initialEpoch: resumed.epochsDone });
+    expect(resumed.epochsDone).toBe(8);
     expect(after.loss).toEqual(expected.loss.slice(4));
     expect(bits(resumed.getWeights())).toEqual(bits(model.getWeights()));
   });
