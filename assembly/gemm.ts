@@ -223,7 +223,7 @@ function dotRowsScalar(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32
 
 /** c (m) ← α·Aᵀ·b (+ c if accumulate), A stored k×m, b (k): each column of A scaled by b and
  *  summed over the rows, 32 columns at a time (one pass over A for a logistic regression of up to
- *  32 inputs, whose A outgrows the caches), then 16 and 4; every sum runs over p in order, as in
+ *  32 inputs, whose A outgrows the caches), then 4; every sum runs over p in order, as in
  *  gemmScalar. */
 function columnSums(a: usize, b: usize, c: usize, m: i32, k: i32, alpha: f32, accumulate: bool): void {
   const alphaV = f32x4.splat(alpha);
@@ -254,23 +254,6 @@ function columnSums(a: usize, b: usize, c: usize, m: i32, k: i32, alpha: f32, ac
     finish4(cp + 80, c5, alphaV, accumulate, 0);
     finish4(cp + 96, c6, alphaV, accumulate, 0);
     finish4(cp + 112, c7, alphaV, accumulate, 0);
-  }
-  for (; i + 16 <= m; i += 16) {
-    let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
-    let ap = a + (<usize>i << 2);
-    for (let p = 0; p < k; p++) {
-      const bv = v128.load32_splat(b + (<usize>p << 2));
-      c0 = f32x4.add(c0, f32x4.mul(v128.load(ap), bv));
-      c1 = f32x4.add(c1, f32x4.mul(v128.load(ap, 16), bv));
-      c2 = f32x4.add(c2, f32x4.mul(v128.load(ap, 32), bv));
-      c3 = f32x4.add(c3, f32x4.mul(v128.load(ap, 48), bv));
-      ap += lda;
-    }
-    const cp = c + (<usize>i << 2);
-    finish4(cp, c0, alphaV, accumulate, 0);
-    finish4(cp + 16, c1, alphaV, accumulate, 0);
-    finish4(cp + 32, c2, alphaV, accumulate, 0);
-    finish4(cp + 48, c3, alphaV, accumulate, 0);
   }
   for (; i + 4 <= m; i += 4) {
     let c0 = f32x4.splat(0);

@@ -60,12 +60,16 @@ export function fastNumber(b: Uint8Array, start: number, end: number): number {
   }
   if (m === 0) return negative ? -0 : 0;
   const e = exponent - fraction;
-  let v: number;
-  if (e === 0) v = m;
-  else if (e > 0 && e <= 22) v = m * POW10[e]!;
-  else if (e < 0 && e >= -22) v = m / POW10[-e]!;
-  else return NaN;
+  if (e > 22 || e < -22) return NaN;
+  const v = times10(m, e);
   return negative ? -v : v;
+}
+
+/** m·10^e: one correctly rounded operation on exact operands for |e| ≤ 22, two to |e| ≤ 44; NaN beyond. */
+function times10(m: number, e: number): number {
+  if (e === 0) return m;
+  if (e > 0) return e <= 22 ? m * POW10[e]! : e <= 44 ? m * POW10[22]! * POW10[e - 22]! : NaN;
+  return e >= -22 ? m / POW10[-e]! : e >= -44 ? m / POW10[22]! / POW10[-e - 22]! : NaN;
 }
 
 /** Where scanNumber's cell ended (its delimiter or line end, or the end of the bytes). */
@@ -128,13 +132,8 @@ function scanNumber(b: Uint8Array, i: number, n: number, delimiter: number): num
   approximate = false;
   if (m === 0) return negative ? -0 : 0;
   const e = exponent - fraction;
-  let v: number;
-  if (e === 0) v = m;
-  else if (e > 0 && e <= 22) v = m * POW10[e]!;
-  else if (e < 0 && e >= -22) v = m / POW10[-e]!;
-  else if (e > 0 && e <= 44) v = m * POW10[22]! * POW10[e - 22]!;
-  else if (e < 0 && e >= -44) v = m / POW10[22]! / POW10[-e - 22]!;
-  else return NaN;
+  const v = times10(m, e);
+  if (v !== v) return NaN;
   approximate = significant > 15 || e > 22 || e < -22;
   return negative ? -v : v;
 }

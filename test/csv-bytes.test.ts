@@ -10,6 +10,7 @@ import { parseCsv, type CsvOptions } from '../src/index.js';
 import { CsvByteParser, fastNumber, float32Of } from '../src/csv-bytes.js';
 import { csvDataset, readCsv } from '../src/node/index.js';
 import { Xoshiro128 } from '../src/prng.js';
+import { concatFloats } from '../src/dataset.js';
 
 const encoder = new TextEncoder();
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-csv-'));
@@ -36,16 +37,7 @@ function parseBytes(text: string, options: CsvOptions, cut: (i: number) => numbe
     if (final) break;
   }
   parser.finish();
-  const join = (parts: Float32Array[]) => {
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
-  };
-  return { x: join(xs), y: join(ys), cols: parser.cols, names: parser.names };
+  return { x: concatFloats(xs), y: concatFloats(ys), cols: parser.cols, names: parser.names };
 }
 
 /** A random cell that parseCsv reads as a finite float32, in the shapes people (and programs) write. */
