@@ -52,7 +52,7 @@ export class TrainingProgress {
       epochs: String(this.epochs),
       loss: this.loss,
       valLoss: this.valLoss,
-      rate: seconds > 0 ? Math.round(this.done / seconds).toLocaleString('en-US') : '—',
+      rate: seconds > 0 && this.done > 0 ? Math.round(this.done / seconds).toLocaleString('en-US') : '—',
       mbps: seconds > 0 && this.bytesRead ? (this.bytesRead() / 1e6 / seconds).toFixed(0) : '—',
     };
   }
