@@ -90,7 +90,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
   print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
-  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${o.epochs} epochs, batch ${o.batch}, ${o.backend} backend` +
+  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${count(o.epochs, 'epoch')}, batch ${o.batch}, ${o.backend} backend` +
     (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
 
   const fit: FitOptions = {
@@ -117,7 +117,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
     o, initialEpoch, data, checkpointFile, save);
   const seconds = (performance.now() - started) / 1000;
   const epochs = history.loss.length;
-  print(`trained ${epochs} epochs in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
+  print(`trained ${count(epochs, 'epoch')} in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
     (memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + (initialEpoch + epochs < o.epochs ? ', stopped early' : ''));
 
   print('');
@@ -189,7 +189,7 @@ async function trainUntilStopped(model: Sequential, rows: number, fit: (options:
         await save(model.toJSON({ training: true }));
         where = `the checkpoint of epoch ${done} is in ${checkpoint.path} (continue with --resume ${checkpoint.path})`;
       }
-      throw new Interrupted(`interrupted by ${signal} after ${done} epochs; ${where}`, signal === 'SIGINT' ? 130 : 143);
+      throw new Interrupted(`interrupted by ${signal} after ${count(done, 'epoch')}; ${where}`, signal === 'SIGINT' ? 130 : 143);
     }
     return history;
   } finally {
@@ -224,4 +224,9 @@ function checkData(resumed: { run: unknown }, data: RunRecord['data'], path: str
       throw new GradwasmError('--resume', `--resume ${path} was written for other data: ${file} has ${key} ${show(data[key])}, the checkpoint's data had ${show(saved?.[key])}`);
     }
   }
+}
+
+/** `1 epoch`, `2 epochs`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
