@@ -1,8 +1,8 @@
 // gradwasm's WebAssembly core. Kernels take raw pointers into linear memory, planned by the
 // TypeScript wrapper (src/wasm/); nothing here allocates.
 export {
-  modelBytes, modelInit, modelSetBlocks, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
-  modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, modelScaleGradients, trainingState, trainingStateBytes,
+  modelBytes, modelInit, modelSetBlocks, modelSetLevels, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
+  modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, gradientsEnd, trainingState, trainingStateBytes,
   epochBegin, trainBatches, trainRows, trainRowsEnd, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';
 export {

@@ -33,7 +33,11 @@ const CARRIED = 148;     // i32: rows of a stream waiting in the carry buffer fo
 const BATCHES_DONE = 152; // i32: batches finished this epoch
 const LOSS_RULE = 156;   // i32: 1 when the exploding-loss rule is on
 const BATCH_LOSS = 160;  // f64: the loss summed so far over the rows of a batch larger than the workspace
-const HEADER: usize = 176;
+const LEVELS = 168;      // usize: the block sums' scratch, then LEVEL_COUNT partial sums, each laid out as the gradients
+const LEVEL_COUNT = 172; // i32: partial sums it holds room for (0: batches of one block only)
+const BLOCKS_DONE = 176; // i32: blocks of the current batch pushed into the partial sums
+const BLOCK_ROWS = 180;  // i32: the rows of a block (see "Sums over the rows of a batch" below)
+const HEADER: usize = 192;
 const TRAINING_STATE: usize = 40; // bytes from RECENT_LOSS to the end of POWERS
 // Layer record (bytes): sizes, activation, parameters, gradients, outputs, and the optimizer's
 // state for the kernel and the bias (momentum: velocity in S1; Adam: moments in S1 and S2; else 0)
@@ -84,12 +88,20 @@ export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, 
   store<u32>(m + RNG + 12, s3);
 }
 
-/** The parameter block (`floats` floats, padding zeroed by the caller) and the scratch for a
- *  transposed hidden kernel (as many floats as the largest one). */
-export function modelSetBlocks(m: usize, params: usize, floats: i32, packed: usize): void {
+/** The parameter block (`floats` floats, padding zeroed by the caller), the scratch for a
+ *  transposed hidden kernel (as many floats as the largest one), and the rows of a block. */
+export function modelSetBlocks(m: usize, params: usize, floats: i32, packed: usize, blockRows: i32): void {
   store<usize>(m + PARAMS, params);
   store<i32>(m + PARAM_FLOATS, floats);
   store<usize>(m + PACKED, packed);
+  store<i32>(m + BLOCK_ROWS, blockRows);
+}
+
+/** Room for the sums of a batch of many blocks: (1 + count) × the gradients' floats at `levels`
+ *  (the scratch of one block, then `count` partial sums); count 0 when every batch is one block. */
+export function modelSetLevels(m: usize, levels: usize, count: i32): void {
+  store<usize>(m + LEVELS, levels);
+  store<i32>(m + LEVEL_COUNT, count);
 }
 
 /** The optimizer of the next epochs, with fresh state: the caller zeroes the state blocks it
@@ -185,18 +197,85 @@ function lossGradient(m: usize, y: usize, rows: i32, batchRows: i32): f64 {
   return bceBatch(logits, y, rows, batchRows, load<usize>(m + DELTA_A), 0, m + STATS);
 }
 
+// Sums over the rows of a batch. Every gradient is a sum over the batch's rows; one float32 sum
+// over 10⁵ rows drifts by ~10⁻⁴. So a batch of more than BLOCK_ROWS rows (256, or a chunk of a
+// model too wide for that) is summed in blocks of BLOCK_ROWS rows counted from its first row,
+// each summed in order by the GEMM kernels, and the blocks' sums are combined pairwise in a fixed
+// binary tree: block i is pushed onto partial sums of 2^k blocks each (a binary counter: it adds
+// the levels of the trailing ones of i, older + newer, and lands in the first level whose bit of
+// i is 0), and foldLevels adds what is left, the highest (oldest) level last. The tree depends on
+// the number of blocks only: not on how the rows arrive (units, stream chunks) — nor, with
+// threads, on who sums which block. A batch of one block goes straight to dW, db as before.
+
+// @ts-ignore: decorator
+@inline function levelFloats(m: usize): usize { return <usize>load<i32>(m + PARAM_FLOATS); }
+/** Bytes from the gradient block's start to layer rec's dW (its db follows it, padded). */
+// @ts-ignore: decorator
+@inline function gradOffset(m: usize, rec: usize): usize { return ptr(rec, L_DW) - (load<usize>(m + PARAMS) + (levelFloats(m) << 2)); }
+/** Floats of layer rec's dW and db, with their padding. */
+// @ts-ignore: decorator
+@inline function layerGradFloats(rec: usize): i32 { return <i32>((ptr(rec, L_DB) - ptr(rec, L_DW)) >> 2) + ((field(rec, L_OUT) + 3) & ~3); }
+/** Partial sum k of the levels (k = −1: the scratch of one block), at layer rec's place. */
+// @ts-ignore: decorator
+@inline function level(m: usize, k: i32, rec: usize): usize { return load<usize>(m + LEVELS) + ((<usize>(k + 1) * levelFloats(m)) << 2) + gradOffset(m, rec); }
+
+/** a[0…n) ← a + b, four floats at a time (n a multiple of 4, as the layout pads every part). */
+function addInto(a: usize, b: usize, n: i32): void {
+  const bytes = <usize>n << 2;
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(a + i, f32x4.add(v128.load(a + i), v128.load(b + i)));
+}
+
+/** Block `index` of the batch, summed into the scratch for layer rec, onto the partial sums. */
+function pushBlock(m: usize, rec: usize, index: i32): void {
+  const n = layerGradFloats(rec);
+  const sum = level(m, -1, rec);
+  let k = 0;
+  for (; (index >> k) & 1; k++) {
+    const older = level(m, k, rec);
+    addInto(older, sum, n); // older + newer, into the older level…
+    memory.copy(sum, older, <usize>n << 2); // …which carries on as the newer operand of the next
+  }
+  memory.copy(level(m, k, rec), sum, <usize>n << 2);
+}
+
+/** Layer rec's dW, db ← the sum of the partial sums of `blocks` blocks, oldest (highest) last. */
+function foldLevels(m: usize, rec: usize, blocks: i32): void {
+  const n = layerGradFloats(rec);
+  const out = ptr(rec, L_DW);
+  let started = false;
+  for (let k = 0; blocks >> k; k++) {
+    if (!((blocks >> k) & 1)) continue;
+    if (started) {
+      // out ← level k + out (older + newer)
+      const l = level(m, k, rec);
+      const bytes = <usize>n << 2;
+      for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, f32x4.add(v128.load(l + i), v128.load(out + i)));
+    } else {
+      memory.copy(out, level(m, k, rec), <usize>n << 2);
+      started = true;
+    }
+  }
+}
+
 /**
  * Back-propagation of the delta lossGradient left, through `rows` ≤ capacity rows whose input was
  * x: for l = L…1: dA_{l−1} = dZ_l W_lᵀ (with the kernel before its update),
  * dZ_{l−1} = dA_{l−1} ⊙ act'(A_{l−1}), and the gradients dW_l = A_{l−1}ᵀ dZ_l, db_l = dZ_lᵀ·1
- * (Σ over rows). With λ = 0 they go to the dW, db buffers — added to what they hold when
- * `accumulate` (the next chunk of a batch larger than the workspace). Otherwise the layer is
- * updated at once: plain SGD without weight decay fused into the products
- * (W_l ← W_l − λ A_{l−1}ᵀ dZ_l, accumulated in place); any other step from dW, db.
+ * (Σ over rows). `before`: the batch's rows before these (a multiple of BLOCK_ROWS), or −1 when
+ * these rows are the whole batch. A whole batch of one block goes to the dW, db buffers; any other
+ * rows go in blocks onto the partial sums (folded into dW, db here when they are the whole batch).
+ * With λ = 0 nothing else happens. Otherwise the batch is whole and the layer is updated at once:
+ * plain SGD without weight decay, for one block, fused into the products (W_l ← W_l − λ A_{l−1}ᵀ
+ * dZ_l, accumulated in place); any other step from dW, db.
  */
-function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, accumulate: bool): void {
+function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, before: i32): void {
   const n = load<i32>(m + LAYERS);
-  const fused = lr != 0 && load<i32>(m + OPTIMIZER) == SGD && decay == 0;
+  const blockRows = load<i32>(m + BLOCK_ROWS);
+  const whole = before < 0;
+  const single = whole && rows <= blockRows;
+  const fused = single && lr != 0 && load<i32>(m + OPTIMIZER) == SGD && decay == 0;
+  const first = whole ? 0 : before / blockRows;
+  const blocks = (rows + blockRows - 1) / blockRows;
   let delta = load<usize>(m + DELTA_A);
   let spare = load<usize>(m + DELTA_B);
   for (let l = n - 1; l >= 0; l--) {
@@ -211,13 +290,24 @@ function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, accumulate
     if (fused) {
       matmulTransA(input, delta, ptr(rec, L_W), fanIn, rows, units, -lr, true);
       matmulTransA(delta, load<usize>(m + ONES), ptr(rec, L_B), units, rows, 1, -lr, true);
+    } else if (single) {
+      matmulTransA(input, delta, ptr(rec, L_DW), fanIn, rows, units, 1, false);
+      matmulTransA(delta, load<usize>(m + ONES), ptr(rec, L_DB), units, rows, 1, 1, false);
     } else {
-      matmulTransA(input, delta, ptr(rec, L_DW), fanIn, rows, units, 1, accumulate);
-      matmulTransA(delta, load<usize>(m + ONES), ptr(rec, L_DB), units, rows, 1, 1, accumulate);
-      if (lr != 0) stepLayer(m, rec, lr, decay);
+      const sum = level(m, -1, rec);
+      const sumBias = sum + (ptr(rec, L_DB) - ptr(rec, L_DW));
+      for (let b = 0; b < blocks; b++) {
+        const r0 = b * blockRows, count = min(blockRows, rows - r0);
+        matmulTransA(input + ((<usize>r0 * <usize>fanIn) << 2), delta + ((<usize>r0 * <usize>units) << 2), sum, fanIn, count, units, 1, false);
+        matmulTransA(delta + ((<usize>r0 * <usize>units) << 2), load<usize>(m + ONES), sumBias, units, count, 1, 1, false);
+        pushBlock(m, rec, first + b);
+      }
+      if (whole) foldLevels(m, rec, blocks);
     }
+    if (lr != 0 && !fused) stepLayer(m, rec, lr, decay);
     const t = delta; delta = spare; spare = t;
   }
+  if (!whole) store<i32>(m + BLOCKS_DONE, first + blocks);
 }
 
 /** One optimizer step of every layer from the gradients in its dW, db buffers. */
@@ -283,6 +373,7 @@ export function epochBegin(m: usize, rows: i32, shuffled: bool, order: usize): v
   store<i32>(m + BATCHES_DONE, 0);
   store<i32>(m + BATCH_ROWS, 0);
   store<f64>(m + BATCH_LOSS, 0);
+  store<i32>(m + BLOCKS_DONE, 0);
   store<i32>(m + CARRIED, 0);
   if (shuffled) shuffle(order, rows, m + RNG);
 }
@@ -310,14 +401,21 @@ function trainUnit(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: 
   forward(m, x, rows);
   if (oneUnit(m, batchSize)) {
     if (!acceptLoss(m, lossGradient(m, y, rows, rows), rows)) return false;
-    backward(m, x, rows, lr, decay, false);
+    backward(m, x, rows, lr, decay, -1);
     return stepDone(m);
   }
   const done = load<i32>(m + BATCH_ROWS);
   store<f64>(m + BATCH_LOSS, load<f64>(m + BATCH_LOSS) + lossGradient(m, y, rows, 1));
-  backward(m, x, rows, 0, 0, done > 0);
+  backward(m, x, rows, 0, 0, done);
   store<i32>(m + BATCH_ROWS, done + rows);
   return true;
+}
+
+/** Every layer's dW, db ← the partial sums of the batch's blocks; the batch's sums start again. */
+function foldBatch(m: usize): void {
+  const blocks = load<i32>(m + BLOCKS_DONE);
+  store<i32>(m + BLOCKS_DONE, 0);
+  for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) foldLevels(m, layer(m, l), blocks);
 }
 
 /** The end of a batch that ran in units: its gradients scaled by 1/rows once, then the step. */
@@ -328,7 +426,8 @@ function finishBatch(m: usize, lr: f32, decay: f32): bool {
   const lossSum = load<f64>(m + BATCH_LOSS);
   store<f64>(m + BATCH_LOSS, 0);
   if (!acceptLoss(m, lossSum, rows)) return false;
-  modelScaleGradients(m, rows);
+  foldBatch(m);
+  scaleGradients(m, rows);
   update(m, lr, decay);
   return stepDone(m);
 }
@@ -342,8 +441,14 @@ function stepDone(m: usize): bool {
   return true;
 }
 
+/** The end of gradients() over `rows` rows: the blocks' sums folded, then scaled by 1/rows. */
+export function gradientsEnd(m: usize, rows: i32): void {
+  foldBatch(m);
+  scaleGradients(m, rows);
+}
+
 /** The gradients in the dW, db buffers ← their value / rows, rounded once (f64 quotient). */
-export function modelScaleGradients(m: usize, rows: i32): void {
+function scaleGradients(m: usize, rows: i32): void {
   const n = load<i32>(m + PARAM_FLOATS);
   const g = load<usize>(m + PARAMS) + (<usize>n << 2);
   const d = <f64>rows;
@@ -453,17 +558,18 @@ function gather(m: usize, x: usize, y: usize, order: usize, start: i32, n: i32, 
 }
 
 /** The gradients of the unscaled loss (dZ = p − y) over `rows` rows at x, y, in units of the
- *  workspace capacity, into the dW, db buffers — added to what they hold when `accumulate`; the
- *  loss and counts into the statistics. Parameters untouched. modelScaleGradients then makes them
+ *  workspace capacity, in blocks onto the partial sums (`before`: the rows of the pass before these); the
+ *  loss and counts into the statistics. Parameters untouched. gradientsEnd then makes them
  *  the gradients of the mean loss, as a full-batch epoch computes them. */
-export function gradients(m: usize, x: usize, y: usize, rows: i32, accumulate: bool): void {
+export function gradients(m: usize, x: usize, y: usize, rows: i32, before: i32): void {
   const capacity = load<i32>(m + CAPACITY);
+  if (before == 0) store<i32>(m + BLOCKS_DONE, 0);
   for (let done = 0; done < rows; done += capacity) {
     const part = min(capacity, rows - done);
     const bx = x + <usize>done * rowBytes(m);
     forward(m, bx, part);
     lossGradient(m, y + (<usize>done << 2), part, 1);
-    backward(m, bx, part, 0, 0, accumulate || done > 0);
+    backward(m, bx, part, 0, 0, before + done);
   }
 }
 

@@ -141,7 +141,9 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const features = (x: Matrix, argument: string): Matrix => m.scaled(x, argument);
 
   const scaler = m.scaler;
-  const stream = engine.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null);
+  // (a full batch's partial sums are as many as the bits of its block count: bounded by the rows when the source says them)
+  const rowsHint = Number.isFinite(trainRows) ? trainRows : typeof data.rows === 'number' ? data.rows : null;
+  const stream = engine.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint);
   try {
     const tally = new PassTally(), validationTally = new PassTally();
     return await runEpochs(m, fit, {

@@ -92,7 +92,7 @@ export interface Backend {
   loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: Dataset; validation: Dataset | null };
   /** The room to train a stream of rows (fitDataset) in batches of batchSize (or FULL_BATCH),
    *  rows standardised with the model's scaler (its per-column mean and scale) or not. */
-  openStream(batchSize: number, scaler: { mean: Float64Array; scale: Float64Array } | null): RowStream;
+  openStream(batchSize: number, scaler: { mean: Float64Array; scale: Float64Array } | null, rows: number | null): RowStream;
   /** Use `optimizer` from the next batch on, with fresh state (zero velocity or moments, step 1);
    *  its state is kept from batch to batch, and from fit to fit, until the next call. A new
    *  backend runs plain SGD. */

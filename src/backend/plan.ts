@@ -18,7 +18,7 @@ export const ADDRESS_SPACE = 2 ** 32;
 export const CHUNK_BUDGET = 8 * 2 ** 20;
 
 /** The descriptor's header and per-layer record (bytes), as assembly/model.ts lays them out. */
-const HEADER_BYTES = 176;
+const HEADER_BYTES = 192;
 const RECORD_BYTES = 48;
 
 /** A layer's kernel and bias in the parameter block: float offsets and counts. */
@@ -108,16 +108,39 @@ export function workspaceLayout(plan: ModelPlan, capacity: number): WorkspaceLay
 
 /** What fit() holds besides the model, as block sizes in this order: the training rows and
  *  labels; when shuffled, the order and the gathered batch (rows, labels); with validation rows,
- *  those, their labels and their probabilities. And the workspace rows it needs. */
-export function fitBlocks(plan: ModelPlan, inputs: number, fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean }): { sizes: number[]; workspaceRows: number } {
+ *  those, their labels and their probabilities; the partial sums of a batch of many blocks
+ *  (`levels` of them). And the workspace rows it needs. */
+export function fitBlocks(plan: ModelPlan, inputs: number, fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean }): { sizes: number[]; workspaceRows: number; levels: number } {
   // The gathered batch holds as many rows as the workspace runs at once (assembly/model.ts's
   // trainBatches): min(batch, chunk, rows), which the workspace is made to hold too.
   const rows = fit.trainRows, valRows = fit.validationRows;
   const batchRows = Math.min(fit.batchSize, plan.chunkRows, rows);
+  const levels = levelCount(plan, Math.min(fit.batchSize, rows), fit.batchSize >= rows || fit.batchSize > plan.chunkRows);
   const sizes = [4 * rows * inputs, 4 * rows];
   if (fit.shuffle) sizes.push(4 * rows, 4 * batchRows * inputs, 4 * batchRows);
   if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows, 4 * valRows);
-  return { sizes, workspaceRows: Math.max(batchRows, Math.min(valRows, plan.chunkRows)) };
+  if (levels > 0) sizes.push(levelBytes(plan, levels));
+  return { sizes, workspaceRows: Math.max(batchRows, Math.min(valRows, plan.chunkRows)), levels };
+}
+
+/** Rows of a block: a batch of more is summed block by block, the blocks' sums combined pairwise
+ *  (assembly/model.ts, "Sums over the rows of a batch"). 256, or a chunk for a model too wide for that. */
+export function blockRows(plan: ModelPlan): number {
+  return Math.min(256, plan.chunkRows);
+}
+
+/** The partial sums a batch of `batchRows` rows needs: none for a batch of one block summed at
+ *  once, else one per bit of its block count. `inUnits`: the batch runs through the workspace in
+ *  units (a full batch, or one larger than a chunk), which always goes through them. */
+export function levelCount(plan: ModelPlan, batchRows: number, inUnits: boolean): number {
+  const blocks = Math.ceil(batchRows / blockRows(plan));
+  if (blocks <= 1 && !inUnits) return 0;
+  return Math.max(1, Math.floor(Math.log2(blocks)) + 1);
+}
+
+/** Bytes of `count` partial sums and the scratch of one block, each as large as the gradients. */
+export function levelBytes(plan: ModelPlan, count: number): number {
+  return count === 0 ? 0 : 4 * (1 + count) * plan.parameterFloats;
 }
 
 /** The memory a model holds as long as it lives: its descriptor, parameters, gradients and scratch. */

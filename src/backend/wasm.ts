@@ -10,7 +10,7 @@ import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import type { RngState } from '../prng.js';
 import { loadCore, type Core } from '../wasm/core.js';
-import { fitBlocks, optimizerStateBytes, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
+import { blockRows, fitBlocks, levelBytes, levelCount, optimizerStateBytes, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
 
 
 interface WasmDataset extends Dataset {
@@ -70,7 +70,7 @@ class WasmBackend implements Backend {
     core.f32(this.block, 2 * floats).fill(0); // the padding between layers is scanned for non-finite values
     this.call((wasm) => {
       wasm.modelInit(this.model, count, architecture.inputs, ...rng);
-      wasm.modelSetBlocks(this.model, this.block, floats, this.block + 8 * floats);
+      wasm.modelSetBlocks(this.model, this.block, floats, this.block + 8 * floats, blockRows(plan));
       architecture.layers.forEach(({ units, activation }, l) => {
         const o = plan.layers[l]!;
         wasm.modelSetLayer(this.model, l, units, activationCode(activation), this.at(o.weights), this.at(o.bias), this.at(floats + o.weights), this.at(floats + o.bias));
@@ -184,6 +184,11 @@ class WasmBackend implements Backend {
     return -1;
   }
 
+  /** The partial sums the core sums a batch of many blocks into (0, 0: none). */
+  private useLevels(block: number, count: number): void {
+    this.call((wasm) => wasm.modelSetLevels(this.model, block, count));
+  }
+
   /** The bytes of the scaler's mean and scale (f64 each), or none. */
   private scalerBytes(x: { standardization?: { mean: Float64Array; scale: Float64Array } | undefined }): number[] {
     return x.standardization ? [16 * this.inputs] : [];
@@ -198,7 +203,7 @@ class WasmBackend implements Backend {
   loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
     const inputs = this.inputs;
     const rows = plan.trainRows, valRows = plan.validationRows;
-    const { sizes, workspaceRows } = fitBlocks(this.plan, inputs, plan);
+    const { sizes, workspaceRows, levels } = fitBlocks(this.plan, inputs, plan);
     const scaler = this.scalerBytes(train.x);
     const purpose = `fit on ${rows} rows × ${inputs} columns` + (validation ? ` (and ${valRows} validation rows)` : '') + ` in ${batchesText(plan.batchSize)}`;
     const blocks = this.reserve(workspaceRows, [...sizes, ...scaler], 'x', purpose);
@@ -206,9 +211,10 @@ class WasmBackend implements Backend {
     const [x, y] = [take(), take()];
     const [order, xBatch, yBatch] = plan.shuffle ? [take(), take(), take()] : [0, 0, 0];
     const [vx, vy, vp] = validation ? [take(), take(), take()] : [0, 0, 0];
+    const levelBlock = levels > 0 ? take() : 0;
     const scalerBlock = scaler.length ? take() : 0;
     const arena = this.core.arena;
-    const held = [x, y, order, xBatch, yBatch, vx, vy, vp].filter((p) => p !== 0);
+    const held = [x, y, order, xBatch, yBatch, vx, vy, vp, levelBlock].filter((p) => p !== 0);
     const dataset = (at: number, labels: number, count: number, extra: Partial<WasmDataset>, own: number[]): WasmDataset => ({
       rows: count, x: at, y: labels, order: 0, xBatch: 0, yBatch: 0, probabilities: 0, shuffled: false, ...extra,
       release: () => own.forEach((p) => arena.release(p)),
@@ -227,8 +233,12 @@ class WasmBackend implements Backend {
     } finally {
       if (scalerBlock) arena.release(scalerBlock);
     }
+    this.useLevels(levelBlock, levels);
     return {
-      train: dataset(x, y, rows, { order, xBatch, yBatch }, [x, y, order, xBatch, yBatch].filter((p) => p !== 0)),
+      train: { ...dataset(x, y, rows, { order, xBatch, yBatch }, []), release: () => {
+        this.useLevels(0, 0);
+        [x, y, order, xBatch, yBatch, levelBlock].filter((p) => p !== 0).forEach((p) => arena.release(p));
+      } },
       validation: validation ? dataset(vx, vy, valRows, { probabilities: vp }, [vx, vy, vp]) : null,
     };
   }
@@ -329,14 +339,18 @@ class WasmBackend implements Backend {
     new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state);
   }
 
-  openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null): RowStream {
+  openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null): RowStream {
     const inputs = this.inputs;
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
     const carry = Math.min(batchSize, this.plan.chunkRows), staged = this.plan.chunkRows;
-    const [xCarry, yCarry, xStaged, yStaged, scaler] = this.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged, ...this.scalerBytes({ standardization: standardization ?? undefined })],
-      'x', `training on a stream in ${batchesText(batchSize)}`);
+    // A full batch of a stream that does not say its rows may have up to 2^31 − 1 of them.
+    const full = batchSize === FULL_BATCH;
+    const levels = levelCount(this.plan, full ? rows ?? FULL_BATCH : batchSize, full || batchSize > this.plan.chunkRows);
+    const [xCarry, yCarry, xStaged, yStaged, levelBlock, scaler] = this.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged,
+      levelBytes(this.plan, levels), ...this.scalerBytes({ standardization: standardization ?? undefined })], 'x', `training on a stream in ${batchesText(batchSize)}`);
     if (scaler) this.writeScaler(standardization!, scaler);
-    const blocks = [xCarry!, yCarry!, xStaged!, yStaged!, ...(scaler ? [scaler] : [])];
+    this.useLevels(levels > 0 ? levelBlock! : 0, levels);
+    const blocks = [xCarry!, yCarry!, xStaged!, yStaged!, levelBlock!, ...(scaler ? [scaler] : [])];
     return {
       rows: staged,
       train: (x, y, start, count, learningRate, weightDecay) => {
@@ -345,7 +359,10 @@ class WasmBackend implements Backend {
         return this.call((wasm) => wasm.trainRows(this.model, xStaged!, yStaged!, count, batchSize, learningRate, weightDecay, xCarry!, yCarry!));
       },
       end: (learningRate, weightDecay) => this.call((wasm) => wasm.trainRowsEnd(this.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!)),
-      release: () => blocks.forEach((b) => this.core.arena.release(b)),
+      release: () => {
+        this.useLevels(0, 0);
+        blocks.forEach((b) => this.core.arena.release(b));
+      },
     };
   }
 
@@ -389,11 +406,19 @@ class WasmBackend implements Backend {
   }
 
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
-    this.call((wasm) => wasm.modelResetStats(this.model));
-    this.stream(x, y, 'computing gradients over', (rows, labels, start, count) => {
-      this.call((wasm) => wasm.gradients(this.model, rows, labels, count, start > 0));
-    });
-    this.call((wasm) => wasm.modelScaleGradients(this.model, x.rows));
+    const levels = levelCount(this.plan, x.rows, true);
+    const [levelBlock] = this.core.arena.allocateAll([levelBytes(this.plan, levels)], 'x', `the sums of gradients over ${x.rows} rows`);
+    try {
+      this.useLevels(levelBlock!, levels);
+      this.call((wasm) => wasm.modelResetStats(this.model));
+      this.stream(x, y, 'computing gradients over', (rows, labels, start, count) => {
+        this.call((wasm) => wasm.gradients(this.model, rows, labels, count, start));
+      });
+      this.call((wasm) => wasm.gradientsEnd(this.model, x.rows));
+    } finally {
+      this.useLevels(0, 0);
+      this.core.arena.release(levelBlock!);
+    }
     return { stats: this.stats(), layers: this.read(this.plan.parameterFloats) };
   }
 

@@ -12,7 +12,8 @@ export type CoreExports = {
   heapBase(): Ptr;
   modelBytes(layers: number): number;
   modelInit(m: Ptr, layers: number, inputs: number, s0: number, s1: number, s2: number, s3: number): void;
-  modelSetBlocks(m: Ptr, params: Ptr, floats: number, packed: Ptr): void;
+  modelSetBlocks(m: Ptr, params: Ptr, floats: number, packed: Ptr, blockRows: number): void;
+  modelSetLevels(m: Ptr, levels: Ptr, count: number): void;
   modelSetLayer(m: Ptr, l: number, units: number, act: number, w: Ptr, b: Ptr, dw: Ptr, db: Ptr): void;
   modelSetOptimizer(m: Ptr, kind: number, p0: number, p1: number, p2: number, p3: number, p4: number, nesterov: boolean): void;
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
@@ -21,7 +22,7 @@ export type CoreExports = {
   modelSetLossRule(m: Ptr, on: boolean, restart: boolean): void;
   modelObserveLoss(m: Ptr, loss: number): void;
   modelResetStats(m: Ptr): void;
-  modelScaleGradients(m: Ptr, rows: number): void;
+  gradientsEnd(m: Ptr, rows: number): void;
   trainingState(m: Ptr): Ptr;
   trainingStateBytes(): number;
   epochBegin(m: Ptr, rows: number, shuffle: boolean, order: Ptr): void;
@@ -29,7 +30,7 @@ export type CoreExports = {
                shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): number;
   trainRows(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr): number;
   trainRowsEnd(m: Ptr, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr): number;
-  gradients(m: Ptr, x: Ptr, y: Ptr, rows: number, accumulate: boolean): void;
+  gradients(m: Ptr, x: Ptr, y: Ptr, rows: number, before: number): void;
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
   predict(m: Ptr, x: Ptr, rows: number, out: Ptr): void;
   lastStat(m: Ptr, i: number): number;

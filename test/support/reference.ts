@@ -53,3 +53,47 @@ export function finiteDifferences(layers: Layer64[], x: number[][], y: number[],
     bias: Float64Array.from(layer.bias, (_, i) => diff(layer.bias, i)),
   }));
 }
+
+const derivative: Record<Activation, (z: number) => number> = {
+  linear: () => 1,
+  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return s * (1 - s); },
+  tanh: (z) => 1 - Math.tanh(z) ** 2,
+  relu: (z) => (z > 0 ? 1 : 0),
+};
+
+/** ∂(mean BCE)/∂θ by back-propagation in float64 over rows of a flat row-major table: the
+ *  reference for the accuracy of long sums (every product and sum in float64). */
+export function gradients64(layers: Layer64[], x: Float32Array, cols: number, y: ArrayLike<number>): { weights: Float64Array; bias: Float64Array }[] {
+  const rows = y.length;
+  const grads = layers.map((l) => ({ weights: new Float64Array(l.weights.length), bias: new Float64Array(l.units) }));
+  for (let r = 0; r < rows; r++) {
+    const inputs: Float64Array[] = [Float64Array.from(x.subarray(r * cols, (r + 1) * cols))];
+    const zs: Float64Array[] = [];
+    layers.forEach((layer, l) => {
+      const a = inputs[l]!;
+      const z = new Float64Array(layer.units);
+      for (let j = 0; j < layer.units; j++) {
+        let s = layer.bias[j]!;
+        for (let i = 0; i < a.length; i++) s += a[i]! * layer.weights[i * layer.units + j]!;
+        z[j] = s;
+      }
+      zs.push(z);
+      inputs.push(l === layers.length - 1 ? z : z.map(act[layer.activation]));
+    });
+    let delta = Float64Array.of((1 / (1 + Math.exp(-zs[layers.length - 1]![0]!)) - y[r]!) / rows);
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const layer = layers[l]!, a = inputs[l]!;
+      for (let i = 0; i < a.length; i++) for (let j = 0; j < layer.units; j++) grads[l]!.weights[i * layer.units + j]! += a[i]! * delta[j]!;
+      for (let j = 0; j < layer.units; j++) grads[l]!.bias[j]! += delta[j]!;
+      if (l === 0) break;
+      const below = layers[l - 1]!, back = new Float64Array(a.length);
+      for (let i = 0; i < a.length; i++) {
+        let s = 0;
+        for (let j = 0; j < layer.units; j++) s += layer.weights[i * layer.units + j]! * delta[j]!;
+        back[i] = s * derivative[below.activation](zs[l - 1]![i]!);
+      }
+      delta = back;
+    }
+  }
+  return grads;
+}
