@@ -21,7 +21,7 @@ const ONES = 24;         // usize: capacity floats of 1.0, so that Σ_rows dZ = 
 const PARAMS = 28;       // usize: the parameter block (every kernel and bias, zero padded), then
 const PARAM_FLOATS = 32; // i32: its length in floats; the gradients follow it in the same layout
 const BATCH_ROWS = 36;   // i32: rows summed so far into the gradients of a batch larger than the workspace
-const STATS = 40;        // f64 × 5: the pass's loss sum, correct, true positives, false positives, false negatives
+const STATS = 40;        // f64 × 5: the training pass's loss sum, correct, true positives, false positives, false negatives
 const RECENT_LOSS = 80;  // f64: the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet) } the
 const LOSS_REFERENCE = 88; // f64: the exploding-loss rule's reference (NaN: none yet)                        } training
 const RNG = 96;          // u32 × 4: xoshiro128** state for shuffling                                          } state of
@@ -37,7 +37,8 @@ const LEVELS = 168;      // usize: the block sums' scratch, then LEVEL_COUNT par
 const LEVEL_COUNT = 172; // i32: partial sums it holds room for (0: batches of one block only)
 const BLOCKS_DONE = 176; // i32: blocks of the current batch pushed into the partial sums
 const BLOCK_ROWS = 180;  // i32: the rows of a block (see "Sums over the rows of a batch" below)
-const HEADER: usize = 192;
+const PASS_STATS = 184;  // f64 × 5: as STATS, for evaluate and gradients, so that they leave a fit's own alone
+const HEADER: usize = 224;
 const TRAINING_STATE: usize = 40; // bytes from RECENT_LOSS to the end of POWERS
 // Layer record (bytes): sizes, activation, parameters, gradients, outputs, and the optimizer's
 // state for the kernel and the bias (momentum: velocity in S1; Adam: moments in S1 and S2; else 0)
@@ -190,11 +191,12 @@ function forward(m: usize, x: usize, rows: i32): usize {
   return a;
 }
 
-/** The loss of `rows` rows just passed forward (into the stats; returned as Σ lossᵢ) and the
- *  gradient dZ_L = (p − y)/batchRows of their batch's mean loss, into the first delta buffer. */
-function lossGradient(m: usize, y: usize, rows: i32, batchRows: i32): f64 {
+/** The loss of `rows` rows just passed forward (into the statistics at `stats`; returned as
+ *  Σ lossᵢ) and the gradient dZ_L = (p − y)/batchRows of their batch's mean loss, into the first
+ *  delta buffer. */
+function lossGradient(m: usize, y: usize, rows: i32, batchRows: i32, stats: usize): f64 {
   const logits = ptr(layer(m, load<i32>(m + LAYERS) - 1), L_BUF);
-  return bceBatch(logits, y, rows, batchRows, load<usize>(m + DELTA_A), 0, m + STATS);
+  return bceBatch(logits, y, rows, batchRows, load<usize>(m + DELTA_A), 0, stats);
 }
 
 // Sums over the rows of a batch. Every gradient is a sum over the batch's rows; one float32 sum
@@ -351,25 +353,27 @@ function acceptLoss(m: usize, lossSum: f64, rows: i32): bool {
   return ok;
 }
 
-/** Zero the statistics of lastStat: a new pass or epoch. */
-export function modelResetStats(m: usize): void {
-  memory.fill(m + STATS, 0, 40);
+/** Zero the statistics of the epoch being trained (pass false) or of evaluate and gradients (true). */
+export function modelResetStats(m: usize, pass: bool): void {
+  memory.fill(m + (pass ? PASS_STATS : STATS), 0, 40);
 }
 
-/** The statistics of the pass (f64): 0 Σ loss over its rows, 1 rows classified correctly,
- *  2 true positives, 3 false positives, 4 false negatives (at probability 0.5); 5 the recent
- *  loss (about the last 256 rows trained; the batch's own when it was NaN or infinite); 6 the
- *  exploding-loss limit; 7 the batches finished this epoch. */
+/** The statistics (f64) of the epoch trained: 0 Σ loss over its rows, 1 rows classified
+ *  correctly, 2 true positives, 3 false positives, 4 false negatives (at probability 0.5); 5 the
+ *  recent loss (about the last 256 rows trained; the batch's own when it was NaN or infinite);
+ *  6 the exploding-loss limit; 7 the batches finished this epoch. 8…12: 0…4 of evaluate and
+ *  gradients' pass. */
 export function lastStat(m: usize, i: i32): f64 {
   if (i == 6) return lossLimit(m);
   if (i == 7) return <f64>load<i32>(m + BATCHES_DONE);
+  if (i >= 8) return load<f64>(m + PASS_STATS + (<usize>(i - 8) << 3));
   return load<f64>(m + STATS + (<usize>i << 3));
 }
 
 /** A new epoch over `rows` rows (of a stream: 0): statistics zeroed, no batch under way, and when
  *  shuffled a fresh seeded permutation of the rows into order (rows u32). */
 export function epochBegin(m: usize, rows: i32, shuffled: bool, order: usize): void {
-  modelResetStats(m);
+  modelResetStats(m, false);
   store<i32>(m + BATCHES_DONE, 0);
   store<i32>(m + BATCH_ROWS, 0);
   store<f64>(m + BATCH_LOSS, 0);
@@ -400,12 +404,12 @@ const FULL_BATCH: i32 = 0x7fffffff;
 function trainUnit(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32, decay: f32): bool {
   forward(m, x, rows);
   if (oneUnit(m, batchSize)) {
-    if (!acceptLoss(m, lossGradient(m, y, rows, rows), rows)) return false;
+    if (!acceptLoss(m, lossGradient(m, y, rows, rows, m + STATS), rows)) return false;
     backward(m, x, rows, lr, decay, -1);
     return stepDone(m);
   }
   const done = load<i32>(m + BATCH_ROWS);
-  store<f64>(m + BATCH_LOSS, load<f64>(m + BATCH_LOSS) + lossGradient(m, y, rows, 1));
+  store<f64>(m + BATCH_LOSS, load<f64>(m + BATCH_LOSS) + lossGradient(m, y, rows, 1, m + STATS));
   backward(m, x, rows, 0, 0, done);
   store<i32>(m + BATCH_ROWS, done + rows);
   return true;
@@ -568,7 +572,7 @@ export function gradients(m: usize, x: usize, y: usize, rows: i32, before: i32):
     const part = min(capacity, rows - done);
     const bx = x + <usize>done * rowBytes(m);
     forward(m, bx, part);
-    lossGradient(m, y + (<usize>done << 2), part, 1);
+    lossGradient(m, y + (<usize>done << 2), part, 1, m + PASS_STATS);
     backward(m, bx, part, 0, 0, before + done);
   }
 }
@@ -581,7 +585,7 @@ export function evaluate(m: usize, x: usize, y: usize, rows: i32, probabilities:
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
     const offset = <usize>start << 2;
-    bceBatch(z, y + offset, size, size, 0, probabilities ? probabilities + offset : 0, m + STATS);
+    bceBatch(z, y + offset, size, size, 0, probabilities ? probabilities + offset : 0, m + PASS_STATS);
   }
 }
 

@@ -386,9 +386,12 @@ export class Sequential {
     return evaluation(stats, labels, probabilities, threshold);
   }
 
-  /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated. */
+  /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated.
+   *  Not while the model is fitting (evaluate and predict may be called then). */
   gradients(x: Features, y: Labels): Gradients {
     const engine = this.live('gradients');
+    // (a fit keeps a batch's sums between its runs of batches, where this one would put its own)
+    if (this.fitting) throw new GradwasmError('gradients', 'gradients was called while this model is fitting; await the fit first');
     const matrix = this.features(x, 'x');
     const { stats, layers } = engine.gradients(matrix, toLabels(y, matrix.rows, 'y'));
     if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {

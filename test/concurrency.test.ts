@@ -49,6 +49,33 @@ describe.each(['wasm', 'js'] as const)('concurrent fits (%s)', (backend) => {
     expect(model.getWeights()).toEqual(alone.getWeights());
   });
 
+  it('the model itself predicted and evaluated between its runs of batches: the same history and weights; gradients refused then', async () => {
+    // fit's first run of an epoch is one batch, then it yields: a timer fires inside every epoch
+    const a = data(11, 600, 5), v = data(12, 50, 5);
+    const make = () => Sequential.create({ inputs: 5, layers: [dense(6, 'tanh'), dense(1, 'sigmoid')], seed: 2, backend });
+    for (const options of [{ epochs: 6, batchSize: 10, learningRate: 0.1, shuffle: false }, { epochs: 4, learningRate: 0.5, shuffle: false }]) {
+      const alone = await make();
+      const expected = await alone.fit(a.x, a.y, options);
+      const chunks = Array.from({ length: 6 }, (_, k) => ({ x: a.x.data.subarray(k * 500, (k + 1) * 500), y: a.y.subarray(k * 100, (k + 1) * 100) }));
+      for (const [name, run] of [['fit', (m: Sequential) => m.fit(a.x, a.y, options)], ['fitDataset', (m: Sequential) => m.fitDataset(chunks, options)]] as const) {
+        const model = await make();
+        let calls = 0, refused = 0;
+        const timer = setInterval(() => {
+          model.evaluate(v.x, v.y);
+          model.predictProba(v.x);
+          try { model.gradients(v.x, v.y); } catch (e) { if (e instanceof GradwasmError) refused++; }
+          calls++;
+        }, 0);
+        const history = await run(model).finally(() => clearInterval(timer));
+        expect(calls).toBeGreaterThan(0);
+        expect(refused).toBe(calls);
+        expect(history, `${name} ${JSON.stringify(options)}`).toEqual(expected);
+        expect(model.getWeights()).toEqual(alone.getWeights());
+        expect(model.gradients(v.x, v.y)).toEqual(alone.gradients(v.x, v.y)); // and after the fit, it answers
+      }
+    }
+  });
+
   it('refuses a second fit on a model that is fitting, and accepts one after', async () => {
     const a = data(9, 40, 2);
     const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 1, backend });

@@ -133,7 +133,9 @@ class JsBackend implements Backend {
   private delta = EMPTY;   // capacity × widest: the gradient flowing back…
   private spare = EMPTY;   // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
+  /** The statistics of the epoch trained, and (pass) of evaluate and gradients: apart, as in the core. */
   private readonly stats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
+  private readonly pass = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
   // As assembly/model.ts's descriptor: the exploding-loss rule, the batch under way, the epoch's batches.
   private lossRule = false;
   private recentLoss = NaN;
@@ -194,13 +196,11 @@ class JsBackend implements Backend {
     this.spare = doubles(rows * this.widest);
   }
 
-  private resetStats(): void {
-    const s = this.stats;
+  private resetStats(s: PassStats = this.stats): void {
     s.lossSum = s.correct = s.truePositives = s.falsePositives = s.falseNegatives = 0;
   }
 
-  private passStats(): PassStats {
-    const s = this.stats;
+  private passStats(s: PassStats = this.stats): PassStats {
     return { lossSum: s.lossSum, correct: s.correct, truePositives: s.truePositives, falsePositives: s.falsePositives, falseNegatives: s.falseNegatives };
   }
 
@@ -351,20 +351,20 @@ class JsBackend implements Backend {
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
     if (!('release' in data)) return this.evaluateMore(data.x, data.y, true, probabilities);
     const ds = data as JsDataset;
-    this.resetStats();
+    this.resetStats(this.pass);
     this.ensureCapacity(ds.rows);
     for (let start = 0; start < ds.rows; start += this.capacity) {
       const size = Math.min(this.capacity, ds.rows - start);
       stage(ds.x, ds.y, null, start, size, this.inputs, this.xBatch, this.yBatch);
-      bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats);
+      bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.pass);
     }
-    return this.passStats();
+    return this.passStats(this.pass);
   }
 
   evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities: Float32Array | null = null): PassStats {
-    if (reset) this.resetStats();
-    this.stream(x, y, (size, start) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.stats));
-    return this.passStats();
+    if (reset) this.resetStats(this.pass);
+    this.stream(x, y, (size, start) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.pass));
+    return this.passStats(this.pass);
   }
 
   predict(x: Matrix): Float32Array {
@@ -378,16 +378,16 @@ class JsBackend implements Backend {
 
   /** As a full-batch epoch: gradients of the unscaled loss summed over units, then scaled by 1/rows once. */
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
-    this.resetStats();
+    this.resetStats(this.pass);
     this.stream(x, y, (size, start) => {
       this.forward(this.xBatch, size);
-      this.lossGradient(this.yBatch, size, 1);
+      this.lossGradient(this.yBatch, size, 1, this.pass);
       this.backward(this.xBatch, size, 0, 0);
       this.addGradients(start === 0);
     });
     this.scaleGradients(x.rows);
     return {
-      stats: this.passStats(),
+      stats: this.passStats(this.pass),
       layers: this.layers.map((l) => ({ weights: Float32Array.from(l.gradWeights), bias: Float32Array.from(l.gradBias) })),
     };
   }
@@ -471,10 +471,10 @@ class JsBackend implements Backend {
     return a;
   }
 
-  /** The loss of `rows` rows just passed forward (into the stats; returned as Σ lossᵢ) and
+  /** The loss of `rows` rows just passed forward (into `stats`; returned as Σ lossᵢ) and
    *  dZ_L = fround((p − y)/batchRows) into delta, as assembly/model.ts's lossGradient. */
-  private lossGradient(y: Doubles, rows: number, batchRows: number): number {
-    return bceBatch(this.layers[this.layers.length - 1]!.out, y, rows, batchRows, this.delta, null, 0, this.stats);
+  private lossGradient(y: Doubles, rows: number, batchRows: number, stats: PassStats = this.stats): number {
+    return bceBatch(this.layers[this.layers.length - 1]!.out, y, rows, batchRows, this.delta, null, 0, stats);
   }
 
   /** Fold a batch's mean loss into the recent loss (the fit's first batch also sets the

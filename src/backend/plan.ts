@@ -18,7 +18,7 @@ export const ADDRESS_SPACE = 2 ** 32;
 export const CHUNK_BUDGET = 8 * 2 ** 20;
 
 /** The descriptor's header and per-layer record (bytes), as assembly/model.ts lays them out. */
-const HEADER_BYTES = 192;
+const HEADER_BYTES = 224;
 const RECORD_BYTES = 48;
 
 /** A layer's kernel and bias in the parameter block: float offsets and counts. */

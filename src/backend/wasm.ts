@@ -371,29 +371,31 @@ class WasmBackend implements Backend {
     return { ...this.stats(), recentLoss: at(5), limit: at(6), batches: at(7) };
   }
 
-  private stats(): PassStats {
+  /** The statistics of the epoch trained, or (`pass`) of the last evaluate or gradients pass. */
+  private stats(pass = false): PassStats {
+    const o = pass ? 8 : 0;
     return this.call(({ lastStat }) => {
       const m = this.model;
-      return { lossSum: lastStat(m, 0), correct: lastStat(m, 1), truePositives: lastStat(m, 2), falsePositives: lastStat(m, 3), falseNegatives: lastStat(m, 4) };
+      return { lossSum: lastStat(m, o), correct: lastStat(m, o + 1), truePositives: lastStat(m, o + 2), falsePositives: lastStat(m, o + 3), falseNegatives: lastStat(m, o + 4) };
     });
   }
 
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
     if (!('release' in data)) return this.evaluateMore(data.x, data.y, true, probabilities);
     const ds = data as WasmDataset;
-    this.call((wasm) => wasm.modelResetStats(this.model));
+    this.call((wasm) => wasm.modelResetStats(this.model, true));
     this.call((wasm) => wasm.evaluate(this.model, ds.x, ds.y, ds.rows, probabilities ? ds.probabilities : 0));
     if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows));
-    return this.stats();
+    return this.stats(true);
   }
 
   evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities: Float32Array | null = null): PassStats {
-    if (reset) this.call((wasm) => wasm.modelResetStats(this.model));
+    if (reset) this.call((wasm) => wasm.modelResetStats(this.model, true));
     this.stream(x, y, 'evaluating', (rows, labels, start, count, out) => {
       this.call((wasm) => wasm.evaluate(this.model, rows, labels, count, probabilities ? out : 0));
       if (probabilities) probabilities.set(this.core.f32(out, count), start);
     });
-    return this.stats();
+    return this.stats(true);
   }
 
   predict(x: Matrix): Float32Array {
@@ -410,7 +412,7 @@ class WasmBackend implements Backend {
     const [levelBlock] = this.core.arena.allocateAll([levelBytes(this.plan, levels)], 'x', `the sums of gradients over ${x.rows} rows`);
     try {
       this.useLevels(levelBlock!, levels);
-      this.call((wasm) => wasm.modelResetStats(this.model));
+      this.call((wasm) => wasm.modelResetStats(this.model, true));
       this.stream(x, y, 'computing gradients over', (rows, labels, start, count) => {
         this.call((wasm) => wasm.gradients(this.model, rows, labels, count, start));
       });
@@ -419,7 +421,7 @@ class WasmBackend implements Backend {
       this.useLevels(0, 0);
       this.core.arena.release(levelBlock!);
     }
-    return { stats: this.stats(), layers: this.read(this.plan.parameterFloats) };
+    return { stats: this.stats(true), layers: this.read(this.plan.parameterFloats) };
   }
 
   /**

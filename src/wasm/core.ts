@@ -21,7 +21,7 @@ export type CoreExports = {
   modelSetLayerOutput(m: Ptr, l: number, out: Ptr): void;
   modelSetLossRule(m: Ptr, on: boolean, restart: boolean): void;
   modelObserveLoss(m: Ptr, loss: number): void;
-  modelResetStats(m: Ptr): void;
+  modelResetStats(m: Ptr, pass: boolean): void;
   gradientsEnd(m: Ptr, rows: number): void;
   trainingState(m: Ptr): Ptr;
   trainingStateBytes(): number;
