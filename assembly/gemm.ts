@@ -221,13 +221,12 @@ function dotRowsScalar(a: usize, w: usize, bias: usize, z: usize, m: i32, k: i32
   }
 }
 
-/** c (m) ← α·Aᵀ·b (+ c if accumulate), A stored k×m, b (k): each column of A scaled by b and
+/** c (m) ← α·Aᵀ·b (+ c if accumulate), A stored k rows lda bytes apart, b (k): each column of A scaled by b and
  *  summed over the rows, 32 columns at a time (one pass over A for a logistic regression of up to
  *  32 inputs, whose A outgrows the caches), then 4; every sum runs over p in order, as in
  *  gemmScalar. */
-function columnSums(a: usize, b: usize, c: usize, m: i32, k: i32, alpha: f32, accumulate: bool): void {
+function columnSums(a: usize, lda: usize, b: usize, c: usize, m: i32, k: i32, alpha: f32, accumulate: bool): void {
   const alphaV = f32x4.splat(alpha);
-  const lda = <usize>m << 2;
   let i = 0;
   for (; i + 32 <= m; i += 32) {
     let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
@@ -289,8 +288,26 @@ export function matmulScalar(a: usize, w: usize, bias: usize, z: usize, m: i32, 
 /** C (m×n) ← α · Aᵀ·B (+ C if accumulate), A stored k×m, B k×n.
  *  α = 1: the weight gradient; α = −λ with accumulate: the SGD step W ← W − λ·AᵀdZ, fused. */
 export function matmulTransA(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
-  if (n == 1) columnSums(a, b, c, m, k, alpha, accumulate);
-  else gemmTiled(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);
+  matmulTransAColumns(a, m, b, c, m, k, n, alpha, accumulate);
+}
+
+/** As matmulTransA for columns of A stored with rows `lda` floats apart (m ≤ lda): the rows
+ *  i0… of C for A's columns i0…, so that threads can share out the rows of a weight gradient.
+ *  Every element sums over p in order as before, whichever columns it is computed with. */
+export function matmulTransAColumns(a: usize, lda: i32, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
+  if (n == 1) columnSums(a, <usize>lda << 2, b, c, m, k, alpha, accumulate);
+  else gemmTiled(a, 1, lda, b, c, m, k, n, alpha, accumulate, 0);
+}
+
+/** Z (m×n) = A (m×k) · B (k×n) by the tiles, whatever n (matmul takes n = 1 as dot products):
+ *  the second half of matmulTransB, on a kernel already transposed. */
+export function matmulPacked(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32): void {
+  gemmTiled(a, k, 1, b, c, m, k, n, 1, false, 0);
+}
+
+/** Bᵀ into out: the first half of matmulTransB. */
+export function transposeInto(b: usize, n: i32, k: i32, out: usize): void {
+  transpose(b, n, k, out);
 }
 export function matmulTransAScalar(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
   gemmScalar(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);

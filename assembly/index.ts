@@ -1,17 +1,11 @@
-// gradwasm's WebAssembly core. Kernels take raw pointers into linear memory, planned by the
-// TypeScript wrapper (src/wasm/); nothing here allocates.
+// gradwasm's WebAssembly core: what the TypeScript wrapper (src/wasm/, src/backend/wasm.ts) calls.
+// Kernels take raw pointers into linear memory, planned by the wrapper; nothing here allocates.
+// The same source builds the single-thread core and the threaded one (asconfig.json); the
+// kernels' own exports and their scalar twins are in the test build (assembly/test.ts) only.
 export {
-  modelBytes, modelInit, modelSetBlocks, modelSetLevels, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
+  modelBytes, modelInit, modelSetBlocks, modelSetLevels, modelSetThreads, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
   modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, gradientsEnd, trainingState, trainingStateBytes,
   epochBegin, trainBatches, trainRows, trainRowsEnd, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';
-export {
-  sgdStep, sgdStepScalar, momentumStep, momentumStepScalar, adamStep, adamStepScalar,
-} from './optimizers';
-export {
-  matmul, matmulScalar, matmulTransA, matmulTransAScalar, matmulTransB, matmulTransBScalar,
-} from './gemm';
-export { activateInPlace, activationBackward } from './activations';
-export { bceBatch } from './loss';
-export { compactRows, firstNonFinite, standardize, standardizeScalar } from './data';
-export { nextU32, shuffle } from './prng';
+export { compactRows, firstNonFinite, standardize } from './data';
+export { controlBytes, generation, threadsInit, workerStep } from './parallel';

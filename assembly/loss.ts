@@ -9,26 +9,22 @@ import { sigmoidFromExp } from './activations';
 }
 
 /**
- * The loss of `rows` rows of a batch of batchRows rows, and the gradient of the batch-mean loss
- * with respect to their logits. logits, labels, grad: rows floats. grad[i] = (σ(zᵢ) − yᵢ) / batchRows
- * (the sigmoid and BCE derivatives multiplied out); grad = 0 skips it. probabilities (rows floats, or 0 to skip)
- * ← σ(zᵢ) rounded to f32, as predict() gives it. stats (f64 × 5): [0] += Σ lossᵢ, [1] += #correct,
- * [2] += #true positives, [3] += #false positives, [4] += #false negatives, where a row is
- * predicted positive when its f32 probability is above 0.5. Returns Σ lossᵢ.
+ * Rows r0…r1−1 of a batch of batchRows rows: each row's loss into losses (f64 × rows), the gradient
+ * of the batch-mean loss with respect to its logit into grad (0 skips it): grad[i] =
+ * (σ(zᵢ) − yᵢ) / batchRows (the sigmoid and BCE derivatives multiplied out); σ(zᵢ) rounded to f32
+ * into probabilities (0 skips it), as predict() gives it; and into counts (i32 × 4, set here) the
+ * rows classified correctly, true positives, false positives and false negatives, a row being
+ * predicted positive when its f32 probability is above 0.5. Rows of a batch may be shared out
+ * between threads: sumLosses then adds the losses up in row order.
  */
-export function bceBatch(logits: usize, labels: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
-  // The pass's total takes each row's loss in turn, so that it does not depend on how the pass is
-  // cut into calls (a validation set streamed in chunks sums as one held in memory).
-  let lossSum: f64 = 0, total = load<f64>(stats);
+export function bceRows(logits: usize, labels: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
   let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
-  for (let i = 0; i < rows; i++) {
+  for (let i = r0; i < r1; i++) {
     const off = <usize>i << 2;
     const z = <f64>load<f32>(logits + off);
     const y = <f64>load<f32>(labels + off);
     const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
-    const loss = bceFromLogit(z, y, e);
-    lossSum += loss;
-    total += loss;
+    store<f64>(losses + (<usize>i << 3), bceFromLogit(z, y, e));
     const p = sigmoidFromExp(z, e);
     const predicted = <i32>(<f32>p > 0.5), positive = <i32>(y == 1);
     correct += 1 ^ predicted ^ positive;
@@ -38,10 +34,27 @@ export function bceBatch(logits: usize, labels: usize, rows: i32, batchRows: i32
     if (grad) store<f32>(grad + off, <f32>((p - y) / <f64>batchRows));
     if (probabilities) store<f32>(probabilities + off, <f32>p);
   }
+  store<i32>(counts, correct);
+  store<i32>(counts, truePositives, 4);
+  store<i32>(counts, falsePositives, 8);
+  store<i32>(counts, falseNegatives, 12);
+}
+
+/** Σ of `rows` losses in row order, returned; the pass's total at stats[0] (f64) takes them one
+ *  by one too, so that it does not depend on how the pass is cut into calls (a validation set
+ *  streamed in chunks sums as one held in memory). */
+export function sumLosses(losses: usize, rows: i32, stats: usize): f64 {
+  let sum: f64 = 0, total = load<f64>(stats);
+  for (let i = 0; i < rows; i++) {
+    const loss = load<f64>(losses + (<usize>i << 3));
+    sum += loss;
+    total += loss;
+  }
   store<f64>(stats, total);
-  store<f64>(stats, load<f64>(stats, 8) + <f64>correct, 8);
-  store<f64>(stats, load<f64>(stats, 16) + <f64>truePositives, 16);
-  store<f64>(stats, load<f64>(stats, 24) + <f64>falsePositives, 24);
-  store<f64>(stats, load<f64>(stats, 32) + <f64>falseNegatives, 32);
-  return lossSum;
+  return sum;
+}
+
+/** counts (i32 × 4) added to stats[1…4] (f64): correct, true positives, false positives, false negatives. */
+export function addCounts(counts: usize, stats: usize): void {
+  for (let k = 0; k < 4; k++) store<f64>(stats + (<usize>(k + 1) << 3), load<f64>(stats + (<usize>(k + 1) << 3)) + <f64>load<i32>(counts + (<usize>k << 2)));
 }

@@ -5,9 +5,10 @@
 // and writes only through these pointers, within the blocks the plan gave them.
 import { activateInPlace, activationBackward, sigmoid64 } from './activations';
 import { firstNonFinite } from './data';
-import { bceBatch } from './loss';
-import { matmul, matmulTransA, matmulTransB } from './gemm';
+import { addCounts, bceRows, sumLosses } from './loss';
+import { matmul, matmulPacked, matmulTransAColumns, transposeInto } from './gemm';
 import { adamStep, momentumStep, sgdStep } from './optimizers';
+import { arg, argF, counters, parallel, rangeLo, setArg, setArgF } from './parallel';
 import { shuffle } from './prng';
 
 // Header (bytes)
@@ -38,7 +39,9 @@ const LEVEL_COUNT = 172; // i32: partial sums it holds room for (0: batches of o
 const BLOCKS_DONE = 176; // i32: blocks of the current batch pushed into the partial sums
 const BLOCK_ROWS = 180;  // i32: the rows of a block (see "Sums over the rows of a batch" below)
 const PASS_STATS = 184;  // f64 × 5: as STATS, for evaluate and gradients, so that they leave a fit's own alone
-const HEADER: usize = 224;
+const THREADS = 224;     // i32: threads a step may be shared out between (assembly/parallel.ts)
+const LOSSES = 228;      // usize: capacity f64, each row's loss, added up in row order after a step
+const HEADER: usize = 240;
 const TRAINING_STATE: usize = 40; // bytes from RECENT_LOSS to the end of POWERS
 // Layer record (bytes): sizes, activation, parameters, gradients, outputs, and the optimizer's
 // state for the kernel and the bias (momentum: velocity in S1; Adam: moments in S1 and S2; else 0)
@@ -81,6 +84,7 @@ export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, 
   memory.fill(m, 0, modelBytes(layers));
   store<i32>(m + LAYERS, layers);
   store<i32>(m + INPUTS, inputs);
+  store<i32>(m + THREADS, 1);
   store<f64>(m + RECENT_LOSS, NaN);
   store<f64>(m + LOSS_REFERENCE, NaN);
   store<u32>(m + RNG, s0);
@@ -96,6 +100,11 @@ export function modelSetBlocks(m: usize, params: usize, floats: i32, packed: usi
   store<i32>(m + PARAM_FLOATS, floats);
   store<usize>(m + PACKED, packed);
   store<i32>(m + BLOCK_ROWS, blockRows);
+}
+
+/** The threads the model's steps may be shared out between: 1, or up to the pool's (src/wasm/pool.ts). */
+export function modelSetThreads(m: usize, threads: i32): void {
+  store<i32>(m + THREADS, threads);
 }
 
 /** Room for the sums of a batch of many blocks: (1 + count) × the gradients' floats at `levels`
@@ -141,12 +150,14 @@ export function modelSetLayer(m: usize, l: i32, units: i32, act: i32, w: usize, 
 }
 
 /** The workspace for `capacity` rows: the two delta buffers (capacity × widest layer output
- *  each), `ones` (capacity floats, filled here), then each layer's outputs (modelSetLayerOutput). */
-export function modelSetWorkspace(m: usize, capacity: i32, deltaA: usize, deltaB: usize, ones: usize): void {
+ *  each), `ones` (capacity floats, filled here), the rows' losses (capacity f64), then each
+ *  layer's outputs (modelSetLayerOutput). */
+export function modelSetWorkspace(m: usize, capacity: i32, deltaA: usize, deltaB: usize, ones: usize, losses: usize): void {
   store<i32>(m + CAPACITY, capacity);
   store<usize>(m + DELTA_A, deltaA);
   store<usize>(m + DELTA_B, deltaB);
   store<usize>(m + ONES, ones);
+  store<usize>(m + LOSSES, losses);
   for (let i = 0; i < capacity; i++) store<f32>(ones + (<usize>i << 2), 1);
 }
 
@@ -177,18 +188,60 @@ function lossLimit(m: usize): f64 {
   return min(EXPLODING_CEILING, EXPLODING_FACTOR * max(Math.LN2, reference));
 }
 
+// Steps shared out between threads (assembly/parallel.ts). Each writes outputs of its own: rows
+// of a product or of the loss, rows of a weight gradient, ranges of parameters. A step is split
+// only when each part has at least MIN_WORK multiply-adds (or their like), so that a small
+// network never pays for a barrier it does not need.
+const STEP_FORWARD: i32 = 1, STEP_INPUT_GRADIENT: i32 = 2, STEP_WEIGHT_GRADIENT: i32 = 3, STEP_LOSS: i32 = 4,
+  STEP_UPDATE: i32 = 5, STEP_GATHER: i32 = 6, STEP_PROBABILITIES: i32 = 7;
+const MIN_WORK: i64 = 32768;
+/** A row's loss and probability cost about as much as this many multiply-adds (an exp and a log1p). */
+const LOSS_WORK: i64 = 256;
+
+/** Parts for a step of `work` that splits into `items` pieces: at most the model's threads. */
+function partsFor(m: usize, work: i64, items: i32): i32 {
+  const threads = load<i32>(m + THREADS);
+  if (threads <= 1) return 1;
+  return max(1, <i32>min(min(<i64>threads, <i64>items), work / MIN_WORK));
+}
+
+// @ts-ignore: decorator
+@inline function lo(n: i32, part: i32, parts: i32, grain: i32): i32 { return rangeLo(n, part, parts, grain); }
+
+/** The step `code`'s part `part` of `parts`, with the arguments its caller set: the leader's, or a worker's. */
+export function runPart(code: i32, part: i32, parts: i32): void {
+  if (code == STEP_FORWARD) forwardPart(part, parts);
+  else if (code == STEP_INPUT_GRADIENT) inputGradientPart(part, parts);
+  else if (code == STEP_WEIGHT_GRADIENT) weightGradientPart(part, parts);
+  else if (code == STEP_LOSS) lossPart(part, parts);
+  else if (code == STEP_UPDATE) updatePart(part, parts);
+  else if (code == STEP_GATHER) gatherPart(part, parts);
+  else if (code == STEP_PROBABILITIES) probabilitiesPart(part, parts);
+}
+
 /** Forward pass of `rows` ≤ capacity rows at x: hidden outputs A_l = act(A_{l−1}W + b); the last
  *  layer keeps its logits z, whose sigmoid is fused into the loss. Returns the logits' address. */
 function forward(m: usize, x: usize, rows: i32): usize {
   let a = x;
   for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) {
     const rec = layer(m, l);
-    const out = ptr(rec, L_BUF);
-    matmul(a, ptr(rec, L_W), ptr(rec, L_B), out, rows, field(rec, L_IN), field(rec, L_OUT));
-    if (l < n - 1) activateInPlace(out, rows * field(rec, L_OUT), field(rec, L_ACT));
-    a = out;
+    setArg(0, m); setArg(1, l); setArg(2, a); setArg(3, rows);
+    parallel(STEP_FORWARD, partsFor(m, <i64>rows * field(rec, L_IN) * field(rec, L_OUT), (rows + 3) >> 2));
+    a = ptr(rec, L_BUF);
   }
   return a;
+}
+
+/** Rows of layer l's output, from rows of its input: the product, then the activation (hidden layers). */
+function forwardPart(part: i32, parts: i32): void {
+  const m = <usize>arg(0), l = <i32>arg(1), a = <usize>arg(2), rows = <i32>arg(3);
+  const r0 = lo(rows, part, parts, 4), r1 = lo(rows, part + 1, parts, 4);
+  if (r1 <= r0) return;
+  const rec = layer(m, l);
+  const fanIn = field(rec, L_IN), units = field(rec, L_OUT);
+  const out = ptr(rec, L_BUF) + ((<usize>r0 * <usize>units) << 2);
+  matmul(a + ((<usize>r0 * <usize>fanIn) << 2), ptr(rec, L_W), ptr(rec, L_B), out, r1 - r0, fanIn, units);
+  if (l < load<i32>(m + LAYERS) - 1) activateInPlace(out, (r1 - r0) * units, field(rec, L_ACT));
 }
 
 /** The loss of `rows` rows just passed forward (into the statistics at `stats`; returned as
@@ -196,7 +249,22 @@ function forward(m: usize, x: usize, rows: i32): usize {
  *  delta buffer. */
 function lossGradient(m: usize, y: usize, rows: i32, batchRows: i32, stats: usize): f64 {
   const logits = ptr(layer(m, load<i32>(m + LAYERS) - 1), L_BUF);
-  return bceBatch(logits, y, rows, batchRows, load<usize>(m + DELTA_A), 0, stats);
+  return lossStep(m, logits, y, rows, batchRows, load<usize>(m + DELTA_A), 0, stats);
+}
+
+/** bceRows over `rows` rows in parts; their losses then added in row order and their counts into
+ *  `stats` by this thread alone. Returns Σ lossᵢ. */
+function lossStep(m: usize, logits: usize, y: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
+  const parts = partsFor(m, <i64>rows * LOSS_WORK, rows);
+  setArg(0, logits); setArg(1, y); setArg(2, rows); setArg(3, batchRows); setArg(4, grad); setArg(5, probabilities); setArg(6, load<usize>(m + LOSSES));
+  parallel(STEP_LOSS, parts);
+  for (let p = 0; p < parts; p++) addCounts(counters(p), stats);
+  return sumLosses(load<usize>(m + LOSSES), rows, stats);
+}
+
+function lossPart(part: i32, parts: i32): void {
+  const rows = <i32>arg(2);
+  bceRows(<usize>arg(0), <usize>arg(1), lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), <i32>arg(3), <usize>arg(4), <usize>arg(5), <usize>arg(6), counters(part));
 }
 
 // Sums over the rows of a batch. Every gradient is a sum over the batch's rows; one float32 sum
@@ -214,50 +282,52 @@ function lossGradient(m: usize, y: usize, rows: i32, batchRows: i32, stats: usiz
 /** Bytes from the gradient block's start to layer rec's dW (its db follows it, padded). */
 // @ts-ignore: decorator
 @inline function gradOffset(m: usize, rec: usize): usize { return ptr(rec, L_DW) - (load<usize>(m + PARAMS) + (levelFloats(m) << 2)); }
-/** Floats of layer rec's dW and db, with their padding. */
-// @ts-ignore: decorator
-@inline function layerGradFloats(rec: usize): i32 { return <i32>((ptr(rec, L_DB) - ptr(rec, L_DW)) >> 2) + ((field(rec, L_OUT) + 3) & ~3); }
 /** Partial sum k of the levels (k = −1: the scratch of one block), at layer rec's place. */
 // @ts-ignore: decorator
 @inline function level(m: usize, k: i32, rec: usize): usize { return load<usize>(m + LEVELS) + ((<usize>(k + 1) * levelFloats(m)) << 2) + gradOffset(m, rec); }
 
-/** a[0…n) ← a + b, four floats at a time (n a multiple of 4, as the layout pads every part). */
-function addInto(a: usize, b: usize, n: i32): void {
+/** a[0…n) ← a + b (any n: the last floats one at a time, with the same f32 addition). */
+function addRange(a: usize, b: usize, n: i32): void {
   const bytes = <usize>n << 2;
-  for (let i: usize = 0; i < bytes; i += 16) v128.store(a + i, f32x4.add(v128.load(a + i), v128.load(b + i)));
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(a + i, f32x4.add(v128.load(a + i), v128.load(b + i)));
+  for (; i < bytes; i += 4) store<f32>(a + i, load<f32>(a + i) + load<f32>(b + i));
 }
 
-/** Block `index` of the batch, summed into the scratch for layer rec, onto the partial sums. */
-function pushBlock(m: usize, rec: usize, index: i32): void {
-  const n = layerGradFloats(rec);
-  const sum = level(m, -1, rec);
+/** Floats [from, from + n) of layer rec's gradient layout in block `index`'s scratch, pushed onto
+ *  the partial sums: the levels of the trailing ones of index are added in (each older + newer,
+ *  into the older level, which carries on as the newer operand of the next), and the sum lands in
+ *  the first level whose bit of index is 0. */
+function pushBlock(m: usize, rec: usize, index: i32, from: usize, n: i32): void {
+  const bytes = <usize>n << 2;
+  const sum = level(m, -1, rec) + from;
   let k = 0;
   for (; (index >> k) & 1; k++) {
-    const older = level(m, k, rec);
-    addInto(older, sum, n); // older + newer, into the older level…
-    memory.copy(sum, older, <usize>n << 2); // …which carries on as the newer operand of the next
+    const older = level(m, k, rec) + from;
+    addRange(older, sum, n);
+    memory.copy(sum, older, bytes);
   }
-  memory.copy(level(m, k, rec), sum, <usize>n << 2);
+  memory.copy(level(m, k, rec) + from, sum, bytes);
 }
 
-/** Layer rec's dW, db ← the sum of the partial sums of `blocks` blocks, oldest (highest) last. */
-function foldLevels(m: usize, rec: usize, blocks: i32): void {
-  const n = layerGradFloats(rec);
-  const out = ptr(rec, L_DW);
+/** Floats [from, from + n) of layer rec's dW, db ← the sum of the partial sums of `blocks`
+ *  blocks, the newest (lowest) level first, the oldest (highest) added last. */
+function foldLevels(m: usize, rec: usize, blocks: i32, from: usize, n: i32): void {
+  const out = ptr(rec, L_DW) + from;
   let started = false;
   for (let k = 0; blocks >> k; k++) {
     if (!((blocks >> k) & 1)) continue;
-    if (started) {
-      // out ← level k + out (older + newer)
-      const l = level(m, k, rec);
-      const bytes = <usize>n << 2;
-      for (let i: usize = 0; i < bytes; i += 16) v128.store(out + i, f32x4.add(v128.load(l + i), v128.load(out + i)));
-    } else {
-      memory.copy(out, level(m, k, rec), <usize>n << 2);
-      started = true;
-    }
+    const l = level(m, k, rec) + from;
+    if (started) addRange(out, l, n);
+    else memory.copy(out, l, <usize>n << 2);
+    started = true;
   }
 }
+
+// How backward() sends a layer's gradient: straight to dW, db (a batch of one block); fused into
+// the SGD step (the same, with plain SGD); in blocks onto the partial sums (and, for rows that
+// are the whole batch, folded into dW, db at once).
+const TO_GRADIENTS: i32 = 0, FUSED_STEP: i32 = 1, IN_BLOCKS: i32 = 2, WHOLE_IN_BLOCKS: i32 = 3;
 
 /**
  * Back-propagation of the delta lossGradient left, through `rows` ≤ capacity rows whose input was
@@ -275,7 +345,7 @@ function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, before: i3
   const blockRows = load<i32>(m + BLOCK_ROWS);
   const whole = before < 0;
   const single = whole && rows <= blockRows;
-  const fused = single && lr != 0 && load<i32>(m + OPTIMIZER) == SGD && decay == 0;
+  const mode = !single ? (whole ? WHOLE_IN_BLOCKS : IN_BLOCKS) : lr != 0 && load<i32>(m + OPTIMIZER) == SGD && decay == 0 ? FUSED_STEP : TO_GRADIENTS;
   const first = whole ? 0 : before / blockRows;
   const blocks = (rows + blockRows - 1) / blockRows;
   let delta = load<usize>(m + DELTA_A);
@@ -286,44 +356,111 @@ function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, before: i3
     const units = field(rec, L_OUT);
     const input = l == 0 ? x : ptr(layer(m, l - 1), L_BUF);
     if (l > 0) {
-      matmulTransB(delta, ptr(rec, L_W), spare, rows, units, fanIn, load<usize>(m + PACKED));
-      activationBackward(spare, input, rows * fanIn, field(layer(m, l - 1), L_ACT));
+      // dA_{l−1} by rows, from the kernel before its update: transposed once, here
+      transposeInto(ptr(rec, L_W), fanIn, units, load<usize>(m + PACKED));
+      setArg(0, m); setArg(1, l); setArg(2, delta); setArg(3, spare); setArg(4, rows);
+      parallel(STEP_INPUT_GRADIENT, partsFor(m, <i64>rows * fanIn * units, (rows + 3) >> 2));
     }
-    if (fused) {
-      matmulTransA(input, delta, ptr(rec, L_W), fanIn, rows, units, -lr, true);
-      matmulTransA(delta, load<usize>(m + ONES), ptr(rec, L_B), units, rows, 1, -lr, true);
-    } else if (single) {
-      matmulTransA(input, delta, ptr(rec, L_DW), fanIn, rows, units, 1, false);
-      matmulTransA(delta, load<usize>(m + ONES), ptr(rec, L_DB), units, rows, 1, 1, false);
-    } else {
-      const sum = level(m, -1, rec);
-      const sumBias = sum + (ptr(rec, L_DB) - ptr(rec, L_DW));
-      for (let b = 0; b < blocks; b++) {
-        const r0 = b * blockRows, count = min(blockRows, rows - r0);
-        matmulTransA(input + ((<usize>r0 * <usize>fanIn) << 2), delta + ((<usize>r0 * <usize>units) << 2), sum, fanIn, count, units, 1, false);
-        matmulTransA(delta + ((<usize>r0 * <usize>units) << 2), load<usize>(m + ONES), sumBias, units, count, 1, 1, false);
-        pushBlock(m, rec, first + b);
-      }
-      if (whole) foldLevels(m, rec, blocks);
-    }
-    if (lr != 0 && !fused) stepLayer(m, rec, lr, decay);
+    setArg(0, m); setArg(1, l); setArg(2, input); setArg(3, delta); setArg(4, rows); setArg(5, mode); setArg(6, first); setArgF(7, lr);
+    parallel(STEP_WEIGHT_GRADIENT, partsFor(m, <i64>rows * (fanIn + 1) * units, (fanIn + units + 3) >> 2));
+    if (lr != 0 && mode != FUSED_STEP) stepLayers(m, l, l + 1, lr, decay);
     const t = delta; delta = spare; spare = t;
   }
   if (!whole) store<i32>(m + BLOCKS_DONE, first + blocks);
 }
 
-/** One optimizer step of every layer from the gradients in its dW, db buffers. */
-function update(m: usize, lr: f32, decay: f32): void {
-  for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) stepLayer(m, layer(m, l), lr, decay);
+function inputGradientPart(part: i32, parts: i32): void {
+  const m = <usize>arg(0), l = <i32>arg(1), delta = <usize>arg(2), spare = <usize>arg(3), rows = <i32>arg(4);
+  const r0 = lo(rows, part, parts, 4), r1 = lo(rows, part + 1, parts, 4);
+  if (r1 <= r0) return;
+  const rec = layer(m, l), below = layer(m, l - 1);
+  const fanIn = field(rec, L_IN), units = field(rec, L_OUT);
+  const out = spare + ((<usize>r0 * <usize>fanIn) << 2);
+  matmulPacked(delta + ((<usize>r0 * <usize>units) << 2), load<usize>(m + PACKED), out, r1 - r0, units, fanIn);
+  activationBackward(out, ptr(below, L_BUF) + ((<usize>r0 * <usize>fanIn) << 2), (r1 - r0) * fanIn, field(below, L_ACT));
 }
 
-/** One optimizer step of a layer's kernel (with weight decay λ₂) and bias (without). */
-function stepLayer(m: usize, rec: usize, lr: f32, decay: f32): void {
+/**
+ * A part of layer l's gradient: its rows of dW (features f0…f1−1) and entries of db (units
+ * u0…u1−1), the fanIn + units "gradient rows" shared out in order. Each is a sum over the batch's
+ * rows, computed whole by this part — per block, then pushed and folded, in blocks mode — so the
+ * sums never depend on the parts.
+ */
+function weightGradientPart(part: i32, parts: i32): void {
+  const m = <usize>arg(0), l = <i32>arg(1), input = <usize>arg(2), delta = <usize>arg(3), rows = <i32>arg(4);
+  const mode = <i32>arg(5), first = <i32>arg(6), lr = <f32>argF(7);
+  const rec = layer(m, l);
+  const fanIn = field(rec, L_IN), units = field(rec, L_OUT);
+  const i0 = lo(fanIn + units, part, parts, 4), i1 = lo(fanIn + units, part + 1, parts, 4);
+  const f0 = min(i0, fanIn), f1 = min(i1, fanIn);
+  const u0 = max(i0, fanIn) - fanIn, u1 = max(i1, fanIn) - fanIn;
+  const ones = load<usize>(m + ONES);
+  if (mode == TO_GRADIENTS || mode == FUSED_STEP) {
+    const fused = mode == FUSED_STEP;
+    const w = fused ? ptr(rec, L_W) : ptr(rec, L_DW), b = fused ? ptr(rec, L_B) : ptr(rec, L_DB);
+    const alpha: f32 = fused ? -lr : 1;
+    if (f1 > f0) matmulTransAColumns(input + (<usize>f0 << 2), fanIn, delta, w + ((<usize>f0 * <usize>units) << 2), f1 - f0, rows, units, alpha, fused);
+    if (u1 > u0) matmulTransAColumns(delta + (<usize>u0 << 2), units, ones, b + (<usize>u0 << 2), u1 - u0, rows, 1, alpha, fused);
+    return;
+  }
+  const blockRows = load<i32>(m + BLOCK_ROWS);
+  const blocks = (rows + blockRows - 1) / blockRows;
+  const sum = level(m, -1, rec);
+  const biasFrom = ptr(rec, L_DB) - ptr(rec, L_DW); // bytes from dW to db in the layout
+  const wFrom = (<usize>f0 * <usize>units) << 2, wCount = (f1 - f0) * units;
+  const bFrom = biasFrom + (<usize>u0 << 2), bCount = u1 - u0;
+  for (let k = 0; k < blocks; k++) {
+    const r0 = k * blockRows, count = min(blockRows, rows - r0);
+    const dz = delta + ((<usize>r0 * <usize>units) << 2);
+    if (wCount > 0) {
+      matmulTransAColumns(input + ((<usize>r0 * <usize>fanIn + <usize>f0) << 2), fanIn, dz, sum + wFrom, f1 - f0, count, units, 1, false);
+      pushBlock(m, rec, first + k, wFrom, wCount);
+    }
+    if (bCount > 0) {
+      matmulTransAColumns(dz + (<usize>u0 << 2), units, ones, sum + bFrom, bCount, count, 1, 1, false);
+      pushBlock(m, rec, first + k, bFrom, bCount);
+    }
+  }
+  if (mode == WHOLE_IN_BLOCKS) {
+    if (wCount > 0) foldLevels(m, rec, blocks, wFrom, wCount);
+    if (bCount > 0) foldLevels(m, rec, blocks, bFrom, bCount);
+  }
+}
+
+/** One optimizer step of every layer from the gradients in its dW, db buffers. */
+function update(m: usize, lr: f32, decay: f32): void {
+  stepLayers(m, 0, load<i32>(m + LAYERS), lr, decay);
+}
+
+/** The optimizer's step of layers l0…l1−1, their parameters shared out between parts. */
+function stepLayers(m: usize, l0: i32, l1: i32, lr: f32, decay: f32): void {
+  let count: i64 = 0;
+  for (let l = l0; l < l1; l++) count += <i64>field(layer(m, l), L_IN) * field(layer(m, l), L_OUT);
+  const work = count * (load<i32>(m + OPTIMIZER) == ADAM ? 8 : 2);
+  setArg(0, m); setArg(1, l0); setArg(2, l1); setArgF(3, lr); setArgF(4, decay);
+  parallel(STEP_UPDATE, partsFor(m, work, <i32>min(count >> 2, 1 << 30)));
+}
+
+function updatePart(part: i32, parts: i32): void {
+  const m = <usize>arg(0), l0 = <i32>arg(1), l1 = <i32>arg(2), lr = <f32>argF(3), decay = <f32>argF(4);
+  for (let l = l0; l < l1; l++) stepLayerRange(m, layer(m, l), lr, decay, part, parts);
+}
+
+/** Part `part` of `parts` of the optimizer step of a layer's kernel (with weight decay λ₂) and bias (without). */
+function stepLayerRange(m: usize, rec: usize, lr: f32, decay: f32, part: i32, parts: i32): void {
   // Adam's bias corrections for this step: 1 − β1ᵗ, 1 − β2ᵗ.
   const c1: f32 = 1 - load<f32>(m + POWERS), c2: f32 = 1 - load<f32>(m + POWERS + 4);
-  step(m, ptr(rec, L_W), ptr(rec, L_DW), ptr(rec, L_S1W), ptr(rec, L_S2W), field(rec, L_IN) * field(rec, L_OUT), lr, decay, c1, c2);
-  step(m, ptr(rec, L_B), ptr(rec, L_DB), ptr(rec, L_S1B), ptr(rec, L_S2B), field(rec, L_OUT), lr, 0, c1, c2);
+  const weights = field(rec, L_IN) * field(rec, L_OUT), units = field(rec, L_OUT);
+  const w0 = lo(weights, part, parts, 4), w1 = lo(weights, part + 1, parts, 4);
+  const b0 = lo(units, part, parts, 4), b1 = lo(units, part + 1, parts, 4);
+  const wo = <usize>w0 << 2, bo = <usize>b0 << 2;
+  if (w1 > w0) step(m, ptr(rec, L_W) + wo, ptr(rec, L_DW) + wo, offset(ptr(rec, L_S1W), wo), offset(ptr(rec, L_S2W), wo), w1 - w0, lr, decay, c1, c2);
+  if (b1 > b0) step(m, ptr(rec, L_B) + bo, ptr(rec, L_DB) + bo, offset(ptr(rec, L_S1B), bo), offset(ptr(rec, L_S2B), bo), b1 - b0, lr, 0, c1, c2);
 }
+
+/** p + bytes, or 0 for no block. */
+// @ts-ignore: decorator
+@inline function offset(p: usize, bytes: usize): usize { return p ? p + bytes : 0; }
 
 /** One optimizer step over n parameters w with gradient g and state s1, s2. */
 function step(m: usize, w: usize, g: usize, s1: usize, s2: usize, n: i32, lr: f32, decay: f32, c1: f32, c2: f32): void {
@@ -419,7 +556,11 @@ function trainUnit(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: 
 function foldBatch(m: usize): void {
   const blocks = load<i32>(m + BLOCKS_DONE);
   store<i32>(m + BLOCKS_DONE, 0);
-  for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) foldLevels(m, layer(m, l), blocks);
+  for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) {
+    const rec = layer(m, l);
+    foldLevels(m, rec, blocks, 0, field(rec, L_IN) * field(rec, L_OUT));
+    foldLevels(m, rec, blocks, ptr(rec, L_DB) - ptr(rec, L_DW), field(rec, L_OUT));
+  }
 }
 
 /** The end of a batch that ran in units: its gradients scaled by 1/rows once, then the step. */
@@ -544,13 +685,19 @@ export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCar
 
 /** Rows order[start…start+n) of x and y gathered into xBatch, yBatch. Returns xBatch. */
 function gather(m: usize, x: usize, y: usize, order: usize, start: i32, n: i32, xBatch: usize, yBatch: usize): usize {
-  const bytes = rowBytes(m);
-  for (let r = 0; r < n; r++) {
-    const src = <usize>load<u32>(order + (<usize>(start + r) << 2));
+  setArg(0, rowBytes(m)); setArg(1, x); setArg(2, y); setArg(3, order + (<usize>start << 2)); setArg(4, n); setArg(5, xBatch); setArg(6, yBatch);
+  parallel(STEP_GATHER, partsFor(m, <i64>n * load<i32>(m + INPUTS), (n + 3) >> 2));
+  return xBatch;
+}
+
+function gatherPart(part: i32, parts: i32): void {
+  const bytes = <usize>arg(0), x = <usize>arg(1), y = <usize>arg(2), order = <usize>arg(3), n = <i32>arg(4);
+  const xBatch = <usize>arg(5), yBatch = <usize>arg(6);
+  for (let r = lo(n, part, parts, 4), end = lo(n, part + 1, parts, 4); r < end; r++) {
+    const src = <usize>load<u32>(order + (<usize>r << 2));
     copyRow(xBatch + <usize>r * bytes, x + src * bytes, bytes);
     store<f32>(yBatch + (<usize>r << 2), load<f32>(y + (src << 2)));
   }
-  return xBatch;
 }
 
 /** memory.copy is a call into the engine; rows of a few dozen floats copy faster inline. */
@@ -584,8 +731,8 @@ export function evaluate(m: usize, x: usize, y: usize, rows: i32, probabilities:
   for (let start = 0; start < rows; start += capacity) {
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
-    const offset = <usize>start << 2;
-    bceBatch(z, y + offset, size, size, 0, probabilities ? probabilities + offset : 0, m + PASS_STATS);
+    const at = <usize>start << 2;
+    lossStep(m, z, y + at, size, size, 0, probabilities ? probabilities + at : 0, m + PASS_STATS);
   }
 }
 
@@ -595,8 +742,15 @@ export function predict(m: usize, x: usize, rows: i32, probabilities: usize): vo
   for (let start = 0; start < rows; start += capacity) {
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
-    const out = probabilities + (<usize>start << 2);
-    for (let i = 0; i < size; i++) store<f32>(out + (<usize>i << 2), <f32>sigmoid64(<f64>load<f32>(z + (<usize>i << 2))));
+    setArg(0, z); setArg(1, probabilities + (<usize>start << 2)); setArg(2, size);
+    parallel(STEP_PROBABILITIES, partsFor(m, <i64>size * LOSS_WORK, size));
+  }
+}
+
+function probabilitiesPart(part: i32, parts: i32): void {
+  const z = <usize>arg(0), out = <usize>arg(1), rows = <i32>arg(2);
+  for (let i = lo(rows, part, parts, 1), end = lo(rows, part + 1, parts, 1); i < end; i++) {
+    store<f32>(out + (<usize>i << 2), <f32>sigmoid64(<f64>load<f32>(z + (<usize>i << 2))));
   }
 }
 

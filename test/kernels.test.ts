@@ -1,12 +1,13 @@
 // Every SIMD kernel of assembly/ against its scalar twin, at sizes that hit every tile edge.
 // The kernels sum each output in the same order as their twins, so they must agree exactly.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadCore, type Core } from '../src/wasm/core.js';
+import type { Core } from '../src/wasm/core.js';
 import { uniform } from './support/random.js';
+import { loadTestCore, type TestExports } from './support/test-core.js';
 
-let core: Core;
+let core: Core<TestExports>;
 beforeAll(async () => {
-  core = await loadCore();
+  core = await loadTestCore();
 });
 
 /** Copy arrays into fresh blocks, run fn on their pointers, read `out` back, free everything. */

@@ -18,7 +18,7 @@ export const ADDRESS_SPACE = 2 ** 32;
 export const CHUNK_BUDGET = 8 * 2 ** 20;
 
 /** The descriptor's header and per-layer record (bytes), as assembly/model.ts lays them out. */
-const HEADER_BYTES = 224;
+const HEADER_BYTES = 240;
 const RECORD_BYTES = 48;
 
 /** A layer's kernel and bias in the parameter block: float offsets and counts. */
@@ -63,8 +63,8 @@ export function planModel(architecture: Architecture): ModelPlan {
     fanIn = units;
     return plan;
   });
-  // staged input row, label and probability; the two gradient rows, the 1.0, every layer's outputs
-  const rowBytes = 4 * (architecture.inputs + 2 + 2 * widest + 1 + outputs);
+  // staged input row, label and probability; the two gradient rows, the 1.0, the loss (f64), every layer's outputs
+  const rowBytes = 4 * (architecture.inputs + 2 + 2 * widest + 1 + 2 + outputs);
   return {
     descriptorBytes: HEADER_BYTES + RECORD_BYTES * layers.length,
     layers,
@@ -90,6 +90,7 @@ export interface WorkspaceLayout {
   deltaA: number;
   deltaB: number;
   ones: number;
+  losses: number;
   outputs: number[];
 }
 
@@ -98,12 +99,14 @@ export function workspaceLayout(plan: ModelPlan, capacity: number): WorkspaceLay
   let at = 2 * delta;
   const ones = at;
   at += align16(capacity * 4);
+  const losses = at;
+  at += align16(capacity * 8);
   const outputs = plan.layers.map(({ units }) => {
     const offset = at;
     at += align16(capacity * units * 4);
     return offset;
   });
-  return { bytes: at, deltaA: 0, deltaB: delta, ones, outputs };
+  return { bytes: at, deltaA: 0, deltaB: delta, ones, losses, outputs };
 }
 
 /** What fit() holds besides the model, as block sizes in this order: the training rows and

@@ -142,7 +142,7 @@ class WasmBackend implements Backend {
     this.workspace = workspace;
     this.capacity = capacity;
     this.call((wasm) => {
-      wasm.modelSetWorkspace(this.model, capacity, workspace + layout.deltaA, workspace + layout.deltaB, workspace + layout.ones);
+      wasm.modelSetWorkspace(this.model, capacity, workspace + layout.deltaA, workspace + layout.deltaB, workspace + layout.ones, workspace + layout.losses);
       layout.outputs.forEach((offset, l) => wasm.modelSetLayerOutput(this.model, l, workspace + offset));
     });
     return blocks;

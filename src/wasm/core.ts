@@ -6,7 +6,7 @@ import { Arena } from './arena.js';
 
 type Ptr = number;
 
-/** The exports of assembly/index.ts. */
+/** The exports of assembly/index.ts: the single-thread core and the threaded one. */
 export type CoreExports = {
   memory: WebAssembly.Memory;
   heapBase(): Ptr;
@@ -17,7 +17,12 @@ export type CoreExports = {
   modelSetLayer(m: Ptr, l: number, units: number, act: number, w: Ptr, b: Ptr, dw: Ptr, db: Ptr): void;
   modelSetOptimizer(m: Ptr, kind: number, p0: number, p1: number, p2: number, p3: number, p4: number, nesterov: boolean): void;
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
-  modelSetWorkspace(m: Ptr, capacity: number, deltaA: Ptr, deltaB: Ptr, ones: Ptr): void;
+  modelSetWorkspace(m: Ptr, capacity: number, deltaA: Ptr, deltaB: Ptr, ones: Ptr, losses: Ptr): void;
+  modelSetThreads(m: Ptr, threads: number): void;
+  controlBytes(): number;
+  threadsInit(control: Ptr, leaderWaits: boolean): void;
+  workerStep(control: Ptr, id: number, seen: number): number;
+  generation(control: Ptr): number;
   modelSetLayerOutput(m: Ptr, l: number, out: Ptr): void;
   modelSetLossRule(m: Ptr, on: boolean, restart: boolean): void;
   modelObserveLoss(m: Ptr, loss: number): void;
@@ -34,31 +39,16 @@ export type CoreExports = {
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
   predict(m: Ptr, x: Ptr, rows: number, out: Ptr): void;
   lastStat(m: Ptr, i: number): number;
-  matmul(a: Ptr, w: Ptr, bias: Ptr, z: Ptr, m: number, k: number, n: number): void;
-  matmulScalar(a: Ptr, w: Ptr, bias: Ptr, z: Ptr, m: number, k: number, n: number): void;
-  matmulTransA(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, alpha: number, accumulate: boolean): void;
-  matmulTransAScalar(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, alpha: number, accumulate: boolean): void;
-  matmulTransB(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, scratch: Ptr): void;
-  matmulTransBScalar(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number): void;
-  sgdStep(w: Ptr, g: Ptr, n: number, lr: number, decay: number): void;
-  sgdStepScalar(w: Ptr, g: Ptr, n: number, lr: number, decay: number): void;
-  momentumStep(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, decay: number, momentum: number, nesterov: boolean): void;
-  momentumStepScalar(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, decay: number, momentum: number, nesterov: boolean): void;
-  adamStep(w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, decay: number, beta1: number, beta1c: number, beta2: number, beta2c: number, epsilon: number, c1: number, c2: number): void;
-  adamStepScalar(w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, decay: number, beta1: number, beta1c: number, beta2: number, beta2c: number, epsilon: number, c1: number, c2: number): void;
-  activateInPlace(buf: Ptr, count: number, act: number): void;
-  activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
   firstNonFinite(x: Ptr, count: number): number;
   compactRows(x: Ptr, rows: number, cols: number, stride: number): number;
   standardize(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
-  standardizeScalar(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
 };
 
 /** The instance, its memory allocator, and helpers to copy in and out. */
-export class Core {
+export class Core<E extends CoreExports = CoreExports> {
   readonly arena: Arena;
 
-  constructor(readonly exports: CoreExports) {
+  constructor(readonly exports: E) {
     this.arena = new Arena(exports.memory, exports.heapBase());
   }
 

@@ -1,0 +1,12 @@
+// The test build (build/gradwasm.test.wasm): the core, and every SIMD kernel beside the scalar
+// twin that sums in the same order, so that test/kernels.test.ts can hold one to the other bit
+// for bit. Production builds leave these exports out.
+export * from './index';
+export {
+  sgdStep, sgdStepScalar, momentumStep, momentumStepScalar, adamStep, adamStepScalar,
+} from './optimizers';
+export {
+  matmul, matmulScalar, matmulTransA, matmulTransAScalar, matmulTransB, matmulTransBScalar,
+} from './gemm';
+export { activateInPlace, activationBackward } from './activations';
+export { standardizeScalar } from './data';
