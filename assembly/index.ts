@@ -1,11 +1,11 @@
 // gradwasm's WebAssembly core: what the TypeScript wrapper (src/wasm/, src/backend/wasm.ts) calls.
 // Kernels take raw pointers into linear memory, planned by the wrapper; nothing here allocates.
-// The same source builds the single-thread core and the threaded one (asconfig.json); the
-// kernels' own exports and their scalar twins are in the test build (assembly/test.ts) only.
+// The same source builds the single-thread core and, with the pool's entry points, the threaded
+// one (assembly/threads.ts); the kernels' own exports and their scalar twins are in the test build
+// (assembly/test.ts) only.
 export {
   modelBytes, modelInit, modelSetBlocks, modelSetLevels, modelSetThreads, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
   modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, gradientsEnd, trainingState, trainingStateBytes,
   epochBegin, trainBatches, trainRows, trainRowsEnd, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';
 export { compactRows, firstNonFinite, standardize } from './data';
-export { controlBytes, generation, threadsInit, workerStep } from './parallel';

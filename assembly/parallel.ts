@@ -11,11 +11,12 @@ import { runPart } from './model';
 // The control block (bytes): the step word — the generation the workers wait on (low 32 bits),
 // the step's code and its number of parts (16 bits each above), stored in one atomic write so that
 // a worker never reads a step's parts with another's generation — then the parts still out,
-// whether the leader may block (a browser's main thread may not), the step's arguments, and a row
-// of four counters per part.
+// whether the leader may block (a browser's main thread may not), whether a worker's part trapped,
+// the step's arguments, and a row of four counters per part.
 const STEP: usize = 0;    // i64
 const PENDING: usize = 8;
 const LEADER_WAITS: usize = 12;
+const FAILED: usize = 16; // set by a worker whose part trapped (src/wasm/pool-script.ts)
 const ARGS: usize = 32;          // 8 slots of 8 bytes: integers, pointers and floats
 const COUNTS: usize = 96; // i32 × 4 per part
 /** Parts a step may have: threads = leader + workers. */
@@ -76,6 +77,8 @@ export function parallel(code: i32, parts: i32): void {
     if (waits) memory.atomic.wait32(c + PENDING, left, -1);
     left = atomic.load<i32>(c + PENDING);
   }
+  // a worker's part trapped (a bug): trap here too, so that the caller's guard sees it
+  if (atomic.load<i32>(c + FAILED) != 0) unreachable();
 }
 
 /**

@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const OUT = 'dist/demo';
-for (const file of ['dist/gradwasm.browser.js', 'dist/gradwasm.worker.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js']) {
+for (const file of ['dist/gradwasm.browser.js', 'dist/gradwasm.worker.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js', 'dist/gradwasm.threads.js']) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
 }
 mkdirSync(OUT, { recursive: true });
@@ -37,7 +37,7 @@ await build({
   plugins: [shippedBundle],
   logLevel: 'warning',
 });
-for (const file of ['demo/index.html', 'demo/style.css', 'dist/gradwasm.browser.js', 'dist/gradwasm.worker.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js']) {
+for (const file of ['demo/index.html', 'demo/style.css', 'dist/gradwasm.browser.js', 'dist/gradwasm.worker.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js', 'dist/gradwasm.threads.js']) {
   copyFileSync(file, `${OUT}/${file.split('/').pop()}`);
 }
 console.log(`demo built in ${OUT}/ — npm run serve, then open the address it prints`);

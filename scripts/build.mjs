@@ -30,18 +30,21 @@ const common = {
   plugins: [wasmAsHex],
 };
 
-/** In the browser bundle, src/worker/spawn.ts (worker_threads) becomes spawn.browser.ts (Web Worker). */
+/** In the browser bundle, src/worker/spawn.ts (worker_threads) becomes spawn.browser.ts (Web Worker),
+ *  and src/wasm/pool.ts (the threads' worker_threads) pool.browser.ts (Web Workers). */
 const browserSpawn = {
   name: 'browser-spawn',
   setup(b) {
     b.onResolve({ filter: /^\.\/spawn\.js$/ }, (args) => ({ path: join(args.resolveDir, 'spawn.browser.ts') }));
+    b.onResolve({ filter: /\/pool\.js$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/pool\.js$/, 'pool.browser.ts')) }));
   },
 };
 
 /**
  * In browsers, what a page that only predicts does not need lives in files of its own beside
  * the bundle, which it imports on first use: the 'js' backend (gradwasm.js-backend.js, when a
- * model asks for backend: 'js') and training (gradwasm.training.js, on the first fit). Each
+ * model asks for backend: 'js'), training (gradwasm.training.js, on the first fit) and the threaded
+ * core (gradwasm.threads.js, its WebAssembly inlined, when a model asks for more than one thread). Each
  * carries its own copies of the stateless helpers it uses, and takes the one stateful class it
  * shares, GradwasmError, from the bundle (src/errors.ts holds nothing else), so that errors are
  * instances of the class callers import.
@@ -51,6 +54,7 @@ const splitBeside = {
   setup(b) {
     b.onResolve({ filter: /^\.\/backend\/js\.js$/ }, () => ({ path: './gradwasm.js-backend.js', external: true }));
     b.onResolve({ filter: /^\.\/fitting\.js$/ }, () => ({ path: './gradwasm.training.js', external: true }));
+    b.onResolve({ filter: /^\.\.\/wasm\/threads\.js$/ }, () => ({ path: './gradwasm.threads.js', external: true }));
   },
 };
 
@@ -76,6 +80,7 @@ await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'di
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside] });
 await build({ ...common, entryPoints: ['src/backend/js.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
 await build({ ...common, entryPoints: ['src/fitting.ts'], outfile: 'dist/gradwasm.training.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
+await build({ ...common, entryPoints: ['src/wasm/threads.ts'], outfile: 'dist/gradwasm.threads.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, errorsFromBundle] });
 await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, libraryBeside('./index.js')] });
@@ -105,13 +110,14 @@ const sizes = [
   ['dist/gradwasm.worker.js', readFileSync('dist/gradwasm.worker.js')],
   ['dist/gradwasm.js-backend.js', readFileSync('dist/gradwasm.js-backend.js')],
   ['dist/gradwasm.training.js', readFileSync('dist/gradwasm.training.js')],
+  ['dist/gradwasm.threads.js', readFileSync('dist/gradwasm.threads.js')],
   ['dist/explain.browser.js', readFileSync('dist/explain.browser.js')],
   ['dist/gradwasm.inference.js', readFileSync('dist/gradwasm.inference.js')],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 console.log('browser build:');
 for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
-const inferenceGzip = gzipSync(sizes[5][1], { level: 9 }).length;
+const inferenceGzip = gzipSync(sizes.find(([name]) => name === 'dist/gradwasm.inference.js')[1], { level: 9 }).length;
 if (inferenceGzip > INFERENCE_BUDGET_GZIP) {
   console.warn(`!!! the inference path is ${kb(inferenceGzip)} gzipped, over its ${kb(INFERENCE_BUDGET_GZIP)} budget`);
 }

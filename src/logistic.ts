@@ -1,6 +1,6 @@
 import { checkKeys, checkObject } from './checks.js';
 import { dense } from './layers.js';
-import { Sequential, type BackendName } from './sequential.js';
+import { Sequential, type BackendName, type SequentialOptions } from './sequential.js';
 
 /** Options of {@link LogisticRegression.create}. */
 export interface LogisticRegressionOptions {
@@ -10,6 +10,8 @@ export interface LogisticRegressionOptions {
   seed?: number;
   /** Default `'wasm'`. */
   backend?: BackendName;
+  /** As {@link SequentialOptions.threads}: default 'auto'. */
+  threads?: number | 'auto';
 }
 
 /**
@@ -18,7 +20,7 @@ export interface LogisticRegressionOptions {
  */
 export const LogisticRegression = {
   async create(options: LogisticRegressionOptions): Promise<Sequential> {
-    checkKeys('options', checkObject('options', options), ['inputs', 'seed', 'backend']);
+    checkKeys('options', checkObject('options', options), ['inputs', 'seed', 'backend', 'threads']);
     return Sequential.create({ ...options, layers: [dense(1, 'sigmoid')] });
   },
 };

@@ -17,21 +17,40 @@ import { checkOutputLayer, type ModelJSON } from './serialize.js';
 import type { BackendName, FitOptions } from './sequential.js';
 import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './training.js';
 
-const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler'] as const;
+const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads'] as const;
 export const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
   'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'onProgress', 'signal', 'stopOnExplodingLoss', 'initialEpoch', 'checkpoint',
 ] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
-export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null } {
+export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null; threads: Threads } {
   const o = checkObject(name, options);
   checkKeys(name, o, CREATE_KEYS);
   const inputs = checkInteger(`${name}.inputs`, o.inputs, 1, MAX_UNITS);
   const architecture = { inputs, layers: checkLayers(o.layers, `${name}.layers`) };
   const seed = checkSeed(o.seed, `${name}.seed`);
   const backend = checkBackend(`${name}.backend`, o.backend);
-  return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`) };
+  const threads = checkThreads(o.threads, backend, `${name}.threads`);
+  return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`), threads };
+}
+
+/** Threads a model's steps may be shared out between: a count, or 'auto' (as many as there are cores). */
+export type Threads = number | 'auto';
+
+/** The most threads a model may ask for (assembly/parallel.ts's MAX_THREADS). */
+export const MAX_THREADS = 256;
+
+/** `threads` checked: 'auto' (the default) or an integer from 1 to 256; more than 1 only on 'wasm'. */
+export function checkThreads(value: unknown, backend: BackendName, name: string): Threads {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
+    throw new GradwasmError(name, `${name} must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${describe(value)}`);
+  }
+  if (value > 1 && backend === 'js') {
+    throw new GradwasmError(name, `${name} is ${value}, but the 'js' backend runs on one thread; use backend: 'wasm' for threads`);
+  }
+  return value;
 }
 
 /** A scaler (instance or JSON) for `inputs` columns, or null. */
@@ -43,11 +62,11 @@ export function checkScaler(value: unknown, inputs: number, name: string): Stand
 }
 
 /** The options of {@link Sequential.fromJSON}, checked. */
-export function checkLoadOptions(options: unknown, name = 'options'): { seed: number; backend: BackendName } {
+export function checkLoadOptions(options: unknown, name = 'options'): { seed: number; backend: BackendName; threads: Threads } {
   const o = checkObject(name, options);
-  checkKeys(name, o, ['backend', 'seed']);
+  checkKeys(name, o, ['backend', 'seed', 'threads']);
   const backend = checkBackend(`${name}.backend`, o.backend);
-  return { seed: checkSeed(o.seed, `${name}.seed`), backend };
+  return { seed: checkSeed(o.seed, `${name}.seed`), backend, threads: checkThreads(o.threads, backend, `${name}.threads`) };
 }
 
 /** {@link FitOptions} as checked by {@link checkFitOptions}, defaults filled in. */

@@ -15,7 +15,8 @@ import { Xoshiro128, glorotUniform } from './prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from './serialize.js';
 import type { EarlyStopperState, EarlyStoppingOptions } from './training.js';
-import { checkCreateOptions, checkLoadOptions, checkScaler } from './options.js';
+import { MAX_THREADS, checkCreateOptions, checkLoadOptions, checkScaler, type Threads } from './options.js';
+import { availableThreads, threadsUnavailable } from './wasm/pool.js';
 
 /** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
 export type BackendName = 'wasm' | 'js';
@@ -43,6 +44,13 @@ export interface SequentialOptions {
    * applies it to every row it is given and saves it in its JSON. Default: none.
    */
   scaler?: StandardScaler | ScalerJSON | null;
+  /**
+   * Threads the model's work is shared out between (`'wasm'` only): a number from 1 to 256, or
+   * `'auto'` (the default): every core in Node; in a browser, every core when the page is
+   * cross-origin isolated, else 1. The weights, losses and predictions are the same bits for
+   * every thread count. See {@link Sequential.threads}.
+   */
+  threads?: number | 'auto';
 }
 
 /**
@@ -226,6 +234,8 @@ export class Sequential {
   readonly layers: readonly DenseLayer[];
   /** Where this model computes. */
   readonly backend: BackendName;
+  /** The threads its work is shared out between: `threads` as asked, 'auto' resolved. */
+  readonly threads: number;
   private engine: Backend | null;
   private fitting = false;
   private featureScaler: StandardScaler | null;
@@ -242,18 +252,20 @@ export class Sequential {
     return this.doneEpochs;
   }
 
-  private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null) {
+  private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null, threads: number) {
     this.inputs = architecture.inputs;
     this.layers = Object.freeze(architecture.layers.map((l) => Object.freeze({ type: 'dense' as const, ...l })));
     this.backend = backend;
+    this.threads = threads;
     this.engine = engine;
     this.featureScaler = scaler;
   }
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
   static async create(options: SequentialOptions): Promise<Sequential> {
-    const { architecture, seed, backend, scaler } = checkCreateOptions(options);
-    await checkMemory(architecture, backend, 'options.layers');
+    const { architecture, seed, backend, scaler, threads: asked } = checkCreateOptions(options);
+    const threads = await resolveThreads(asked, backend, 'options.threads');
+    await checkMemory(architecture, backend, 'options.layers', threads);
     const rng = new Xoshiro128(seed);
     let fanIn = architecture.inputs;
     const parameters = architecture.layers.map(({ units }) => {
@@ -261,7 +273,7 @@ export class Sequential {
       fanIn = units;
       return { weights, bias: new Float32Array(units) };
     });
-    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state()), scaler);
+    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state(), threads), scaler, threads);
   }
 
   /**
@@ -271,14 +283,15 @@ export class Sequential {
    * state has its own generator).
    */
   static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number } = {}): Promise<Sequential> {
-    const { seed, backend } = checkLoadOptions(options);
+    const { seed, backend, threads: asked } = checkLoadOptions(options);
+    const threads = await resolveThreads(asked, backend, 'options.threads');
     const { architecture, parameters, scaler, training } = modelFromJSON(json);
     if (training && (options as { seed?: unknown }).seed !== undefined) {
       throw new GradwasmError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
     }
-    await checkMemory(architecture, backend, 'json.layers');
+    await checkMemory(architecture, backend, 'json.layers', threads);
     const rng = training ? training.state.rng : new Xoshiro128(seed).state();
-    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng), scaler);
+    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads);
     if (training) {
       model.useOptimizer(model.engine!, training.optimizer);
       model.engine!.setTrainingState(training.state);
@@ -493,8 +506,18 @@ export class Sequential {
 /** Throw unless a model of this architecture fits in memory: the 4 GiB of wasm32 on either
  *  backend, and the WebAssembly memory left (under setMemoryLimit) on 'wasm'. Checked before any
  *  weight is drawn, so that a model far too large is refused at once. */
-async function checkMemory(architecture: Architecture, backend: BackendName, argument: string): Promise<void> {
+async function checkMemory(architecture: Architecture, backend: BackendName, argument: string, threads: number): Promise<void> {
   checkModelSize(planModel(architecture), architecture, argument);
-  if (backend === 'wasm') await checkWasmModel(architecture, argument);
+  if (backend === 'wasm') await checkWasmModel(architecture, argument, threads);
+}
+
+/** The threads a model gets: 'auto' as many as there are cores ('js': one); a count above one
+ *  refused where threads cannot be had (a page that is not cross-origin isolated). */
+async function resolveThreads(threads: Threads, backend: BackendName, argument: string): Promise<number> {
+  if (backend === 'js') return 1;
+  if (threads === 'auto') return Math.min(MAX_THREADS, await availableThreads());
+  const why = threads > 1 ? threadsUnavailable() : null;
+  if (why) throw new GradwasmError(argument, `${argument} is ${threads}, but ${why}`);
+  return threads;
 }
 

@@ -50,7 +50,7 @@ describe.each(['wasm', 'js'] as const)('concurrent fits (%s)', (backend) => {
   });
 
   it('the model itself predicted and evaluated between its runs of batches: the same history and weights; gradients refused then', async () => {
-    // fit's first run of an epoch is one batch, then it yields: a timer fires inside every epoch
+    // fit's first run of an epoch is one batch, then it yields: the watcher runs inside every epoch
     const a = data(11, 600, 5), v = data(12, 50, 5);
     const make = () => Sequential.create({ inputs: 5, layers: [dense(6, 'tanh'), dense(1, 'sigmoid')], seed: 2, backend });
     for (const options of [{ epochs: 6, batchSize: 10, learningRate: 0.1, shuffle: false }, { epochs: 4, learningRate: 0.5, shuffle: false }]) {
@@ -59,14 +59,18 @@ describe.each(['wasm', 'js'] as const)('concurrent fits (%s)', (backend) => {
       const chunks = Array.from({ length: 6 }, (_, k) => ({ x: a.x.data.subarray(k * 500, (k + 1) * 500), y: a.y.subarray(k * 100, (k + 1) * 100) }));
       for (const [name, run] of [['fit', (m: Sequential) => m.fit(a.x, a.y, options)], ['fitDataset', (m: Sequential) => m.fitDataset(chunks, options)]] as const) {
         const model = await make();
-        let calls = 0, refused = 0;
-        const timer = setInterval(() => {
+        // (setImmediate, as fit's own yields: it runs at every one of them, however fast the fit)
+        let calls = 0, refused = 0, watching = true;
+        const watch = (): void => {
+          if (!watching) return;
           model.evaluate(v.x, v.y);
           model.predictProba(v.x);
           try { model.gradients(v.x, v.y); } catch (e) { if (e instanceof GradwasmError) refused++; }
           calls++;
-        }, 0);
-        const history = await run(model).finally(() => clearInterval(timer));
+          setImmediate(watch);
+        };
+        setImmediate(watch);
+        const history = await run(model).finally(() => void (watching = false));
         expect(calls).toBeGreaterThan(0);
         expect(refused).toBe(calls);
         expect(history, `${name} ${JSON.stringify(options)}`).toEqual(expected);

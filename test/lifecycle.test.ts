@@ -2,17 +2,18 @@
 // view, and data too large for the address space (or a chosen cap) is refused up front.
 import { afterEach, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
-import { loadCore } from '../src/wasm/core.js';
+import { totalMemory } from '../src/wasm/arena.js';
+import { coreOf } from './support/core.js';
 import { labels, uniform } from './support/random.js';
 
 afterEach(() => setMemoryLimit(2 ** 32));
 
 describe('wasm memory lifecycle', () => {
   it('10,000 create/fit/dispose cycles leave the memory size bounded and nothing in use', async () => {
-    const core = await loadCore();
     const x = { data: uniform(1, 40 * 6), rows: 40, cols: 6 };
     const y = labels(2, 40);
     const warm = await Sequential.create({ inputs: 6, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 0 });
+    const core = coreOf(warm);
     warm.dispose();
     const inUse = core.arena.bytesInUse;
     const size = core.exports.memory.buffer.byteLength;
@@ -29,9 +30,9 @@ describe('wasm memory lifecycle', () => {
   });
 
   it('a memory.grow between calls leaves every model working on fresh views', async () => {
-    const core = await loadCore();
     const x = { data: uniform(3, 50 * 5), rows: 50, cols: 5 };
     const model = await Sequential.create({ inputs: 5, layers: [dense(7, 'tanh'), dense(1, 'sigmoid')], seed: 4 });
+    const core = coreOf(model);
     const before = model.predictProba(x);
     const weights = model.getWeights();
     const size = core.exports.memory.buffer.byteLength;
@@ -49,8 +50,8 @@ describe('wasm memory lifecycle', () => {
   });
 
   it('refuses data beyond the 4 GiB address space before allocating anything', async () => {
-    const core = await loadCore();
     const model = await Sequential.create({ inputs: 1024, layers: [dense(1, 'sigmoid')], seed: 1 });
+    const core = coreOf(model);
     const inUse = core.arena.bytesInUse;
     const size = core.exports.memory.buffer.byteLength;
     const rows = 2 ** 21; // × 1024 columns = 2^31 float32 values = 8 GiB
@@ -64,10 +65,10 @@ describe('wasm memory lifecycle', () => {
   });
 
   it('refuses what would grow memory past a limit set with setMemoryLimit, and works again below it', async () => {
-    const core = await loadCore();
     const model = await Sequential.create({ inputs: 256, layers: [dense(16, 'relu'), dense(1, 'sigmoid')], seed: 1 });
+    const core = coreOf(model);
     const size = core.exports.memory.buffer.byteLength;
-    setMemoryLimit(size); // no growth allowed from here
+    setMemoryLimit(totalMemory()); // no growth allowed from here (the limit counts every core's memory)
     const rows = Math.ceil(size / (256 * 4)) + 1; // a dataset larger than the whole memory
     const x = { data: new Float32Array(rows * 256), rows, cols: 256 };
     const error = await model.fit(x, new Float32Array(rows)).catch((e: unknown) => e);

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
 import { CHUNK_BUDGET, planModel } from '../src/backend/plan.js';
 import { loadCore } from '../src/wasm/core.js';
+import { totalMemory } from '../src/wasm/arena.js';
+import { coreOf } from './support/core.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
 
 afterEach(() => setMemoryLimit(2 ** 32));
@@ -38,9 +40,9 @@ describe('the memory plan', () => {
 
 describe('the repro of issue 10: 1 input, dense(4096), 140,000 rows', () => {
   it('gradients() streams the rows through a bounded workspace and another model keeps working', async () => {
-    const core = await loadCore();
     const other = await canary();
     const model = await Sequential.create({ inputs: 1, layers: [dense(4096, 'relu'), dense(1, 'sigmoid')], seed: 5 });
+    const core = coreOf(model);
     const rows = 140_000;
     const x = uniform(6, rows, -2, 2);
     const y = labels(7, rows);
@@ -117,8 +119,7 @@ describe('the repro of issue 10: setMemoryLimit(256 MiB), 1 input, dense(8714), 
 
 describe('models too large are refused at once, before anything is allocated', () => {
   it('65,536 inputs × dense(8192) under a 64 MiB limit, and dense(65536) (16 GiB) anywhere', async () => {
-    const core = await loadCore();
-    const size = core.exports.memory.buffer.byteLength, inUse = core.arena.bytesInUse;
+    const size = totalMemory();
     setMemoryLimit(64 * 2 ** 20);
     const started = performance.now();
     for (const units of [8192, 2048]) {
@@ -133,15 +134,14 @@ describe('models too large are refused at once, before anything is allocated', (
       expect((error as Error).message).toMatch(/more than the 4 GiB gradwasm can address/);
     }
     expect(performance.now() - started).toBeLessThan(2000); // (the weights were never drawn: seconds and GBs before)
-    expect(core.exports.memory.buffer.byteLength).toBe(size);
-    expect(core.arena.bytesInUse).toBe(inUse);
+    expect(totalMemory()).toBe(size);
   });
 
   it('a fit over the limit is refused before any row is copied, and changes nothing', async () => {
-    const core = await loadCore();
     const model = await Sequential.create({ inputs: 64, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 1 });
+    const core = coreOf(model);
     const weights = model.getWeights();
-    setMemoryLimit(core.exports.memory.buffer.byteLength + 65536);
+    setMemoryLimit(totalMemory() + 65536);
     const size = core.exports.memory.buffer.byteLength, inUse = core.arena.bytesInUse;
     const rows = 100_000;
     let copied = 0;
@@ -161,9 +161,9 @@ describe('models too large are refused at once, before anything is allocated', (
 
 describe('a trap in the core', () => {
   it('becomes a GradwasmError, marks that model broken, and leaves the others working', async () => {
-    const core = await loadCore();
     const other = await canary();
     const model = await Sequential.create({ inputs: 4, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 2 });
+    const core = coreOf(model);
     // No call can trap by design, so damage the model's descriptor by hand: its first layer's
     // kernel pointer (assembly/model.ts: after the header, L_W at 12) now points past the memory.
     const descriptor = (model as unknown as { engine: { model: number } }).engine.model;

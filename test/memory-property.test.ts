@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
-import { loadCore } from '../src/wasm/core.js';
+import { totalMemory } from '../src/wasm/arena.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 10);
@@ -47,7 +47,6 @@ describe('sizes up to and past the memory limit (property-based)', () => {
   afterAll(() => setMemoryLimit(2 ** 32));
 
   it('every call matches js or throws GradwasmError; the canary never changes; memory stays under the limit', async () => {
-    const core = await loadCore();
     let refused = 0, ran = 0;
     await fc.assert(fc.asyncProperty(sizes, async (s) => {
       const spec = { inputs: s.inputs, layers: [dense(s.units, 'tanh'), dense(1, 'sigmoid')], seed: 2 };
@@ -79,7 +78,7 @@ describe('sizes up to and past the memory limit (property-based)', () => {
       wasm.dispose();
       js.dispose();
       expect(canary.predictProba(canaryRows)).toEqual(expected);
-      expect(core.exports.memory.buffer.byteLength).toBeLessThanOrEqual(LIMIT);
+      expect(totalMemory()).toBeLessThanOrEqual(LIMIT);
     }), { seed: SEED, numRuns: 60 });
     // both sides of the limit were visited
     expect(ran).toBeGreaterThan(20);

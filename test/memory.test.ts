@@ -2,16 +2,16 @@
 // allocated (and memory never grows) between epochs, and everything is released after.
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense } from '../src/index.js';
-import { loadCore } from '../src/wasm/core.js';
+import { coreOf } from './support/core.js';
 import { labels, uniform } from './support/random.js';
 
 describe('linear memory of the wasm backend', () => {
   it('stays the same size and holds the same blocks from epoch to epoch, and is released after fit', async () => {
-    const core = await loadCore();
     const rows = 300, inputs = 20;
     const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
     const y = labels(2, rows);
     const model = await Sequential.create({ inputs, layers: [dense(32, 'relu'), dense(1, 'sigmoid')], seed: 1 });
+    const core = coreOf(model);
     const before = core.arena.bytesInUse;
     const seen: [number, number][] = [];
     await model.fit(x, y, {

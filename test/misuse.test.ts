@@ -367,7 +367,7 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
       ['seed 1.5', { ...good, seed: 1.5 }, 'options.seed', /^options\.seed must be an integer .*, got 1\.5$/],
       ['seed 2**32', { ...good, seed: 2 ** 32 }, 'options.seed', /^options\.seed must be an integer .*, got 4294967296$/],
       ["seed '1'", { ...good, seed: '1' }, 'options.seed', /^options\.seed must be an integer .*, got "1"$/],
-      ['unknown key seeds', { ...good, seeds: 1 }, 'options.seeds', /^options has an unknown option "seeds"; known: inputs, layers, seed, backend, scaler$/],
+      ['unknown key seeds', { ...good, seeds: 1 }, 'options.seeds', /^options has an unknown option "seeds"; known: inputs, layers, seed, backend, scaler, threads$/],
       ['unknown key learningRate', { ...good, learningRate: 0.1 }, 'options.learningRate', /^options has an unknown option "learningRate"/],
       ['options null', null, 'options', /^options must be an object, got null$/],
       ['options undefined', undefined, 'options', /^options must be an object, got undefined$/],
@@ -385,7 +385,7 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
       ['inputs missing', { backend }, 'options.inputs', /^options\.inputs must be an integer .*, got undefined$/],
       ["backend 'gpu'", { inputs: 3, backend: 'gpu' }, 'options.backend', /^options\.backend must be 'wasm' or 'js', got "gpu"$/],
       ['seed -1', { inputs: 3, seed: -1, backend }, 'options.seed', /^options\.seed must be an integer .*, got -1$/],
-      ['unknown key layers', { inputs: 3, layers: [dense(1, 'sigmoid')], backend }, 'options.layers', /^options has an unknown option "layers"; known: inputs, seed, backend$/],
+      ['unknown key layers', { inputs: 3, layers: [dense(1, 'sigmoid')], backend }, 'options.layers', /^options has an unknown option "layers"; known: inputs, seed, backend, threads$/],
       ['options null', null, 'options', /^options must be an object, got null$/],
     ])('LogisticRegression.create fails on %s', async (_name, options, argument, message) => {
       await expectGradwasmError(() => LogisticRegression.create(options as never), argument, message);
@@ -473,7 +473,7 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
     it.each<Case>([
       ["backend 'gpu'", { backend: 'gpu' }, 'options.backend', /^options\.backend must be 'wasm' or 'js', got "gpu"$/],
       ['seed -1', { backend, seed: -1 }, 'options.seed', /^options\.seed must be an integer .*, got -1$/],
-      ['unknown key inputs', { backend, inputs: 3 }, 'options.inputs', /^options has an unknown option "inputs"; known: backend, seed$/],
+      ['unknown key inputs', { backend, inputs: 3 }, 'options.inputs', /^options has an unknown option "inputs"; known: backend, seed, threads$/],
       ['options null', null, 'options', /^options must be an object, got null$/],
     ])('fromJSON rejects options with %s', async (_name, options, argument, message) => {
       const json = await saved();

@@ -4,7 +4,7 @@
 // backend keeps the state in its linear memory only while it is needed.
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense, type LayerWeights, type OptimizerOptions } from '../src/index.js';
-import { loadCore } from '../src/wasm/core.js';
+import { coreOf } from './support/core.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
 
 const f = Math.fround;
@@ -170,12 +170,12 @@ describe('optimizers: wasm and js backends agree', () => {
 
 describe('optimizer state in linear memory (wasm)', () => {
   it('is allocated when a fit needs it, kept between epochs and fits, released when not needed and on dispose', async () => {
-    const core = await loadCore();
     const inputs = 10, rows = 50;
     const x = { data: uniform(81, rows * inputs), rows, cols: inputs };
     const y = labels(82, rows);
-    const before = core.arena.bytesInUse;
     const model = await Sequential.create({ inputs, layers: [dense(16, 'relu'), dense(1, 'sigmoid')], seed: 1 });
+    const core = coreOf(model);
+    const before = core.arena.bytesInUse;
     await model.fit(x, y, { epochs: 2, batchSize: 10 });
     const sgd = core.arena.bytesInUse;
     const floats = 10 * 16 + 16 + 16 * 1 + 4; // every block padded to 4 floats

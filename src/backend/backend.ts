@@ -137,4 +137,4 @@ export interface Backend {
 
 /** Create a backend for an architecture (whose plan was checked), with initial parameters and
  *  the generator state that shuffling continues from. */
-export type BackendFactory = (architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) => Promise<Backend>;
+export type BackendFactory = (architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState, threads: number) => Promise<Backend>;

@@ -9,7 +9,7 @@ import { GradwasmError } from '../errors.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import type { RngState } from '../prng.js';
-import { loadCore, type Core } from '../wasm/core.js';
+import { Core, loadCore } from '../wasm/core.js';
 import { blockRows, fitBlocks, levelBytes, levelCount, optimizerStateBytes, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
 
 
@@ -33,14 +33,22 @@ interface WasmSnapshot extends Snapshot {
   readonly training: Uint8Array;
 }
 
-/** Throw unless a model of this architecture fits the WebAssembly memory left (before its weights are drawn). */
-export async function checkWasmModel(architecture: Architecture, argument: string): Promise<void> {
-  const plan = planModel(architecture);
-  (await loadCore()).arena.check([plan.descriptorBytes, plan.blockBytes], argument, modelPurpose(architecture));
+/** The core a model of `threads` threads lives in: the single-thread one, or the threaded one
+ *  (loaded, and its pool grown, on first need). */
+async function coreFor(threads: number): Promise<Core> {
+  if (threads <= 1) return loadCore();
+  const { loadThreadedCore } = await import('../wasm/threads.js');
+  return loadThreadedCore(threads, (exports) => new Core(exports));
 }
 
-export async function createWasmBackend(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState): Promise<Backend> {
-  return new WasmBackend(await loadCore(), architecture, parameters, rng);
+/** Throw unless a model of this architecture fits the WebAssembly memory left (before its weights are drawn). */
+export async function checkWasmModel(architecture: Architecture, argument: string, threads: number): Promise<void> {
+  const plan = planModel(architecture);
+  (await coreFor(threads)).arena.check([plan.descriptorBytes, plan.blockBytes], argument, modelPurpose(architecture));
+}
+
+export async function createWasmBackend(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState, threads: number): Promise<Backend> {
+  return new WasmBackend(await coreFor(threads), architecture, parameters, rng, threads);
 }
 
 class WasmBackend implements Backend {
@@ -58,7 +66,7 @@ class WasmBackend implements Backend {
   private broken: string | null = null;
   private disposed = false;
 
-  constructor(private readonly core: Core, architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
+  constructor(private readonly core: Core, architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState, threads: number) {
     const plan = planModel(architecture);
     this.plan = plan;
     this.inputs = architecture.inputs;
@@ -71,6 +79,7 @@ class WasmBackend implements Backend {
     this.call((wasm) => {
       wasm.modelInit(this.model, count, architecture.inputs, ...rng);
       wasm.modelSetBlocks(this.model, this.block, floats, this.block + 8 * floats, blockRows(plan));
+      wasm.modelSetThreads(this.model, threads);
       architecture.layers.forEach(({ units, activation }, l) => {
         const o = plan.layers[l]!;
         wasm.modelSetLayer(this.model, l, units, activationCode(activation), this.at(o.weights), this.at(o.bias), this.at(floats + o.weights), this.at(floats + o.bias));
@@ -91,6 +100,7 @@ class WasmBackend implements Backend {
       return work(this.core.exports);
     } catch (error) {
       if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+      this.core.settle();
       this.broken = error.message;
       throw new GradwasmError('model', `the WebAssembly core stopped with a trap ("${error.message}"), a bug in gradwasm: ${BROKEN_ADVICE}`);
     }

@@ -13,7 +13,8 @@ let limit = ADDRESS_SPACE;
 
 /**
  * Cap the WebAssembly memory that gradwasm may grow to, for every `'wasm'` model in this
- * process (default, and at most, the 4 GiB a wasm32 module can address), and for the worker of
+ * process together (default, and at most, the 4 GiB a wasm32 module can address; the
+ * single-thread core and the threaded one count as one), and for the worker of
  * each `trainInWorker` job started after the call. A model, fit or pass that would need more is
  * refused with a GradwasmError before anything is allocated or copied. `'js'` models keep their
  * numbers in JavaScript arrays on the engine's heap, which this limit does not count (their
@@ -42,6 +43,16 @@ interface Block {
   size: number;
 }
 
+/** Every arena of this realm: the single-thread core's and the threaded core's share the limit. */
+const arenas = new Set<Arena>();
+
+/** The bytes of WebAssembly memory every core of this realm holds (what the limit counts). */
+export function totalMemory(): number {
+  let bytes = 0;
+  for (const a of arenas) bytes += a.memoryBytes;
+  return bytes;
+}
+
 export class Arena {
   private top: number;
   private readonly free: Block[] = [];
@@ -49,6 +60,17 @@ export class Arena {
 
   constructor(private readonly memory: WebAssembly.Memory, base: number) {
     this.top = align16(base);
+    arenas.add(this);
+  }
+
+  /** The size of its memory now. */
+  get memoryBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** The memory the other arenas hold, which this one's counts against the limit. */
+  private others(): number {
+    return totalMemory() - this.memoryBytes;
   }
 
   /** Bytes currently handed out. */
@@ -78,7 +100,7 @@ export class Arena {
 
   /** Throw the GradwasmError of allocateAll if blocks of these sizes would not fit; allocate nothing. */
   check(sizes: readonly number[], argument: string, purpose: string): void {
-    const end = this.plannedEnd(sizes);
+    const end = this.plannedEnd(sizes) + this.others();
     if (end <= limit) return;
     const total = sizes.reduce((sum, n) => sum + align16(Math.max(n, 16)), 0);
     const others = this.bytesInUse > 0 ? ` (with ${formatBytes(this.bytesInUse)} already in use)` : '';
@@ -151,7 +173,7 @@ export class Arena {
   }
 
   private reserve(end: number): void {
-    if (end > limit) throw new GradwasmError('memory', `gradwasm would need ${beyondLimit(end)}`);
+    if (end + this.others() > limit) throw new GradwasmError('memory', `gradwasm would need ${beyondLimit(end + this.others())}`);
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     try {

@@ -19,10 +19,6 @@ export type CoreExports = {
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
   modelSetWorkspace(m: Ptr, capacity: number, deltaA: Ptr, deltaB: Ptr, ones: Ptr, losses: Ptr): void;
   modelSetThreads(m: Ptr, threads: number): void;
-  controlBytes(): number;
-  threadsInit(control: Ptr, leaderWaits: boolean): void;
-  workerStep(control: Ptr, id: number, seen: number): number;
-  generation(control: Ptr): number;
   modelSetLayerOutput(m: Ptr, l: number, out: Ptr): void;
   modelSetLossRule(m: Ptr, on: boolean, restart: boolean): void;
   modelObserveLoss(m: Ptr, loss: number): void;
@@ -47,6 +43,8 @@ export type CoreExports = {
 /** The instance, its memory allocator, and helpers to copy in and out. */
 export class Core<E extends CoreExports = CoreExports> {
   readonly arena: Arena;
+  /** After a trap: wait until every thread has left the step it was in (the threaded core sets this). */
+  settle: () => void = () => undefined;
 
   constructor(readonly exports: E) {
     this.arena = new Arena(exports.memory, exports.heapBase());
