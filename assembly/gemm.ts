@@ -306,8 +306,13 @@ export function matmulPacked(a: usize, b: usize, c: usize, m: i32, k: i32, n: i3
 }
 
 /** Bᵀ into out: the first half of matmulTransB. */
-export function transposeInto(b: usize, n: i32, k: i32, out: usize): void {
-  transpose(b, n, k, out);
+/** Rows r0…r1−1 of B (n×k) into columns r0…r1−1 of Bᵀ (k×n) at out: threads share out a transposition. */
+export function transposeRows(b: usize, n: i32, k: i32, out: usize, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    for (let p = 0; p < k; p++) {
+      store<f32>(out + ((<usize>p * n + r) << 2), load<f32>(b + ((<usize>r * k + p) << 2)));
+    }
+  }
 }
 export function matmulTransAScalar(a: usize, b: usize, c: usize, m: i32, k: i32, n: i32, alpha: f32, accumulate: bool): void {
   gemmScalar(a, 1, m, b, c, m, k, n, alpha, accumulate, 0);

@@ -6,7 +6,7 @@
 import { activateInPlace, activationBackward, sigmoid64 } from './activations';
 import { firstNonFinite } from './data';
 import { addCounts, bceRows, sumLosses } from './loss';
-import { matmul, matmulPacked, matmulTransAColumns, transposeInto } from './gemm';
+import { matmul, matmulPacked, matmulTransAColumns, transposeRows } from './gemm';
 import { adamStep, momentumStep, sgdStep } from './optimizers';
 import { arg, argF, counters, parallel, rangeLo, setArg, setArgF } from './parallel';
 import { shuffle } from './prng';
@@ -193,10 +193,12 @@ function lossLimit(m: usize): f64 {
 // only when each part has at least MIN_WORK multiply-adds (or their like), so that a small
 // network never pays for a barrier it does not need.
 const STEP_FORWARD: i32 = 1, STEP_INPUT_GRADIENT: i32 = 2, STEP_WEIGHT_GRADIENT: i32 = 3, STEP_LOSS: i32 = 4,
-  STEP_UPDATE: i32 = 5, STEP_GATHER: i32 = 6, STEP_PROBABILITIES: i32 = 7;
+  STEP_UPDATE: i32 = 5, STEP_GATHER: i32 = 6, STEP_PROBABILITIES: i32 = 7, STEP_TRANSPOSE: i32 = 8;
 const MIN_WORK: i64 = 32768;
 /** A row's loss and probability cost about as much as this many multiply-adds (an exp and a log1p). */
 const LOSS_WORK: i64 = 256;
+/** A transposed element (a strided store) costs about as much as this many multiply-adds. */
+const TRANSPOSE_WORK: i64 = 8;
 
 /** Parts for a step of `work` that splits into `items` pieces: at most the model's threads. */
 function partsFor(m: usize, work: i64, items: i32): i32 {
@@ -217,6 +219,7 @@ export function runPart(code: i32, part: i32, parts: i32): void {
   else if (code == STEP_UPDATE) updatePart(part, parts);
   else if (code == STEP_GATHER) gatherPart(part, parts);
   else if (code == STEP_PROBABILITIES) probabilitiesPart(part, parts);
+  else if (code == STEP_TRANSPOSE) transposePart(part, parts);
 }
 
 /** Forward pass of `rows` ≤ capacity rows at x: hidden outputs A_l = act(A_{l−1}W + b); the last
@@ -356,17 +359,23 @@ function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, before: i3
     const units = field(rec, L_OUT);
     const input = l == 0 ? x : ptr(layer(m, l - 1), L_BUF);
     if (l > 0) {
-      // dA_{l−1} by rows, from the kernel before its update: transposed once, here
-      transposeInto(ptr(rec, L_W), fanIn, units, load<usize>(m + PACKED));
+      // dA_{l−1} by rows, from the kernel before its update, transposed first
+      setArg(0, ptr(rec, L_W)); setArg(1, fanIn); setArg(2, units); setArg(3, load<usize>(m + PACKED));
+      parallel(STEP_TRANSPOSE, partsFor(m, <i64>fanIn * units * TRANSPOSE_WORK, (fanIn + 3) >> 2));
       setArg(0, m); setArg(1, l); setArg(2, delta); setArg(3, spare); setArg(4, rows);
       parallel(STEP_INPUT_GRADIENT, partsFor(m, <i64>rows * fanIn * units, (rows + 3) >> 2));
     }
     setArg(0, m); setArg(1, l); setArg(2, input); setArg(3, delta); setArg(4, rows); setArg(5, mode); setArg(6, first); setArgF(7, lr);
-    parallel(STEP_WEIGHT_GRADIENT, partsFor(m, <i64>rows * (fanIn + 1) * units, (fanIn + units + 3) >> 2));
+    parallel(STEP_WEIGHT_GRADIENT, partsFor(m, <i64>rows * (fanIn + 1) * units, (max(fanIn, units) + 3) >> 2));
     if (lr != 0 && mode != FUSED_STEP) stepLayers(m, l, l + 1, lr, decay);
     const t = delta; delta = spare; spare = t;
   }
   if (!whole) store<i32>(m + BLOCKS_DONE, first + blocks);
+}
+
+function transposePart(part: i32, parts: i32): void {
+  const n = <i32>arg(1);
+  transposeRows(<usize>arg(0), n, <i32>arg(2), <usize>arg(3), lo(n, part, parts, 4), lo(n, part + 1, parts, 4));
 }
 
 function inputGradientPart(part: i32, parts: i32): void {
@@ -382,7 +391,7 @@ function inputGradientPart(part: i32, parts: i32): void {
 
 /**
  * A part of layer l's gradient: its rows of dW (features f0…f1−1) and entries of db (units
- * u0…u1−1), the fanIn + units "gradient rows" shared out in order. Each is a sum over the batch's
+ * u0…u1−1), each shared out evenly between the parts. Each is a sum over the batch's
  * rows, computed whole by this part — per block, then pushed and folded, in blocks mode — so the
  * sums never depend on the parts.
  */
@@ -391,9 +400,8 @@ function weightGradientPart(part: i32, parts: i32): void {
   const mode = <i32>arg(5), first = <i32>arg(6), lr = <f32>argF(7);
   const rec = layer(m, l);
   const fanIn = field(rec, L_IN), units = field(rec, L_OUT);
-  const i0 = lo(fanIn + units, part, parts, 4), i1 = lo(fanIn + units, part + 1, parts, 4);
-  const f0 = min(i0, fanIn), f1 = min(i1, fanIn);
-  const u0 = max(i0, fanIn) - fanIn, u1 = max(i1, fanIn) - fanIn;
+  const f0 = lo(fanIn, part, parts, 4), f1 = lo(fanIn, part + 1, parts, 4);
+  const u0 = lo(units, part, parts, 4), u1 = lo(units, part + 1, parts, 4);
   const ones = load<usize>(m + ONES);
   if (mode == TO_GRADIENTS || mode == FUSED_STEP) {
     const fused = mode == FUSED_STEP;

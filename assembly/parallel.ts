@@ -23,8 +23,10 @@ const COUNTS: usize = 96; // i32 × 4 per part
 export const MAX_THREADS: i32 = 256;
 const CONTROL_BYTES: usize = COUNTS + <usize>MAX_THREADS * 16;
 
-/** Spins on a generation or a count before blocking: a step is usually over in microseconds. */
-const SPIN: i32 = 4000;
+/** Spins (about a millisecond) for the next step, or for the last part of one, before blocking:
+ *  steps come microseconds apart while a model trains, and waking a blocked thread costs tens of
+ *  them. */
+const SPIN: i32 = 200000;
 
 /** This instance's control block (0: none, one thread). */
 let control: usize = 0;
