@@ -4,7 +4,7 @@
 // one (assembly/threads.ts); the kernels' own exports and their scalar twins are in the test build
 // (assembly/test.ts) only.
 export {
-  modelBytes, modelInit, modelSetBlocks, modelSetLevels, modelSetThreads, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
+  modelInit, modelSetBlocks, modelSetLevels, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
   modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, gradientsEnd, trainingState, trainingStateBytes,
   epochBegin, trainBatches, trainRows, trainRowsEnd, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';

@@ -2,6 +2,7 @@
 // twin that sums in the same order, so that test/kernels.test.ts can hold one to the other bit
 // for bit. Production builds leave these exports out.
 export * from './index';
+export { modelBytes } from './model';
 export {
   sgdStep, sgdStepScalar, momentumStep, momentumStepScalar, adamStep, adamStepScalar,
 } from './optimizers';

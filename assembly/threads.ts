@@ -2,3 +2,4 @@
 // the core, and what the pool needs to run its workers and the leader (assembly/parallel.ts).
 export * from './index';
 export { controlBytes, generation, threadsInit, workerStep } from './parallel';
+export { modelBytes, modelSetThreads } from './model';

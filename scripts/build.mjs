@@ -53,7 +53,7 @@ const splitBeside = {
   name: 'split-beside',
   setup(b) {
     b.onResolve({ filter: /^\.\/backend\/js\.js$/ }, () => ({ path: './gradwasm.js-backend.js', external: true }));
-    b.onResolve({ filter: /^\.\/fitting\.js$/ }, () => ({ path: './gradwasm.training.js', external: true }));
+    b.onResolve({ filter: /^\.\.?\/fitting\.js$/ }, () => ({ path: './gradwasm.training.js', external: true }));
     b.onResolve({ filter: /^\.\.\/wasm\/threads\.js$/ }, () => ({ path: './gradwasm.threads.js', external: true }));
   },
 };

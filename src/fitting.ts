@@ -4,7 +4,7 @@
 // or arriving in chunks. A module of its own, loaded on the first fit, so that a page that only
 // predicts never downloads it (the browser build makes it gradwasm.training.js); it reaches the
 // model through the ModelAccess the model hands it.
-import type { Backend, Dataset, PassStats } from './backend/backend.js';
+import type { Backend, Dataset, PassStats, Trainer } from './backend/backend.js';
 import { checkInteger, checkKeys, checkObject } from './checks.js';
 import { rowRange, toLabels, type Features, type Labels, type Matrix } from './data.js';
 import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from './dataset.js';
@@ -21,11 +21,15 @@ import {
 } from './training.js';
 import { yieldToEventLoop } from './yield.js';
 
+// The 'wasm' backend's training half travels with the training code (src/backend/wasm.ts imports it from here).
+export { WasmTrainer } from './backend/wasm-training.js';
+
 /** What training needs of a model: its backend and scaler, and the state it keeps between fits. */
 export interface ModelAccess {
   readonly inputs: number;
-  /** The model's backend (live when the call began). */
+  /** The model's backend (live when the call began), and what trains it. */
   readonly engine: Backend;
+  readonly trainer: Trainer;
   readonly scaler: StandardScaler | null;
   /** False once the model is disposed. */
   live(): boolean;
@@ -66,7 +70,7 @@ type EpochOutcome =
  * loop, and after each epoch it reports progress.
  */
 export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
-  const engine = m.engine;
+  const engine = m.engine, trainer = m.trainer;
   const o = checkObject('options', options);
   checkKeys('options', o, FIT_KEYS);
   const features = m.features(x, 'x');
@@ -80,7 +84,7 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
 
   const held: Dataset[] = [];
   try {
-    const loaded = engine.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle }, train, validation);
+    const loaded = trainer.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle }, train, validation);
     const data = loaded.train, valData = loaded.validation;
     held.push(data, ...(valData ? [valData] : []));
     const batches = Math.ceil(data.rows / batchSize);
@@ -90,18 +94,18 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
       validates: valData !== null,
       features: () => largestMagnitude(train.x),
       epoch: async (epoch, learningRate, pace) => {
-        engine.beginEpoch(data, shuffle);
+        trainer.beginEpoch(data, shuffle);
         for (let batch = 0; batch < batches;) {
           const count = pace.batches(batches - batch);
           const began = performance.now();
-          const divergedAt = engine.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
+          const divergedAt = trainer.trainBatches(data, batch, count, batchSize, learningRate, fit.weightDecay);
           if (divergedAt >= 0) return { diverged: divergedAt };
           pace.measured(count, performance.now() - began);
           batch += count;
           fit.onProgress?.({ epoch, rows: Math.min(data.rows, batch * batchSize) });
           if (batch < batches && (await pause(m, fit.signal))) return 'aborted';
         }
-        const stats = engine.epochStats();
+        const stats = trainer.epochStats();
         const valStats = valData ? engine.evaluate(valData, probabilities) : null;
         return { stats, rows: data.rows, validation: valStats && { stats: valStats, rows: valData!.rows, labels: validation!.y, probabilities: probabilities! } };
       },
@@ -122,7 +126,7 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
  * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
  */
 export async function fitDataset(m: ModelAccess, source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
-  const engine = m.engine;
+  const engine = m.engine, trainer = m.trainer;
   const data = checkSource(source);
   const o = checkObject('options', options);
   checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
@@ -143,7 +147,7 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const scaler = m.scaler;
   // (a full batch's partial sums are as many as the bits of its block count: bounded by the rows when the source says them)
   const rowsHint = Number.isFinite(trainRows) ? trainRows : typeof data.rows === 'number' ? data.rows : null;
-  const stream = engine.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint);
+  const stream = trainer.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint);
   try {
     const tally = new PassTally(), validationTally = new PassTally();
     return await runEpochs(m, fit, {
@@ -151,9 +155,9 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
       validates: fit.validationSplit !== null || inMemory !== null || validationSource !== null,
       features: () => 0,
       epoch: async (epoch, learningRate) => {
-        engine.beginEpoch(null, false);
+        trainer.beginEpoch(null, false);
         // The window draws from the model's generator, which goes on from where the window left it.
-        const rng = shuffled ? Xoshiro128.fromState(engine.rng()) : null;
+        const rng = shuffled ? Xoshiro128.fromState(trainer.rng()) : null;
         const window = rng ? new ShuffleWindow(shuffleBuffer, m.inputs, stream.rows, rng) : null;
         let rows = 0, trainedRows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
         // Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms.
@@ -177,7 +181,7 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
           window?.drain(emit);
           for (const [x, y] of pending.splice(0)) await train(x, y);
           if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
-          trained = engine.epochStats(); // (before validation rows reset the statistics)
+          trained = trainer.epochStats(); // (before validation rows reset the statistics)
         };
         const validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
         const validate = (x: Matrix, y: Float32Array): void => {
@@ -207,7 +211,7 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
         if (!trained) await finish();
         if (diverged >= 0) return { diverged };
         if (aborted) return 'aborted';
-        if (rng) engine.setRng(rng.state());
+        if (rng) trainer.setRng(rng.state());
         const stats = trained!;
         const epochRows = Math.min(rows, trainRows);
         if (inMemory) {
@@ -232,41 +236,41 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
  * error or a cancel goes back to, the history, early stopping, checkpoints and onEpochEnd.
  */
 async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRunner): Promise<History> {
-  const engine = m.engine;
+  const engine = m.engine, trainer = m.trainer;
   const { epochs, initialEpoch, onEpochEnd, signal, checkpoint } = fit;
   m.useOptimizer(fit.optimizer);
   // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
   const resuming = initialEpoch > 0 && initialEpoch === m.epochsDone;
-  engine.setLossRule(fit.stopOnExplodingLoss, !resuming);
+  trainer.setLossRule(fit.stopOnExplodingLoss, !resuming);
   const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping, resuming ? m.stopperState : null) : null;
   const history = emptyHistory(runner.validates);
   const pace = new Pace();
   let cancelled = false;
   for (let epoch = initialEpoch; epoch < epochs && !(cancelled = signal?.aborted ?? false); epoch++) {
     const learningRate = scheduledRate(fit.learningRate, fit.learningRateSchedule, epoch);
-    const start = engine.snapshot();
+    const start = trainer.snapshot();
     let outcome: EpochOutcome;
     try {
       outcome = await runner.epoch(epoch, learningRate, pace);
     } catch (error) {
-      if (m.live()) engine.restore(start); // (a chunk that failed its checks: the last finished epoch stays)
+      if (m.live()) trainer.restore(start); // (a chunk that failed its checks: the last finished epoch stays)
       throw error;
     }
     if (outcome === 'aborted') {
-      engine.restore(start);
+      trainer.restore(start);
       cancelled = true;
       break;
     }
     if ('diverged' in outcome) {
-      const { recentLoss, limit } = engine.epochStats();
-      engine.restore(start);
+      const { recentLoss, limit } = trainer.epochStats();
+      trainer.restore(start);
       throw divergenceError({
         epoch, batch: outcome.diverged, batches: runner.batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
         beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming, scaled: m.scaler !== null, features: runner.features,
       });
     }
     const t = passMetrics(outcome.stats, outcome.rows);
-    engine.observeLoss(t.loss);
+    trainer.observeLoss(t.loss);
     const log: EpochLog = { epoch, loss: t.loss, accuracy: t.accuracy, precision: t.precision, recall: t.recall, f1: t.f1, learningRate };
     if (outcome.validation) {
       const v = passMetrics(outcome.validation.stats, outcome.validation.rows);

@@ -1,6 +1,6 @@
 // The public model: validates everything the caller passes (src/options.ts), then hands float32
 // copies to a backend ('wasm' or 'js') that does the numeric work.
-import type { Architecture, Backend, BackendFactory, LayerParameters } from './backend/backend.js';
+import type { Architecture, Backend, BackendFactory, LayerParameters, Trainer } from './backend/backend.js';
 import { checkModelSize, planModel } from './backend/plan.js';
 import { checkWasmModel, createWasmBackend } from './backend/wasm.js';
 import { checkObject, describe } from './checks.js';
@@ -293,8 +293,9 @@ export class Sequential {
     const rng = training ? training.state.rng : new Xoshiro128(seed).state();
     const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads);
     if (training) {
-      model.useOptimizer(model.engine!, training.optimizer);
-      model.engine!.setTrainingState(training.state);
+      const trainer = await model.engine!.trainer();
+      model.useOptimizer(trainer, training.optimizer);
+      trainer.setTrainingState(training.state);
       model.doneEpochs = training.epoch;
       model.stopperState = training.earlyStopping;
     }
@@ -335,27 +336,31 @@ export class Sequential {
 
   /** Run `work` as the model's one fit: a second one at the same time is refused, and setScaler waits. */
   private async training<T>(method: string, work: (model: ModelAccess) => Promise<T>): Promise<T> {
-    const model = this.access(method);
+    const engine = this.live(method);
     if (this.fitting) throw new GradwasmError('fit', `${method} was called while this model is already fitting; await the first call`);
     this.fitting = true;
     try {
-      return await work(model);
+      return await work(this.access(method, await engine.trainer()));
     } finally {
       this.fitting = false;
     }
   }
 
-  /** What src/fitting.ts reaches of this model while it trains. */
-  private access(method: string): ModelAccess {
+  /** What src/fitting.ts reaches of this model while it trains (or evaluates a source: no trainer). */
+  private access(method: string, trainer: Trainer | null = null): ModelAccess {
     const engine = this.live(method);
     const model = this; // eslint-disable-line @typescript-eslint/no-this-alias
     return {
       inputs: this.inputs,
       engine,
+      get trainer() {
+        if (!trainer) throw new Error(`gradwasm: ${method} does not train`);
+        return trainer;
+      },
       scaler: this.featureScaler,
       live: () => this.engine !== null,
       get optimizer() { return model.optimizer; },
-      useOptimizer: (optimizer) => this.useOptimizer(engine, optimizer),
+      useOptimizer: (optimizer) => this.useOptimizer(trainer!, optimizer),
       get epochsDone() { return model.doneEpochs; },
       set epochsDone(value) { model.doneEpochs = value; },
       get stopperState() { return model.stopperState; },
@@ -486,9 +491,9 @@ export class Sequential {
   }
 
   /** Make the backend run `optimizer`, keeping its state if it already does (see FitOptions.optimizer). */
-  private useOptimizer(engine: Backend, optimizer: Optimizer): void {
+  private useOptimizer(trainer: Trainer, optimizer: Optimizer): void {
     if (JSON.stringify(optimizer) === JSON.stringify(this.optimizer)) return;
-    engine.setOptimizer(optimizer);
+    trainer.setOptimizer(optimizer);
     this.optimizer = optimizer;
   }
 

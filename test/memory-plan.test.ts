@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
 import { CHUNK_BUDGET, planModel } from '../src/backend/plan.js';
-import { loadCore } from '../src/wasm/core.js';
+import { loadTestCore } from './support/test-core.js';
 import { totalMemory } from '../src/wasm/arena.js';
 import { coreOf } from './support/core.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
@@ -30,7 +30,7 @@ describe('the memory plan', () => {
   });
 
   it('the descriptor size matches the core', async () => {
-    const core = await loadCore();
+    const core = await loadTestCore(); // (the test build exports modelBytes; the core is the same source)
     for (const layers of [1, 2, 7, 100]) {
       const plan = planModel({ inputs: 2, layers: Array.from({ length: layers }, (_, l) => dense(l === layers - 1 ? 1 : 3, l === layers - 1 ? 'sigmoid' : 'relu')) });
       expect(plan.descriptorBytes).toBe(core.exports.modelBytes(layers));
@@ -167,7 +167,7 @@ describe('a trap in the core', () => {
     // No call can trap by design, so damage the model's descriptor by hand: its first layer's
     // kernel pointer (assembly/model.ts: after the header, L_W at 12) now points past the memory.
     const descriptor = (model as unknown as { engine: { model: number } }).engine.model;
-    const header = core.exports.modelBytes(0);
+    const header = (await loadTestCore()).exports.modelBytes(0);
     new Uint32Array(core.exports.memory.buffer, descriptor + header + 12, 1)[0] = 0xfffffff0;
     const x = [[1, 2, 3, 4]];
     expect(() => model.predictProba(x)).toThrow(GradwasmError);

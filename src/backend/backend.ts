@@ -79,11 +79,31 @@ export interface RowStream {
   release(): void;
 }
 
+/** A backend's inference and the parts of a model's state every caller may read. */
 export interface Backend {
   /** Copy parameters in (shapes already checked). */
   setParameters(layers: readonly LayerParameters[]): void;
   /** Fresh copies of the parameters. */
   getParameters(): LayerParameters[];
+  /** The training state (the optimizer's, the generator's, the loss rule's), as toJSON({ training: true }) saves it. */
+  getTrainingState(): TrainingState;
+  /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
+  evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities?: Float32Array | null): PassStats;
+  /** Loss and counts added to the statistics so far (a validation set in chunks; `reset` first),
+   *  and σ(z) of every row into `probabilities` if given. */
+  evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities?: Float32Array | null): PassStats;
+  /** P(Y=1) per row. */
+  predict(x: Matrix): Float32Array;
+  /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. */
+  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] };
+  /** What trains it, loaded on first need (the browser build keeps training in a file of its own). */
+  trainer(): Promise<Trainer>;
+  /** Free everything; the backend is unusable afterwards. */
+  dispose(): void;
+}
+
+/** A backend's training: fits and streams, the optimizer and its state, epochs. */
+export interface Trainer {
   /**
    * Take what fit() needs, all of it or none: the training rows (and labels), the validation
    * rows if any, and the room to shuffle and batch them, sized before anything is copied (a
@@ -100,8 +120,7 @@ export interface Backend {
   /** The shuffling generator's state, and setting it (fitDataset's shuffle window draws from it). */
   rng(): RngState;
   setRng(state: RngState): void;
-  /** The training state, and putting it back (after setOptimizer of the same optimizer). */
-  getTrainingState(): TrainingState;
+  /** Put a training state back (after setOptimizer of the same optimizer). */
   setTrainingState(state: TrainingState): void;
   /** The training state now, to go back to with restore(). */
   snapshot(): Snapshot;
@@ -122,17 +141,6 @@ export interface Backend {
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number;
   /** The statistics of the epoch so far, the recent loss, the exploding-loss limit, the batches done. */
   epochStats(): PassStats & { recentLoss: number; limit: number; batches: number };
-  /** Loss and counts over a labelled dataset, and σ(z) of every row into `probabilities` if given; no parameter changes. */
-  evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities?: Float32Array | null): PassStats;
-  /** Loss and counts added to the statistics so far (a validation set in chunks; `reset` first),
-   *  and σ(z) of every row into `probabilities` if given. */
-  evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities?: Float32Array | null): PassStats;
-  /** P(Y=1) per row. */
-  predict(x: Matrix): Float32Array;
-  /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. */
-  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] };
-  /** Free everything; the backend is unusable afterwards. */
-  dispose(): void;
 }
 
 /** Create a backend for an architecture (whose plan was checked), with initial parameters and

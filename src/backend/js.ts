@@ -36,7 +36,7 @@
 //   are arithmetic (a mispredicted sign test cost more than the rest of the element).
 // - No closures, destructuring or allocation per step; one kind of buffer per argument, so every
 //   function stays monomorphic.
-import { FULL_BATCH, type Architecture, type Backend, type Dataset, type FitPlan, type LayerParameters, type PassStats, type RowStream, type Snapshot, type TrainingState } from './backend.js';
+import { FULL_BATCH, type Architecture, type Backend, type Dataset, type FitPlan, type LayerParameters, type PassStats, type RowStream, type Snapshot, type TrainingState, type Trainer } from './backend.js';
 import { copyCheckedRows, toFloat32, type Matrix } from '../data.js';
 import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
@@ -120,7 +120,7 @@ export async function createJsBackend(architecture: Architecture, parameters: re
   return new JsBackend(architecture, parameters, rng);
 }
 
-class JsBackend implements Backend {
+class JsBackend implements Backend, Trainer {
   private readonly inputs: number;
   private readonly layers: Layer[] = [];
   private readonly rng_ = new Xoshiro128(0);
@@ -170,6 +170,11 @@ class JsBackend implements Backend {
       copy(parameters[l]!.weights, this.layers[l]!.weights);
       copy(parameters[l]!.bias, this.layers[l]!.bias);
     }
+  }
+
+  /** The twin is one file, loaded with its training: it trains itself. */
+  async trainer(): Promise<Trainer> {
+    return this;
   }
 
   getParameters(): LayerParameters[] {

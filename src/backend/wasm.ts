@@ -3,17 +3,17 @@
 // time. Every call into the core goes through call(): a WebAssembly trap (which the plan is
 // there to make impossible) marks this model broken and becomes a GradwasmError, instead of
 // reaching the caller as a RuntimeError or leaving other models to run on damaged memory.
-import { FULL_BATCH, type Architecture, type Backend, type Dataset, type FitPlan, type LayerParameters, type PassStats, type RowStream, type Snapshot, type TrainingState } from './backend.js';
+import type { Architecture, Backend, Dataset, LayerParameters, PassStats, Snapshot, TrainingState, Trainer } from './backend.js';
 import type { Matrix } from '../data.js';
 import { GradwasmError } from '../errors.js';
 import { activationCode } from '../layers.js';
-import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import type { RngState } from '../prng.js';
 import { Core, loadCore } from '../wasm/core.js';
-import { blockRows, fitBlocks, levelBytes, levelCount, optimizerStateBytes, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
+import type { ThreadedExports } from '../wasm/threads.js';
+import { blockRows, levelBytes, levelCount, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
 
 
-interface WasmDataset extends Dataset {
+export interface WasmDataset extends Dataset {
   readonly x: number;
   readonly y: number;
   /** rows u32 for the shuffled order, or 0 when the epochs read the rows in place. */
@@ -27,7 +27,7 @@ interface WasmDataset extends Dataset {
   shuffled: boolean;
 }
 
-interface WasmSnapshot extends Snapshot {
+export interface WasmSnapshot extends Snapshot {
   readonly parameters: Float32Array;
   readonly state: Float32Array | null;
   readonly training: Uint8Array;
@@ -51,22 +51,24 @@ export async function createWasmBackend(architecture: Architecture, parameters: 
   return new WasmBackend(await coreFor(threads), architecture, parameters, rng, threads);
 }
 
-class WasmBackend implements Backend {
-  private readonly plan: ModelPlan;
-  private readonly inputs: number;
-  private readonly model: number;
+export class WasmBackend implements Backend {
+  readonly plan: ModelPlan;
+  readonly inputs: number;
+  readonly model: number;
   /** The parameters, then their gradients in the same layout, then the scratch of a transposed kernel. */
-  private readonly block: number;
+  readonly block: number;
   /** The optimizer's state, laid out as the parameters (one or two such blocks), or 0 for SGD. */
-  private stateBlock = 0;
-  private stateCopies = 0;
+  stateBlock = 0;
+  stateCopies = 0;
   private workspace = 0;
   private capacity = 0;
   /** Why the model cannot be used any more (a trap in the core), or null. */
   private broken: string | null = null;
   private disposed = false;
+  /** The training half (src/backend/wasm-training.ts), loaded with the training code on first need. */
+  private trainerObject: Trainer | null = null;
 
-  constructor(private readonly core: Core, architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState, threads: number) {
+  constructor(readonly core: Core, architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState, threads: number) {
     const plan = planModel(architecture);
     this.plan = plan;
     this.inputs = architecture.inputs;
@@ -79,7 +81,7 @@ class WasmBackend implements Backend {
     this.call((wasm) => {
       wasm.modelInit(this.model, count, architecture.inputs, ...rng);
       wasm.modelSetBlocks(this.model, this.block, floats, this.block + 8 * floats, blockRows(plan));
-      wasm.modelSetThreads(this.model, threads);
+      if (threads > 1) (wasm as ThreadedExports).modelSetThreads(this.model, threads);
       architecture.layers.forEach(({ units, activation }, l) => {
         const o = plan.layers[l]!;
         wasm.modelSetLayer(this.model, l, units, activationCode(activation), this.at(o.weights), this.at(o.bias), this.at(floats + o.weights), this.at(floats + o.bias));
@@ -94,7 +96,7 @@ class WasmBackend implements Backend {
   }
 
   /** Run `work` on the core's exports: a trap marks the model broken and is thrown as a GradwasmError. */
-  private call<T>(work: (wasm: Core['exports']) => T): T {
+  call<T>(work: (wasm: Core['exports']) => T): T {
     this.usable();
     try {
       return work(this.core.exports);
@@ -106,7 +108,7 @@ class WasmBackend implements Backend {
     }
   }
 
-  private usable(): void {
+  usable(): void {
     if (this.broken !== null) {
       throw new GradwasmError('model', `this model is broken: an earlier call trapped in the WebAssembly core ("${this.broken}"); ${BROKEN_ADVICE}`);
     }
@@ -127,7 +129,7 @@ class WasmBackend implements Backend {
 
   /** Every layer's kernel and bias from a block laid out as the parameters, at float `offset`
    *  (in the parameter block: 0 the parameters, parameterFloats their gradients). */
-  private read(offset: number, block = this.block): LayerParameters[] {
+  read(offset: number, block = this.block): LayerParameters[] {
     const at = (o: number): number => block + 4 * (offset + o);
     return this.plan.layers.map((o: LayerPlan) => ({
       weights: this.core.f32(at(o.weights), o.weightCount).slice(),
@@ -140,7 +142,7 @@ class WasmBackend implements Backend {
    * GradwasmError naming `argument` says that `purpose` does not fit). The workspace only
    * grows, and never past one chunk: a pass over more rows runs through it.
    */
-  private reserve(rows: number, sizes: number[], argument: string, purpose: string): number[] {
+  reserve(rows: number, sizes: number[], argument: string, purpose: string): number[] {
     this.usable();
     const capacity = Math.min(rows, this.plan.chunkRows);
     const layout = capacity > this.capacity ? workspaceLayout(this.plan, capacity) : null;
@@ -160,7 +162,7 @@ class WasmBackend implements Backend {
 
   /** Copy rows start…start+count−1 of x to `at`, check them, and standardise them with the
    *  model's scaler (whose mean and scale were written to `scaler`). */
-  private stage(x: Matrix, start: number, count: number, at: number, scaler: number): void {
+  stage(x: Matrix, start: number, count: number, at: number, scaler: number): void {
     const values = count * x.cols;
     let bad: number;
     if (x.strided) bad = this.stageStrided(x.strided, x.cols, start, count, at);
@@ -195,108 +197,30 @@ class WasmBackend implements Backend {
   }
 
   /** The partial sums the core sums a batch of many blocks into (0, 0: none). */
-  private useLevels(block: number, count: number): void {
+  useLevels(block: number, count: number): void {
     this.call((wasm) => wasm.modelSetLevels(this.model, block, count));
   }
 
   /** The bytes of the scaler's mean and scale (f64 each), or none. */
-  private scalerBytes(x: { standardization?: { mean: Float64Array; scale: Float64Array } | undefined }): number[] {
+  scalerBytes(x: { standardization?: { mean: Float64Array; scale: Float64Array } | undefined }): number[] {
     return x.standardization ? [16 * this.inputs] : [];
   }
 
-  private writeScaler(s: { mean: Float64Array; scale: Float64Array }, at: number): void {
+  writeScaler(s: { mean: Float64Array; scale: Float64Array }, at: number): void {
     const f64 = new Float64Array(this.core.exports.memory.buffer, at, 2 * this.inputs);
     f64.set(s.mean);
     f64.set(s.scale, this.inputs);
   }
 
-  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
-    const inputs = this.inputs;
-    const rows = plan.trainRows, valRows = plan.validationRows;
-    const { sizes, workspaceRows, levels } = fitBlocks(this.plan, inputs, plan);
-    const scaler = this.scalerBytes(train.x);
-    const purpose = `fit on ${rows} rows × ${inputs} columns` + (validation ? ` (and ${valRows} validation rows)` : '') + ` in ${batchesText(plan.batchSize)}`;
-    const blocks = this.reserve(workspaceRows, [...sizes, ...scaler], 'x', purpose);
-    const take = (): number => blocks.shift()!;
-    const [x, y] = [take(), take()];
-    const [order, xBatch, yBatch] = plan.shuffle ? [take(), take(), take()] : [0, 0, 0];
-    const [vx, vy, vp] = validation ? [take(), take(), take()] : [0, 0, 0];
-    const levelBlock = levels > 0 ? take() : 0;
-    const scalerBlock = scaler.length ? take() : 0;
-    const arena = this.core.arena;
-    const held = [x, y, order, xBatch, yBatch, vx, vy, vp, levelBlock].filter((p) => p !== 0);
-    const dataset = (at: number, labels: number, count: number, extra: Partial<WasmDataset>, own: number[]): WasmDataset => ({
-      rows: count, x: at, y: labels, order: 0, xBatch: 0, yBatch: 0, probabilities: 0, shuffled: false, ...extra,
-      release: () => own.forEach((p) => arena.release(p)),
-    });
-    try {
-      if (scalerBlock) this.writeScaler(train.x.standardization!, scalerBlock);
-      this.stage(train.x, 0, rows, x, scalerBlock);
-      this.core.f32(y, rows).set(train.y);
-      if (validation) {
-        this.stage(validation.x, 0, valRows, vx, scalerBlock);
-        this.core.f32(vy, valRows).set(validation.y);
-      }
-    } catch (error) {
-      held.forEach((p) => arena.release(p));
-      throw error;
-    } finally {
-      if (scalerBlock) arena.release(scalerBlock);
-    }
-    this.useLevels(levelBlock, levels);
-    return {
-      train: { ...dataset(x, y, rows, { order, xBatch, yBatch }, []), release: () => {
-        this.useLevels(0, 0);
-        [x, y, order, xBatch, yBatch, levelBlock].filter((p) => p !== 0).forEach((p) => arena.release(p));
-      } },
-      validation: validation ? dataset(vx, vy, valRows, { probabilities: vp }, [vx, vy, vp]) : null,
-    };
-  }
-
-  setOptimizer(optimizer: Optimizer): void {
-    const { kind, hyper, nesterov } = optimizerParameters(optimizer);
-    // Momentum keeps a velocity per parameter, Adam two moments: blocks laid out as the parameters.
-    const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
-    const floats = this.plan.parameterFloats;
-    const arena = this.core.arena;
-    const [state] = copies ? arena.allocateAll([optimizerStateBytes(this.plan, copies)], 'options.optimizer', `the ${optimizer.type} optimizer's state`) : [0];
-    if (this.stateBlock) arena.release(this.stateBlock);
-    this.stateBlock = state!;
-    this.stateCopies = copies;
-    if (state) this.core.f32(state, copies * floats).fill(0);
-    this.call((wasm) => {
-      this.plan.layers.forEach((o, l) => {
-        if (!state) return wasm.modelSetLayerState(this.model, l, 0, 0, 0, 0);
-        const first = (offset: number): number => state + 4 * offset;
-        const second = (offset: number): number => (copies === 2 ? first(floats + offset) : 0);
-        wasm.modelSetLayerState(this.model, l, first(o.weights), first(o.bias), second(o.weights), second(o.bias));
-      });
-      wasm.modelSetOptimizer(this.model, kind, ...hyper, nesterov);
-    });
-  }
-
   /** The descriptor's training state (assembly/model.ts trainingState): recent loss, loss reference, RNG, Adam's powers. */
-  private trainingBytes(): Uint8Array {
+  trainingBytes(): Uint8Array {
     const at = this.call((wasm) => wasm.trainingState(this.model));
     return new Uint8Array(this.core.exports.memory.buffer, at, this.core.exports.trainingStateBytes());
   }
 
-  snapshot(): WasmSnapshot {
-    this.usable();
-    const floats = this.plan.parameterFloats;
-    return {
-      backend: 'wasm',
-      parameters: this.core.f32(this.block, floats).slice(),
-      state: this.stateBlock ? this.core.f32(this.stateBlock, this.stateCopies * floats).slice() : null,
-      training: this.trainingBytes().slice(),
-    };
-  }
-
-  restore(snapshot: Snapshot): void {
-    const s = snapshot as WasmSnapshot;
-    this.core.f32(this.block, this.plan.parameterFloats).set(s.parameters);
-    if (s.state && this.stateBlock && s.state.length === this.stateCopies * this.plan.parameterFloats) this.core.f32(this.stateBlock, s.state.length).set(s.state);
-    this.trainingBytes().set(s.training);
+  async trainer(): Promise<Trainer> {
+    this.trainerObject ??= new (await import('../fitting.js')).WasmTrainer(this);
+    return this.trainerObject;
   }
 
   getTrainingState(): TrainingState {
@@ -306,83 +230,8 @@ class WasmBackend implements Backend {
     return { recentLoss: f64[0]!, lossReference: f64[1]!, rng: [u32[0]!, u32[1]!, u32[2]!, u32[3]!], powers: [f32[0]!, f32[1]!], moments };
   }
 
-  setTrainingState(state: TrainingState): void {
-    const bytes = this.trainingBytes();
-    new Float64Array(bytes.buffer, bytes.byteOffset, 2).set([state.recentLoss, state.lossReference]);
-    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state.rng);
-    new Float32Array(bytes.buffer, bytes.byteOffset + 32, 2).set(state.powers);
-    state.moments.forEach((layers, copy) => this.plan.layers.forEach((o, l) => {
-      const at = (offset: number): number => this.stateBlock + 4 * (copy * this.plan.parameterFloats + offset);
-      this.core.f32(at(o.weights), o.weightCount).set(layers[l]!.weights);
-      this.core.f32(at(o.bias), o.units).set(layers[l]!.bias);
-    }));
-  }
-
-  setLossRule(on: boolean, restart: boolean): void {
-    this.call((wasm) => wasm.modelSetLossRule(this.model, on, restart));
-  }
-
-  observeLoss(meanLoss: number): void {
-    this.call((wasm) => wasm.modelObserveLoss(this.model, meanLoss));
-  }
-
-  beginEpoch(data: Dataset | null, shuffle: boolean): void {
-    const ds = data as WasmDataset | null;
-    if (shuffle && !ds?.order) throw new Error('gradwasm: a shuffled epoch over rows loaded without room to shuffle');
-    if (ds) ds.shuffled = shuffle;
-    this.call((wasm) => wasm.epochBegin(this.model, ds?.rows ?? 0, shuffle, ds?.order ?? 0));
-  }
-
-  trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
-    const ds = data as WasmDataset;
-    return this.call((wasm) => wasm.trainBatches(this.model, ds.x, ds.y, ds.rows, batchSize, first, count, learningRate, weightDecay,
-      ds.shuffled, ds.order, ds.xBatch, ds.yBatch));
-  }
-
-  rng(): RngState {
-    const bytes = this.trainingBytes();
-    return Array.from(new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4)) as RngState;
-  }
-
-  setRng(state: RngState): void {
-    const bytes = this.trainingBytes();
-    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state);
-  }
-
-  openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null): RowStream {
-    const inputs = this.inputs;
-    // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
-    const carry = Math.min(batchSize, this.plan.chunkRows), staged = this.plan.chunkRows;
-    // A full batch of a stream that does not say its rows may have up to 2^31 − 1 of them.
-    const full = batchSize === FULL_BATCH;
-    const levels = levelCount(this.plan, full ? rows ?? FULL_BATCH : batchSize, full || batchSize > this.plan.chunkRows);
-    const [xCarry, yCarry, xStaged, yStaged, levelBlock, scaler] = this.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged,
-      levelBytes(this.plan, levels), ...this.scalerBytes({ standardization: standardization ?? undefined })], 'x', `training on a stream in ${batchesText(batchSize)}`);
-    if (scaler) this.writeScaler(standardization!, scaler);
-    this.useLevels(levels > 0 ? levelBlock! : 0, levels);
-    const blocks = [xCarry!, yCarry!, xStaged!, yStaged!, levelBlock!, ...(scaler ? [scaler] : [])];
-    return {
-      rows: staged,
-      train: (x, y, start, count, learningRate, weightDecay) => {
-        this.stage(x, start, count, xStaged!, scaler ?? 0);
-        this.core.f32(yStaged!, count).set(y.subarray(start, start + count));
-        return this.call((wasm) => wasm.trainRows(this.model, xStaged!, yStaged!, count, batchSize, learningRate, weightDecay, xCarry!, yCarry!));
-      },
-      end: (learningRate, weightDecay) => this.call((wasm) => wasm.trainRowsEnd(this.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!)),
-      release: () => {
-        this.useLevels(0, 0);
-        blocks.forEach((b) => this.core.arena.release(b));
-      },
-    };
-  }
-
-  epochStats(): PassStats & { recentLoss: number; limit: number; batches: number } {
-    const at = (i: number): number => this.call((wasm) => wasm.lastStat(this.model, i));
-    return { ...this.stats(), recentLoss: at(5), limit: at(6), batches: at(7) };
-  }
-
   /** The statistics of the epoch trained, or (`pass`) of the last evaluate or gradients pass. */
-  private stats(pass = false): PassStats {
+  stats(pass = false): PassStats {
     const o = pass ? 8 : 0;
     return this.call(({ lastStat }) => {
       const m = this.model;
@@ -468,9 +317,6 @@ class WasmBackend implements Backend {
   }
 }
 
-function batchesText(batchSize: number): string {
-  return batchSize === FULL_BATCH ? 'one batch of all rows' : `batches of ${batchSize}`;
-}
 
 /** What a model's own memory is for, in the words of a GradwasmError. */
 export function modelPurpose(architecture: Architecture): string {

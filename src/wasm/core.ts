@@ -10,7 +10,6 @@ type Ptr = number;
 export type CoreExports = {
   memory: WebAssembly.Memory;
   heapBase(): Ptr;
-  modelBytes(layers: number): number;
   modelInit(m: Ptr, layers: number, inputs: number, s0: number, s1: number, s2: number, s3: number): void;
   modelSetBlocks(m: Ptr, params: Ptr, floats: number, packed: Ptr, blockRows: number): void;
   modelSetLevels(m: Ptr, levels: Ptr, count: number): void;
@@ -18,7 +17,6 @@ export type CoreExports = {
   modelSetOptimizer(m: Ptr, kind: number, p0: number, p1: number, p2: number, p3: number, p4: number, nesterov: boolean): void;
   modelSetLayerState(m: Ptr, l: number, s1w: Ptr, s1b: Ptr, s2w: Ptr, s2b: Ptr): void;
   modelSetWorkspace(m: Ptr, capacity: number, deltaA: Ptr, deltaB: Ptr, ones: Ptr, losses: Ptr): void;
-  modelSetThreads(m: Ptr, threads: number): void;
   modelSetLayerOutput(m: Ptr, l: number, out: Ptr): void;
   modelSetLossRule(m: Ptr, on: boolean, restart: boolean): void;
   modelObserveLoss(m: Ptr, loss: number): void;

@@ -12,6 +12,8 @@ import { FAILED, PENDING } from './pool-script.js';
 
 /** The threaded build's exports: the core's, and the pool's entry points (assembly/threads.ts). */
 export type ThreadedExports = CoreExports & {
+  modelBytes(layers: number): number;
+  modelSetThreads(m: number, threads: number): void;
   controlBytes(): number;
   threadsInit(control: number, leaderWaits: boolean): void;
   workerStep(control: number, id: number, seen: number): number;

@@ -7,6 +7,7 @@ import { Core, type CoreExports } from '../../src/wasm/core.js';
 type Ptr = number;
 
 export type TestExports = CoreExports & {
+  modelBytes(layers: number): number;
   matmul(a: Ptr, w: Ptr, bias: Ptr, z: Ptr, m: number, k: number, n: number): void;
   matmulScalar(a: Ptr, w: Ptr, bias: Ptr, z: Ptr, m: number, k: number, n: number): void;
   matmulTransA(a: Ptr, b: Ptr, c: Ptr, m: number, k: number, n: number, alpha: number, accumulate: boolean): void;

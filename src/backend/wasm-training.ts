@@ -1,0 +1,176 @@
+// The training half of the 'wasm' backend: the rows of a fit loaded into linear memory, streams,
+// the optimizer's state, snapshots, epochs and their runs of batches. Loaded with the training
+// code (src/fitting.ts re-exports it), so that a page that only predicts never downloads it; it
+// works on the backend's own blocks through the members src/backend/wasm.ts leaves open to it.
+import { FULL_BATCH, type Dataset, type FitPlan, type PassStats, type RowStream, type Snapshot, type TrainingState, type Trainer } from './backend.js';
+import type { Matrix } from '../data.js';
+import { optimizerParameters, type Optimizer } from '../optimizers.js';
+import type { RngState } from '../prng.js';
+import { fitBlocks, levelBytes, levelCount, optimizerStateBytes } from './plan.js';
+import type { WasmBackend, WasmDataset, WasmSnapshot } from './wasm.js';
+
+export class WasmTrainer implements Trainer {
+  constructor(private readonly b: WasmBackend) {}
+
+  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
+    const inputs = this.b.inputs;
+    const rows = plan.trainRows, valRows = plan.validationRows;
+    const { sizes, workspaceRows, levels } = fitBlocks(this.b.plan, inputs, plan);
+    const scaler = this.b.scalerBytes(train.x);
+    const purpose = `fit on ${rows} rows × ${inputs} columns` + (validation ? ` (and ${valRows} validation rows)` : '') + ` in ${batchesText(plan.batchSize)}`;
+    const blocks = this.b.reserve(workspaceRows, [...sizes, ...scaler], 'x', purpose);
+    const take = (): number => blocks.shift()!;
+    const [x, y] = [take(), take()];
+    const [order, xBatch, yBatch] = plan.shuffle ? [take(), take(), take()] : [0, 0, 0];
+    const [vx, vy, vp] = validation ? [take(), take(), take()] : [0, 0, 0];
+    const levelBlock = levels > 0 ? take() : 0;
+    const scalerBlock = scaler.length ? take() : 0;
+    const arena = this.b.core.arena;
+    const held = [x, y, order, xBatch, yBatch, vx, vy, vp, levelBlock].filter((p) => p !== 0);
+    const dataset = (at: number, labels: number, count: number, extra: Partial<WasmDataset>, own: number[]): WasmDataset => ({
+      rows: count, x: at, y: labels, order: 0, xBatch: 0, yBatch: 0, probabilities: 0, shuffled: false, ...extra,
+      release: () => own.forEach((p) => arena.release(p)),
+    });
+    try {
+      if (scalerBlock) this.b.writeScaler(train.x.standardization!, scalerBlock);
+      this.b.stage(train.x, 0, rows, x, scalerBlock);
+      this.b.core.f32(y, rows).set(train.y);
+      if (validation) {
+        this.b.stage(validation.x, 0, valRows, vx, scalerBlock);
+        this.b.core.f32(vy, valRows).set(validation.y);
+      }
+    } catch (error) {
+      held.forEach((p) => arena.release(p));
+      throw error;
+    } finally {
+      if (scalerBlock) arena.release(scalerBlock);
+    }
+    this.b.useLevels(levelBlock, levels);
+    return {
+      train: { ...dataset(x, y, rows, { order, xBatch, yBatch }, []), release: () => {
+        this.b.useLevels(0, 0);
+        [x, y, order, xBatch, yBatch, levelBlock].filter((p) => p !== 0).forEach((p) => arena.release(p));
+      } },
+      validation: validation ? dataset(vx, vy, valRows, { probabilities: vp }, [vx, vy, vp]) : null,
+    };
+  }
+
+  setOptimizer(optimizer: Optimizer): void {
+    const { kind, hyper, nesterov } = optimizerParameters(optimizer);
+    // Momentum keeps a velocity per parameter, Adam two moments: blocks laid out as the parameters.
+    const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
+    const floats = this.b.plan.parameterFloats;
+    const arena = this.b.core.arena;
+    const [state] = copies ? arena.allocateAll([optimizerStateBytes(this.b.plan, copies)], 'options.optimizer', `the ${optimizer.type} optimizer's state`) : [0];
+    if (this.b.stateBlock) arena.release(this.b.stateBlock);
+    this.b.stateBlock = state!;
+    this.b.stateCopies = copies;
+    if (state) this.b.core.f32(state, copies * floats).fill(0);
+    this.b.call((wasm) => {
+      this.b.plan.layers.forEach((o, l) => {
+        if (!state) return wasm.modelSetLayerState(this.b.model, l, 0, 0, 0, 0);
+        const first = (offset: number): number => state + 4 * offset;
+        const second = (offset: number): number => (copies === 2 ? first(floats + offset) : 0);
+        wasm.modelSetLayerState(this.b.model, l, first(o.weights), first(o.bias), second(o.weights), second(o.bias));
+      });
+      wasm.modelSetOptimizer(this.b.model, kind, ...hyper, nesterov);
+    });
+  }
+
+  snapshot(): WasmSnapshot {
+    this.b.usable();
+    const floats = this.b.plan.parameterFloats;
+    return {
+      backend: 'wasm',
+      parameters: this.b.core.f32(this.b.block, floats).slice(),
+      state: this.b.stateBlock ? this.b.core.f32(this.b.stateBlock, this.b.stateCopies * floats).slice() : null,
+      training: this.b.trainingBytes().slice(),
+    };
+  }
+
+  restore(snapshot: Snapshot): void {
+    const s = snapshot as WasmSnapshot;
+    this.b.core.f32(this.b.block, this.b.plan.parameterFloats).set(s.parameters);
+    if (s.state && this.b.stateBlock && s.state.length === this.b.stateCopies * this.b.plan.parameterFloats) this.b.core.f32(this.b.stateBlock, s.state.length).set(s.state);
+    this.b.trainingBytes().set(s.training);
+  }
+
+  setTrainingState(state: TrainingState): void {
+    const bytes = this.b.trainingBytes();
+    new Float64Array(bytes.buffer, bytes.byteOffset, 2).set([state.recentLoss, state.lossReference]);
+    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state.rng);
+    new Float32Array(bytes.buffer, bytes.byteOffset + 32, 2).set(state.powers);
+    state.moments.forEach((layers, copy) => this.b.plan.layers.forEach((o, l) => {
+      const at = (offset: number): number => this.b.stateBlock + 4 * (copy * this.b.plan.parameterFloats + offset);
+      this.b.core.f32(at(o.weights), o.weightCount).set(layers[l]!.weights);
+      this.b.core.f32(at(o.bias), o.units).set(layers[l]!.bias);
+    }));
+  }
+
+  setLossRule(on: boolean, restart: boolean): void {
+    this.b.call((wasm) => wasm.modelSetLossRule(this.b.model, on, restart));
+  }
+
+  observeLoss(meanLoss: number): void {
+    this.b.call((wasm) => wasm.modelObserveLoss(this.b.model, meanLoss));
+  }
+
+  beginEpoch(data: Dataset | null, shuffle: boolean): void {
+    const ds = data as WasmDataset | null;
+    if (shuffle && !ds?.order) throw new Error('gradwasm: a shuffled epoch over rows loaded without room to shuffle');
+    if (ds) ds.shuffled = shuffle;
+    this.b.call((wasm) => wasm.epochBegin(this.b.model, ds?.rows ?? 0, shuffle, ds?.order ?? 0));
+  }
+
+  trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
+    const ds = data as WasmDataset;
+    return this.b.call((wasm) => wasm.trainBatches(this.b.model, ds.x, ds.y, ds.rows, batchSize, first, count, learningRate, weightDecay,
+      ds.shuffled, ds.order, ds.xBatch, ds.yBatch));
+  }
+
+  rng(): RngState {
+    const bytes = this.b.trainingBytes();
+    return Array.from(new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4)) as RngState;
+  }
+
+  setRng(state: RngState): void {
+    const bytes = this.b.trainingBytes();
+    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state);
+  }
+
+  openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null): RowStream {
+    const inputs = this.b.inputs;
+    // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
+    const carry = Math.min(batchSize, this.b.plan.chunkRows), staged = this.b.plan.chunkRows;
+    // A full batch of a stream that does not say its rows may have up to 2^31 − 1 of them.
+    const full = batchSize === FULL_BATCH;
+    const levels = levelCount(this.b.plan, full ? rows ?? FULL_BATCH : batchSize, full || batchSize > this.b.plan.chunkRows);
+    const [xCarry, yCarry, xStaged, yStaged, levelBlock, scaler] = this.b.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged,
+      levelBytes(this.b.plan, levels), ...this.b.scalerBytes({ standardization: standardization ?? undefined })], 'x', `training on a stream in ${batchesText(batchSize)}`);
+    if (scaler) this.b.writeScaler(standardization!, scaler);
+    this.b.useLevels(levels > 0 ? levelBlock! : 0, levels);
+    const blocks = [xCarry!, yCarry!, xStaged!, yStaged!, levelBlock!, ...(scaler ? [scaler] : [])];
+    return {
+      rows: staged,
+      train: (x, y, start, count, learningRate, weightDecay) => {
+        this.b.stage(x, start, count, xStaged!, scaler ?? 0);
+        this.b.core.f32(yStaged!, count).set(y.subarray(start, start + count));
+        return this.b.call((wasm) => wasm.trainRows(this.b.model, xStaged!, yStaged!, count, batchSize, learningRate, weightDecay, xCarry!, yCarry!));
+      },
+      end: (learningRate, weightDecay) => this.b.call((wasm) => wasm.trainRowsEnd(this.b.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!)),
+      release: () => {
+        this.b.useLevels(0, 0);
+        blocks.forEach((b) => this.b.core.arena.release(b));
+      },
+    };
+  }
+
+  epochStats(): PassStats & { recentLoss: number; limit: number; batches: number } {
+    const at = (i: number): number => this.b.call((wasm) => wasm.lastStat(this.b.model, i));
+    return { ...this.b.stats(), recentLoss: at(5), limit: at(6), batches: at(7) };
+  }
+}
+
+function batchesText(batchSize: number): string {
+  return batchSize === FULL_BATCH ? 'one batch of all rows' : `batches of ${batchSize}`;
+}
