@@ -4,21 +4,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
 import { totalMemory } from '../src/wasm/arena.js';
 import { coreOf } from './support/core.js';
+import { poolWorkers } from '../src/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
 
 afterEach(() => setMemoryLimit(2 ** 32));
 
 describe('wasm memory lifecycle', () => {
-  it('10,000 create/fit/dispose cycles leave the memory size bounded and nothing in use', async () => {
+  it('10,000 create/fit/dispose cycles with threads leave the memory size bounded, nothing in use, no worker or listener more', async () => {
     const x = { data: uniform(1, 40 * 6), rows: 40, cols: 6 };
     const y = labels(2, 40);
-    const warm = await Sequential.create({ inputs: 6, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 0 });
+    const warm = await Sequential.create({ inputs: 6, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 0, threads: 2 });
     const core = coreOf(warm);
     warm.dispose();
     const inUse = core.arena.bytesInUse;
     const size = core.exports.memory.buffer.byteLength;
+    const workers = await poolWorkers(), listeners = process.eventNames().map((e) => process.listenerCount(e));
     for (let i = 0; i < 10_000; i++) {
-      const model = await Sequential.create({ inputs: 6, layers: [dense(1 + (i % 9), 'relu'), dense(1, 'sigmoid')], seed: i });
+      const model = await Sequential.create({ inputs: 6, layers: [dense(1 + (i % 9), 'relu'), dense(1, 'sigmoid')], seed: i, threads: 2 });
       await model.fit(x, y, { epochs: 1, batchSize: 1 + (i % 40), learningRate: 0.1 });
       model.predictProba(x);
       model.dispose();
@@ -27,6 +29,9 @@ describe('wasm memory lifecycle', () => {
     console.log(`after 10,000 create/fit/dispose cycles: linear memory ${size} → ${core.exports.memory.buffer.byteLength} bytes (+${grown}), in use ${inUse} → ${core.arena.bytesInUse}`);
     expect(core.arena.bytesInUse).toBe(inUse);
     expect(grown).toBeLessThanOrEqual(1 << 20);
+    // the same pool served every model, and nothing was left listening
+    expect(await poolWorkers()).toBe(workers);
+    expect(process.eventNames().map((e) => process.listenerCount(e))).toEqual(listeners);
   });
 
   it('a memory.grow between calls leaves every model working on fresh views', async () => {

@@ -13,8 +13,9 @@ export interface PoolWorkerData {
 /** Start worker `id` and resolve once it waits for steps. */
 export async function startPoolWorker(data: PoolWorkerData): Promise<void> {
   const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(`const { workerData, parentPort } = require('node:worker_threads');${SERVE}
-serve(workerData, () => parentPort.postMessage('ready'));`, { eval: true, workerData: data });
+  // an ES module from a data: URL: an eval'd script would be CommonJS or ESM as the process was started
+  const code = `import { workerData, parentPort } from 'node:worker_threads';${SERVE}\nserve(workerData, () => parentPort.postMessage('ready'));`;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: data });
   await new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', (error) => reject(new Error(`a gradwasm thread could not start: ${error.message}`)));

@@ -70,3 +70,8 @@ export async function loadThreadedCore(threads: number, makeCore: (exports: Core
   await grown;
   return t.core;
 }
+
+/** Workers the pool has started in this realm (0 before any model asked for threads). */
+export async function poolWorkers(): Promise<number> {
+  return loading ? (await loading).workers : 0;
+}
