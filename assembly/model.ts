@@ -197,6 +197,8 @@ const STEP_FORWARD: i32 = 1, STEP_INPUT_GRADIENT: i32 = 2, STEP_WEIGHT_GRADIENT:
 const MIN_WORK: i64 = 32768;
 /** A row's loss and probability cost about as much as this many multiply-adds (an exp and a log1p). */
 const LOSS_WORK: i64 = 256;
+/** A row gathered from anywhere in the data (a cache miss) costs about as much as this many multiply-adds, besides its copy. */
+const GATHER_WORK: i64 = 256;
 /** A transposed element (a strided store) costs about as much as this many multiply-adds. */
 const TRANSPOSE_WORK: i64 = 8;
 
@@ -694,7 +696,7 @@ export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCar
 /** Rows order[start…start+n) of x and y gathered into xBatch, yBatch. Returns xBatch. */
 function gather(m: usize, x: usize, y: usize, order: usize, start: i32, n: i32, xBatch: usize, yBatch: usize): usize {
   setArg(0, rowBytes(m)); setArg(1, x); setArg(2, y); setArg(3, order + (<usize>start << 2)); setArg(4, n); setArg(5, xBatch); setArg(6, yBatch);
-  parallel(STEP_GATHER, partsFor(m, <i64>n * load<i32>(m + INPUTS), (n + 3) >> 2));
+  parallel(STEP_GATHER, partsFor(m, <i64>n * (load<i32>(m + INPUTS) + GATHER_WORK), (n + 3) >> 2));
   return xBatch;
 }
 

@@ -1,20 +1,21 @@
-// gradwasm through its public API, on either backend: Sequential.create, setWeights(init),
-// then one timed fit (which includes copying the data into linear memory, as every user pays).
-import { Sequential, type BackendName } from '../src/index.js';
+// gradwasm through its public API, on either backend (the wasm one with 1 thread, or with
+// several): Sequential.create, setWeights(init), then one timed fit (which includes copying the
+// data into linear memory, as every user pays).
+import { Sequential, dense, type BackendName } from '../src/index.js';
 import { loadCore } from '../src/wasm/core.js';
 import type { Architecture, Implementation, LayerWeights, Matrix, MemoryFigures, Predictor, TrainJob, TrainResult } from './impl.js';
 
 /** Any seed: the initial weights are overwritten; it only fixes the shuffle order. */
 const SEED = 1;
 
-async function createModel(architecture: Architecture, weights: readonly LayerWeights[], backend: BackendName): Promise<Sequential> {
-  const model = await Sequential.create({ inputs: architecture.inputs, layers: architecture.layers, seed: SEED, backend });
+async function createModel(architecture: Architecture, weights: readonly LayerWeights[], backend: BackendName, threads: number | 'auto'): Promise<Sequential> {
+  const model = await Sequential.create({ inputs: architecture.inputs, layers: architecture.layers, seed: SEED, backend, threads: backend === 'js' ? 1 : threads });
   model.setWeights(weights);
   return model;
 }
 
-async function train(job: TrainJob, backend: BackendName): Promise<TrainResult> {
-  const model = await createModel(job.architecture, job.init, backend);
+async function train(job: TrainJob, backend: BackendName, threads: number | 'auto'): Promise<TrainResult> {
+  const model = await createModel(job.architecture, job.init, backend, threads);
   try {
     // Full batch is gradwasm's default: batchSize omitted.
     const batch = job.batchSize === 'full' ? {} : { batchSize: job.batchSize };
@@ -62,17 +63,20 @@ async function withArenaPeak(work: () => Promise<unknown>): Promise<MemoryFigure
   };
 }
 
-export function gradwasm(backend: BackendName): Implementation {
+/** gradwasm on `backend`; on 'wasm', with `threads` (1: the baseline every ratio refers to). */
+export async function gradwasm(backend: BackendName, threads: number | 'auto' = 1): Promise<Implementation> {
+  const count = backend === 'js' ? 1 : threads === 'auto' ? (await Sequential.create({ inputs: 1, layers: [dense(1, 'sigmoid')] })).threads : threads;
+  const single = backend === 'wasm' && count === 1;
   return {
-    name: backend === 'wasm' ? 'gradwasm-wasm' : 'gradwasm-js',
+    name: backend === 'js' ? 'gradwasm-js' : single ? 'gradwasm-wasm' : 'gradwasm-wasm-threads',
     detail: backend === 'wasm'
-      ? 'gradwasm, AssemblyScript core, 128-bit SIMD, 1 thread'
+      ? `gradwasm, AssemblyScript core, 128-bit SIMD, ${count === 1 ? '1 thread' : `${count} threads (threads: ${threads})`}`
       : "gradwasm backend 'js': the pure-TypeScript twin (Float32Array loops)",
     activate: async () => {},
-    train: (job) => train(job, backend),
-    predictor: async (architecture, weights) => predictor(await createModel(architecture, weights, backend)),
-    // The js backend keeps its arrays on the JS heap: there is no linear memory to report.
-    trainingMemory: async (job) => (backend === 'wasm' ? withArenaPeak(() => train(job, backend)) : undefined),
-    inferenceMemory: async (p, x) => (backend === 'wasm' ? withArenaPeak(async () => p.predict(x)) : undefined),
+    train: (job) => train(job, backend, count),
+    predictor: async (architecture, weights) => predictor(await createModel(architecture, weights, backend, count)),
+    // The js backend keeps its arrays on the JS heap, and the threaded core is another memory: figures for the single-thread core only.
+    trainingMemory: async (job) => (single ? withArenaPeak(() => train(job, backend, 1)) : undefined),
+    inferenceMemory: async (p, x) => (single ? withArenaPeak(async () => p.predict(x)) : undefined),
   };
 }

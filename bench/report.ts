@@ -69,6 +69,17 @@ function legend(report: Report): string[] {
 
 const RESULT_HEADERS = ['workload', 'implementation', 'samples/s (µs for latency)', '× gradwasm-wasm', 'GFLOP/s', 'epochs/run', 'check'];
 
+/** Thread scaling (issue 12): gradwasm-wasm with 1 thread and with several, per workload. */
+function threadRows(report: Report): string[][] {
+  return report.workloads.flatMap((w) => {
+    const one = w.measurements.find((m) => m.impl === 'gradwasm-wasm'), many = w.measurements.find((m) => m.impl === 'gradwasm-wasm-threads');
+    if (!one || !many) return [];
+    const figure = (m: Measurement): string => (m.unit === 'µs' ? `${m.value.toFixed(1)} µs` : `${count(m.value)} samples/s`);
+    return [[w.id, figure(one), figure(many), `${formatRatio(ratio(w, many)!)}×`]];
+  });
+}
+const THREAD_HEADERS = ['workload', '1 thread', 'threads', 'speed-up'];
+
 function resultRows(report: Report): string[][] {
   return report.workloads.flatMap((w) => w.measurements.map((m) => {
     const r = ratio(w, m);
@@ -146,7 +157,8 @@ export function formatConsole(report: Report): string {
     textTable(MEMORY_HEADERS, memoryRows(report)),
     ...memoryNotes(report).map((n) => `  ${n}`),
     '',
-    'targets (issue 3; measured, not asserted)',
+    ...(threadRows(report).length ? ['threads (issue 12): gradwasm-wasm with 1 thread and with several', textTable(THREAD_HEADERS, threadRows(report)), ''] : []),
+    'targets (issues 3 and 12; measured, not asserted)',
     textTable(['target', 'measured', ''], report.targets.map((t) => [t.target, t.measured, metText(t)])),
     ...(report.streaming ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)] : []),
     '',
@@ -197,7 +209,14 @@ ${markdownTable(RESULT_HEADERS, resultRows(report))}
   shuffle orders); max |Δp| = largest difference of the predicted probabilities from gradwasm-wasm's.
 - W2/W4 data: ${report.imageSource.description}.
 
-## Targets (issue 3)
+${threadRows(report).length ? `## Threads (issue 12)
+
+gradwasm-wasm with one thread and with several (\`threads\`, ${report.implementations.find((i) => i.name === 'gradwasm-wasm-threads')?.detail ?? ''}): the same
+weights to the bit, shared out over one WebAssembly memory. Medians of ${s.repetitions}, interleaved with the rest.
+
+${markdownTable(THREAD_HEADERS, threadRows(report))}
+
+` : ''}## Targets (issues 3 and 12)
 
 Measured, not asserted:
 

@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [-- --only=W1,W2,...]`: runs every workload on every
-// implementation in this one process, prints the table, and writes results.json and
+// `npm run bench [-- --quick] [-- --only=W1,W2,...] [-- --threads=N|auto]`: runs every workload
+// on every implementation in this one process (gradwasm-wasm with 1 thread, and with N or every
+// core), prints the table, and writes results.json and
 // BENCHMARKS.md — into the repository for a full run, into dist/bench/ for --quick or --only
 // (so trying things out never overwrites the published figures).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -20,15 +21,16 @@ const FULL: Settings = { repetitions: 5, minSeconds: 0.5, maxEpochs: 5000 };
 // --quick only proves the suite still works end to end (CI): its figures are noise.
 const QUICK: Settings = { repetitions: 2, minSeconds: 0.02, maxEpochs: 50 };
 
-function parseArgs(argv: string[]): { quick: boolean; only?: Set<string> } {
-  let quick = false;
+function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; threads: number | 'auto' } {
+  let quick = false, threads: number | 'auto' = 'auto';
   let only: Set<string> | undefined;
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
     else if (arg.startsWith('--only=')) only = new Set(arg.slice('--only='.length).split(',').map((s) => s.trim()).filter(Boolean));
-    else throw new Error(`unknown argument ${arg}; use --quick and/or --only=W1,W1-full,W2,W3,W4-batch,W4-latency`);
+    else if (/^--threads=(auto|\d+)$/.test(arg)) threads = arg.endsWith('auto') ? 'auto' : Number(arg.slice('--threads='.length));
+    else throw new Error(`unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W4-latency and/or --threads=N|auto`);
   }
-  return { quick, only };
+  return { quick, only, threads };
 }
 
 const log = (line: string) => console.error(line); // progress on stderr, results on stdout
@@ -48,7 +50,7 @@ async function measure(workload: Workload, impls: readonly Implementation[], set
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const { quick, only } = parseArgs(process.argv.slice(2));
+  const { quick, only, threads } = parseArgs(process.argv.slice(2));
   const settings = quick ? QUICK : FULL;
   const machine = describeMachine(); // first, so the load average is the one before we start
 
@@ -58,8 +60,9 @@ async function main(): Promise<void> {
   if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
   const workloads = all.filter((w) => !only || only.has(w.id));
 
-  // gradwasm-wasm first: it is the baseline every ratio refers to.
-  const impls: Implementation[] = [gradwasm('wasm'), gradwasm('js'), await tfjs('wasm'), await tfjs('cpu')];
+  // gradwasm-wasm (1 thread) first: it is the baseline every ratio refers to; then with threads.
+  const withThreads = await gradwasm('wasm', threads);
+  const impls: Implementation[] = [await gradwasm('wasm'), ...(withThreads.name === 'gradwasm-wasm' ? [] : [withThreads]), await gradwasm('js'), await tfjs('wasm'), await tfjs('cpu')];
   for (const impl of impls) log(`${impl.name}: ${impl.detail}`);
 
   const results: WorkloadResult[] = [];

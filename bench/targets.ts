@@ -1,5 +1,5 @@
-// Issue 3's performance targets, checked against a run and reported (never asserted: the
-// benchmark measures, it does not fail a build on a slow machine).
+// Issue 3's performance targets and issue 12's thread scaling, checked against a run and reported
+// (never asserted: the benchmark measures, it does not fail a build on a slow machine).
 import type { ImplName } from './impl.js';
 import type { Measurement } from './measure.js';
 
@@ -18,6 +18,8 @@ interface Target {
   workload: string;
   /** An absolute floor on gradwasm-wasm's samples/s, a ceiling on its µs, or a minimum speed-up over another implementation. */
   kind: { atLeast: number } | { atMost: number } | { timesFaster: number; than: ImplName };
+  /** Whose figure: gradwasm-wasm (1 thread) unless said. */
+  ours?: ImplName;
 }
 
 const TARGETS: Target[] = [
@@ -30,13 +32,18 @@ const TARGETS: Target[] = [
   { target: 'W3 ≥ 50× TF.js-wasm', workload: 'W3', kind: { timesFaster: 50, than: 'tfjs-wasm' } },
   { target: 'W4 batch inference ≥ 200 k samples/s', workload: 'W4-batch', kind: { atLeast: 200_000 } },
   { target: 'W4 single-sample latency ≤ 10 µs', workload: 'W4-latency', kind: { atMost: 10 } },
+  { target: 'W2 with threads ≥ 1.7× 1 thread', workload: 'W2', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.7, than: 'gradwasm-wasm' } },
+  { target: 'W4 batch with threads ≥ 1.7× 1 thread', workload: 'W4-batch', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.7, than: 'gradwasm-wasm' } },
+  { target: 'W1 (full batch) with threads ≥ 1.5× 1 thread', workload: 'W1-full', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.5, than: 'gradwasm-wasm' } },
+  { target: 'W1 (batch 256) with threads ≥ 1.2× 1 thread', workload: 'W1', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.2, than: 'gradwasm-wasm' } },
+  { target: "W3 with threads ≥ 0.95× 1 thread", workload: 'W3', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 0.95, than: 'gradwasm-wasm' } },
 ];
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
 export function checkTargets(figures: Figures): TargetResult[] {
-  return TARGETS.map(({ target, workload, kind }) => {
-    const ours = figures.get(workload)?.get('gradwasm-wasm')?.value;
+  return TARGETS.map(({ target, workload, kind, ours: who = 'gradwasm-wasm' }) => {
+    const ours = figures.get(workload)?.get(who)?.value;
     if (ours === undefined) return { target, measured: 'not measured' };
     if ('atLeast' in kind) return { target, measured: `${count(ours)} samples/s`, met: ours >= kind.atLeast };
     if ('atMost' in kind) return { target, measured: `${ours.toFixed(1)} µs`, met: ours <= kind.atMost };

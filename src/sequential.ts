@@ -282,7 +282,7 @@ export class Sequential {
    * `fit(…, { initialEpoch })` exactly as it would have gone on (then `seed` may not be given: the
    * state has its own generator).
    */
-  static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number } = {}): Promise<Sequential> {
+  static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number; threads?: number | 'auto' } = {}): Promise<Sequential> {
     const { seed, backend, threads: asked } = checkLoadOptions(options);
     const threads = await resolveThreads(asked, backend, 'options.threads');
     const { architecture, parameters, scaler, training } = modelFromJSON(json);

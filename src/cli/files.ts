@@ -120,10 +120,10 @@ export async function loadCheckpoint(path: string): Promise<{ json: ModelJSON; r
   return { json: model, run: cli ?? null };
 }
 
-export async function loadModel(path: string, backend: BackendName): Promise<Sequential> {
+export async function loadModel(path: string, backend: BackendName, threads: number | 'auto' = 'auto'): Promise<Sequential> {
   const text = await readModelText(path, 'model');
   try {
-    return await Sequential.fromJSON(text, { backend });
+    return await Sequential.fromJSON(text, { backend, threads });
   } catch (error) {
     if (error instanceof GradwasmError) throw new GradwasmError('model', `${path}: ${error.message}`);
     throw error;

@@ -17,6 +17,7 @@ const FLAGS: readonly (readonly [string, string])[] = [
   ['options.testFraction', '--val'],
   ['options.label', '--label'],
   ['options.threshold', '--threshold'],
+  ['options.threads', '--threads'],
   ['(a StandardScaler)', '(leave out --no-scale)'],
 ];
 

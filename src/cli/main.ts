@@ -51,6 +51,13 @@ const layerList = (text: string): number[] => {
 };
 
 const backendOption = () => new Option('--backend <name>', 'where to compute').choices(['wasm', 'js']).default('wasm');
+/** 'auto' or 1…256: the threads a 'wasm' model shares its work out between. */
+const threadCount = (text: string): number | 'auto' => {
+  if (text.trim() === 'auto') return 'auto';
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new InvalidArgumentError(`expected "auto" or an integer from 1 to 256, got "${text}"`);
+  return Number(text);
+};
+const threadsOption = () => new Option('--threads <n>', 'threads for the wasm backend: a number, or "auto" (every core)').argParser(threadCount).default('auto');
 const labelHelp = "the label column, by name or 0-based index (default: 'label', else the last column)";
 
 export function program(out: (text: string) => void, err: (text: string) => void): Command {
@@ -82,6 +89,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--no-progress', 'no progress bar')
     .option('--compare-js', 'then time the same training on the wasm and js backends')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .option('--out <model.json>', 'save the trained model (with its scaler) here')
     .option('--stream', 'read the file pass by pass even when it would fit in memory (a file over 64 MiB always is)')
     .option('--cache <file.npy>', 'write the parsed CSV here on the first pass and read it on the later ones')
@@ -97,6 +105,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
     .option('--label <column>', 'a label column to leave out')
     .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (model: string, csv: string, options) => predict(model, csv, options, out));
 
   cli.command('evaluate')
@@ -106,6 +115,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
     .option('--label <column>', labelHelp)
     .addOption(backendOption())
+    .addOption(threadsOption())
     .action(async (model: string, csv: string, options) => evaluate(model, csv, options, print));
 
   cli.command('explain')
@@ -121,8 +131,9 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .description('run the benchmark suite (from a clone of the repository): gradwasm vs its js backend vs TensorFlow.js')
     .option('--quick', 'tiny sizes, seconds: checks that it runs')
     .option('--only <workloads>', 'e.g. W1,W2')
-    .action(async (options: { quick?: boolean; only?: string }) => {
-      process.exitCode = await bench([...(options.quick ? ['--quick'] : []), ...(options.only ? [`--only=${options.only}`] : [])]);
+    .addOption(new Option('--threads <n>', 'the threads gradwasm-wasm is measured with beside one: a number, or "auto" (every core)').argParser(threadCount).default('auto'))
+    .action(async (options: { quick?: boolean; only?: string; threads: number | 'auto' }) => {
+      process.exitCode = await bench([...(options.quick ? ['--quick'] : []), ...(options.only ? [`--only=${options.only}`] : []), `--threads=${options.threads}`]);
     });
 
   return cli;

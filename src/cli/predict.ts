@@ -31,9 +31,9 @@ export function checkWidth(cols: number, model: Sequential, modelPath: string, c
   throw new GradwasmError('csv', `${csv} has ${cols} feature columns (its label column left out), but ${modelPath} takes ${model.inputs} inputs`);
 }
 
-export async function predict(modelPath: string, csv: string, o: { out?: string; threshold: number; label?: string; backend: BackendName }, write: (text: string) => void): Promise<void> {
+export async function predict(modelPath: string, csv: string, o: { out?: string; threshold: number; label?: string; backend: BackendName; threads?: number | 'auto' }, write: (text: string) => void): Promise<void> {
   const output = o.out === undefined ? null : await checkOutput(o.out, '--out', [{ path: modelPath, what: 'the model' }, { path: csv, what: 'the data' }]);
-  const model = await loadModel(modelPath, o.backend);
+  const model = await loadModel(modelPath, o.backend, o.threads);
   try {
     const { x } = await featuresFor(model, modelPath, csv, o.label);
     const p = model.predictProba(x);
@@ -47,8 +47,8 @@ export async function predict(modelPath: string, csv: string, o: { out?: string;
   }
 }
 
-export async function evaluate(modelPath: string, csv: string, o: { threshold: number; label?: string; backend: BackendName }, print: (line: string) => void): Promise<void> {
-  const model = await loadModel(modelPath, o.backend);
+export async function evaluate(modelPath: string, csv: string, o: { threshold: number; label?: string; backend: BackendName; threads?: number | 'auto' }, print: (line: string) => void): Promise<void> {
+  const model = await loadModel(modelPath, o.backend, o.threads);
   try {
     const table = await readCsv(csv, o.label === undefined ? {} : { label: labelOption(o.label)! });
     checkWidth(table.x.cols, model, modelPath, csv);

@@ -30,6 +30,7 @@ export interface TrainOptions {
   scale: boolean;
   stopOnExplodingLoss: boolean;
   backend: BackendName;
+  threads: number | 'auto';
   out?: string;
   cache?: string;
   checkpoint?: string;
@@ -82,15 +83,15 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
   const architecture = [data.cols, ...o.layers, 1].join('-');
 
   const model = resumed
-    ? await Sequential.fromJSON(resumed.json, { backend: o.backend })
+    ? await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads })
     : await Sequential.create({
-      inputs: data.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, backend: o.backend,
+      inputs: data.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, backend: o.backend, threads: o.threads,
       scaler: !o.scale ? null : memory ? StandardScaler.fit(memory.train.x) : StandardScaler.fromStats(await scanStats(trainSet)),
     });
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
   print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
-  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${count(o.epochs, 'epoch')}, batch ${o.batch}, ${o.backend} backend` +
+  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${count(o.epochs, 'epoch')}, batch ${o.batch}, ${o.backend} backend${model.threads > 1 ? `, ${model.threads} threads` : ''}` +
     (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
 
   const fit: FitOptions = {
@@ -142,7 +143,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
     const times: Record<BackendName, number[]> = { wasm: [], js: [] };
     for (let i = 0; i < 6; i++) {
       for (const backend of ['wasm', 'js'] as const) {
-        const m = await Sequential.create({ inputs: data.cols, layers: model.layers.map((l) => dense(l.units, l.activation)), seed: o.seed, backend, scaler: spec.scaler ?? null });
+        const m = await Sequential.create({ inputs: data.cols, layers: model.layers.map((l) => dense(l.units, l.activation)), seed: o.seed, backend, threads: backend === 'wasm' ? model.threads : 1, scaler: spec.scaler ?? null });
         const t = performance.now();
         const { earlyStopping: _, ...plain } = fit;
         await trainOn(m, { ...plain, initialEpoch: 0, epochs }, false);
