@@ -56,6 +56,22 @@ describe('gradwasm train / predict / evaluate', () => {
     expect(r.out).toMatch(/loss\s+accuracy\s+precision\s+recall\s+F1\s+ROC AUC\s+TP\s+FP\s+TN\s+FN/);
   });
 
+  it('--threads: the same model for 1 and 3 threads, the header says how many; predict and evaluate take it too', async () => {
+    const outs = [];
+    for (const threads of ['1', '3']) {
+      const out = join(dir, `threads-${threads}.json`);
+      const r = await cli('train', DATA, '--epochs', '5', '--threads', threads, '--out', out, '--no-progress');
+      expect(r.code, r.err).toBe(0);
+      expect(r.out).toMatch(threads === '1' ? /wasm backend\n/ : /wasm backend, 3 threads\n/);
+      outs.push(readFileSync(out, 'utf8'));
+    }
+    expect(outs[1]).toBe(outs[0]);
+    const p1 = await cli('predict', join(dir, 'threads-1.json'), DATA, '--threads', '1');
+    const p3 = await cli('predict', join(dir, 'threads-1.json'), DATA, '--threads', '3');
+    expect(p3.out).toBe(p1.out);
+    expect((await cli('evaluate', join(dir, 'threads-1.json'), DATA, '--threads', 'auto')).code).toBe(0);
+  });
+
   it('trains logistic regression with sgd and no hidden layer', async () => {
     const r = await cli('train', DATA, '--layers', '', '--optimizer', 'sgd', '--lr', '0.1', '--epochs', '5', '--no-progress', '--val', '0');
     expect(r.code).toBe(0);
@@ -184,6 +200,8 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
       [['--layers', '16,70000'], /expected hidden layer sizes from 1 to 65536/],
       [['--seed', '4294967296'], /--seed.*expected an integer in \[0, 4294967295\]/],
       [['--batch', 'most'], /--batch.*expected an integer ≥ 1, got "most"/],
+      [['--threads', '0'], /--threads.*expected "auto" or an integer from 1 to 256, got "0"/],
+      [['--threads', 'many'], /--threads.*got "many"/],
     ];
     for (const [flags, message] of cases) {
       const r = gradwasm(['train', 'no/such/data.csv', ...flags]); // the file is never reached
@@ -198,6 +216,9 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/options\./);
     }
+    const js = gradwasm(['train', DATA, '--no-progress', '--backend', 'js', '--threads', '2']);
+    expect(js.status).toBe(1);
+    expect(js.stderr.trim()).toBe("gradwasm: --threads is 2, but the 'js' backend runs on one thread; use backend: 'wasm' for threads");
     expect(gradwasm(['train', '--help']).stdout).not.toMatch(/\(default: all rows\)/);
     const full = gradwasm(['train', DATA, '--batch', 'all', '--epochs', '2', '--no-progress']);
     expect(full.status).toBe(0);
