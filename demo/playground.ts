@@ -23,6 +23,8 @@ export interface Settings {
 /** The playground's state, readable from the console and by the browser test (window.gradwasmDemo.playground). */
 export interface PlaygroundState {
   status: 'idle' | 'training' | 'done' | 'error';
+  /** The threads the last training ran with. */
+  threads?: number;
   settings: Settings;
   train: Points;
   test: Points;
@@ -225,7 +227,10 @@ export function initPlayground(): PlaygroundState {
     const rows = (p: Points) => ({ data: p.x, rows: p.n, cols: 2 });
     startedAt = performance.now();
     setBusy(true);
-    setStatus('training', `Training in a Web Worker on the ${settings.backend === 'wasm' ? 'WebAssembly' : 'TypeScript'} backend…`);
+    // (the worker's model takes threads: 'auto' as this page's does: every core when the page is cross-origin isolated)
+    const threads = settings.backend === 'wasm' ? viewer.threads : 1;
+    state.threads = threads;
+    setStatus('training', `Training in a Web Worker on the ${settings.backend === 'wasm' ? 'WebAssembly' : 'TypeScript'} backend, ${threads === 1 ? '1 thread' : `${threads} threads`}…`);
     try {
       job = trainInWorker({
         model,
@@ -258,8 +263,8 @@ export function initPlayground(): PlaygroundState {
       const onTest = viewer.evaluate(rows(state.test), state.test.y);
       state.final = { trainAccuracy: onTrain.accuracy, testAccuracy: onTest.accuracy, trainLoss: onTrain.loss, testLoss: onTest.loss };
       const seconds = (performance.now() - startedAt) / 1000;
-      setStatus('done', `${result.cancelled ? 'Stopped' : 'Done'} after ${result.history.loss.length} epochs in ${seconds.toFixed(2)} s: ` +
-        `test accuracy ${percent(onTest.accuracy)}.`);
+      setStatus('done', `${result.cancelled ? 'Stopped' : 'Done'} after ${result.history.loss.length} epochs in ${seconds.toFixed(2)} s ` +
+        `(${threads === 1 ? '1 thread' : `${threads} threads`}): test accuracy ${percent(onTest.accuracy)}.`);
     } catch (error) {
       state.error = (error as Error).message;
       errorBox.textContent = `Training failed: ${state.error}`;

@@ -1,7 +1,9 @@
 // `npm run serve`: a small static server for the demo, on 127.0.0.1 only. It serves dist/demo/,
 // and /models/ and /data/ from the repository (so a model saved by `npm start` shows up on reload).
+// Its pages are cross-origin isolated (the COOP and COEP headers), which threads need: without
+// them a page may not share WebAssembly memory between workers.
 // Environment: PORT (default 8080; 0 picks a free port), MODELS_DIR (what /models/ serves;
-// default ./models).
+// default ./models), ISOLATE=0 (leave the headers out: a page without threads).
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, resolve, sep } from 'node:path';
@@ -30,7 +32,9 @@ export function startServer({
   port = 8080,
   host = '127.0.0.1',
   mounts = { '/': join(ROOT, 'dist/demo'), '/models/': join(ROOT, 'models'), '/data/': join(ROOT, 'data') },
+  isolate = true,
 } = {}) {
+  const isolation = isolate ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const prefixes = Object.keys(mounts).sort((a, b) => b.length - a.length);
   const server = createServer((request, response) => {
     const send = (status, text) => {
@@ -61,6 +65,7 @@ export function startServer({
       'content-length': stat.size,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
+      ...isolation,
     });
     if (request.method === 'HEAD') return response.end();
     createReadStream(file).pipe(response);
@@ -79,8 +84,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (!existsSync(join(ROOT, 'dist/demo/index.html'))) console.warn('dist/demo/ is not built yet: run `npm run demo` first');
   const mounts = { '/': join(ROOT, 'dist/demo'), '/models/': resolve(process.env.MODELS_DIR ?? join(ROOT, 'models')), '/data/': join(ROOT, 'data') };
   try {
-    const { url } = await startServer({ port, mounts });
-    console.log(`gradwasm demo: ${url}   (serving dist/demo/, /models/ from ${mounts['/models/']}; Ctrl-C stops)`);
+    const isolate = process.env.ISOLATE !== '0';
+    const { url } = await startServer({ port, mounts, isolate });
+    console.log(`gradwasm demo: ${url}   (serving dist/demo/, /models/ from ${mounts['/models/']}${isolate ? '' : ', not cross-origin isolated'}; Ctrl-C stops)`);
   } catch (error) {
     // one line, not a stack trace: the usual causes are a port in use or a bad PORT
     const why = error.code === 'EADDRINUSE' ? `port ${port} is in use; set PORT to another (PORT=0 picks a free one)`

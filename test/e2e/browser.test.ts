@@ -115,10 +115,13 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       await page.click('#pg-train');
       await page.waitForFunction(() => document.getElementById('playground')!.dataset.state === 'training');
       await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('playground')!.dataset.state!), null, { timeout: 60_000 });
-      const { status, final, settings, epochs } = await page.evaluate(() => {
+      const { status, final, settings, epochs, threads, cores } = await page.evaluate(() => {
         const p = (window as unknown as Page$).gradwasmDemo.playground;
-        return { status: p.status, final: p.final, settings: p.settings, epochs: p.result?.history.loss.length };
+        return { status: p.status, final: p.final, settings: p.settings, epochs: p.result?.history.loss.length, threads: p.threads, cores: navigator.hardwareConcurrency };
       });
+      // the page is cross-origin isolated: the WebAssembly backend trains on every core, and says so
+      expect(threads).toBe(settings.backend === 'wasm' ? cores : 1);
+      await expect(page.textContent('#pg-status')).resolves.toMatch(threads === 1 ? /\(1 thread\)/ : new RegExp(`\\(${threads} threads\\)`));
       console.log(`playground ${title}: ${epochs} epochs, train accuracy ${final?.trainAccuracy}, test accuracy ${final?.testAccuracy}`);
       expect(status).toBe('done');
       expect(settings.dataset).toBe(dataset);
@@ -212,6 +215,66 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       }, { x: [...x.data], y: [...y], backend, fit });
       expect(modelBits(inPage.main), `${backend}: main thread`).toEqual(modelBits(node.toJSON()));
       expect(modelBits(inPage.worker), `${backend}: worker`).toEqual(modelBits(node.toJSON()));
+    }
+  });
+
+  it('the page is cross-origin isolated: models take every core, and 2 threads train on its main thread (spinning) and in its worker as Node does, bit for bit', async () => {
+    const { x, y } = scaledBreastCancer();
+    const options = { inputs: 30, layers: [dense(64, 'relu'), dense(32, 'tanh'), dense(1, 'sigmoid')], seed: 7 };
+    const fit = { epochs: 6, learningRate: 0.05, batchSize: 64, optimizer: 'adam' as const };
+    const node = await Sequential.create({ ...options, threads: 1 });
+    await node.fit(x, y, fit);
+    const inPage = await page.evaluate(async ({ x, y, fit }) => {
+      const g = (window as unknown as Page$).gradwasm;
+      const options = { inputs: 30, layers: [g.dense(64, 'relu'), g.dense(32, 'tanh'), g.dense(1, 'sigmoid')], seed: 7, threads: 2 };
+      const data = { data: Float32Array.from(x), rows: y.length, cols: 30 };
+      const main = await g.Sequential.create(options);
+      await main.fit(data, y, fit);
+      const worker = await g.trainInWorker({ model: options, x: data, y, fit }).done;
+      const auto = await g.Sequential.create({ inputs: 2, layers: [g.dense(1, 'sigmoid')] });
+      return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, auto: auto.threads, threads: main.threads, main: main.toJSON(), worker: worker.model };
+    }, { x: [...x.data], y: [...y], fit });
+    expect(inPage.isolated).toBe(true);
+    expect(inPage.auto).toBe(inPage.cores);
+    expect(inPage.threads).toBe(2);
+    expect(modelBits(inPage.main), 'main thread, 2 threads').toEqual(modelBits(node.toJSON()));
+    expect(modelBits(inPage.worker), 'worker, 2 threads').toEqual(modelBits(node.toJSON()));
+  });
+
+  it('a page that is not cross-origin isolated runs one thread, and says why when asked for more', async () => {
+    const plain = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs')], { env: { ...process.env, PORT: '0', ISOLATE: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        plain.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(out);
+          if (match) resolve(match[0]);
+        });
+        plain.once('exit', (code) => reject(new Error(`npm run serve exited with code ${code}: ${out}`)));
+      });
+      const other = await context!.newPage();
+      await other.goto(url);
+      await other.addScriptTag({ type: 'module', content: "import * as g from './gradwasm.browser.js'; window.gradwasm = g;" });
+      await other.waitForFunction(() => 'gradwasm' in window);
+      const result = await other.evaluate(async () => {
+        const g = (window as unknown as Page$).gradwasm;
+        const spec = { inputs: 2, layers: [g.dense(4, 'tanh'), g.dense(1, 'sigmoid')], seed: 1 };
+        const auto = await g.Sequential.create(spec);
+        const refused = await g.Sequential.create({ ...spec, threads: 2 }).then(() => null, (e: Error) => ({ name: e.name, argument: (e as Gradwasm.GradwasmError).argument, message: e.message }));
+        const trained = await auto.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0], { epochs: 3 });
+        return { isolated: crossOriginIsolated, threads: auto.threads, refused, epochs: trained.loss.length };
+      });
+      expect(result.isolated).toBe(false);
+      expect(result.threads).toBe(1);
+      expect(result.epochs).toBe(3);
+      expect(result.refused).toEqual({
+        name: 'GradwasmError', argument: 'options.threads',
+        message: 'options.threads is 2, but the page is not cross-origin isolated, which threads need: serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (npm run serve does), or use threads: 1',
+      });
+      await other.close();
+    } finally {
+      plain.kill();
     }
   });
 
