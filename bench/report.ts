@@ -227,7 +227,7 @@ ${report.streaming ? `## Streaming (issue 11)
 Training from a file against the same training in memory: the W1 and W2 shapes (their data and
 initial weights) trained by \`fitDataset(npyDataset(file))\` — the file in the page cache, read
 in chunks — and by \`fit\` on the same rows held in memory, in the same order (shuffle off on
-both sides: the same computation), interleaved, medians of ${s.repetitions}. CSV ingestion: a numeric file
+both sides: the same computation), one thread, interleaved, medians of ${s.repetitions}. CSV ingestion: a numeric file
 of 16 columns read by \`csvDataset\` (bytes, streamed) and by \`parseCsv\` (one string), medians of ${s.repetitions}.
 
 ${streamingLines(report.streaming, true).join('\n')}

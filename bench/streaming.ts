@@ -2,8 +2,8 @@
 // ingestion. The W1 and W2 shapes train with fitDataset(npyDataset(file)) — the file in the page
 // cache, read chunk by chunk — and with fit on the same rows held in memory, in the same order
 // (shuffle off on both sides: the same computation, so the ratio is the cost of streaming), the
-// two interleaved, medians of the repetitions. CSV: csvDataset (bytes, streamed) against
-// parseCsv (one string) on the same generated numeric file.
+// two interleaved, medians of the repetitions, on one thread (what the file reader runs against).
+// CSV: csvDataset (bytes, streamed) against parseCsv (one string) on the same generated file.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,7 +60,7 @@ export async function measureStreaming(workloads: readonly TrainingWorkload[], s
       const runs: { streamed: number[]; inMemory: number[] } = { streamed: [], inMemory: [] };
       for (let rep = 0; rep <= settings.repetitions; rep++) {
         const time = async (streamed: boolean): Promise<number> => {
-          const model = await Sequential.create({ inputs: w.architecture.inputs, layers: w.architecture.layers, seed: 1 });
+          const model = await Sequential.create({ inputs: w.architecture.inputs, layers: w.architecture.layers, seed: 1, threads: 1 });
           model.setWeights(w.init);
           const start = performance.now();
           if (streamed) await model.fitDataset(source, { ...options, epochs });
