@@ -25,6 +25,7 @@ export { trainTestSplit } from './split.js';
 export { parseCsv } from './csv.js';
 export type { CsvOptions, CsvRows, CsvTable } from './csv.js';
 export { toTfjsLayers, fromTfjsLayers } from './tfjs-format.js';
+export { toOnnx, ONNX_OPSET } from './onnx.js';
 export type { TfjsArtifacts, TfjsModelJSON, TfjsWeightSpec, FromTfjsOptions } from './tfjs-format.js';
 export type { Split, SplitOptions } from './split.js';
 export { trainInWorker } from './worker/host.js';

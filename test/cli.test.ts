@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
-import { Sequential } from '../src/index.js';
+import { Sequential, parseCsv } from '../src/index.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '', err = '';
@@ -70,6 +70,25 @@ describe('gradwasm train / predict / evaluate', () => {
     const p3 = await cli('predict', join(dir, 'threads-1.json'), DATA, '--threads', '3');
     expect(p3.out).toBe(p1.out);
     expect((await cli('evaluate', join(dir, 'threads-1.json'), DATA, '--threads', 'auto')).code).toBe(0);
+  });
+
+  it('export writes ONNX that onnxruntime runs as the model predicts, and TF.js Layers files; it needs one of them', async () => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const onnx = join(dir, 'exported.onnx'), tfjs = join(dir, 'exported-tfjs');
+    const r = await cli('export', model, '--onnx', onnx, '--tfjs', tfjs);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/→ .*exported\.onnx \(ONNX, opset 13: input "features" \[batch, 30\], output "probability" \[batch, 1\], the scaler inside\)/);
+    expect(existsSync(join(tfjs, 'model.json')) && existsSync(join(tfjs, 'weights.bin'))).toBe(true);
+    const table = parseCsv(readFileSync(DATA, 'utf8'));
+    const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnx)));
+    const { probability } = await session.run({ features: new ort.Tensor('float32', table.x.data, [table.x.rows, 30]) });
+    const expected = (await Sequential.fromJSON(readFileSync(model, 'utf8'))).predictProba(table.x);
+    (probability!.data as Float32Array).forEach((p, i) => expect(Math.abs(p - expected[i]!)).toBeLessThanOrEqual(1e-6));
+    const none = await cli('export', model);
+    expect(none.code).toBe(1);
+    expect(none.err).toBe('gradwasm: export needs --onnx <file.onnx>, --tfjs <directory> or both\n');
+    expect((await cli('export', model, '--onnx', model)).err).toMatch(/^gradwasm: --onnx .* is the model/);
   });
 
   it('trains logistic regression with sgd and no hidden layer', async () => {

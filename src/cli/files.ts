@@ -74,7 +74,7 @@ function kindOf(s: Stats): string {
 }
 
 /** Write `text` to a checked output: whole or not at all, keeping the mode of the file it replaces. */
-export async function writeAtomically(output: Output, text: string): Promise<void> {
+export async function writeAtomically(output: Output, text: string | Uint8Array): Promise<void> {
   const temporary = resolve(dirname(output.file), `.${basename(output.file)}.${process.pid}.tmp`);
   try {
     await mkdir(dirname(output.file), { recursive: true });

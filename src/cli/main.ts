@@ -1,10 +1,11 @@
-// The `gradwasm` command line: train, predict, evaluate, explain, bench.
+// The `gradwasm` command line: train, predict, evaluate, export, explain, bench.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GradwasmError } from '../errors.js';
 import { ACTIVATIONS, MAX_UNITS } from '../layers.js';
 import { positiveFloat32 } from '../optimizers.js';
 import { bench } from './bench.js';
 import { explainCommand } from './explain.js';
+import { exportCommand } from './export.js';
 import { inFlags } from './flags.js';
 import { Interrupted } from './interrupted.js';
 import { evaluate, predict } from './predict.js';
@@ -117,6 +118,13 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .addOption(backendOption())
     .addOption(threadsOption())
     .action(async (model: string, csv: string, options) => evaluate(model, csv, options, print));
+
+  cli.command('export')
+    .description('write a saved model as ONNX (onnxruntime and every ONNX tool) and/or TensorFlow.js Layers files')
+    .argument('<model>', 'a saved model')
+    .option('--onnx <file.onnx>', 'the ONNX file (opset 13; raw features in, the scaler inside)')
+    .option('--tfjs <directory>', 'a TensorFlow.js Layers model: directory/model.json and weights.bin')
+    .action(async (model: string, options) => exportCommand(model, options, print));
 
   cli.command('explain')
     .description("show back-propagation step by step: the article's neuron (x = 3, w = 3), or a model on one CSV row")

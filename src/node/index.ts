@@ -1,13 +1,13 @@
 /**
  * `gradwasm/node`: file conveniences for Node — {@link readCsv} reads a CSV file,
  * {@link saveTfjsLayers} and {@link loadTfjsLayers} write and read a TensorFlow.js Layers model
- * (`model.json` + `weights.bin`). Its own entry point, so that the browser bundle of `gradwasm`
+ * (`model.json` + `weights.bin`), {@link saveOnnx} writes an ONNX file. Its own entry point, so that the browser bundle of `gradwasm`
  * never imports `node:` modules; it runs on the library beside it (one `GradwasmError`).
  * @packageDocumentation
  */
 import { lstat, mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import { GradwasmError, fromTfjsLayers, parseCsv, toTfjsLayers } from '../index.js';
+import { GradwasmError, fromTfjsLayers, parseCsv, toOnnx, toTfjsLayers } from '../index.js';
 import { tfjsWeightBytes } from '../tfjs-format.js';
 export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
 export type { CsvDataset, CsvDatasetOptions, NpyDataset, FileChunk } from './datasets.js';
@@ -64,6 +64,17 @@ export async function saveTfjsLayers(model: Sequential, directory: string): Prom
     throw new GradwasmError('directory', `${directory}: the model could not be written: ${(error as Error).message}`);
   }
   return files;
+}
+
+/** Write the model as an ONNX file (see `toOnnx`) at `path`: what onnxruntime and every ONNX tool load. */
+export async function saveOnnx(model: Sequential, path: string): Promise<void> {
+  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${JSON.stringify(path) ?? String(path)}`);
+  const bytes = toOnnx(model);
+  try {
+    await writeFile(path, bytes);
+  } catch (error) {
+    throw new GradwasmError('path', `${path}: the model could not be written: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -1,0 +1,71 @@
+// toOnnx: files onnxruntime-web loads and runs as the model predicts — every activation, with and
+// without a scaler, on breast cancer and on random MLPs, any batch size.
+import * as ort from 'onnxruntime-web';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ACTIVATIONS, GradwasmError, Sequential, StandardScaler, dense, toOnnx } from '../src/index.js';
+import { readCsv, saveOnnx } from '../src/node/index.js';
+import { labels, uniform } from './support/random.js';
+
+beforeAll(() => {
+  ort.env.wasm.numThreads = 1;
+});
+
+/** P(Y=1) from onnxruntime-web for rows × cols features. */
+async function onnxPredict(bytes: Uint8Array, data: Float32Array, rows: number, cols: number): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  expect(session.inputNames).toEqual(['features']);
+  expect(session.outputNames).toEqual(['probability']);
+  const { probability } = await session.run({ features: new ort.Tensor('float32', data, [rows, cols]) });
+  expect(probability!.dims).toEqual([rows, 1]);
+  return probability!.data as Float32Array;
+}
+
+function maxDifference(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!)), 0);
+}
+
+describe('toOnnx', () => {
+  it.each(ACTIVATIONS)('a random MLP with %s hidden layers, with and without a scaler, at any batch size, within 1e-6', async (activation) => {
+    const cols = 7;
+    for (const scaled of [false, true]) {
+      const x = uniform(3, 300 * cols, -2, 5);
+      const scaler = scaled ? StandardScaler.fit({ data: x, rows: 300, cols }) : null;
+      const model = await Sequential.create({ inputs: cols, layers: [dense(13, activation), dense(6, activation), dense(1, 'sigmoid')], seed: 4, scaler });
+      await model.fit({ data: x, rows: 300, cols }, labels(5, 300), { epochs: 3, batchSize: 32, learningRate: 0.01 });
+      const bytes = toOnnx(model);
+      for (const rows of [1, 2, 300]) {
+        const data = x.subarray(0, rows * cols);
+        const worst = maxDifference(await onnxPredict(bytes, data, rows, cols), model.predictProba({ data, rows, cols }));
+        expect(worst, `${activation}, ${scaled ? 'scaled' : 'raw'}, ${rows} rows`).toBeLessThanOrEqual(1e-6);
+      }
+    }
+  });
+
+  it('the breast-cancer model with its scaler, on the raw table', async () => {
+    const t = await readCsv('data/breast_cancer.csv');
+    const model = await Sequential.create({ inputs: 30, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler: StandardScaler.fit(t.x) });
+    await model.fit(t.x, t.y, { epochs: 30, batchSize: 32, optimizer: 'adam', learningRate: 0.01 });
+    const p = await onnxPredict(toOnnx(model), t.x.data, t.x.rows, 30);
+    expect(maxDifference(p, model.predictProba(t.x))).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('a logistic regression (one Gemm and a Sigmoid), and saveOnnx writes the same bytes', async () => {
+    const model = await Sequential.create({ inputs: 4, layers: [dense(1, 'sigmoid')], seed: 9 });
+    const bytes = toOnnx(model);
+    const x = uniform(8, 40, -1, 1);
+    expect(maxDifference(await onnxPredict(bytes, x, 10, 4), model.predictProba({ data: x, rows: 10, cols: 4 }))).toBeLessThanOrEqual(1e-6);
+    const path = join(mkdtempSync(join(tmpdir(), 'gradwasm-onnx-')), 'model.onnx');
+    await saveOnnx(model, path);
+    expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
+  });
+
+  it('refuses what is not a model', () => {
+    for (const bad of [null, {}, 'model.json']) {
+      expect(() => toOnnx(bad as never)).toThrow(GradwasmError);
+    }
+  });
+});
