@@ -278,6 +278,33 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     }
   });
 
+  it('an ONNX file from toOnnx runs in onnxruntime-web in the page as the model predicts (within 1e-6), for every activation, with a scaler', async () => {
+    const ortDir = join(ROOT, 'node_modules/onnxruntime-web/dist');
+    await context!.route('**/vendor/ort/**', (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop()!;
+      return route.fulfill({ path: join(ortDir, name), contentType: name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
+    });
+    await page.addScriptTag({ type: 'module', content: "import * as ort from '/vendor/ort/ort.wasm.min.mjs'; ort.env.wasm.wasmPaths = location.origin + '/vendor/ort/'; ort.env.wasm.numThreads = 1; ort.env.logLevel = 'error'; window.ort = ort;" });
+    await page.waitForFunction(() => 'ort' in window);
+    const table = parseCsv(readFileSync(join(ROOT, 'data/breast_cancer.csv'), 'utf8'));
+    for (const activation of ['relu', 'tanh', 'sigmoid', 'linear'] as const) {
+      const model = await Sequential.create({ inputs: 30, layers: [dense(12, activation), dense(1, 'sigmoid')], seed: 2, scaler: StandardScaler.fit(table.x) });
+      await model.fit(table.x, table.y, { epochs: 5, batchSize: 32, learningRate: 0.01 });
+      const result = await page.evaluate(async ({ json, x, rows }) => {
+        const ort = (window as unknown as { ort: typeof import('onnxruntime-web') }).ort;
+        const g = (window as unknown as Page$).gradwasm;
+        const m = await g.Sequential.fromJSON(json);
+        const data = Float32Array.from(x);
+        const session = await ort.InferenceSession.create(g.toOnnx(m));
+        const out = await session.run({ features: new ort.Tensor('float32', data, [rows, 30]) });
+        return { onnx: [...out.probability.data as Float32Array], model: [...m.predictProba({ data, rows, cols: 30 })] };
+      }, { json: JSON.stringify(model), x: [...table.x.data], rows: table.x.rows });
+      expect(bits(result.model), `${activation}: the page predicts Node's bits`).toEqual(bits(model.predictProba(table.x)));
+      const worst = result.onnx.reduce((w, p, i) => Math.max(w, Math.abs(p - result.model[i]!)), 0);
+      expect(worst, activation).toBeLessThanOrEqual(1e-6);
+    }
+  });
+
   it('the model `npm start` saved (its scaler inside) loads by default, and classifies the raw sample rows with Node\'s bits', async () => {
     const saved = readFileSync(join(scratch, 'models/breast-cancer.json'), 'utf8');
     expect((JSON.parse(saved) as ModelJSON).scaler?.mean).toHaveLength(30);
