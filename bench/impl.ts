@@ -55,7 +55,7 @@ export interface MemoryFigures {
   note: string;
 }
 
-export type ImplName = 'gradwasm-wasm' | 'gradwasm-wasm-threads' | 'gradwasm-js' | 'tfjs-wasm' | 'tfjs-cpu';
+export type ImplName = 'gradwasm-wasm' | 'gradwasm-wasm-threads' | 'gradwasm-js' | 'tfjs-wasm' | 'tfjs-cpu' | 'onnxruntime-web' | 'onnxruntime-web-threads';
 
 export interface Implementation {
   readonly name: ImplName;

@@ -107,14 +107,24 @@ function memoryRows(report: Report): string[][] {
   ]));
 }
 
+const WHY_NO_MEMORY_FIGURES: Record<ImplName, string> = {
+  'gradwasm-wasm': 'not measured in this run',
+  'gradwasm-wasm-threads': 'not measured',
+  'gradwasm-js': 'plain JavaScript arrays on the JS heap, no linear memory',
+  'tfjs-wasm': 'not measured in this run',
+  'tfjs-cpu': 'not measured in this run',
+  'onnxruntime-web': 'measured for speed only, in a process of its own',
+  'onnxruntime-web-threads': 'measured for speed only, in a process of its own',
+};
+
 /** How each implementation's memory figures were taken (one note per implementation). */
 function memoryNotes(report: Report): string[] {
   const notes = new Map<ImplName, string>();
-  for (const w of report.workloads) for (const m of w.measurements) if (m.memory && w.kind === 'training') notes.set(m.impl, m.memory.note);
+  for (const w of report.workloads) for (const m of w.measurements) if (m.memory && !notes.has(m.impl)) notes.set(m.impl, m.memory.note);
   const silent = report.implementations.filter((i) => !notes.has(i.name)).map((i) => i.name);
   return [
     ...[...notes].map(([impl, note]) => `${impl}: ${note}`),
-    ...(silent.length ? [`${silent.join(', ')}: no figures (plain JavaScript arrays on the JS heap, no linear memory)`] : []),
+    ...silent.map((impl) => `${impl}: no figures (${WHY_NO_MEMORY_FIGURES[impl]})`),
   ];
 }
 

@@ -14,8 +14,9 @@ import { describeMachine } from './machine.js';
 import { measureBatchInference, measureLatency, measureTraining, type Measurement, type Settings } from './measure.js';
 import { formatConsole, toJSON, toMarkdown, type Report, type WorkloadResult } from './report.js';
 import { checkTargets } from './targets.js';
+import { measureOnnx } from './onnx.js';
 import { measureStreaming } from './streaming.js';
-import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type TrainingWorkload, type Workload } from './workloads.js';
+import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type BatchInferenceWorkload, type LatencyWorkload, type TrainingWorkload, type Workload } from './workloads.js';
 
 const FULL: Settings = { repetitions: 5, minSeconds: 0.5, maxEpochs: 5000 };
 // --quick only proves the suite still works end to end (CI): its figures are noise.
@@ -79,6 +80,17 @@ async function main(): Promise<void> {
     });
   }
 
+  // onnxruntime-web on W4 (issue 13): the model toOnnx exports, with 1 thread and with the threads measured above.
+  const w4batch = workloads.find((w): w is BatchInferenceWorkload => w.id === 'W4-batch'), w4latency = workloads.find((w): w is LatencyWorkload => w.id === 'W4-latency');
+  const onnxImpls: { name: ImplName; detail: string }[] = [];
+  if (w4batch && w4latency) {
+    const counts = [1, ...(withThreads.name === 'gradwasm-wasm' ? [] : [Number(/(\d+) threads/.exec(withThreads.detail)?.[1] ?? 2)])];
+    for (const n of counts) onnxImpls.push({ name: n === 1 ? 'onnxruntime-web' : 'onnxruntime-web-threads', detail: `onnxruntime-web 1.23.2, wasm backend, ${n} thread${n === 1 ? '' : 's'}: the W2 model as toOnnx exports it (W4 only, in a process of its own)` });
+    const onnx = await measureOnnx(w4batch, w4latency, settings, counts, log);
+    results.find((r) => r.id === 'W4-batch')!.measurements.push(...onnx.batch);
+    results.find((r) => r.id === 'W4-latency')!.measurements.push(...onnx.latency);
+  }
+
   // Streaming (issue 11): the W1 and W2 shapes from .npy against in memory, and CSV ingestion.
   const streamed = all.filter((w): w is TrainingWorkload => w.kind === 'training' && (w.id === 'W1' || w.id === 'W2') && (!only || only.has(w.id) || only.has('streaming')));
   const streaming = streamed.length || only?.has('streaming') ? await measureStreaming(streamed, settings, quick ? 2 : 50, log) : undefined;
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
   const report: Report = {
     mode: quick ? 'quick' : 'full',
     machine,
-    implementations: impls.map(({ name, detail }) => ({ name, detail })),
+    implementations: [...impls.map(({ name, detail }) => ({ name, detail })), ...onnxImpls],
     imageSource,
     settings,
     workloads: results,

@@ -297,7 +297,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
         const data = Float32Array.from(x);
         const session = await ort.InferenceSession.create(g.toOnnx(m));
         const out = await session.run({ features: new ort.Tensor('float32', data, [rows, 30]) });
-        return { onnx: [...out.probability.data as Float32Array], model: [...m.predictProba({ data, rows, cols: 30 })] };
+        return { onnx: [...out.probability!.data as Float32Array], model: [...m.predictProba({ data, rows, cols: 30 })] };
       }, { json: JSON.stringify(model), x: [...table.x.data], rows: table.x.rows });
       expect(bits(result.model), `${activation}: the page predicts Node's bits`).toEqual(bits(model.predictProba(table.x)));
       const worst = result.onnx.reduce((w, p, i) => Math.max(w, Math.abs(p - result.model[i]!)), 0);
