@@ -1,5 +1,5 @@
 // CSV text → feature rows and labels. Pure string work (no file system), so it runs in
-// browsers too; src/node.ts adds readCsv(path). RFC 4180: quoted cells may hold the
+// browsers too; src/node/index.ts adds readCsv(path). RFC 4180: quoted cells may hold the
 // delimiter, doubled quotes and line breaks; lines end in LF or CRLF; a UTF-8 BOM is skipped.
 import { GradwasmError } from './errors.js';
 import { checkKeys, checkObject, describe } from './checks.js';
@@ -17,8 +17,18 @@ export interface CsvOptions {
    * is not a number. Without a header, columns are named `col1`, `col2`, …
    */
   header?: boolean | 'auto';
-  /** The cell separator, one character. Default `','`. */
+  /**
+   * The cell separator: one character, or `'auto'` to take from the first line whichever of
+   * `,` `;` and tab it holds most often outside quotes (`,` when it holds none). Default `','`.
+   */
   delimiter?: string;
+  /**
+   * The feature columns to read, by header name, in the order wanted: columns come out in this
+   * order whatever their order in the text, and other columns (besides the label) are skipped
+   * unread and listed in `ignored`. A name the header lacks is an error. Without a header the
+   * columns are taken by position and must be as many as these names. Default: every column.
+   */
+  features?: readonly string[];
   /** What error messages call the text, a file name say. Default `'text'`. */
   source?: string;
 }
@@ -29,6 +39,10 @@ export interface CsvRows {
   x: { data: Float32Array; rows: number; cols: number };
   /** The names of the feature columns, in order (the label column left out). */
   features: string[];
+  /** Whether the first row named the columns (else the names are `col1`, `col2`, … or `options.features`). */
+  header: boolean;
+  /** Columns skipped because `options.features` does not name them (the label's not among them). */
+  ignored: string[];
 }
 
 /** A labelled table read from CSV. */
@@ -55,9 +69,9 @@ export function parseCsv(text: string, options: CsvOptions & { label: null }): C
 export function parseCsv(text: string, options?: CsvOptions): CsvTable;
 export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvTable {
   if (typeof text !== 'string') throw new GradwasmError('text', `text must be a string of CSV, got ${describe(text)}`);
-  const { label, header, delimiter, source } = checkOptions(options);
+  const { label, header, delimiter: asked, source, features: wanted } = checkOptions(options);
   const argument = 'text';
-  const records = new Records(text, delimiter);
+  const records = new Records(text, asked === 'auto' ? sniffDelimiter(text) : asked);
   const problems: string[] = [];
   const fail = (): never => {
     if (problems.length === 1) throw new GradwasmError(argument, `${source}: ${problems[0]}`);
@@ -89,8 +103,25 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   const width = first.cells.length;
   const hasHeader = header === 'auto' ? first.cells.some((c) => c.trim() !== '' && !NUMBER.test(c.trim())) : header;
   const names = hasHeader ? first.cells.map((c) => c.trim()) : Array.from({ length: width }, (_, c) => `col${c + 1}`);
-  const labelAt = labelColumn(label, names, hasHeader, source);
-  const cols = width - (labelAt < 0 ? 0 : 1);
+  const labelAt = wanted && hasHeader && label === undefined ? defaultLabelBeside(wanted, names) : labelColumn(label, names, hasHeader, source);
+  if (wanted && !hasHeader) {
+    const given = width - (labelAt < 0 ? 0 : 1);
+    if (given !== wanted.length) throw new GradwasmError(argument, `${source} has no header and ${given} feature columns, but options.features names ${wanted.length}; without a header columns are taken by position`);
+    let k = 0;
+    for (let c = 0; c < width; c++) if (c !== labelAt) names[c] = wanted[k++]!;
+  }
+  // Where each column's value goes: its feature index, or −1 (the label, or a column not wanted).
+  const featureAt = names.map((name, c) => (c === labelAt ? -1 : wanted ? wanted.indexOf(name) : c - (labelAt >= 0 && c > labelAt ? 1 : 0)));
+  if (wanted) {
+    const missing = wanted.filter((name) => !names.includes(name));
+    if (missing.length) throw new GradwasmError(argument, `${source} has no column ${missing.map((n) => JSON.stringify(n)).join(', ')} (${missing.length === 1 ? 'a feature' : 'features'} the rows must have); its header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+    if (labelAt >= 0 && wanted.includes(names[labelAt]!)) throw new GradwasmError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
+    for (const name of wanted) {
+      const twice = names.indexOf(name, names.indexOf(name) + 1);
+      if (twice >= 0) throw new GradwasmError(argument, `${source} has two columns named ${JSON.stringify(name)} (${names.indexOf(name) + 1} and ${twice + 1}): which one is the feature?`);
+    }
+  }
+  const cols = wanted ? wanted.length : width - (labelAt < 0 ? 0 : 1);
   if (cols === 0) throw new GradwasmError(argument, `${source} has only the label column (${names[labelAt]}); it needs at least one feature column`);
   const widthOf = hasHeader ? 'the header' : `line ${first.line}`;
 
@@ -118,8 +149,10 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
         : `${where(width)}: ${describe(cells[width])} is one cell too many; the row has ${cells.length} cells, ${widthOf} has ${width}`);
       continue;
     }
-    let k = rows * cols;
+    const at = rows * cols;
     for (let c = 0; c < width; c++) {
+      const k = featureAt[c]!;
+      if (k < 0 && c !== labelAt) continue; // a column not wanted: never read
       const cell = cells[c]!;
       const t = cell.trim();
       const v = NUMBER.test(t) ? Number(t) : NaN;
@@ -127,11 +160,10 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
         if (v === 0 || v === 1) y[rows] = v === 1 ? 1 : 0;
         else problems.push(`${where(c)}: ${t === '' ? 'empty' : `${describe(cell)} is not a label`}; labels must be 0 or 1`);
       } else if (Number.isFinite(Math.fround(v))) {
-        data[k++] = v;
+        data[at + k] = v;
       } else {
         const why = t === '' ? 'empty; every feature must be a number' : Number.isFinite(v) ? `${describe(cell)} is outside the float32 range (±3.4e38)` : `${describe(cell)} is not a number`;
         problems.push(`${where(c)}: ${why}`);
-        k++;
       }
     }
     rows++;
@@ -143,25 +175,64 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
     if (labelAt >= 0) y = y.slice(0, rows);
   }
   const x = { data, rows, cols };
-  const features = names.filter((_, c) => c !== labelAt);
-  return labelAt < 0 ? { x, features } : { x, y, features, label: names[labelAt]! };
+  const features = wanted ? [...wanted] : names.filter((_, c) => c !== labelAt);
+  const ignored = names.filter((_, c) => c !== labelAt && featureAt[c]! < 0);
+  const read = { x, features, header: hasHeader, ignored };
+  return labelAt < 0 ? read : { ...read, y, label: names[labelAt]! };
 }
 
-export function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number; source: string } {
+/** With `features` and no `label` given: the column named `label` (any case), else the last one that is not a feature; −1 for none. */
+function defaultLabelBeside(features: readonly string[], names: readonly string[]): number {
+  const named = names.findIndex((n) => n.toLowerCase() === 'label' && !features.includes(n));
+  if (named >= 0) return named;
+  for (let c = names.length - 1; c >= 0; c--) if (!features.includes(names[c]!)) return c;
+  return -1;
+}
+
+const DELIMITERS = [',', ';', '\t'];
+
+/**
+ * The delimiter of CSV text by its first line: whichever of `,` `;` and tab it holds most often
+ * outside quotes (ties go in that order), `,` when it holds none.
+ */
+export function sniffDelimiter(text: string): number {
+  const counts = [0, 0, 0];
+  let quoted = false;
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) break;
+    else if (!quoted) {
+      const d = DELIMITERS.indexOf(c);
+      if (d >= 0) counts[d]!++;
+    }
+  }
+  const most = counts.indexOf(Math.max(...counts));
+  return DELIMITERS[counts[most]! > 0 ? most : 0]!.charCodeAt(0);
+}
+
+export function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number | 'auto'; source: string; features: readonly string[] | undefined } {
   const o = checkObject('options', options);
-  checkKeys('options', o, ['label', 'header', 'delimiter', 'source']);
-  const { label, header = 'auto', delimiter = ',', source = 'text' } = o;
+  checkKeys('options', o, ['label', 'header', 'delimiter', 'source', 'features']);
+  const { label, header = 'auto', delimiter = ',', source = 'text', features } = o;
   if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label)) {
     throw new GradwasmError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
   }
   if (header !== true && header !== false && header !== 'auto') {
     throw new GradwasmError('options.header', `options.header must be true, false or 'auto', got ${describe(header)}`);
   }
-  if (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter)) {
-    throw new GradwasmError('options.delimiter', `options.delimiter must be one character other than a quote or a line break, got ${describe(delimiter)}`);
+  if (delimiter !== 'auto' && (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter))) {
+    throw new GradwasmError('options.delimiter', `options.delimiter must be 'auto' or one character other than a quote or a line break, got ${describe(delimiter)}`);
   }
   if (typeof source !== 'string') throw new GradwasmError('options.source', `options.source must be a string, got ${describe(source)}`);
-  return { label: label as string | number | null | undefined, header, delimiter: delimiter.charCodeAt(0), source };
+  if (features !== undefined) {
+    if (!Array.isArray(features) || features.length === 0) throw new GradwasmError('options.features', `options.features must be a non-empty array of column names, got ${describe(features)}`);
+    features.forEach((name: unknown, i) => {
+      if (typeof name !== 'string' || name.trim() !== name || name === '') throw new GradwasmError(`options.features[${i}]`, `options.features[${i}] must be a column name (a non-empty string without surrounding spaces), got ${describe(name)}`);
+      if (features.indexOf(name) !== i) throw new GradwasmError(`options.features[${i}]`, `options.features names ${JSON.stringify(name)} twice (${features.indexOf(name)} and ${i})`);
+    });
+  }
+  return { label: label as string | number | null | undefined, header, delimiter: delimiter === 'auto' ? 'auto' : delimiter.charCodeAt(0), source, features: features as readonly string[] | undefined };
 }
 
 /** The 0-based label column, or −1 for none. */

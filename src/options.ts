@@ -3,6 +3,7 @@
 // (src/worker/host.ts), which passes its own argument name (e.g. 'options.model') so that
 // messages name what the caller wrote.
 
+import { checkColumnNames, type ColumnNames } from './column-names.js';
 import { FULL_BATCH, type Architecture } from './backend/backend.js';
 import { toLabels, toMatrix, type Matrix } from './data.js';
 import { GradwasmError } from './errors.js';
@@ -17,14 +18,14 @@ import { checkOutputLayer, type ModelJSON } from './serialize.js';
 import type { BackendName, FitOptions } from './sequential.js';
 import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './training.js';
 
-const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads'] as const;
+const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads', 'featureNames', 'labelName'] as const;
 export const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
   'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'onProgress', 'signal', 'stopOnExplodingLoss', 'initialEpoch', 'checkpoint',
 ] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
-export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null; threads: Threads } {
+export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null; threads: Threads; names: ColumnNames } {
   const o = checkObject(name, options);
   checkKeys(name, o, CREATE_KEYS);
   const inputs = checkInteger(`${name}.inputs`, o.inputs, 1, MAX_UNITS);
@@ -32,7 +33,8 @@ export function checkCreateOptions(options: unknown, name = 'options'): { archit
   const seed = checkSeed(o.seed, `${name}.seed`);
   const backend = checkBackend(`${name}.backend`, o.backend);
   const threads = checkThreads(o.threads, backend, `${name}.threads`);
-  return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`), threads };
+  const names = checkColumnNames(o.featureNames, o.labelName, inputs, { features: `${name}.featureNames`, label: `${name}.labelName` });
+  return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`), threads, names };
 }
 
 /** Threads a model's steps may be shared out between: a count, or 'auto' (as many as there are cores). */

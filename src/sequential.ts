@@ -17,6 +17,8 @@ import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON 
 import type { EarlyStopperState, EarlyStoppingOptions } from './training.js';
 import { MAX_THREADS, checkCreateOptions, checkLoadOptions, checkScaler, type Threads } from './options.js';
 import { availableThreads, threadsUnavailable } from './wasm/pool.js';
+import { checkColumnNames, type ColumnNames } from './column-names.js';
+import type { CsvTable } from './csv.js';
 
 /** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
 export type BackendName = 'wasm' | 'js';
@@ -51,6 +53,14 @@ export interface SequentialOptions {
    * every thread count. See {@link Sequential.threads}.
    */
   threads?: number | 'auto';
+  /**
+   * The feature columns' names, one per input, in input order. The model file keeps them, and
+   * the command line matches a CSV file's columns to them by name. Default: none (a CsvTable
+   * given to {@link Sequential.fit} brings its own).
+   */
+  featureNames?: readonly string[];
+  /** The label column's name, which the model file keeps too. */
+  labelName?: string;
 }
 
 /**
@@ -245,6 +255,17 @@ export class Sequential {
   private doneEpochs = 0;
   /** Early stopping's progress at that point, if the fit had it. */
   private stopperState: EarlyStopperState | null = null;
+  private names: ColumnNames;
+
+  /** The feature columns' names, in input order, when known (see {@link SequentialOptions.featureNames}); else null. */
+  get featureNames(): readonly string[] | null {
+    return this.names.features;
+  }
+
+  /** The label column's name, when known; else null. */
+  get labelName(): string | null {
+    return this.names.label;
+  }
 
   /** The epoch the last fit ended at — `epochs` of its last finished epoch — or the epoch a
    *  checkpoint loaded by fromJSON had reached: the `initialEpoch` that continues the run. */
@@ -252,18 +273,19 @@ export class Sequential {
     return this.doneEpochs;
   }
 
-  private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null, threads: number) {
+  private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null, threads: number, names: ColumnNames) {
     this.inputs = architecture.inputs;
     this.layers = Object.freeze(architecture.layers.map((l) => Object.freeze({ type: 'dense' as const, ...l })));
     this.backend = backend;
     this.threads = threads;
     this.engine = engine;
     this.featureScaler = scaler;
+    this.names = names;
   }
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
   static async create(options: SequentialOptions): Promise<Sequential> {
-    const { architecture, seed, backend, scaler, threads: asked } = checkCreateOptions(options);
+    const { architecture, seed, backend, scaler, threads: asked, names } = checkCreateOptions(options);
     const threads = await resolveThreads(asked, backend, 'options.threads');
     await checkMemory(architecture, backend, 'options.layers', threads);
     const rng = new Xoshiro128(seed);
@@ -273,7 +295,7 @@ export class Sequential {
       fanIn = units;
       return { weights, bias: new Float32Array(units) };
     });
-    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state(), threads), scaler, threads);
+    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state(), threads), scaler, threads, names);
   }
 
   /**
@@ -285,13 +307,13 @@ export class Sequential {
   static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number; threads?: number | 'auto' } = {}): Promise<Sequential> {
     const { seed, backend, threads: asked } = checkLoadOptions(options);
     const threads = await resolveThreads(asked, backend, 'options.threads');
-    const { architecture, parameters, scaler, training } = modelFromJSON(json);
+    const { architecture, parameters, scaler, names, training } = modelFromJSON(json);
     if (training && (options as { seed?: unknown }).seed !== undefined) {
       throw new GradwasmError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
     }
     await checkMemory(architecture, backend, 'json.layers', threads);
     const rng = training ? training.state.rng : new Xoshiro128(seed).state();
-    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads);
+    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads, names);
     if (training) {
       const trainer = await model.engine!.trainer();
       model.useOptimizer(trainer, training.optimizer);
@@ -305,10 +327,17 @@ export class Sequential {
   /**
    * Train by gradient descent on mean binary cross-entropy. Each epoch runs in calls of many
    * batches into the backend (about 50 ms of work each); between them `fit` yields to the event
-   * loop, and after each epoch it reports progress.
+   * loop, and after each epoch it reports progress. Given a table read by `parseCsv`/`readCsv`
+   * (with a header), the model keeps its column names ({@link featureNames}, {@link labelName}).
    */
-  async fit(x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
-    return this.training('fit', async (model) => (await training()).fit(model, x, y, options));
+  async fit(table: CsvTable, options?: FitOptions): Promise<History>;
+  async fit(x: Features, y: Labels, options?: FitOptions): Promise<History>;
+  async fit(x: Features | CsvTable, y?: Labels | FitOptions, options: FitOptions = {}): Promise<History> {
+    if (!isCsvTable(x)) return this.training('fit', async (model) => (await training()).fit(model, x, y as Labels, options));
+    const names = x.header ? namesOfTable(x, this.names, this.inputs) : this.names;
+    const history = await this.training('fit', async (model) => (await training()).fit(model, x.x, x.y, (y ?? {}) as FitOptions));
+    this.names = names;
+    return history;
   }
 
   /**
@@ -467,7 +496,7 @@ export class Sequential {
    */
   toJSON(options?: { training?: boolean } | string): ModelJSON {
     const engine = this.live('toJSON');
-    const json = modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler);
+    const json = modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler, this.names);
     if (typeof options !== 'object' || options === null || !options.training) return json;
     const stopper = this.stopperState;
     json.training = trainingToJSON({
@@ -526,3 +555,20 @@ async function resolveThreads(threads: Threads, backend: BackendName, argument: 
   return threads;
 }
 
+/** A table from parseCsv/readCsv: its rows, labels and column names. */
+function isCsvTable(x: unknown): x is CsvTable {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && 'x' in x && 'y' in x && Array.isArray((x as CsvTable).features) && typeof (x as CsvTable).label === 'string';
+}
+
+/** The names a model keeps after fitting `table`: the table's, which must agree with those it has. */
+function namesOfTable(table: CsvTable, names: ColumnNames, inputs: number): ColumnNames {
+  if (table.features.length !== inputs) return names; // fit says what is wrong with the width
+  if (names.features && names.features.some((name, i) => name !== table.features[i])) {
+    const i = names.features.findIndex((name, k) => name !== table.features[k]);
+    throw new GradwasmError('table.features', `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: read the file with readCsv(path, { features: model.featureNames }) to take its columns by name`);
+  }
+  if (names.label !== null && names.label !== table.label) {
+    throw new GradwasmError('table.label', `the table's label column is ${JSON.stringify(table.label)}, but the model's is ${JSON.stringify(names.label)}`);
+  }
+  return checkColumnNames(table.features, table.label, inputs, { features: 'table.features', label: 'table.label' });
+}

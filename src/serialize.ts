@@ -1,11 +1,13 @@
 // The model file: plain JSON, every float32 written as the shortest decimal that reads back
-// to the same float32. Reading one checks every field before anything is built.
+// to the same float32 (src/float32-decimal.ts). Reading one checks every field before anything is built.
 import type { Architecture, LayerParameters, TrainingState } from './backend/backend.js';
 import { checkOptimizer, type Optimizer } from './optimizers.js';
 import { GradwasmError } from './errors.js';
 import { checkInteger, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
 import { scalerFromJSON, type ScalerJSON, type StandardScaler } from './scaler.js';
+import { float32Decimals } from './float32-decimal.js';
+import { checkColumnNames, type ColumnNames } from './column-names.js';
 
 export const MODEL_FORMAT = 'gradwasm-model';
 /** Version 2 added the optional `scaler`; version 1 files (no scaler) are still read. */
@@ -28,6 +30,10 @@ export interface ModelJSON {
   inputs: number;
   /** The feature scaler the model applies to every row it is given, if it has one (version 2). */
   scaler?: ScalerJSON;
+  /** The feature columns' names, in input order, when they are known (gradwasm 0.2). */
+  features?: string[];
+  /** The label column's name, when it is known (gradwasm 0.2). */
+  label?: string;
   layers: LayerJSON[];
   /** With `toJSON({ training: true })`: what training resumes from (see {@link TrainingJSON}). */
   training?: TrainingJSON;
@@ -65,7 +71,7 @@ export interface SavedTraining {
 }
 
 export function trainingToJSON(t: SavedTraining): TrainingJSON {
-  const layers = (ls: readonly LayerParameters[]) => ls.map((l) => ({ weights: Array.from(l.weights), bias: Array.from(l.bias) }));
+  const layers = (ls: readonly LayerParameters[]) => ls.map((l) => ({ weights: float32Decimals(l.weights), bias: float32Decimals(l.bias) }));
   const orNull = (v: number): number | null => (Number.isNaN(v) ? null : v);
   const e = t.earlyStopping;
   return {
@@ -129,23 +135,25 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
   };
 }
 
-export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[], scaler: StandardScaler | null = null): ModelJSON {
+export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[], scaler: StandardScaler | null = null, names: ColumnNames = { features: null, label: null }): ModelJSON {
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     inputs: architecture.inputs,
+    ...(names.features ? { features: [...names.features] } : {}),
+    ...(names.label !== null ? { label: names.label } : {}),
     ...(scaler ? { scaler: scaler.toJSON() } : {}),
     layers: architecture.layers.map(({ units, activation }, l) => ({
       units,
       activation,
-      weights: Array.from(parameters[l]!.weights),
-      bias: Array.from(parameters[l]!.bias),
+      weights: float32Decimals(parameters[l]!.weights),
+      bias: float32Decimals(parameters[l]!.bias),
     })),
   };
 }
 
 /** Parse (if text) and check a model file (the argument `name`); returns its architecture, parameters, scaler and training state. */
-export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; training: SavedTraining | null } {
+export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; names: ColumnNames; training: SavedTraining | null } {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -162,6 +170,7 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
     throw new GradwasmError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads versions 1 and ${MODEL_VERSION})`);
   }
   const inputs = checkInteger(`${name}.inputs`, file.inputs, 1, MAX_UNITS);
+  const names = checkColumnNames(file.features, file.label, inputs, { features: `${name}.features`, label: `${name}.label` });
   let scaler: StandardScaler | null = null;
   if (file.scaler !== undefined) {
     if (file.version === 1) throw new GradwasmError(`${name}.scaler`, `${name}.scaler needs version 2; ${name}.version is 1`);
@@ -191,7 +200,7 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
   checkOutputLayer(`${name}.layers`, layers);
   const architecture = { inputs, layers };
   const training = file.training === undefined ? null : trainingFromJSON(file.training, architecture, `${name}.training`);
-  return { architecture, parameters, scaler, training };
+  return { architecture, parameters, scaler, names, training };
 }
 
 /** The last layer must be the article's output neuron: one sigmoid unit giving P(Y=1). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense } from '../src/index.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
+import { shortestFloat32 } from '../src/float32-decimal.js';
 
 describe('toJSON / fromJSON', () => {
   it.each([
@@ -29,7 +30,7 @@ describe('toJSON / fromJSON', () => {
     samePredictions(again.predictProba(x), model.predictProba(x));
   });
 
-  it('writes plain JSON holding every float32 exactly', async () => {
+  it('writes plain JSON holding every float32 exactly, each as its shortest decimal', async () => {
     const model = await Sequential.create({ inputs: 2, layers: [dense(3, 'relu'), dense(1, 'sigmoid')], seed: 5 });
     const json = model.toJSON();
     expect(json.format).toBe('gradwasm-model');
@@ -40,7 +41,8 @@ describe('toJSON / fromJSON', () => {
     const parsed = JSON.parse(JSON.stringify(json)) as typeof json;
     parsed.layers.forEach((l, i) => {
       expect(Float32Array.from(l.weights)).toEqual(model.getWeights()[i]!.weights);
-      l.weights.forEach((v) => expect(Math.fround(v)).toBe(v));
+      l.weights.forEach((v, k) => expect(v, 'the shortest decimal of the float32').toBe(shortestFloat32(model.getWeights()[i]!.weights[k]!)));
+      l.weights.forEach((v) => expect(String(v).replace(/^-?0\.0*|\.|e.*$/g, '').length, 'at most 9 significant digits').toBeLessThanOrEqual(9));
     });
   });
 });

@@ -3,7 +3,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { GradwasmError } from '../errors.js';
 import { describe } from '../checks.js';
-import { checkOptions, type CsvOptions } from '../csv.js';
+import { checkOptions, sniffDelimiter, type CsvOptions } from '../csv.js';
 import { CsvByteParser } from '../csv-bytes.js';
 import { LOANED, type DataChunk } from '../dataset.js';
 
@@ -11,6 +11,8 @@ import { LOANED, type DataChunk } from '../dataset.js';
 const PIECE = 4 * 2 ** 20;
 /** A .npy chunk: 1 MiB stays in cache from the read to the copy into the core (W1 from .npy: 62 ns/row against 70 with 4 MiB). */
 const NPY_PIECE = 2 ** 20;
+/** Bytes read to find the first line, for delimiter: 'auto'. */
+const SNIFFED = 2 ** 16;
 
 /** A chunk of rows from a file: float32 features, row-major, and their 0/1 labels. */
 export interface FileChunk extends DataChunk {
@@ -30,8 +32,8 @@ export interface CsvDataset extends AsyncIterable<FileChunk> {
   readonly bytesRead: number;
 }
 
-/** Options of {@link csvDataset}: those of `readCsv` (the label column, header, delimiter). */
-export type CsvDatasetOptions = Omit<CsvOptions, 'source'>;
+/** Options of {@link csvDataset}: those of `readCsv` (the label column, header, delimiter) but `features`. */
+export type CsvDatasetOptions = Omit<CsvOptions, 'source' | 'features'>;
 
 /**
  * Stream a CSV file of any size as chunks of rows: the options and the errors of `readCsv`
@@ -44,15 +46,23 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
   if (typeof options === 'object' && options !== null && 'source' in options) {
     throw new GradwasmError('options.source', 'csvDataset names the file itself; options.source is for parseCsv');
   }
+  if (typeof options === 'object' && options !== null && 'features' in options) {
+    throw new GradwasmError('options.features', 'csvDataset reads every column of the file, in its order; options.features (columns by name) is for readCsv and parseCsv');
+  }
   const checked = checkOptions({ ...(options as object), source: path });
   if (checked.label === null) throw new GradwasmError('options.label', 'options.label cannot be null: csvDataset reads labelled rows for training');
-  const settings = { label: checked.label, header: checked.header, delimiter: String.fromCharCode(checked.delimiter), source: path };
+  const settings = { label: checked.label, header: checked.header, delimiter: checked.delimiter === 'auto' ? '' : String.fromCharCode(checked.delimiter), source: path };
   let rows: number | null = null;
   let bytesRead = 0;
   let header: { features: string[]; label: string } | null = null;
 
   async function* pass(limit = Infinity): AsyncGenerator<FileChunk> {
     const handle = await openFile(path);
+    if (settings.delimiter === '') { // 'auto': from the first line (read at offset 0, which leaves the file position alone)
+      const head = new Uint8Array(SNIFFED);
+      const { bytesRead: got } = await handle.read(head, 0, SNIFFED, 0);
+      settings.delimiter = String.fromCharCode(sniffDelimiter(new TextDecoder().decode(head.subarray(0, got))));
+    }
     const parser = new CsvByteParser(settings);
     let buffer = new Uint8Array(PIECE), filled = 0, total = 0;
     bytesRead = 0;

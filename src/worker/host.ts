@@ -169,7 +169,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     const { seed, backend } = checkLoadOptions(o.load ?? {}, 'options.load');
     architecture = saved.architecture;
     scaler = saved.scaler;
-    const load = modelToJSON(saved.architecture, saved.parameters, scaler);
+    const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names);
     if (saved.training) load.training = trainingToJSON(saved.training);
     model = { load, seed, backend };
   } else {
@@ -179,7 +179,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     const created = checkCreateOptions(o.model, 'options.model');
     architecture = created.architecture;
     scaler = created.scaler;
-    model = { create: created.architecture, scaler: scaler?.toJSON() ?? null, seed: created.seed, backend: created.backend };
+    model = { create: created.architecture, scaler: scaler?.toJSON() ?? null, names: created.names, seed: created.seed, backend: created.backend };
   }
   const x = toMatrix(o.x, architecture.inputs, 'options.x');
   const y = toLabels(o.y, x.rows, 'options.y');

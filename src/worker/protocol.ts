@@ -5,6 +5,7 @@ import type { BackendName, EpochLog, History, LayerWeights } from '../sequential
 import type { CheckedFitOptions } from '../options.js';
 import type { ModelJSON } from '../serialize.js';
 import type { ScalerJSON } from '../scaler.js';
+import type { ColumnNames } from '../column-names.js';
 
 /** Rows of `cols` features, row-major, already checked and rounded to float32. */
 export interface Rows {
@@ -17,7 +18,7 @@ export interface Rows {
 export interface StartMessage {
   type: 'start';
   /** A new seeded model, or a saved one to continue from. */
-  model: { create: Architecture; scaler: ScalerJSON | null; seed: number; backend: BackendName } | { load: ModelJSON; seed: number; backend: BackendName };
+  model: { create: Architecture; scaler: ScalerJSON | null; names: ColumnNames; seed: number; backend: BackendName } | { load: ModelJSON; seed: number; backend: BackendName };
   x: Rows;
   y: Float32Array;
   /** The fit options as checkFitOptions fills them in (the validation rows already copied). */

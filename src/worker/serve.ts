@@ -45,6 +45,8 @@ export function serveTraining(port: TrainingPort): void {
         seed,
         backend,
         scaler: job.model.scaler,
+        ...(job.model.names.features ? { featureNames: job.model.names.features } : {}),
+        ...(job.model.names.label !== null ? { labelName: job.model.names.label } : {}),
       })
       : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend } : { seed, backend }); // (a checkpoint has its own generator)
     try {
