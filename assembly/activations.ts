@@ -1,4 +1,4 @@
-// Activations: each one's forward map and its derivative side by side (DESIGN.md §1).
+// Activations: each one's forward map and its derivative side by side (docs/architecture.md §1.2).
 // Forward values are computed in f64 and rounded once to f32 (the 'js' twin in
 // src/backend/js.ts does the same, so the two agree to the last bit or within one rounding).
 // Derivatives are taken from the stored output a = act(z): every one of ours is a

@@ -1,4 +1,4 @@
-// The three matrix products of a dense layer (DESIGN.md §1), all row-major f32:
+// The three matrix products of a dense layer (docs/architecture.md §3.1), all row-major f32:
 //   forward          Z  = A·W + b      matmul        A (m×k), W (k×n)
 //   weight gradient  dW = Aᵀ·dZ        matmulTransA  A stored (k×m), dZ (k×n)
 //   input gradient   dA = dZ·Wᵀ        matmulTransB  dZ (m×k), W stored (n×k)

@@ -1,4 +1,4 @@
-// Optimizer steps: DESIGN.md §1's update W ← W − λ·dW, generalised to momentum and Adam, over
+// Optimizer steps: docs/architecture.md §1.5's update W ← W − λ·dW, generalised to momentum and Adam, over
 // one contiguous block of n parameters w with its gradient g (the dW or db buffer of a layer)
 // and the optimizer's state beside it. The formulas are TensorFlow.js's (tf.train.sgd,
 // tf.train.momentum, tf.train.adam in tfjs-core 4.22), operation by operation in float32 as its

@@ -82,7 +82,7 @@ Going down from the loss, the upstream gradient of p collects both blocks:
           = ${n(w1!.gradient.data[0]!)}
 
 which is (p − y)·x: the sigmoid and the cross-entropy multiply out to ∂L/∂z = p − y = ${n(grad(t1, 'z1'))},
-the fused form DESIGN.md §1 and the WebAssembly core use. The bias has one factor less:
+the fused form that docs/architecture.md §1.4 derives and the WebAssembly core uses. The bias has one factor less:
 ∂L/∂b = ${b1!.chain.map((f) => `(${n(f.value!)})`).join(' · ')} = ${n(b1!.gradient.data[0]!)}.
 The model's float32 back-propagation gives ${n(w1!.backprop[0]!)} and ${n(b1!.backprop[0]!)}; central
 finite differences ${n(w1!.finiteDifference[0]!)} and ${n(b1!.finiteDifference[0]!)}.

@@ -1,4 +1,4 @@
-// Data that arrives in chunks (DESIGN.md §6): what fitDataset and scanStats read, a pass at a
+// Data that arrives in chunks (docs/architecture.md §7): what fitDataset and scanStats read, a pass at a
 // time — each chunk checked as fit checks its arguments, errors naming the chunk and the row —
 // and the seeded window shuffle (tf.data's rule) that streams can afford.
 import { copyCheckedRows, rowRange, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';

@@ -1,7 +1,7 @@
 import { GradwasmError } from './errors.js';
 import { checkInteger, describe } from './checks.js';
 
-/** The activations a dense layer may apply (DESIGN.md §1). */
+/** The activations a dense layer may apply (docs/architecture.md §1.2). */
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 

@@ -21,7 +21,7 @@ describe.each(['wasm', 'js'] as const)("the article's one-neuron example (%s)", 
     // −1/p = −(1 + e⁻⁹) ≈ −1.000123 when y = 1; 1/(1−p) = 1 + e⁹ ≈ 8104.08 when y = 0
     expect(dLdp).toBeCloseTo(y === 1 ? -1.00012341 : 8104.08392757, y === 1 ? 8 : 4);
     expect(dLdp).toBeCloseTo(y === 1 ? -(1 + Math.exp(-9)) : 1 + Math.exp(9), 6);
-    // their product collapses to (p − y)·x: the fused gradient DESIGN.md §1 uses
+    // their product collapses to (p − y)·x: the fused gradient of docs/architecture.md §1.4
     const dLdw = dLdp * dpdz * dzdw;
     expect(dLdw).toBeCloseTo((p - y) * x, 9);
 

@@ -1,4 +1,4 @@
-// `gradwasm train` streams its file (DESIGN.md §6–7): .npy and CSV alike, a cache, checkpoints
+// `gradwasm train` streams its file (docs/architecture.md §7–8): .npy and CSV alike, a cache, checkpoints
 // that a signal writes too, and --resume ending with the model of a run that never stopped; a
 // CSV larger than V8's longest string trains in bounded memory.
 import { spawn, spawnSync } from 'node:child_process';

@@ -1,4 +1,4 @@
-// Checkpoints and exact resume (DESIGN.md §7): fit 10 epochs ≡ fit 5, save with the training
+// Checkpoints and exact resume (docs/architecture.md §8): fit 10 epochs ≡ fit 5, save with the training
 // state, load from the JSON text, fit epochs 5…9 — the same bits and the same history, for every
 // optimizer and schedule, shuffled, on both backends; fitDataset's checkpoints likewise.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Threads (DESIGN.md §5): the same bits for every thread count — weights, losses, predictions,
+// Threads (docs/architecture.md §6): the same bits for every thread count — weights, losses, predictions,
 // evaluations and gradients — with more threads than cores too; a thread count checked like any
 // option; and a process that trained with threads ends by itself.
 import { spawnSync } from 'node:child_process';

@@ -1,5 +1,5 @@
 // The computational graph of a model, as Keras builds one when a model is compiled: one node
-// per operation of DESIGN.md §1 — the product with the kernel, the bias add, each activation,
+// per operation of docs/architecture.md §1 — the product with the kernel, the bias add, each activation,
 // and the binary cross-entropy split into the article's blocks — with the shapes on the edges.
 // Pure data (no numbers); src/explain/trace.ts evaluates it forward and backward.
 import { ACTIVATIONS, GradwasmError, type Activation } from '../index.js';

@@ -1,4 +1,4 @@
-// The threaded core (DESIGN.md §5): build/gradwasm.threads.wasm over one shared
+// The threaded core (docs/architecture.md §6.1): build/gradwasm.threads.wasm over one shared
 // WebAssembly.Memory, instantiated here for the leader — the thread that calls into it, this
 // one — and once in each worker of the pool, where it parks in workerStep until a step is
 // published (assembly/parallel.ts). One per realm: started by the first model that asks for more

@@ -1,5 +1,5 @@
 // An independent float64 implementation of the forward pass and the mean BCE, written
-// from DESIGN.md §1 with nothing shared with src/ or assembly/: the oracle for gradients.
+// from docs/architecture.md §1 with nothing shared with src/ or assembly/: the oracle for gradients.
 import type { Activation } from '../../src/index.js';
 
 export interface Layer64 {
