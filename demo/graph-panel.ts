@@ -269,7 +269,7 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
   // The playground redraws after every reported epoch, a reset or a new dataset; the form's network fields change it too.
   $('playground').addEventListener('pg-render', schedule);
   for (const id of ['pg-hidden', 'pg-activation', 'pg-seed']) $(id).addEventListener('change', schedule);
-  window.addEventListener('resize', placeMarker);
+  new ResizeObserver(placeMarker).observe(boundary); // the plot takes its container's width
   schedule();
   return state;
 }

@@ -46,6 +46,9 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
     element.hidden = false;
   };
 
+  /** What a failed load leaves: the model loaded before stays in use. */
+  const inUse = (): string => (state.modelSource === null ? 'No model is loaded.' : `Still using ${state.modelSource}.`);
+
   async function useModel(text: string, source: string): Promise<boolean> {
     try {
       const loaded = await Sequential.fromJSON(text);
@@ -65,7 +68,7 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       describeScaler();
       return true;
     } catch (error) {
-      line(modelStatus, `${source} is not a gradwasm model: ${(error as Error).message}`, 'warn');
+      line(modelStatus, `${source} is not a gradwasm model (${(error as Error).message}). ${inUse()}`, 'warn');
       return false;
     }
   }
@@ -81,11 +84,12 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
   async function loadDefault(): Promise<void> {
     line(modelStatus, `Looking for ${MODEL_URL}…`, '');
     const response = await fetch(MODEL_URL, { cache: 'no-store' }).catch(() => null);
-    if (!response?.ok) {
-      line(modelStatus, `No ${MODEL_URL} here: run \`npm start\` (it saves one) and reload, or choose a model file.`, 'warn');
+    const text = response?.ok ? await response.text().catch(() => null) : null;
+    if (text === null) {
+      line(modelStatus, `No ${MODEL_URL} here: run \`npm start\` (it saves one) and reload, or choose a model file.${state.model ? ` ${inUse()}` : ''}`, 'warn');
       return;
     }
-    await useModel(await response.text(), MODEL_URL);
+    await useModel(text, MODEL_URL);
   }
 
   function classify(): void {

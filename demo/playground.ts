@@ -40,6 +40,10 @@ export interface PlaygroundState {
 }
 
 const TEST_FRACTION = 0.2;
+/** The form's typed fields, which can hold what is not a valid setting; in the order their problems are shown. */
+const TYPED = ['hidden', 'epochs', 'seed'] as const;
+type TypedField = (typeof TYPED)[number];
+const LABELS: Record<TypedField, string> = { hidden: 'Hidden layers', epochs: 'Epochs', seed: 'Seed' };
 const ANIMATION_MS = 10; // minEpochMs when animating: at most 100 epochs per second
 
 /** Suggestions shown under the form when a dataset needs more than the default network. */
@@ -98,9 +102,9 @@ export function initPlayground(): PlaygroundState {
   };
 
   const grid = gridPoints();
-  const initial = readSettings();
+  const initial = readSettings().settings;
   const state: PlaygroundState = {
-    status: 'idle', settings: initial as Settings, ...split(generate(initial.dataset ?? 'moons', 500, 0.05, 1), TEST_FRACTION),
+    status: 'idle', settings: initial, ...split(generate(initial.dataset, 500, 0.05, 1), TEST_FRACTION),
     loss: [], valLoss: [], result: null, final: null, error: null, weights: null,
   };
   let job: TrainingJob | null = null;
@@ -110,38 +114,53 @@ export function initPlayground(): PlaygroundState {
   let frame = 0;
   let startedAt = 0;
 
-  function readSettings(): Partial<Settings> & { problem?: string } {
+  /** The form's settings, and what is wrong with its typed fields (the first problem is the one shown). */
+  function readSettings(): { settings: Settings; problems: Partial<Record<TypedField, string>> } {
     const dataset = (chooser.querySelector<HTMLInputElement>('input:checked')?.value ?? 'moons') as DatasetName;
     const text = fields.hidden.value.trim();
     const hidden = text === '' ? [] : text.split(/[\s,]+/).map(Number);
-    let problem: string | undefined;
+    const problems: Partial<Record<TypedField, string>> = {};
     if (hidden.length > 8 || hidden.some((u) => !Number.isInteger(u) || u < 1 || u > 256)) {
-      problem = 'Hidden layers: up to 8 whole numbers from 1 to 256, separated by commas (e.g. "8, 8").';
+      problems.hidden = 'Hidden layers: up to 8 whole numbers from 1 to 256, separated by commas (e.g. "8, 8").';
     }
     const epochs = Number(fields.epochs.value);
-    if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100_000) problem ??= 'Epochs: a whole number from 1 to 100000.';
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100_000) problems.epochs = 'Epochs: a whole number from 1 to 100000.';
     const seed = Number(fields.seed.value);
-    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) problem ??= 'Seed: a whole number from 0 to 4294967295.';
-    return {
+    if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) problems.seed = 'Seed: a whole number from 0 to 4294967295.';
+    const settings: Settings = {
       dataset, noise: Number(noise.value), points: Number(fields.points.value), hidden,
       activation: fields.activation.value as Activation, learningRate: Number(fields.lr.value),
       batchSize: fields.batch.value === 'all' ? null : Number(fields.batch.value), epochs, seed,
-      backend: fields.backend.value as BackendName, animate: fields.animate.checked, problem,
+      backend: fields.backend.value as BackendName, animate: fields.animate.checked,
     };
+    return { settings, problems };
+  }
+  const firstProblem = (problems: Partial<Record<TypedField, string>>): string | undefined => TYPED.map((f) => problems[f]).find(Boolean);
+
+  let errorIsProblem = false; // the error box shows a problem of the form, which goes once the fields are fixed
+  /** Show an error under the form (a problem of the form's fields, or a failed training), or hide the box. */
+  function showError(text: string | undefined, ofTheForm = true): void {
+    errorBox.textContent = text ?? '';
+    errorBox.hidden = text === undefined;
+    errorIsProblem = ofTheForm && text !== undefined;
   }
 
-  /** Regenerate the points from the form (when idle) and clear the plots. */
-  function refreshData(): void {
-    const s = readSettings();
-    state.settings = { ...state.settings, ...s } as Settings;
-    Object.assign(state, split(generate(s.dataset!, s.points!, s.noise!, Number.isInteger(s.seed) ? s.seed! : 1), TEST_FRACTION));
+  /**
+   * Regenerate the points from the form (when idle) and clear the plots. `state.settings` only ever
+   * holds valid values: a typed field that is not valid keeps the value in use.
+   */
+  function refreshData(note = ''): void {
+    const { settings, problems } = readSettings();
+    for (const field of TYPED) if (problems[field]) (settings as Record<TypedField, unknown>)[field] = state.settings[field];
+    state.settings = settings;
+    Object.assign(state, split(generate(settings.dataset, settings.points, settings.noise, settings.seed), TEST_FRACTION));
     state.loss = [];
     state.valLoss = [];
     state.result = null;
     state.final = null;
     state.weights = null;
     proba = null;
-    const suggestion = SUGGESTIONS[s.dataset!];
+    const suggestion = SUGGESTIONS[settings.dataset];
     hint.hidden = !suggestion;
     if (suggestion) {
       hint.innerHTML = '';
@@ -153,7 +172,7 @@ export function initPlayground(): PlaygroundState {
       };
       hint.append(suggestion.text, ' ', apply);
     }
-    setStatus('idle', `${state.train.n} training and ${state.test.n} test points. Press Train.`);
+    setStatus('idle', `${note}${state.train.n} training and ${state.test.n} test points. Press Train.`);
     renderStats(null);
     render();
   }
@@ -204,14 +223,10 @@ export function initPlayground(): PlaygroundState {
   };
 
   async function train(): Promise<void> {
-    const s = readSettings();
-    errorBox.hidden = true;
-    if (s.problem) {
-      errorBox.textContent = s.problem;
-      errorBox.hidden = false;
-      return;
-    }
-    const settings = s as Settings;
+    const { settings, problems } = readSettings();
+    const problem = firstProblem(problems);
+    showError(problem);
+    if (problem) return;
     refreshData();
     state.settings = settings;
     const model = {
@@ -267,8 +282,7 @@ export function initPlayground(): PlaygroundState {
         `(${threads === 1 ? '1 thread' : `${threads} threads`}): test accuracy ${percent(onTest.accuracy)}.`);
     } catch (error) {
       state.error = (error as Error).message;
-      errorBox.textContent = `Training failed: ${state.error}`;
-      errorBox.hidden = false;
+      showError(`Training failed: ${state.error}`, false);
       setStatus('error', 'Training failed.');
     } finally {
       job = null;
@@ -284,18 +298,36 @@ export function initPlayground(): PlaygroundState {
     if (job) job.cancel();
     else void train();
   });
-  resetButton.addEventListener('click', () => refreshData());
-  chooser.addEventListener('change', refreshData);
+  // Reset: new points, empty plots, no error; a typed field that is not valid goes back to the value in use.
+  resetButton.addEventListener('click', () => {
+    const { problems } = readSettings();
+    const restored: string[] = [];
+    for (const field of TYPED) {
+      if (!problems[field]) continue;
+      const value = state.settings[field];
+      fields[field].value = Array.isArray(value) ? value.join(', ') : String(value);
+      restored.push(`${LABELS[field]} back to ${fields[field].value === '' ? 'none' : fields[field].value}.`);
+    }
+    showError(undefined);
+    refreshData(restored.length ? `${restored.join(' ')} ` : ''); // (its render() tells the backprop panel, which reads the field again)
+  });
+  // A shown problem goes as soon as the fields are fixed (and changes to the next one, if any).
+  for (const field of TYPED) {
+    fields[field].addEventListener('input', () => {
+      if (errorIsProblem) showError(firstProblem(readSettings().problems));
+    });
+  }
+  chooser.addEventListener('change', () => refreshData());
   noise.addEventListener('input', () => {
     $('pg-noise-out').textContent = Number(noise.value).toFixed(2);
     refreshData();
     thumbnails();
   });
-  for (const field of [fields.points, fields.seed, fields.epochs]) field.addEventListener('change', refreshData);
-  window.addEventListener('resize', () => {
-    thumbnails();
-    render();
-  });
+  for (const field of [fields.points, fields.seed, fields.epochs]) field.addEventListener('change', () => refreshData());
+  // The plots take their container's width: redraw them, at the screen's pixels, whenever their size changes.
+  new ResizeObserver(scheduleRender).observe(boundary);
+  new ResizeObserver(scheduleRender).observe(lossCanvas);
+  window.addEventListener('resize', thumbnails); // (a new devicePixelRatio, when zoomed)
 
   thumbnails();
   refreshData();

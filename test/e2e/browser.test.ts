@@ -1,7 +1,9 @@
 // The demo page in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
 // the page loads; its playground trains XOR and two moons above 95 % test accuracy in a Web Worker,
 // with the weights Node computes from the same seed, bit for bit; models trained in Node predict
-// the same float32 bits in the page; a screenshot is saved to test-results/.
+// the same float32 bits in the page, and a file that is not a model leaves the one in use (and says so); Reset clears a
+// stale form error; the page fits windows from a 390 px phone to 1,920 px, no wider than the window;
+// screenshots are saved to test-results/.
 // `npm test` builds dist/demo first. Without Chromium this file is skipped loudly, and fails in CI.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,7 +50,15 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
   let server: ChildProcess | undefined;
   let context: BrowserContext | undefined;
   let page: Page;
+  let url: string;
   const problems: string[] = [];
+  /** Collect a page's errors, and the errors it logs, into `problems`. */
+  const watch = (p: Page): void => {
+    p.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    p.on('console', (message) => {
+      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+    });
+  };
 
   beforeAll(async () => {
     if (!haveChromium) throw new Error(`${CHROMIUM} is missing (CI=true): apt-get update && apt-get install -y chromium`);
@@ -62,7 +72,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       env: { ...process.env, PORT: '0', MODELS_DIR: join(scratch, 'models') },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const url = await new Promise<string>((resolve, reject) => {
+    url = await new Promise<string>((resolve, reject) => {
       let out = '';
       server!.stdout!.on('data', (chunk: Buffer) => {
         out += chunk.toString();
@@ -79,10 +89,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       viewport: { width: 1400, height: 1000 },
     });
     page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-    });
+    watch(page);
     await page.goto(url);
     await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 20_000 });
     // The library itself, for the checks below that call it directly in the page.
@@ -90,11 +97,21 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     await page.waitForFunction(() => 'gradwasm' in window);
   }, 120_000);
 
-  /** Do `action`, then wait until the inference panel has classified once more. */
-  async function classifyAfter(action: () => Promise<unknown>): Promise<void> {
-    const runs = await page.evaluate(() => (window as unknown as Page$).gradwasmDemo.inference.runs);
+  /** Do `action`, then wait until the inference panel of `on` (the main page by default) has classified once more. */
+  async function classifyAfter(action: () => Promise<unknown>, on: Page = page): Promise<void> {
+    const runs = await on.evaluate(() => (window as unknown as Page$).gradwasmDemo.inference.runs);
     await action();
-    await page.waitForFunction((before) => (window as unknown as Page$).gradwasmDemo.inference.runs > before, runs);
+    await on.waitForFunction((before) => (window as unknown as Page$).gradwasmDemo.inference.runs > before, runs);
+  }
+
+  /** The demo in a page of its own, `width` px wide, once it is ready (its errors go to `problems` too). */
+  async function openDemo(width: number, height = 900): Promise<Page> {
+    const other = await context!.newPage();
+    watch(other);
+    await other.setViewportSize({ width, height });
+    await other.goto(url);
+    await other.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 20_000 });
+    return other;
   }
 
   afterAll(async () => {
@@ -348,6 +365,130 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     const node = (await Sequential.fromJSON(readFileSync(modelPath, 'utf8'))).predictProba(x);
     expect(bits(proba)).toEqual(bits(node));
   });
+
+  it('a file that is not a gradwasm model, or a failed reload, leaves the model in use, and the status says which', async () => {
+    const inference = () => page.evaluate(() => {
+      const i = (window as unknown as Page$).gradwasmDemo.inference;
+      return { source: i.modelSource, proba: [...i.proba!] };
+    });
+    const before = await inference();
+    expect(before.source).toBe('uploaded-model.json');
+    const summary = await page.textContent('#inf-model-summary');
+    const status = async (pattern: RegExp): Promise<string> => {
+      await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('inf-model-status')!.textContent!), pattern.source);
+      return (await page.textContent('#inf-model-status'))!;
+    };
+
+    await page.setInputFiles('#inf-model-file', { name: 'not-a-model.json', mimeType: 'application/json', buffer: Buffer.from('{"hello": "world"}') });
+    expect(await status(/^not-a-model\.json is not/)).toMatch(/^not-a-model\.json is not a gradwasm model \(.+\)\. Still using uploaded-model\.json\.$/);
+    // the reload button, when the server has no model (Chromium logs the 404, as asked: not a problem of the page) or a broken one
+    const logged = problems.length;
+    await page.route('**/models/breast-cancer.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await page.click('#inf-reload');
+    expect(await status(/^No models/)).toMatch(/^No models\/breast-cancer\.json here: .*\. Still using uploaded-model\.json\.$/);
+    expect(problems.splice(logged)).toEqual(['console error: Failed to load resource: the server responded with a status of 404 (Not Found)']);
+    await page.unroute('**/models/breast-cancer.json');
+    await page.route('**/models/breast-cancer.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"layers": [' }));
+    await page.click('#inf-reload');
+    expect(await status(/^models\/breast-cancer\.json is not/)).toMatch(/^models\/breast-cancer\.json is not a gradwasm model \(.+\)\. Still using uploaded-model\.json\.$/);
+    await page.unroute('**/models/breast-cancer.json');
+
+    // the model in use is the one uploaded before: same summary, same predictions, bit for bit
+    await expect(page.textContent('#inf-model-summary')).resolves.toBe(summary);
+    await classifyAfter(() => page.click('#inf-classify'));
+    const after = await inference();
+    expect(after.source).toBe('uploaded-model.json');
+    expect(bits(after.proba)).toEqual(bits(before.proba));
+  });
+
+  it('Reset clears a hidden-layers error: an invalid field goes back to the network in use, a valid edit stays; a fixed field clears it too', async () => {
+    const other = await openDemo(1400);
+    const look = () => other.evaluate(() => ({
+      error: document.getElementById('pg-error')!.hidden ? null : document.getElementById('pg-error')!.textContent,
+      field: (document.getElementById('pg-hidden') as HTMLInputElement).value,
+      hidden: (window as unknown as Page$).gradwasmDemo.playground.settings.hidden,
+      status: (window as unknown as Page$).gradwasmDemo.playground.status,
+    }));
+    const invalid = /^Hidden layers: up to 8 whole numbers from 1 to 256/;
+    await other.fill('#pg-hidden', '8, x');
+    await other.click('#pg-train');
+    expect(await look()).toMatchObject({ error: expect.stringMatching(invalid), field: '8, x', hidden: [8, 8], status: 'idle' });
+    await other.click('#pg-reset');
+    expect(await look()).toEqual({ error: null, field: '8, 8', hidden: [8, 8], status: 'idle' });
+    await expect(other.textContent('#pg-status')).resolves.toMatch(/^Hidden layers back to 8, 8\./);
+    // the backprop panel explains the network in use again
+    await other.waitForFunction(() => /^2 → 8 tanh → 8 tanh → 1 sigmoid, untrained/.test((window as unknown as Page$).gradwasmDemo.backprop.network));
+
+    // a valid edit survives Reset, and becomes the network in use
+    await other.fill('#pg-hidden', '4');
+    await other.click('#pg-reset');
+    expect(await look()).toEqual({ error: null, field: '4', hidden: [4], status: 'idle' });
+
+    // an error goes as soon as the field is fixed
+    await other.fill('#pg-hidden', '0');
+    await other.click('#pg-train');
+    expect((await look()).error).toMatch(invalid);
+    await other.fill('#pg-hidden', '3, 3');
+    expect((await look()).error).toBeNull();
+    await other.close();
+    expect(problems).toEqual([]);
+  });
+
+  // The page is as wide as the window, at every width: nothing is cut off (the backprop graph and the results table scroll in
+  // their own boxes). Each width gets a fresh page that has trained a short run and classified the sample rows.
+  for (const width of [390, 1024, 1280, 1920]) {
+    it(`fits a ${width} px wide window: no wider than it, the stats and the loss chart inside it; screenshot test-results/demo-${width}.png`, async () => {
+      const other = await openDemo(width);
+      await other.fill('#pg-epochs', '40');
+      await other.uncheck('#pg-animate');
+      await other.click('#pg-train');
+      await other.waitForFunction(() => (window as unknown as Page$).gradwasmDemo.playground.status === 'done', null, { timeout: 60_000 });
+      await classifyAfter(() => other.click('#inf-sample'), other);
+      await other.waitForFunction(() => /after 40 epochs of training/.test((window as unknown as Page$).gradwasmDemo.backprop.network));
+      const measured = await other.evaluate(() => {
+        const box = (selector: string) => {
+          const element = document.querySelector<HTMLElement>(selector)!;
+          const { left, right } = element.getBoundingClientRect();
+          return { selector, left, right, clipped: element.scrollWidth > element.clientWidth };
+        };
+        const stats = ['#pg-epoch', '#pg-speed', '#pg-loss-train', '#pg-loss-test', '#pg-acc-train', '#pg-acc-test'];
+        return {
+          innerWidth: window.innerWidth,
+          clientWidth: document.documentElement.clientWidth,
+          scrollWidth: document.documentElement.scrollWidth,
+          boxes: [...stats.map((id) => box(`.stats div:has(> dd${id})`)), box('#pg-loss'), box('#pg-boundary'), box('#playground'), box('#backprop'), box('#inference')],
+          values: stats.map((id) => box(id)),
+          canvas: (() => {
+            const c = document.getElementById('pg-loss') as HTMLCanvasElement;
+            return { width: c.width, css: c.getBoundingClientRect().width, ratio: devicePixelRatio };
+          })(),
+        };
+      });
+      console.log(`${width} px: scrollWidth ${measured.scrollWidth}, clientWidth ${measured.clientWidth}, innerWidth ${measured.innerWidth}`);
+      mkdirSync(RESULTS, { recursive: true });
+      await other.screenshot({ path: join(RESULTS, `demo-${width}.png`), fullPage: true });
+      expect(measured.innerWidth).toBe(width);
+      expect(measured.scrollWidth).toBeLessThanOrEqual(measured.clientWidth);
+      expect(measured.scrollWidth).toBeLessThanOrEqual(measured.innerWidth);
+      for (const b of measured.boxes) {
+        expect(b.left, b.selector).toBeGreaterThanOrEqual(0);
+        expect(b.right, b.selector).toBeLessThanOrEqual(measured.clientWidth);
+      }
+      for (const v of measured.values) expect(v.clipped, `${v.selector} overflows its card`).toBe(false);
+      // the loss chart is drawn at its own size, for the screen's pixels
+      expect(measured.canvas.width).toBe(Math.round(measured.canvas.css * measured.canvas.ratio));
+
+      // narrowed after loading: the canvases follow, and the page still fits
+      if (width > 390) {
+        await other.setViewportSize({ width: 390, height: 900 });
+        await other.waitForFunction(() => Math.abs((document.getElementById('pg-loss') as HTMLCanvasElement).width - Math.round(document.getElementById('pg-loss')!.getBoundingClientRect().width * devicePixelRatio)) === 0);
+        const narrowed = await other.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
+        expect(narrowed.scrollWidth, `loaded at ${width} px, then 390 px wide`).toBeLessThanOrEqual(narrowed.clientWidth);
+      }
+      await other.close();
+      expect(problems).toEqual([]);
+    });
+  }
 
   it('saves screenshots to test-results/', async () => {
     // Leave the page as a visitor would see it: two moons trained, the sample rows classified.
