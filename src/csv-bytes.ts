@@ -194,7 +194,8 @@ export class CsvByteParser {
   cols = 0;
   private width = 0;
   private started = false;
-  private hasHeader = false;
+  /** Whether the first record named the columns; set by it. */
+  hasHeader = false;
   private line = 1;
   private blanks: number[] = [];
   private x = new Float32Array(0);

@@ -101,7 +101,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
     throw new GradwasmError(argument, `${source} holds no rows`);
   }
   const width = first.cells.length;
-  const hasHeader = header === 'auto' ? first.cells.some((c) => c.trim() !== '' && !NUMBER.test(c.trim())) : header;
+  const hasHeader = header === 'auto' ? namesColumns(first.cells) : header;
   const names = hasHeader ? first.cells.map((c) => c.trim()) : Array.from({ length: width }, (_, c) => `col${c + 1}`);
   const labelAt = wanted && hasHeader && label === undefined ? defaultLabelBeside(wanted, names) : labelColumn(label, names, hasHeader, source);
   if (wanted && !hasHeader) {
@@ -114,7 +114,10 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   const featureAt = names.map((name, c) => (c === labelAt ? -1 : wanted ? wanted.indexOf(name) : c - (labelAt >= 0 && c > labelAt ? 1 : 0)));
   if (wanted) {
     const missing = wanted.filter((name) => !names.includes(name));
-    if (missing.length) throw new GradwasmError(argument, `${source} has no column ${missing.map((n) => JSON.stringify(n)).join(', ')} (${missing.length === 1 ? 'a feature' : 'features'} the rows must have); its header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+    if (missing.length) {
+      const listed = missing.slice(0, 5).map((n) => JSON.stringify(n)).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+      throw new GradwasmError(argument, `${source} has no column ${listed} (${MISSING_WHY[missing.length === 1 ? 0 : 1]}); its header: ${names.slice(0, 12).map((n) => JSON.stringify(n)).join(', ')}${names.length > 12 ? ', …' : ''}`);
+    }
     if (labelAt >= 0 && wanted.includes(names[labelAt]!)) throw new GradwasmError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
     for (const name of wanted) {
       const twice = names.indexOf(name, names.indexOf(name) + 1);
@@ -181,6 +184,21 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   return labelAt < 0 ? read : { ...read, y, label: names[labelAt]! };
 }
 
+/** `header: 'auto'`'s rule: a first row names the columns when any of its cells is not a number. */
+function namesColumns(cells: readonly string[]): boolean {
+  return cells.some((c) => c.trim() !== '' && !NUMBER.test(c.trim()));
+}
+
+/**
+ * Whether CSV text (its start is enough) begins with a header row, as `parseCsv` decides with
+ * `header: 'auto'`: its first non-empty row has a cell that is not a number.
+ */
+export function startsWithHeader(text: string, delimiter = 'auto'): boolean {
+  const records = new Records(text, delimiter === 'auto' ? sniffDelimiter(text) : delimiter.charCodeAt(0));
+  for (let row = records.next(); row; row = records.next()) if (!row.blank) return namesColumns(row.cells);
+  return false;
+}
+
 /** With `features` and no `label` given: the column named `label` (any case), else the last one that is not a feature; −1 for none. */
 function defaultLabelBeside(features: readonly string[], names: readonly string[]): number {
   const named = names.findIndex((n) => n.toLowerCase() === 'label' && !features.includes(n));
@@ -190,6 +208,8 @@ function defaultLabelBeside(features: readonly string[], names: readonly string[
 }
 
 const DELIMITERS = [',', ';', '\t'];
+/** Why a column named by options.features is wanted (callers that know better replace it). */
+export const MISSING_WHY = ['a feature asked for', 'features asked for'] as const;
 
 /**
  * The delimiter of CSV text by its first line: whichever of `,` `;` and tab it holds most often

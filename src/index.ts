@@ -33,3 +33,10 @@ export type { TrainInWorkerOptions, TrainingJob, TrainingResult, WorkerFitOption
 export { serveTraining } from './worker/serve.js';
 export type { TrainingPort } from './worker/serve.js';
 export { setMemoryLimit } from './wasm/arena.js';
+// The chain rule made visible (also `gradwasm/explain`, which adds model.graph()); a bundle that
+// does not use them leaves them out.
+export { graph, toDot, toMermaid } from './explain/graph.js';
+export type { ModelGraph, GraphNode, GraphEdge, GraphOp, Dim } from './explain/graph.js';
+export { explain } from './explain/trace.js';
+export type { Trace, ExplainOptions } from './explain/trace.js';
+export { formatTrace } from './explain/format.js';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { Sequential, parseCsv } from '../src/index.js';
+import { shortestFloat32 } from '../src/float32-decimal.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '', err = '';
@@ -44,7 +45,8 @@ describe('gradwasm train / predict / evaluate', () => {
     const loaded = await Sequential.fromJSON(readFileSync(model, 'utf8'));
     const [firstP] = lines[1]!.split(',');
     const csvRows = readFileSync(DATA, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number).slice(0, -1));
-    expect(Number(firstP)).toBe(loaded.predictProba([csvRows[0]!])[0]);
+    expect(Math.fround(Number(firstP))).toBe(loaded.predictProba([csvRows[0]!])[0]);
+    expect(Number(firstP), 'the shortest decimal of the float32').toBe(shortestFloat32(loaded.predictProba([csvRows[0]!])[0]!));
     const out = join(dir, 'p.csv');
     expect((await cli('predict', model, DATA, '--out', out, '--threshold', '0.9')).code).toBe(0);
     expect(readFileSync(out, 'utf8').split('\n')).toHaveLength(571);
@@ -293,7 +295,10 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
     for (const command of ['predict', 'evaluate', 'explain']) {
       const r = await cli(command, model, narrow);
       expect(r.code).toBe(1);
-      expect(r.err).toMatch(/narrow\.csv has [23] (feature )?columns.*width\.json takes 30 inputs/);
+      // the model knows its columns' names, and the file has a header: matched by name
+      expect(r.err).toMatch(/narrow\.csv has no column "mean_radius", .* and 25 more \(features .*width\.json takes\); its header: "a", "b", "label"\n$/);
+      const headless = file('narrow-headless.csv', '1,2,0\n3,4,1\n');
+      expect((await cli(command, model, headless)).err).toMatch(/narrow-headless\.csv has [23] (feature )?columns.*width\.json takes 30 inputs/);
     }
   });
 

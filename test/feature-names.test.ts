@@ -49,7 +49,7 @@ describe('parseCsv with features', () => {
   });
 
   it('names a missing column in one line', () => {
-    fails(() => parseCsv(TEXT, { features: ['a', 'radius'], source: 'data.csv' }), 'text', /^data\.csv has no column "radius" \(a feature the rows must have\); its header: "a", "b", "label", "c"$/);
+    fails(() => parseCsv(TEXT, { features: ['a', 'radius'], source: 'data.csv' }), 'text', /^data\.csv has no column "radius" \(a feature asked for\); its header: "a", "b", "label", "c"$/);
   });
 
   it('without a header, takes the columns by position', () => {

@@ -367,7 +367,7 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
       ['seed 1.5', { ...good, seed: 1.5 }, 'options.seed', /^options\.seed must be an integer .*, got 1\.5$/],
       ['seed 2**32', { ...good, seed: 2 ** 32 }, 'options.seed', /^options\.seed must be an integer .*, got 4294967296$/],
       ["seed '1'", { ...good, seed: '1' }, 'options.seed', /^options\.seed must be an integer .*, got "1"$/],
-      ['unknown key seeds', { ...good, seeds: 1 }, 'options.seeds', /^options has an unknown option "seeds"; known: inputs, layers, seed, backend, scaler, threads$/],
+      ['unknown key seeds', { ...good, seeds: 1 }, 'options.seeds', /^options has an unknown option "seeds"; known: inputs, layers, seed, backend, scaler, threads, featureNames, labelName$/],
       ['unknown key learningRate', { ...good, learningRate: 0.1 }, 'options.learningRate', /^options has an unknown option "learningRate"/],
       ['options null', null, 'options', /^options must be an object, got null$/],
       ['options undefined', undefined, 'options', /^options must be an object, got undefined$/],

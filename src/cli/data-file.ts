@@ -9,7 +9,7 @@ import { toMatrix } from '../data.js';
 import { GradwasmError } from '../errors.js';
 import { Xoshiro128 } from '../prng.js';
 import { NpyWriter, csvDataset, npyDataset, type FileChunk } from '../node/datasets.js';
-import { labelOption } from './predict.js';
+import { labelOption } from './columns.js';
 
 /** Tables up to this size (as float32) are trained in memory, with fit; larger ones streamed. */
 export const IN_MEMORY_BYTES = 64 * 2 ** 20;
@@ -24,6 +24,8 @@ export interface DataFile {
   readonly cols: number;
   readonly features: string[];
   readonly label: string;
+  /** Whether the file named its columns (a CSV header): then the model keeps the names. */
+  readonly named: boolean;
   /** The file's size in bytes, and the bytes read by the pass under way. */
   readonly bytes: number;
   bytesRead(): number;
@@ -45,7 +47,7 @@ function counted(ds: AsyncIterable<FileChunk> & { readonly bytesRead: number }):
 }
 
 /** Open `path` (.npy by its extension, else CSV) and count its rows; with `cache`, write the parsed table there as .npy on the way. */
-export async function openDataFile(path: string, label: string | undefined, cache: string | null, stream = false): Promise<DataFile> {
+export async function openDataFile(path: string, label: string | undefined, cache: string | null, stream = false, delimiter = 'auto'): Promise<DataFile> {
   const bytes = await stat(path).then((s) => s.size, (error: Error) => {
     throw new GradwasmError('path', `${path} cannot be read: ${error.message}`);
   });
@@ -55,9 +57,9 @@ export async function openDataFile(path: string, label: string | undefined, cach
     const ds = await npyDataset(path, { label: index });
     const features = Array.from({ length: ds.cols }, (_, c) => `col${c + 1}`);
     const table = !stream && 4 * ds.rows * (ds.cols + 1) <= IN_MEMORY_BYTES ? await gather(ds, ds.rows, ds.cols) : null;
-    return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, bytes };
+    return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, named: false, bytes };
   }
-  const csv = csvDataset(path, label === undefined ? {} : { label: labelOption(label)! });
+  const csv = csvDataset(path, { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) });
   let rows = 0, cols = 0;
   const temporary = cache ? `${cache}.${process.pid}.tmp` : null;
   let writer: NpyWriter | null = null;
@@ -90,12 +92,12 @@ export async function openDataFile(path: string, label: string | undefined, cach
     if (temporary) await rm(temporary, { force: true });
     throw error;
   }
-  const { features, label: name } = await csv.columns();
+  const { features, label: name, header: named } = await csv.columns();
   const table = held && joinChunks(held, rows, cols);
   if (cache) {
-    return { ...counted(await npyDataset(cache)), table, rows, cols, features, label: name, bytes };
+    return { ...counted(await npyDataset(cache)), table, rows, cols, features, label: name, named, bytes };
   }
-  return { ...counted(csv), table, rows, cols, features, label: name, bytes };
+  return { ...counted(csv), table, rows, cols, features, label: name, named, bytes };
 }
 
 /** Every row of a small dataset, in memory. */

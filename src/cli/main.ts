@@ -59,7 +59,15 @@ const threadCount = (text: string): number | 'auto' => {
   return Number(text);
 };
 const threadsOption = () => new Option('--threads <n>', 'threads for the wasm backend: a number, or "auto" (every core)').argParser(threadCount).default('auto');
-const labelHelp = "the label column, by name or 0-based index (default: 'label', else the last column)";
+const labelHelp = "the label column, by name or 0-based index (default: the model's, else 'label', else the last column)";
+const trainLabelHelp = "the label column, by name or 0-based index (default: 'label', else the last column)";
+/** A CSV cell separator: one character, "tab", or "auto" (whichever of , ; tab the first line holds). */
+const delimiter = (text: string): string => {
+  if (text === 'tab' || text === '\\t') return '\t';
+  if (text === 'auto' || (text.length === 1 && !'"\r\n'.includes(text))) return text;
+  throw new InvalidArgumentError(`expected one character such as , or ; or "tab" (or "auto"), got "${text}"`);
+};
+const delimiterOption = () => new Option('--delimiter <char>', 'the CSV cell separator: , ; or tab (default: the one the first line shows)').argParser(delimiter).default('auto');
 
 export function program(out: (text: string) => void, err: (text: string) => void): Command {
   const print = (line: string) => out(line + '\n');
@@ -73,7 +81,8 @@ export function program(out: (text: string) => void, err: (text: string) => void
   cli.command('train')
     .description('train a classifier on a CSV file (numeric features, a 0/1 label column) or a .npy file of float32 rows, streamed, and save it')
     .argument('<file>', 'the training data: .csv, or .npy (the label the last column unless --label says)')
-    .option('--label <column>', labelHelp)
+    .option('--label <column>', trainLabelHelp)
+    .addOption(delimiterOption())
     .option('--layers <sizes>', 'hidden layer sizes, e.g. 16,8; "" for logistic regression', layerList, [16, 8])
     .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATIONS).default('relu'))
     .addOption(new Option('--optimizer <name>', 'update rule').choices(['sgd', 'momentum', 'nesterov', 'adam']).default('adam'))
@@ -107,7 +116,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--label <column>', 'a label column to leave out')
     .addOption(backendOption())
     .addOption(threadsOption())
-    .action(async (model: string, csv: string, options) => predict(model, csv, options, out));
+    .action(async (model: string, csv: string, options) => predict(model, csv, options, out, (line) => err(line + '\n')));
 
   cli.command('evaluate')
     .description('loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on a labelled CSV file')
@@ -125,6 +134,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--onnx <file.onnx>', 'the ONNX file (opset 13; raw features in, the scaler inside)')
     .option('--tfjs <directory>', 'a TensorFlow.js Layers model: directory/model.json and weights.bin')
     .action(async (model: string, options) => exportCommand(model, options, print));
+    .addOption(delimiterOption())
 
   cli.command('explain')
     .description("show back-propagation step by step: the article's neuron (x = 3, w = 3), or a model on one CSV row")
@@ -135,6 +145,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .addOption(backendOption())
     .action(async (model: string | undefined, csv: string | undefined, options) => explainCommand(model, csv, options, print));
 
+    .addOption(delimiterOption())
   cli.command('bench')
     .description('run the benchmark suite (from a clone of the repository): gradwasm vs its js backend vs TensorFlow.js')
     .option('--quick', 'tiny sizes, seconds: checks that it runs')
@@ -152,6 +163,7 @@ export async function run(argv: string[], out = (t: string) => void process.stdo
   const cli = program(out, err);
   try {
     await cli.parseAsync(argv, { from: 'user' });
+    .addOption(delimiterOption())
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof GradwasmError || error instanceof Interrupted) {

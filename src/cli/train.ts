@@ -16,6 +16,8 @@ import { TrainingProgress } from './progress.js';
 
 export interface TrainOptions {
   label?: string;
+  /** The CSV cell separator, or 'auto' (from the first line). */
+  delimiter: string;
   layers: number[];
   activation: Activation;
   optimizer: 'sgd' | 'momentum' | 'nesterov' | 'adam';
@@ -69,7 +71,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
   const run: RunRecord['flags'] = Object.fromEntries(RUN_FLAGS.map((k) => [k, o[k] ?? null]));
   if (resumed) checkFlags(resumed, run, o.resume!);
 
-  const data = await openDataFile(file, o.label, cache?.file ?? null, o.stream);
+  const data = await openDataFile(file, o.label, cache?.file ?? null, o.stream, o.delimiter);
   const record: RunRecord = { data: { rows: data.rows, cols: data.cols, features: data.features, label: data.label, bytes: data.bytes }, flags: run };
   if (resumed) checkData(resumed, record.data, o.resume!, file);
   const validation = o.val > 0 ? validationRows(data.rows, o.val, o.seed) : new Uint8Array(Math.ceil(data.rows / 8));
@@ -88,6 +90,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
       inputs: data.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, backend: o.backend, threads: o.threads,
       scaler: !o.scale ? null : memory ? StandardScaler.fit(memory.train.x) : StandardScaler.fromStats(await scanStats(trainSet)),
     });
+      ...(namesKept(data) ? { featureNames: data.features, labelName: data.label } : {}),
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
   print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
@@ -230,4 +233,10 @@ function checkData(resumed: { run: unknown }, data: RunRecord['data'], path: str
 /** `1 epoch`, `2 epochs`. */
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** Whether the model keeps the file's column names: a header gave them, and they tell the columns apart. */
+function namesKept(data: DataFile): boolean {
+  const names = [...data.features, data.label];
+  return data.named && !names.includes('') && new Set(names).size === names.length;
 }

@@ -5,7 +5,7 @@
 // back-propagation (`gradients()`, float32, in its backend) and central finite differences
 // (float64) over the same forward pass.
 import type { Features, Labels, MatrixInput } from '../data.js';
-import { GradwasmError } from '../index.js';
+import { GradwasmError } from '../errors.js';
 import { checkModelShape, graph, type GraphNode, type GraphOp, type ModelGraph, type ModelShape } from './graph.js';
 
 /** A float64 tensor, row-major; `shape` `[]` is a scalar. */
@@ -223,10 +223,10 @@ const OPS: Record<Exclude<GraphOp, 'input' | 'label' | 'parameter'>, Op> = {
     },
   },
   // σ′ = p(1 − p) and tanh′ = 1 − a², evaluated from z: 1 − p and 1 − a² would cancel where p or |a| round to 1
-  sigmoid: activation(sigmoid, (z) => sigmoid(z) * sigmoid(-z), (a) => `${a}(1 − ${a})`),
-  tanh: activation(Math.tanh, (z) => 1 / Math.cosh(z) ** 2, (a) => `1 − ${a}²`),
-  relu: activation((z) => Math.max(z, 0), (z) => (z > 0 ? 1 : 0), (_a, z) => `1 where ${z} > 0, else 0`),
-  linear: activation((z) => z, () => 1, () => '1'),
+  sigmoid: /* @__PURE__ */ activation(sigmoid, (z) => sigmoid(z) * sigmoid(-z), (a) => `${a}(1 − ${a})`),
+  tanh: /* @__PURE__ */ activation(Math.tanh, (z) => 1 / Math.cosh(z) ** 2, (a) => `1 − ${a}²`),
+  relu: /* @__PURE__ */ activation((z) => Math.max(z, 0), (z) => (z > 0 ? 1 : 0), (_a, z) => `1 where ${z} > 0, else 0`),
+  linear: /* @__PURE__ */ activation((z) => z, () => 1, () => '1'),
   // y·log p, with log p = −log(1 + e^−z) taken from the logit (exact where p rounds to 1)
   y_log_p: {
     forward: ([, y], ctx) => map(y!, (v, i) => (v === 0 ? 0 : -v * softplus(-ctx.logit.data[i]!))),

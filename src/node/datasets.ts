@@ -1,4 +1,4 @@
-// Files larger than memory, as DataSources for fitDataset (DESIGN.md §6): a CSV read a piece at
+// Files larger than memory, as DataSources for fitDataset (docs/architecture.md §7.4): a CSV read a piece at
 // a time (never the whole text), and NumPy's .npy with plain file reads; writeNpy beside them.
 import { open, type FileHandle } from 'node:fs/promises';
 import { GradwasmError } from '../errors.js';
@@ -26,8 +26,8 @@ export interface CsvDataset extends AsyncIterable<FileChunk> {
   readonly path: string;
   /** Rows in the file: counted by a pass over it, once. */
   count(): Promise<number>;
-  /** The feature columns' names and the label column's, from the header (the first piece is read). */
-  columns(): Promise<{ features: string[]; label: string }>;
+  /** The feature columns' names and the label column's, from the header (the first piece is read); `header` false when the file has none (then they are `col1`, `col2`, …). */
+  columns(): Promise<{ features: string[]; label: string; header: boolean }>;
   /** Bytes read by the pass under way (or the last), for progress. */
   readonly bytesRead: number;
 }
@@ -54,7 +54,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
   const settings = { label: checked.label, header: checked.header, delimiter: checked.delimiter === 'auto' ? '' : String.fromCharCode(checked.delimiter), source: path };
   let rows: number | null = null;
   let bytesRead = 0;
-  let header: { features: string[]; label: string } | null = null;
+  let header: { features: string[]; label: string; header: boolean } | null = null;
 
   async function* pass(limit = Infinity): AsyncGenerator<FileChunk> {
     const handle = await openFile(path);
@@ -79,7 +79,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
         const end = filled + got;
         const piece = end === buffer.length ? buffer : buffer.subarray(0, end);
         const consumed = parser.parse(piece, 0, final);
-        header ??= parser.cols > 0 ? { features: parser.names.filter((_, c) => c !== parser.labelAt), label: parser.names[parser.labelAt]! } : null;
+        header ??= parser.cols > 0 ? { features: parser.names.filter((_, c) => c !== parser.labelAt), label: parser.names[parser.labelAt]!, header: parser.hasHeader } : null;
         const parsed = parser.take();
         if (parsed.rows > 0) {
           total += parsed.rows;
