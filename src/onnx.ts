@@ -4,7 +4,9 @@
 // The graph: the input `features` [batch, inputs] (batch a dynamic dimension); the model's scaler,
 // if any, as Sub (mean) and Mul (1 / scale) nodes in front, so the file takes raw features; one
 // Gemm per dense layer and its activation (Relu, Tanh, Sigmoid; linear has none); the output
-// `probability` [batch, 1], P(Y=1).
+// `probability` [batch, 1], P(Y=1). A model that knows its column names carries them as
+// metadata (`features`, a JSON array in input order, and `label`), which onnxruntime's
+// `custom_metadata_map` shows.
 import { describe } from './checks.js';
 import { GradwasmError } from './errors.js';
 import type { Activation } from './layers.js';
@@ -127,10 +129,13 @@ export function toOnnx(model: Sequential): Uint8Array {
   graph.field(2, 'gradwasm');
   for (const t of initializers) graph.field(5, t);
   graph.field(11, valueInfo('features', model.inputs)).field(12, valueInfo('probability', 1));
-  return new Message()
+  const file = new Message()
     .int(1, IR_VERSION)
     .field(2, 'gradwasm')
     .field(7, graph)
-    .field(8, new Message().field(1, '').int(2, ONNX_OPSET))
-    .finish();
+    .field(8, new Message().field(1, '').int(2, ONNX_OPSET));
+  // metadata_props: StringStringEntryProto { key = 1, value = 2 }
+  if (model.featureNames) file.field(14, new Message().field(1, 'features').field(2, JSON.stringify(model.featureNames)));
+  if (model.labelName !== null) file.field(14, new Message().field(1, 'label').field(2, model.labelName));
+  return file.finish();
 }

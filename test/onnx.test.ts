@@ -63,9 +63,52 @@ describe('toOnnx', () => {
     expect(new Uint8Array(readFileSync(path))).toEqual(bytes);
   });
 
+  it("carries the model's column names as metadata_props, which onnxruntime still loads", async () => {
+    const t = await readCsv('data/breast_cancer.csv');
+    const model = await Sequential.create({ inputs: 30, layers: [dense(1, 'sigmoid')], seed: 2 });
+    await model.fit(t, { epochs: 1 });
+    const bytes = toOnnx(model);
+    expect(metadata(bytes)).toEqual({ features: JSON.stringify(t.features), label: 'label' });
+    expect(maxDifference(await onnxPredict(bytes, t.x.data.subarray(0, 150), 5, 30), model.predictProba({ data: t.x.data.subarray(0, 150), rows: 5, cols: 30 }))).toBeLessThanOrEqual(1e-6);
+    const nameless = await Sequential.create({ inputs: 3, layers: [dense(1, 'sigmoid')], seed: 2 });
+    expect(metadata(toOnnx(nameless))).toEqual({});
+  });
+
   it('refuses what is not a model', () => {
     for (const bad of [null, {}, 'model.json']) {
       expect(() => toOnnx(bad as never)).toThrow(GradwasmError);
     }
   });
 });
+
+/** ModelProto.metadata_props (field 14: key 1, value 2), read with a protobuf reader of its own. */
+function metadata(bytes: Uint8Array): Record<string, string> {
+  const fields = (b: Uint8Array): [number, Uint8Array | number][] => {
+    const out: [number, Uint8Array | number][] = [];
+    let i = 0;
+    const varint = (): number => {
+      let v = 0, scale = 1;
+      for (;;) {
+        const byte = b[i++]!;
+        v += (byte & 0x7f) * scale;
+        scale *= 128;
+        if (byte < 0x80) return v;
+      }
+    };
+    while (i < b.length) {
+      const key = varint(), field = Math.floor(key / 8), type = key % 8;
+      if (type === 0) out.push([field, varint()]);
+      else if (type === 2) {
+        const n = varint();
+        out.push([field, b.subarray(i, i + n)]);
+        i += n;
+      } else throw new Error(`wire type ${type}`);
+    }
+    return out;
+  };
+  const text = (v: Uint8Array | number) => new TextDecoder().decode(v as Uint8Array);
+  return Object.fromEntries(fields(bytes).filter(([f]) => f === 14).map(([, entry]) => {
+    const kv = new Map(fields(entry as Uint8Array));
+    return [text(kv.get(1)!), text(kv.get(2)!)];
+  }));
+}
