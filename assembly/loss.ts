@@ -16,22 +16,32 @@ import { sigmoidFromExp } from './activations';
  * rows classified correctly, true positives, false positives and false negatives, a row being
  * predicted positive when its f32 probability is above 0.5. Rows of a batch may be shared out
  * between threads: sumLosses then adds the losses up in row order.
+ * With weights (f32 × rows; 0 = none, every row weighing 1) the loss is Keras's weighted one, Σ
+ * wᵢ·lossᵢ / batchRows: row i's loss is wᵢ·lossᵢ and its gradient wᵢ·(σ(zᵢ) − yᵢ) / batchRows, both
+ * in f64 and rounded once as without weights (so a weight of 1 changes no bit). The counts stay
+ * unweighted.
  */
-export function bceRows(logits: usize, labels: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
+export function bceRows(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
   let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
   for (let i = r0; i < r1; i++) {
     const off = <usize>i << 2;
     const z = <f64>load<f32>(logits + off);
     const y = <f64>load<f32>(labels + off);
     const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
-    store<f64>(losses + (<usize>i << 3), bceFromLogit(z, y, e));
     const p = sigmoidFromExp(z, e);
+    let loss = bceFromLogit(z, y, e), d = p - y;
+    if (weights) { // (a branch that goes the same way for every row of a pass)
+      const w = <f64>load<f32>(weights + off);
+      loss *= w;
+      d *= w;
+    }
+    store<f64>(losses + (<usize>i << 3), loss);
     const predicted = <i32>(<f32>p > 0.5), positive = <i32>(y == 1);
     correct += 1 ^ predicted ^ positive;
     truePositives += predicted & positive;
     falsePositives += predicted & (positive ^ 1);
     falseNegatives += (predicted ^ 1) & positive;
-    if (grad) store<f32>(grad + off, <f32>((p - y) / <f64>batchRows));
+    if (grad) store<f32>(grad + off, <f32>(d / <f64>batchRows));
     if (probabilities) store<f32>(probabilities + off, <f32>p);
   }
   store<i32>(counts, correct);

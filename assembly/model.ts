@@ -251,17 +251,17 @@ function forwardPart(part: i32, parts: i32): void {
 
 /** The loss of `rows` rows just passed forward (into the statistics at `stats`; returned as
  *  Σ lossᵢ) and the gradient dZ_L = (p − y)/batchRows of their batch's mean loss, into the first
- *  delta buffer. */
-function lossGradient(m: usize, y: usize, rows: i32, batchRows: i32, stats: usize): f64 {
+ *  delta buffer; with the rows' weights w (0: none), Σ wᵢ·lossᵢ and wᵢ·(pᵢ − yᵢ)/batchRows. */
+function lossGradient(m: usize, y: usize, w: usize, rows: i32, batchRows: i32, stats: usize): f64 {
   const logits = ptr(layer(m, load<i32>(m + LAYERS) - 1), L_BUF);
-  return lossStep(m, logits, y, rows, batchRows, load<usize>(m + DELTA_A), 0, stats);
+  return lossStep(m, logits, y, w, rows, batchRows, load<usize>(m + DELTA_A), 0, stats);
 }
 
 /** bceRows over `rows` rows in parts; their losses then added in row order and their counts into
  *  `stats` by this thread alone. Returns Σ lossᵢ. */
-function lossStep(m: usize, logits: usize, y: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
+function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
   const parts = partsFor(m, <i64>rows * LOSS_WORK, rows);
-  setArg(0, logits); setArg(1, y); setArg(2, rows); setArg(3, batchRows); setArg(4, grad); setArg(5, probabilities); setArg(6, load<usize>(m + LOSSES));
+  setArg(0, logits); setArg(1, y); setArg(2, rows); setArg(3, batchRows); setArg(4, grad); setArg(5, probabilities); setArg(6, load<usize>(m + LOSSES)); setArg(7, w);
   parallel(STEP_LOSS, parts);
   for (let p = 0; p < parts; p++) addCounts(counters(p), stats);
   return sumLosses(load<usize>(m + LOSSES), rows, stats);
@@ -269,7 +269,7 @@ function lossStep(m: usize, logits: usize, y: usize, rows: i32, batchRows: i32, 
 
 function lossPart(part: i32, parts: i32): void {
   const rows = <i32>arg(2);
-  bceRows(<usize>arg(0), <usize>arg(1), lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), <i32>arg(3), <usize>arg(4), <usize>arg(5), <usize>arg(6), counters(part));
+  bceRows(<usize>arg(0), <usize>arg(1), <usize>arg(7), lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), <i32>arg(3), <usize>arg(4), <usize>arg(5), <usize>arg(6), counters(part));
 }
 
 // Sums over the rows of a batch. Every gradient is a sum over the batch's rows; one float32 sum
@@ -537,6 +537,9 @@ export function epochBegin(m: usize, rows: i32, shuffled: bool, order: usize): v
 // db buffers; finishBatch scales them by 1/rows once and steps. Units start at multiples of the
 // capacity within their batch, so the sums are the same for data held in memory and for a
 // stream however its chunks are cut.
+// Row weights (fit's classWeight and sampleWeight, Keras's meaning) travel with their rows — gathered
+// with them, carried with them — and scale each row's loss and dZ (assembly/loss.ts); the batch's
+// divisor stays its row count, so a batch's loss is Σ wᵢ·lossᵢ / rows. A null pointer is no weights.
 
 /** Batch size meaning all rows: full-batch gradient descent. */
 const FULL_BATCH: i32 = 0x7fffffff;
@@ -546,17 +549,17 @@ const FULL_BATCH: i32 = 0x7fffffff;
   return batchSize != FULL_BATCH && batchSize <= load<i32>(m + CAPACITY);
 }
 
-/** Train `rows` ≤ capacity rows at x, y: a whole batch (oneUnit) or the next unit of a larger one.
- *  False when the batch diverged (stopped before its update). */
-function trainUnit(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32, decay: f32): bool {
+/** Train `rows` ≤ capacity rows at x, y (weights w, or 0): a whole batch (oneUnit) or the next unit
+ *  of a larger one. False when the batch diverged (stopped before its update). */
+function trainUnit(m: usize, x: usize, y: usize, w: usize, rows: i32, batchSize: i32, lr: f32, decay: f32): bool {
   forward(m, x, rows);
   if (oneUnit(m, batchSize)) {
-    if (!acceptLoss(m, lossGradient(m, y, rows, rows, m + STATS), rows)) return false;
+    if (!acceptLoss(m, lossGradient(m, y, w, rows, rows, m + STATS), rows)) return false;
     backward(m, x, rows, lr, decay, -1);
     return stepDone(m);
   }
   const done = load<i32>(m + BATCH_ROWS);
-  store<f64>(m + BATCH_LOSS, load<f64>(m + BATCH_LOSS) + lossGradient(m, y, rows, 1, m + STATS));
+  store<f64>(m + BATCH_LOSS, load<f64>(m + BATCH_LOSS) + lossGradient(m, y, w, rows, 1, m + STATS));
   backward(m, x, rows, 0, 0, done);
   store<i32>(m + BATCH_ROWS, done + rows);
   return true;
@@ -614,16 +617,16 @@ function scaleGradients(m: usize, rows: i32): void {
 }
 
 /**
- * Batches first…first+count−1 of the epoch that epochBegin began, over x (rows×inputs) and y
- * (rows) held in memory: batches of batchSize rows (the last may be shorter), each followed by a
- * step of the model's optimizer with learning rate lr and weight decay λ₂ = decay. shuffled: the
- * rows in the order epochBegin drew, each unit gathered through xBatch/yBatch (capacity rows);
- * otherwise read in place. Returns −1, or the batch at which training diverged: its mean loss
+ * Batches first…first+count−1 of the epoch that epochBegin began, over x (rows×inputs), y (rows)
+ * and the rows' weights w (rows f32, or 0 for none) held in memory: batches of batchSize rows (the
+ * last may be shorter), each followed by a step of the model's optimizer with learning rate lr
+ * and weight decay λ₂ = decay. shuffled: the rows in the order epochBegin drew, each unit gathered
+ * through xBatch/yBatch/wBatch (capacity rows); otherwise read in place. Returns −1, or the batch at which training diverged: its mean loss
  * was NaN or infinite, or took the recent loss past the exploding-loss limit (the call stops
  * there, without that batch's update), or its update left a parameter that is not finite.
  */
-export function trainBatches(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, first: i32, count: i32,
-                             lr: f32, decay: f32, shuffled: bool, order: usize, xBatch: usize, yBatch: usize): i32 {
+export function trainBatches(m: usize, x: usize, y: usize, w: usize, rows: i32, batchSize: i32, first: i32, count: i32,
+                             lr: f32, decay: f32, shuffled: bool, order: usize, xBatch: usize, yBatch: usize, wBatch: usize): i32 {
   const capacity = load<i32>(m + CAPACITY);
   const batches = rows / batchSize + (rows % batchSize ? 1 : 0);
   const last = min(batches, first + count);
@@ -633,9 +636,10 @@ export function trainBatches(m: usize, x: usize, y: usize, rows: i32, batchSize:
     for (let done = 0; done < size; done += capacity) {
       const part = min(capacity, size - done);
       const from = start + done;
-      const bx = shuffled ? gather(m, x, y, order, from, part, xBatch, yBatch) : x + <usize>from * rowBytes(m);
+      const bx = shuffled ? gather(m, x, y, w, order, from, part, xBatch, yBatch, wBatch) : x + <usize>from * rowBytes(m);
       const by = shuffled ? yBatch : y + (<usize>from << 2);
-      if (!trainUnit(m, bx, by, part, batchSize, lr, decay)) return batch;
+      const bw: usize = !w ? 0 : shuffled ? wBatch : w + (<usize>from << 2);
+      if (!trainUnit(m, bx, by, bw, part, batchSize, lr, decay)) return batch;
     }
     if (!oneUnit(m, batchSize) && !finishBatch(m, lr, decay)) return batch;
   }
@@ -643,12 +647,13 @@ export function trainBatches(m: usize, x: usize, y: usize, rows: i32, batchSize:
 }
 
 /**
- * The next `rows` rows of the epoch's stream, at x, y, in order: batches are cut from the stream
- * as trainBatches cuts them from rows in memory, whatever the calls' sizes. A unit that the call
- * does not complete waits in the carry buffer (xCarry, yCarry: capacity rows) for the next call,
- * or for trainRowsEnd. Returns −1 or the batch at which training diverged, as trainBatches.
+ * The next `rows` rows of the epoch's stream, at x, y (and their weights at w, or 0), in order:
+ * batches are cut from the stream as trainBatches cuts them from rows in memory, whatever the
+ * calls' sizes. A unit that the call does not complete waits in the carry buffer (xCarry, yCarry,
+ * wCarry: capacity rows; wCarry 0 without weights) for the next call, or for trainRowsEnd.
+ * Returns −1 or the batch at which training diverged, as trainBatches.
  */
-export function trainRows(m: usize, x: usize, y: usize, rows: i32, batchSize: i32, lr: f32, decay: f32, xCarry: usize, yCarry: usize): i32 {
+export function trainRows(m: usize, x: usize, y: usize, w: usize, rows: i32, batchSize: i32, lr: f32, decay: f32, xCarry: usize, yCarry: usize, wCarry: usize): i32 {
   const capacity = load<i32>(m + CAPACITY);
   const bytes = rowBytes(m);
   let at = 0;
@@ -656,11 +661,12 @@ export function trainRows(m: usize, x: usize, y: usize, rows: i32, batchSize: i3
     const unit = oneUnit(m, batchSize) ? batchSize : min(capacity, batchSize - load<i32>(m + BATCH_ROWS));
     const carried = load<i32>(m + CARRIED);
     const available = rows - at;
-    let ux = x + <usize>at * bytes, uy = y + (<usize>at << 2);
+    let ux = x + <usize>at * bytes, uy = y + (<usize>at << 2), uw: usize = w ? w + (<usize>at << 2) : 0;
     if (carried > 0 || available < unit) {
       const take = min(unit - carried, available);
       memory.copy(xCarry + <usize>carried * bytes, ux, <usize>take * bytes);
       memory.copy(yCarry + (<usize>carried << 2), uy, <usize>take << 2);
+      if (w) memory.copy(wCarry + (<usize>carried << 2), uw, <usize>take << 2);
       at += take;
       if (carried + take < unit) {
         store<i32>(m + CARRIED, carried + take);
@@ -669,10 +675,11 @@ export function trainRows(m: usize, x: usize, y: usize, rows: i32, batchSize: i3
       store<i32>(m + CARRIED, 0);
       ux = xCarry;
       uy = yCarry;
+      uw = w ? wCarry : 0;
     } else {
       at += unit;
     }
-    if (!trainUnit(m, ux, uy, unit, batchSize, lr, decay)) return load<i32>(m + BATCHES_DONE);
+    if (!trainUnit(m, ux, uy, uw, unit, batchSize, lr, decay)) return load<i32>(m + BATCHES_DONE);
     if (!oneUnit(m, batchSize) && (load<i32>(m + BATCH_ROWS) == batchSize) && !finishBatch(m, lr, decay)) return load<i32>(m + BATCHES_DONE);
   }
   return -1;
@@ -681,11 +688,11 @@ export function trainRows(m: usize, x: usize, y: usize, rows: i32, batchSize: i3
 /** The end of the epoch's stream: the rows waiting in the carry buffer are the last, shorter
  *  batch (or the last unit of a larger one), and a batch under way takes its step. A batch that
  *  turns out to hold every row of the epoch is full-batch descent, as it is for rows in memory. */
-export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCarry: usize, yCarry: usize): i32 {
+export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCarry: usize, yCarry: usize, wCarry: usize): i32 {
   const carried = load<i32>(m + CARRIED);
   store<i32>(m + CARRIED, 0);
   const size = load<i32>(m + BATCHES_DONE) == 0 ? FULL_BATCH : batchSize;
-  if (carried > 0 && !trainUnit(m, xCarry, yCarry, carried, size, lr, decay)) return load<i32>(m + BATCHES_DONE);
+  if (carried > 0 && !trainUnit(m, xCarry, yCarry, wCarry, carried, size, lr, decay)) return load<i32>(m + BATCHES_DONE);
   if (!oneUnit(m, size) && !finishBatch(m, lr, decay)) return load<i32>(m + BATCHES_DONE);
   return -1;
 }
@@ -693,20 +700,22 @@ export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCar
 // @ts-ignore: decorator
 @inline function rowBytes(m: usize): usize { return <usize>load<i32>(m + INPUTS) << 2; }
 
-/** Rows order[start…start+n) of x and y gathered into xBatch, yBatch. Returns xBatch. */
-function gather(m: usize, x: usize, y: usize, order: usize, start: i32, n: i32, xBatch: usize, yBatch: usize): usize {
+/** Rows order[start…start+n) of x, y and w (0: no weights) gathered into xBatch, yBatch, wBatch. Returns xBatch. */
+function gather(m: usize, x: usize, y: usize, w: usize, order: usize, start: i32, n: i32, xBatch: usize, yBatch: usize, wBatch: usize): usize {
   setArg(0, rowBytes(m)); setArg(1, x); setArg(2, y); setArg(3, order + (<usize>start << 2)); setArg(4, n); setArg(5, xBatch); setArg(6, yBatch);
+  setArg(7, w); setArg(8, wBatch);
   parallel(STEP_GATHER, partsFor(m, <i64>n * (load<i32>(m + INPUTS) + GATHER_WORK), (n + 3) >> 2));
   return xBatch;
 }
 
 function gatherPart(part: i32, parts: i32): void {
   const bytes = <usize>arg(0), x = <usize>arg(1), y = <usize>arg(2), order = <usize>arg(3), n = <i32>arg(4);
-  const xBatch = <usize>arg(5), yBatch = <usize>arg(6);
+  const xBatch = <usize>arg(5), yBatch = <usize>arg(6), w = <usize>arg(7), wBatch = <usize>arg(8);
   for (let r = lo(n, part, parts, 4), end = lo(n, part + 1, parts, 4); r < end; r++) {
     const src = <usize>load<u32>(order + (<usize>r << 2));
     copyRow(xBatch + <usize>r * bytes, x + src * bytes, bytes);
     store<f32>(yBatch + (<usize>r << 2), load<f32>(y + (src << 2)));
+    if (w) store<f32>(wBatch + (<usize>r << 2), load<f32>(w + (src << 2)));
   }
 }
 
@@ -729,7 +738,7 @@ export function gradients(m: usize, x: usize, y: usize, rows: i32, before: i32):
     const part = min(capacity, rows - done);
     const bx = x + <usize>done * rowBytes(m);
     forward(m, bx, part);
-    lossGradient(m, y + (<usize>done << 2), part, 1, m + PASS_STATS);
+    lossGradient(m, y + (<usize>done << 2), 0, part, 1, m + PASS_STATS);
     backward(m, bx, part, 0, 0, before + done);
   }
 }
@@ -742,7 +751,7 @@ export function evaluate(m: usize, x: usize, y: usize, rows: i32, probabilities:
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
     const at = <usize>start << 2;
-    lossStep(m, z, y + at, size, size, 0, probabilities ? probabilities + at : 0, m + PASS_STATS);
+    lossStep(m, z, y + at, 0, size, size, 0, probabilities ? probabilities + at : 0, m + PASS_STATS);
   }
 }
 

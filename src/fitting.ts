@@ -19,6 +19,7 @@ import type { EpochLog, Evaluation, EvaluateOptions, FitDatasetOptions, FitOptio
 import {
   EarlyStopper, PACE_MS, Pace, divergenceError, emptyHistory, largestMagnitude, passMetrics, record, splitRows, type EarlyStopperState,
 } from './training.js';
+import { ClassWeights, balancedWeights, rowWeights, type CheckedClassWeight } from './weights.js';
 import { yieldToEventLoop } from './yield.js';
 
 // The 'wasm' backend's training half travels with the training code (src/backend/wasm.ts imports it from here).
@@ -78,13 +79,16 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
   const fit = checkFitOptions(o, m.inputs, train.x.rows);
   let validation = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
   if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
+  // Each training row's weight (validation rows are scored unweighted, as evaluate() scores them).
+  const weights = rowWeights(train.y, fit.classWeight, fit.sampleWeight && fit.sampleWeight.subarray(0, train.x.rows), WEIGHT_NAMES);
   const { batchSize } = fit;
   // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
   const shuffle = fit.shuffle && batchSize < train.x.rows;
 
   const held: Dataset[] = [];
   try {
-    const loaded = trainer.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle }, train, validation);
+    const loaded = trainer.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle, weighted: weights !== null },
+      { ...train, weights }, validation);
     const data = loaded.train, valData = loaded.validation;
     held.push(data, ...(valData ? [valData] : []));
     const batches = Math.ceil(data.rows / batchSize);
@@ -130,6 +134,10 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const data = checkSource(source);
   const o = checkObject('options', options);
   checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
+  if (o.sampleWeight !== undefined) {
+    throw new GradwasmError('options.sampleWeight', 'options.sampleWeight is one weight per row of x, and fitDataset has no x: its rows arrive in chunks. ' +
+      'Weigh the classes with options.classWeight, or train with fit on rows held in memory');
+  }
   // validationData: [x, y] as fit takes it, or a source (which may be an array of { x, y } chunks)
   const validationSource = o.validationData !== undefined && !isPair(o.validationData) ? checkSource(o.validationData, 'options.validationData') : null;
   const known = o.validationSplit !== undefined ? await rowsOf(data) : null;
@@ -144,10 +152,11 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const inMemory = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
   const features = (x: Matrix, argument: string): Matrix => m.scaled(x, argument);
 
+  const classWeights = fit.classWeight && new ClassWeights(await streamClassWeight(data, fit.classWeight, m.inputs, trainRows));
   const scaler = m.scaler;
   // (a full batch's partial sums are as many as the bits of its block count: bounded by the rows when the source says them)
   const rowsHint = Number.isFinite(trainRows) ? trainRows : typeof data.rows === 'number' ? data.rows : null;
-  const stream = trainer.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint);
+  const stream = trainer.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint, classWeights !== null);
   try {
     const tally = new PassTally(), validationTally = new PassTally();
     return await runEpochs(m, fit, {
@@ -162,9 +171,10 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
         let rows = 0, trainedRows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
         // Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms.
         const train = async (x: Matrix, y: Float32Array): Promise<void> => {
+          const weights = classWeights && classWeights.of(y);
           for (let start = 0; start < x.rows && diverged < 0 && !aborted; start += stream.rows) {
             const count = Math.min(stream.rows, x.rows - start);
-            diverged = stream.train(x, y, start, count, learningRate, fit.weightDecay);
+            diverged = stream.train(x, y, weights, start, count, learningRate, fit.weightDecay);
             trainedRows += count;
             if (performance.now() - lastPause >= PACE_MS) {
               fit.onProgress?.({ epoch, rows: trainedRows });
@@ -228,6 +238,23 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   } finally {
     stream.release();
   }
+}
+
+/** The arguments rowWeights names in its errors. */
+const WEIGHT_NAMES = { classWeight: 'options.classWeight', sampleWeight: 'options.sampleWeight' };
+
+/** A stream's class weights: as given, or 'balanced' from the class counts of its training rows
+ *  (the first `trainRows`), counted in a pass of their own before the first epoch. */
+async function streamClassWeight(data: DataSource, classWeight: CheckedClassWeight, inputs: number, trainRows: number): Promise<readonly [number, number]> {
+  if (classWeight !== 'balanced') return classWeight;
+  const counts: [number, number] = [0, 0];
+  let rows = 0;
+  for await (const chunk of chunks(data, inputs, (x) => x, 'source', new PassTally())) {
+    for (let i = 0, n = Math.min(chunk.y.length, trainRows - rows); i < n; i++) counts[chunk.y[i]!]!++;
+    rows += chunk.y.length;
+    if (rows >= trainRows) break;
+  }
+  return balancedWeights(counts, 'options.classWeight');
 }
 
 /**

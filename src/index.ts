@@ -10,6 +10,7 @@ export { scanStats } from './dataset.js';
 export type { EvaluateOptions, Evaluation } from './sequential.js';
 export type { OptimizerOptions, LearningRateSchedule } from './optimizers.js';
 export type { EarlyStoppingOptions } from './training.js';
+export type { ClassWeight } from './weights.js';
 export { confusionMatrix, precision, recall, f1Score, rocAuc } from './metrics.js';
 export type { ConfusionMatrix } from './metrics.js';
 export { LogisticRegression } from './logistic.js';

@@ -17,11 +17,13 @@ import { scalerFromJSON, type StandardScaler } from './scaler.js';
 import { checkOutputLayer, type ModelJSON } from './serialize.js';
 import type { BackendName, FitOptions } from './sequential.js';
 import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './training.js';
+import { checkClassWeight, checkSampleWeight, type CheckedClassWeight } from './weights.js';
 
 const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads', 'featureNames', 'labelName'] as const;
 export const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
   'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'onProgress', 'signal', 'stopOnExplodingLoss', 'initialEpoch', 'checkpoint',
+  'classWeight', 'sampleWeight',
 ] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
@@ -96,6 +98,10 @@ export interface CheckedFitOptions {
   /** The epoch to start at (0 by default). */
   initialEpoch: number;
   checkpoint: { every: number; save: (json: ModelJSON) => void | Promise<void> } | null;
+  /** The class weights, or null (src/weights.ts). */
+  classWeight: CheckedClassWeight | null;
+  /** A float32 copy of the weight of each row of x (validation-split rows too), or null. */
+  sampleWeight: Float32Array | null;
 }
 
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
@@ -154,6 +160,7 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
     epochs, learningRate: lr32, optimizer, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
     onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], onProgress: onProgress as FitOptions['onProgress'], validation, validationSplit, trainRows, earlyStopping,
     stopOnExplodingLoss, signal: signal as AbortSignal | null, initialEpoch, checkpoint: checkCheckpoint(o.checkpoint, `${name}.checkpoint`),
+    classWeight: checkClassWeight(o.classWeight, `${name}.classWeight`), sampleWeight: checkSampleWeight(o.sampleWeight, rows, `${name}.sampleWeight`),
   };
 }
 

@@ -15,6 +15,7 @@ import { Xoshiro128, glorotUniform } from './prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from './serialize.js';
 import type { EarlyStopperState, EarlyStoppingOptions } from './training.js';
+import type { ClassWeight } from './weights.js';
 import { MAX_THREADS, checkCreateOptions, checkLoadOptions, checkScaler, type Threads } from './options.js';
 import { availableThreads, threadsUnavailable } from './wasm/pool.js';
 import { checkColumnNames, type ColumnNames } from './column-names.js';
@@ -165,10 +166,29 @@ export interface FitOptions {
    * last finished epoch. Default true; `false` leaves only NaN and infinity to stop training.
    */
   stopOnExplodingLoss?: boolean;
+  /**
+   * Weigh the classes, for imbalanced data (Keras's `class_weight`): `{ 0: w0, 1: w1 }` — both
+   * keys, finite weights ≥ 0, not both 0 — or `'balanced'`: n / (2·nᵢ) for class i, n counting
+   * the training rows and nᵢ those of class i (scikit-learn's rule; with `validationSplit`, the
+   * rows before the split). Each row's loss and gradient are multiplied by its weight, and a
+   * batch's loss is Σ wᵢ·lossᵢ / (rows of the batch), as Keras computes it; so a weight of 2
+   * counts a row twice, and all weights 1 are the same as none, bit for bit. The training loss
+   * in the history is this weighted one; the accuracy, precision, recall and F1 of the
+   * history count rows unweighted, and validation metrics and `evaluate()` are unweighted.
+   * With `fitDataset`, 'balanced' counts the classes in a pass over the source before training.
+   */
+  classWeight?: ClassWeight;
+  /**
+   * A weight ≥ 0 for each row of x (Keras's `sample_weight`): an array, Float32Array or
+   * Float64Array as long as x, rounded to float32. It multiplies the class weight of the row
+   * (as Keras does); with `validationSplit` the weights of the held-out rows are unused. Not
+   * for `fitDataset`, whose rows arrive in chunks.
+   */
+  sampleWeight?: ArrayLike<number>;
 }
 
 /** Options of {@link Sequential.fitDataset}: those of `fit`, and the shuffle window. */
-export interface FitDatasetOptions extends Omit<FitOptions, 'validationData'> {
+export interface FitDatasetOptions extends Omit<FitOptions, 'validationData' | 'sampleWeight'> {
   /** Rows or chunks evaluated after every epoch: `[x, y]` as `fit` takes them, or a source read anew each epoch. */
   validationData?: readonly [Features, Labels] | DataSource;
   /**

@@ -65,16 +65,18 @@ export interface FitPlan {
   /** Rows per batch, or FULL_BATCH. */
   batchSize: number;
   shuffle: boolean;
+  /** The training rows have weights (fit's classWeight and sampleWeight, src/weights.ts). */
+  weighted: boolean;
 }
 
 /** An epoch's rows arriving in chunks (fitDataset), in order: batches are cut from them as from
  *  rows held in memory. train() copies, checks and trains rows start…start+count−1 of a chunk
- *  (count ≤ `rows`); end() trains what the last chunk left over. Both return −1 or the batch that
- *  diverged. */
+ *  (count ≤ `rows`), with their weights (indexed as y) on a stream opened weighted, else null;
+ *  end() trains what the last chunk left over. Both return −1 or the batch that diverged. */
 export interface RowStream {
   /** The most rows train() takes at once. */
   readonly rows: number;
-  train(x: Matrix, y: Float32Array, start: number, count: number, learningRate: number, weightDecay: number): number;
+  train(x: Matrix, y: Float32Array, weights: Float32Array | null, start: number, count: number, learningRate: number, weightDecay: number): number;
   end(learningRate: number, weightDecay: number): number;
   release(): void;
 }
@@ -105,14 +107,16 @@ export interface Backend {
 /** A backend's training: fits and streams, the optimizer and its state, epochs. */
 export interface Trainer {
   /**
-   * Take what fit() needs, all of it or none: the training rows (and labels), the validation
-   * rows if any, and the room to shuffle and batch them, sized before anything is copied (a
-   * GradwasmError naming `x` when it does not fit). Rows are checked as they are copied in.
+   * Take what fit() needs, all of it or none: the training rows (labels, and weights when
+   * plan.weighted), the validation rows if any, and the room to shuffle and batch them, sized
+   * before anything is copied (a GradwasmError naming `x` when it does not fit). Rows are checked
+   * as they are copied in; weights were checked by the caller.
    */
-  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: Dataset; validation: Dataset | null };
+  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array; weights: Float32Array | null }, validation: { x: Matrix; y: Float32Array } | null): { train: Dataset; validation: Dataset | null };
   /** The room to train a stream of rows (fitDataset) in batches of batchSize (or FULL_BATCH),
-   *  rows standardised with the model's scaler (its per-column mean and scale) or not. */
-  openStream(batchSize: number, scaler: { mean: Float64Array; scale: Float64Array } | null, rows: number | null): RowStream;
+   *  rows standardised with the model's scaler (its per-column mean and scale) or not, with
+   *  weights per row (`weighted`) or not. */
+  openStream(batchSize: number, scaler: { mean: Float64Array; scale: Float64Array } | null, rows: number | null, weighted: boolean): RowStream;
   /** Use `optimizer` from the next batch on, with fresh state (zero velocity or moments, step 1);
    *  its state is kept from batch to batch, and from fit to fit, until the next call. A new
    *  backend runs plain SGD. */

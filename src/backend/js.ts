@@ -107,6 +107,8 @@ class Layer {
 interface JsDataset extends Dataset {
   readonly x: Float32Array;
   readonly y: Float32Array;
+  /** The rows' weights, or null. */
+  readonly w: Float32Array | null;
   order: Uint32Array | null;
   shuffled: boolean;
 }
@@ -130,6 +132,7 @@ class JsBackend implements Backend, Trainer {
   private capacity = 0;
   private xBatch = EMPTY;  // capacity × inputs: the rows of the current unit or chunk
   private yBatch = EMPTY;  // capacity labels
+  private wBatch = EMPTY;  // capacity weights (of weighted rows)
   private delta = EMPTY;   // capacity × widest: the gradient flowing back…
   private spare = EMPTY;   // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
@@ -181,8 +184,9 @@ class JsBackend implements Backend, Trainer {
     return this.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
   }
 
-  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: JsDataset; validation: JsDataset | null } {
-    const dataset = (rows: { x: Matrix; y: Float32Array }): JsDataset => ({ rows: rows.x.rows, x: toFloat32(rows.x), y: rows.y, order: null, shuffled: false, release() {} });
+  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array; weights: Float32Array | null }, validation: { x: Matrix; y: Float32Array } | null): { train: JsDataset; validation: JsDataset | null } {
+    const dataset = (rows: { x: Matrix; y: Float32Array; weights?: Float32Array | null }): JsDataset =>
+      ({ rows: rows.x.rows, x: toFloat32(rows.x), y: rows.y, w: rows.weights ?? null, order: null, shuffled: false, release() {} });
     const trainSet = dataset(train);
     const validationSet = validation ? dataset(validation) : null;
     this.ensureCapacity(Math.max(Math.min(plan.batchSize, plan.trainRows), plan.validationRows));
@@ -197,6 +201,7 @@ class JsBackend implements Backend, Trainer {
     for (const layer of this.layers) layer.out = doubles(rows * layer.units);
     this.xBatch = doubles(rows * this.inputs);
     this.yBatch = doubles(rows);
+    this.wBatch = doubles(rows);
     this.delta = doubles(rows * this.widest);
     this.spare = doubles(rows * this.widest);
   }
@@ -281,8 +286,8 @@ class JsBackend implements Backend, Trainer {
       const size = Math.min(batchSize, rows - start);
       for (let done = 0; done < size; done += capacity) {
         const part = Math.min(capacity, size - done);
-        stage(ds.x, ds.y, order, start + done, part, this.inputs, this.xBatch, this.yBatch);
-        if (!this.trainUnit(part, batchSize, lr, decay)) return batch;
+        stage(ds.x, ds.y, ds.w, order, start + done, part, this.inputs, this.xBatch, this.yBatch, this.wBatch);
+        if (!this.trainUnit(part, batchSize, lr, decay, ds.w !== null)) return batch;
       }
       if (!this.oneUnit(batchSize) && !this.finishBatch(lr, decay)) return batch;
     }
@@ -298,39 +303,42 @@ class JsBackend implements Backend, Trainer {
     this.rng_.setState(state);
   }
 
-  openStream(batchSize: number): RowStream {
+  openStream(batchSize: number, _scaler: unknown, _rows: number | null, weighted: boolean): RowStream {
     this.ensureCapacity(Math.min(batchSize, this.chunkRows));
     const inputs = this.inputs, rows = this.chunkRows;
     const carryX = new Float32Array(Math.min(batchSize, this.chunkRows) * inputs), carryY = new Float32Array(carryX.length / inputs);
+    const carryW = weighted ? new Float32Array(carryY.length) : null;
     const staged = new Float32Array(rows * inputs);
     let carried = 0;
-    const unitOf = (x: Float32Array, y: Float32Array, n: number, lr: number, decay: number): boolean => {
-      stage(x, y, null, 0, n, inputs, this.xBatch, this.yBatch);
-      if (!this.trainUnit(n, batchSize, lr, decay)) return false;
+    const unitOf = (x: Float32Array, y: Float32Array, w: Float32Array | null, n: number, lr: number, decay: number): boolean => {
+      stage(x, y, w, null, 0, n, inputs, this.xBatch, this.yBatch, this.wBatch);
+      if (!this.trainUnit(n, batchSize, lr, decay, weighted)) return false;
       return this.oneUnit(batchSize) || this.batchRows !== batchSize || this.finishBatch(lr, decay);
     };
     return {
       rows,
-      train: (x, y, start, count, learningRate, weightDecay) => {
+      train: (x, y, weights, start, count, learningRate, weightDecay) => {
         const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
         const part = staged.subarray(0, count * inputs);
         copyCheckedRows(x, start, count, part);
         const labels = y.subarray(start, start + count);
+        const w = carryW ? weights!.subarray(start, start + count) : null;
         for (let at = 0; at < count;) {
           const unit = this.oneUnit(batchSize) ? batchSize : Math.min(this.capacity, batchSize - this.batchRows);
           if (carried === 0 && count - at >= unit) {
-            if (!unitOf(part.subarray(at * inputs), labels.subarray(at), unit, lr, decay)) return this.batchesDone;
+            if (!unitOf(part.subarray(at * inputs), labels.subarray(at), w && w.subarray(at), unit, lr, decay)) return this.batchesDone;
             at += unit;
             continue;
           }
           const take = Math.min(unit - carried, count - at);
           carryX.set(part.subarray(at * inputs, (at + take) * inputs), carried * inputs);
           carryY.set(labels.subarray(at, at + take), carried);
+          if (w) carryW!.set(w.subarray(at, at + take), carried);
           at += take;
           carried += take;
           if (carried < unit) break;
           carried = 0;
-          if (!unitOf(carryX, carryY, unit, lr, decay)) return this.batchesDone;
+          if (!unitOf(carryX, carryY, carryW, unit, lr, decay)) return this.batchesDone;
         }
         return -1;
       },
@@ -340,8 +348,8 @@ class JsBackend implements Backend, Trainer {
         carried = 0;
         const size = this.batchesDone === 0 ? FULL_BATCH : batchSize; // a batch of every row is full-batch descent
         if (n > 0) {
-          stage(carryX, carryY, null, 0, n, inputs, this.xBatch, this.yBatch);
-          if (!this.trainUnit(n, size, lr, decay)) return this.batchesDone;
+          stage(carryX, carryY, carryW, null, 0, n, inputs, this.xBatch, this.yBatch, this.wBatch);
+          if (!this.trainUnit(n, size, lr, decay, weighted)) return this.batchesDone;
         }
         return this.oneUnit(size) || this.finishBatch(lr, decay) ? -1 : this.batchesDone;
       },
@@ -360,15 +368,15 @@ class JsBackend implements Backend, Trainer {
     this.ensureCapacity(ds.rows);
     for (let start = 0; start < ds.rows; start += this.capacity) {
       const size = Math.min(this.capacity, ds.rows - start);
-      stage(ds.x, ds.y, null, start, size, this.inputs, this.xBatch, this.yBatch);
-      bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.pass);
+      stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY);
+      bceBatch(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass);
     }
     return this.passStats(this.pass);
   }
 
   evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities: Float32Array | null = null): PassStats {
     if (reset) this.resetStats(this.pass);
-    this.stream(x, y, (size, start) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, size, size, null, probabilities, start, this.pass));
+    this.stream(x, y, (size, start) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass));
     return this.passStats(this.pass);
   }
 
@@ -386,7 +394,7 @@ class JsBackend implements Backend, Trainer {
     this.resetStats(this.pass);
     this.stream(x, y, (size, start) => {
       this.forward(this.xBatch, size);
-      this.lossGradient(this.yBatch, size, 1, this.pass);
+      this.lossGradient(this.yBatch, null, size, 1, this.pass);
       this.backward(this.xBatch, size, 0, 0);
       this.addGradients(start === 0);
     });
@@ -407,7 +415,7 @@ class JsBackend implements Backend, Trainer {
       const size = Math.min(chunk, x.rows - start);
       const part = size === chunk ? rows : rows.subarray(0, size * x.cols);
       copyCheckedRows(x, start, size, part);
-      stage(part, y ? y.subarray(start, start + size) : null, null, 0, size, this.inputs, this.xBatch, this.yBatch);
+      stage(part, y ? y.subarray(start, start + size) : null, null, null, 0, size, this.inputs, this.xBatch, this.yBatch, EMPTY);
       pass(size, start);
     }
   }
@@ -415,7 +423,7 @@ class JsBackend implements Backend, Trainer {
   dispose(): void {
     this.capacity = 0;
     for (const layer of this.layers) layer.out = EMPTY;
-    this.xBatch = this.yBatch = this.delta = this.spare = EMPTY;
+    this.xBatch = this.yBatch = this.wBatch = this.delta = this.spare = EMPTY;
   }
 
   // Batches and units, as in assembly/model.ts: a batch the buffers hold is one unit (loss
@@ -426,17 +434,18 @@ class JsBackend implements Backend, Trainer {
     return batchSize !== FULL_BATCH && batchSize <= this.capacity;
   }
 
-  /** Train the `rows` rows staged in xBatch, yBatch: a whole batch, or the next unit of a larger one. */
-  private trainUnit(rows: number, batchSize: number, lr: number, decay: number): boolean {
-    const x = this.xBatch, y = this.yBatch;
+  /** Train the `rows` rows staged in xBatch, yBatch (and wBatch when weighted): a whole batch, or
+   *  the next unit of a larger one. */
+  private trainUnit(rows: number, batchSize: number, lr: number, decay: number, weighted: boolean): boolean {
+    const x = this.xBatch, y = this.yBatch, w = weighted ? this.wBatch : null;
     this.forward(x, rows);
     if (this.oneUnit(batchSize)) {
-      if (!this.acceptLoss(this.lossGradient(y, rows, rows), rows)) return false;
+      if (!this.acceptLoss(this.lossGradient(y, w, rows, rows), rows)) return false;
       this.backward(x, rows, lr, decay);
       return this.stepDone();
     }
     const done = this.batchRows;
-    this.batchLoss += this.lossGradient(y, rows, 1);
+    this.batchLoss += this.lossGradient(y, w, rows, 1);
     this.backward(x, rows, 0, 0);
     this.addGradients(done === 0);
     this.batchRows = done + rows;
@@ -477,9 +486,10 @@ class JsBackend implements Backend, Trainer {
   }
 
   /** The loss of `rows` rows just passed forward (into `stats`; returned as Σ lossᵢ) and
-   *  dZ_L = fround((p − y)/batchRows) into delta, as assembly/model.ts's lossGradient. */
-  private lossGradient(y: Doubles, rows: number, batchRows: number, stats: PassStats = this.stats): number {
-    return bceBatch(this.layers[this.layers.length - 1]!.out, y, rows, batchRows, this.delta, null, 0, stats);
+   *  dZ_L = fround((p − y)/batchRows) into delta — with weights w, Σ wᵢ·lossᵢ and
+   *  fround(wᵢ·(pᵢ − yᵢ)/batchRows) — as assembly/model.ts's lossGradient. */
+  private lossGradient(y: Doubles, w: Doubles | null, rows: number, batchRows: number, stats: PassStats = this.stats): number {
+    return bceBatch(this.layers[this.layers.length - 1]!.out, y, w, rows, batchRows, this.delta, null, 0, stats);
   }
 
   /** Fold a batch's mean loss into the recent loss (the fit's first batch also sets the
@@ -608,9 +618,10 @@ function copy(from: Float32Array, to: Doubles): void {
   for (let i = 0; i < from.length; i++) to[i] = from[i]!;
 }
 
-/** Rows start…start+size of x (through order, if given) and their labels, widened into xb and yb. */
-function stage(x: Float32Array, y: Float32Array | null, order: Uint32Array | null, start: number, size: number,
-               cols: number, xb: Doubles, yb: Doubles): void {
+/** Rows start…start+size of x (through order, if given), their labels and weights (if given),
+ *  widened into xb, yb and wb. */
+function stage(x: Float32Array, y: Float32Array | null, w: Float32Array | null, order: Uint32Array | null, start: number, size: number,
+               cols: number, xb: Doubles, yb: Doubles, wb: Doubles): void {
   for (let r = 0; r < size; r++) {
     const src = order ? order[start + r]! : start + r;
     let from = src * cols, to = r * cols;
@@ -623,6 +634,7 @@ function stage(x: Float32Array, y: Float32Array | null, order: Uint32Array | nul
     }
     for (; to < end; to++, from++) xb[to] = x[from]!;
     if (y) yb[r] = y[src]!;
+    if (w) wb[r] = w[src]!;
   }
 }
 
@@ -887,8 +899,10 @@ function adamStep(w: Doubles, g: Doubles, m: Float32Array, v: Float32Array, lr: 
 
 /** The loss of `rows` rows of a batch of batchRows rows: Σ and counts (correct, true/false
  *  positives, false negatives at p > 0.5) into stats, Σ returned; grad (if given) ←
- *  fround((σ(z) − y)/batchRows), as assembly/loss.ts; probabilities (if given) from index `at` ← σ(z). */
-function bceBatch(logits: Doubles, y: Doubles, rows: number, batchRows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
+ *  fround((σ(z) − y)/batchRows), as assembly/loss.ts; probabilities (if given) from index `at` ← σ(z).
+ *  With weights w (if given), each row's loss and (σ(z) − y) are multiplied by its weight first,
+ *  in f64, as assembly/loss.ts does; the counts stay unweighted. */
+function bceBatch(logits: Doubles, y: Doubles, w: Doubles | null, rows: number, batchRows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
                   stats: PassStats): number {
   // The pass's total takes each row's loss in turn (as assembly/loss.ts), whatever the calls' cuts.
   let lossSum = 0, total = stats.lossSum, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
@@ -898,17 +912,23 @@ function bceBatch(logits: Doubles, y: Doubles, rows: number, batchRows: number, 
     const az = Math.abs(z);
     const e = Math.exp(-az); // shared by the loss and the probability
     // max(z, 0) as (z + |z|)/2, without a branch on the sign (see biasActivate).
-    const loss = (z === -Infinity ? 0 : (z + az) * 0.5) - z * label + Math.log1p(e);
+    let loss = (z === -Infinity ? 0 : (z + az) * 0.5) - z * label + Math.log1p(e);
+    const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    let d = p - label;
+    if (w) {
+      const wi = w[i]!;
+      loss *= wi;
+      d *= wi;
+    }
     lossSum += loss;
     total += loss;
-    const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
     // The counts as 0/1 arithmetic, without branches on the (random) outcomes.
     const predicted = +(Math.fround(p) > 0.5), positive = +(label === 1);
     correct += 1 - (predicted ^ positive);
     truePositives += predicted & positive;
     falsePositives += predicted & (positive ^ 1);
     falseNegatives += (predicted ^ 1) & positive;
-    if (grad) grad[i] = Math.fround((p - label) / batchRows);
+    if (grad) grad[i] = Math.fround(d / batchRows);
     if (probabilities) probabilities[at + i] = p;
   }
   stats.lossSum = total;

@@ -110,17 +110,20 @@ export function workspaceLayout(plan: ModelPlan, capacity: number): WorkspaceLay
 }
 
 /** What fit() holds besides the model, as block sizes in this order: the training rows and
- *  labels; when shuffled, the order and the gathered batch (rows, labels); with validation rows,
- *  those, their labels and their probabilities; the partial sums of a batch of many blocks
- *  (`levels` of them). And the workspace rows it needs. */
-export function fitBlocks(plan: ModelPlan, inputs: number, fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean }): { sizes: number[]; workspaceRows: number; levels: number } {
+ *  labels (and weights, when weighted); when shuffled, the order and the gathered batch (rows,
+ *  labels, weights when weighted); with validation rows, those, their labels and their
+ *  probabilities; the partial sums of a batch of many blocks (`levels` of them). And the
+ *  workspace rows it needs. */
+export function fitBlocks(plan: ModelPlan, inputs: number, fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean; weighted: boolean }): { sizes: number[]; workspaceRows: number; levels: number } {
   // The gathered batch holds as many rows as the workspace runs at once (assembly/model.ts's
   // trainBatches): min(batch, chunk, rows), which the workspace is made to hold too.
   const rows = fit.trainRows, valRows = fit.validationRows;
   const batchRows = Math.min(fit.batchSize, plan.chunkRows, rows);
   const levels = levelCount(plan, Math.min(fit.batchSize, rows), fit.batchSize >= rows || fit.batchSize > plan.chunkRows);
   const sizes = [4 * rows * inputs, 4 * rows];
+  if (fit.weighted) sizes.push(4 * rows);
   if (fit.shuffle) sizes.push(4 * rows, 4 * batchRows * inputs, 4 * batchRows);
+  if (fit.shuffle && fit.weighted) sizes.push(4 * batchRows);
   if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows, 4 * valRows);
   if (levels > 0) sizes.push(levelBytes(plan, levels));
   return { sizes, workspaceRows: Math.max(batchRows, Math.min(valRows, plan.chunkRows)), levels };

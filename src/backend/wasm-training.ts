@@ -12,7 +12,7 @@ import type { WasmBackend, WasmDataset, WasmSnapshot } from './wasm.js';
 export class WasmTrainer implements Trainer {
   constructor(private readonly b: WasmBackend) {}
 
-  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
+  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array; weights: Float32Array | null }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
     const inputs = this.b.inputs;
     const rows = plan.trainRows, valRows = plan.validationRows;
     const { sizes, workspaceRows, levels } = fitBlocks(this.b.plan, inputs, plan);
@@ -21,20 +21,23 @@ export class WasmTrainer implements Trainer {
     const blocks = this.b.reserve(workspaceRows, [...sizes, ...scaler], 'x', purpose);
     const take = (): number => blocks.shift()!;
     const [x, y] = [take(), take()];
+    const w = plan.weighted ? take() : 0;
     const [order, xBatch, yBatch] = plan.shuffle ? [take(), take(), take()] : [0, 0, 0];
+    const wBatch = plan.shuffle && plan.weighted ? take() : 0;
     const [vx, vy, vp] = validation ? [take(), take(), take()] : [0, 0, 0];
     const levelBlock = levels > 0 ? take() : 0;
     const scalerBlock = scaler.length ? take() : 0;
     const arena = this.b.core.arena;
-    const held = [x, y, order, xBatch, yBatch, vx, vy, vp, levelBlock].filter((p) => p !== 0);
+    const held = [x, y, w, order, xBatch, yBatch, wBatch, vx, vy, vp, levelBlock].filter((p) => p !== 0);
     const dataset = (at: number, labels: number, count: number, extra: Partial<WasmDataset>, own: number[]): WasmDataset => ({
-      rows: count, x: at, y: labels, order: 0, xBatch: 0, yBatch: 0, probabilities: 0, shuffled: false, ...extra,
+      rows: count, x: at, y: labels, w: 0, order: 0, xBatch: 0, yBatch: 0, wBatch: 0, probabilities: 0, shuffled: false, ...extra,
       release: () => own.forEach((p) => arena.release(p)),
     });
     try {
       if (scalerBlock) this.b.writeScaler(train.x.standardization!, scalerBlock);
       this.b.stage(train.x, 0, rows, x, scalerBlock);
       this.b.core.f32(y, rows).set(train.y);
+      if (w) this.b.core.f32(w, rows).set(train.weights!);
       if (validation) {
         this.b.stage(validation.x, 0, valRows, vx, scalerBlock);
         this.b.core.f32(vy, valRows).set(validation.y);
@@ -47,9 +50,9 @@ export class WasmTrainer implements Trainer {
     }
     this.b.useLevels(levelBlock, levels);
     return {
-      train: { ...dataset(x, y, rows, { order, xBatch, yBatch }, []), release: () => {
+      train: { ...dataset(x, y, rows, { w, order, xBatch, yBatch, wBatch }, []), release: () => {
         this.b.useLevels(0, 0);
-        [x, y, order, xBatch, yBatch, levelBlock].filter((p) => p !== 0).forEach((p) => arena.release(p));
+        [x, y, w, order, xBatch, yBatch, wBatch, levelBlock].filter((p) => p !== 0).forEach((p) => arena.release(p));
       } },
       validation: validation ? dataset(vx, vy, valRows, { probabilities: vp }, [vx, vy, vp]) : null,
     };
@@ -124,8 +127,8 @@ export class WasmTrainer implements Trainer {
 
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
     const ds = data as WasmDataset;
-    return this.b.call((wasm) => wasm.trainBatches(this.b.model, ds.x, ds.y, ds.rows, batchSize, first, count, learningRate, weightDecay,
-      ds.shuffled, ds.order, ds.xBatch, ds.yBatch));
+    return this.b.call((wasm) => wasm.trainBatches(this.b.model, ds.x, ds.y, ds.w, ds.rows, batchSize, first, count, learningRate, weightDecay,
+      ds.shuffled, ds.order, ds.xBatch, ds.yBatch, ds.wBatch));
   }
 
   rng(): RngState {
@@ -138,26 +141,30 @@ export class WasmTrainer implements Trainer {
     new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state);
   }
 
-  openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null): RowStream {
+  openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null, weighted: boolean): RowStream {
     const inputs = this.b.inputs;
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
     const carry = Math.min(batchSize, this.b.plan.chunkRows), staged = this.b.plan.chunkRows;
     // A full batch of a stream that does not say its rows may have up to 2^31 − 1 of them.
     const full = batchSize === FULL_BATCH;
     const levels = levelCount(this.b.plan, full ? rows ?? FULL_BATCH : batchSize, full || batchSize > this.b.plan.chunkRows);
-    const [xCarry, yCarry, xStaged, yStaged, levelBlock, scaler] = this.b.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged,
-      levelBytes(this.b.plan, levels), ...this.b.scalerBytes({ standardization: standardization ?? undefined })], 'x', `training on a stream in ${batchesText(batchSize)}`);
+    const scalerBytes = this.b.scalerBytes({ standardization: standardization ?? undefined });
+    const blocks = this.b.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged, levelBytes(this.b.plan, levels),
+      ...scalerBytes, ...(weighted ? [4 * carry, 4 * staged] : [])], 'x', `training on a stream in ${batchesText(batchSize)}`);
+    const [xCarry, yCarry, xStaged, yStaged, levelBlock] = blocks;
+    const scaler = scalerBytes.length ? blocks[5]! : 0;
+    const [wCarry, wStaged] = weighted ? blocks.slice(-2) as [number, number] : [0, 0]; // (0: no weights)
     if (scaler) this.b.writeScaler(standardization!, scaler);
     this.b.useLevels(levels > 0 ? levelBlock! : 0, levels);
-    const blocks = [xCarry!, yCarry!, xStaged!, yStaged!, levelBlock!, ...(scaler ? [scaler] : [])];
     return {
       rows: staged,
-      train: (x, y, start, count, learningRate, weightDecay) => {
-        this.b.stage(x, start, count, xStaged!, scaler ?? 0);
+      train: (x, y, weights, start, count, learningRate, weightDecay) => {
+        this.b.stage(x, start, count, xStaged!, scaler);
         this.b.core.f32(yStaged!, count).set(y.subarray(start, start + count));
-        return this.b.call((wasm) => wasm.trainRows(this.b.model, xStaged!, yStaged!, count, batchSize, learningRate, weightDecay, xCarry!, yCarry!));
+        if (wStaged) this.b.core.f32(wStaged, count).set(weights!.subarray(start, start + count));
+        return this.b.call((wasm) => wasm.trainRows(this.b.model, xStaged!, yStaged!, wStaged, count, batchSize, learningRate, weightDecay, xCarry!, yCarry!, wCarry));
       },
-      end: (learningRate, weightDecay) => this.b.call((wasm) => wasm.trainRowsEnd(this.b.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!)),
+      end: (learningRate, weightDecay) => this.b.call((wasm) => wasm.trainRowsEnd(this.b.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!, wCarry)),
       release: () => {
         this.b.useLevels(0, 0);
         blocks.forEach((b) => this.b.core.arena.release(b));

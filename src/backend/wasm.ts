@@ -16,12 +16,15 @@ import { blockRows, levelBytes, levelCount, planModel, workspaceLayout, type Lay
 export interface WasmDataset extends Dataset {
   readonly x: number;
   readonly y: number;
+  /** rows f32: the rows' weights, or 0 for none. */
+  readonly w: number;
   /** rows u32 for the shuffled order, or 0 when the epochs read the rows in place. */
   readonly order: number;
   /** The gathered rows of a shuffled batch: min(batch, chunk) rows (never fewer than the workspace
-   *  runs at once, see loadFit). */
+   *  runs at once, see loadFit), their labels and weights (0 for none). */
   readonly xBatch: number;
   readonly yBatch: number;
+  readonly wBatch: number;
   /** rows floats for evaluate()'s probabilities (validation data), else 0. */
   readonly probabilities: number;
   shuffled: boolean;

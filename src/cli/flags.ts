@@ -9,6 +9,7 @@ const FLAGS: readonly (readonly [string, string])[] = [
   ['options.optimizer.momentum', '--momentum'],
   ['options.learningRate', '--lr'],
   ['options.weightDecay', '--l2'],
+  ['options.classWeight', '--class-weight'],
   ['options.batchSize', '--batch'],
   ['options.epochs', '--epochs'],
   ['options.validationData', '--val'],

@@ -51,6 +51,25 @@ const layerList = (text: string): number[] => {
   });
 };
 
+/** "balanced", or a weight for each class, 0:w0,1:w1 (both, in either order; numbers ≥ 0 finite as
+ *  float32, not both 0): the library's classWeight. */
+const classWeight = (text: string): 'balanced' | { 0: number; 1: number } => {
+  if (text.trim() === 'balanced') return 'balanced';
+  const weights: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const match = /^\s*([01])\s*:\s*([0-9.eE+]+)\s*$/.exec(part);
+    const w = match ? Number(match[2]) : NaN;
+    if (!match || match[1]! in weights || !(w === 0 || positiveFloat32(w))) {
+      throw new InvalidArgumentError(`expected "balanced" or a weight ≥ 0 for each class like 0:1,1:5, got "${text}"`);
+    }
+    weights[match[1]!] = w;
+  }
+  if (!('0' in weights && '1' in weights) || weights[0] === 0 && weights[1] === 0) {
+    throw new InvalidArgumentError(`expected "balanced" or a weight ≥ 0 for each of the classes 0 and 1, not both 0, like 0:1,1:5, got "${text}"`);
+  }
+  return { 0: weights[0]!, 1: weights[1]! };
+};
+
 const backendOption = () => new Option('--backend <name>', 'where to compute').choices(['wasm', 'js']).default('wasm');
 /** 'auto' or 1…256: the threads a 'wasm' model shares its work out between. */
 const threadCount = (text: string): number | 'auto' => {
@@ -93,6 +112,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--val <fraction>', 'share of rows held out for validation (seeded); 0 for none', fraction, 0.2)
     .option('--seed <n>', 'seed for the split, initialisation and shuffling', integer(0, 2 ** 32 - 1), 1)
     .option('--l2 <decay>', 'L2 weight decay on the kernels', nonNegative, 0)
+    .option('--class-weight <weights>', 'weigh the classes of imbalanced data: "balanced" (rows / (2 × rows of the class)) or 0:w0,1:w1, e.g. 0:1,1:5', classWeight)
     .option('--patience <epochs>', 'stop when the validation loss has not improved for this many epochs (best weights kept; needs --val)', integer(1))
     .option('--no-scale', 'do not z-score the features (by default the model learns and saves a scaler)')
     .option('--no-stop-on-exploding-loss', 'let training go on when the loss explodes (it always stops at NaN)')

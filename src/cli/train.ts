@@ -28,6 +28,7 @@ export interface TrainOptions {
   val: number;
   seed: number;
   l2: number;
+  classWeight?: 'balanced' | { 0: number; 1: number };
   patience?: number;
   scale: boolean;
   stopOnExplodingLoss: boolean;
@@ -43,7 +44,7 @@ export interface TrainOptions {
 }
 
 /** The flags a checkpoint must have been written with to be resumed (the rest may change). */
-const RUN_FLAGS = ['label', 'layers', 'activation', 'optimizer', 'momentum', 'lr', 'batch', 'val', 'seed', 'l2', 'patience', 'scale', 'stopOnExplodingLoss', 'stream'] as const;
+const RUN_FLAGS = ['label', 'layers', 'activation', 'optimizer', 'momentum', 'lr', 'batch', 'val', 'seed', 'l2', 'classWeight', 'patience', 'scale', 'stopOnExplodingLoss', 'stream'] as const;
 
 /** What a checkpoint of the command line records beside the model: the run it belongs to. */
 interface RunRecord {
@@ -95,7 +96,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
   print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
   print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${count(o.epochs, 'epoch')}, batch ${o.batch}, ${o.backend} backend${model.threads > 1 ? `, ${model.threads} threads` : ''}` +
-    (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
+    (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') + (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
 
   const fit: FitOptions = {
     epochs: o.epochs,
@@ -104,6 +105,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
     ...(o.lr === undefined ? {} : { learningRate: o.lr }),
     ...(o.batch === 'all' ? {} : { batchSize: o.batch }),
     weightDecay: o.l2,
+    ...(o.classWeight === undefined ? {} : { classWeight: o.classWeight }),
     stopOnExplodingLoss: o.stopOnExplodingLoss,
     ...(o.patience === undefined ? {} : { earlyStopping: { patience: o.patience, restoreBestWeights: true } }),
   };
@@ -217,6 +219,7 @@ function checkFlags(resumed: { json: ModelJSON; run: unknown }, flags: RunRecord
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return '(not given)';
+  if (typeof value === 'object' && !Array.isArray(value)) return Object.entries(value).map(([k, v]) => `${k}:${String(v)}`).join(','); // --class-weight
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 

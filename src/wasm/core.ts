@@ -25,10 +25,11 @@ export type CoreExports = {
   trainingState(m: Ptr): Ptr;
   trainingStateBytes(): number;
   epochBegin(m: Ptr, rows: number, shuffle: boolean, order: Ptr): void;
-  trainBatches(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, first: number, count: number, lr: number, decay: number,
-               shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr): number;
-  trainRows(m: Ptr, x: Ptr, y: Ptr, rows: number, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr): number;
-  trainRowsEnd(m: Ptr, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr): number;
+  // (w, wBatch, wCarry: the rows' weights, or 0 for none)
+  trainBatches(m: Ptr, x: Ptr, y: Ptr, w: Ptr, rows: number, batchSize: number, first: number, count: number, lr: number, decay: number,
+               shuffle: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr, wBatch: Ptr): number;
+  trainRows(m: Ptr, x: Ptr, y: Ptr, w: Ptr, rows: number, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr, wCarry: Ptr): number;
+  trainRowsEnd(m: Ptr, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr, wCarry: Ptr): number;
   gradients(m: Ptr, x: Ptr, y: Ptr, rows: number, before: number): void;
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
   predict(m: Ptr, x: Ptr, rows: number, out: Ptr): void;

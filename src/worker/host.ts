@@ -82,7 +82,7 @@ export interface TrainingJob {
 const KEYS = ['model', 'load', 'x', 'y', 'fit', 'onEpochEnd', 'weightsEvery', 'minEpochMs', 'workerUrl'] as const;
 const FIT_KEYS = [
   'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping', 'stopOnExplodingLoss', 'initialEpoch',
+  'validationData', 'validationSplit', 'earlyStopping', 'stopOnExplodingLoss', 'initialEpoch', 'classWeight', 'sampleWeight',
 ] as const;
 
 /**
@@ -207,11 +207,11 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
       epochs: fit.epochs, learningRate: fit.learningRate, optimizer: fit.optimizer, weightDecay: fit.weightDecay,
       learningRateSchedule: fit.learningRateSchedule, batchSize: fit.batchSize, shuffle: fit.shuffle,
       validation, validationSplit: fit.validationSplit, earlyStopping: fit.earlyStopping, stopOnExplodingLoss: fit.stopOnExplodingLoss,
-      initialEpoch: fit.initialEpoch,
+      initialEpoch: fit.initialEpoch, classWeight: fit.classWeight, sampleWeight: fit.sampleWeight,
     },
     weightsEvery, minEpochMs, memoryLimit: memoryLimit(),
   };
-  const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : [])];
+  const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : []), ...(fit.sampleWeight ? [fit.sampleWeight] : [])];
   return { message, transfer: buffersOf(arrays), architecture, scaler };
 }
 
@@ -222,7 +222,7 @@ function checkWorkerMemory(architecture: Architecture, fit: ReturnType<typeof ch
   const trainRows = fit.trainRows;
   const validationRows = fit.validation ? fit.validation.x.rows : rows - trainRows;
   const { sizes, workspaceRows } = fitBlocks(plan, architecture.inputs, {
-    trainRows, validationRows, batchSize: fit.batchSize, shuffle: fit.shuffle && fit.batchSize < trainRows,
+    trainRows, validationRows, batchSize: fit.batchSize, shuffle: fit.shuffle && fit.batchSize < trainRows, weighted: fit.classWeight !== null || fit.sampleWeight !== null,
   });
   const copies = fit.optimizer.type === 'adam' ? 2 : fit.optimizer.type === 'momentum' ? 1 : 0;
   const bytes = modelBytes(plan) + optimizerStateBytes(plan, copies) + workspaceLayout(plan, workspaceRows).bytes + sizes.reduce((a, b) => a + b, 0);

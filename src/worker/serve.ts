@@ -50,13 +50,16 @@ export function serveTraining(port: TrainingPort): void {
       })
       : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend } : { seed, backend }); // (a checkpoint has its own generator)
     try {
-      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping, stopOnExplodingLoss, initialEpoch } = job.fit;
+      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping, stopOnExplodingLoss, initialEpoch,
+        classWeight, sampleWeight } = job.fit;
       let history: History = emptyHistory(validation !== null || validationSplit !== null);
       const options: FitOptions = { epochs, learningRate, optimizer, weightDecay, batchSize, shuffle, stopOnExplodingLoss, initialEpoch, signal: cancel.signal };
       if (learningRateSchedule) options.learningRateSchedule = learningRateSchedule;
       if (validation) options.validationData = [validation.x, validation.y];
       if (validationSplit !== null) options.validationSplit = validationSplit;
       if (earlyStopping) options.earlyStopping = earlyStopping;
+      if (classWeight) options.classWeight = classWeight === 'balanced' ? classWeight : { 0: classWeight[0], 1: classWeight[1] };
+      if (sampleWeight) options.sampleWeight = sampleWeight;
       let lastEpochEnd = performance.now();
       if (!cancel.signal.aborted) {
         history = await model.fit(job.x, job.y, {
