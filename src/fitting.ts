@@ -152,13 +152,15 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const inMemory = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
   const features = (x: Matrix, argument: string): Matrix => m.scaled(x, argument);
 
-  const classWeights = fit.classWeight && new ClassWeights(await streamClassWeight(data, fit.classWeight, m.inputs, trainRows));
+  // (the epochs' passes over the source are counted with the class-counting one, if any, so that a one-shot iterator is named as such)
+  const tally = new PassTally();
+  const classWeights = fit.classWeight && new ClassWeights(await streamClassWeight(data, fit.classWeight, m.inputs, trainRows, tally));
   const scaler = m.scaler;
   // (a full batch's partial sums are as many as the bits of its block count: bounded by the rows when the source says them)
   const rowsHint = Number.isFinite(trainRows) ? trainRows : typeof data.rows === 'number' ? data.rows : null;
   const stream = trainer.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint, classWeights !== null);
   try {
-    const tally = new PassTally(), validationTally = new PassTally();
+    const validationTally = new PassTally();
     return await runEpochs(m, fit, {
       batches: null,
       validates: fit.validationSplit !== null || inMemory !== null || validationSource !== null,
@@ -245,14 +247,13 @@ const WEIGHT_NAMES = { classWeight: 'options.classWeight', sampleWeight: 'option
 
 /** A stream's class weights: as given, or 'balanced' from the class counts of its training rows
  *  (the first `trainRows`), counted in a pass of their own before the first epoch. */
-async function streamClassWeight(data: DataSource, classWeight: CheckedClassWeight, inputs: number, trainRows: number): Promise<readonly [number, number]> {
+async function streamClassWeight(data: DataSource, classWeight: CheckedClassWeight, inputs: number, trainRows: number, tally: PassTally): Promise<readonly [number, number]> {
   if (classWeight !== 'balanced') return classWeight;
   const counts: [number, number] = [0, 0];
   let rows = 0;
-  for await (const chunk of chunks(data, inputs, (x) => x, 'source', new PassTally())) {
-    for (let i = 0, n = Math.min(chunk.y.length, trainRows - rows); i < n; i++) counts[chunk.y[i]!]!++;
+  for await (const chunk of chunks(data, inputs, (x) => x, 'source', tally)) {
+    for (let i = 0, n = Math.max(0, Math.min(chunk.y.length, trainRows - rows)); i < n; i++) counts[chunk.y[i]!]!++;
     rows += chunk.y.length;
-    if (rows >= trainRows) break;
   }
   return balancedWeights(counts, 'options.classWeight');
 }

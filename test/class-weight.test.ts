@@ -326,6 +326,12 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
     const expected = await reference.fit(X, y, { epochs: 2, batchSize: 8, learningRate: 0.2, shuffle: false, classWeight: 'balanced', validationSplit: 0.3 });
     const model = await Sequential.create(spec);
     expect(await model.fitDataset(Object.assign(cut(x, y, inputs, 11), { rows }), { epochs: 2, batchSize: 8, learningRate: 0.2, classWeight: 'balanced', validationSplit: 0.3 })).toEqual(expected);
+    // the counting pass is a pass: a one-shot generator is named as such
+    const once = (async function* () {
+      for (const c of cut(x, y, inputs, 20)) yield c;
+    })();
+    expect(await model.fitDataset(once, { epochs: 2, classWeight: 'balanced' }).catch((e: unknown) => (e as Error).message))
+      .toMatch(/^source gave no rows in pass 2 after 96 rows in its first: an iterator or generator object runs only once/);
   });
 
   it('fitDataset: batches larger than the workspace, carried across chunks, with class weights', async () => {
