@@ -1,4 +1,4 @@
-// Binary cross-entropy from the logit, fused with the output sigmoid (DESIGN.md §1).
+// Binary cross-entropy from the logit, fused with the output sigmoid (docs/architecture.md §1.3).
 import { sigmoidFromExp } from './activations';
 
 /** −[y log σ(z) + (1−y) log(1−σ(z))], written so that it never takes log(0):

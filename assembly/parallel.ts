@@ -1,4 +1,4 @@
-// Threads over one shared memory (DESIGN.md §5). The threaded build (asconfig.json's "threads"
+// Threads over one shared memory (docs/architecture.md §6). The threaded build (asconfig.json's "threads"
 // target: --enable threads, an imported shared memory) runs in several instances over one
 // memory: the leader — whichever thread called into the core — and the pool's workers
 // (src/wasm/pool.ts), each parked in workerStep. A step of work is published in the control

@@ -20,8 +20,8 @@ import { MAX_THREADS, checkCreateOptions, checkLoadOptions, checkScaler, type Th
 import { availableThreads, threadsUnavailable } from './wasm/pool.js';
 import { checkColumnNames, type ColumnNames } from './column-names.js';
 import type { CsvTable } from './csv.js';
-
 import type { Dim, ModelGraph } from './explain/graph.js';
+
 /** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
 export type BackendName = 'wasm' | 'js';
 
@@ -529,6 +529,17 @@ export class Sequential {
     return json;
   }
 
+  /**
+   * The computational graph of this model: per layer the product with the kernel, the bias add
+   * and the activation, then the BCE from the logit split into the article's blocks; `rows`
+   * names or sizes the batch dimension. It needs `import 'gradwasm/explain'` (which defines it;
+   * without that import it throws a GradwasmError saying so) — or call `graph(model, rows)`.
+   */
+  graph(rows?: Dim): ModelGraph {
+    void rows;
+    throw new GradwasmError('graph', "model.graph() needs the explain module: import 'gradwasm/explain' once (it gives every model graph()), or call graph(model) from 'gradwasm'");
+  }
+
   /** Free the model's memory. Any later call throws. */
   dispose(): void {
     this.engine?.dispose();
@@ -556,17 +567,6 @@ export class Sequential {
     return this.featureScaler ? scaledMatrix(this.featureScaler, matrix, argument) : matrix;
   }
 }
-  /**
-   * The computational graph of this model: per layer the product with the kernel, the bias add
-   * and the activation, then the BCE from the logit split into the article's blocks; `rows`
-   * names or sizes the batch dimension. It needs `import 'gradwasm/explain'` (which defines it;
-   * without that import it throws a GradwasmError saying so) — or call `graph(model, rows)`.
-   */
-  graph(rows?: Dim): ModelGraph {
-    void rows;
-    throw new GradwasmError('graph', "model.graph() needs the explain module: import 'gradwasm/explain' once (it gives every model graph()), or call graph(model) from 'gradwasm'");
-  }
-
 
 
 /** Throw unless a model of this architecture fits in memory: the 4 GiB of wasm32 on either

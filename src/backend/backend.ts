@@ -1,4 +1,4 @@
-// What a backend does: the numeric work of DESIGN.md §1 on float32 data that the caller
+// What a backend does: the numeric work of docs/architecture.md §1 on float32 data that the caller
 // (src/sequential.ts) has already validated. Both backends implement it and pass the same tests.
 import type { Activation } from '../layers.js';
 import type { Matrix } from '../data.js';

@@ -1,4 +1,4 @@
-// The 'js' backend: DESIGN.md §1 in plain TypeScript, the same algorithm as assembly/ (same
+// The 'js' backend: docs/architecture.md §1 in plain TypeScript, the same algorithm as assembly/ (same
 // generator, initialisation, shuffles, batch order, loss and update rule), written as the fastest
 // correct pure JS we know: the oracle of the tests and the honest baseline of bench/js-backend.ts.
 //

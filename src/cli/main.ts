@@ -134,6 +134,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--out <file>', 'write here instead of standard output')
     .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
     .option('--label <column>', 'a label column to leave out')
+    .addOption(delimiterOption())
     .addOption(backendOption())
     .addOption(threadsOption())
     .action(async (model: string, csv: string, options) => predict(model, csv, options, out, (line) => err(line + '\n')));
@@ -144,6 +145,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .argument('<csv>', 'labelled rows')
     .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
     .option('--label <column>', labelHelp)
+    .addOption(delimiterOption())
     .addOption(backendOption())
     .addOption(threadsOption())
     .action(async (model: string, csv: string, options) => evaluate(model, csv, options, print));
@@ -154,7 +156,6 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--onnx <file.onnx>', 'the ONNX file (opset 13; raw features in, the scaler inside)')
     .option('--tfjs <directory>', 'a TensorFlow.js Layers model: directory/model.json and weights.bin')
     .action(async (model: string, options) => exportCommand(model, options, print));
-    .addOption(delimiterOption())
 
   cli.command('explain')
     .description("show back-propagation step by step: the article's neuron (x = 3, w = 3), or a model on one CSV row")
@@ -162,10 +163,10 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .argument('[csv]', 'the data to take the row from')
     .option('--row <n>', '1-based data row', integer(1), 1)
     .option('--label <column>', labelHelp)
+    .addOption(delimiterOption())
     .addOption(backendOption())
     .action(async (model: string | undefined, csv: string | undefined, options) => explainCommand(model, csv, options, print));
 
-    .addOption(delimiterOption())
   cli.command('bench')
     .description('run the benchmark suite (from a clone of the repository): gradwasm vs its js backend vs TensorFlow.js')
     .option('--quick', 'tiny sizes, seconds: checks that it runs')
@@ -183,7 +184,6 @@ export async function run(argv: string[], out = (t: string) => void process.stdo
   const cli = program(out, err);
   try {
     await cli.parseAsync(argv, { from: 'user' });
-    .addOption(delimiterOption())
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof GradwasmError || error instanceof Interrupted) {

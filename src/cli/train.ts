@@ -90,8 +90,8 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
     : await Sequential.create({
       inputs: data.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, backend: o.backend, threads: o.threads,
       scaler: !o.scale ? null : memory ? StandardScaler.fit(memory.train.x) : StandardScaler.fromStats(await scanStats(trainSet)),
-    });
       ...(namesKept(data) ? { featureNames: data.features, labelName: data.label } : {}),
+    });
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
   print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
