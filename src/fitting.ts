@@ -15,7 +15,7 @@ import { scheduledRate, type Optimizer } from './optimizers.js';
 import { Xoshiro128 } from './prng.js';
 import type { StandardScaler } from './scaler.js';
 import type { ModelJSON } from './serialize.js';
-import type { EpochLog, Evaluation, EvaluateOptions, FitDatasetOptions, FitOptions, History } from './sequential.js';
+import type { EpochLog, Evaluation, EvaluateOptions, FitDatasetOptions, FitOptions, History } from './types.js';
 import {
   EarlyStopper, PACE_MS, Pace, divergenceError, emptyHistory, largestMagnitude, passMetrics, record, splitRows, type EarlyStopperState,
 } from './training.js';

@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 export { Sequential } from './sequential.js';
-export type { BackendName, SequentialOptions, FitOptions, FitDatasetOptions, EpochLog, History, LayerWeights, Gradients } from './sequential.js';
+export type { SequentialOptions } from './sequential.js';
+export type { BackendName, FitOptions, FitDatasetOptions, EpochLog, History, LayerWeights, Gradients, EvaluateOptions, Evaluation } from './types.js';
 export type { DataChunk, DataSource, ChunkIterable, ColumnStats } from './dataset.js';
 export { scanStats } from './dataset.js';
-export type { EvaluateOptions, Evaluation } from './sequential.js';
 export type { OptimizerOptions, LearningRateSchedule } from './optimizers.js';
 export type { EarlyStoppingOptions } from './training.js';
 export type { ClassWeight } from './weights.js';

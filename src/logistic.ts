@@ -1,6 +1,7 @@
 import { checkKeys, checkObject } from './checks.js';
 import { dense } from './layers.js';
-import { Sequential, type BackendName, type SequentialOptions } from './sequential.js';
+import { Sequential, type SequentialOptions } from './sequential.js';
+import type { BackendName } from './types.js';
 
 /** Options of {@link LogisticRegression.create}. */
 export interface LogisticRegressionOptions {

@@ -2,23 +2,12 @@
 // precision, recall and F1 derived from it, and the area under the ROC curve from the
 // probabilities. Pure functions; evaluate() and fit() compute theirs with the same code.
 import type { PassStats } from './backend/backend.js';
-import type { Evaluation } from './sequential.js';
+import type { ConfusionMatrix, Evaluation } from './types.js';
+export type { ConfusionMatrix } from './types.js';
 import { checkKeys, checkObject } from './checks.js';
 import { GradwasmError } from './errors.js';
 import { describe } from './checks.js';
 import { toLabels, type Labels } from './data.js';
-
-/** Counts of rows by (label, prediction): a row is predicted positive when its probability is above the threshold. */
-export interface ConfusionMatrix {
-  /** Label 1, predicted 1. */
-  tp: number;
-  /** Label 0, predicted 1. */
-  fp: number;
-  /** Label 0, predicted 0. */
-  tn: number;
-  /** Label 1, predicted 0. */
-  fn: number;
-}
 
 /** tp / (tp + fp): of the rows predicted positive, the share that are. 0 when nothing is predicted positive (0/0). */
 export function precision(c: ConfusionMatrix): number {

@@ -15,7 +15,7 @@ import {
 } from './optimizers.js';
 import { scalerFromJSON, type StandardScaler } from './scaler.js';
 import { checkOutputLayer, type ModelJSON } from './serialize.js';
-import type { BackendName, FitOptions } from './sequential.js';
+import type { BackendName, FitOptions } from './types.js';
 import { checkEarlyStopping, checkValidationSplit, type EarlyStopping } from './training.js';
 import { checkClassWeight, checkSampleWeight, type CheckedClassWeight } from './weights.js';
 

@@ -4,7 +4,8 @@
 import { GradwasmError } from './errors.js';
 import { checkInteger, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
-import { Sequential, type BackendName } from './sequential.js';
+import { Sequential } from './sequential.js';
+import type { BackendName } from './types.js';
 import { modelToJSON } from './serialize.js';
 
 /** One weight in a TF.js weights manifest. */

@@ -3,30 +3,13 @@
 // and the per-epoch metrics of a pass; and what it does inside them: the exploding-loss rule,
 // the message of a divergence, and the pace of calls into the backend.
 import type { LayerParameters, PassStats } from './backend/backend.js';
-import type { EpochLog, History } from './sequential.js';
+import type { EarlyStoppingOptions, EpochLog, History } from './types.js';
+export type { EarlyStoppingOptions } from './types.js';
 import { rowRange, type Matrix } from './data.js';
 import { GradwasmError } from './errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
-import { f1Score, precision, recall, type ConfusionMatrix } from './metrics.js';
-
-/**
- * Stop training when the validation loss stops improving (Keras's EarlyStopping with
- * monitor 'val_loss'): an epoch improves when its validation loss is below the best so far by
- * more than `minDelta`; training stops after `patience` epochs in a row without improvement
- * (0 stops at the first, like 1, as in Keras).
- */
-export interface EarlyStoppingOptions {
-  /** Epochs without improvement to wait before stopping. Default 0. */
-  patience?: number;
-  /** The least decrease of the validation loss that counts as an improvement. Default 0. */
-  minDelta?: number;
-  /**
-   * When training ends — stopped early, out of epochs, or stopped by `onEpochEnd` — set the
-   * weights of the epoch with the best validation loss (as Keras 3 does). Default false: keep
-   * the last epoch's weights.
-   */
-  restoreBestWeights?: boolean;
-}
+import { f1Score, precision, recall } from './metrics.js';
+import type { ConfusionMatrix } from './types.js';
 
 /** {@link EarlyStoppingOptions} with every field filled in. */
 export interface EarlyStopping {

@@ -179,7 +179,7 @@ describe.each(['wasm', 'js'] as const)('a file of many chunks (%s)', (backend) =
 describe('csvDataset', () => {
   it('counts rows, names columns, and reads the same values as readCsv', async () => {
     const ds = csvDataset(DATA);
-    expect(await ds.columns()).toEqual({ features: (await readCsv(DATA)).features, label: 'label' });
+    expect(await ds.columns()).toEqual({ features: (await readCsv(DATA)).features, label: 'label', header: true });
     expect(await ds.count()).toBe(569);
     expect(ds.bytesRead).toBe(readFileSync(DATA).length);
     expect(() => csvDataset(DATA, { label: null })).toThrow(/options\.label cannot be null/);

@@ -2,7 +2,7 @@
 // or a saved model on one row of a CSV file.
 import { articleTrace, explain as trace, formatTrace } from '../explain/index.js';
 import { GradwasmError } from '../errors.js';
-import type { BackendName } from '../sequential.js';
+import type { BackendName } from '../types.js';
 import { loadModel } from './files.js';
 import { labelledRows } from './columns.js';
 

@@ -8,7 +8,8 @@ import { access, chmod, lstat, mkdir, readFile, readlink, rename, rm, stat, writ
 import { basename, dirname, resolve } from 'node:path';
 import { GradwasmError } from '../errors.js';
 import type { ModelJSON } from '../serialize.js';
-import { Sequential, type BackendName } from '../sequential.js';
+import { Sequential } from '../sequential.js';
+import type { BackendName } from '../types.js';
 
 /** Where an output goes: `file`, the path behind any symbolic links, and the mode to keep. */
 export interface Output {

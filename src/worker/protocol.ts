@@ -1,7 +1,7 @@
 // The messages between trainInWorker (host.ts) and the training loop (serve.ts). Numbers
 // travel as Float32Arrays whose buffers are transferred, never copied element by element.
 import type { Architecture } from '../backend/backend.js';
-import type { BackendName, EpochLog, History, LayerWeights } from '../sequential.js';
+import type { BackendName, EpochLog, History, LayerWeights } from '../types.js';
 import type { CheckedFitOptions } from '../options.js';
 import type { ModelJSON } from '../serialize.js';
 import type { ScalerJSON } from '../scaler.js';

@@ -2,7 +2,8 @@
 // report every epoch, and send back the final weights (or the error, with its class).
 import { GradwasmError } from '../errors.js';
 import { dense } from '../layers.js';
-import { Sequential, type FitOptions, type History } from '../sequential.js';
+import { Sequential } from '../sequential.js';
+import type { FitOptions, History } from '../types.js';
 import { emptyHistory } from '../training.js';
 import { setMemoryLimit } from '../wasm/arena.js';
 import { buffersOf, layerArrays, type ErrorMessage, type HostMessage, type StartMessage, type WorkerMessage } from './protocol.js';
