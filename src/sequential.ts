@@ -406,7 +406,7 @@ function namesOfTable(table: CsvTable, names: ColumnNames, inputs: number): Colu
   if (table.features.length !== inputs) return names; // fit says what is wrong with the width
   if (names.features && names.features.some((name, i) => name !== table.features[i])) {
     const i = names.features.findIndex((name, k) => name !== table.features[k]);
-    throw new GradwasmError('table.features', `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: read the file with readCsv(path, { features: model.featureNames }) to take its columns by name`);
+    throw new GradwasmError('table.features', `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: parse the file with the option { features: model.featureNames } to take its columns by name`);
   }
   if (names.label !== null && names.label !== table.label) {
     throw new GradwasmError('table.label', `the table's label column is ${JSON.stringify(table.label)}, but the model's is ${JSON.stringify(names.label)}`);
