@@ -22,6 +22,14 @@ import { sigmoidFromExp } from './activations';
  * unweighted.
  */
 export function bceRows(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
+  // Two copies of the loop, so that the unweighted one has no per-row test (W1's 32-input
+  // logistic regression spends a tenth of its time here).
+  if (weights) bceRowsOf(logits, labels, weights, r0, r1, batchRows, grad, probabilities, losses, counts, true);
+  else bceRowsOf(logits, labels, 0, r0, r1, batchRows, grad, probabilities, losses, counts, false);
+}
+
+// @ts-ignore: decorator
+@inline function bceRowsOf(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize, weighted: bool): void {
   let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
   for (let i = r0; i < r1; i++) {
     const off = <usize>i << 2;
@@ -30,7 +38,7 @@ export function bceRows(logits: usize, labels: usize, weights: usize, r0: i32, r
     const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
     const p = sigmoidFromExp(z, e);
     let loss = bceFromLogit(z, y, e), d = p - y;
-    if (weights) { // (a branch that goes the same way for every row of a pass)
+    if (weighted) {
       const w = <f64>load<f32>(weights + off);
       loss *= w;
       d *= w;

@@ -711,12 +711,13 @@ function gather(m: usize, x: usize, y: usize, w: usize, order: usize, start: i32
 function gatherPart(part: i32, parts: i32): void {
   const bytes = <usize>arg(0), x = <usize>arg(1), y = <usize>arg(2), order = <usize>arg(3), n = <i32>arg(4);
   const xBatch = <usize>arg(5), yBatch = <usize>arg(6), w = <usize>arg(7), wBatch = <usize>arg(8);
-  for (let r = lo(n, part, parts, 4), end = lo(n, part + 1, parts, 4); r < end; r++) {
+  const r0 = lo(n, part, parts, 4), r1 = lo(n, part + 1, parts, 4);
+  for (let r = r0; r < r1; r++) {
     const src = <usize>load<u32>(order + (<usize>r << 2));
     copyRow(xBatch + <usize>r * bytes, x + src * bytes, bytes);
     store<f32>(yBatch + (<usize>r << 2), load<f32>(y + (src << 2)));
-    if (w) store<f32>(wBatch + (<usize>r << 2), load<f32>(w + (src << 2)));
   }
+  if (w) for (let r = r0; r < r1; r++) store<f32>(wBatch + (<usize>r << 2), load<f32>(w + (<usize>load<u32>(order + (<usize>r << 2)) << 2)));
 }
 
 /** memory.copy is a call into the engine; rows of a few dozen floats copy faster inline. */
