@@ -17,7 +17,7 @@ import type { StandardScaler } from './scaler.js';
 import type { ModelJSON } from './serialize.js';
 import type { EpochLog, Evaluation, EvaluateOptions, FitDatasetOptions, FitOptions, History } from './types.js';
 import {
-  EarlyStopper, PACE_MS, Pace, divergenceError, emptyHistory, largestMagnitude, passMetrics, record, splitRows, type EarlyStopperState,
+  EarlyStopper, PACE_MS, Pace, checkResumedMonitor, divergenceError, emptyHistory, largestMagnitude, passMetrics, record, splitRows, type EarlyStopperState,
 } from './training.js';
 import { ClassWeights, balancedWeights, rowWeights, type CheckedClassWeight } from './weights.js';
 import { yieldToEventLoop } from './yield.js';
@@ -266,9 +266,10 @@ async function streamClassWeight(data: DataSource, classWeight: CheckedClassWeig
 async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRunner): Promise<History> {
   const engine = m.engine, trainer = m.trainer;
   const { epochs, initialEpoch, onEpochEnd, signal, checkpoint } = fit;
-  m.useOptimizer(fit.optimizer);
   // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
   const resuming = initialEpoch > 0 && initialEpoch === m.epochsDone;
+  if (resuming) checkResumedMonitor(m.stopperState, fit.earlyStopping, initialEpoch, 'options');
+  m.useOptimizer(fit.optimizer);
   trainer.setLossRule(fit.stopOnExplodingLoss, !resuming);
   const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping, resuming ? m.stopperState : null) : null;
   const history = emptyHistory(runner.validates);
@@ -311,7 +312,7 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
     }
     record(history, log);
     m.epochsDone = epoch + 1;
-    const stop = stopper ? stopper.update(epoch, log.valLoss!, () => engine.getParameters()) : false;
+    const stop = stopper ? stopper.update(epoch, stopper.monitored(log), () => engine.getParameters()) : false;
     m.stopperState = stopper?.state ?? null;
     if (checkpoint && (epoch + 1) % checkpoint.every === 0) await checkpoint.save(m.trainingJSON());
     if (onEpochEnd && (await onEpochEnd(log)) === false) break;

@@ -144,8 +144,9 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   }
   const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
   const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
-  if (earlyStopping && !validation && validationSplit === null && !validationSource) {
-    throw new GradwasmError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too`);
+  if (earlyStopping?.monitor === 'valLoss' && !validation && validationSplit === null && !validationSource) {
+    throw new GradwasmError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too, ` +
+      `or watch the training loss with ${name}.earlyStopping.monitor 'loss'`);
   }
   const stopOnExplodingLoss = o.stopOnExplodingLoss ?? true;
   if (typeof stopOnExplodingLoss !== 'boolean') {

@@ -327,12 +327,11 @@ export class Sequential {
     const engine = this.live('toJSON');
     const json = modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler, this.names);
     if (typeof options !== 'object' || options === null || !options.training) return json;
-    const stopper = this.stopperState;
     json.training = trainingToJSON({
       epoch: this.doneEpochs,
       optimizer: this.optimizer,
       state: engine.getTrainingState(),
-      earlyStopping: stopper && { best: stopper.best, bestEpoch: stopper.bestEpoch, wait: stopper.wait, bestWeights: stopper.bestWeights },
+      earlyStopping: this.stopperState,
     });
     return json;
   }

@@ -58,8 +58,9 @@ export interface TrainingJSON {
   lossReference: number | null;
   /** Momentum's velocity, or Adam's m and v: per block, per layer, laid out as the weights. */
   moments: { weights: number[]; bias: number[] }[][];
-  /** Early stopping's progress, when the fit that saved it had early stopping. */
-  earlyStopping?: { best: number | null; bestEpoch: number; wait: number; bestWeights?: { weights: number[]; bias: number[] }[] };
+  /** Early stopping's progress, when the fit that saved it had early stopping: `best` is a value of
+   *  `monitor` (absent in files that predate it, which watched 'valLoss'). */
+  earlyStopping?: { monitor?: 'loss' | 'valLoss'; best: number | null; bestEpoch: number; wait: number; bestWeights?: { weights: number[]; bias: number[] }[] };
 }
 
 /** The training state as the model holds it (TrainingJSON in typed arrays and numbers). */
@@ -67,7 +68,8 @@ export interface SavedTraining {
   epoch: number;
   optimizer: Optimizer;
   state: TrainingState;
-  earlyStopping: { best: number; bestEpoch: number; wait: number; bestWeights: LayerParameters[] | null } | null;
+  /** (src/training.ts's EarlyStopperState) */
+  earlyStopping: { monitor: 'loss' | 'valLoss'; best: number; bestEpoch: number; wait: number; bestWeights: LayerParameters[] | null } | null;
 }
 
 export function trainingToJSON(t: SavedTraining): TrainingJSON {
@@ -82,7 +84,7 @@ export function trainingToJSON(t: SavedTraining): TrainingJSON {
     recentLoss: orNull(t.state.recentLoss),
     lossReference: orNull(t.state.lossReference),
     moments: t.state.moments.map(layers),
-    ...(e ? { earlyStopping: { best: Number.isFinite(e.best) ? e.best : null, bestEpoch: e.bestEpoch, wait: e.wait, ...(e.bestWeights ? { bestWeights: layers(e.bestWeights) } : {}) } } : {}),
+    ...(e ? { earlyStopping: { monitor: e.monitor, best: Number.isFinite(e.best) ? e.best : null, bestEpoch: e.bestEpoch, wait: e.wait, ...(e.bestWeights ? { bestWeights: layers(e.bestWeights) } : {}) } } : {}),
   };
 }
 
@@ -122,7 +124,12 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
     const e = checkObject(`${name}.earlyStopping`, t.earlyStopping);
     const best = e.best === null ? Infinity : e.best;
     if (typeof best !== 'number' || Number.isNaN(best)) throw new GradwasmError(`${name}.earlyStopping.best`, `${name}.earlyStopping.best must be a number or null, got ${describe(e.best)}`);
+    const monitor = e.monitor ?? 'valLoss';
+    if (monitor !== 'loss' && monitor !== 'valLoss') {
+      throw new GradwasmError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(e.monitor)}`);
+    }
     earlyStopping = {
+      monitor,
       best,
       bestEpoch: checkInteger(`${name}.earlyStopping.bestEpoch`, e.bestEpoch, -1),
       wait: checkInteger(`${name}.earlyStopping.wait`, e.wait, 0),

@@ -1,5 +1,5 @@
 // What fit() does around its epochs, as Keras does it: the validation split (validation_split)
-// and early stopping on the validation loss (the EarlyStopping callback), with their checks,
+// and early stopping on the validation or the training loss (the EarlyStopping callback), with their checks,
 // and the per-epoch metrics of a pass; and what it does inside them: the exploding-loss rule,
 // the message of a divergence, and the pace of calls into the backend.
 import type { LayerParameters, PassStats } from './backend/backend.js';
@@ -13,16 +13,25 @@ import type { ConfusionMatrix } from './types.js';
 
 /** {@link EarlyStoppingOptions} with every field filled in. */
 export interface EarlyStopping {
+  monitor: Monitor;
   patience: number;
   minDelta: number;
   restoreBestWeights: boolean;
 }
 
+/** The quantity early stopping watches: the key of {@link EpochLog} it reads. */
+export type Monitor = NonNullable<EarlyStoppingOptions['monitor']>;
+
 /** {@link EarlyStoppingOptions} checked (null when not given). */
 export function checkEarlyStopping(value: unknown, name: string): EarlyStopping | null {
   if (value === undefined) return null;
   const o = checkObject(name, value);
-  checkKeys(name, o, ['patience', 'minDelta', 'restoreBestWeights']);
+  checkKeys(name, o, ['monitor', 'patience', 'minDelta', 'restoreBestWeights']);
+  const monitor = o.monitor === undefined ? 'valLoss' : o.monitor;
+  if (monitor !== 'loss' && monitor !== 'valLoss') {
+    const keras = monitor === 'val_loss' ? " (Keras's 'val_loss' is 'valLoss' here)" : '';
+    throw new GradwasmError(`${name}.monitor`, `${name}.monitor must be 'loss' (the training loss) or 'valLoss' (the validation loss), got ${describe(monitor)}${keras}`);
+  }
   const patience = o.patience === undefined ? 0 : checkInteger(`${name}.patience`, o.patience, 0);
   const minDelta = o.minDelta ?? 0;
   if (typeof minDelta !== 'number' || !(minDelta >= 0 && minDelta < Infinity)) {
@@ -32,15 +41,25 @@ export function checkEarlyStopping(value: unknown, name: string): EarlyStopping 
   if (typeof restoreBestWeights !== 'boolean') {
     throw new GradwasmError(`${name}.restoreBestWeights`, `${name}.restoreBestWeights must be true or false, got ${describe(restoreBestWeights)}`);
   }
-  return { patience, minDelta, restoreBestWeights };
+  return { monitor, patience, minDelta, restoreBestWeights };
 }
 
 /** Where early stopping stands after an epoch. */
 export interface EarlyStopperState {
+  /** The quantity `best` is a value of. */
+  monitor: Monitor;
   best: number;
   bestEpoch: number;
   wait: number;
   bestWeights: LayerParameters[] | null;
+}
+
+/** Refuse to continue a run's early stopping on another quantity than the one it watched (its
+ *  best value and wait are of that one): `name` is the fit options' argument name. */
+export function checkResumedMonitor(saved: EarlyStopperState | null, options: EarlyStopping | null, initialEpoch: number, name: string): void {
+  if (!saved || !options || saved.monitor === options.monitor) return;
+  throw new GradwasmError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor is '${options.monitor}', but the run continued at epoch ${initialEpoch} ` +
+    `monitored '${saved.monitor}' (its best value and wait are of that loss); continue it with monitor '${saved.monitor}'`);
 }
 
 /** Keras's rule, epoch by epoch. */
@@ -61,19 +80,24 @@ export class EarlyStopper {
 
   /** The progress so far, for a checkpoint. */
   get state(): EarlyStopperState {
-    return { best: this.best, bestEpoch: this.bestEpoch, wait: this.wait, bestWeights: this.bestWeights };
+    return { monitor: this.options.monitor, best: this.best, bestEpoch: this.bestEpoch, wait: this.wait, bestWeights: this.bestWeights };
   }
 
-  /** After each epoch, with its validation loss (NaN never improves) and a way to copy the weights.
+  /** The value this stopper watches in an epoch's log. */
+  monitored(log: EpochLog): number {
+    return log[this.options.monitor]!;
+  }
+
+  /** After each epoch, with its monitored loss (NaN never improves) and a way to copy the weights.
    *  True when training should stop (never after the first epoch, as in Keras). */
-  update(epoch: number, valLoss: number, weights: () => LayerParameters[]): boolean {
+  update(epoch: number, loss: number, weights: () => LayerParameters[]): boolean {
     if (this.bestEpoch < 0) {
       // Until an epoch improves (a NaN loss never does), the first one counts as the best, as in Keras.
       this.bestEpoch = epoch;
       if (this.options.restoreBestWeights) this.bestWeights = weights();
     }
-    if (valLoss + this.options.minDelta < this.best) {
-      this.best = valLoss;
+    if (loss + this.options.minDelta < this.best) {
+      this.best = loss;
       this.bestEpoch = epoch;
       if (this.options.restoreBestWeights) this.bestWeights = weights();
       this.wait = 0;

@@ -73,7 +73,7 @@ export interface FitOptions {
    * A number in (0, 1); not together with `validationData`.
    */
   validationSplit?: number;
-  /** Stop when the validation loss stops improving (needs validation data; see {@link EarlyStoppingOptions}). */
+  /** Stop when the validation loss (or, with `monitor: 'loss'`, the training loss) stops improving (see {@link EarlyStoppingOptions}). */
   earlyStopping?: EarlyStoppingOptions;
   /** Called after every epoch; return `false` (or a promise of it) to stop training. */
   onEpochEnd?: (log: EpochLog) => boolean | void | Promise<boolean | void>;
@@ -158,7 +158,7 @@ export interface History {
   valRecall?: number[];
   valF1?: number[];
   valAuc?: number[];
-  /** With early stopping: the 0-based epoch of the best validation loss (whose weights the model
+  /** With early stopping: the 0-based epoch of the best monitored loss (whose weights the model
    *  holds when `restoreBestWeights` is set). */
   bestEpoch?: number;
 }
@@ -212,19 +212,27 @@ export interface ConfusionMatrix {
 }
 
 /**
- * Stop training when the validation loss stops improving (Keras's EarlyStopping with
- * monitor 'val_loss'): an epoch improves when its validation loss is below the best so far by
- * more than `minDelta`; training stops after `patience` epochs in a row without improvement
- * (0 stops at the first, like 1, as in Keras).
+ * Stop training when the monitored loss stops improving (Keras's EarlyStopping, mode 'min'):
+ * an epoch improves when its loss is below the best so far by more than `minDelta`; training
+ * stops after `patience` epochs in a row without improvement (0 stops at the first, like 1, as
+ * in Keras). A checkpoint saves the progress with the quantity watched, and a run continued
+ * from it must watch the same one.
  */
 export interface EarlyStoppingOptions {
+  /**
+   * The loss watched (Keras's `monitor`): `'valLoss'`, the validation loss, which needs
+   * `validationData` or `validationSplit`; or `'loss'`, the epoch's training loss (the history's
+   * `loss`: the mean over the epoch's batches as they were trained), with or without validation
+   * data — for convergence of any optimizer. Default `'valLoss'`.
+   */
+  monitor?: 'loss' | 'valLoss';
   /** Epochs without improvement to wait before stopping. Default 0. */
   patience?: number;
-  /** The least decrease of the validation loss that counts as an improvement. Default 0. */
+  /** The least decrease of the monitored loss that counts as an improvement. Default 0. */
   minDelta?: number;
   /**
    * When training ends — stopped early, out of epochs, or stopped by `onEpochEnd` — set the
-   * weights of the epoch with the best validation loss (as Keras 3 does). Default false: keep
+   * weights of the epoch with the best monitored loss (as Keras 3 does). Default false: keep
    * the last epoch's weights.
    */
   restoreBestWeights?: boolean;

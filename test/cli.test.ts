@@ -214,7 +214,6 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
 
   it('checks flags before reading the data, and names them', () => {
     const cases: [string[], RegExp][] = [
-      [['--patience', '3', '--val', '0'], /^gradwasm: --patience stops on the validation loss: it needs validation rows, --val above 0/],
       [['--lr', '1e39'], /option '--lr <rate>' argument '1e39' is invalid\. expected a number > 0, finite as a float32/],
       [['--l2', '1e39'], /option '--l2 <decay>'.*'1e39'/],
       [['--momentum', '1.5'], /option '--momentum <m>'.*expected a number in \[0, 1\]/],

@@ -186,20 +186,20 @@ describe('EarlyStopper', () => {
   const weightsAt = (epoch: number) => () => [{ weights: Float32Array.of(epoch), bias: Float32Array.of(0) }];
 
   it('follows Keras: wait counts epochs without improvement; never stops after the first epoch', () => {
-    const stopper = new EarlyStopper({ patience: 0, minDelta: 0, restoreBestWeights: false });
+    const stopper = new EarlyStopper({ monitor: 'valLoss', patience: 0, minDelta: 0, restoreBestWeights: false });
     expect(stopper.update(0, NaN, weightsAt(0))).toBe(false); // patience 0, but epoch 0
     expect(stopper.update(1, NaN, weightsAt(1))).toBe(true);
   });
 
   it('keeps the first epoch as the best while no epoch improves (NaN losses)', () => {
-    const stopper = new EarlyStopper({ patience: 2, minDelta: 0, restoreBestWeights: true });
+    const stopper = new EarlyStopper({ monitor: 'valLoss', patience: 2, minDelta: 0, restoreBestWeights: true });
     expect([0, 1].map((e) => stopper.update(e, NaN, weightsAt(e)))).toEqual([false, true]); // two epochs without improvement
     expect(stopper.bestEpoch).toBe(0);
     expect(stopper.bestWeights![0]!.weights[0]).toBe(0);
   });
 
   it('resets the wait on an improvement larger than minDelta', () => {
-    const stopper = new EarlyStopper({ patience: 2, minDelta: 0.1, restoreBestWeights: true });
+    const stopper = new EarlyStopper({ monitor: 'valLoss', patience: 2, minDelta: 0.1, restoreBestWeights: true });
     const losses = [1, 0.95, 0.85, 0.8, 0.79, 0.5];
     expect(losses.map((l, e) => stopper.update(e, l, weightsAt(e)))).toEqual([false, false, false, false, true, false]);
     expect(stopper.bestEpoch).toBe(5);

@@ -113,7 +113,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--seed <n>', 'seed for the split, initialisation and shuffling', integer(0, 2 ** 32 - 1), 1)
     .option('--l2 <decay>', 'L2 weight decay on the kernels', nonNegative, 0)
     .option('--class-weight <weights>', 'weigh the classes of imbalanced data: "balanced" (rows / (2 × rows of the class)) or 0:w0,1:w1, e.g. 0:1,1:5', classWeight)
-    .option('--patience <epochs>', 'stop when the validation loss has not improved for this many epochs (best weights kept; needs --val)', integer(1))
+    .option('--patience <epochs>', 'stop when the validation loss — the training loss with --val 0 — has not improved for this many epochs (best weights kept)', integer(1))
     .option('--no-scale', 'do not z-score the features (by default the model learns and saves a scaler)')
     .option('--no-stop-on-exploding-loss', 'let training go on when the loss explodes (it always stops at NaN)')
     .option('--no-progress', 'no progress bar')

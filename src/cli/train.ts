@@ -62,9 +62,6 @@ function optimizerOf(o: TrainOptions): OptimizerOptions {
 }
 
 export async function train(file: string, o: TrainOptions, print: (line: string) => void): Promise<void> {
-  if (o.patience !== undefined && o.val === 0) {
-    throw new GradwasmError('--patience', '--patience stops on the validation loss: it needs validation rows, --val above 0 (got 0)');
-  }
   const input = [{ path: file, what: 'the training data' }];
   const output = o.out === undefined ? null : await checkOutput(o.out, '--out', input);
   const checkpointFile = o.checkpoint === undefined ? null : await checkOutput(o.checkpoint, '--checkpoint', [...input, ...(o.out ? [{ path: o.out, what: 'the --out model' }] : [])]);
@@ -108,7 +105,8 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
     weightDecay: o.l2,
     ...(o.classWeight === undefined ? {} : { classWeight: o.classWeight }),
     stopOnExplodingLoss: o.stopOnExplodingLoss,
-    ...(o.patience === undefined ? {} : { earlyStopping: { patience: o.patience, restoreBestWeights: true } }),
+    // (the validation loss when there are validation rows, else the training loss)
+    ...(o.patience === undefined ? {} : { earlyStopping: { monitor: o.val > 0 ? 'valLoss' : 'loss', patience: o.patience, restoreBestWeights: true } }),
   };
   // fit on the table held in memory, or fitDataset on the file, with the same options
   const trainOn = (m: Sequential, options: FitOptions, validate: boolean): Promise<History> => memory

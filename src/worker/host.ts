@@ -4,7 +4,8 @@ import type { Architecture } from '../backend/backend.js';
 import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data.js';
 import { GradwasmError } from '../errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../checks.js';
-import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from '../serialize.js';
+import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON, type SavedTraining } from '../serialize.js';
+import { checkResumedMonitor } from '../training.js';
 import type { StandardScaler } from '../scaler.js';
 import type { SequentialOptions } from '../sequential.js';
 import type { BackendName, EpochLog, FitOptions, History, LayerWeights } from '../types.js';
@@ -165,6 +166,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   let model: StartMessage['model'];
   let architecture: Architecture;
   let scaler: StandardScaler | null;
+  let training: SavedTraining | null = null;
   if (typeof o.model === 'string' || (typeof o.model === 'object' && o.model !== null && 'format' in o.model)) {
     const saved = modelFromJSON(o.model, 'options.model');
     const { seed, backend } = checkLoadOptions(o.load ?? {}, 'options.load');
@@ -172,6 +174,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     scaler = saved.scaler;
     const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names);
     if (saved.training) load.training = trainingToJSON(saved.training);
+    training = saved.training;
     model = { load, seed, backend };
   } else {
     if (o.load !== undefined) {
@@ -187,6 +190,9 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   const fitOptions = checkObject('options.fit', o.fit ?? {});
   checkKeys('options.fit', fitOptions, FIT_KEYS);
   const fit = checkFitOptions(fitOptions, architecture.inputs, x.rows, 'options.fit');
+  if (training && fit.initialEpoch > 0 && fit.initialEpoch === training.epoch) {
+    checkResumedMonitor(training.earlyStopping, fit.earlyStopping, fit.initialEpoch, 'options.fit');
+  }
   if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') {
     throw new GradwasmError('options.onEpochEnd', `options.onEpochEnd must be a function, got ${describe(o.onEpochEnd)}`);
   }
