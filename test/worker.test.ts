@@ -76,6 +76,27 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
     expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
   });
 
+  it("stops on the training loss (earlyStopping.monitor 'loss', no validation data) as an in-process fit does", async () => {
+    // A learning rate growing 30 % an epoch: the training loss turns and rises.
+    const fit = { epochs: 40, learningRate: 0.3, batchSize: 7, learningRateSchedule: { type: 'exponential', decayRate: 1.3 } as const, earlyStopping: { monitor: 'loss', patience: 2, restoreBestWeights: true } as const };
+    const result = await job({ model, fit }).done;
+    const local = await Sequential.create(model);
+    const history = await local.fit(x, y, fit);
+    expect(history.loss.length).toBeLessThan(40);
+    expect(result.cancelled).toBe(false);
+    expect(result.history).toEqual(history);
+    expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+  });
+
+  it('refuses, before any worker starts, to resume a checkpoint\'s early stopping on the other loss', async () => {
+    const fit = { learningRate: 0.1, batchSize: 5, earlyStopping: { monitor: 'loss', patience: 5 } as const };
+    const local = await Sequential.create(model);
+    await local.fit(x, y, { ...fit, epochs: 3 });
+    const checkpoint = local.toJSON({ training: true });
+    expect(() => job({ model: checkpoint, load: { backend }, fit: { ...fit, epochs: 6, initialEpoch: 3, validationData: [xv, yv], earlyStopping: { patience: 5 } } }))
+      .toThrow(new GradwasmError('options.fit.earlyStopping.monitor', "options.fit.earlyStopping.monitor is 'valLoss', but the run continued at epoch 3 monitored 'loss' (its best value and wait are of that loss); continue it with monitor 'loss'"));
+  });
+
   it('sends weights that match the model at that epoch', async () => {
     const fit = { epochs: 3, learningRate: 0.1, batchSize: 10 };
     const seen: LayerWeights[][] = [];
