@@ -4,14 +4,15 @@
 // or arriving in chunks. A module of its own, loaded on the first fit, so that a page that only
 // predicts never downloads it (the browser build makes it gradwasm.training.js); it reaches the
 // model through the ModelAccess the model hands it.
-import type { Backend, Dataset, PassStats, Trainer } from './backend/backend.js';
+import type { Backend, Dataset, LayerParameters, PassStats, Trainer } from './backend/backend.js';
 import { checkInteger, checkKeys, checkObject } from './checks.js';
 import { rowRange, toLabels, type Features, type Labels, type Matrix } from './data.js';
 import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from './dataset.js';
 import { GradwasmError } from './errors.js';
 import { aucOf, checkEvaluateOptions, evaluation } from './metrics.js';
 import { FIT_KEYS, checkFitOptions, type CheckedFitOptions } from './options.js';
-import { scheduledRate, type Optimizer } from './optimizers.js';
+import { Lbfgs as LbfgsRun, type Evaluation as LbfgsPoint } from './lbfgs.js';
+import { scheduledRate, type Lbfgs, type Optimizer } from './optimizers.js';
 import { Xoshiro128 } from './prng.js';
 import type { StandardScaler } from './scaler.js';
 import type { ModelJSON } from './serialize.js';
@@ -58,11 +59,15 @@ interface EpochRunner {
   epoch(epoch: number, learningRate: number, pace: Pace): Promise<EpochOutcome>;
 }
 
-/** An epoch trained (with its validation, if any), stopped by a cancel, or diverged at a batch. */
+/** An epoch trained (with its validation, if any), stopped by a cancel, or diverged at a batch
+ *  (L-BFGS: with the loss it saw). L-BFGS's epochs say their step length, and when the run has
+ *  converged ('stopped': no step found, nothing to record). */
 type EpochOutcome =
   | 'aborted'
-  | { diverged: number }
-  | { stats: PassStats; rows: number; validation: { stats: PassStats; rows: number; labels: Float32Array; probabilities: Float32Array } | null };
+  | 'stopped'
+  | { diverged: number; loss?: number }
+  | { stats: PassStats; rows: number; validation: { stats: PassStats; rows: number; labels: Float32Array; probabilities: Float32Array } | null;
+      learningRate?: number; converged?: boolean };
 
 
 /**
@@ -81,6 +86,7 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
   if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
   // Each training row's weight (validation rows are scored unweighted, as evaluate() scores them).
   const weights = rowWeights(train.y, fit.classWeight, fit.sampleWeight && fit.sampleWeight.subarray(0, train.x.rows), WEIGHT_NAMES);
+  if (fit.lbfgs) return runEpochs(m, fit, lbfgsRunner(m, fit, fit.lbfgs, train, validation));
   const { batchSize } = fit;
   // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
   const shuffle = fit.shuffle && batchSize < train.x.rows;
@@ -134,6 +140,10 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const data = checkSource(source);
   const o = checkObject('options', options);
   checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
+  if (o.optimizer === 'lbfgs' || (typeof o.optimizer === 'object' && (o.optimizer as { type?: unknown } | null)?.type === 'lbfgs')) {
+    throw new GradwasmError('options.optimizer', "options.optimizer 'lbfgs' is for fit: each L-BFGS iteration evaluates all rows several times, which fitDataset would read anew each time. " +
+      'Load the rows (fit), or use another optimizer');
+  }
   if (o.sampleWeight !== undefined) {
     throw new GradwasmError('options.sampleWeight', 'options.sampleWeight is one weight per row of x, and fitDataset has no x: its rows arrive in chunks. ' +
       'Weigh the classes with options.classWeight, or train with fit on rows held in memory');
@@ -269,7 +279,7 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
   // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
   const resuming = initialEpoch > 0 && initialEpoch === m.epochsDone;
   if (resuming) checkResumedMonitor(m.stopperState, fit.earlyStopping, initialEpoch, 'options');
-  m.useOptimizer(fit.optimizer);
+  if (!fit.lbfgs) m.useOptimizer(fit.optimizer); // (L-BFGS keeps its state in the fit: the model's optimizer state stays)
   trainer.setLossRule(fit.stopOnExplodingLoss, !resuming);
   const stopper = fit.earlyStopping ? new EarlyStopper(fit.earlyStopping, resuming ? m.stopperState : null) : null;
   const history = emptyHistory(runner.validates);
@@ -285,6 +295,7 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
       if (m.live()) trainer.restore(start); // (a chunk that failed its checks: the last finished epoch stays)
       throw error;
     }
+    if (outcome === 'stopped') break;
     if (outcome === 'aborted') {
       trainer.restore(start);
       cancelled = true;
@@ -294,13 +305,13 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
       const { recentLoss, limit } = trainer.epochStats();
       trainer.restore(start);
       throw divergenceError({
-        epoch, batch: outcome.diverged, batches: runner.batches, loss: recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
+        epoch, batch: outcome.diverged, batches: runner.batches, loss: outcome.loss ?? recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
         beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming, scaled: m.scaler !== null, features: runner.features,
       });
     }
     const t = passMetrics(outcome.stats, outcome.rows);
     trainer.observeLoss(t.loss);
-    const log: EpochLog = { epoch, loss: t.loss, accuracy: t.accuracy, precision: t.precision, recall: t.recall, f1: t.f1, learningRate };
+    const log: EpochLog = { epoch, loss: t.loss, accuracy: t.accuracy, precision: t.precision, recall: t.recall, f1: t.f1, learningRate: outcome.learningRate ?? learningRate };
     if (outcome.validation) {
       const v = passMetrics(outcome.validation.stats, outcome.validation.rows);
       log.valLoss = v.loss;
@@ -316,7 +327,7 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
     m.stopperState = stopper?.state ?? null;
     if (checkpoint && (epoch + 1) % checkpoint.every === 0) await checkpoint.save(m.trainingJSON());
     if (onEpochEnd && (await onEpochEnd(log)) === false) break;
-    if (stop) break;
+    if (stop || outcome.converged) break;
     await yieldToEventLoop();
     checkNotDisposed(m);
   }
@@ -327,6 +338,90 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
     if (stopper.bestWeights && m.live() && !cancelled) engine.setParameters(stopper.bestWeights);
   }
   return history;
+}
+
+/** The objective at a point of L-BFGS: mean BCE + (λ₂/2)·ΣW² over the kernels, its gradient, and the pass it came from. */
+interface LbfgsEvaluation extends LbfgsPoint {
+  stats: PassStats;
+}
+
+/**
+ * L-BFGS's epochs (optimizer 'lbfgs', src/lbfgs.ts): each one iteration, its line search
+ * evaluating the objective by the backend's full-batch gradients pass (forward and backward in
+ * the core, over all training rows in chunks) at points rounded to float32 — the parameters the
+ * model holds. The run starts at the first epoch from the model's parameters; the metrics of an
+ * epoch are those of the pass at the point accepted, its learning rate the step length α.
+ */
+function lbfgsRunner(m: ModelAccess, fit: CheckedFitOptions, options: Lbfgs, train: { x: Matrix; y: Float32Array },
+                     validation: { x: Matrix; y: Float32Array } | null): EpochRunner {
+  const engine = m.engine, rows = train.x.rows, { weightDecay } = fit;
+  const layout = engine.getParameters().map((l) => [l.weights.length, l.bias.length] as const);
+  // Which entries of the flat vector are kernel weights (decayed), layer by layer: kernel, then bias.
+  const kernel = new Uint8Array(layout.reduce((n, [w, b]) => n + w + b, 0));
+  let offset = 0;
+  for (const [w, b] of layout) {
+    kernel.fill(1, offset, offset + w);
+    offset += w + b;
+  }
+  const flat = (layers: readonly LayerParameters[]): Float64Array => {
+    const v = new Float64Array(kernel.length);
+    let at = 0;
+    for (const l of layers) {
+      v.set(l.weights, at);
+      v.set(l.bias, at + l.weights.length);
+      at += l.weights.length + l.bias.length;
+    }
+    return v;
+  };
+  const layers = (v: Float64Array): LayerParameters[] => {
+    let at = 0;
+    return layout.map(([w, b]) => {
+      const l = { weights: Float32Array.from(v.subarray(at, at + w)), bias: Float32Array.from(v.subarray(at + w, at + w + b)) };
+      at += w + b;
+      return l;
+    });
+  };
+  const evaluate = (v: Float64Array): LbfgsEvaluation => {
+    engine.setParameters(layers(v));
+    const pass = engine.gradients(train.x, train.y);
+    const g = flat(pass.layers);
+    let penalty = 0, finite = Number.isFinite(pass.stats.lossSum);
+    for (let i = 0; i < v.length; i++) {
+      if (kernel[i] && weightDecay > 0) {
+        penalty += v[i]! * v[i]!;
+        g[i]! += weightDecay * v[i]!;
+      }
+      finite &&= Number.isFinite(g[i]!) && Number.isFinite(v[i]!);
+    }
+    return { f: finite ? pass.stats.lossSum / rows + (weightDecay / 2) * penalty : NaN, g, stats: pass.stats };
+  };
+  // (every point the search tries is a float32 one: the point evaluated is the point kept)
+  const point = (x: Float64Array, alpha: number, d: Float64Array): Float64Array => x.map((v, i) => Math.fround(v + alpha * d[i]!));
+  let run: LbfgsRun<LbfgsEvaluation> | null = null;
+  const probabilities = validation ? new Float32Array(validation.x.rows) : null;
+  return {
+    batches: 1,
+    validates: validation !== null,
+    features: () => largestMagnitude(train.x),
+    epoch: async (epoch) => {
+      if (!run) {
+        const x0 = flat(engine.getParameters());
+        const start = evaluate(x0);
+        engine.setParameters(layers(x0));
+        if (!Number.isFinite(start.f)) return { diverged: 0, loss: start.stats.lossSum / rows };
+        run = new LbfgsRun(x0, start, evaluate, { ...options, point });
+      }
+      const result = run.step();
+      engine.setParameters(layers(run.point)); // (the search's last trial may not be the point accepted)
+      if (!result.step) return 'stopped';
+      fit.onProgress?.({ epoch, rows });
+      const valStats = validation ? engine.evaluate(validation, probabilities) : null;
+      return {
+        stats: run.at.stats, rows, learningRate: result.step.alpha, converged: result.converged !== null,
+        validation: valStats && { stats: valStats, rows: validation!.x.rows, labels: validation!.y, probabilities: probabilities! },
+      };
+    },
+  };
 }
 
 /** Let the event loop run (timers, messages, a cancel); true when the signal has been aborted. */

@@ -14,13 +14,45 @@ import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
  * - `'adam'` or `{ type: 'adam', beta1?, beta2?, epsilon? }` (tf.train.adam): m ← β1·m + (1−β1)·g,
  *   v ← β2·v + (1−β2)·g², W ← W − λ·(m/(1−β1ᵗ)) / (√(v/(1−β2ᵗ)) + ε) at step t = 1, 2, …; defaults
  *   β1 = 0.9, β2 = 0.999, ε = 1e-7 (Keras's and TF.js's).
+ * - `'lbfgs'` or `{ type: 'lbfgs', memory?, tolerance? }` (scikit-learn's `solver='lbfgs'`, SciPy's
+ *   L-BFGS-B without bounds): full-batch only, one quasi-Newton iteration per epoch, its step
+ *   chosen by a line search that satisfies the strong Wolfe conditions (so no `learningRate`).
+ *   The objective is the mean BCE plus (`weightDecay`/2)·ΣW² over the kernels. `memory` (default
+ *   10) is the number of (s, y) pairs kept. Training stops before `epochs` once converged: when
+ *   max|gᵢ| ≤ `tolerance` (SciPy's `pgtol`, default 1e-5) or when an iteration lowers the objective
+ *   by a relative (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) ≤ 64·ε ≈ 1.4e-14 (scikit-learn's `ftol`),
+ *   or when the line search finds no lower point (the objective flat to float32 rounding).
+ *   See {@link LbfgsOptions} and docs/architecture.md §1.5.
  */
 export type OptimizerOptions =
   | 'sgd'
   | 'adam'
+  | 'lbfgs'
   | { type: 'sgd' }
   | { type: 'momentum'; momentum: number; nesterov?: boolean }
-  | { type: 'adam'; beta1?: number; beta2?: number; epsilon?: number };
+  | { type: 'adam'; beta1?: number; beta2?: number; epsilon?: number }
+  | LbfgsOptions;
+
+/** `optimizer: { type: 'lbfgs', … }` of {@link OptimizerOptions}. */
+export interface LbfgsOptions {
+  type: 'lbfgs';
+  /** Curvature pairs kept (an integer from 1 to 1000). Default 10, as SciPy's and scikit-learn's. */
+  memory?: number;
+  /** Converged when max|gᵢ| ≤ tolerance (a finite number ≥ 0; SciPy's pgtol). Default 1e-5. */
+  tolerance?: number;
+}
+
+/** {@link LbfgsOptions} with every field filled in. */
+export interface Lbfgs {
+  type: 'lbfgs';
+  memory: number;
+  tolerance: number;
+  /** The relative decrease that counts as converged: 64·ε, as scikit-learn passes to SciPy. */
+  ftol: number;
+}
+
+/** L-BFGS's defaults (see {@link LbfgsOptions}). */
+export const LBFGS_DEFAULTS: Lbfgs = { type: 'lbfgs', memory: 10, tolerance: 1e-5, ftol: 64 * Number.EPSILON };
 
 /** An optimizer with every field filled in (as {@link OptimizerOptions} with the defaults). */
 export type Optimizer =
@@ -63,7 +95,29 @@ export function defaultLearningRate(o: Optimizer): number {
   return o.type === 'adam' ? 0.001 : 0.01;
 }
 
-/** {@link OptimizerOptions} checked, with the defaults filled in. */
+/** fit's optimizer option checked: L-BFGS ({@link Lbfgs}), or a per-batch optimizer by {@link checkOptimizer}. */
+export function checkFitOptimizer(value: unknown, name: string): Optimizer | Lbfgs {
+  if (value === 'lbfgs') return { ...LBFGS_DEFAULTS };
+  if (value === undefined || value === 'sgd' || value === 'adam') return checkOptimizer(value, name);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const hint = value === 'momentum' ? "; momentum needs its coefficient: { type: 'momentum', momentum: 0.9 }" : '';
+    throw new GradwasmError(name, `${name} must be 'sgd', 'adam', 'lbfgs' or { type: 'sgd' | 'momentum' | 'adam' | 'lbfgs', … }, got ${describe(value)}${hint}`);
+  }
+  const o = value as Record<string, unknown>;
+  if (o.type !== 'lbfgs') {
+    if (o.type === 'sgd' || o.type === 'momentum' || o.type === 'adam') return checkOptimizer(value, name);
+    throw new GradwasmError(`${name}.type`, `${name}.type must be 'sgd', 'momentum', 'adam' or 'lbfgs', got ${describe(o.type)}`);
+  }
+  checkKeys(name, o, ['type', 'memory', 'tolerance']);
+  const memory = o.memory === undefined ? LBFGS_DEFAULTS.memory : checkInteger(`${name}.memory`, o.memory, 1, 1000);
+  const tolerance = o.tolerance ?? LBFGS_DEFAULTS.tolerance;
+  if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance < Infinity)) {
+    throw new GradwasmError(`${name}.tolerance`, `${name}.tolerance must be a finite number ≥ 0, got ${describe(o.tolerance)}`);
+  }
+  return { ...LBFGS_DEFAULTS, memory, tolerance };
+}
+
+/** {@link OptimizerOptions} checked, with the defaults filled in (the per-batch ones: L-BFGS is {@link checkFitOptimizer}'s). */
 export function checkOptimizer(value: unknown, name: string): Optimizer {
   if (value === undefined || value === 'sgd') return { type: 'sgd' };
   if (value === 'adam') return { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };

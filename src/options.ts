@@ -10,8 +10,8 @@ import { GradwasmError } from './errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type DenseLayer } from './layers.js';
 import {
-  checkOptimizer, checkSchedule, checkScheduledRates, defaultLearningRate, positiveFloat32,
-  type Optimizer, type Schedule,
+  checkFitOptimizer, checkSchedule, checkScheduledRates, defaultLearningRate, positiveFloat32,
+  type Lbfgs, type Optimizer, type Schedule,
 } from './optimizers.js';
 import { scalerFromJSON, type StandardScaler } from './scaler.js';
 import { checkOutputLayer, type ModelJSON } from './serialize.js';
@@ -78,7 +78,10 @@ export interface CheckedFitOptions {
   epochs: number;
   /** λ as a float32. */
   learningRate: number;
+  /** The per-batch optimizer (plain SGD, unused, when `lbfgs` is set). */
   optimizer: Optimizer;
+  /** L-BFGS's options when `optimizer: 'lbfgs'` (full-batch iterations, src/lbfgs.ts), else null. */
+  lbfgs: Lbfgs | null;
   /** λ₂ as a float32. */
   weightDecay: number;
   learningRateSchedule: Schedule | null;
@@ -107,7 +110,9 @@ export interface CheckedFitOptions {
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
 export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options', validationSource = false): CheckedFitOptions {
   const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
-  const optimizer = checkOptimizer(o.optimizer, `${name}.optimizer`);
+  const checked = checkFitOptimizer(o.optimizer, `${name}.optimizer`);
+  const lbfgs = checked.type === 'lbfgs' ? checked : null;
+  const optimizer: Optimizer = checked.type === 'lbfgs' ? { type: 'sgd' } : checked;
   const learningRate: unknown = o.learningRate === undefined ? defaultLearningRate(optimizer) : o.learningRate;
   // The kernels take λ as a float32: it must stay finite and non-zero once rounded.
   if (!positiveFloat32(learningRate)) {
@@ -132,6 +137,7 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   // A batch of every row, asked for or not, is full-batch descent (see assembly/model.ts).
   const given = o.batchSize === undefined ? FULL_BATCH : checkInteger(`${name}.batchSize`, o.batchSize, 1);
   const batchSize = given >= trainRows ? FULL_BATCH : given;
+  if (lbfgs) checkLbfgsFit(o, batchSize, trainRows, name);
   const shuffle = o.shuffle === undefined ? true : o.shuffle;
   if (typeof shuffle !== 'boolean') throw new GradwasmError(`${name}.shuffle`, `${name}.shuffle must be true or false, got ${describe(shuffle)}`);
   const onEpochEnd = o.onEpochEnd;
@@ -158,11 +164,30 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   }
   const initialEpoch = o.initialEpoch === undefined ? 0 : checkInteger(`${name}.initialEpoch`, o.initialEpoch, 0, epochs);
   return {
-    epochs, learningRate: lr32, optimizer, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
+    epochs, learningRate: lr32, optimizer, lbfgs, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
     onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], onProgress: onProgress as FitOptions['onProgress'], validation, validationSplit, trainRows, earlyStopping,
     stopOnExplodingLoss, signal: signal as AbortSignal | null, initialEpoch, checkpoint: checkCheckpoint(o.checkpoint, `${name}.checkpoint`),
     classWeight: checkClassWeight(o.classWeight, `${name}.classWeight`), sampleWeight: checkSampleWeight(o.sampleWeight, rows, `${name}.sampleWeight`),
   };
+}
+
+/** Refuse what L-BFGS does not take: batches smaller than all rows, a learning rate (its line
+ *  search chooses the step), row weights and checkpoints (not yet: its memory of pairs is not saved). */
+function checkLbfgsFit(o: Record<string, unknown>, batchSize: number, trainRows: number, name: string): void {
+  const why = `L-BFGS (${name}.optimizer 'lbfgs')`;
+  if (batchSize !== FULL_BATCH) {
+    throw new GradwasmError(`${name}.batchSize`, `${name}.batchSize is ${batchSize}, but ${why} is full-batch: each iteration takes the loss and gradient over all ${trainRows} training rows. Leave ${name}.batchSize out, or use another optimizer for mini-batches`);
+  }
+  const refused: [string, string][] = [
+    ['learningRate', 'its line search chooses each step'],
+    ['learningRateSchedule', 'its line search chooses each step'],
+    ['classWeight', 'row weights are not supported with it yet'],
+    ['sampleWeight', 'row weights are not supported with it yet'],
+    ['checkpoint', 'its memory of curvature pairs is not saved in a checkpoint yet'],
+  ];
+  for (const [key, reason] of refused) {
+    if (o[key] !== undefined) throw new GradwasmError(`${name}.${key}`, `${name}.${key} cannot be given with ${why}: ${reason}`);
+  }
 }
 
 function checkCheckpoint(value: unknown, name: string): CheckedFitOptions['checkpoint'] {

@@ -9,16 +9,19 @@ import { labels, relativeDifference, uniform } from './support/random.js';
 
 const f = Math.fround;
 
+/** The optimizers that step after each batch (L-BFGS is test/lbfgs.test.ts's). */
+type PerBatch = Exclude<OptimizerOptions, 'lbfgs' | { type: 'lbfgs' }>;
+
 /** An optimizer as test/kernels.test.ts checks it, over whole layers: TF.js's formulas, each float32 operation rounded. */
 class ReferenceOptimizer {
   private t = 1;
   private readonly s1: Float64Array[][] = [];
   private readonly s2: Float64Array[][] = [];
 
-  constructor(private readonly o: OptimizerOptions, private readonly decay: number) {}
+  constructor(private readonly o: PerBatch, private readonly decay: number) {}
 
   step(weights: LayerWeights[], grads: LayerWeights[], lr: number): LayerWeights[] {
-    const o: Exclude<OptimizerOptions, string> = this.o === 'adam' ? { type: 'adam' } : this.o === 'sgd' ? { type: 'sgd' } : this.o;
+    const o: Exclude<PerBatch, string> = this.o === 'adam' ? { type: 'adam' } : this.o === 'sgd' ? { type: 'sgd' } : this.o;
     const step = f(-f(lr)), decay = f(this.decay);
     const b1 = o.type === 'adam' ? o.beta1 ?? 0.9 : 0, b2 = o.type === 'adam' ? o.beta2 ?? 0.999 : 0;
     const eps = f(o.type === 'adam' ? o.epsilon ?? 1e-7 : 0);
@@ -57,7 +60,7 @@ class ReferenceOptimizer {
   }
 }
 
-const OPTIMIZERS: [string, OptimizerOptions, number][] = [
+const OPTIMIZERS: [string, PerBatch, number][] = [
   ['sgd with weight decay', 'sgd', 0.05],
   ['momentum', { type: 'momentum', momentum: 0.9 }, 0],
   ['Nesterov momentum with weight decay', { type: 'momentum', momentum: 0.8, nesterov: true }, 0.02],

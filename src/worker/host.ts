@@ -190,6 +190,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   const fitOptions = checkObject('options.fit', o.fit ?? {});
   checkKeys('options.fit', fitOptions, FIT_KEYS);
   const fit = checkFitOptions(fitOptions, architecture.inputs, x.rows, 'options.fit');
+  if (fit.lbfgs) throw new GradwasmError('options.fit.optimizer', "options.fit.optimizer 'lbfgs' is not supported by trainInWorker yet; call fit on the model (an L-BFGS fit of a table that fits in memory is short)");
   if (training && fit.initialEpoch > 0 && fit.initialEpoch === training.epoch) {
     checkResumedMonitor(training.earlyStopping, fit.earlyStopping, fit.initialEpoch, 'options.fit');
   }

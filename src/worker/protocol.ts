@@ -22,7 +22,7 @@ export interface StartMessage {
   x: Rows;
   y: Float32Array;
   /** The fit options as checkFitOptions fills them in (the validation rows already copied). */
-  fit: Omit<CheckedFitOptions, 'onEpochEnd' | 'onProgress' | 'signal' | 'checkpoint' | 'validation' | 'trainRows' | 'classWeight' | 'sampleWeight'>
+  fit: Omit<CheckedFitOptions, 'onEpochEnd' | 'onProgress' | 'signal' | 'checkpoint' | 'validation' | 'trainRows' | 'classWeight' | 'sampleWeight' | 'lbfgs'>
     & { validation: { x: Rows; y: Float32Array } | null } & Partial<Pick<CheckedFitOptions, 'classWeight' | 'sampleWeight'>>;
   /** The caller's setMemoryLimit, for the worker's own WebAssembly memory. */
   memoryLimit: number;
