@@ -100,6 +100,16 @@ describe('gradwasm train / predict / evaluate', () => {
   });
 });
 
+describe('gradwasm train --patience', () => {
+  it('watches the training loss with --val 0 (it has no validation loss to watch), as its help says', async () => {
+    const r = await cli('train', DATA, '--layers', '', '--optimizer', 'sgd', '--lr', '20', '--batch', 'all', '--epochs', '300', '--val', '0', '--patience', '1', '--no-progress');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/trained \d+ epochs .*, stopped early/);
+    expect((await cli('train', '--help')).out.replace(/\s+/g, ' ')).toMatch(/--patience <epochs> stop when the validation loss — the training loss with --val 0 — has not improved/);
+  });
+});
+
 describe('gradwasm explain', () => {
   it("prints the article's example: z = 9, p = σ(9), the chain rule for w", async () => {
     const r = await cli('explain');
