@@ -1,5 +1,5 @@
 // earlyStopping.monitor 'loss' (issue 14): stopping on the training loss as Keras's EarlyStopping
-// does (mode 'min'), on both backends — checked against Keras's rule rewritten here and applied
+// does (mode 'min'), for SGD and L-BFGS alike, on both backends — checked against Keras's rule rewritten here and applied
 // to the losses of a fit without early stopping, and against fits of exactly the epochs it keeps.
 import { describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, type FitOptions, type History, type LayerWeights } from '../src/index.js';
@@ -85,6 +85,19 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
     expect([onLoss.loss.length, onLoss.bestEpoch]).toEqual([loss.last + 1, loss.bestEpoch]);
     expect([onValLoss.loss.length, onValLoss.bestEpoch]).toEqual([valLoss.last + 1, valLoss.bestEpoch]);
     expect(byDefault).toEqual(onValLoss);
+  });
+
+  it('stops L-BFGS once its iterations lower the training loss by less than minDelta, and restores as for the other optimizers', async () => {
+    // Separable rows: L-BFGS drives the loss towards 0, each iteration gaining less (until max|g| ≤ tolerance ends the run).
+    const lbfgs: FitOptions = { epochs: 100, optimizer: 'lbfgs' };
+    const full = await plain(lbfgs);
+    const expected = keras(full.loss, 2, 1e-3);
+    expect(expected.last).toBeLessThan(full.loss.length - 1);
+    const model = await create();
+    const history = await model.fit(x, y, { ...lbfgs, earlyStopping: { monitor: 'loss', patience: 2, minDelta: 1e-3, restoreBestWeights: true } });
+    expect(history.loss).toEqual(full.loss.slice(0, expected.last + 1));
+    expect(history.bestEpoch).toBe(expected.bestEpoch);
+    expect(bits(model.getWeights())).toEqual(await weightsAfter(expected.bestEpoch + 1, lbfgs));
   });
 
   it('fitDataset stops and restores as fit does', async () => {
