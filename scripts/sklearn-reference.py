@@ -26,8 +26,8 @@ as gradwasm holds features):
 Each stores coef (column order), intercept, n_iter, converged (no ConvergenceWarning), the
 objective above, the mean log-loss alone and the gradient's largest magnitude (kernel and
 bias), all recomputed here in float64.
-- `cv5`, `cv3`: StratifiedKFold(n_splits=k, shuffle=True, random_state=0), the fold of every row (file
-  order), and per fold the accuracy and ROC AUC of make_pipeline(StandardScaler(),
+- `cv5`, `cv3`: StratifiedKFold(n_splits=k, shuffle=True, random_state=0), the fold of every
+  row (file order), and per fold the accuracy and ROC AUC of make_pipeline(StandardScaler(),
   LogisticRegression()) and make_pipeline(StandardScaler(), MLPClassifier(random_state=0)).
   k = 5 for every table; k = 3 as well for the tables in THREE_FOLD (CI's fast run).
   Each fold: accuracy, auc, n_iter, converged; and each model's mean_accuracy and mean_auc.
