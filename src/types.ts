@@ -26,7 +26,8 @@ export interface EpochLog {
   precision: number;
   recall: number;
   f1: number;
-  /** The learning rate of this epoch (after the schedule), as the float32 the kernels used. */
+  /** The learning rate of this epoch (after the schedule), as the float32 the kernels used; with
+   *  L-BFGS, the step length α its line search accepted (along the quasi-Newton direction). */
   learningRate: number;
   valLoss?: number;
   valAccuracy?: number;
@@ -50,6 +51,9 @@ export interface FitOptions {
    * the next while the optimizer options stay the same (the learning rate may change), as
    * Keras keeps a compiled model's optimizer; other optimizer options start a fresh state.
    * setWeights() keeps it; a model from fromJSON() starts fresh.
+   * `'lbfgs'` (scikit-learn's `solver='lbfgs'`) is full-batch only: each epoch is one L-BFGS
+   * iteration with a strong-Wolfe line search (no `learningRate`), `fit` ends early once it has
+   * converged, and its state lives in the call only (see {@link OptimizerOptions}).
    */
   optimizer?: OptimizerOptions;
   /**
