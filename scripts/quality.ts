@@ -1,0 +1,113 @@
+// `npm run quality`: gradwasm's command-line defaults in stratified cross-validation on the
+// bundled tables, beside scikit-learn's defaults on the same folds (data/sklearn-reference.json,
+// made by scripts/sklearn-reference.py). Each fold trains the built command (dist/cli.js) on the
+// other folds' rows — `gradwasm train fold.csv --val 0 [--layers ""]`, the defaults otherwise —
+// and scores `gradwasm predict` on the fold: accuracy at 0.5 and ROC AUC.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { rocAuc } from '../src/metrics.js';
+
+export const REFERENCE = 'data/sklearn-reference.json';
+
+/** The two models compared: logistic regression and the default MLP. */
+export const MODELS = { lr: { flags: ['--layers', ''], sklearn: 'LogisticRegression()' }, mlp: { flags: [] as string[], sklearn: 'MLPClassifier()' } } as const;
+export type ModelName = keyof typeof MODELS;
+
+/** Mean accuracy and AUC over the folds, and each fold's. */
+export interface Scores {
+  accuracy: number;
+  auc: number;
+  folds: { accuracy: number; auc: number }[];
+}
+
+/** One table's rows as text lines (header first) and each row's label, as the CLI reads the file. */
+function lines(path: string): { header: string; rows: string[]; labels: number[] } {
+  const [header, ...rows] = readFileSync(path, 'utf8').trimEnd().split(/\r?\n/);
+  const names = header!.split(',');
+  const at = names.findIndex((n) => n.trim().toLowerCase() === 'label');
+  const labelAt = at >= 0 ? at : names.length - 1;
+  return { header: header!, rows, labels: rows.map((r) => Number(r.split(',')[labelAt])) };
+}
+
+/** Cross-validate `model` with the CLI's defaults on `table` (a path), the folds given by each row's fold index. */
+export function crossValidate(table: string, folds: readonly number[], model: ModelName, extraFlags: readonly string[] = []): Scores {
+  const { header, rows, labels } = lines(table);
+  if (folds.length !== rows.length) throw new Error(`${table}: ${rows.length} rows, but ${folds.length} fold indices`);
+  const k = Math.max(...folds) + 1;
+  const dir = mkdtempSync(join(tmpdir(), 'gradwasm-quality-'));
+  const cli = resolve('dist/cli.js');
+  try {
+    const scores: Scores['folds'] = [];
+    for (let f = 0; f < k; f++) {
+      const train = join(dir, 'train.csv'), test = join(dir, 'test.csv'), saved = join(dir, 'model.json');
+      writeFileSync(train, [header, ...rows.filter((_, r) => folds[r] !== f)].join('\n') + '\n');
+      writeFileSync(test, [header, ...rows.filter((_, r) => folds[r] === f)].join('\n') + '\n');
+      run(cli, ['train', train, '--val', '0', '--no-progress', '--out', saved, ...MODELS[model].flags, ...extraFlags]);
+      const out = run(cli, ['predict', saved, test]);
+      const p = out.trimEnd().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
+      const y = labels.filter((_, r) => folds[r] === f);
+      const correct = p.reduce((n, v, i) => n + ((v > 0.5 ? 1 : 0) === y[i] ? 1 : 0), 0);
+      scores.push({ accuracy: correct / y.length, auc: rocAuc(y, p) });
+    }
+    const mean = (key: 'accuracy' | 'auc') => scores.reduce((s, x) => s + x[key], 0) / scores.length;
+    return { accuracy: mean('accuracy'), auc: mean('auc'), folds: scores };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function run(cli: string, argv: string[]): string {
+  const r = spawnSync(process.execPath, [cli, ...argv], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`gradwasm ${argv.join(' ')} exited with ${r.status}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** The stored scikit-learn figures of one table's cross-validation (cv5 or cv3). */
+interface ReferenceCv {
+  n_splits: number;
+  fold_of_row: number[];
+  logistic: { mean_accuracy: number; mean_auc: number };
+  mlp: { mean_accuracy: number; mean_auc: number };
+}
+
+/** The issue's margins: logistic regression within 0.005 accuracy and AUC of scikit-learn's, the MLP within 0.01 accuracy. */
+export const MARGINS = { lr: { accuracy: 0.005, auc: 0.005 }, mlp: { accuracy: 0.01, auc: Infinity } } as const;
+
+/** One table's row of the comparison. */
+export interface QualityRow {
+  table: string;
+  folds: number;
+  gradwasm: Record<ModelName, Scores>;
+  sklearn: Record<ModelName, { accuracy: number; auc: number }>;
+  /** Whether gradwasm is within MARGINS of scikit-learn (or better). */
+  within: Record<ModelName, boolean>;
+}
+
+/** Cross-validate both models on `tables` (names of data/*.csv) with the stored folds (5, or 3 where stored). */
+export function quality(tables: readonly string[], folds: 5 | 3 = 5): QualityRow[] {
+  const reference = JSON.parse(readFileSync(REFERENCE, 'utf8')) as { tables: Record<string, { file: string; cv5: ReferenceCv; cv3?: ReferenceCv }> };
+  return tables.map((table) => {
+    const entry = reference.tables[table];
+    const cv = folds === 5 ? entry?.cv5 : entry?.cv3;
+    if (!entry || !cv) throw new Error(`${REFERENCE} has no ${folds}-fold figures for ${table}`);
+    const path = join('data', `${table}.csv`);
+    const gradwasm = { lr: crossValidate(path, cv.fold_of_row, 'lr'), mlp: crossValidate(path, cv.fold_of_row, 'mlp') };
+    const sklearn = { lr: { accuracy: cv.logistic.mean_accuracy, auc: cv.logistic.mean_auc }, mlp: { accuracy: cv.mlp.mean_accuracy, auc: cv.mlp.mean_auc } };
+    const ok = (m: ModelName) => gradwasm[m].accuracy >= sklearn[m].accuracy - MARGINS[m].accuracy && gradwasm[m].auc >= sklearn[m].auc - MARGINS[m].auc;
+    return { table, folds, gradwasm, sklearn, within: { lr: ok('lr'), mlp: ok('mlp') } };
+  });
+}
+
+/** The comparison as a Markdown table. */
+export function formatQuality(rows: readonly QualityRow[]): string {
+  const f = (v: number) => v.toFixed(3);
+  const mark = (ok: boolean) => (ok ? '' : ' ✗');
+  return [
+    '| table | folds | gradwasm LR acc / AUC | sklearn LogisticRegression acc / AUC | gradwasm MLP acc / AUC | sklearn MLPClassifier acc / AUC |',
+    '|---|--:|--:|--:|--:|--:|',
+    ...rows.map((r) => `| ${r.table} | ${r.folds} | ${f(r.gradwasm.lr.accuracy)} / ${f(r.gradwasm.lr.auc)}${mark(r.within.lr)} | ${f(r.sklearn.lr.accuracy)} / ${f(r.sklearn.lr.auc)} | ` +
+      `${f(r.gradwasm.mlp.accuracy)} / ${f(r.gradwasm.mlp.auc)}${mark(r.within.mlp)} | ${f(r.sklearn.mlp.accuracy)} / ${f(r.sklearn.mlp.auc)} |`),
+  ].join('\n');
+}
