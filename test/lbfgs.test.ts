@@ -282,6 +282,24 @@ describe("fit with optimizer 'lbfgs': MLPs, determinism, convergence, its option
     expect(relativeDifference(wasm[0]!.weights, js[0]!.weights)).toBeLessThan(1e-4);
   });
 
+  it('gives the same bits with 1 and 2 threads (wasm)', async () => {
+    const fitWith = async (threads: number): Promise<{ loss: number[]; weights: LayerWeights[] }> => {
+      const model = await Sequential.create({ inputs: data.cols, layers: [dense(8, 'tanh'), dense(1, 'sigmoid')], seed: 4, backend: 'wasm', threads });
+      const history = await model.fit(data.x, data.y, { optimizer: 'lbfgs', weightDecay: 1e-3, epochs: 40 });
+      const weights = model.getWeights();
+      model.dispose();
+      return { loss: history.loss, weights };
+    };
+    expect(await fitWith(2)).toEqual(await fitWith(1));
+  });
+
+  it('stops before its epochs even with tolerance 0: on the relative decrease, or when no lower float32 point is left', async () => {
+    const model = await Sequential.create({ inputs: data.cols, layers: [dense(1, 'sigmoid')], seed: 5 });
+    const history = await model.fit(data.x, data.y, { optimizer: { type: 'lbfgs', tolerance: 0, memory: 5 }, weightDecay: 1 / data.rows, epochs: 1000 });
+    expect(history.loss.length).toBeLessThan(1000);
+    model.dispose();
+  });
+
   it('refuses mini-batches, a learning rate, row weights, checkpoints, fitDataset and bad options', async () => {
     const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 1 });
     const x = [[0, 1], [1, 0], [1, 1], [0, 0]], y = [0, 1, 1, 0];

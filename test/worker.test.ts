@@ -189,6 +189,7 @@ describe('trainInWorker misuse and errors', () => {
     ['learning rate 0', { model, x, y, fit: { learningRate: 0 } }, 'options.fit.learningRate', /^options\.fit\.learningRate must be a finite number > 0/],
     ['bad validation data', { model, x, y, fit: { validationData: [xv] } }, 'options.fit.validationData', /^options\.fit\.validationData must be \[x, y\]/],
     ['an Adam β1 of 1', { model, x, y, fit: { optimizer: { type: 'adam', beta1: 1 } } }, 'options.fit.optimizer.beta1', /^options\.fit\.optimizer\.beta1 must be a number in \[0, 1\)/],
+    ['L-BFGS (fit in process only, for now)', { model, x, y, fit: { optimizer: 'lbfgs' } }, 'options.fit.optimizer', /^options\.fit\.optimizer 'lbfgs' is not supported by trainInWorker yet/],
     ['early stopping without validation data', { model, x, y, fit: { earlyStopping: { patience: 1 } } }, 'options.fit.earlyStopping', /^options\.fit\.earlyStopping monitors the validation loss: give options\.fit\.validationData or options\.fit\.validationSplit too, or watch the training loss with options\.fit\.earlyStopping\.monitor 'loss'$/],
     ['an early stopping monitor of accuracy', { model, x, y, fit: { earlyStopping: { monitor: 'accuracy' } } }, 'options.fit.earlyStopping.monitor', /^options\.fit\.earlyStopping\.monitor must be 'loss'/],
     ['onEpochEnd not a function', { model, x, y, onEpochEnd: 1 }, 'options.onEpochEnd', /^options\.onEpochEnd must be a function, got 1$/],
