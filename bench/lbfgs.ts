@@ -28,8 +28,8 @@ async function timeFit(backend: BackendName, threads: number): Promise<{ ms: num
   const began = performance.now();
   const history = await model.fit(x, y, { optimizer: 'lbfgs', weightDecay: 1 / rows, epochs: 1000 });
   const ms = performance.now() - began;
-  const [{ weights }] = model.getWeights();
-  const objective = history.loss.at(-1)! + weights!.reduce((s, w) => s + w * w, 0) / (2 * rows);
+  const weights = model.getWeights()[0]!.weights;
+  const objective = history.loss.at(-1)! + weights.reduce((s, w) => s + w * w, 0) / (2 * rows);
   model.dispose();
   return { ms, iterations: history.loss.length, objective };
 }

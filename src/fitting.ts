@@ -410,6 +410,7 @@ function lbfgsRunner(m: ModelAccess, fit: CheckedFitOptions, options: Lbfgs, tra
         engine.setParameters(layers(x0));
         if (!Number.isFinite(start.f)) return { diverged: 0, loss: start.stats.lossSum / rows };
         run = new LbfgsRun(x0, start, evaluate, { ...options, point });
+        if (run.converged()) return 'stopped'; // (as SciPy: no iteration from a point that passes the gradient test)
       }
       const result = run.step();
       engine.setParameters(layers(run.point)); // (the search's last trial may not be the point accepted)

@@ -165,7 +165,6 @@ export type IterationResult<E extends Evaluation> =
  */
 export class Lbfgs<E extends Evaluation> {
   private readonly history: LbfgsMemory;
-  private iterations = 0;
 
   constructor(
     private x: Float64Array, private current: E, private readonly evaluate: (point: Float64Array) => E,
@@ -198,7 +197,6 @@ export class Lbfgs<E extends Evaluation> {
     const alpha1 = this.history.pairs === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
     const found = wolfeLineSearch(this.x, this.current, d, alpha1, this.evaluate, this.options.point);
     if (!found) return { step: null, converged: 'line search' };
-    this.iterations++;
     const s = sub(found.point, this.x), y = sub(found.at.g, this.current.g);
     this.history.push(s, y);
     const f0 = this.current.f, f1 = found.at.f;

@@ -282,6 +282,16 @@ describe("fit with optimizer 'lbfgs': MLPs, determinism, convergence, its option
     expect(relativeDifference(wasm[0]!.weights, js[0]!.weights)).toBeLessThan(1e-4);
   });
 
+  it('makes no iteration from a point that already passes the gradient test: an empty history', async () => {
+    const model = await Sequential.create({ inputs: data.cols, layers: [dense(1, 'sigmoid')], seed: 5 });
+    const options = { optimizer: { type: 'lbfgs', tolerance: 1e-4 }, weightDecay: 1 / data.rows, epochs: 100 } as const;
+    expect((await model.fit(data.x, data.y, options)).loss.length).toBeGreaterThan(5);
+    const weights = model.getWeights();
+    expect((await model.fit(data.x, data.y, options)).loss).toEqual([]);
+    expect(model.getWeights()).toEqual(weights);
+    model.dispose();
+  });
+
   it('gives the same bits with 1 and 2 threads (wasm)', async () => {
     const fitWith = async (threads: number): Promise<{ loss: number[]; weights: LayerWeights[] }> => {
       const model = await Sequential.create({ inputs: data.cols, layers: [dense(8, 'tanh'), dense(1, 'sigmoid')], seed: 4, backend: 'wasm', threads });
