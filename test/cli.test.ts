@@ -96,7 +96,30 @@ describe('gradwasm train / predict / evaluate', () => {
   it('trains logistic regression with sgd and no hidden layer', async () => {
     const r = await cli('train', DATA, '--layers', '', '--optimizer', 'sgd', '--lr', '0.1', '--epochs', '5', '--no-progress', '--val', '0');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/MLP 30-1 /);
+    expect(r.out).toMatch(/logistic regression 30-1 \(sigmoid\), sgd, 5 epochs, batch 32, L2 1\/569,/);
+  });
+
+  it('trains logistic regression to its optimum by default: L-BFGS, full batch, L2 1/n (scikit-learn C = 1), until converged', async () => {
+    const r = await cli('train', DATA, '--layers', '', '--no-progress', '--val', '0');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/logistic regression 30-1 \(sigmoid\), lbfgs, up to 100 iterations \(until converged\), full batch, L2 1\/569,/);
+    expect(r.out).toMatch(/trained \d+ iterations in .*, converged/);
+  });
+
+  it('refuses lbfgs with what it cannot do, in flags', async () => {
+    for (const [flags, message] of [
+      [['--optimizer', 'lbfgs', '--lr', '0.1'], /--lr does not apply to --optimizer lbfgs/],
+      [['--optimizer', 'lbfgs', '--batch', '32'], /--batch 32: --optimizer lbfgs is full-batch/],
+      [['--optimizer', 'lbfgs', '--stream'], /--optimizer lbfgs takes every row .* streamed/],
+    ] as const) {
+      const r = await cli('train', DATA, '--layers', '', '--no-progress', ...flags);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(message);
+    }
+    // the default falls back to Adam where L-BFGS cannot go
+    const streamed = await cli('train', DATA, '--layers', '', '--no-progress', '--stream', '--epochs', '2');
+    expect(streamed.code, streamed.err).toBe(0);
+    expect(streamed.out).toMatch(/logistic regression 30-1 \(sigmoid\), adam, 2 epochs, batch 32, L2 1\/455,/);
   });
 });
 

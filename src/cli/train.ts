@@ -21,14 +21,15 @@ export interface TrainOptions {
   delimiter: string;
   layers: number[];
   activation: Activation;
-  optimizer: 'sgd' | 'momentum' | 'nesterov' | 'adam';
+  /** Default (undefined): 'lbfgs' for logistic regression trained in memory, else 'adam' (see resolveDefaults). */
+  optimizer?: 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'lbfgs';
   momentum: number;
-  epochs: number;
+  epochs?: number;
   lr?: number;
-  batch: number | 'all';
+  batch?: number | 'all';
   val: number;
   seed: number;
-  l2: number;
+  l2?: number;
   classWeight?: 'balanced' | { 0: number; 1: number };
   patience?: number;
   scale: boolean;
@@ -56,12 +57,43 @@ interface RunRecord {
 /** Rows the shuffle window holds: every row of a small file, else 32 MiB of them. */
 const WINDOW_BYTES = 32 * 2 ** 20;
 
-function optimizerOf(o: TrainOptions): OptimizerOptions {
+/** The flags with the defaults that depend on the model and the data filled in. */
+type Resolved = TrainOptions & Required<Pick<TrainOptions, 'optimizer' | 'epochs' | 'batch' | 'l2'>>;
+
+/**
+ * The defaults that converge (issue 14). Logistic regression (no hidden layer) is trained to its
+ * optimum as scikit-learn's LogisticRegression() is: L-BFGS, full batch, up to 100 iterations
+ * (it stops when converged), L2 of 1/n on the kernel — scikit-learn's C = 1 (n: the training
+ * rows). L-BFGS needs the rows in memory and keeps no checkpoint, so a streamed file or
+ * --checkpoint/--resume gets Adam. MLPs: Adam at 0.001, batch 32, 50 epochs, no L2. Flags given
+ * always win.
+ */
+export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: boolean): Resolved {
+  const logistic = o.layers.length === 0;
+  const lbfgsPossible = inMemory && o.checkpoint === undefined && o.resume === undefined;
+  const optimizer = o.optimizer ?? (logistic && lbfgsPossible ? 'lbfgs' : 'adam');
+  if (optimizer === 'lbfgs') {
+    if (!inMemory) throw new GradwasmError('--optimizer', `--optimizer lbfgs takes every row at each iteration, in memory; this file is streamed (--stream, or over 64 MiB): use another --optimizer`);
+    if (o.checkpoint !== undefined || o.resume !== undefined) throw new GradwasmError('--optimizer', '--optimizer lbfgs keeps no checkpoint (its curvature pairs are not saved): leave out --checkpoint/--resume, or use another --optimizer');
+    if (o.lr !== undefined) throw new GradwasmError('--lr', '--lr does not apply to --optimizer lbfgs: its line search chooses each step');
+    if (o.batch !== undefined && o.batch !== 'all') throw new GradwasmError('--batch', `--batch ${o.batch}: --optimizer lbfgs is full-batch (--batch all)`);
+  }
+  return {
+    ...o,
+    optimizer,
+    epochs: o.epochs ?? (optimizer === 'lbfgs' ? 100 : 50),
+    batch: o.batch ?? (optimizer === 'lbfgs' ? 'all' : 32),
+    l2: o.l2 ?? (logistic ? 1 / trainRows : 0),
+  };
+}
+
+function optimizerOf(o: Resolved): OptimizerOptions {
   if (o.optimizer === 'momentum' || o.optimizer === 'nesterov') return { type: 'momentum', momentum: o.momentum, nesterov: o.optimizer === 'nesterov' };
   return o.optimizer;
 }
 
-export async function train(file: string, o: TrainOptions, print: (line: string) => void): Promise<void> {
+export async function train(file: string, flags: TrainOptions, print: (line: string) => void): Promise<void> {
+  let o = flags as Resolved; // (its defaults are resolved once the data is open, below)
   const input = [{ path: file, what: 'the training data' }];
   const output = o.out === undefined ? null : await checkOutput(o.out, '--out', input);
   const checkpointFile = o.checkpoint === undefined ? null : await checkOutput(o.checkpoint, '--checkpoint', [...input, ...(o.out ? [{ path: o.out, what: 'the --out model' }] : [])]);
@@ -82,6 +114,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
     validation: heldOut ? splitTable(data.table, data.cols, validation, true) : null,
   };
   const architecture = [data.cols, ...o.layers, 1].join('-');
+  o = resolveDefaults(flags, trainSet.rows, memory !== null);
 
   const model = resumed
     ? await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads })
@@ -93,7 +126,8 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
   print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
-  print(`MLP ${architecture} (${o.activation}, sigmoid), ${o.optimizer}, ${count(o.epochs, 'epoch')}, batch ${o.batch}, ${o.backend} backend${model.threads > 1 ? `, ${model.threads} threads` : ''}` +
+  const schedule = o.optimizer === 'lbfgs' ? `lbfgs, up to ${count(o.epochs, 'iteration')} (until converged), full batch` : `${o.optimizer}, ${count(o.epochs, 'epoch')}, batch ${o.batch}`;
+  print(`${o.layers.length ? 'MLP' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}sigmoid), ${schedule}${o.l2 ? `, L2 ${flags.l2 === undefined && !o.layers.length ? `1/${trainSet.rows}` : o.l2}` : ''}, ${o.backend} backend${model.threads > 1 ? `, ${model.threads} threads` : ''}` +
     (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') + (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
 
   const fit: FitOptions = {
@@ -122,8 +156,8 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
     o, initialEpoch, data, checkpointFile, save);
   const seconds = (performance.now() - started) / 1000;
   const epochs = history.loss.length;
-  print(`trained ${count(epochs, 'epoch')} in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
-    (memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + (initialEpoch + epochs < o.epochs ? ', stopped early' : ''));
+  print(`trained ${count(epochs, o.optimizer === 'lbfgs' ? 'iteration' : 'epoch')} in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
+    (memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + (initialEpoch + epochs < o.epochs ? (o.optimizer === 'lbfgs' && o.patience === undefined ? ', converged' : ', stopped early') : ''));
 
   print('');
   const evaluations: [string, Evaluation][] = [];
@@ -170,7 +204,7 @@ export async function train(file: string, o: TrainOptions, print: (line: string)
  * within a run of batches (the epoch under way is undone), writes the checkpoint if there is
  * one, and ends the command with 128 + the signal's number.
  */
-async function trainUntilStopped(model: Sequential, rows: number, fit: (options: FitOptions) => Promise<History>, o: TrainOptions, initialEpoch: number,
+async function trainUntilStopped(model: Sequential, rows: number, fit: (options: FitOptions) => Promise<History>, o: Resolved, initialEpoch: number,
                                  data: DataFile, checkpoint: Output | null, save: (json: ModelJSON) => Promise<void>): Promise<History> {
   const interrupt = new AbortController();
   let signal: NodeJS.Signals | null = null;
