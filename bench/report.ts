@@ -1,6 +1,8 @@
 // Turns a run into what people read: the console table, bench/results.json (every figure,
 // every repetition, the machine) and BENCHMARKS.md.
 import { streamingLines, type StreamingReport } from './streaming.js';
+import { optimumLines, type OptimumReport } from './optimum.js';
+import { formatQuality, type QualityRow } from '../scripts/quality.js';
 import { formatBytes } from '../src/wasm/arena.js';
 import type { ImplName } from './impl.js';
 import { machineLine, type Machine } from './machine.js';
@@ -33,6 +35,8 @@ export interface Report {
   loadAverageAtEnd: number[];
   /** Training from files against in memory, and CSV ingestion (issue 11); absent when not run. */
   streaming?: StreamingReport;
+  optimum?: OptimumReport;
+  quality?: QualityRow[];
 }
 
 const BASELINE: ImplName = 'gradwasm-wasm';
@@ -171,6 +175,8 @@ export function formatConsole(report: Report): string {
     'targets (issues 3 and 12; measured, not asserted)',
     textTable(['target', 'measured', ''], report.targets.map((t) => [t.target, t.measured, metText(t)])),
     ...(report.streaming ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)] : []),
+    ...(report.optimum ? ['', 'to the optimum (issue 14): breast-cancer logistic regression, weightDecay 1/n, against scikit-learn\'s optimum', ...optimumLines(report.optimum, false)] : []),
+    ...(report.quality ? ['', 'the command line\'s defaults against scikit-learn\'s (issue 14): stratified CV', formatQuality(report.quality)] : []),
     '',
     `${report.mode} run: ${report.settings.repetitions} repetitions per figure, ${report.seconds.toFixed(0)} s in all, ` +
       `load average at end ${report.loadAverageAtEnd.join(' / ')}`,
@@ -241,6 +247,25 @@ both sides: the same computation), one thread, interleaved, medians of ${s.repet
 of 16 columns read by \`csvDataset\` (bytes, streamed) and by \`parseCsv\` (one string), medians of ${s.repetitions}.
 
 ${streamingLines(report.streaming, true).join('\n')}
+
+` : ''}${report.optimum ? `## To the optimum (issue 14)
+
+Breast-cancer logistic regression, z-scored, \`weightDecay: 1/n\` (scikit-learn's
+\`LogisticRegression(C=1)\` objective over n), one thread, from the same initial weights: the
+epochs (L-BFGS: iterations) and the training time until the objective is within 1e-6 relative of
+scikit-learn's optimum (\`data/sklearn-reference.json\`: ${report.optimum.optimum.toPrecision(10)}); the objective is
+measured between epochs, outside the timed fits; medians of ${s.repetitions} (a method that does not get there runs once).
+
+${optimumLines(report.optimum, true).join('\n')}
+
+` : ''}${report.quality ? `## The command line's defaults against scikit-learn's (issue 14)
+
+\`npm run quality\`: ${report.quality[0]?.folds ?? 5}-fold stratified cross-validation with the folds of \`data/sklearn-reference.json\`
+(scikit-learn ${'1.2.1'}, its defaults, \`StandardScaler\` first); gradwasm: \`gradwasm train --val 0\` with its defaults
+(\`--layers ""\` for logistic regression). Mean accuracy / ROC AUC over the folds; ✗ marks more than 0.005 (LR,
+accuracy or AUC) or 0.01 (MLP, accuracy) below scikit-learn.
+
+${formatQuality(report.quality)}
 
 ` : ''}## Memory
 

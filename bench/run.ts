@@ -16,6 +16,8 @@ import { formatConsole, toJSON, toMarkdown, type Report, type WorkloadResult } f
 import { checkTargets } from './targets.js';
 import { measureOnnx } from './onnx.js';
 import { measureStreaming } from './streaming.js';
+import { measureOptimum } from './optimum.js';
+import { quality } from '../scripts/quality.js';
 import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type BatchInferenceWorkload, type LatencyWorkload, type TrainingWorkload, type Workload } from './workloads.js';
 
 const FULL: Settings = { repetitions: 5, minSeconds: 0.5, maxEpochs: 5000 };
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
 
   const { workloads: all, imageSource } = await buildWorkloads(quick ? QUICK_SIZES : FULL_SIZES);
   if (imageSource.kind === 'synthetic') shout(`W2/W4 run on ${imageSource.description}`);
-  const unknown = [...(only ?? [])].filter((id) => id !== 'streaming' && !all.some((w) => w.id === id));
+  const unknown = [...(only ?? [])].filter((id) => !['streaming', 'optimum', 'quality'].includes(id) && !all.some((w) => w.id === id));
   if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
   const workloads = all.filter((w) => !only || only.has(w.id));
 
@@ -95,6 +97,12 @@ async function main(): Promise<void> {
   const streamed = all.filter((w): w is TrainingWorkload => w.kind === 'training' && (w.id === 'W1' || w.id === 'W2') && (!only || only.has(w.id) || only.has('streaming')));
   const streaming = streamed.length || only?.has('streaming') ? await measureStreaming(streamed, settings, quick ? 2 : 50, log) : undefined;
 
+  // To the optimum, and the command line's defaults in cross-validation (issue 14); the CV runs dist/cli.js (npm run bench builds it).
+  if (!only || only.has('optimum')) log('to the optimum: breast-cancer logistic regression, L-BFGS and Adam');
+  const optimum = !only || only.has('optimum') ? await measureOptimum(settings, log) : undefined;
+  if (!quick && (!only || only.has('quality'))) log('the command line\'s defaults in 5-fold CV against scikit-learn (npm run quality)');
+  const qualityRows = quick ? undefined : !only || only.has('quality') ? quality(['breast_cancer', 'banknote', 'pima_diabetes', 'spambase', 'digits_odd_vs_even'], 5) : undefined;
+
   const figures = new Map(results.map((r) => [r.id, new Map<ImplName, Measurement>(r.measurements.map((m) => [m.impl, m]))]));
   const report: Report = {
     mode: quick ? 'quick' : 'full',
@@ -107,6 +115,8 @@ async function main(): Promise<void> {
     seconds: (performance.now() - started) / 1000,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     ...(streaming ? { streaming } : {}),
+    ...(optimum ? { optimum } : {}),
+    ...(qualityRows ? { quality: qualityRows } : {}),
   };
   console.log(formatConsole(report));
   if (imageSource.kind === 'synthetic') shout(`W2/W4 ran on ${imageSource.description}`);
