@@ -220,7 +220,7 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
   };
 
   it.each([
-    ['a diverging SGD run', ['--optimizer', 'sgd', '--lr', '1e6'], /^gradwasm: training diverged in epoch 0, batch \d+ \(of 15\).*--no-stop-on-exploding-loss turns it off.*a smaller --lr/],
+    ['a diverging SGD run', ['--optimizer', 'sgd', '--lr', '1e6', '--batch', '32'], /^gradwasm: training diverged in epoch 0, batch \d+ \(of 15\).*--no-stop-on-exploding-loss turns it off.*a smaller --lr/],
     ['a diverging run with L2', ['--optimizer', 'sgd', '--lr', '0.5', '--l2', '10'], /^gradwasm: training diverged.*--l2 10 times the learning rate 0\.5 is ≥ 1.*a smaller --l2/],
   ])('ends with one line and exit 1 after an error raised in training with the progress bar on: %s', (_name, flags, message) => {
     const r = gradwasm(['train', DATA, '--epochs', '20', ...flags]);
@@ -303,7 +303,7 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
     symlinkSync(target, link);
     expect(gradwasm(['train', data, '--epochs', '2', '--no-progress', '--out', link]).status).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
-    expect(JSON.parse(readFileSync(target, 'utf8')).layers).toHaveLength(3);
+    expect(JSON.parse(readFileSync(target, 'utf8')).layers).toHaveLength(2);
     // a read-only file is refused (also as root, who may write anything)
     chmodSync(target, 0o444);
     const readOnly = gradwasm(['train', data, '--epochs', '1000000', '--out', link]);
@@ -317,7 +317,7 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
       expect(r.stderr, command).toBe('');
       expect(r.status, command).toBe(0);
     }
-    expect(JSON.parse(readFileSync(model, 'utf8')).layers).toHaveLength(3);
+    expect(JSON.parse(readFileSync(model, 'utf8')).layers).toHaveLength(2);
   });
 
   it('predict and evaluate on a file of the wrong width name the file and the model', async () => {

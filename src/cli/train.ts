@@ -58,15 +58,20 @@ interface RunRecord {
 const WINDOW_BYTES = 32 * 2 ** 20;
 
 /** The flags with the defaults that depend on the model and the data filled in. */
-type Resolved = TrainOptions & Required<Pick<TrainOptions, 'optimizer' | 'epochs' | 'batch' | 'l2'>>;
+type Resolved = TrainOptions & Required<Pick<TrainOptions, 'optimizer' | 'epochs' | 'batch' | 'l2'>> & {
+  /** The least improvement early stopping counts: scikit-learn's tol (1e-4) when --patience is the MLP default, else 0. */
+  minDelta: number;
+};
 
 /**
  * The defaults that converge (issue 14). Logistic regression (no hidden layer) is trained to its
  * optimum as scikit-learn's LogisticRegression() is: L-BFGS, full batch, up to 100 iterations
  * (it stops when converged), L2 of 1/n on the kernel — scikit-learn's C = 1 (n: the training
  * rows). L-BFGS needs the rows in memory and keeps no checkpoint, so a streamed file or
- * --checkpoint/--resume gets Adam. MLPs: Adam at 0.001, batch 32, 50 epochs, no L2. Flags given
- * always win.
+ * --checkpoint/--resume gets Adam. MLPs as scikit-learn's MLPClassifier() trains them (the
+ * hidden layer of 100 is --layers' default): Adam at 0.001, batches of 200, up to 200 epochs,
+ * stopping once the loss (the validation loss with --val) has not improved by 1e-4 for 10 epochs
+ * (its tol and n_iter_no_change), best weights kept. Flags given always win.
  */
 export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: boolean): Resolved {
   const logistic = o.layers.length === 0;
@@ -78,12 +83,15 @@ export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: bo
     if (o.lr !== undefined) throw new GradwasmError('--lr', '--lr does not apply to --optimizer lbfgs: its line search chooses each step');
     if (o.batch !== undefined && o.batch !== 'all') throw new GradwasmError('--batch', `--batch ${o.batch}: --optimizer lbfgs is full-batch (--batch all)`);
   }
+  const convergence = !logistic && o.patience === undefined && o.epochs === undefined;
   return {
     ...o,
     optimizer,
-    epochs: o.epochs ?? (optimizer === 'lbfgs' ? 100 : 50),
-    batch: o.batch ?? (optimizer === 'lbfgs' ? 'all' : 32),
+    epochs: o.epochs ?? (optimizer === 'lbfgs' ? 100 : logistic ? 50 : 200),
+    batch: o.batch ?? (optimizer === 'lbfgs' ? 'all' : logistic ? 32 : 200),
     l2: o.l2 ?? (logistic ? 1 / trainRows : 0),
+    ...(convergence ? { patience: 10 } : {}),
+    minDelta: convergence ? 1e-4 : 0,
   };
 }
 
@@ -126,7 +134,9 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
   print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
-  const schedule = o.optimizer === 'lbfgs' ? `lbfgs, up to ${count(o.epochs, 'iteration')} (until converged), full batch` : `${o.optimizer}, ${count(o.epochs, 'epoch')}, batch ${o.batch}`;
+  const untilConverged = flags.patience === undefined && o.patience !== undefined; // the MLP default
+  const schedule = o.optimizer === 'lbfgs' ? `lbfgs, up to ${count(o.epochs, 'iteration')} (until converged), full batch`
+    : `${o.optimizer}, ${untilConverged ? `up to ${count(o.epochs, 'epoch')} (until the ${o.val > 0 ? 'validation ' : ''}loss stops improving)` : count(o.epochs, 'epoch')}, batch ${o.batch}`;
   print(`${o.layers.length ? 'MLP' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}sigmoid), ${schedule}${o.l2 ? `, L2 ${flags.l2 === undefined && !o.layers.length ? `1/${trainSet.rows}` : o.l2}` : ''}, ${o.backend} backend${model.threads > 1 ? `, ${model.threads} threads` : ''}` +
     (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') + (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
 
@@ -140,7 +150,7 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
     ...(o.classWeight === undefined ? {} : { classWeight: o.classWeight }),
     stopOnExplodingLoss: o.stopOnExplodingLoss,
     // (the validation loss when there are validation rows, else the training loss)
-    ...(o.patience === undefined ? {} : { earlyStopping: { monitor: o.val > 0 ? 'valLoss' : 'loss', patience: o.patience, restoreBestWeights: true } }),
+    ...(o.patience === undefined ? {} : { earlyStopping: { monitor: o.val > 0 ? 'valLoss' : 'loss', patience: o.patience, minDelta: o.minDelta, restoreBestWeights: true } }),
   };
   // fit on the table held in memory, or fitDataset on the file, with the same options
   const trainOn = (m: Sequential, options: FitOptions, validate: boolean): Promise<History> => memory
@@ -157,7 +167,7 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   const seconds = (performance.now() - started) / 1000;
   const epochs = history.loss.length;
   print(`trained ${count(epochs, o.optimizer === 'lbfgs' ? 'iteration' : 'epoch')} in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
-    (memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + (initialEpoch + epochs < o.epochs ? (o.optimizer === 'lbfgs' && o.patience === undefined ? ', converged' : ', stopped early') : ''));
+    (memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + (initialEpoch + epochs < o.epochs ? ((o.optimizer === 'lbfgs' && o.patience === undefined) || untilConverged ? ', converged' : ', stopped early') : ''));
 
   print('');
   const evaluations: [string, Evaluation][] = [];
