@@ -237,7 +237,7 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
     expect(failed.stdout.slice(failed.stdout.lastIndexOf('\x1b[?7l'))).toContain('\x1b[?7h');
     // Ctrl-C, typed into the terminal a second into a long run: stops within the epoch, exit 130, nothing written
     const out = join(dir, 'interrupted.json');
-    const script = `(sleep 1; printf '\\003'; sleep 2) | script -qec "${process.execPath} ${bin} train ${DATA} --epochs 1000000 --out ${out}" /dev/null`;
+    const script = `(sleep 1; printf '\\003'; sleep 2) | script -qec "${process.execPath} ${bin} train ${DATA} --epochs 1000000 --patience 1000000 --out ${out}" /dev/null`;
     const interrupted = spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
     expect(interrupted.status).toBe(130);
     expect(interrupted.stdout).toMatch(/gradwasm: interrupted by SIGINT after \d+ epochs?; nothing was saved/);

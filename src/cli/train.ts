@@ -71,7 +71,8 @@ type Resolved = TrainOptions & Required<Pick<TrainOptions, 'optimizer' | 'epochs
  * --checkpoint/--resume gets Adam. MLPs as scikit-learn's MLPClassifier() trains them (the
  * hidden layer of 100 is --layers' default): Adam at 0.001, batches of 200, up to 200 epochs,
  * stopping once the loss (the validation loss with --val) has not improved by 1e-4 for 10 epochs
- * (its tol and n_iter_no_change), best weights kept. Flags given always win.
+ * (its tol and n_iter_no_change), best weights kept — with any --epochs, which is then the most
+ * (its max_iter). Flags given always win.
  */
 export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: boolean): Resolved {
   const logistic = o.layers.length === 0;
@@ -83,7 +84,8 @@ export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: bo
     if (o.lr !== undefined) throw new GradwasmError('--lr', '--lr does not apply to --optimizer lbfgs: its line search chooses each step');
     if (o.batch !== undefined && o.batch !== 'all') throw new GradwasmError('--batch', `--batch ${o.batch}: --optimizer lbfgs is full-batch (--batch all)`);
   }
-  const convergence = !logistic && o.patience === undefined && o.epochs === undefined;
+  // as scikit-learn's max_iter and n_iter_no_change: --epochs is the most, convergence may stop it sooner
+  const convergence = !logistic && o.patience === undefined;
   return {
     ...o,
     optimizer,
