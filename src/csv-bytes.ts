@@ -9,6 +9,7 @@
 // float32 rounding boundary lies that close (float32Of), which is all but one cell in a million.
 // Any other cell — quotes, non-ASCII spaces, subnormals, a rounding too close to call — is decoded
 // and read by Number() itself.
+import { concatBytes } from './bytes.js';
 import { GradwasmError } from './errors.js';
 import { describe } from './checks.js';
 import { labelColumn, NUMBER, type CsvOptions } from './csv.js';
@@ -429,15 +430,4 @@ export class CsvByteParser {
     const more = problems.length > LISTED ? `\n  … and ${problems.length - LISTED} more` : '';
     throw new GradwasmError('path', `${source} has ${problems.length} problems:\n  ${problems.slice(0, LISTED).join('\n  ')}${more}`);
   }
-}
-
-function concatBytes(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

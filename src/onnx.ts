@@ -7,6 +7,7 @@
 // `probability` [batch, 1], P(Y=1). A model that knows its column names carries them as
 // metadata (`features`, a JSON array in input order, and `label`), which onnxruntime's
 // `custom_metadata_map` shows.
+import { concatBytes } from './bytes.js';
 import { describe } from './checks.js';
 import { GradwasmError } from './errors.js';
 import type { Activation } from './layers.js';
@@ -38,11 +39,11 @@ class Message {
 
   /** A packed repeated varint field. */
   packed(field: number, values: readonly number[]): this {
-    return this.field(field, concat(values.map(varint)));
+    return this.field(field, concatBytes(values.map(varint)));
   }
 
   finish(): Uint8Array {
-    return concat(this.parts);
+    return concatBytes(this.parts);
   }
 }
 
@@ -58,15 +59,6 @@ function varint(value: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 /** TensorProto: a named float32 initializer of shape `dims`, its data raw little-endian. */
 function tensor(name: string, dims: readonly number[], values: ArrayLike<number>): Message {
