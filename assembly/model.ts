@@ -8,7 +8,7 @@ import { firstNonFinite } from './data';
 import { addCounts, bceRows, sumLosses } from './loss';
 import { matmul, matmulPacked, matmulTransAColumns, transposeRows } from './gemm';
 import { adamStep, momentumStep, sgdStep } from './optimizers';
-import { arg, argF, counters, parallel, rangeLo, setArg, setArgF } from './parallel';
+import { MAX_PARTS, arg, argF, counters, parallel, rangeLo, setArg, setArgF } from './parallel';
 import { shuffle } from './prng';
 
 // Header (bytes)
@@ -188,13 +188,14 @@ function lossLimit(m: usize): f64 {
   return min(EXPLODING_CEILING, EXPLODING_FACTOR * max(Math.LN2, reference));
 }
 
-// Steps shared out between threads (assembly/parallel.ts). Each writes outputs of its own: rows
-// of a product or of the loss, rows of a weight gradient, ranges of parameters. A step is split
-// only when each part has at least MIN_WORK multiply-adds (or their like), so that a small
-// network never pays for a barrier it does not need.
+// Steps shared out between threads (assembly/parallel.ts), in parts that each write outputs of
+// their own: rows of a product or of the loss, rows of a weight gradient, ranges of parameters.
+// The parts depend on the step's shape only — never on the threads, nor on who takes which — and
+// each has at least PART_WORK multiply-adds (or their like), so that a small network never pays
+// for a barrier it does not need.
 const STEP_FORWARD: i32 = 1, STEP_INPUT_GRADIENT: i32 = 2, STEP_WEIGHT_GRADIENT: i32 = 3, STEP_LOSS: i32 = 4,
   STEP_UPDATE: i32 = 5, STEP_GATHER: i32 = 6, STEP_PROBABILITIES: i32 = 7, STEP_TRANSPOSE: i32 = 8;
-const MIN_WORK: i64 = 32768;
+const PART_WORK: i64 = 32768;
 /** A row's loss and probability cost about as much as this many multiply-adds (an exp and a log1p). */
 const LOSS_WORK: i64 = 256;
 /** A row gathered from anywhere in the data (a cache miss) costs about as much as this many multiply-adds, besides its copy. */
@@ -202,11 +203,13 @@ const GATHER_WORK: i64 = 256;
 /** A transposed element (a strided store) costs about as much as this many multiply-adds. */
 const TRANSPOSE_WORK: i64 = 8;
 
-/** Parts for a step of `work` that splits into `items` pieces: at most the model's threads. */
-function partsFor(m: usize, work: i64, items: i32): i32 {
+/** Run step `code` of `work` that splits into `items` pieces — in parts for a model of several
+ *  threads, whole for one — and return its number of parts. */
+function share(m: usize, code: i32, work: i64, items: i32): i32 {
   const threads = load<i32>(m + THREADS);
-  if (threads <= 1) return 1;
-  return max(1, <i32>min(min(<i64>threads, <i64>items), work / MIN_WORK));
+  const parts = threads <= 1 ? 1 : max(1, <i32>min(min(<i64>items, <i64>MAX_PARTS), work / PART_WORK));
+  parallel(code, parts, threads);
+  return parts;
 }
 
 // @ts-ignore: decorator
@@ -231,7 +234,7 @@ function forward(m: usize, x: usize, rows: i32): usize {
   for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) {
     const rec = layer(m, l);
     setArg(0, m); setArg(1, l); setArg(2, a); setArg(3, rows);
-    parallel(STEP_FORWARD, partsFor(m, <i64>rows * field(rec, L_IN) * field(rec, L_OUT), (rows + 3) >> 2));
+    share(m, STEP_FORWARD, <i64>rows * field(rec, L_IN) * field(rec, L_OUT), (rows + 3) >> 2);
     a = ptr(rec, L_BUF);
   }
   return a;
@@ -260,9 +263,8 @@ function lossGradient(m: usize, y: usize, w: usize, rows: i32, batchRows: i32, s
 /** bceRows over `rows` rows in parts; their losses then added in row order and their counts into
  *  `stats` by this thread alone. Returns Σ lossᵢ. */
 function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
-  const parts = partsFor(m, <i64>rows * LOSS_WORK, rows);
   setArg(0, logits); setArg(1, y); setArg(2, rows); setArg(3, batchRows); setArg(4, grad); setArg(5, probabilities); setArg(6, load<usize>(m + LOSSES)); setArg(7, w);
-  parallel(STEP_LOSS, parts);
+  const parts = share(m, STEP_LOSS, <i64>rows * LOSS_WORK, rows);
   for (let p = 0; p < parts; p++) addCounts(counters(p), stats);
   return sumLosses(load<usize>(m + LOSSES), rows, stats);
 }
@@ -363,12 +365,12 @@ function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, before: i3
     if (l > 0) {
       // dA_{l−1} by rows, from the kernel before its update, transposed first
       setArg(0, ptr(rec, L_W)); setArg(1, fanIn); setArg(2, units); setArg(3, load<usize>(m + PACKED));
-      parallel(STEP_TRANSPOSE, partsFor(m, <i64>fanIn * units * TRANSPOSE_WORK, (fanIn + 3) >> 2));
+      share(m, STEP_TRANSPOSE, <i64>fanIn * units * TRANSPOSE_WORK, (fanIn + 3) >> 2);
       setArg(0, m); setArg(1, l); setArg(2, delta); setArg(3, spare); setArg(4, rows);
-      parallel(STEP_INPUT_GRADIENT, partsFor(m, <i64>rows * fanIn * units, (rows + 3) >> 2));
+      share(m, STEP_INPUT_GRADIENT, <i64>rows * fanIn * units, (rows + 3) >> 2);
     }
     setArg(0, m); setArg(1, l); setArg(2, input); setArg(3, delta); setArg(4, rows); setArg(5, mode); setArg(6, first); setArgF(7, lr);
-    parallel(STEP_WEIGHT_GRADIENT, partsFor(m, <i64>rows * (fanIn + 1) * units, (max(fanIn, units) + 3) >> 2));
+    share(m, STEP_WEIGHT_GRADIENT, <i64>rows * (fanIn + 1) * units, (max(fanIn, units) + 3) >> 2);
     if (lr != 0 && mode != FUSED_STEP) stepLayers(m, l, l + 1, lr, decay);
     const t = delta; delta = spare; spare = t;
   }
@@ -448,7 +450,7 @@ function stepLayers(m: usize, l0: i32, l1: i32, lr: f32, decay: f32): void {
   for (let l = l0; l < l1; l++) count += <i64>field(layer(m, l), L_IN) * field(layer(m, l), L_OUT);
   const work = count * (load<i32>(m + OPTIMIZER) == ADAM ? 8 : 2);
   setArg(0, m); setArg(1, l0); setArg(2, l1); setArgF(3, lr); setArgF(4, decay);
-  parallel(STEP_UPDATE, partsFor(m, work, <i32>min(count >> 2, 1 << 30)));
+  share(m, STEP_UPDATE, work, <i32>min(count >> 2, 1 << 30));
 }
 
 function updatePart(part: i32, parts: i32): void {
@@ -704,7 +706,7 @@ export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCar
 function gather(m: usize, x: usize, y: usize, w: usize, order: usize, start: i32, n: i32, xBatch: usize, yBatch: usize, wBatch: usize): usize {
   setArg(0, rowBytes(m)); setArg(1, x); setArg(2, y); setArg(3, order + (<usize>start << 2)); setArg(4, n); setArg(5, xBatch); setArg(6, yBatch);
   setArg(7, w); setArg(8, wBatch);
-  parallel(STEP_GATHER, partsFor(m, <i64>n * (load<i32>(m + INPUTS) + GATHER_WORK), (n + 3) >> 2));
+  share(m, STEP_GATHER, <i64>n * (load<i32>(m + INPUTS) + GATHER_WORK), (n + 3) >> 2);
   return xBatch;
 }
 
@@ -763,7 +765,7 @@ export function predict(m: usize, x: usize, rows: i32, probabilities: usize): vo
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
     setArg(0, z); setArg(1, probabilities + (<usize>start << 2)); setArg(2, size);
-    parallel(STEP_PROBABILITIES, partsFor(m, <i64>size * LOSS_WORK, size));
+    share(m, STEP_PROBABILITIES, <i64>size * LOSS_WORK, size);
   }
 }
 

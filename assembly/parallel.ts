@@ -1,45 +1,99 @@
-// Threads over one shared memory (docs/architecture.md §6). The threaded build (asconfig.json's "threads"
-// target: --enable threads, an imported shared memory) runs in several instances over one
-// memory: the leader — whichever thread called into the core — and the pool's workers
-// (src/wasm/pool.ts), each parked in workerStep. A step of work is published in the control
-// block; the leader takes part 0, the workers parts 1…parts−1, and the leader waits until all
-// have reported. Which thread computes which part never changes a value: every part writes its
-// own outputs, and sums over rows never cross parts (assembly/model.ts). The single-thread build
-// compiles the same source without atomics: there every step is one part, run in place.
+// Threads over one shared memory (docs/architecture.md §6). The threaded build (asconfig.json's
+// "threads" target: --enable threads, an imported shared memory) runs in several instances over
+// one memory: the leader — whichever thread called into the core — and the pool's workers
+// (src/wasm/pool-script.ts), each parked in workerWait. A step is a fixed list of parts, cut by
+// assembly/model.ts from the step's shape alone; the leader publishes it, rings the workers it may
+// use, and every thread of the step takes parts from one atomic counter until none is left. What
+// a part computes, and where it writes, never depends on who takes it, so the bits are the same
+// for every thread count and every schedule, and a thread slowed by another process only takes
+// fewer parts. The leader waits for the parts others took, never for a thread to arrive. The
+// single-thread build compiles the same source without atomics: there a step's parts run in order.
+// Each thread of a step starts on a range of parts of its own (the leader the first), taking them
+// from the front, then takes what is left of the others' from their backs: so that a thread
+// mostly reads the rows it wrote in the step before (a thread's rows stay in its core's cache),
+// while a thread that falls behind has its parts taken over.
 import { runPart } from './model';
 
-// The control block (bytes): the step word — the generation the workers wait on (low 32 bits),
-// the step's code and its number of parts (16 bits each above), stored in one atomic write so that
-// a worker never reads a step's parts with another's generation — then the parts still out,
-// whether the leader may block (a browser's main thread may not), whether a worker's part trapped,
-// the step's arguments, and a row of four counters per part.
-const STEP: usize = 0;    // i64
-const PENDING: usize = 8;
-const LEADER_WAITS: usize = 12;
-const FAILED: usize = 16; // set by a worker whose part trapped (src/wasm/pool-script.ts)
-const ARGS: usize = 32;          // 10 slots of 8 bytes: integers, pointers and floats
-const COUNTS: usize = 112; // i32 × 4 per part
-/** Parts a step may have: threads = leader + workers. */
-export const MAX_THREADS: i32 = 256;
-const CONTROL_BYTES: usize = COUNTS + <usize>MAX_THREADS * 16;
+/** Milliseconds from a monotonic clock (performance.now): how long waits last. */
+// @ts-ignore: decorator
+@external("env", "now") declare function now(): f64;
 
-/** Spins (about a millisecond) for the next step, or for the last part of one, before blocking:
- *  steps come microseconds apart while a model trains, and waking a blocked thread costs tens of
- *  them. */
-const SPIN: i32 = 200000;
+// The control block (bytes; its address a multiple of 64, so that the records and the ranges
+// below each have cache lines of their own).
+const STEP: usize = 0;           // i64: the step's generation (bits 32–63), its parts (16–31), its ranges (0–15)
+const DONE: usize = 8;           // i32: parts of the step finished
+const FAILED: usize = 12;        // i32: why a part of the step did not finish (FAILED_…), else 0
+const CODE: usize = 16;          // i32: the step's code
+const GENERATION: usize = 20;    // i32: the generation of the last step published (the leader's count)
+const STARTED_AT: usize = 24;    // f64: when the last step was published
+const FINISHED_AT: usize = 32;   // f64: when a worker finished the last part of step FINISHED_GEN
+const FINISHED_GEN: usize = 40;  // i32
+const LEADER_WAITS: usize = 44;  // i32: 1 when the leader may block (not a browser's main thread)
+const CORES: usize = 48;         // i32: the machine's cores: a step wakes at most CORES − 1 workers
+const READY: usize = 52;         // i32: workers started and waiting for steps: ids 1…READY
+const WANTED: usize = 56;        // i32: workers the steps have asked for (src/wasm/threads.ts grows the pool to it)
+const LOST: usize = 60;          // i32: 1 once a worker died: the pool is replaced after the call
+const RETIRED: usize = 64;       // i32: 1 when the pool is shut down: its workers leave
+const FAULT: usize = 68;         // i32: tests: parts that workers run before the injected fault (0: none)
+const FAULT_KIND: usize = 72;    // i32: tests: what the fault does (FAULT_TRAP, FAULT_DEATH)
+const INJECTED: usize = 76;      // i32: tests: set when the fault fires
+const ARGS: usize = 80;          // 10 slots of 8 bytes: integers, pointers and floats
+const OPEN: usize = 160;         // i32: the generation of a step published and not yet seen through (0: none)
+const RECORDS: usize = 192;      // a record per thread id (0: the leader), RECORD bytes each:
+const BELL: usize = 0;           //   i32: the generation of the last step that rang this worker
+const SLEEPING: usize = 4;       //   i32: 1 while it blocks
+const IN_STEP: usize = 8;        //   i32: the generation whose parts it takes, 0 when none
+const BUSY: usize = 12;          //   i32: 1 while it runs a part
+const UNCOUNTED: usize = 16;     //   i32: parts it ran but has not yet added to DONE (it adds them all at once)
+const DEAD: usize = 20;          //   i32: its thread died (set by the pool's keeper)
+const STEPS: usize = 24;         //   i32: steps it took part in     } statistics, for tests and
+const PARTS_RUN: usize = 28;     //   i32: parts it ran              } the benchmark (poolStat)
+const SLEEPS: usize = 32;        //   i32: waits that had to block   }
+const SPIN: usize = 40;          //   f64: how long it spins before it blocks (ms), adapted to its waits
+const RECORD: usize = 64;        // (a cache line: what one thread writes as it runs parts stays off the others')
+/** Threads a step may have: the leader and its workers. */
+export const MAX_THREADS: i32 = 256;
+/** Parts a step may be cut into (each has counters of its own). */
+export const MAX_PARTS: i32 = 64;
+const COUNTS: usize = RECORDS + <usize>MAX_THREADS * RECORD; // i32 × 4 per part
+// A range of parts per thread of the step (at most one per part), each an i64 on a cache line of
+// its own: the step's generation (bits 32–63), the next part from the front (16–31), the end (0–15).
+const RANGES: usize = (COUNTS + <usize>MAX_PARTS * 16 + 63) & ~63;
+const CONTROL_BYTES: usize = RANGES + <usize>MAX_PARTS * 64;
+
+/** Why a step failed: a part trapped or threw on a worker; a worker died while in the step. */
+const FAILED_PART: i32 = 1, FAILED_DEATH: i32 = 2;
+/** Injected faults (tests): the worker traps, or traps and then dies without a word. */
+const FAULT_TRAP: i32 = 1, FAULT_DEATH: i32 = 2;
+
+// Spinning (ms). A thread that waits spins first — steps come microseconds apart while a model
+// trains, and waking a blocked thread costs tens of them — but only while that pays: each thread
+// adapts its own limit to the waits it meets (adapt below). SPIN_LONG is about what blocking and
+// waking again costs: a wait longer than that is never worth spinning through.
+const SPIN_FIRST: f64 = 0.05;
+const SPIN_LEAST: f64 = 0.001;
+const SPIN_LONG: f64 = 0.2;
+/** A blocked leader looks again this often (ns), so that a thread's death is seen even if its wake-up is lost. */
+const LOOK_AGAIN_NS: i64 = 2_000_000;
 
 /** This instance's control block (0: none, one thread). */
 let control: usize = 0;
+
+// @ts-ignore: decorator
+@inline function record(c: usize, id: i32): usize { return c + RECORDS + <usize>id * RECORD; }
 
 export function controlBytes(): usize {
   return CONTROL_BYTES;
 }
 
 /** Use the zeroed control block at `c`; `leaderWaits`: whether this thread may block while it
- *  waits for the workers (false on a browser's main thread, which spins instead). */
-export function threadsInit(c: usize, leaderWaits: bool): void {
+ *  waits for the workers (false on a browser's main thread, which spins instead); `cores`: the
+ *  machine's, which bound the workers a step wakes (more could only wait for a core). */
+export function threadsInit(c: usize, leaderWaits: bool, cores: i32): void {
   control = c;
   store<i32>(c + LEADER_WAITS, leaderWaits ? 1 : 0);
+  store<i32>(c + CORES, max(1, cores));
+  store<f64>(record(c, 0) + SPIN, SPIN_FIRST);
 }
 
 // @ts-ignore: decorator
@@ -51,65 +105,344 @@ export function threadsInit(c: usize, leaderWaits: bool): void {
 // @ts-ignore: decorator
 @inline export function argF(i: i32): f64 { return load<f64>(control + ARGS + (<usize>i << 3)); }
 
-/** Part `part`'s counters (i32 × 4), or a spare row when there are no threads. */
+/** Part `part`'s counters (i32 × 4), or a spare row when there are no threads (one part). */
 export function counters(part: i32): usize {
   return control ? control + COUNTS + (<usize>part << 4) : changetype<usize>(spareCounters);
 }
 const spareCounters = memory.data(16);
 
 /**
- * Run step `code` (its arguments set with setArg) in `parts` parts: part 0 here, the others on
- * the pool's workers, and return when every part is done. One part, or no threads: in place.
+ * Run step `code` (its arguments set with setArg), cut in `parts` parts, for a model of
+ * `threads` threads, and return when every part is done: the leader rings up to threads − 1
+ * ready workers (never more than the cores, nor than the parts, allow) and takes parts with
+ * them. Without workers yet, or without threads, the parts run here, in order.
  */
-export function parallel(code: i32, parts: i32): void {
-  if (!ASC_FEATURE_THREADS || parts <= 1 || !control) {
-    runPart(code, 0, 1);
+export function parallel(code: i32, parts: i32, threads: i32): void {
+  const c = control;
+  // (a step that an exception left open — its settling may have failed too, short of stack — is
+  // seen through before anything else is computed: no worker may still write into memory)
+  if (ASC_FEATURE_THREADS && c && load<i32>(c + OPEN)) settle(c);
+  if (!ASC_FEATURE_THREADS || !c || parts <= 1) {
+    inPlace(code, parts);
     return;
   }
-  const c = control;
-  atomic.store<i32>(c + PENDING, parts - 1);
-  const gen = <u32>atomic.load<i64>(c + STEP) + 1;
-  atomic.store<i64>(c + STEP, (<i64>code << 48) | (<i64>parts << 32) | <i64>gen); // publishes the arguments too
-  atomic.notify(c + STEP, -1);
-  runPart(code, 0, parts);
-  let left = atomic.load<i32>(c + PENDING);
-  for (let s = 0; left != 0 && s < SPIN; s++) left = atomic.load<i32>(c + PENDING);
-  const waits = load<i32>(c + LEADER_WAITS) != 0;
-  while (left != 0) {
-    if (waits) memory.atomic.wait32(c + PENDING, left, -1);
-    left = atomic.load<i32>(c + PENDING);
+  const useful = min(threads, load<i32>(c + CORES)) - 1;
+  if (atomic.load<i32>(c + WANTED) < useful) atomic.store<i32>(c + WANTED, useful); // (the pool grows after this call)
+  const helpers = min(min(useful, parts - 1), atomic.load<i32>(c + READY));
+  if (helpers <= 0 || atomic.load<i32>(c + LOST)) {
+    inPlace(code, parts);
+    return;
   }
-  // a worker's part trapped (a bug): trap here too, so that the caller's guard sees it
-  if (atomic.load<i32>(c + FAILED) != 0) unreachable();
+  let gen = load<i32>(c + GENERATION) + 1;
+  if (gen <= 0) gen = 1;
+  const ranges = helpers + 1;
+  store<i32>(c + GENERATION, gen);
+  store<i32>(c + OPEN, gen);
+  store<i32>(c + CODE, code);
+  atomic.store<i32>(c + DONE, 0);
+  store<f64>(c + STARTED_AT, now());
+  for (let r = 0; r < ranges; r++) {
+    atomic.store<i64>(range(c, r), (<i64>gen << 32) | (<i64>rangeLo(parts, r, ranges, 1) << 16) | <i64>rangeLo(parts, r + 1, ranges, 1));
+  }
+  atomic.store<i64>(c + STEP, (<i64>gen << 32) | (<i64>parts << 16) | <i64>ranges); // publishes the code and the arguments too
+  for (let id = 1; id < ranges; id++) ring(c, id, gen);
+  takeParts(c, 0, gen);
+  awaitParts(c, gen, parts);
+  // a part did not finish: trap here, so that the caller's guard marks the model broken (src/backend/wasm.ts)
+  if (atomic.load<i32>(c + FAILED)) unreachable();
+  store<i32>(c + OPEN, 0);
+}
+
+function inPlace(code: i32, parts: i32): void {
+  for (let b = 0; b < parts; b++) runPart(code, b, parts);
+}
+
+/** Tell worker `id` that step `gen` wants it; a system call only if it is blocked. */
+function ring(c: usize, id: i32, gen: i32): void {
+  const r = record(c, id);
+  atomic.store<i32>(r + BELL, gen);
+  if (atomic.load<i32>(r + SLEEPING)) atomic.notify(r + BELL, 1);
+}
+
+// @ts-ignore: decorator
+@inline function range(c: usize, r: i32): usize { return c + RANGES + (<usize>r << 6); }
+
+/** Thread `id` takes parts of step `gen` until none is left (or the step is over): its own range
+ *  from the front, then the others' from their backs, the next thread's first. It adds the parts
+ *  it ran to DONE once, at the end (DONE's line is the one every thread of the step writes). */
+function takeParts(c: usize, id: i32, gen: i32): void {
+  const step = atomic.load<i64>(c + STEP);
+  if (<i32>(step >>> 32) != gen) return;
+  const parts = <i32>((step >>> 16) & 0xffff), ranges = <i32>(step & 0xffff);
+  if (id >= ranges) return;
+  const r = record(c, id);
+  const code = load<i32>(c + CODE);
+  let ran = 0;
+  for (let k = 0; k < ranges; k++) {
+    const at = range(c, (id + k) % ranges);
+    for (;;) {
+      const part = k == 0 ? takeFront(at, gen) : takeBack(at, gen);
+      if (part < 0) break;
+      atomic.store<i32>(r + BUSY, 1);
+      if (id != 0) injectFault(c);
+      runPart(code, part, parts);
+      store<i32>(r + PARTS_RUN, load<i32>(r + PARTS_RUN) + 1);
+      store<i32>(r + UNCOUNTED, ++ran);
+      atomic.store<i32>(r + BUSY, 0);
+    }
+  }
+  if (!ran) return;
+  store<i32>(r + UNCOUNTED, 0);
+  if (atomic.add<i32>(c + DONE, ran) + ran == parts && id != 0) lastPartDone(c, gen);
+}
+
+/** The next part at the front of the range at `at` for step `gen`, or −1 when it has none left. */
+function takeFront(at: usize, gen: i32): i32 {
+  for (;;) {
+    const w = atomic.load<i64>(at);
+    const front = <i32>((w >>> 16) & 0xffff);
+    if (<i32>(w >>> 32) != gen || front >= <i32>(w & 0xffff)) return -1;
+    if (atomic.cmpxchg<i64>(at, w, w + 0x10000) == w) return front;
+  }
+  return -1; // (unreached)
+}
+
+/** The last part of the range at `at` for step `gen`, or −1 when it has none left. */
+function takeBack(at: usize, gen: i32): i32 {
+  for (;;) {
+    const w = atomic.load<i64>(at);
+    const end = <i32>(w & 0xffff);
+    if (<i32>(w >>> 32) != gen || <i32>((w >>> 16) & 0xffff) >= end) return -1;
+    if (atomic.cmpxchg<i64>(at, w, w - 1) == w) return end - 1;
+  }
+  return -1; // (unreached)
+}
+
+/** A worker finished a step's last part: say when, and wake the leader if it blocks. */
+function lastPartDone(c: usize, gen: i32): void {
+  store<f64>(c + FINISHED_AT, now());
+  atomic.store<i32>(c + FINISHED_GEN, gen);
+  if (atomic.load<i32>(record(c, 0) + SLEEPING)) atomic.notify(c + DONE, 1);
+}
+
+/** The leader, out of parts to take: wait for those others took — spinning while that pays,
+ *  then blocking (a browser's main thread only spins) — or give the step up if a thread died in it. */
+function awaitParts(c: usize, gen: i32, parts: i32): void {
+  if (atomic.load<i32>(c + DONE) == parts) return;
+  const me = record(c, 0);
+  const waits = load<i32>(c + LEADER_WAITS) != 0;
+  const start = now(), limit = load<f64>(me + SPIN);
+  let blocked = false;
+  while (atomic.load<i32>(c + DONE) != parts) {
+    if (lostIn(c, gen)) return abandon(c, gen);
+    if (waits && now() - start > limit) {
+      blocked = true;
+      break;
+    }
+    for (let i = 0; i < 64 && atomic.load<i32>(c + DONE) != parts; i++) {}
+  }
+  if (blocked) {
+    atomic.store<i32>(me + SLEEPING, 1);
+    for (let done = atomic.load<i32>(c + DONE); done != parts; done = atomic.load<i32>(c + DONE)) {
+      if (lostIn(c, gen)) {
+        atomic.store<i32>(me + SLEEPING, 0);
+        return abandon(c, gen);
+      }
+      memory.atomic.wait32(c + DONE, done, LOOK_AGAIN_NS);
+    }
+    atomic.store<i32>(me + SLEEPING, 0);
+    store<i32>(me + SLEEPS, load<i32>(me + SLEEPS) + 1);
+  }
+  const finished = atomic.load<i32>(c + FINISHED_GEN) == gen ? load<f64>(c + FINISHED_AT) : now();
+  adapt(me, finished - start);
 }
 
 /**
- * A worker's turn: wait for a generation after `seen`, take part `id` of its step if it has
- * that many parts, report, and return the generation (the worker's loop in JavaScript calls
- * again: returning lets V8 swap in the optimized code of a long-running loop). A worker that is
- * not needed may miss steps; one that is cannot, as the leader waits for it.
+ * After a wait that lasted `needed` ms, the thread's spin limit: unchanged when the wait ended
+ * while it spun; raised to cover it when it ended soon after the thread blocked (spinning a little
+ * longer would have paid); halved when it was longer than blocking and waking cost — the thread
+ * waited for had no core, or there was no work: spinning through such waits only takes a core
+ * from the threads that have work.
  */
-export function workerStep(c: usize, id: i32, seen: i32): i32 {
-  if (!ASC_FEATURE_THREADS) return seen;
-  control = c;
-  let step = atomic.load<i64>(c + STEP);
-  for (let s = 0; <i32>step == seen && s < SPIN; s++) step = atomic.load<i64>(c + STEP);
-  while (<i32>step == seen) {
-    memory.atomic.wait32(c + STEP, seen, -1);
-    step = atomic.load<i64>(c + STEP);
-  }
-  const parts = <i32>((step >> 32) & 0xffff);
-  if (id < parts) {
-    runPart(<i32>(step >>> 48), id, parts);
-    if (atomic.sub<i32>(c + PENDING, 1) == 1) atomic.notify(c + PENDING, 1);
-  }
-  return <i32>step;
+function adapt(r: usize, needed: f64): void {
+  const limit = load<f64>(r + SPIN);
+  if (needed <= limit) return;
+  store<f64>(r + SPIN, needed <= SPIN_LONG ? min(SPIN_LONG, 2 * needed) : max(SPIN_LEAST, limit / 2));
 }
 
-/** The generation last published (a new worker starts from it). */
-export function generation(c: usize): i32 {
+/** Whether a worker that was in step `gen` died (its parts may never finish). */
+function lostIn(c: usize, gen: i32): bool {
+  if (!atomic.load<i32>(c + LOST)) return false;
+  for (let id = 1, n = atomic.load<i32>(c + READY); id <= n; id++) {
+    const r = record(c, id);
+    if (atomic.load<i32>(r + DEAD) && atomic.load<i32>(r + IN_STEP) == gen) return true;
+  }
+  return false;
+}
+
+/** Step `gen` cannot finish: hand out no more of its parts, wait until every live thread has
+ *  left it, and mark it failed (the leader then traps). */
+function abandon(c: usize, gen: i32): void {
+  close(c, gen);
+  awaitWorkersOut(c, gen);
+  atomic.store<i32>(c + FAILED, FAILED_DEATH);
+}
+
+/** No part of step `gen` is handed out any more: every range is emptied. */
+function close(c: usize, gen: i32): void {
+  for (let r = 0; r < MAX_PARTS; r++) {
+    const at = range(c, r);
+    for (;;) {
+      const w = atomic.load<i64>(at);
+      if (<i32>(w >>> 32) != gen || atomic.cmpxchg<i64>(at, w, <i64>gen << 32) == w) break;
+    }
+  }
+}
+
+/** Until every worker still alive has left step `gen` (it takes no new part once the step is closed). */
+function awaitWorkersOut(c: usize, gen: i32): void {
+  const waits = load<i32>(c + LEADER_WAITS) != 0;
+  for (let id = 1, n = atomic.load<i32>(c + READY); id <= n; id++) {
+    const r = record(c, id);
+    while (!atomic.load<i32>(r + DEAD) && atomic.load<i32>(r + IN_STEP) == gen) {
+      if (waits) memory.atomic.wait32(r + IN_STEP, gen, 100_000);
+    }
+  }
+}
+
+/**
+ * After an exception in the leader while it was inside the core (a trap, a stack overflow), or
+ * the trap of a failed step: no part of the last step is handed out any more, and every worker
+ * has left it. Returns why the step failed (FAILED_PART, FAILED_DEATH; 0: the leader's own
+ * exception), and forgets it.
+ */
+export function threadsSettle(c: usize): i32 {
   if (!ASC_FEATURE_THREADS) return 0;
-  return <i32>atomic.load<i64>(c + STEP);
+  return settle(c);
+}
+
+function settle(c: usize): i32 {
+  const gen = load<i32>(c + OPEN);
+  if (gen) {
+    close(c, gen);
+    awaitWorkersOut(c, gen);
+    store<i32>(c + OPEN, 0);
+  }
+  return atomic.xchg<i32>(c + FAILED, 0);
+}
+
+/** Tests: the `afterParts`-th part that workers run from now on fails (FAULT_TRAP: it traps;
+ *  FAULT_DEATH: it traps and its thread then dies without a word). */
+export function threadsInjectFault(c: usize, kind: i32, afterParts: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  atomic.store<i32>(c + FAULT_KIND, kind);
+  atomic.store<i32>(c + FAULT, afterParts);
+}
+
+// @ts-ignore: decorator
+@inline function injectFault(c: usize): void {
+  if (!atomic.load<i32>(c + FAULT) || atomic.sub<i32>(c + FAULT, 1) != 1) return;
+  atomic.store<i32>(c + INJECTED, 1);
+  unreachable();
+}
+
+/** What src/wasm/threads.ts reads of the pool (`what`: POOL_…), and the statistics of thread `id` (THREAD_…). */
+export function poolStat(c: usize, id: i32, what: i32): f64 {
+  if (!ASC_FEATURE_THREADS) return 0;
+  const r = record(c, id);
+  switch (what) {
+    case POOL_WANTED: return <f64>atomic.load<i32>(c + WANTED);
+    case POOL_READY: return <f64>atomic.load<i32>(c + READY);
+    case POOL_LOST: return <f64>atomic.load<i32>(c + LOST);
+    case THREAD_STEPS: return <f64>load<i32>(r + STEPS);
+    case THREAD_PARTS: return <f64>load<i32>(r + PARTS_RUN);
+    case THREAD_SLEEPS: return <f64>load<i32>(r + SLEEPS);
+    default: return load<f64>(r + SPIN);
+  }
+}
+const POOL_WANTED = 0, POOL_READY = 1, POOL_LOST = 2, THREAD_STEPS = 3, THREAD_PARTS = 4, THREAD_SLEEPS = 5;
+
+// A worker's side (src/wasm/pool-script.ts runs it): workerJoin once, then for ever workerWait
+// for its bell and workerRun the step it rang for; workerFailed when a run threw.
+
+/** Worker `id` is ready: steps from now on may ring it. Returns the bell it starts from. */
+export function workerJoin(c: usize, id: i32): i32 {
+  if (!ASC_FEATURE_THREADS) return 0;
+  control = c;
+  const r = record(c, id);
+  store<f64>(r + SPIN, SPIN_FIRST);
+  const bell = atomic.load<i32>(r + BELL);
+  if (atomic.load<i32>(c + READY) < id) atomic.store<i32>(c + READY, id); // (workers start one after another)
+  return bell;
+}
+
+/** Wait until a step rings worker `id` (its bell is no longer `seen`): spin while that pays, then
+ *  block. Returns the step's generation, or −1 when the pool is retired. */
+export function workerWait(c: usize, id: i32, seen: i32): i32 {
+  if (!ASC_FEATURE_THREADS) return -1;
+  const r = record(c, id);
+  let bell = atomic.load<i32>(r + BELL);
+  if (bell == seen) {
+    const start = now(), limit = load<f64>(r + SPIN);
+    while (bell == seen && now() - start <= limit) {
+      for (let i = 0; i < 64 && (bell = atomic.load<i32>(r + BELL)) == seen; i++) {}
+    }
+    if (bell == seen) {
+      atomic.store<i32>(r + SLEEPING, 1);
+      while ((bell = atomic.load<i32>(r + BELL)) == seen) memory.atomic.wait32(r + BELL, seen, -1);
+      atomic.store<i32>(r + SLEEPING, 0);
+      store<i32>(r + SLEEPS, load<i32>(r + SLEEPS) + 1);
+    }
+    // (a later step's start, if this one woke late: then the wait counts as a long one)
+    adapt(r, load<f64>(c + STARTED_AT) - start);
+  }
+  return atomic.load<i32>(c + RETIRED) ? -1 : bell;
+}
+
+/** Worker `id` takes parts of step `gen` until none is left. */
+export function workerRun(c: usize, id: i32, gen: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  const r = record(c, id);
+  atomic.store<i32>(r + IN_STEP, gen);
+  store<i32>(r + STEPS, load<i32>(r + STEPS) + 1);
+  takeParts(c, id, gen);
+  atomic.store<i32>(r + IN_STEP, 0);
+}
+
+/** Worker `id`'s workerRun threw (a trap, a stack overflow): its parts count as done and the
+ *  step as failed, so that the leader stops waiting and traps. Returns true when the fault was
+ *  an injected death (tests): the thread then dies instead, and its keeper reports it. */
+export function workerFailed(c: usize, id: i32): bool {
+  if (!ASC_FEATURE_THREADS) return false;
+  if (atomic.xchg<i32>(c + INJECTED, 0) && atomic.load<i32>(c + FAULT_KIND) == FAULT_DEATH) return true;
+  const r = record(c, id);
+  if (!atomic.load<i32>(r + IN_STEP)) return false;
+  atomic.store<i32>(c + FAILED, FAILED_PART);
+  const failed = atomic.xchg<i32>(r + BUSY, 0) + atomic.xchg<i32>(r + UNCOUNTED, 0);
+  const parts = <i32>((atomic.load<i64>(c + STEP) >>> 16) & 0xffff);
+  if (failed && atomic.add<i32>(c + DONE, failed) + failed == parts) atomic.notify(c + DONE, 1);
+  atomic.store<i32>(r + IN_STEP, 0);
+  return false;
+}
+
+/** The pool's keeper saw worker `id`'s thread end: a step it was in is given up, and the pool
+ *  is replaced after the leader's call. */
+export function workerDied(c: usize, id: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  atomic.store<i32>(record(c, id) + DEAD, 1);
+  atomic.store<i32>(c + LOST, 1);
+  atomic.notify(c + DONE, -1);
+}
+
+/** Shut the pool down: every worker's wait returns −1, and it leaves. */
+export function threadsRetire(c: usize): void {
+  if (!ASC_FEATURE_THREADS) return;
+  atomic.store<i32>(c + RETIRED, 1);
+  for (let id = 1; id < MAX_THREADS; id++) {
+    const r = record(c, id);
+    atomic.add<i32>(r + BELL, 1);
+    atomic.notify(r + BELL, -1);
+  }
 }
 
 /** [lo, hi) of part `part` of `n` items cut in `parts`, in multiples of `grain` but the last. */

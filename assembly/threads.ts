@@ -1,5 +1,8 @@
 // The threaded build (build/gradwasm.threads.wasm: --enable threads, an imported shared memory):
 // the core, and what the pool needs to run its workers and the leader (assembly/parallel.ts).
 export * from './index';
-export { controlBytes, generation, threadsInit, workerStep } from './parallel';
+export {
+  controlBytes, threadsInit, threadsSettle, threadsRetire, threadsInjectFault, poolStat,
+  workerJoin, workerWait, workerRun, workerFailed, workerDied,
+} from './parallel';
 export { modelBytes, modelSetThreads } from './model';

@@ -449,6 +449,7 @@ export async function evaluateDataset(m: ModelAccess, source: DataSource, option
   const labels: Float32Array[] = [], probabilities: Float32Array[] = [];
   let stats: PassStats | null = null;
   for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), 'source', new PassTally())) {
+    if (!m.live()) throw new GradwasmError('evaluateDataset', 'the model was disposed while evaluating');
     const p = new Float32Array(chunk.x.rows);
     stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
     labels.push(chunk.y);

@@ -77,6 +77,9 @@ export class Sequential {
   readonly threads: number;
   private engine: Backend | null;
   private fitting = false;
+  /** Calls that hold the backend across awaits (fit, fitDataset, evaluateDataset): a dispose()
+   *  meanwhile frees its memory only once the last of them has let go. */
+  private holds = 0;
   private featureScaler: StandardScaler | null;
   /** The optimizer the backend's optimizer state belongs to (see FitOptions.optimizer). */
   private optimizer: Optimizer = SGD;
@@ -189,7 +192,8 @@ export class Sequential {
    * (for the ROC AUC), never the rows.
    */
   async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
-    return (await training()).evaluateDataset(this.access('evaluateDataset'), source, options);
+    const engine = this.live('evaluateDataset');
+    return this.holding(engine, async () => (await training()).evaluateDataset(this.access('evaluateDataset'), source, options));
   }
 
   /** Run `work` as the model's one fit: a second one at the same time is refused, and setScaler waits. */
@@ -198,9 +202,21 @@ export class Sequential {
     if (this.fitting) throw new GradwasmError('fit', `${method} was called while this model is already fitting; await the first call`);
     this.fitting = true;
     try {
-      return await work(this.access(method, await engine.trainer()));
+      return await this.holding(engine, async () => work(this.access(method, await engine.trainer())));
     } finally {
       this.fitting = false;
+    }
+  }
+
+  /** Run `work`, which uses `engine` across awaits: a dispose() in the meantime (from a callback
+   *  of the fit, say) makes the model unusable at once, but frees the memory the call is still
+   *  using — the descriptor its cleanup writes to — only when the call is over. */
+  private async holding<T>(engine: Backend, work: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      return await work();
+    } finally {
+      if (--this.holds === 0 && this.engine === null) engine.dispose();
     }
   }
 
@@ -348,9 +364,10 @@ export class Sequential {
     throw new GradwasmError('graph', "model.graph() is defined by the module gradwasm/explain: importing it once gives every model graph(); or call graph(model) from 'gradwasm'");
   }
 
-  /** Free the model's memory. Any later call throws. */
+  /** Free the model's memory. Any later call throws; a fit under way stops at its next pause
+   *  (rejecting with a GradwasmError), and the memory is freed once it has stopped. */
   dispose(): void {
-    this.engine?.dispose();
+    if (this.engine && this.holds === 0) this.engine.dispose();
     this.engine = null;
   }
 

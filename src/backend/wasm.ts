@@ -8,7 +8,7 @@ import type { Matrix } from '../data.js';
 import { GradwasmError } from '../errors.js';
 import { activationCode } from '../layers.js';
 import type { RngState } from '../prng.js';
-import { Core, loadCore } from '../wasm/core.js';
+import { Core, loadCore, type StepFailure } from '../wasm/core.js';
 import type { ThreadedExports } from '../wasm/threads.js';
 import { blockRows, levelBytes, levelCount, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
 
@@ -41,7 +41,7 @@ export interface WasmSnapshot extends Snapshot {
 async function coreFor(threads: number): Promise<Core> {
   if (threads <= 1) return loadCore();
   const { loadThreadedCore } = await import('../wasm/threads.js');
-  return loadThreadedCore(threads, (exports) => new Core(exports));
+  return loadThreadedCore((exports) => new Core(exports));
 }
 
 /** Throw unless a model of this architecture fits the WebAssembly memory left (before its weights are drawn). */
@@ -98,23 +98,35 @@ export class WasmBackend implements Backend {
     return this.block + 4 * offset;
   }
 
-  /** Run `work` on the core's exports: a trap marks the model broken and is thrown as a GradwasmError. */
+  /**
+   * Run `work` on the core's exports. Any exception from inside it — a trap, a stack overflow, a
+   * part that failed on another thread — may have left the model's memory half-written: the step
+   * is settled (no thread is left in it), the model is marked broken, and a GradwasmError says why.
+   */
   call<T>(work: (wasm: Core['exports']) => T): T {
     this.usable();
     try {
       return work(this.core.exports);
     } catch (error) {
-      if (!(error instanceof WebAssembly.RuntimeError)) throw error;
-      this.core.settle();
-      this.broken = error.message;
-      throw new GradwasmError('model', `the WebAssembly core stopped with a trap ("${error.message}"), a bug in gradwasm: ${BROKEN_ADVICE}`);
+      // Broken first, with no call: a stack overflow may leave no room for one. Then the step is
+      // settled and the cause told — or, out of stack again, the core sees the step through
+      // before its next one, and the caller gets the RangeError.
+      this.broken = 'the WebAssembly core was interrupted in the middle of a call';
+      try {
+        this.broken = stopped(error, this.core.settle());
+      } catch { /* as said */ }
+      throw new GradwasmError('model', `${this.broken}: ${BROKEN_ADVICE}`);
+    } finally {
+      try {
+        this.core.afterCall();
+      } catch { /* (out of stack as above: the next call tends the pool) */ }
     }
   }
 
+  /** Throw unless the model may still go into the core: not disposed, not broken. */
   usable(): void {
-    if (this.broken !== null) {
-      throw new GradwasmError('model', `this model is broken: an earlier call trapped in the WebAssembly core ("${this.broken}"); ${BROKEN_ADVICE}`);
-    }
+    if (this.disposed) throw new GradwasmError('model', 'this model was disposed: its memory has been freed');
+    if (this.broken !== null) throw new GradwasmError('model', `this model is broken: an earlier call failed (${this.broken}); ${BROKEN_ADVICE}`);
   }
 
   setParameters(parameters: readonly LayerParameters[]): void {
@@ -326,5 +338,14 @@ export function modelPurpose(architecture: Architecture): string {
   return `a model of ${architecture.inputs} inputs and layers of ${architecture.layers.map((l) => l.units).join(', ')} units`;
 }
 
+/** What stopped a call into the core, in the words of a GradwasmError. */
+function stopped(error: unknown, failure: StepFailure): string {
+  if (failure === 'death') return 'a thread of the pool stopped (terminated, or out of memory) in the middle of this model\'s step';
+  if (failure === 'part') return 'the WebAssembly core stopped with a trap on a thread of the pool, a bug in gradwasm';
+  if (error instanceof WebAssembly.RuntimeError) return `the WebAssembly core stopped with a trap ("${error.message}"), a bug in gradwasm`;
+  const e = error instanceof Error ? error : new Error(String(error));
+  return `the WebAssembly core was interrupted by ${e.name} ("${e.message}") in the middle of a call`;
+}
+
 const BROKEN_ADVICE = 'its memory can no longer be trusted, so every later call on it fails. dispose() it and load the model again ' +
-  '(Sequential.fromJSON of a saved copy); other models are not affected. Please report it with the calls that led to it.';
+  '(Sequential.fromJSON of a saved copy); other models are not affected. If it keeps happening, please report it with the calls that led to it.';

@@ -39,11 +39,18 @@ export type CoreExports = {
   standardize(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
 };
 
+/** Why a step shared between threads failed: a part trapped or threw on another thread, or a
+ *  thread of the pool died in it; null when nothing failed but the caller's own thread. */
+export type StepFailure = 'part' | 'death' | null;
+
 /** The instance, its memory allocator, and helpers to copy in and out. */
 export class Core<E extends CoreExports = CoreExports> {
   readonly arena: Arena;
-  /** After a trap: wait until every thread has left the step it was in (the threaded core sets this). */
-  settle: () => void = () => undefined;
+  /** After an exception inside the core: wait until every thread has left the step it was in,
+   *  and say whether another thread's part failed (the threaded core sets this). */
+  settle: () => StepFailure = () => null;
+  /** After every call into the core (the threaded core tends its pool here). */
+  afterCall: () => void = () => undefined;
 
   constructor(readonly exports: E) {
     this.arena = new Arena(exports.memory, exports.heapBase());

@@ -1,26 +1,57 @@
-// The pool's workers in Node: worker_threads running SERVE (pool-script.ts), unref()ed so that a script that
-// trains and ends exits by itself (they only ever wait inside the core). The browser bundle uses
-// pool.browser.ts instead (scripts/build.mjs swaps the module).
-import { SERVE } from './pool-script.js';
+// The pool's keeper in Node: a worker_threads Worker running KEEP (pool-script.ts), which starts
+// the workers — worker_threads running SERVE — and watches them. unref()ed, so that a script that
+// trains and ends exits by itself (pool threads only ever wait inside the core). The browser
+// bundle uses pool.browser.ts instead (scripts/build.mjs swaps the module).
+import { KEEP, SERVE } from './pool-script.js';
 
-export interface PoolWorkerData {
+/** What the keeper and each worker instantiate the threaded core with. */
+export interface PoolData {
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   control: number;
-  id: number;
 }
 
-/** Start worker `id` and resolve once it waits for steps. */
-export async function startPoolWorker(data: PoolWorkerData): Promise<void> {
-  const { Worker } = await import('node:worker_threads');
-  // an ES module from a data: URL: an eval'd script would be CommonJS or ESM as the process was started
-  const code = `import { workerData, parentPort } from 'node:worker_threads';${SERVE}\nserve(workerData, () => parentPort.postMessage('ready'));`;
-  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(code)}`), { workerData: data });
-  await new Promise<void>((resolve, reject) => {
-    worker.once('message', () => resolve());
-    worker.once('error', (error) => reject(new Error(`a gradwasm thread could not start: ${error.message}`)));
-  });
-  worker.unref();
+/** The keeper, as the leader's thread talks to it. */
+export interface Keeper {
+  /** Start workers until there are `workers` (1…workers). */
+  grow(workers: number): void;
+  /** Stop every worker and the keeper; resolves once none is left. */
+  retire(): Promise<void>;
+}
+
+// (a worker's code inside the keeper's: each pool thread is an ES module from a data: URL)
+const WORKER = `import { workerData, parentPort } from 'node:worker_threads';${SERVE}\nserve(workerData, () => parentPort.postMessage('ready'));`;
+const KEEPER = `import { Worker, workerData, parentPort } from 'node:worker_threads';${KEEP}
+const url = new URL('data:text/javascript,' + encodeURIComponent(${JSON.stringify(WORKER)}));
+function spawn(data, ready, died) {
+  const worker = new Worker(url, { workerData: data });
+  worker.once('message', ready);
+  worker.on('error', () => {}); // (its exit follows)
+  worker.once('exit', died);
+  return () => worker.terminate();
+}
+parentPort.on('message', keep(workerData, spawn, (message) => parentPort.postMessage(message)));`;
+
+let WorkerClass: typeof import('node:worker_threads').Worker | null = null;
+
+/** Load what startKeeper needs, so that it can start a keeper synchronously, from inside a call. */
+export async function preparePool(): Promise<void> {
+  WorkerClass ??= (await import('node:worker_threads')).Worker;
+}
+
+/** Start the keeper of a new pool (no worker yet: grow() starts them). */
+export function startKeeper(data: PoolData): Keeper {
+  const keeper = new WorkerClass!(new URL(`data:text/javascript,${encodeURIComponent(KEEPER)}`), { workerData: data });
+  keeper.unref();
+  let retired: Promise<void> | null = null;
+  return {
+    grow: (workers) => keeper.postMessage({ type: 'grow', workers }),
+    retire: () => retired ??= new Promise<void>((resolve) => {
+      keeper.once('message', () => void keeper.terminate().then(() => resolve()));
+      keeper.once('exit', () => resolve());
+      keeper.postMessage({ type: 'retire' });
+    }),
+  };
 }
 
 /** Node's main thread may block on an atomic wait, as workers may. */
@@ -28,7 +59,7 @@ export function leaderMayWait(): boolean {
   return true;
 }
 
-/** The threads 'auto' means: every core this process may use. */
+/** The cores this process may use: what threads 'auto' means, and the most threads a step wakes. */
 export async function availableThreads(): Promise<number> {
   const os = await import('node:os');
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;

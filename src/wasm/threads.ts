@@ -1,77 +1,144 @@
 // The threaded core (docs/architecture.md §6.1): build/gradwasm.threads.wasm over one shared
-// WebAssembly.Memory, instantiated here for the leader — the thread that calls into it, this
-// one — and once in each worker of the pool, where it parks in workerStep until a step is
-// published (assembly/parallel.ts). One per realm: started by the first model that asks for more
-// than one thread, grown to the most threads any model asks for. Loaded on that first request:
-// the browser build keeps it in a file of its own (gradwasm.threads.js).
+// WebAssembly.Memory, instantiated here for the leader — the thread that calls into it, this one —
+// and once in each thread of a pool. One per realm, loaded by the first model that asks for more
+// than one thread; the browser build keeps it in a file of its own (gradwasm.threads.js). The pool
+// starts only when a step first wants it (after that call, which runs its parts here): a keeper
+// thread (src/wasm/pool.ts) starts the workers the steps ask for and watches them. A pool that
+// lost a worker is retired after the call that saw it, and the next step that wants threads
+// starts a new one.
 import { instantiate } from '@assemblyscript/loader';
 import threadedBytes from '../../build/gradwasm.threads.wasm';
-import type { CoreExports, Core } from './core.js';
-import { leaderMayWait, startPoolWorker } from './pool.js';
-import { FAILED, PENDING } from './pool-script.js';
+import type { CoreExports, Core, StepFailure } from './core.js';
+import { availableThreads, leaderMayWait, preparePool, startKeeper, type Keeper } from './pool.js';
 
 /** The threaded build's exports: the core's, and the pool's entry points (assembly/threads.ts). */
 export type ThreadedExports = CoreExports & {
   modelBytes(layers: number): number;
   modelSetThreads(m: number, threads: number): void;
   controlBytes(): number;
-  threadsInit(control: number, leaderWaits: boolean): void;
-  workerStep(control: number, id: number, seen: number): number;
-  generation(control: number): number;
+  threadsInit(control: number, leaderWaits: boolean, cores: number): void;
+  threadsSettle(control: number): number;
+  threadsRetire(control: number): void;
+  threadsInjectFault(control: number, kind: number, afterParts: number): void;
+  poolStat(control: number, id: number, what: number): number;
 };
 
+// poolStat's questions (assembly/parallel.ts)
+const WANTED = 0, READY = 1, LOST = 2, STEPS = 3, PARTS = 4, SLEEPS = 5, SPIN = 6;
+// threadsSettle's answers
+const FAILURES: readonly StepFailure[] = [null, 'part', 'death'];
+
+interface Pool {
+  /** The control block (a multiple of 64: assembly/parallel.ts gives threads cache lines of their own in it)… */
+  control: number;
+  /** …inside the arena block that holds it. */
+  block: number;
+  keeper: Keeper | null;
+  /** Workers asked of the keeper so far. */
+  asked: number;
+}
+
 interface Threaded {
+  exports: ThreadedExports;
   core: Core;
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
-  /** The control block the leader and the workers share. */
-  control: number;
-  /** Workers started (the leader is the other thread). */
-  workers: number;
+  pool: Pool;
+  cores: number;
 }
 
 let loading: Promise<Threaded> | null = null;
-/** Pool growth, one at a time: two models created together start each worker once. */
-let growing: Promise<unknown> = Promise.resolve();
 
 /**
- * The threaded core, with a pool of at least `threads − 1` workers. `makeCore` wraps its exports
- * with the library's own Core and Arena (the browser build loads this file beside the bundle, and
- * the memory limit lives in the bundle's arena module).
+ * The threaded core. `makeCore` wraps its exports with the library's own Core and Arena (the
+ * browser build loads this file beside the bundle, and the memory limit lives in the bundle's
+ * arena module).
  */
-export async function loadThreadedCore(threads: number, makeCore: (exports: CoreExports) => Core): Promise<Core> {
+export async function loadThreadedCore(makeCore: (exports: CoreExports) => Core): Promise<Core> {
   loading ??= (async () => {
     const module = await WebAssembly.compile(threadedBytes);
     const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
-    const { exports } = await instantiate<ThreadedExports>(module, { env: { memory } });
-    const core = makeCore(exports);
-    const control = core.arena.allocate(exports.controlBytes());
-    new Uint8Array(exports.memory.buffer, control, exports.controlBytes()).fill(0);
-    const waits = leaderMayWait();
-    exports.threadsInit(control, waits);
-    const words = new Int32Array(exports.memory.buffer, control, 8);
-    core.settle = () => {
-      // a part may still be running after the leader's own trap: let every one finish, then forget the failure
-      for (let left = Atomics.load(words, PENDING / 4); left !== 0; left = Atomics.load(words, PENDING / 4)) {
-        if (waits) Atomics.wait(words, PENDING / 4, left, 100);
-      }
-      Atomics.store(words, FAILED / 4, 0);
-    };
-    return { core, module, memory, control, workers: 0 };
+    const imports = { env: { memory, now: () => performance.now() } }; // (as every pool thread's: pool-script.ts)
+    const { exports } = await instantiate<ThreadedExports>(module, imports);
+    await preparePool();
+    const t: Threaded = { exports, core: makeCore(exports), module, memory, pool: null!, cores: await availableThreads() };
+    t.pool = openPool(t);
+    t.core.settle = () => FAILURES[exports.threadsSettle(t.pool.control)] ?? 'part';
+    t.core.afterCall = () => tendPool(t);
+    return t;
   })();
-  const t = await loading;
-  const grown = growing.then(async () => {
-    while (t.workers < threads - 1) {
-      await startPoolWorker({ module: t.module, memory: t.memory, control: t.control, id: t.workers + 1 });
-      t.workers++;
-    }
-  });
-  growing = grown.catch(() => undefined);
-  await grown;
-  return t.core;
+  return (await loading).core;
 }
 
-/** Workers the pool has started in this realm (0 before any model asked for threads). */
+/** A new pool's control block, for the leader from now on; no thread yet. */
+function openPool(t: Threaded): Pool {
+  const bytes = t.exports.controlBytes();
+  const block = t.core.arena.allocate(bytes + 48);
+  const control = Math.ceil(block / 64) * 64;
+  new Uint8Array(t.memory.buffer, control, bytes).fill(0);
+  t.exports.threadsInit(control, leaderMayWait(), t.cores);
+  return { control, block, keeper: null, asked: 0 };
+}
+
+/** After each call into the core: replace a pool that lost a thread; start the workers the steps asked for. */
+function tendPool(t: Threaded): void {
+  const { exports, pool } = t;
+  if (exports.poolStat(pool.control, 0, LOST)) {
+    exports.threadsRetire(pool.control);
+    t.pool = openPool(t);
+    // (its control block stays allocated until no thread of the old pool can read it)
+    const release = (): void => t.core.arena.release(pool.block);
+    if (pool.keeper) void pool.keeper.retire().then(release);
+    else release();
+    return;
+  }
+  const wanted = exports.poolStat(pool.control, 0, WANTED);
+  if (wanted <= pool.asked) return;
+  pool.asked = wanted;
+  pool.keeper ??= startKeeper({ module: t.module, memory: t.memory, control: pool.control });
+  pool.keeper.grow(wanted);
+}
+
+/** Workers of the current pool ready to take parts (0 before any step wanted threads). */
 export async function poolWorkers(): Promise<number> {
-  return loading ? (await loading).workers : 0;
+  if (!loading) return 0;
+  const t = await loading;
+  return t.exports.poolStat(t.pool.control, 0, READY);
+}
+
+/** Tests and the benchmark: resolves once the current pool has `workers` workers ready. */
+export async function poolReady(workers: number, timeoutMs = 10_000): Promise<void> {
+  const started = Date.now();
+  while ((await poolWorkers()) < workers) {
+    if (Date.now() - started > timeoutMs) throw new Error(`gradwasm: the pool did not have ${workers} workers ready within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** What each thread of the current pool did (id 0: the leader): steps joined, parts run, waits
+ *  that had to block, and its spin limit now (ms). */
+export async function poolStats(): Promise<{ wanted: number; ready: number; threads: { steps: number; parts: number; sleeps: number; spinMs: number }[] }> {
+  const t = await loading!;
+  const stat = (id: number, what: number): number => t.exports.poolStat(t.pool.control, id, what);
+  const ready = stat(0, READY);
+  return {
+    wanted: stat(0, WANTED),
+    ready,
+    threads: Array.from({ length: ready + 1 }, (_, id) => ({ steps: stat(id, STEPS), parts: stat(id, PARTS), sleeps: stat(id, SLEEPS), spinMs: stat(id, SPIN) })),
+  };
+}
+
+/** Tests: the `afterParts`-th part that a worker takes from now on traps ('trap'), or traps and
+ *  kills its thread ('death'). */
+export async function injectPoolFault(kind: 'trap' | 'death', afterParts: number): Promise<void> {
+  const t = await loading!;
+  t.exports.threadsInjectFault(t.pool.control, kind === 'trap' ? 1 : 2, afterParts);
+}
+
+/** Tests: act as if the machine had `cores` cores (a step wakes at most cores − 1 workers), so
+ *  that more threads than this machine has can run at once. */
+export async function setPoolCores(cores: number): Promise<void> {
+  const t = await loading!;
+  t.cores = cores;
+  t.exports.threadsInit(t.pool.control, leaderMayWait(), cores);
 }
