@@ -206,7 +206,7 @@ const TRANSPOSE_WORK: i64 = 8;
 /** Run step `code` of `work` that splits into `items` pieces — in parts for a model of several
  *  threads, whole for one — and return its number of parts. */
 function share(m: usize, code: i32, work: i64, items: i32): i32 {
-  const threads = load<i32>(m + THREADS);
+  const threads = ASC_FEATURE_THREADS ? load<i32>(m + THREADS) : 1;
   const parts = threads <= 1 ? 1 : max(1, <i32>min(min(<i64>items, <i64>MAX_PARTS), work / PART_WORK));
   parallel(code, parts, threads);
   return parts;

@@ -46,7 +46,7 @@ const IN_STEP: usize = 8;        //   i32: the generation whose parts it takes, 
 const BUSY: usize = 12;          //   i32: 1 while it runs a part
 const UNCOUNTED: usize = 16;     //   i32: parts it ran but has not yet added to DONE (it adds them all at once)
 const DEAD: usize = 20;          //   i32: its thread died (set by the pool's keeper)
-const STEPS: usize = 24;         //   i32: steps it took part in     } statistics, for tests and
+const STEPS: usize = 24;         //   i32: steps it joined in time   } statistics, for tests and
 const PARTS_RUN: usize = 28;     //   i32: parts it ran              } the benchmark (poolStat)
 const SLEEPS: usize = 32;        //   i32: waits that had to block   }
 const SPIN: usize = 40;          //   f64: how long it spins before it blocks (ms), adapted to its waits
@@ -118,11 +118,15 @@ const spareCounters = memory.data(16);
  * them. Without workers yet, or without threads, the parts run here, in order.
  */
 export function parallel(code: i32, parts: i32, threads: i32): void {
+  if (!ASC_FEATURE_THREADS) {
+    runPart(code, 0, 1);
+    return;
+  }
   const c = control;
   // (a step that an exception left open — its settling may have failed too, short of stack — is
   // seen through before anything else is computed: no worker may still write into memory)
-  if (ASC_FEATURE_THREADS && c && load<i32>(c + OPEN)) settle(c);
-  if (!ASC_FEATURE_THREADS || !c || parts <= 1) {
+  if (c && load<i32>(c + OPEN)) settle(c);
+  if (!c || parts <= 1) {
     inPlace(code, parts);
     return;
   }
@@ -176,6 +180,7 @@ function takeParts(c: usize, id: i32, gen: i32): void {
   const parts = <i32>((step >>> 16) & 0xffff), ranges = <i32>(step & 0xffff);
   if (id >= ranges) return;
   const r = record(c, id);
+  store<i32>(r + STEPS, load<i32>(r + STEPS) + 1);
   const code = load<i32>(c + CODE);
   let ran = 0;
   for (let k = 0; k < ranges; k++) {
@@ -404,7 +409,6 @@ export function workerRun(c: usize, id: i32, gen: i32): void {
   if (!ASC_FEATURE_THREADS) return;
   const r = record(c, id);
   atomic.store<i32>(r + IN_STEP, gen);
-  store<i32>(r + STEPS, load<i32>(r + STEPS) + 1);
   takeParts(c, id, gen);
   atomic.store<i32>(r + IN_STEP, 0);
 }

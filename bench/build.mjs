@@ -7,5 +7,7 @@ import { build } from 'esbuild';
 
 const common = { bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, external: ['@tensorflow/*', 'onnxruntime-web'], logLevel: 'warning' };
 await build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' });
+// the contention benchmark's configurations, each in a process of its own (bench/contention.ts)
+await build({ ...common, entryPoints: ['bench/contention-child.ts'], outfile: 'dist/bench/contention-child.js' });
 // onnxruntime-web, measured in a process of its own per thread count (bench/onnx.ts)
 await build({ ...common, entryPoints: ['bench/onnx-child.ts'], outfile: 'dist/bench/onnx-child.js' });

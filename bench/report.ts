@@ -2,6 +2,7 @@
 // every repetition, the machine) and BENCHMARKS.md.
 import { streamingLines, type StreamingReport } from './streaming.js';
 import { optimumLines, type OptimumReport } from './optimum.js';
+import { contentionLines, type ContentionReport } from './contention.js';
 import { formatQuality, type QualityRow } from '../scripts/quality.js';
 import { formatBytes } from '../src/wasm/arena.js';
 import type { ImplName } from './impl.js';
@@ -37,6 +38,8 @@ export interface Report {
   streaming?: StreamingReport;
   optimum?: OptimumReport;
   quality?: QualityRow[];
+  /** Threads under real conditions (issue 18); absent when not run. */
+  contention?: ContentionReport;
 }
 
 const BASELINE: ImplName = 'gradwasm-wasm';
@@ -172,6 +175,7 @@ export function formatConsole(report: Report): string {
     ...memoryNotes(report).map((n) => `  ${n}`),
     '',
     ...(threadRows(report).length ? ['threads (issue 12): gradwasm-wasm with 1 thread and with several', textTable(THREAD_HEADERS, threadRows(report)), ''] : []),
+    ...(report.contention ? ['contention (issue 18): each case in processes of its own, taking turns; medians of the rounds', ...contentionLines(report.contention, false), ''] : []),
     'targets (issues 3 and 12; measured, not asserted)',
     textTable(['target', 'measured', ''], report.targets.map((t) => [t.target, t.measured, metText(t)])),
     ...(report.streaming ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)] : []),
@@ -231,6 +235,17 @@ gradwasm-wasm with one thread and with several (\`threads\`, ${report.implementa
 weights to the bit, shared out over one WebAssembly memory. Medians of ${s.repetitions}, interleaved with the rest.
 
 ${markdownTable(THREAD_HEADERS, threadRows(report))}
+
+` : ''}${report.contention ? `## Contention (issue 18)
+
+Threads under real conditions, W2's shape and data: every case runs in processes of its own (a
+fresh pool each; \`bench/contention.ts\`), the two sides of a comparison taking turns for several
+rounds; a figure is the median of the rounds' ratios (for create, of their differences). The busy
+process is \`node -e 'for (;;) {}'\` started beside the runs; "8 threads" on this machine's cores
+wakes at most cores − 1 workers a step; the grown pool had 7 workers, started by an 8-thread
+model with the core count lifted to 8 for it.
+
+${contentionLines(report.contention, true).join('\n')}
 
 ` : ''}## Targets (issues 3 and 12)
 

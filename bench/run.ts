@@ -17,6 +17,7 @@ import { checkTargets } from './targets.js';
 import { measureOnnx } from './onnx.js';
 import { measureStreaming } from './streaming.js';
 import { measureOptimum } from './optimum.js';
+import { measureContention } from './contention.js';
 import { quality } from '../scripts/quality.js';
 import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type BatchInferenceWorkload, type LatencyWorkload, type TrainingWorkload, type Workload } from './workloads.js';
 
@@ -31,7 +32,7 @@ function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; thread
     if (arg === '--quick') quick = true;
     else if (arg.startsWith('--only=')) only = new Set(arg.slice('--only='.length).split(',').map((s) => s.trim()).filter(Boolean));
     else if (/^--threads=(auto|\d+)$/.test(arg)) threads = arg.endsWith('auto') ? 'auto' : Number(arg.slice('--threads='.length));
-    else throw new Error(`unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W4-latency and/or --threads=N|auto`);
+    else throw new Error(`unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W4-latency,streaming,optimum,quality,contention and/or --threads=N|auto`);
   }
   return { quick, only, threads };
 }
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
 
   const { workloads: all, imageSource } = await buildWorkloads(quick ? QUICK_SIZES : FULL_SIZES);
   if (imageSource.kind === 'synthetic') shout(`W2/W4 run on ${imageSource.description}`);
-  const unknown = [...(only ?? [])].filter((id) => !['streaming', 'optimum', 'quality'].includes(id) && !all.some((w) => w.id === id));
+  const unknown = [...(only ?? [])].filter((id) => !['streaming', 'optimum', 'quality', 'contention'].includes(id) && !all.some((w) => w.id === id));
   if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
   const workloads = all.filter((w) => !only || only.has(w.id));
 
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
   if (!quick && (!only || only.has('quality'))) log('the command line\'s defaults in 5-fold CV against scikit-learn (npm run quality)');
   const qualityRows = quick ? undefined : !only || only.has('quality') ? quality(['breast_cancer', 'banknote', 'pima_diabetes', 'spambase', 'digits_odd_vs_even'], 5) : undefined;
 
+  // Threads under real conditions (issue 18): W2 in processes of their own, beside a busy one too.
+  const contention = !only || only.has('contention') ? await measureContention(quick ? 1 : 5, quick, log) : undefined;
+
   const figures = new Map(results.map((r) => [r.id, new Map<ImplName, Measurement>(r.measurements.map((m) => [m.impl, m]))]));
   const report: Report = {
     mode: quick ? 'quick' : 'full',
@@ -117,6 +121,7 @@ async function main(): Promise<void> {
     ...(streaming ? { streaming } : {}),
     ...(optimum ? { optimum } : {}),
     ...(qualityRows ? { quality: qualityRows } : {}),
+    ...(contention ? { contention } : {}),
   };
   console.log(formatConsole(report));
   if (imageSource.kind === 'synthetic') shout(`W2/W4 ran on ${imageSource.description}`);

@@ -128,6 +128,20 @@ async function trainedImageWeights(train: Labelled, init: LayerWeights[]): Promi
   return weights;
 }
 
+function w2(train: Labelled, init: LayerWeights[], source: ImageSource): TrainingWorkload {
+  const imageName = source.kind === 'fashion-mnist' ? 'Fashion-MNIST' : 'SYNTHETIC';
+  return {
+    kind: 'training', id: 'W2', title: `MLP 784-128-64-1 (relu, relu, sigmoid), batch 64, ${train.x.rows.toLocaleString('en-US')} ${imageName} training images`,
+    architecture: IMAGES, data: train, batchSize: 64, learningRate: 0.01, init,
+  };
+}
+
+/** W2 alone, as buildWorkloads makes it (bench/contention-child.ts builds nothing else). */
+export async function buildW2(sizes: Sizes): Promise<TrainingWorkload> {
+  const { train, source } = images(sizes);
+  return w2(train, await initialWeights(IMAGES, 2), source);
+}
+
 export async function buildWorkloads(sizes: Sizes): Promise<{ workloads: Workload[]; imageSource: ImageSource }> {
   const logistic = linearTask(sizes.logisticRows, 32, 11);
   const { train, test, source } = images(sizes);
@@ -143,8 +157,7 @@ export async function buildWorkloads(sizes: Sizes): Promise<{ workloads: Workloa
       architecture: LOGISTIC, data: logistic, batchSize: 256, learningRate: 0.05, init: logisticInit },
     { kind: 'training', id: 'W1-full', title: `logistic regression 32-1, full-batch descent, ${n(sizes.logisticRows)} synthetic rows`,
       architecture: LOGISTIC, data: logistic, batchSize: 'full', learningRate: 0.05, init: logisticInit },
-    { kind: 'training', id: 'W2', title: `MLP 784-128-64-1 (relu, relu, sigmoid), batch 64, ${n(train.x.rows)} ${imageName} training images`,
-      architecture: IMAGES, data: train, batchSize: 64, learningRate: 0.01, init: imageInit },
+    w2(train, imageInit, source),
     { kind: 'training', id: 'W3', title: `MLP 2-16-16-1 (tanh, tanh, sigmoid), batch 32, ${n(playground.x.rows)} synthetic 'circle' points`,
       architecture: PLAYGROUND, data: playground, batchSize: 32, learningRate: 0.1, init: await initialWeights(PLAYGROUND, 3) },
     { kind: 'inference', id: 'W4-batch', title: `inference with the W2 model (after one epoch of W2), calls of ${n(sizes.inferenceBatch)} rows over ${n(test.x.rows)} ${imageName} test images`,

@@ -31,12 +31,13 @@ const common = {
 };
 
 /** In the browser bundle, src/worker/spawn.ts (worker_threads) becomes spawn.browser.ts (Web Worker),
- *  and src/wasm/pool.ts (the threads' worker_threads) pool.browser.ts (Web Workers). */
+ *  src/wasm/pool.ts (the threads' worker_threads) pool.browser.ts (Web Workers), and
+ *  src/wasm/environment.ts (Node's cores) environment.browser.ts (the page's). */
 const browserSpawn = {
   name: 'browser-spawn',
   setup(b) {
     b.onResolve({ filter: /^\.\/spawn\.js$/ }, (args) => ({ path: join(args.resolveDir, 'spawn.browser.ts') }));
-    b.onResolve({ filter: /\/pool\.js$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/pool\.js$/, 'pool.browser.ts')) }));
+    b.onResolve({ filter: /\/(pool|environment)\.js$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/\.js$/, '.browser.ts')) }));
   },
 };
 

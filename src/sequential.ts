@@ -16,7 +16,7 @@ import { scaledMatrix, type ScalerJSON, type StandardScaler } from './scaler.js'
 import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from './serialize.js';
 import type { EarlyStopperState } from './training.js';
 import { MAX_THREADS, checkCreateOptions, checkLoadOptions, checkScaler, type Threads } from './options.js';
-import { availableThreads, threadsUnavailable } from './wasm/pool.js';
+import { availableThreads, threadsUnavailable } from './wasm/environment.js';
 import { checkColumnNames, type ColumnNames } from './column-names.js';
 import type { CsvTable } from './csv.js';
 import type { Dim, ModelGraph } from './explain/graph.js';

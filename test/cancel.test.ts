@@ -136,7 +136,7 @@ describe('setMemoryLimit reaches the worker', () => {
     });
     const start: StartMessage = {
       type: 'start',
-      model: { create: { inputs: 64, layers: [dense(1, 'sigmoid')] }, scaler: null, names: { features: null, label: null }, seed: 1, backend: 'wasm' },
+      model: { create: { inputs: 64, layers: [dense(1, 'sigmoid')] }, scaler: null, names: { features: null, label: null }, seed: 1, backend: 'wasm', threads: 1 },
       x: { data: new Float32Array(20_000 * 64), rows: 20_000, cols: 64 },
       y: new Float32Array(20_000),
       fit: { epochs: 1, learningRate: 0.01, optimizer: { type: 'sgd' }, weightDecay: 0, learningRateSchedule: null, batchSize: 20_000, shuffle: true, validation: null, validationSplit: null, earlyStopping: null, stopOnExplodingLoss: true, initialEpoch: 0 },

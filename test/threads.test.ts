@@ -2,9 +2,20 @@
 // evaluations and gradients — with more threads than cores too; a thread count checked like any
 // option; and a process that trained with threads ends by itself.
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, GradwasmError, LogisticRegression, Sequential, dense, type FitOptions, type LayerWeights } from '../src/index.js';
+import { poolReady, setPoolCores } from '../src/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
+
+// As if the machine had 8 cores (a step wakes at most cores − 1 workers), and with the pool's 7
+// workers started: so that 3, 5 and 8 threads really share steps here, every schedule of them.
+beforeAll(async () => {
+  const model = await Sequential.create({ inputs: 64, layers: [dense(64, 'relu'), dense(1, 'sigmoid')], seed: 1, threads: 8 });
+  await setPoolCores(8);
+  model.predictProba({ data: uniform(1, 4096 * 64), rows: 4096, cols: 64 });
+  await poolReady(7);
+  model.dispose();
+});
 
 const COUNTS = [1, 2, 3, 5, 8];
 const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);

@@ -129,6 +129,31 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
   });
 });
 
+describe('trainInWorker threads', () => {
+  it("trains with the threads asked for — in options.model, or options.load for a saved model — and 'auto' is every core", async () => {
+    const { availableParallelism } = await import('node:os');
+    const model = { ...architecture, seed: 5 };
+    const local = await Sequential.create({ ...model, threads: 1 });
+    const history = await local.fit(x, y, { epochs: 3, batchSize: 8 });
+    for (const threads of [1, 2, 5, 'auto'] as const) {
+      const result = await job({ model: { ...model, threads }, fit: { epochs: 3, batchSize: 8 } }).done;
+      expect(result.threads, `threads ${threads}`).toBe(threads === 'auto' ? availableParallelism() : threads);
+      expect(result.history).toEqual(history); // (and the same bits whatever the count)
+      expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+    }
+    const saved = JSON.stringify(await Sequential.create(model));
+    for (const threads of [1, 3]) expect((await job({ model: saved, load: { seed: 1, threads }, fit: { epochs: 1 } }).done).threads).toBe(threads);
+    expect((await job({ model: saved, fit: { epochs: 1 } }).done).threads).toBe(availableParallelism());
+  });
+
+  it('checks threads as Sequential.create and fromJSON do, before any worker starts', async () => {
+    const saved = JSON.stringify(await Sequential.create({ ...architecture, seed: 1 }));
+    expect(() => job({ model: { ...architecture, threads: 0 } })).toThrow(/^options\.model\.threads must be 'auto' or an integer from 1 to 256, got 0$/);
+    expect(() => job({ model: saved, load: { threads: 1.5 } })).toThrow(/^options\.load\.threads must be 'auto' or an integer from 1 to 256, got 1\.5$/);
+    expect(() => job({ model: { ...architecture, backend: 'js', threads: 2 } })).toThrow(/options\.model\.threads is 2, but the 'js' backend runs on one thread/);
+  });
+});
+
 describe('trainInWorker cancellation', () => {
   it('cancel() stops at an epoch boundary and resolves with cancelled: true and the weights so far', async () => {
     const fit = { epochs: 100_000, learningRate: 0.05, batchSize: 4 };

@@ -53,19 +53,3 @@ export function startKeeper(data: PoolData): Keeper {
     }),
   };
 }
-
-/** Node's main thread may block on an atomic wait, as workers may. */
-export function leaderMayWait(): boolean {
-  return true;
-}
-
-/** The cores this process may use: what threads 'auto' means, and the most threads a step wakes. */
-export async function availableThreads(): Promise<number> {
-  const os = await import('node:os');
-  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-}
-
-/** Why more than one thread cannot be had here, or null: in Node they always can. */
-export function threadsUnavailable(): string | null {
-  return null;
-}

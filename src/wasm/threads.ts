@@ -9,7 +9,8 @@
 import { instantiate } from '@assemblyscript/loader';
 import threadedBytes from '../../build/gradwasm.threads.wasm';
 import type { CoreExports, Core, StepFailure } from './core.js';
-import { availableThreads, leaderMayWait, preparePool, startKeeper, type Keeper } from './pool.js';
+import { availableThreads, leaderMayWait } from './environment.js';
+import { preparePool, startKeeper, type Keeper } from './pool.js';
 
 /** The threaded build's exports: the core's, and the pool's entry points (assembly/threads.ts). */
 export type ThreadedExports = CoreExports & {

@@ -26,8 +26,8 @@ export interface TrainInWorkerOptions {
    * object or its text) to train further.
    */
   model: SequentialOptions | ModelJSON | string;
-  /** With a saved `model` only: the options of {@link Sequential.fromJSON} (`seed` for shuffling, `backend`). */
-  load?: { seed?: number; backend?: BackendName };
+  /** With a saved `model` only: the options of {@link Sequential.fromJSON} (`seed` for shuffling, `backend`, `threads`). */
+  load?: { seed?: number; backend?: BackendName; threads?: number | 'auto' };
   /** Training rows, as {@link Sequential.fit} takes them. They are copied, never transferred away from you. */
   x: Features;
   /** Training labels, 0 or 1. */
@@ -58,6 +58,8 @@ export interface TrainingResult {
   history: History;
   /** True when a cancel stopped training before its last epoch. */
   cancelled: boolean;
+  /** The threads the model trained with in the worker: `threads` as asked ({@link Sequential.threads}; 'auto' is the worker's cores). */
+  threads: number;
 }
 
 /** A running {@link trainInWorker} job. */
@@ -143,7 +145,7 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
           }
         } else if (message.type === 'done') {
           const model = modelToJSON(start.architecture, message.weights, start.scaler);
-          settle(() => resolve({ model, history: message.history, cancelled: message.cancelled }));
+          settle(() => resolve({ model, history: message.history, cancelled: message.cancelled, threads: message.threads }));
         } else {
           const error = message.name === 'GradwasmError'
             ? new GradwasmError(message.argument ?? '', message.message)
@@ -169,13 +171,13 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   let training: SavedTraining | null = null;
   if (typeof o.model === 'string' || (typeof o.model === 'object' && o.model !== null && 'format' in o.model)) {
     const saved = modelFromJSON(o.model, 'options.model');
-    const { seed, backend } = checkLoadOptions(o.load ?? {}, 'options.load');
+    const { seed, backend, threads } = checkLoadOptions(o.load ?? {}, 'options.load');
     architecture = saved.architecture;
     scaler = saved.scaler;
     const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names);
     if (saved.training) load.training = trainingToJSON(saved.training);
     training = saved.training;
-    model = { load, seed, backend };
+    model = { load, seed, backend, threads };
   } else {
     if (o.load !== undefined) {
       throw new GradwasmError('options.load', 'options.load applies to a saved model only; give seed and backend in options.model');
@@ -183,7 +185,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     const created = checkCreateOptions(o.model, 'options.model');
     architecture = created.architecture;
     scaler = created.scaler;
-    model = { create: created.architecture, scaler: scaler?.toJSON() ?? null, names: created.names, seed: created.seed, backend: created.backend };
+    model = { create: created.architecture, scaler: scaler?.toJSON() ?? null, names: created.names, seed: created.seed, backend: created.backend, threads: created.threads };
   }
   const x = toMatrix(o.x, architecture.inputs, 'options.x');
   const y = toLabels(o.y, x.rows, 'options.y');

@@ -2,7 +2,7 @@
 // travel as Float32Arrays whose buffers are transferred, never copied element by element.
 import type { Architecture } from '../backend/backend.js';
 import type { BackendName, EpochLog, History, LayerWeights } from '../types.js';
-import type { CheckedFitOptions } from '../options.js';
+import type { CheckedFitOptions, Threads } from '../options.js';
 import type { ModelJSON } from '../serialize.js';
 import type { ScalerJSON } from '../scaler.js';
 import type { ColumnNames } from '../column-names.js';
@@ -18,7 +18,7 @@ export interface Rows {
 export interface StartMessage {
   type: 'start';
   /** A new seeded model, or a saved one to continue from. */
-  model: { create: Architecture; scaler: ScalerJSON | null; names: ColumnNames; seed: number; backend: BackendName } | { load: ModelJSON; seed: number; backend: BackendName };
+  model: ({ create: Architecture; scaler: ScalerJSON | null; names: ColumnNames } | { load: ModelJSON }) & { seed: number; backend: BackendName; threads: Threads };
   x: Rows;
   y: Float32Array;
   /** The fit options as checkFitOptions fills them in (the validation rows already copied). */
@@ -49,6 +49,8 @@ export interface EpochMessage {
 /** Worker → host: training over (all epochs, or stopped by a cancel). */
 export interface DoneMessage {
   type: 'done';
+  /** The threads the worker's model used. */
+  threads: number;
   weights: LayerWeights[];
   history: History;
   cancelled: boolean;

@@ -38,18 +38,19 @@ export function serveTraining(port: TrainingPort): void {
 
   async function train(job: StartMessage): Promise<void> {
     setMemoryLimit(job.memoryLimit);
-    const { seed, backend } = job.model;
+    const { seed, backend, threads } = job.model;
     const model = 'create' in job.model
       ? await Sequential.create({
         inputs: job.model.create.inputs,
         layers: job.model.create.layers.map((l) => dense(l.units, l.activation)),
         seed,
         backend,
+        threads,
         scaler: job.model.scaler,
         ...(job.model.names.features ? { featureNames: job.model.names.features } : {}),
         ...(job.model.names.label !== null ? { labelName: job.model.names.label } : {}),
       })
-      : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend } : { seed, backend }); // (a checkpoint has its own generator)
+      : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend, threads } : { seed, backend, threads }); // (a checkpoint has its own generator)
     try {
       const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping, stopOnExplodingLoss, initialEpoch,
         classWeight, sampleWeight } = job.fit;
@@ -78,7 +79,7 @@ export function serveTraining(port: TrainingPort): void {
       // Cancelled before the last epoch (early stopping may end training sooner, uncancelled).
       const cancelled = cancel.signal.aborted && history.loss.length < epochs - initialEpoch;
       const weights = model.getWeights();
-      send({ type: 'done', weights, history, cancelled }, buffersOf(layerArrays(weights)));
+      send({ type: 'done', weights, history, cancelled, threads: model.threads }, buffersOf(layerArrays(weights)));
     } finally {
       model.dispose();
     }
