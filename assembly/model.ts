@@ -204,12 +204,11 @@ const GATHER_WORK: i64 = 256;
 const TRANSPOSE_WORK: i64 = 8;
 
 /** Run step `code` of `work` that splits into `items` pieces — in parts for a model of several
- *  threads, whole for one — and return its number of parts. */
+ *  threads, whole for one — and return the number of parts it ran in. */
 function share(m: usize, code: i32, work: i64, items: i32): i32 {
   const threads = ASC_FEATURE_THREADS ? load<i32>(m + THREADS) : 1;
   const parts = threads <= 1 ? 1 : max(1, <i32>min(min(<i64>items, <i64>MAX_PARTS), work / PART_WORK));
-  parallel(code, parts, threads);
-  return parts;
+  return parallel(code, parts, threads, work);
 }
 
 // @ts-ignore: decorator

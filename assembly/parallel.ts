@@ -39,7 +39,18 @@ const FAULT_KIND: usize = 72;    // i32: tests: what the fault does (FAULT_TRAP,
 const INJECTED: usize = 76;      // i32: tests: set when the fault fires
 const ARGS: usize = 80;          // 10 slots of 8 bytes: integers, pointers and floats
 const OPEN: usize = 160;         // i32: the generation of a step published and not yet seen through (0: none)
-const RECORDS: usize = 192;      // a record per thread id (0: the leader), RECORD bytes each:
+// How many workers steps use, chosen by measuring (see choose below):
+const CHOSEN: usize = 164;       // i32: the helpers the steps use, −1 before the first choice
+const TRIAL: usize = 168;        // i32: the helpers on trial in this window, −1 for none
+const STAY: usize = 172;         // i32: windows left before the next trial
+const STAY_NEXT: usize = 176;    // i32: windows between trials while the choice holds (doubles, to STAY_MOST)
+const DOWN: usize = 180;         // i32: 1 when the next trial uses fewer helpers, 0 more
+const WINDOW_STEPS: usize = 184; // i32: shared steps measured in this window
+const WINDOW_TIME: usize = 192;  // f64: their time (ms)
+const WINDOW_WORK: usize = 200;  // f64: their work (multiply-adds, as assembly/model.ts counts them)
+const CHOSEN_RATE: usize = 208;  // f64: time per work of the choice, as last measured
+const FIXED: usize = 216;        // i32: tests: 1 + the helpers every step uses, the choice aside (0: choose)
+const RECORDS: usize = 256;      // a record per thread id (0: the leader), RECORD bytes each:
 const BELL: usize = 0;           //   i32: the generation of the last step that rang this worker
 const SLEEPING: usize = 4;       //   i32: 1 while it blocks
 const IN_STEP: usize = 8;        //   i32: the generation whose parts it takes, 0 when none
@@ -50,6 +61,7 @@ const STEPS: usize = 24;         //   i32: steps it joined in time   } statistic
 const PARTS_RUN: usize = 28;     //   i32: parts it ran              } the benchmark (poolStat)
 const SLEEPS: usize = 32;        //   i32: waits that had to block   }
 const SPIN: usize = 40;          //   f64: how long it spins before it blocks (ms), adapted to its waits
+const YIELD: usize = 48;         //   i32: 1 after it woke the blocked leader: its next wait blocks at once
 const RECORD: usize = 64;        // (a cache line: what one thread writes as it runs parts stays off the others')
 /** Threads a step may have: the leader and its workers. */
 export const MAX_THREADS: i32 = 256;
@@ -112,31 +124,40 @@ export function counters(part: i32): usize {
 const spareCounters = memory.data(16);
 
 /**
- * Run step `code` (its arguments set with setArg), cut in `parts` parts, for a model of
- * `threads` threads, and return when every part is done: the leader rings up to threads − 1
- * ready workers (never more than the cores, nor than the parts, allow) and takes parts with
- * them. Without workers yet, or without threads, the parts run here, in order.
+ * Run step `code` (its arguments set with setArg), cut in `parts` parts and about `work`
+ * multiply-adds, for a model of `threads` threads; return when every part is done, with how many
+ * parts ran (the loss step adds up their counters). The leader rings the workers the step uses
+ * (choose below; never more than threads − 1, the cores − 1, the parts − 1, nor the ready
+ * workers) and takes parts with them. Without workers, the step runs here whole.
  */
-export function parallel(code: i32, parts: i32, threads: i32): void {
-  if (!ASC_FEATURE_THREADS) {
-    runPart(code, 0, 1);
-    return;
-  }
+export function parallel(code: i32, parts: i32, threads: i32, work: i64): i32 {
+  if (!ASC_FEATURE_THREADS) return inPlace(code);
   const c = control;
   // (a step that an exception left open — its settling may have failed too, short of stack — is
   // seen through before anything else is computed: no worker may still write into memory)
   if (c && load<i32>(c + OPEN)) settle(c);
-  if (!c || parts <= 1) {
-    inPlace(code, parts);
-    return;
-  }
+  if (!c || parts <= 1) return inPlace(code);
   const useful = min(threads, load<i32>(c + CORES)) - 1;
   if (atomic.load<i32>(c + WANTED) < useful) atomic.store<i32>(c + WANTED, useful); // (the pool grows after this call)
-  const helpers = min(min(useful, parts - 1), atomic.load<i32>(c + READY));
-  if (helpers <= 0 || atomic.load<i32>(c + LOST)) {
-    inPlace(code, parts);
-    return;
-  }
+  const ready = min(useful, atomic.load<i32>(c + READY));
+  if (ready <= 0 || atomic.load<i32>(c + LOST)) return inPlace(code);
+  const chosen = choose(c, ready);
+  const helpers = min(chosen, parts - 1);
+  const start = now();
+  store<f64>(c + STARTED_AT, start);
+  const ran = helpers > 0 ? share(c, code, parts, helpers) : inPlace(code);
+  if (helpers == chosen && !load<i32>(c + FIXED)) measure(c, ready, now() - start, <f64>work);
+  return ran;
+}
+
+/** The step run here, whole: the same bits as in parts. */
+function inPlace(code: i32): i32 {
+  runPart(code, 0, 1);
+  return 1;
+}
+
+/** The step shared between the leader and `helpers` workers, in `parts` parts. */
+function share(c: usize, code: i32, parts: i32, helpers: i32): i32 {
   let gen = load<i32>(c + GENERATION) + 1;
   if (gen <= 0) gen = 1;
   const ranges = helpers + 1;
@@ -144,7 +165,6 @@ export function parallel(code: i32, parts: i32, threads: i32): void {
   store<i32>(c + OPEN, gen);
   store<i32>(c + CODE, code);
   atomic.store<i32>(c + DONE, 0);
-  store<f64>(c + STARTED_AT, now());
   for (let r = 0; r < ranges; r++) {
     atomic.store<i64>(range(c, r), (<i64>gen << 32) | (<i64>rangeLo(parts, r, ranges, 1) << 16) | <i64>rangeLo(parts, r + 1, ranges, 1));
   }
@@ -155,10 +175,76 @@ export function parallel(code: i32, parts: i32, threads: i32): void {
   // a part did not finish: trap here, so that the caller's guard marks the model broken (src/backend/wasm.ts)
   if (atomic.load<i32>(c + FAILED)) unreachable();
   store<i32>(c + OPEN, 0);
+  return parts;
 }
 
-function inPlace(code: i32, parts: i32): void {
-  for (let b = 0; b < parts; b++) runPart(code, b, parts);
+// How many workers the steps use is chosen by measuring, so that threads never make a model
+// slower than one thread: a thread that another process keeps from its core holds a step as long
+// as it holds one of its parts, and no rule about spinning or waking makes up for that. Shared
+// steps are timed in windows of WINDOW steps; the time per multiply-add of the helpers in use now
+// is compared, now and then, with a window of half as many (or, from none, of one) — every
+// STAY_FIRST windows at first, then less often while the choice holds (up to every STAY_MOST) —
+// and the faster one is kept. The windows see the same steps in turn, so the comparison is fair;
+// the bits never depend on it.
+const WINDOW: i32 = 64;
+const STAY_FIRST: i32 = 2, STAY_MOST: i32 = 64;
+/** A trial wins only by more than this (a window's time is noisy). */
+const MARGIN: f64 = 0.97;
+
+/** The helpers the next step uses: on trial, or chosen (at first: all there are). */
+function choose(c: usize, ready: i32): i32 {
+  const fixed = load<i32>(c + FIXED);
+  if (fixed) return min(fixed - 1, ready);
+  let chosen = load<i32>(c + CHOSEN);
+  if (chosen < 0) {
+    chosen = ready;
+    store<i32>(c + CHOSEN, chosen);
+    store<i32>(c + TRIAL, -1);
+    store<i32>(c + STAY, STAY_FIRST);
+    store<i32>(c + STAY_NEXT, STAY_FIRST);
+    store<i32>(c + DOWN, 1);
+  }
+  const trial = load<i32>(c + TRIAL);
+  return min(trial >= 0 ? trial : chosen, ready);
+}
+
+/** A shared step took `ms` for `work`: at the end of a window, keep or change the choice. */
+function measure(c: usize, ready: i32, ms: f64, work: f64): void {
+  store<f64>(c + WINDOW_TIME, load<f64>(c + WINDOW_TIME) + ms);
+  store<f64>(c + WINDOW_WORK, load<f64>(c + WINDOW_WORK) + work);
+  const steps = load<i32>(c + WINDOW_STEPS) + 1;
+  if (steps < WINDOW) {
+    store<i32>(c + WINDOW_STEPS, steps);
+    return;
+  }
+  const rate = load<f64>(c + WINDOW_TIME) / max(1.0, load<f64>(c + WINDOW_WORK));
+  store<i32>(c + WINDOW_STEPS, 0);
+  store<f64>(c + WINDOW_TIME, 0);
+  store<f64>(c + WINDOW_WORK, 0);
+  const trial = load<i32>(c + TRIAL);
+  if (trial >= 0) {
+    let stay = min(STAY_MOST, load<i32>(c + STAY_NEXT) * 2);
+    if (rate < load<f64>(c + CHOSEN_RATE) * MARGIN) {
+      store<i32>(c + CHOSEN, trial);
+      store<f64>(c + CHOSEN_RATE, rate);
+      stay = STAY_FIRST;
+    }
+    store<i32>(c + TRIAL, -1);
+    store<i32>(c + STAY, stay);
+    store<i32>(c + STAY_NEXT, stay);
+    return;
+  }
+  store<f64>(c + CHOSEN_RATE, rate);
+  const stay = load<i32>(c + STAY) - 1;
+  store<i32>(c + STAY, stay);
+  if (stay > 0) return;
+  // a trial: fewer helpers and more in turn, where there are such
+  const chosen = min(load<i32>(c + CHOSEN), ready);
+  let down = load<i32>(c + DOWN) != 0;
+  if (chosen == 0) down = false;
+  if (chosen >= ready) down = true;
+  store<i32>(c + DOWN, down ? 0 : 1);
+  store<i32>(c + TRIAL, down ? chosen >> 1 : chosen == 0 ? 1 : min(ready, chosen << 1));
 }
 
 /** Tell worker `id` that step `gen` wants it; a system call only if it is blocked. */
@@ -198,7 +284,7 @@ function takeParts(c: usize, id: i32, gen: i32): void {
   }
   if (!ran) return;
   store<i32>(r + UNCOUNTED, 0);
-  if (atomic.add<i32>(c + DONE, ran) + ran == parts && id != 0) lastPartDone(c, gen);
+  if (atomic.add<i32>(c + DONE, ran) + ran == parts && id != 0) lastPartDone(c, gen, id);
 }
 
 /** The next part at the front of the range at `at` for step `gen`, or −1 when it has none left. */
@@ -223,11 +309,15 @@ function takeBack(at: usize, gen: i32): i32 {
   return -1; // (unreached)
 }
 
-/** A worker finished a step's last part: say when, and wake the leader if it blocks. */
-function lastPartDone(c: usize, gen: i32): void {
+/** Worker `id` finished a step's last part: say when, and wake the leader if it blocks — then
+ *  the worker's next wait blocks at once: the leader blocked because a part took long (its thread
+ *  had no core, most likely), and now needs a core to go on. */
+function lastPartDone(c: usize, gen: i32, id: i32): void {
   store<f64>(c + FINISHED_AT, now());
   atomic.store<i32>(c + FINISHED_GEN, gen);
-  if (atomic.load<i32>(record(c, 0) + SLEEPING)) atomic.notify(c + DONE, 1);
+  if (!atomic.load<i32>(record(c, 0) + SLEEPING)) return;
+  atomic.notify(c + DONE, 1);
+  store<i32>(record(c, id) + YIELD, 1);
 }
 
 /** The leader, out of parts to take: wait for those others took — spinning while that pays,
@@ -336,6 +426,13 @@ function settle(c: usize): i32 {
   return atomic.xchg<i32>(c + FAILED, 0);
 }
 
+/** Tests: every step uses `helpers` workers (as many as are ready), whatever choose() would
+ *  choose; −1: choose again. */
+export function threadsFixHelpers(c: usize, helpers: i32): void {
+  if (!ASC_FEATURE_THREADS) return;
+  store<i32>(c + FIXED, helpers + 1);
+}
+
 /** Tests: the `afterParts`-th part that workers run from now on fails (FAULT_TRAP: it traps;
  *  FAULT_DEATH: it traps and its thread then dies without a word). */
 export function threadsInjectFault(c: usize, kind: i32, afterParts: i32): void {
@@ -362,10 +459,11 @@ export function poolStat(c: usize, id: i32, what: i32): f64 {
     case THREAD_STEPS: return <f64>load<i32>(r + STEPS);
     case THREAD_PARTS: return <f64>load<i32>(r + PARTS_RUN);
     case THREAD_SLEEPS: return <f64>load<i32>(r + SLEEPS);
+    case POOL_CHOSEN: return <f64>load<i32>(c + CHOSEN);
     default: return load<f64>(r + SPIN);
   }
 }
-const POOL_WANTED = 0, POOL_READY = 1, POOL_LOST = 2, THREAD_STEPS = 3, THREAD_PARTS = 4, THREAD_SLEEPS = 5;
+const POOL_WANTED = 0, POOL_READY = 1, POOL_LOST = 2, THREAD_STEPS = 3, THREAD_PARTS = 4, THREAD_SLEEPS = 5, POOL_CHOSEN = 7;
 
 // A worker's side (src/wasm/pool-script.ts runs it): workerJoin once, then for ever workerWait
 // for its bell and workerRun the step it rang for; workerFailed when a run threw.
@@ -388,7 +486,7 @@ export function workerWait(c: usize, id: i32, seen: i32): i32 {
   const r = record(c, id);
   let bell = atomic.load<i32>(r + BELL);
   if (bell == seen) {
-    const start = now(), limit = load<f64>(r + SPIN);
+    const start = now(), limit = atomic.xchg<i32>(r + YIELD, 0) ? 0 : load<f64>(r + SPIN);
     while (bell == seen && now() - start <= limit) {
       for (let i = 0; i < 64 && (bell = atomic.load<i32>(r + BELL)) == seen; i++) {}
     }

@@ -4,14 +4,16 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, GradwasmError, LogisticRegression, Sequential, dense, type FitOptions, type LayerWeights } from '../src/index.js';
-import { poolReady, setPoolCores } from '../src/wasm/threads.js';
+import { fixPoolHelpers, poolReady, setPoolCores } from '../src/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
 
-// As if the machine had 8 cores (a step wakes at most cores − 1 workers), and with the pool's 7
-// workers started: so that 3, 5 and 8 threads really share steps here, every schedule of them.
+// As if the machine had 8 cores (a step wakes at most cores − 1 workers), with the pool's 7
+// workers started and every step using all it may (not the number its measurements would choose):
+// so that 3, 5 and 8 threads really share steps here, in every schedule they happen to take.
 beforeAll(async () => {
   const model = await Sequential.create({ inputs: 64, layers: [dense(64, 'relu'), dense(1, 'sigmoid')], seed: 1, threads: 8 });
   await setPoolCores(8);
+  await fixPoolHelpers();
   model.predictProba({ data: uniform(1, 4096 * 64), rows: 4096, cols: 64 });
   await poolReady(7);
   model.dispose();

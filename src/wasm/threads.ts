@@ -21,11 +21,12 @@ export type ThreadedExports = CoreExports & {
   threadsSettle(control: number): number;
   threadsRetire(control: number): void;
   threadsInjectFault(control: number, kind: number, afterParts: number): void;
+  threadsFixHelpers(control: number, helpers: number): void;
   poolStat(control: number, id: number, what: number): number;
 };
 
 // poolStat's questions (assembly/parallel.ts)
-const WANTED = 0, READY = 1, LOST = 2, STEPS = 3, PARTS = 4, SLEEPS = 5, SPIN = 6;
+const WANTED = 0, READY = 1, LOST = 2, STEPS = 3, PARTS = 4, SLEEPS = 5, SPIN = 6, CHOSEN = 7;
 // threadsSettle's answers
 const FAILURES: readonly StepFailure[] = [null, 'part', 'death'];
 
@@ -46,6 +47,8 @@ interface Threaded {
   memory: WebAssembly.Memory;
   pool: Pool;
   cores: number;
+  /** Tests: the helpers every step of every pool uses (fixPoolHelpers), or null. */
+  fixedHelpers: number | null;
 }
 
 let loading: Promise<Threaded> | null = null;
@@ -62,7 +65,7 @@ export async function loadThreadedCore(makeCore: (exports: CoreExports) => Core)
     const imports = { env: { memory, now: () => performance.now() } }; // (as every pool thread's: pool-script.ts)
     const { exports } = await instantiate<ThreadedExports>(module, imports);
     await preparePool();
-    const t: Threaded = { exports, core: makeCore(exports), module, memory, pool: null!, cores: await availableThreads() };
+    const t: Threaded = { exports, core: makeCore(exports), module, memory, pool: null!, cores: await availableThreads(), fixedHelpers: null };
     t.pool = openPool(t);
     t.core.settle = () => FAILURES[exports.threadsSettle(t.pool.control)] ?? 'part';
     t.core.afterCall = () => tendPool(t);
@@ -78,6 +81,7 @@ function openPool(t: Threaded): Pool {
   const control = Math.ceil(block / 64) * 64;
   new Uint8Array(t.memory.buffer, control, bytes).fill(0);
   t.exports.threadsInit(control, leaderMayWait(), t.cores);
+  if (t.fixedHelpers !== null) t.exports.threadsFixHelpers(control, t.fixedHelpers);
   return { control, block, keeper: null, asked: 0 };
 }
 
@@ -116,15 +120,17 @@ export async function poolReady(workers: number, timeoutMs = 10_000): Promise<vo
   }
 }
 
-/** What each thread of the current pool did (id 0: the leader): steps joined, parts run, waits
- *  that had to block, and its spin limit now (ms). */
-export async function poolStats(): Promise<{ wanted: number; ready: number; threads: { steps: number; parts: number; sleeps: number; spinMs: number }[] }> {
+/** The workers wanted and ready, the helpers the steps use now (−1: not chosen yet), and what each
+ *  thread of the current pool did (id 0: the leader): steps joined, parts run, waits that had to
+ *  block, and its spin limit now (ms). */
+export async function poolStats(): Promise<{ wanted: number; ready: number; chosen: number; threads: { steps: number; parts: number; sleeps: number; spinMs: number }[] }> {
   const t = await loading!;
   const stat = (id: number, what: number): number => t.exports.poolStat(t.pool.control, id, what);
   const ready = stat(0, READY);
   return {
     wanted: stat(0, WANTED),
     ready,
+    chosen: stat(0, CHOSEN),
     threads: Array.from({ length: ready + 1 }, (_, id) => ({ steps: stat(id, STEPS), parts: stat(id, PARTS), sleeps: stat(id, SLEEPS), spinMs: stat(id, SPIN) })),
   };
 }
@@ -134,6 +140,14 @@ export async function poolStats(): Promise<{ wanted: number; ready: number; thre
 export async function injectPoolFault(kind: 'trap' | 'death', afterParts: number): Promise<void> {
   const t = await loading!;
   t.exports.threadsInjectFault(t.pool.control, kind === 'trap' ? 1 : 2, afterParts);
+}
+
+/** Tests: every step uses as many workers as it may (or `helpers`), instead of the number its
+ *  measurements choose (assembly/parallel.ts), so that the workers surely take parts; null: choose again. */
+export async function fixPoolHelpers(helpers: number | null = 255): Promise<void> {
+  const t = await loading!;
+  t.fixedHelpers = helpers;
+  t.exports.threadsFixHelpers(t.pool.control, helpers ?? -1);
 }
 
 /** Tests: act as if the machine had `cores` cores (a step wakes at most cores − 1 workers), so

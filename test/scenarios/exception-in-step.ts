@@ -3,7 +3,7 @@
 // such call must fail with a GradwasmError and leave its model broken; every other call, and
 // another model's, must give the same bits as before; no step may be left half-settled.
 import { GradwasmError, Sequential, dense } from '../../src/index.js';
-import { poolReady } from '../../src/wasm/threads.js';
+import { fixPoolHelpers, poolReady } from '../../src/wasm/threads.js';
 import { uniform } from '../support/random.js';
 
 const inputs = 256, rows = 256;
@@ -12,6 +12,7 @@ const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
 const other = await Sequential.create({ ...spec, seed: 2 });
 const expectedOther = [...other.predictProba(x)];
 await poolReady(1);
+await fixPoolHelpers(); // (so that a worker is in the steps the leader leaves mid-way)
 let model = await Sequential.create({ ...spec, seed: 1 });
 const expected = [...model.predictProba(x)];
 const same = (a: Float32Array, b: number[]): boolean => a.every((p, i) => Object.is(p, b[i]));
