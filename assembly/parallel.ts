@@ -39,17 +39,15 @@ const FAULT_KIND: usize = 72;    // i32: tests: what the fault does (FAULT_TRAP,
 const INJECTED: usize = 76;      // i32: tests: set when the fault fires
 const ARGS: usize = 80;          // 10 slots of 8 bytes: integers, pointers and floats
 const OPEN: usize = 160;         // i32: the generation of a step published and not yet seen through (0: none)
-// How many workers steps use, chosen by measuring (see choose below):
+// How many workers the steps use, chosen by measuring (see choose below):
 const CHOSEN: usize = 164;       // i32: the helpers the steps use, −1 before the first choice
-const TRIAL: usize = 168;        // i32: the helpers on trial in this window, −1 for none
+const PLAYING: usize = 168;      // i32: the helpers the steps of this window use (the choice, or a neighbour on trial)
 const STAY: usize = 172;         // i32: windows left before the next trial
-const STAY_NEXT: usize = 176;    // i32: windows between trials while the choice holds (doubles, to STAY_MOST)
-const DOWN: usize = 180;         // i32: 1 when the next trial uses fewer helpers, 0 more
-const WINDOW_STEPS: usize = 184; // i32: shared steps measured in this window
+const DOWN: usize = 176;         // i32: 1 when the next trial uses fewer helpers, 0 more
+const WINDOW_STEPS: usize = 180; // i32: shared steps measured in this window
+const FIXED: usize = 184;        // i32: tests: 1 + the helpers every step uses, the choice aside (0: choose)
 const WINDOW_TIME: usize = 192;  // f64: their time (ms)
 const WINDOW_WORK: usize = 200;  // f64: their work (multiply-adds, as assembly/model.ts counts them)
-const CHOSEN_RATE: usize = 208;  // f64: time per work of the choice, as last measured
-const FIXED: usize = 216;        // i32: tests: 1 + the helpers every step uses, the choice aside (0: choose)
 const RECORDS: usize = 256;      // a record per thread id (0: the leader), RECORD bytes each:
 const BELL: usize = 0;           //   i32: the generation of the last step that rang this worker
 const SLEEPING: usize = 4;       //   i32: 1 while it blocks
@@ -68,9 +66,10 @@ export const MAX_THREADS: i32 = 256;
 /** Parts a step may be cut into (each has counters of its own). */
 export const MAX_PARTS: i32 = 64;
 const COUNTS: usize = RECORDS + <usize>MAX_THREADS * RECORD; // i32 × 4 per part
+const RATES: usize = COUNTS + <usize>MAX_PARTS * 16;           // f64 per number of helpers: ms per multiply-add, smoothed (0: not measured)
 // A range of parts per thread of the step (at most one per part), each an i64 on a cache line of
 // its own: the step's generation (bits 32–63), the next part from the front (16–31), the end (0–15).
-const RANGES: usize = (COUNTS + <usize>MAX_PARTS * 16 + 63) & ~63;
+const RANGES: usize = (RATES + <usize>MAX_PARTS * 8 + 63) & ~63;
 const CONTROL_BYTES: usize = RANGES + <usize>MAX_PARTS * 64;
 
 /** Why a step failed: a part trapped or threw on a worker; a worker died while in the step. */
@@ -181,34 +180,34 @@ function share(c: usize, code: i32, parts: i32, helpers: i32): i32 {
 // How many workers the steps use is chosen by measuring, so that threads never make a model
 // slower than one thread: a thread that another process keeps from its core holds a step as long
 // as it holds one of its parts, and no rule about spinning or waking makes up for that. Shared
-// steps are timed in windows of WINDOW steps; the time per multiply-add of the helpers in use now
-// is compared, now and then, with a window of half as many (or, from none, of one) — every
-// STAY_FIRST windows at first, then less often while the choice holds (up to every STAY_MOST) —
-// and the faster one is kept. The windows see the same steps in turn, so the comparison is fair;
-// the bits never depend on it.
+// steps are timed in windows of WINDOW steps, and each number of helpers keeps its time per
+// multiply-add, smoothed over the windows it ran (the windows see the same steps in turn, so the
+// figures compare). The steps use the number with the best figure; now and then a window tries a
+// neighbour — half as many helpers, or twice as many (one, from none), in turn — to keep its
+// figure fresh: the larger the gap it showed, the later (a trial costs that gap), between
+// STAY_LEAST and STAY_MOST windows. The bits never depend on any of it.
 const WINDOW: i32 = 64;
-const STAY_FIRST: i32 = 2, STAY_MOST: i32 = 64;
-/** A trial wins only by more than this (a window's time is noisy). */
+const STAY_LEAST: i32 = 2, STAY_MOST: i32 = 128;
+/** Another number of helpers is taken only when its figure is better by more than this. */
 const MARGIN: f64 = 0.97;
 
-/** The helpers the next step uses: on trial, or chosen (at first: all there are). */
+// @ts-ignore: decorator
+@inline function rate(c: usize, helpers: i32): usize { return c + RATES + (<usize>helpers << 3); }
+
+/** The helpers the next step uses: those of this window (at first: all there are). */
 function choose(c: usize, ready: i32): i32 {
   const fixed = load<i32>(c + FIXED);
   if (fixed) return min(fixed - 1, ready);
-  let chosen = load<i32>(c + CHOSEN);
-  if (chosen < 0) {
-    chosen = ready;
-    store<i32>(c + CHOSEN, chosen);
-    store<i32>(c + TRIAL, -1);
-    store<i32>(c + STAY, STAY_FIRST);
-    store<i32>(c + STAY_NEXT, STAY_FIRST);
+  if (load<i32>(c + CHOSEN) < 0) {
+    store<i32>(c + CHOSEN, ready);
+    store<i32>(c + PLAYING, ready);
+    store<i32>(c + STAY, STAY_LEAST);
     store<i32>(c + DOWN, 1);
   }
-  const trial = load<i32>(c + TRIAL);
-  return min(trial >= 0 ? trial : chosen, ready);
+  return min(load<i32>(c + PLAYING), ready);
 }
 
-/** A shared step took `ms` for `work`: at the end of a window, keep or change the choice. */
+/** A shared step took `ms` for `work`: at the end of a window, the figures and the choice. */
 function measure(c: usize, ready: i32, ms: f64, work: f64): void {
   store<f64>(c + WINDOW_TIME, load<f64>(c + WINDOW_TIME) + ms);
   store<f64>(c + WINDOW_WORK, load<f64>(c + WINDOW_WORK) + work);
@@ -217,34 +216,43 @@ function measure(c: usize, ready: i32, ms: f64, work: f64): void {
     store<i32>(c + WINDOW_STEPS, steps);
     return;
   }
-  const rate = load<f64>(c + WINDOW_TIME) / max(1.0, load<f64>(c + WINDOW_WORK));
+  const measured = load<f64>(c + WINDOW_TIME) / max(1.0, load<f64>(c + WINDOW_WORK));
   store<i32>(c + WINDOW_STEPS, 0);
   store<f64>(c + WINDOW_TIME, 0);
   store<f64>(c + WINDOW_WORK, 0);
-  const trial = load<i32>(c + TRIAL);
-  if (trial >= 0) {
-    let stay = min(STAY_MOST, load<i32>(c + STAY_NEXT) * 2);
-    if (rate < load<f64>(c + CHOSEN_RATE) * MARGIN) {
-      store<i32>(c + CHOSEN, trial);
-      store<f64>(c + CHOSEN_RATE, rate);
-      stay = STAY_FIRST;
-    }
-    store<i32>(c + TRIAL, -1);
-    store<i32>(c + STAY, stay);
-    store<i32>(c + STAY_NEXT, stay);
+  const played = min(load<i32>(c + PLAYING), ready);
+  const before = load<f64>(rate(c, played));
+  store<f64>(rate(c, played), before > 0 ? (before + measured) / 2 : measured);
+  // the best figure among the choice and its neighbours
+  const was = min(load<i32>(c + CHOSEN), ready);
+  let chosen = was;
+  const down = was >> 1, up = was == 0 ? 1 : min(ready, was << 1);
+  if (better(c, down, chosen)) chosen = down;
+  if (better(c, up, chosen)) chosen = up;
+  store<i32>(c + CHOSEN, chosen);
+  if (played != was || chosen != was) {
+    // after a trial, or a change: the next trial when the gap seen makes it worth its cost
+    const loser = played == chosen ? was : played;
+    const gap = load<f64>(rate(c, loser)) / load<f64>(rate(c, chosen)) - 1;
+    store<i32>(c + STAY, <i32>min(<f64>STAY_MOST, max(<f64>STAY_LEAST, 100 * gap)));
+    store<i32>(c + PLAYING, chosen);
     return;
   }
-  store<f64>(c + CHOSEN_RATE, rate);
   const stay = load<i32>(c + STAY) - 1;
   store<i32>(c + STAY, stay);
-  if (stay > 0) return;
-  // a trial: fewer helpers and more in turn, where there are such
-  const chosen = min(load<i32>(c + CHOSEN), ready);
-  let down = load<i32>(c + DOWN) != 0;
-  if (chosen == 0) down = false;
-  if (chosen >= ready) down = true;
-  store<i32>(c + DOWN, down ? 0 : 1);
-  store<i32>(c + TRIAL, down ? chosen >> 1 : chosen == 0 ? 1 : min(ready, chosen << 1));
+  if (stay > 0 || down == up) return;
+  // a trial: fewer helpers and more, in turn, where there are such
+  let fewer = load<i32>(c + DOWN) != 0;
+  if (chosen == 0) fewer = false;
+  if (chosen >= ready) fewer = true;
+  store<i32>(c + DOWN, fewer ? 0 : 1);
+  store<i32>(c + PLAYING, fewer ? down : up);
+}
+
+/** Whether `helpers` has a figure better (by the margin) than `than`'s. */
+function better(c: usize, helpers: i32, than: i32): bool {
+  const a = load<f64>(rate(c, helpers)), b = load<f64>(rate(c, than));
+  return helpers != than && a > 0 && (b <= 0 || a < b * MARGIN);
 }
 
 /** Tell worker `id` that step `gen` wants it; a system call only if it is blocked. */
@@ -460,10 +468,11 @@ export function poolStat(c: usize, id: i32, what: i32): f64 {
     case THREAD_PARTS: return <f64>load<i32>(r + PARTS_RUN);
     case THREAD_SLEEPS: return <f64>load<i32>(r + SLEEPS);
     case POOL_CHOSEN: return <f64>load<i32>(c + CHOSEN);
+    case POOL_RATE: return load<f64>(rate(c, id)); // (id: a number of helpers)
     default: return load<f64>(r + SPIN);
   }
 }
-const POOL_WANTED = 0, POOL_READY = 1, POOL_LOST = 2, THREAD_STEPS = 3, THREAD_PARTS = 4, THREAD_SLEEPS = 5, POOL_CHOSEN = 7;
+const POOL_WANTED = 0, POOL_READY = 1, POOL_LOST = 2, THREAD_STEPS = 3, THREAD_PARTS = 4, THREAD_SLEEPS = 5, POOL_CHOSEN = 7, POOL_RATE = 8;
 
 // A worker's side (src/wasm/pool-script.ts runs it): workerJoin once, then for ever workerWait
 // for its bell and workerRun the step it rang for; workerFailed when a run threw.
