@@ -2,16 +2,15 @@
 // "threads" target: --enable threads, an imported shared memory) runs in several instances over
 // one memory: the leader — whichever thread called into the core — and the pool's workers
 // (src/wasm/pool-script.ts), each parked in workerWait. A step is a fixed list of parts, cut by
-// assembly/model.ts from the step's shape alone; the leader publishes it, rings the workers it may
-// use, and every thread of the step takes parts from one atomic counter until none is left. What
-// a part computes, and where it writes, never depends on who takes it, so the bits are the same
-// for every thread count and every schedule, and a thread slowed by another process only takes
-// fewer parts. The leader waits for the parts others took, never for a thread to arrive. The
-// single-thread build compiles the same source without atomics: there a step's parts run in order.
-// Each thread of a step starts on a range of parts of its own (the leader the first), taking them
-// from the front, then takes what is left of the others' from their backs: so that a thread
-// mostly reads the rows it wrote in the step before (a thread's rows stay in its core's cache),
-// while a thread that falls behind has its parts taken over.
+// assembly/model.ts from the step's shape alone; the leader publishes it, rings the workers it
+// uses, and every thread of the step takes parts until none is left: first from a range of its
+// own, from the front, then what is left of the others' ranges, from their backs. So a thread
+// mostly reads the rows it wrote in the step before (they stay in its core's cache), and a thread
+// that another process slows down has its parts taken over. What a part computes, and where it
+// writes, never depends on who takes it: the bits are the same for every thread count and every
+// schedule. The leader waits for the parts others took, never for a thread to arrive; how many
+// workers the steps use is chosen by timing them (choose, measure). The single-thread build
+// compiles the same source without atomics: there every step runs whole.
 import { runPart } from './model';
 
 /** Milliseconds from a monotonic clock (performance.now): how long waits last. */
@@ -104,6 +103,7 @@ export function threadsInit(c: usize, leaderWaits: bool, cores: i32): void {
   control = c;
   store<i32>(c + LEADER_WAITS, leaderWaits ? 1 : 0);
   store<i32>(c + CORES, max(1, cores));
+  store<i32>(c + CHOSEN, -1);
   store<f64>(record(c, 0) + SPIN, SPIN_FIRST);
 }
 
