@@ -19,57 +19,58 @@ import { runPart } from './model';
 
 // The control block (bytes; its address a multiple of 64, so that the records and the ranges
 // below each have cache lines of their own).
-const STEP: usize = 0;           // i64: the step's generation (bits 32–63), its parts (16–31), its ranges (0–15)
-const DONE: usize = 8;           // i32: parts of the step finished
-const FAILED: usize = 12;        // i32: why a part of the step did not finish (FAILED_…), else 0
-const CODE: usize = 16;          // i32: the step's code
-const GENERATION: usize = 20;    // i32: the generation of the last step published (the leader's count)
-const STARTED_AT: usize = 24;    // f64: when the last step was published
-const FINISHED_AT: usize = 32;   // f64: when a worker finished the last part of step FINISHED_GEN
-const FINISHED_GEN: usize = 40;  // i32
-const LEADER_WAITS: usize = 44;  // i32: 1 when the leader may block (not a browser's main thread)
-const CORES: usize = 48;         // i32: the machine's cores: a step wakes at most CORES − 1 workers
-const READY: usize = 52;         // i32: workers started and waiting for steps: ids 1…READY
-const WANTED: usize = 56;        // i32: workers the steps have asked for (src/wasm/threads.ts grows the pool to it)
-const LOST: usize = 60;          // i32: 1 once a worker died: the pool is replaced after the call
-const RETIRED: usize = 64;       // i32: 1 when the pool is shut down: its workers leave
-const FAULT: usize = 68;         // i32: tests: parts that workers run before the injected fault (0: none)
-const FAULT_KIND: usize = 72;    // i32: tests: what the fault does (FAULT_TRAP, FAULT_DEATH)
-const INJECTED: usize = 76;      // i32: tests: set when the fault fires
-const ARGS: usize = 80;          // 10 slots of 8 bytes: integers, pointers and floats
-const OPEN: usize = 160;         // i32: the generation of a step published and not yet seen through (0: none)
+const DONE: usize = 0;           // i32: parts of the step finished (the line the threads of a step write at its end)
+const FAILED: usize = 4;         // i32: why a part of the step did not finish (FAILED_…), else 0
+const GENERATION: usize = 64;    // i32: the generation of the last step published (the leader's count)
+const STARTED_AT: usize = 72;    // f64: when the last step was published
+const FINISHED_AT: usize = 80;   // f64: when a worker finished the last part of step FINISHED_GEN
+const FINISHED_GEN: usize = 88;  // i32
+const LEADER_WAITS: usize = 92;  // i32: 1 when the leader may block (not a browser's main thread)
+const CORES: usize = 96;         // i32: the machine's cores: a step wakes at most CORES − 1 workers
+const READY: usize = 100;        // i32: workers started and waiting for steps: ids 1…READY
+const WANTED: usize = 104;       // i32: workers the steps have asked for (src/wasm/threads.ts grows the pool to it)
+const LOST: usize = 108;         // i32: 1 once a worker died: the pool is replaced after the call
+const RETIRED: usize = 112;      // i32: 1 when the pool is shut down: its workers leave
+const FAULT: usize = 116;        // i32: tests: parts that workers run before the injected fault (0: none)
+const FAULT_KIND: usize = 120;   // i32: tests: what the fault does (FAULT_TRAP, FAULT_DEATH)
+const INJECTED: usize = 124;     // i32: tests: set when the fault fires
+const ARGS: usize = 128;         // 10 slots of 8 bytes: integers, pointers and floats
+const OPEN: usize = 208;         // i32: the generation of a step published and not yet seen through (0: none)
 // How many workers the steps use, chosen by measuring (see choose below):
-const CHOSEN: usize = 164;       // i32: the helpers the steps use, −1 before the first choice
-const PLAYING: usize = 168;      // i32: the helpers the steps of this window use (the choice, or a neighbour on trial)
-const STAY: usize = 172;         // i32: windows left before the next trial
-const DOWN: usize = 176;         // i32: 1 when the next trial uses fewer helpers, 0 more
-const WINDOW_STEPS: usize = 180; // i32: shared steps measured in this window
-const FIXED: usize = 184;        // i32: tests: 1 + the helpers every step uses, the choice aside (0: choose)
-const WINDOW_TIME: usize = 192;  // f64: their time (ms)
-const WINDOW_WORK: usize = 200;  // f64: their work (multiply-adds, as assembly/model.ts counts them)
-const RECORDS: usize = 256;      // a record per thread id (0: the leader), RECORD bytes each:
-const BELL: usize = 0;           //   i32: the generation of the last step that rang this worker
-const SLEEPING: usize = 4;       //   i32: 1 while it blocks
-const IN_STEP: usize = 8;        //   i32: the generation whose parts it takes, 0 when none
-const BUSY: usize = 12;          //   i32: 1 while it runs a part
-const UNCOUNTED: usize = 16;     //   i32: parts it ran but has not yet added to DONE (it adds them all at once)
-const DEAD: usize = 20;          //   i32: its thread died (set by the pool's keeper)
-const STEPS: usize = 24;         //   i32: steps it joined in time   } statistics, for tests and
-const PARTS_RUN: usize = 28;     //   i32: parts it ran              } the benchmark (poolStat)
-const SLEEPS: usize = 32;        //   i32: waits that had to block   }
-const SPIN: usize = 40;          //   f64: how long it spins before it blocks (ms), adapted to its waits
-const YIELD: usize = 48;         //   i32: 1 after it woke the blocked leader: its next wait blocks at once
-const RECORD: usize = 64;        // (a cache line: what one thread writes as it runs parts stays off the others')
+const CHOSEN: usize = 212;       // i32: the helpers the steps use, −1 before the first choice
+const PLAYING: usize = 216;      // i32: the helpers the steps of this window use (the choice, or a neighbour on trial)
+const STAY: usize = 220;         // i32: windows left before the next trial
+const DOWN: usize = 224;         // i32: 1 when the next trial uses fewer helpers, 0 more
+const WINDOW_STEPS: usize = 228; // i32: shared steps measured in this window
+const FIXED: usize = 232;        // i32: tests: 1 + the helpers every step uses, the choice aside (0: choose)
+const WINDOW_TIME: usize = 240;  // f64: their time (ms)
+const WINDOW_WORK: usize = 248;  // f64: their work (multiply-adds, as assembly/model.ts counts them)
+// A record per thread id (0: the leader), RECORD bytes: a first cache line that the leader writes
+// as it publishes a step — all a worker needs to read of it but the arguments — and that thieves
+// read; then a line the thread keeps to itself.
+const RECORDS: usize = 256;
+const RANGE: usize = 0;          //   i64: the thread's range of the step's parts: its generation (bits 32–63), the next part from the front (16–31), the end (0–15)
+const BELL: usize = 8;           //   i32: the generation of the last step that rang this worker
+const SLEEPING: usize = 12;      //   i32: 1 while it blocks
+const SHAPE: usize = 16;         //   i32: the step's parts (bits 16–31) and ranges (0–15)
+const STEP_CODE: usize = 20;     //   i32: the step's code
+const IN_STEP: usize = 64;       //   i32: the generation whose parts it takes, 0 when none
+const BUSY: usize = 68;          //   i32: 1 while it runs a part
+const UNCOUNTED: usize = 72;     //   i32: parts it ran but has not yet added to DONE (it adds them all at once)
+const DEAD: usize = 76;          //   i32: its thread died (set by the pool's keeper)
+const STEPS: usize = 80;         //   i32: steps it joined in time  } statistics, for tests and
+const PARTS_RUN: usize = 84;     //   i32: parts it ran             } the benchmark (poolStat)
+const SLEEPS: usize = 88;        //   i32: waits that had to block  }
+const YIELD: usize = 92;         //   i32: 1 after it woke the blocked leader: its next wait blocks at once
+const SPIN: usize = 96;          //   f64: how long it spins before it blocks (ms), adapted to its waits
+const RECORD: usize = 128;
 /** Threads a step may have: the leader and its workers. */
 export const MAX_THREADS: i32 = 256;
 /** Parts a step may be cut into (each has counters of its own). */
 export const MAX_PARTS: i32 = 64;
 const COUNTS: usize = RECORDS + <usize>MAX_THREADS * RECORD; // i32 × 4 per part
 const RATES: usize = COUNTS + <usize>MAX_PARTS * 16;           // f64 per number of helpers: ms per multiply-add, smoothed (0: not measured)
-// A range of parts per thread of the step (at most one per part), each an i64 on a cache line of
-// its own: the step's generation (bits 32–63), the next part from the front (16–31), the end (0–15).
-const RANGES: usize = (RATES + <usize>MAX_PARTS * 8 + 63) & ~63;
-const CONTROL_BYTES: usize = RANGES + <usize>MAX_PARTS * 64;
+const CONTROL_BYTES: usize = RATES + <usize>MAX_PARTS * 8;
 
 /** Why a step failed: a part trapped or threw on a worker; a worker died while in the step. */
 const FAILED_PART: i32 = 1, FAILED_DEATH: i32 = 2;
@@ -144,8 +145,15 @@ export function parallel(code: i32, parts: i32, threads: i32, work: i64): i32 {
   const helpers = min(chosen, parts - 1);
   const start = now();
   store<f64>(c + STARTED_AT, start);
-  const ran = helpers > 0 ? share(c, code, parts, helpers) : inPlace(code);
-  if (helpers == chosen && !load<i32>(c + FIXED)) measure(c, ready, now() - start, <f64>work);
+  let ran = 1, end: f64 = 0;
+  if (helpers > 0) {
+    ran = parts;
+    end = share(c, code, parts, helpers);
+  } else {
+    inPlace(code);
+    end = now();
+  }
+  if (helpers == chosen && !load<i32>(c + FIXED)) measure(c, ready, end - start, <f64>work);
   return ran;
 }
 
@@ -155,26 +163,29 @@ function inPlace(code: i32): i32 {
   return 1;
 }
 
-/** The step shared between the leader and `helpers` workers, in `parts` parts. */
-function share(c: usize, code: i32, parts: i32, helpers: i32): i32 {
+/** The step shared between the leader and `helpers` workers, in `parts` parts. Returns when it
+ *  ended (now()). */
+function share(c: usize, code: i32, parts: i32, helpers: i32): f64 {
   let gen = load<i32>(c + GENERATION) + 1;
   if (gen <= 0) gen = 1;
   const ranges = helpers + 1;
   store<i32>(c + GENERATION, gen);
   store<i32>(c + OPEN, gen);
-  store<i32>(c + CODE, code);
   atomic.store<i32>(c + DONE, 0);
-  for (let r = 0; r < ranges; r++) {
-    atomic.store<i64>(range(c, r), (<i64>gen << 32) | (<i64>rangeLo(parts, r, ranges, 1) << 16) | <i64>rangeLo(parts, r + 1, ranges, 1));
+  for (let id = 0; id < ranges; id++) {
+    const r = record(c, id);
+    store<i32>(r + SHAPE, (parts << 16) | ranges);
+    store<i32>(r + STEP_CODE, code);
+    // (publishes the shape, the code and the arguments with it)
+    atomic.store<i64>(r + RANGE, (<i64>gen << 32) | (<i64>rangeLo(parts, id, ranges, 1) << 16) | <i64>rangeLo(parts, id + 1, ranges, 1));
+    if (id) ring(r, gen);
   }
-  atomic.store<i64>(c + STEP, (<i64>gen << 32) | (<i64>parts << 16) | <i64>ranges); // publishes the code and the arguments too
-  for (let id = 1; id < ranges; id++) ring(c, id, gen);
   takeParts(c, 0, gen);
-  awaitParts(c, gen, parts);
+  const end = awaitParts(c, gen, parts);
   // a part did not finish: trap here, so that the caller's guard marks the model broken (src/backend/wasm.ts)
   if (atomic.load<i32>(c + FAILED)) unreachable();
   store<i32>(c + OPEN, 0);
-  return parts;
+  return end;
 }
 
 // How many workers the steps use is chosen by measuring, so that threads never make a model
@@ -255,39 +266,34 @@ function better(c: usize, helpers: i32, than: i32): bool {
   return helpers != than && a > 0 && (b <= 0 || a < b * MARGIN);
 }
 
-/** Tell worker `id` that step `gen` wants it; a system call only if it is blocked. */
-function ring(c: usize, id: i32, gen: i32): void {
-  const r = record(c, id);
+/** Tell the worker of record `r` that step `gen` wants it; a system call only if it is blocked. */
+function ring(r: usize, gen: i32): void {
   atomic.store<i32>(r + BELL, gen);
   if (atomic.load<i32>(r + SLEEPING)) atomic.notify(r + BELL, 1);
 }
-
-// @ts-ignore: decorator
-@inline function range(c: usize, r: i32): usize { return c + RANGES + (<usize>r << 6); }
 
 /** Thread `id` takes parts of step `gen` until none is left (or the step is over): its own range
  *  from the front, then the others' from their backs, the next thread's first. It adds the parts
  *  it ran to DONE once, at the end (DONE's line is the one every thread of the step writes). */
 function takeParts(c: usize, id: i32, gen: i32): void {
-  const step = atomic.load<i64>(c + STEP);
-  if (<i32>(step >>> 32) != gen) return;
-  const parts = <i32>((step >>> 16) & 0xffff), ranges = <i32>(step & 0xffff);
-  if (id >= ranges) return;
   const r = record(c, id);
+  if (<i32>(atomic.load<i64>(r + RANGE) >>> 32) != gen) return;
+  const shape = load<i32>(r + SHAPE), code = load<i32>(r + STEP_CODE);
+  const parts = shape >>> 16, ranges = shape & 0xffff;
   store<i32>(r + STEPS, load<i32>(r + STEPS) + 1);
-  const code = load<i32>(c + CODE);
   let ran = 0;
+  // (BUSY and UNCOUNTED are read by this thread alone, after a trap: plain stores, no fence)
   for (let k = 0; k < ranges; k++) {
-    const at = range(c, (id + k) % ranges);
+    const at = record(c, (id + k) % ranges) + RANGE;
     for (;;) {
       const part = k == 0 ? takeFront(at, gen) : takeBack(at, gen);
       if (part < 0) break;
-      atomic.store<i32>(r + BUSY, 1);
+      store<i32>(r + BUSY, 1);
       if (id != 0) injectFault(c);
       runPart(code, part, parts);
       store<i32>(r + PARTS_RUN, load<i32>(r + PARTS_RUN) + 1);
       store<i32>(r + UNCOUNTED, ++ran);
-      atomic.store<i32>(r + BUSY, 0);
+      store<i32>(r + BUSY, 0);
     }
   }
   if (!ran) return;
@@ -317,21 +323,22 @@ function takeBack(at: usize, gen: i32): i32 {
   return -1; // (unreached)
 }
 
-/** Worker `id` finished a step's last part: say when, and wake the leader if it blocks — then
+/** Worker `id` finished a step's last part: if the leader blocks, say when, and wake it — then
  *  the worker's next wait blocks at once: the leader blocked because a part took long (its thread
- *  had no core, most likely), and now needs a core to go on. */
+ *  had no core, most likely), and now needs a core to go on. (A leader that spins sees the end itself.) */
 function lastPartDone(c: usize, gen: i32, id: i32): void {
+  if (!atomic.load<i32>(record(c, 0) + SLEEPING)) return;
   store<f64>(c + FINISHED_AT, now());
   atomic.store<i32>(c + FINISHED_GEN, gen);
-  if (!atomic.load<i32>(record(c, 0) + SLEEPING)) return;
   atomic.notify(c + DONE, 1);
   store<i32>(record(c, id) + YIELD, 1);
 }
 
 /** The leader, out of parts to take: wait for those others took — spinning while that pays,
- *  then blocking (a browser's main thread only spins) — or give the step up if a thread died in it. */
-function awaitParts(c: usize, gen: i32, parts: i32): void {
-  if (atomic.load<i32>(c + DONE) == parts) return;
+ *  then blocking (a browser's main thread only spins) — or give the step up if a thread died in
+ *  it. Returns when the wait ended (now()). */
+function awaitParts(c: usize, gen: i32, parts: i32): f64 {
+  if (atomic.load<i32>(c + DONE) == parts) return now();
   const me = record(c, 0);
   const waits = load<i32>(c + LEADER_WAITS) != 0;
   const start = now(), limit = load<f64>(me + SPIN);
@@ -356,8 +363,9 @@ function awaitParts(c: usize, gen: i32, parts: i32): void {
     atomic.store<i32>(me + SLEEPING, 0);
     store<i32>(me + SLEEPS, load<i32>(me + SLEEPS) + 1);
   }
-  const finished = atomic.load<i32>(c + FINISHED_GEN) == gen ? load<f64>(c + FINISHED_AT) : now();
-  adapt(me, finished - start);
+  const end = now();
+  adapt(me, (blocked && atomic.load<i32>(c + FINISHED_GEN) == gen ? load<f64>(c + FINISHED_AT) : end) - start);
+  return end;
 }
 
 /**
@@ -384,17 +392,18 @@ function lostIn(c: usize, gen: i32): bool {
 }
 
 /** Step `gen` cannot finish: hand out no more of its parts, wait until every live thread has
- *  left it, and mark it failed (the leader then traps). */
-function abandon(c: usize, gen: i32): void {
+ *  left it, and mark it failed (the leader then traps). Returns when (now()). */
+function abandon(c: usize, gen: i32): f64 {
   close(c, gen);
   awaitWorkersOut(c, gen);
   atomic.store<i32>(c + FAILED, FAILED_DEATH);
+  return now();
 }
 
 /** No part of step `gen` is handed out any more: every range is emptied. */
 function close(c: usize, gen: i32): void {
-  for (let r = 0; r < MAX_PARTS; r++) {
-    const at = range(c, r);
+  for (let id = 0, n = atomic.load<i32>(c + READY); id <= n; id++) {
+    const at = record(c, id) + RANGE;
     for (;;) {
       const w = atomic.load<i64>(at);
       if (<i32>(w >>> 32) != gen || atomic.cmpxchg<i64>(at, w, <i64>gen << 32) == w) break;
@@ -529,8 +538,10 @@ export function workerFailed(c: usize, id: i32): bool {
   const r = record(c, id);
   if (!atomic.load<i32>(r + IN_STEP)) return false;
   atomic.store<i32>(c + FAILED, FAILED_PART);
-  const failed = atomic.xchg<i32>(r + BUSY, 0) + atomic.xchg<i32>(r + UNCOUNTED, 0);
-  const parts = <i32>((atomic.load<i64>(c + STEP) >>> 16) & 0xffff);
+  const failed = load<i32>(r + BUSY) + load<i32>(r + UNCOUNTED);
+  store<i32>(r + BUSY, 0);
+  store<i32>(r + UNCOUNTED, 0);
+  const parts = load<i32>(r + SHAPE) >>> 16;
   if (failed && atomic.add<i32>(c + DONE, failed) + failed == parts) atomic.notify(c + DONE, 1);
   atomic.store<i32>(r + IN_STEP, 0);
   return false;
