@@ -1,4 +1,4 @@
-// Threads under faults (docs/architecture.md §6.5): a block that traps, a thread that dies, an
+// Threads under faults (docs/architecture.md §6.5): a part that traps, a thread that dies, an
 // exception in the leader, a model disposed while it trains. Each runs in a process of its own
 // (test/support/scenario.ts): a lost wake-up would block its thread inside the core for good.
 import { describe, expect, it } from 'vitest';
