@@ -69,8 +69,10 @@ export function serveTraining(port: TrainingPort): void {
           onEpochEnd: async (log) => {
             const weights = job.weightsEvery > 0 && (log.epoch + 1) % job.weightsEvery === 0 ? model.getWeights() : undefined;
             send(weights ? { type: 'epoch', log, weights } : { type: 'epoch', log }, weights ? buffersOf(layerArrays(weights)) : []);
-            const wait = lastEpochEnd + job.minEpochMs - performance.now();
-            if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+            // A timer may fire up to a millisecond before its time by this clock (it counts from
+            // the event loop's cached start of turn): wait again until the epoch has had its time.
+            const due = lastEpochEnd + job.minEpochMs;
+            for (let wait = due - performance.now(); wait > 0; wait = due - performance.now()) await new Promise((resolve) => setTimeout(resolve, wait));
             lastEpochEnd = performance.now();
             return !cancel.signal.aborted; // a cancel that arrived while waiting stops here
           },
