@@ -3,9 +3,10 @@
 // and the gradwasm command line. Run after the core is compiled (npm run build does both).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { bundleWorker, STRING_MODULE_TYPES, stringModule, WORKER_CODE } from './worker-bundle.mjs';
 
 /** The core's .wasm inlined as hex, decoded at load: it gzips 20 % smaller than esbuild's
  *  base64 (binary loader), which matters for the browser budget. */
@@ -76,13 +77,30 @@ const libraryBeside = (file) => ({
   },
 });
 
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'] });
-await build({ ...common, entryPoints: ['src/worker/entry.node.ts'], outfile: 'dist/worker.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js')] });
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside] });
+/** The training worker's code (build/worker.*.js), a module of its own beside the library: imported on the first trainInWorker. */
+const workerBeside = (file) => ({
+  name: 'worker-beside',
+  setup(b) {
+    b.onResolve({ filter: WORKER_CODE }, () => ({ path: file, external: true }));
+  },
+});
+const nodeWorker = await bundleWorker({ entry: 'src/worker/entry.node.ts', platform: 'node', plugins: [wasmAsHex] });
+const browserWorker = await bundleWorker({ entry: 'src/worker/entry.browser.ts', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn] });
+for (const [name, code] of [['node', nodeWorker], ['browser', browserWorker]]) {
+  writeFileSync(`build/worker.${name}.js`, stringModule(code));
+  writeFileSync(`build/worker.${name}.d.ts`, STRING_MODULE_TYPES);
+}
+mkdirSync('dist', { recursive: true });
+writeFileSync('dist/worker-source.js', stringModule(nodeWorker));
+writeFileSync('dist/gradwasm.worker-source.js', stringModule(browserWorker));
+// The same code as a file, for pages whose Content-Security-Policy forbids blob: workers (workerUrl).
+writeFileSync('dist/gradwasm.worker.js', browserWorker);
+
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'], plugins: [wasmAsHex, workerBeside('./worker-source.js')] });
+await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside, workerBeside('./gradwasm.worker-source.js')] });
 await build({ ...common, entryPoints: ['src/backend/js.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
 await build({ ...common, entryPoints: ['src/fitting.ts'], outfile: 'dist/gradwasm.training.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
 await build({ ...common, entryPoints: ['src/wasm/threads.ts'], outfile: 'dist/gradwasm.threads.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, errorsFromBundle] });
-await build({ ...common, entryPoints: ['src/worker/entry.browser.ts'], outfile: 'dist/gradwasm.worker.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js')] });
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, libraryBeside('./index.js'), errorsFrom('./index.js')] });
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js'), errorsFromBundle] });
@@ -104,11 +122,11 @@ const INFERENCE_BUDGET_GZIP = 25_000; // bytes
 await build({
   ...common,
   stdin: { contents: "export { Sequential } from './src/index.ts';", resolveDir: '.', loader: 'ts' },
-  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside],
+  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside, workerBeside('./gradwasm.worker-source.js')],
 });
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
-  ['dist/gradwasm.worker.js', readFileSync('dist/gradwasm.worker.js')],
+  ['dist/gradwasm.worker-source.js', readFileSync('dist/gradwasm.worker-source.js')],
   ['dist/gradwasm.js-backend.js', readFileSync('dist/gradwasm.js-backend.js')],
   ['dist/gradwasm.training.js', readFileSync('dist/gradwasm.training.js')],
   ['dist/gradwasm.threads.js', readFileSync('dist/gradwasm.threads.js')],

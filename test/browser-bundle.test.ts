@@ -17,9 +17,9 @@ describe('dist/gradwasm.browser.js', () => {
     expect(inference.length).toBeLessThan(bundle.length);
   });
 
-  it("is self-contained but for the 'js' backend, training and the threaded core, which it imports from beside it on first use", () => {
+  it("is self-contained but for the 'js' backend, training, the threaded core and the training worker's code, which it imports from beside it on first use", () => {
     expect(bundle).not.toMatch(/\bimport\s*[\s{*"']/); // no static import
-    expect([...new Set(bundle.match(/\bimport\s*\([^)]*\)/g))].sort()).toEqual(['import("./gradwasm.js-backend.js")', 'import("./gradwasm.threads.js")', 'import("./gradwasm.training.js")']);
+    expect([...new Set(bundle.match(/\bimport\s*\([^)]*\)/g))].sort()).toEqual(['import("./gradwasm.js-backend.js")', 'import("./gradwasm.threads.js")', 'import("./gradwasm.training.js")', 'import("./gradwasm.worker-source.js")']);
     expect(bundle).not.toMatch(/node:|worker_threads/);
     expect(bundle).toMatch(/export\s*\{/);
     for (const [file, marker] of [['dist/gradwasm.js-backend.js', 'sumWeights'], ['dist/gradwasm.training.js', 'shuffleBuffer']]) {
@@ -33,9 +33,14 @@ describe('dist/gradwasm.browser.js', () => {
     }
   });
 
-  it('starts its worker from gradwasm.worker.js beside it, which imports the bundle', () => {
-    expect(bundle).toContain('new URL("./gradwasm.worker.js",import.meta.url)');
-    expect(read('dist/gradwasm.worker.js')).toMatch(/^import\s*\{\s*serveTraining as \w+\s*\}\s*from\s*"\.\/gradwasm\.browser\.js"/);
+  it("starts its training worker from a Blob of the worker's code, which imports nothing (bundlers have no file to find); the same code ships as gradwasm.worker.js for workerUrl", () => {
+    expect(bundle).not.toContain('new URL(');
+    expect(bundle).toContain('URL.createObjectURL(new Blob(');
+    const code = read('dist/gradwasm.worker.js');
+    expect(code).not.toMatch(/\bimport\s*[\s{*"'(]/); // neither static nor dynamic imports
+    expect(code).not.toMatch(/node:|worker_threads/);
+    expect(code).toContain('WebAssembly'); // the core, inlined
+    expect(read('dist/gradwasm.worker-source.js')).toBe(`export default ${JSON.stringify(code)};\n`);
   });
 
   it('is what bundlers get through the browser export condition', () => {

@@ -25,3 +25,28 @@ describe('dist/index.js', () => {
     expect(() => lib.dense(0)).toThrow(lib.GradwasmError);
   });
 });
+
+describe('an application bundled with esbuild for Node, alone in a folder', () => {
+  it("trains in its worker, with 2 threads, no file of gradwasm's beside it", async () => {
+    const { build } = await import('esbuild');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { execFileSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'gradwasm-esbuild-node-'));
+    try {
+      const app = join(dir, 'app.mjs');
+      writeFileSync(app, `import { trainInWorker, dense } from ${JSON.stringify(bundle.pathname)};
+const x = [[0, 0], [0, 1], [1, 0], [1, 1]], y = [0, 1, 1, 0];
+const { history, threads } = await trainInWorker({ model: { inputs: 2, layers: [dense(4, 'tanh'), dense(1, 'sigmoid')], seed: 8, threads: 2 }, x, y, fit: { epochs: 3 } }).done;
+console.log(JSON.stringify({ epochs: history.loss.length, threads }));\n`);
+      const out = join(dir, 'out', 'app.js');
+      await build({ entryPoints: [app], outfile: out, bundle: true, format: 'esm', platform: 'node', logLevel: 'warning' });
+      rmSync(app);
+      const printed = execFileSync(process.execPath, [out], { encoding: 'utf8', cwd: dir });
+      expect(JSON.parse(printed)).toEqual({ epochs: 3, threads: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -129,6 +129,17 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
   });
 });
 
+describe('trainInWorker with no workerUrl', () => {
+  it("runs gradwasm's built-in worker code (no file beside the library): the same history and bits as an in-process fit", async () => {
+    const model = { ...architecture, seed: 6 };
+    const fit = { epochs: 5, learningRate: 0.2, batchSize: 8 };
+    const result = await trainInWorker({ model, x, y, fit }).done;
+    const local = await Sequential.create(model);
+    expect(result.history).toEqual(await local.fit(x, y, fit));
+    expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
+  });
+});
+
 describe('trainInWorker threads', () => {
   it("trains with the threads asked for — in options.model, or options.load for a saved model — and 'auto' is every core", async () => {
     const { availableParallelism } = await import('node:os');
