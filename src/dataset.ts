@@ -47,12 +47,43 @@ export interface Chunk {
 
 /** Throw unless `source` can be read as a DataSource. */
 export function checkSource(source: unknown, name = 'source'): DataSource {
-  if (typeof source === 'function') return source as DataSource;
-  const s = source as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null;
-  if (typeof s === 'object' && s !== null && (typeof s[Symbol.asyncIterator] === 'function' || typeof s[Symbol.iterator] === 'function')) {
-    return source as DataSource;
+  if (typeof source === 'function' || isIterable(source)) return source as DataSource;
+  // npyDataset is async: a forgotten await is the likeliest cause, and "an object" would not say so
+  if (isThenable(source)) {
+    throw new GradwasmError(name, `${name} is a Promise, not a source of chunks: await it first (npyDataset returns a Promise: pass await npyDataset(path)); ` +
+      'gradwasm does not await a source for you');
   }
   throw new GradwasmError(name, `${name} must be an iterable or async iterable of { x, y } chunks, or a function returning one; got ${describe(source)}`);
+}
+
+/** The iterator of one pass over a checked source: the source's own, or that of what its function returns. */
+function openPass(source: DataSource, name: string): AsyncIterator<DataChunk> | Iterator<DataChunk> {
+  const iterable = lentOrOwn(typeof source === 'function' ? (source as () => ChunkIterable)() : source);
+  const iterator = iteratorOf(iterable);
+  if (iterator) return iterator;
+  if (isThenable(iterable)) {
+    throw new GradwasmError(name, `${name}() returned a Promise (an async function?): a source function is called for every pass and must return the chunks' iterable itself; ` +
+      'await the reader once, outside it, and pass what it gives (await npyDataset(path))');
+  }
+  throw new GradwasmError(name, `${name}() must return an iterable or async iterable of { x, y } chunks, got ${describe(iterable)}`);
+}
+
+type MaybeIterable = { [Symbol.asyncIterator]?: () => AsyncIterator<DataChunk>; [Symbol.iterator]?: () => Iterator<DataChunk> } | null;
+
+function isIterable(value: unknown): boolean {
+  const s = value as MaybeIterable;
+  return typeof s === 'object' && s !== null && (typeof s[Symbol.asyncIterator] === 'function' || typeof s[Symbol.iterator] === 'function');
+}
+
+/** A new iterator over `value` (which starts a pass of a file reader), or null if it is not iterable. */
+function iteratorOf(value: unknown): AsyncIterator<DataChunk> | Iterator<DataChunk> | null {
+  if (!isIterable(value)) return null;
+  const s = value as NonNullable<MaybeIterable>;
+  return typeof s[Symbol.asyncIterator] === 'function' ? s[Symbol.asyncIterator]!() : s[Symbol.iterator]!();
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Whether `value` is fit's `[x, y]` rather than a source of chunks (which may be an array too). */
@@ -74,10 +105,7 @@ export async function rowsOf(source: DataSource): Promise<number | null> {
  * rows after giving some — an iterator or generator object, which runs once — is named as such.
  */
 export async function* chunks(source: DataSource, cols: number, features: (x: Matrix, argument: string) => Matrix, name: string, tally: PassTally): AsyncGenerator<Chunk> {
-  const iterable = lentOrOwn(typeof source === 'function' ? (source as () => ChunkIterable)() : source);
-  const s = iterable as { [Symbol.asyncIterator]?: () => AsyncIterator<DataChunk>; [Symbol.iterator]?: () => Iterator<DataChunk> } | null;
-  const iterator = typeof s?.[Symbol.asyncIterator] === 'function' ? s[Symbol.asyncIterator]!() : typeof s?.[Symbol.iterator] === 'function' ? s[Symbol.iterator]!() : null;
-  if (!iterator) throw new GradwasmError(name, `${name}() must return an iterable or async iterable of { x, y } chunks, got ${describe(iterable)}`);
+  const iterator = openPass(source, name);
   let rows = 0, index = 0;
   for (let next = await iterator.next(); !next.done; next = await iterator.next(), index++) {
     const chunk = next.value as unknown;
@@ -225,8 +253,7 @@ export async function scanStats(source: DataSource): Promise<ColumnStats> {
   let cols = 0, rows = 0;
   let block: Float32Array | null = null, held = 0;
   const tally = new PassTally();
-  const iterable = lentOrOwn(typeof checked === 'function' ? (checked as () => ChunkIterable)() : checked);
-  const iterator = (iterable as AsyncIterable<DataChunk>)[Symbol.asyncIterator]?.() ?? (iterable as Iterable<DataChunk>)[Symbol.iterator]();
+  const iterator = openPass(checked, 'source');
   // The width comes from the first chunk; every chunk after is checked against it.
   for (let next = await iterator.next(), index = 0; !next.done; next = await iterator.next(), index++) {
     const chunk = next.value as DataChunk;
