@@ -84,7 +84,7 @@ const workerBeside = (file) => ({
     b.onResolve({ filter: WORKER_CODE }, () => ({ path: file, external: true }));
   },
 });
-const nodeWorker = await bundleWorker({ entry: 'src/worker/entry.node.ts', platform: 'node', plugins: [wasmAsHex] });
+const nodeWorker = await bundleWorker({ entry: 'src/worker/entry.node.ts', platform: 'node', minify: true, plugins: [wasmAsHex] });
 const browserWorker = await bundleWorker({ entry: 'src/worker/entry.browser.ts', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn] });
 for (const [name, code] of [['node', nodeWorker], ['browser', browserWorker]]) {
   writeFileSync(`build/worker.${name}.js`, stringModule(code));
@@ -117,12 +117,12 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 
 // What a page downloads. The inference path is what a bundler keeps of the browser build for a
 // page that imports Sequential to load a model and predict (tree-shaken, minified); written out
-// as dist/gradwasm.inference.js so that its size can be checked (test/browser-bundle.test.ts).
+// as build/gradwasm.inference.js so that its size can be checked (test/browser-bundle.test.ts).
 const INFERENCE_BUDGET_GZIP = 25_000; // bytes
 await build({
   ...common,
   stdin: { contents: "export { Sequential } from './src/index.ts';", resolveDir: '.', loader: 'ts' },
-  outfile: 'dist/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside, workerBeside('./gradwasm.worker-source.js')],
+  outfile: 'build/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside, workerBeside('./gradwasm.worker-source.js')],
 });
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
@@ -131,12 +131,12 @@ const sizes = [
   ['dist/gradwasm.training.js', readFileSync('dist/gradwasm.training.js')],
   ['dist/gradwasm.threads.js', readFileSync('dist/gradwasm.threads.js')],
   ['dist/explain.browser.js', readFileSync('dist/explain.browser.js')],
-  ['dist/gradwasm.inference.js', readFileSync('dist/gradwasm.inference.js')],
+  ['build/gradwasm.inference.js', readFileSync('build/gradwasm.inference.js')],
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 console.log('browser build:');
 for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
-const inferenceGzip = gzipSync(sizes.find(([name]) => name === 'dist/gradwasm.inference.js')[1], { level: 9 }).length;
+const inferenceGzip = gzipSync(sizes.find(([name]) => name === 'build/gradwasm.inference.js')[1], { level: 9 }).length;
 if (inferenceGzip > INFERENCE_BUDGET_GZIP) {
   console.warn(`!!! the inference path is ${kb(inferenceGzip)} gzipped, over its ${kb(INFERENCE_BUDGET_GZIP)} budget`);
 }

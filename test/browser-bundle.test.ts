@@ -11,8 +11,8 @@ describe('dist/gradwasm.browser.js', () => {
   const bundle = read('dist/gradwasm.browser.js');
 
   it('keeps the inference path at most 25 kB gzipped (issue 4): what a page that imports Sequential downloads', () => {
-    // dist/gradwasm.inference.js: the browser build tree-shaken to `Sequential` (scripts/build.mjs)
-    const inference = read('dist/gradwasm.inference.js');
+    // build/gradwasm.inference.js: the browser build tree-shaken to `Sequential` (scripts/build.mjs)
+    const inference = read('build/gradwasm.inference.js');
     expect(gzipSync(inference, { level: 9 }).length).toBeLessThanOrEqual(25_000);
     expect(inference.length).toBeLessThan(bundle.length);
   });
@@ -29,7 +29,7 @@ describe('dist/gradwasm.browser.js', () => {
       expect(imports.every(([, names, from]) => from === './gradwasm.browser.js' && /^GradwasmError as [\w$]+$/.test(names!.trim()))).toBe(true);
       expect(split).not.toMatch(/extends Error|WebAssembly|node:/);
       expect(split).toContain(marker); // what the file is for…
-      expect(read('dist/gradwasm.inference.js')).not.toContain(marker); // …the inference path leaves out
+      expect(read('build/gradwasm.inference.js')).not.toContain(marker); // …the inference path leaves out
     }
   });
 
