@@ -136,6 +136,8 @@ const sizes = [
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 console.log('browser build:');
 for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
+// The README's size table is made from these (scripts/readme-figures.mjs).
+writeFileSync('build/sizes.json', JSON.stringify(Object.fromEntries(sizes.map(([name, bytes]) => [name, { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }])), null, 2));
 const inferenceGzip = gzipSync(sizes.find(([name]) => name === 'build/gradwasm.inference.js')[1], { level: 9 }).length;
 if (inferenceGzip > INFERENCE_BUDGET_GZIP) {
   console.warn(`!!! the inference path is ${kb(inferenceGzip)} gzipped, over its ${kb(INFERENCE_BUDGET_GZIP)} budget`);
