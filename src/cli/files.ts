@@ -1,22 +1,29 @@
 // Files the CLI reads and writes. An output is checked before any work starts — a regular file
-// (or none yet) that may be written, not one of the command's inputs, in a directory that
-// exists or can be made — then written to a temporary file beside the file it names and renamed
-// over it, so that a failure never leaves a partial file, a symbolic link keeps pointing at the
-// file it names, and nothing is replaced that the user did not name as the output.
+// (or none yet) that may be written, not one of the command's inputs nor another of its outputs,
+// in a directory that exists or can be made — then written as gradwasm/node writes every file
+// (src/node/replace-file.ts): to a temporary file beside the file it names, renamed over it, so
+// that a failure never leaves a partial file, a symbolic link keeps pointing at the file it names,
+// and nothing is replaced that the user did not name as the output.
 import { constants, type Stats } from 'node:fs';
-import { access, chmod, lstat, mkdir, readFile, readlink, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { GradwasmError } from '../errors.js';
+import { followLinks, replaceFile } from '../node/replace-file.js';
 import type { ModelJSON } from '../serialize.js';
 import { Sequential } from '../sequential.js';
 import type { BackendName } from '../types.js';
 
-/** Where an output goes: `file`, the path behind any symbolic links, and the mode to keep. */
+/** Where an output goes: `file`, the path behind any symbolic links. */
 export interface Output {
   /** As the user wrote it, for messages. */
   readonly path: string;
+  /** The flag that named it, the argument of its errors. */
+  readonly flag: string;
+  /** How messages name it: `--out m.json`, `--tfjs dir (its weights.bin)`. */
+  readonly names: string;
   readonly file: string;
-  readonly mode: number | null;
+  /** Equal for two outputs that are one file: its device and inode, or the real path of one not made yet. */
+  readonly identity: string;
 }
 
 /** An input of the command, which its output must not overwrite. */
@@ -26,38 +33,41 @@ export interface Input {
   readonly what: string;
 }
 
-/** Check that `path` (given as `flag`) can be written and replaces none of the inputs. */
-export async function checkOutput(path: string, flag: string, inputs: readonly Input[]): Promise<Output> {
-  const file = await followLinks(path, flag);
+/** Check that `path` (given as `flag`, named in messages as `names`) can be written and replaces none of the inputs. */
+export async function checkOutput(path: string, flag: string, inputs: readonly Input[], names = `${flag} ${path}`): Promise<Output> {
+  const file = await followLinks(path).catch((error: NodeJS.ErrnoException) => {
+    throw new GradwasmError(flag, error.code === 'ELOOP' ? `${names} is a loop of symbolic links` : `${names}: ${error.message}`);
+  });
   const existing = await stat(file).catch(() => null);
   if (existing) {
-    if (!existing.isFile()) throw new GradwasmError(flag, `${flag} ${path} is ${kindOf(existing)}, not a regular file: gradwasm will not replace it`);
+    if (!existing.isFile()) throw new GradwasmError(flag, `${names} is ${kindOf(existing)}, not a regular file: gradwasm will not replace it`);
     for (const input of inputs) {
       const s = await stat(input.path).catch(() => null);
       if (s && s.dev === existing.dev && s.ino === existing.ino) {
-        throw new GradwasmError(flag, `${flag} ${path} is ${input.what} (${input.path}): writing there would destroy it; choose another file`);
+        throw new GradwasmError(flag, `${names} is ${input.what} (${input.path}): writing there would destroy it; choose another file`);
       }
     }
     // (0o222: as root, access() grants writing to any file; a file without write bits is still read-only)
-    if ((existing.mode & 0o222) === 0 || !(await writable(file))) throw new GradwasmError(flag, `${flag} ${path} is read-only`);
-    if (!(await writable(dirname(file)))) throw new GradwasmError(flag, `${flag} ${path}: its directory ${dirname(file)} cannot be written`);
-    return { path, file, mode: existing.mode & 0o7777 };
+    if ((existing.mode & 0o222) === 0 || !(await writable(file))) throw new GradwasmError(flag, `${names} is read-only`);
+    if (!(await writable(dirname(file)))) throw new GradwasmError(flag, `${names}: its directory ${dirname(file)} cannot be written`);
+    return { path, flag, names, file, identity: `${existing.dev}:${existing.ino}` };
   }
   let dir = dirname(file);
   for (let s = await stat(dir).catch(() => null); !s; s = await stat(dir).catch(() => null)) dir = dirname(dir);
-  if (!(await stat(dir)).isDirectory()) throw new GradwasmError(flag, `${flag} ${path}: ${dir} is not a directory`);
-  if (!(await writable(dir))) throw new GradwasmError(flag, `${flag} ${path}: the directory ${dir} cannot be written`);
-  return { path, file, mode: null };
+  if (!(await stat(dir)).isDirectory()) throw new GradwasmError(flag, `${names}: ${dir} is not a directory`);
+  if (!(await writable(dir))) throw new GradwasmError(flag, `${names}: the directory ${dir} cannot be written`);
+  // (the real path: a folder reached through a link is the folder itself)
+  return { path, flag, names, file, identity: join(await realpath(dir), relative(dir, file)) };
 }
 
-/** The file a path names through any chain of symbolic links (which may not exist yet). */
-async function followLinks(path: string, flag: string): Promise<string> {
-  let file = resolve(path);
-  for (let hops = 0; ; hops++) {
-    const link = await lstat(file).catch(() => null);
-    if (!link?.isSymbolicLink()) return file;
-    if (hops === 40) throw new GradwasmError(flag, `${flag} ${path} is a loop of symbolic links`);
-    file = resolve(dirname(file), await readlink(file));
+/** Throw if two of a command's outputs are one file: the later write would silently replace the earlier. */
+export function checkDistinct(outputs: readonly (Output | null)[]): void {
+  const seen: Output[] = [];
+  for (const output of outputs) {
+    if (!output) continue;
+    const earlier = seen.find((o) => o.identity === output.identity);
+    if (earlier) throw new GradwasmError(output.flag, `${earlier.names} and ${output.names} name the same file: one would overwrite the other; choose another file`);
+    seen.push(output);
   }
 }
 
@@ -76,16 +86,10 @@ function kindOf(s: Stats): string {
 
 /** Write `text` to a checked output: whole or not at all, keeping the mode of the file it replaces. */
 export async function writeAtomically(output: Output, text: string | Uint8Array): Promise<void> {
-  const temporary = resolve(dirname(output.file), `.${basename(output.file)}.${process.pid}.tmp`);
   try {
-    await mkdir(dirname(output.file), { recursive: true });
-    await rm(temporary, { force: true }); // a leftover (or a link planted there) is removed, never followed
-    await writeFile(temporary, text, { flag: 'wx' });
-    if (output.mode !== null) await chmod(temporary, output.mode);
-    await rename(temporary, output.file);
+    await replaceFile(output.file, text);
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw new GradwasmError('out', `cannot write ${output.path}: ${(error as Error).message}`);
+    throw new GradwasmError(output.flag, `cannot write ${output.path}: ${(error as Error).message}`);
   }
 }
 

@@ -10,7 +10,7 @@ import { Sequential } from '../sequential.js';
 import type { BackendName, Evaluation, FitOptions, History } from '../types.js';
 import type { OptimizerOptions } from '../optimizers.js';
 import { openDataFile, splitSource, splitTable, validationRows, type DataFile } from './data-file.js';
-import { checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
+import { checkDistinct, checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
 import { Interrupted } from './interrupted.js';
 import { metricsTable } from './report.js';
 import { TrainingProgress } from './progress.js';
@@ -106,8 +106,9 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   let o = flags as Resolved; // (its defaults are resolved once the data is open, below)
   const input = [{ path: file, what: 'the training data' }];
   const output = o.out === undefined ? null : await checkOutput(o.out, '--out', input);
-  const checkpointFile = o.checkpoint === undefined ? null : await checkOutput(o.checkpoint, '--checkpoint', [...input, ...(o.out ? [{ path: o.out, what: 'the --out model' }] : [])]);
+  const checkpointFile = o.checkpoint === undefined ? null : await checkOutput(o.checkpoint, '--checkpoint', input);
   const cache = o.cache === undefined ? null : await checkOutput(o.cache, '--cache', input);
+  checkDistinct([output, checkpointFile, cache]);
   const resumed = o.resume === undefined ? null : await loadCheckpoint(o.resume);
   const run: RunRecord['flags'] = Object.fromEntries(RUN_FLAGS.map((k) => [k, o[k] ?? null]));
   if (resumed) checkFlags(resumed, run, o.resume!);

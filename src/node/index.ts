@@ -5,10 +5,11 @@
  * never imports `node:` modules; it runs on the library beside it (one `GradwasmError`).
  * @packageDocumentation
  */
-import { lstat, mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, open, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { GradwasmError, fromTfjsLayers, parseCsv, toOnnx, toTfjsLayers } from '../index.js';
 import { tfjsWeightBytes } from '../tfjs-format.js';
+import { replaceFile } from './replace-file.js';
 export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
 export type { CsvDataset, CsvDatasetOptions, NpyDataset, FileChunk } from './datasets.js';
 export { scanStats } from '../dataset.js';
@@ -49,31 +50,36 @@ export interface SavedTfjsFiles {
 
 /**
  * Write `model` in the TensorFlow.js Layers format (see `toTfjsLayers`) into `directory`
- * (created if needed): `model.json` and `weights.bin`, which `tf.loadLayersModel` reads
- * (`file://…/model.json` with tfjs-node, or over HTTP in a browser).
+ * (created, with any missing parent folders, if needed): `model.json` and `weights.bin`, which
+ * `tf.loadLayersModel` reads (`file://…/model.json` with tfjs-node, or over HTTP in a browser).
+ * Each file is written to a temporary file beside it and renamed into place, `weights.bin` first,
+ * so that a reader never sees part of a file, nor a `model.json` whose weights are not there yet.
  */
 export async function saveTfjsLayers(model: Sequential, directory: string): Promise<SavedTfjsFiles> {
   if (typeof directory !== 'string' || directory === '') throw new GradwasmError('directory', `directory must be a path, got ${JSON.stringify(directory) ?? String(directory)}`);
   const { modelJson, weightsBin } = toTfjsLayers(model);
   const files = { modelJson: join(directory, 'model.json'), weightsBin: join(directory, 'weights.bin') };
-  try {
-    await mkdir(directory, { recursive: true });
-    await writeFile(files.weightsBin, new Uint8Array(weightsBin));
-    await writeFile(files.modelJson, JSON.stringify(modelJson));
-  } catch (error) {
-    throw new GradwasmError('directory', `${directory}: the model could not be written: ${(error as Error).message}`);
-  }
+  await save(files.weightsBin, new Uint8Array(weightsBin), 'directory', directory);
+  await save(files.modelJson, JSON.stringify(modelJson), 'directory', directory);
   return files;
 }
 
-/** Write the model as an ONNX file (see `toOnnx`) at `path`: what onnxruntime and every ONNX tool load. */
+/**
+ * Write the model as an ONNX file (see `toOnnx`) at `path`: what onnxruntime and every ONNX tool
+ * load. Missing parent folders are created (as `gradwasm export --onnx` does); the file is
+ * written to a temporary file beside it and renamed into place, so a reader never sees part of it.
+ */
 export async function saveOnnx(model: Sequential, path: string): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${JSON.stringify(path) ?? String(path)}`);
-  const bytes = toOnnx(model);
+  await save(path, toOnnx(model), 'path', path);
+}
+
+/** {@link replaceFile}, its failure a GradwasmError naming `argument` (whose value was `given`). */
+async function save(file: string, data: string | Uint8Array, argument: string, given: string): Promise<void> {
   try {
-    await writeFile(path, bytes);
+    await replaceFile(file, data);
   } catch (error) {
-    throw new GradwasmError('path', `${path}: the model could not be written: ${(error as Error).message}`);
+    throw new GradwasmError(argument, `${given}: the model could not be written: ${(error as Error).message}`);
   }
 }
 
