@@ -125,3 +125,31 @@ describe('saveTfjsLayers', () => {
     expect(existsSync(join(dir, 'a-file', 'sub'))).toBe(false);
   });
 });
+
+describe('writeNpy and NpyWriter', () => {
+  it('write to a temporary file beside the path and rename it into place on close; until then the path holds the old file', async () => {
+    const { NpyWriter, npyDataset, writeNpy } = await import('../src/node/index.js');
+    const path = join(dir, 'rows.npy');
+    await writeNpy(path, { data: Float32Array.of(1, 2, 3, 4), rows: 2, cols: 2 });
+    const old = readFileSync(path);
+    calls.length = 0;
+    const writer = await NpyWriter.create(path, 2);
+    await writer.append(Float32Array.of(5, 6));
+    expect(readFileSync(path)).toEqual(old); // half-written: the old file is still whole
+    await writer.close();
+    expect(renamedIntoPlace([path])).toEqual([path]);
+    expect((await npyDataset(path)).rows).toBe(1);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('abort leaves the old file as it was and no temporary file', async () => {
+    const { NpyWriter } = await import('../src/node/index.js');
+    const path = join(dir, 'kept.npy');
+    writeFileSync(path, 'not touched');
+    const writer = await NpyWriter.create(path, 3);
+    await writer.append(Float32Array.of(1, 2, 3));
+    await writer.abort();
+    expect(readFileSync(path, 'utf8')).toBe('not touched');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});

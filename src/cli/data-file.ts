@@ -3,7 +3,7 @@
 // read instead), and split into training and validation rows by a seeded selection of exactly
 // round(rows × fraction) rows (Knuth's selection sampling, Algorithm S): one bit a row, the same
 // rows on every pass and every resumed run.
-import { rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { DataChunk, DataSource } from '../dataset.js';
 import { toMatrix } from '../data.js';
 import { GradwasmError } from '../errors.js';
@@ -61,7 +61,6 @@ export async function openDataFile(path: string, label: string | undefined, cach
   }
   const csv = csvDataset(path, { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) });
   let rows = 0, cols = 0;
-  const temporary = cache ? `${cache}.${process.pid}.tmp` : null;
   let writer: NpyWriter | null = null;
   let held: FileChunk[] | null = stream ? null : []; // the table, while it stays small enough to hold
   try {
@@ -71,10 +70,10 @@ export async function openDataFile(path: string, label: string | undefined, cach
       cols = chunk.x.cols;
       if (held && 4 * rows * (cols + 1) <= IN_MEMORY_BYTES) held.push(chunk);
       else held = null;
-      if (!temporary) continue;
+      if (!cache) continue;
       // the cache holds each row's features and then its label
       const width = cols + 1;
-      writer ??= await NpyWriter.create(temporary, width);
+      writer ??= await NpyWriter.create(cache, width); // (to a temporary file, renamed into place by close)
       if (!wide || wide.length < chunk.x.rows * width) wide = new Float32Array(chunk.x.rows * width);
       const { data, stride } = chunk.x;
       for (let r = 0; r < chunk.x.rows; r++) {
@@ -83,13 +82,9 @@ export async function openDataFile(path: string, label: string | undefined, cach
       }
       await writer.append(wide.subarray(0, chunk.x.rows * width));
     }
-    if (writer) {
-      await writer.close();
-      await rename(temporary!, cache!);
-    }
+    await writer?.close();
   } catch (error) {
     await writer?.abort();
-    if (temporary) await rm(temporary, { force: true });
     throw error;
   }
   const { features, label: name, header: named } = await csv.columns();

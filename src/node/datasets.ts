@@ -2,6 +2,7 @@
 // a time (never the whole text), and NumPy's .npy with plain file reads; writeNpy beside them.
 import { open, type FileHandle } from 'node:fs/promises';
 import { GradwasmError } from '../errors.js';
+import { beginReplacing, type Replacement } from './replace-file.js';
 import { describe } from '../checks.js';
 import { checkOptions, sniffDelimiter, type CsvOptions } from '../csv.js';
 import { CsvByteParser } from '../csv-bytes.js';
@@ -296,21 +297,29 @@ export async function writeNpy(path: string, matrix: { data: Float32Array; rows:
   }
 }
 
-/** A .npy file written a chunk of rows at a time; close() writes the row count into its header. */
+/**
+ * A .npy file written a chunk of rows at a time, to a temporary file beside `path`: close() writes
+ * the row count into its header and renames it into place (a reader never sees part of it);
+ * abort() removes it, leaving any file that was at `path` as it was.
+ */
 export class NpyWriter {
   private rows = 0;
 
-  private constructor(private readonly handle: FileHandle, readonly path: string, private readonly cols: number) {}
+  private constructor(private readonly handle: FileHandle, private readonly replacement: Replacement, readonly path: string, private readonly cols: number) {}
 
   static async create(path: string, cols: number): Promise<NpyWriter> {
-    let handle: FileHandle;
+    let replacement: Replacement | undefined;
+    let handle: FileHandle | undefined;
     try {
-      handle = await open(path, 'w');
+      replacement = await beginReplacing(path);
+      handle = await open(replacement.temporary, 'wx');
       await handle.write(npyHeader(0, cols), 0, 128, 0);
     } catch (error) {
+      await handle?.close().catch(() => {});
+      await replacement?.discard();
       throw new GradwasmError('path', `${path} cannot be written: ${(error as Error).message}`);
     }
-    return new NpyWriter(handle, path, cols);
+    return new NpyWriter(handle, replacement, path, cols);
   }
 
   /** Rows of `cols` float32 values each, row-major. */
@@ -321,11 +330,18 @@ export class NpyWriter {
   }
 
   async close(): Promise<void> {
-    await this.handle.write(npyHeader(this.rows, this.cols), 0, 128, 0);
-    await this.handle.close();
+    try {
+      await this.handle.write(npyHeader(this.rows, this.cols), 0, 128, 0);
+      await this.handle.close();
+    } catch (error) {
+      await this.abort();
+      throw error;
+    }
+    await this.replacement.commit();
   }
 
   async abort(): Promise<void> {
     await this.handle.close().catch(() => {});
+    await this.replacement.discard();
   }
 }

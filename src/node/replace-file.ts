@@ -18,22 +18,48 @@ export async function followLinks(path: string): Promise<string> {
   }
 }
 
+/** A file being written beside the one it will replace: `commit` renames it over that file, `discard` removes it. */
+export interface Replacement {
+  readonly temporary: string;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
 /**
- * Write `data` to the file `path` names, whole or not at all, making its missing parent folders.
- * Errors are those of node:fs (the callers say which argument was at fault).
+ * Begin replacing the file `path` names, making its missing parent folders: the caller writes
+ * `temporary` (create it exclusively: flag 'wx'), then commits. Errors are those of node:fs (the
+ * callers say which argument was at fault).
  */
-export async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
+export async function beginReplacing(path: string): Promise<Replacement> {
   const file = await followLinks(path);
   await mkdir(dirname(file), { recursive: true });
   const mode = await stat(file).then((s) => (s.isFile() ? s.mode & 0o7777 : null), () => null);
   // A name of its own for each write: two writes of one file at once (in one process or two) never share a temporary file.
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const discard = (): Promise<void> => rm(temporary, { force: true });
+  return {
+    temporary,
+    async commit() {
+      try {
+        if (mode !== null) await chmod(temporary, mode);
+        await rename(temporary, file);
+      } catch (error) {
+        await discard();
+        throw error;
+      }
+    },
+    discard,
+  };
+}
+
+/** Write `data` to the file `path` names, whole or not at all, making its missing parent folders. */
+export async function replaceFile(path: string, data: string | Uint8Array): Promise<void> {
+  const replacement = await beginReplacing(path);
   try {
-    await writeFile(temporary, data, { flag: 'wx' }); // (wx: a file or a link planted under that name is never followed)
-    if (mode !== null) await chmod(temporary, mode);
-    await rename(temporary, file);
+    await writeFile(replacement.temporary, data, { flag: 'wx' }); // (wx: a file or a link planted under that name is never followed)
   } catch (error) {
-    await rm(temporary, { force: true });
+    await replacement.discard();
     throw error;
   }
+  await replacement.commit();
 }
