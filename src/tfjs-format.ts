@@ -429,13 +429,13 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
   if (inputs === null) throw new GradwasmError('modelJson', 'modelJson gives no input size (batch_input_shape) and has no 2-D kernel for its first layer');
   const n = inputs;
   const layer = model.scaler;
-  // The scaler's gamma, beta, moving_mean and moving_variance [inputs]; gamma 1 and beta 0 where the layer has none.
-  const scaler = layer && scalerOf(layer, {
+  // The scaler layer's gamma, beta, moving_mean and moving_variance [inputs]; gamma 1 and beta 0 where it has none.
+  const normalization = layer && {
     gamma: layer.scale ? take(`${layer.name}/gamma`, [n], layer.name) : new Float32Array(n).fill(1),
     beta: layer.center ? take(`${layer.name}/beta`, [n], layer.name) : new Float32Array(n),
     movingMean: take(`${layer.name}/moving_mean`, [n], layer.name),
     movingVariance: take(`${layer.name}/moving_variance`, [n], layer.name),
-  }, model.metadata?.scaler);
+  };
   let fanIn: number = inputs;
   const parameters = dense.map(({ name, units, bias }) => {
     const p = {
@@ -445,18 +445,28 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
     fanIn = units;
     return p;
   });
+  if (normalization) negateRows(parameters[0]!.weights, normalization.gamma);
   if (found.size > 0) {
     throw new GradwasmError('modelJson.weightsManifest', `modelJson.weightsManifest has weights no Dense layer uses: ${[...found.keys()].map((n) => JSON.stringify(n)).join(', ')}`);
   }
   const names = checkColumnNames(model.metadata?.features, model.metadata?.label, inputs, { features: `${METADATA}.features`, label: `${METADATA}.label` });
-  return { inputs, layers: dense.map(({ units, activation }) => ({ units, activation })), parameters, scaler, names };
+  return { inputs, layers: dense.map(({ units, activation }) => ({ units, activation })), parameters, scaler: layer && scalerOf(layer, normalization!, model.metadata?.scaler), names };
+}
+
+/** A negative gamma flips its feature's sign, which a scaler (scale > 0) cannot: the first kernel's row [inputs × units] takes it, exactly. */
+function negateRows(kernel: Float32Array, gamma: Float32Array): void {
+  const units = kernel.length / gamma.length;
+  gamma.forEach((g, row) => {
+    if (g < 0) for (let j = row * units; j < (row + 1) * units; j++) kernel[j] = -kernel[j]!;
+  });
 }
 
 /**
- * The scaler a BatchNormalization layer computes: scale = sqrt(moving_variance + epsilon) / gamma,
- * mean = moving_mean − beta · scale. The metadata's exact (float64) scaler instead when the
- * layer is, bit for bit, what toTfjsLayers writes for it — so a round trip keeps it exactly,
- * and a layer trained or edited since is read as it now is.
+ * The scaler a BatchNormalization layer computes: with r = sqrt(moving_variance + epsilon),
+ * out = ±(x − mean) / scale for scale = r / |gamma| and mean = moving_mean − beta · r / gamma (the
+ * sign, gamma's, is negateRows's). The metadata's exact (float64) scaler instead when the layer
+ * is, bit for bit, what toTfjsLayers writes for it — so a round trip keeps it exactly, and a
+ * layer trained or edited since is read as it now is.
  */
 function scalerOf(layer: ScalerLayer, w: BatchNormalizationWeights, saved: unknown): StandardScaler {
   if (saved !== undefined) {
@@ -466,10 +476,11 @@ function scalerOf(layer: ScalerLayer, w: BatchNormalizationWeights, saved: unkno
   const n = w.gamma.length;
   const mean = new Array<number>(n), scale = new Array<number>(n);
   for (let c = 0; c < n; c++) {
-    scale[c] = Math.sqrt(w.movingVariance[c]! + layer.epsilon) / w.gamma[c]!;
-    mean[c] = w.movingMean[c]! - w.beta[c]! * scale[c]!;
+    const signed = Math.sqrt(w.movingVariance[c]! + layer.epsilon) / w.gamma[c]!;
+    scale[c] = Math.abs(signed);
+    mean[c] = w.movingMean[c]! - w.beta[c]! * signed;
     if (!(scale[c]! > 0 && scale[c]! < Infinity && Number.isFinite(mean[c]!))) {
-      throw new GradwasmError('weightsBin', `layer ${layer.name} (BatchNormalization) gives feature ${c} a scale of ${scale[c]} (gamma ${w.gamma[c]}, moving_variance ${w.movingVariance[c]}, epsilon ${layer.epsilon}) and a mean of ${mean[c]}; as a feature scaler it needs a finite scale > 0 and a finite mean`);
+      throw new GradwasmError('weightsBin', `layer ${layer.name} (BatchNormalization) gives feature ${c} a scale of ${scale[c]} (gamma ${w.gamma[c]}, moving_variance ${w.movingVariance[c]}, epsilon ${layer.epsilon}) and a mean of ${mean[c]}; as a feature scaler it needs a finite scale > 0 (gamma ≠ 0) and a finite mean`);
     }
   }
   return scalerFromJSON({ format: SCALER_FORMAT, version: 1, mean, scale }, layer.name);

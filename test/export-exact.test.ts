@@ -206,25 +206,32 @@ describe('TF.js: the scaler layer and userDefinedMetadata, both ways', () => {
     tfModel.dispose();
   });
 
-  it('a BatchNormalization first in a model trained in TF.js (Keras defaults: epsilon 1e-3, moving statistics) becomes its scaler', async () => {
+  it('a BatchNormalization first in a model trained in TF.js (epsilon 1e-3, the Keras default; moving statistics) becomes its scaler, a negative gamma too', async () => {
     const inputs = 4, rows = 256;
     const x = columns(12, rows, [500, -20, 0, 1e4], [30, 2, 1, 5e3]);
-    const tfModel = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [inputs] }), tfl.layers.dense({ units: 6, activation: 'relu' }), tfl.layers.dense({ units: 1, activation: 'sigmoid' })] });
-    tfModel.compile({ optimizer: tf.train.adam(0.05), loss: 'binaryCrossentropy' });
-    const [xt, yt] = [tf.tensor2d(x, [rows, inputs]), tf.tensor2d(Float32Array.from({ length: rows }, (_, i) => (x[i * inputs]! > 500 ? 1 : 0)), [rows, 1])];
-    await tfModel.fit(xt, yt, { epochs: 5, batchSize: 32, verbose: 0 });
+    const seeded = (seed: number) => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
+    const tfModel = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [inputs], momentum: 0.5 }), tfl.layers.dense({ units: 6, activation: 'relu', ...seeded(1) }), tfl.layers.dense({ units: 1, activation: 'sigmoid', ...seeded(2) })] });
+    tfModel.compile({ optimizer: tf.train.adam(0.01), loss: 'binaryCrossentropy' });
+    const [xt, yt] = [tf.tensor2d(x, [rows, inputs]), tf.tensor2d(Float32Array.from({ length: rows }, (_, i) => (x[i * inputs]! + 10 * x[i * inputs + 1]! > 300 ? 1 : 0)), [rows, 1])];
+    await tfModel.fit(xt, yt, { epochs: 10, batchSize: 32, shuffle: false, verbose: 0 });
     tf.dispose([xt, yt]);
-    let artifacts: tf.io.ModelArtifacts | undefined;
-    await tfModel.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
-    const model = await fromTfjsLayers(artifacts, artifacts!.weightData as ArrayBuffer);
-    expect(model.scaler).not.toBeNull();
-    expect(model.layers.map((l) => l.units)).toEqual([6, 1]);
-    const d = worst(model.predictProba(x), tfPredict(tfModel, x));
-    measured.push(`  TF.js-trained BatchNormalization → ours: max |Δp| ${d.toExponential(2)}`);
-    expect(d).toBeLessThanOrEqual(TOLERANCE);
+    const [gamma, ...rest] = tfModel.layers[0]!.getWeights();
+    for (const signs of [[1, 1, 1, 1], [-1, 1, -0.5, 1]]) {
+      tfModel.layers[0]!.setWeights([tf.mul(tf.abs(gamma!), tf.tensor1d(signs)), ...rest]); // trained gammas may be of either sign
+      let artifacts: tf.io.ModelArtifacts | undefined;
+      await tfModel.save(tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }));
+      const model = await fromTfjsLayers(artifacts, artifacts!.weightData as ArrayBuffer);
+      expect(model.scaler!.scale.every((v) => v > 0)).toBe(true);
+      expect(model.layers.map((l) => l.units)).toEqual([6, 1]);
+      const p = model.predictProba(x);
+      expect(p.filter((v) => v > 0.05 && v < 0.95).length).toBeGreaterThan(rows / 2); // not saturated: the comparison means something
+      const d = worst(p, tfPredict(tfModel, x));
+      measured.push(`  TF.js-trained BatchNormalization (gammas ${signs.map((v) => (v > 0 ? '+' : '−')).join('')}) → ours: max |Δp| ${d.toExponential(2)}`);
+      expect(d).toBeLessThanOrEqual(TOLERANCE);
+    }
     tfModel.dispose();
   });
 
@@ -237,14 +244,14 @@ describe('TF.js: the scaler layer and userDefinedMetadata, both ways', () => {
       return j;
     };
     const L = 'modelJson.modelTopology.config.layers';
-    const negativeGamma = good.weightsBin.slice(0);
-    new DataView(negativeGamma).setFloat32(0, -1, true); // scaler/gamma[0]
+    const zeroGamma = good.weightsBin.slice(0);
+    new DataView(zeroGamma).setFloat32(0, 0, true); // scaler/gamma[0]
     const cases: [unknown, ArrayBuffer, string, RegExp][] = [
       [edited((j) => j.modelTopology.config.layers.splice(2, 0, structuredClone(j.modelTopology.config.layers[0]))), good.weightsBin, `${L}[2].class_name`, /is a "BatchNormalization" layer; only Dense layers are read \(.*after a BatchNormalization as its feature scaler\)$/],
       [edited((j) => (j.modelTopology.config.layers[0].config.axis = 0)), good.weightsBin, `${L}[0].config.axis`, /is 0; a BatchNormalization before Dense layers is read as a feature scaler, over the features' axis \(-1 or 1\)$/],
       [edited((j) => (j.modelTopology.config.layers[0].config.epsilon = -1)), good.weightsBin, `${L}[0].config.epsilon`, /must be a finite number ≥ 0, got -1$/],
       [edited((j) => (j.modelTopology.config.layers[0].config.center = 'no')), good.weightsBin, `${L}[0].config.center`, /must be true or false/],
-      [good.modelJson, negativeGamma, 'weightsBin', /^layer scaler \(BatchNormalization\) gives feature 0 a scale of -8\.5 .*; as a feature scaler it needs a finite scale > 0/],
+      [good.modelJson, zeroGamma, 'weightsBin', /^layer scaler \(BatchNormalization\) gives feature 0 a scale of Infinity \(gamma 0, .*; as a feature scaler it needs a finite scale > 0 \(gamma ≠ 0\)/],
       [edited((j) => (j.userDefinedMetadata = 'x')), good.weightsBin, 'modelJson.userDefinedMetadata', /must be an object/],
       [edited((j) => (j.userDefinedMetadata.gradwasm = [])), good.weightsBin, 'modelJson.userDefinedMetadata.gradwasm', /must be an object/],
       [edited((j) => j.userDefinedMetadata.gradwasm.features.pop()), good.weightsBin, 'modelJson.userDefinedMetadata.gradwasm.features', /must be an array of 3 column names, one per input/],
