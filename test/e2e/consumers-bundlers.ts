@@ -3,19 +3,22 @@
 // configuration for gradwasm — an entry and an output, and for Rollup the node-resolve plugin
 // with `browser: true` (Rollup resolves no package without it) — and one page with no bundler
 // (an import map to node_modules/gradwasm/dist/gradwasm.browser.js). Each build gives the
-// directory to serve; its index.html runs the app.
+// directory to serve (its index.html runs the app), or, for Vite's development server, its URL:
+// there the only configuration is the two headers, `server.headers`, that threads need.
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { build as esbuild } from 'esbuild';
 import { rollup } from 'rollup';
-import { build as vite, createLogger } from 'vite';
+import { build as vite, createLogger, createServer } from 'vite';
 import webpack from 'webpack';
 import { SOURCES } from './consumers-projects.js';
 
 export interface Built {
   /** The directory to serve: its index.html is the page. */
   root: string;
+  /** Or the page of a server the bundler runs itself (then `root` is the project), and how to stop it (once, whoever asks). */
+  served?: { url: string; close(): Promise<void> };
   /** What the bundler warned about. */
   warnings: string[];
 }
@@ -27,12 +30,23 @@ export interface BrowserConsumer {
   /**
    * The JavaScript files the build emits: one when the library's dynamic imports are inlined
    * (esbuild without splitting), several when they are followed as chunks; none for the page
-   * with no bundler.
+   * with no bundler and for a development server.
    */
   scripts: 'one' | 'several' | 'none';
   /** The project's files from test/consumers/ (target → source). */
   files: Record<string, { from: string }>;
   build(dir: string): Promise<Built>;
+}
+
+/** The headers of a cross-origin isolated page, as scripts/serve.mjs sends them (threads need them). */
+export const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
+/** A Vite logger that keeps the warnings, for the test to show. */
+function viteLogger(warnings: string[]): ReturnType<typeof createLogger> {
+  const logger = createLogger('warn');
+  logger.warn = (message) => void warnings.push(message);
+  logger.warnOnce = logger.warn;
+  return logger;
 }
 
 const app = { 'main.js': { from: 'app/main.js' }, 'checks.js': { from: 'app/checks.js' } };
@@ -72,11 +86,23 @@ export const BROWSER_CONSUMERS: BrowserConsumer[] = [
     async build(dir) {
       const out = join(dir, 'out');
       const warnings: string[] = [];
-      const logger = createLogger('warn');
-      logger.warn = (message) => void warnings.push(message);
-      logger.warnOnce = logger.warn;
-      await vite({ root: dir, configFile: false, logLevel: 'warn', customLogger: logger, build: { outDir: out } });
+      await vite({ root: dir, configFile: false, logLevel: 'warn', customLogger: viteLogger(warnings), build: { outDir: out } });
       return { root: out, warnings };
+    },
+  },
+  {
+    id: 'vite-dev',
+    name: 'Vite development server (server.headers: COOP/COEP; its dependency pre-bundling)',
+    scripts: 'none',
+    files: { ...app, 'index.html': { from: 'app/index.html' } },
+    async build(dir) {
+      const warnings: string[] = [];
+      const server = await createServer({
+        root: dir, configFile: false, logLevel: 'warn', customLogger: viteLogger(warnings), server: { host: '127.0.0.1', port: 0, headers: ISOLATION },
+      });
+      await server.listen();
+      let closing: Promise<void> | undefined;
+      return { root: dir, warnings, served: { url: server.resolvedUrls!.local[0]!, close: () => (closing ??= server.close()) } };
     },
   },
   {

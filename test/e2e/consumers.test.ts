@@ -6,9 +6,9 @@
 //    node resolution (through typesVersions), a CommonJS file's static import (TS1479 under
 //    node16, fine under nodenext) and its way out, and the `gradwasm` command through npx;
 //  - in headless Chromium: one app built by esbuild (inlined and split), Vite, webpack 5 and
-//    Rollup with nothing configured for gradwasm, and an import-map page with no bundler, each
-//    served cross-origin isolated (COOP/COEP): fit and predict in the page, trainInWorker, and
-//    2 threads — the same float32 bits as 1 thread and as Node.
+//    Rollup with nothing configured for gradwasm, served by Vite's development server, and an
+//    import-map page with no bundler, each cross-origin isolated (COOP/COEP): fit and predict in
+//    the page, trainInWorker, and 2 threads — the same float32 bits as 1 thread and as Node.
 // Every check shares test/consumers/app/checks.js. Without Chromium the browser half is skipped
 // loudly, and fails when CI=true.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -79,9 +79,9 @@ const esmApp = (): Promise<EsmApp> => (esmRun ??= nodeProject().then(async ({ di
 
 /** Each browser consumer's install and build, all started at once, settled so that only its own test fails. */
 const builds = new Map<string, Promise<{ built?: Built; error?: unknown; project?: Project }>>();
-function startBuilds(): void {
+function startBuilds(after: Promise<unknown>): void {
   for (const consumer of BROWSER_CONSUMERS) {
-    builds.set(consumer.id, project(consumer.id, consumer.files).then(async (made) => {
+    builds.set(consumer.id, after.then(() => project(consumer.id, consumer.files)).then(async (made) => {
       const started = performance.now();
       try {
         const built = await consumer.build(made.dir);
@@ -103,9 +103,8 @@ beforeAll(() => {
   });
   tarball.catch(() => undefined); // reported by every test that needs it
   // the Node project first (its tests run while the browser consumers install and build)
-  void nodeProject().catch(() => undefined).finally(() => {
-    if (haveChromium || IN_CI) startBuilds();
-  });
+  const node = nodeProject().catch(() => undefined);
+  if (haveChromium || IN_CI) startBuilds(node);
 });
 
 afterAll(() => {
@@ -202,12 +201,17 @@ describe.runIf(haveChromium || IN_CI)('in headless Chromium, cross-origin isolat
   afterAll(async () => {
     await context?.close();
     for (const server of servers) server.close();
+    for (const build of builds.values()) await (await build).built?.served?.close(); // a development server whose test did not run
   });
 
   /** The page's result, and what went wrong on the way: its errors, its console's errors and warnings, failed requests, dedicated workers started. */
-  async function openPage(root: string): Promise<{ outcome?: { ok: boolean; result?: Checks; error?: string }; problems: string[]; workers: number; failure?: string }> {
-    const { server, url } = (await startServer({ port: 0, mounts: { '/': root } })) as { server: { close(): void }; url: string };
-    servers.push(server);
+  async function openPage(built: Built): Promise<{ outcome?: { ok: boolean; result?: Checks; error?: string }; problems: string[]; workers: number; failure?: string }> {
+    let url = built.served?.url;
+    if (url === undefined) {
+      const started = (await startServer({ port: 0, mounts: { '/': built.root } })) as { server: { close(): void }; url: string };
+      servers.push(started.server);
+      url = started.url;
+    }
     const page = await context!.newPage();
     const problems: string[] = [];
     let workers = 0;
@@ -229,6 +233,7 @@ describe.runIf(haveChromium || IN_CI)('in headless Chromium, cross-origin isolat
       return { problems, workers, failure: `the page did not finish: ${(e as Error).message.split('\n')[0]}` };
     } finally {
       await page.close();
+      await built.served?.close();
     }
   }
 
@@ -243,7 +248,7 @@ describe.runIf(haveChromium || IN_CI)('in headless Chromium, cross-origin isolat
     if (consumer.scripts === 'several') expect(scripts.length, `${name}: the library's dynamic imports followed as chunks (${scripts.join(', ')})`).toBeGreaterThanOrEqual(4);
 
     const started = performance.now();
-    const { outcome, problems, workers, failure } = await openPage(built.root);
+    const { outcome, problems, workers, failure } = await openPage(built);
     timings.push(`page ${consumer.id} ${seconds(started)}`);
     const why = `${name}\n${problems.join('\n') || 'no console errors'}`;
     if (failure) throw new Error(`${name}: ${failure}\n${problems.join('\n') || 'no console errors'}`);
