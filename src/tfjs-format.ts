@@ -7,7 +7,7 @@ import { checkInteger, checkObject, describe } from './checks.js';
 import { checkColumnNames, type ColumnNames } from './column-names.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
 import { clampExponent, FLOAT32_MAX, FLOAT32_MIN_NORMAL } from './onnx.js';
-import { scalerFromJSON, SCALER_FORMAT, StandardScaler, type ScalerJSON } from './scaler.js';
+import { scalerFromJSON, SCALER_FORMAT, type ScalerJSON, type StandardScaler } from './scaler.js';
 import { Sequential } from './sequential.js';
 import type { BackendName } from './types.js';
 import { modelToJSON } from './serialize.js';
@@ -83,11 +83,12 @@ interface BatchNormalizationWeights {
 /**
  * The scaler as a BatchNormalization layer (epsilon 0), the way TF.js computes one: TF.js has no
  * scaler layer, and folding it into the first Dense layer (W / scale, b − Σ mean·W / scale)
- * subtracts two large float32 numbers — 5.9e-4 off in P(Y=1) on a column of pascals, mean
- * 101325.93. Here moving_mean is the mean rounded to float32 and beta = −(mean − moving_mean) / scale
- * its remainder, moving_variance = scale² (so the layer is the scaler's statistics, as a Keras
- * reader expects), gamma 1. TF.js's cpu backend computes the layer in float64 and rounds once, as
- * the core does: z is then within an ulp of the core's. A scale whose square is not a normal
+ * subtracts two large float32 numbers — 4.8e-4 off in P(Y=1) on a column of pascals, mean
+ * 101325.93, std 8.5 (test/export-exact.test.ts). Here moving_mean is the mean rounded to float32
+ * and beta = −(mean − moving_mean) / scale its remainder, moving_variance = scale² (so the layer
+ * is the scaler's statistics, as a Keras reader expects), gamma 1. TF.js's cpu backend computes
+ * the layer in float64 and rounds once, as the core does: z is then within an ulp of the core's
+ * (float32 backends, as wasm, round each step: P(Y=1) stayed within 6e-7). A scale whose square is not a normal
  * float32 is written as scale · 2^k with gamma = 2^k (2^k within float32), which reaches scales
  * down to 2^-190; below that the layer holds 2^-190, which changes z only for inputs within
  * 2^-62 of the mean and not at it.
