@@ -25,6 +25,8 @@ const wasmAsHex = {
 
 const common = {
   bundle: true,
+  // the version gradwasm writes into its files (src/version.ts) and the command line prints
+  define: { GRADWASM_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   format: 'esm',
   target: 'es2022',
   logLevel: 'warning',
@@ -84,8 +86,8 @@ const workerBeside = (file) => ({
     b.onResolve({ filter: WORKER_CODE }, () => ({ path: file, external: true }));
   },
 });
-const nodeWorker = await bundleWorker({ entry: 'src/worker/entry.node.ts', platform: 'node', minify: true, plugins: [wasmAsHex] });
-const browserWorker = await bundleWorker({ entry: 'src/worker/entry.browser.ts', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn] });
+const nodeWorker = await bundleWorker({ entry: 'src/worker/entry.node.ts', platform: 'node', minify: true, define: common.define, plugins: [wasmAsHex] });
+const browserWorker = await bundleWorker({ entry: 'src/worker/entry.browser.ts', platform: 'browser', minify: true, define: common.define, plugins: [wasmAsHex, browserSpawn] });
 for (const [name, code] of [['node', nodeWorker], ['browser', browserWorker]]) {
   writeFileSync(`build/worker.${name}.js`, stringModule(code));
   writeFileSync(`build/worker.${name}.d.ts`, STRING_MODULE_TYPES);
@@ -111,7 +113,6 @@ await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node
 await build({
   ...common, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node',
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
-  define: { GRADWASM_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
 });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 

@@ -16,7 +16,7 @@ export const WORKER_CODE = /\/build\/worker\.(node|browser)\.js$/;
  * Bundle `entry` (src/worker/entry.node.ts or entry.browser.ts) into one ESM script and return
  * its text. `plugins` load the .wasm files and swap platform modules, as for the library.
  */
-export async function bundleWorker({ entry, platform, plugins = [], minify = false }) {
+export async function bundleWorker({ entry, platform, plugins = [], minify = false, define = {} }) {
   const nested = {
     name: 'nested-worker',
     setup(b) {
@@ -25,7 +25,7 @@ export async function bundleWorker({ entry, platform, plugins = [], minify = fal
     },
   };
   const result = await build({
-    entryPoints: [entry], bundle: true, format: 'esm', target: 'es2022', platform, minify, write: false,
+    entryPoints: [entry], bundle: true, format: 'esm', target: 'es2022', platform, minify, define, write: false,
     logLevel: 'warning', plugins: [nested, ...plugins],
   });
   return result.outputFiles[0].text;

@@ -80,7 +80,7 @@ describe('gradwasm train / predict / evaluate', () => {
     const onnx = join(dir, 'exported.onnx'), tfjs = join(dir, 'exported-tfjs');
     const r = await cli('export', model, '--onnx', onnx, '--tfjs', tfjs);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/→ .*exported\.onnx \(ONNX, opset 13: input "features" \[batch, 30\], output "probability" \[batch, 1\], the scaler inside\)/);
+    expect(r.out).toMatch(/→ .*exported\.onnx \(ONNX, opset 13: input "features" \[batch, 30\], outputs "label" \[batch\], "probabilities" \[batch, 2\], "probability" \[batch, 1\], the scaler inside\)/);
     expect(existsSync(join(tfjs, 'model.json')) && existsSync(join(tfjs, 'weights.bin'))).toBe(true);
     const table = parseCsv(readFileSync(DATA, 'utf8'));
     const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnx)));

@@ -1,5 +1,5 @@
 // The built package (dist/index.js, WebAssembly inlined) works as users import it.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type * as Gradwasm from '../src/index.js';
 
@@ -23,6 +23,14 @@ describe('dist/index.js', () => {
     }
     expect(results[0]).toEqual(results[1]);
     expect(() => lib.dense(0)).toThrow(lib.GradwasmError);
+  });
+
+  it("writes package.json's version into the files it exports", async () => {
+    const lib = (await import(/* @vite-ignore */ bundle.href)) as typeof Gradwasm;
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const model = await lib.Sequential.create({ inputs: 2, layers: [lib.dense(1, 'sigmoid')], seed: 1 });
+    expect(lib.toTfjsLayers(model).modelJson.userDefinedMetadata.gradwasm.version).toBe(version);
+    expect(Buffer.from(lib.toOnnx(model)).includes(Buffer.from(`gradwasm${String.fromCharCode(0x1a, version.length)}${version}`, 'latin1'))).toBe(true); // producer_name, then producer_version (field 3)
   });
 });
 

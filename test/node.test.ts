@@ -81,7 +81,7 @@ describe('saveTfjsLayers / loadTfjsLayers', () => {
     for (const path of [target, files.modelJson]) {
       const again = await loadTfjsLayers(path, { backend: 'js' });
       expect(again.backend).toBe('js');
-      expect(again.scaler).toBeNull(); // folded into the first layer
+      expect(again.scaler!.toJSON()).toEqual(model.scaler!.toJSON()); // the exact scaler, from the metadata
       const p = again.predictProba(x);
       let e = 0;
       p.forEach((v, i) => (e = Math.max(e, Math.abs(v - ours[i]!))));

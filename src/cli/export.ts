@@ -16,7 +16,7 @@ export async function exportCommand(modelPath: string, o: { onnx?: string; tfjs?
   try {
     if (o.onnx !== undefined) {
       await saveOnnx(model, o.onnx);
-      print(`${modelPath} → ${o.onnx} (ONNX, opset 13: input "features" [batch, ${model.inputs}], output "probability" [batch, 1]${model.scaler ? ', the scaler inside' : ''})`);
+      print(`${modelPath} → ${o.onnx} (ONNX, opset 13: input "features" [batch, ${model.inputs}], outputs "label" [batch], "probabilities" [batch, 2], "probability" [batch, 1]${model.scaler ? ', the scaler inside' : ''})`);
     }
     if (o.tfjs !== undefined) {
       const files = await saveTfjsLayers(model, o.tfjs);

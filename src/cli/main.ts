@@ -10,8 +10,7 @@ import { inFlags } from './flags.js';
 import { Interrupted } from './interrupted.js';
 import { evaluate, predict } from './predict.js';
 import { train } from './train.js';
-
-declare const GRADWASM_VERSION: string | undefined;
+import { gradwasmVersion } from '../version.js';
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
   const n = Number(text);
@@ -92,7 +91,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
   const print = (line: string) => out(line + '\n');
   const cli = new Command('gradwasm')
     .description('Binary classifiers trained by gradient descent and back-propagation, in WebAssembly')
-    .version(typeof GRADWASM_VERSION === 'string' ? GRADWASM_VERSION : 'dev')
+    .version(gradwasmVersion())
     .configureOutput({ writeOut: out, writeErr: err })
     .exitOverride() // subcommands copy these settings when they are added below
     .showSuggestionAfterError();
