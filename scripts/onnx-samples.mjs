@@ -1,0 +1,26 @@
+// Writes a few ONNX files with the built library (dist/index.js) into the folder named on the
+// command line, for onnx's own checker (scripts/check-onnx.py; .ci/run runs both): a logistic
+// regression, an MLP of every activation behind a scaler with large offsets, and a scaler with
+// scales too small for float32 (handled with power-of-two products inside the graph).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Sequential, StandardScaler, dense, toOnnx } from '../dist/index.js';
+
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: node scripts/onnx-samples.mjs <folder>');
+mkdirSync(dir, { recursive: true });
+const models = {
+  logistic: await Sequential.create({ inputs: 4, layers: [dense(1, 'sigmoid')], seed: 1 }),
+  'mlp-large-offsets': await Sequential.create({
+    inputs: 3, layers: [dense(8, 'relu'), dense(6, 'tanh'), dense(4, 'sigmoid'), dense(4, 'linear'), dense(1, 'sigmoid')], seed: 2,
+    scaler: StandardScaler.fromStats({ mean: [101325.93, -5e4, 0.5], std: [8.5, 1e5, 1e-3] }),
+  }),
+  'tiny-scales': await Sequential.create({
+    inputs: 2, layers: [dense(2, 'tanh'), dense(1, 'sigmoid')], seed: 3,
+    scaler: StandardScaler.fromStats({ mean: [1, 0], std: [1e-40, 5e-324] }),
+  }),
+};
+for (const [name, model] of Object.entries(models)) {
+  writeFileSync(join(dir, `${name}.onnx`), toOnnx(model));
+  console.log(join(dir, `${name}.onnx`));
+}
