@@ -1,13 +1,15 @@
 // Builds the demo page into dist/demo/: index.html and style.css as written, demo/main.ts
 // bundled into demo.js, and beside them the browser build exactly as the package ships it
-// (gradwasm.browser.js, its worker script, its 'js' backend and its training), which demo.js imports instead of the sources.
+// (gradwasm.browser.js and the files it imports on first use: training, the threaded core, the
+// 'js' backend, the training worker's code), which demo.js imports instead of the sources.
 // Run after `npm run build`; `npm run demo` does both, `npm run serve` serves the result.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const OUT = 'dist/demo';
-for (const file of ['dist/gradwasm.browser.js', 'dist/gradwasm.worker.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js', 'dist/gradwasm.threads.js']) {
+const SHIPPED = ['dist/gradwasm.browser.js', 'dist/gradwasm.worker-source.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js', 'dist/gradwasm.threads.js'];
+for (const file of SHIPPED) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
 }
 mkdirSync(OUT, { recursive: true });
@@ -37,7 +39,7 @@ await build({
   plugins: [shippedBundle],
   logLevel: 'warning',
 });
-for (const file of ['demo/index.html', 'demo/style.css', 'dist/gradwasm.browser.js', 'dist/gradwasm.worker.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js', 'dist/gradwasm.threads.js']) {
+for (const file of ['demo/index.html', 'demo/style.css', ...SHIPPED]) {
   copyFileSync(file, `${OUT}/${file.split('/').pop()}`);
 }
 console.log(`demo built in ${OUT}/ — npm run serve, then open the address it prints`);
