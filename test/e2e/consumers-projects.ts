@@ -130,39 +130,23 @@ export const TS_CJS_DYNAMIC = `export async function load(): Promise<number> {
 `;
 
 const compilerOptions = { target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [] };
-/** tsconfig files for TypeScript 7 (this repository's `typescript`), by the check they make. */
+/** tsconfig files for this repository's TypeScript (6.0), by the check they make. */
 export const TS_CONFIGS = {
   'tsconfig.nodenext.json': { compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['app.ts'] },
   'tsconfig.bundler.json': { compilerOptions: { ...compilerOptions, module: 'esnext', moduleResolution: 'bundler' }, files: ['app.ts'] },
   'tsconfig.cts-node16.json': { compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' }, files: ['static.cts', 'dynamic.cts'] },
   'tsconfig.cts-nodenext.json': { compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['static.cts', 'dynamic.cts'] },
+  // the legacy resolution (node10), deprecated in TypeScript 6 and gone from 7
+  'tsconfig.legacy-node.json': { compilerOptions: { ...compilerOptions, module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' }, files: ['app.ts'] },
 };
 
-/** `tsc -p <config>` with this repository's TypeScript (7: the native compiler). */
-export const tsc = (dir: string, config: string): Promise<Ran> =>
-  run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config, '--pretty', 'false'], { cwd: dir, timeout: 60_000 });
+/** `tsc -p <config>` with this repository's TypeScript. */
+export const tsc = (dir: string, config: string, ...flags: string[]): Promise<Ran> =>
+  run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', config, '--pretty', 'false', ...flags], { cwd: dir, timeout: 60_000 });
 
-/**
- * The legacy `moduleResolution: node` (node10) with `module: commonjs`, which TypeScript 7 no
- * longer has (TS5108 "Option 'moduleResolution=node10' has been removed"): checked with
- * TypeScript 6.0 — the last to have it, deprecated there — as @ts-morph/common bundles it (a
- * devDependency without a `tsc` bin, so it cannot take over node_modules/.bin/tsc). Returns
- * the diagnostics and the package's declaration files the program read.
- */
-export async function legacyNodeCheck(dir: string, file: string): Promise<{ version: string; diagnostics: string[]; declarations: string[] }> {
-  const { ts, getLibFiles } = (await import('@ts-morph/common')).default;
-  const libDir = join(dir, '.typescript-6-lib');
-  mkdirSync(libDir, { recursive: true });
-  for (const lib of getLibFiles()) writeFileSync(join(libDir, lib.fileName), lib.text);
-  const options = {
-    module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, target: ts.ScriptTarget.ES2022,
-    strict: true, noEmit: true, skipLibCheck: false, types: [], ignoreDeprecations: '6.0',
-  };
-  const host = ts.createCompilerHost(options);
-  host.getDefaultLibLocation = () => libDir;
-  host.getDefaultLibFileName = (o) => join(libDir, ts.getDefaultLibFileName(o));
-  const program = ts.createProgram([join(dir, file)], options, host);
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `TS${d.code} ${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
-  const declarations = program.getSourceFiles().map((f) => f.fileName).filter((f) => f.includes('/node_modules/gradwasm/'));
-  return { version: ts.version, diagnostics, declarations };
+/** The legacy `moduleResolution: node` with `module: commonjs`: its errors, and the package's declaration files the program read. */
+export async function legacyNodeCheck(dir: string): Promise<{ ran: Ran; declarations: string[] }> {
+  const ran = await tsc(dir, 'tsconfig.legacy-node.json', '--listFiles');
+  const declarations = ran.stdout.split('\n').map((line) => line.trim()).filter((f) => f.includes('/node_modules/gradwasm/'));
+  return { ran, declarations };
 }

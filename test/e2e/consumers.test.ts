@@ -145,14 +145,14 @@ describe(NODE, () => {
     expect(r.graphNodes).toBeGreaterThan(10);
   }, 60_000);
 
-  it('TypeScript 7 type-checks the three entry points under module nodenext and under moduleResolution bundler (skipLibCheck off)', async () => {
+  it('TypeScript type-checks the three entry points under module nodenext and under moduleResolution bundler (skipLibCheck off)', async () => {
     const { dir } = await nodeProject();
     const [nodenext, bundler] = await Promise.all([tsc(dir, 'tsconfig.nodenext.json'), tsc(dir, 'tsconfig.bundler.json')]);
     expect(nodenext.code, said(nodenext)).toBe(0);
     expect(bundler.code, said(bundler)).toBe(0);
   }, 60_000);
 
-  it('TypeScript 7, a CommonJS file (.cts): a static import of gradwasm is TS1479 under module node16, fine under nodenext; await import() under both', async () => {
+  it('TypeScript, a CommonJS file (.cts): a static import of gradwasm is TS1479 under module node16, fine under nodenext; await import() under both', async () => {
     const { dir } = await nodeProject();
     const [node16, nodenext] = await Promise.all([tsc(dir, 'tsconfig.cts-node16.json'), tsc(dir, 'tsconfig.cts-nodenext.json')]);
     const errors = node16.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
@@ -163,13 +163,12 @@ describe(NODE, () => {
     expect(nodenext.code, said(nodenext)).toBe(0); // nodenext models Node ≥ 20.19's require() of ES modules (the CommonJS app above)
   }, 60_000);
 
-  it("the legacy moduleResolution node (TypeScript 6, module commonjs) finds gradwasm/node's and gradwasm/explain's types through typesVersions", async () => {
+  it("the legacy moduleResolution node (module commonjs) finds gradwasm/node's and gradwasm/explain's types through typesVersions", async () => {
     const { dir } = await nodeProject();
-    const r = await legacyNodeCheck(dir, 'app.ts');
-    expect(r.version).toMatch(/^6\./);
-    expect(r.diagnostics).toEqual([]);
+    const { ran, declarations } = await legacyNodeCheck(dir);
+    expect(ran.code, said(ran)).toBe(0);
     for (const entry of ['dist/types/index.d.ts', 'dist/types/node/index.d.ts', 'dist/types/explain/index.d.ts']) {
-      expect(r.declarations.map((f) => f.replace(/.*\/node_modules\/gradwasm\//, ''))).toContain(entry);
+      expect(declarations.map((f) => f.replace(/.*\/node_modules\/gradwasm\//, ''))).toContain(entry);
     }
   }, 60_000);
 
