@@ -1,6 +1,6 @@
 // The checks every public function runs on its arguments, each failure a GradwasmError naming
 // the argument and the offending value.
-import { GradwasmError } from './errors.js';
+import { OptionError } from './errors.js';
 
 /** A short, safe rendering of any value for an error message. */
 export function describe(value: unknown): string {
@@ -19,7 +19,7 @@ export function describe(value: unknown): string {
 export function checkInteger(argument: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`;
-    throw new GradwasmError(argument, `${argument} must be an integer ${range}, got ${describe(value)}`);
+    throw new OptionError(argument, `${argument} must be an integer ${range}, got ${describe(value)}`);
   }
   return value;
 }
@@ -28,7 +28,7 @@ export function checkInteger(argument: string, value: unknown, min: number, max 
 export function checkKeys(argument: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
-      throw new GradwasmError(`${argument}.${key}`, `${argument} has an unknown option ${JSON.stringify(key)}; known: ${known.join(', ')}`);
+      throw new OptionError(`${argument}.${key}`, `${argument} has an unknown option ${JSON.stringify(key)}; known: ${known.join(', ')}`);
     }
   }
 }
@@ -36,7 +36,7 @@ export function checkKeys(argument: string, options: object, known: readonly str
 /** Throw unless `value` is a plain object (not null, not an array). */
 export function checkObject(argument: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new GradwasmError(argument, `${argument} must be an object, got ${describe(value)}`);
+    throw new OptionError(argument, `${argument} must be an object, got ${describe(value)}`);
   }
   return value as Record<string, unknown>;
 }

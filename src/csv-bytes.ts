@@ -10,7 +10,7 @@
 // Any other cell — quotes, non-ASCII spaces, subnormals, a rounding too close to call — is decoded
 // and read by Number() itself.
 import { concatBytes } from './bytes.js';
-import { GradwasmError } from './errors.js';
+import { DataError } from './errors.js';
 import { describe } from './checks.js';
 import { labelColumn, NUMBER, type CsvOptions } from './csv.js';
 
@@ -360,7 +360,7 @@ export class CsvByteParser {
 
   /** The end of the file: anything fed since is parsed; a table with no rows is an error. */
   finish(): void {
-    if (!this.started) throw new GradwasmError('path', `${this.options.source} holds no rows`);
+    if (!this.started) throw new DataError('path', `${this.options.source} holds no rows`);
   }
 
   /** The first record: the header (or the first row), the columns, the label column. */
@@ -372,7 +372,7 @@ export class CsvByteParser {
     this.names = this.hasHeader ? texts.map((c) => c.trim()) : Array.from({ length: this.width }, (_, c) => `col${c + 1}`);
     this.labelAt = labelColumn(label, this.names, this.hasHeader, source);
     this.cols = this.width - (this.labelAt < 0 ? 0 : 1);
-    if (this.cols === 0) throw new GradwasmError('path', `${source} has only the label column (${this.names[this.labelAt]}); it needs at least one feature column`);
+    if (this.cols === 0) throw new DataError('path', `${source} has only the label column (${this.names[this.labelAt]}); it needs at least one feature column`);
     this.started = true;
     if (this.hasHeader) return;
     // no header: the first record is a row
@@ -426,8 +426,8 @@ export class CsvByteParser {
     const { problems } = this;
     if (problems.length === 0) return;
     const source = this.options.source;
-    if (problems.length === 1) throw new GradwasmError('path', `${source}: ${problems[0]}`);
+    if (problems.length === 1) throw new DataError('path', `${source}: ${problems[0]}`);
     const more = problems.length > LISTED ? `\n  … and ${problems.length - LISTED} more` : '';
-    throw new GradwasmError('path', `${source} has ${problems.length} problems:\n  ${problems.slice(0, LISTED).join('\n  ')}${more}`);
+    throw new DataError('path', `${source} has ${problems.length} problems:\n  ${problems.slice(0, LISTED).join('\n  ')}${more}`);
   }
 }

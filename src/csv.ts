@@ -1,7 +1,7 @@
 // CSV text → feature rows and labels. Pure string work (no file system), so it runs in
 // browsers too; src/node/index.ts adds readCsv(path). RFC 4180: quoted cells may hold the
 // delimiter, doubled quotes and line breaks; lines end in LF or CRLF; a UTF-8 BOM is skipped.
-import { GradwasmError } from './errors.js';
+import { DataError, GradwasmError, OptionError, type DataLocation } from './errors.js';
 import { checkKeys, checkObject, describe } from './checks.js';
 
 /** Options of {@link parseCsv} and `readCsv`. */
@@ -68,15 +68,21 @@ export const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 export function parseCsv(text: string, options: CsvOptions & { label: null }): CsvRows;
 export function parseCsv(text: string, options?: CsvOptions): CsvTable;
 export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvTable {
-  if (typeof text !== 'string') throw new GradwasmError('text', `text must be a string of CSV, got ${describe(text)}`);
+  if (typeof text !== 'string') throw new DataError('text', `text must be a string of CSV, got ${describe(text)}`);
   const { label, header, delimiter: asked, source, features: wanted } = checkOptions(options);
   const argument = 'text';
   const records = new Records(text, asked === 'auto' ? sniffDelimiter(text) : asked);
   const problems: string[] = [];
+  let firstProblem: DataLocation = { source }; // where the first problem is (line and column, when a cell)
   const fail = (): never => {
-    if (problems.length === 1) throw new GradwasmError(argument, `${source}: ${problems[0]}`);
+    if (problems.length === 1) throw new DataError(argument, `${source}: ${problems[0]}`, firstProblem);
     const more = problems.length > LISTED ? `\n  … and ${problems.length - LISTED} more` : '';
-    throw new GradwasmError(argument, `${source} has ${problems.length} problems:\n  ${problems.slice(0, LISTED).join('\n  ')}${more}`);
+    throw new DataError(argument, `${source} has ${problems.length} problems:\n  ${problems.slice(0, LISTED).join('\n  ')}${more}`, firstProblem);
+  };
+  /** A bad cell: the first one's place goes into the error's fields. */
+  const cellProblem = (text: string, line: number, column: string | number): void => {
+    if (!problems.length) firstProblem = { source, line, column };
+    problems.push(text);
   };
 
   // Empty lines: ignored at the end, reported anywhere else (they are found only once a row follows).
@@ -98,7 +104,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   const first = next();
   if (!first) {
     if (problems.length) fail();
-    throw new GradwasmError(argument, `${source} holds no rows`);
+    throw new DataError(argument, `${source} holds no rows`);
   }
   const width = first.cells.length;
   const hasHeader = header === 'auto' ? namesColumns(first.cells) : header;
@@ -106,7 +112,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   const labelAt = wanted && hasHeader && label === undefined ? defaultLabelBeside(wanted, names) : labelColumn(label, names, hasHeader, source);
   if (wanted && !hasHeader) {
     const given = width - (labelAt < 0 ? 0 : 1);
-    if (given !== wanted.length) throw new GradwasmError(argument, `${source} has no header and ${given} feature columns, but options.features names ${wanted.length}; without a header columns are taken by position`);
+    if (given !== wanted.length) throw new DataError(argument, `${source} has no header and ${given} feature columns, but options.features names ${wanted.length}; without a header columns are taken by position`);
     let k = 0;
     for (let c = 0; c < width; c++) if (c !== labelAt) names[c] = wanted[k++]!;
   }
@@ -116,16 +122,16 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
     const missing = wanted.filter((name) => !names.includes(name));
     if (missing.length) {
       const listed = missing.slice(0, 5).map((n) => JSON.stringify(n)).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
-      throw new GradwasmError(argument, `${source} has no column ${listed} (${MISSING_WHY[missing.length === 1 ? 0 : 1]}); its header: ${names.slice(0, 12).map((n) => JSON.stringify(n)).join(', ')}${names.length > 12 ? ', …' : ''}`);
+      throw new DataError(argument, `${source} has no column ${listed} (${MISSING_WHY[missing.length === 1 ? 0 : 1]}); its header: ${names.slice(0, 12).map((n) => JSON.stringify(n)).join(', ')}${names.length > 12 ? ', …' : ''}`);
     }
-    if (labelAt >= 0 && wanted.includes(names[labelAt]!)) throw new GradwasmError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
+    if (labelAt >= 0 && wanted.includes(names[labelAt]!)) throw new OptionError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
     for (const name of wanted) {
       const twice = names.indexOf(name, names.indexOf(name) + 1);
-      if (twice >= 0) throw new GradwasmError(argument, `${source} has two columns named ${JSON.stringify(name)} (${names.indexOf(name) + 1} and ${twice + 1}): which one is the feature?`);
+      if (twice >= 0) throw new DataError(argument, `${source} has two columns named ${JSON.stringify(name)} (${names.indexOf(name) + 1} and ${twice + 1}): which one is the feature?`);
     }
   }
   const cols = wanted ? wanted.length : width - (labelAt < 0 ? 0 : 1);
-  if (cols === 0) throw new GradwasmError(argument, `${source} has only the label column (${names[labelAt]}); it needs at least one feature column`);
+  if (cols === 0) throw new DataError(argument, `${source} has only the label column (${names[labelAt]}); it needs at least one feature column`);
   const widthOf = hasHeader ? 'the header' : `line ${first.line}`;
 
   let capacity = 1024;
@@ -135,6 +141,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   for (let row = hasHeader ? next() : first; row; row = next()) {
     const { cells, line, lines } = row;
     const where = (c: number): string => `line ${lines[c] ?? line}, column ${c + 1}${c < width ? ` (${names[c]})` : ''}`;
+    const bad = (c: number, text: string): void => cellProblem(`${where(c)}: ${text}`, lines[c] ?? line, hasHeader && c < width ? names[c]! : c);
     if (rows === capacity) {
       capacity *= 2;
       const grown = new Float32Array(capacity * cols);
@@ -147,9 +154,8 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
       }
     }
     if (cells.length !== width) {
-      problems.push(cells.length < width
-        ? `${where(cells.length)}: missing; the row has ${cells.length} cells, ${widthOf} has ${width}`
-        : `${where(width)}: ${describe(cells[width])} is one cell too many; the row has ${cells.length} cells, ${widthOf} has ${width}`);
+      if (cells.length < width) bad(cells.length, `missing; the row has ${cells.length} cells, ${widthOf} has ${width}`);
+      else bad(width, `${describe(cells[width])} is one cell too many; the row has ${cells.length} cells, ${widthOf} has ${width}`);
       continue;
     }
     const at = rows * cols;
@@ -161,18 +167,18 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
       const v = NUMBER.test(t) ? Number(t) : NaN;
       if (c === labelAt) {
         if (v === 0 || v === 1) y[rows] = v === 1 ? 1 : 0;
-        else problems.push(`${where(c)}: ${t === '' ? 'empty' : `${describe(cell)} is not a label`}; labels must be 0 or 1`);
+        else bad(c, `${t === '' ? 'empty' : `${describe(cell)} is not a label`}; labels must be 0 or 1`);
       } else if (Number.isFinite(Math.fround(v))) {
         data[at + k] = v;
       } else {
         const why = t === '' ? 'empty; every feature must be a number' : Number.isFinite(v) ? `${describe(cell)} is outside the float32 range (±3.4e38)` : `${describe(cell)} is not a number`;
-        problems.push(`${where(c)}: ${why}`);
+        bad(c, why);
       }
     }
     rows++;
   }
   if (problems.length) fail();
-  if (rows === 0) throw new GradwasmError(argument, `${source} has a header but no rows under it`);
+  if (rows === 0) throw new DataError(argument, `${source} has a header but no rows under it`);
   if (rows < capacity) {
     data = data.slice(0, rows * cols);
     if (labelAt >= 0) y = y.slice(0, rows);
@@ -236,20 +242,20 @@ export function checkOptions(options: unknown): { label: string | number | null 
   checkKeys('options', o, ['label', 'header', 'delimiter', 'source', 'features']);
   const { label, header = 'auto', delimiter = ',', source = 'text', features } = o;
   if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label)) {
-    throw new GradwasmError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
+    throw new OptionError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
   }
   if (header !== true && header !== false && header !== 'auto') {
-    throw new GradwasmError('options.header', `options.header must be true, false or 'auto', got ${describe(header)}`);
+    throw new OptionError('options.header', `options.header must be true, false or 'auto', got ${describe(header)}`);
   }
   if (delimiter !== 'auto' && (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter))) {
-    throw new GradwasmError('options.delimiter', `options.delimiter must be 'auto' or one character other than a quote or a line break, got ${describe(delimiter)}`);
+    throw new OptionError('options.delimiter', `options.delimiter must be 'auto' or one character other than a quote or a line break, got ${describe(delimiter)}`);
   }
-  if (typeof source !== 'string') throw new GradwasmError('options.source', `options.source must be a string, got ${describe(source)}`);
+  if (typeof source !== 'string') throw new OptionError('options.source', `options.source must be a string, got ${describe(source)}`);
   if (features !== undefined) {
-    if (!Array.isArray(features) || features.length === 0) throw new GradwasmError('options.features', `options.features must be a non-empty array of column names, got ${describe(features)}`);
+    if (!Array.isArray(features) || features.length === 0) throw new OptionError('options.features', `options.features must be a non-empty array of column names, got ${describe(features)}`);
     features.forEach((name: unknown, i) => {
-      if (typeof name !== 'string' || name.trim() !== name || name === '') throw new GradwasmError(`options.features[${i}]`, `options.features[${i}] must be a column name (a non-empty string without surrounding spaces), got ${describe(name)}`);
-      if (features.indexOf(name) !== i) throw new GradwasmError(`options.features[${i}]`, `options.features names ${JSON.stringify(name)} twice (${features.indexOf(name)} and ${i})`);
+      if (typeof name !== 'string' || name.trim() !== name || name === '') throw new OptionError(`options.features[${i}]`, `options.features[${i}] must be a column name (a non-empty string without surrounding spaces), got ${describe(name)}`);
+      if (features.indexOf(name) !== i) throw new OptionError(`options.features[${i}]`, `options.features names ${JSON.stringify(name)} twice (${features.indexOf(name)} and ${i})`);
     });
   }
   return { label: label as string | number | null | undefined, header, delimiter: delimiter === 'auto' ? 'auto' : delimiter.charCodeAt(0), source, features: features as readonly string[] | undefined };
@@ -265,14 +271,14 @@ export function labelColumn(label: string | number | null | undefined, names: re
   }
   if (typeof label === 'number') {
     if (label < -width || label >= width) {
-      throw new GradwasmError('options.label', `options.label ${label} is not a column index: the table has ${width} columns (0 to ${width - 1}, or −1 to −${width} from the end)`);
+      throw new OptionError('options.label', `options.label ${label} is not a column index: the table has ${width} columns (0 to ${width - 1}, or −1 to −${width} from the end)`);
     }
     return label < 0 ? width + label : label;
   }
-  if (!hasHeader) throw new GradwasmError('options.label', `options.label ${describe(label)} names a column, but ${source} has no header row; give the label column's index`);
+  if (!hasHeader) throw new OptionError('options.label', `options.label ${describe(label)} names a column, but ${source} has no header row; give the label column's index`);
   const at = names.indexOf(label);
-  if (at < 0) throw new GradwasmError('options.label', `options.label ${describe(label)} is not a column of the header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
-  if (names.indexOf(label, at + 1) >= 0) throw new GradwasmError('options.label', `options.label ${describe(label)} names more than one column (${at + 1} and ${names.indexOf(label, at + 1) + 1})`);
+  if (at < 0) throw new OptionError('options.label', `options.label ${describe(label)} is not a column of the header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+  if (names.indexOf(label, at + 1) >= 0) throw new OptionError('options.label', `options.label ${describe(label)} names more than one column (${at + 1} and ${names.indexOf(label, at + 1) + 1})`);
   return at;
 }
 

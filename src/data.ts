@@ -1,6 +1,6 @@
 // Turning what the caller hands us into validated float32 copies. Nothing here writes to
 // the caller's arrays; every failure names the argument and the row/column at fault.
-import { GradwasmError } from './errors.js';
+import { DataError } from './errors.js';
 import { checkInteger, describe } from './checks.js';
 
 /** A row-major batch of feature rows: `{ data, rows, cols }` with data.length = rows·cols. */
@@ -51,11 +51,12 @@ export interface Standardization {
 
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-function badValue(argument: string, value: unknown, where: string): GradwasmError {
+function badValue(argument: string, value: unknown, row: number, column: number, where: string): DataError {
+  const at = { source: argument, row, column };
   if (typeof value === 'number' && Number.isFinite(value) && Math.abs(value) > FLOAT32_MAX) {
-    return new GradwasmError(argument, `${argument}${where} is ${value}, outside the float32 range (±3.4e38)`);
+    return new DataError(argument, `${argument}${where} is ${value}, outside the float32 range (±3.4e38)`, at);
   }
-  return new GradwasmError(argument, `${argument}${where} is ${describe(value)}; every feature must be a finite number`);
+  return new DataError(argument, `${argument}${where} is ${describe(value)}; every feature must be a finite number`, at);
 }
 
 /** float32 values a copy may hold: the 4 GiB a wasm32 module addresses (a JS typed array is no larger). */
@@ -63,7 +64,7 @@ const MAX_VALUES = 2 ** 30;
 
 function checkSize(argument: string, rows: number, cols: number): void {
   if (rows * cols > MAX_VALUES) {
-    throw new GradwasmError(argument, `${argument} has ${rows} rows × ${cols} columns = ${rows * cols} values: as float32 that is more than the 4 GiB gradwasm can address`);
+    throw new DataError(argument, `${argument} has ${rows} rows × ${cols} columns = ${rows * cols} values: as float32 that is more than the 4 GiB gradwasm can address`);
   }
 }
 
@@ -86,14 +87,14 @@ function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, c
         const from = (start + r) * stride;
         for (let c = 0; c < cols; c++) {
           const v = source[from + c];
-          if (typeof v !== 'number') throw badValue(argument, v, where(start + r, c));
+          if (typeof v !== 'number') throw badValue(argument, v, start + r, c, where(start + r, c));
           dest[r * cols + c] = v;
         }
       }
     },
     reject(index) {
       const r = Math.floor(index / cols), c = index % cols;
-      throw badValue(argument, source[r * stride + c], where(r, c));
+      throw badValue(argument, source[r * stride + c], r, c, where(r, c));
     },
     ...(stride !== cols && source instanceof Float32Array ? { strided: { data: source, stride } } : {}),
   };
@@ -103,39 +104,39 @@ function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, c
 export function toMatrix(x: unknown, cols: number, argument = 'x'): Matrix {
   if (Array.isArray(x)) return nestedMatrix(x, cols, argument);
   if (x instanceof Float32Array || x instanceof Float64Array) {
-    if (x.length === 0) throw new GradwasmError(argument, `${argument} is empty; it needs at least one row of ${cols} features`);
+    if (x.length === 0) throw new DataError(argument, `${argument} is empty; it needs at least one row of ${cols} features`);
     if (x.length % cols !== 0) {
-      throw new GradwasmError(argument, `${argument} has length ${x.length}, not a multiple of the ${cols} inputs per row`);
+      throw new DataError(argument, `${argument} has length ${x.length}, not a multiple of the ${cols} inputs per row`);
     }
     return flatMatrix(argument, x, x.length / cols, cols);
   }
   if (typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && 'data' in x) {
     const { data, rows, cols: given, stride = given } = x as MatrixInput;
     checkInteger(`${argument}.rows`, rows, 1);
-    if (given !== cols) throw new GradwasmError(`${argument}.cols`, `${argument}.cols is ${describe(given)}, but the model has ${cols} inputs`);
-    if (!isArrayLike(data)) throw new GradwasmError(`${argument}.data`, `${argument}.data must be an array or typed array, got ${describe(data)}`);
+    if (given !== cols) throw new DataError(`${argument}.cols`, `${argument}.cols is ${describe(given)}, but the model has ${cols} inputs`);
+    if (!isArrayLike(data)) throw new DataError(`${argument}.data`, `${argument}.data must be an array or typed array, got ${describe(data)}`);
     if (!Number.isInteger(stride) || stride < cols) {
-      throw new GradwasmError(`${argument}.stride`, `${argument}.stride must be an integer of at least cols (${cols}), got ${describe(stride)}`);
+      throw new DataError(`${argument}.stride`, `${argument}.stride must be an integer of at least cols (${cols}), got ${describe(stride)}`);
     }
     if (stride === cols && data.length !== rows * cols) {
-      throw new GradwasmError(`${argument}.data`, `${argument}.data has length ${data.length}, but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
+      throw new DataError(`${argument}.data`, `${argument}.data has length ${data.length}, but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
     }
     if (stride > cols && data.length < (rows - 1) * stride + cols) {
-      throw new GradwasmError(`${argument}.data`, `${argument}.data has length ${data.length}, but ${rows} rows of ${cols} a stride of ${stride} apart need ${(rows - 1) * stride + cols}`);
+      throw new DataError(`${argument}.data`, `${argument}.data has length ${data.length}, but ${rows} rows of ${cols} a stride of ${stride} apart need ${(rows - 1) * stride + cols}`);
     }
     return flatMatrix(argument, data as ArrayLike<number>, rows, cols, stride);
   }
-  throw new GradwasmError(argument, `${argument} must be number[][], a Float32Array/Float64Array or { data, rows, cols, stride? }; got ${describe(x)}`);
+  throw new DataError(argument, `${argument} must be number[][], a Float32Array/Float64Array or { data, rows, cols, stride? }; got ${describe(x)}`);
 }
 
 function nestedMatrix(x: readonly unknown[], cols: number, argument: string): Matrix {
-  if (x.length === 0) throw new GradwasmError(argument, `${argument} has no rows; it needs at least one row of ${cols} features`);
+  if (x.length === 0) throw new DataError(argument, `${argument} has no rows; it needs at least one row of ${cols} features`);
   x.forEach((row, r) => {
     if (!isArrayLike(row)) {
-      throw new GradwasmError(argument, `${argument}[${r}] is ${describe(row)}; each row must be an array of ${cols} numbers`);
+      throw new DataError(argument, `${argument}[${r}] is ${describe(row)}; each row must be an array of ${cols} numbers`, { source: argument, row: r });
     }
     if (row.length !== cols) {
-      throw new GradwasmError(argument, `${argument}[${r}] has ${row.length} values, but the model has ${cols} inputs`);
+      throw new DataError(argument, `${argument}[${r}] has ${row.length} values, but the model has ${cols} inputs`, { source: argument, row: r });
     }
   });
   checkSize(argument, x.length, cols);
@@ -148,14 +149,14 @@ function nestedMatrix(x: readonly unknown[], cols: number, argument: string): Ma
         const row = rows[start + r]!;
         for (let c = 0; c < cols; c++) {
           const v = row[c];
-          if (typeof v !== 'number') throw badValue(argument, v, `[${start + r}][${c}]`);
+          if (typeof v !== 'number') throw badValue(argument, v, start + r, c, `[${start + r}][${c}]`);
           dest[r * cols + c] = v;
         }
       }
     },
     reject(index) {
       const r = Math.floor(index / cols), c = index % cols;
-      throw badValue(argument, rows[r]![c], `[${r}][${c}]`);
+      throw badValue(argument, rows[r]![c], r, c, `[${r}][${c}]`);
     },
   };
 }
@@ -221,21 +222,21 @@ export function rowRange(matrix: Matrix, start: number, count: number): Matrix {
 
 /** Validate `rows` labels of 0 or 1 and copy them to float32. */
 export function toLabels(y: unknown, rows: number, argument = 'y'): Float32Array {
-  if (!isArrayLike(y)) throw new GradwasmError(argument, `${argument} must be an array of 0/1 labels, got ${describe(y)}`);
-  if (y.length !== rows) throw new GradwasmError(argument, `${argument} has ${y.length} labels, but x has ${rows} rows`);
+  if (!isArrayLike(y)) throw new DataError(argument, `${argument} must be an array of 0/1 labels, got ${describe(y)}`);
+  if (y.length !== rows) throw new DataError(argument, `${argument} has ${y.length} labels, but x has ${rows} rows`);
   const labels = new Float32Array(rows);
   if (y instanceof Float32Array || y instanceof Float64Array) {
     // numbers for sure: v·(v − 1) is 0 for 0 and 1 alone, one predictable branch a label
     for (let i = 0; i < rows; i++) {
       const v = y[i]!;
-      if (v * (v - 1) !== 0) throw new GradwasmError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`);
+      if (v * (v - 1) !== 0) throw new DataError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`, { source: argument, row: i });
       labels[i] = v;
     }
     return labels;
   }
   for (let i = 0; i < rows; i++) {
     const v = y[i];
-    if (v !== 0 && v !== 1) throw new GradwasmError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`);
+    if (v !== 0 && v !== 1) throw new DataError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`, { source: argument, row: i });
     labels[i] = v;
   }
   return labels;

@@ -2,7 +2,7 @@
 // time — each chunk checked as fit checks its arguments, errors naming the chunk and the row —
 // and the seeded window shuffle (tf.data's rule) that streams can afford.
 import { copyCheckedRows, rowRange, toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
-import { GradwasmError } from './errors.js';
+import { DataError } from './errors.js';
 import { describe } from './checks.js';
 import type { Xoshiro128 } from './prng.js';
 
@@ -50,10 +50,10 @@ export function checkSource(source: unknown, name = 'source'): DataSource {
   if (typeof source === 'function' || isIterable(source)) return source as DataSource;
   // npyDataset is async: a forgotten await is the likeliest cause, and "an object" would not say so
   if (isThenable(source)) {
-    throw new GradwasmError(name, `${name} is a Promise, not a source of chunks: await it first (npyDataset returns a Promise: pass await npyDataset(path)); ` +
+    throw new DataError(name, `${name} is a Promise, not a source of chunks: await it first (npyDataset returns a Promise: pass await npyDataset(path)); ` +
       'gradwasm does not await a source for you');
   }
-  throw new GradwasmError(name, `${name} must be an iterable or async iterable of { x, y } chunks, or a function returning one; got ${describe(source)}`);
+  throw new DataError(name, `${name} must be an iterable or async iterable of { x, y } chunks, or a function returning one; got ${describe(source)}`);
 }
 
 /** The iterator of one pass over a checked source: the source's own, or that of what its function returns. */
@@ -62,10 +62,10 @@ function openPass(source: DataSource, name: string): AsyncIterator<DataChunk> | 
   const iterator = iteratorOf(iterable);
   if (iterator) return iterator;
   if (isThenable(iterable)) {
-    throw new GradwasmError(name, `${name}() returned a Promise (an async function?): a source function is called for every pass and must return the chunks' iterable itself; ` +
+    throw new DataError(name, `${name}() returned a Promise (an async function?): a source function is called for every pass and must return the chunks' iterable itself; ` +
       'await the reader once, outside it, and pass what it gives (await npyDataset(path))');
   }
-  throw new GradwasmError(name, `${name}() must return an iterable or async iterable of { x, y } chunks, got ${describe(iterable)}`);
+  throw new DataError(name, `${name}() must return an iterable or async iterable of { x, y } chunks, got ${describe(iterable)}`);
 }
 
 type MaybeIterable = { [Symbol.asyncIterator]?: () => AsyncIterator<DataChunk>; [Symbol.iterator]?: () => Iterator<DataChunk> } | null;
@@ -110,7 +110,7 @@ export async function* chunks(source: DataSource, cols: number, features: (x: Ma
   for (let next = await iterator.next(); !next.done; next = await iterator.next(), index++) {
     const chunk = next.value as unknown;
     if (typeof chunk !== 'object' || chunk === null || !('x' in chunk) || !('y' in chunk)) {
-      throw new GradwasmError(`${name}[${index}]`, `${name}[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
+      throw new DataError(`${name}[${index}]`, `${name}[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
     }
     const { x, y } = chunk as DataChunk;
     const matrix = toMatrix(x, cols, `${name}[${index}].x`);
@@ -129,8 +129,8 @@ export class PassTally {
     this.passes++;
     if (this.passes === 1) this.firstRows = rows;
     if (rows > 0) return;
-    if (this.passes === 1) throw new GradwasmError(name, `${name} gave no rows`);
-    throw new GradwasmError(name, `${name} gave no rows in pass ${this.passes} after ${this.firstRows} rows in its first: ` +
+    if (this.passes === 1) throw new DataError(name, `${name} gave no rows`);
+    throw new DataError(name, `${name} gave no rows in pass ${this.passes} after ${this.firstRows} rows in its first: ` +
       'an iterator or generator object runs only once; pass a function that returns a new one each time (a generator function), or a re-iterable source (an array of chunks, csvDataset, npyDataset)');
   }
 }
@@ -220,7 +220,7 @@ export function denseMatrix(data: Float32Array, rows: number, cols: number): Mat
     cols,
     copyRows: (start, count, dest) => dest.set(data.subarray(start * cols, (start + count) * cols)),
     reject: (index) => {
-      throw new GradwasmError('x', `row ${Math.floor(index / cols)}, column ${index % cols} is ${data[index]}`);
+      throw new DataError('x', `row ${Math.floor(index / cols)}, column ${index % cols} is ${data[index]}`);
     },
   };
 }
@@ -257,7 +257,7 @@ export async function scanStats(source: DataSource): Promise<ColumnStats> {
   // The width comes from the first chunk; every chunk after is checked against it.
   for (let next = await iterator.next(), index = 0; !next.done; next = await iterator.next(), index++) {
     const chunk = next.value as DataChunk;
-    if (typeof chunk !== 'object' || chunk === null || !('x' in chunk)) throw new GradwasmError(`source[${index}]`, `source[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
+    if (typeof chunk !== 'object' || chunk === null || !('x' in chunk)) throw new DataError(`source[${index}]`, `source[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
     cols ||= widthOf(chunk.x, `source[${index}].x`);
     const x = toMatrix(chunk.x, cols, `source[${index}].x`);
     block ??= new Float32Array(STATS_BLOCK * cols);
@@ -283,7 +283,7 @@ export async function scanStats(source: DataSource): Promise<ColumnStats> {
 function widthOf(x: unknown, name: string): number {
   if (Array.isArray(x) && x.length > 0 && typeof (x[0] as { length?: unknown })?.length === 'number') return (x[0] as ArrayLike<unknown>).length;
   if (typeof x === 'object' && x !== null && 'cols' in x && typeof (x as { cols: unknown }).cols === 'number') return (x as { cols: number }).cols;
-  throw new GradwasmError(name, `${name} must be number[][] or { data, rows, cols } (a flat array does not say its width), got ${describe(x)}`);
+  throw new DataError(name, `${name} must be number[][] or { data, rows, cols } (a flat array does not say its width), got ${describe(x)}`);
 }
 
 /** count, mean, M2 (Σ squared deviations), min, max per column of the first rows×cols values. */

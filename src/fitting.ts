@@ -8,7 +8,7 @@ import type { Backend, Dataset, LayerParameters, PassStats, Trainer } from './ba
 import { checkInteger, checkKeys, checkObject } from './checks.js';
 import { rowRange, toLabels, type Features, type Labels, type Matrix } from './data.js';
 import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from './dataset.js';
-import { GradwasmError } from './errors.js';
+import { BrokenModelError, OptionError } from './errors.js';
 import { aucOf, checkEvaluateOptions, evaluation } from './metrics.js';
 import { FIT_KEYS, checkFitOptions, type CheckedFitOptions } from './options.js';
 import { Lbfgs as LbfgsRun, type Evaluation as LbfgsPoint } from './lbfgs.js';
@@ -141,18 +141,18 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const o = checkObject('options', options);
   checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
   if (o.optimizer === 'lbfgs' || (typeof o.optimizer === 'object' && (o.optimizer as { type?: unknown } | null)?.type === 'lbfgs')) {
-    throw new GradwasmError('options.optimizer', "options.optimizer 'lbfgs' is for fit: each L-BFGS iteration evaluates all rows several times, which fitDataset would read anew each time. " +
+    throw new OptionError('options.optimizer', "options.optimizer 'lbfgs' is for fit: each L-BFGS iteration evaluates all rows several times, which fitDataset would read anew each time. " +
       'Load the rows (fit), or use another optimizer');
   }
   if (o.sampleWeight !== undefined) {
-    throw new GradwasmError('options.sampleWeight', 'options.sampleWeight is one weight per row of x, and fitDataset has no x: its rows arrive in chunks. ' +
+    throw new OptionError('options.sampleWeight', 'options.sampleWeight is one weight per row of x, and fitDataset has no x: its rows arrive in chunks. ' +
       'Weigh the classes with options.classWeight, or train with fit on rows held in memory');
   }
   // validationData: [x, y] as fit takes it, or a source (which may be an array of { x, y } chunks)
   const validationSource = o.validationData !== undefined && !isPair(o.validationData) ? checkSource(o.validationData, 'options.validationData') : null;
   const known = o.validationSplit !== undefined ? await rowsOf(data) : null;
   if (o.validationSplit !== undefined && known === null) {
-    throw new GradwasmError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
+    throw new OptionError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
   }
   const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, m.inputs, known ?? Number.MAX_SAFE_INTEGER,
     'options', validationSource !== null);
@@ -433,7 +433,7 @@ async function pause(m: ModelAccess, signal: AbortSignal | null): Promise<boolea
 }
 
 function checkNotDisposed(m: ModelAccess): void {
-  if (!m.live()) throw new GradwasmError('fit', 'the model was disposed while fitting');
+  if (!m.live()) throw new BrokenModelError('fit', 'the model was disposed while fitting', { disposed: true });
 }
 
 
@@ -449,7 +449,7 @@ export async function evaluateDataset(m: ModelAccess, source: DataSource, option
   const labels: Float32Array[] = [], probabilities: Float32Array[] = [];
   let stats: PassStats | null = null;
   for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), 'source', new PassTally())) {
-    if (!m.live()) throw new GradwasmError('evaluateDataset', 'the model was disposed while evaluating');
+    if (!m.live()) throw new BrokenModelError('evaluateDataset', 'the model was disposed while evaluating', { disposed: true });
     const p = new Float32Array(chunk.x.rows);
     stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
     labels.push(chunk.y);

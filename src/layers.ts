@@ -1,4 +1,4 @@
-import { GradwasmError } from './errors.js';
+import { OptionError } from './errors.js';
 import { checkInteger, describe } from './checks.js';
 
 /** The activations a dense layer may apply (docs/architecture.md §1.2). */
@@ -32,7 +32,7 @@ export function dense(units: number, activation: Activation = 'linear'): DenseLa
 
 export function checkActivation(argument: string, value: unknown): Activation {
   if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
-    throw new GradwasmError(argument, `${argument} must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+    throw new OptionError(argument, `${argument} must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
   }
   return value as Activation;
 }

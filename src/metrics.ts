@@ -5,7 +5,7 @@ import type { PassStats } from './backend/backend.js';
 import type { ConfusionMatrix, Evaluation } from './types.js';
 export type { ConfusionMatrix } from './types.js';
 import { checkKeys, checkObject } from './checks.js';
-import { GradwasmError } from './errors.js';
+import { DataError, OptionError } from './errors.js';
 import { describe } from './checks.js';
 import { toLabels, type Labels } from './data.js';
 
@@ -100,7 +100,7 @@ export function aucOf(labels: ArrayLike<number>, scores: ArrayLike<number>): num
 /** Throw unless `value` is a number in [0, 1]. */
 export function checkThreshold(value: unknown, argument: string): number {
   if (typeof value !== 'number' || !(value >= 0 && value <= 1)) {
-    throw new GradwasmError(argument, `${argument} must be a number in [0, 1], got ${describe(value)}`);
+    throw new OptionError(argument, `${argument} must be a number in [0, 1], got ${describe(value)}`);
   }
   return value;
 }
@@ -109,19 +109,19 @@ export function checkThreshold(value: unknown, argument: string): number {
 function checkLabels(labels: unknown, count: number, scores: string): Float32Array {
   const length = (labels as { length?: unknown } | null)?.length;
   if (typeof labels === 'object' && typeof length === 'number' && length !== count) {
-    throw new GradwasmError('labels', `labels has ${length} labels, but ${scores} has ${count} values`);
+    throw new DataError('labels', `labels has ${length} labels, but ${scores} has ${count} values`);
   }
   return toLabels(labels, count, 'labels');
 }
 
 function checkScores(value: unknown, argument: string): ArrayLike<number> {
   const isArrayLike = Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
-  if (!isArrayLike) throw new GradwasmError(argument, `${argument} must be an array or typed array of numbers, got ${describe(value)}`);
+  if (!isArrayLike) throw new OptionError(argument, `${argument} must be an array or typed array of numbers, got ${describe(value)}`);
   const a = value as ArrayLike<unknown>;
   for (let i = 0; i < a.length; i++) {
     const v = a[i];
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new GradwasmError(argument, `${argument}[${i}] is ${describe(v)}; every score must be a finite number`);
+      throw new DataError(argument, `${argument}[${i}] is ${describe(v)}; every score must be a finite number`, { source: argument, row: i });
     }
   }
   return a as ArrayLike<number>;
@@ -154,7 +154,7 @@ export function evaluation(stats: PassStats, labels: Float32Array, probabilities
 export function rejectNaN(probabilities: Float32Array): Float32Array {
   const row = probabilities.findIndex(Number.isNaN);
   if (row >= 0) {
-    throw new GradwasmError('x', `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`);
+    throw new DataError('x', `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`);
   }
   return probabilities;
 }

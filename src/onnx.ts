@@ -11,7 +11,7 @@
 // `custom_metadata_map` shows.
 import { concatBytes } from './bytes.js';
 import { describe } from './checks.js';
-import { GradwasmError } from './errors.js';
+import { DataError } from './errors.js';
 import type { Activation } from './layers.js';
 import type { StandardScaler } from './scaler.js';
 import { Sequential } from './sequential.js';
@@ -209,7 +209,7 @@ function docString(model: Sequential): string {
  * predictions agree with `predictProba` to within 1e-6 rather than to the last bit.
  */
 export function toOnnx(model: Sequential): Uint8Array {
-  if (!(model instanceof Sequential)) throw new GradwasmError('model', `model must be a Sequential, got ${describe(model)}`);
+  if (!(model instanceof Sequential)) throw new DataError('model', `model must be a Sequential, got ${describe(model)}`);
   const parts = [...(model.scaler ? [scalerPart(model.scaler)] : []), densePart(model, model.scaler ? 'scaled' : 'features'), classifierPart()];
   const graph = new Message();
   for (const n of parts.flatMap((p) => p.nodes)) graph.field(1, n);

@@ -1,7 +1,7 @@
 // Optimizers and learning-rate schedules as fit() takes them: the options (Keras/TensorFlow.js
 // names and defaults), their checks, and the float32 numbers the backends run on. The update
 // rules themselves are in assembly/optimizers.ts (and their twins in src/backend/js.ts).
-import { GradwasmError } from './errors.js';
+import { OptionError } from './errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 
 /**
@@ -101,18 +101,18 @@ export function checkFitOptimizer(value: unknown, name: string): Optimizer | Lbf
   if (value === undefined || value === 'sgd' || value === 'adam') return checkOptimizer(value, name);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const hint = value === 'momentum' ? "; momentum needs its coefficient: { type: 'momentum', momentum: 0.9 }" : '';
-    throw new GradwasmError(name, `${name} must be 'sgd', 'adam', 'lbfgs' or { type: 'sgd' | 'momentum' | 'adam' | 'lbfgs', … }, got ${describe(value)}${hint}`);
+    throw new OptionError(name, `${name} must be 'sgd', 'adam', 'lbfgs' or { type: 'sgd' | 'momentum' | 'adam' | 'lbfgs', … }, got ${describe(value)}${hint}`);
   }
   const o = value as Record<string, unknown>;
   if (o.type !== 'lbfgs') {
     if (o.type === 'sgd' || o.type === 'momentum' || o.type === 'adam') return checkOptimizer(value, name);
-    throw new GradwasmError(`${name}.type`, `${name}.type must be 'sgd', 'momentum', 'adam' or 'lbfgs', got ${describe(o.type)}`);
+    throw new OptionError(`${name}.type`, `${name}.type must be 'sgd', 'momentum', 'adam' or 'lbfgs', got ${describe(o.type)}`);
   }
   checkKeys(name, o, ['type', 'memory', 'tolerance']);
   const memory = o.memory === undefined ? LBFGS_DEFAULTS.memory : checkInteger(`${name}.memory`, o.memory, 1, 1000);
   const tolerance = o.tolerance ?? LBFGS_DEFAULTS.tolerance;
   if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance < Infinity)) {
-    throw new GradwasmError(`${name}.tolerance`, `${name}.tolerance must be a finite number ≥ 0, got ${describe(o.tolerance)}`);
+    throw new OptionError(`${name}.tolerance`, `${name}.tolerance must be a finite number ≥ 0, got ${describe(o.tolerance)}`);
   }
   return { ...LBFGS_DEFAULTS, memory, tolerance };
 }
@@ -123,7 +123,7 @@ export function checkOptimizer(value: unknown, name: string): Optimizer {
   if (value === 'adam') return { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const hint = value === 'momentum' ? "; momentum needs its coefficient: { type: 'momentum', momentum: 0.9 }" : '';
-    throw new GradwasmError(name, `${name} must be 'sgd', 'adam' or { type: 'sgd' | 'momentum' | 'adam', … }, got ${describe(value)}${hint}`);
+    throw new OptionError(name, `${name} must be 'sgd', 'adam' or { type: 'sgd' | 'momentum' | 'adam', … }, got ${describe(value)}${hint}`);
   }
   const o = value as Record<string, unknown>;
   if (o.type === 'sgd') {
@@ -134,7 +134,7 @@ export function checkOptimizer(value: unknown, name: string): Optimizer {
     checkKeys(name, o, ['type', 'momentum', 'nesterov']);
     const momentum = o.momentum;
     if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
-      throw new GradwasmError(`${name}.momentum`, `${name}.momentum must be a number in [0, 1], got ${describe(momentum)}`);
+      throw new OptionError(`${name}.momentum`, `${name}.momentum must be a number in [0, 1], got ${describe(momentum)}`);
     }
     return { type: 'momentum', momentum, nesterov: checkBoolean(o.nesterov, false, `${name}.nesterov`) };
   }
@@ -144,18 +144,18 @@ export function checkOptimizer(value: unknown, name: string): Optimizer {
       const v = o[key] ?? fallback;
       // β = 1 would make the bias correction 1 − βᵗ zero: it must stay below 1 once rounded to float32.
       if (typeof v !== 'number' || !(v >= 0 && Math.fround(v) < 1)) {
-        throw new GradwasmError(`${name}.${key}`, `${name}.${key} must be a number in [0, 1) (below 1 as a float32), got ${describe(o[key])}`);
+        throw new OptionError(`${name}.${key}`, `${name}.${key} must be a number in [0, 1) (below 1 as a float32), got ${describe(o[key])}`);
       }
       return v;
     };
     const beta1 = beta('beta1', 0.9), beta2 = beta('beta2', 0.999);
     const epsilon = o.epsilon ?? 1e-7;
     if (!positiveFloat32(epsilon)) {
-      throw new GradwasmError(`${name}.epsilon`, `${name}.epsilon must be a finite number > 0 (as a float32), got ${describe(o.epsilon)}`);
+      throw new OptionError(`${name}.epsilon`, `${name}.epsilon must be a finite number > 0 (as a float32), got ${describe(o.epsilon)}`);
     }
     return { type: 'adam', beta1, beta2, epsilon: epsilon as number };
   }
-  throw new GradwasmError(`${name}.type`, `${name}.type must be 'sgd', 'momentum' or 'adam', got ${describe(o.type)}`);
+  throw new OptionError(`${name}.type`, `${name}.type must be 'sgd', 'momentum' or 'adam', got ${describe(o.type)}`);
 }
 
 /** {@link LearningRateSchedule} checked, with the defaults filled in; null when none is given. */
@@ -165,7 +165,7 @@ export function checkSchedule(value: unknown, name: string): Schedule | null {
   const positive = (key: string): number => {
     const v = o[key];
     if (typeof v !== 'number' || !(v > 0 && v < Infinity)) {
-      throw new GradwasmError(`${name}.${key}`, `${name}.${key} must be a finite number > 0, got ${describe(v)}`);
+      throw new OptionError(`${name}.${key}`, `${name}.${key} must be a finite number > 0, got ${describe(v)}`);
     }
     return v;
   };
@@ -179,7 +179,7 @@ export function checkSchedule(value: unknown, name: string): Schedule | null {
     const decaySteps = o.decaySteps === undefined ? 1 : positive('decaySteps');
     return { type: 'exponential', decayRate, decaySteps, staircase: checkBoolean(o.staircase, false, `${name}.staircase`) };
   }
-  throw new GradwasmError(`${name}.type`, `${name}.type must be 'step' or 'exponential', got ${describe(o.type)}`);
+  throw new OptionError(`${name}.type`, `${name}.type must be 'step' or 'exponential', got ${describe(o.type)}`);
 }
 
 /** The learning rate of 0-based epoch e: λ32 (a float32) under `schedule`, rounded to float32. */
@@ -198,7 +198,7 @@ export function checkScheduledRates(lr32: number, schedule: Schedule | null, epo
   for (const epoch of [0, epochs - 1]) {
     const rate = scheduledRate(lr32, schedule, epoch);
     if (!(rate > 0 && rate < Infinity)) {
-      throw new GradwasmError(name, `${name} gives epoch ${epoch} (of ${epochs}) a learning rate of ${rate} as a float32; every epoch needs a finite rate > 0`);
+      throw new OptionError(name, `${name} gives epoch ${epoch} (of ${epochs}) a learning rate of ${rate} as a float32; every epoch needs a finite rate > 0`);
     }
   }
 }
@@ -210,6 +210,6 @@ export function positiveFloat32(value: unknown): value is number {
 
 function checkBoolean(value: unknown, fallback: boolean, name: string): boolean {
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new GradwasmError(name, `${name} must be true or false, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new OptionError(name, `${name} must be true or false, got ${describe(value)}`);
   return value;
 }

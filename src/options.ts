@@ -6,7 +6,7 @@
 import { checkColumnNames, type ColumnNames } from './column-names.js';
 import { FULL_BATCH, type Architecture } from './backend/backend.js';
 import { toLabels, toMatrix, type Matrix } from './data.js';
-import { GradwasmError } from './errors.js';
+import { OptionError } from './errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type DenseLayer } from './layers.js';
 import {
@@ -49,10 +49,10 @@ export const MAX_THREADS = 256;
 export function checkThreads(value: unknown, backend: BackendName, name: string): Threads {
   if (value === undefined || value === 'auto') return 'auto';
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_THREADS) {
-    throw new GradwasmError(name, `${name} must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${describe(value)}`);
+    throw new OptionError(name, `${name} must be 'auto' or an integer from 1 to ${MAX_THREADS}, got ${describe(value)}`);
   }
   if (value > 1 && backend === 'js') {
-    throw new GradwasmError(name, `${name} is ${value}, but the 'js' backend runs on one thread; use backend: 'wasm' for threads`);
+    throw new OptionError(name, `${name} is ${value}, but the 'js' backend runs on one thread; use backend: 'wasm' for threads`);
   }
   return value;
 }
@@ -61,7 +61,7 @@ export function checkThreads(value: unknown, backend: BackendName, name: string)
 export function checkScaler(value: unknown, inputs: number, name: string): StandardScaler | null {
   if (value === null) return null;
   const scaler = scalerFromJSON(value, name);
-  if (scaler.cols !== inputs) throw new GradwasmError(name, `${name} has ${scaler.cols} columns, but the model has ${inputs} inputs`);
+  if (scaler.cols !== inputs) throw new OptionError(name, `${name} has ${scaler.cols} columns, but the model has ${inputs} inputs`);
   return scaler;
 }
 
@@ -116,12 +116,12 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   const learningRate: unknown = o.learningRate === undefined ? defaultLearningRate(optimizer) : o.learningRate;
   // The kernels take λ as a float32: it must stay finite and non-zero once rounded.
   if (!positiveFloat32(learningRate)) {
-    throw new GradwasmError(`${name}.learningRate`, `${name}.learningRate must be a finite number > 0 (as a float32), got ${describe(learningRate)}`);
+    throw new OptionError(`${name}.learningRate`, `${name}.learningRate must be a finite number > 0 (as a float32), got ${describe(learningRate)}`);
   }
   const lr32 = Math.fround(learningRate);
   const weightDecay = o.weightDecay ?? 0;
   if (weightDecay !== 0 && !positiveFloat32(weightDecay)) {
-    throw new GradwasmError(`${name}.weightDecay`, `${name}.weightDecay must be 0 or a finite number > 0 (as a float32), got ${describe(o.weightDecay)}`);
+    throw new OptionError(`${name}.weightDecay`, `${name}.weightDecay must be 0 or a finite number > 0 (as a float32), got ${describe(o.weightDecay)}`);
   }
   const learningRateSchedule = checkSchedule(o.learningRateSchedule, `${name}.learningRateSchedule`);
   checkScheduledRates(lr32, learningRateSchedule, epochs, `${name}.learningRateSchedule`);
@@ -129,7 +129,7 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   let trainRows = rows;
   if (o.validationSplit !== undefined) {
     if (o.validationData !== undefined) {
-      throw new GradwasmError(`${name}.validationSplit`, `${name}.validationSplit and ${name}.validationData cannot both be given: the split takes validation rows from x`);
+      throw new OptionError(`${name}.validationSplit`, `${name}.validationSplit and ${name}.validationData cannot both be given: the split takes validation rows from x`);
     }
     trainRows = checkValidationSplit(o.validationSplit, rows, `${name}.validationSplit`);
     validationSplit = o.validationSplit as number;
@@ -139,28 +139,28 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   const batchSize = given >= trainRows ? FULL_BATCH : given;
   if (lbfgs) checkLbfgsFit(o, batchSize, trainRows, name);
   const shuffle = o.shuffle === undefined ? true : o.shuffle;
-  if (typeof shuffle !== 'boolean') throw new GradwasmError(`${name}.shuffle`, `${name}.shuffle must be true or false, got ${describe(shuffle)}`);
+  if (typeof shuffle !== 'boolean') throw new OptionError(`${name}.shuffle`, `${name}.shuffle must be true or false, got ${describe(shuffle)}`);
   const onEpochEnd = o.onEpochEnd;
   if (onEpochEnd !== undefined && typeof onEpochEnd !== 'function') {
-    throw new GradwasmError(`${name}.onEpochEnd`, `${name}.onEpochEnd must be a function, got ${describe(onEpochEnd)}`);
+    throw new OptionError(`${name}.onEpochEnd`, `${name}.onEpochEnd must be a function, got ${describe(onEpochEnd)}`);
   }
   const onProgress = o.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new GradwasmError(`${name}.onProgress`, `${name}.onProgress must be a function, got ${describe(onProgress)}`);
+    throw new OptionError(`${name}.onProgress`, `${name}.onProgress must be a function, got ${describe(onProgress)}`);
   }
   const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
   const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
   if (earlyStopping?.monitor === 'valLoss' && !validation && validationSplit === null && !validationSource) {
-    throw new GradwasmError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too, ` +
+    throw new OptionError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too, ` +
       `or watch the training loss with ${name}.earlyStopping.monitor 'loss'`);
   }
   const stopOnExplodingLoss = o.stopOnExplodingLoss ?? true;
   if (typeof stopOnExplodingLoss !== 'boolean') {
-    throw new GradwasmError(`${name}.stopOnExplodingLoss`, `${name}.stopOnExplodingLoss must be true or false, got ${describe(o.stopOnExplodingLoss)}`);
+    throw new OptionError(`${name}.stopOnExplodingLoss`, `${name}.stopOnExplodingLoss must be true or false, got ${describe(o.stopOnExplodingLoss)}`);
   }
   const signal = o.signal ?? null;
   if (signal !== null && !(typeof signal === 'object' && typeof (signal as AbortSignal).aborted === 'boolean')) {
-    throw new GradwasmError(`${name}.signal`, `${name}.signal must be an AbortSignal (from an AbortController), got ${describe(o.signal)}`);
+    throw new OptionError(`${name}.signal`, `${name}.signal must be an AbortSignal (from an AbortController), got ${describe(o.signal)}`);
   }
   const initialEpoch = o.initialEpoch === undefined ? 0 : checkInteger(`${name}.initialEpoch`, o.initialEpoch, 0, epochs);
   return {
@@ -176,7 +176,7 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
 function checkLbfgsFit(o: Record<string, unknown>, batchSize: number, trainRows: number, name: string): void {
   const why = `L-BFGS (${name}.optimizer 'lbfgs')`;
   if (batchSize !== FULL_BATCH) {
-    throw new GradwasmError(`${name}.batchSize`, `${name}.batchSize is ${batchSize}, but ${why} is full-batch: each iteration takes the loss and gradient over all ${trainRows} training rows. Leave ${name}.batchSize out, or use another optimizer for mini-batches`);
+    throw new OptionError(`${name}.batchSize`, `${name}.batchSize is ${batchSize}, but ${why} is full-batch: each iteration takes the loss and gradient over all ${trainRows} training rows. Leave ${name}.batchSize out, or use another optimizer for mini-batches`);
   }
   const refused: [string, string][] = [
     ['learningRate', 'its line search chooses each step'],
@@ -186,7 +186,7 @@ function checkLbfgsFit(o: Record<string, unknown>, batchSize: number, trainRows:
     ['checkpoint', 'its memory of curvature pairs is not saved in a checkpoint yet'],
   ];
   for (const [key, reason] of refused) {
-    if (o[key] !== undefined) throw new GradwasmError(`${name}.${key}`, `${name}.${key} cannot be given with ${why}: ${reason}`);
+    if (o[key] !== undefined) throw new OptionError(`${name}.${key}`, `${name}.${key} cannot be given with ${why}: ${reason}`);
   }
 }
 
@@ -194,14 +194,14 @@ function checkCheckpoint(value: unknown, name: string): CheckedFitOptions['check
   if (value === undefined) return null;
   const o = checkObject(name, value);
   checkKeys(name, o, ['every', 'save']);
-  if (typeof o.save !== 'function') throw new GradwasmError(`${name}.save`, `${name}.save must be a function, got ${describe(o.save)}`);
+  if (typeof o.save !== 'function') throw new OptionError(`${name}.save`, `${name}.save must be a function, got ${describe(o.save)}`);
   const every = o.every === undefined ? 1 : checkInteger(`${name}.every`, o.every, 1);
   return { every, save: o.save as (json: ModelJSON) => void | Promise<void> };
 }
 
 function checkValidation(value: unknown, inputs: number, name: string): { x: Matrix; y: Float32Array } {
   if (!Array.isArray(value) || value.length !== 2) {
-    throw new GradwasmError(name, `${name} must be [x, y], got ${describe(value)}`);
+    throw new OptionError(name, `${name} must be [x, y], got ${describe(value)}`);
   }
   const x = toMatrix(value[0], inputs, `${name}[0]`);
   return { x, y: toLabels(value[1], x.rows, `${name}[1]`) };
@@ -209,12 +209,12 @@ function checkValidation(value: unknown, inputs: number, name: string): { x: Mat
 
 function checkLayers(value: unknown, name: string): { units: number; activation: DenseLayer['activation'] }[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new GradwasmError(name, `${name} must be a non-empty array of dense() layers, got ${describe(value)}`);
+    throw new OptionError(name, `${name} must be a non-empty array of dense() layers, got ${describe(value)}`);
   }
   const layers = value.map((raw: unknown, l: number) => {
     const layer = checkObject(`${name}[${l}]`, raw);
     if (layer.type !== 'dense') {
-      throw new GradwasmError(`${name}[${l}]`, `${name}[${l}] must be made with dense(), got type ${describe(layer.type)}`);
+      throw new OptionError(`${name}[${l}]`, `${name}[${l}] must be made with dense(), got type ${describe(layer.type)}`);
     }
     return {
       units: checkInteger(`${name}[${l}].units`, layer.units, 1, MAX_UNITS),
@@ -233,7 +233,7 @@ function checkSeed(value: unknown, name: string): number {
 function checkBackend(argument: string, value: unknown): BackendName {
   if (value === undefined) return 'wasm';
   if (value !== 'wasm' && value !== 'js') {
-    throw new GradwasmError(argument, `${argument} must be 'wasm' or 'js', got ${describe(value)}`);
+    throw new OptionError(argument, `${argument} must be 'wasm' or 'js', got ${describe(value)}`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 // Feature standardisation, z = (x − mean) / scale per column, fitted on training rows. A model
 // can carry one (saved in its JSON) and applies it to every row it is given.
 import { toFloat32, toMatrix, type Features, type Matrix } from './data.js';
-import { GradwasmError } from './errors.js';
+import { GradwasmError, OptionError } from './errors.js';
 import { checkKeys, checkObject, checkInteger, describe } from './checks.js';
 import { MAX_UNITS } from './layers.js';
 
@@ -102,13 +102,13 @@ export class StandardScaler {
     const o = checkObject('stats', stats);
     const mean = Float64Array.from(o.mean as ArrayLike<number>), std = Float64Array.from(o.std as ArrayLike<number>);
     if (mean.length === 0 || mean.length !== std.length || mean.length > MAX_UNITS) {
-      throw new GradwasmError('stats', `stats.mean and stats.std must hold the same number (1 to ${MAX_UNITS}) of values, got ${mean.length} and ${std.length}`);
+      throw new OptionError('stats', `stats.mean and stats.std must hold the same number (1 to ${MAX_UNITS}) of values, got ${mean.length} and ${std.length}`);
     }
     const scale = new Float64Array(mean.length);
     for (let c = 0; c < mean.length; c++) {
       const constant = o.min !== undefined && o.max !== undefined && (o.min as ArrayLike<number>)[c] === (o.max as ArrayLike<number>)[c];
       if (!Number.isFinite(mean[c]!) || !(std[c]! >= 0) || !Number.isFinite(std[c]!)) {
-        throw new GradwasmError('stats', `stats column ${c} has mean ${mean[c]} and std ${std[c]}; they must be finite, and std ≥ 0`);
+        throw new OptionError('stats', `stats column ${c} has mean ${mean[c]} and std ${std[c]}; they must be finite, and std ≥ 0`);
       }
       if (constant) mean[c] = (o.min as ArrayLike<number>)[c]!;
       scale[c] = constant || std[c] === 0 ? 1 : std[c]!;
@@ -123,7 +123,7 @@ export class StandardScaler {
       try {
         value = JSON.parse(json);
       } catch (error) {
-        throw new GradwasmError('json', `json is not valid JSON text: ${(error as Error).message}`);
+        throw new OptionError('json', `json is not valid JSON text: ${(error as Error).message}`);
       }
     }
     return scalerFromJSON(value, 'json');
@@ -174,7 +174,7 @@ export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: s
       overflow(index, value) {
         const c = index % cols;
         const sign = (value - mean[c]!) / scale[c]! > 0 ? '' : '-';
-        throw new GradwasmError(argument, `${argument} row ${Math.floor(index / cols)}, column ${c} is ${value}, which the scaler maps to ${sign}Infinity, outside the float32 range`);
+        throw new OptionError(argument, `${argument} row ${Math.floor(index / cols)}, column ${c} is ${value}, which the scaler maps to ${sign}Infinity, outside the float32 range`);
       },
     },
   };
@@ -184,7 +184,7 @@ export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: s
 function columnsOf(x: unknown): number {
   if (Array.isArray(x) && x.length > 0 && typeof (x[0] as { length?: unknown })?.length === 'number') return (x[0] as ArrayLike<unknown>).length || 1;
   if (typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && 'cols' in x) return checkInteger('x.cols', (x as { cols: unknown }).cols, 1, MAX_UNITS);
-  if (ArrayBuffer.isView(x)) throw new GradwasmError('options.cols', `options.cols is needed with a flat ${x.constructor.name}: how many features per row?`);
+  if (ArrayBuffer.isView(x)) throw new OptionError('options.cols', `options.cols is needed with a flat ${x.constructor.name}: how many features per row?`);
   return 1; // toMatrix reports what is wrong with x
 }
 
@@ -193,20 +193,20 @@ export function scalerFromJSON(value: unknown, name: string): StandardScaler {
   if (value instanceof StandardScaler) return value;
   const file = checkObject(name, value);
   if (file.format !== SCALER_FORMAT) {
-    throw new GradwasmError(`${name}.format`, `${name}.format must be ${JSON.stringify(SCALER_FORMAT)}, got ${describe(file.format)}`);
+    throw new OptionError(`${name}.format`, `${name}.format must be ${JSON.stringify(SCALER_FORMAT)}, got ${describe(file.format)}`);
   }
-  if (file.version !== 1) throw new GradwasmError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads version 1)`);
+  if (file.version !== 1) throw new OptionError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads version 1)`);
   const read = (key: 'mean' | 'scale', length: number | null): Float64Array => {
     const v = file[key];
     const where = `${name}.${key}`;
     if (!Array.isArray(v) || v.length === 0 || v.length > MAX_UNITS) {
-      throw new GradwasmError(where, `${where} must be an array of 1 to ${MAX_UNITS} numbers, got ${describe(v)}`);
+      throw new OptionError(where, `${where} must be an array of 1 to ${MAX_UNITS} numbers, got ${describe(v)}`);
     }
-    if (length !== null && v.length !== length) throw new GradwasmError(where, `${where} has ${v.length} values, but ${name}.mean has ${length}`);
+    if (length !== null && v.length !== length) throw new OptionError(where, `${where} has ${v.length} values, but ${name}.mean has ${length}`);
     const out = new Float64Array(v.length);
     v.forEach((n: unknown, i) => {
       const ok = typeof n === 'number' && Number.isFinite(n) && (key === 'mean' || n > 0);
-      if (!ok) throw new GradwasmError(where, `${where}[${i}] is ${describe(n)}; ${key === 'mean' ? 'means must be finite numbers' : 'scales must be finite numbers > 0'}`);
+      if (!ok) throw new OptionError(where, `${where}[${i}] is ${describe(n)}; ${key === 'mean' ? 'means must be finite numbers' : 'scales must be finite numbers > 0'}`);
       out[i] = n as number;
     });
     return out;

@@ -6,7 +6,7 @@ import { checkWasmModel, createWasmBackend } from './backend/wasm.js';
 import { checkObject, describe } from './checks.js';
 import { toLabels, toMatrix, type Features, type Labels, type Matrix } from './data.js';
 import type { DataSource } from './dataset.js';
-import { GradwasmError } from './errors.js';
+import { BrokenModelError, DataError, OptionError } from './errors.js';
 import type { ModelAccess } from './fitting.js';
 import type { DenseLayer } from './layers.js';
 import { checkEvaluateOptions, evaluation, rejectNaN } from './metrics.js';
@@ -141,7 +141,7 @@ export class Sequential {
     const threads = await resolveThreads(asked, backend, 'options.threads');
     const { architecture, parameters, scaler, names, training } = modelFromJSON(json);
     if (training && (options as { seed?: unknown }).seed !== undefined) {
-      throw new GradwasmError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
+      throw new OptionError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
     }
     await checkMemory(architecture, backend, 'json.layers', threads);
     const rng = training ? training.state.rng : new Xoshiro128(seed).state();
@@ -199,7 +199,7 @@ export class Sequential {
   /** Run `work` as the model's one fit: a second one at the same time is refused, and setScaler waits. */
   private async training<T>(method: string, work: (model: ModelAccess) => Promise<T>): Promise<T> {
     const engine = this.live(method);
-    if (this.fitting) throw new GradwasmError('fit', `${method} was called while this model is already fitting; await the first call`);
+    if (this.fitting) throw new OptionError('fit', `${method} was called while this model is already fitting; await the first call`);
     this.fitting = true;
     try {
       return await this.holding(engine, async () => work(this.access(method, await engine.trainer())));
@@ -254,7 +254,7 @@ export class Sequential {
   /** 1 where P(Y=1) > threshold (default 0.5), else 0. */
   predict(x: Features, threshold = 0.5): Uint8Array {
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
-      throw new GradwasmError('threshold', `threshold must be a number in [0, 1], got ${describe(threshold)}`);
+      throw new OptionError('threshold', `threshold must be a number in [0, 1], got ${describe(threshold)}`);
     }
     this.live('predict');
     const p = this.predictProba(x);
@@ -283,11 +283,11 @@ export class Sequential {
   gradients(x: Features, y: Labels): Gradients {
     const engine = this.live('gradients');
     // (a fit keeps a batch's sums between its runs of batches, where this one would put its own)
-    if (this.fitting) throw new GradwasmError('gradients', 'gradients was called while this model is fitting; await the fit first');
+    if (this.fitting) throw new OptionError('gradients', 'gradients was called while this model is fitting; await the fit first');
     const matrix = this.features(x, 'x');
     const { stats, layers } = engine.gradients(matrix, toLabels(y, matrix.rows, 'y'));
     if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
-      throw new GradwasmError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
+      throw new DataError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
     }
     return { loss: stats.lossSum / matrix.rows, layers };
   }
@@ -301,7 +301,7 @@ export class Sequential {
   setWeights(weights: readonly LayerWeights[]): void {
     const engine = this.live('setWeights');
     if (!Array.isArray(weights) || weights.length !== this.layers.length) {
-      throw new GradwasmError('weights', `weights must be an array of ${this.layers.length} layers, got ${describe(weights)}`);
+      throw new OptionError('weights', `weights must be an array of ${this.layers.length} layers, got ${describe(weights)}`);
     }
     let fanIn = this.inputs;
     const parameters: LayerParameters[] = this.layers.map(({ units }, l) => {
@@ -329,7 +329,7 @@ export class Sequential {
    */
   setScaler(scaler: StandardScaler | ScalerJSON | null): void {
     this.live('setScaler');
-    if (this.fitting) throw new GradwasmError('setScaler', 'setScaler was called while the model is fitting; await fit first');
+    if (this.fitting) throw new OptionError('setScaler', 'setScaler was called while the model is fitting; await fit first');
     this.featureScaler = checkScaler(scaler, this.inputs, 'scaler');
   }
 
@@ -361,7 +361,7 @@ export class Sequential {
   graph(rows?: Dim): ModelGraph {
     void rows;
     // (worded without the import statement itself: the browser bundle is checked for none)
-    throw new GradwasmError('graph', "model.graph() is defined by the module gradwasm/explain: importing it once gives every model graph(); or call graph(model) from 'gradwasm'");
+    throw new OptionError('graph', "model.graph() is defined by the module gradwasm/explain: importing it once gives every model graph(); or call graph(model) from 'gradwasm'");
   }
 
   /** Free the model's memory. Any later call throws; a fit under way stops at its next pause
@@ -372,7 +372,7 @@ export class Sequential {
   }
 
   private live(method: string): Backend {
-    if (!this.engine) throw new GradwasmError(method, `${method} was called on a disposed model`);
+    if (!this.engine) throw new BrokenModelError(method, `${method} was called on a disposed model`, { disposed: true });
     return this.engine;
   }
 
@@ -408,7 +408,7 @@ async function resolveThreads(threads: Threads, backend: BackendName, argument: 
   if (backend === 'js') return 1;
   if (threads === 'auto') return Math.min(MAX_THREADS, await availableThreads());
   const why = threads > 1 ? threadsUnavailable() : null;
-  if (why) throw new GradwasmError(argument, `${argument} is ${threads}, but ${why}`);
+  if (why) throw new OptionError(argument, `${argument} is ${threads}, but ${why}`);
   return threads;
 }
 
@@ -422,10 +422,10 @@ function namesOfTable(table: CsvTable, names: ColumnNames, inputs: number): Colu
   if (table.features.length !== inputs) return names; // fit says what is wrong with the width
   if (names.features && names.features.some((name, i) => name !== table.features[i])) {
     const i = names.features.findIndex((name, k) => name !== table.features[k]);
-    throw new GradwasmError('table.features', `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: parse the file with the option { features: model.featureNames } to take its columns by name`);
+    throw new OptionError('table.features', `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: parse the file with the option { features: model.featureNames } to take its columns by name`);
   }
   if (names.label !== null && names.label !== table.label) {
-    throw new GradwasmError('table.label', `the table's label column is ${JSON.stringify(table.label)}, but the model's is ${JSON.stringify(names.label)}`);
+    throw new OptionError('table.label', `the table's label column is ${JSON.stringify(table.label)}, but the model's is ${JSON.stringify(names.label)}`);
   }
   return checkColumnNames(table.features, table.label, inputs, { features: 'table.features', label: 'table.label' });
 }

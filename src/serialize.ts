@@ -2,7 +2,7 @@
 // to the same float32 (src/float32-decimal.ts). Reading one checks every field before anything is built.
 import type { Architecture, LayerParameters, TrainingState } from './backend/backend.js';
 import { checkOptimizer, type Optimizer } from './optimizers.js';
-import { GradwasmError } from './errors.js';
+import { DataError } from './errors.js';
 import { checkInteger, checkObject, describe } from './checks.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
 import { scalerFromJSON, type ScalerJSON, type StandardScaler } from './scaler.js';
@@ -93,19 +93,19 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
   const t = checkObject(name, value);
   const epoch = checkInteger(`${name}.epoch`, t.epoch, 0);
   const optimizer = checkOptimizer(t.optimizer, `${name}.optimizer`);
-  if (!Array.isArray(t.rng) || t.rng.length !== 4) throw new GradwasmError(`${name}.rng`, `${name}.rng must be four u32 words, got ${describe(t.rng)}`);
+  if (!Array.isArray(t.rng) || t.rng.length !== 4) throw new DataError(`${name}.rng`, `${name}.rng must be four u32 words, got ${describe(t.rng)}`);
   const rng = t.rng.map((w: unknown, i) => checkInteger(`${name}.rng[${i}]`, w, 0, 2 ** 32 - 1)) as [number, number, number, number];
   const powers = floatArray(`${name}.powers`, t.powers, 2, "Adam's two powers");
   const number = (key: 'recentLoss' | 'lossReference'): number => {
     const v = t[key];
     if (v === null) return NaN;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new GradwasmError(`${name}.${key}`, `${name}.${key} must be a finite number or null, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`${name}.${key}`, `${name}.${key} must be a finite number or null, got ${describe(v)}`);
     return v;
   };
   const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
   const layersOf = (v: unknown, where: string): LayerParameters[] => {
     if (!Array.isArray(v) || v.length !== architecture.layers.length) {
-      throw new GradwasmError(where, `${where} must be an array of ${architecture.layers.length} layers, got ${describe(v)}`);
+      throw new DataError(where, `${where} must be an array of ${architecture.layers.length} layers, got ${describe(v)}`);
     }
     let fanIn = architecture.inputs;
     return architecture.layers.map(({ units }, l) => {
@@ -116,17 +116,17 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
     });
   };
   if (!Array.isArray(t.moments) || t.moments.length !== copies) {
-    throw new GradwasmError(`${name}.moments`, `${name}.moments must hold ${copies} block${copies === 1 ? '' : 's'} for the ${optimizer.type} optimizer, got ${describe(t.moments)}`);
+    throw new DataError(`${name}.moments`, `${name}.moments must hold ${copies} block${copies === 1 ? '' : 's'} for the ${optimizer.type} optimizer, got ${describe(t.moments)}`);
   }
   const moments = t.moments.map((block: unknown, c) => layersOf(block, `${name}.moments[${c}]`));
   let earlyStopping: SavedTraining['earlyStopping'] = null;
   if (t.earlyStopping !== undefined) {
     const e = checkObject(`${name}.earlyStopping`, t.earlyStopping);
     const best = e.best === null ? Infinity : e.best;
-    if (typeof best !== 'number' || Number.isNaN(best)) throw new GradwasmError(`${name}.earlyStopping.best`, `${name}.earlyStopping.best must be a number or null, got ${describe(e.best)}`);
+    if (typeof best !== 'number' || Number.isNaN(best)) throw new DataError(`${name}.earlyStopping.best`, `${name}.earlyStopping.best must be a number or null, got ${describe(e.best)}`);
     const monitor = e.monitor ?? 'valLoss';
     if (monitor !== 'loss' && monitor !== 'valLoss') {
-      throw new GradwasmError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(e.monitor)}`);
+      throw new DataError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(e.monitor)}`);
     }
     earlyStopping = {
       monitor,
@@ -166,28 +166,28 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
     try {
       value = JSON.parse(json);
     } catch (error) {
-      throw new GradwasmError(name, `${name} is not valid JSON text: ${(error as Error).message}`);
+      throw new DataError(name, `${name} is not valid JSON text: ${(error as Error).message}`);
     }
   }
   const file = checkObject(name, value);
   if (file.format !== MODEL_FORMAT) {
-    throw new GradwasmError(`${name}.format`, `${name}.format must be ${JSON.stringify(MODEL_FORMAT)}, got ${describe(file.format)}`);
+    throw new DataError(`${name}.format`, `${name}.format must be ${JSON.stringify(MODEL_FORMAT)}, got ${describe(file.format)}`);
   }
   if (file.version !== 1 && file.version !== MODEL_VERSION) {
-    throw new GradwasmError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads versions 1 and ${MODEL_VERSION})`);
+    throw new DataError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads versions 1 and ${MODEL_VERSION})`);
   }
   const inputs = checkInteger(`${name}.inputs`, file.inputs, 1, MAX_UNITS);
   const names = checkColumnNames(file.features, file.label, inputs, { features: `${name}.features`, label: `${name}.label` });
   let scaler: StandardScaler | null = null;
   if (file.scaler !== undefined) {
-    if (file.version === 1) throw new GradwasmError(`${name}.scaler`, `${name}.scaler needs version 2; ${name}.version is 1`);
+    if (file.version === 1) throw new DataError(`${name}.scaler`, `${name}.scaler needs version 2; ${name}.version is 1`);
     scaler = scalerFromJSON(file.scaler, `${name}.scaler`);
     if (scaler.cols !== inputs) {
-      throw new GradwasmError(`${name}.scaler`, `${name}.scaler has ${scaler.cols} columns, but ${name}.inputs is ${inputs}`);
+      throw new DataError(`${name}.scaler`, `${name}.scaler has ${scaler.cols} columns, but ${name}.inputs is ${inputs}`);
     }
   }
   if (!Array.isArray(file.layers) || file.layers.length === 0) {
-    throw new GradwasmError(`${name}.layers`, `${name}.layers must be a non-empty array, got ${describe(file.layers)}`);
+    throw new DataError(`${name}.layers`, `${name}.layers must be a non-empty array, got ${describe(file.layers)}`);
   }
   const layers: { units: number; activation: Activation }[] = [];
   const parameters: LayerParameters[] = [];
@@ -214,23 +214,23 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
 export function checkOutputLayer(argument: string, layers: readonly { units: number; activation: Activation }[]): void {
   const last = layers[layers.length - 1]!;
   if (last.units !== 1 || last.activation !== 'sigmoid') {
-    throw new GradwasmError(argument, `the last layer of ${argument} must be dense(1, 'sigmoid'), got dense(${last.units}, '${last.activation}')`);
+    throw new DataError(argument, `the last layer of ${argument} must be dense(1, 'sigmoid'), got dense(${last.units}, '${last.activation}')`);
   }
 }
 
 /** A float32 copy of `length` finite numbers. */
 export function floatArray(argument: string, value: unknown, length: number, shape: string): Float32Array {
   if (!Array.isArray(value) && !(value instanceof Float32Array) && !(value instanceof Float64Array)) {
-    throw new GradwasmError(argument, `${argument} must be an array of ${length} numbers (${shape}), got ${describe(value)}`);
+    throw new DataError(argument, `${argument} must be an array of ${length} numbers (${shape}), got ${describe(value)}`);
   }
   if (value.length !== length) {
-    throw new GradwasmError(argument, `${argument} has ${value.length} values, expected ${length} (${shape})`);
+    throw new DataError(argument, `${argument} has ${value.length} values, expected ${length} (${shape})`);
   }
   const out = new Float32Array(length);
   for (let i = 0; i < length; i++) {
     const v: unknown = value[i];
     if (typeof v !== 'number' || !Number.isFinite(Math.fround(v))) {
-      throw new GradwasmError(argument, `${argument}[${i}] is ${describe(v)}; weights must be finite float32 numbers`);
+      throw new DataError(argument, `${argument}[${i}] is ${describe(v)}; weights must be finite float32 numbers`);
     }
     out[i] = v;
   }

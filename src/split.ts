@@ -1,5 +1,5 @@
 import { toFloat32, toLabels, toMatrix, type Features, type Labels } from './data.js';
-import { GradwasmError } from './errors.js';
+import { OptionError } from './errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 import { Xoshiro128 } from './prng.js';
 
@@ -41,10 +41,10 @@ export function trainTestSplit(x: Features, y: Labels, options: SplitOptions): {
   const rows = matrix.rows;
   const testRows = typeof fraction === 'number' ? Math.round(rows * fraction) : NaN;
   if (!(testRows >= 1 && testRows < rows)) {
-    throw new GradwasmError('options.testFraction', `options.testFraction must leave at least one row on each side of the ${rows}, got ${describe(fraction)}`);
+    throw new OptionError('options.testFraction', `options.testFraction must leave at least one row on each side of the ${rows}, got ${describe(fraction)}`);
   }
   const stratify = o.stratify ?? false;
-  if (typeof stratify !== 'boolean') throw new GradwasmError('options.stratify', `options.stratify must be true or false, got ${describe(stratify)}`);
+  if (typeof stratify !== 'boolean') throw new OptionError('options.stratify', `options.stratify must be true or false, got ${describe(stratify)}`);
   const order = new Uint32Array(rows);
   new Xoshiro128(checkInteger('options.seed', o.seed ?? 0, 0, 2 ** 32 - 1)).shuffle(order, rows);
   if (stratify) stratifyOrder(order, labels, testRows);

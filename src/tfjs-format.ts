@@ -2,7 +2,7 @@
 // userDefinedMetadata) and weights.bin (the float32 values, little-endian, in manifest order).
 // Dense-only Sequential models go both ways; the kernel layout, [inputs × units] row-major, is
 // the same. A model's feature scaler is a BatchNormalization layer in front (see scalerLayer).
-import { GradwasmError } from './errors.js';
+import { DataError, GradwasmError } from './errors.js';
 import { checkInteger, checkObject, describe } from './checks.js';
 import { checkColumnNames, type ColumnNames } from './column-names.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
@@ -180,7 +180,7 @@ function weightBytes(arrays: readonly Float32Array[]): ArrayBuffer {
  * column names the model knows and the scaler exactly; {@link fromTfjsLayers} reads them back.
  */
 export function toTfjsLayers(model: Sequential): TfjsArtifacts {
-  if (!(model instanceof Sequential)) throw new GradwasmError('model', `model must be a Sequential, got ${describe(model)}`);
+  if (!(model instanceof Sequential)) throw new DataError('model', `model must be a Sequential, got ${describe(model)}`);
   const scaler = model.scaler;
   const layers: TfjsModelJSON['modelTopology']['config']['layers'] = [];
   const specs: TfjsWeightSpec[] = [];
@@ -256,7 +256,7 @@ function readTfjs(json: unknown, bin: unknown): TfjsContents {
   const model = parseTfjs(json);
   const bytes = bytesOf(bin);
   if (bytes.byteLength !== model.weightBytes) {
-    throw new GradwasmError('weightsBin', `weightsBin has ${bytes.byteLength} bytes, but the weights manifest describes ${model.weightBytes} (${model.weightBytes / 4} float32 values)`);
+    throw new DataError('weightsBin', `weightsBin has ${bytes.byteLength} bytes, but the weights manifest describes ${model.weightBytes} (${model.weightBytes / 4} float32 values)`);
   }
   return weightsOf(model, bytes);
 }
@@ -294,12 +294,12 @@ function parseTfjs(json: unknown): ParsedTfjs {
     try {
       value = JSON.parse(json);
     } catch (error) {
-      throw new GradwasmError('modelJson', `modelJson is not valid JSON text: ${(error as Error).message}`);
+      throw new DataError('modelJson', `modelJson is not valid JSON text: ${(error as Error).message}`);
     }
   }
   const file = checkObject('modelJson', value);
   if (file.format !== undefined && file.format !== 'layers-model') {
-    throw new GradwasmError('modelJson.format', `modelJson.format is ${describe(file.format)}; only TF.js Layers models ("layers-model") are read, not graph models`);
+    throw new DataError('modelJson.format', `modelJson.format is ${describe(file.format)}; only TF.js Layers models ("layers-model") are read, not graph models`);
   }
   let topology = checkObject('modelJson.modelTopology', file.modelTopology);
   let where = 'modelJson.modelTopology';
@@ -308,12 +308,12 @@ function parseTfjs(json: unknown): ParsedTfjs {
     where += '.model_config';
   }
   if (topology.class_name !== 'Sequential') {
-    throw new GradwasmError(`${where}.class_name`, `${where}.class_name is ${describe(topology.class_name)}; only Sequential models of Dense layers are read`);
+    throw new DataError(`${where}.class_name`, `${where}.class_name is ${describe(topology.class_name)}; only Sequential models of Dense layers are read`);
   }
   const config = topology.config;
   const list: unknown = Array.isArray(config) ? config : checkObject(`${where}.config`, config).layers;
   where += Array.isArray(config) ? '.config' : '.config.layers';
-  if (!Array.isArray(list) || list.length === 0) throw new GradwasmError(where, `${where} must be a non-empty array of layers, got ${describe(list)}`);
+  if (!Array.isArray(list) || list.length === 0) throw new DataError(where, `${where} must be a non-empty array of layers, got ${describe(list)}`);
 
   // The layers: an optional InputLayer, an optional BatchNormalization (a scaler), then Dense layers only.
   let inputs: number | null = null;
@@ -331,21 +331,21 @@ function parseTfjs(json: unknown): ParsedTfjs {
       return;
     }
     if (layer.class_name !== 'Dense') {
-      throw new GradwasmError(`${at}.class_name`, `${at} is a ${describe(layer.class_name)} layer; only Dense layers are read (a Sequential of Dense layers ending in Dense(1, sigmoid), after a BatchNormalization as its feature scaler)`);
+      throw new DataError(`${at}.class_name`, `${at} is a ${describe(layer.class_name)} layer; only Dense layers are read (a Sequential of Dense layers ending in Dense(1, sigmoid), after a BatchNormalization as its feature scaler)`);
     }
     const name = float32LayerName(at, c);
     const activation = c.activation ?? 'linear';
     if (!ACTIVATIONS.has(activation)) {
-      throw new GradwasmError(`${at}.config.activation`, `${at}.config.activation is ${describe(activation)}; gradwasm has linear, relu, tanh and sigmoid`);
+      throw new DataError(`${at}.config.activation`, `${at}.config.activation is ${describe(activation)}; gradwasm has linear, relu, tanh and sigmoid`);
     }
     const useBias = c.use_bias ?? true;
-    if (typeof useBias !== 'boolean') throw new GradwasmError(`${at}.config.use_bias`, `${at}.config.use_bias must be true or false, got ${describe(useBias)}`);
+    if (typeof useBias !== 'boolean') throw new DataError(`${at}.config.use_bias`, `${at}.config.use_bias must be true or false, got ${describe(useBias)}`);
     dense.push({ name, units: checkInteger(`${at}.config.units`, c.units, 1, MAX_UNITS), activation: checkActivation(`${at}.config.activation`, activation), bias: useBias });
   });
-  if (dense.length === 0) throw new GradwasmError(where, `${where} has no Dense layer`);
+  if (dense.length === 0) throw new DataError(where, `${where} has no Dense layer`);
   const last = dense[dense.length - 1]!;
   if (last.units !== 1 || last.activation !== 'sigmoid') {
-    throw new GradwasmError(where, `the last layer of ${where} must be Dense(1, sigmoid) (P(Y=1) of a binary classifier), got Dense(${last.units}, ${last.activation})`);
+    throw new DataError(where, `the last layer of ${where} must be Dense(1, sigmoid) (P(Y=1) of a binary classifier), got Dense(${last.units}, ${last.activation})`);
   }
 
   // The manifest: every weight's name, shape and place in the bytes.
@@ -354,24 +354,24 @@ function parseTfjs(json: unknown): ParsedTfjs {
   const found = new Map<string, { shape: number[]; offset: number }>();
   specs.forEach(({ spec, at }) => {
     const s = checkObject(at, spec);
-    if (typeof s.name !== 'string') throw new GradwasmError(`${at}.name`, `${at}.name must be a string, got ${describe(s.name)}`);
-    if (s.dtype !== 'float32') throw new GradwasmError(`${at}.dtype`, `${at} (${s.name}) has dtype ${describe(s.dtype)}; only float32 weights are read`);
-    if (s.quantization !== undefined) throw new GradwasmError(`${at}.quantization`, `${at} (${s.name}) is quantized; only float32 weights are read`);
-    if (!Array.isArray(s.shape) || s.shape.length > 4) throw new GradwasmError(`${at}.shape`, `${at}.shape must be an array of sizes, got ${describe(s.shape)}`);
+    if (typeof s.name !== 'string') throw new DataError(`${at}.name`, `${at}.name must be a string, got ${describe(s.name)}`);
+    if (s.dtype !== 'float32') throw new DataError(`${at}.dtype`, `${at} (${s.name}) has dtype ${describe(s.dtype)}; only float32 weights are read`);
+    if (s.quantization !== undefined) throw new DataError(`${at}.quantization`, `${at} (${s.name}) is quantized; only float32 weights are read`);
+    if (!Array.isArray(s.shape) || s.shape.length > 4) throw new DataError(`${at}.shape`, `${at}.shape must be an array of sizes, got ${describe(s.shape)}`);
     const shape = s.shape.map((d: unknown, i) => checkInteger(`${at}.shape[${i}]`, d, 0, MAX_UNITS * MAX_UNITS));
     const size = shape.reduce((a, b) => a * b, 1);
     if (!(s.group === 'optimizer')) found.set(s.name, { shape, offset });
     offset += 4 * size;
-    if (offset > 2 ** 32) throw new GradwasmError(`${at}.shape`, `${at} (${s.name}) ends past 4 GiB of weights`);
+    if (offset > 2 ** 32) throw new DataError(`${at}.shape`, `${at} (${s.name}) ends past 4 GiB of weights`);
   });
   return { scaler, dense, inputs, found, weightBytes: offset, metadata: gradwasmMetadata(file) };
 }
 
 /** A layer's name, the layer checked to be float32 (or of no stated dtype). */
 function float32LayerName(at: string, c: Record<string, unknown>): string {
-  if (typeof c.name !== 'string') throw new GradwasmError(`${at}.config.name`, `${at}.config.name must be a string, got ${describe(c.name)}`);
+  if (typeof c.name !== 'string') throw new DataError(`${at}.config.name`, `${at}.config.name must be a string, got ${describe(c.name)}`);
   if (c.dtype !== undefined && typeof c.dtype === 'string' && c.dtype !== 'float32') {
-    throw new GradwasmError(`${at}.config.dtype`, `${at}.config.dtype is ${describe(c.dtype)}; only float32 layers are read`);
+    throw new DataError(`${at}.config.dtype`, `${at}.config.dtype is ${describe(c.dtype)}; only float32 layers are read`);
   }
   return c.name;
 }
@@ -381,13 +381,13 @@ function scalerLayerOf(at: string, c: Record<string, unknown>): ScalerLayer {
   const name = float32LayerName(at, c);
   const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
   if (axis !== -1 && axis !== 1) {
-    throw new GradwasmError(`${at}.config.axis`, `${at}.config.axis is ${describe(c.axis)}; a BatchNormalization before Dense layers is read as a feature scaler, over the features' axis (-1 or 1)`);
+    throw new DataError(`${at}.config.axis`, `${at}.config.axis is ${describe(c.axis)}; a BatchNormalization before Dense layers is read as a feature scaler, over the features' axis (-1 or 1)`);
   }
   const epsilon = c.epsilon ?? 1e-3; // Keras's default
-  if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < Infinity)) throw new GradwasmError(`${at}.config.epsilon`, `${at}.config.epsilon must be a finite number ≥ 0, got ${describe(c.epsilon)}`);
+  if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < Infinity)) throw new DataError(`${at}.config.epsilon`, `${at}.config.epsilon must be a finite number ≥ 0, got ${describe(c.epsilon)}`);
   const flag = (key: 'center' | 'scale'): boolean => {
     const v = c[key] ?? true;
-    if (typeof v !== 'boolean') throw new GradwasmError(`${at}.config.${key}`, `${at}.config.${key} must be true or false, got ${describe(v)}`);
+    if (typeof v !== 'boolean') throw new DataError(`${at}.config.${key}`, `${at}.config.${key} must be true or false, got ${describe(v)}`);
     return v;
   };
   return { name, epsilon, center: flag('center'), scale: flag('scale') };
@@ -409,16 +409,16 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
   const key = (name: string): string | undefined => (found.has(name) ? name : [...found.keys()].find((n) => n.endsWith(`/${name}`)));
   const take = (name: string, shape: number[], layer: string): Float32Array => {
     const k = key(name);
-    if (k === undefined) throw new GradwasmError('modelJson.weightsManifest', `modelJson.weightsManifest has no weight ${JSON.stringify(name)} for layer ${layer}`);
+    if (k === undefined) throw new DataError('modelJson.weightsManifest', `modelJson.weightsManifest has no weight ${JSON.stringify(name)} for layer ${layer}`);
     const entry = found.get(k)!;
     found.delete(k);
     if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-      throw new GradwasmError('modelJson.weightsManifest', `weight ${JSON.stringify(name)} has shape [${entry.shape.join(', ')}], but layer ${layer} needs [${shape.join(', ')}]`);
+      throw new DataError('modelJson.weightsManifest', `weight ${JSON.stringify(name)} has shape [${entry.shape.join(', ')}], but layer ${layer} needs [${shape.join(', ')}]`);
     }
     const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < out.length; i++) {
       const v = view.getFloat32(entry.offset + 4 * i, true);
-      if (!Number.isFinite(v)) throw new GradwasmError('weightsBin', `weight ${JSON.stringify(name)}[${i}] is ${v}; weights must be finite`);
+      if (!Number.isFinite(v)) throw new DataError('weightsBin', `weight ${JSON.stringify(name)}[${i}] is ${v}; weights must be finite`);
       out[i] = v;
     }
     return out;
@@ -427,7 +427,7 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
   // Each Dense layer's kernel [fanIn × units] and bias [units], by name.
   const firstKernel = found.get(key(`${dense[0]!.name}/kernel`) ?? '');
   inputs ??= firstKernel?.shape.length === 2 ? checkInteger('modelJson.weightsManifest', firstKernel.shape[0], 1, MAX_UNITS) : null;
-  if (inputs === null) throw new GradwasmError('modelJson', 'modelJson gives no input size (batch_input_shape) and has no 2-D kernel for its first layer');
+  if (inputs === null) throw new DataError('modelJson', 'modelJson gives no input size (batch_input_shape) and has no 2-D kernel for its first layer');
   const n = inputs;
   const layer = model.scaler;
   // The scaler layer's gamma, beta, moving_mean and moving_variance [inputs]; gamma 1 and beta 0 where it has none.
@@ -448,7 +448,7 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
   });
   if (normalization) negateRows(parameters[0]!.weights, normalization.gamma);
   if (found.size > 0) {
-    throw new GradwasmError('modelJson.weightsManifest', `modelJson.weightsManifest has weights no Dense layer uses: ${[...found.keys()].map((n) => JSON.stringify(n)).join(', ')}`);
+    throw new DataError('modelJson.weightsManifest', `modelJson.weightsManifest has weights no Dense layer uses: ${[...found.keys()].map((n) => JSON.stringify(n)).join(', ')}`);
   }
   const names = checkColumnNames(model.metadata?.features, model.metadata?.label, inputs, { features: `${METADATA}.features`, label: `${METADATA}.label` });
   return { inputs, layers: dense.map(({ units, activation }) => ({ units, activation })), parameters, scaler: layer && scalerOf(layer, normalization!, model.metadata?.scaler), names };
@@ -481,7 +481,7 @@ function scalerOf(layer: ScalerLayer, w: BatchNormalizationWeights, saved: unkno
     scale[c] = Math.abs(signed);
     mean[c] = w.movingMean[c]! - w.beta[c]! * signed;
     if (!(scale[c]! > 0 && scale[c]! < Infinity && Number.isFinite(mean[c]!))) {
-      throw new GradwasmError('weightsBin', `layer ${layer.name} (BatchNormalization) gives feature ${c} a scale of ${scale[c]} (gamma ${w.gamma[c]}, moving_variance ${w.movingVariance[c]}, epsilon ${layer.epsilon}) and a mean of ${mean[c]}; as a feature scaler it needs a finite scale > 0 (gamma ≠ 0) and a finite mean`);
+      throw new DataError('weightsBin', `layer ${layer.name} (BatchNormalization) gives feature ${c} a scale of ${scale[c]} (gamma ${w.gamma[c]}, moving_variance ${w.movingVariance[c]}, epsilon ${layer.epsilon}) and a mean of ${mean[c]}; as a feature scaler it needs a finite scale > 0 (gamma ≠ 0) and a finite mean`);
     }
   }
   return scalerFromJSON({ format: SCALER_FORMAT, version: 1, mean, scale }, layer.name);
@@ -494,7 +494,7 @@ function sameWeights(a: BatchNormalizationWeights, b: BatchNormalizationWeights)
 
 function inputShape(at: string, shape: unknown): number {
   if (!Array.isArray(shape) || shape.length !== 2 || (shape[0] !== null && !Number.isInteger(shape[0]))) {
-    throw new GradwasmError(at, `${at} must be [null, features] (one flat row per sample), got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
+    throw new DataError(at, `${at} must be [null, features] (one flat row per sample), got ${Array.isArray(shape) ? JSON.stringify(shape) : describe(shape)}`);
   }
   return checkInteger(`${at}[1]`, shape[1], 1, MAX_UNITS);
 }
@@ -505,12 +505,12 @@ function manifest(file: Record<string, unknown>): { spec: unknown; at: string }[
     return file.weightSpecs.map((spec, i) => ({ spec, at: `modelJson.weightSpecs[${i}]` }));
   }
   if (!Array.isArray(file.weightsManifest)) {
-    throw new GradwasmError('modelJson.weightsManifest', `modelJson.weightsManifest must be an array of { paths, weights } groups, got ${describe(file.weightsManifest)}`);
+    throw new DataError('modelJson.weightsManifest', `modelJson.weightsManifest must be an array of { paths, weights } groups, got ${describe(file.weightsManifest)}`);
   }
   return file.weightsManifest.flatMap((raw: unknown, g: number) => {
     const group = checkObject(`modelJson.weightsManifest[${g}]`, raw);
     if (!Array.isArray(group.weights)) {
-      throw new GradwasmError(`modelJson.weightsManifest[${g}].weights`, `modelJson.weightsManifest[${g}].weights must be an array, got ${describe(group.weights)}`);
+      throw new DataError(`modelJson.weightsManifest[${g}].weights`, `modelJson.weightsManifest[${g}].weights must be an array, got ${describe(group.weights)}`);
     }
     return group.weights.map((spec, i) => ({ spec, at: `modelJson.weightsManifest[${g}].weights[${i}]` }));
   });
@@ -529,5 +529,5 @@ function bytesOf(bin: unknown): Uint8Array {
     }
     return out;
   }
-  throw new GradwasmError('weightsBin', `weightsBin must be an ArrayBuffer, a typed array or Buffer, or an array of ArrayBuffers; got ${describe(bin)}`);
+  throw new DataError('weightsBin', `weightsBin must be an ArrayBuffer, a typed array or Buffer, or an array of ArrayBuffers; got ${describe(bin)}`);
 }

@@ -6,7 +6,7 @@ import type { LayerParameters, PassStats } from './backend/backend.js';
 import type { EarlyStoppingOptions, EpochLog, History } from './types.js';
 export type { EarlyStoppingOptions } from './types.js';
 import { rowRange, type Matrix } from './data.js';
-import { GradwasmError } from './errors.js';
+import { DivergenceError, OptionError } from './errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from './checks.js';
 import { f1Score, precision, recall } from './metrics.js';
 import type { ConfusionMatrix } from './types.js';
@@ -30,16 +30,16 @@ export function checkEarlyStopping(value: unknown, name: string): EarlyStopping 
   const monitor = o.monitor === undefined ? 'valLoss' : o.monitor;
   if (monitor !== 'loss' && monitor !== 'valLoss') {
     const keras = monitor === 'val_loss' ? " (Keras's 'val_loss' is 'valLoss' here)" : '';
-    throw new GradwasmError(`${name}.monitor`, `${name}.monitor must be 'loss' (the training loss) or 'valLoss' (the validation loss), got ${describe(monitor)}${keras}`);
+    throw new OptionError(`${name}.monitor`, `${name}.monitor must be 'loss' (the training loss) or 'valLoss' (the validation loss), got ${describe(monitor)}${keras}`);
   }
   const patience = o.patience === undefined ? 0 : checkInteger(`${name}.patience`, o.patience, 0);
   const minDelta = o.minDelta ?? 0;
   if (typeof minDelta !== 'number' || !(minDelta >= 0 && minDelta < Infinity)) {
-    throw new GradwasmError(`${name}.minDelta`, `${name}.minDelta must be a finite number ≥ 0, got ${describe(o.minDelta)}`);
+    throw new OptionError(`${name}.minDelta`, `${name}.minDelta must be a finite number ≥ 0, got ${describe(o.minDelta)}`);
   }
   const restoreBestWeights = o.restoreBestWeights ?? false;
   if (typeof restoreBestWeights !== 'boolean') {
-    throw new GradwasmError(`${name}.restoreBestWeights`, `${name}.restoreBestWeights must be true or false, got ${describe(restoreBestWeights)}`);
+    throw new OptionError(`${name}.restoreBestWeights`, `${name}.restoreBestWeights must be true or false, got ${describe(restoreBestWeights)}`);
   }
   return { monitor, patience, minDelta, restoreBestWeights };
 }
@@ -58,7 +58,7 @@ export interface EarlyStopperState {
  *  best value and wait are of that one): `name` is the fit options' argument name. */
 export function checkResumedMonitor(saved: EarlyStopperState | null, options: EarlyStopping | null, initialEpoch: number, name: string): void {
   if (!saved || !options || saved.monitor === options.monitor) return;
-  throw new GradwasmError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor is '${options.monitor}', but the run continued at epoch ${initialEpoch} ` +
+  throw new OptionError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor is '${options.monitor}', but the run continued at epoch ${initialEpoch} ` +
     `monitored '${saved.monitor}' (its best value and wait are of that loss); continue it with monitor '${saved.monitor}'`);
 }
 
@@ -115,7 +115,7 @@ export class EarlyStopper {
 export function checkValidationSplit(value: unknown, rows: number, name: string): number {
   const trainRows = typeof value === 'number' && value > 0 && value < 1 ? Math.floor(rows * (1 - value)) : 0;
   if (!(trainRows >= 1 && trainRows < rows)) {
-    throw new GradwasmError(name, `${name} must be a number in (0, 1) that leaves at least one row on each side of the ${rows}, got ${describe(value)}`);
+    throw new OptionError(name, `${name} must be a number in (0, 1) that leaves at least one row on each side of the ${rows}, got ${describe(value)}`);
   }
   return trainRows;
 }
@@ -177,7 +177,7 @@ const HUGE_FEATURE = 1e3;
 export function divergenceError(where: {
   epoch: number; batch: number; batches: number | null; loss: number; limit: number; learningRate: number; weightDecay: number;
   beforeAnyUpdate: boolean; scaled: boolean; features: () => number;
-}): GradwasmError {
+}): DivergenceError {
   const { epoch, batch, batches, loss, limit } = where;
   const what = !Number.isFinite(loss)
     ? `the loss became ${loss}`
@@ -200,7 +200,8 @@ export function divergenceError(where: {
     argument = 'options.learningRate';
     advice = `a smaller options.learningRate (this epoch used ${float32Text(where.learningRate)}) usually helps`;
   }
-  return new GradwasmError(argument, `training diverged in epoch ${epoch}, batch ${batch}${batches === null ? '' : ` (of ${batches})`}: ${what}. ${kept}; ${advice}`);
+  const cause = !Number.isFinite(loss) ? 'non-finite-loss' : loss > limit ? 'exploding-loss' : 'non-finite-weights';
+  return new DivergenceError(argument, `training diverged in epoch ${epoch}, batch ${batch}${batches === null ? '' : ` (of ${batches})`}: ${what}. ${kept}; ${advice}`, { epoch, batch, cause });
 }
 
 /** The shortest decimal that is this float32 (0.01, not 0.009999999776482582). */

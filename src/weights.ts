@@ -3,7 +3,7 @@
 // gradient; a batch's loss stays Σ wᵢ·lossᵢ / rows, the batch's row count (Keras's
 // SUM_OVER_BATCH_SIZE). The weights travel with their rows into the backends (assembly/loss.ts).
 import { describe } from './checks.js';
-import { GradwasmError } from './errors.js';
+import { OptionError } from './errors.js';
 
 /**
  * A weight for each class: `{ 0: w0, 1: w1 }` (both keys, as TensorFlow.js asks for every class
@@ -26,19 +26,19 @@ export function checkClassWeight(value: unknown, name: string): CheckedClassWeig
   if (value === undefined || value === null) return null;
   if (value === 'balanced') return value;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new GradwasmError(name, `${name} must be 'balanced' or { 0: weight, 1: weight }, got ${describe(value)}`);
+    throw new OptionError(name, `${name} must be 'balanced' or { 0: weight, 1: weight }, got ${describe(value)}`);
   }
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (key !== '0' && key !== '1') throw new GradwasmError(name, `${name} has the key ${JSON.stringify(key)}; the classes are 0 and 1`);
+    if (key !== '0' && key !== '1') throw new OptionError(name, `${name} has the key ${JSON.stringify(key)}; the classes are 0 and 1`);
   }
   const weights = ([0, 1] as const).map((c) => {
-    if (!(c in o)) throw new GradwasmError(name, `${name} has no weight for class ${c}; give both, e.g. { 0: 1, 1: 5 }`);
+    if (!(c in o)) throw new OptionError(name, `${name} has no weight for class ${c}; give both, e.g. { 0: 1, 1: 5 }`);
     const w = o[c];
-    if (!weightValue(w)) throw new GradwasmError(`${name}[${c}]`, `${name}[${c}] must be a finite number ≥ 0 (as a float32), got ${describe(w)}`);
+    if (!weightValue(w)) throw new OptionError(`${name}[${c}]`, `${name}[${c}] must be a finite number ≥ 0 (as a float32), got ${describe(w)}`);
     return Math.fround(w);
   }) as [number, number];
-  if (weights[0] === 0 && weights[1] === 0) throw new GradwasmError(name, `${name} weighs both classes 0: no row would count`);
+  if (weights[0] === 0 && weights[1] === 0) throw new OptionError(name, `${name} weighs both classes 0: no row would count`);
   return weights;
 }
 
@@ -46,13 +46,13 @@ export function checkClassWeight(value: unknown, name: string): CheckedClassWeig
 export function checkSampleWeight(value: unknown, rows: number, name: string): Float32Array | null {
   if (value === undefined || value === null) return null;
   if (!Array.isArray(value) && !(value instanceof Float32Array) && !(value instanceof Float64Array)) {
-    throw new GradwasmError(name, `${name} must be an array, Float32Array or Float64Array of one weight per row, got ${describe(value)}`);
+    throw new OptionError(name, `${name} must be an array, Float32Array or Float64Array of one weight per row, got ${describe(value)}`);
   }
-  if (value.length !== rows) throw new GradwasmError(name, `${name} has ${value.length} weights, but x has ${rows} rows`);
+  if (value.length !== rows) throw new OptionError(name, `${name} has ${value.length} weights, but x has ${rows} rows`);
   const weights = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     const w: unknown = value[i];
-    if (!weightValue(w)) throw new GradwasmError(name, `${name}[${i}] is ${describe(w)}; weights must be finite numbers ≥ 0 (as float32)`);
+    if (!weightValue(w)) throw new OptionError(name, `${name}[${i}] is ${describe(w)}; weights must be finite numbers ≥ 0 (as float32)`);
     weights[i] = w;
   }
   return weights;
@@ -71,7 +71,7 @@ export function balancedWeights(counts: readonly [number, number], name: string)
   const n = counts[0] + counts[1];
   const missing = counts.findIndex((c) => c === 0);
   if (missing >= 0) {
-    throw new GradwasmError(name, `${name} 'balanced' needs rows of both classes, but the ${n} training rows have none of class ${missing}`);
+    throw new OptionError(name, `${name} 'balanced' needs rows of both classes, but the ${n} training rows have none of class ${missing}`);
   }
   return [Math.fround(n / (2 * counts[0])), Math.fround(n / (2 * counts[1]))];
 }
@@ -92,14 +92,14 @@ export function rowWeights(y: Float32Array, classWeight: CheckedClassWeight | nu
     const c = perClass ? perClass[y[i]!]! : 1;
     const w = sampleWeight ? Math.fround(c * sampleWeight[i]!) : c;
     if (w === Infinity) {
-      throw new GradwasmError(names.sampleWeight, `${names.sampleWeight}[${i}] (${sampleWeight![i]}) times ${names.classWeight}[${y[i]}] (${c}) overflows float32`);
+      throw new OptionError(names.sampleWeight, `${names.sampleWeight}[${i}] (${sampleWeight![i]}) times ${names.classWeight}[${y[i]}] (${c}) overflows float32`);
     }
     weights[i] = w;
     any ||= w > 0;
   }
   if (!any && y.length > 0) {
     const which = !perClass || (sampleWeight !== null && sampleWeight.every((w) => w === 0)) ? names.sampleWeight : names.classWeight;
-    throw new GradwasmError(which, `every training row weighs 0 with this ${which}: the loss would be 0 and training would learn nothing`);
+    throw new OptionError(which, `every training row weighs 0 with this ${which}: the loss would be 0 and training would learn nothing`);
   }
   return weights;
 }

@@ -24,9 +24,10 @@ describe('dist/gradwasm.browser.js', () => {
     expect(bundle).toMatch(/export\s*\{/);
     for (const [file, marker] of [['dist/gradwasm.js-backend.js', 'sumWeights'], ['dist/gradwasm.training.js', 'shuffleBuffer']]) {
       const split = read(file!);
-      // nothing but GradwasmError from the bundle (one class for callers' instanceof), no copy of it, no core
+      // nothing but the error classes from the bundle (one of each for callers' instanceof), no copy of them, no core
       const imports = [...split.matchAll(/\bimport\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)];
-      expect(imports.every(([, names, from]) => from === './gradwasm.browser.js' && /^GradwasmError as [\w$]+$/.test(names!.trim()))).toBe(true);
+      const errorClass = /^(Gradwasm|Option|Data|Divergence|MemoryLimit|BrokenModel)Error as [\w$]+$/;
+      expect(imports.every(([, names, from]) => from === './gradwasm.browser.js' && names!.split(',').every((n) => errorClass.test(n.trim())))).toBe(true);
       expect(split).not.toMatch(/extends Error|WebAssembly|node:/);
       expect(split).toContain(marker); // what the file is for…
       expect(read('build/gradwasm.inference.js')).not.toContain(marker); // …the inference path leaves out

@@ -146,7 +146,7 @@ describe('setMemoryLimit reaches the worker', () => {
     try {
       deliver(start);
       await expect.poll(() => messages.length).toBeGreaterThan(0);
-      expect(messages[0]).toMatchObject({ type: 'error', name: 'GradwasmError' });
+      expect(messages[0]).toMatchObject({ type: 'error', name: 'MemoryLimitError', fields: { limit: 4 * 2 ** 20 } });
       expect((messages[0] as { message: string }).message).toMatch(/setMemoryLimit/);
     } finally {
       setMemoryLimit(before);

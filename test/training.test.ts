@@ -1,6 +1,6 @@
 // fit()'s validation split, early stopping, schedules and per-epoch metrics, on both backends.
 import { describe, expect, it } from 'vitest';
-import { GradwasmError, Sequential, dense, rocAuc, type LayerWeights, type ScalerJSON } from '../src/index.js';
+import { DataError, GradwasmError, Sequential, dense, rocAuc, type LayerWeights, type ScalerJSON } from '../src/index.js';
 import { EarlyStopper } from '../src/training.js';
 import { labels, uniform } from './support/random.js';
 
@@ -30,7 +30,7 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
         data[row * inputs + 1] = NaN;
         const model = await create();
         await expect(model.fit({ data, rows, cols: inputs }, y, { validationSplit: 0.25 })).rejects.toThrow(
-          new GradwasmError('x', `x row ${row}, column 1 is NaN; every feature must be a finite number`));
+          new DataError('x', `x row ${row}, column 1 is NaN; every feature must be a finite number`, { source: 'x', row, column: 1 }));
       }
     });
 

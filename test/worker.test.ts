@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Gradwasm from '../src/index.js';
-import { GradwasmError, Sequential, dense, trainInWorker, type EpochLog, type LayerWeights, type TrainInWorkerOptions } from '../src/index.js';
+import { GradwasmError, OptionError, Sequential, dense, trainInWorker, type EpochLog, type LayerWeights, type TrainInWorkerOptions } from '../src/index.js';
 import { labels, uniform } from './support/random.js';
 
 let dir: string;
@@ -94,7 +94,7 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
     await local.fit(x, y, { ...fit, epochs: 3 });
     const checkpoint = local.toJSON({ training: true });
     expect(() => job({ model: checkpoint, load: { backend }, fit: { ...fit, epochs: 6, initialEpoch: 3, validationData: [xv, yv], earlyStopping: { patience: 5 } } }))
-      .toThrow(new GradwasmError('options.fit.earlyStopping.monitor', "options.fit.earlyStopping.monitor is 'valLoss', but the run continued at epoch 3 monitored 'loss' (its best value and wait are of that loss); continue it with monitor 'loss'"));
+      .toThrow(new OptionError('options.fit.earlyStopping.monitor', "options.fit.earlyStopping.monitor is 'valLoss', but the run continued at epoch 3 monitored 'loss' (its best value and wait are of that loss); continue it with monitor 'loss'"));
   });
 
   it('sends weights that match the model at that epoch', async () => {

@@ -3,7 +3,7 @@
 // these blocks and hands their addresses to the core (assembly/model.ts computes no size); the
 // 'js' backend takes its chunk size from here too, so both cut long passes the same way.
 import type { Architecture } from './backend.js';
-import { GradwasmError } from '../errors.js';
+import { MemoryLimitError } from '../errors.js';
 
 /** wasm32 addresses 4 GiB. */
 export const ADDRESS_SPACE = 2 ** 32;
@@ -165,7 +165,7 @@ export function checkModelSize(plan: ModelPlan, architecture: Architecture, argu
   const bytes = modelBytes(plan);
   if (bytes > ADDRESS_SPACE) {
     const parameters = plan.layers.reduce((n, l) => n + l.weightCount + l.units, 0);
-    throw new GradwasmError(argument, `${argument} make a model of ${parameters} parameters (${architecture.inputs} inputs, layers of ` +
-      `${architecture.layers.map((l) => l.units).join(', ')} units): with its gradients it needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the 4 GiB gradwasm can address`);
+    throw new MemoryLimitError(argument, `${argument} make a model of ${parameters} parameters (${architecture.inputs} inputs, layers of ` +
+      `${architecture.layers.map((l) => l.units).join(', ')} units): with its gradients it needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the 4 GiB gradwasm can address`, { bytes, limit: ADDRESS_SPACE });
   }
 }

@@ -5,7 +5,7 @@
 // reaching the caller as a RuntimeError or leaving other models to run on damaged memory.
 import type { Architecture, Backend, Dataset, LayerParameters, PassStats, Snapshot, TrainingState, Trainer } from './backend.js';
 import type { Matrix } from '../data.js';
-import { GradwasmError } from '../errors.js';
+import { BrokenModelError } from '../errors.js';
 import { activationCode } from '../layers.js';
 import type { RngState } from '../prng.js';
 import { Core, loadCore, type StepFailure } from '../wasm/core.js';
@@ -115,7 +115,7 @@ export class WasmBackend implements Backend {
       try {
         this.broken = stopped(error, this.core.settle());
       } catch { /* as said */ }
-      throw new GradwasmError('model', `${this.broken}: ${BROKEN_ADVICE}`);
+      throw new BrokenModelError('model', `${this.broken}: ${BROKEN_ADVICE}`, { disposed: false });
     } finally {
       try {
         this.core.afterCall();
@@ -125,8 +125,8 @@ export class WasmBackend implements Backend {
 
   /** Throw unless the model may still go into the core: not disposed, not broken. */
   usable(): void {
-    if (this.disposed) throw new GradwasmError('model', 'this model was disposed: its memory has been freed');
-    if (this.broken !== null) throw new GradwasmError('model', `this model is broken: an earlier call failed (${this.broken}); ${BROKEN_ADVICE}`);
+    if (this.disposed) throw new BrokenModelError('model', 'this model was disposed: its memory has been freed', { disposed: true });
+    if (this.broken !== null) throw new BrokenModelError('model', `this model is broken: an earlier call failed (${this.broken}); ${BROKEN_ADVICE}`, { disposed: false });
   }
 
   setParameters(parameters: readonly LayerParameters[]): void {

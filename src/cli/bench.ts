@@ -3,12 +3,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { GradwasmError } from '../errors.js';
+import { OptionError } from '../errors.js';
 
 export async function bench(args: string[]): Promise<number> {
   const root = fileURLToPath(new URL('..', import.meta.url)); // this file is dist/cli.js
   if (!existsSync(`${root}bench/run.ts`)) {
-    throw new GradwasmError('bench', `the benchmark suite is not in this installation (${root}); run it from a clone of the gradwasm repository`);
+    throw new OptionError('bench', `the benchmark suite is not in this installation (${root}); run it from a clone of the gradwasm repository`);
   }
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['run', 'bench', '--', ...args], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });

@@ -4,7 +4,7 @@
 // names were kept: by position.
 import { open } from 'node:fs/promises';
 import { MISSING_WHY, startsWithHeader, type CsvRows, type CsvTable } from '../csv.js';
-import { GradwasmError } from '../errors.js';
+import { DataError, GradwasmError } from '../errors.js';
 import { readCsv } from '../node/index.js';
 import type { Sequential } from '../sequential.js';
 
@@ -37,7 +37,7 @@ export async function rowsToPredict(s: CsvSource, note: (line: string) => void):
     ? await readCsv(csv, { label: labelOption(s.label)!, delimiter })
     : await readCsv(csv, { label: null, delimiter }).then((all) => (all.x.cols === model.inputs + 1 ? readCsv(csv, { delimiter }) : all));
   if (s.label === undefined && rows.x.cols !== model.inputs) {
-    throw new GradwasmError('csv', `${csv} has ${rows.x.cols} columns, but ${modelPath} takes ${model.inputs} inputs (${model.inputs + 1} columns with a label)`);
+    throw new DataError('csv', `${csv} has ${rows.x.cols} columns, but ${modelPath} takes ${model.inputs} inputs (${model.inputs + 1} columns with a label)`);
   }
   checkWidth(rows.x.cols, s);
   return rows;
@@ -56,7 +56,7 @@ export async function labelledRows(s: CsvSource, note: (line: string) => void): 
     return table;
   } catch (error) {
     if (stored !== null && error instanceof GradwasmError && error.argument === 'options.label') {
-      throw new GradwasmError('--label', `${csv} has no column ${JSON.stringify(stored)}, the label ${modelPath} was trained on: name the label column with --label`);
+      throw new DataError('--label', `${csv} has no column ${JSON.stringify(stored)}, the label ${modelPath} was trained on: name the label column with --label`);
     }
     throw error;
   }
@@ -66,7 +66,7 @@ export async function labelledRows(s: CsvSource, note: (line: string) => void): 
 function missingFeatures(s: CsvSource): (error: unknown) => never {
   return (error) => {
     if (error instanceof GradwasmError && / has no column /.test(error.message)) {
-      throw new GradwasmError('csv', error.message.replace(MISSING_WHY[0], `a feature ${s.modelPath} takes`).replace(MISSING_WHY[1], `features ${s.modelPath} takes`));
+      throw new DataError('csv', error.message.replace(MISSING_WHY[0], `a feature ${s.modelPath} takes`).replace(MISSING_WHY[1], `features ${s.modelPath} takes`));
     }
     throw error;
   };
@@ -81,7 +81,7 @@ async function byName(s: CsvSource): Promise<boolean> {
 /** The first 64 KiB of a file, as text (enough for its header). */
 async function head(path: string): Promise<string> {
   const file = await open(path, 'r').catch((error: Error) => {
-    throw new GradwasmError('path', `${path} cannot be read: ${error.message}`);
+    throw new DataError('path', `${path} cannot be read: ${error.message}`);
   });
   try {
     const bytes = new Uint8Array(2 ** 16);
@@ -101,5 +101,5 @@ function noteIgnored(s: CsvSource, ignored: readonly string[], note: (line: stri
 /** Rows whose label column was left out must have the model's width. */
 function checkWidth(cols: number, s: CsvSource): void {
   if (cols === s.model.inputs) return;
-  throw new GradwasmError('csv', `${s.csv} has ${cols} feature columns (its label column left out), but ${s.modelPath} takes ${s.model.inputs} inputs`);
+  throw new DataError('csv', `${s.csv} has ${cols} feature columns (its label column left out), but ${s.modelPath} takes ${s.model.inputs} inputs`);
 }

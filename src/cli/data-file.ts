@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import type { DataChunk, DataSource } from '../dataset.js';
 import { toMatrix } from '../data.js';
-import { GradwasmError } from '../errors.js';
+import { DataError } from '../errors.js';
 import { Xoshiro128 } from '../prng.js';
 import { NpyWriter, csvDataset, npyDataset, type FileChunk } from '../node/datasets.js';
 import { labelOption } from './columns.js';
@@ -49,11 +49,11 @@ function counted(ds: AsyncIterable<FileChunk> & { readonly bytesRead: number }):
 /** Open `path` (.npy by its extension, else CSV) and count its rows; with `cache`, write the parsed table there as .npy on the way. */
 export async function openDataFile(path: string, label: string | undefined, cache: string | null, stream = false, delimiter = 'auto'): Promise<DataFile> {
   const bytes = await stat(path).then((s) => s.size, (error: Error) => {
-    throw new GradwasmError('path', `${path} cannot be read: ${error.message}`);
+    throw new DataError('path', `${path} cannot be read: ${error.message}`);
   });
   if (path.toLowerCase().endsWith('.npy')) {
     const index = label === undefined ? -1 : labelOption(label);
-    if (typeof index !== 'number') throw new GradwasmError('--label', `--label ${label} is a name, but ${path} (.npy) has no column names: give the label column's index`);
+    if (typeof index !== 'number') throw new DataError('--label', `--label ${label} is a name, but ${path} (.npy) has no column names: give the label column's index`);
     const ds = await npyDataset(path, { label: index });
     const features = Array.from({ length: ds.cols }, (_, c) => `col${c + 1}`);
     const table = !stream && 4 * ds.rows * (ds.cols + 1) <= IN_MEMORY_BYTES ? await gather(ds, ds.rows, ds.cols) : null;
@@ -118,7 +118,7 @@ export function validationRows(rows: number, fraction: number, seed: number): Ui
   const bits = new Uint8Array(Math.ceil(rows / 8));
   const wanted = Math.round(rows * fraction);
   if (fraction > 0 && !(wanted >= 1 && wanted < rows)) {
-    throw new GradwasmError('--val', `--val ${fraction} leaves no rows on one side of the ${rows}: it must hold out at least one row and keep one`);
+    throw new DataError('--val', `--val ${fraction} leaves no rows on one side of the ${rows}: it must hold out at least one row and keep one`);
   }
   const rng = new Xoshiro128(seed);
   for (let i = 0, chosen = 0; i < rows && chosen < wanted; i++) {

@@ -1,7 +1,7 @@
 // `gradwasm explain`: the chain rule step by step — the article's one neuron (x = 3, w = 3),
 // or a saved model on one row of a CSV file.
 import { articleTrace, explain as trace, formatTrace } from '../explain/index.js';
-import { GradwasmError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import type { BackendName } from '../types.js';
 import { loadModel } from './files.js';
 import { labelledRows } from './columns.js';
@@ -15,11 +15,11 @@ export async function explainCommand(modelPath: string | undefined, csv: string 
     }
     return;
   }
-  if (csv === undefined) throw new GradwasmError('csv', 'explain with a model needs a CSV file to take the row from: gradwasm explain model.json data.csv --row 1');
+  if (csv === undefined) throw new OptionError('csv', 'explain with a model needs a CSV file to take the row from: gradwasm explain model.json data.csv --row 1');
   const model = await loadModel(modelPath, o.backend);
   try {
     const table = await labelledRows({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);
-    if (o.row > table.x.rows) throw new GradwasmError('--row', `--row ${o.row} is past the last row of ${csv} (${table.x.rows} rows)`);
+    if (o.row > table.x.rows) throw new OptionError('--row', `--row ${o.row} is past the last row of ${csv} (${table.x.rows} rows)`);
     const r = o.row - 1;
     const row = Array.from(table.x.data.subarray(r * table.x.cols, (r + 1) * table.x.cols));
     print(`${modelPath} on row ${o.row} of ${csv} (label ${table.y[r]})\n`);

@@ -1,12 +1,12 @@
 // `gradwasm export model.json --onnx out.onnx --tfjs dir`: a saved model in the formats other
 // tools read — ONNX (onnxruntime, and every ONNX tool) and TensorFlow.js Layers.
 import { join } from 'node:path';
-import { GradwasmError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { saveOnnx, saveTfjsLayers } from '../node/index.js';
 import { checkDistinct, checkOutput, loadModel, type Input, type Output } from './files.js';
 
 export async function exportCommand(modelPath: string, o: { onnx?: string; tfjs?: string }, print: (line: string) => void): Promise<void> {
-  if (o.onnx === undefined && o.tfjs === undefined) throw new GradwasmError('--onnx', 'export needs --onnx <file.onnx>, --tfjs <directory> or both');
+  if (o.onnx === undefined && o.tfjs === undefined) throw new OptionError('--onnx', 'export needs --onnx <file.onnx>, --tfjs <directory> or both');
   const inputs = [{ path: modelPath, what: 'the model' }];
   // every file is checked before any is written: against the model, and against each other
   const onnx = o.onnx === undefined ? null : await checkOutput(o.onnx, '--onnx', inputs);

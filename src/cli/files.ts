@@ -7,7 +7,7 @@
 import { constants, type Stats } from 'node:fs';
 import { access, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { GradwasmError } from '../errors.js';
+import { GradwasmError, OptionError } from '../errors.js';
 import { followLinks, replaceFile } from '../node/replace-file.js';
 import type { ModelJSON } from '../serialize.js';
 import { Sequential } from '../sequential.js';
@@ -36,26 +36,26 @@ export interface Input {
 /** Check that `path` (given as `flag`, named in messages as `names`) can be written and replaces none of the inputs. */
 export async function checkOutput(path: string, flag: string, inputs: readonly Input[], names = `${flag} ${path}`): Promise<Output> {
   const file = await followLinks(path).catch((error: NodeJS.ErrnoException) => {
-    throw new GradwasmError(flag, error.code === 'ELOOP' ? `${names} is a loop of symbolic links` : `${names}: ${error.message}`);
+    throw new OptionError(flag, error.code === 'ELOOP' ? `${names} is a loop of symbolic links` : `${names}: ${error.message}`);
   });
   const existing = await stat(file).catch(() => null);
   if (existing) {
-    if (!existing.isFile()) throw new GradwasmError(flag, `${names} is ${kindOf(existing)}, not a regular file: gradwasm will not replace it`);
+    if (!existing.isFile()) throw new OptionError(flag, `${names} is ${kindOf(existing)}, not a regular file: gradwasm will not replace it`);
     for (const input of inputs) {
       const s = await stat(input.path).catch(() => null);
       if (s && s.dev === existing.dev && s.ino === existing.ino) {
-        throw new GradwasmError(flag, `${names} is ${input.what} (${input.path}): writing there would destroy it; choose another file`);
+        throw new OptionError(flag, `${names} is ${input.what} (${input.path}): writing there would destroy it; choose another file`);
       }
     }
     // (0o222: as root, access() grants writing to any file; a file without write bits is still read-only)
-    if ((existing.mode & 0o222) === 0 || !(await writable(file))) throw new GradwasmError(flag, `${names} is read-only`);
-    if (!(await writable(dirname(file)))) throw new GradwasmError(flag, `${names}: its directory ${dirname(file)} cannot be written`);
+    if ((existing.mode & 0o222) === 0 || !(await writable(file))) throw new OptionError(flag, `${names} is read-only`);
+    if (!(await writable(dirname(file)))) throw new OptionError(flag, `${names}: its directory ${dirname(file)} cannot be written`);
     return { path, flag, names, file, identity: `${existing.dev}:${existing.ino}` };
   }
   let dir = dirname(file);
   for (let s = await stat(dir).catch(() => null); !s; s = await stat(dir).catch(() => null)) dir = dirname(dir);
-  if (!(await stat(dir)).isDirectory()) throw new GradwasmError(flag, `${names}: ${dir} is not a directory`);
-  if (!(await writable(dir))) throw new GradwasmError(flag, `${names}: the directory ${dir} cannot be written`);
+  if (!(await stat(dir)).isDirectory()) throw new OptionError(flag, `${names}: ${dir} is not a directory`);
+  if (!(await writable(dir))) throw new OptionError(flag, `${names}: the directory ${dir} cannot be written`);
   // (the real path: a folder reached through a link is the folder itself)
   return { path, flag, names, file, identity: join(await realpath(dir), relative(dir, file)) };
 }
@@ -66,7 +66,7 @@ export function checkDistinct(outputs: readonly (Output | null)[]): void {
   for (const output of outputs) {
     if (!output) continue;
     const earlier = seen.find((o) => o.identity === output.identity);
-    if (earlier) throw new GradwasmError(output.flag, `${earlier.names} and ${output.names} name the same file: one would overwrite the other; choose another file`);
+    if (earlier) throw new OptionError(output.flag, `${earlier.names} and ${output.names} name the same file: one would overwrite the other; choose another file`);
     seen.push(output);
   }
 }
@@ -89,7 +89,7 @@ export async function writeAtomically(output: Output, text: string | Uint8Array)
   try {
     await replaceFile(output.file, text);
   } catch (error) {
-    throw new GradwasmError(output.flag, `cannot write ${output.path}: ${(error as Error).message}`);
+    throw new OptionError(output.flag, `cannot write ${output.path}: ${(error as Error).message}`);
   }
 }
 
@@ -100,12 +100,12 @@ const MAX_MODEL_BYTES = 512 * 2 ** 20;
 async function readModelText(path: string, argument: string): Promise<string> {
   try {
     const s = await stat(path);
-    if (!s.isFile()) throw new GradwasmError(argument, `${path} is ${kindOf(s)}, not a model file`);
-    if (s.size > MAX_MODEL_BYTES) throw new GradwasmError(argument, `${path} is ${s.size} bytes, more than a model file can be (${MAX_MODEL_BYTES})`);
+    if (!s.isFile()) throw new OptionError(argument, `${path} is ${kindOf(s)}, not a model file`);
+    if (s.size > MAX_MODEL_BYTES) throw new OptionError(argument, `${path} is ${s.size} bytes, more than a model file can be (${MAX_MODEL_BYTES})`);
     return await readFile(path, 'utf8');
   } catch (error) {
     if (error instanceof GradwasmError) throw error;
-    throw new GradwasmError(argument, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new OptionError(argument, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
 }
 
@@ -116,10 +116,10 @@ export async function loadCheckpoint(path: string): Promise<{ json: ModelJSON; r
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new GradwasmError('--resume', `--resume ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new OptionError('--resume', `--resume ${path} is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof json !== 'object' || json === null || !json.training) {
-    throw new GradwasmError('--resume', `--resume ${path} has no training state; resume from a file written by --checkpoint`);
+    throw new OptionError('--resume', `--resume ${path} has no training state; resume from a file written by --checkpoint`);
   }
   const { cli, ...model } = json;
   return { json: model, run: cli ?? null };
@@ -130,7 +130,7 @@ export async function loadModel(path: string, backend: BackendName, threads: num
   try {
     return await Sequential.fromJSON(text, { backend, threads });
   } catch (error) {
-    if (error instanceof GradwasmError) throw new GradwasmError('model', `${path}: ${error.message}`);
+    if (error instanceof GradwasmError) throw new OptionError('model', `${path}: ${error.message}`);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 // `gradwasm train data.csv|data.npy …`: check the flags and the outputs, stream the file (a
 // counting pass, the scaler's statistics, then the epochs, never more than a few chunks of rows
 // in memory), train with a progress bar, checkpoint, report, save.
-import { GradwasmError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { dense, type Activation } from '../layers.js';
 import type { ModelJSON } from '../serialize.js';
 import { StandardScaler } from '../scaler.js';
@@ -79,10 +79,10 @@ export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: bo
   const lbfgsPossible = inMemory && o.checkpoint === undefined && o.resume === undefined;
   const optimizer = o.optimizer ?? (logistic && lbfgsPossible ? 'lbfgs' : 'adam');
   if (optimizer === 'lbfgs') {
-    if (!inMemory) throw new GradwasmError('--optimizer', `--optimizer lbfgs takes every row at each iteration, in memory; this file is streamed (--stream, or over 64 MiB): use another --optimizer`);
-    if (o.checkpoint !== undefined || o.resume !== undefined) throw new GradwasmError('--optimizer', '--optimizer lbfgs keeps no checkpoint (its curvature pairs are not saved): leave out --checkpoint/--resume, or use another --optimizer');
-    if (o.lr !== undefined) throw new GradwasmError('--lr', '--lr does not apply to --optimizer lbfgs: its line search chooses each step');
-    if (o.batch !== undefined && o.batch !== 'all') throw new GradwasmError('--batch', `--batch ${o.batch}: --optimizer lbfgs is full-batch (--batch all)`);
+    if (!inMemory) throw new OptionError('--optimizer', `--optimizer lbfgs takes every row at each iteration, in memory; this file is streamed (--stream, or over 64 MiB): use another --optimizer`);
+    if (o.checkpoint !== undefined || o.resume !== undefined) throw new OptionError('--optimizer', '--optimizer lbfgs keeps no checkpoint (its curvature pairs are not saved): leave out --checkpoint/--resume, or use another --optimizer');
+    if (o.lr !== undefined) throw new OptionError('--lr', '--lr does not apply to --optimizer lbfgs: its line search chooses each step');
+    if (o.batch !== undefined && o.batch !== 'all') throw new OptionError('--batch', `--batch ${o.batch}: --optimizer lbfgs is full-batch (--batch all)`);
   }
   // as scikit-learn's max_iter and n_iter_no_change: --epochs is the most, convergence may stop it sooner
   const convergence = !logistic && o.patience === undefined;
@@ -254,11 +254,11 @@ async function trainUntilStopped(model: Sequential, rows: number, fit: (options:
 /** A resumed run must have the flags its checkpoint was written with (but --epochs and the outputs). */
 function checkFlags(resumed: { json: ModelJSON; run: unknown }, flags: RunRecord['flags'], path: string): void {
   const saved = (resumed.run as RunRecord | null)?.flags;
-  if (!saved) throw new GradwasmError('--resume', `--resume ${path} is a model without a training run's record; resume from a file written by --checkpoint`);
+  if (!saved) throw new OptionError('--resume', `--resume ${path} is a model without a training run's record; resume from a file written by --checkpoint`);
   for (const key of RUN_FLAGS) {
     if (JSON.stringify(saved[key] ?? null) !== JSON.stringify(flags[key] ?? null)) {
       const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      throw new GradwasmError('--resume', `--resume ${path} was written with ${flag} ${show(saved[key])}, not ${show(flags[key])}; resume with the same flags (only --epochs and the outputs may change)`);
+      throw new OptionError('--resume', `--resume ${path} was written with ${flag} ${show(saved[key])}, not ${show(flags[key])}; resume with the same flags (only --epochs and the outputs may change)`);
     }
   }
 }
@@ -274,7 +274,7 @@ function checkData(resumed: { run: unknown }, data: RunRecord['data'], path: str
   const saved = (resumed.run as RunRecord).data;
   for (const key of ['rows', 'cols', 'label', 'bytes', 'features'] as const) {
     if (JSON.stringify(saved?.[key]) !== JSON.stringify(data[key])) {
-      throw new GradwasmError('--resume', `--resume ${path} was written for other data: ${file} has ${key} ${show(data[key])}, the checkpoint's data had ${show(saved?.[key])}`);
+      throw new OptionError('--resume', `--resume ${path} was written for other data: ${file} has ${key} ${show(data[key])}, the checkpoint's data had ${show(saved?.[key])}`);
     }
   }
 }

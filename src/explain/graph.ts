@@ -2,7 +2,7 @@
 // per operation of docs/architecture.md §1 — the product with the kernel, the bias add, each activation,
 // and the binary cross-entropy split into the article's blocks — with the shapes on the edges.
 // Pure data (no numbers); src/explain/trace.ts evaluates it forward and backward.
-import { GradwasmError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { ACTIVATIONS, type Activation } from '../layers.js';
 
 /** Throw a GradwasmError naming `model` unless it has the shape of a Sequential: `inputs` and dense `layers`. */
@@ -10,7 +10,7 @@ export function checkModelShape(model: unknown): asserts model is ModelShape {
   const m = model as Partial<ModelShape> | null;
   const ok = typeof m === 'object' && m !== null && Number.isInteger(m.inputs) && (m.inputs as number) >= 1 && Array.isArray(m.layers) && m.layers.length > 0 &&
     m.layers.every((l) => typeof l === 'object' && l !== null && Number.isInteger(l.units) && l.units >= 1 && (ACTIVATIONS as readonly unknown[]).includes(l.activation));
-  if (!ok) throw new GradwasmError('model', `model must be a Sequential (or have its inputs and dense layers), got ${m === null || typeof m !== 'object' ? String(model) : 'an object without them'}`);
+  if (!ok) throw new OptionError('model', `model must be a Sequential (or have its inputs and dense layers), got ${m === null || typeof m !== 'object' ? String(model) : 'an object without them'}`);
 }
 
 /** What {@link graph} reads of a model: its shape (a `Sequential` is one). */

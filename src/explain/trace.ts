@@ -5,7 +5,7 @@
 // back-propagation (`gradients()`, float32, in its backend) and central finite differences
 // (float64) over the same forward pass.
 import type { Features, Labels, MatrixInput } from '../data.js';
-import { GradwasmError } from '../errors.js';
+import { OptionError } from '../errors.js';
 import { checkModelShape, graph, type GraphNode, type GraphOp, type ModelGraph, type ModelShape } from './graph.js';
 
 /** A float64 tensor, row-major; `shape` `[]` is a scalar. */
@@ -283,15 +283,15 @@ function forward(nodes: readonly GraphNode[], leaves: Map<string, Tensor>, ctx: 
 export function explain(model: ExplainableModel, x: Features | readonly number[], y: Labels | number, options: ExplainOptions = {}): Trace {
   checkModelShape(model);
   if (typeof model.gradients !== 'function' || typeof model.getWeights !== 'function') {
-    throw new GradwasmError('model', 'model must be a Sequential: explain compares its trace with model.gradients() and reads model.getWeights()');
+    throw new OptionError('model', 'model must be a Sequential: explain compares its trace with model.gradients() and reads model.getWeights()');
   }
-  if (typeof options !== 'object' || options === null) throw new GradwasmError('options', 'options must be an object');
+  if (typeof options !== 'object' || options === null) throw new OptionError('options', 'options must be an object');
   const maxRows = options.rows ?? 8;
-  if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > 64) throw new GradwasmError('options.rows', `options.rows must be an integer in [1, 64], got ${String(options.rows)}`);
+  if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > 64) throw new OptionError('options.rows', `options.rows must be an integer in [1, 64], got ${String(options.rows)}`);
   const maxFd = options.maxFiniteDifferences ?? 2000;
-  if (!Number.isInteger(maxFd) || maxFd < 0) throw new GradwasmError('options.maxFiniteDifferences', `options.maxFiniteDifferences must be an integer ≥ 0, got ${String(options.maxFiniteDifferences)}`);
+  if (!Number.isInteger(maxFd) || maxFd < 0) throw new OptionError('options.maxFiniteDifferences', `options.maxFiniteDifferences must be an integer ≥ 0, got ${String(options.maxFiniteDifferences)}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'rows' && key !== 'maxFiniteDifferences') throw new GradwasmError(`options.${key}`, `options has an unknown option "${key}"; known: rows, maxFiniteDifferences`);
+    if (key !== 'rows' && key !== 'maxFiniteDifferences') throw new OptionError(`options.${key}`, `options has an unknown option "${key}"; known: rows, maxFiniteDifferences`);
   }
 
   // One row as a plain array; one label as a number. Then the first rows, validated by the model itself.
@@ -300,7 +300,7 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
   const labels: Labels = typeof y === 'number' ? [y] : y;
   const { x: xs, y: ys, rows, given } = firstRows(features, labels, model.inputs, maxRows);
   const fromModel = model.gradients(xs, ys); // throws GradwasmError on malformed x or y
-  if (rows === 0) throw new GradwasmError('x', 'x must be feature rows: number[][], a Float32Array/Float64Array or { data, rows, cols }');
+  if (rows === 0) throw new OptionError('x', 'x must be feature rows: number[][], a Float32Array/Float64Array or { data, rows, cols }');
   const raw = float32Rows(xs, rows, model.inputs);
   const scaler = model.scaler ?? null;
 

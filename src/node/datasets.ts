@@ -1,7 +1,7 @@
 // Files larger than memory, as DataSources for fitDataset (docs/architecture.md §7.4): a CSV read a piece at
 // a time (never the whole text), and NumPy's .npy with plain file reads; writeNpy beside them.
 import { open, type FileHandle } from 'node:fs/promises';
-import { GradwasmError } from '../errors.js';
+import { DataError, GradwasmError, OptionError } from '../errors.js';
 import { beginReplacing, type Replacement } from './replace-file.js';
 import { describe } from '../checks.js';
 import { checkOptions, sniffDelimiter, type CsvOptions } from '../csv.js';
@@ -43,15 +43,15 @@ export type CsvDatasetOptions = Omit<CsvOptions, 'source' | 'features'>;
  * is the DataSource of a training set). Each iteration reads the file again from the start.
  */
 export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDataset {
-  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${describe(path)}`);
+  if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${describe(path)}`);
   if (typeof options === 'object' && options !== null && 'source' in options) {
-    throw new GradwasmError('options.source', 'csvDataset names the file itself; options.source is for parseCsv');
+    throw new OptionError('options.source', 'csvDataset names the file itself; options.source is for parseCsv');
   }
   if (typeof options === 'object' && options !== null && 'features' in options) {
-    throw new GradwasmError('options.features', 'csvDataset reads every column of the file, in its order; options.features (columns by name) is for readCsv and parseCsv');
+    throw new OptionError('options.features', 'csvDataset reads every column of the file, in its order; options.features (columns by name) is for readCsv and parseCsv');
   }
   const checked = checkOptions({ ...(options as object), source: path });
-  if (checked.label === null) throw new GradwasmError('options.label', 'options.label cannot be null: csvDataset reads labelled rows for training');
+  if (checked.label === null) throw new OptionError('options.label', 'options.label cannot be null: csvDataset reads labelled rows for training');
   const settings = { label: checked.label, header: checked.header, delimiter: checked.delimiter === 'auto' ? '' : String.fromCharCode(checked.delimiter), source: path };
   let rows: number | null = null;
   let bytesRead = 0;
@@ -92,7 +92,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
         filled = end - consumed;
       }
       parser.finish();
-      if (total === 0) throw new GradwasmError('path', `${path} has a header but no rows under it`);
+      if (total === 0) throw new DataError('path', `${path} has a header but no rows under it`);
       rows = total;
     } finally {
       await handle.close();
@@ -120,7 +120,7 @@ async function openFile(path: string): Promise<FileHandle> {
   try {
     return await open(path, 'r');
   } catch (error) {
-    throw new GradwasmError('path', `${path} cannot be read: ${(error as Error).message}`);
+    throw new DataError('path', `${path} cannot be read: ${(error as Error).message}`);
   }
 }
 
@@ -146,16 +146,16 @@ export interface NpyDataset extends AsyncIterable<FileChunk> {
  * not parse or a file shorter than its header says is a GradwasmError.
  */
 export async function npyDataset(path: string, options: { label?: number } = {}): Promise<NpyDataset> {
-  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${describe(path)}`);
+  if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${describe(path)}`);
   const o = options as { label?: unknown };
-  if (typeof o !== 'object' || o === null) throw new GradwasmError('options', `options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(o)) if (key !== 'label') throw new GradwasmError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label`);
+  if (typeof o !== 'object' || o === null) throw new OptionError('options', `options must be an object, got ${describe(options)}`);
+  for (const key of Object.keys(o)) if (key !== 'label') throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label`);
   const { rows, width, dataStart } = await readNpyHeader(path);
   const label = o.label ?? -1;
   if (typeof label !== 'number' || !Number.isInteger(label) || label < -width || label >= width) {
-    throw new GradwasmError('options.label', `options.label must be a column index of ${path} (0 to ${width - 1}, or −1 to −${width} from the end), got ${describe(label)}`);
+    throw new OptionError('options.label', `options.label must be a column index of ${path} (0 to ${width - 1}, or −1 to −${width} from the end), got ${describe(label)}`);
   }
-  if (width < 2) throw new GradwasmError('path', `${path} has ${width} column; it needs features and a label column`);
+  if (width < 2) throw new DataError('path', `${path} has ${width} column; it needs features and a label column`);
   const labelAt = label < 0 ? width + label : label;
   const cols = width - 1;
   let bytesRead = 0;
@@ -179,7 +179,7 @@ export async function npyDataset(path: string, options: { label?: number } = {})
       const bytes = new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
       for (let got = 0; got < bytes.length;) {
         const { bytesRead: r } = await handle.read(bytes, got, bytes.length - got, dataStart + 4 * start * width + got);
-        if (r === 0) throw new GradwasmError('path', `${path} ends at row ${start + Math.floor(got / (4 * width))}, but its header says ${rows} rows`);
+        if (r === 0) throw new DataError('path', `${path} ends at row ${start + Math.floor(got / (4 * width))}, but its header says ${rows} rows`);
         got += r;
       }
       return raw;
@@ -198,7 +198,7 @@ export async function npyDataset(path: string, options: { label?: number } = {})
           const v = raw[r * width + labelAt]!;
           // v·(v − 1) is 0 for 0 and 1 alone (NaN for NaN): one branch, taken the same way for
           // both labels, where `v !== 0 && v !== 1` mispredicts on every other row of shuffled labels
-          if (v * (v - 1) !== 0) throw new GradwasmError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be 0 or 1`);
+          if (v * (v - 1) !== 0) throw new DataError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be 0 or 1`);
           y[r] = v;
         }
         // With the label first or last the features are rows `width` apart (the backends squeeze
@@ -240,7 +240,7 @@ async function readNpyHeader(path: string): Promise<{ rows: number; width: numbe
     const { size } = await handle.stat();
     const head = new Uint8Array(12);
     const { bytesRead } = await handle.read(head, 0, 12, 0);
-    const bad = (why: string): GradwasmError => new GradwasmError('path', `${path} is not a NumPy .npy file of float32 rows: ${why}`);
+    const bad = (why: string): GradwasmError => new DataError('path', `${path} is not a NumPy .npy file of float32 rows: ${why}`);
     if (bytesRead < 10 || MAGIC.some((m, i) => head[i] !== m)) throw bad('it does not start with "\\x93NUMPY"');
     const major = head[6]!;
     if (major !== 1 && major !== 2 && major !== 3) throw bad(`format version ${major}.${head[7]} is not 1.0, 2.0 or 3.0`);
@@ -317,7 +317,7 @@ export class NpyWriter {
     } catch (error) {
       await handle?.close().catch(() => {});
       await replacement?.discard();
-      throw new GradwasmError('path', `${path} cannot be written: ${(error as Error).message}`);
+      throw new DataError('path', `${path} cannot be written: ${(error as Error).message}`);
     }
     return new NpyWriter(handle, replacement, path, cols);
   }

@@ -7,7 +7,7 @@
  */
 import { lstat, open, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
-import { GradwasmError, fromTfjsLayers, parseCsv, toOnnx, toTfjsLayers } from '../index.js';
+import { DataError, GradwasmError, OptionError, fromTfjsLayers, parseCsv, toOnnx, toTfjsLayers } from '../index.js';
 import { tfjsWeightBytes } from '../tfjs-format.js';
 import { replaceFile } from './replace-file.js';
 export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
@@ -30,14 +30,14 @@ export async function readCsv(path: string, options: ReadCsvOptions = {}): Promi
   const text = await read(path, 'utf8');
   let o: CsvOptions = options; // parseCsv says what is wrong with options that are not an object
   if (typeof options === 'object' && options !== null && !Array.isArray(options)) {
-    if ('source' in options) throw new GradwasmError('options.source', 'readCsv names the file itself; options.source is for parseCsv');
+    if ('source' in options) throw new OptionError('options.source', 'readCsv names the file itself; options.source is for parseCsv');
     o = { ...options, source: path };
   }
   try {
     return parseCsv(text, o);
   } catch (error) {
     // The cells at fault are the file's: name the path as the argument.
-    if (error instanceof GradwasmError && error.argument === 'text') throw new GradwasmError('path', error.message);
+    if (error instanceof GradwasmError && error.argument === 'text') throw new DataError('path', error.message);
     throw error;
   }
 }
@@ -56,7 +56,7 @@ export interface SavedTfjsFiles {
  * so that a reader never sees part of a file, nor a `model.json` whose weights are not there yet.
  */
 export async function saveTfjsLayers(model: Sequential, directory: string): Promise<SavedTfjsFiles> {
-  if (typeof directory !== 'string' || directory === '') throw new GradwasmError('directory', `directory must be a path, got ${JSON.stringify(directory) ?? String(directory)}`);
+  if (typeof directory !== 'string' || directory === '') throw new DataError('directory', `directory must be a path, got ${JSON.stringify(directory) ?? String(directory)}`);
   const { modelJson, weightsBin } = toTfjsLayers(model);
   const files = { modelJson: join(directory, 'model.json'), weightsBin: join(directory, 'weights.bin') };
   await save(files.weightsBin, new Uint8Array(weightsBin), 'directory', directory);
@@ -70,7 +70,7 @@ export async function saveTfjsLayers(model: Sequential, directory: string): Prom
  * written to a temporary file beside it and renamed into place, so a reader never sees part of it.
  */
 export async function saveOnnx(model: Sequential, path: string): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${JSON.stringify(path) ?? String(path)}`);
+  if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${JSON.stringify(path) ?? String(path)}`);
   await save(path, toOnnx(model), 'path', path);
 }
 
@@ -79,7 +79,7 @@ async function save(file: string, data: string | Uint8Array, argument: string, g
   try {
     await replaceFile(file, data);
   } catch (error) {
-    throw new GradwasmError(argument, `${given}: the model could not be written: ${(error as Error).message}`);
+    throw new DataError(argument, `${given}: the model could not be written: ${(error as Error).message}`);
   }
 }
 
@@ -98,26 +98,26 @@ export async function loadTfjsLayers(path: string, options: FromTfjsOptions = {}
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new GradwasmError('path', `${file} is not valid JSON: ${(error as Error).message}`);
+    throw new DataError('path', `${file} is not valid JSON: ${(error as Error).message}`);
   }
   const expected = tfjsWeightBytes(json); // the topology and the manifest checked; its total in bytes
   const shards: { path: string; size: number }[] = [];
   for (const name of weightPaths(json)) {
     if (isAbsolute(name) || normalize(name).split(/[\\/]/).includes('..') || /^[a-z][a-z0-9+.-]*:/i.test(name)) {
-      throw new GradwasmError('path', `${file} lists the weights file ${JSON.stringify(name)}, outside its directory; only files beside model.json are read`);
+      throw new DataError('path', `${file} lists the weights file ${JSON.stringify(name)}, outside its directory; only files beside model.json are read`);
     }
     const shard = join(dirname(file), name);
     const s = await lstat(shard).catch((error: Error) => {
-      throw new GradwasmError('path', `${shard} cannot be read: ${error.message}`);
+      throw new DataError('path', `${shard} cannot be read: ${error.message}`);
     });
     if (!s.isFile()) {
-      throw new GradwasmError('path', `${file} lists the weights file ${JSON.stringify(name)}, which is ${s.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; only regular files beside model.json are read`);
+      throw new DataError('path', `${file} lists the weights file ${JSON.stringify(name)}, which is ${s.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; only regular files beside model.json are read`);
     }
     shards.push({ path: shard, size: s.size });
   }
   const total = shards.reduce((n, s) => n + s.size, 0);
   if (total !== expected) {
-    throw new GradwasmError('path', `the weights files ${file} lists hold ${total} bytes, but its manifest describes ${expected}`);
+    throw new DataError('path', `the weights files ${file} lists hold ${total} bytes, but its manifest describes ${expected}`);
   }
   const bytes = new Uint8Array(expected);
   let at = 0;
@@ -128,8 +128,8 @@ export async function loadTfjsLayers(path: string, options: FromTfjsOptions = {}
 /** model.json itself: a file (through links: the caller named it), of a sane size. */
 async function readModelJson(file: string): Promise<string> {
   const s = await stat(file).catch(() => null);
-  if (s && !s.isFile()) throw new GradwasmError('path', `${file} is not a regular file`);
-  if (s && s.size > MAX_MODEL_JSON) throw new GradwasmError('path', `${file} is ${s.size} bytes; a model.json is at most ${MAX_MODEL_JSON} (its weights live in the .bin files)`);
+  if (s && !s.isFile()) throw new DataError('path', `${file} is not a regular file`);
+  if (s && s.size > MAX_MODEL_JSON) throw new DataError('path', `${file} is ${s.size} bytes; a model.json is at most ${MAX_MODEL_JSON} (its weights live in the .bin files)`);
   return read(file, 'utf8');
 }
 
@@ -139,13 +139,13 @@ const MAX_MODEL_JSON = 64 * 2 ** 20;
 /** Fill `into` from the start of a file, reading no more than its length. */
 async function readExactly(path: string, into: Uint8Array): Promise<number> {
   const handle = await open(path, 'r').catch((error: Error) => {
-    throw new GradwasmError('path', `${path} cannot be read: ${error.message}`);
+    throw new DataError('path', `${path} cannot be read: ${error.message}`);
   });
   try {
     let done = 0;
     while (done < into.length) {
       const { bytesRead } = await handle.read(into, done, into.length - done, done);
-      if (bytesRead === 0) throw new GradwasmError('path', `${path} became shorter while it was read`);
+      if (bytesRead === 0) throw new DataError('path', `${path} became shorter while it was read`);
       done += bytesRead;
     }
     return done;
@@ -168,10 +168,10 @@ async function isDirectory(path: string): Promise<boolean> {
 async function read(path: string, encoding: 'utf8'): Promise<string>;
 async function read(path: string, encoding: null): Promise<Uint8Array>;
 async function read(path: string, encoding: 'utf8' | null): Promise<string | Uint8Array> {
-  if (typeof path !== 'string' || path === '') throw new GradwasmError('path', `path must be a file path, got ${JSON.stringify(path) ?? String(path)}`);
+  if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${JSON.stringify(path) ?? String(path)}`);
   try {
     return encoding ? await readFile(path, encoding) : await readFile(path);
   } catch (error) {
-    throw new GradwasmError('path', `${path} cannot be read: ${(error as Error).message}`);
+    throw new DataError('path', `${path} cannot be read: ${(error as Error).message}`);
   }
 }

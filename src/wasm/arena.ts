@@ -4,7 +4,7 @@
 // buffer, so callers make views from `memory.buffer` at the moment they use them.
 // A call's blocks are taken all or none (allocateAll): planned first, on a copy of the free
 // list, so that a request past the limit is refused before anything is allocated or grown.
-import { GradwasmError } from '../errors.js';
+import { MemoryLimitError, OptionError } from '../errors.js';
 import { ADDRESS_SPACE } from '../backend/plan.js';
 
 const PAGE = 65536;
@@ -22,7 +22,7 @@ let limit = ADDRESS_SPACE;
  */
 export function setMemoryLimit(bytes: number): void {
   if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < PAGE || bytes > ADDRESS_SPACE) {
-    throw new GradwasmError('bytes', `bytes must be an integer from ${PAGE} (one page) to ${ADDRESS_SPACE} (4 GiB), got ${String(bytes)}`);
+    throw new OptionError('bytes', `bytes must be an integer from ${PAGE} (one page) to ${ADDRESS_SPACE} (4 GiB), got ${String(bytes)}`);
   }
   limit = bytes;
 }
@@ -104,7 +104,7 @@ export class Arena {
     if (end <= limit) return;
     const total = sizes.reduce((sum, n) => sum + align16(Math.max(n, 16)), 0);
     const others = this.bytesInUse > 0 ? ` (with ${formatBytes(this.bytesInUse)} already in use)` : '';
-    throw new GradwasmError(argument, `${purpose} needs ${formatBytes(total)}${others}: ${beyondLimit(end)}`);
+    throw new MemoryLimitError(argument, `${purpose} needs ${formatBytes(total)}${others}: ${beyondLimit(end)}`, { bytes: end, limit });
   }
 
   /** The top of the used memory once blocks of these sizes were allocated, first fit as allocate() does. */
@@ -173,13 +173,13 @@ export class Arena {
   }
 
   private reserve(end: number): void {
-    if (end + this.others() > limit) throw new GradwasmError('memory', `gradwasm would need ${beyondLimit(end + this.others())}`);
+    if (end + this.others() > limit) throw new MemoryLimitError('memory', `gradwasm would need ${beyondLimit(end + this.others())}`, { bytes: end + this.others(), limit });
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     try {
       this.memory.grow(Math.ceil((end - have) / PAGE));
     } catch {
-      throw new GradwasmError('memory', `could not grow WebAssembly memory to ${formatBytes(end)}: the engine refused`);
+      throw new MemoryLimitError('memory', `could not grow WebAssembly memory to ${formatBytes(end)}: the engine refused`, { bytes: end, limit: have });
     }
   }
 }

@@ -2,7 +2,7 @@
 // the calling thread never blocks. Everything is checked here, before a worker starts.
 import type { Architecture } from '../backend/backend.js';
 import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data.js';
-import { GradwasmError } from '../errors.js';
+import { GradwasmError, OptionError } from '../errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../checks.js';
 import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON, type SavedTraining } from '../serialize.js';
 import { checkResumedMonitor } from '../training.js';
@@ -14,6 +14,7 @@ import { fitBlocks, modelBytes, optimizerStateBytes, planModel, workspaceLayout 
 import { beyondLimit, memoryLimit } from '../wasm/arena.js';
 import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
+import { errorFromRecord } from './error-record.js';
 
 /** The options of {@link Sequential.fit} that can cross to a worker: all but the callbacks and the signal (see {@link TrainingJob.cancel}). */
 export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd' | 'onProgress' | 'signal' | 'checkpoint'>;
@@ -147,9 +148,7 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
           const model = modelToJSON(start.architecture, message.weights, start.scaler);
           settle(() => resolve({ model, history: message.history, cancelled: message.cancelled, threads: message.threads }));
         } else {
-          const error = message.name === 'GradwasmError'
-            ? new GradwasmError(message.argument ?? '', message.message)
-            : Object.assign(new Error(message.message), { name: message.name });
+          const error = errorFromRecord(message);
           settle(() => reject(error));
         }
       }, (error) => settle(() => reject(error)));
@@ -180,7 +179,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     model = { load, seed, backend, threads };
   } else {
     if (o.load !== undefined) {
-      throw new GradwasmError('options.load', 'options.load applies to a saved model only; give seed and backend in options.model');
+      throw new OptionError('options.load', 'options.load applies to a saved model only; give seed and backend in options.model');
     }
     const created = checkCreateOptions(o.model, 'options.model');
     architecture = created.architecture;
@@ -192,20 +191,20 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   const fitOptions = checkObject('options.fit', o.fit ?? {});
   checkKeys('options.fit', fitOptions, FIT_KEYS);
   const fit = checkFitOptions(fitOptions, architecture.inputs, x.rows, 'options.fit');
-  if (fit.lbfgs) throw new GradwasmError('options.fit.optimizer', "options.fit.optimizer 'lbfgs' is not supported by trainInWorker yet; call fit on the model (an L-BFGS fit of a table that fits in memory is short)");
+  if (fit.lbfgs) throw new OptionError('options.fit.optimizer', "options.fit.optimizer 'lbfgs' is not supported by trainInWorker yet; call fit on the model (an L-BFGS fit of a table that fits in memory is short)");
   if (training && fit.initialEpoch > 0 && fit.initialEpoch === training.epoch) {
     checkResumedMonitor(training.earlyStopping, fit.earlyStopping, fit.initialEpoch, 'options.fit');
   }
   if (o.onEpochEnd !== undefined && typeof o.onEpochEnd !== 'function') {
-    throw new GradwasmError('options.onEpochEnd', `options.onEpochEnd must be a function, got ${describe(o.onEpochEnd)}`);
+    throw new OptionError('options.onEpochEnd', `options.onEpochEnd must be a function, got ${describe(o.onEpochEnd)}`);
   }
   const weightsEvery = o.weightsEvery === undefined ? 0 : checkInteger('options.weightsEvery', o.weightsEvery, 0);
   const minEpochMs = o.minEpochMs ?? 0;
   if (typeof minEpochMs !== 'number' || !(minEpochMs >= 0 && minEpochMs < Infinity)) {
-    throw new GradwasmError('options.minEpochMs', `options.minEpochMs must be a finite number ≥ 0, got ${describe(minEpochMs)}`);
+    throw new OptionError('options.minEpochMs', `options.minEpochMs must be a finite number ≥ 0, got ${describe(minEpochMs)}`);
   }
   if (o.workerUrl !== undefined && typeof o.workerUrl !== 'string' && !(o.workerUrl instanceof URL)) {
-    throw new GradwasmError('options.workerUrl', `options.workerUrl must be a string or a URL, got ${describe(o.workerUrl)}`);
+    throw new OptionError('options.workerUrl', `options.workerUrl must be a string or a URL, got ${describe(o.workerUrl)}`);
   }
   if (model.backend === 'wasm') checkWorkerMemory(architecture, fit, x.rows);
   const rows = (matrix: Matrix): Rows => ({ data: toFloat32(matrix), rows: matrix.rows, cols: matrix.cols });
@@ -237,6 +236,6 @@ function checkWorkerMemory(architecture: Architecture, fit: ReturnType<typeof ch
   const copies = fit.optimizer.type === 'adam' ? 2 : fit.optimizer.type === 'momentum' ? 1 : 0;
   const bytes = modelBytes(plan) + optimizerStateBytes(plan, copies) + workspaceLayout(plan, workspaceRows).bytes + sizes.reduce((a, b) => a + b, 0);
   if (bytes > memoryLimit()) {
-    throw new GradwasmError('options.x', `training in the worker on options.x (${trainRows} rows × ${architecture.inputs} columns) needs ${beyondLimit(bytes)}`);
+    throw new OptionError('options.x', `training in the worker on options.x (${trainRows} rows × ${architecture.inputs} columns) needs ${beyondLimit(bytes)}`);
   }
 }

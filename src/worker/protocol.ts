@@ -1,5 +1,6 @@
 // The messages between trainInWorker (host.ts) and the training loop (serve.ts). Numbers
 // travel as Float32Arrays whose buffers are transferred, never copied element by element.
+import type { ErrorRecord } from './error-record.js';
 import type { Architecture } from '../backend/backend.js';
 import type { BackendName, EpochLog, History, LayerWeights } from '../types.js';
 import type { CheckedFitOptions, Threads } from '../options.js';
@@ -56,12 +57,9 @@ export interface DoneMessage {
   cancelled: boolean;
 }
 
-/** Worker → host: training failed; a GradwasmError keeps its class, argument and message. */
-export interface ErrorMessage {
+/** Worker → host: training failed; a GradwasmError keeps its class, argument, message and fields. */
+export interface ErrorMessage extends ErrorRecord {
   type: 'error';
-  name: string;
-  message: string;
-  argument?: string;
 }
 
 export type WorkerMessage = EpochMessage | DoneMessage | ErrorMessage;

@@ -1,12 +1,12 @@
 // The worker side of trainInWorker: wait for one start message, build the model, fit it,
 // report every epoch, and send back the final weights (or the error, with its class).
-import { GradwasmError } from '../errors.js';
 import { dense } from '../layers.js';
 import { Sequential } from '../sequential.js';
 import type { FitOptions, History } from '../types.js';
 import { emptyHistory } from '../training.js';
 import { setMemoryLimit } from '../wasm/arena.js';
 import { buffersOf, layerArrays, type ErrorMessage, type HostMessage, type StartMessage, type WorkerMessage } from './protocol.js';
+import { errorRecord } from './error-record.js';
 
 /**
  * What {@link serveTraining} needs of the worker it runs in: a browser worker's `self`, or an
@@ -89,7 +89,5 @@ export function serveTraining(port: TrainingPort): void {
 }
 
 function errorMessage(error: unknown): ErrorMessage {
-  if (error instanceof GradwasmError) return { type: 'error', name: error.name, message: error.message, argument: error.argument };
-  const e = error instanceof Error ? error : new Error(String(error));
-  return { type: 'error', name: e.name, message: e.message };
+  return { type: 'error', ...errorRecord(error) };
 }

@@ -286,7 +286,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       expect(result.threads).toBe(1);
       expect(result.epochs).toBe(3);
       expect(result.refused).toEqual({
-        name: 'GradwasmError', argument: 'options.threads',
+        name: 'OptionError', argument: 'options.threads',
         message: 'options.threads is 2, but the page is not cross-origin isolated, which threads need: serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (npm run serve does), or use threads: 1',
       });
       await other.close();
