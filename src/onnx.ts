@@ -11,7 +11,7 @@
 // `custom_metadata_map` shows.
 import { concatBytes } from './bytes.js';
 import { describe } from './checks.js';
-import { DataError } from './errors.js';
+import { OptionError } from './errors.js';
 import type { Activation } from './layers.js';
 import type { StandardScaler } from './scaler.js';
 import { Sequential } from './sequential.js';
@@ -205,11 +205,11 @@ function docString(model: Sequential): string {
  * The model as an ONNX file (opset 13): input `features` [batch, inputs] of raw features (a
  * scaler, if the model has one, is the graph's first nodes), outputs `label` int64 [batch],
  * `probabilities` [batch, 2] and `probability` [batch, 1]. Kernels and biases are stored as they
- * are (float32); the scaler is applied in float32 as {@link float32Standardization} says, so
- * predictions agree with `predictProba` to within 1e-6 rather than to the last bit.
+ * are (float32); the scaler is applied in float32 — its mean subtracted as a float32 pair (high part,
+ * then low), then divided by the scale — so predictions agree with `predictProba` to within 1e-6 rather than to the last bit.
  */
 export function toOnnx(model: Sequential): Uint8Array {
-  if (!(model instanceof Sequential)) throw new DataError('model', `model must be a Sequential, got ${describe(model)}`);
+  if (!(model instanceof Sequential)) throw new OptionError('model', `model must be a Sequential, got ${describe(model)}`);
   const parts = [...(model.scaler ? [scalerPart(model.scaler)] : []), densePart(model, model.scaler ? 'scaled' : 'features'), classifierPart()];
   const graph = new Message();
   for (const n of parts.flatMap((p) => p.nodes)) graph.field(1, n);

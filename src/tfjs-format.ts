@@ -2,7 +2,7 @@
 // userDefinedMetadata) and weights.bin (the float32 values, little-endian, in manifest order).
 // Dense-only Sequential models go both ways; the kernel layout, [inputs × units] row-major, is
 // the same. A model's feature scaler is a BatchNormalization layer in front (see scalerLayer).
-import { DataError, GradwasmError } from './errors.js';
+import { DataError, GradwasmError, OptionError } from './errors.js';
 import { checkInteger, checkObject, describe } from './checks.js';
 import { checkColumnNames, type ColumnNames } from './column-names.js';
 import { checkActivation, MAX_UNITS, type Activation } from './layers.js';
@@ -180,7 +180,7 @@ function weightBytes(arrays: readonly Float32Array[]): ArrayBuffer {
  * column names the model knows and the scaler exactly; {@link fromTfjsLayers} reads them back.
  */
 export function toTfjsLayers(model: Sequential): TfjsArtifacts {
-  if (!(model instanceof Sequential)) throw new DataError('model', `model must be a Sequential, got ${describe(model)}`);
+  if (!(model instanceof Sequential)) throw new OptionError('model', `model must be a Sequential, got ${describe(model)}`);
   const scaler = model.scaler;
   const layers: TfjsModelJSON['modelTopology']['config']['layers'] = [];
   const specs: TfjsWeightSpec[] = [];
