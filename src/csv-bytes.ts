@@ -349,7 +349,6 @@ export class CsvByteParser {
         this.problems.push(cell < this.width
           ? `${this.where(recordLine, cell)}: missing; the row has ${cell} cells, ${widthOf} has ${this.width}`
           : `line ${recordLine}, column ${this.width + 1}: ${describe(extra)} is one cell too many; the row has ${cell} cells, ${widthOf} has ${this.width}`);
-        k = base;
         continue;
       }
       this.rows++;

@@ -165,7 +165,7 @@ describe('the byte parser reads every cell as parseCsv does', () => {
     writeFileSync(path, text);
     const expected = await readCsv(path).then(() => null, (e: Error) => e.message);
     const got = await (async () => {
-      for await (const _ of csvDataset(path)); // eslint-disable-line no-empty
+      for await (const _ of csvDataset(path));  
     })().then(() => null, (e: Error) => e.message);
     expect(expected).not.toBeNull();
     expect(got).toBe(expected);

@@ -52,7 +52,7 @@ describe('parseCsv', () => {
     const forced = parseCsv('1,2,0\n3,4,1\n', { header: true });
     expect(forced.features).toEqual(['1', '2']);
     expect(forced.x.rows).toBe(1);
-    expectError(() => parseCsv('a,b\n1,0\n', { header: false }), 'text', /^text has 2 problems:\n  line 1, column 1 \(col1\): "a" is not a number\n  line 1, column 2 \(col2\): "b" is not a label; labels must be 0 or 1$/);
+    expectError(() => parseCsv('a,b\n1,0\n', { header: false }), 'text', /^text has 2 problems:\n {2}line 1, column 1 \(col1\): "a" is not a number\n {2}line 1, column 2 \(col2\): "b" is not a label; labels must be 0 or 1$/);
     // a numeric first row with an empty cell is data (and that cell is reported), not a header
     expectError(() => parseCsv('1,,0\n3,4,1\n'), 'text', /^text: line 1, column 2 \(col2\): empty; every feature must be a number$/);
   });

@@ -44,7 +44,7 @@ describe('graph(model)', () => {
   it('exports Graphviz DOT and Mermaid text naming every node and edge', async () => {
     const g = graph(await Sequential.create({ inputs: 2, layers: [dense(3, 'tanh'), dense(1, 'sigmoid')], seed: 1, backend: 'js' }));
     const dot = toDot(g);
-    expect(dot).toMatch(/^digraph gradwasm \{\n  rankdir=LR;\n/);
+    expect(dot).toMatch(/^digraph gradwasm \{\n {2}rankdir=LR;\n/);
     expect(dot.endsWith('}\n')).toBe(true);
     expect(dot).toContain('  a1 [label="a₁\\ntanh B×3", shape=box, style=rounded];');
     expect(dot).toContain('  W2 [label="W₂\\nparameter 3×1", shape=box];');

@@ -118,7 +118,7 @@ describe('.npy files', () => {
     await expect(npyDataset(join(dir, 'text.npy'))).rejects.toThrow(/does not start with "\\x93NUMPY"/);
     await writeNpy(join(dir, 'label2.npy'), { data: Float32Array.of(1, 0, 2, 2), rows: 2, cols: 2 });
     const ds = await npyDataset(join(dir, 'label2.npy'));
-    await expect((async () => { for await (const _ of ds); })()).rejects.toThrow(/row 1, column 1 \(the label\) is 2; labels must be 0 or 1/); // eslint-disable-line no-empty
+    await expect((async () => { for await (const _ of ds); })()).rejects.toThrow(/row 1, column 1 \(the label\) is 2; labels must be 0 or 1/);  
     await expect(npyDataset(path, { label: 2 })).rejects.toThrow(/options\.label must be a column index/);
   });
 });
@@ -184,7 +184,7 @@ describe('csvDataset', () => {
     expect(ds.bytesRead).toBe(readFileSync(DATA).length);
     expect(() => csvDataset(DATA, { label: null })).toThrow(/options\.label cannot be null/);
     expect(() => csvDataset(DATA, { source: 'x' } as never)).toThrow(/csvDataset names the file itself/);
-    await expect((async () => { for await (const _ of csvDataset(join(dir, 'nope.csv'))); })()).rejects.toThrow(/nope\.csv cannot be read/); // eslint-disable-line no-empty
+    await expect((async () => { for await (const _ of csvDataset(join(dir, 'nope.csv'))); })()).rejects.toThrow(/nope\.csv cannot be read/);  
   });
 });
 

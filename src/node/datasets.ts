@@ -106,11 +106,11 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
     },
     [Symbol.asyncIterator]: () => pass(),
     async count() {
-      if (rows === null) for await (const _ of pass()); // eslint-disable-line no-empty
+      if (rows === null) for await (const _ of pass());
       return rows!;
     },
     async columns() {
-      if (!header) for await (const _ of pass(1)) break; // eslint-disable-line no-empty
+      if (!header) for await (const _ of pass(1)) break;
       return header!;
     },
   };

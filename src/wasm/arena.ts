@@ -162,7 +162,6 @@ export class Arena {
     if (prev && prev.start + prev.size === start) {
       prev.size += this.free[at]!.size;
       this.free.splice(at, 1);
-      at -= 1;
     }
     // a free block at the top goes back to the top
     const last = this.free[this.free.length - 1];
