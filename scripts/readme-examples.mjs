@@ -1,5 +1,6 @@
-// `npm run docs` (with scripts/backprop-doc.mjs): writes the README's command-line examples from
-// real runs (scripts/readme-examples.ts), bundled the way scripts/build.mjs bundles the library.
+// `npm run docs` (with scripts/backprop-doc.mjs): writes the command-line examples of README.md and
+// docs/cli.md from real runs (scripts/readme-examples.ts), bundled the way scripts/build.mjs bundles
+// the library.
 import { build } from 'esbuild';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -10,7 +11,10 @@ await build({
   entryPoints: ['scripts/readme-examples.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'es2022',
   loader: { '.wasm': 'binary' }, external: ['cli-progress', 'commander'], logLevel: 'warning',
 });
-const { README, readmeExamples, withExamples } = await import(pathToFileURL(out).href);
-const examples = await readmeExamples();
-writeFileSync(README, withExamples(readFileSync(README, 'utf8'), examples));
-console.log(`${README}: ${examples.size} examples written (${[...examples.keys()].join(', ')})`);
+const { PAGES, examples, markedExamples, withExamples } = await import(pathToFileURL(out).href);
+const made = await examples();
+for (const page of PAGES) {
+  const text = readFileSync(page, 'utf8');
+  writeFileSync(page, withExamples(page, text, made));
+  console.log(`${page}: examples written (${markedExamples(text).join(', ') || 'none'})`);
+}

@@ -1,14 +1,15 @@
-// The README's examples of command-line output, produced by running the commands (the built
-// dist/cli.js, in a scratch directory holding a copy of the bundled table). `npm run docs` writes them into README.md
-// between `<!-- output: name -->` and the end of the code block after it
-// (scripts/readme-examples.mjs, from the repository's root); test/readme-examples.test.ts runs them again and fails when the
-// README differs in anything but timings.
+// The docs' examples of command-line output, produced by running the commands (the built
+// dist/cli.js, in a scratch directory holding a copy of the bundled table). `npm run docs` writes
+// each into the pages of PAGES that mark it, between `<!-- output: name -->` and the end of the code
+// block after it (scripts/readme-examples.mjs, from the repository's root);
+// test/readme-examples.test.ts runs them again and fails when a page differs in anything but timings.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const README = 'README.md';
+/** The pages that show command-line output (README.md: `npm start`'s; docs/cli.md: a session). */
+export const PAGES = ['README.md', 'docs/cli.md'] as const;
 
 /** A command run in the scratch directory: what it wrote to stdout and stderr, and its exit status. */
 type Runner = (argv: string[]) => { out: string; err: string; code: number };
@@ -23,7 +24,7 @@ function runnerIn(dir: string): Runner {
 }
 
 /** Each example's text, by name. */
-export async function readmeExamples(): Promise<Map<string, string>> {
+export async function examples(): Promise<Map<string, string>> {
   const dir = mkdtempSync(join(tmpdir(), 'gradwasm-readme-'));
   try {
     mkdirSync(join(dir, 'data'));
@@ -56,18 +57,18 @@ export async function readmeExamples(): Promise<Map<string, string>> {
 
 const MARKER = /<!-- output: ([\w-]+) -->\n```[^\n]*\n[\s\S]*?```/g;
 
-/** The README with each marked code block replaced by its example. */
-export function withExamples(readme: string, examples: Map<string, string>): string {
-  return readme.replace(MARKER, (block, name: string) => {
-    const text = examples.get(name);
-    if (text === undefined) throw new Error(`README.md marks an example "${name}" that scripts/readme-examples.ts does not make`);
-    return `<!-- output: ${name} -->\n\`\`\`\n${text.trimEnd()}\n\`\`\``;
+/** The page (`page` names it in errors) with each marked code block replaced by its example. */
+export function withExamples(page: string, text: string, made: Map<string, string>): string {
+  return text.replace(MARKER, (block, name: string) => {
+    const example = made.get(name);
+    if (example === undefined) throw new Error(`${page} marks an example "${name}" that scripts/readme-examples.ts does not make`);
+    return `<!-- output: ${name} -->\n\`\`\`\n${example.trimEnd()}\n\`\`\``;
   });
 }
 
-/** The names of the examples the README marks. */
-export function markedExamples(readme: string): string[] {
-  return [...readme.matchAll(MARKER)].map((m) => m[1]!);
+/** The names of the examples a page marks. */
+export function markedExamples(text: string): string[] {
+  return [...text.matchAll(MARKER)].map((m) => m[1]!);
 }
 
 /** Output with what varies from run to run or machine to machine blanked: seconds, rates, ratios, the threads 'auto' finds. */

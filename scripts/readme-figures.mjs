@@ -1,12 +1,13 @@
-// The README's figures — the browser files' sizes and the benchmark tables — made from what the
+// The docs' figures — the browser files' sizes and the benchmark tables — made from what the
 // build measured (build/sizes.json, written by scripts/build.mjs) and what the last full benchmark
 // run measured (bench/results.json, written by `npm run bench`), never typed by hand. `npm run docs`
-// writes them between `<!-- figures: name -->` and `<!-- /figures -->`; test/readme-figures.test.ts
-// fails when the README's differ from them.
+// writes them between `<!-- figures: name -->` and `<!-- /figures -->` in each of PAGES;
+// test/readme-figures.test.ts fails when a page's differ from them.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
-export const README = 'README.md';
+/** The pages that carry figures blocks (README.md: the sizes and the headline table; docs/guide.md: the sizes and every table). */
+export const PAGES = ['README.md', 'docs/guide.md'];
 const BLOCK = /(<!-- figures: ([\w-]+) -->\n)[\s\S]*?(<!-- \/figures -->)/g;
 
 /** What each browser file is, in the order the table lists them. */
@@ -45,7 +46,8 @@ const WORKLOADS = [
   ['W4-latency', 'inference, one row'],
 ];
 
-export function performanceBlock(results) {
+/** The run and the main table: each workload's samples/s (µs for one row) for every implementation. */
+function mainTable(results) {
   const { machine } = results;
   const lines = [`One full run (\`npm run bench\`, ${results.settings.repetitions} repetitions, medians) on a ${machine.logicalCores}-core ${machine.cpu}, Node ${machine.node.replace(/^v/, '')}, ${machine.date.slice(0, 10)}, commit ${machine.commit}; samples/s:`, ''];
   lines.push('| workload | gradwasm wasm, 1 thread | with threads | gradwasm js | TF.js wasm | TF.js cpu |', '|:--|--:|--:|--:|--:|--:|');
@@ -58,6 +60,17 @@ export function performanceBlock(results) {
     const ratio = one && threads ? (w.kind === 'latency' ? one / threads : threads / one) : undefined;
     lines.push(`| ${name} | ${show(one)} | ${show(threads)}${ratio ? ` (${times(ratio)})` : ''} | ${show(of('gradwasm-js'))} | ${show(of('tfjs-wasm'))} | ${show(of('tfjs-cpu'))} |`);
   }
+  return lines;
+}
+
+/** The README's headline: the main table alone. */
+export function headlineBlock(results) {
+  return mainTable(results).join('\n') + '\n';
+}
+
+/** The guide's: the main table, then onnxruntime-web, streaming and threads under contention. */
+export function performanceBlock(results) {
+  const lines = mainTable(results);
   const onnx = results.workloads.filter((w) => w.id.startsWith('W4')).map((w) => [w, w.measurements.find((m) => m.impl === 'onnxruntime-web'), w.measurements.find((m) => m.impl === 'onnxruntime-web-threads')]);
   if (onnx.every(([, a, b]) => a && b)) {
     const [[, batch1, batch2], [, one1, one2]] = onnx;
@@ -82,28 +95,34 @@ export function performanceBlock(results) {
   return lines.join('\n') + '\n';
 }
 
-/** The README with each figures block made anew. */
-export function withFigures(readme, blocks) {
-  return readme.replace(BLOCK, (_, open, name, close) => {
-    const text = blocks[name];
-    if (text === undefined) throw new Error(`README.md marks figures "${name}" that scripts/readme-figures.mjs does not make`);
-    return `${open}${text}${close}`;
+/** The page (`page` names it in errors) with each figures block made anew. */
+export function withFigures(page, text, blocks) {
+  return text.replace(BLOCK, (_, open, name, close) => {
+    const made = blocks[name];
+    if (made === undefined) throw new Error(`${page} marks figures "${name}" that scripts/readme-figures.mjs does not make`);
+    return `${open}${made}${close}`;
   });
 }
 
-/** The figures blocks the README marks, by name, as written. */
-export function markedFigures(readme) {
-  return Object.fromEntries([...readme.matchAll(BLOCK)].map((m) => [m[2], m[0].slice(m[1].length, -m[3].length)]));
+/** The figures blocks a page marks, by name, as written. */
+export function markedFigures(text) {
+  return Object.fromEntries([...text.matchAll(BLOCK)].map((m) => [m[2], m[0].slice(m[1].length, -m[3].length)]));
 }
 
 export function figures() {
+  const results = JSON.parse(readFileSync('bench/results.json', 'utf8'));
   return {
     sizes: sizesBlock(JSON.parse(readFileSync('build/sizes.json', 'utf8'))),
-    performance: performanceBlock(JSON.parse(readFileSync('bench/results.json', 'utf8'))),
+    headline: headlineBlock(results),
+    performance: performanceBlock(results),
   };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  writeFileSync(README, withFigures(readFileSync(README, 'utf8'), figures()));
-  console.log(`${README}: figures written (sizes from build/sizes.json, benchmarks from bench/results.json)`);
+  const blocks = figures();
+  for (const page of PAGES) {
+    const text = readFileSync(page, 'utf8');
+    writeFileSync(page, withFigures(page, text, blocks));
+    console.log(`${page}: figures written (${Object.keys(markedFigures(text)).join(', ')}; sizes from build/sizes.json, benchmarks from bench/results.json)`);
+  }
 }

@@ -4,8 +4,10 @@
 // does not exist, or when anything cites the old design document that lived outside the repository.
 // Comments are read with a small scanner that knows strings, template literals and regular
 // expressions, so that import specifiers and code are never taken for citations.
+// The pages' links too: a relative link in README.md or docs/*.md must name a file that exists
+// and, after `#`, a heading that page has (GitHub's anchors).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -160,6 +162,44 @@ export function problems(files: readonly SourceFile[], sections: readonly string
   return out;
 }
 
+/** Markdown with its fenced code blocks and inline code spans blanked (lines kept, so that line numbers hold). */
+function prose(markdown: string): string {
+  const blank = (code: string): string => code.replace(/[^\n]/g, ' ');
+  return markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, blank).replace(/`[^`\n]*`/g, blank);
+}
+
+/** The anchors of a page's headings, as GitHub makes them: lower case, punctuation dropped, spaces to `-`, repeats numbered. */
+export function anchorsOf(markdown: string): Set<string> {
+  const seen = new Map<string, number>();
+  const out = new Set<string>();
+  for (const m of markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').matchAll(/^#{1,6} +(.*?) *#*$/gm)) {
+    const base = m[1]!.toLowerCase().replace(/<[^>]*>/g, '').replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '').trim().replace(/\s/g, '-');
+    const n = seen.get(base) ?? 0;
+    seen.set(base, n + 1);
+    out.add(n === 0 ? base : `${base}-${n}`);
+  }
+  return out;
+}
+
+/** Every broken relative link of the Markdown `pages`: a file that `read` cannot find, or an anchor its page lacks. */
+export function linkProblems(pages: readonly SourceFile[], read: (path: string) => string | undefined): string[] {
+  const out: string[] = [];
+  for (const page of pages) {
+    prose(page.text).split('\n').forEach((line, i) => {
+      for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) {
+        const target = m[1]!;
+        if (/^[a-z][\w+.-]*:/i.test(target)) continue; // https:, mailto:
+        const [file, anchor] = target.split('#', 2) as [string, string | undefined];
+        const path = file === '' ? page.path : normalize(join(dirname(page.path), file));
+        const text = read(path);
+        if (text === undefined) out.push(`${page.path}:${i + 1}: links to ${target}, but ${path} does not exist`);
+        else if (anchor !== undefined && path.endsWith('.md') && !anchorsOf(text).has(anchor)) out.push(`${page.path}:${i + 1}: links to ${target}, but ${path} has no heading #${anchor}`);
+      }
+    });
+  }
+  return out;
+}
+
 function sourceFiles(): SourceFile[] {
   const files: SourceFile[] = [];
   const walk = (dir: string): void => {
@@ -199,6 +239,31 @@ describe(DOC, () => {
   it('is cited by the sources (its sections are what the comments point at)', () => {
     const cited = sourceFiles().filter((f) => f.path !== DOC && f.text.includes(`${DOC} §`));
     expect(cited.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('README.md and docs/*.md', () => {
+  it('link to files that exist and headings those pages have', () => {
+    const pages = sourceFiles().filter((f) => f.path.endsWith('.md'));
+    const read = (path: string): string | undefined => (existsSync(join(ROOT, path)) ? (path.endsWith('.md') ? readFileSync(join(ROOT, path), 'utf8') : '') : undefined);
+    const found = linkProblems(pages, read);
+    expect(found, found.join('\n')).toEqual([]);
+  });
+});
+
+describe('the link checker', () => {
+  it("makes GitHub's anchors", () => {
+    expect([...anchorsOf('# A b\n## Feature scaling, CSV files, ONNX and TensorFlow.js models\n### `trainInWorker`\n## A b\n```sh\n# not a heading\n```\n## 2. Memory\n')])
+      .toEqual(['a-b', 'feature-scaling-csv-files-onnx-and-tensorflowjs-models', 'traininworker', 'a-b-1', '2-memory']);
+  });
+
+  it('finds a missing file and a missing heading, and leaves URLs and code alone', () => {
+    const pages = { 'README.md': '# Top\nSee [guide](docs/guide.md#use), [gone](docs/gone.md), [here](#top), [there](#nowhere), [web](https://x.org/a#b).\n```\n[code](nope.md)\n```\n`[code](nope.md)`\n', 'docs/guide.md': '## Use\n[back](../README.md#top) [bad](../README.md#use)\n' } as Record<string, string>;
+    expect(linkProblems(Object.entries(pages).map(([path, text]) => ({ path, text })), (path) => pages[path])).toEqual([
+      'README.md:2: links to docs/gone.md, but docs/gone.md does not exist',
+      'README.md:2: links to #nowhere, but README.md has no heading #nowhere',
+      'docs/guide.md:2: links to ../README.md#use, but README.md has no heading #use',
+    ]);
   });
 });
 
