@@ -112,7 +112,7 @@ function scalerLayer(scaler: StandardScaler): BatchNormalizationWeights {
   return { gamma, beta, movingMean, movingVariance };
 }
 
-/** The BatchNormalization layer's config, key for key as tfjs-layers 4.22 writes it; not trainable (see the README on fine-tuning). */
+/** The BatchNormalization layer's config, key for key as tfjs-layers 4.22 writes it; not trainable (docs/guide.md says what that means for training it further in TF.js). */
 function scalerConfig(inputs: number): Record<string, unknown> {
   return {
     axis: -1,
