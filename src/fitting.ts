@@ -136,7 +136,7 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
  * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
  */
 export async function fitDataset(m: ModelAccess, source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
-  const engine = m.engine, trainer = m.trainer;
+  const trainer = m.trainer;
   const data = checkSource(source);
   const o = checkObject('options', options);
   checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
@@ -160,7 +160,6 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const shuffled = shuffleBuffer > 0 && o.shuffle !== false;
   const trainRows = fit.validationSplit !== null ? fit.trainRows : Infinity;
   const inMemory = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
-  const features = (x: Matrix, argument: string): Matrix => m.scaled(x, argument);
 
   // (the epochs' passes over the source are counted with the class-counting one, if any, so that a one-shot iterator is named as such)
   const tally = new PassTally();
@@ -170,85 +169,156 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const rowsHint = Number.isFinite(trainRows) ? trainRows : typeof data.rows === 'number' ? data.rows : null;
   const stream = trainer.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint, classWeights !== null);
   try {
-    const validationTally = new PassTally();
+    const pass: StreamPass = {
+      m, fit, data, stream, classWeights, trainRows, shuffleBuffer: shuffled ? shuffleBuffer : 0, inMemory, validationSource,
+      features: (x, argument) => m.scaled(x, argument), tally, validationTally: new PassTally(),
+    };
     return await runEpochs(m, fit, {
       batches: null,
       validates: fit.validationSplit !== null || inMemory !== null || validationSource !== null,
       features: () => 0,
-      epoch: async (epoch, learningRate) => {
-        trainer.beginEpoch(null, false);
-        // The window draws from the model's generator, which goes on from where the window left it.
-        const rng = shuffled ? Xoshiro128.fromState(trainer.rng()) : null;
-        const window = rng ? new ShuffleWindow(shuffleBuffer, m.inputs, stream.rows, rng) : null;
-        let rows = 0, trainedRows = 0, lastPause = performance.now(), diverged = -1, aborted = false;
-        // Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms.
-        const train = async (x: Matrix, y: Float32Array): Promise<void> => {
-          const weights = classWeights && classWeights.of(y);
-          for (let start = 0; start < x.rows && diverged < 0 && !aborted; start += stream.rows) {
-            const count = Math.min(stream.rows, x.rows - start);
-            diverged = stream.train(x, y, weights, start, count, learningRate, fit.weightDecay);
-            trainedRows += count;
-            if (performance.now() - lastPause >= PACE_MS) {
-              fit.onProgress?.({ epoch, rows: trainedRows });
-              aborted = await pause(m, fit.signal);
-              lastPause = performance.now();
-            }
-          }
-        };
-        const pending: [Matrix, Float32Array][] = [];
-        const emit = (x: Matrix, y: Float32Array): void => void pending.push([x, y]);
-        // The end of the epoch's training rows: what the window holds, what the stream carries.
-        let trained: (PassStats & { recentLoss: number }) | null = null;
-        const finish = async (): Promise<void> => {
-          window?.drain(emit);
-          for (const [x, y] of pending.splice(0)) await train(x, y);
-          if (diverged < 0 && !aborted) diverged = stream.end(learningRate, fit.weightDecay);
-          trained = trainer.epochStats(); // (before validation rows reset the statistics)
-        };
-        const validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
-        const validate = (x: Matrix, y: Float32Array): void => {
-          const p = new Float32Array(x.rows);
-          validating.stats = engine.evaluateMore(x, y, validating.rows === 0, p);
-          validating.rows += x.rows;
-          validating.labels.push(y);
-          validating.probabilities.push(p);
-        };
-        for await (const chunk of chunks(data, m.inputs, features, 'source', tally)) {
-          // With a validation split, rows from trainRows on validate, after every training row has trained.
-          const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - rows));
-          if (trainPart > 0) {
-            const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
-            if (window) window.push(head, emit);
-            else pending.push([head.x, head.y]);
-            for (const [x, y] of pending.splice(0)) await train(x, y);
-          }
-          rows += chunk.x.rows;
-          if (trainPart < chunk.x.rows && diverged < 0 && !aborted) {
-            if (!trained) await finish();
-            if (diverged < 0 && !aborted) validate(rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), chunk.y.subarray(trainPart));
-          }
-          if (diverged >= 0) return { diverged };
-          if (aborted) return 'aborted';
-        }
-        if (!trained) await finish();
-        if (diverged >= 0) return { diverged };
-        if (aborted) return 'aborted';
-        if (rng) trainer.setRng(rng.state());
-        const stats = trained!;
-        const epochRows = Math.min(rows, trainRows);
-        if (inMemory) {
-          const probabilities = new Float32Array(inMemory.x.rows);
-          return { stats, rows: epochRows, validation: { stats: engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
-        }
-        if (validationSource) {
-          for await (const chunk of chunks(validationSource, m.inputs, features, 'options.validationData', validationTally)) validate(chunk.x, chunk.y);
-        }
-        const validation = validating.stats && { stats: validating.stats, rows: validating.rows, labels: concatFloats(validating.labels), probabilities: concatFloats(validating.probabilities) };
-        return { stats, rows: epochRows, validation };
-      },
+      epoch: (epoch, learningRate) => new StreamedEpoch(pass, epoch, learningRate).run(),
     });
   } finally {
     stream.release();
+  }
+}
+
+/** What every epoch of one fitDataset call shares. */
+interface StreamPass {
+  readonly m: ModelAccess;
+  readonly fit: CheckedFitOptions;
+  readonly data: DataSource;
+  readonly stream: TrainingStream;
+  readonly classWeights: ClassWeights | null;
+  /** Rows from this one on validate (a validation split); Infinity: none. */
+  readonly trainRows: number;
+  /** The shuffle window's rows (0: no shuffling). */
+  readonly shuffleBuffer: number;
+  /** Validation rows given as [x, y], scaled; or a source of them; or neither. */
+  readonly inMemory: { x: Matrix; y: Float32Array } | null;
+  readonly validationSource: DataSource | null;
+  readonly features: (x: Matrix, argument: string) => Matrix;
+  /** The passes over the training source (with the class-counting one) and over the validation source. */
+  readonly tally: PassTally;
+  readonly validationTally: PassTally;
+}
+
+/** The training stream of a Trainer (Trainer['openStream']'s result). */
+type TrainingStream = ReturnType<Trainer['openStream']>;
+
+/**
+ * One epoch of fitDataset: the source's chunks, cut at the validation split, go through the
+ * shuffle window (if any) to the stream in pieces it stages at once, pausing for the event loop
+ * every ~50 ms; then the stream's carried rows end the epoch, and the validation rows — after
+ * the split, as [x, y], or from their own source — are evaluated.
+ */
+class StreamedEpoch {
+  /** Rows read from the source so far, and of them the training rows sent to the stream. */
+  private rows = 0;
+  private trainedRows = 0;
+  private lastPause = performance.now();
+  /** The batch that diverged, or −1; a cancel seen at a pause. */
+  private diverged = -1;
+  private aborted = false;
+  /** Rows the window let out, waiting to train. */
+  private readonly pending: [Matrix, Float32Array][] = [];
+  /** The training rows' statistics, once the last of them trained (before validation resets them). */
+  private trained: (PassStats & { recentLoss: number }) | null = null;
+  /** The validation rows evaluated so far (in chunks). */
+  private readonly validating = { stats: null as PassStats | null, rows: 0, labels: [] as Float32Array[], probabilities: [] as Float32Array[] };
+  private readonly rng: Xoshiro128 | null;
+  private readonly window: ShuffleWindow | null;
+
+  constructor(private readonly pass: StreamPass, private readonly epoch: number, private readonly learningRate: number) {
+    const { m, stream, shuffleBuffer } = pass;
+    m.trainer.beginEpoch(null, false);
+    // The window draws from the model's generator, which goes on from where the window left it.
+    this.rng = shuffleBuffer > 0 ? Xoshiro128.fromState(m.trainer.rng()) : null;
+    this.window = this.rng ? new ShuffleWindow(shuffleBuffer, m.inputs, stream.rows, this.rng) : null;
+  }
+
+  async run(): Promise<EpochOutcome> {
+    const { m, data, trainRows, features, tally } = this.pass;
+    for await (const chunk of chunks(data, m.inputs, features, 'source', tally)) {
+      // With a validation split, rows from trainRows on validate, after every training row has trained.
+      const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - this.rows));
+      if (trainPart > 0) {
+        const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
+        if (this.window) this.window.push(head, this.emit);
+        else this.pending.push([head.x, head.y]);
+        await this.trainPending();
+      }
+      this.rows += chunk.x.rows;
+      if (trainPart < chunk.x.rows && this.going()) {
+        if (!this.trained) await this.finish();
+        if (this.going()) this.validate(rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), chunk.y.subarray(trainPart));
+      }
+      if (this.diverged >= 0) return { diverged: this.diverged };
+      if (this.aborted) return 'aborted';
+    }
+    if (!this.trained) await this.finish();
+    if (this.diverged >= 0) return { diverged: this.diverged };
+    if (this.aborted) return 'aborted';
+    if (this.rng) m.trainer.setRng(this.rng.state());
+    return this.outcome(this.trained!);
+  }
+
+  private going(): boolean {
+    return this.diverged < 0 && !this.aborted;
+  }
+
+  private readonly emit = (x: Matrix, y: Float32Array): void => void this.pending.push([x, y]);
+
+  private async trainPending(): Promise<void> {
+    for (const [x, y] of this.pending.splice(0)) await this.train(x, y);
+  }
+
+  /** Train rows in pieces the stream stages at once, pausing for the event loop every ~50 ms. */
+  private async train(x: Matrix, y: Float32Array): Promise<void> {
+    const { m, fit, stream, classWeights } = this.pass;
+    const weights = classWeights && classWeights.of(y);
+    for (let start = 0; start < x.rows && this.going(); start += stream.rows) {
+      const count = Math.min(stream.rows, x.rows - start);
+      this.diverged = stream.train(x, y, weights, start, count, this.learningRate, fit.weightDecay);
+      this.trainedRows += count;
+      if (performance.now() - this.lastPause >= PACE_MS) {
+        fit.onProgress?.({ epoch: this.epoch, rows: this.trainedRows });
+        this.aborted = await pause(m, fit.signal);
+        this.lastPause = performance.now();
+      }
+    }
+  }
+
+  /** The end of the epoch's training rows: what the window holds, what the stream carries. */
+  private async finish(): Promise<void> {
+    this.window?.drain(this.emit);
+    await this.trainPending();
+    if (this.going()) this.diverged = this.pass.stream.end(this.learningRate, this.pass.fit.weightDecay);
+    this.trained = this.pass.m.trainer.epochStats(); // (before validation rows reset the statistics)
+  }
+
+  private validate(x: Matrix, y: Float32Array): void {
+    const p = new Float32Array(x.rows);
+    this.validating.stats = this.pass.m.engine.evaluateMore(x, y, this.validating.rows === 0, p);
+    this.validating.rows += x.rows;
+    this.validating.labels.push(y);
+    this.validating.probabilities.push(p);
+  }
+
+  private async outcome(stats: PassStats): Promise<EpochOutcome> {
+    const { m, trainRows, inMemory, validationSource, features, validationTally } = this.pass;
+    const epochRows = Math.min(this.rows, trainRows);
+    if (inMemory) {
+      const probabilities = new Float32Array(inMemory.x.rows);
+      return { stats, rows: epochRows, validation: { stats: m.engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
+    }
+    if (validationSource) {
+      for await (const chunk of chunks(validationSource, m.inputs, features, 'options.validationData', validationTally)) this.validate(chunk.x, chunk.y);
+    }
+    const { validating } = this;
+    const validation = validating.stats && { stats: validating.stats, rows: validating.rows, labels: concatFloats(validating.labels), probabilities: concatFloats(validating.probabilities) };
+    return { stats, rows: epochRows, validation };
   }
 }
 
