@@ -103,47 +103,101 @@ function optimizerOf(o: Resolved): OptimizerOptions {
 }
 
 export async function train(file: string, flags: TrainOptions, print: (line: string) => void): Promise<void> {
-  let o = flags as Resolved; // (its defaults are resolved once the data is open, below)
-  const input = [{ path: file, what: 'the training data' }];
-  const output = o.out === undefined ? null : await checkOutput(o.out, '--out', input);
-  const checkpointFile = o.checkpoint === undefined ? null : await checkOutput(o.checkpoint, '--checkpoint', input);
-  const cache = o.cache === undefined ? null : await checkOutput(o.cache, '--cache', input);
-  checkDistinct([output, checkpointFile, cache]);
-  const resumed = o.resume === undefined ? null : await loadCheckpoint(o.resume);
-  const run: RunRecord['flags'] = Object.fromEntries(RUN_FLAGS.map((k) => [k, o[k] ?? null]));
-  if (resumed) checkFlags(resumed, run, o.resume!);
+  const outputs = await checkOutputs(file, flags);
+  const resumed = flags.resume === undefined ? null : await loadCheckpoint(flags.resume);
+  const run: RunRecord['flags'] = Object.fromEntries(RUN_FLAGS.map((k) => [k, (flags as Resolved)[k] ?? null]));
+  if (resumed) checkFlags(resumed, run, flags.resume!);
 
-  const data = await openDataFile(file, o.label, cache?.file ?? null, o.stream, o.delimiter);
+  const data = await openDataFile(file, flags.label, outputs.cache?.file ?? null, flags.stream, flags.delimiter);
   const record: RunRecord = { data: { rows: data.rows, cols: data.cols, features: data.features, label: data.label, bytes: data.bytes }, flags: run };
-  if (resumed) checkData(resumed, record.data, o.resume!, file);
-  const validation = o.val > 0 ? validationRows(data.rows, o.val, o.seed) : new Uint8Array(Math.ceil(data.rows / 8));
-  const trainSet = splitSource(data, validation, false);
-  const heldOut = o.val > 0 ? splitSource(data, validation, true) : null;
-  // A small table is held and trained with fit (a full shuffle each epoch); a large one streamed.
-  const memory = data.table && {
-    train: splitTable(data.table, data.cols, validation, false),
-    validation: heldOut ? splitTable(data.table, data.cols, validation, true) : null,
-  };
-  const architecture = [data.cols, ...o.layers, 1].join('-');
-  o = resolveDefaults(flags, trainSet.rows, memory !== null);
-
+  if (resumed) checkData(resumed, record.data, flags.resume!, file);
+  const split = splitData(data, flags as Resolved);
+  const o = resolveDefaults(flags, split.trainSet.rows, split.memory !== null);
   const model = resumed
     ? await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads })
     : await Sequential.create({
       inputs: data.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, backend: o.backend, threads: o.threads,
-      scaler: !o.scale ? null : memory ? StandardScaler.fit(memory.train.x) : StandardScaler.fromStats(await scanStats(trainSet)),
+      scaler: !o.scale ? null : split.memory ? StandardScaler.fit(split.memory.train.x) : StandardScaler.fromStats(await scanStats(split.trainSet)),
       ...(namesKept(data) ? { featureNames: data.features, labelName: data.label } : {}),
     });
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
-  print(`${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
-    (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : ''));
   const untilConverged = flags.patience === undefined && o.patience !== undefined; // the MLP default
-  const schedule = o.optimizer === 'lbfgs' ? `lbfgs, up to ${count(o.epochs, 'iteration')} (until converged), full batch`
-    : `${o.optimizer}, ${untilConverged ? `up to ${count(o.epochs, 'epoch')} (until the ${o.val > 0 ? 'validation ' : ''}loss stops improving)` : count(o.epochs, 'epoch')}, batch ${o.batch}`;
-  print(`${o.layers.length ? 'MLP' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}sigmoid), ${schedule}${o.l2 ? `, L2 ${flags.l2 === undefined && !o.layers.length ? `1/${trainSet.rows}` : o.l2}` : ''}, ${o.backend} backend${model.threads > 1 ? `, ${model.threads} threads` : ''}` +
-    (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') + (resumed ? `; resumed from ${o.resume} after epoch ${initialEpoch}` : ''));
+  print(describeData(file, data, split, o, model));
+  print(describeRun(data, split, o, flags, model, untilConverged, resumed ? { from: flags.resume!, epoch: initialEpoch } : null));
 
-  const fit: FitOptions = {
+  const fit = fitOptions(o, initialEpoch);
+  const trainOn = trainerOn(split, data.cols);
+  const save = (json: ModelJSON): Promise<void> => writeAtomically(outputs.checkpoint!, JSON.stringify({ ...json, cli: record }));
+  const started = performance.now();
+  const history = await trainUntilStopped(model, split.trainSet.rows,
+    (options) => trainOn(model, { ...fit, ...options, ...(outputs.checkpoint ? { checkpoint: { save } } : {}) }, true),
+    o, initialEpoch, data, outputs.checkpoint, save);
+  const seconds = (performance.now() - started) / 1000;
+  const epochs = history.loss.length;
+  const ending = initialEpoch + epochs >= o.epochs ? '' : (o.optimizer === 'lbfgs' && o.patience === undefined) || untilConverged ? ', converged' : ', stopped early';
+  print(`trained ${count(epochs, o.optimizer === 'lbfgs' ? 'iteration' : 'epoch')} in ${seconds.toFixed(2)} s ` +
+    `(${Math.round((epochs * split.trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
+    (split.memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + ending);
+
+  print('');
+  print(metricsTable(await evaluateSplit(model, split)));
+  if (outputs.out) {
+    await writeAtomically(outputs.out, JSON.stringify(model));
+    print(`\nmodel saved to ${o.out}`);
+  }
+  if (o.compareJs) await compareBackends(model, fit, epochs, split, data.cols, o.seed, trainOn, print);
+  model.dispose();
+}
+
+/** The command's outputs, checked against its input and each other before any work. */
+async function checkOutputs(file: string, o: TrainOptions): Promise<{ out: Output | null; checkpoint: Output | null; cache: Output | null }> {
+  const input = [{ path: file, what: 'the training data' }];
+  const out = o.out === undefined ? null : await checkOutput(o.out, '--out', input);
+  const checkpoint = o.checkpoint === undefined ? null : await checkOutput(o.checkpoint, '--checkpoint', input);
+  const cache = o.cache === undefined ? null : await checkOutput(o.cache, '--cache', input);
+  checkDistinct([out, checkpoint, cache]);
+  return { out, checkpoint, cache };
+}
+
+/** The rows that train and the rows held out (--val), as sources, and as tables when the file is small enough to hold. */
+interface Split {
+  trainSet: ReturnType<typeof splitSource>;
+  heldOut: ReturnType<typeof splitSource> | null;
+  /** A small table is held and trained with fit (a full shuffle each epoch); a large one streamed. */
+  memory: { train: ReturnType<typeof splitTable>; validation: ReturnType<typeof splitTable> | null } | null;
+}
+
+function splitData(data: DataFile, o: { val: number; seed: number }): Split {
+  const validation = o.val > 0 ? validationRows(data.rows, o.val, o.seed) : new Uint8Array(Math.ceil(data.rows / 8));
+  const trainSet = splitSource(data, validation, false);
+  const heldOut = o.val > 0 ? splitSource(data, validation, true) : null;
+  const memory = data.table && {
+    train: splitTable(data.table, data.cols, validation, false),
+    validation: heldOut ? splitTable(data.table, data.cols, validation, true) : null,
+  };
+  return { trainSet, heldOut, memory };
+}
+
+/** The first line: the table, its split, its scaling. */
+function describeData(file: string, data: DataFile, { trainSet, heldOut }: Split, o: Resolved, model: Sequential): string {
+  return `${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
+    (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : '');
+}
+
+/** The second line: the model, the optimizer and how long it runs, regularization, backend, class weights, a resumed run. */
+function describeRun(data: DataFile, { trainSet }: Split, o: Resolved, flags: TrainOptions, model: Sequential, untilConverged: boolean,
+                     resumed: { from: string; epoch: number } | null): string {
+  const architecture = [data.cols, ...o.layers, 1].join('-');
+  const length = untilConverged ? `up to ${count(o.epochs, 'epoch')} (until the ${o.val > 0 ? 'validation ' : ''}loss stops improving)` : count(o.epochs, 'epoch');
+  const schedule = o.optimizer === 'lbfgs' ? `lbfgs, up to ${count(o.epochs, 'iteration')} (until converged), full batch` : `${o.optimizer}, ${length}, batch ${o.batch}`;
+  const l2 = o.l2 ? `, L2 ${flags.l2 === undefined && !o.layers.length ? `1/${trainSet.rows}` : o.l2}` : '';
+  const threads = model.threads > 1 ? `, ${model.threads} threads` : '';
+  return `${o.layers.length ? 'MLP' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}sigmoid), ${schedule}${l2}, ${o.backend} backend${threads}` +
+    (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') + (resumed ? `; resumed from ${resumed.from} after epoch ${resumed.epoch}` : '');
+}
+
+function fitOptions(o: Resolved, initialEpoch: number): FitOptions {
+  return {
     epochs: o.epochs,
     initialEpoch,
     optimizer: optimizerOf(o),
@@ -155,24 +209,22 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
     // (the validation loss when there are validation rows, else the training loss)
     ...(o.patience === undefined ? {} : { earlyStopping: { monitor: o.val > 0 ? 'valLoss' : 'loss', patience: o.patience, minDelta: o.minDelta, restoreBestWeights: true } }),
   };
-  // fit on the table held in memory, or fitDataset on the file, with the same options
-  const trainOn = (m: Sequential, options: FitOptions, validate: boolean): Promise<History> => memory
+}
+
+/** Training on the split: fit on the table held in memory, or fitDataset on the file, with the same options. */
+type TrainOn = (m: Sequential, options: FitOptions, validate: boolean) => Promise<History>;
+
+function trainerOn({ memory, trainSet, heldOut }: Split, cols: number): TrainOn {
+  return (m, options, validate) => memory
     ? m.fit(memory.train.x, memory.train.y, { ...options, ...(validate && memory.validation ? { validationData: [memory.validation.x, memory.validation.y] } : {}) })
     : m.fitDataset(trainSet, {
       ...options,
-      shuffleBuffer: Math.max(1, Math.min(trainSet.rows, Math.floor(WINDOW_BYTES / (4 * (data.cols + 1))))),
+      shuffleBuffer: Math.max(1, Math.min(trainSet.rows, Math.floor(WINDOW_BYTES / (4 * (cols + 1))))),
       ...(validate && heldOut ? { validationData: heldOut } : {}),
     });
-  const save = (json: ModelJSON): Promise<void> => writeAtomically(checkpointFile!, JSON.stringify({ ...json, cli: record }));
-  const started = performance.now();
-  const history = await trainUntilStopped(model, trainSet.rows, (options) => trainOn(model, { ...fit, ...options, ...(checkpointFile ? { checkpoint: { save } } : {}) }, true),
-    o, initialEpoch, data, checkpointFile, save);
-  const seconds = (performance.now() - started) / 1000;
-  const epochs = history.loss.length;
-  print(`trained ${count(epochs, o.optimizer === 'lbfgs' ? 'iteration' : 'epoch')} in ${seconds.toFixed(2)} s (${Math.round((epochs * trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
-    (memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + (initialEpoch + epochs < o.epochs ? ((o.optimizer === 'lbfgs' && o.patience === undefined) || untilConverged ? ', converged' : ', stopped early') : ''));
+}
 
-  print('');
+async function evaluateSplit(model: Sequential, { memory, trainSet, heldOut }: Split): Promise<[string, Evaluation][]> {
   const evaluations: [string, Evaluation][] = [];
   if (memory) {
     evaluations.push(['train', model.evaluate(memory.train.x, memory.train.y)]);
@@ -181,34 +233,30 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
     evaluations.push(['train', await model.evaluateDataset(trainSet)]);
     if (heldOut) evaluations.push(['validation', await model.evaluateDataset(heldOut)]);
   }
-  print(metricsTable(evaluations));
+  return evaluations;
+}
 
-  if (output) {
-    await writeAtomically(output, JSON.stringify(model));
-    print(`\nmodel saved to ${o.out}`);
-  }
-
-  if (o.compareJs) {
-    print(`\nthe same training, timed on each backend (median of 5, no progress bar):`);
-    const spec = model.toJSON();
-    const times: Record<BackendName, number[]> = { wasm: [], js: [] };
-    for (let i = 0; i < 6; i++) {
-      for (const backend of ['wasm', 'js'] as const) {
-        const m = await Sequential.create({ inputs: data.cols, layers: model.layers.map((l) => dense(l.units, l.activation)), seed: o.seed, backend, threads: backend === 'wasm' ? model.threads : 1, scaler: spec.scaler ?? null });
-        const t = performance.now();
-        const { earlyStopping: _, ...plain } = fit;
-        await trainOn(m, { ...plain, initialEpoch: 0, epochs }, false);
-        if (i > 0) times[backend].push(performance.now() - t); // the first round warms up
-        m.dispose();
-      }
+/** --compare-js: the same training timed on each backend, the first of six rounds a warm-up, medians of the rest. */
+async function compareBackends(model: Sequential, fit: FitOptions, epochs: number, { trainSet }: Split, cols: number, seed: number, trainOn: TrainOn,
+                               print: (line: string) => void): Promise<void> {
+  print(`\nthe same training, timed on each backend (median of 5, no progress bar):`);
+  const spec = model.toJSON();
+  const times: Record<BackendName, number[]> = { wasm: [], js: [] };
+  const { earlyStopping: _, ...plain } = fit;
+  for (let i = 0; i < 6; i++) {
+    for (const backend of ['wasm', 'js'] as const) {
+      const m = await Sequential.create({ inputs: cols, layers: model.layers.map((l) => dense(l.units, l.activation)), seed, backend, threads: backend === 'wasm' ? model.threads : 1, scaler: spec.scaler ?? null });
+      const t = performance.now();
+      await trainOn(m, { ...plain, initialEpoch: 0, epochs }, false);
+      if (i > 0) times[backend].push(performance.now() - t);
+      m.dispose();
     }
-    const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
-    const rate = (ms: number) => Math.round((epochs * trainSet.rows) / (ms / 1000)).toLocaleString('en-US');
-    print(`  wasm ${median(times.wasm).toFixed(1)} ms (${rate(median(times.wasm))} samples/s)`);
-    print(`  js   ${median(times.js).toFixed(1)} ms (${rate(median(times.js))} samples/s)`);
-    print(`  speed ratio wasm/js: ${(median(times.js) / median(times.wasm)).toFixed(2)}×`);
   }
-  model.dispose();
+  const median = (v: number[]) => [...v].sort((a, b) => a - b)[v.length >> 1]!;
+  const rate = (ms: number) => Math.round((epochs * trainSet.rows) / (ms / 1000)).toLocaleString('en-US');
+  print(`  wasm ${median(times.wasm).toFixed(1)} ms (${rate(median(times.wasm))} samples/s)`);
+  print(`  js   ${median(times.js).toFixed(1)} ms (${rate(median(times.js))} samples/s)`);
+  print(`  speed ratio wasm/js: ${(median(times.js) / median(times.wasm)).toFixed(2)}×`);
 }
 
 /**
