@@ -4,12 +4,10 @@
 // Derivatives are taken from the stored output a = act(z): every one of ours is a
 // function of a alone (relu: a > 0 ⟺ z > 0), so the pre-activations need not be kept.
 
-import { expNonPositive, expm1NonPositive } from './math';
+// Their codes (LINEAR, SIGMOID, TANH, RELU) are the contract with src/: assembly/contract.ts.
 
-export const LINEAR: i32 = 0;
-export const SIGMOID: i32 = 1;
-export const TANH: i32 = 2;
-export const RELU: i32 = 3;
+import { LINEAR, RELU, SIGMOID, TANH } from './contract';
+import { expNonPositive, expm1NonPositive } from './math';
 
 /** σ(z) from e = exp(−|z|) ∈ (0, 1], which never overflows: 1/(1+e) for z ≥ 0, e/(1+e) below. */
 // @ts-ignore: decorator

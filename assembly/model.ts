@@ -4,6 +4,14 @@
 // float64, before anything is allocated); nothing here computes a size. Everything below reads
 // and writes only through these pointers, within the blocks the plan gave them.
 import { activateInPlace, activationBackward, sigmoid64 } from './activations';
+import {
+  ADAM, BATCH_LOSS, BATCH_ROWS, BATCHES_DONE, BLOCK_ROWS, BLOCKS_DONE, CAPACITY, CARRIED, DELTA_A, DELTA_B, EXPLODING_CEILING,
+  EXPLODING_FACTOR, EXPLODING_WINDOW, FULL_BATCH, HEADER_BYTES, HYPER, INPUTS, L_ACT, L_B, L_BUF, L_DB, L_DW, L_IN, L_OUT, L_S1B,
+  L_S1W, L_S2B, L_S2W, L_W, LAYERS, LEVEL_COUNT, LEVELS, LOSS_REFERENCE, LOSS_RULE, LOSSES, MOMENTUM, NESTEROV, ONES, OPTIMIZER,
+  PACKED, PARAM_FLOATS, PARAMS, PASS_STATS, POWERS, RECENT_LOSS, RECORD_BYTES, RNG, SGD, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_PASS,
+  STATS, STEP_FORWARD, STEP_GATHER, STEP_INPUT_GRADIENT, STEP_LOSS, STEP_PROBABILITIES, STEP_TRANSPOSE, STEP_UPDATE,
+  STEP_WEIGHT_GRADIENT, THREADS, TRAINING_STATE, TRAINING_STATE_BYTES,
+} from './contract';
 import { firstNonFinite } from './data';
 import { addCounts, bceRows, sumLosses } from './loss';
 import { matmul, matmulPacked, matmulTransAColumns, transposeRows } from './gemm';
@@ -11,56 +19,17 @@ import { adamStep, momentumStep, sgdStep } from './optimizers';
 import { MAX_PARTS, arg, argF, counters, parallel, rangeLo, setArg, setArgF } from './parallel';
 import { shuffle } from './prng';
 
-// Header (bytes)
-const LAYERS = 0;        // i32 number of dense layers
-const INPUTS = 4;        // i32 features per row
-const CAPACITY = 8;      // i32 rows the workspace holds; a larger batch runs through it in units
-const DELTA_A = 12;      // usize: capacity × widest layer output, the gradient flowing back…
-const DELTA_B = 16;      // usize: …and its ping-pong partner
-const PACKED = 20;       // usize: scratch for a transposed hidden kernel
-const ONES = 24;         // usize: capacity floats of 1.0, so that Σ_rows dZ = dZᵀ·1
-const PARAMS = 28;       // usize: the parameter block (every kernel and bias, zero padded), then
-const PARAM_FLOATS = 32; // i32: its length in floats; the gradients follow it in the same layout
-const BATCH_ROWS = 36;   // i32: rows summed so far into the gradients of a batch larger than the workspace
-const STATS = 40;        // f64 × 5: the training pass's loss sum, correct, true positives, false positives, false negatives
-const RECENT_LOSS = 80;  // f64: the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet) } the
-const LOSS_REFERENCE = 88; // f64: the exploding-loss rule's reference (NaN: none yet)                        } training
-const RNG = 96;          // u32 × 4: xoshiro128** state for shuffling                                          } state of
-const POWERS = 112;      // f32 × 2: Adam's β1ᵗ, β2ᵗ for the next step                                          } a snapshot
-const OPTIMIZER = 120;   // i32: SGD, MOMENTUM or ADAM (assembly/optimizers.ts)
-const NESTEROV = 124;    // i32: momentum only
-const HYPER = 128;       // f32 × 5: momentum μ | Adam β1, 1 − β1, β2, 1 − β2, ε
-const CARRIED = 148;     // i32: rows of a stream waiting in the carry buffer for the rest of their unit
-const BATCHES_DONE = 152; // i32: batches finished this epoch
-const LOSS_RULE = 156;   // i32: 1 when the exploding-loss rule is on
-const BATCH_LOSS = 160;  // f64: the loss summed so far over the rows of a batch larger than the workspace
-const LEVELS = 168;      // usize: the block sums' scratch, then LEVEL_COUNT partial sums, each laid out as the gradients
-const LEVEL_COUNT = 172; // i32: partial sums it holds room for (0: batches of one block only)
-const BLOCKS_DONE = 176; // i32: blocks of the current batch pushed into the partial sums
-const BLOCK_ROWS = 180;  // i32: the rows of a block (see "Sums over the rows of a batch" below)
-const PASS_STATS = 184;  // f64 × 5: as STATS, for evaluate and gradients, so that they leave a fit's own alone
-const THREADS = 224;     // i32: threads a step may be shared out between (assembly/parallel.ts)
-const LOSSES = 228;      // usize: capacity f64, each row's loss, added up in row order after a step
-const HEADER: usize = 240;
-const TRAINING_STATE: usize = 40; // bytes from RECENT_LOSS to the end of POWERS
-// Layer record (bytes): sizes, activation, parameters, gradients, outputs, and the optimizer's
-// state for the kernel and the bias (momentum: velocity in S1; Adam: moments in S1 and S2; else 0)
-const L_IN = 0, L_OUT = 4, L_ACT = 8, L_W = 12, L_B = 16, L_DW = 20, L_DB = 24, L_BUF = 28;
-const L_S1W = 32, L_S1B = 36, L_S2W = 40, L_S2B = 44;
-const RECORD: usize = 48;
-
-const SGD = 0, MOMENTUM = 1, ADAM = 2;
+// The descriptor's layout — header fields, layer record fields, their sizes — the optimizer codes
+// and the exploding-loss rule's constants are the contract with src/: assembly/contract.ts, generated
+// from the tables of scripts/contract.mjs (docs/architecture.md §2.3).
 // The exploding-loss rule (documented in src/training.ts): the recent loss — a moving mean of the
 // batch losses over about EXPLODING_WINDOW rows, so that one bad row of a batch of 1 is not taken
 // for a run that explodes — may not rise above min(EXPLODING_CEILING, EXPLODING_FACTOR ·
 // max(ln 2, reference)), the reference being the lowest of the first batch's loss and the epoch
 // losses seen (modelObserveLoss). Until the first batch sets it, the ceiling alone applies.
-const EXPLODING_WINDOW: f64 = 256;
-const EXPLODING_FACTOR: f64 = 1e3;
-const EXPLODING_CEILING: f64 = 1e6;
 
 // @ts-ignore: decorator
-@inline function layer(m: usize, l: i32): usize { return m + HEADER + <usize>l * RECORD; }
+@inline function layer(m: usize, l: i32): usize { return m + HEADER_BYTES + <usize>l * RECORD_BYTES; }
 // @ts-ignore: decorator
 @inline function field(rec: usize, f: usize): i32 { return load<i32>(rec + f); }
 // @ts-ignore: decorator
@@ -68,16 +37,16 @@ const EXPLODING_CEILING: f64 = 1e6;
 
 /** Bytes of the descriptor of a model with `layers` dense layers. */
 export function modelBytes(layers: i32): usize {
-  return HEADER + <usize>layers * RECORD;
+  return HEADER_BYTES + <usize>layers * RECORD_BYTES;
 }
 
 /** Where the training state a snapshot saves starts: the recent loss and the reference of the
  *  exploding-loss rule, the RNG, Adam's powers (trainingStateBytes() bytes). */
 export function trainingState(m: usize): usize {
-  return m + RECENT_LOSS;
+  return m + TRAINING_STATE;
 }
 export function trainingStateBytes(): usize {
-  return TRAINING_STATE;
+  return TRAINING_STATE_BYTES;
 }
 
 export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, s2: u32, s3: u32): void {
@@ -193,8 +162,7 @@ function lossLimit(m: usize): f64 {
 // The parts depend on the step's shape only — never on the threads, nor on who takes which — and
 // each has at least PART_WORK multiply-adds (or their like), so that a small network never pays
 // for a barrier it does not need.
-const STEP_FORWARD: i32 = 1, STEP_INPUT_GRADIENT: i32 = 2, STEP_WEIGHT_GRADIENT: i32 = 3, STEP_LOSS: i32 = 4,
-  STEP_UPDATE: i32 = 5, STEP_GATHER: i32 = 6, STEP_PROBABILITIES: i32 = 7, STEP_TRANSPOSE: i32 = 8;
+// Their codes (STEP_…) and arguments are in assembly/contract.ts.
 const PART_WORK: i64 = 32768;
 /** A row's loss and probability cost about as much as this many multiply-adds (an exp and a log1p). */
 const LOSS_WORK: i64 = 256;
@@ -512,10 +480,10 @@ export function modelResetStats(m: usize, pass: bool): void {
  *  6 the exploding-loss limit; 7 the batches finished this epoch. 8…12: 0…4 of evaluate and
  *  gradients' pass. */
 export function lastStat(m: usize, i: i32): f64 {
-  if (i == 6) return lossLimit(m);
-  if (i == 7) return <f64>load<i32>(m + BATCHES_DONE);
-  if (i >= 8) return load<f64>(m + PASS_STATS + (<usize>(i - 8) << 3));
-  return load<f64>(m + STATS + (<usize>i << 3));
+  if (i == STAT_LOSS_LIMIT) return lossLimit(m);
+  if (i == STAT_BATCHES) return <f64>load<i32>(m + BATCHES_DONE);
+  if (i >= STAT_PASS) return load<f64>(m + PASS_STATS + (<usize>(i - STAT_PASS) << 3));
+  return load<f64>(m + STATS + (<usize>i << 3)); // (STAT_RECENT_LOSS: RECENT_LOSS follows STATS)
 }
 
 /** A new epoch over `rows` rows (of a stream: 0): statistics zeroed, no batch under way, and when
@@ -541,9 +509,6 @@ export function epochBegin(m: usize, rows: i32, shuffled: bool, order: usize): v
 // Row weights (fit's classWeight and sampleWeight, Keras's meaning) travel with their rows — gathered
 // with them, carried with them — and scale each row's loss and dZ (assembly/loss.ts); the batch's
 // divisor stays its row count, so a batch's loss is Σ wᵢ·lossᵢ / rows. A null pointer is no weights.
-
-/** Batch size meaning all rows: full-batch gradient descent. */
-const FULL_BATCH: i32 = 0x7fffffff;
 
 // @ts-ignore: decorator
 @inline function oneUnit(m: usize, batchSize: i32): bool {

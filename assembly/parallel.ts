@@ -11,6 +11,10 @@
 // schedule. The leader waits for the parts others took, never for a thread to arrive; how many
 // workers the steps use is chosen by timing them (choose, measure). The single-thread build
 // compiles the same source without atomics: there every step runs whole.
+import {
+  FAILED_DEATH, FAILED_PART, FAULT_DEATH, MAX_THREADS, POOL_CHOSEN, POOL_LOST, POOL_RATE, POOL_READY, POOL_WANTED, STEP_ARGS_BYTES,
+  THREAD_PARTS, THREAD_SLEEPS, THREAD_STEPS,
+} from './contract';
 import { runPart } from './model';
 
 /** Milliseconds from a monotonic clock (performance.now): how long waits last. */
@@ -34,8 +38,8 @@ const RETIRED: usize = 112;      // i32: 1 when the pool is shut down: its worke
 const FAULT: usize = 116;        // i32: tests: parts that workers run before the injected fault (0: none)
 const FAULT_KIND: usize = 120;   // i32: tests: what the fault does (FAULT_TRAP, FAULT_DEATH)
 const INJECTED: usize = 124;     // i32: tests: set when the fault fires
-const ARGS: usize = 128;         // 10 slots of 8 bytes: integers, pointers and floats
-const OPEN: usize = 208;         // i32: the generation of a step published and not yet seen through (0: none)
+const ARGS: usize = 128;         // the step's arguments, STEP_ARGS_BYTES (assembly/contract.ts: …Args)
+const OPEN: usize = ARGS + STEP_ARGS_BYTES; // i32: the generation of a step published and not yet seen through (0: none)
 // How many workers the steps use, chosen by measuring (see choose below):
 const CHOSEN: usize = 212;       // i32: the helpers the steps use, −1 before the first choice
 const PLAYING: usize = 216;      // i32: the helpers the steps of this window use (the choice, or a neighbour on trial)
@@ -64,18 +68,14 @@ const SLEEPS: usize = 88;        //   i32: waits that had to block  }
 const YIELD: usize = 92;         //   i32: 1 after it woke the blocked leader: its next wait blocks at once
 const SPIN: usize = 96;          //   f64: how long it spins before it blocks (ms), adapted to its waits
 const RECORD: usize = 128;
-/** Threads a step may have: the leader and its workers. */
-export const MAX_THREADS: i32 = 256;
 /** Parts a step may be cut into (each has counters of its own). */
 export const MAX_PARTS: i32 = 64;
 const COUNTS: usize = RECORDS + <usize>MAX_THREADS * RECORD; // i32 × 4 per part
 const RATES: usize = COUNTS + <usize>MAX_PARTS * 16;           // f64 per number of helpers: ms per multiply-add, smoothed (0: not measured)
 const CONTROL_BYTES: usize = RATES + <usize>MAX_PARTS * 8;
 
-/** Why a step failed: a part trapped or threw on a worker; a worker died while in the step. */
-const FAILED_PART: i32 = 1, FAILED_DEATH: i32 = 2;
-/** Injected faults (tests): the worker traps, or traps and then dies without a word. */
-const FAULT_TRAP: i32 = 1, FAULT_DEATH: i32 = 2;
+// Why a step failed (FAILED_…), the faults tests inject (FAULT_…), poolStat's questions (POOL_…,
+// THREAD_…) and MAX_THREADS are the contract with src/wasm/threads.ts: assembly/contract.ts.
 
 // Spinning (ms). A thread that waits spins first — steps come microseconds apart while a model
 // trains, and waking a blocked thread costs tens of them — but only while that pays: each thread
@@ -478,10 +478,9 @@ export function poolStat(c: usize, id: i32, what: i32): f64 {
     case THREAD_SLEEPS: return <f64>load<i32>(r + SLEEPS);
     case POOL_CHOSEN: return <f64>load<i32>(c + CHOSEN);
     case POOL_RATE: return load<f64>(rate(c, id)); // (id: a number of helpers)
-    default: return load<f64>(r + SPIN);
+    default: return load<f64>(r + SPIN); // THREAD_SPIN
   }
 }
-const POOL_WANTED = 0, POOL_READY = 1, POOL_LOST = 2, THREAD_STEPS = 3, THREAD_PARTS = 4, THREAD_SLEEPS = 5, POOL_CHOSEN = 7, POOL_RATE = 8;
 
 // A worker's side (src/wasm/pool-script.ts runs it): workerJoin once, then for ever workerWait
 // for its bell and workerRun the step it rang for; workerFailed when a run threw.

@@ -27,8 +27,8 @@ export interface PassStats {
   falseNegatives: number;
 }
 
-/** The batch size that means all rows: full-batch gradient descent (as assembly/model.ts). */
-export const FULL_BATCH = 0x7fffffff;
+/** The batch size that means all rows: full-batch gradient descent (the core's, src/wasm/contract.ts). */
+export { FULL_BATCH } from '../wasm/contract.js';
 
 /** A labelled dataset held by a backend for repeated passes (fit's training and validation
  *  rows); release() frees what it holds. */

@@ -42,11 +42,12 @@ import { activationCode } from '../layers.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import { Xoshiro128, type RngState } from '../prng.js';
 import { planModel } from './plan.js';
+// The activation and optimizer codes and the exploding-loss rule's constants (documented in
+// src/training.ts) are the core's: src/wasm/contract.ts, generated with assembly/contract.ts.
+import {
+  ADAM, EXPLODING_CEILING, EXPLODING_FACTOR, EXPLODING_WINDOW, LINEAR, MOMENTUM, RELU, SGD, SIGMOID, STATE_COPIES_BY_CODE, TANH,
+} from '../wasm/contract.js';
 
-const LINEAR = 0, SIGMOID = 1, TANH = 2, RELU = 3; // as in assembly/activations.ts
-const SGD = 0, MOMENTUM = 1, ADAM = 2; // as in assembly/model.ts
-// The exploding-loss rule's constants, as in assembly/model.ts (documented in src/training.ts).
-const EXPLODING_WINDOW = 256, EXPLODING_FACTOR = 1e3, EXPLODING_CEILING = 1e6;
 const NO_STATE = new Float32Array(0);
 const NO_SUMS: Float64Array = new Float64Array(0);
 
@@ -230,7 +231,7 @@ class JsBackend implements Backend, Trainer {
   }
 
   getTrainingState(): TrainingState {
-    const copies = this.optimizer === ADAM ? 2 : this.optimizer === MOMENTUM ? 1 : 0;
+    const copies = STATE_COPIES_BY_CODE[this.optimizer]!;
     const moments = Array.from({ length: copies }, (_, c) => this.layers.map((l) => ({ weights: (c ? l.s2w : l.s1w).slice(), bias: (c ? l.s2b : l.s1b).slice() })));
     return { rng: this.rng_.state(), powers: [this.powers[0]!, this.powers[1]!], recentLoss: this.recentLoss, lossReference: this.lossReference, moments };
   }

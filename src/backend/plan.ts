@@ -3,6 +3,7 @@
 // these blocks and hands their addresses to the core (assembly/model.ts computes no size); the
 // 'js' backend takes its chunk size from here too, so both cut long passes the same way.
 import type { Architecture } from './backend.js';
+import { HEADER_BYTES, RECORD_BYTES } from '../wasm/contract.js';
 import { MemoryLimitError } from '../errors.js';
 
 /** wasm32 addresses 4 GiB. */
@@ -16,10 +17,6 @@ export const ADDRESS_SPACE = 2 ** 32;
  * keeps the per-chunk overhead far below the work of a chunk.
  */
 export const CHUNK_BUDGET = 8 * 2 ** 20;
-
-/** The descriptor's header and per-layer record (bytes), as assembly/model.ts lays them out. */
-const HEADER_BYTES = 240;
-const RECORD_BYTES = 48;
 
 /** A layer's kernel and bias in the parameter block: float offsets and counts. */
 export interface LayerPlan {

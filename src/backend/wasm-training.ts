@@ -6,6 +6,7 @@ import { FULL_BATCH, type Dataset, type FitPlan, type PassStats, type RowStream,
 import type { Matrix } from '../data.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import type { RngState } from '../prng.js';
+import { HEADER_BYTES, LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_RECENT_LOSS, STATE_COPIES } from '../wasm/contract.js';
 import { fitBlocks, levelBytes, levelCount, optimizerStateBytes } from './plan.js';
 import type { WasmBackend, WasmDataset, WasmSnapshot } from './wasm.js';
 
@@ -61,7 +62,7 @@ export class WasmTrainer implements Trainer {
   setOptimizer(optimizer: Optimizer): void {
     const { kind, hyper, nesterov } = optimizerParameters(optimizer);
     // Momentum keeps a velocity per parameter, Adam two moments: blocks laid out as the parameters.
-    const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
+    const copies = STATE_COPIES[optimizer.type];
     const floats = this.b.plan.parameterFloats;
     const arena = this.b.core.arena;
     const [state] = copies ? arena.allocateAll([optimizerStateBytes(this.b.plan, copies)], 'options.optimizer', `the ${optimizer.type} optimizer's state`) : [0];
@@ -99,10 +100,11 @@ export class WasmTrainer implements Trainer {
   }
 
   setTrainingState(state: TrainingState): void {
-    const bytes = this.b.trainingBytes();
-    new Float64Array(bytes.buffer, bytes.byteOffset, 2).set([state.recentLoss, state.lossReference]);
-    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state.rng);
-    new Float32Array(bytes.buffer, bytes.byteOffset + 32, 2).set(state.powers);
+    const v = this.header();
+    v.setFloat64(RECENT_LOSS, state.recentLoss, true);
+    v.setFloat64(LOSS_REFERENCE, state.lossReference, true);
+    state.rng.forEach((word, i) => v.setUint32(RNG + 4 * i, word, true));
+    state.powers.forEach((power, i) => v.setFloat32(POWERS + 4 * i, power, true));
     state.moments.forEach((layers, copy) => this.b.plan.layers.forEach((o, l) => {
       const at = (offset: number): number => this.b.stateBlock + 4 * (copy * this.b.plan.parameterFloats + offset);
       this.b.core.f32(at(o.weights), o.weightCount).set(layers[l]!.weights);
@@ -132,13 +134,13 @@ export class WasmTrainer implements Trainer {
   }
 
   rng(): RngState {
-    const bytes = this.b.trainingBytes();
-    return Array.from(new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4)) as RngState;
+    const v = this.header();
+    return [0, 1, 2, 3].map((i) => v.getUint32(RNG + 4 * i, true)) as RngState;
   }
 
   setRng(state: RngState): void {
-    const bytes = this.b.trainingBytes();
-    new Uint32Array(bytes.buffer, bytes.byteOffset + 16, 4).set(state);
+    const v = this.header();
+    state.forEach((word, i) => v.setUint32(RNG + 4 * i, word, true));
   }
 
   openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null, weighted: boolean): RowStream {
@@ -172,9 +174,15 @@ export class WasmTrainer implements Trainer {
     };
   }
 
+  /** The model's descriptor, to read and write fields of it at their offsets (src/wasm/contract.ts). */
+  private header(): DataView {
+    this.b.usable();
+    return new DataView(this.b.core.exports.memory.buffer, this.b.model, HEADER_BYTES);
+  }
+
   epochStats(): PassStats & { recentLoss: number; limit: number; batches: number } {
     const at = (i: number): number => this.b.call((wasm) => wasm.lastStat(this.b.model, i));
-    return { ...this.b.stats(), recentLoss: at(5), limit: at(6), batches: at(7) };
+    return { ...this.b.stats(), recentLoss: at(STAT_RECENT_LOSS), limit: at(STAT_LOSS_LIMIT), batches: at(STAT_BATCHES) };
   }
 }
 

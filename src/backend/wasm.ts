@@ -9,6 +9,10 @@ import { BrokenModelError } from '../errors.js';
 import { activationCode } from '../layers.js';
 import type { RngState } from '../prng.js';
 import { Core, loadCore, type StepFailure } from '../wasm/core.js';
+import {
+  LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_CORRECT, STAT_FALSE_NEGATIVES, STAT_FALSE_POSITIVES, STAT_LOSS_SUM, STAT_PASS,
+  STAT_TRUE_POSITIVES, TRAINING_STATE,
+} from '../wasm/contract.js';
 import type { ThreadedExports } from '../wasm/threads.js';
 import { blockRows, levelBytes, levelCount, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
 
@@ -239,18 +243,22 @@ export class WasmBackend implements Backend {
   }
 
   getTrainingState(): TrainingState {
-    const bytes = this.trainingBytes().slice();
-    const f64 = new Float64Array(bytes.buffer, 0, 2), u32 = new Uint32Array(bytes.buffer, 16, 4), f32 = new Float32Array(bytes.buffer, 32, 2);
+    const bytes = this.trainingBytes().slice().buffer, at = (field: number): number => field - TRAINING_STATE;
+    const f64 = (field: number): number => new Float64Array(bytes, at(field), 1)[0]!;
+    const u32 = new Uint32Array(bytes, at(RNG), 4), f32 = new Float32Array(bytes, at(POWERS), 2);
     const moments = Array.from({ length: this.stateCopies }, (_, copy) => this.read(copy * this.plan.parameterFloats, this.stateBlock));
-    return { recentLoss: f64[0]!, lossReference: f64[1]!, rng: [u32[0]!, u32[1]!, u32[2]!, u32[3]!], powers: [f32[0]!, f32[1]!], moments };
+    return { recentLoss: f64(RECENT_LOSS), lossReference: f64(LOSS_REFERENCE), rng: [u32[0]!, u32[1]!, u32[2]!, u32[3]!], powers: [f32[0]!, f32[1]!], moments };
   }
 
   /** The statistics of the epoch trained, or (`pass`) of the last evaluate or gradients pass. */
   stats(pass = false): PassStats {
-    const o = pass ? 8 : 0;
+    const o = pass ? STAT_PASS : 0;
     return this.call(({ lastStat }) => {
       const m = this.model;
-      return { lossSum: lastStat(m, o), correct: lastStat(m, o + 1), truePositives: lastStat(m, o + 2), falsePositives: lastStat(m, o + 3), falseNegatives: lastStat(m, o + 4) };
+      return {
+        lossSum: lastStat(m, o + STAT_LOSS_SUM), correct: lastStat(m, o + STAT_CORRECT), truePositives: lastStat(m, o + STAT_TRUE_POSITIVES),
+        falsePositives: lastStat(m, o + STAT_FALSE_POSITIVES), falseNegatives: lastStat(m, o + STAT_FALSE_NEGATIVES),
+      };
     });
   }
 

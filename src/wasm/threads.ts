@@ -8,27 +8,20 @@
 // starts a new one.
 import { instantiate } from '@assemblyscript/loader';
 import threadedBytes from '../../build/gradwasm.threads.wasm';
+import {
+  FAILED_DEATH, FAILED_PART, FAULT_DEATH, FAULT_TRAP, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, POOL_CHOSEN, POOL_LOST, POOL_READY,
+  POOL_WANTED, THREAD_PARTS, THREAD_SLEEPS, THREAD_SPIN, THREAD_STEPS, type ThreadedExports,
+} from './contract.js';
 import type { CoreExports, Core, StepFailure } from './core.js';
 import { availableThreads, leaderMayWait } from './environment.js';
 import { preparePool, startKeeper, type Keeper } from './pool.js';
 
-/** The threaded build's exports: the core's, and the pool's entry points (assembly/threads.ts). */
-export type ThreadedExports = CoreExports & {
-  modelBytes(layers: number): number;
-  modelSetThreads(m: number, threads: number): void;
-  controlBytes(): number;
-  threadsInit(control: number, leaderWaits: boolean, cores: number): void;
-  threadsSettle(control: number): number;
-  threadsRetire(control: number): void;
-  threadsInjectFault(control: number, kind: number, afterParts: number): void;
-  threadsFixHelpers(control: number, helpers: number): void;
-  poolStat(control: number, id: number, what: number): number;
-};
+// The threaded build's exports (the core's, and the pool's entry points), poolStat's questions,
+// threadsSettle's answers and the faults tests inject: src/wasm/contract.ts, generated.
+export type { ThreadedExports };
 
-// poolStat's questions (assembly/parallel.ts)
-const WANTED = 0, READY = 1, LOST = 2, STEPS = 3, PARTS = 4, SLEEPS = 5, SPIN = 6, CHOSEN = 7;
 // threadsSettle's answers
-const FAILURES: readonly StepFailure[] = [null, 'part', 'death'];
+const FAILURES: Readonly<Record<number, StepFailure>> = { 0: null, [FAILED_PART]: 'part', [FAILED_DEATH]: 'death' };
 
 interface Pool {
   /** The control block (a multiple of 64: assembly/parallel.ts gives threads cache lines of their own in it)… */
@@ -61,7 +54,7 @@ let loading: Promise<Threaded> | null = null;
 export async function loadThreadedCore(makeCore: (exports: CoreExports) => Core): Promise<Core> {
   loading ??= (async () => {
     const module = await WebAssembly.compile(threadedBytes);
-    const memory = new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true });
+    const memory = new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true });
     const imports = { env: { memory, now: () => performance.now() } }; // (as every pool thread's: pool-script.ts)
     const { exports } = await instantiate<ThreadedExports>(module, imports);
     await preparePool();
@@ -88,7 +81,7 @@ function openPool(t: Threaded): Pool {
 /** After each call into the core: replace a pool that lost a thread; start the workers the steps asked for. */
 function tendPool(t: Threaded): void {
   const { exports, pool } = t;
-  if (exports.poolStat(pool.control, 0, LOST)) {
+  if (exports.poolStat(pool.control, 0, POOL_LOST)) {
     exports.threadsRetire(pool.control);
     t.pool = openPool(t);
     // (its control block stays allocated until no thread of the old pool can read it)
@@ -97,7 +90,7 @@ function tendPool(t: Threaded): void {
     else release();
     return;
   }
-  const wanted = exports.poolStat(pool.control, 0, WANTED);
+  const wanted = exports.poolStat(pool.control, 0, POOL_WANTED);
   if (wanted <= pool.asked) return;
   pool.asked = wanted;
   pool.keeper ??= startKeeper({ module: t.module, memory: t.memory, control: pool.control });
@@ -108,7 +101,7 @@ function tendPool(t: Threaded): void {
 export async function poolWorkers(): Promise<number> {
   if (!loading) return 0;
   const t = await loading;
-  return t.exports.poolStat(t.pool.control, 0, READY);
+  return t.exports.poolStat(t.pool.control, 0, POOL_READY);
 }
 
 /** Tests and the benchmark: resolves once the current pool has `workers` workers ready. */
@@ -126,12 +119,12 @@ export async function poolReady(workers: number, timeoutMs = 10_000): Promise<vo
 export async function poolStats(): Promise<{ wanted: number; ready: number; chosen: number; threads: { steps: number; parts: number; sleeps: number; spinMs: number }[] }> {
   const t = await loading!;
   const stat = (id: number, what: number): number => t.exports.poolStat(t.pool.control, id, what);
-  const ready = stat(0, READY);
+  const ready = stat(0, POOL_READY);
   return {
-    wanted: stat(0, WANTED),
+    wanted: stat(0, POOL_WANTED),
     ready,
-    chosen: stat(0, CHOSEN),
-    threads: Array.from({ length: ready + 1 }, (_, id) => ({ steps: stat(id, STEPS), parts: stat(id, PARTS), sleeps: stat(id, SLEEPS), spinMs: stat(id, SPIN) })),
+    chosen: stat(0, POOL_CHOSEN),
+    threads: Array.from({ length: ready + 1 }, (_, id) => ({ steps: stat(id, THREAD_STEPS), parts: stat(id, THREAD_PARTS), sleeps: stat(id, THREAD_SLEEPS), spinMs: stat(id, THREAD_SPIN) })),
   };
 }
 
@@ -139,7 +132,7 @@ export async function poolStats(): Promise<{ wanted: number; ready: number; chos
  *  kills its thread ('death'). */
 export async function injectPoolFault(kind: 'trap' | 'death', afterParts: number): Promise<void> {
   const t = await loading!;
-  t.exports.threadsInjectFault(t.pool.control, kind === 'trap' ? 1 : 2, afterParts);
+  t.exports.threadsInjectFault(t.pool.control, kind === 'trap' ? FAULT_TRAP : FAULT_DEATH, afterParts);
 }
 
 /** Tests: every step uses as many workers as it may (or `helpers`), instead of the number its

@@ -1,0 +1,52 @@
+// The WebAssembly contract (docs/architecture.md §2.3): assembly/contract.ts and src/wasm/contract.ts
+// are what scripts/contract.mjs generates from its tables, and what src/ keeps outside them —
+// the public lists of names, the limits it checks options against — says the same as the tables.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { generate } from '../scripts/contract.mjs';
+import { ACTIVATIONS, activationCode } from '../src/layers.js';
+import { MAX_THREADS as OPTION_MAX_THREADS } from '../src/options.js';
+import { optimizerParameters } from '../src/optimizers.js';
+import { EXPLODING_CEILING as RULE_CEILING, EXPLODING_FACTOR as RULE_FACTOR } from '../src/training.js';
+import {
+  ACTIVATION_CODE, EXPLODING_CEILING, EXPLODING_FACTOR, HEADER_BYTES, MAX_THREADS, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, OPTIMIZER_CODE,
+  RECORD_BYTES, STATE_COPIES, STATE_COPIES_BY_CODE, TRAINING_STATE_BYTES,
+} from '../src/wasm/contract.js';
+import { loadTestCore } from './support/test-core.js';
+
+describe('the generated contract', () => {
+  it.each(generate())('%s is what scripts/contract.mjs generates (else: run npm run contract)', (path, text) => {
+    const committed = readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
+    expect(committed === text, `${path} differs from what scripts/contract.mjs generates: run npm run contract`).toBe(true);
+  });
+
+});
+
+describe('what src/ keeps outside the generated files agrees with the tables', () => {
+  it('the activations, in the order of their codes', () => {
+    expect(Object.keys(ACTIVATION_CODE)).toEqual([...ACTIVATIONS]);
+    for (const a of ACTIVATIONS) expect(activationCode(a)).toBe(ACTIVATION_CODE[a]);
+  });
+
+  it("the optimizers' codes, and the state each keeps", () => {
+    expect(optimizerParameters({ type: 'sgd' }).kind).toBe(OPTIMIZER_CODE.sgd);
+    expect(optimizerParameters({ type: 'momentum', momentum: 0.9, nesterov: false }).kind).toBe(OPTIMIZER_CODE.momentum);
+    expect(optimizerParameters({ type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }).kind).toBe(OPTIMIZER_CODE.adam);
+    for (const [type, code] of Object.entries(OPTIMIZER_CODE)) expect(STATE_COPIES_BY_CODE[code]).toBe(STATE_COPIES[type as keyof typeof STATE_COPIES]);
+  });
+
+  it("the exploding-loss rule's constants, the threads a model may ask for, the core's memory", () => {
+    expect([RULE_FACTOR, RULE_CEILING]).toEqual([EXPLODING_FACTOR, EXPLODING_CEILING]);
+    expect(OPTION_MAX_THREADS).toBe(MAX_THREADS);
+    const asconfig = JSON.parse(readFileSync(new URL('../asconfig.json', import.meta.url), 'utf8')) as { options: { initialMemory: number; maximumMemory: number } };
+    expect([asconfig.options.initialMemory, asconfig.options.maximumMemory]).toEqual([MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES]);
+  });
+});
+
+describe('the core was built from the tables', () => {
+  it('its descriptor has the size the tables give it', async () => {
+    const core = await loadTestCore();
+    for (const layers of [0, 1, 3, 100]) expect(core.exports.modelBytes(layers)).toBe(HEADER_BYTES + layers * RECORD_BYTES);
+    expect(core.exports.trainingStateBytes()).toBe(TRAINING_STATE_BYTES);
+  });
+});
