@@ -11,12 +11,13 @@ import {
   PACKED, PARAM_FLOATS, PARAMS, PASS_STATS, POWERS, RECENT_LOSS, RECORD_BYTES, RNG, SGD, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_PASS,
   STATS, STEP_FORWARD, STEP_GATHER, STEP_INPUT_GRADIENT, STEP_LOSS, STEP_PROBABILITIES, STEP_TRANSPOSE, STEP_UPDATE,
   STEP_WEIGHT_GRADIENT, THREADS, TRAINING_STATE, TRAINING_STATE_BYTES,
+  ForwardArgs, GatherArgs, InputGradientArgs, LossArgs, ProbabilitiesArgs, TransposeArgs, UpdateArgs, WeightGradientArgs,
 } from './contract';
 import { firstNonFinite } from './data';
 import { addCounts, bceRows, sumLosses } from './loss';
 import { matmul, matmulPacked, matmulTransAColumns, transposeRows } from './gemm';
 import { adamStep, momentumStep, sgdStep } from './optimizers';
-import { MAX_PARTS, arg, argF, counters, parallel, rangeLo, setArg, setArgF } from './parallel';
+import { MAX_PARTS, counters, parallel, rangeLo, stepArgs } from './parallel';
 import { shuffle } from './prng';
 
 // The descriptor's layout — header fields, layer record fields, their sizes — the optimizer codes
@@ -200,7 +201,7 @@ function forward(m: usize, x: usize, rows: i32): usize {
   let a = x;
   for (let l = 0, n = load<i32>(m + LAYERS); l < n; l++) {
     const rec = layer(m, l);
-    setArg(0, m); setArg(1, l); setArg(2, a); setArg(3, rows);
+    const s = stepArgs<ForwardArgs>(); s.m = m; s.l = l; s.a = a; s.rows = rows;
     share(m, STEP_FORWARD, <i64>rows * field(rec, L_IN) * field(rec, L_OUT), (rows + 3) >> 2);
     a = ptr(rec, L_BUF);
   }
@@ -209,7 +210,8 @@ function forward(m: usize, x: usize, rows: i32): usize {
 
 /** Rows of layer l's output, from rows of its input: the product, then the activation (hidden layers). */
 function forwardPart(part: i32, parts: i32): void {
-  const m = <usize>arg(0), l = <i32>arg(1), a = <usize>arg(2), rows = <i32>arg(3);
+  const s = stepArgs<ForwardArgs>();
+  const m = s.m, l = s.l, a = s.a, rows = s.rows;
   const r0 = lo(rows, part, parts, 4), r1 = lo(rows, part + 1, parts, 4);
   if (r1 <= r0) return;
   const rec = layer(m, l);
@@ -230,15 +232,17 @@ function lossGradient(m: usize, y: usize, w: usize, rows: i32, batchRows: i32, s
 /** bceRows over `rows` rows in parts; their losses then added in row order and their counts into
  *  `stats` by this thread alone. Returns Σ lossᵢ. */
 function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
-  setArg(0, logits); setArg(1, y); setArg(2, rows); setArg(3, batchRows); setArg(4, grad); setArg(5, probabilities); setArg(6, load<usize>(m + LOSSES)); setArg(7, w);
+  const s = stepArgs<LossArgs>();
+  s.logits = logits; s.y = y; s.w = w; s.rows = rows; s.batchRows = batchRows; s.grad = grad; s.probabilities = probabilities; s.losses = load<usize>(m + LOSSES);
   const parts = share(m, STEP_LOSS, <i64>rows * LOSS_WORK, rows);
   for (let p = 0; p < parts; p++) addCounts(counters(p), stats);
   return sumLosses(load<usize>(m + LOSSES), rows, stats);
 }
 
 function lossPart(part: i32, parts: i32): void {
-  const rows = <i32>arg(2);
-  bceRows(<usize>arg(0), <usize>arg(1), <usize>arg(7), lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), <i32>arg(3), <usize>arg(4), <usize>arg(5), <usize>arg(6), counters(part));
+  const s = stepArgs<LossArgs>();
+  const rows = s.rows;
+  bceRows(s.logits, s.y, s.w, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), s.batchRows, s.grad, s.probabilities, s.losses, counters(part));
 }
 
 // Sums over the rows of a batch. Every gradient is a sum over the batch's rows; one float32 sum
@@ -331,12 +335,13 @@ function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, before: i3
     const input = l == 0 ? x : ptr(layer(m, l - 1), L_BUF);
     if (l > 0) {
       // dA_{l−1} by rows, from the kernel before its update, transposed first
-      setArg(0, ptr(rec, L_W)); setArg(1, fanIn); setArg(2, units); setArg(3, load<usize>(m + PACKED));
+      const tr = stepArgs<TransposeArgs>(); tr.w = ptr(rec, L_W); tr.rows = fanIn; tr.cols = units; tr.packed = load<usize>(m + PACKED);
       share(m, STEP_TRANSPOSE, <i64>fanIn * units * TRANSPOSE_WORK, (fanIn + 3) >> 2);
-      setArg(0, m); setArg(1, l); setArg(2, delta); setArg(3, spare); setArg(4, rows);
+      const ig = stepArgs<InputGradientArgs>(); ig.m = m; ig.l = l; ig.delta = delta; ig.spare = spare; ig.rows = rows;
       share(m, STEP_INPUT_GRADIENT, <i64>rows * fanIn * units, (rows + 3) >> 2);
     }
-    setArg(0, m); setArg(1, l); setArg(2, input); setArg(3, delta); setArg(4, rows); setArg(5, mode); setArg(6, first); setArgF(7, lr);
+    const wg = stepArgs<WeightGradientArgs>();
+    wg.m = m; wg.l = l; wg.input = input; wg.delta = delta; wg.rows = rows; wg.mode = mode; wg.first = first; wg.lr = lr;
     share(m, STEP_WEIGHT_GRADIENT, <i64>rows * (fanIn + 1) * units, (max(fanIn, units) + 3) >> 2);
     if (lr != 0 && mode != FUSED_STEP) stepLayers(m, l, l + 1, lr, decay);
     const t = delta; delta = spare; spare = t;
@@ -345,12 +350,14 @@ function backward(m: usize, x: usize, rows: i32, lr: f32, decay: f32, before: i3
 }
 
 function transposePart(part: i32, parts: i32): void {
-  const n = <i32>arg(1);
-  transposeRows(<usize>arg(0), n, <i32>arg(2), <usize>arg(3), lo(n, part, parts, 4), lo(n, part + 1, parts, 4));
+  const s = stepArgs<TransposeArgs>();
+  const n = s.rows;
+  transposeRows(s.w, n, s.cols, s.packed, lo(n, part, parts, 4), lo(n, part + 1, parts, 4));
 }
 
 function inputGradientPart(part: i32, parts: i32): void {
-  const m = <usize>arg(0), l = <i32>arg(1), delta = <usize>arg(2), spare = <usize>arg(3), rows = <i32>arg(4);
+  const s = stepArgs<InputGradientArgs>();
+  const m = s.m, l = s.l, delta = s.delta, spare = s.spare, rows = s.rows;
   const r0 = lo(rows, part, parts, 4), r1 = lo(rows, part + 1, parts, 4);
   if (r1 <= r0) return;
   const rec = layer(m, l), below = layer(m, l - 1);
@@ -367,8 +374,9 @@ function inputGradientPart(part: i32, parts: i32): void {
  * sums never depend on the parts.
  */
 function weightGradientPart(part: i32, parts: i32): void {
-  const m = <usize>arg(0), l = <i32>arg(1), input = <usize>arg(2), delta = <usize>arg(3), rows = <i32>arg(4);
-  const mode = <i32>arg(5), first = <i32>arg(6), lr = <f32>argF(7);
+  const s = stepArgs<WeightGradientArgs>();
+  const m = s.m, l = s.l, input = s.input, delta = s.delta, rows = s.rows;
+  const mode = s.mode, first = s.first, lr = s.lr;
   const rec = layer(m, l);
   const fanIn = field(rec, L_IN), units = field(rec, L_OUT);
   const f0 = lo(fanIn, part, parts, 4), f1 = lo(fanIn, part + 1, parts, 4);
@@ -416,12 +424,13 @@ function stepLayers(m: usize, l0: i32, l1: i32, lr: f32, decay: f32): void {
   let count: i64 = 0;
   for (let l = l0; l < l1; l++) count += <i64>field(layer(m, l), L_IN) * field(layer(m, l), L_OUT);
   const work = count * (load<i32>(m + OPTIMIZER) == ADAM ? 8 : 2);
-  setArg(0, m); setArg(1, l0); setArg(2, l1); setArgF(3, lr); setArgF(4, decay);
+  const s = stepArgs<UpdateArgs>(); s.m = m; s.l0 = l0; s.l1 = l1; s.lr = lr; s.decay = decay;
   share(m, STEP_UPDATE, work, <i32>min(count >> 2, 1 << 30));
 }
 
 function updatePart(part: i32, parts: i32): void {
-  const m = <usize>arg(0), l0 = <i32>arg(1), l1 = <i32>arg(2), lr = <f32>argF(3), decay = <f32>argF(4);
+  const s = stepArgs<UpdateArgs>();
+  const m = s.m, l0 = s.l0, l1 = s.l1, lr = s.lr, decay = s.decay;
   for (let l = l0; l < l1; l++) stepLayerRange(m, layer(m, l), lr, decay, part, parts);
 }
 
@@ -668,15 +677,16 @@ export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCar
 
 /** Rows order[start…start+n) of x, y and w (0: no weights) gathered into xBatch, yBatch, wBatch. Returns xBatch. */
 function gather(m: usize, x: usize, y: usize, w: usize, order: usize, start: i32, n: i32, xBatch: usize, yBatch: usize, wBatch: usize): usize {
-  setArg(0, rowBytes(m)); setArg(1, x); setArg(2, y); setArg(3, order + (<usize>start << 2)); setArg(4, n); setArg(5, xBatch); setArg(6, yBatch);
-  setArg(7, w); setArg(8, wBatch);
+  const s = stepArgs<GatherArgs>();
+  s.bytes = rowBytes(m); s.x = x; s.y = y; s.w = w; s.order = order + (<usize>start << 2); s.n = n; s.xBatch = xBatch; s.yBatch = yBatch; s.wBatch = wBatch;
   share(m, STEP_GATHER, <i64>n * (load<i32>(m + INPUTS) + GATHER_WORK), (n + 3) >> 2);
   return xBatch;
 }
 
 function gatherPart(part: i32, parts: i32): void {
-  const bytes = <usize>arg(0), x = <usize>arg(1), y = <usize>arg(2), order = <usize>arg(3), n = <i32>arg(4);
-  const xBatch = <usize>arg(5), yBatch = <usize>arg(6), w = <usize>arg(7), wBatch = <usize>arg(8);
+  const s = stepArgs<GatherArgs>();
+  const bytes = s.bytes, x = s.x, y = s.y, w = s.w, order = s.order, n = s.n;
+  const xBatch = s.xBatch, yBatch = s.yBatch, wBatch = s.wBatch;
   const r0 = lo(n, part, parts, 4), r1 = lo(n, part + 1, parts, 4);
   for (let r = r0; r < r1; r++) {
     const src = <usize>load<u32>(order + (<usize>r << 2));
@@ -728,13 +738,14 @@ export function predict(m: usize, x: usize, rows: i32, probabilities: usize): vo
   for (let start = 0; start < rows; start += capacity) {
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
-    setArg(0, z); setArg(1, probabilities + (<usize>start << 2)); setArg(2, size);
+    const s = stepArgs<ProbabilitiesArgs>(); s.z = z; s.out = probabilities + (<usize>start << 2); s.rows = size;
     share(m, STEP_PROBABILITIES, <i64>size * LOSS_WORK, size);
   }
 }
 
 function probabilitiesPart(part: i32, parts: i32): void {
-  const z = <usize>arg(0), out = <usize>arg(1), rows = <i32>arg(2);
+  const s = stepArgs<ProbabilitiesArgs>();
+  const z = s.z, out = s.out, rows = s.rows;
   for (let i = lo(rows, part, parts, 1), end = lo(rows, part + 1, parts, 1); i < end; i++) {
     store<f32>(out + (<usize>i << 2), <f32>sigmoid64(<f64>load<f32>(z + (<usize>i << 2))));
   }

@@ -108,14 +108,10 @@ export function threadsInit(c: usize, leaderWaits: bool, cores: i32): void {
   store<f64>(record(c, 0) + SPIN, SPIN_FIRST);
 }
 
+/** The arguments of the step being set up (by its caller) or run (by each of its parts): the step's
+ *  struct of assembly/contract.ts (STEP_FORWARD: ForwardArgs, …) over the control block's ARGS. */
 // @ts-ignore: decorator
-@inline export function setArg(i: i32, v: i64): void { store<i64>(control + ARGS + (<usize>i << 3), v); }
-// @ts-ignore: decorator
-@inline export function setArgF(i: i32, v: f64): void { store<f64>(control + ARGS + (<usize>i << 3), v); }
-// @ts-ignore: decorator
-@inline export function arg(i: i32): i64 { return load<i64>(control + ARGS + (<usize>i << 3)); }
-// @ts-ignore: decorator
-@inline export function argF(i: i32): f64 { return load<f64>(control + ARGS + (<usize>i << 3)); }
+@inline export function stepArgs<T>(): T { return changetype<T>(control + ARGS); }
 
 /** Part `part`'s counters (i32 × 4), or a spare row when there are no threads (one part). */
 export function counters(part: i32): usize {
@@ -124,7 +120,7 @@ export function counters(part: i32): usize {
 const spareCounters = memory.data(16);
 
 /**
- * Run step `code` (its arguments set with setArg), cut in `parts` parts and about `work`
+ * Run step `code` (its arguments set in stepArgs), cut in `parts` parts and about `work`
  * multiply-adds, for a model of `threads` threads; return when every part is done, with how many
  * parts ran (the loss step adds up their counters). The leader rings the workers the step uses
  * (choose below; never more than threads − 1, the cores − 1, the parts − 1, nor the ready
