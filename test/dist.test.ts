@@ -58,3 +58,17 @@ console.log(JSON.stringify({ epochs: history.loss.length, threads }));\n`);
     }
   });
 });
+
+describe('the tarball', () => {
+  it('holds what consumers run and read, nothing built for this repository (demo, bench, API pages, scripts)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
+    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8', env, cwd: new URL('..', import.meta.url).pathname })) as [{ files: { path: string }[] }];
+    const paths = pack.files.map((f) => f.path);
+    expect(paths.filter((p) => /^dist\/(api|demo|bench|scripts|types\/cli)\//.test(p))).toEqual([]);
+    expect(paths.filter((p) => /^(src|assembly|test|bench|scripts)\//.test(p))).toEqual([]);
+    for (const shipped of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/gradwasm.browser.js', 'dist/worker-source.js', 'dist/gradwasm.worker-source.js', 'dist/cli.js', 'dist/types/index.d.ts']) {
+      expect(paths).toContain(shipped);
+    }
+  });
+});
