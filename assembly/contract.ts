@@ -35,7 +35,8 @@ export const BLOCK_ROWS: usize = 180; // i32: the rows of a block (docs/architec
 export const PASS_STATS: usize = 184; // f64[5]: as STATS, for evaluate and gradients, so that they leave a fit's own alone
 export const THREADS: usize = 224; // i32: threads a step may be shared out between (assembly/parallel.ts)
 export const LOSSES: usize = 228; // usize: capacity f64, each row's loss, added up in row order after a step
-export const HEADER_BYTES: usize = 240;
+export const CALL: usize = 232; // 56 bytes: the struct of the call under way, for the calls that take one (CALLS): the wrapper writes it, the call reads it
+export const HEADER_BYTES: usize = 288;
 /** Where the training state a snapshot saves starts (RECENT_LOSS…POWERS), and its bytes. */
 export const TRAINING_STATE: usize = 80;
 export const TRAINING_STATE_BYTES: usize = 40;
@@ -155,7 +156,7 @@ export const EXPLODING_CEILING: f64 = 1000000;
   wBatch: usize;
 }
 
-/** trainRows's call (40 bytes at the descriptor's CALL): the next rows of an epoch read as a stream; trainRowsEnd takes the same struct, and reads its batchSize, lr, decay and carry buffers only. */
+/** trainRows's call (40 bytes at the descriptor's CALL): the next rows of an epoch read as a stream (src/backend/wasm-training.ts writes it). */
 // @ts-ignore: decorator
 @unmanaged export class TrainRowsCall {
   /** rows × inputs features */

@@ -5,7 +5,7 @@
 // (assembly/test.ts) only.
 export {
   modelInit, modelSetBlocks, modelSetLevels, modelSetLayer, modelSetOptimizer, modelSetLayerState, modelSetWorkspace,
-  modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, gradientsEnd, trainingState, trainingStateBytes,
-  epochBegin, trainBatches, trainRows, trainRowsEnd, gradients, evaluate, predict, lastStat, heapBase,
+  modelSetLayerOutput, modelSetLossRule, modelObserveLoss, modelResetStats, gradientsEnd, epochBegin, trainBatches, trainRows,
+  trainRowsEnd, gradients, evaluate, predict, lastStat, heapBase,
 } from './model';
 export { compactRows, firstNonFinite, standardize } from './data';

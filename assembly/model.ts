@@ -10,8 +10,9 @@ import {
   L_S1W, L_S2B, L_S2W, L_W, LAYERS, LEVEL_COUNT, LEVELS, LOSS_REFERENCE, LOSS_RULE, LOSSES, MOMENTUM, NESTEROV, ONES, OPTIMIZER,
   PACKED, PARAM_FLOATS, PARAMS, PASS_STATS, POWERS, RECENT_LOSS, RECORD_BYTES, RNG, SGD, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_PASS,
   STATS, STEP_FORWARD, STEP_GATHER, STEP_INPUT_GRADIENT, STEP_LOSS, STEP_PROBABILITIES, STEP_TRANSPOSE, STEP_UPDATE,
-  STEP_WEIGHT_GRADIENT, THREADS, TRAINING_STATE, TRAINING_STATE_BYTES,
+  STEP_WEIGHT_GRADIENT, THREADS,
   ForwardArgs, GatherArgs, InputGradientArgs, LossArgs, ProbabilitiesArgs, TransposeArgs, UpdateArgs, WeightGradientArgs,
+  TrainBatchesCall, TrainRowsCall,
 } from './contract';
 import { firstNonFinite } from './data';
 import { addCounts, bceRows, sumLosses } from './loss';
@@ -39,15 +40,6 @@ import { shuffle } from './prng';
 /** Bytes of the descriptor of a model with `layers` dense layers. */
 export function modelBytes(layers: i32): usize {
   return HEADER_BYTES + <usize>layers * RECORD_BYTES;
-}
-
-/** Where the training state a snapshot saves starts: the recent loss and the reference of the
- *  exploding-loss rule, the RNG, Adam's powers (trainingStateBytes() bytes). */
-export function trainingState(m: usize): usize {
-  return m + TRAINING_STATE;
-}
-export function trainingStateBytes(): usize {
-  return TRAINING_STATE_BYTES;
 }
 
 export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, s2: u32, s3: u32): void {
@@ -592,16 +584,19 @@ function scaleGradients(m: usize, rows: i32): void {
 }
 
 /**
- * Batches first…first+count−1 of the epoch that epochBegin began, over x (rows×inputs), y (rows)
- * and the rows' weights w (rows f32, or 0 for none) held in memory: batches of batchSize rows (the
- * last may be shorter), each followed by a step of the model's optimizer with learning rate lr
- * and weight decay λ₂ = decay. shuffled: the rows in the order epochBegin drew, each unit gathered
- * through xBatch/yBatch/wBatch (capacity rows); otherwise read in place. Returns −1, or the batch at which training diverged: its mean loss
+ * Batches first…first+count−1 of the epoch that epochBegin began, as the TrainBatchesCall at `call`
+ * says (assembly/contract.ts): over x (rows×inputs), y (rows) and the rows' weights w (rows f32, or
+ * 0 for none) held in memory, batches of batchSize rows (the last may be shorter), each followed by
+ * a step of the model's optimizer with learning rate lr and weight decay λ₂ = decay. shuffled: the
+ * rows in the order epochBegin drew, each unit gathered through xBatch/yBatch/wBatch (capacity
+ * rows); otherwise read in place. Returns −1, or the batch at which training diverged: its mean loss
  * was NaN or infinite, or took the recent loss past the exploding-loss limit (the call stops
  * there, without that batch's update), or its update left a parameter that is not finite.
  */
-export function trainBatches(m: usize, x: usize, y: usize, w: usize, rows: i32, batchSize: i32, first: i32, count: i32,
-                             lr: f32, decay: f32, shuffled: bool, order: usize, xBatch: usize, yBatch: usize, wBatch: usize): i32 {
+export function trainBatches(m: usize, call: usize): i32 {
+  const c = changetype<TrainBatchesCall>(call);
+  const x = c.x, y = c.y, w = c.w, rows = c.rows, batchSize = c.batchSize, first = c.first, count = c.count, lr = c.lr, decay = c.decay;
+  const shuffled = c.shuffled != 0, order = c.order, xBatch = c.xBatch, yBatch = c.yBatch, wBatch = c.wBatch;
   const capacity = load<i32>(m + CAPACITY);
   const batches = rows / batchSize + (rows % batchSize ? 1 : 0);
   const last = min(batches, first + count);
@@ -622,13 +617,16 @@ export function trainBatches(m: usize, x: usize, y: usize, w: usize, rows: i32, 
 }
 
 /**
- * The next `rows` rows of the epoch's stream, at x, y (and their weights at w, or 0), in order:
- * batches are cut from the stream as trainBatches cuts them from rows in memory, whatever the
- * calls' sizes. A unit that the call does not complete waits in the carry buffer (xCarry, yCarry,
- * wCarry: capacity rows; wCarry 0 without weights) for the next call, or for trainRowsEnd.
- * Returns −1 or the batch at which training diverged, as trainBatches.
+ * The next `rows` rows of the epoch's stream, as the TrainRowsCall at `call` says: at x, y (and
+ * their weights at w, or 0), in order, batches cut from the stream as trainBatches cuts them from
+ * rows in memory, whatever the calls' sizes. A unit that the call does not complete waits in the
+ * carry buffer (xCarry, yCarry, wCarry: capacity rows; wCarry 0 without weights) for the next call,
+ * or for trainRowsEnd. Returns −1 or the batch at which training diverged, as trainBatches.
  */
-export function trainRows(m: usize, x: usize, y: usize, w: usize, rows: i32, batchSize: i32, lr: f32, decay: f32, xCarry: usize, yCarry: usize, wCarry: usize): i32 {
+export function trainRows(m: usize, call: usize): i32 {
+  const c = changetype<TrainRowsCall>(call);
+  const x = c.x, y = c.y, w = c.w, rows = c.rows, batchSize = c.batchSize, lr = c.lr, decay = c.decay;
+  const xCarry = c.xCarry, yCarry = c.yCarry, wCarry = c.wCarry;
   const capacity = load<i32>(m + CAPACITY);
   const bytes = rowBytes(m);
   let at = 0;

@@ -7,7 +7,8 @@
 //                          signatures, so that they are never written out by hand
 // `node scripts/contract.mjs --check` only says whether they are up to date (test/contract.test.ts
 // does the same). Offsets are never written here: each comes from the order and the sizes of the
-// fields before it, every field at a multiple of its own size, every struct a multiple of 16 bytes.
+// fields before it, every field at a multiple of its own size; the descriptor's header and layer
+// record are padded to multiples of 16 bytes.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -45,6 +46,7 @@ const HEADER = [
   ['PASS_STATS', 'f64[5]', "as STATS, for evaluate and gradients, so that they leave a fit's own alone"],
   ['THREADS', 'i32', 'threads a step may be shared out between (assembly/parallel.ts)'],
   ['LOSSES', 'usize', "capacity f64, each row's loss, added up in row order after a step"],
+  ['CALL', 'call', 'the struct of the call under way, for the calls that take one (CALLS): the wrapper writes it, the call reads it'],
 ];
 
 /** Bytes of the header a snapshot and a checkpoint save beside the parameters (first…last field). */
@@ -92,7 +94,7 @@ const CALLS = [
   },
   {
     name: 'trainRows',
-    what: 'the next rows of an epoch read as a stream; trainRowsEnd takes the same struct, and reads its batchSize, lr, decay and carry buffers only',
+    what: 'the next rows of an epoch read as a stream (src/backend/wasm-training.ts writes it)',
     fields: [
       ['x', 'usize', 'rows × inputs features'],
       ['y', 'usize', 'rows labels'],
@@ -231,7 +233,7 @@ function typeOf(type) {
 
 const alignTo = (n, a) => Math.ceil(n / a) * a;
 
-/** Each field at the next multiple of its element's size; the struct a multiple of 16 bytes. */
+/** Each field at the next multiple of its element's size; `bytes`: the struct padded to a multiple of 16. */
 function layout(fields, sizeOf = () => undefined) {
   let at = 0;
   const out = fields.map(([name, type, what]) => {

@@ -10,7 +10,7 @@ import { optimizerParameters } from '../src/optimizers.js';
 import { EXPLODING_CEILING as RULE_CEILING, EXPLODING_FACTOR as RULE_FACTOR } from '../src/training.js';
 import {
   ACTIVATION_CODE, EXPLODING_CEILING, EXPLODING_FACTOR, HEADER_BYTES, MAX_THREADS, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, OPTIMIZER_CODE,
-  RECORD_BYTES, STATE_COPIES, STATE_COPIES_BY_CODE, TRAINING_STATE_BYTES,
+  RECORD_BYTES, STATE_COPIES, STATE_COPIES_BY_CODE,
 } from '../src/wasm/contract.js';
 import { loadTestCore } from './support/test-core.js';
 
@@ -43,10 +43,31 @@ describe('what src/ keeps outside the generated files agrees with the tables', (
   });
 });
 
+/** The functions an export type of src/wasm/contract.ts names, and how many arguments each takes. */
+function declared(type: 'CoreExports' | 'ThreadedExports'): Record<string, number> {
+  const text = generate().find(([path]) => path === 'src/wasm/contract.ts')![1];
+  const body = text.slice(text.indexOf(`export type ${type} =`));
+  const entries = [...body.slice(0, body.indexOf('\n};')).matchAll(/^ {2}(\w+)\(([^)]*)\): /gm)].map((m) => [m[1]!, m[2] ? m[2].split(',').length : 0] as const);
+  return Object.fromEntries(entries);
+}
+
+/** The functions a core exports, and how many arguments each takes. */
+function functions(exports: WebAssembly.Exports): Record<string, number> {
+  return Object.fromEntries(Object.entries(exports).filter(([, v]) => typeof v === 'function').map(([name, f]) => [name, (f as () => void).length]));
+}
+
 describe('the core was built from the tables', () => {
+  it('exports what CoreExports and ThreadedExports say, with as many arguments', async () => {
+    const bytes = (file: string) => readFileSync(new URL(`../build/${file}`, import.meta.url));
+    const single = await WebAssembly.instantiate(bytes('gradwasm.wasm'));
+    const memory = new WebAssembly.Memory({ initial: MEMORY_INITIAL_PAGES, maximum: MEMORY_MAXIMUM_PAGES, shared: true });
+    const threaded = await WebAssembly.instantiate(bytes('gradwasm.threads.wasm'), { env: { memory, now: () => performance.now() } });
+    expect(functions(single.instance.exports)).toEqual(declared('CoreExports'));
+    expect(functions(threaded.instance.exports)).toEqual({ ...declared('CoreExports'), ...declared('ThreadedExports') });
+  });
+
   it('its descriptor has the size the tables give it', async () => {
     const core = await loadTestCore();
     for (const layers of [0, 1, 3, 100]) expect(core.exports.modelBytes(layers)).toBe(HEADER_BYTES + layers * RECORD_BYTES);
-    expect(core.exports.trainingStateBytes()).toBe(TRAINING_STATE_BYTES);
   });
 });

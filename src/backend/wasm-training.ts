@@ -6,7 +6,10 @@ import { FULL_BATCH, type Dataset, type FitPlan, type PassStats, type RowStream,
 import type { Matrix } from '../data.js';
 import { optimizerParameters, type Optimizer } from '../optimizers.js';
 import type { RngState } from '../prng.js';
-import { HEADER_BYTES, LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_RECENT_LOSS, STATE_COPIES } from '../wasm/contract.js';
+import {
+  CALL, HEADER_BYTES, LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_RECENT_LOSS, STATE_COPIES, writeTrainBatchesCall,
+  writeTrainRowsCall,
+} from '../wasm/contract.js';
 import { fitBlocks, levelBytes, levelCount, optimizerStateBytes } from './plan.js';
 import type { WasmBackend, WasmDataset, WasmSnapshot } from './wasm.js';
 
@@ -128,9 +131,14 @@ export class WasmTrainer implements Trainer {
   }
 
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
-    const ds = data as WasmDataset;
-    return this.b.call((wasm) => wasm.trainBatches(this.b.model, ds.x, ds.y, ds.w, ds.rows, batchSize, first, count, learningRate, weightDecay,
-      ds.shuffled, ds.order, ds.xBatch, ds.yBatch, ds.wBatch));
+    const ds = data as WasmDataset, call = this.b.model + CALL;
+    return this.b.call((wasm) => {
+      writeTrainBatchesCall(wasm.memory, call, {
+        x: ds.x, y: ds.y, w: ds.w, rows: ds.rows, batchSize, first, count, lr: learningRate, decay: weightDecay,
+        shuffled: ds.shuffled, order: ds.order, xBatch: ds.xBatch, yBatch: ds.yBatch, wBatch: ds.wBatch,
+      });
+      return wasm.trainBatches(this.b.model, call);
+    });
   }
 
   rng(): RngState {
@@ -158,13 +166,17 @@ export class WasmTrainer implements Trainer {
     const [wCarry, wStaged] = weighted ? blocks.slice(-2) as [number, number] : [0, 0]; // (0: no weights)
     if (scaler) this.b.writeScaler(standardization!, scaler);
     this.b.useLevels(levels > 0 ? levelBlock! : 0, levels);
+    const call = this.b.model + CALL;
     return {
       rows: staged,
       train: (x, y, weights, start, count, learningRate, weightDecay) => {
         this.b.stage(x, start, count, xStaged!, scaler);
         this.b.core.f32(yStaged!, count).set(y.subarray(start, start + count));
         if (wStaged) this.b.core.f32(wStaged, count).set(weights!.subarray(start, start + count));
-        return this.b.call((wasm) => wasm.trainRows(this.b.model, xStaged!, yStaged!, wStaged, count, batchSize, learningRate, weightDecay, xCarry!, yCarry!, wCarry));
+        return this.b.call((wasm) => {
+          writeTrainRowsCall(wasm.memory, call, { x: xStaged!, y: yStaged!, w: wStaged, rows: count, batchSize, lr: learningRate, decay: weightDecay, xCarry: xCarry!, yCarry: yCarry!, wCarry });
+          return wasm.trainRows(this.b.model, call);
+        });
       },
       end: (learningRate, weightDecay) => this.b.call((wasm) => wasm.trainRowsEnd(this.b.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!, wCarry)),
       release: () => {

@@ -11,7 +11,7 @@ import type { RngState } from '../prng.js';
 import { Core, loadCore, type StepFailure } from '../wasm/core.js';
 import {
   LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_CORRECT, STAT_FALSE_NEGATIVES, STAT_FALSE_POSITIVES, STAT_LOSS_SUM, STAT_PASS,
-  STAT_TRUE_POSITIVES, TRAINING_STATE,
+  STAT_TRUE_POSITIVES, TRAINING_STATE, TRAINING_STATE_BYTES,
 } from '../wasm/contract.js';
 import type { ThreadedExports } from '../wasm/threads.js';
 import { blockRows, levelBytes, levelCount, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from './plan.js';
@@ -231,10 +231,10 @@ export class WasmBackend implements Backend {
     f64.set(s.scale, this.inputs);
   }
 
-  /** The descriptor's training state (assembly/model.ts trainingState): recent loss, loss reference, RNG, Adam's powers. */
+  /** The descriptor's training state (TRAINING_STATE, src/wasm/contract.ts): recent loss, loss reference, RNG, Adam's powers. */
   trainingBytes(): Uint8Array {
-    const at = this.call((wasm) => wasm.trainingState(this.model));
-    return new Uint8Array(this.core.exports.memory.buffer, at, this.core.exports.trainingStateBytes());
+    this.usable();
+    return new Uint8Array(this.core.exports.memory.buffer, this.model + TRAINING_STATE, TRAINING_STATE_BYTES);
   }
 
   async trainer(): Promise<Trainer> {
@@ -243,9 +243,9 @@ export class WasmBackend implements Backend {
   }
 
   getTrainingState(): TrainingState {
-    const bytes = this.trainingBytes().slice().buffer, at = (field: number): number => field - TRAINING_STATE;
-    const f64 = (field: number): number => new Float64Array(bytes, at(field), 1)[0]!;
-    const u32 = new Uint32Array(bytes, at(RNG), 4), f32 = new Float32Array(bytes, at(POWERS), 2);
+    // (each field at its offset in the descriptor, less the training state's)
+    const bytes = this.trainingBytes().slice().buffer, f64 = (field: number): number => new Float64Array(bytes, field - TRAINING_STATE, 1)[0]!;
+    const u32 = new Uint32Array(bytes, RNG - TRAINING_STATE, 4), f32 = new Float32Array(bytes, POWERS - TRAINING_STATE, 2);
     const moments = Array.from({ length: this.stateCopies }, (_, copy) => this.read(copy * this.plan.parameterFloats, this.stateBlock));
     return { recentLoss: f64(RECENT_LOSS), lossReference: f64(LOSS_REFERENCE), rng: [u32[0]!, u32[1]!, u32[2]!, u32[3]!], powers: [f32[0]!, f32[1]!], moments };
   }

@@ -65,7 +65,9 @@ export const PASS_STATS = 184;
 export const THREADS = 224;
 /** usize: capacity f64, each row's loss, added up in row order after a step */
 export const LOSSES = 228;
-export const HEADER_BYTES = 240;
+/** 56 bytes: the struct of the call under way, for the calls that take one (CALLS): the wrapper writes it, the call reads it */
+export const CALL = 232;
+export const HEADER_BYTES = 288;
 /** Where the training state a snapshot saves starts (RECENT_LOSS…POWERS), and its bytes. */
 export const TRAINING_STATE = 80;
 export const TRAINING_STATE_BYTES = 40;
@@ -212,7 +214,7 @@ export function writeTrainBatchesCall(memory: WebAssembly.Memory, at: number, c:
   v.setUint32(52, c.wBatch, true);
 }
 
-/** trainRows's call: the next rows of an epoch read as a stream; trainRowsEnd takes the same struct, and reads its batchSize, lr, decay and carry buffers only. */
+/** trainRows's call: the next rows of an epoch read as a stream (src/backend/wasm-training.ts writes it). */
 export interface TrainRowsCall {
   /** rows × inputs features */
   x: Ptr;
@@ -282,31 +284,28 @@ export type CoreExports = {
   modelResetStats(m: Ptr, pass: boolean): void;
   /** The end of gradients() over `rows` rows: the blocks' sums folded, then scaled by 1/rows. */
   gradientsEnd(m: Ptr, rows: number): void;
-  /** Where the training state a snapshot saves starts: the recent loss and the reference of the
-   *  exploding-loss rule, the RNG, Adam's powers (trainingStateBytes() bytes). */
-  trainingState(m: Ptr): Ptr;
-  trainingStateBytes(): Ptr;
   /** A new epoch over `rows` rows (of a stream: 0): statistics zeroed, no batch under way, and when
    *  shuffled a fresh seeded permutation of the rows into order (rows u32). */
   epochBegin(m: Ptr, rows: number, shuffled: boolean, order: Ptr): void;
   /**
-   * Batches first…first+count−1 of the epoch that epochBegin began, over x (rows×inputs), y (rows)
-   * and the rows' weights w (rows f32, or 0 for none) held in memory: batches of batchSize rows (the
-   * last may be shorter), each followed by a step of the model's optimizer with learning rate lr
-   * and weight decay λ₂ = decay. shuffled: the rows in the order epochBegin drew, each unit gathered
-   * through xBatch/yBatch/wBatch (capacity rows); otherwise read in place. Returns −1, or the batch at which training diverged: its mean loss
+   * Batches first…first+count−1 of the epoch that epochBegin began, as the TrainBatchesCall at `call`
+   * says (assembly/contract.ts): over x (rows×inputs), y (rows) and the rows' weights w (rows f32, or
+   * 0 for none) held in memory, batches of batchSize rows (the last may be shorter), each followed by
+   * a step of the model's optimizer with learning rate lr and weight decay λ₂ = decay. shuffled: the
+   * rows in the order epochBegin drew, each unit gathered through xBatch/yBatch/wBatch (capacity
+   * rows); otherwise read in place. Returns −1, or the batch at which training diverged: its mean loss
    * was NaN or infinite, or took the recent loss past the exploding-loss limit (the call stops
    * there, without that batch's update), or its update left a parameter that is not finite.
    */
-  trainBatches(m: Ptr, x: Ptr, y: Ptr, w: Ptr, rows: number, batchSize: number, first: number, count: number, lr: number, decay: number, shuffled: boolean, order: Ptr, xBatch: Ptr, yBatch: Ptr, wBatch: Ptr): number;
+  trainBatches(m: Ptr, call: Ptr): number;
   /**
-   * The next `rows` rows of the epoch's stream, at x, y (and their weights at w, or 0), in order:
-   * batches are cut from the stream as trainBatches cuts them from rows in memory, whatever the
-   * calls' sizes. A unit that the call does not complete waits in the carry buffer (xCarry, yCarry,
-   * wCarry: capacity rows; wCarry 0 without weights) for the next call, or for trainRowsEnd.
-   * Returns −1 or the batch at which training diverged, as trainBatches.
+   * The next `rows` rows of the epoch's stream, as the TrainRowsCall at `call` says: at x, y (and
+   * their weights at w, or 0), in order, batches cut from the stream as trainBatches cuts them from
+   * rows in memory, whatever the calls' sizes. A unit that the call does not complete waits in the
+   * carry buffer (xCarry, yCarry, wCarry: capacity rows; wCarry 0 without weights) for the next call,
+   * or for trainRowsEnd. Returns −1 or the batch at which training diverged, as trainBatches.
    */
-  trainRows(m: Ptr, x: Ptr, y: Ptr, w: Ptr, rows: number, batchSize: number, lr: number, decay: number, xCarry: Ptr, yCarry: Ptr, wCarry: Ptr): number;
+  trainRows(m: Ptr, call: Ptr): number;
   /** The end of the epoch's stream: the rows waiting in the carry buffer are the last, shorter
    *  batch (or the last unit of a larger one), and a batch under way takes its step. A batch that
    *  turns out to hold every row of the epoch is full-batch descent, as it is for rows in memory. */
