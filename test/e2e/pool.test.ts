@@ -87,7 +87,7 @@ describe.runIf(haveChromium || IN_CI)('the pool in headless Chromium', () => {
     expect(problems).toEqual([]);
   }, 60_000);
 
-  it('a part that traps on a worker, and a worker that dies mid-step: a GradwasmError each, the model broken, the next model on a working pool', async () => {
+  it('a part that traps on a worker, and a worker that dies mid-step: a BrokenModelError each (a GradwasmError), the model broken, the next model on a working pool', async () => {
     const expected = [...(await Sequential.create({ ...spec, threads: 1 })).predictProba(x)];
     const result = await page.evaluate(async ({ data }) => {
       const { gradwasm: g, pool } = window as unknown as Page$;
@@ -119,8 +119,8 @@ describe.runIf(haveChromium || IN_CI)('the pool in headless Chromium', () => {
       return outcomes;
     }, { data: [...x.data] });
     const [trap, death] = result;
-    expect(trap!.message).toMatch(/^GradwasmError: the WebAssembly core stopped with a trap on a thread of the pool/);
-    expect(death!.message).toMatch(/^GradwasmError: a thread of the pool stopped \(terminated, or out of memory\) in the middle of this model's step/);
+    expect(trap!.message).toMatch(/^BrokenModelError: the WebAssembly core stopped with a trap on a thread of the pool/);
+    expect(death!.message).toMatch(/^BrokenModelError: a thread of the pool stopped \(terminated, or out of memory\) in the middle of this model's step/);
     for (const outcome of result) {
       expect(outcome.broken, outcome.kind).toBe(true);
       expect(outcome.p, outcome.kind).toEqual(expected);
