@@ -4,7 +4,9 @@
 // or arriving in chunks. A module of its own, loaded on the first fit, so that a page that only
 // predicts never downloads it (the browser build makes it gradwasm.training.js); it reaches the
 // model through the ModelAccess the model hands it.
-import type { Backend, Dataset, LayerParameters, PassStats, Trainer } from './backend/backend.js';
+import type { Backend, Dataset, LayerParameters, MakeTrainer, PassStats, Trainer } from './backend/backend.js';
+import type { WasmBackend } from './backend/wasm.js';
+import { WasmTrainer } from './backend/wasm-training.js';
 import { checkInteger, checkKeys, checkObject } from './checks.js';
 import { rowRange, toLabels, type Features, type Labels, type Matrix } from './data.js';
 import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from './dataset.js';
@@ -23,8 +25,8 @@ import {
 import { ClassWeights, balancedWeights, rowWeights, type CheckedClassWeight } from './weights.js';
 import { yieldToEventLoop } from './yield.js';
 
-// The 'wasm' backend's training half travels with the training code (src/backend/wasm.ts imports it from here).
-export { WasmTrainer } from './backend/wasm-training.js';
+/** The 'wasm' backend's trainer: its training half travels with the training code, which hands it to the backend (Backend.trainer). */
+export const makeWasmTrainer: MakeTrainer = (backend) => new WasmTrainer(backend as WasmBackend);
 
 /** What training needs of a model: its backend and scaler, and the state it keeps between fits. */
 export interface ModelAccess {

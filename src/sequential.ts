@@ -23,7 +23,7 @@ import type { Dim, ModelGraph } from './explain/graph.js';
 import type { BackendName, EvaluateOptions, Evaluation, FitDatasetOptions, FitOptions, Gradients, History, LayerWeights } from './types.js';
 
 /** Training (src/fitting.ts), loaded on the first fit: the browser build keeps it in a file of its own. */
-const training = (): Promise<typeof import('./fitting.js')> => import('./fitting.js');
+const trainingCode = (): Promise<typeof import('./fitting.js')> => import('./fitting.js');
 
 const BACKENDS: Record<BackendName, BackendFactory> = {
   wasm: createWasmBackend,
@@ -147,7 +147,7 @@ export class Sequential {
     const rng = training ? training.state.rng : new Xoshiro128(seed).state();
     const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads, names);
     if (training) {
-      const trainer = await model.engine!.trainer();
+      const trainer = model.engine!.trainer((await trainingCode()).makeWasmTrainer);
       model.useOptimizer(trainer, training.optimizer);
       trainer.setTrainingState(training.state);
       model.doneEpochs = training.epoch;
@@ -165,9 +165,9 @@ export class Sequential {
   async fit(table: CsvTable, options?: FitOptions): Promise<History>;
   async fit(x: Features, y: Labels, options?: FitOptions): Promise<History>;
   async fit(x: Features | CsvTable, y?: Labels | FitOptions, options: FitOptions = {}): Promise<History> {
-    if (!isCsvTable(x)) return this.training('fit', async (model) => (await training()).fit(model, x, y as Labels, options));
+    if (!isCsvTable(x)) return this.training('fit', async (model) => (await trainingCode()).fit(model, x, y as Labels, options));
     const names = x.header ? namesOfTable(x, this.names, this.inputs) : this.names;
-    const history = await this.training('fit', async (model) => (await training()).fit(model, x.x, x.y, (y ?? {}) as FitOptions));
+    const history = await this.training('fit', async (model) => (await trainingCode()).fit(model, x.x, x.y, (y ?? {}) as FitOptions));
     this.names = names;
     return history;
   }
@@ -183,7 +183,7 @@ export class Sequential {
    * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
    */
   async fitDataset(source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
-    return this.training('fitDataset', async (model) => (await training()).fitDataset(model, source, options));
+    return this.training('fitDataset', async (model) => (await trainingCode()).fitDataset(model, source, options));
   }
 
   /**
@@ -193,7 +193,7 @@ export class Sequential {
    */
   async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
     const engine = this.live('evaluateDataset');
-    return this.holding(engine, async () => (await training()).evaluateDataset(this.access('evaluateDataset'), source, options));
+    return this.holding(engine, async () => (await trainingCode()).evaluateDataset(this.access('evaluateDataset'), source, options));
   }
 
   /** Run `work` as the model's one fit: a second one at the same time is refused, and setScaler waits. */
@@ -202,7 +202,7 @@ export class Sequential {
     if (this.fitting) throw new OptionError('fit', `${method} was called while this model is already fitting; await the first call`);
     this.fitting = true;
     try {
-      return await this.holding(engine, async () => work(this.access(method, await engine.trainer())));
+      return await this.holding(engine, async () => work(this.access(method, engine.trainer((await trainingCode()).makeWasmTrainer))));
     } finally {
       this.fitting = false;
     }

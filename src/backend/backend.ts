@@ -98,8 +98,11 @@ export interface Backend {
   predict(x: Matrix): Float32Array;
   /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. */
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] };
-  /** What trains it, loaded on first need (the browser build keeps training in a file of its own). */
-  trainer(): Promise<Trainer>;
+  /**
+   * What trains it. The training code (src/fitting.ts, a file of its own in the browser build)
+   * hands in `make` for a backend that does not train itself, so that no backend imports it.
+   */
+  trainer(make: MakeTrainer): Trainer;
   /** Free everything; the backend is unusable afterwards. */
   dispose(): void;
 }
@@ -150,3 +153,6 @@ export interface Trainer {
 /** Create a backend for an architecture (whose plan was checked), with initial parameters and
  *  the generator state that shuffling continues from. */
 export type BackendFactory = (architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState, threads: number) => Promise<Backend>;
+
+/** Makes the Trainer of a backend whose training lives with the training code (the 'wasm' backend's). */
+export type MakeTrainer = (backend: Backend) => Trainer;

@@ -177,7 +177,7 @@ class JsBackend implements Backend, Trainer {
   }
 
   /** The twin is one file, loaded with its training: it trains itself. */
-  async trainer(): Promise<Trainer> {
+  trainer(): Trainer {
     return this;
   }
 

@@ -3,7 +3,7 @@
 // time. Every call into the core goes through call(): a WebAssembly trap (which the plan is
 // there to make impossible) marks this model broken and becomes a GradwasmError, instead of
 // reaching the caller as a RuntimeError or leaving other models to run on damaged memory.
-import type { Architecture, Backend, Dataset, LayerParameters, PassStats, Snapshot, TrainingState, Trainer } from './backend.js';
+import type { Architecture, Backend, Dataset, LayerParameters, MakeTrainer, PassStats, Snapshot, TrainingState, Trainer } from './backend.js';
 import type { Matrix } from '../data.js';
 import { BrokenModelError } from '../errors.js';
 import { activationCode } from '../layers.js';
@@ -237,8 +237,8 @@ export class WasmBackend implements Backend {
     return new Uint8Array(this.core.exports.memory.buffer, this.model + TRAINING_STATE, TRAINING_STATE_BYTES);
   }
 
-  async trainer(): Promise<Trainer> {
-    this.trainerObject ??= new (await import('../fitting.js')).WasmTrainer(this);
+  trainer(make: MakeTrainer): Trainer {
+    this.trainerObject ??= make(this);
     return this.trainerObject;
   }
 
