@@ -169,7 +169,7 @@ const TRANSPOSE_WORK: i64 = 8;
 function share(m: usize, code: i32, work: i64, items: i32): i32 {
   const threads = ASC_FEATURE_THREADS ? load<i32>(m + THREADS) : 1;
   const parts = threads <= 1 ? 1 : max(1, <i32>min(min(<i64>items, <i64>MAX_PARTS), work / PART_WORK));
-  return parallel(code, parts, threads, work);
+  return parallel(code, parts, threads, work, runPart);
 }
 
 // @ts-ignore: decorator

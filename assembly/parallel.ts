@@ -15,7 +15,6 @@ import {
   FAILED_DEATH, FAILED_PART, FAULT_DEATH, MAX_THREADS, POOL_CHOSEN, POOL_LOST, POOL_RATE, POOL_READY, POOL_WANTED, STEP_ARGS_BYTES,
   THREAD_PARTS, THREAD_SLEEPS, THREAD_STEPS,
 } from './contract';
-import { runPart } from './model';
 
 /** Milliseconds from a monotonic clock (performance.now): how long waits last. */
 // @ts-ignore: decorator
@@ -119,24 +118,29 @@ export function counters(part: i32): usize {
 }
 const spareCounters = memory.data(16);
 
+/** What a part of a step computes: `run(code, part, parts)` runs part `part` of step `code` cut in
+ *  `parts`, with the arguments in stepArgs. The caller of parallel — and a worker's entry point —
+ *  hands it in (assembly/model.ts's runPart), so that the scheduler knows nothing of models. */
+export type PartRunner = (code: i32, part: i32, parts: i32) => void;
+
 /**
- * Run step `code` (its arguments set in stepArgs), cut in `parts` parts and about `work`
+ * Run step `code` (its arguments set in stepArgs) with `run`, cut in `parts` parts and about `work`
  * multiply-adds, for a model of `threads` threads; return when every part is done, with how many
  * parts ran (the loss step adds up their counters). The leader rings the workers the step uses
  * (choose below; never more than threads − 1, the cores − 1, the parts − 1, nor the ready
  * workers) and takes parts with them. Without workers, the step runs here whole.
  */
-export function parallel(code: i32, parts: i32, threads: i32, work: i64): i32 {
-  if (!ASC_FEATURE_THREADS) return inPlace(code);
+export function parallel(code: i32, parts: i32, threads: i32, work: i64, run: PartRunner): i32 {
+  if (!ASC_FEATURE_THREADS) return inPlace(code, run);
   const c = control;
   // (a step that an exception left open — its settling may have failed too, short of stack — is
   // seen through before anything else is computed: no worker may still write into memory)
   if (c && load<i32>(c + OPEN)) settle(c);
-  if (!c || parts <= 1) return inPlace(code);
+  if (!c || parts <= 1) return inPlace(code, run);
   const useful = min(threads, load<i32>(c + CORES)) - 1;
   if (atomic.load<i32>(c + WANTED) < useful) atomic.store<i32>(c + WANTED, useful); // (the pool grows after this call)
   const ready = min(useful, atomic.load<i32>(c + READY));
-  if (ready <= 0 || atomic.load<i32>(c + LOST)) return inPlace(code);
+  if (ready <= 0 || atomic.load<i32>(c + LOST)) return inPlace(code, run);
   const chosen = choose(c, ready);
   const helpers = min(chosen, parts - 1);
   const start = now();
@@ -144,9 +148,9 @@ export function parallel(code: i32, parts: i32, threads: i32, work: i64): i32 {
   let ran = 1, end: f64 = 0;
   if (helpers > 0) {
     ran = parts;
-    end = share(c, code, parts, helpers);
+    end = share(c, code, parts, helpers, run);
   } else {
-    inPlace(code);
+    inPlace(code, run);
     end = now();
   }
   if (helpers == chosen && !load<i32>(c + FIXED)) measure(c, ready, end - start, <f64>work);
@@ -154,14 +158,14 @@ export function parallel(code: i32, parts: i32, threads: i32, work: i64): i32 {
 }
 
 /** The step run here, whole: the same bits as in parts. */
-function inPlace(code: i32): i32 {
-  runPart(code, 0, 1);
+function inPlace(code: i32, run: PartRunner): i32 {
+  run(code, 0, 1);
   return 1;
 }
 
 /** The step shared between the leader and `helpers` workers, in `parts` parts. Returns when it
  *  ended (now()). */
-function share(c: usize, code: i32, parts: i32, helpers: i32): f64 {
+function share(c: usize, code: i32, parts: i32, helpers: i32, run: PartRunner): f64 {
   let gen = load<i32>(c + GENERATION) + 1;
   if (gen <= 0) gen = 1;
   const ranges = helpers + 1;
@@ -176,7 +180,7 @@ function share(c: usize, code: i32, parts: i32, helpers: i32): f64 {
     atomic.store<i64>(r + RANGE, (<i64>gen << 32) | (<i64>rangeLo(parts, id, ranges, 1) << 16) | <i64>rangeLo(parts, id + 1, ranges, 1));
     if (id) ring(r, gen);
   }
-  takeParts(c, 0, gen);
+  takeParts(c, 0, gen, run);
   const end = awaitParts(c, gen, parts);
   // a part did not finish: trap here, so that the caller's guard marks the model broken (src/backend/wasm.ts)
   if (atomic.load<i32>(c + FAILED)) unreachable();
@@ -271,7 +275,7 @@ function ring(r: usize, gen: i32): void {
 /** Thread `id` takes parts of step `gen` until none is left (or the step is over): its own range
  *  from the front, then the others' from their backs, the next thread's first. It adds the parts
  *  it ran to DONE once, at the end (DONE's line is the one every thread of the step writes). */
-function takeParts(c: usize, id: i32, gen: i32): void {
+function takeParts(c: usize, id: i32, gen: i32, run: PartRunner): void {
   const r = record(c, id);
   if (<i32>(atomic.load<i64>(r + RANGE) >>> 32) != gen) return;
   const shape = load<i32>(r + SHAPE), code = load<i32>(r + STEP_CODE);
@@ -286,7 +290,7 @@ function takeParts(c: usize, id: i32, gen: i32): void {
       if (part < 0) break;
       store<i32>(r + BUSY, 1);
       if (id != 0) injectFault(c);
-      runPart(code, part, parts);
+      run(code, part, parts);
       store<i32>(r + PARTS_RUN, load<i32>(r + PARTS_RUN) + 1);
       store<i32>(r + UNCOUNTED, ++ran);
       store<i32>(r + BUSY, 0);
@@ -515,12 +519,12 @@ export function workerWait(c: usize, id: i32, seen: i32): i32 {
   return atomic.load<i32>(c + RETIRED) ? -1 : bell;
 }
 
-/** Worker `id` takes parts of step `gen` until none is left. */
-export function workerRun(c: usize, id: i32, gen: i32): void {
+/** Worker `id` takes parts of step `gen` until none is left, running each with `run`. */
+export function workerRun(c: usize, id: i32, gen: i32, run: PartRunner): void {
   if (!ASC_FEATURE_THREADS) return;
   const r = record(c, id);
   atomic.store<i32>(r + IN_STEP, gen);
-  takeParts(c, id, gen);
+  takeParts(c, id, gen, run);
   atomic.store<i32>(r + IN_STEP, 0);
 }
 

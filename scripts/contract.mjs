@@ -330,6 +330,12 @@ function exportsOf(root, entry, seen = new Set()) {
       names.push({ name, ...signature(root, m[2], name) });
     }
   }
+  // and the functions the entry itself defines (assembly/threads.ts: workerRun)
+  for (const m of text.matchAll(/^export function (\w+)\(/gm)) {
+    if (seen.has(m[1])) continue;
+    seen.add(m[1]);
+    names.push({ name: m[1], ...signature(root, entry, m[1]) });
+  }
   return names;
 }
 

@@ -374,8 +374,6 @@ export type ThreadedExports = CoreExports & {
   /** Wait until a step rings worker `id` (its bell is no longer `seen`): spin while that pays, then
    *  block. Returns the step's generation, or −1 when the pool is retired. */
   workerWait(c: Ptr, id: number, seen: number): number;
-  /** Worker `id` takes parts of step `gen` until none is left. */
-  workerRun(c: Ptr, id: number, gen: number): void;
   /** Worker `id`'s workerRun threw (a trap, a stack overflow): its parts count as done and the
    *  step as failed, so that the leader stops waiting and traps. Returns true when the fault was
    *  an injected death (tests): the thread then dies instead, and its keeper reports it. */
@@ -387,4 +385,6 @@ export type ThreadedExports = CoreExports & {
   modelBytes(layers: number): Ptr;
   /** The threads the model's steps may be shared out between: 1, or up to the pool's (src/wasm/pool.ts). */
   modelSetThreads(m: Ptr, threads: number): void;
+  /** Worker `id` takes parts of step `gen` until none is left: the model's parts. */
+  workerRun(c: Ptr, id: number, gen: number): void;
 };
