@@ -16,7 +16,7 @@ export const ONES: usize = 24; // usize: capacity floats of 1.0, so that Σ_rows
 export const PARAMS: usize = 28; // usize: the parameter block (every kernel and bias, zero padded); the gradients follow it in the same layout
 export const PARAM_FLOATS: usize = 32; // i32: floats of one copy of the parameters
 export const BATCH_ROWS: usize = 36; // i32: rows summed so far into the gradients of a batch larger than the workspace
-export const STATS: usize = 40; // f64[5]: the training pass's loss sum, correct, true positives, false positives, false negatives
+export const STATS: usize = 40; // f64[5]: the training pass's loss sum, then the head's four counts (binary: correct, true positives, false positives, false negatives)
 export const RECENT_LOSS: usize = 80; // f64: the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet)
 export const LOSS_REFERENCE: usize = 88; // f64: the exploding-loss rule's reference (NaN: none yet)
 export const RNG: usize = 96; // u32[4]: xoshiro128** state for shuffling
@@ -35,8 +35,9 @@ export const BLOCK_ROWS: usize = 180; // i32: the rows of a block (docs/architec
 export const PASS_STATS: usize = 184; // f64[5]: as STATS, for evaluate and gradients, so that they leave a fit's own alone
 export const THREADS: usize = 224; // i32: threads a step may be shared out between (assembly/parallel.ts)
 export const LOSSES: usize = 228; // usize: capacity f64, each row's loss, added up in row order after a step
-export const CALL: usize = 232; // 56 bytes: the struct of the call under way, for the calls that take one (CALLS): the wrapper writes it, the call reads it
-export const HEADER_BYTES: usize = 288;
+export const HEAD: usize = 232; // i32: the output head (HEADS): its loss, its outputs and its counts (assembly/heads.ts)
+export const CALL: usize = 236; // 56 bytes: the struct of the call under way, for the calls that take one (CALLS): the wrapper writes it, the call reads it
+export const HEADER_BYTES: usize = 304;
 /** Where the training state a snapshot saves starts (RECENT_LOSS…POWERS), and its bytes. */
 export const TRAINING_STATE: usize = 80;
 export const TRAINING_STATE_BYTES: usize = 40;
@@ -61,6 +62,9 @@ export const SIGMOID: i32 = 1; // sigmoid
 export const TANH: i32 = 2; // tanh
 export const RELU: i32 = 3; // relu
 
+// Output heads (assembly/heads.ts)
+export const HEAD_BINARY: i32 = 0; // binary
+
 // Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes
 export const SGD: i32 = 0; // sgd: 0 copies of state
 export const MOMENTUM: i32 = 1; // momentum: 1 copy of state
@@ -70,10 +74,10 @@ export const ADAM: i32 = 2; // adam: 2 copies of state
 export const STEP_FORWARD: i32 = 1; // rows of layer l's output from rows of its input: the product, then the activation
 export const STEP_INPUT_GRADIENT: i32 = 2; // rows of dA_{l−1} = dZ_l·W_lᵀ (from the packed transposed kernel), times the derivative of layer l − 1
 export const STEP_WEIGHT_GRADIENT: i32 = 3; // rows (features) of dW_l and entries (units) of db_l, or the fused SGD step, or the blocks' sums
-export const STEP_LOSS: i32 = 4; // rows of the loss, its gradient dZ_L and the probabilities; each part's counts its own
+export const STEP_LOSS: i32 = 4; // rows of the head's loss, its gradient dZ_L and the outputs; each part's counts its own
 export const STEP_UPDATE: i32 = 5; // ranges of the parameters of layers l0…l1−1: the optimizer's step
 export const STEP_GATHER: i32 = 6; // rows of a shuffled batch, gathered from anywhere in the data
-export const STEP_PROBABILITIES: i32 = 7; // rows of σ(z), as predict() gives them
+export const STEP_OUTPUTS: i32 = 7; // rows of the head's outputs, as predict() gives them (binary: σ(z))
 export const STEP_TRANSPOSE: i32 = 8; // rows of a hidden kernel W_l into its packed transposition
 
 // lastStat's questions: the epoch's statistics (f64), then (STAT_PASS + 0…4) those of evaluate and gradients' pass
@@ -230,9 +234,11 @@ export const EXPLODING_CEILING: f64 = 1000000;
   lr: f32;
 }
 
-/** STEP_LOSS's arguments (32 bytes at stepArgs()): rows of the loss, its gradient dZ_L and the probabilities; each part's counts its own. */
+/** STEP_LOSS's arguments (36 bytes at stepArgs()): rows of the head's loss, its gradient dZ_L and the outputs; each part's counts its own. */
 // @ts-ignore: decorator
 @unmanaged export class LossArgs {
+  /** the head (HEADS) */
+  head: i32;
   /** z */
   logits: usize;
   /** labels */
@@ -245,8 +251,8 @@ export const EXPLODING_CEILING: f64 = 1000000;
   batchRows: i32;
   /** dZ_L, or 0 */
   grad: usize;
-  /** σ(z), or 0 */
-  probabilities: usize;
+  /** what predict gives (binary: σ(z)), or 0 */
+  outputs: usize;
   /** each row's loss */
   losses: usize;
 }
@@ -289,12 +295,14 @@ export const EXPLODING_CEILING: f64 = 1000000;
   wBatch: usize;
 }
 
-/** STEP_PROBABILITIES's arguments (12 bytes at stepArgs()): rows of σ(z), as predict() gives them. */
+/** STEP_OUTPUTS's arguments (16 bytes at stepArgs()): rows of the head's outputs, as predict() gives them (binary: σ(z)). */
 // @ts-ignore: decorator
-@unmanaged export class ProbabilitiesArgs {
+@unmanaged export class OutputsArgs {
+  /** the head (HEADS) */
+  head: i32;
   /** the logits */
   z: usize;
-  /** the probabilities, written */
+  /** the outputs, written */
   out: usize;
   /** rows */
   rows: i32;

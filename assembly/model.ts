@@ -3,19 +3,19 @@
 // block is sized and allocated by the TypeScript wrapper (src/backend/plan.ts plans them in
 // float64, before anything is allocated); nothing here computes a size. Everything below reads
 // and writes only through these pointers, within the blocks the plan gave them.
-import { activateInPlace, activationBackward, sigmoid64 } from './activations';
+import { activateInPlace, activationBackward } from './activations';
 import {
   ADAM, BATCH_LOSS, BATCH_ROWS, BATCHES_DONE, BLOCK_ROWS, BLOCKS_DONE, CAPACITY, CARRIED, DELTA_A, DELTA_B, EXPLODING_CEILING,
-  EXPLODING_FACTOR, EXPLODING_WINDOW, FULL_BATCH, HEADER_BYTES, HYPER, INPUTS, L_ACT, L_B, L_BUF, L_DB, L_DW, L_IN, L_OUT, L_S1B,
+  EXPLODING_FACTOR, EXPLODING_WINDOW, FULL_BATCH, HEAD, HEADER_BYTES, HYPER, INPUTS, L_ACT, L_B, L_BUF, L_DB, L_DW, L_IN, L_OUT, L_S1B,
   L_S1W, L_S2B, L_S2W, L_W, LAYERS, LEVEL_COUNT, LEVELS, LOSS_REFERENCE, LOSS_RULE, LOSSES, MOMENTUM, NESTEROV, ONES, OPTIMIZER,
   PACKED, PARAM_FLOATS, PARAMS, PASS_STATS, POWERS, RECENT_LOSS, RECORD_BYTES, RNG, SGD, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_PASS,
-  STATS, STEP_FORWARD, STEP_GATHER, STEP_INPUT_GRADIENT, STEP_LOSS, STEP_PROBABILITIES, STEP_TRANSPOSE, STEP_UPDATE,
+  STATS, STEP_FORWARD, STEP_GATHER, STEP_INPUT_GRADIENT, STEP_LOSS, STEP_OUTPUTS, STEP_TRANSPOSE, STEP_UPDATE,
   STEP_WEIGHT_GRADIENT, THREADS,
-  ForwardArgs, GatherArgs, InputGradientArgs, LossArgs, ProbabilitiesArgs, TransposeArgs, UpdateArgs, WeightGradientArgs,
+  ForwardArgs, GatherArgs, InputGradientArgs, LossArgs, OutputsArgs, TransposeArgs, UpdateArgs, WeightGradientArgs,
   TrainBatchesCall, TrainRowsCall,
 } from './contract';
 import { firstNonFinite } from './data';
-import { addCounts, bceRows, sumLosses } from './loss';
+import { addCounts, headOutputs, headRows, sumLosses } from './heads';
 import { matmul, matmulPacked, matmulTransAColumns, transposeRows } from './gemm';
 import { adamStep, momentumStep, sgdStep } from './optimizers';
 import { MAX_PARTS, counters, parallel, rangeLo, stepArgs } from './parallel';
@@ -183,7 +183,7 @@ export function runPart(code: i32, part: i32, parts: i32): void {
   else if (code == STEP_LOSS) lossPart(part, parts);
   else if (code == STEP_UPDATE) updatePart(part, parts);
   else if (code == STEP_GATHER) gatherPart(part, parts);
-  else if (code == STEP_PROBABILITIES) probabilitiesPart(part, parts);
+  else if (code == STEP_OUTPUTS) outputsPart(part, parts);
   else if (code == STEP_TRANSPOSE) transposePart(part, parts);
 }
 
@@ -221,11 +221,11 @@ function lossGradient(m: usize, y: usize, w: usize, rows: i32, batchRows: i32, s
   return lossStep(m, logits, y, w, rows, batchRows, load<usize>(m + DELTA_A), 0, stats);
 }
 
-/** bceRows over `rows` rows in parts; their losses then added in row order and their counts into
+/** The head's rows (assembly/heads.ts) over `rows` rows in parts; their losses then added in row order and their counts into
  *  `stats` by this thread alone. Returns Σ lossᵢ. */
 function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
   const s = stepArgs<LossArgs>();
-  s.logits = logits; s.y = y; s.w = w; s.rows = rows; s.batchRows = batchRows; s.grad = grad; s.probabilities = probabilities; s.losses = load<usize>(m + LOSSES);
+  s.head = load<i32>(m + HEAD); s.logits = logits; s.y = y; s.w = w; s.rows = rows; s.batchRows = batchRows; s.grad = grad; s.outputs = probabilities; s.losses = load<usize>(m + LOSSES);
   const parts = share(m, STEP_LOSS, <i64>rows * LOSS_WORK, rows);
   for (let p = 0; p < parts; p++) addCounts(counters(p), stats);
   return sumLosses(load<usize>(m + LOSSES), rows, stats);
@@ -234,7 +234,7 @@ function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchR
 function lossPart(part: i32, parts: i32): void {
   const s = stepArgs<LossArgs>();
   const rows = s.rows;
-  bceRows(s.logits, s.y, s.w, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), s.batchRows, s.grad, s.probabilities, s.losses, counters(part));
+  headRows(s.head, s.logits, s.y, s.w, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), s.batchRows, s.grad, s.outputs, s.losses, counters(part));
 }
 
 // Sums over the rows of a batch. Every gradient is a sum over the batch's rows; one float32 sum
@@ -508,7 +508,7 @@ export function epochBegin(m: usize, rows: i32, shuffled: bool, order: usize): v
 // capacity within their batch, so the sums are the same for data held in memory and for a
 // stream however its chunks are cut.
 // Row weights (fit's classWeight and sampleWeight, Keras's meaning) travel with their rows — gathered
-// with them, carried with them — and scale each row's loss and dZ (assembly/loss.ts); the batch's
+// with them, carried with them — and scale each row's loss and dZ (assembly/heads.ts); the batch's
 // divisor stays its row count, so a batch's loss is Σ wᵢ·lossᵢ / rows. A null pointer is no weights.
 
 // @ts-ignore: decorator
@@ -730,23 +730,21 @@ export function evaluate(m: usize, x: usize, y: usize, rows: i32, probabilities:
   }
 }
 
-/** probabilities[i] = σ(z_i) for every row, in chunks of the workspace capacity. */
+/** probabilities[i] = what the head gives for row i (binary: σ(z_i)), in chunks of the workspace capacity. */
 export function predict(m: usize, x: usize, rows: i32, probabilities: usize): void {
   const capacity = load<i32>(m + CAPACITY);
   for (let start = 0; start < rows; start += capacity) {
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
-    const s = stepArgs<ProbabilitiesArgs>(); s.z = z; s.out = probabilities + (<usize>start << 2); s.rows = size;
-    share(m, STEP_PROBABILITIES, <i64>size * LOSS_WORK, size);
+    const s = stepArgs<OutputsArgs>(); s.head = load<i32>(m + HEAD); s.z = z; s.out = probabilities + (<usize>start << 2); s.rows = size;
+    share(m, STEP_OUTPUTS, <i64>size * LOSS_WORK, size);
   }
 }
 
-function probabilitiesPart(part: i32, parts: i32): void {
-  const s = stepArgs<ProbabilitiesArgs>();
-  const z = s.z, out = s.out, rows = s.rows;
-  for (let i = lo(rows, part, parts, 1), end = lo(rows, part + 1, parts, 1); i < end; i++) {
-    store<f32>(out + (<usize>i << 2), <f32>sigmoid64(<f64>load<f32>(z + (<usize>i << 2))));
-  }
+function outputsPart(part: i32, parts: i32): void {
+  const s = stepArgs<OutputsArgs>();
+  const rows = s.rows;
+  headOutputs(s.head, s.z, s.out, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1));
 }
 
 /** Where the Node/browser wrapper may start carving memory. */

@@ -27,7 +27,7 @@ const HEADER = [
   ['PARAMS', 'usize', 'the parameter block (every kernel and bias, zero padded); the gradients follow it in the same layout'],
   ['PARAM_FLOATS', 'i32', 'floats of one copy of the parameters'],
   ['BATCH_ROWS', 'i32', 'rows summed so far into the gradients of a batch larger than the workspace'],
-  ['STATS', 'f64[5]', "the training pass's loss sum, correct, true positives, false positives, false negatives"],
+  ['STATS', 'f64[5]', "the training pass's loss sum, then the head's four counts (binary: correct, true positives, false positives, false negatives)"],
   ['RECENT_LOSS', 'f64', 'the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet)'],
   ['LOSS_REFERENCE', 'f64', "the exploding-loss rule's reference (NaN: none yet)"],
   ['RNG', 'u32[4]', 'xoshiro128** state for shuffling'],
@@ -46,6 +46,7 @@ const HEADER = [
   ['PASS_STATS', 'f64[5]', "as STATS, for evaluate and gradients, so that they leave a fit's own alone"],
   ['THREADS', 'i32', 'threads a step may be shared out between (assembly/parallel.ts)'],
   ['LOSSES', 'usize', "capacity f64, each row's loss, added up in row order after a step"],
+  ['HEAD', 'i32', 'the output head (HEADS): its loss, its outputs and its counts (assembly/heads.ts)'],
   ['CALL', 'call', 'the struct of the call under way, for the calls that take one (CALLS): the wrapper writes it, the call reads it'],
 ];
 
@@ -134,10 +135,10 @@ const STEPS = [
     ],
   },
   {
-    name: 'LOSS', what: "rows of the loss, its gradient dZ_L and the probabilities; each part's counts its own",
+    name: 'LOSS', what: "rows of the head's loss, its gradient dZ_L and the outputs; each part's counts its own",
     args: [
-      ['logits', 'usize', 'z'], ['y', 'usize', 'labels'], ['w', 'usize', "the rows' weights, or 0"], ['rows', 'i32', 'rows'],
-      ['batchRows', 'i32', "the divisor of dZ: the batch's rows"], ['grad', 'usize', 'dZ_L, or 0'], ['probabilities', 'usize', 'σ(z), or 0'],
+      ['head', 'i32', 'the head (HEADS)'], ['logits', 'usize', 'z'], ['y', 'usize', 'labels'], ['w', 'usize', "the rows' weights, or 0"], ['rows', 'i32', 'rows'],
+      ['batchRows', 'i32', "the divisor of dZ: the batch's rows"], ['grad', 'usize', 'dZ_L, or 0'], ['outputs', 'usize', 'what predict gives (binary: σ(z)), or 0'],
       ['losses', 'usize', "each row's loss"],
     ],
   },
@@ -154,8 +155,8 @@ const STEPS = [
     ],
   },
   {
-    name: 'PROBABILITIES', what: 'rows of σ(z), as predict() gives them',
-    args: [['z', 'usize', 'the logits'], ['out', 'usize', 'the probabilities, written'], ['rows', 'i32', 'rows']],
+    name: 'OUTPUTS', what: "rows of the head's outputs, as predict() gives them (binary: σ(z))",
+    args: [['head', 'i32', 'the head (HEADS)'], ['z', 'usize', 'the logits'], ['out', 'usize', 'the outputs, written'], ['rows', 'i32', 'rows']],
   },
   {
     name: 'TRANSPOSE', what: 'rows of a hidden kernel W_l into its packed transposition',
@@ -168,6 +169,10 @@ const CODES = [
   {
     what: 'Activations (docs/architecture.md §1.2); src/layers.ts lists them in this order', first: 0, key: 'ACTIVATION',
     names: [['LINEAR', 'linear'], ['SIGMOID', 'sigmoid'], ['TANH', 'tanh'], ['RELU', 'relu']],
+  },
+  {
+    what: 'Output heads (assembly/heads.ts)', first: 0, key: 'HEAD',
+    names: [['HEAD_BINARY', 'binary']], // a sigmoid unit and binary cross-entropy (assembly/heads/binary.ts)
   },
   {
     what: "Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes", first: 0, key: 'OPTIMIZER',

@@ -1,7 +1,7 @@
 // Class and sample weights (Keras's class_weight and sample_weight): their checks, the weight
 // of each row, and scikit-learn's 'balanced' rule. A row's weight multiplies its loss and its
 // gradient; a batch's loss stays Σ wᵢ·lossᵢ / rows, the batch's row count (Keras's
-// SUM_OVER_BATCH_SIZE). The weights travel with their rows into the backends (assembly/loss.ts).
+// SUM_OVER_BATCH_SIZE). The weights travel with their rows into the backends (assembly/heads/binary.ts).
 import { describe } from './checks.js';
 import { OptionError } from './errors.js';
 

@@ -900,12 +900,12 @@ function adamStep(w: Doubles, g: Doubles, m: Float32Array, v: Float32Array, lr: 
 
 /** The loss of `rows` rows of a batch of batchRows rows: Σ and counts (correct, true/false
  *  positives, false negatives at p > 0.5) into stats, Σ returned; grad (if given) ←
- *  fround((σ(z) − y)/batchRows), as assembly/loss.ts; probabilities (if given) from index `at` ← σ(z).
+ *  fround((σ(z) − y)/batchRows), as assembly/heads/binary.ts; probabilities (if given) from index `at` ← σ(z).
  *  With weights w (if given), each row's loss and (σ(z) − y) are multiplied by its weight first,
- *  in f64, as assembly/loss.ts does; the counts stay unweighted. */
+ *  in f64, as assembly/heads/binary.ts does; the counts stay unweighted. */
 function bceBatch(logits: Doubles, y: Doubles, w: Doubles | null, rows: number, batchRows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
                   stats: PassStats): number {
-  // The pass's total takes each row's loss in turn (as assembly/loss.ts), whatever the calls' cuts.
+  // The pass's total takes each row's loss in turn (as assembly/heads/binary.ts), whatever the calls' cuts.
   let lossSum = 0, total = stats.lossSum, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
   for (let i = 0; i < rows; i++) {
     const z = logits[i]!;

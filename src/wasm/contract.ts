@@ -27,7 +27,7 @@ export const PARAMS = 28;
 export const PARAM_FLOATS = 32;
 /** i32: rows summed so far into the gradients of a batch larger than the workspace */
 export const BATCH_ROWS = 36;
-/** f64[5]: the training pass's loss sum, correct, true positives, false positives, false negatives */
+/** f64[5]: the training pass's loss sum, then the head's four counts (binary: correct, true positives, false positives, false negatives) */
 export const STATS = 40;
 /** f64: the mean loss of the last EXPLODING_WINDOW rows or so trained (NaN: none yet) */
 export const RECENT_LOSS = 80;
@@ -65,9 +65,11 @@ export const PASS_STATS = 184;
 export const THREADS = 224;
 /** usize: capacity f64, each row's loss, added up in row order after a step */
 export const LOSSES = 228;
+/** i32: the output head (HEADS): its loss, its outputs and its counts (assembly/heads.ts) */
+export const HEAD = 232;
 /** 56 bytes: the struct of the call under way, for the calls that take one (CALLS): the wrapper writes it, the call reads it */
-export const CALL = 232;
-export const HEADER_BYTES = 288;
+export const CALL = 236;
+export const HEADER_BYTES = 304;
 /** Where the training state a snapshot saves starts (RECENT_LOSS…POWERS), and its bytes. */
 export const TRAINING_STATE = 80;
 export const TRAINING_STATE_BYTES = 40;
@@ -105,6 +107,11 @@ export const TANH = 2;
 export const RELU = 3;
 /** The activation codes by name. */
 export const ACTIVATION_CODE = { linear: LINEAR, sigmoid: SIGMOID, tanh: TANH, relu: RELU } as const;
+
+// Output heads (assembly/heads.ts)
+export const HEAD_BINARY = 0;
+/** The head codes by name. */
+export const HEAD_CODE = { binary: HEAD_BINARY } as const;
 
 // Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes
 export const SGD = 0;
@@ -318,7 +325,7 @@ export type CoreExports = {
   /** The statistics of lastStat over rows (added to them), in chunks of the workspace capacity;
    *  with probabilities (rows floats; 0 = none) also σ(z) per row, as predict() gives it. */
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
-  /** probabilities[i] = σ(z_i) for every row, in chunks of the workspace capacity. */
+  /** probabilities[i] = what the head gives for row i (binary: σ(z_i)), in chunks of the workspace capacity. */
   predict(m: Ptr, x: Ptr, rows: number, probabilities: Ptr): void;
   /** The statistics (f64) of the epoch trained: 0 Σ loss over its rows, 1 rows classified
    *  correctly, 2 true positives, 3 false positives, 4 false negatives (at probability 0.5); 5 the

@@ -1,5 +1,8 @@
-// Binary cross-entropy from the logit, fused with the output sigmoid (docs/architecture.md §1.3).
-import { sigmoidFromExp } from './activations';
+// The binary head (HEAD_BINARY): one logit per row, its sigmoid P(Y = 1), and binary
+// cross-entropy computed from the logit, fused with the sigmoid (docs/architecture.md §1.3).
+// A head's two functions, as assembly/heads.ts calls them: rows (loss, gradient, outputs, counts)
+// and outputs (what predict gives).
+import { sigmoid64, sigmoidFromExp } from '../activations';
 
 /** −[y log σ(z) + (1−y) log(1−σ(z))], written so that it never takes log(0):
  *  max(z, 0) − z·y + log1p(e) with e = exp(−|z|). Finite for every finite z. */
@@ -9,7 +12,7 @@ import { sigmoidFromExp } from './activations';
 }
 
 /**
- * Rows r0…r1−1 of a batch of batchRows rows: each row's loss into losses (f64 × rows), the gradient
+ * Rows r0…r1−1 of a batch of batchRows rows (one logit and one label each): each row's loss into losses (f64 × rows), the gradient
  * of the batch-mean loss with respect to its logit into grad (0 skips it): grad[i] =
  * (σ(zᵢ) − yᵢ) / batchRows (the sigmoid and BCE derivatives multiplied out); σ(zᵢ) rounded to f32
  * into probabilities (0 skips it), as predict() gives it; and into counts (i32 × 4, set here) the
@@ -21,7 +24,7 @@ import { sigmoidFromExp } from './activations';
  * in f64 and rounded once as without weights (so a weight of 1 changes no bit). The counts stay
  * unweighted.
  */
-export function bceRows(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
+export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
   // Two copies of the loop, so that the unweighted one has no per-row test (W1's 32-input
   // logistic regression spends a tenth of its time here).
   if (weights) bceRowsOf(logits, labels, weights, r0, r1, batchRows, grad, probabilities, losses, counts, true);
@@ -58,21 +61,7 @@ export function bceRows(logits: usize, labels: usize, weights: usize, r0: i32, r
   store<i32>(counts, falseNegatives, 12);
 }
 
-/** Σ of `rows` losses in row order, returned; the pass's total at stats[0] (f64) takes them one
- *  by one too, so that it does not depend on how the pass is cut into calls (a validation set
- *  streamed in chunks sums as one held in memory). */
-export function sumLosses(losses: usize, rows: i32, stats: usize): f64 {
-  let sum: f64 = 0, total = load<f64>(stats);
-  for (let i = 0; i < rows; i++) {
-    const loss = load<f64>(losses + (<usize>i << 3));
-    sum += loss;
-    total += loss;
-  }
-  store<f64>(stats, total);
-  return sum;
-}
-
-/** counts (i32 × 4) added to stats[1…4] (f64): correct, true positives, false positives, false negatives. */
-export function addCounts(counts: usize, stats: usize): void {
-  for (let k = 0; k < 4; k++) store<f64>(stats + (<usize>(k + 1) << 3), load<f64>(stats + (<usize>(k + 1) << 3)) + <f64>load<i32>(counts + (<usize>k << 2)));
+/** Rows r0…r1−1 of what predict gives: σ(z) rounded to f32. */
+export function binaryOutputs(logits: usize, out: usize, r0: i32, r1: i32): void {
+  for (let i = r0; i < r1; i++) store<f32>(out + (<usize>i << 2), <f32>sigmoid64(<f64>load<f32>(logits + (<usize>i << 2))));
 }
