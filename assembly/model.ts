@@ -167,7 +167,11 @@ const TRANSPOSE_WORK: i64 = 8;
 /** Run step `code` of `work` that splits into `items` pieces — in parts for a model of several
  *  threads, whole for one — and return the number of parts it ran in. */
 function share(m: usize, code: i32, work: i64, items: i32): i32 {
-  const threads = ASC_FEATURE_THREADS ? load<i32>(m + THREADS) : 1;
+  if (!ASC_FEATURE_THREADS) {
+    runPart(code, 0, 1); // (a direct call: the single-thread core has no table of functions)
+    return 1;
+  }
+  const threads = load<i32>(m + THREADS);
   const parts = threads <= 1 ? 1 : max(1, <i32>min(min(<i64>items, <i64>MAX_PARTS), work / PART_WORK));
   return parallel(code, parts, threads, work, runPart);
 }
