@@ -2,7 +2,18 @@
 // exception in the leader, a model disposed while it trains. Each runs in a process of its own
 // (test/support/scenario.ts): a lost wake-up would block its thread inside the core for good.
 import { describe, expect, it } from 'vitest';
+import { FAILED_DEATH, FAILED_PART } from '../src/wasm/contract.js';
+import { stepFailure } from '../src/wasm/threads.js';
 import { runScenario } from './support/scenario.js';
+
+describe('what stopped a step, as the leader tells it', () => {
+  it('a part that failed on a thread of the pool, a thread that died, or — when no part failed — the caller\'s own exception', () => {
+    expect(stepFailure(FAILED_PART)).toBe('part');
+    expect(stepFailure(FAILED_DEATH)).toBe('death');
+    // (the leader's own trap was told as "a trap on a thread of the pool")
+    expect(stepFailure(0)).toBeNull();
+  });
+});
 
 describe('a part that traps in a step shared between threads', () => {
   type Traps = { iterations: number; traps: number; errors: number; same: number };

@@ -20,8 +20,11 @@ import { preparePool, startKeeper, type Keeper } from './pool.js';
 // threadsSettle's answers and the faults tests inject: src/wasm/contract.ts, generated.
 export type { ThreadedExports };
 
-// threadsSettle's answers
-const FAILURES: Readonly<Record<number, StepFailure>> = { 0: null, [FAILED_PART]: 'part', [FAILED_DEATH]: 'death' };
+/** threadsSettle's answer in words: a part failed on a thread of the pool, a thread died, or
+ *  (0) no step failed — the caller's own exception stopped it. */
+export function stepFailure(code: number): StepFailure {
+  return code === FAILED_PART ? 'part' : code === FAILED_DEATH ? 'death' : null;
+}
 
 interface Pool {
   /** The control block (a multiple of 64: assembly/parallel.ts gives threads cache lines of their own in it)… */
@@ -60,7 +63,7 @@ export async function loadThreadedCore(makeCore: (exports: CoreExports) => Core)
     await preparePool();
     const t: Threaded = { exports, core: makeCore(exports), module, memory, pool: null!, cores: await availableThreads(), fixedHelpers: null };
     t.pool = openPool(t);
-    t.core.settle = () => FAILURES[exports.threadsSettle(t.pool.control)] ?? 'part';
+    t.core.settle = () => stepFailure(exports.threadsSettle(t.pool.control));
     t.core.afterCall = () => tendPool(t);
     return t;
   })();
