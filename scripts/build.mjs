@@ -25,7 +25,7 @@ const wasmAsHex = {
 
 const common = {
   bundle: true,
-  // the version gradwasm writes into its files (src/version.ts) and the command line prints
+  // the version gradwasm writes into its files (src/core/version.ts) and the command line prints
   define: { GRADWASM_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   format: 'esm',
   target: 'es2022',
@@ -34,8 +34,8 @@ const common = {
 };
 
 /** In the browser bundle, src/worker/spawn.ts (worker_threads) becomes spawn.browser.ts (Web Worker),
- *  src/wasm/pool.ts (the threads' worker_threads) pool.browser.ts (Web Workers), and
- *  src/wasm/environment.ts (Node's cores) environment.browser.ts (the page's). */
+ *  src/backend/wasm/pool.ts (the threads' worker_threads) pool.browser.ts (Web Workers), and
+ *  src/backend/wasm/environment.ts (Node's cores) environment.browser.ts (the page's). */
 const browserSpawn = {
   name: 'browser-spawn',
   setup(b) {
@@ -50,15 +50,15 @@ const browserSpawn = {
  * model asks for backend: 'js'), training (gradwasm.training.js, on the first fit) and the threaded
  * core (gradwasm.threads.js, its WebAssembly inlined, when a model asks for more than one thread). Each
  * carries its own copies of the stateless helpers it uses, and takes the one stateful class it
- * shares, GradwasmError, from the bundle (src/errors.ts holds nothing else), so that errors are
+ * shares, GradwasmError, from the bundle (src/core/errors.ts holds nothing else), so that errors are
  * instances of the class callers import.
  */
 const splitBeside = {
   name: 'split-beside',
   setup(b) {
-    b.onResolve({ filter: /^\.\/backend\/js\.js$/ }, () => ({ path: './gradwasm.js-backend.js', external: true }));
-    b.onResolve({ filter: /^\.\.?\/fitting\.js$/ }, () => ({ path: './gradwasm.training.js', external: true }));
-    b.onResolve({ filter: /^\.\.\/wasm\/threads\.js$/ }, () => ({ path: './gradwasm.threads.js', external: true }));
+    b.onResolve({ filter: /^\.\.\/backend\/js\/js-backend\.js$/ }, () => ({ path: './gradwasm.js-backend.js', external: true }));
+    b.onResolve({ filter: /^\.\.\/train\/fit\.js$/ }, () => ({ path: './gradwasm.training.js', external: true }));
+    b.onResolve({ filter: /^\.\/threads\.js$/ }, () => ({ path: './gradwasm.threads.js', external: true }));
   },
 };
 
@@ -100,9 +100,9 @@ writeFileSync('dist/gradwasm.worker.js', browserWorker);
 
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'], plugins: [wasmAsHex, workerBeside('./worker-source.js')] });
 await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside, workerBeside('./gradwasm.worker-source.js')] });
-await build({ ...common, entryPoints: ['src/backend/js.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
-await build({ ...common, entryPoints: ['src/fitting.ts'], outfile: 'dist/gradwasm.training.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
-await build({ ...common, entryPoints: ['src/wasm/threads.ts'], outfile: 'dist/gradwasm.threads.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, errorsFromBundle] });
+await build({ ...common, entryPoints: ['src/backend/js/js-backend.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
+await build({ ...common, entryPoints: ['src/train/fit.ts'], outfile: 'dist/gradwasm.training.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
+await build({ ...common, entryPoints: ['src/backend/wasm/threads.ts'], outfile: 'dist/gradwasm.threads.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, errorsFromBundle] });
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, libraryBeside('./index.js'), errorsFrom('./index.js')] });
 await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js'), errorsFromBundle] });
