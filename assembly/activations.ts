@@ -1,6 +1,6 @@
 // Activations: each one's forward map and its derivative side by side (docs/architecture.md §1.2).
 // Forward values are computed in f64 and rounded once to f32 (the 'js' twin in
-// src/backend/js.ts does the same, so the two agree to the last bit or within one rounding).
+// src/backend/js/js-backend.ts does the same, so the two agree to the last bit or within one rounding).
 // Derivatives are taken from the stored output a = act(z): every one of ours is a
 // function of a alone (relu: a > 0 ⟺ z > 0), so the pre-activations need not be kept.
 

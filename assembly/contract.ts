@@ -56,7 +56,7 @@ export const L_S2W: usize = 40; // usize: optimizer state 2 (Adam's v) of the ke
 export const L_S2B: usize = 44; // usize: …of the bias
 export const RECORD_BYTES: usize = 48;
 
-// Activations (docs/architecture.md §1.2); src/layers.ts lists them in this order
+// Activations (docs/architecture.md §1.2); src/network/layers.ts lists them in this order
 export const LINEAR: i32 = 0; // linear
 export const SIGMOID: i32 = 1; // sigmoid
 export const TANH: i32 = 2; // tanh
@@ -127,7 +127,7 @@ export const EXPLODING_FACTOR: f64 = 1000;
 /** above this, a recent loss always explodes */
 export const EXPLODING_CEILING: f64 = 1000000;
 
-/** trainBatches's call (56 bytes at the descriptor's CALL): batches first…first+count−1 of the epoch over rows held in memory (src/backend/wasm-training.ts writes it). */
+/** trainBatches's call (56 bytes at the descriptor's CALL): batches first…first+count−1 of the epoch over rows held in memory (src/backend/wasm/trainer.ts writes it). */
 // @ts-ignore: decorator
 @unmanaged export class TrainBatchesCall {
   /** rows × inputs features */
@@ -160,7 +160,7 @@ export const EXPLODING_CEILING: f64 = 1000000;
   wBatch: usize;
 }
 
-/** trainRows's call (40 bytes at the descriptor's CALL): the next rows of an epoch read as a stream (src/backend/wasm-training.ts writes it). */
+/** trainRows's call (40 bytes at the descriptor's CALL): the next rows of an epoch read as a stream (src/backend/wasm/trainer.ts writes it). */
 // @ts-ignore: decorator
 @unmanaged export class TrainRowsCall {
   /** rows × inputs features */

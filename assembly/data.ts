@@ -49,7 +49,7 @@ export function compactRows(x: usize, rows: i32, cols: i32, stride: i32): i32 {
 
 /** Standardise a model's input rows in place, column by column (its feature scaler):
  *  x is rows × cols float32, mean and scale are cols float64;
- *  x[r][c] ← f32((f64(x[r][c]) − mean[c]) / scale[c]), one rounding, as src/data.ts does.
+ *  x[r][c] ← f32((f64(x[r][c]) − mean[c]) / scale[c]), one rounding, as src/data/matrix.ts does.
  *  Stops at the first value whose result is not finite, leaving it as it was: returns its
  *  index, or −1. Four columns at a time, each widened to two f64x2 lanes. */
 export function standardize(x: usize, rows: i32, cols: i32, mean: usize, scale: usize): i32 {

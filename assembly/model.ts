@@ -24,7 +24,7 @@ import { shuffle } from './prng';
 // The descriptor's layout — header fields, layer record fields, their sizes — the optimizer codes
 // and the exploding-loss rule's constants are the contract with src/: assembly/contract.ts, generated
 // from the tables of scripts/contract.mjs (docs/architecture.md §2.3).
-// The exploding-loss rule (documented in src/training.ts): the recent loss — a moving mean of the
+// The exploding-loss rule (documented in src/train/divergence.ts): the recent loss — a moving mean of the
 // batch losses over about EXPLODING_WINDOW rows, so that one bad row of a batch of 1 is not taken
 // for a run that explodes — may not rise above min(EXPLODING_CEILING, EXPLODING_FACTOR ·
 // max(ln 2, reference)), the reference being the lowest of the first batch's loss and the epoch
@@ -64,7 +64,7 @@ export function modelSetBlocks(m: usize, params: usize, floats: i32, packed: usi
   store<i32>(m + BLOCK_ROWS, blockRows);
 }
 
-/** The threads the model's steps may be shared out between: 1, or up to the pool's (src/wasm/pool.ts). */
+/** The threads the model's steps may be shared out between: 1, or up to the pool's (src/backend/wasm/pool.ts). */
 export function modelSetThreads(m: usize, threads: i32): void {
   store<i32>(m + THREADS, threads);
 }

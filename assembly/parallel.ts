@@ -1,7 +1,7 @@
 // Threads over one shared memory (docs/architecture.md §6). The threaded build (asconfig.json's
 // "threads" target: --enable threads, an imported shared memory) runs in several instances over
 // one memory: the leader — whichever thread called into the core — and the pool's workers
-// (src/wasm/pool-script.ts), each parked in workerWait. A step is a fixed list of parts, cut by
+// (src/backend/wasm/pool-script.ts), each parked in workerWait. A step is a fixed list of parts, cut by
 // assembly/model.ts from the step's shape alone; the leader publishes it, rings the workers it
 // uses, and every thread of the step takes parts until none is left: first from a range of its
 // own, from the front, then what is left of the others' ranges, from their backs. So a thread
@@ -31,7 +31,7 @@ const FINISHED_GEN: usize = 88;  // i32
 const LEADER_WAITS: usize = 92;  // i32: 1 when the leader may block (not a browser's main thread)
 const CORES: usize = 96;         // i32: the machine's cores: a step wakes at most CORES − 1 workers
 const READY: usize = 100;        // i32: workers started and waiting for steps: ids 1…READY
-const WANTED: usize = 104;       // i32: workers the steps have asked for (src/wasm/threads.ts grows the pool to it)
+const WANTED: usize = 104;       // i32: workers the steps have asked for (src/backend/wasm/threads.ts grows the pool to it)
 const LOST: usize = 108;         // i32: 1 once a worker died: the pool is replaced after the call
 const RETIRED: usize = 112;      // i32: 1 when the pool is shut down: its workers leave
 const FAULT: usize = 116;        // i32: tests: parts that workers run before the injected fault (0: none)
@@ -74,7 +74,7 @@ const RATES: usize = COUNTS + <usize>MAX_PARTS * 16;           // f64 per number
 const CONTROL_BYTES: usize = RATES + <usize>MAX_PARTS * 8;
 
 // Why a step failed (FAILED_…), the faults tests inject (FAULT_…), poolStat's questions (POOL_…,
-// THREAD_…) and MAX_THREADS are the contract with src/wasm/threads.ts: assembly/contract.ts.
+// THREAD_…) and MAX_THREADS are the contract with src/backend/wasm/threads.ts: assembly/contract.ts.
 
 // Spinning (ms). A thread that waits spins first — steps come microseconds apart while a model
 // trains, and waking a blocked thread costs tens of them — but only while that pays: each thread
@@ -182,7 +182,7 @@ function share(c: usize, code: i32, parts: i32, helpers: i32, run: PartRunner): 
   }
   takeParts(c, 0, gen, run);
   const end = awaitParts(c, gen, parts);
-  // a part did not finish: trap here, so that the caller's guard marks the model broken (src/backend/wasm.ts)
+  // a part did not finish: trap here, so that the caller's guard marks the model broken (src/backend/wasm/wasm-backend.ts)
   if (atomic.load<i32>(c + FAILED)) unreachable();
   store<i32>(c + OPEN, 0);
   return end;
@@ -465,7 +465,7 @@ export function threadsInjectFault(c: usize, kind: i32, afterParts: i32): void {
   unreachable();
 }
 
-/** What src/wasm/threads.ts reads of the pool (`what`: POOL_…), and the statistics of thread `id` (THREAD_…). */
+/** What src/backend/wasm/threads.ts reads of the pool (`what`: POOL_…), and the statistics of thread `id` (THREAD_…). */
 export function poolStat(c: usize, id: i32, what: i32): f64 {
   if (!ASC_FEATURE_THREADS) return 0;
   const r = record(c, id);
@@ -482,7 +482,7 @@ export function poolStat(c: usize, id: i32, what: i32): f64 {
   }
 }
 
-// A worker's side (src/wasm/pool-script.ts runs it): workerJoin once, then for ever workerWait
+// A worker's side (src/backend/wasm/pool-script.ts runs it): workerJoin once, then for ever workerWait
 // for its bell and workerRun the step it rang for; workerFailed when a run threw.
 
 /** Worker `id` is ready: steps from now on may ring it. Returns the bell it starts from. */

@@ -1,5 +1,5 @@
 // xoshiro128** (Blackman & Vigna, 2018): four u32 words of state at `state`.
-// src/prng.ts holds the same generator word for word; the two must draw identical streams.
+// src/core/prng.ts holds the same generator word for word; the two must draw identical streams.
 
 export function nextU32(state: usize): u32 {
   let s0 = load<u32>(state);

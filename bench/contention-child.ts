@@ -6,7 +6,7 @@
 //   create <threads>      the milliseconds of the process's first Sequential.create (a 2-4-1 model)
 import { availableParallelism } from 'node:os';
 import { Sequential, dense } from '../src/index.js';
-import { poolReady, poolStats, setPoolCores } from '../src/wasm/threads.js';
+import { poolReady, poolStats, setPoolCores } from '../src/backend/wasm/threads.js';
 import { median } from './measure.js';
 import { buildW2, FULL_SIZES, QUICK_SIZES } from './workloads.js';
 

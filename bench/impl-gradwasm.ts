@@ -2,7 +2,7 @@
 // several): Sequential.create, setWeights(init), then one timed fit (which includes copying the
 // data into linear memory, as every user pays).
 import { Sequential, dense, type BackendName } from '../src/index.js';
-import { loadCore } from '../src/wasm/core.js';
+import { loadCore } from '../src/backend/wasm/core.js';
 import type { Architecture, Implementation, LayerWeights, Matrix, MemoryFigures, Predictor, TrainJob, TrainResult } from './impl.js';
 
 /** Any seed: the initial weights are overwritten; it only fixes the shuffle order. */

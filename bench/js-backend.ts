@@ -8,7 +8,7 @@
 //     --loader:.wasm=binary --outfile=/tmp/jsb.mjs
 //   node /tmp/jsb.mjs [runs=7] [shape letters, default abcd]
 import { Sequential, dense, type DenseLayer } from '../src/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 
 interface Shape {
   name: string;

@@ -4,7 +4,7 @@ import { streamingLines, type StreamingReport } from './streaming.js';
 import { optimumLines, type OptimumReport } from './optimum.js';
 import { contentionLines, type ContentionReport } from './contention.js';
 import { formatQuality, type QualityRow } from '../scripts/quality.js';
-import { formatBytes } from '../src/wasm/arena.js';
+import { formatBytes } from '../src/backend/wasm/arena.js';
 import type { ImplName } from './impl.js';
 import { machineLine, type Machine } from './machine.js';
 import type { Measurement, Settings } from './measure.js';

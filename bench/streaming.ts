@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Sequential, parseCsv } from '../src/index.js';
 import { csvDataset, npyDataset, writeNpy } from '../src/node/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 import { median, type Settings } from './measure.js';
 import type { TrainingWorkload } from './workloads.js';
 

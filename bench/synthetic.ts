@@ -1,7 +1,7 @@
 // Seeded synthetic data sets: learnable, so training behaves as on real data (losses fall, no
 // saturation), and reproducible, so every run and every implementation sees the same numbers.
 import type { Matrix } from './impl.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 
 export interface Labelled {
   x: Matrix;

@@ -1,5 +1,5 @@
 // Rows pasted or uploaded as CSV, for the inference panel, read with the library's own parser
-// (src/csv.ts): commas, semicolons or tabs, an optional header line, an optional last 0/1 label.
+// (src/data/csv.ts): commas, semicolons or tabs, an optional header line, an optional last 0/1 label.
 import { GradwasmError, parseCsv } from '../src/index.js';
 
 export interface ParsedRows {

@@ -1,6 +1,6 @@
 // The playground's 2-D datasets, generated from a seed (the same seed gives the same points on
 // every machine): two moons, circles, XOR and a two-arm spiral, all inside about [-1, 1]².
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 
 
 export const DATASETS = {

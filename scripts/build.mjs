@@ -3,8 +3,8 @@
 // and the gradwasm command line. Run after the core is compiled (npm run build does both).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { bundleWorker, STRING_MODULE_TYPES, stringModule, WORKER_CODE } from './worker-bundle.mjs';
 
@@ -25,7 +25,7 @@ const wasmAsHex = {
 
 const common = {
   bundle: true,
-  // the version gradwasm writes into its files (src/version.ts) and the command line prints
+  // the version gradwasm writes into its files (src/core/version.ts) and the command line prints
   define: { GRADWASM_VERSION: JSON.stringify(JSON.parse(readFileSync('package.json', 'utf8')).version) },
   format: 'esm',
   target: 'es2022',
@@ -33,51 +33,101 @@ const common = {
   plugins: [wasmAsHex],
 };
 
-/** In the browser bundle, src/worker/spawn.ts (worker_threads) becomes spawn.browser.ts (Web Worker),
- *  src/wasm/pool.ts (the threads' worker_threads) pool.browser.ts (Web Workers), and
- *  src/wasm/environment.ts (Node's cores) environment.browser.ts (the page's). */
-const browserSpawn = {
-  name: 'browser-spawn',
+/**
+ * In browser builds, a module with a `.browser.ts` twin beside it is that twin: src/worker/spawn.ts
+ * (worker_threads) becomes spawn.browser.ts (a Web Worker), src/backend/wasm/pool.ts (the threads'
+ * worker_threads) pool.browser.ts (Web Workers), src/backend/wasm/environment.ts (Node's cores)
+ * environment.browser.ts (the page's). The twin itself may import the module it stands for.
+ */
+const browserTwins = {
+  name: 'browser-twins',
   setup(b) {
-    b.onResolve({ filter: /^\.\/spawn\.js$/ }, (args) => ({ path: join(args.resolveDir, 'spawn.browser.ts') }));
-    b.onResolve({ filter: /\/(pool|environment)\.js$/ }, (args) => ({ path: join(args.resolveDir, args.path.replace(/\.js$/, '.browser.ts')) }));
+    b.onResolve({ filter: /^\.\.?\/.*\.[jt]s$/ }, (args) => {
+      const twin = resolve(args.resolveDir, args.path.replace(/\.[jt]s$/, '.browser.ts'));
+      return twin !== args.importer && existsSync(twin) ? { path: twin } : undefined;
+    });
   },
 };
 
 /**
- * In browsers, what a page that only predicts does not need lives in files of its own beside
- * the bundle, which it imports on first use: the 'js' backend (gradwasm.js-backend.js, when a
- * model asks for backend: 'js'), training (gradwasm.training.js, on the first fit) and the threaded
- * core (gradwasm.threads.js, its WebAssembly inlined, when a model asks for more than one thread). Each
- * carries its own copies of the stateless helpers it uses, and takes the one stateful class it
- * shares, GradwasmError, from the bundle (src/errors.ts holds nothing else), so that errors are
- * instances of the class callers import.
+ * The browser build's split (docs/architecture.md §10). What a page that only predicts does not
+ * need lives in files of their own beside gradwasm.browser.js, each built from the module at its
+ * root, named here, and imported on first use: training (on the first fit), the 'js' backend (when
+ * a model asks for backend: 'js') and the threaded core (its WebAssembly inlined, when a model asks
+ * for more than one thread). Any import of one of these modules — static or dynamic, however its
+ * specifier is spelt — is the file that stands for it (see `beside`), and the build fails if one
+ * is bundled in anyway (see `checkSplit`).
+ *
+ * (esbuild's own code splitting was tried, and breaks the inference budget: it puts each module
+ * in one chunk, whole, so the modules a page needs to predict would carry to it everything in them
+ * that training or the 'js' backend use — the optimizers' checks, all of the contract's constants,
+ * the plan's fit blocks — and lists of what the chunks share: the inference path measured
+ * 27.7–29.2 kB gzip instead of 25.0.)
  */
-const splitBeside = {
-  name: 'split-beside',
-  setup(b) {
-    b.onResolve({ filter: /^\.\/backend\/js\.js$/ }, () => ({ path: './gradwasm.js-backend.js', external: true }));
-    b.onResolve({ filter: /^\.\.?\/fitting\.js$/ }, () => ({ path: './gradwasm.training.js', external: true }));
-    b.onResolve({ filter: /^\.\.\/wasm\/threads\.js$/ }, () => ({ path: './gradwasm.threads.js', external: true }));
-  },
+const LAZY = {
+  'src/train/fit.ts': './gradwasm.training.js',
+  'src/backend/js/js-backend.ts': './gradwasm.js-backend.js',
+  'src/backend/wasm/threads.ts': './gradwasm.threads.js',
 };
 
-/** In a file beside the library (split off it, or an entry point on it): GradwasmError is the library's. */
-const errorsFrom = (file) => ({
-  name: 'errors-from-library',
-  setup(b) {
-    b.onResolve({ filter: /\/errors\.js$/ }, () => ({ path: file, external: true }));
-  },
-});
-const errorsFromBundle = errorsFrom('./gradwasm.browser.js');
+/**
+ * The one module whose state the files beside a library must share with it instead of carrying
+ * a copy: the error classes, so that what they throw is an instance of the GradwasmError (and
+ * subclass) callers import. Everything else they use is stateless, and each file has its copy.
+ */
+const SHARED = 'src/core/errors.ts';
 
-/** A worker script imports the library bundle beside it instead of carrying its own copy. */
-const libraryBeside = (file) => ({
-  name: 'library-beside',
-  setup(b) {
-    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: file, external: true }));
-  },
-});
+/** The public entry: what gradwasm/explain and gradwasm/node build on, as a user's program does. */
+const LIBRARY = 'src/index.ts';
+
+/**
+ * Imports of the modules in `table` (source path → the file beside that stands for it) are that
+ * file, external, however the specifier is spelt: esbuild resolves it first, and the module it
+ * names decides. The entry point being built is itself.
+ */
+const beside = (table) => {
+  const files = new Map(Object.entries(table).map(([source, file]) => [resolve(source), file]));
+  const again = Symbol('beside');
+  return {
+    name: 'beside',
+    setup(b) {
+      b.onResolve({ filter: /^\.\.?\// }, async (args) => {
+        if (args.kind === 'entry-point' || args.pluginData === again) return undefined;
+        const { path, errors } = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: again });
+        const file = errors.length === 0 ? files.get(path) : undefined;
+        return file === undefined ? undefined : { path: file, external: true };
+      });
+    },
+  };
+};
+
+/** `table` without the entries standing for `source`, the module being built. */
+const besideOf = (source, table) => beside(Object.fromEntries(Object.entries(table).filter(([from]) => from !== source)));
+
+/**
+ * Fail the build when a module `table` puts beside the output was bundled into it after all (a
+ * plugin before `beside` resolved its import), or when the output imports from its library a name
+ * the library does not export.
+ */
+function checkSplit(result, outfile, table, library = null) {
+  const output = result.metafile.outputs[outfile];
+  const bundled = Object.keys(output.inputs).filter((input) => input in table && output.entryPoint !== input);
+  if (bundled.length > 0) throw new Error(`${outfile} bundles ${bundled.join(', ')}, which scripts/build.mjs keeps beside it`);
+  if (!library) return;
+  const text = readFileSync(outfile, 'utf8');
+  for (const [, names, from] of text.matchAll(/\bimport\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)) {
+    if (from !== library.file) continue;
+    const missing = names.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]).filter((n) => !library.exports.includes(n));
+    if (missing.length > 0) throw new Error(`${outfile} imports ${missing.join(', ')} from ${from}, which does not export ${missing.length > 1 ? 'them' : 'it'}`);
+  }
+}
+
+/** Build one file with a metafile, and check its split. */
+async function buildBeside(options, table, library) {
+  const result = await build({ ...options, metafile: true });
+  checkSplit(result, options.outfile, table, library);
+  return result;
+}
 
 /** The training worker's code (build/worker.*.js), a module of its own beside the library: imported on the first trainInWorker. */
 const workerBeside = (file) => ({
@@ -87,7 +137,7 @@ const workerBeside = (file) => ({
   },
 });
 const nodeWorker = await bundleWorker({ entry: 'src/worker/entry.node.ts', platform: 'node', minify: true, define: common.define, plugins: [wasmAsHex] });
-const browserWorker = await bundleWorker({ entry: 'src/worker/entry.browser.ts', platform: 'browser', minify: true, define: common.define, plugins: [wasmAsHex, browserSpawn] });
+const browserWorker = await bundleWorker({ entry: 'src/worker/entry.browser.ts', platform: 'browser', minify: true, define: common.define, plugins: [wasmAsHex, browserTwins] });
 for (const [name, code] of [['node', nodeWorker], ['browser', browserWorker]]) {
   writeFileSync(`build/worker.${name}.js`, stringModule(code));
   writeFileSync(`build/worker.${name}.d.ts`, STRING_MODULE_TYPES);
@@ -98,16 +148,20 @@ writeFileSync('dist/gradwasm.worker-source.js', stringModule(browserWorker));
 // The same code as a file, for pages whose Content-Security-Policy forbids blob: workers (workerUrl).
 writeFileSync('dist/gradwasm.worker.js', browserWorker);
 
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'], plugins: [wasmAsHex, workerBeside('./worker-source.js')] });
-await build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside, workerBeside('./gradwasm.worker-source.js')] });
-await build({ ...common, entryPoints: ['src/backend/js.ts'], outfile: 'dist/gradwasm.js-backend.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
-await build({ ...common, entryPoints: ['src/fitting.ts'], outfile: 'dist/gradwasm.training.js', platform: 'browser', minify: true, plugins: [errorsFromBundle] });
-await build({ ...common, entryPoints: ['src/wasm/threads.ts'], outfile: 'dist/gradwasm.threads.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, errorsFromBundle] });
+const toLibrary = (file) => ({ [LIBRARY]: file, [SHARED]: file });
+const node = await buildBeside({ ...common, entryPoints: [LIBRARY], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'], plugins: [wasmAsHex, workerBeside('./worker-source.js')] }, {});
+const browser = await buildBeside({ ...common, entryPoints: [LIBRARY], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, beside(LAZY), browserTwins, workerBeside('./gradwasm.worker-source.js')] }, LAZY);
+const browserLibrary = { file: './gradwasm.browser.js', exports: browser.metafile.outputs['dist/gradwasm.browser.js'].exports };
+const nodeLibrary = { file: './index.js', exports: node.metafile.outputs['dist/index.js'].exports };
+for (const [source, file] of Object.entries(LAZY)) {
+  const table = { ...LAZY, [SHARED]: browserLibrary.file };
+  await buildBeside({ ...common, entryPoints: [source], outfile: `dist/${file.slice(2)}`, platform: 'browser', minify: true, plugins: [wasmAsHex, besideOf(source, table), browserTwins] }, table, browserLibrary);
+}
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
-await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, libraryBeside('./index.js'), errorsFrom('./index.js')] });
-await build({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, libraryBeside('./gradwasm.browser.js'), errorsFromBundle] });
+await buildBeside({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, beside(toLibrary(nodeLibrary.file))] }, toLibrary(nodeLibrary.file), nodeLibrary);
+await buildBeside({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, beside(toLibrary(browserLibrary.file)), browserTwins] }, toLibrary(browserLibrary.file), browserLibrary);
 // gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
-await build({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, libraryBeside('./index.js'), errorsFrom('./index.js')] });
+await buildBeside({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, beside(toLibrary(nodeLibrary.file))] }, toLibrary(nodeLibrary.file), nodeLibrary);
 // The gradwasm command (package bin), self-contained: commander and cli-progress are bundled in
 // (CommonJS, hence a require for their built-in imports).
 await build({
@@ -120,11 +174,11 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 // page that imports Sequential to load a model and predict (tree-shaken, minified); written out
 // as build/gradwasm.inference.js so that its size can be checked (test/browser-bundle.test.ts).
 const INFERENCE_BUDGET_GZIP = 25_000; // bytes
-await build({
+await buildBeside({
   ...common,
-  stdin: { contents: "export { Sequential } from './src/index.ts';", resolveDir: '.', loader: 'ts' },
-  outfile: 'build/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, browserSpawn, splitBeside, workerBeside('./gradwasm.worker-source.js')],
-});
+  stdin: { contents: `export { Sequential } from './${LIBRARY}';`, resolveDir: '.', loader: 'ts' },
+  outfile: 'build/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, beside(LAZY), browserTwins, workerBeside('./gradwasm.worker-source.js')],
+}, LAZY);
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
   ['dist/gradwasm.worker-source.js', readFileSync('dist/gradwasm.worker-source.js')],

@@ -2,7 +2,8 @@
 // (assembly/) must agree on, in one table, and the generator that writes both sides from it
 // (docs/architecture.md §2.3). `npm run contract` (and `npm run build:wasm`, before asc) writes
 //   assembly/contract.ts   the core's constants, and @unmanaged classes for the structs
-//   src/wasm/contract.ts   the wrapper's constants, the structs' writers, and the core's exports
+//   src/backend/wasm/contract.ts
+//                          the wrapper's constants, the structs' writers, and the core's exports
 //                          as types (CoreExports, ThreadedExports), read from assembly/'s own
 //                          signatures, so that they are never written out by hand
 // `node scripts/contract.mjs --check` only says whether they are up to date (test/contract.test.ts
@@ -75,7 +76,7 @@ const RECORD = [
 const CALLS = [
   {
     name: 'trainBatches',
-    what: 'batches first…first+count−1 of the epoch over rows held in memory (src/backend/wasm-training.ts writes it)',
+    what: 'batches first…first+count−1 of the epoch over rows held in memory (src/backend/wasm/trainer.ts writes it)',
     fields: [
       ['x', 'usize', 'rows × inputs features'],
       ['y', 'usize', 'rows labels'],
@@ -95,7 +96,7 @@ const CALLS = [
   },
   {
     name: 'trainRows',
-    what: 'the next rows of an epoch read as a stream (src/backend/wasm-training.ts writes it)',
+    what: 'the next rows of an epoch read as a stream (src/backend/wasm/trainer.ts writes it)',
     fields: [
       ['x', 'usize', 'rows × inputs features'],
       ['y', 'usize', 'rows labels'],
@@ -167,7 +168,7 @@ const STEPS = [
 /** Codes, numbered in order from `first`: [name, what]. */
 const CODES = [
   {
-    what: 'Activations (docs/architecture.md §1.2); src/layers.ts lists them in this order', first: 0, key: 'ACTIVATION',
+    what: 'Activations (docs/architecture.md §1.2); src/network/layers.ts lists them in this order', first: 0, key: 'ACTIVATION',
     names: [['LINEAR', 'linear'], ['SIGMOID', 'sigmoid'], ['TANH', 'tanh'], ['RELU', 'relu']],
   },
   {
@@ -217,7 +218,7 @@ const CONSTANTS = [
   ['STEP_ARGS_BYTES', 'usize', 80, "bytes of a step's arguments in the control block (assembly/parallel.ts)"],
   ['MEMORY_INITIAL_PAGES', 'i32', 2, "the core's memory at first (64 KiB pages; asconfig.json's initialMemory)"],
   ['MEMORY_MAXIMUM_PAGES', 'i32', 65536, "the most it grows to: 4 GiB (asconfig.json's maximumMemory)"],
-  // The exploding-loss rule (docs/architecture.md §4.4; src/training.ts): the recent loss — a
+  // The exploding-loss rule (docs/architecture.md §4.4; src/train/divergence.ts): the recent loss — a
   // moving mean of the batch losses over about EXPLODING_WINDOW rows — may not rise above
   // min(EXPLODING_CEILING, EXPLODING_FACTOR · max(ln 2, reference)).
   ['EXPLODING_WINDOW', 'f64', 256, 'rows the recent loss is a moving mean over, about'],
@@ -433,7 +434,7 @@ function typescriptContract(root) {
 export function generate(root = new URL('../', import.meta.url)) {
   return [
     ['assembly/contract.ts', assemblyContract()],
-    ['src/wasm/contract.ts', typescriptContract(root)],
+    ['src/backend/wasm/contract.ts', typescriptContract(root)],
   ];
 }
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { rocAuc } from '../src/metrics.js';
+import { rocAuc } from '../src/metrics/classification.js';
 
 export const REFERENCE = 'data/sklearn-reference.json';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Sequential } from '../src/index.js';
 import { npyDataset, writeNpy } from '../src/node/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 
 const bin = new URL('../dist/cli.js', import.meta.url).pathname;
 const DATA = 'data/breast_cancer.csv';

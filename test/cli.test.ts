@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/cli/main.js';
 import { Sequential, parseCsv } from '../src/index.js';
-import { shortestFloat32 } from '../src/float32-decimal.js';
+import { shortestFloat32 } from '../src/core/float32-decimal.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '', err = '';

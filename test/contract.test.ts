@@ -1,17 +1,17 @@
-// The WebAssembly contract (docs/architecture.md §2.3): assembly/contract.ts and src/wasm/contract.ts
+// The WebAssembly contract (docs/architecture.md §2.3): assembly/contract.ts and src/backend/wasm/contract.ts
 // are what scripts/contract.mjs generates from its tables, and what src/ keeps outside them —
 // the public lists of names, the limits it checks options against — says the same as the tables.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { generate } from '../scripts/contract.mjs';
-import { ACTIVATIONS, activationCode } from '../src/layers.js';
-import { MAX_THREADS as OPTION_MAX_THREADS } from '../src/options.js';
-import { optimizerParameters } from '../src/optimizers.js';
-import { EXPLODING_CEILING as RULE_CEILING, EXPLODING_FACTOR as RULE_FACTOR } from '../src/training.js';
+import { ACTIVATIONS, activationCode } from '../src/network/layers.js';
+import { MAX_THREADS as OPTION_MAX_THREADS } from '../src/model/options.js';
+import { optimizerParameters } from '../src/network/optimizers.js';
+import { EXPLODING_CEILING as RULE_CEILING, EXPLODING_FACTOR as RULE_FACTOR } from '../src/train/divergence.js';
 import {
   ACTIVATION_CODE, EXPLODING_CEILING, EXPLODING_FACTOR, HEADER_BYTES, MAX_THREADS, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, OPTIMIZER_CODE,
   RECORD_BYTES, STATE_COPIES, STATE_COPIES_BY_CODE,
-} from '../src/wasm/contract.js';
+} from '../src/backend/wasm/contract.js';
 import { loadTestCore } from './support/test-core.js';
 
 describe('the generated contract', () => {
@@ -43,9 +43,9 @@ describe('what src/ keeps outside the generated files agrees with the tables', (
   });
 });
 
-/** The functions an export type of src/wasm/contract.ts names, and how many arguments each takes. */
+/** The functions an export type of src/backend/wasm/contract.ts names, and how many arguments each takes. */
 function declared(type: 'CoreExports' | 'ThreadedExports'): Record<string, number> {
-  const text = generate().find(([path]) => path === 'src/wasm/contract.ts')![1];
+  const text = generate().find(([path]) => path === 'src/backend/wasm/contract.ts')![1];
   const body = text.slice(text.indexOf(`export type ${type} =`));
   const entries = [...body.slice(0, body.indexOf('\n};')).matchAll(/^ {2}(\w+)\(([^)]*)\): /gm)].map((m) => [m[1]!, m[2] ? m[2].split(',').length : 0] as const);
   return Object.fromEntries(entries);

@@ -1,4 +1,4 @@
-// The streaming CSV parser (src/csv-bytes.ts) against parseCsv: the same values to the bit for
+// The streaming CSV parser (src/data/csv-bytes.ts) against parseCsv: the same values to the bit for
 // every cell parseCsv accepts — millions of random ones: long mantissas, far exponents,
 // subnormals, -0, a leading +, spaces and tabs — however the bytes are cut into pieces, and the
 // same messages for the files parseCsv refuses.
@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, type CsvOptions } from '../src/index.js';
-import { CsvByteParser, fastNumber, float32Of } from '../src/csv-bytes.js';
+import { CsvByteParser, fastNumber, float32Of } from '../src/data/csv-bytes.js';
 import { csvDataset, readCsv } from '../src/node/index.js';
-import { Xoshiro128 } from '../src/prng.js';
-import { concatFloats } from '../src/dataset.js';
+import { Xoshiro128 } from '../src/core/prng.js';
+import { concatFloats } from '../src/data/dataset.js';
 
 const encoder = new TextEncoder();
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-csv-'));

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCsv, type CsvOptions } from '../src/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 import { expectError } from './support/errors.js';
 
 

@@ -1,9 +1,9 @@
-// The exploding-loss rule (src/training.ts): a run whose loss stays finite but races away is
+// The exploding-loss rule (src/train/divergence.ts): a run whose loss stays finite but races away is
 // stopped like one that reaches NaN — and a healthy run, however steep, is never stopped.
 import { describe, expect, it } from 'vitest';
 import { GradwasmError, LogisticRegression, Sequential, StandardScaler, dense, type FitOptions } from '../src/index.js';
 import { readCsv } from '../src/node/index.js';
-import { EXPLODING_CEILING, EXPLODING_FACTOR } from '../src/training.js';
+import { EXPLODING_CEILING, EXPLODING_FACTOR } from '../src/train/divergence.js';
 
 const table = await readCsv('data/breast_cancer.csv'); // raw: features up to 4254
 

@@ -11,7 +11,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, StandardScaler, dense, fromTfjsLayers, toOnnx, toTfjsLayers, type Activation, type TfjsArtifacts } from '../src/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 
 const TOLERANCE = 1e-6; // on P(Y=1), against predictProba
 

@@ -3,7 +3,7 @@
 // the decimal reads back to the same bits, and no decimal with one digit fewer lies inside the
 // float32's rounding interval — an exact oracle in BigInt arithmetic, independent of the code.
 import { describe, expect, it } from 'vitest';
-import { float32Decimals, shortestFloat32 } from '../src/float32-decimal.js';
+import { float32Decimals, shortestFloat32 } from '../src/core/float32-decimal.js';
 import { Sequential, dense } from '../src/index.js';
 
 const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);

@@ -1,6 +1,7 @@
-// The modules' import graph has no cycles: a module that needs the shared types takes them from
-// src/types.ts, not from the module that uses them (options.ts and sequential.ts imported each
-// other before). Type-only imports count too: a cycle of types is a cycle of concepts.
+// The modules' import graph has no cycles: a module that needs shared types takes them from the
+// layer they belong to (such as src/train/history.ts or src/metrics/classification.ts), not from
+// the module that uses them (options.ts and sequential.ts imported each other before). Type-only
+// imports count too: a cycle of types is a cycle of concepts.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';

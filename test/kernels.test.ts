@@ -1,7 +1,7 @@
 // Every SIMD kernel of assembly/ against its scalar twin, at sizes that hit every tile edge.
 // The kernels sum each output in the same order as their twins, so they must agree exactly.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Core } from '../src/wasm/core.js';
+import type { Core } from '../src/backend/wasm/core.js';
 import { uniform } from './support/random.js';
 import { loadTestCore, type TestExports } from './support/test-core.js';
 
@@ -168,8 +168,8 @@ describe('standardize (a model\'s feature scaler)', () => {
     }
   }
 
-  it.each([1, 2, 3, 4, 5, 7, 8, 9, 17, 33])('agrees bit for bit with its scalar twin and src/data.ts at %i columns, overflow included', async (cols) => {
-    const { standardize } = await import('../src/data.js');
+  it.each([1, 2, 3, 4, 5, 7, 8, 9, 17, 33])('agrees bit for bit with its scalar twin and src/data/matrix.ts at %i columns, overflow included', async (cols) => {
+    const { standardize } = await import('../src/data/matrix.js');
     for (const rows of [1, 3, 10]) {
       const x = uniform(cols * 7 + rows, rows * cols, -1e4, 1e4);
       const mean = Float64Array.from(uniform(cols, cols, -100, 100));

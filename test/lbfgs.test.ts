@@ -1,4 +1,4 @@
-// L-BFGS (src/lbfgs.ts, fit's optimizer 'lbfgs'): the strong Wolfe conditions at every accepted
+// L-BFGS (src/train/lbfgs.ts, fit's optimizer 'lbfgs'): the strong Wolfe conditions at every accepted
 // step on analytic functions (a quadratic, Rosenbrock) and on models (the core's forward/backward
 // pass); scikit-learn's optima (data/sklearn-reference.json, scripts/sklearn-reference.py) reached
 // within the tolerances; an MLP trained by it; determinism, convergence, the options it
@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense, type LayerWeights } from '../src/index.js';
-import { C1, C2, Lbfgs, wolfeLineSearch, type Evaluation, type LineSearchResult } from '../src/lbfgs.js';
+import { C1, C2, Lbfgs, wolfeLineSearch, type Evaluation, type LineSearchResult } from '../src/train/lbfgs.js';
 import { relativeDifference } from './support/random.js';
 
 /** The strong Wolfe conditions of an accepted step (N&W 3.7), as the search's own numbers say. */
@@ -153,7 +153,7 @@ describe("fit with optimizer 'lbfgs'", () => {
 
 /** The objective of a model as fit's L-BFGS defines it, from the model's own forward/backward
  *  pass (gradients()) at float32 points: mean BCE + (λ₂/2)·ΣW² over the kernels. Written here
- *  independently of src/fitting.ts's. */
+ *  independently of src/train/fit.ts's. */
 function modelObjective(model: Sequential, x: Float32Array, y: Float32Array, decay: number): { x0: Float64Array; evaluate: (v: Float64Array) => Evaluation } {
   const shapes = model.getWeights().map((l) => [l.weights.length, l.bias.length] as const);
   const split = (v: Float64Array): LayerWeights[] => {

@@ -2,9 +2,9 @@
 // view, and data too large for the address space (or a chosen cap) is refused up front.
 import { afterEach, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
-import { totalMemory } from '../src/wasm/arena.js';
+import { totalMemory } from '../src/backend/wasm/arena.js';
 import { coreOf } from './support/core.js';
-import { poolWorkers } from '../src/wasm/threads.js';
+import { poolWorkers } from '../src/backend/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
 
 afterEach(() => setMemoryLimit(2 ** 32));

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
 import { CHUNK_BUDGET, planModel } from '../src/backend/plan.js';
 import { loadTestCore } from './support/test-core.js';
-import { totalMemory } from '../src/wasm/arena.js';
+import { totalMemory } from '../src/backend/wasm/arena.js';
 import { coreOf } from './support/core.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
 

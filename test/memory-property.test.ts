@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, setMemoryLimit } from '../src/index.js';
-import { totalMemory } from '../src/wasm/arena.js';
+import { totalMemory } from '../src/backend/wasm/arena.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 10);

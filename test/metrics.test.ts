@@ -2,7 +2,7 @@
 // pairwise definition, and evaluate() on both backends agreeing with the pure functions.
 import { describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, confusionMatrix, dense, f1Score, precision, recall, rocAuc } from '../src/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 import { labels as randomLabels, uniform } from './support/random.js';
 
 /** AUC by its definition: over every (positive, negative) pair, 1 if the positive scores higher, ½ if equal. */

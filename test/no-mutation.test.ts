@@ -4,7 +4,7 @@
 // out (getWeights, gradients, toJSON) are copies too: writing to them changes nothing.
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense, trainTestSplit, type Features, type LayerWeights, type ModelJSON } from '../src/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 
 const BACKENDS = ['wasm', 'js'] as const;
 

@@ -2,8 +2,8 @@
 // exception in the leader, a model disposed while it trains. Each runs in a process of its own
 // (test/support/scenario.ts): a lost wake-up would block its thread inside the core for good.
 import { describe, expect, it } from 'vitest';
-import { FAILED_DEATH, FAILED_PART } from '../src/wasm/contract.js';
-import { stepFailure } from '../src/wasm/threads.js';
+import { FAILED_DEATH, FAILED_PART } from '../src/backend/wasm/contract.js';
+import { stepFailure } from '../src/backend/wasm/threads.js';
 import { runScenario } from './support/scenario.js';
 
 describe('what stopped a step, as the leader tells it', () => {

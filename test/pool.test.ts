@@ -3,7 +3,7 @@
 // than the cores. (A file of its own: it watches the pool from before it exists.)
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense } from '../src/index.js';
-import { fixPoolHelpers, poolReady, poolStats, poolWorkers, setPoolCores } from '../src/wasm/threads.js';
+import { fixPoolHelpers, poolReady, poolStats, poolWorkers, setPoolCores } from '../src/backend/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
 
 const inputs = 256, rows = 2048;

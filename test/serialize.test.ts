@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Sequential, dense } from '../src/index.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
-import { shortestFloat32 } from '../src/float32-decimal.js';
+import { shortestFloat32 } from '../src/core/float32-decimal.js';
 
 describe('toJSON / fromJSON', () => {
   it.each([

@@ -2,7 +2,7 @@
 // proportion on both sides.
 import { describe, expect, it } from 'vitest';
 import { GradwasmError, trainTestSplit } from '../src/index.js';
-import { Xoshiro128 } from '../src/prng.js';
+import { Xoshiro128 } from '../src/core/prng.js';
 
 /** Rows [i, 10·i] with label y[i]: each row says which one it is. */
 function table(y: number[]): { x: number[][]; y: number[] } {

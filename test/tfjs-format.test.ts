@@ -264,7 +264,7 @@ describe('fromTfjsLayers refuses what it cannot read', () => {
   });
 
   it('survives 2,000 random corruptions: a working model or a GradwasmError, nothing else', async () => {
-    const { Xoshiro128 } = await import('../src/prng.js');
+    const { Xoshiro128 } = await import('../src/core/prng.js');
     const rng = new Xoshiro128(77);
     const pick = <T>(a: readonly T[]): T => a[rng.nextU32() % a.length]!;
     const values = [null, -1, 0, 1.5, 1e9, NaN, 'x', 'float32', 'Dense', 'sigmoid', [], {}, [null, 3], true];

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATIONS, GradwasmError, LogisticRegression, Sequential, dense, type FitOptions, type LayerWeights } from '../src/index.js';
-import { fixPoolHelpers, poolReady, setPoolCores } from '../src/wasm/threads.js';
+import { fixPoolHelpers, poolReady, setPoolCores } from '../src/backend/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
 
 // As if the machine had 8 cores (a step wakes at most cores − 1 workers), with the pool's 7

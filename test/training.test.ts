@@ -1,7 +1,7 @@
 // fit()'s validation split, early stopping, schedules and per-epoch metrics, on both backends.
 import { describe, expect, it } from 'vitest';
 import { DataError, GradwasmError, Sequential, dense, rocAuc, type LayerWeights, type ScalerJSON } from '../src/index.js';
-import { EarlyStopper } from '../src/training.js';
+import { EarlyStopper } from '../src/train/early-stopping.js';
 import { labels, uniform } from './support/random.js';
 
 const f = Math.fround;

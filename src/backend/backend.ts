@@ -1,34 +1,16 @@
 // What a backend does: the numeric work of docs/architecture.md §1 on float32 data that the caller
-// (src/sequential.ts) has already validated. Both backends implement it and pass the same tests.
-import type { Activation } from '../layers.js';
-import type { Matrix } from '../data.js';
-import type { RngState } from '../prng.js';
-import type { Optimizer } from '../optimizers.js';
+// (src/model/sequential.ts) has already validated. Both backends implement it and pass the same tests.
+import type { Architecture, LayerParameters, TrainingState } from '../network/architecture.js';
+import type { PassStats } from '../metrics/classification.js';
+import type { Matrix } from '../data/matrix.js';
+import type { RngState } from '../core/prng.js';
+import type { Optimizer } from '../network/optimizers.js';
 
-/** One dense layer's parameters: kernel (inputs×units, row-major) and bias (units). */
-export interface LayerParameters {
-  weights: Float32Array;
-  bias: Float32Array;
-}
+/** The batch size that means all rows: full-batch gradient descent (the core's, src/backend/wasm/contract.ts). */
+export { FULL_BATCH } from './wasm/contract.js';
 
-/** The architecture: feature count and the dense layers in order. */
-export interface Architecture {
-  readonly inputs: number;
-  readonly layers: readonly { readonly units: number; readonly activation: Activation }[];
-}
-
-/** Σ of per-row BCE over one pass, and counts of its rows (classified at probability 0.5):
- *  correct, true positives, false positives, false negatives. */
-export interface PassStats {
-  lossSum: number;
-  correct: number;
-  truePositives: number;
-  falsePositives: number;
-  falseNegatives: number;
-}
-
-/** The batch size that means all rows: full-batch gradient descent (the core's, src/wasm/contract.ts). */
-export { FULL_BATCH } from '../wasm/contract.js';
+/** Where the numbers are computed: the WebAssembly core, or its pure-TypeScript twin. */
+export type BackendName = 'wasm' | 'js';
 
 /** A labelled dataset held by a backend for repeated passes (fit's training and validation
  *  rows); release() frees what it holds. */
@@ -44,20 +26,6 @@ export interface Snapshot {
   readonly backend: 'wasm' | 'js';
 }
 
-/** The training state beside the parameters, in numbers that survive JSON exactly: what a
- *  checkpoint saves so that training resumes as if it had never stopped. */
-export interface TrainingState {
-  /** The shuffling generator. */
-  rng: RngState;
-  /** Adam's β1ᵗ, β2ᵗ for the next step (float32 values; 0 for other optimizers). */
-  powers: [number, number];
-  /** The exploding-loss rule: the recent loss and the reference (NaN: none yet). */
-  recentLoss: number;
-  lossReference: number;
-  /** The optimizer's blocks, laid out as the parameters: momentum's velocity, or Adam's m and v. */
-  moments: LayerParameters[][];
-}
-
 /** What fit() will hold in a backend: sizes, so that it can refuse before copying anything. */
 export interface FitPlan {
   trainRows: number;
@@ -65,7 +33,7 @@ export interface FitPlan {
   /** Rows per batch, or FULL_BATCH. */
   batchSize: number;
   shuffle: boolean;
-  /** The training rows have weights (fit's classWeight and sampleWeight, src/weights.ts). */
+  /** The training rows have weights (fit's classWeight and sampleWeight, src/data/row-weights.ts). */
   weighted: boolean;
 }
 
@@ -99,7 +67,7 @@ export interface Backend {
   /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. */
   gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] };
   /**
-   * What trains it. The training code (src/fitting.ts, a file of its own in the browser build)
+   * What trains it. The training code (src/train/fit.ts, a file of its own in the browser build)
    * hands in `make` for a backend that does not train itself, so that no backend imports it.
    */
   trainer(make: MakeTrainer): Trainer;

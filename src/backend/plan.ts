@@ -2,12 +2,10 @@
 // 2⁵³, so nothing wraps), before anything is allocated. The 'wasm' backend allocates exactly
 // these blocks and hands their addresses to the core (assembly/model.ts computes no size); the
 // 'js' backend takes its chunk size from here too, so both cut long passes the same way.
-import type { Architecture } from './backend.js';
-import { HEADER_BYTES, RECORD_BYTES } from '../wasm/contract.js';
-import { MemoryLimitError } from '../errors.js';
-
-/** wasm32 addresses 4 GiB. */
-export const ADDRESS_SPACE = 2 ** 32;
+import type { Architecture } from '../network/architecture.js';
+import { HEADER_BYTES, RECORD_BYTES } from './wasm/contract.js';
+import { MemoryLimitError } from '../core/errors.js';
+import { ADDRESS_SPACE } from '../core/limits.js';
 
 /**
  * What one chunk of rows may take: the workspace of a pass (every layer's outputs and the two

@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { OptionError } from '../errors.js';
+import { OptionError } from '../core/errors.js';
 
 export async function bench(args: string[]): Promise<number> {
   const root = fileURLToPath(new URL('..', import.meta.url)); // this file is dist/cli.js

@@ -3,10 +3,10 @@
 // a missing one is an error naming it, extra ones are skipped and named. Otherwise, as before
 // names were kept: by position.
 import { open } from 'node:fs/promises';
-import { MISSING_WHY, startsWithHeader, type CsvRows, type CsvTable } from '../csv.js';
-import { DataError, GradwasmError } from '../errors.js';
+import { MISSING_WHY, startsWithHeader, type CsvRows, type CsvTable } from '../data/csv.js';
+import { DataError, GradwasmError } from '../core/errors.js';
 import { readCsv } from '../node/index.js';
-import type { Sequential } from '../sequential.js';
+import type { Sequential } from '../model/sequential.js';
 
 /** Where a model's rows come from, and what the CLI was told about the label and the delimiter. */
 export interface CsvSource {

@@ -4,10 +4,10 @@
 // round(rows × fraction) rows (Knuth's selection sampling, Algorithm S): one bit a row, the same
 // rows on every pass and every resumed run.
 import { stat } from 'node:fs/promises';
-import type { DataChunk, DataSource } from '../dataset.js';
-import { toMatrix } from '../data.js';
-import { DataError } from '../errors.js';
-import { Xoshiro128 } from '../prng.js';
+import type { DataChunk, DataSource } from '../data/dataset.js';
+import { toMatrix } from '../data/matrix.js';
+import { DataError } from '../core/errors.js';
+import { Xoshiro128 } from '../core/prng.js';
 import { NpyWriter, csvDataset, npyDataset, type FileChunk } from '../node/datasets.js';
 import { labelOption } from './columns.js';
 

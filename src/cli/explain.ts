@@ -1,8 +1,8 @@
 // `gradwasm explain`: the chain rule step by step — the article's one neuron (x = 3, w = 3),
 // or a saved model on one row of a CSV file.
 import { articleTrace, explain as trace, formatTrace } from '../explain/index.js';
-import { OptionError } from '../errors.js';
-import type { BackendName } from '../types.js';
+import { OptionError } from '../core/errors.js';
+import type { BackendName } from '../backend/backend.js';
 import { loadModel } from './files.js';
 import { labelledRows } from './columns.js';
 

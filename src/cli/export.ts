@@ -1,7 +1,7 @@
 // `gradwasm export model.json --onnx out.onnx --tfjs dir`: a saved model in the formats other
 // tools read — ONNX (onnxruntime, and every ONNX tool) and TensorFlow.js Layers.
 import { join } from 'node:path';
-import { OptionError } from '../errors.js';
+import { OptionError } from '../core/errors.js';
 import { saveOnnx, saveTfjsLayers } from '../node/index.js';
 import { checkDistinct, checkOutput, loadModel, type Input, type Output } from './files.js';
 

@@ -7,11 +7,11 @@
 import { constants, type Stats } from 'node:fs';
 import { access, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { GradwasmError, OptionError } from '../errors.js';
+import { GradwasmError, OptionError } from '../core/errors.js';
 import { followLinks, replaceFile } from '../node/replace-file.js';
-import type { ModelJSON } from '../serialize.js';
-import { Sequential } from '../sequential.js';
-import type { BackendName } from '../types.js';
+import type { ModelJSON } from '../network/model-json.js';
+import { Sequential } from '../model/sequential.js';
+import type { BackendName } from '../backend/backend.js';
 
 /** Where an output goes: `file`, the path behind any symbolic links. */
 export interface Output {

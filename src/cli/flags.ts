@@ -1,7 +1,7 @@
 // The command line speaks in flags. Its options are checked as they are parsed (src/cli/main.ts),
 // before any file is read; what the library says during the work, in the words of its API
 // (options.learningRate), is said again here in the flags that set it (--lr).
-import { GradwasmError, OptionError } from '../errors.js';
+import { GradwasmError, OptionError } from '../core/errors.js';
 
 /** API words and the flags that set them; the longer phrases first. */
 const FLAGS: readonly (readonly [string, string])[] = [

@@ -1,8 +1,9 @@
 // The `gradwasm` command line: train, predict, evaluate, export, explain, bench.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { GradwasmError } from '../errors.js';
-import { ACTIVATIONS, MAX_UNITS } from '../layers.js';
-import { positiveFloat32 } from '../optimizers.js';
+import { GradwasmError } from '../core/errors.js';
+import { ACTIVATIONS } from '../network/layers.js';
+import { MAX_UNITS } from '../core/limits.js';
+import { positiveFloat32 } from '../network/optimizers.js';
 import { bench } from './bench.js';
 import { explainCommand } from './explain.js';
 import { exportCommand } from './export.js';
@@ -10,7 +11,7 @@ import { inFlags } from './flags.js';
 import { Interrupted } from './interrupted.js';
 import { evaluate, predict } from './predict.js';
 import { train } from './train.js';
-import { gradwasmVersion } from '../version.js';
+import { gradwasmVersion } from '../core/version.js';
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
   const n = Number(text);

@@ -1,7 +1,7 @@
 // `gradwasm predict model.json data.csv`: probabilities as CSV, to stdout or --out.
 // `gradwasm evaluate model.json data.csv`: the metrics table on labelled rows.
-import { shortestFloat32 } from '../float32-decimal.js';
-import type { BackendName } from '../types.js';
+import { shortestFloat32 } from '../core/float32-decimal.js';
+import type { BackendName } from '../backend/backend.js';
 import { labelledRows, rowsToPredict } from './columns.js';
 import { checkOutput, loadModel, writeAtomically } from './files.js';
 import { metricsTable } from './report.js';

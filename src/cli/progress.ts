@@ -1,7 +1,7 @@
 // The training progress bar: one line per run, moving within each epoch (cli-progress): rows
 // trained, the last epoch's losses, rows/s and the MB/s read from the file.
 import { SingleBar } from 'cli-progress';
-import type { EpochLog } from '../types.js';
+import type { EpochLog } from '../train/history.js';
 
 /** A progress bar over the rows of `epochs` epochs (from `first`); `rows` within an epoch, `epochEnd` after one; `stop` when done. */
 export class TrainingProgress {

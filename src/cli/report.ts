@@ -1,5 +1,5 @@
 // The metrics table printed after training and by `gradwasm evaluate`.
-import type { Evaluation } from '../types.js';
+import type { Evaluation } from '../metrics/classification.js';
 import { formatTable } from './table.js';
 
 const metric = (v: number) => v.toFixed(4);

@@ -1,14 +1,17 @@
 // `gradwasm train data.csv|data.npy …`: check the flags and the outputs, stream the file (a
 // counting pass, the scaler's statistics, then the epochs, never more than a few chunks of rows
 // in memory), train with a progress bar, checkpoint, report, save.
-import { OptionError } from '../errors.js';
-import { dense, type Activation } from '../layers.js';
-import type { ModelJSON } from '../serialize.js';
-import { StandardScaler } from '../scaler.js';
-import { scanStats } from '../dataset.js';
-import { Sequential } from '../sequential.js';
-import type { BackendName, Evaluation, FitOptions, History } from '../types.js';
-import type { OptimizerOptions } from '../optimizers.js';
+import { OptionError } from '../core/errors.js';
+import { dense, type Activation } from '../network/layers.js';
+import type { ModelJSON } from '../network/model-json.js';
+import { StandardScaler } from '../data/scaler.js';
+import { scanStats } from '../data/dataset.js';
+import { Sequential } from '../model/sequential.js';
+import type { BackendName } from '../backend/backend.js';
+import type { Evaluation } from '../metrics/classification.js';
+import type { FitOptions } from '../train/fit-options.js';
+import type { History } from '../train/history.js';
+import type { OptimizerOptions } from '../network/optimizers.js';
 import { openDataFile, splitSource, splitTable, validationRows, type DataFile } from './data-file.js';
 import { checkDistinct, checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
 import { Interrupted } from './interrupted.js';

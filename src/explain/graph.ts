@@ -2,8 +2,8 @@
 // per operation of docs/architecture.md §1 — the product with the kernel, the bias add, each activation,
 // and the binary cross-entropy split into the article's blocks — with the shapes on the edges.
 // Pure data (no numbers); src/explain/trace.ts evaluates it forward and backward.
-import { OptionError } from '../errors.js';
-import { ACTIVATIONS, type Activation } from '../layers.js';
+import { OptionError } from '../core/errors.js';
+import { ACTIVATIONS, type Activation } from '../network/layers.js';
 
 /** Throw a GradwasmError naming `model` unless it has the shape of a Sequential: `inputs` and dense `layers`. */
 export function checkModelShape(model: unknown): asserts model is ModelShape {

@@ -1,5 +1,5 @@
 // `model.graph()`: importing gradwasm/explain gives every Sequential this method (without it,
-// src/sequential.ts's graph() says what to import). It lives here, not in src/sequential.ts, so
+// src/model/sequential.ts's graph() says what to import). It lives here, not in src/model/sequential.ts, so
 // that a page that only loads models and predicts does not carry the graph builder (the
 // inference path has a 25 kB gzip budget).
 import { Sequential } from '../index.js';

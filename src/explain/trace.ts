@@ -4,8 +4,8 @@
 // below. Every parameter's chain-rule product is then checked against the model's own
 // back-propagation (`gradients()`, float32, in its backend) and central finite differences
 // (float64) over the same forward pass.
-import type { Features, Labels, MatrixInput } from '../data.js';
-import { OptionError } from '../errors.js';
+import type { Features, Labels, MatrixInput } from '../data/matrix.js';
+import { OptionError } from '../core/errors.js';
 import { checkModelShape, graph, type GraphNode, type GraphOp, type ModelGraph, type ModelShape } from './graph.js';
 
 /** A float64 tensor, row-major; `shape` `[]` is a scalar. */

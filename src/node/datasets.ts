@@ -1,12 +1,12 @@
 // Files larger than memory, as DataSources for fitDataset (docs/architecture.md §7.4): a CSV read a piece at
 // a time (never the whole text), and NumPy's .npy with plain file reads; writeNpy beside them.
 import { open, type FileHandle } from 'node:fs/promises';
-import { DataError, GradwasmError, OptionError } from '../errors.js';
+import { DataError, GradwasmError, OptionError } from '../core/errors.js';
 import { beginReplacing, type Replacement } from './replace-file.js';
-import { describe } from '../checks.js';
-import { checkOptions, sniffDelimiter, type CsvOptions } from '../csv.js';
-import { CsvByteParser } from '../csv-bytes.js';
-import { LOANED, type DataChunk } from '../dataset.js';
+import { describe } from '../core/checks.js';
+import { checkOptions, sniffDelimiter, type CsvOptions } from '../data/csv.js';
+import { CsvByteParser } from '../data/csv-bytes.js';
+import { LOANED, type DataChunk } from '../data/dataset.js';
 
 /** Bytes read from a file at a time. */
 const PIECE = 4 * 2 ** 20;

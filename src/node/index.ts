@@ -8,12 +8,12 @@
 import { lstat, open, readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize } from 'node:path';
 import { DataError, GradwasmError, OptionError, fromTfjsLayers, parseCsv, toOnnx, toTfjsLayers } from '../index.js';
-import { tfjsWeightBytes } from '../tfjs-format.js';
+import { tfjsWeightBytes } from '../formats/tfjs-format.js';
 import { replaceFile } from './replace-file.js';
 export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
 export type { CsvDataset, CsvDatasetOptions, NpyDataset, FileChunk } from './datasets.js';
-export { scanStats } from '../dataset.js';
-export type { ColumnStats } from '../dataset.js';
+export { scanStats } from '../data/dataset.js';
+export type { ColumnStats } from '../data/dataset.js';
 import type { CsvOptions, CsvRows, CsvTable, FromTfjsOptions, Sequential } from '../index.js';
 
 /** Options of {@link readCsv}: those of `parseCsv`, whose `source` is the path. */

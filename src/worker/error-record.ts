@@ -1,6 +1,6 @@
 // Errors across a worker's message channel: structured clone keeps an Error's message but not its
 // class or fields, so the worker sends a record and the host makes the same error of it.
-import { BrokenModelError, DataError, DivergenceError, GradwasmError, MemoryLimitError, OptionError } from '../errors.js';
+import { BrokenModelError, DataError, DivergenceError, GradwasmError, MemoryLimitError, OptionError } from '../core/errors.js';
 
 /** An error as a plain object: its class by name, its fields. */
 export interface ErrorRecord {

@@ -1,17 +1,19 @@
 // trainInWorker: fit a model in a Web Worker (browsers) or a worker_threads Worker (Node), so
 // the calling thread never blocks. Everything is checked here, before a worker starts.
-import type { Architecture } from '../backend/backend.js';
-import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data.js';
-import { GradwasmError, OptionError } from '../errors.js';
-import { checkInteger, checkKeys, checkObject, describe } from '../checks.js';
-import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON, type SavedTraining } from '../serialize.js';
-import { checkResumedMonitor } from '../training.js';
-import type { StandardScaler } from '../scaler.js';
-import type { SequentialOptions } from '../sequential.js';
-import type { BackendName, EpochLog, FitOptions, History, LayerWeights } from '../types.js';
-import { checkCreateOptions, checkFitOptions, checkLoadOptions } from '../options.js';
+import type { Architecture, LayerWeights } from '../network/architecture.js';
+import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
+import { GradwasmError, OptionError } from '../core/errors.js';
+import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.js';
+import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON, type SavedTraining } from '../network/model-json.js';
+import { checkResumedMonitor } from '../train/early-stopping.js';
+import type { StandardScaler } from '../data/scaler.js';
+import type { SequentialOptions } from '../model/sequential.js';
+import type { BackendName } from '../backend/backend.js';
+import type { EpochLog, History } from '../train/history.js';
+import { checkFitOptions, type FitOptions } from '../train/fit-options.js';
+import { checkCreateOptions, checkLoadOptions } from '../model/options.js';
 import { fitBlocks, modelBytes, optimizerStateBytes, planModel, workspaceLayout } from '../backend/plan.js';
-import { beyondLimit, memoryLimit } from '../wasm/arena.js';
+import { beyondLimit, memoryLimit } from '../backend/wasm/arena.js';
 import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 import { errorFromRecord } from './error-record.js';

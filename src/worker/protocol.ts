@@ -1,12 +1,14 @@
 // The messages between trainInWorker (host.ts) and the training loop (serve.ts). Numbers
 // travel as Float32Arrays whose buffers are transferred, never copied element by element.
 import type { ErrorRecord } from './error-record.js';
-import type { Architecture } from '../backend/backend.js';
-import type { BackendName, EpochLog, History, LayerWeights } from '../types.js';
-import type { CheckedFitOptions, Threads } from '../options.js';
-import type { ModelJSON } from '../serialize.js';
-import type { ScalerJSON } from '../scaler.js';
-import type { ColumnNames } from '../column-names.js';
+import type { Architecture, LayerWeights } from '../network/architecture.js';
+import type { BackendName } from '../backend/backend.js';
+import type { EpochLog, History } from '../train/history.js';
+import type { CheckedFitOptions } from '../train/fit-options.js';
+import type { Threads } from '../model/options.js';
+import type { ModelJSON } from '../network/model-json.js';
+import type { ScalerJSON } from '../data/scaler.js';
+import type { ColumnNames } from '../data/column-names.js';
 
 /** Rows of `cols` features, row-major, already checked and rounded to float32. */
 export interface Rows {

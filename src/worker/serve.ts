@@ -1,10 +1,10 @@
 // The worker side of trainInWorker: wait for one start message, build the model, fit it,
 // report every epoch, and send back the final weights (or the error, with its class).
-import { dense } from '../layers.js';
-import { Sequential } from '../sequential.js';
-import type { FitOptions, History } from '../types.js';
-import { emptyHistory } from '../training.js';
-import { setMemoryLimit } from '../wasm/arena.js';
+import { dense } from '../network/layers.js';
+import { Sequential } from '../model/sequential.js';
+import type { FitOptions } from '../train/fit-options.js';
+import { emptyHistory, type History } from '../train/history.js';
+import { setMemoryLimit } from '../backend/wasm/arena.js';
 import { buffersOf, layerArrays, type ErrorMessage, type HostMessage, type StartMessage, type WorkerMessage } from './protocol.js';
 import { errorRecord } from './error-record.js';
 

@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Gradwasm from '../../src/index.js';
-import type * as Pool from '../../src/wasm/threads.js';
+import type * as Pool from '../../src/backend/wasm/threads.js';
 import { Sequential, dense } from '../../src/index.js';
 import { uniform } from '../support/random.js';
 // @ts-expect-error: a plain ES module of the repository's scripts, without types

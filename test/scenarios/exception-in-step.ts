@@ -3,7 +3,7 @@
 // such call must fail with a GradwasmError and leave its model broken; every other call, and
 // another model's, must give the same bits as before; no step may be left half-settled.
 import { GradwasmError, Sequential, dense } from '../../src/index.js';
-import { fixPoolHelpers, poolReady } from '../../src/wasm/threads.js';
+import { fixPoolHelpers, poolReady } from '../../src/backend/wasm/threads.js';
 import { uniform } from '../support/random.js';
 
 const inputs = 256, rows = 256;

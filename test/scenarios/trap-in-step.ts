@@ -6,8 +6,8 @@
 // a hang.
 import { spawn } from 'node:child_process';
 import { GradwasmError, Sequential, dense } from '../../src/index.js';
-import type { WasmBackend } from '../../src/backend/wasm.js';
-import { fixPoolHelpers, injectPoolFault, poolReady } from '../../src/wasm/threads.js';
+import type { WasmBackend } from '../../src/backend/wasm/wasm-backend.js';
+import { fixPoolHelpers, injectPoolFault, poolReady } from '../../src/backend/wasm/threads.js';
 import { uniform } from '../support/random.js';
 
 const [mode = 'bounds', iterationsArg = '200', busyArg = '0'] = process.argv.slice(2);

@@ -3,7 +3,7 @@
 // using it must fail with a GradwasmError and leave its model broken; the pool is replaced, and the
 // next models train and predict with threads, the same bits as on one thread. Several times over.
 import { GradwasmError, Sequential, dense } from '../../src/index.js';
-import { fixPoolHelpers, injectPoolFault, poolReady, poolStats } from '../../src/wasm/threads.js';
+import { fixPoolHelpers, injectPoolFault, poolReady, poolStats } from '../../src/backend/wasm/threads.js';
 import { uniform } from '../support/random.js';
 
 const deaths = Number(process.argv[2] ?? 3);

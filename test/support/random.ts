@@ -1,4 +1,4 @@
-import { Xoshiro128 } from '../../src/prng.js';
+import { Xoshiro128 } from '../../src/core/prng.js';
 
 /** Deterministic test data: uniform values in [lo, hi). */
 export function uniform(seed: number, length: number, lo = -1, hi = 1): Float32Array {

@@ -2,7 +2,7 @@
 // and every SIMD kernel beside its scalar twin, for test/kernels.test.ts.
 import { instantiate } from '@assemblyscript/loader';
 import { readFileSync } from 'node:fs';
-import { Core, type CoreExports } from '../../src/wasm/core.js';
+import { Core, type CoreExports } from '../../src/backend/wasm/core.js';
 
 type Ptr = number;
 

@@ -1,0 +1,121 @@
+// Class and sample weights (Keras's class_weight and sample_weight): their checks, the weight
+// of each row, and scikit-learn's 'balanced' rule. A row's weight multiplies its loss and its
+// gradient; a batch's loss stays Σ wᵢ·lossᵢ / rows, the batch's row count (Keras's
+// SUM_OVER_BATCH_SIZE). The weights travel with their rows into the backends (assembly/heads/binary.ts).
+import { describe } from '../core/checks.js';
+import { OptionError } from '../core/errors.js';
+
+/**
+ * A weight for each class: `{ 0: w0, 1: w1 }` (both keys, as TensorFlow.js asks for every class
+ * of the data and Keras for keys 0…n−1), or `'balanced'`: n / (2·nᵢ) for class i, where n
+ * counts the training rows and nᵢ those of class i (scikit-learn's rule), so that both classes
+ * weigh the same in the loss.
+ */
+export type ClassWeight = { readonly 0: number; readonly 1: number } | 'balanced';
+
+/** A class weight as checked: the two weights (float32 values), or 'balanced' (computed from the labels). */
+export type CheckedClassWeight = readonly [number, number] | 'balanced';
+
+/** A weight ≥ 0 that stays finite as a float32. */
+function weightValue(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && Number.isFinite(Math.fround(value));
+}
+
+/** `classWeight` checked: null when not given. */
+export function checkClassWeight(value: unknown, name: string): CheckedClassWeight | null {
+  if (value === undefined || value === null) return null;
+  if (value === 'balanced') return value;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new OptionError(name, `${name} must be 'balanced' or { 0: weight, 1: weight }, got ${describe(value)}`);
+  }
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key !== '0' && key !== '1') throw new OptionError(name, `${name} has the key ${JSON.stringify(key)}; the classes are 0 and 1`);
+  }
+  const weights = ([0, 1] as const).map((c) => {
+    if (!(c in o)) throw new OptionError(name, `${name} has no weight for class ${c}; give both, e.g. { 0: 1, 1: 5 }`);
+    const w = o[c];
+    if (!weightValue(w)) throw new OptionError(`${name}[${c}]`, `${name}[${c}] must be a finite number ≥ 0 (as a float32), got ${describe(w)}`);
+    return Math.fround(w);
+  }) as [number, number];
+  if (weights[0] === 0 && weights[1] === 0) throw new OptionError(name, `${name} weighs both classes 0: no row would count`);
+  return weights;
+}
+
+/** `sampleWeight` checked against `rows` rows: a float32 copy, or null when not given. */
+export function checkSampleWeight(value: unknown, rows: number, name: string): Float32Array | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value) && !(value instanceof Float32Array) && !(value instanceof Float64Array)) {
+    throw new OptionError(name, `${name} must be an array, Float32Array or Float64Array of one weight per row, got ${describe(value)}`);
+  }
+  if (value.length !== rows) throw new OptionError(name, `${name} has ${value.length} weights, but x has ${rows} rows`);
+  const weights = new Float32Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const w: unknown = value[i];
+    if (!weightValue(w)) throw new OptionError(name, `${name}[${i}] is ${describe(w)}; weights must be finite numbers ≥ 0 (as float32)`);
+    weights[i] = w;
+  }
+  return weights;
+}
+
+/** Rows of each class: [rows labelled 0, rows labelled 1]. */
+export function classCounts(y: Float32Array): [number, number] {
+  let positives = 0;
+  for (let i = 0; i < y.length; i++) positives += y[i]!;
+  return [y.length - positives, positives];
+}
+
+/** scikit-learn's 'balanced' weights, n / (2·nᵢ), as float32; a class without rows is an error
+ *  (as in scikit-learn: there is nothing to balance). */
+export function balancedWeights(counts: readonly [number, number], name: string): [number, number] {
+  const n = counts[0] + counts[1];
+  const missing = counts.findIndex((c) => c === 0);
+  if (missing >= 0) {
+    throw new OptionError(name, `${name} 'balanced' needs rows of both classes, but the ${n} training rows have none of class ${missing}`);
+  }
+  return [Math.fround(n / (2 * counts[0])), Math.fround(n / (2 * counts[1]))];
+}
+
+/**
+ * The weight of each row: classWeight[yᵢ] × sampleWeight[i] rounded to float32 (Keras multiplies
+ * them in float32), either factor 1 when not given; null when neither is (no weights at all).
+ * 'balanced' is computed from y. Throws when a product overflows float32 or when every row
+ * weighs 0 (the loss would be 0 whatever the weights: nothing to learn).
+ */
+export function rowWeights(y: Float32Array, classWeight: CheckedClassWeight | null, sampleWeight: Float32Array | null,
+                           names: { classWeight: string; sampleWeight: string }): Float32Array | null {
+  if (classWeight === null && sampleWeight === null) return null;
+  const perClass = classWeight === 'balanced' ? balancedWeights(classCounts(y), names.classWeight) : classWeight;
+  const weights = new Float32Array(y.length);
+  let any = false;
+  for (let i = 0; i < y.length; i++) {
+    const c = perClass ? perClass[y[i]!]! : 1;
+    const w = sampleWeight ? Math.fround(c * sampleWeight[i]!) : c;
+    if (w === Infinity) {
+      throw new OptionError(names.sampleWeight, `${names.sampleWeight}[${i}] (${sampleWeight![i]}) times ${names.classWeight}[${y[i]}] (${c}) overflows float32`);
+    }
+    weights[i] = w;
+    any ||= w > 0;
+  }
+  if (!any && y.length > 0) {
+    const which = !perClass || (sampleWeight !== null && sampleWeight.every((w) => w === 0)) ? names.sampleWeight : names.classWeight;
+    throw new OptionError(which, `every training row weighs 0 with this ${which}: the loss would be 0 and training would learn nothing`);
+  }
+  return weights;
+}
+
+/** Weights from the labels alone (a stream's chunks), into a buffer reused from chunk to chunk. */
+export class ClassWeights {
+  private buffer = new Float32Array(0);
+
+  constructor(private readonly weights: readonly [number, number]) {}
+
+  /** The weight of each of these labels (valid until the next call). */
+  of(y: Float32Array): Float32Array {
+    if (this.buffer.length < y.length) this.buffer = new Float32Array(Math.max(y.length, 2 * this.buffer.length));
+    const out = this.buffer.subarray(0, y.length);
+    const [w0, w1] = this.weights;
+    for (let i = 0; i < y.length; i++) out[i] = y[i] === 1 ? w1 : w0;
+    return out;
+  }
+}

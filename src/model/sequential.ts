@@ -1,0 +1,433 @@
+// The public model: validates everything the caller passes (src/model/options.ts, src/train/fit-options.ts), then hands float32
+// copies to a backend ('wasm' or 'js') that does the numeric work.
+import type { Architecture, LayerParameters, Gradients, LayerWeights } from '../network/architecture.js';
+import type { Backend, BackendFactory, Trainer, BackendName } from '../backend/backend.js';
+import { checkModelSize, planModel } from '../backend/plan.js';
+import { checkWasmModel, createWasmBackend } from '../backend/wasm/wasm-backend.js';
+import { checkObject, describe } from '../core/checks.js';
+import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
+import type { DataSource } from '../data/dataset.js';
+import { BrokenModelError, DataError, OptionError } from '../core/errors.js';
+import type { ModelAccess } from '../train/fit.js';
+import type { DenseLayer } from '../network/layers.js';
+import { checkEvaluateOptions, evaluation, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
+import type { Optimizer } from '../network/optimizers.js';
+import { Xoshiro128, glorotUniform } from '../core/prng.js';
+import { scaledMatrix, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
+import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON } from '../network/model-json.js';
+import type { EarlyStopperState } from '../train/early-stopping.js';
+import { MAX_THREADS, checkCreateOptions, checkLoadOptions, checkScaler, type Threads } from './options.js';
+import { availableThreads, threadsUnavailable } from '../backend/wasm/environment.js';
+import { checkColumnNames, type ColumnNames } from '../data/column-names.js';
+import type { CsvTable } from '../data/csv.js';
+import type { Dim, ModelGraph } from '../explain/graph.js';
+import type { FitDatasetOptions, FitOptions } from '../train/fit-options.js';
+import type { History } from '../train/history.js';
+
+/** Training (src/train/fit.ts), loaded on the first fit: the browser build keeps it in a file of its own. */
+const trainingCode = (): Promise<typeof import('../train/fit.js')> => import('../train/fit.js');
+
+const BACKENDS: Record<BackendName, BackendFactory> = {
+  wasm: createWasmBackend,
+  js: async (architecture, parameters, rng) => (await import('../backend/js/js-backend.js')).createJsBackend(architecture, parameters, rng),
+};
+
+/** Options of {@link Sequential.create}. */
+export interface SequentialOptions {
+  /** Features per row. */
+  inputs: number;
+  /** Dense layers in order; the last must be `dense(1, 'sigmoid')`. */
+  layers: readonly DenseLayer[];
+  /** Seeds weight initialisation and shuffling (an integer in [0, 2³²)); same seed, same result. Default: random. */
+  seed?: number;
+  /** Default `'wasm'`. */
+  backend?: BackendName;
+  /**
+   * A feature scaler (a {@link StandardScaler} or its JSON) for `inputs` columns: the model
+   * applies it to every row it is given and saves it in its JSON. Default: none.
+   */
+  scaler?: StandardScaler | ScalerJSON | null;
+  /**
+   * Threads the model's work is shared out between (`'wasm'` only): a number from 1 to 256, or
+   * `'auto'` (the default): every core in Node; in a browser, every core when the page is
+   * cross-origin isolated, else 1. The weights, losses and predictions are the same bits for
+   * every thread count. See {@link Sequential.threads}.
+   */
+  threads?: number | 'auto';
+  /**
+   * The feature columns' names, one per input, in input order. The model file keeps them, and
+   * the command line matches a CSV file's columns to them by name. Default: none (a CsvTable
+   * given to {@link Sequential.fit} brings its own).
+   */
+  featureNames?: readonly string[];
+  /** The label column's name, which the model file keeps too. */
+  labelName?: string;
+}
+
+/** The optimizer every backend starts with. */
+const SGD: Optimizer = { type: 'sgd' };
+
+/** A feed-forward network of dense layers ending in one sigmoid unit: a binary classifier. */
+export class Sequential {
+  /** Features per row. */
+  readonly inputs: number;
+  /** The layers, as created. */
+  readonly layers: readonly DenseLayer[];
+  /** Where this model computes. */
+  readonly backend: BackendName;
+  /** The threads its work is shared out between: `threads` as asked, 'auto' resolved. */
+  readonly threads: number;
+  private engine: Backend | null;
+  private fitting = false;
+  /** Calls that hold the backend across awaits (fit, fitDataset, evaluateDataset): a dispose()
+   *  meanwhile frees its memory only once the last of them has let go. */
+  private holds = 0;
+  private featureScaler: StandardScaler | null;
+  /** The optimizer the backend's optimizer state belongs to (see FitOptions.optimizer). */
+  private optimizer: Optimizer = SGD;
+  /** Epochs done by the last fit (or the checkpoint loaded): what the training state continues from. */
+  private doneEpochs = 0;
+  /** Early stopping's progress at that point, if the fit had it. */
+  private stopperState: EarlyStopperState | null = null;
+  private names: ColumnNames;
+
+  /** The feature columns' names, in input order, when known (see {@link SequentialOptions.featureNames}); else null. */
+  get featureNames(): readonly string[] | null {
+    return this.names.features;
+  }
+
+  /** The label column's name, when known; else null. */
+  get labelName(): string | null {
+    return this.names.label;
+  }
+
+  /** The epoch the last fit ended at — `epochs` of its last finished epoch — or the epoch a
+   *  checkpoint loaded by fromJSON had reached: the `initialEpoch` that continues the run. */
+  get epochsDone(): number {
+    return this.doneEpochs;
+  }
+
+  private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null, threads: number, names: ColumnNames) {
+    this.inputs = architecture.inputs;
+    this.layers = Object.freeze(architecture.layers.map((l) => Object.freeze({ type: 'dense' as const, ...l })));
+    this.backend = backend;
+    this.threads = threads;
+    this.engine = engine;
+    this.featureScaler = scaler;
+    this.names = names;
+  }
+
+  /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
+  static async create(options: SequentialOptions): Promise<Sequential> {
+    const { architecture, seed, backend, scaler, threads: asked, names } = checkCreateOptions(options);
+    const threads = await resolveThreads(asked, backend, 'options.threads');
+    await checkMemory(architecture, backend, 'options.layers', threads);
+    const rng = new Xoshiro128(seed);
+    let fanIn = architecture.inputs;
+    const parameters = architecture.layers.map(({ units }) => {
+      const weights = glorotUniform(rng, fanIn, units);
+      fanIn = units;
+      return { weights, bias: new Float32Array(units) };
+    });
+    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state(), threads), scaler, threads, names);
+  }
+
+  /**
+   * Load a model saved by {@link Sequential.toJSON} (the object or its JSON text). A file with its
+   * training state (`toJSON({ training: true })`) comes back with it: training continues with
+   * `fit(…, { initialEpoch })` exactly as it would have gone on (then `seed` may not be given: the
+   * state has its own generator).
+   */
+  static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number; threads?: number | 'auto' } = {}): Promise<Sequential> {
+    const { seed, backend, threads: asked } = checkLoadOptions(options);
+    const threads = await resolveThreads(asked, backend, 'options.threads');
+    const { architecture, parameters, scaler, names, training } = modelFromJSON(json);
+    if (training && (options as { seed?: unknown }).seed !== undefined) {
+      throw new OptionError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
+    }
+    await checkMemory(architecture, backend, 'json.layers', threads);
+    const rng = training ? training.state.rng : new Xoshiro128(seed).state();
+    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads, names);
+    if (training) {
+      const trainer = model.engine!.trainer((await trainingCode()).makeWasmTrainer);
+      model.useOptimizer(trainer, training.optimizer);
+      trainer.setTrainingState(training.state);
+      model.doneEpochs = training.epoch;
+      model.stopperState = training.earlyStopping;
+    }
+    return model;
+  }
+
+  /**
+   * Train by gradient descent on mean binary cross-entropy. Each epoch runs in calls of many
+   * batches into the backend (about 50 ms of work each); between them `fit` yields to the event
+   * loop, and after each epoch it reports progress. Given a table read by `parseCsv`/`readCsv`
+   * (with a header), the model keeps its column names ({@link featureNames}, {@link labelName}).
+   */
+  async fit(table: CsvTable, options?: FitOptions): Promise<History>;
+  async fit(x: Features, y: Labels, options?: FitOptions): Promise<History>;
+  async fit(x: Features | CsvTable, y?: Labels | FitOptions, options: FitOptions = {}): Promise<History> {
+    if (!isCsvTable(x)) return this.training('fit', async (model) => (await trainingCode()).fit(model, x, y as Labels, options));
+    const names = x.header ? namesOfTable(x, this.names, this.inputs) : this.names;
+    const history = await this.training('fit', async (model) => (await trainingCode()).fit(model, x.x, x.y, (y ?? {}) as FitOptions));
+    this.names = names;
+    return history;
+  }
+
+  /**
+   * Train on data that arrives in chunks — from a file larger than memory (`csvDataset`,
+   * `npyDataset` of `gradwasm/node`), a generator, or an array of chunks — read anew for every
+   * epoch (TensorFlow.js's fitDataset). Rows are batched in the order they come, `batchSize` at a
+   * time however the chunks are cut (the default: all rows, full-batch descent), and only a
+   * bounded number of them is held at once. With `shuffle: false`, or no `shuffleBuffer`, the
+   * weights and history are bit for bit those of `fit` on the same rows in the same order.
+   * Options: those of `fit` (`validationSplit` needs a source that knows its row count; its last
+   * rows validate), plus `shuffleBuffer`, and `initialEpoch` and `checkpoint` as `fit` has them.
+   */
+  async fitDataset(source: DataSource, options: FitDatasetOptions = {}): Promise<History> {
+    return this.training('fitDataset', async (model) => (await trainingCode()).fitDataset(model, source, options));
+  }
+
+  /**
+   * {@link evaluate} over a source of chunks (a file too large for memory: `csvDataset`,
+   * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
+   * (for the ROC AUC), never the rows.
+   */
+  async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
+    const engine = this.live('evaluateDataset');
+    return this.holding(engine, async () => (await trainingCode()).evaluateDataset(this.access('evaluateDataset'), source, options));
+  }
+
+  /** Run `work` as the model's one fit: a second one at the same time is refused, and setScaler waits. */
+  private async training<T>(method: string, work: (model: ModelAccess) => Promise<T>): Promise<T> {
+    const engine = this.live(method);
+    if (this.fitting) throw new OptionError('fit', `${method} was called while this model is already fitting; await the first call`);
+    this.fitting = true;
+    try {
+      return await this.holding(engine, async () => work(this.access(method, engine.trainer((await trainingCode()).makeWasmTrainer))));
+    } finally {
+      this.fitting = false;
+    }
+  }
+
+  /** Run `work`, which uses `engine` across awaits: a dispose() in the meantime (from a callback
+   *  of the fit, say) makes the model unusable at once, but frees the memory the call is still
+   *  using — the descriptor its cleanup writes to — only when the call is over. */
+  private async holding<T>(engine: Backend, work: () => Promise<T>): Promise<T> {
+    this.holds++;
+    try {
+      return await work();
+    } finally {
+      if (--this.holds === 0 && this.engine === null) engine.dispose();
+    }
+  }
+
+  /** What src/train/fit.ts reaches of this model while it trains (or evaluates a source: no trainer). */
+  private access(method: string, trainer: Trainer | null = null): ModelAccess {
+    const engine = this.live(method);
+    const model = this; // eslint-disable-line @typescript-eslint/no-this-alias
+    return {
+      inputs: this.inputs,
+      engine,
+      get trainer() {
+        if (!trainer) throw new Error(`gradwasm: ${method} does not train`);
+        return trainer;
+      },
+      scaler: this.featureScaler,
+      live: () => this.engine !== null,
+      get optimizer() { return model.optimizer; },
+      useOptimizer: (optimizer) => this.useOptimizer(trainer!, optimizer),
+      get epochsDone() { return model.doneEpochs; },
+      set epochsDone(value) { model.doneEpochs = value; },
+      get stopperState() { return model.stopperState; },
+      set stopperState(value) { model.stopperState = value; },
+      features: (x, argument) => this.features(x, argument),
+      scaled: (matrix, argument) => this.scaled(matrix, argument),
+      trainingJSON: () => this.toJSON({ training: true }),
+    };
+  }
+
+  /** P(Y=1) for every row, as float32. */
+  predictProba(x: Features): Float32Array {
+    const engine = this.live('predictProba');
+    return rejectNaN(engine.predict(this.features(x, 'x')));
+  }
+
+  /** 1 where P(Y=1) > threshold (default 0.5), else 0. */
+  predict(x: Features, threshold = 0.5): Uint8Array {
+    if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
+      throw new OptionError('threshold', `threshold must be a number in [0, 1], got ${describe(threshold)}`);
+    }
+    this.live('predict');
+    const p = this.predictProba(x);
+    const classes = new Uint8Array(p.length);
+    for (let i = 0; i < p.length; i++) classes[i] = p[i]! > threshold ? 1 : 0;
+    return classes;
+  }
+
+  /**
+   * Mean BCE over labelled rows, and how the model classifies them: accuracy, precision, recall
+   * and F1 at `threshold` (default 0.5; a row is predicted positive when P(Y=1) > threshold, as
+   * {@link predict} does), the ROC AUC, and the confusion matrix.
+   */
+  evaluate(x: Features, y: Labels, options: EvaluateOptions = {}): Evaluation {
+    const engine = this.live('evaluate');
+    const threshold = checkEvaluateOptions(options);
+    const matrix = this.features(x, 'x');
+    const labels = toLabels(y, matrix.rows, 'y');
+    const probabilities = new Float32Array(matrix.rows);
+    const stats = engine.evaluate({ x: matrix, y: labels }, probabilities);
+    return evaluation(stats, labels, probabilities, threshold);
+  }
+
+  /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated.
+   *  Not while the model is fitting (evaluate and predict may be called then). */
+  gradients(x: Features, y: Labels): Gradients {
+    const engine = this.live('gradients');
+    // (a fit keeps a batch's sums between its runs of batches, where this one would put its own)
+    if (this.fitting) throw new OptionError('gradients', 'gradients was called while this model is fitting; await the fit first');
+    const matrix = this.features(x, 'x');
+    const { stats, layers } = engine.gradients(matrix, toLabels(y, matrix.rows, 'y'));
+    if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
+      throw new DataError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
+    }
+    return { loss: stats.lossSum / matrix.rows, layers };
+  }
+
+  /** Copies of every layer's kernel (inputs × units, row-major) and bias. */
+  getWeights(): LayerWeights[] {
+    return this.live('getWeights').getParameters();
+  }
+
+  /** Replace every layer's kernel and bias (shapes as {@link getWeights} returns them). */
+  setWeights(weights: readonly LayerWeights[]): void {
+    const engine = this.live('setWeights');
+    if (!Array.isArray(weights) || weights.length !== this.layers.length) {
+      throw new OptionError('weights', `weights must be an array of ${this.layers.length} layers, got ${describe(weights)}`);
+    }
+    let fanIn = this.inputs;
+    const parameters: LayerParameters[] = this.layers.map(({ units }, l) => {
+      const layer = checkObject(`weights[${l}]`, weights[l]);
+      const p = {
+        weights: floatArray(`weights[${l}].weights`, layer.weights, fanIn * units, `${fanIn} inputs × ${units} units`),
+        bias: floatArray(`weights[${l}].bias`, layer.bias, units, `${units} units`),
+      };
+      fanIn = units;
+      return p;
+    });
+    engine.setParameters(parameters);
+  }
+
+  /** The feature scaler this model applies to every row it is given, or null. */
+  get scaler(): StandardScaler | null {
+    return this.featureScaler;
+  }
+
+  /**
+   * Give the model a feature scaler for its `inputs` columns (a {@link StandardScaler} or its
+   * JSON), or remove it with `null`. From then on every row passed to `fit`, `predictProba`,
+   * `predict`, `evaluate` and `gradients` is standardised by it first, and `toJSON()` saves it.
+   * The weights are not changed: set the scaler the model was (or will be) trained with.
+   */
+  setScaler(scaler: StandardScaler | ScalerJSON | null): void {
+    this.live('setScaler');
+    if (this.fitting) throw new OptionError('setScaler', 'setScaler was called while the model is fitting; await fit first');
+    this.featureScaler = checkScaler(scaler, this.inputs, 'scaler');
+  }
+
+  /**
+   * The model as plain JSON (exact float32 round trip); `JSON.stringify(model)` uses it. With
+   * `{ training: true }` it carries its training state too — the optimizer's moments, the
+   * shuffling generator, the epochs done, early stopping's progress — so that `fromJSON` and
+   * `fit(…, { initialEpoch })` continue the run exactly where it was.
+   */
+  toJSON(options?: { training?: boolean } | string): ModelJSON {
+    const engine = this.live('toJSON');
+    const json = modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler, this.names);
+    if (typeof options !== 'object' || options === null || !options.training) return json;
+    json.training = trainingToJSON({
+      epoch: this.doneEpochs,
+      optimizer: this.optimizer,
+      state: engine.getTrainingState(),
+      earlyStopping: this.stopperState,
+    });
+    return json;
+  }
+
+  /**
+   * The computational graph of this model: per layer the product with the kernel, the bias add
+   * and the activation, then the BCE from the logit split into the article's blocks; `rows`
+   * names or sizes the batch dimension. It needs `import 'gradwasm/explain'` (which defines it;
+   * without that import it throws a GradwasmError saying so) — or call `graph(model, rows)`.
+   */
+  graph(rows?: Dim): ModelGraph {
+    void rows;
+    // (worded without the import statement itself: the browser bundle is checked for none)
+    throw new OptionError('graph', "model.graph() is defined by the module gradwasm/explain: importing it once gives every model graph(); or call graph(model) from 'gradwasm'");
+  }
+
+  /** Free the model's memory. Any later call throws; a fit under way stops at its next pause
+   *  (rejecting with a GradwasmError), and the memory is freed once it has stopped. */
+  dispose(): void {
+    if (this.engine && this.holds === 0) this.engine.dispose();
+    this.engine = null;
+  }
+
+  private live(method: string): Backend {
+    if (!this.engine) throw new BrokenModelError(method, `${method} was called on a disposed model`, { disposed: true });
+    return this.engine;
+  }
+
+  /** Make the backend run `optimizer`, keeping its state if it already does (see FitOptions.optimizer). */
+  private useOptimizer(trainer: Trainer, optimizer: Optimizer): void {
+    if (JSON.stringify(optimizer) === JSON.stringify(this.optimizer)) return;
+    trainer.setOptimizer(optimizer);
+    this.optimizer = optimizer;
+  }
+
+  /** Feature rows as the backend should see them: shape-checked, and standardised if the model has a scaler. */
+  private features(x: Features, argument: string): Matrix {
+    return this.scaled(toMatrix(x, this.inputs, argument), argument);
+  }
+
+  private scaled(matrix: Matrix, argument: string): Matrix {
+    return this.featureScaler ? scaledMatrix(this.featureScaler, matrix, argument) : matrix;
+  }
+}
+
+
+/** Throw unless a model of this architecture fits in memory: the 4 GiB of wasm32 on either
+ *  backend, and the WebAssembly memory left (under setMemoryLimit) on 'wasm'. Checked before any
+ *  weight is drawn, so that a model far too large is refused at once. */
+async function checkMemory(architecture: Architecture, backend: BackendName, argument: string, threads: number): Promise<void> {
+  checkModelSize(planModel(architecture), architecture, argument);
+  if (backend === 'wasm') await checkWasmModel(architecture, argument, threads);
+}
+
+/** The threads a model gets: 'auto' as many as there are cores ('js': one); a count above one
+ *  refused where threads cannot be had (a page that is not cross-origin isolated). */
+async function resolveThreads(threads: Threads, backend: BackendName, argument: string): Promise<number> {
+  if (backend === 'js') return 1;
+  if (threads === 'auto') return Math.min(MAX_THREADS, await availableThreads());
+  const why = threads > 1 ? threadsUnavailable() : null;
+  if (why) throw new OptionError(argument, `${argument} is ${threads}, but ${why}`);
+  return threads;
+}
+
+/** A table from parseCsv/readCsv: its rows, labels and column names. */
+function isCsvTable(x: unknown): x is CsvTable {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && 'x' in x && 'y' in x && Array.isArray((x as CsvTable).features) && typeof (x as CsvTable).label === 'string';
+}
+
+/** The names a model keeps after fitting `table`: the table's, which must agree with those it has. */
+function namesOfTable(table: CsvTable, names: ColumnNames, inputs: number): ColumnNames {
+  if (table.features.length !== inputs) return names; // fit says what is wrong with the width
+  if (names.features && names.features.some((name, i) => name !== table.features[i])) {
+    const i = names.features.findIndex((name, k) => name !== table.features[k]);
+    throw new OptionError('table.features', `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: parse the file with the option { features: model.featureNames } to take its columns by name`);
+  }
+  if (names.label !== null && names.label !== table.label) {
+    throw new OptionError('table.label', `the table's label column is ${JSON.stringify(table.label)}, but the model's is ${JSON.stringify(names.label)}`);
+  }
+  return checkColumnNames(table.features, table.label, inputs, { features: 'table.features', label: 'table.label' });
+}

@@ -1,0 +1,36 @@
+import { OptionError } from '../core/errors.js';
+import { checkInteger, describe } from '../core/checks.js';
+import { MAX_UNITS } from '../core/limits.js';
+
+/** The activations a dense layer may apply (docs/architecture.md §1.2). */
+export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** The activation codes of assembly/activations.ts, in the order of ACTIVATIONS. */
+export function activationCode(activation: Activation): number {
+  return ACTIVATIONS.indexOf(activation);
+}
+
+/** A fully connected layer: `units` neurons, each `act(b + Σ wᵢxᵢ)`. */
+export interface DenseLayer {
+  readonly type: 'dense';
+  readonly units: number;
+  readonly activation: Activation;
+}
+
+/**
+ * A dense layer of `units` neurons with an activation (default `'linear'`, as in Keras).
+ * The last layer of every model must be `dense(1, 'sigmoid')`.
+ */
+export function dense(units: number, activation: Activation = 'linear'): DenseLayer {
+  checkInteger('units', units, 1, MAX_UNITS);
+  checkActivation('activation', activation);
+  return Object.freeze({ type: 'dense', units, activation });
+}
+
+export function checkActivation(argument: string, value: unknown): Activation {
+  if (!(ACTIVATIONS as readonly unknown[]).includes(value)) {
+    throw new OptionError(argument, `${argument} must be one of ${ACTIVATIONS.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}`);
+  }
+  return value as Activation;
+}
