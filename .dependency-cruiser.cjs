@@ -16,6 +16,7 @@ const LAYERS = [
   { name: 'core', path: '^src/core/', why: 'errors, argument checks, the generator, bytes: what every layer uses, built on nothing of gradwasm' },
   { name: 'data', path: '^src/data/', why: 'rows, labels, chunks, CSV, scalers and row weights are checked and copied without knowing what model reads them' },
   { name: 'metrics', path: '^src/metrics/', why: 'metrics are pure functions of labels and probabilities (or a pass\'s counts), for any model and backend' },
+  { name: 'heads', path: '^src/heads/', why: 'a task — its labels, output layer, loss and metrics — is defined once, below every network, backend and format that serves it' },
   { name: 'network', path: '^src/network/', why: 'a network as numbers — layers, optimizer settings, parameters, the model file — is what the backends compute on, so it cannot depend on them' },
   { name: 'backend', path: '^src/backend/', why: 'the backends do the numeric work for whoever calls them: they know nothing of the epoch loop, the public model or its formats' },
   { name: 'train', path: '^src/train/', why: 'the training code drives a backend for the model that hands itself in (ModelAccess): it does not import the model' },

@@ -80,16 +80,15 @@ export const STEP_GATHER: i32 = 6; // rows of a shuffled batch, gathered from an
 export const STEP_OUTPUTS: i32 = 7; // rows of the head's outputs, as predict() gives them (binary: σ(z))
 export const STEP_TRANSPOSE: i32 = 8; // rows of a hidden kernel W_l into its packed transposition
 
-// lastStat's questions: the epoch's statistics (f64), then (STAT_PASS + 0…4) those of evaluate and gradients' pass
+// lastStat's questions: the epoch's statistics (f64) — the loss summed over its rows, then the head's four counts (STAT_COUNTS + 0…3; binary: correct, true positives, false positives, false negatives)…
 export const STAT_LOSS_SUM: i32 = 0; // Σ loss over the epoch's rows
-export const STAT_CORRECT: i32 = 1; // rows classified correctly (at probability 0.5)
-export const STAT_TRUE_POSITIVES: i32 = 2; // true positives
-export const STAT_FALSE_POSITIVES: i32 = 3; // false positives
-export const STAT_FALSE_NEGATIVES: i32 = 4; // false negatives
+export const STAT_COUNTS: i32 = 1; // + 0…3: the head's counts
+
+// …then (STAT_PASS + 0…4) those of evaluate and gradients' pass
 export const STAT_RECENT_LOSS: i32 = 5; // the recent loss (the batch’s own when it was NaN or infinite)
 export const STAT_LOSS_LIMIT: i32 = 6; // the exploding-loss rule's limit
 export const STAT_BATCHES: i32 = 7; // batches finished this epoch
-export const STAT_PASS: i32 = 8; // + 0…4: STAT_LOSS_SUM…STAT_FALSE_NEGATIVES of evaluate and gradients' pass
+export const STAT_PASS: i32 = 8; // + 0…4: STAT_LOSS_SUM and the counts of evaluate and gradients' pass
 
 // poolStat's questions: of the pool, or of thread `id`
 export const POOL_WANTED: i32 = 0; // workers the steps have asked for

@@ -42,10 +42,11 @@ export function modelBytes(layers: i32): usize {
   return HEADER_BYTES + <usize>layers * RECORD_BYTES;
 }
 
-export function modelInit(m: usize, layers: i32, inputs: i32, s0: u32, s1: u32, s2: u32, s3: u32): void {
+export function modelInit(m: usize, layers: i32, inputs: i32, head: i32, s0: u32, s1: u32, s2: u32, s3: u32): void {
   memory.fill(m, 0, modelBytes(layers));
   store<i32>(m + LAYERS, layers);
   store<i32>(m + INPUTS, inputs);
+  store<i32>(m + HEAD, head);
   store<i32>(m + THREADS, 1);
   store<f64>(m + RECENT_LOSS, NaN);
   store<f64>(m + LOSS_REFERENCE, NaN);

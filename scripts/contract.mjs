@@ -184,12 +184,14 @@ const CODES = [
     names: STEPS.map((s) => [`STEP_${s.name}`, s.what]),
   },
   {
-    what: "lastStat's questions: the epoch's statistics (f64), then (STAT_PASS + 0…4) those of evaluate and gradients' pass", first: 0,
+    what: "lastStat's questions: the epoch's statistics (f64) — the loss summed over its rows, then the head's four counts (STAT_COUNTS + 0…3; binary: correct, true positives, false positives, false negatives)…", first: 0,
+    names: [['STAT_LOSS_SUM', "Σ loss over the epoch's rows"], ['STAT_COUNTS', "+ 0…3: the head's counts"]],
+  },
+  {
+    what: "…then (STAT_PASS + 0…4) those of evaluate and gradients' pass", first: 5,
     names: [
-      ['STAT_LOSS_SUM', "Σ loss over the epoch's rows"], ['STAT_CORRECT', 'rows classified correctly (at probability 0.5)'],
-      ['STAT_TRUE_POSITIVES', 'true positives'], ['STAT_FALSE_POSITIVES', 'false positives'], ['STAT_FALSE_NEGATIVES', 'false negatives'],
       ['STAT_RECENT_LOSS', 'the recent loss (the batch’s own when it was NaN or infinite)'], ['STAT_LOSS_LIMIT', "the exploding-loss rule's limit"],
-      ['STAT_BATCHES', 'batches finished this epoch'], ['STAT_PASS', "+ 0…4: STAT_LOSS_SUM…STAT_FALSE_NEGATIVES of evaluate and gradients' pass"],
+      ['STAT_BATCHES', 'batches finished this epoch'], ['STAT_PASS', "+ 0…4: STAT_LOSS_SUM and the counts of evaluate and gradients' pass"],
     ],
   },
   {

@@ -41,14 +41,12 @@ export interface ConfusionMatrix {
   fn: number;
 }
 
-/** Σ of per-row BCE over one pass, and counts of its rows (classified at probability 0.5):
- *  correct, true positives, false positives, false negatives. */
+/** One pass over labelled rows: the loss summed over its rows, and the four counts its model's
+ *  head keeps (src/heads/: the binary head's are correct, true positives, false positives, false
+ *  negatives, at probability 0.5). */
 export interface PassStats {
   lossSum: number;
-  correct: number;
-  truePositives: number;
-  falsePositives: number;
-  falseNegatives: number;
+  counts: number[];
 }
 
 /** tp / (tp + fp): of the rows predicted positive, the share that are. 0 when nothing is predicted positive (0/0). */
@@ -199,16 +197,4 @@ export function rejectNaN(probabilities: Float32Array): Float32Array {
     throw new DataError('x', `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`);
   }
   return probabilities;
-}
-
-/** Mean loss, and accuracy, precision, recall and F1 at probability 0.5, of a pass over `rows` rows. */
-export function passMetrics(stats: PassStats, rows: number): { loss: number; accuracy: number; precision: number; recall: number; f1: number } {
-  const c = confusionOf(stats, rows);
-  return { loss: stats.lossSum / rows, accuracy: stats.correct / rows, precision: precision(c), recall: recall(c), f1: f1Score(c) };
-}
-
-/** The confusion matrix a pass counted (at probability 0.5). */
-export function confusionOf(stats: PassStats, rows: number): ConfusionMatrix {
-  const tp = stats.truePositives, fp = stats.falsePositives, fn = stats.falseNegatives;
-  return { tp, fp, tn: rows - tp - fp - fn, fn };
 }

@@ -11,7 +11,7 @@ import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.j
 import { checkActivation, type DenseLayer } from '../network/layers.js';
 import { MAX_UNITS } from '../core/limits.js';
 import { scalerFromJSON, type StandardScaler } from '../data/scaler.js';
-import { checkOutputLayer } from '../network/model-json.js';
+import { headOf } from '../heads/index.js';
 
 const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads', 'featureNames', 'labelName'] as const;
 
@@ -76,7 +76,7 @@ function checkLayers(value: unknown, name: string): { units: number; activation:
       activation: checkActivation(`${name}[${l}].activation`, layer.activation),
     };
   });
-  checkOutputLayer(name, layers);
+  headOf(name, layers);
   return layers;
 }
 

@@ -5,10 +5,11 @@ import type { Backend, BackendFactory, Trainer, BackendName } from '../backend/b
 import { checkModelSize, planModel } from '../backend/plan.js';
 import { checkWasmModel, createWasmBackend } from '../backend/wasm/wasm-backend.js';
 import { checkObject, describe } from '../core/checks.js';
-import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
+import { toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
 import type { DataSource } from '../data/dataset.js';
 import { BrokenModelError, DataError, OptionError } from '../core/errors.js';
 import type { ModelAccess } from '../train/fit.js';
+import { headOf, type Head } from '../heads/index.js';
 import type { DenseLayer } from '../network/layers.js';
 import { checkEvaluateOptions, evaluation, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
 import type { Optimizer } from '../network/optimizers.js';
@@ -77,6 +78,8 @@ export class Sequential {
   readonly backend: BackendName;
   /** The threads its work is shared out between: `threads` as asked, 'auto' resolved. */
   readonly threads: number;
+  /** Its task, from its last layer (src/heads/). */
+  private readonly head: Head;
   private engine: Backend | null;
   private fitting = false;
   /** Calls that hold the backend across awaits (fit, fitDataset, evaluateDataset): a dispose()
@@ -112,6 +115,7 @@ export class Sequential {
     this.layers = Object.freeze(architecture.layers.map((l) => Object.freeze({ type: 'dense' as const, ...l })));
     this.backend = backend;
     this.threads = threads;
+    this.head = headOf('layers', architecture.layers);
     this.engine = engine;
     this.featureScaler = scaler;
     this.names = names;
@@ -141,7 +145,9 @@ export class Sequential {
   static async fromJSON(json: ModelJSON | string, options: { backend?: BackendName; seed?: number; threads?: number | 'auto' } = {}): Promise<Sequential> {
     const { seed, backend, threads: asked } = checkLoadOptions(options);
     const threads = await resolveThreads(asked, backend, 'options.threads');
-    const { architecture, parameters, scaler, names, training } = modelFromJSON(json);
+    const file = modelFromJSON(json);
+    const { architecture, parameters, scaler, names } = file;
+    const training = file.training === undefined ? null : (await trainingCode()).trainingFromJSON(file.training, architecture, 'json.training');
     if (training && (options as { seed?: unknown }).seed !== undefined) {
       throw new OptionError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
     }
@@ -228,6 +234,7 @@ export class Sequential {
     const model = this; // eslint-disable-line @typescript-eslint/no-this-alias
     return {
       inputs: this.inputs,
+      head: this.head,
       engine,
       get trainer() {
         if (!trainer) throw new Error(`gradwasm: ${method} does not train`);
@@ -274,7 +281,7 @@ export class Sequential {
     const engine = this.live('evaluate');
     const threshold = checkEvaluateOptions(options);
     const matrix = this.features(x, 'x');
-    const labels = toLabels(y, matrix.rows, 'y');
+    const labels = this.head.labels(y, matrix.rows, 'y');
     const probabilities = new Float32Array(matrix.rows);
     const stats = engine.evaluate({ x: matrix, y: labels }, probabilities);
     return evaluation(stats, labels, probabilities, threshold);
@@ -287,7 +294,7 @@ export class Sequential {
     // (a fit keeps a batch's sums between its runs of batches, where this one would put its own)
     if (this.fitting) throw new OptionError('gradients', 'gradients was called while this model is fitting; await the fit first');
     const matrix = this.features(x, 'x');
-    const { stats, layers } = engine.gradients(matrix, toLabels(y, matrix.rows, 'y'));
+    const { stats, layers } = engine.gradients(matrix, this.head.labels(y, matrix.rows, 'y'));
     if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
       throw new DataError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
     }

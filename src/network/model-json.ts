@@ -1,7 +1,7 @@
 // The model file: plain JSON, every float32 written as the shortest decimal that reads back
 // to the same float32 (src/core/float32-decimal.ts). Reading one checks every field before anything is built.
 import type { Architecture, LayerParameters, TrainingState } from './architecture.js';
-import { checkOptimizer, type Optimizer } from './optimizers.js';
+import type { Optimizer } from './optimizers.js';
 import { DataError } from '../core/errors.js';
 import { checkInteger, checkObject, describe } from '../core/checks.js';
 import { checkActivation, type Activation } from './layers.js';
@@ -9,6 +9,7 @@ import { MAX_UNITS } from '../core/limits.js';
 import { scalerFromJSON, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
 import { float32Decimals } from '../core/float32-decimal.js';
 import { checkColumnNames, type ColumnNames } from '../data/column-names.js';
+import { headOf } from '../heads/index.js';
 
 export const MODEL_FORMAT = 'gradwasm-model';
 /** Version 2 added the optional `scaler`; version 1 files (no scaler) are still read. */
@@ -89,60 +90,6 @@ export function trainingToJSON(t: SavedTraining): TrainingJSON {
   };
 }
 
-/** Check a file's `training` (argument `name`) against the architecture, and read it. */
-export function trainingFromJSON(value: unknown, architecture: Architecture, name: string): SavedTraining {
-  const t = checkObject(name, value);
-  const epoch = checkInteger(`${name}.epoch`, t.epoch, 0);
-  const optimizer = checkOptimizer(t.optimizer, `${name}.optimizer`);
-  if (!Array.isArray(t.rng) || t.rng.length !== 4) throw new DataError(`${name}.rng`, `${name}.rng must be four u32 words, got ${describe(t.rng)}`);
-  const rng = t.rng.map((w: unknown, i) => checkInteger(`${name}.rng[${i}]`, w, 0, 2 ** 32 - 1)) as [number, number, number, number];
-  const powers = floatArray(`${name}.powers`, t.powers, 2, "Adam's two powers");
-  const number = (key: 'recentLoss' | 'lossReference'): number => {
-    const v = t[key];
-    if (v === null) return NaN;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`${name}.${key}`, `${name}.${key} must be a finite number or null, got ${describe(v)}`);
-    return v;
-  };
-  const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
-  const layersOf = (v: unknown, where: string): LayerParameters[] => {
-    if (!Array.isArray(v) || v.length !== architecture.layers.length) {
-      throw new DataError(where, `${where} must be an array of ${architecture.layers.length} layers, got ${describe(v)}`);
-    }
-    let fanIn = architecture.inputs;
-    return architecture.layers.map(({ units }, l) => {
-      const layer = checkObject(`${where}[${l}]`, v[l]);
-      const p = { weights: floatArray(`${where}[${l}].weights`, layer.weights, fanIn * units, `${fanIn} × ${units}`), bias: floatArray(`${where}[${l}].bias`, layer.bias, units, `${units} units`) };
-      fanIn = units;
-      return p;
-    });
-  };
-  if (!Array.isArray(t.moments) || t.moments.length !== copies) {
-    throw new DataError(`${name}.moments`, `${name}.moments must hold ${copies} block${copies === 1 ? '' : 's'} for the ${optimizer.type} optimizer, got ${describe(t.moments)}`);
-  }
-  const moments = t.moments.map((block: unknown, c) => layersOf(block, `${name}.moments[${c}]`));
-  let earlyStopping: SavedTraining['earlyStopping'] = null;
-  if (t.earlyStopping !== undefined) {
-    const e = checkObject(`${name}.earlyStopping`, t.earlyStopping);
-    const best = e.best === null ? Infinity : e.best;
-    if (typeof best !== 'number' || Number.isNaN(best)) throw new DataError(`${name}.earlyStopping.best`, `${name}.earlyStopping.best must be a number or null, got ${describe(e.best)}`);
-    const monitor = e.monitor ?? 'valLoss';
-    if (monitor !== 'loss' && monitor !== 'valLoss') {
-      throw new DataError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(e.monitor)}`);
-    }
-    earlyStopping = {
-      monitor,
-      best,
-      bestEpoch: checkInteger(`${name}.earlyStopping.bestEpoch`, e.bestEpoch, -1),
-      wait: checkInteger(`${name}.earlyStopping.wait`, e.wait, 0),
-      bestWeights: e.bestWeights === undefined ? null : layersOf(e.bestWeights, `${name}.earlyStopping.bestWeights`),
-    };
-  }
-  return {
-    epoch, optimizer, earlyStopping,
-    state: { rng, powers: [powers[0]!, powers[1]!], recentLoss: number('recentLoss'), lossReference: number('lossReference'), moments },
-  };
-}
-
 export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[], scaler: StandardScaler | null = null, names: ColumnNames = { features: null, label: null }): ModelJSON {
   return {
     format: MODEL_FORMAT,
@@ -160,8 +107,11 @@ export function modelToJSON(architecture: Architecture, parameters: readonly Lay
   };
 }
 
-/** Parse (if text) and check a model file (the argument `name`); returns its architecture, parameters, scaler and training state. */
-export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; names: ColumnNames; training: SavedTraining | null } {
+/** Parse (if text) and check a model file (the argument `name`); returns its architecture,
+ *  parameters and scaler, and its `training` as it is (undefined: none), for trainingFromJSON
+ *  (src/network/training-json.ts: only what resumes training reads it, so that a page that
+ *  loads a model to predict does not download its checks). */
+export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; names: ColumnNames; training: unknown } {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -205,18 +155,9 @@ export function modelFromJSON(json: unknown, name = 'json'): { architecture: Arc
     layers.push({ units, activation });
     fanIn = units;
   });
-  checkOutputLayer(`${name}.layers`, layers);
+  headOf(`${name}.layers`, layers);
   const architecture = { inputs, layers };
-  const training = file.training === undefined ? null : trainingFromJSON(file.training, architecture, `${name}.training`);
-  return { architecture, parameters, scaler, names, training };
-}
-
-/** The last layer must be the article's output neuron: one sigmoid unit giving P(Y=1). */
-export function checkOutputLayer(argument: string, layers: readonly { units: number; activation: Activation }[]): void {
-  const last = layers[layers.length - 1]!;
-  if (last.units !== 1 || last.activation !== 'sigmoid') {
-    throw new DataError(argument, `the last layer of ${argument} must be dense(1, 'sigmoid'), got dense(${last.units}, '${last.activation}')`);
-  }
+  return { architecture, parameters, scaler, names, training: file.training };
 }
 
 /** A float32 copy of `length` finite numbers. */

@@ -6,11 +6,12 @@
 // model through the ModelAccess the model hands it.
 import type { Backend, Dataset, MakeTrainer, Trainer } from '../backend/backend.js';
 import type { LayerParameters } from '../network/architecture.js';
-import { aucOf, checkEvaluateOptions, evaluation, passMetrics, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
+import type { Head } from '../heads/index.js';
+import { aucOf, checkEvaluateOptions, evaluation, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { WasmTrainer } from '../backend/wasm/trainer.js';
 import { checkInteger, checkKeys, checkObject } from '../core/checks.js';
-import { rowRange, toLabels, type Features, type Labels, type Matrix } from '../data/matrix.js';
+import { rowRange, type Features, type Labels, type Matrix } from '../data/matrix.js';
 import { PassTally, ShuffleWindow, checkSource, chunks, concatFloats, isPair, rowsOf, type DataSource } from '../data/dataset.js';
 import { BrokenModelError, OptionError } from '../core/errors.js';
 import { FIT_KEYS, checkFitOptions, type CheckedFitOptions, type FitDatasetOptions, type FitOptions } from './fit-options.js';
@@ -28,11 +29,16 @@ import { ClassWeights, balancedWeights, rowWeights, type CheckedClassWeight } fr
 import { yieldToEventLoop } from '../core/yield.js';
 
 /** The 'wasm' backend's trainer: its training half travels with the training code, which hands it to the backend (Backend.trainer). */
+/** (what Sequential.fromJSON reads a saved training state with: it comes with the training code) */
+export { trainingFromJSON } from '../network/training-json.js';
+
 export const makeWasmTrainer: MakeTrainer = (backend) => new WasmTrainer(backend as WasmBackend);
 
 /** What training needs of a model: its backend and scaler, and the state it keeps between fits. */
 export interface ModelAccess {
   readonly inputs: number;
+  /** The task its last layer gives it: its labels, its metrics (src/heads/). */
+  readonly head: Head;
   /** The model's backend (live when the call began), and what trains it. */
   readonly engine: Backend;
   readonly trainer: Trainer;
@@ -84,7 +90,7 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
   const o = checkObject('options', options);
   checkKeys('options', o, FIT_KEYS);
   const features = m.features(x, 'x');
-  let train = { x: features, y: toLabels(y, features.rows, 'y') };
+  let train = { x: features, y: m.head.labels(y, features.rows, 'y') };
   const fit = checkFitOptions(o, m.inputs, train.x.rows);
   let validation = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
   if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
@@ -383,11 +389,11 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
         beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming, scaled: m.scaler !== null, features: runner.features,
       });
     }
-    const t = passMetrics(outcome.stats, outcome.rows);
+    const t = m.head.metrics(outcome.stats, outcome.rows);
     trainer.observeLoss(t.loss);
     const log: EpochLog = { epoch, loss: t.loss, accuracy: t.accuracy, precision: t.precision, recall: t.recall, f1: t.f1, learningRate: outcome.learningRate ?? learningRate };
     if (outcome.validation) {
-      const v = passMetrics(outcome.validation.stats, outcome.validation.rows);
+      const v = m.head.metrics(outcome.validation.stats, outcome.validation.rows);
       log.valLoss = v.loss;
       log.valAccuracy = v.accuracy;
       log.valPrecision = v.precision;

@@ -5,6 +5,7 @@ import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix 
 import { GradwasmError, OptionError } from '../core/errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.js';
 import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON, type SavedTraining } from '../network/model-json.js';
+import { trainingFromJSON } from '../network/training-json.js';
 import { checkResumedMonitor } from '../train/early-stopping.js';
 import type { StandardScaler } from '../data/scaler.js';
 import type { SequentialOptions } from '../model/sequential.js';
@@ -176,8 +177,8 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     architecture = saved.architecture;
     scaler = saved.scaler;
     const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names);
-    if (saved.training) load.training = trainingToJSON(saved.training);
-    training = saved.training;
+    training = saved.training === undefined ? null : trainingFromJSON(saved.training, saved.architecture, 'options.model.training');
+    if (training) load.training = trainingToJSON(training);
     model = { load, seed, backend, threads };
   } else {
     if (o.load !== undefined) {

@@ -39,6 +39,9 @@
 import { FULL_BATCH, type Backend, type Dataset, type FitPlan, type RowStream, type Snapshot, type Trainer } from '../backend.js';
 import type { TrainingState, Architecture, LayerParameters } from '../../network/architecture.js';
 import type { PassStats } from '../../metrics/classification.js';
+import { headOf } from '../../heads/index.js';
+import { HEAD_TWINS, type HeadTwin } from './heads.js';
+import { doubles, type Doubles } from './doubles.js';
 import { copyCheckedRows, toFloat32, type Matrix } from '../../data/matrix.js';
 import { activationCode } from '../../network/layers.js';
 import { optimizerParameters, type Optimizer } from '../../network/optimizers.js';
@@ -52,28 +55,6 @@ import {
 
 const NO_STATE = new Float32Array(0);
 const NO_SUMS: Float64Array = new Float64Array(0);
-
-/** A buffer of float32 values: a plain array of numbers with V8's packed-double elements (see the
- *  header), or a Float64Array when it is too large for one. */
-type Doubles = number[] | Float64Array;
-
-/** Buffers of more elements than this are Float64Arrays: arrays live on V8's heap (limited to a
- *  few GB) and V8 aborts the process when one grows past ≈ 10⁸ elements; typed arrays live
- *  outside it. The row buffers never get that large (they hold one chunk, src/backend/plan.ts);
- *  only kernels of more than 2²⁴ weights do, at the cost of slower, polymorphic kernels from
- *  then on in that process. */
-const LARGEST_ARRAY = 1 << 24;
-
-/** n zeros: an array whose elements kind is packed-double from the start (a first element that is
- *  not a small integer, then pushes), so that every buffer has the same hidden class. */
-function doubles(n: number): Doubles {
-  if (n > LARGEST_ARRAY) return new Float64Array(n);
-  const a = [0.5];
-  a[0] = 0;
-  for (let i = 1; i < n; i++) a.push(0);
-  if (n === 0) a.pop();
-  return a;
-}
 
 const EMPTY = doubles(0);
 
@@ -140,8 +121,10 @@ class JsBackend implements Backend, Trainer {
   private spare = EMPTY;   // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
   /** The statistics of the epoch trained, and (pass) of evaluate and gradients: apart, as in the core. */
-  private readonly stats = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
-  private readonly pass = { lossSum: 0, correct: 0, truePositives: 0, falsePositives: 0, falseNegatives: 0 };
+  private readonly stats: PassStats = { lossSum: 0, counts: [0, 0, 0, 0] };
+  private readonly pass: PassStats = { lossSum: 0, counts: [0, 0, 0, 0] };
+  /** The output head's loss, gradient, outputs and counts (src/backend/js/heads.ts). */
+  private readonly head: HeadTwin;
   // As assembly/model.ts's descriptor: the exploding-loss rule, the batch under way, the epoch's batches.
   private lossRule = false;
   private recentLoss = NaN;
@@ -156,6 +139,7 @@ class JsBackend implements Backend, Trainer {
 
   constructor(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
     this.inputs = architecture.inputs;
+    this.head = HEAD_TWINS[headOf('layers', architecture.layers).name];
     this.rng_.setState(rng);
     let fanIn = architecture.inputs, widest = 1, packed = 0; // widest layer output: dA of the first layer is never formed
     for (let l = 0; l < architecture.layers.length; l++) {
@@ -210,11 +194,12 @@ class JsBackend implements Backend, Trainer {
   }
 
   private resetStats(s: PassStats = this.stats): void {
-    s.lossSum = s.correct = s.truePositives = s.falsePositives = s.falseNegatives = 0;
+    s.lossSum = 0;
+    s.counts.fill(0);
   }
 
   private passStats(s: PassStats = this.stats): PassStats {
-    return { lossSum: s.lossSum, correct: s.correct, truePositives: s.truePositives, falsePositives: s.falsePositives, falseNegatives: s.falseNegatives };
+    return { lossSum: s.lossSum, counts: [...s.counts] };
   }
 
   setOptimizer(optimizer: Optimizer): void {
@@ -372,23 +357,20 @@ class JsBackend implements Backend, Trainer {
     for (let start = 0; start < ds.rows; start += this.capacity) {
       const size = Math.min(this.capacity, ds.rows - start);
       stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY);
-      bceBatch(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass);
+      this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass);
     }
     return this.passStats(this.pass);
   }
 
   evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities: Float32Array | null = null): PassStats {
     if (reset) this.resetStats(this.pass);
-    this.stream(x, y, (size, start) => void bceBatch(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass));
+    this.stream(x, y, (size, start) => void this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass));
     return this.passStats(this.pass);
   }
 
   predict(x: Matrix): Float32Array {
     const probabilities = new Float32Array(x.rows);
-    this.stream(x, null, (size, start) => {
-      const logits = this.forward(this.xBatch, size);
-      for (let i = 0; i < size; i++) probabilities[start + i] = sigmoid(logits[i]!);
-    });
+    this.stream(x, null, (size, start) => this.head.outputs(this.forward(this.xBatch, size), probabilities, start, size));
     return probabilities;
   }
 
@@ -492,7 +474,7 @@ class JsBackend implements Backend, Trainer {
    *  dZ_L = fround((p − y)/batchRows) into delta — with weights w, Σ wᵢ·lossᵢ and
    *  fround(wᵢ·(pᵢ − yᵢ)/batchRows) — as assembly/model.ts's lossGradient. */
   private lossGradient(y: Doubles, w: Doubles | null, rows: number, batchRows: number, stats: PassStats = this.stats): number {
-    return bceBatch(this.layers[this.layers.length - 1]!.out, y, w, rows, batchRows, this.delta, null, 0, stats);
+    return this.head.rows(this.layers[this.layers.length - 1]!.out, y, w, rows, batchRows, this.delta, null, 0, stats);
   }
 
   /** Fold a batch's mean loss into the recent loss (the fit's first batch also sets the
@@ -639,12 +621,6 @@ function stage(x: Float32Array, y: Float32Array | null, w: Float32Array | null, 
     if (y) yb[r] = y[src]!;
     if (w) wb[r] = w[src]!;
   }
-}
-
-/** σ(z) from e = exp(−|z|), which never overflows (as assembly/activations.ts). */
-function sigmoid(z: number): number {
-  const e = Math.exp(-Math.abs(z));
-  return z >= 0 ? 1 / (1 + e) : e / (1 + e);
 }
 
 /** tanh(v) = −t/(t + 2) with t = expm1(−2|v|) (fdlibm's formula for |v| < 1, accurate for any v:
@@ -898,46 +874,4 @@ function adamStep(w: Doubles, g: Doubles, m: Float32Array, v: Float32Array, lr: 
     v[i] = vi;
     w[i] = f(f(f(f(mi / c1) / f(f(Math.sqrt(f(vi / c2))) + epsilon)) * step) + wi);
   }
-}
-
-/** The loss of `rows` rows of a batch of batchRows rows: Σ and counts (correct, true/false
- *  positives, false negatives at p > 0.5) into stats, Σ returned; grad (if given) ←
- *  fround((σ(z) − y)/batchRows), as assembly/heads/binary.ts; probabilities (if given) from index `at` ← σ(z).
- *  With weights w (if given), each row's loss and (σ(z) − y) are multiplied by its weight first,
- *  in f64, as assembly/heads/binary.ts does; the counts stay unweighted. */
-function bceBatch(logits: Doubles, y: Doubles, w: Doubles | null, rows: number, batchRows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
-                  stats: PassStats): number {
-  // The pass's total takes each row's loss in turn (as assembly/heads/binary.ts), whatever the calls' cuts.
-  let lossSum = 0, total = stats.lossSum, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
-  for (let i = 0; i < rows; i++) {
-    const z = logits[i]!;
-    const label = y[i]!;
-    const az = Math.abs(z);
-    const e = Math.exp(-az); // shared by the loss and the probability
-    // max(z, 0) as (z + |z|)/2, without a branch on the sign (see biasActivate).
-    let loss = (z === -Infinity ? 0 : (z + az) * 0.5) - z * label + Math.log1p(e);
-    const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
-    let d = p - label;
-    if (w) {
-      const wi = w[i]!;
-      loss *= wi;
-      d *= wi;
-    }
-    lossSum += loss;
-    total += loss;
-    // The counts as 0/1 arithmetic, without branches on the (random) outcomes.
-    const predicted = +(Math.fround(p) > 0.5), positive = +(label === 1);
-    correct += 1 - (predicted ^ positive);
-    truePositives += predicted & positive;
-    falsePositives += predicted & (positive ^ 1);
-    falseNegatives += (predicted ^ 1) & positive;
-    if (grad) grad[i] = Math.fround(d / batchRows);
-    if (probabilities) probabilities[at + i] = p;
-  }
-  stats.lossSum = total;
-  stats.correct += correct;
-  stats.truePositives += truePositives;
-  stats.falsePositives += falsePositives;
-  stats.falseNegatives += falseNegatives;
-  return lossSum;
 }

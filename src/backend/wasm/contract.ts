@@ -124,16 +124,15 @@ export const STATE_COPIES = { sgd: 0, momentum: 1, adam: 2 } as const;
 /** The same, by code. */
 export const STATE_COPIES_BY_CODE: readonly number[] = [0, 1, 2];
 
-// lastStat's questions: the epoch's statistics (f64), then (STAT_PASS + 0…4) those of evaluate and gradients' pass
+// lastStat's questions: the epoch's statistics (f64) — the loss summed over its rows, then the head's four counts (STAT_COUNTS + 0…3; binary: correct, true positives, false positives, false negatives)…
 export const STAT_LOSS_SUM = 0; // Σ loss over the epoch's rows
-export const STAT_CORRECT = 1; // rows classified correctly (at probability 0.5)
-export const STAT_TRUE_POSITIVES = 2; // true positives
-export const STAT_FALSE_POSITIVES = 3; // false positives
-export const STAT_FALSE_NEGATIVES = 4; // false negatives
+export const STAT_COUNTS = 1; // + 0…3: the head's counts
+
+// …then (STAT_PASS + 0…4) those of evaluate and gradients' pass
 export const STAT_RECENT_LOSS = 5; // the recent loss (the batch’s own when it was NaN or infinite)
 export const STAT_LOSS_LIMIT = 6; // the exploding-loss rule's limit
 export const STAT_BATCHES = 7; // batches finished this epoch
-export const STAT_PASS = 8; // + 0…4: STAT_LOSS_SUM…STAT_FALSE_NEGATIVES of evaluate and gradients' pass
+export const STAT_PASS = 8; // + 0…4: STAT_LOSS_SUM and the counts of evaluate and gradients' pass
 
 // poolStat's questions: of the pool, or of thread `id`
 export const POOL_WANTED = 0; // workers the steps have asked for
@@ -262,7 +261,7 @@ export function writeTrainRowsCall(memory: WebAssembly.Memory, at: number, c: Tr
 /** The exports of the single-thread core, build/gradwasm.wasm (assembly/index.ts). */
 export type CoreExports = {
   memory: WebAssembly.Memory;
-  modelInit(m: Ptr, layers: number, inputs: number, s0: number, s1: number, s2: number, s3: number): void;
+  modelInit(m: Ptr, layers: number, inputs: number, head: number, s0: number, s1: number, s2: number, s3: number): void;
   /** The parameter block (`floats` floats, padding zeroed by the caller), the scratch for a
    *  transposed hidden kernel (as many floats as the largest one), and the rows of a block. */
   modelSetBlocks(m: Ptr, params: Ptr, floats: number, packed: Ptr, blockRows: number): void;

@@ -9,11 +9,12 @@ import type { PassStats } from '../../metrics/classification.js';
 import type { Matrix } from '../../data/matrix.js';
 import { BrokenModelError } from '../../core/errors.js';
 import { activationCode } from '../../network/layers.js';
+import { headOf } from '../../heads/index.js';
 import type { RngState } from '../../core/prng.js';
 import { Core, loadCore, type StepFailure } from './core.js';
 import {
-  LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_CORRECT, STAT_FALSE_NEGATIVES, STAT_FALSE_POSITIVES, STAT_LOSS_SUM, STAT_PASS,
-  STAT_TRUE_POSITIVES, TRAINING_STATE, TRAINING_STATE_BYTES,
+  HEAD_CODE, LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_COUNTS, STAT_LOSS_SUM, STAT_PASS,
+  TRAINING_STATE, TRAINING_STATE_BYTES,
 } from './contract.js';
 import type { ThreadedExports } from './threads.js';
 import { blockRows, levelBytes, levelCount, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from '../plan.js';
@@ -88,7 +89,7 @@ export class WasmBackend implements Backend {
     const floats = plan.parameterFloats;
     core.f32(this.block, 2 * floats).fill(0); // the padding between layers is scanned for non-finite values
     this.call((wasm) => {
-      wasm.modelInit(this.model, count, architecture.inputs, ...rng);
+      wasm.modelInit(this.model, count, architecture.inputs, HEAD_CODE[headOf('layers', architecture.layers).name], ...rng);
       wasm.modelSetBlocks(this.model, this.block, floats, this.block + 8 * floats, blockRows(plan));
       if (threads > 1) (wasm as ThreadedExports).modelSetThreads(this.model, threads);
       architecture.layers.forEach(({ units, activation }, l) => {
@@ -257,10 +258,7 @@ export class WasmBackend implements Backend {
     const o = pass ? STAT_PASS : 0;
     return this.call(({ lastStat }) => {
       const m = this.model;
-      return {
-        lossSum: lastStat(m, o + STAT_LOSS_SUM), correct: lastStat(m, o + STAT_CORRECT), truePositives: lastStat(m, o + STAT_TRUE_POSITIVES),
-        falsePositives: lastStat(m, o + STAT_FALSE_POSITIVES), falseNegatives: lastStat(m, o + STAT_FALSE_NEGATIVES),
-      };
+      return { lossSum: lastStat(m, o + STAT_LOSS_SUM), counts: [0, 1, 2, 3].map((k) => lastStat(m, o + STAT_COUNTS + k)) };
     });
   }
 

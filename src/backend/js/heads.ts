@@ -1,0 +1,22 @@
+// The 'js' backend's twin of each output head of the core (assembly/heads.ts): the same
+// arithmetic in the same order, by the head's name (src/heads/). A new head registers here.
+import type { PassStats } from '../../metrics/classification.js';
+import type { Head } from '../../heads/index.js';
+import type { Doubles } from './doubles.js';
+import { binaryOutputs, binaryRows } from './heads/binary.js';
+
+export interface HeadTwin {
+  /**
+   * Rows 0…rows−1 of a batch of batchRows rows: their losses summed into stats.lossSum one by one
+   * (and returned, summed alone), the head's counts added to stats.counts, the gradient of the
+   * batch-mean loss with respect to the logits into grad (if given), and from index `at` of
+   * `outputs` (if given) what predict gives. With weights w (if given), as the core's head.
+   */
+  rows(logits: Doubles, y: Doubles, w: Doubles | null, rows: number, batchRows: number, grad: Doubles | null, outputs: Float32Array | null, at: number, stats: PassStats): number;
+  /** outputs[at + i] ← what predict gives for logits row i, for rows 0…rows−1. */
+  outputs(logits: Doubles, outputs: Float32Array, at: number, rows: number): void;
+}
+
+export const HEAD_TWINS: Readonly<Record<Head['name'], HeadTwin>> = {
+  binary: { rows: binaryRows, outputs: binaryOutputs },
+};

@@ -1,0 +1,18 @@
+// The heads gradwasm knows, and which one a network ends in. A new head registers here.
+import { DataError } from '../core/errors.js';
+import { binary } from './binary.js';
+import type { Head, OutputLayer } from './head.js';
+
+export type { Head, OutputLayer, PassMetrics } from './head.js';
+
+const HEADS: readonly Head[] = [binary];
+
+/** The head a network whose layers are `layers` ends in; a DataError naming `argument` when none. */
+export function headOf(argument: string, layers: readonly OutputLayer[]): Head {
+  const last = layers[layers.length - 1]!;
+  const head = HEADS.find((h) => h.ends(last));
+  if (!head) {
+    throw new DataError(argument, `the last layer of ${argument} must be ${HEADS.map((h) => h.outputLayer).join(' or ')}, got dense(${last.units}, '${last.activation}')`);
+  }
+  return head;
+}
