@@ -56,7 +56,7 @@ export const L_S2W: usize = 40; // usize: optimizer state 2 (Adam's v) of the ke
 export const L_S2B: usize = 44; // usize: …of the bias
 export const RECORD_BYTES: usize = 48;
 
-// Activations (docs/architecture.md §1.2); src/network/layers.ts lists them in this order
+// Activations (docs/architecture.md §1.2)
 export const LINEAR: i32 = 0; // linear
 export const SIGMOID: i32 = 1; // sigmoid
 export const TANH: i32 = 2; // tanh

@@ -168,7 +168,7 @@ const STEPS = [
 /** Codes, numbered in order from `first`: [name, what]. */
 const CODES = [
   {
-    what: 'Activations (docs/architecture.md §1.2); src/network/layers.ts lists them in this order', first: 0, key: 'ACTIVATION',
+    what: 'Activations (docs/architecture.md §1.2)', first: 0, key: 'ACTIVATION',
     names: [['LINEAR', 'linear'], ['SIGMOID', 'sigmoid'], ['TANH', 'tanh'], ['RELU', 'relu']],
   },
   {
@@ -401,21 +401,7 @@ function typescriptContract(root) {
   out.push('// …then a record per layer (byte offsets)');
   for (const f of record.fields) out.push(`/** ${f.type}: ${f.what} */`, `export const ${f.name} = ${f.offset};`);
   out.push(`export const RECORD_BYTES = ${record.bytes};`);
-  for (const group of CODES.filter((g) => !g.names[0][0].startsWith('STEP_'))) {
-    out.push('', `// ${group.what}`);
-    group.names.forEach(([name, what], i) => out.push(`export const ${name} = ${group.first + i};${group.key ? '' : ` // ${what}`}`));
-    if (group.key) {
-      const key = group.key;
-      out.push(`/** The ${key.toLowerCase()} codes by name. */`, `export const ${key}_CODE = { ${group.names.map(([name, what]) => `${what}: ${name}`).join(', ')} } as const;`);
-    }
-    if (group.key === 'OPTIMIZER') {
-      out.push('/** Copies of the parameters\' layout the optimizer\'s state takes: momentum\'s velocity; Adam\'s m and v. */');
-      out.push(`export const STATE_COPIES = { ${group.names.map(([, what, extra]) => `${what}: ${extra.copies}`).join(', ')} } as const;`);
-      out.push('/** The same, by code. */', `export const STATE_COPIES_BY_CODE: readonly number[] = [${group.names.map(([, , extra]) => extra.copies).join(', ')}];`);
-    }
-  }
-  out.push('');
-  for (const [name, , value, what] of CONSTANTS) out.push(`/** ${what} */`, `export const ${name} = ${number(value)};`);
+  out.push('// The codes and numbers (src/core/codes.ts, which the layers below the backends import)', "export * from '../../core/codes.js';");
   for (const c of calls) {
     const type = `${c.name[0].toUpperCase()}${c.name.slice(1)}Call`;
     out.push('', `/** ${c.name}'s call: ${c.what}. */`, `export interface ${type} {`);
@@ -432,11 +418,37 @@ function typescriptContract(root) {
   return `${out.join('\n')}\n`;
 }
 
+/** The codes and numbers both sides use, without the layout: what src/'s layers below the backends
+ *  (network/, train/, model/) may import (src/core/codes.ts). */
+function codesContract() {
+  const out = [GENERATED('its tables')];
+  out.push('// The codes and constants src/ shares with assembly/ (activations, heads, optimizers and their\n' +
+    '// state, lastStat\'s and poolStat\'s questions, the limits); src/backend/wasm/contract.ts re-exports them\n' +
+    '// beside the descriptor\'s layout and the core\'s exports.');
+  for (const group of CODES.filter((g) => !g.names[0][0].startsWith('STEP_'))) {
+    out.push('', `// ${group.what}`);
+    group.names.forEach(([name, what], i) => out.push(`export const ${name} = ${group.first + i};${group.key ? '' : ` // ${what}`}`));
+    if (group.key) {
+      const key = group.key;
+      out.push(`/** The ${key.toLowerCase()} codes by name. */`, `export const ${key}_CODE = { ${group.names.map(([name, what]) => `${what}: ${name}`).join(', ')} } as const;`);
+    }
+    if (group.key === 'OPTIMIZER') {
+      out.push('/** Copies of the parameters\' layout the optimizer\'s state takes: momentum\'s velocity; Adam\'s m and v. */');
+      out.push(`export const STATE_COPIES = { ${group.names.map(([, what, extra]) => `${what}: ${extra.copies}`).join(', ')} } as const;`);
+      out.push('/** The same, by code. */', `export const STATE_COPIES_BY_CODE: readonly number[] = [${group.names.map(([, , extra]) => extra.copies).join(', ')}];`);
+    }
+  }
+  out.push('');
+  for (const [name, , value, what] of CONSTANTS) out.push(`/** ${what} */`, `export const ${name} = ${number(value)};`);
+  return `${out.join('\n')}\n`;
+}
+
 /** The generated files, as they should be: [path from the repository's root, text]. */
 export function generate(root = new URL('../', import.meta.url)) {
   return [
     ['assembly/contract.ts', assemblyContract()],
     ['src/backend/wasm/contract.ts', typescriptContract(root)],
+    ['src/core/codes.ts', codesContract()],
   ];
 }
 

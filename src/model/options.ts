@@ -10,6 +10,7 @@ import { OptionError } from '../core/errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.js';
 import { checkActivation, type DenseLayer } from '../network/layers.js';
 import { MAX_UNITS } from '../core/limits.js';
+import { MAX_THREADS } from '../core/codes.js';
 import { scalerFromJSON, type StandardScaler } from '../data/scaler.js';
 import { headOf } from '../heads/index.js';
 
@@ -31,8 +32,8 @@ export function checkCreateOptions(options: unknown, name = 'options'): { archit
 /** Threads a model's steps may be shared out between: a count, or 'auto' (as many as there are cores). */
 export type Threads = number | 'auto';
 
-/** The most threads a model may ask for (assembly/parallel.ts's MAX_THREADS). */
-export const MAX_THREADS = 256;
+/** The most threads a model may ask for (assembly/parallel.ts's). */
+export { MAX_THREADS } from '../core/codes.js';
 
 /** `threads` checked: 'auto' (the default) or an integer from 1 to 256; more than 1 only on 'wasm'. */
 export function checkThreads(value: unknown, backend: BackendName, name: string): Threads {

@@ -1,14 +1,15 @@
 import { OptionError } from '../core/errors.js';
 import { checkInteger, describe } from '../core/checks.js';
 import { MAX_UNITS } from '../core/limits.js';
+import { ACTIVATION_CODE } from '../core/codes.js';
 
 /** The activations a dense layer may apply (docs/architecture.md §1.2). */
 export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
-/** The activation codes of assembly/activations.ts, in the order of ACTIVATIONS. */
+/** The activation's code in the core (assembly/activations.ts; the contract's ACTIVATION_CODE). */
 export function activationCode(activation: Activation): number {
-  return ACTIVATIONS.indexOf(activation);
+  return ACTIVATION_CODE[activation];
 }
 
 /** A fully connected layer: `units` neurons, each `act(b + Σ wᵢxᵢ)`. */

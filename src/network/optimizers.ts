@@ -1,6 +1,7 @@
 // Optimizers and learning-rate schedules as fit() takes them: the options (Keras/TensorFlow.js
 // names and defaults), their checks, and the float32 numbers the backends run on. The update
 // rules themselves are in assembly/optimizers.ts (and their twins in src/backend/js/js-backend.ts).
+import { OPTIMIZER_CODE } from '../core/codes.js';
 import { OptionError } from '../core/errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.js';
 
@@ -77,17 +78,15 @@ export type Schedule =
   | { type: 'step'; every: number; factor: number }
   | { type: 'exponential'; decayRate: number; decaySteps: number; staircase: boolean };
 
-/** The optimizer codes of assembly/model.ts. */
-const KIND = { sgd: 0, momentum: 1, adam: 2 } as const;
 
 /** What a backend runs: the optimizer code, the five float32 hyper-parameters of
  *  assembly/model.ts (momentum | β1, 1 − β1, β2, 1 − β2, ε; unused ones 0) and Nesterov's flag.
  *  1 − β is taken in float64 from the caller's β, then rounded, as TF.js does. */
 export function optimizerParameters(o: Optimizer): { kind: number; hyper: [number, number, number, number, number]; nesterov: boolean } {
   const f = Math.fround;
-  if (o.type === 'momentum') return { kind: KIND.momentum, hyper: [f(o.momentum), 0, 0, 0, 0], nesterov: o.nesterov };
-  if (o.type === 'adam') return { kind: KIND.adam, hyper: [f(o.beta1), f(1 - o.beta1), f(o.beta2), f(1 - o.beta2), f(o.epsilon)], nesterov: false };
-  return { kind: KIND.sgd, hyper: [0, 0, 0, 0, 0], nesterov: false };
+  if (o.type === 'momentum') return { kind: OPTIMIZER_CODE.momentum, hyper: [f(o.momentum), 0, 0, 0, 0], nesterov: o.nesterov };
+  if (o.type === 'adam') return { kind: OPTIMIZER_CODE.adam, hyper: [f(o.beta1), f(1 - o.beta1), f(o.beta2), f(1 - o.beta2), f(o.epsilon)], nesterov: false };
+  return { kind: OPTIMIZER_CODE.sgd, hyper: [0, 0, 0, 0, 0], nesterov: false };
 }
 
 /** The learning rate when none is given: Keras's defaults, 0.001 for Adam, 0.01 otherwise. */

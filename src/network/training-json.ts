@@ -5,6 +5,7 @@ import { DataError } from '../core/errors.js';
 import type { Architecture, LayerParameters } from './architecture.js';
 import { floatArray, type SavedTraining } from './model-json.js';
 import { checkOptimizer } from './optimizers.js';
+import { STATE_COPIES } from '../core/codes.js';
 
 /** Check a file's `training` (argument `name`) against the architecture, and read it. */
 export function trainingFromJSON(value: unknown, architecture: Architecture, name: string): SavedTraining {
@@ -20,7 +21,7 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`${name}.${key}`, `${name}.${key} must be a finite number or null, got ${describe(v)}`);
     return v;
   };
-  const copies = optimizer.type === 'adam' ? 2 : optimizer.type === 'momentum' ? 1 : 0;
+  const copies = STATE_COPIES[optimizer.type];
   const layersOf = (v: unknown, where: string): LayerParameters[] => {
     if (!Array.isArray(v) || v.length !== architecture.layers.length) {
       throw new DataError(where, `${where} must be an array of ${architecture.layers.length} layers, got ${describe(v)}`);

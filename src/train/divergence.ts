@@ -15,8 +15,7 @@ import { DivergenceError } from '../core/errors.js';
  * weights race towards float32's end. The ceiling catches a run that starts there: a mean loss
  * above 10⁶ nats is a model whose logits are in the millions, whatever it started from.
  */
-export const EXPLODING_FACTOR = 1e3;
-export const EXPLODING_CEILING = 1e6;
+export { EXPLODING_CEILING, EXPLODING_FACTOR } from '../core/codes.js';
 // (The rule runs batch by batch inside the backends: assembly/model.ts and src/backend/js/js-backend.ts.)
 
 /** Largest |value| among the finite rows of x (as the model sees them), read a chunk at a time. */

@@ -18,6 +18,7 @@ import { beyondLimit, memoryLimit } from '../backend/wasm/arena.js';
 import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 import { errorFromRecord } from './error-record.js';
+import { STATE_COPIES } from '../core/codes.js';
 
 /** The options of {@link Sequential.fit} that can cross to a worker: all but the callbacks and the signal (see {@link TrainingJob.cancel}). */
 export type WorkerFitOptions = Omit<FitOptions, 'onEpochEnd' | 'onProgress' | 'signal' | 'checkpoint'>;
@@ -236,7 +237,7 @@ function checkWorkerMemory(architecture: Architecture, fit: ReturnType<typeof ch
   const { sizes, workspaceRows } = fitBlocks(plan, architecture.inputs, {
     trainRows, validationRows, batchSize: fit.batchSize, shuffle: fit.shuffle && fit.batchSize < trainRows, weighted: fit.classWeight !== null || fit.sampleWeight !== null,
   });
-  const copies = fit.optimizer.type === 'adam' ? 2 : fit.optimizer.type === 'momentum' ? 1 : 0;
+  const copies = STATE_COPIES[fit.optimizer.type];
   const bytes = modelBytes(plan) + optimizerStateBytes(plan, copies) + workspaceLayout(plan, workspaceRows).bytes + sizes.reduce((a, b) => a + b, 0);
   if (bytes > memoryLimit()) {
     throw new OptionError('options.x', `training in the worker on options.x (${trainRows} rows × ${architecture.inputs} columns) needs ${beyondLimit(bytes)}`);

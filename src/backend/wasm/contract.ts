@@ -99,76 +99,8 @@ export const L_S2W = 40;
 /** usize: …of the bias */
 export const L_S2B = 44;
 export const RECORD_BYTES = 48;
-
-// Activations (docs/architecture.md §1.2); src/network/layers.ts lists them in this order
-export const LINEAR = 0;
-export const SIGMOID = 1;
-export const TANH = 2;
-export const RELU = 3;
-/** The activation codes by name. */
-export const ACTIVATION_CODE = { linear: LINEAR, sigmoid: SIGMOID, tanh: TANH, relu: RELU } as const;
-
-// Output heads (assembly/heads.ts)
-export const HEAD_BINARY = 0;
-/** The head codes by name. */
-export const HEAD_CODE = { binary: HEAD_BINARY } as const;
-
-// Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes
-export const SGD = 0;
-export const MOMENTUM = 1;
-export const ADAM = 2;
-/** The optimizer codes by name. */
-export const OPTIMIZER_CODE = { sgd: SGD, momentum: MOMENTUM, adam: ADAM } as const;
-/** Copies of the parameters' layout the optimizer's state takes: momentum's velocity; Adam's m and v. */
-export const STATE_COPIES = { sgd: 0, momentum: 1, adam: 2 } as const;
-/** The same, by code. */
-export const STATE_COPIES_BY_CODE: readonly number[] = [0, 1, 2];
-
-// lastStat's questions: the epoch's statistics (f64) — the loss summed over its rows, then the head's four counts (STAT_COUNTS + 0…3; binary: correct, true positives, false positives, false negatives)…
-export const STAT_LOSS_SUM = 0; // Σ loss over the epoch's rows
-export const STAT_COUNTS = 1; // + 0…3: the head's counts
-
-// …then (STAT_PASS + 0…4) those of evaluate and gradients' pass
-export const STAT_RECENT_LOSS = 5; // the recent loss (the batch’s own when it was NaN or infinite)
-export const STAT_LOSS_LIMIT = 6; // the exploding-loss rule's limit
-export const STAT_BATCHES = 7; // batches finished this epoch
-export const STAT_PASS = 8; // + 0…4: STAT_LOSS_SUM and the counts of evaluate and gradients' pass
-
-// poolStat's questions: of the pool, or of thread `id`
-export const POOL_WANTED = 0; // workers the steps have asked for
-export const POOL_READY = 1; // workers ready
-export const POOL_LOST = 2; // 1 once a worker died
-export const THREAD_STEPS = 3; // steps it joined
-export const THREAD_PARTS = 4; // parts it ran
-export const THREAD_SLEEPS = 5; // waits that had to block
-export const THREAD_SPIN = 6; // how long it spins before it blocks (ms)
-export const POOL_CHOSEN = 7; // helpers the steps use (−1: not chosen yet)
-export const POOL_RATE = 8; // the time per multiply-add of `id` helpers (ms)
-
-// Why a step shared between threads failed (threadsSettle's answer; 0: it did not)
-export const FAILED_PART = 1; // a part trapped or threw on a worker
-export const FAILED_DEATH = 2; // a worker died in it
-
-// Faults injected into the pool by tests (threadsInjectFault)
-export const FAULT_TRAP = 1; // the part traps
-export const FAULT_DEATH = 2; // the part traps, then its thread dies without a word
-
-/** the batch size that means all rows: full-batch gradient descent */
-export const FULL_BATCH = 0x7fffffff;
-/** threads a step may have: the leader and its workers */
-export const MAX_THREADS = 256;
-/** bytes of a step's arguments in the control block (assembly/parallel.ts) */
-export const STEP_ARGS_BYTES = 80;
-/** the core's memory at first (64 KiB pages; asconfig.json's initialMemory) */
-export const MEMORY_INITIAL_PAGES = 2;
-/** the most it grows to: 4 GiB (asconfig.json's maximumMemory) */
-export const MEMORY_MAXIMUM_PAGES = 65536;
-/** rows the recent loss is a moving mean over, about */
-export const EXPLODING_WINDOW = 256;
-/** how far above the reference (at least ln 2) the recent loss may rise */
-export const EXPLODING_FACTOR = 1000;
-/** above this, a recent loss always explodes */
-export const EXPLODING_CEILING = 1000000;
+// The codes and numbers (src/core/codes.ts, which the layers below the backends import)
+export * from '../../core/codes.js';
 
 /** trainBatches's call: batches first…first+count−1 of the epoch over rows held in memory (src/backend/wasm/trainer.ts writes it). */
 export interface TrainBatchesCall {
