@@ -28,7 +28,7 @@ export async function evaluate(modelPath: string, csv: string, o: { threshold: n
   try {
     const table = await labelledRows({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);
     print(`${csv}: ${table.x.rows} rows, label column '${table.label}', threshold ${o.threshold}`);
-    print(metricsTable([[csv, model.evaluate(table.x, table.y, { threshold: o.threshold })]]));
+    print(metricsTable(model.task, [[csv, model.evaluate(table.x, table.y, { threshold: o.threshold })]]));
   } finally {
     model.dispose();
   }

@@ -143,7 +143,7 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
     (split.memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + ending);
 
   print('');
-  print(metricsTable(await evaluateSplit(model, split)));
+  print(metricsTable(model.task, await evaluateSplit(model, split)));
   if (outputs.out) {
     await writeAtomically(outputs.out, JSON.stringify(model));
     print(`\nmodel saved to ${o.out}`);

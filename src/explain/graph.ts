@@ -4,6 +4,7 @@
 // Pure data (no numbers); src/explain/trace.ts evaluates it forward and backward.
 import { OptionError } from '../core/errors.js';
 import { ACTIVATIONS, type Activation } from '../network/layers.js';
+import { headOf, type Head } from '../heads/index.js';
 
 /** Throw a GradwasmError naming `model` unless it has the shape of a Sequential: `inputs` and dense `layers`. */
 export function checkModelShape(model: unknown): asserts model is ModelShape {
@@ -120,16 +121,24 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
     aLabel = outLabel;
     fanIn = units;
   });
-  add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the 0/1 labels (constants: no gradient)', shape: [rows, 1], inputs: [] });
-  add({ id: 'ylogp', op: 'y_log_p', label: 'y·log p', formula: 'y·log p', description: 'the article\'s first block; log p = −log(1 + e^−z), taken from the logit', shape: [rows, 1], inputs: ['p', 'y'] });
-  add({ id: 'ylog1mp', op: 'not_y_log_not_p', label: '(1−y)·log(1−p)', formula: '(1−y)·log(1−p)', description: 'the article\'s second block; log(1−p) = −log(1 + e^z), taken from the logit', shape: [rows, 1], inputs: ['p', 'y'] });
-  add({ id: 'sum', op: 'add', label: 's', formula: 's = y·log p + (1−y)·log(1−p)', description: 'the two blocks added', shape: [rows, 1], inputs: ['ylogp', 'ylog1mp'] });
-  add({ id: 'bce', op: 'negate', label: 'ℓ', formula: 'ℓ = −s', description: 'the binary cross-entropy of each row', shape: [rows, 1], inputs: ['sum'] });
-  add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
+  LOSS_NODES[headOf('model.layers', model.layers).name](add, rows);
 
   const edges = nodes.flatMap((n) => n.inputs.map((from) => ({ from, to: n.id, shape: shapes.get(from)! })));
   return { nodes, edges, rows, output: 'p', loss: 'loss' };
 }
+
+/** The nodes from the model's output `p` to the loss `loss`, for each head (src/heads/): the binary
+ *  head's in the article's blocks. */
+const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => string, rows: Dim) => void>> = {
+  binary: (add, rows) => {
+    add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the 0/1 labels (constants: no gradient)', shape: [rows, 1], inputs: [] });
+    add({ id: 'ylogp', op: 'y_log_p', label: 'y·log p', formula: 'y·log p', description: 'the article\'s first block; log p = −log(1 + e^−z), taken from the logit', shape: [rows, 1], inputs: ['p', 'y'] });
+    add({ id: 'ylog1mp', op: 'not_y_log_not_p', label: '(1−y)·log(1−p)', formula: '(1−y)·log(1−p)', description: 'the article\'s second block; log(1−p) = −log(1 + e^z), taken from the logit', shape: [rows, 1], inputs: ['p', 'y'] });
+    add({ id: 'sum', op: 'add', label: 's', formula: 's = y·log p + (1−y)·log(1−p)', description: 'the two blocks added', shape: [rows, 1], inputs: ['ylogp', 'ylog1mp'] });
+    add({ id: 'bce', op: 'negate', label: 'ℓ', formula: 'ℓ = −s', description: 'the binary cross-entropy of each row', shape: [rows, 1], inputs: ['sum'] });
+    add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
+  },
+};
 
 /** `B×30`, `16`, or `scalar`. */
 export function formatShape(shape: readonly Dim[]): string {

@@ -16,6 +16,7 @@ import type { Activation } from '../network/layers.js';
 import type { StandardScaler } from '../data/scaler.js';
 import { Sequential } from '../model/sequential.js';
 import { gradwasmVersion } from '../core/version.js';
+import type { Head } from '../heads/index.js';
 
 /** The ONNX operator set the file uses: the default domain at version 13 (IR version 7). */
 export const ONNX_OPSET = 13;
@@ -175,13 +176,21 @@ function densePart(model: Sequential, input: string): Part {
   return part;
 }
 
-/**
- * skl2onnx's classifier outputs from `probability` p [batch, 1]: `label` [batch], 1 where
- * p > 0.5 (predict's rule; ArgMax of [1 − p, p] in skl2onnx, which picks 0 on a tie too), and
- * `probabilities` [batch, 2] = [1 − p, p].
- */
-function classifierPart(): Part {
-  return {
+/** What a head puts after the last layer (whose output is `probability`): its nodes, the graph's
+ *  outputs, and what the doc string says of them. Every head has one (src/heads/). */
+interface HeadPart extends Part {
+  outputs: Message[];
+  /** What the model is, and what its outputs are, in the doc string's words. */
+  says: { model: string; outputs: string };
+}
+
+const HEAD_PARTS: Readonly<Record<Head['name'], () => HeadPart>> = {
+  /**
+   * skl2onnx's classifier outputs from `probability` p [batch, 1]: `label` [batch], 1 where
+   * p > 0.5 (predict's rule; ArgMax of [1 − p, p] in skl2onnx, which picks 0 on a tie too), and
+   * `probabilities` [batch, 2] = [1 − p, p]; then `probability` itself.
+   */
+  binary: () => ({
     initializers: [tensor('one', [], [1]), tensor('half', [], [0.5]), tensor('flat', [1], [-1], INT64)],
     nodes: [
       node('Sub', ['one', 'probability'], 'probability_of_0'),
@@ -190,15 +199,19 @@ function classifierPart(): Part {
       node('Cast', ['positive'], 'label_column', { to: INT64 }),
       node('Reshape', ['label_column', 'flat'], 'label'),
     ],
-  };
-}
+    outputs: [valueInfo('label', INT64, []), valueInfo('probabilities', FLOAT, [2]), valueInfo('probability', FLOAT, [1])],
+    says: {
+      model: 'A binary classifier',
+      outputs: 'label (int64, 1 where P(Y=1) > 0.5), probabilities [1 − P(Y=1), P(Y=1)] (as skl2onnx writes them with zipmap off) and probability [batch, 1], P(Y=1)',
+    },
+  }),
+};
 
 /** What a reader of the file should know first: what it computes, from what, to what. */
-function docString(model: Sequential): string {
+function docString(model: Sequential, head: HeadPart): string {
   const layers = model.layers.map((l) => `Dense(${l.units}, ${l.activation})`).join(' → ');
-  return `A binary classifier from gradwasm ${gradwasmVersion()}: ${model.scaler ? 'StandardScaler → ' : ''}${layers}. ` +
-    `Input features [batch, ${model.inputs}], raw${model.scaler ? ' (the scaler is inside)' : ''}; outputs label (int64, 1 where P(Y=1) > 0.5), ` +
-    'probabilities [1 − P(Y=1), P(Y=1)] (as skl2onnx writes them with zipmap off) and probability [batch, 1], P(Y=1).';
+  return `${head.says.model} from gradwasm ${gradwasmVersion()}: ${model.scaler ? 'StandardScaler → ' : ''}${layers}. ` +
+    `Input features [batch, ${model.inputs}], raw${model.scaler ? ' (the scaler is inside)' : ''}; outputs ${head.says.outputs}.`;
 }
 
 /**
@@ -210,20 +223,19 @@ function docString(model: Sequential): string {
  */
 export function toOnnx(model: Sequential): Uint8Array {
   if (!(model instanceof Sequential)) throw new OptionError('model', `model must be a Sequential, got ${describe(model)}`);
-  const parts = [...(model.scaler ? [scalerPart(model.scaler)] : []), densePart(model, model.scaler ? 'scaled' : 'features'), classifierPart()];
+  const head = HEAD_PARTS[model.task]();
+  const parts = [...(model.scaler ? [scalerPart(model.scaler)] : []), densePart(model, model.scaler ? 'scaled' : 'features'), head];
   const graph = new Message();
   for (const n of parts.flatMap((p) => p.nodes)) graph.field(1, n);
   graph.field(2, 'gradwasm');
   for (const t of parts.flatMap((p) => p.initializers)) graph.field(5, t);
-  graph.field(11, valueInfo('features', FLOAT, [model.inputs]))
-    .field(12, valueInfo('label', INT64, []))
-    .field(12, valueInfo('probabilities', FLOAT, [2]))
-    .field(12, valueInfo('probability', FLOAT, [1]));
+  graph.field(11, valueInfo('features', FLOAT, [model.inputs]));
+  for (const output of head.outputs) graph.field(12, output);
   const file = new Message()
     .int(1, IR_VERSION)
     .field(2, 'gradwasm') // producer_name
     .field(3, gradwasmVersion()) // producer_version
-    .field(6, docString(model))
+    .field(6, docString(model, head))
     .field(7, graph)
     .field(8, new Message().field(1, '').int(2, ONNX_OPSET));
   // metadata_props: StringStringEntryProto { key = 1, value = 2 }

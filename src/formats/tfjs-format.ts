@@ -5,7 +5,8 @@
 import { DataError, GradwasmError, OptionError } from '../core/errors.js';
 import { checkInteger, checkObject, describe } from '../core/checks.js';
 import { checkColumnNames, type ColumnNames } from '../data/column-names.js';
-import { checkActivation, type Activation } from '../network/layers.js';
+import { ACTIVATIONS, checkActivation, type Activation } from '../network/layers.js';
+import { headOf } from '../heads/index.js';
 import { MAX_UNITS } from '../core/limits.js';
 import { clampExponent, FLOAT32_MAX, FLOAT32_MIN_NORMAL } from './onnx.js';
 import { scalerFromJSON, SCALER_FORMAT, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
@@ -69,7 +70,6 @@ export interface FromTfjsOptions {
   seed?: number;
 }
 
-const ACTIVATIONS = new Set<unknown>(['linear', 'sigmoid', 'tanh', 'relu']);
 const SCALER_LAYER = 'scaler';
 const METADATA = 'modelJson.userDefinedMetadata.gradwasm';
 
@@ -336,7 +336,7 @@ function parseTfjs(json: unknown): ParsedTfjs {
     }
     const name = float32LayerName(at, c);
     const activation = c.activation ?? 'linear';
-    if (!ACTIVATIONS.has(activation)) {
+    if (!(ACTIVATIONS as readonly unknown[]).includes(activation)) {
       throw new DataError(`${at}.config.activation`, `${at}.config.activation is ${describe(activation)}; gradwasm has linear, relu, tanh and sigmoid`);
     }
     const useBias = c.use_bias ?? true;
@@ -344,10 +344,7 @@ function parseTfjs(json: unknown): ParsedTfjs {
     dense.push({ name, units: checkInteger(`${at}.config.units`, c.units, 1, MAX_UNITS), activation: checkActivation(`${at}.config.activation`, activation), bias: useBias });
   });
   if (dense.length === 0) throw new DataError(where, `${where} has no Dense layer`);
-  const last = dense[dense.length - 1]!;
-  if (last.units !== 1 || last.activation !== 'sigmoid') {
-    throw new DataError(where, `the last layer of ${where} must be Dense(1, sigmoid) (P(Y=1) of a binary classifier), got Dense(${last.units}, ${last.activation})`);
-  }
+  headOf(where, dense);
 
   // The manifest: every weight's name, shape and place in the bytes.
   const specs = manifest(file);

@@ -3,7 +3,7 @@
 // they come to — is its output head. The core runs a head by its code (assembly/heads.ts, HEAD_CODE
 // by the head's name); the 'js' backend runs its twin (src/backend/js/heads.ts); everything else
 // asks the Head below. docs/architecture.md §11 says what adding one takes.
-import type { PassStats } from '../metrics/classification.js';
+import type { Evaluation, PassStats } from '../metrics/classification.js';
 
 /** A network's last layer, as a head checks it. */
 export interface OutputLayer {
@@ -32,4 +32,7 @@ export interface Head {
   /** The mean loss and the metrics of a pass over `rows` rows, from its statistics (the loss
    *  summed over the rows, and the head's four counts). */
   metrics(stats: PassStats, rows: number): PassMetrics;
+  /** What evaluate() and evaluateDataset() report of labelled rows, from their pass's statistics,
+   *  their labels and the outputs predict gives for them, at `threshold`. */
+  evaluation(stats: PassStats, labels: Float32Array, outputs: Float32Array, threshold: number): Evaluation;
 }

@@ -11,7 +11,7 @@ import { BrokenModelError, DataError, OptionError } from '../core/errors.js';
 import type { ModelAccess } from '../train/fit.js';
 import { headOf, type Head } from '../heads/index.js';
 import type { DenseLayer } from '../network/layers.js';
-import { checkEvaluateOptions, evaluation, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
+import { checkEvaluateOptions, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
 import type { Optimizer } from '../network/optimizers.js';
 import { Xoshiro128, glorotUniform } from '../core/prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
@@ -80,6 +80,11 @@ export class Sequential {
   readonly threads: number;
   /** Its task, from its last layer (src/heads/). */
   private readonly head: Head;
+
+  /** What it predicts, as its last layer makes it: `'binary'` (one sigmoid unit, P(Y=1)). */
+  get task(): Head['name'] {
+    return this.head.name;
+  }
   private engine: Backend | null;
   private fitting = false;
   /** Calls that hold the backend across awaits (fit, fitDataset, evaluateDataset): a dispose()
@@ -284,7 +289,7 @@ export class Sequential {
     const labels = this.head.labels(y, matrix.rows, 'y');
     const probabilities = new Float32Array(matrix.rows);
     const stats = engine.evaluate({ x: matrix, y: labels }, probabilities);
-    return evaluation(stats, labels, probabilities, threshold);
+    return this.head.evaluation(stats, labels, probabilities, threshold);
   }
 
   /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated.

@@ -7,7 +7,7 @@
 import type { Backend, Dataset, MakeTrainer, Trainer } from '../backend/backend.js';
 import type { LayerParameters } from '../network/architecture.js';
 import type { Head } from '../heads/index.js';
-import { aucOf, checkEvaluateOptions, evaluation, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
+import { aucOf, checkEvaluateOptions, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { WasmTrainer } from '../backend/wasm/trainer.js';
 import { checkInteger, checkKeys, checkObject } from '../core/checks.js';
@@ -535,6 +535,6 @@ export async function evaluateDataset(m: ModelAccess, source: DataSource, option
     labels.push(chunk.y);
     probabilities.push(p);
   }
-  return evaluation(stats!, concatFloats(labels), concatFloats(probabilities), threshold);
+  return m.head.evaluation(stats!, concatFloats(labels), concatFloats(probabilities), threshold);
 }
 
