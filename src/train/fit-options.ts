@@ -5,7 +5,8 @@ import { FULL_BATCH } from '../backend/backend.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.js';
 import { OptionError } from '../core/errors.js';
 import type { DataSource } from '../data/dataset.js';
-import { toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
+import type { Head } from '../heads/index.js';
+import { toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
 import { checkClassWeight, checkSampleWeight, type CheckedClassWeight, type ClassWeight } from '../data/row-weights.js';
 import type { ModelJSON } from '../network/model-json.js';
 import {
@@ -167,7 +168,7 @@ export interface CheckedFitOptions {
 }
 
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
-export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows: number, name = 'options', validationSource = false): CheckedFitOptions {
+export function checkFitOptions(o: Record<string, unknown>, model: { inputs: number; head: Head }, rows: number, name = 'options', validationSource = false): CheckedFitOptions {
   const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
   const checked = checkFitOptimizer(o.optimizer, `${name}.optimizer`);
   const lbfgs = checked.type === 'lbfgs' ? checked : null;
@@ -207,7 +208,7 @@ export function checkFitOptions(o: Record<string, unknown>, inputs: number, rows
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new OptionError(`${name}.onProgress`, `${name}.onProgress must be a function, got ${describe(onProgress)}`);
   }
-  const validation = o.validationData === undefined ? null : checkValidation(o.validationData, inputs, `${name}.validationData`);
+  const validation = o.validationData === undefined ? null : checkValidation(o.validationData, model, `${name}.validationData`);
   const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
   if (earlyStopping?.monitor === 'valLoss' && !validation && validationSplit === null && !validationSource) {
     throw new OptionError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too, ` +
@@ -258,12 +259,12 @@ function checkCheckpoint(value: unknown, name: string): CheckedFitOptions['check
   return { every, save: o.save as (json: ModelJSON) => void | Promise<void> };
 }
 
-function checkValidation(value: unknown, inputs: number, name: string): { x: Matrix; y: Float32Array } {
+function checkValidation(value: unknown, model: { inputs: number; head: Head }, name: string): { x: Matrix; y: Float32Array } {
   if (!Array.isArray(value) || value.length !== 2) {
     throw new OptionError(name, `${name} must be [x, y], got ${describe(value)}`);
   }
-  const x = toMatrix(value[0], inputs, `${name}[0]`);
-  return { x, y: toLabels(value[1], x.rows, `${name}[1]`) };
+  const x = toMatrix(value[0], model.inputs, `${name}[0]`);
+  return { x, y: model.head.labels(value[1], x.rows, `${name}[1]`) };
 }
 
 /**

@@ -91,7 +91,7 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
   checkKeys('options', o, FIT_KEYS);
   const features = m.features(x, 'x');
   let train = { x: features, y: m.head.labels(y, features.rows, 'y') };
-  const fit = checkFitOptions(o, m.inputs, train.x.rows);
+  const fit = checkFitOptions(o, m, train.x.rows);
   let validation = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
   if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
   // Each training row's weight (validation rows are scored unweighted, as evaluate() scores them).
@@ -164,7 +164,7 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   if (o.validationSplit !== undefined && known === null) {
     throw new OptionError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
   }
-  const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, m.inputs, known ?? Number.MAX_SAFE_INTEGER,
+  const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, m, known ?? Number.MAX_SAFE_INTEGER,
     'options', validationSource !== null);
   const shuffleBuffer = o.shuffleBuffer === undefined ? 0 : checkInteger('options.shuffleBuffer', o.shuffleBuffer, 1, 2 ** 24);
   const shuffled = shuffleBuffer > 0 && o.shuffle !== false;

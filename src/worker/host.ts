@@ -1,7 +1,7 @@
 // trainInWorker: fit a model in a Web Worker (browsers) or a worker_threads Worker (Node), so
 // the calling thread never blocks. Everything is checked here, before a worker starts.
 import type { Architecture, LayerWeights } from '../network/architecture.js';
-import { toFloat32, toLabels, toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
+import { toFloat32, toMatrix, type Features, type Labels, type Matrix } from '../data/matrix.js';
 import { GradwasmError, OptionError } from '../core/errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.js';
 import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON, type SavedTraining } from '../network/model-json.js';
@@ -18,6 +18,7 @@ import { beyondLimit, memoryLimit } from '../backend/wasm/arena.js';
 import { buffersOf, type Rows, type StartMessage } from './protocol.js';
 import { spawnWorker, type WorkerHandle } from './spawn.js';
 import { errorFromRecord } from './error-record.js';
+import { headOf } from '../heads/index.js';
 import { STATE_COPIES } from '../core/codes.js';
 
 /** The options of {@link Sequential.fit} that can cross to a worker: all but the callbacks and the signal (see {@link TrainingJob.cancel}). */
@@ -191,10 +192,11 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     model = { create: created.architecture, scaler: scaler?.toJSON() ?? null, names: created.names, seed: created.seed, backend: created.backend, threads: created.threads };
   }
   const x = toMatrix(o.x, architecture.inputs, 'options.x');
-  const y = toLabels(o.y, x.rows, 'options.y');
+  const head = headOf('options.model.layers', architecture.layers);
+  const y = head.labels(o.y, x.rows, 'options.y');
   const fitOptions = checkObject('options.fit', o.fit ?? {});
   checkKeys('options.fit', fitOptions, FIT_KEYS);
-  const fit = checkFitOptions(fitOptions, architecture.inputs, x.rows, 'options.fit');
+  const fit = checkFitOptions(fitOptions, { inputs: architecture.inputs, head }, x.rows, 'options.fit');
   if (fit.lbfgs) throw new OptionError('options.fit.optimizer', "options.fit.optimizer 'lbfgs' is not supported by trainInWorker yet; call fit on the model (an L-BFGS fit of a table that fits in memory is short)");
   if (training && fit.initialEpoch > 0 && fit.initialEpoch === training.epoch) {
     checkResumedMonitor(training.earlyStopping, fit.earlyStopping, fit.initialEpoch, 'options.fit');
