@@ -5,7 +5,15 @@
 // their own .wasm files there.
 import { build } from 'esbuild';
 
-const common = { bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, external: ['@tensorflow/*', 'onnxruntime-web'], logLevel: 'warning' };
+const common = {
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  loader: { '.wasm': 'binary' },
+  external: ['@tensorflow/*', 'onnxruntime-web'],
+  logLevel: 'warning',
+};
 await build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' });
 // the contention benchmark's configurations, each in a process of its own (bench/contention.ts)
 await build({ ...common, entryPoints: ['bench/contention-child.ts'], outfile: 'dist/bench/contention-child.js' });

@@ -42,10 +42,12 @@ function child(args: readonly string[], quick: boolean): ChildProcess & { result
   const proc = spawn(process.execPath, [CHILD, ...args, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (chunk: Buffer) => void (out += chunk.toString()));
-  const result = new Promise<Record<string, number>>((resolve, reject) => proc.on('exit', (code) => {
-    if (code !== 0) reject(new Error(`contention-child ${args.join(' ')} exited with ${code}`));
-    else resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>);
-  }));
+  const result = new Promise<Record<string, number>>((resolve, reject) =>
+    proc.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`contention-child ${args.join(' ')} exited with ${code}`));
+      else resolve(JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>);
+    }),
+  );
   return Object.assign(proc, { result });
 }
 
@@ -59,7 +61,7 @@ function runChild(args: readonly string[], quick: boolean): Record<string, numbe
 function alternate(base: readonly string[], other: readonly string[], key: string, rounds: number, quick: boolean): { base: number[]; other: number[] } {
   const out = { base: [] as number[], other: [] as number[] };
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 ? ['other', 'base'] as const : ['base', 'other'] as const;
+    const order = r % 2 ? (['other', 'base'] as const) : (['base', 'other'] as const);
     for (const side of order) out[side].push(runChild(side === 'base' ? base : other, quick)[key]!);
   }
   return out;
@@ -68,8 +70,17 @@ function alternate(base: readonly string[], other: readonly string[], key: strin
 export async function measureContention(rounds: number, quick: boolean, log: (line: string) => void): Promise<ContentionReport> {
   const cores = availableParallelism();
   const rows: ContentionRow[] = [];
-  const ratioRow = (id: string, title: string, base: string, other: string, runs: { base: number[]; other: number[] }, ratio: (b: number, o: number) => number,
-                    target: string, met: (figure: number) => boolean, unit: ContentionRow['unit'] = 'samples/s'): void => {
+  const ratioRow = (
+    id: string,
+    title: string,
+    base: string,
+    other: string,
+    runs: { base: number[]; other: number[] },
+    ratio: (b: number, o: number) => number,
+    target: string,
+    met: (figure: number) => boolean,
+    unit: ContentionRow['unit'] = 'samples/s',
+  ): void => {
     const each = runs.base.map((b, i) => ratio(b, runs.other[i]!));
     const figure = median(each);
     rows.push({ id, title, base, other, baseValue: median(runs.base), otherValue: median(runs.other), unit, rounds: each, figure, target, met: met(figure) });
@@ -85,29 +96,70 @@ export async function measureContention(rounds: number, quick: boolean, log: (li
   }
 
   log('contention: W2, 2 threads against 1, alone');
-  ratioRow('alone', 'W2, alone', '1 thread', '2 threads', alternate(['w2', '1'], ['w2', '2'], 'samplesPerSecond', rounds, quick), (b, o) => o / b,
-    '≥ 1.8× where the machine gives a second core', (f) => f >= 1.8);
+  ratioRow(
+    'alone',
+    'W2, alone',
+    '1 thread',
+    '2 threads',
+    alternate(['w2', '1'], ['w2', '2'], 'samplesPerSecond', rounds, quick),
+    (b, o) => o / b,
+    '≥ 1.8× where the machine gives a second core',
+    (f) => f >= 1.8,
+  );
 
   log('contention: W2, 2 threads against 1, beside a busy process');
   const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
   try {
-    ratioRow('busy', 'W2, beside one busy process', '1 thread', '2 threads', alternate(['w2', '1'], ['w2', '2'], 'samplesPerSecond', rounds, quick), (b, o) => o / b,
-      '≥ 1.0×', (f) => f >= 1.0);
+    ratioRow(
+      'busy',
+      'W2, beside one busy process',
+      '1 thread',
+      '2 threads',
+      alternate(['w2', '1'], ['w2', '2'], 'samplesPerSecond', rounds, quick),
+      (b, o) => o / b,
+      '≥ 1.0×',
+      (f) => f >= 1.0,
+    );
   } finally {
     busy.kill();
   }
 
   log('contention: W2, 8 threads against 2');
-  ratioRow('eight', `W2, 8 threads on ${cores} cores (time against 2 threads')`, '2 threads', '8 threads', alternate(['w2', '2'], ['w2', '8'], 'samplesPerSecond', rounds, quick),
-    (b, o) => b / o, '≤ 1.25×', (f) => f <= 1.25);
+  ratioRow(
+    'eight',
+    `W2, 8 threads on ${cores} cores (time against 2 threads')`,
+    '2 threads',
+    '8 threads',
+    alternate(['w2', '2'], ['w2', '8'], 'samplesPerSecond', rounds, quick),
+    (b, o) => b / o,
+    '≤ 1.25×',
+    (f) => f <= 1.25,
+  );
 
   log('contention: W2, 2 threads after an 8-thread model grew the pool, against a fresh pool');
-  ratioRow('grown', 'W2, 2 threads after the pool grew to 7 workers', 'fresh pool', 'grown pool', alternate(['w2', '2'], ['w2', '2', 'grown'], 'samplesPerSecond', rounds, quick),
-    (b, o) => o / b, '≥ 0.95×', (f) => f >= 0.95);
+  ratioRow(
+    'grown',
+    'W2, 2 threads after the pool grew to 7 workers',
+    'fresh pool',
+    'grown pool',
+    alternate(['w2', '2'], ['w2', '2', 'grown'], 'samplesPerSecond', rounds, quick),
+    (b, o) => o / b,
+    '≥ 0.95×',
+    (f) => f >= 0.95,
+  );
 
   log("contention: the first Sequential.create, 'auto' against threads: 1");
-  ratioRow('create', "first Sequential.create (2-4-1), 'auto' against threads: 1", 'threads: 1', "'auto'", alternate(['create', '1'], ['create', 'auto'], 'ms', 2 * rounds + 1, quick),
-    (b, o) => o - b, '≤ +10 ms', (f) => f <= 10, 'ms');
+  ratioRow(
+    'create',
+    "first Sequential.create (2-4-1), 'auto' against threads: 1",
+    'threads: 1',
+    "'auto'",
+    alternate(['create', '1'], ['create', 'auto'], 'ms', 2 * rounds + 1, quick),
+    (b, o) => o - b,
+    '≤ +10 ms',
+    (f) => f <= 10,
+    'ms',
+  );
 
   return { cores, secondCore: median(shares), rows };
 }
@@ -118,16 +170,24 @@ export function contentionLines(report: ContentionReport, markdown: boolean): st
   const figure = (row: ContentionRow, f: number): string => (row.unit === 'ms' ? `${f >= 0 ? '+' : ''}${f.toFixed(1)} ms` : `${f.toFixed(2)}×`);
   const second = `two 1-thread runs at once each ran at ${(100 * report.secondCore).toFixed(0)} % of one alone (${report.cores} cores)`;
   if (!markdown) {
-    return [`  the machine: ${second}`, ...report.rows.map((r) =>
-      `  ${r.title.padEnd(62)} ${r.base} ${value(r.baseValue, r.unit)}, ${r.other} ${value(r.otherValue, r.unit)}: ${figure(r, r.figure)} ` +
-      `(rounds ${r.rounds.map((f) => figure(r, f)).join(' ')}; target ${r.target}) ${r.met ? '✓' : '✗'}`)];
+    return [
+      `  the machine: ${second}`,
+      ...report.rows.map(
+        (r) =>
+          `  ${r.title.padEnd(62)} ${r.base} ${value(r.baseValue, r.unit)}, ${r.other} ${value(r.otherValue, r.unit)}: ${figure(r, r.figure)} ` +
+          `(rounds ${r.rounds.map((f) => figure(r, f)).join(' ')}; target ${r.target}) ${r.met ? '✓' : '✗'}`,
+      ),
+    ];
   }
   return [
     `The machine: ${second}.`,
     '',
     '| case | compared | medians | figure (median) | each round | target | |',
     '|---|---|---:|---:|---|---|---|',
-    ...report.rows.map((r) => `| ${r.title} | ${r.other} against ${r.base} | ${value(r.otherValue, r.unit)} vs ${value(r.baseValue, r.unit)} | ` +
-      `**${figure(r, r.figure)}** | ${r.rounds.map((f) => figure(r, f)).join(', ')} | ${r.target} | ${r.met ? '✓' : '✗'} |`),
+    ...report.rows.map(
+      (r) =>
+        `| ${r.title} | ${r.other} against ${r.base} | ${value(r.otherValue, r.unit)} vs ${value(r.baseValue, r.unit)} | ` +
+        `**${figure(r, r.figure)}** | ${r.rounds.map((f) => figure(r, f)).join(', ')} | ${r.target} | ${r.met ? '✓' : '✗'} |`,
+    ),
   ];
 }

@@ -9,7 +9,13 @@ import type { Architecture, Implementation, LayerWeights, Matrix, MemoryFigures,
 const SEED = 1;
 
 async function createModel(architecture: Architecture, weights: readonly LayerWeights[], backend: BackendName, threads: number | 'auto'): Promise<Sequential> {
-  const model = await Sequential.create({ inputs: architecture.inputs, layers: architecture.layers, seed: SEED, backend, threads: backend === 'js' ? 1 : threads });
+  const model = await Sequential.create({
+    inputs: architecture.inputs,
+    layers: architecture.layers,
+    seed: SEED,
+    backend,
+    threads: backend === 'js' ? 1 : threads,
+  });
   model.setWeights(weights);
   return model;
 }
@@ -69,9 +75,10 @@ export async function gradwasm(backend: BackendName, threads: number | 'auto' = 
   const single = backend === 'wasm' && count === 1;
   return {
     name: backend === 'js' ? 'gradwasm-js' : single ? 'gradwasm-wasm' : 'gradwasm-wasm-threads',
-    detail: backend === 'wasm'
-      ? `gradwasm, AssemblyScript core, 128-bit SIMD, ${count === 1 ? '1 thread' : `${count} threads (threads: ${threads})`}`
-      : "gradwasm backend 'js': the pure-TypeScript twin (Float32Array loops)",
+    detail:
+      backend === 'wasm'
+        ? `gradwasm, AssemblyScript core, 128-bit SIMD, ${count === 1 ? '1 thread' : `${count} threads (threads: ${threads})`}`
+        : "gradwasm backend 'js': the pure-TypeScript twin (Float32Array loops)",
     activate: async () => {},
     train: (job) => train(job, backend, count),
     predictor: async (architecture, weights) => predictor(await createModel(architecture, weights, backend, count)),

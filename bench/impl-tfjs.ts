@@ -27,13 +27,15 @@ function createModel(architecture: Architecture, weights: readonly LayerWeights[
   let inputs = architecture.inputs;
   const values: tf.Tensor[] = [];
   architecture.layers.forEach((layer, i) => {
-    model.add(tfl.layers.dense({
-      units: layer.units,
-      activation: layer.activation,
-      // Zeros: skip random initialisation, the weights are set just below.
-      kernelInitializer: 'zeros',
-      ...(i === 0 ? { inputShape: [architecture.inputs] } : {}),
-    }));
+    model.add(
+      tfl.layers.dense({
+        units: layer.units,
+        activation: layer.activation,
+        // Zeros: skip random initialisation, the weights are set just below.
+        kernelInitializer: 'zeros',
+        ...(i === 0 ? { inputShape: [architecture.inputs] } : {}),
+      }),
+    );
     values.push(tf.tensor2d(weights[i]!.weights, [inputs, layer.units]), tf.tensor1d(weights[i]!.bias));
     inputs = layer.units;
   });
@@ -102,9 +104,11 @@ async function wasmDetail(): Promise<string> {
   await activate('wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
   const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-  return `TF.js ${tf.version_core} Layers, backend 'wasm', SIMD ${simd ? 'on' : 'off'}, ` +
+  return (
+    `TF.js ${tf.version_core} Layers, backend 'wasm', SIMD ${simd ? 'on' : 'off'}, ` +
     // TF.js reports no thread support in Node whatever the machine (it switches it off there).
-    `multithreading ${threads ? `on (${getThreadsCount()} threads)` : `off (1 thread${tf.env().getBool('IS_NODE') ? ': TF.js disables it in Node' : ''})`}`;
+    `multithreading ${threads ? `on (${getThreadsCount()} threads)` : `off (1 thread${tf.env().getBool('IS_NODE') ? ': TF.js disables it in Node' : ''})`}`
+  );
 }
 
 export async function tfjs(backend: TfBackend): Promise<Implementation> {

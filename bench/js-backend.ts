@@ -24,14 +24,50 @@ interface Shape {
 }
 
 const SHAPES: Record<string, Shape> = {
-  a: { name: '30-16-8-1 relu, batch 16, 455 rows', inputs: 30, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')],
-       rows: 455, batchSize: 16, epochs: 60, learningRate: 0.05, lo: -2, hi: 2 },
-  b: { name: '784-128-64-1 relu, batch 64, 2000 rows', inputs: 784, layers: [dense(128, 'relu'), dense(64, 'relu'), dense(1, 'sigmoid')],
-       rows: 2000, batchSize: 64, epochs: 2, learningRate: 0.01, lo: 0, hi: 1 },
-  c: { name: '2-16-16-1 tanh, batch 32, 1000 rows', inputs: 2, layers: [dense(16, 'tanh'), dense(16, 'tanh'), dense(1, 'sigmoid')],
-       rows: 1000, batchSize: 32, epochs: 60, learningRate: 0.1, lo: -1, hi: 1 },
-  d: { name: 'logistic 32-1, batch 256, 20000 rows', inputs: 32, layers: [dense(1, 'sigmoid')],
-       rows: 20000, batchSize: 256, epochs: 10, learningRate: 0.05, lo: -1, hi: 1 },
+  a: {
+    name: '30-16-8-1 relu, batch 16, 455 rows',
+    inputs: 30,
+    layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')],
+    rows: 455,
+    batchSize: 16,
+    epochs: 60,
+    learningRate: 0.05,
+    lo: -2,
+    hi: 2,
+  },
+  b: {
+    name: '784-128-64-1 relu, batch 64, 2000 rows',
+    inputs: 784,
+    layers: [dense(128, 'relu'), dense(64, 'relu'), dense(1, 'sigmoid')],
+    rows: 2000,
+    batchSize: 64,
+    epochs: 2,
+    learningRate: 0.01,
+    lo: 0,
+    hi: 1,
+  },
+  c: {
+    name: '2-16-16-1 tanh, batch 32, 1000 rows',
+    inputs: 2,
+    layers: [dense(16, 'tanh'), dense(16, 'tanh'), dense(1, 'sigmoid')],
+    rows: 1000,
+    batchSize: 32,
+    epochs: 60,
+    learningRate: 0.1,
+    lo: -1,
+    hi: 1,
+  },
+  d: {
+    name: 'logistic 32-1, batch 256, 20000 rows',
+    inputs: 32,
+    layers: [dense(1, 'sigmoid')],
+    rows: 20000,
+    batchSize: 256,
+    epochs: 10,
+    learningRate: 0.05,
+    lo: -1,
+    hi: 1,
+  },
 };
 
 /** Uniform [0, 1) numbers for the synthetic data, from the project's seeded generator. */
@@ -57,8 +93,12 @@ function dataset(shape: Shape, seed: number): { x: { data: Float32Array; rows: n
   return { x: { data, rows, cols }, y };
 }
 
-async function timeFit(shape: Shape, backend: 'js' | 'wasm', x: ReturnType<typeof dataset>['x'], y: Float32Array):
-    Promise<{ ms: number; weights: Float32Array[] }> {
+async function timeFit(
+  shape: Shape,
+  backend: 'js' | 'wasm',
+  x: ReturnType<typeof dataset>['x'],
+  y: Float32Array,
+): Promise<{ ms: number; weights: Float32Array[] }> {
   const model = await Sequential.create({ inputs: shape.inputs, layers: shape.layers, seed: 7, backend });
   const start = performance.now();
   await model.fit(x, y, { epochs: shape.epochs, learningRate: shape.learningRate, batchSize: shape.batchSize });
@@ -73,9 +113,11 @@ function relativeDifference(a: Float32Array[], b: Float32Array[]): number {
   if (a.length !== b.length) return Infinity;
   let worst = 0;
   for (let l = 0; l < a.length; l++) {
-    const u = a[l]!, v = b[l]!;
+    const u = a[l]!,
+      v = b[l]!;
     if (u.length !== v.length) return Infinity;
-    let diff = 0, scale = 0;
+    let diff = 0,
+      scale = 0;
     for (let i = 0; i < v.length; i++) {
       diff = Math.max(diff, Math.abs(u[i]! - v[i]!));
       scale = Math.max(scale, Math.abs(v[i]!));
@@ -90,7 +132,8 @@ const TOLERANCE = 1e-4;
 /** Floating-point operations (2 per multiply-add) per sample of one training step: forward A·W,
  *  weight gradient Aᵀ·dZ, and dZ·Wᵀ for every layer but the first. */
 function flopsPerSample(shape: Shape): number {
-  let macs = 0, fanIn = shape.inputs;
+  let macs = 0,
+    fanIn = shape.inputs;
   shape.layers.forEach((layer, l) => {
     macs += fanIn * layer.units * (l > 0 ? 3 : 2);
     fanIn = layer.units;
@@ -99,8 +142,7 @@ function flopsPerSample(shape: Shape): number {
 }
 
 const median = (v: number[]): number => [...v].sort((p, q) => p - q)[Math.floor(v.length / 2)]!;
-const rate = (perSecond: number): string =>
-  perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M/s` : `${(perSecond / 1e3).toFixed(1)} k/s`;
+const rate = (perSecond: number): string => (perSecond >= 1e6 ? `${(perSecond / 1e6).toFixed(2)} M/s` : `${(perSecond / 1e3).toFixed(1)} k/s`);
 const runs = Number(process.argv[2] ?? 7);
 const which = process.argv[3] ?? Object.keys(SHAPES).join('');
 
@@ -124,11 +166,14 @@ for (const key of which) {
   }
   const agree = difference <= TOLERANCE;
   allAgree &&= agree;
-  const js = samples / median(times.js) * 1e3, wasm = samples / median(times.wasm) * 1e3;
-  const gflops = (perSecond: number): string => `${(perSecond * flopsPerSample(shape) / 1e9).toFixed(2)} GFLOP/s`;
-  console.log(`(${key}) ${shape.name.padEnd(40)} js ${rate(js).padStart(9)} (${gflops(js)})   ` +
-    `wasm ${rate(wasm).padStart(9)} (${gflops(wasm)})   wasm/js ${(wasm / js).toFixed(1).padStart(4)}×   ` +
-    `weights max rel. diff ${difference.toExponential(1)}${agree ? '' : ` > ${TOLERANCE}: DIFFER`}`);
+  const js = (samples / median(times.js)) * 1e3,
+    wasm = (samples / median(times.wasm)) * 1e3;
+  const gflops = (perSecond: number): string => `${((perSecond * flopsPerSample(shape)) / 1e9).toFixed(2)} GFLOP/s`;
+  console.log(
+    `(${key}) ${shape.name.padEnd(40)} js ${rate(js).padStart(9)} (${gflops(js)})   ` +
+      `wasm ${rate(wasm).padStart(9)} (${gflops(wasm)})   wasm/js ${(wasm / js).toFixed(1).padStart(4)}×   ` +
+      `weights max rel. diff ${difference.toExponential(1)}${agree ? '' : ` > ${TOLERANCE}: DIFFER`}`,
+  );
 }
 if (!allAgree) {
   console.error(`the backends disagree by more than ${TOLERANCE} relative`);

@@ -57,6 +57,8 @@ export function describeMachine(): Machine {
 }
 
 export function machineLine(m: Machine): string {
-  return `${m.cpu} (${m.vectorExtensions}), ${m.logicalCores} logical cores, ${m.memoryGiB} GiB, ${m.os}, ` +
-    `Node ${m.node} (V8 ${m.v8}), load average at start ${m.loadAverage.join(' / ')}, gradwasm ${m.commit}, ${m.date}`;
+  return (
+    `${m.cpu} (${m.vectorExtensions}), ${m.logicalCores} logical cores, ${m.memoryGiB} GiB, ${m.os}, ` +
+    `Node ${m.node} (V8 ${m.v8}), load average at start ${m.loadAverage.join(' / ')}, gradwasm ${m.commit}, ${m.date}`
+  );
 }

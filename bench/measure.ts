@@ -52,11 +52,20 @@ function turnOrder<T>(items: readonly T[], r: number): T[] {
   return [...items.slice(k), ...items.slice(0, k)];
 }
 
-export async function measureTraining(workload: TrainingWorkload, impls: readonly Implementation[], settings: Settings,
-    log: (line: string) => void): Promise<Measurement[]> {
+export async function measureTraining(
+  workload: TrainingWorkload,
+  impls: readonly Implementation[],
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<Measurement[]> {
   const job = (epochs: number) => ({
-    architecture: workload.architecture, x: workload.data.x, y: workload.data.y, init: workload.init,
-    learningRate: workload.learningRate, batchSize: workload.batchSize, epochs,
+    architecture: workload.architecture,
+    x: workload.data.x,
+    y: workload.data.y,
+    init: workload.init,
+    learningRate: workload.learningRate,
+    batchSize: workload.batchSize,
+    epochs,
   });
   const rows = workload.data.x.rows;
 
@@ -108,8 +117,12 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-export async function measureBatchInference(workload: BatchInferenceWorkload, impls: readonly Implementation[], settings: Settings,
-    log: (line: string) => void): Promise<Measurement[]> {
+export async function measureBatchInference(
+  workload: BatchInferenceWorkload,
+  impls: readonly Implementation[],
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<Measurement[]> {
   const predictors = await loadPredictors(workload, impls);
   const rows = workload.batches.reduce((n, b) => n + b.rows, 0);
   const predictAll = (p: Predictor) => workload.batches.map((batch) => p.predict(batch));
@@ -154,16 +167,22 @@ export async function measureBatchInference(workload: BatchInferenceWorkload, im
   }
 }
 
-export async function measureLatency(workload: LatencyWorkload, impls: readonly Implementation[], settings: Settings,
-    log: (line: string) => void): Promise<Measurement[]> {
+export async function measureLatency(
+  workload: LatencyWorkload,
+  impls: readonly Implementation[],
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<Measurement[]> {
   const predictors = await loadPredictors(workload, impls);
   /** The median time of one predict call over all samples, in µs. */
   const medianCall = (p: Predictor) =>
-    median(workload.samples.map((sample) => {
-      const start = performance.now();
-      p.predict(sample);
-      return (performance.now() - start) * 1000;
-    }));
+    median(
+      workload.samples.map((sample) => {
+        const start = performance.now();
+        p.predict(sample);
+        return (performance.now() - start) * 1000;
+      }),
+    );
   try {
     for (const impl of impls) {
       await impl.activate();

@@ -27,7 +27,10 @@ for (let r = 0; r < job.count; r += job.batch) {
   const n = Math.min(job.batch, job.count - r);
   batches.push(new ort.Tensor('float32', all.subarray(r * job.cols, (r + n) * job.cols), [n, job.cols]));
 }
-const singles = Array.from({ length: Math.min(job.latencySamples, job.count) }, (_, r) => new ort.Tensor('float32', all.subarray(r * job.cols, (r + 1) * job.cols), [1, job.cols]));
+const singles = Array.from(
+  { length: Math.min(job.latencySamples, job.count) },
+  (_, r) => new ort.Tensor('float32', all.subarray(r * job.cols, (r + 1) * job.cols), [1, job.cols]),
+);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 // predictions of every row, for the check against gradwasm's
@@ -39,7 +42,8 @@ for (const b of batches) {
   at += b.dims[0]!;
 }
 
-const batchRuns: number[] = [], latencyRuns: number[] = [];
+const batchRuns: number[] = [],
+  latencyRuns: number[] = [];
 for (let rep = 0; rep <= job.repetitions; rep++) {
   let passes = 0;
   const start = performance.now();

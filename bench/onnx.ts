@@ -15,8 +15,13 @@ import type { BatchInferenceWorkload, LatencyWorkload } from './workloads.js';
 const CHILD = fileURLToPath(new URL('./onnx-child.js', import.meta.url));
 
 /** W4's rows through onnxruntime-web with each thread count: a batch and a latency measurement per count. */
-export async function measureOnnx(batch: BatchInferenceWorkload, latency: LatencyWorkload, settings: Settings, threads: readonly number[],
-    log: (line: string) => void): Promise<{ batch: Measurement[]; latency: Measurement[] }> {
+export async function measureOnnx(
+  batch: BatchInferenceWorkload,
+  latency: LatencyWorkload,
+  settings: Settings,
+  threads: readonly number[],
+  log: (line: string) => void,
+): Promise<{ batch: Measurement[]; latency: Measurement[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'gradwasm-bench-onnx-'));
   try {
     const model = await Sequential.create({ inputs: batch.architecture.inputs, layers: batch.architecture.layers, seed: 1, threads: 1 });
@@ -37,9 +42,25 @@ export async function measureOnnx(batch: BatchInferenceWorkload, latency: Latenc
     for (const n of threads) {
       log(`onnxruntime-web, ${n} thread${n === 1 ? '' : 's'}: W4 batch and latency`);
       const job = join(dir, `job-${n}.json`);
-      writeFileSync(job, JSON.stringify({ onnx: join(dir, 'model.onnx'), rows: join(dir, 'rows.f32'), count, cols, batch: batch.batches[0]!.rows,
-        latencySamples: latency.samples.length, threads: n, repetitions: settings.repetitions, minSeconds: settings.minSeconds }));
-      const result = JSON.parse(execFileSync(process.execPath, [CHILD, job], { encoding: 'utf8', maxBuffer: 1 << 28 })) as { batchRuns: number[]; latencyRuns: number[]; probabilities: number[] };
+      writeFileSync(
+        job,
+        JSON.stringify({
+          onnx: join(dir, 'model.onnx'),
+          rows: join(dir, 'rows.f32'),
+          count,
+          cols,
+          batch: batch.batches[0]!.rows,
+          latencySamples: latency.samples.length,
+          threads: n,
+          repetitions: settings.repetitions,
+          minSeconds: settings.minSeconds,
+        }),
+      );
+      const result = JSON.parse(execFileSync(process.execPath, [CHILD, job], { encoding: 'utf8', maxBuffer: 1 << 28 })) as {
+        batchRuns: number[];
+        latencyRuns: number[];
+        probabilities: number[];
+      };
       const impl: ImplName = n === 1 ? 'onnxruntime-web' : 'onnxruntime-web-threads';
       const diff = result.probabilities.reduce((m, p, i) => Math.max(m, Math.abs(p - expected[i]!)), 0);
       out.batch.push({ impl, value: median(result.batchRuns), unit: 'samples/s', runs: result.batchRuns, maxAbsDiff: diff });

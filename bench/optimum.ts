@@ -38,19 +38,23 @@ const METHODS: { method: string; options: FitOptions }[] = [
 export async function measureOptimum(settings: Settings, log: (line: string) => void): Promise<OptimumReport> {
   const table = await readCsv('data/breast_cancer.csv');
   const x = { ...table.x, data: StandardScaler.fit(table.x).transform(table.x) };
-  const n = table.x.rows, decay = 1 / n;
-  const optimum = (JSON.parse(readFileSync('data/sklearn-reference.json', 'utf8')) as { tables: Record<string, { optimum: { objective: number } }> }).tables.breast_cancer!.optimum.objective;
+  const n = table.x.rows,
+    decay = 1 / n;
+  const optimum = (JSON.parse(readFileSync('data/sklearn-reference.json', 'utf8')) as { tables: Record<string, { optimum: { objective: number } }> }).tables
+    .breast_cancer!.optimum.objective;
   const objective = (m: Sequential): number => {
     const w = m.getWeights()[0]!.weights;
-    return m.gradients(x, table.y).loss + w.reduce((s, v) => s + v * v, 0) * decay / 2;
+    return m.gradients(x, table.y).loss + (w.reduce((s, v) => s + v * v, 0) * decay) / 2;
   };
   const rows: OptimumRow[] = [];
   for (const { method, options } of METHODS) {
     const times: number[] = [];
-    let reached: number | null = null, gap = NaN;
+    let reached: number | null = null,
+      gap = NaN;
     for (let rep = 0; rep <= Math.max(1, settings.repetitions); rep++) {
       const model = await Sequential.create({ inputs: table.x.cols, layers: [dense(1, 'sigmoid')], seed: 1, threads: 1 });
-      let ms = 0, epochs = 0;
+      let ms = 0,
+        epochs = 0;
       reached = null;
       if (options.optimizer === 'lbfgs') {
         const t = performance.now();
@@ -84,8 +88,12 @@ export async function measureOptimum(settings: Settings, log: (line: string) => 
 
 export function optimumLines(report: OptimumReport, markdown: boolean): string[] {
   const headers = ['method', 'epochs to the optimum (±1e-6)', 'time', 'objective − optimum (relative)'];
-  const rows = report.rows.map((r) => [r.method, r.epochs === null ? `not in ${MAX_EPOCHS}` : String(r.epochs),
-    Number.isNaN(r.ms) ? '—' : `${r.ms.toFixed(r.ms < 10 ? 2 : 0)} ms`, r.gap.toExponential(1)]);
+  const rows = report.rows.map((r) => [
+    r.method,
+    r.epochs === null ? `not in ${MAX_EPOCHS}` : String(r.epochs),
+    Number.isNaN(r.ms) ? '—' : `${r.ms.toFixed(r.ms < 10 ? 2 : 0)} ms`,
+    r.gap.toExponential(1),
+  ]);
   if (markdown) return [`| ${headers.join(' | ')} |`, '| :-- | --: | --: | --: |', ...rows.map((r) => `| ${r.join(' | ')} |`)];
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   return [headers, ...rows].map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));

@@ -79,7 +79,8 @@ const RESULT_HEADERS = ['workload', 'implementation', 'samples/s (µs for latenc
 /** Thread scaling (issue 12): gradwasm-wasm with 1 thread and with several, per workload. */
 function threadRows(report: Report): string[][] {
   return report.workloads.flatMap((w) => {
-    const one = w.measurements.find((m) => m.impl === 'gradwasm-wasm'), many = w.measurements.find((m) => m.impl === 'gradwasm-wasm-threads');
+    const one = w.measurements.find((m) => m.impl === 'gradwasm-wasm'),
+      many = w.measurements.find((m) => m.impl === 'gradwasm-wasm-threads');
     if (!one || !many) return [];
     const figure = (m: Measurement): string => (m.unit === 'µs' ? `${m.value.toFixed(1)} µs` : `${count(m.value)} samples/s`);
     return [[w.id, figure(one), figure(many), `${formatRatio(ratio(w, many)!)}×`]];
@@ -88,30 +89,36 @@ function threadRows(report: Report): string[][] {
 const THREAD_HEADERS = ['workload', '1 thread', 'threads', 'speed-up'];
 
 function resultRows(report: Report): string[][] {
-  return report.workloads.flatMap((w) => w.measurements.map((m) => {
-    const r = ratio(w, m);
-    const g = gflops(w, m);
-    return [
-      w.id,
-      m.impl,
-      m.unit === 'µs' ? `${m.value.toFixed(1)} µs` : count(m.value),
-      r === undefined ? '' : `${formatRatio(r)}×`,
-      g === undefined ? '' : g >= 1 ? g.toFixed(1) : g.toPrecision(2),
-      m.epochs === undefined ? '' : String(m.epochs),
-      check(m),
-    ];
-  }));
+  return report.workloads.flatMap((w) =>
+    w.measurements.map((m) => {
+      const r = ratio(w, m);
+      const g = gflops(w, m);
+      return [
+        w.id,
+        m.impl,
+        m.unit === 'µs' ? `${m.value.toFixed(1)} µs` : count(m.value),
+        r === undefined ? '' : `${formatRatio(r)}×`,
+        g === undefined ? '' : g >= 1 ? g.toFixed(1) : g.toPrecision(2),
+        m.epochs === undefined ? '' : String(m.epochs),
+        check(m),
+      ];
+    }),
+  );
 }
 
 const MEMORY_HEADERS = ['workload', 'implementation', 'in use (peak)', 'linear memory'];
 
 function memoryRows(report: Report): string[][] {
-  return report.workloads.flatMap((w) => w.measurements.filter((m) => m.memory).map((m) => [
-    w.id,
-    m.impl,
-    m.memory!.inUse === undefined ? '' : formatBytes(m.memory!.inUse),
-    m.memory!.linear === undefined ? '' : formatBytes(m.memory!.linear),
-  ]));
+  return report.workloads.flatMap((w) =>
+    w.measurements
+      .filter((m) => m.memory)
+      .map((m) => [
+        w.id,
+        m.impl,
+        m.memory!.inUse === undefined ? '' : formatBytes(m.memory!.inUse),
+        m.memory!.linear === undefined ? '' : formatBytes(m.memory!.linear),
+      ]),
+  );
 }
 
 const WHY_NO_MEMORY_FIGURES: Record<ImplName, string> = {
@@ -129,10 +136,7 @@ function memoryNotes(report: Report): string[] {
   const notes = new Map<ImplName, string>();
   for (const w of report.workloads) for (const m of w.measurements) if (m.memory && !notes.has(m.impl)) notes.set(m.impl, m.memory.note);
   const silent = report.implementations.filter((i) => !notes.has(i.name)).map((i) => i.name);
-  return [
-    ...[...notes].map(([impl, note]) => `${impl}: ${note}`),
-    ...silent.map((impl) => `${impl}: no figures (${WHY_NO_MEMORY_FIGURES[impl]})`),
-  ];
+  return [...[...notes].map(([impl, note]) => `${impl}: ${note}`), ...silent.map((impl) => `${impl}: no figures (${WHY_NO_MEMORY_FIGURES[impl]})`)];
 }
 
 /** Columns of numbers are right-aligned, the rest (names, the check column) left-aligned. */
@@ -143,7 +147,10 @@ function isNumeric(headers: string[], c: number): boolean {
 function textTable(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]) =>
-    cells.map((cell, c) => (isNumeric(headers, c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (isNumeric(headers, c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -168,19 +175,34 @@ export function formatConsole(report: Report): string {
     '',
     `GFLOP/s: ${FLOP_FORMULA}`,
     'check: loss₁ = mean BCE of the first epoch from the same initial weights (all should be close);',
-    '       max |Δp| = largest difference of predicted probabilities from gradwasm-wasm\'s.',
+    "       max |Δp| = largest difference of predicted probabilities from gradwasm-wasm's.",
     '',
     'memory',
     textTable(MEMORY_HEADERS, memoryRows(report)),
     ...memoryNotes(report).map((n) => `  ${n}`),
     '',
-    ...(threadRows(report).length ? ['threads (issue 12): gradwasm-wasm with 1 thread and with several', textTable(THREAD_HEADERS, threadRows(report)), ''] : []),
-    ...(report.contention ? ['contention (issue 18): each case in processes of its own, taking turns; medians of the rounds', ...contentionLines(report.contention, false), ''] : []),
+    ...(threadRows(report).length
+      ? ['threads (issue 12): gradwasm-wasm with 1 thread and with several', textTable(THREAD_HEADERS, threadRows(report)), '']
+      : []),
+    ...(report.contention
+      ? ['contention (issue 18): each case in processes of its own, taking turns; medians of the rounds', ...contentionLines(report.contention, false), '']
+      : []),
     'targets (issues 3 and 12; measured, not asserted)',
-    textTable(['target', 'measured', ''], report.targets.map((t) => [t.target, t.measured, metText(t)])),
-    ...(report.streaming ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)] : []),
-    ...(report.optimum ? ['', 'to the optimum (issue 14): breast-cancer logistic regression, weightDecay 1/n, against scikit-learn\'s optimum', ...optimumLines(report.optimum, false)] : []),
-    ...(report.quality ? ['', 'the command line\'s defaults against scikit-learn\'s (issue 14): stratified CV', formatQuality(report.quality)] : []),
+    textTable(
+      ['target', 'measured', ''],
+      report.targets.map((t) => [t.target, t.measured, metText(t)]),
+    ),
+    ...(report.streaming
+      ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)]
+      : []),
+    ...(report.optimum
+      ? [
+          '',
+          "to the optimum (issue 14): breast-cancer logistic regression, weightDecay 1/n, against scikit-learn's optimum",
+          ...optimumLines(report.optimum, false),
+        ]
+      : []),
+    ...(report.quality ? ['', "the command line's defaults against scikit-learn's (issue 14): stratified CV", formatQuality(report.quality)] : []),
     '',
     `${report.mode} run: ${report.settings.repetitions} repetitions per figure, ${report.seconds.toFixed(0)} s in all, ` +
       `load average at end ${report.loadAverageAtEnd.join(' / ')}`,
@@ -216,7 +238,9 @@ ${report.imageSource.kind === 'synthetic' ? `\n> **Warning: W2 and W4 ran on ${r
 
 ## Results
 
-${legend(report).map((l) => `- ${l}`).join('\n')}
+${legend(report)
+  .map((l) => `- ${l}`)
+  .join('\n')}
 
 ${markdownTable(RESULT_HEADERS, resultRows(report))}
 
@@ -229,14 +253,20 @@ ${markdownTable(RESULT_HEADERS, resultRows(report))}
   shuffle orders); max |Δp| = largest difference of the predicted probabilities from gradwasm-wasm's.
 - W2/W4 data: ${report.imageSource.description}.
 
-${threadRows(report).length ? `## Threads (issue 12)
+${
+  threadRows(report).length
+    ? `## Threads (issue 12)
 
 gradwasm-wasm with one thread and with several (\`threads\`, ${report.implementations.find((i) => i.name === 'gradwasm-wasm-threads')?.detail ?? ''}): the same
 weights to the bit, shared out over one WebAssembly memory. Medians of ${s.repetitions}, interleaved with the rest.
 
 ${markdownTable(THREAD_HEADERS, threadRows(report))}
 
-` : ''}${report.contention ? `## Contention (issue 18)
+`
+    : ''
+}${
+    report.contention
+      ? `## Contention (issue 18)
 
 Threads under real conditions, W2's shape and data: every case runs in processes of its own (a
 fresh pool each; \`bench/contention.ts\`), the two sides of a comparison taking turns for several
@@ -247,13 +277,20 @@ model with the core count lifted to 8 for it.
 
 ${contentionLines(report.contention, true).join('\n')}
 
-` : ''}## Targets (issues 3 and 12)
+`
+      : ''
+  }## Targets (issues 3 and 12)
 
 Measured, not asserted:
 
-${markdownTable(['target', 'measured', 'status'], report.targets.map((t) => [t.target, t.measured, metText(t)]))}
+${markdownTable(
+  ['target', 'measured', 'status'],
+  report.targets.map((t) => [t.target, t.measured, metText(t)]),
+)}
 
-${report.streaming ? `## Streaming (issue 11)
+${
+  report.streaming
+    ? `## Streaming (issue 11)
 
 Training from a file against the same training in memory: the W1 and W2 shapes (their data and
 initial weights) trained by \`fitDataset(npyDataset(file))\` — the file in the page cache, read
@@ -263,7 +300,11 @@ of 16 columns read by \`csvDataset\` (bytes, streamed) and by \`parseCsv\` (one 
 
 ${streamingLines(report.streaming, true).join('\n')}
 
-` : ''}${report.optimum ? `## To the optimum (issue 14)
+`
+    : ''
+}${
+    report.optimum
+      ? `## To the optimum (issue 14)
 
 Breast-cancer logistic regression, z-scored, \`weightDecay: 1/n\` (scikit-learn's
 \`LogisticRegression(C=1)\` objective over n), one thread, from the same initial weights: the
@@ -273,7 +314,11 @@ measured between epochs, outside the timed fits; medians of ${s.repetitions} (a 
 
 ${optimumLines(report.optimum, true).join('\n')}
 
-` : ''}${report.quality ? `## The command line's defaults against scikit-learn's (issue 14)
+`
+      : ''
+  }${
+    report.quality
+      ? `## The command line's defaults against scikit-learn's (issue 14)
 
 \`npm run quality\`: ${report.quality[0]?.folds ?? 5}-fold stratified cross-validation with the folds of \`data/sklearn-reference.json\`
 (scikit-learn ${'1.2.1'}, its defaults, \`StandardScaler\` first); gradwasm: \`gradwasm train --val 0\` with its defaults
@@ -282,11 +327,15 @@ accuracy or AUC) or 0.01 (MLP, accuracy) below scikit-learn.
 
 ${formatQuality(report.quality)}
 
-` : ''}## Memory
+`
+      : ''
+  }## Memory
 
 ${markdownTable(MEMORY_HEADERS, memoryRows(report))}
 
-${memoryNotes(report).map((n) => `- ${n}`).join('\n')}
+${memoryNotes(report)
+  .map((n) => `- ${n}`)
+  .join('\n')}
 
 ## Implementations
 

@@ -19,20 +19,40 @@ import { measureStreaming } from './streaming.js';
 import { measureOptimum } from './optimum.js';
 import { measureContention } from './contention.js';
 import { quality } from '../scripts/quality.js';
-import { buildWorkloads, flopsPerSample, FULL_SIZES, QUICK_SIZES, type BatchInferenceWorkload, type LatencyWorkload, type TrainingWorkload, type Workload } from './workloads.js';
+import {
+  buildWorkloads,
+  flopsPerSample,
+  FULL_SIZES,
+  QUICK_SIZES,
+  type BatchInferenceWorkload,
+  type LatencyWorkload,
+  type TrainingWorkload,
+  type Workload,
+} from './workloads.js';
 
 const FULL: Settings = { repetitions: 5, minSeconds: 0.5, maxEpochs: 5000 };
 // --quick only proves the suite still works end to end (CI): its figures are noise.
 const QUICK: Settings = { repetitions: 2, minSeconds: 0.02, maxEpochs: 50 };
 
 function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; threads: number | 'auto' } {
-  let quick = false, threads: number | 'auto' = 'auto';
+  let quick = false,
+    threads: number | 'auto' = 'auto';
   let only: Set<string> | undefined;
   for (const arg of argv) {
     if (arg === '--quick') quick = true;
-    else if (arg.startsWith('--only=')) only = new Set(arg.slice('--only='.length).split(',').map((s) => s.trim()).filter(Boolean));
+    else if (arg.startsWith('--only='))
+      only = new Set(
+        arg
+          .slice('--only='.length)
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      );
     else if (/^--threads=(auto|\d+)$/.test(arg)) threads = arg.endsWith('auto') ? 'auto' : Number(arg.slice('--threads='.length));
-    else throw new Error(`unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W4-latency,streaming,optimum,quality,contention and/or --threads=N|auto`);
+    else
+      throw new Error(
+        `unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W4-latency,streaming,optimum,quality,contention and/or --threads=N|auto`,
+      );
   }
   return { quick, only, threads };
 }
@@ -46,9 +66,12 @@ function shout(message: string): void {
 
 async function measure(workload: Workload, impls: readonly Implementation[], settings: Settings): Promise<Measurement[]> {
   switch (workload.kind) {
-    case 'training': return measureTraining(workload, impls, settings, log);
-    case 'inference': return measureBatchInference(workload, impls, settings, log);
-    case 'latency': return measureLatency(workload, impls, settings, log);
+    case 'training':
+      return measureTraining(workload, impls, settings, log);
+    case 'inference':
+      return measureBatchInference(workload, impls, settings, log);
+    case 'latency':
+      return measureLatency(workload, impls, settings, log);
   }
 }
 
@@ -66,7 +89,13 @@ async function main(): Promise<void> {
 
   // gradwasm-wasm (1 thread) first: it is the baseline every ratio refers to; then with threads.
   const withThreads = await gradwasm('wasm', threads);
-  const impls: Implementation[] = [await gradwasm('wasm'), ...(withThreads.name === 'gradwasm-wasm' ? [] : [withThreads]), await gradwasm('js'), await tfjs('wasm'), await tfjs('cpu')];
+  const impls: Implementation[] = [
+    await gradwasm('wasm'),
+    ...(withThreads.name === 'gradwasm-wasm' ? [] : [withThreads]),
+    await gradwasm('js'),
+    await tfjs('wasm'),
+    await tfjs('cpu'),
+  ];
   for (const impl of impls) log(`${impl.name}: ${impl.detail}`);
 
   const results: WorkloadResult[] = [];
@@ -84,25 +113,36 @@ async function main(): Promise<void> {
   }
 
   // onnxruntime-web on W4 (issue 13): the model toOnnx exports, with 1 thread and with the threads measured above.
-  const w4batch = workloads.find((w): w is BatchInferenceWorkload => w.id === 'W4-batch'), w4latency = workloads.find((w): w is LatencyWorkload => w.id === 'W4-latency');
+  const w4batch = workloads.find((w): w is BatchInferenceWorkload => w.id === 'W4-batch'),
+    w4latency = workloads.find((w): w is LatencyWorkload => w.id === 'W4-latency');
   const onnxImpls: { name: ImplName; detail: string }[] = [];
   if (w4batch && w4latency) {
     const counts = [1, ...(withThreads.name === 'gradwasm-wasm' ? [] : [Number(/(\d+) threads/.exec(withThreads.detail)?.[1] ?? 2)])];
-    for (const n of counts) onnxImpls.push({ name: n === 1 ? 'onnxruntime-web' : 'onnxruntime-web-threads', detail: `onnxruntime-web 1.23.2, wasm backend, ${n} thread${n === 1 ? '' : 's'}: the W2 model as toOnnx exports it (W4 only, in a process of its own)` });
+    for (const n of counts)
+      onnxImpls.push({
+        name: n === 1 ? 'onnxruntime-web' : 'onnxruntime-web-threads',
+        detail: `onnxruntime-web 1.23.2, wasm backend, ${n} thread${n === 1 ? '' : 's'}: the W2 model as toOnnx exports it (W4 only, in a process of its own)`,
+      });
     const onnx = await measureOnnx(w4batch, w4latency, settings, counts, log);
     results.find((r) => r.id === 'W4-batch')!.measurements.push(...onnx.batch);
     results.find((r) => r.id === 'W4-latency')!.measurements.push(...onnx.latency);
   }
 
   // Streaming (issue 11): the W1 and W2 shapes from .npy against in memory, and CSV ingestion.
-  const streamed = all.filter((w): w is TrainingWorkload => w.kind === 'training' && (w.id === 'W1' || w.id === 'W2') && (!only || only.has(w.id) || only.has('streaming')));
+  const streamed = all.filter(
+    (w): w is TrainingWorkload => w.kind === 'training' && (w.id === 'W1' || w.id === 'W2') && (!only || only.has(w.id) || only.has('streaming')),
+  );
   const streaming = streamed.length || only?.has('streaming') ? await measureStreaming(streamed, settings, quick ? 2 : 50, log) : undefined;
 
   // To the optimum, and the command line's defaults in cross-validation (issue 14); the CV runs dist/cli.js (npm run bench builds it).
   if (!only || only.has('optimum')) log('to the optimum: breast-cancer logistic regression, L-BFGS and Adam');
   const optimum = !only || only.has('optimum') ? await measureOptimum(settings, log) : undefined;
-  if (!quick && (!only || only.has('quality'))) log('the command line\'s defaults in 5-fold CV against scikit-learn (npm run quality)');
-  const qualityRows = quick ? undefined : !only || only.has('quality') ? quality(['breast_cancer', 'banknote', 'pima_diabetes', 'spambase', 'digits_odd_vs_even'], 5) : undefined;
+  if (!quick && (!only || only.has('quality'))) log("the command line's defaults in 5-fold CV against scikit-learn (npm run quality)");
+  const qualityRows = quick
+    ? undefined
+    : !only || only.has('quality')
+      ? quality(['breast_cancer', 'banknote', 'pima_diabetes', 'spambase', 'digits_odd_vs_even'], 5)
+      : undefined;
 
   // Threads under real conditions (issue 18): W2 in processes of their own, beside a busy one too.
   const contention = !only || only.has('contention') ? await measureContention(quick ? 1 : 5, quick, log) : undefined;

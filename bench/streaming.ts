@@ -38,7 +38,12 @@ export interface StreamingReport {
 
 const TARGETS: Record<string, number> = { W1: 0.5, W2: 0.9 };
 
-export async function measureStreaming(workloads: readonly TrainingWorkload[], settings: Settings, csvMegabytes: number, log: (line: string) => void): Promise<StreamingReport> {
+export async function measureStreaming(
+  workloads: readonly TrainingWorkload[],
+  settings: Settings,
+  csvMegabytes: number,
+  log: (line: string) => void,
+): Promise<StreamingReport> {
   const dir = mkdtempSync(join(tmpdir(), 'gradwasm-bench-stream-'));
   try {
     const training: StreamingResult[] = [];
@@ -69,7 +74,8 @@ export async function measureStreaming(workloads: readonly TrainingWorkload[], s
           model.dispose();
           return (epochs * x.rows) / seconds;
         };
-        const a = await time(false), b = await time(true);
+        const a = await time(false),
+          b = await time(true);
         if (rep === 0) {
           epochs = Math.max(1, Math.min(settings.maxEpochs, Math.ceil((settings.minSeconds * a) / x.rows)));
           continue; // warm-up, and sizing
@@ -78,7 +84,8 @@ export async function measureStreaming(workloads: readonly TrainingWorkload[], s
         runs.streamed.push(b);
         log(`  repetition ${rep}/${settings.repetitions}: ${Math.round(b)} vs ${Math.round(a)} samples/s`);
       }
-      const streamed = median(runs.streamed), inMemory = median(runs.inMemory);
+      const streamed = median(runs.streamed),
+        inMemory = median(runs.inMemory);
       training.push({ id: w.id, title: w.title, streamed, inMemory, ratio: streamed / inMemory, target: TARGETS[w.id] ?? 0 });
     }
 
@@ -114,7 +121,15 @@ function numericCsv(bytes: number): string {
   const lines = [`${Array.from({ length: cols }, (_, c) => `f${c}`).join(',')},label`];
   let size = lines[0]!.length + 1;
   while (size < bytes) {
-    const cells = Array.from({ length: cols }, (_, c) => (c % 4 === 0 ? String(rng.nextBelow(1000)) : c % 4 === 1 ? (rng.nextUnit() * 200 - 100).toFixed(4) : c % 4 === 2 ? (rng.nextUnit() * 1e-3).toExponential(6) : rng.nextUnit().toString()));
+    const cells = Array.from({ length: cols }, (_, c) =>
+      c % 4 === 0
+        ? String(rng.nextBelow(1000))
+        : c % 4 === 1
+          ? (rng.nextUnit() * 200 - 100).toFixed(4)
+          : c % 4 === 2
+            ? (rng.nextUnit() * 1e-3).toExponential(6)
+            : rng.nextUnit().toString(),
+    );
     const line = `${cells.join(',')},${rng.nextBelow(2)}`;
     lines.push(line);
     size += line.length + 1;
@@ -126,9 +141,22 @@ function numericCsv(bytes: number): string {
 export function streamingLines(report: StreamingReport, markdown: boolean): string[] {
   const n = (v: number) => Math.round(v).toLocaleString('en-US');
   const rows = [
-    ...report.training.map((r) => [`${r.id} shape from .npy`, `${n(r.streamed)} samples/s`, `${n(r.inMemory)} samples/s`, `${(100 * r.ratio).toFixed(0)} %`, `≥ ${100 * r.target} %`, r.ratio >= r.target ? 'met' : 'NOT met']),
-    [`CSV ingestion (${report.ingestion.megabytes.toFixed(0)} MB)`, `csvDataset ${report.ingestion.csvDataset.toFixed(0)} MB/s`, `parseCsv ${report.ingestion.parseCsv.toFixed(0)} MB/s`,
-      `${(report.ingestion.csvDataset / report.ingestion.parseCsv).toFixed(1)}×`, '≥ 150 MB/s', report.ingestion.csvDataset >= 150 ? 'met' : 'NOT met'],
+    ...report.training.map((r) => [
+      `${r.id} shape from .npy`,
+      `${n(r.streamed)} samples/s`,
+      `${n(r.inMemory)} samples/s`,
+      `${(100 * r.ratio).toFixed(0)} %`,
+      `≥ ${100 * r.target} %`,
+      r.ratio >= r.target ? 'met' : 'NOT met',
+    ]),
+    [
+      `CSV ingestion (${report.ingestion.megabytes.toFixed(0)} MB)`,
+      `csvDataset ${report.ingestion.csvDataset.toFixed(0)} MB/s`,
+      `parseCsv ${report.ingestion.parseCsv.toFixed(0)} MB/s`,
+      `${(report.ingestion.csvDataset / report.ingestion.parseCsv).toFixed(1)}×`,
+      '≥ 150 MB/s',
+      report.ingestion.csvDataset >= 150 ? 'met' : 'NOT met',
+    ],
   ];
   const headers = ['workload', 'streamed', 'in memory', 'ratio', 'target', ''];
   if (markdown) return [`| ${headers.join(' | ')} |`, '| :-- | --: | --: | --: | --: | :-- |', ...rows.map((r) => `| ${r.join(' | ')} |`)];

@@ -34,9 +34,14 @@ const TARGETS: Target[] = [
   { target: 'W4 single-sample latency ≤ 10 µs', workload: 'W4-latency', kind: { atMost: 10 } },
   { target: 'W2 with threads ≥ 1.7× 1 thread', workload: 'W2', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.7, than: 'gradwasm-wasm' } },
   { target: 'W4 batch with threads ≥ 1.7× 1 thread', workload: 'W4-batch', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.7, than: 'gradwasm-wasm' } },
-  { target: 'W1 (full batch) with threads ≥ 1.5× 1 thread', workload: 'W1-full', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.5, than: 'gradwasm-wasm' } },
+  {
+    target: 'W1 (full batch) with threads ≥ 1.5× 1 thread',
+    workload: 'W1-full',
+    ours: 'gradwasm-wasm-threads',
+    kind: { timesFaster: 1.5, than: 'gradwasm-wasm' },
+  },
   { target: 'W1 (batch 256) with threads ≥ 1.2× 1 thread', workload: 'W1', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 1.2, than: 'gradwasm-wasm' } },
-  { target: "W3 with threads ≥ 0.95× 1 thread", workload: 'W3', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 0.95, than: 'gradwasm-wasm' } },
+  { target: 'W3 with threads ≥ 0.95× 1 thread', workload: 'W3', ours: 'gradwasm-wasm-threads', kind: { timesFaster: 0.95, than: 'gradwasm-wasm' } },
 ];
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -102,7 +102,8 @@ function images(sizes: Sizes): { train: Labelled; test: Labelled; source: ImageS
     test: linearTask(sizes.imageTestRows, 784, 22, 0, 1, 0.3),
     source: {
       kind: 'synthetic',
-      description: `SYNTHETIC 784-feature data: Fashion-MNIST IDX files not found in ${process.env.FASHION_MNIST_DIR ?? DEFAULT_DIR} ` +
+      description:
+        `SYNTHETIC 784-feature data: Fashion-MNIST IDX files not found in ${process.env.FASHION_MNIST_DIR ?? DEFAULT_DIR} ` +
         '(apt-get install -y dataset-fashion-mnist, or set FASHION_MNIST_DIR)',
     },
   };
@@ -131,8 +132,14 @@ async function trainedImageWeights(train: Labelled, init: LayerWeights[]): Promi
 function w2(train: Labelled, init: LayerWeights[], source: ImageSource): TrainingWorkload {
   const imageName = source.kind === 'fashion-mnist' ? 'Fashion-MNIST' : 'SYNTHETIC';
   return {
-    kind: 'training', id: 'W2', title: `MLP 784-128-64-1 (relu, relu, sigmoid), batch 64, ${train.x.rows.toLocaleString('en-US')} ${imageName} training images`,
-    architecture: IMAGES, data: train, batchSize: 64, learningRate: 0.01, init,
+    kind: 'training',
+    id: 'W2',
+    title: `MLP 784-128-64-1 (relu, relu, sigmoid), batch 64, ${train.x.rows.toLocaleString('en-US')} ${imageName} training images`,
+    architecture: IMAGES,
+    data: train,
+    batchSize: 64,
+    learningRate: 0.01,
+    init,
   };
 }
 
@@ -153,17 +160,53 @@ export async function buildWorkloads(sizes: Sizes): Promise<{ workloads: Workloa
   const imageName = source.kind === 'fashion-mnist' ? 'Fashion-MNIST' : 'SYNTHETIC';
 
   const workloads: Workload[] = [
-    { kind: 'training', id: 'W1', title: `logistic regression 32-1, batch 256, ${n(sizes.logisticRows)} synthetic rows`,
-      architecture: LOGISTIC, data: logistic, batchSize: 256, learningRate: 0.05, init: logisticInit },
-    { kind: 'training', id: 'W1-full', title: `logistic regression 32-1, full-batch descent, ${n(sizes.logisticRows)} synthetic rows`,
-      architecture: LOGISTIC, data: logistic, batchSize: 'full', learningRate: 0.05, init: logisticInit },
+    {
+      kind: 'training',
+      id: 'W1',
+      title: `logistic regression 32-1, batch 256, ${n(sizes.logisticRows)} synthetic rows`,
+      architecture: LOGISTIC,
+      data: logistic,
+      batchSize: 256,
+      learningRate: 0.05,
+      init: logisticInit,
+    },
+    {
+      kind: 'training',
+      id: 'W1-full',
+      title: `logistic regression 32-1, full-batch descent, ${n(sizes.logisticRows)} synthetic rows`,
+      architecture: LOGISTIC,
+      data: logistic,
+      batchSize: 'full',
+      learningRate: 0.05,
+      init: logisticInit,
+    },
     w2(train, imageInit, source),
-    { kind: 'training', id: 'W3', title: `MLP 2-16-16-1 (tanh, tanh, sigmoid), batch 32, ${n(playground.x.rows)} synthetic 'circle' points`,
-      architecture: PLAYGROUND, data: playground, batchSize: 32, learningRate: 0.1, init: await initialWeights(PLAYGROUND, 3) },
-    { kind: 'inference', id: 'W4-batch', title: `inference with the W2 model (after one epoch of W2), calls of ${n(sizes.inferenceBatch)} rows over ${n(test.x.rows)} ${imageName} test images`,
-      architecture: IMAGES, weights: trained, batches: split(test.x, sizes.inferenceBatch) },
-    { kind: 'latency', id: 'W4-latency', title: `inference with the W2 model, one row per call (median µs of ${n(Math.min(sizes.latencySamples, test.x.rows))} calls)`,
-      architecture: IMAGES, weights: trained, samples: split(test.x, 1).slice(0, sizes.latencySamples) },
+    {
+      kind: 'training',
+      id: 'W3',
+      title: `MLP 2-16-16-1 (tanh, tanh, sigmoid), batch 32, ${n(playground.x.rows)} synthetic 'circle' points`,
+      architecture: PLAYGROUND,
+      data: playground,
+      batchSize: 32,
+      learningRate: 0.1,
+      init: await initialWeights(PLAYGROUND, 3),
+    },
+    {
+      kind: 'inference',
+      id: 'W4-batch',
+      title: `inference with the W2 model (after one epoch of W2), calls of ${n(sizes.inferenceBatch)} rows over ${n(test.x.rows)} ${imageName} test images`,
+      architecture: IMAGES,
+      weights: trained,
+      batches: split(test.x, sizes.inferenceBatch),
+    },
+    {
+      kind: 'latency',
+      id: 'W4-latency',
+      title: `inference with the W2 model, one row per call (median µs of ${n(Math.min(sizes.latencySamples, test.x.rows))} calls)`,
+      architecture: IMAGES,
+      weights: trained,
+      samples: split(test.x, 1).slice(0, sizes.latencySamples),
+    },
   ];
   return { workloads, imageSource: source };
 }

@@ -2,7 +2,6 @@
 // every machine): two moons, circles, XOR and a two-arm spiral, all inside about [-1, 1]².
 import { Xoshiro128 } from '../src/core/prng.js';
 
-
 export const DATASETS = {
   moons: 'Two moons',
   circles: 'Circles',
@@ -45,7 +44,8 @@ export function generate(name: DatasetName, n: number, noise: number, seed: numb
       p = [r * Math.cos(t), r * Math.sin(t)];
     } else if (name === 'xor') {
       // class 1 where x₁ and x₂ have the same sign; points kept 0.05 away from the axes
-      const a = 0.05 + 0.95 * rand(), b = 0.05 + 0.95 * rand();
+      const a = 0.05 + 0.95 * rand(),
+        b = 0.05 + 0.95 * rand();
       const sa = rand() < 0.5 ? -1 : 1;
       const sb = label === 1 ? sa : -sa;
       p = [sa * a, sb * b];

@@ -22,10 +22,14 @@ export interface BackpropState {
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
-const COLUMN = 100, NODE_W = 86, NODE_H = 42, ROW = 58, PAD = 10;
+const COLUMN = 100,
+  NODE_W = 86,
+  NODE_H = 42,
+  ROW = 58,
+  PAD = 10;
 const MIN_INTERVAL_MS = 120; // at most ~8 traces per second while training
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
-const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => `&${({ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' })[c]};`);
+const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
 
 /** Columns by depth (a leaf just before its first consumer); rows: parameters and labels above the chain, the second loss block below. */
 function layout(g: ModelGraph): { at: Map<string, { x: number; y: number }>; width: number; height: number } {
@@ -42,7 +46,13 @@ function layout(g: ModelGraph): { at: Map<string, { x: number; y: number }>; wid
 }
 
 const kind = (n: GraphNode): string =>
-  n.op === 'parameter' ? 'param' : n.op === 'input' || n.op === 'label' ? 'leaf' : ['y_log_p', 'not_y_log_not_p', 'add', 'negate', 'mean'].includes(n.op) ? 'loss' : 'op';
+  n.op === 'parameter'
+    ? 'param'
+    : n.op === 'input' || n.op === 'label'
+      ? 'leaf'
+      : ['y_log_p', 'not_y_log_not_p', 'add', 'negate', 'mean'].includes(n.op)
+        ? 'loss'
+        : 'op';
 
 /** The graph as SVG: rounded boxes labelled with the node and its op and shape, curved edges between columns. */
 function drawGraph(svg: SVGSVGElement, g: ModelGraph): void {
@@ -57,14 +67,27 @@ function drawGraph(svg: SVGSVGElement, g: ModelGraph): void {
     return e;
   };
   for (const e of g.edges) {
-    const a = at.get(e.from)!, b = at.get(e.to)!;
+    const a = at.get(e.from)!,
+      b = at.get(e.to)!;
     const [x1, y1, x2, y2] = [a.x + NODE_W, a.y + NODE_H / 2, b.x, b.y + NODE_H / 2];
-    const path = el('path', { d: `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`, class: 'bg-edge', 'data-from': e.from, 'data-to': e.to });
+    const path = el('path', {
+      d: `M${x1},${y1} C${(x1 + x2) / 2},${y1} ${(x1 + x2) / 2},${y2} ${x2},${y2}`,
+      class: 'bg-edge',
+      'data-from': e.from,
+      'data-to': e.to,
+    });
     el('title', {}, path).textContent = `${e.from} → ${e.to}: ${formatShape(e.shape)}`;
   }
   for (const n of g.nodes) {
     const { x, y } = at.get(n.id)!;
-    const group = el('g', { class: `bg-node ${kind(n)}`, 'data-node': n.id, transform: `translate(${x},${y})`, tabindex: 0, role: 'button', 'aria-label': `${n.formula}: ${n.op} ${formatShape(n.shape)}` });
+    const group = el('g', {
+      class: `bg-node ${kind(n)}`,
+      'data-node': n.id,
+      transform: `translate(${x},${y})`,
+      tabindex: 0,
+      role: 'button',
+      'aria-label': `${n.formula}: ${n.op} ${formatShape(n.shape)}`,
+    });
     el('rect', { width: NODE_W, height: NODE_H, rx: 8 }, group);
     el('text', { x: NODE_W / 2, y: 18, class: n.label.length > 9 ? 'bg-label long' : 'bg-label' }, group).textContent = n.label;
     const op = `${n.op} ${formatShape(n.shape)}`;
@@ -98,11 +121,16 @@ function detailsHtml(trace: Trace, id: string): string {
     rows.push(['gradients()', tensorHtml({ shape: p.value.shape, data: Float64Array.from(p.backprop) })]);
     rows.push(['finite differences', tensorHtml({ shape: p.value.shape, data: p.finiteDifference })]);
     const ok = (e: number, t: number): string => `${formatNumber(e, 2)} ${e <= t ? '≤' : '>'} ${formatNumber(t, 2)}`;
-    rows.push(['check', `<span class="${p.ok ? 'good' : 'bad'}">${p.ok ? '✓' : '✗'}</span> max |gradients() − chain rule| ${ok(p.backpropError, trace.tolerance.backprop)}; ` +
-      `max |finite differences − chain rule| ${ok(p.finiteDifferenceError, trace.tolerance.finiteDifference)}`]);
+    rows.push([
+      'check',
+      `<span class="${p.ok ? 'good' : 'bad'}">${p.ok ? '✓' : '✗'}</span> max |gradients() − chain rule| ${ok(p.backpropError, trace.tolerance.backprop)}; ` +
+        `max |finite differences − chain rule| ${ok(p.finiteDifferenceError, trace.tolerance.finiteDifference)}`,
+    ]);
   }
-  return `<h3>${escape(node.formula)}</h3><p class="muted">${escape(node.description)} · <code>${node.op}</code> · ${formatShape(node.shape)}</p>` +
-    `<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
+  return (
+    `<h3>${escape(node.formula)}</h3><p class="muted">${escape(node.description)} · <code>${node.op}</code> · ${formatShape(node.shape)}</p>` +
+    `<dl>${rows.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`
+  );
 }
 
 export function initBackprop(playground: PlaygroundState): BackpropState {
@@ -123,21 +151,38 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
   let modelKey = '';
   let drawnKey = '';
   let hovered: string | null = null;
-  let busy = false, again = false, last = 0, timer = 0;
+  let busy = false,
+    again = false,
+    last = 0,
+    timer = 0;
 
   /** The network to explain: the trained (or training) one with its latest weights, else the form's, as initialised from its seed. */
   function network(): { inputs: number; hidden: number[]; activation: Activation; seed: number; weights: LayerWeights[] | null; text: string } | string {
     const s = playground.settings;
     if (playground.weights) {
       const epochs = playground.loss.length;
-      return { inputs: 2, hidden: s.hidden, activation: s.activation, seed: s.seed, weights: playground.weights, text: `after ${epochs} epoch${epochs === 1 ? '' : 's'} of training` };
+      return {
+        inputs: 2,
+        hidden: s.hidden,
+        activation: s.activation,
+        seed: s.seed,
+        weights: playground.weights,
+        text: `after ${epochs} epoch${epochs === 1 ? '' : 's'} of training`,
+      };
     }
     const text = (document.getElementById('pg-hidden') as HTMLInputElement).value.trim();
     const hidden = text === '' ? [] : text.split(/[\s,]+/).map(Number);
     if (hidden.length > 8 || hidden.some((u) => !Number.isInteger(u) || u < 1 || u > 256)) return 'Fix the hidden layers field to see the graph.';
     const seed = Number((document.getElementById('pg-seed') as HTMLInputElement).value);
     const activation = (document.getElementById('pg-activation') as HTMLSelectElement).value as Activation;
-    return { inputs: 2, hidden, activation, seed: Number.isInteger(seed) && seed >= 0 ? seed : 1, weights: null, text: 'untrained: the initial weights of its seed' };
+    return {
+      inputs: 2,
+      hidden,
+      activation,
+      seed: Number.isInteger(seed) && seed >= 0 ? seed : 1,
+      weights: null,
+      text: 'untrained: the initial weights of its seed',
+    };
   }
 
   /** The chosen point, read afresh from the playground's data (which a new dataset replaces); the first training point by default. */
@@ -201,7 +246,8 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
       }
       const pt = state.point;
       const worst = trace.parameters.reduce((m, p) => ({ bp: Math.max(m.bp, p.backpropError), fd: Math.max(m.fd, p.finiteDifferenceError) }), { bp: 0, fd: 0 });
-      summary.innerHTML = `<b>${escape(state.network)}</b>. Point (${formatNumber(pt.x[0], 3)}, ${formatNumber(pt.x[1], 3)}), ${pt.set} point ${pt.index + 1}, class ${pt.y}: ` +
+      summary.innerHTML =
+        `<b>${escape(state.network)}</b>. Point (${formatNumber(pt.x[0], 3)}, ${formatNumber(pt.x[1], 3)}), ${pt.set} point ${pt.index + 1}, class ${pt.y}: ` +
         `p = ${formatNumber(trace.nodes.find((n) => n.id === 'p')!.value.data[0]!, 6)}, L = ${formatNumber(trace.loss.trace, 4)}. ` +
         `<span class="${trace.ok ? 'good' : 'bad'}">${trace.ok ? '✓' : '✗'}</span> On all ${trace.parameterCount} parameters the chain rule matches ` +
         `gradients() within ${formatNumber(worst.bp, 2)} and finite differences within ${formatNumber(worst.fd, 2)}.`;
@@ -222,16 +268,20 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
 
   function schedule(): void {
     if (timer) return;
-    timer = window.setTimeout(() => {
-      timer = 0;
-      void update();
-    }, Math.max(0, MIN_INTERVAL_MS - (performance.now() - last)));
+    timer = window.setTimeout(
+      () => {
+        timer = 0;
+        void update();
+      },
+      Math.max(0, MIN_INTERVAL_MS - (performance.now() - last)),
+    );
   }
 
   // Pick a point: the data point nearest to a click on the plot.
   boundary.addEventListener('click', (event) => {
     const { left, top, width, height } = boundary.getBoundingClientRect();
-    const px = -DOMAIN + (2 * DOMAIN * (event.clientX - left)) / width, py = DOMAIN - (2 * DOMAIN * (event.clientY - top)) / height;
+    const px = -DOMAIN + (2 * DOMAIN * (event.clientX - left)) / width,
+      py = DOMAIN - (2 * DOMAIN * (event.clientY - top)) / height;
     let bestD = Infinity;
     for (const set of ['train', 'test'] as const) {
       const points = playground[set];

@@ -61,7 +61,8 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       root.dataset.state = 'ready';
       const parameters = state.model.layers.reduce((sum, l) => sum + l.weights.length + l.bias.length, 0);
       line(modelStatus, `Loaded ${source}`, 'ok');
-      modelSummary.textContent = `${loaded.inputs} inputs → ${loaded.layers.map((l) => `${l.units} ${l.activation}`).join(' → ')} · ` +
+      modelSummary.textContent =
+        `${loaded.inputs} inputs → ${loaded.layers.map((l) => `${l.units} ${l.activation}`).join(' → ')} · ` +
         `${parameters.toLocaleString('en-US')} parameters`;
       modelSummary.hidden = false;
       classifyButton.disabled = false;
@@ -75,7 +76,11 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
 
   function describeScaler(): void {
     if (state.scaler) {
-      line(scalerStatus, `Feature scaling saved in the model: z-scores with its training rows' mean and standard deviation (${state.scaler.mean.length} columns). Paste raw measurements.`, 'ok');
+      line(
+        scalerStatus,
+        `Feature scaling saved in the model: z-scores with its training rows' mean and standard deviation (${state.scaler.mean.length} columns). Paste raw measurements.`,
+        'ok',
+      );
     } else {
       line(scalerStatus, 'No feature scaler in this model: rows are used as they are, so paste them scaled the way its training rows were.', 'warn');
     }
@@ -86,7 +91,11 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
     const response = await fetch(MODEL_URL, { cache: 'no-store' }).catch(() => null);
     const text = response?.ok ? await response.text().catch(() => null) : null;
     if (text === null) {
-      line(modelStatus, `No ${MODEL_URL} here: run \`npm start\` (it saves one) and reload, or choose a model file.${state.model ? ` ${inUse()}` : ''}`, 'warn');
+      line(
+        modelStatus,
+        `No ${MODEL_URL} here: run \`npm start\` (it saves one) and reload, or choose a model file.${state.model ? ` ${inUse()}` : ''}`,
+        'warn',
+      );
       return;
     }
     await useModel(text, MODEL_URL);
@@ -111,7 +120,8 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
   }
 
   function renderResults(proba: Float32Array, labels: Float32Array | null, ms: number, scaled: boolean): void {
-    let positives = 0, correct = 0;
+    let positives = 0,
+      correct = 0;
     for (let i = 0; i < proba.length; i++) {
       const predicted = proba[i]! > 0.5 ? 1 : 0;
       positives += predicted;
@@ -122,7 +132,7 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       `${positives.toLocaleString('en-US')} as class 1`,
     ];
     if (labels) parts.push(`accuracy against the label column: ${((100 * correct) / proba.length).toFixed(2)} % (${correct} / ${proba.length})`);
-    $('inf-summary').textContent = parts.join(' · ') + (scaled ? ' — rows z-scored by the model\'s scaler' : '');
+    $('inf-summary').textContent = parts.join(' · ') + (scaled ? " — rows z-scored by the model's scaler" : '');
     const body = $('inf-table');
     body.innerHTML = '';
     for (let i = 0; i < Math.min(proba.length, TABLE_ROWS); i++) {
@@ -130,7 +140,8 @@ export function initInference(): InferenceState & { ready: Promise<void> } {
       const predicted = p > 0.5 ? 1 : 0;
       const row = document.createElement('tr');
       const match = labels ? (labels[i] === predicted ? ['ok', '✓'] : ['miss', '✗']) : ['', ''];
-      row.innerHTML = `<td>${i + 1}</td><td class="p">${p.toFixed(4)}<span class="bar${p < 0.5 ? ' low' : ''}" style="width:${Math.max(2, Math.round(150 * Math.abs(p - 0.5) * 2))}px"></span></td>` +
+      row.innerHTML =
+        `<td>${i + 1}</td><td class="p">${p.toFixed(4)}<span class="bar${p < 0.5 ? ' low' : ''}" style="width:${Math.max(2, Math.round(150 * Math.abs(p - 0.5) * 2))}px"></span></td>` +
         `<td>${predicted}</td><td>${labels ? labels[i] : '–'}</td><td class="${match[0]}">${match[1]}</td>`;
       body.append(row);
     }

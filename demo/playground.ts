@@ -83,9 +83,12 @@ export function initPlayground(): PlaygroundState {
   const hint = $('pg-hint');
   const statusLine = $('pg-status');
   const stat = {
-    epoch: $('pg-epoch'), speed: $('pg-speed'),
-    lossTrain: $('pg-loss-train'), lossTest: $('pg-loss-test'),
-    accTrain: $('pg-acc-train'), accTest: $('pg-acc-test'),
+    epoch: $('pg-epoch'),
+    speed: $('pg-speed'),
+    lossTrain: $('pg-loss-train'),
+    lossTest: $('pg-loss-test'),
+    accTrain: $('pg-acc-train'),
+    accTest: $('pg-acc-test'),
   };
 
   // Dataset chooser: one radio button per dataset, each showing a thumbnail of its points.
@@ -104,8 +107,15 @@ export function initPlayground(): PlaygroundState {
   const grid = gridPoints();
   const initial = readSettings().settings;
   const state: PlaygroundState = {
-    status: 'idle', settings: initial, ...split(generate(initial.dataset, 500, 0.05, 1), TEST_FRACTION),
-    loss: [], valLoss: [], result: null, final: null, error: null, weights: null,
+    status: 'idle',
+    settings: initial,
+    ...split(generate(initial.dataset, 500, 0.05, 1), TEST_FRACTION),
+    loss: [],
+    valLoss: [],
+    result: null,
+    final: null,
+    error: null,
+    weights: null,
   };
   let job: TrainingJob | null = null;
   let viewer: Sequential | null = null; // a main-thread copy of the network, only for drawing the boundary
@@ -128,10 +138,17 @@ export function initPlayground(): PlaygroundState {
     const seed = Number(fields.seed.value);
     if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) problems.seed = 'Seed: a whole number from 0 to 4294967295.';
     const settings: Settings = {
-      dataset, noise: Number(noise.value), points: Number(fields.points.value), hidden,
-      activation: fields.activation.value as Activation, learningRate: Number(fields.lr.value),
-      batchSize: fields.batch.value === 'all' ? null : Number(fields.batch.value), epochs, seed,
-      backend: fields.backend.value as BackendName, animate: fields.animate.checked,
+      dataset,
+      noise: Number(noise.value),
+      points: Number(fields.points.value),
+      hidden,
+      activation: fields.activation.value as Activation,
+      learningRate: Number(fields.lr.value),
+      batchSize: fields.batch.value === 'all' ? null : Number(fields.batch.value),
+      epochs,
+      seed,
+      backend: fields.backend.value as BackendName,
+      animate: fields.animate.checked,
     };
     return { settings, problems };
   }
@@ -245,7 +262,10 @@ export function initPlayground(): PlaygroundState {
     // (the worker's model takes threads: 'auto' as this page's does: every core when the page is cross-origin isolated)
     const threads = settings.backend === 'wasm' ? viewer.threads : 1;
     state.threads = threads;
-    setStatus('training', `Training in a Web Worker on the ${settings.backend === 'wasm' ? 'WebAssembly' : 'TypeScript'} backend, ${threads === 1 ? '1 thread' : `${threads} threads`}…`);
+    setStatus(
+      'training',
+      `Training in a Web Worker on the ${settings.backend === 'wasm' ? 'WebAssembly' : 'TypeScript'} backend, ${threads === 1 ? '1 thread' : `${threads} threads`}…`,
+    );
     try {
       job = trainInWorker({
         model,
@@ -278,8 +298,11 @@ export function initPlayground(): PlaygroundState {
       const onTest = viewer.evaluate(rows(state.test), state.test.y);
       state.final = { trainAccuracy: onTrain.accuracy, testAccuracy: onTest.accuracy, trainLoss: onTrain.loss, testLoss: onTest.loss };
       const seconds = (performance.now() - startedAt) / 1000;
-      setStatus('done', `${result.cancelled ? 'Stopped' : 'Done'} after ${result.history.loss.length} epochs in ${seconds.toFixed(2)} s ` +
-        `(${threads === 1 ? '1 thread' : `${threads} threads`}): test accuracy ${percent(onTest.accuracy)}.`);
+      setStatus(
+        'done',
+        `${result.cancelled ? 'Stopped' : 'Done'} after ${result.history.loss.length} epochs in ${seconds.toFixed(2)} s ` +
+          `(${threads === 1 ? '1 thread' : `${threads} threads`}): test accuracy ${percent(onTest.accuracy)}.`,
+      );
     } catch (error) {
       state.error = (error as Error).message;
       showError(`Training failed: ${state.error}`, false);

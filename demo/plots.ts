@@ -16,7 +16,8 @@ export const CLASS_COLORS = ['rgb(37, 99, 235)', 'rgb(234, 88, 12)'] as const;
 export function fit(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
   const ratio = window.devicePixelRatio || 1;
   const { width, height } = canvas.getBoundingClientRect();
-  const w = Math.round(width * ratio), h = Math.round(height * ratio);
+  const w = Math.round(width * ratio),
+    h = Math.round(height * ratio);
   if (canvas.width !== w || canvas.height !== h) {
     canvas.width = w;
     canvas.height = h;
@@ -78,7 +79,10 @@ export function drawBoundary(canvas: HTMLCanvasElement, proba: Float32Array | nu
   }
   drawAxes(ctx, width, height);
   const toPixel = (x: number, y: number): [number, number] => [((x + DOMAIN) / (2 * DOMAIN)) * width, ((DOMAIN - y) / (2 * DOMAIN)) * height];
-  for (const [points, ring] of [[train, false], [test, true]] as const) {
+  for (const [points, ring] of [
+    [train, false],
+    [test, true],
+  ] as const) {
     for (let i = 0; i < points.n; i++) {
       const [px, py] = toPixel(points.x[2 * i]!, points.x[2 * i + 1]!);
       const color = CLASS_COLORS[points.y[i]!]!;
@@ -95,19 +99,27 @@ export function drawBoundary(canvas: HTMLCanvasElement, proba: Float32Array | nu
 
 /** The P = 0.5 line, by marching squares over the grid (cell centres as vertices). */
 function drawContour(ctx: CanvasRenderingContext2D, proba: Float32Array, width: number, height: number): void {
-  const cell = width / GRID, cellY = height / GRID;
+  const cell = width / GRID,
+    cellY = height / GRID;
   const at = (r: number, c: number): number => proba[r * GRID + c]! - 0.5;
   ctx.beginPath();
   for (let r = 0; r < GRID - 1; r++) {
     for (let c = 0; c < GRID - 1; c++) {
       const v = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
-      const corners: [number, number][] = [[c, r], [c + 1, r], [c + 1, r + 1], [c, r + 1]];
+      const corners: [number, number][] = [
+        [c, r],
+        [c + 1, r],
+        [c + 1, r + 1],
+        [c, r + 1],
+      ];
       const crossings: [number, number][] = [];
       for (let e = 0; e < 4; e++) {
-        const a = v[e]!, b = v[(e + 1) % 4]!;
-        if ((a < 0) !== (b < 0)) {
+        const a = v[e]!,
+          b = v[(e + 1) % 4]!;
+        if (a < 0 !== b < 0) {
           const t = a / (a - b);
-          const [x0, y0] = corners[e]!, [x1, y1] = corners[(e + 1) % 4]!;
+          const [x0, y0] = corners[e]!,
+            [x1, y1] = corners[(e + 1) % 4]!;
           crossings.push([(x0 + (x1 - x0) * t + 0.5) * cell, (y0 + (y1 - y0) * t + 0.5) * cellY]);
         }
       }
@@ -152,8 +164,12 @@ export function drawLoss(canvas: HTMLCanvasElement, loss: readonly number[], val
   const ctx = fit(canvas);
   const { width, height } = canvas.getBoundingClientRect();
   ctx.clearRect(0, 0, width, height);
-  const left = 44, right = 20, top = 12, bottom = 30;
-  const w = width - left - right, h = height - top - bottom;
+  const left = 44,
+    right = 20,
+    top = 12,
+    bottom = 30;
+  const w = width - left - right,
+    h = height - top - bottom;
   const all = [...loss, ...valLoss];
   const max = niceCeil(all.length ? Math.max(...all) : 1);
   const xOf = (epoch: number): number => left + (w * epoch) / Math.max(1, epochs - 1);

@@ -21,7 +21,15 @@ export async function backpropDoc(): Promise<string> {
   const [w1, b1] = t1.parameters;
   const w0 = t0.parameters[0]!;
 
-  const xor = { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [0, 1, 1, 0] };
+  const xor = {
+    x: [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ],
+    y: [0, 1, 1, 0],
+  };
   const mlp = await Sequential.create({ inputs: 2, layers: [dense(3, 'tanh'), dense(1, 'sigmoid')], seed: 7 });
   const one = explain(mlp, [xor.x[2]!], [xor.y[2]!]);
   const four = explain(mlp, xor.x, xor.y);

@@ -8,7 +8,13 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const OUT = 'dist/demo';
-const SHIPPED = ['dist/gradwasm.browser.js', 'dist/gradwasm.worker-source.js', 'dist/gradwasm.js-backend.js', 'dist/gradwasm.training.js', 'dist/gradwasm.threads.js'];
+const SHIPPED = [
+  'dist/gradwasm.browser.js',
+  'dist/gradwasm.worker-source.js',
+  'dist/gradwasm.js-backend.js',
+  'dist/gradwasm.training.js',
+  'dist/gradwasm.threads.js',
+];
 for (const file of SHIPPED) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
 }
@@ -23,7 +29,8 @@ const shippedBundle = {
   name: 'shipped-bundle',
   setup(b) {
     b.onResolve({ filter: /\/index\.js$/ }, (args) =>
-      resolve(args.resolveDir, args.path) === library ? { path: './gradwasm.browser.js', external: true } : undefined);
+      resolve(args.resolveDir, args.path) === library ? { path: './gradwasm.browser.js', external: true } : undefined,
+    );
   },
 };
 

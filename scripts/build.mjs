@@ -15,7 +15,8 @@ const wasmAsHex = {
   setup(b) {
     b.onLoad({ filter: /\.wasm$/ }, (args) => ({
       loader: 'js',
-      contents: `const hex = ${JSON.stringify(readFileSync(args.path).toString('hex'))};\n` +
+      contents:
+        `const hex = ${JSON.stringify(readFileSync(args.path).toString('hex'))};\n` +
         'const bytes = new Uint8Array(hex.length >> 1);\n' +
         'for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);\n' +
         'export default bytes;\n',
@@ -117,8 +118,12 @@ function checkSplit(result, outfile, table, library = null) {
   const text = readFileSync(outfile, 'utf8');
   for (const [, names, from] of text.matchAll(/\bimport\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)) {
     if (from !== library.file) continue;
-    const missing = names.split(',').map((n) => n.trim().split(/\s+as\s+/)[0]).filter((n) => !library.exports.includes(n));
-    if (missing.length > 0) throw new Error(`${outfile} imports ${missing.join(', ')} from ${from}, which does not export ${missing.length > 1 ? 'them' : 'it'}`);
+    const missing = names
+      .split(',')
+      .map((n) => n.trim().split(/\s+as\s+/)[0])
+      .filter((n) => !library.exports.includes(n));
+    if (missing.length > 0)
+      throw new Error(`${outfile} imports ${missing.join(', ')} from ${from}, which does not export ${missing.length > 1 ? 'them' : 'it'}`);
   }
 }
 
@@ -137,8 +142,17 @@ const workerBeside = (file) => ({
   },
 });
 const nodeWorker = await bundleWorker({ entry: 'src/worker/entry.node.ts', platform: 'node', minify: true, define: common.define, plugins: [wasmAsHex] });
-const browserWorker = await bundleWorker({ entry: 'src/worker/entry.browser.ts', platform: 'browser', minify: true, define: common.define, plugins: [wasmAsHex, browserTwins] });
-for (const [name, code] of [['node', nodeWorker], ['browser', browserWorker]]) {
+const browserWorker = await bundleWorker({
+  entry: 'src/worker/entry.browser.ts',
+  platform: 'browser',
+  minify: true,
+  define: common.define,
+  plugins: [wasmAsHex, browserTwins],
+});
+for (const [name, code] of [
+  ['node', nodeWorker],
+  ['browser', browserWorker],
+]) {
   writeFileSync(`build/worker.${name}.js`, stringModule(code));
   writeFileSync(`build/worker.${name}.d.ts`, STRING_MODULE_TYPES);
 }
@@ -149,23 +163,82 @@ writeFileSync('dist/gradwasm.worker-source.js', stringModule(browserWorker));
 writeFileSync('dist/gradwasm.worker.js', browserWorker);
 
 const toLibrary = (file) => ({ [LIBRARY]: file, [SHARED]: file });
-const node = await buildBeside({ ...common, entryPoints: [LIBRARY], outfile: 'dist/index.js', platform: 'neutral', external: ['node:*'], plugins: [wasmAsHex, workerBeside('./worker-source.js')] }, {});
-const browser = await buildBeside({ ...common, entryPoints: [LIBRARY], outfile: 'dist/gradwasm.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, beside(LAZY), browserTwins, workerBeside('./gradwasm.worker-source.js')] }, LAZY);
+const node = await buildBeside(
+  {
+    ...common,
+    entryPoints: [LIBRARY],
+    outfile: 'dist/index.js',
+    platform: 'neutral',
+    external: ['node:*'],
+    plugins: [wasmAsHex, workerBeside('./worker-source.js')],
+  },
+  {},
+);
+const browser = await buildBeside(
+  {
+    ...common,
+    entryPoints: [LIBRARY],
+    outfile: 'dist/gradwasm.browser.js',
+    platform: 'browser',
+    minify: true,
+    plugins: [wasmAsHex, beside(LAZY), browserTwins, workerBeside('./gradwasm.worker-source.js')],
+  },
+  LAZY,
+);
 const browserLibrary = { file: './gradwasm.browser.js', exports: browser.metafile.outputs['dist/gradwasm.browser.js'].exports };
 const nodeLibrary = { file: './index.js', exports: node.metafile.outputs['dist/index.js'].exports };
 for (const [source, file] of Object.entries(LAZY)) {
   const table = { ...LAZY, [SHARED]: browserLibrary.file };
-  await buildBeside({ ...common, entryPoints: [source], outfile: `dist/${file.slice(2)}`, platform: 'browser', minify: true, plugins: [wasmAsHex, besideOf(source, table), browserTwins] }, table, browserLibrary);
+  await buildBeside(
+    {
+      ...common,
+      entryPoints: [source],
+      outfile: `dist/${file.slice(2)}`,
+      platform: 'browser',
+      minify: true,
+      plugins: [wasmAsHex, besideOf(source, table), browserTwins],
+    },
+    table,
+    browserLibrary,
+  );
 }
 // gradwasm/explain (src/explain/): its own entry, outside the browser bundle's budget, on the library beside it.
-await buildBeside({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.js', platform: 'neutral', plugins: [wasmAsHex, beside(toLibrary(nodeLibrary.file))] }, toLibrary(nodeLibrary.file), nodeLibrary);
-await buildBeside({ ...common, entryPoints: ['src/explain/index.ts'], outfile: 'dist/explain.browser.js', platform: 'browser', minify: true, plugins: [wasmAsHex, beside(toLibrary(browserLibrary.file)), browserTwins] }, toLibrary(browserLibrary.file), browserLibrary);
+await buildBeside(
+  {
+    ...common,
+    entryPoints: ['src/explain/index.ts'],
+    outfile: 'dist/explain.js',
+    platform: 'neutral',
+    plugins: [wasmAsHex, beside(toLibrary(nodeLibrary.file))],
+  },
+  toLibrary(nodeLibrary.file),
+  nodeLibrary,
+);
+await buildBeside(
+  {
+    ...common,
+    entryPoints: ['src/explain/index.ts'],
+    outfile: 'dist/explain.browser.js',
+    platform: 'browser',
+    minify: true,
+    plugins: [wasmAsHex, beside(toLibrary(browserLibrary.file)), browserTwins],
+  },
+  toLibrary(browserLibrary.file),
+  browserLibrary,
+);
 // gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
-await buildBeside({ ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, beside(toLibrary(nodeLibrary.file))] }, toLibrary(nodeLibrary.file), nodeLibrary);
+await buildBeside(
+  { ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, beside(toLibrary(nodeLibrary.file))] },
+  toLibrary(nodeLibrary.file),
+  nodeLibrary,
+);
 // The gradwasm command (package bin), self-contained: commander and cli-progress are bundled in
 // (CommonJS, hence a require for their built-in imports).
 await build({
-  ...common, entryPoints: ['src/cli/entry.ts'], outfile: 'dist/cli.js', platform: 'node',
+  ...common,
+  entryPoints: ['src/cli/entry.ts'],
+  outfile: 'dist/cli.js',
+  platform: 'node',
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
 });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
@@ -174,11 +247,17 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 // page that imports Sequential to load a model and predict (tree-shaken, minified); written out
 // as build/gradwasm.inference.js so that its size can be checked (test/browser-bundle.test.ts).
 const INFERENCE_BUDGET_GZIP = 25_000; // bytes
-await buildBeside({
-  ...common,
-  stdin: { contents: `export { Sequential } from './${LIBRARY}';`, resolveDir: '.', loader: 'ts' },
-  outfile: 'build/gradwasm.inference.js', platform: 'browser', minify: true, plugins: [wasmAsHex, beside(LAZY), browserTwins, workerBeside('./gradwasm.worker-source.js')],
-}, LAZY);
+await buildBeside(
+  {
+    ...common,
+    stdin: { contents: `export { Sequential } from './${LIBRARY}';`, resolveDir: '.', loader: 'ts' },
+    outfile: 'build/gradwasm.inference.js',
+    platform: 'browser',
+    minify: true,
+    plugins: [wasmAsHex, beside(LAZY), browserTwins, workerBeside('./gradwasm.worker-source.js')],
+  },
+  LAZY,
+);
 const sizes = [
   ['dist/gradwasm.browser.js', readFileSync('dist/gradwasm.browser.js')],
   ['dist/gradwasm.worker-source.js', readFileSync('dist/gradwasm.worker-source.js')],
@@ -190,9 +269,13 @@ const sizes = [
 ];
 const kb = (n) => `${(n / 1000).toFixed(1)} kB`;
 console.log('browser build:');
-for (const [name, bytes] of sizes) console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
+for (const [name, bytes] of sizes)
+  console.log(`  ${name.padEnd(30)} ${kb(bytes.length).padStart(9)} raw  ${kb(gzipSync(bytes, { level: 9 }).length).padStart(9)} gzip`);
 // The README's size table is made from these (scripts/readme-figures.mjs).
-writeFileSync('build/sizes.json', JSON.stringify(Object.fromEntries(sizes.map(([name, bytes]) => [name, { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }])), null, 2));
+writeFileSync(
+  'build/sizes.json',
+  JSON.stringify(Object.fromEntries(sizes.map(([name, bytes]) => [name, { raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length }])), null, 2),
+);
 const inferenceGzip = gzipSync(sizes.find(([name]) => name === 'build/gradwasm.inference.js')[1], { level: 9 }).length;
 if (inferenceGzip > INFERENCE_BUDGET_GZIP) {
   console.warn(`!!! the inference path is ${kb(inferenceGzip)} gzipped, over its ${kb(INFERENCE_BUDGET_GZIP)} budget`);

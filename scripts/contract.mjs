@@ -89,7 +89,7 @@ const CALLS = [
       ['decay', 'f32', 'the weight decay λ₂'],
       ['shuffled', 'bool', 'the rows in the order epochBegin drew, each unit gathered through xBatch, yBatch, wBatch'],
       ['order', 'usize', 'rows u32: that order (shuffled only)'],
-      ['xBatch', 'usize', "the gathered rows of a unit (capacity rows; shuffled only)…"],
+      ['xBatch', 'usize', 'the gathered rows of a unit (capacity rows; shuffled only)…'],
       ['yBatch', 'usize', '…their labels…'],
       ['wBatch', 'usize', '…and their weights (0 without weights)'],
     ],
@@ -120,96 +120,185 @@ const CALLS = [
  */
 const STEPS = [
   {
-    name: 'FORWARD', what: "rows of layer l's output from rows of its input: the product, then the activation",
-    args: [['m', 'usize', 'the model'], ['l', 'i32', 'the layer'], ['a', 'usize', 'its input rows'], ['rows', 'i32', 'rows']],
-  },
-  {
-    name: 'INPUT_GRADIENT', what: 'rows of dA_{l−1} = dZ_l·W_lᵀ (from the packed transposed kernel), times the derivative of layer l − 1',
-    args: [['m', 'usize', 'the model'], ['l', 'i32', 'the layer'], ['delta', 'usize', 'dZ_l'], ['spare', 'usize', 'dZ_{l−1}, written'], ['rows', 'i32', 'rows']],
-  },
-  {
-    name: 'WEIGHT_GRADIENT', what: "rows (features) of dW_l and entries (units) of db_l, or the fused SGD step, or the blocks' sums",
+    name: 'FORWARD',
+    what: "rows of layer l's output from rows of its input: the product, then the activation",
     args: [
-      ['m', 'usize', 'the model'], ['l', 'i32', 'the layer'], ['input', 'usize', 'A_{l−1}'], ['delta', 'usize', 'dZ_l'], ['rows', 'i32', 'rows'],
-      ['mode', 'i32', 'TO_GRADIENTS, FUSED_STEP, IN_BLOCKS or WHOLE_IN_BLOCKS (assembly/model.ts)'], ['first', 'i32', 'the index of the first block'],
+      ['m', 'usize', 'the model'],
+      ['l', 'i32', 'the layer'],
+      ['a', 'usize', 'its input rows'],
+      ['rows', 'i32', 'rows'],
+    ],
+  },
+  {
+    name: 'INPUT_GRADIENT',
+    what: 'rows of dA_{l−1} = dZ_l·W_lᵀ (from the packed transposed kernel), times the derivative of layer l − 1',
+    args: [
+      ['m', 'usize', 'the model'],
+      ['l', 'i32', 'the layer'],
+      ['delta', 'usize', 'dZ_l'],
+      ['spare', 'usize', 'dZ_{l−1}, written'],
+      ['rows', 'i32', 'rows'],
+    ],
+  },
+  {
+    name: 'WEIGHT_GRADIENT',
+    what: "rows (features) of dW_l and entries (units) of db_l, or the fused SGD step, or the blocks' sums",
+    args: [
+      ['m', 'usize', 'the model'],
+      ['l', 'i32', 'the layer'],
+      ['input', 'usize', 'A_{l−1}'],
+      ['delta', 'usize', 'dZ_l'],
+      ['rows', 'i32', 'rows'],
+      ['mode', 'i32', 'TO_GRADIENTS, FUSED_STEP, IN_BLOCKS or WHOLE_IN_BLOCKS (assembly/model.ts)'],
+      ['first', 'i32', 'the index of the first block'],
       ['lr', 'f32', 'the learning rate (FUSED_STEP)'],
     ],
   },
   {
-    name: 'LOSS', what: "rows of the head's loss, its gradient dZ_L and the outputs; each part's counts its own",
+    name: 'LOSS',
+    what: "rows of the head's loss, its gradient dZ_L and the outputs; each part's counts its own",
     args: [
-      ['head', 'i32', 'the head (HEADS)'], ['logits', 'usize', 'z'], ['y', 'usize', 'labels'], ['w', 'usize', "the rows' weights, or 0"], ['rows', 'i32', 'rows'],
-      ['batchRows', 'i32', "the divisor of dZ: the batch's rows"], ['grad', 'usize', 'dZ_L, or 0'], ['outputs', 'usize', 'what predict gives (binary: σ(z)), or 0'],
+      ['head', 'i32', 'the head (HEADS)'],
+      ['logits', 'usize', 'z'],
+      ['y', 'usize', 'labels'],
+      ['w', 'usize', "the rows' weights, or 0"],
+      ['rows', 'i32', 'rows'],
+      ['batchRows', 'i32', "the divisor of dZ: the batch's rows"],
+      ['grad', 'usize', 'dZ_L, or 0'],
+      ['outputs', 'usize', 'what predict gives (binary: σ(z)), or 0'],
       ['losses', 'usize', "each row's loss"],
     ],
   },
   {
-    name: 'UPDATE', what: "ranges of the parameters of layers l0…l1−1: the optimizer's step",
-    args: [['m', 'usize', 'the model'], ['l0', 'i32', 'the first layer'], ['l1', 'i32', 'the layer after the last'], ['lr', 'f32', 'the learning rate'], ['decay', 'f32', 'the weight decay λ₂']],
+    name: 'UPDATE',
+    what: "ranges of the parameters of layers l0…l1−1: the optimizer's step",
+    args: [
+      ['m', 'usize', 'the model'],
+      ['l0', 'i32', 'the first layer'],
+      ['l1', 'i32', 'the layer after the last'],
+      ['lr', 'f32', 'the learning rate'],
+      ['decay', 'f32', 'the weight decay λ₂'],
+    ],
   },
   {
-    name: 'GATHER', what: 'rows of a shuffled batch, gathered from anywhere in the data',
+    name: 'GATHER',
+    what: 'rows of a shuffled batch, gathered from anywhere in the data',
     args: [
-      ['bytes', 'usize', 'bytes of a row'], ['x', 'usize', 'the rows'], ['y', 'usize', 'their labels'], ['w', 'usize', 'their weights, or 0'],
-      ['order', 'usize', "the batch's row numbers (u32)"], ['n', 'i32', 'rows'], ['xBatch', 'usize', 'the gathered rows…'], ['yBatch', 'usize', '…labels…'],
+      ['bytes', 'usize', 'bytes of a row'],
+      ['x', 'usize', 'the rows'],
+      ['y', 'usize', 'their labels'],
+      ['w', 'usize', 'their weights, or 0'],
+      ['order', 'usize', "the batch's row numbers (u32)"],
+      ['n', 'i32', 'rows'],
+      ['xBatch', 'usize', 'the gathered rows…'],
+      ['yBatch', 'usize', '…labels…'],
       ['wBatch', 'usize', '…and weights'],
     ],
   },
   {
-    name: 'OUTPUTS', what: "rows of the head's outputs, as predict() gives them (binary: σ(z))",
-    args: [['head', 'i32', 'the head (HEADS)'], ['z', 'usize', 'the logits'], ['out', 'usize', 'the outputs, written'], ['rows', 'i32', 'rows']],
+    name: 'OUTPUTS',
+    what: "rows of the head's outputs, as predict() gives them (binary: σ(z))",
+    args: [
+      ['head', 'i32', 'the head (HEADS)'],
+      ['z', 'usize', 'the logits'],
+      ['out', 'usize', 'the outputs, written'],
+      ['rows', 'i32', 'rows'],
+    ],
   },
   {
-    name: 'TRANSPOSE', what: 'rows of a hidden kernel W_l into its packed transposition',
-    args: [['w', 'usize', 'W_l'], ['rows', 'i32', 'its rows (fan-in)'], ['cols', 'i32', 'its columns (units)'], ['packed', 'usize', 'W_lᵀ, written']],
+    name: 'TRANSPOSE',
+    what: 'rows of a hidden kernel W_l into its packed transposition',
+    args: [
+      ['w', 'usize', 'W_l'],
+      ['rows', 'i32', 'its rows (fan-in)'],
+      ['cols', 'i32', 'its columns (units)'],
+      ['packed', 'usize', 'W_lᵀ, written'],
+    ],
   },
 ];
 
 /** Codes, numbered in order from `first`: [name, what]. */
 const CODES = [
   {
-    what: 'Activations (docs/architecture.md §1.2)', first: 0, key: 'ACTIVATION',
-    names: [['LINEAR', 'linear'], ['SIGMOID', 'sigmoid'], ['TANH', 'tanh'], ['RELU', 'relu']],
+    what: 'Activations (docs/architecture.md §1.2)',
+    first: 0,
+    key: 'ACTIVATION',
+    names: [
+      ['LINEAR', 'linear'],
+      ['SIGMOID', 'sigmoid'],
+      ['TANH', 'tanh'],
+      ['RELU', 'relu'],
+    ],
   },
   {
-    what: 'Output heads (assembly/heads.ts)', first: 0, key: 'HEAD',
+    what: 'Output heads (assembly/heads.ts)',
+    first: 0,
+    key: 'HEAD',
     names: [['HEAD_BINARY', 'binary']], // a sigmoid unit and binary cross-entropy (assembly/heads/binary.ts)
   },
   {
-    what: "Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes", first: 0, key: 'OPTIMIZER',
-    names: [['SGD', 'sgd', { copies: 0 }], ['MOMENTUM', 'momentum', { copies: 1 }], ['ADAM', 'adam', { copies: 2 }]],
+    what: "Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes",
+    first: 0,
+    key: 'OPTIMIZER',
+    names: [
+      ['SGD', 'sgd', { copies: 0 }],
+      ['MOMENTUM', 'momentum', { copies: 1 }],
+      ['ADAM', 'adam', { copies: 2 }],
+    ],
   },
   {
-    what: 'Steps shared out between threads (STEPS)', first: 1,
+    what: 'Steps shared out between threads (STEPS)',
+    first: 1,
     names: STEPS.map((s) => [`STEP_${s.name}`, s.what]),
   },
   {
-    what: "lastStat's questions: the epoch's statistics (f64) — the loss summed over its rows, then the head's four counts (STAT_COUNTS + 0…3; binary: correct, true positives, false positives, false negatives)…", first: 0,
-    names: [['STAT_LOSS_SUM', "Σ loss over the epoch's rows"], ['STAT_COUNTS', "+ 0…3: the head's counts"]],
-  },
-  {
-    what: "…then (STAT_PASS + 0…4) those of evaluate and gradients' pass", first: 5,
+    what: "lastStat's questions: the epoch's statistics (f64) — the loss summed over its rows, then the head's four counts (STAT_COUNTS + 0…3; binary: correct, true positives, false positives, false negatives)…",
+    first: 0,
     names: [
-      ['STAT_RECENT_LOSS', 'the recent loss (the batch’s own when it was NaN or infinite)'], ['STAT_LOSS_LIMIT', "the exploding-loss rule's limit"],
-      ['STAT_BATCHES', 'batches finished this epoch'], ['STAT_PASS', "+ 0…4: STAT_LOSS_SUM and the counts of evaluate and gradients' pass"],
+      ['STAT_LOSS_SUM', "Σ loss over the epoch's rows"],
+      ['STAT_COUNTS', "+ 0…3: the head's counts"],
     ],
   },
   {
-    what: "poolStat's questions: of the pool, or of thread `id`", first: 0,
+    what: "…then (STAT_PASS + 0…4) those of evaluate and gradients' pass",
+    first: 5,
     names: [
-      ['POOL_WANTED', 'workers the steps have asked for'], ['POOL_READY', 'workers ready'], ['POOL_LOST', '1 once a worker died'],
-      ['THREAD_STEPS', 'steps it joined'], ['THREAD_PARTS', 'parts it ran'], ['THREAD_SLEEPS', 'waits that had to block'],
-      ['THREAD_SPIN', 'how long it spins before it blocks (ms)'], ['POOL_CHOSEN', 'helpers the steps use (−1: not chosen yet)'],
-      ['POOL_RATE', "the time per multiply-add of `id` helpers (ms)"],
+      ['STAT_RECENT_LOSS', 'the recent loss (the batch’s own when it was NaN or infinite)'],
+      ['STAT_LOSS_LIMIT', "the exploding-loss rule's limit"],
+      ['STAT_BATCHES', 'batches finished this epoch'],
+      ['STAT_PASS', "+ 0…4: STAT_LOSS_SUM and the counts of evaluate and gradients' pass"],
     ],
   },
   {
-    what: "Why a step shared between threads failed (threadsSettle's answer; 0: it did not)", first: 1,
-    names: [['FAILED_PART', 'a part trapped or threw on a worker'], ['FAILED_DEATH', 'a worker died in it']],
+    what: "poolStat's questions: of the pool, or of thread `id`",
+    first: 0,
+    names: [
+      ['POOL_WANTED', 'workers the steps have asked for'],
+      ['POOL_READY', 'workers ready'],
+      ['POOL_LOST', '1 once a worker died'],
+      ['THREAD_STEPS', 'steps it joined'],
+      ['THREAD_PARTS', 'parts it ran'],
+      ['THREAD_SLEEPS', 'waits that had to block'],
+      ['THREAD_SPIN', 'how long it spins before it blocks (ms)'],
+      ['POOL_CHOSEN', 'helpers the steps use (−1: not chosen yet)'],
+      ['POOL_RATE', 'the time per multiply-add of `id` helpers (ms)'],
+    ],
   },
   {
-    what: 'Faults injected into the pool by tests (threadsInjectFault)', first: 1,
-    names: [['FAULT_TRAP', 'the part traps'], ['FAULT_DEATH', 'the part traps, then its thread dies without a word']],
+    what: "Why a step shared between threads failed (threadsSettle's answer; 0: it did not)",
+    first: 1,
+    names: [
+      ['FAILED_PART', 'a part trapped or threw on a worker'],
+      ['FAILED_DEATH', 'a worker died in it'],
+    ],
+  },
+  {
+    what: 'Faults injected into the pool by tests (threadsInjectFault)',
+    first: 1,
+    names: [
+      ['FAULT_TRAP', 'the part traps'],
+      ['FAULT_DEATH', 'the part traps, then its thread dies without a word'],
+    ],
   },
 ];
 
@@ -275,7 +364,8 @@ const steps = STEPS.map((s, i) => {
 const trainingState = (() => {
   const [from, to] = TRAINING_STATE.map((n) => header.fields.findIndex((f) => f.name === n));
   const fields = header.fields.slice(from, to + 1);
-  const start = fields[0].offset, end = fields.at(-1).offset + fields.at(-1).bytes;
+  const start = fields[0].offset,
+    end = fields.at(-1).offset + fields.at(-1).bytes;
   return { start, bytes: end - start, fields: fields.map((f) => ({ name: f.name, offset: f.offset - start })) };
 })();
 
@@ -292,9 +382,11 @@ const DECORATOR = '// @ts-ignore: decorator';
 
 function assemblyContract() {
   const out = [GENERATED('its tables')];
-  out.push('// Everything assembly/ shares with src/ (and a step\'s caller with its parts): byte offsets of the\n' +
-    '// model descriptor\'s fields, codes, constants, and the structs of the long calls and of the steps\'\n' +
-    '// arguments as @unmanaged classes laid over linear memory (changetype<…>(address)).\n');
+  out.push(
+    "// Everything assembly/ shares with src/ (and a step's caller with its parts): byte offsets of the\n" +
+      "// model descriptor's fields, codes, constants, and the structs of the long calls and of the steps'\n" +
+      '// arguments as @unmanaged classes laid over linear memory (changetype<…>(address)).\n',
+  );
   out.push('// The model descriptor: the header (bytes)');
   for (const f of header.fields) out.push(`export const ${f.name}: usize = ${f.offset}; // ${f.type === 'call' ? `${f.bytes} bytes` : f.type}: ${f.what}`);
   out.push(`export const HEADER_BYTES: usize = ${header.bytes};`);
@@ -306,12 +398,19 @@ function assemblyContract() {
   out.push(`export const RECORD_BYTES: usize = ${record.bytes};`);
   for (const group of CODES) {
     out.push('', `// ${group.what}`);
-    group.names.forEach(([name, what, extra], i) => out.push(`export const ${name}: i32 = ${group.first + i}; // ${what}${extra ? `: ${extra.copies} cop${extra.copies === 1 ? 'y' : 'ies'} of state` : ''}`));
+    group.names.forEach(([name, what, extra], i) =>
+      out.push(`export const ${name}: i32 = ${group.first + i}; // ${what}${extra ? `: ${extra.copies} cop${extra.copies === 1 ? 'y' : 'ies'} of state` : ''}`),
+    );
   }
   out.push('');
   for (const [name, type, value, what] of CONSTANTS) out.push(`/** ${what} */`, `export const ${name}: ${type} = ${number(value)};`);
   for (const c of calls) {
-    out.push('', `/** ${c.name}'s call (${c.bytes} bytes at the descriptor's CALL): ${c.what}. */`, DECORATOR, `@unmanaged export class ${pascal(c.name.replace(/([A-Z])/g, '_$1'))}Call {`);
+    out.push(
+      '',
+      `/** ${c.name}'s call (${c.bytes} bytes at the descriptor's CALL): ${c.what}. */`,
+      DECORATOR,
+      `@unmanaged export class ${pascal(c.name.replace(/([A-Z])/g, '_$1'))}Call {`,
+    );
     for (const f of c.fields) out.push(`  /** ${f.what}${f.type === 'bool' ? ' (1 or 0)' : ''} */`, `  ${f.name}: ${AS_FIELD_TYPE[f.type]};`);
     out.push('}');
   }
@@ -332,7 +431,10 @@ function exportsOf(root, entry, seen = new Set()) {
   const names = [];
   for (const m of text.matchAll(/export\s*\*\s*from\s*'\.\/(\w+)'/g)) names.push(...exportsOf(root, m[1], seen).map((e) => ({ ...e, inherited: true })));
   for (const m of text.matchAll(/export\s*\{([^}]*)\}\s*from\s*'\.\/(\w+)'/g)) {
-    for (const name of m[1].split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const name of m[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       if (seen.has(name)) continue;
       seen.add(name);
       names.push({ name, ...signature(root, m[2], name) });
@@ -352,17 +454,23 @@ function signature(root, module, name) {
   const at = text.search(new RegExp(`^export function ${name}\\(`, 'm'));
   if (at < 0) throw new Error(`contract: assembly/${module}.ts has no exported function ${name}`);
   const open = text.indexOf('(', at);
-  let depth = 0, close = open;
+  let depth = 0,
+    close = open;
   for (; close < text.length; close++) {
     if (text[close] === '(') depth++;
     else if (text[close] === ')' && --depth === 0) break;
   }
   const result = /^\s*:\s*([\w]+)/.exec(text.slice(close + 1))[1];
-  const params = text.slice(open + 1, close).split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
-    const m = /^(\w+)\s*:\s*(\w+)/.exec(p);
-    if (!m || !(m[2] in TS_TYPE)) throw new Error(`contract: ${module}.ts ${name}: parameter ${p}`);
-    return `${m[1]}: ${TS_TYPE[m[2]]}`;
-  });
+  const params = text
+    .slice(open + 1, close)
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((p) => {
+      const m = /^(\w+)\s*:\s*(\w+)/.exec(p);
+      if (!m || !(m[2] in TS_TYPE)) throw new Error(`contract: ${module}.ts ${name}: parameter ${p}`);
+      return `${m[1]}: ${TS_TYPE[m[2]]}`;
+    });
   // the doc comment right above it (line comments, such as a decorator's, aside)
   const lines = text.slice(0, at).split('\n').slice(0, -1);
   while (lines.length && /^\s*(\/\/.*)?$/.test(lines.at(-1))) lines.pop();
@@ -370,7 +478,7 @@ function signature(root, module, name) {
   if (lines.length && lines.at(-1).trimEnd().endsWith('*/')) while (first > 0 && !lines[first - 1].trimStart().startsWith('/**')) first--;
   const doc = first > 0 && first <= lines.length - 1 + 1 && lines.length && lines.at(-1).trimEnd().endsWith('*/') ? lines.slice(first - 1).join('\n') : null;
   // a bool comes back as the i32 it is: the loader converts nothing
-  return { module, doc, text: `${name}(${params.join(', ')}): ${result === 'bool' ? 'number' : TS_TYPE[result] ?? fail(result)};` };
+  return { module, doc, text: `${name}(${params.join(', ')}): ${result === 'bool' ? 'number' : (TS_TYPE[result] ?? fail(result))};` };
 }
 
 function fail(type) {
@@ -389,9 +497,11 @@ function exportType(name, what, list, base) {
 }
 
 function typescriptContract(root) {
-  const out = [GENERATED('its tables and the signatures of assembly/\'s exports')];
-  out.push('// Everything src/ shares with assembly/: the model descriptor\'s layout, codes, constants, the\n' +
-    '// structs of the long calls with their writers, and the core\'s exports.\n');
+  const out = [GENERATED("its tables and the signatures of assembly/'s exports")];
+  out.push(
+    "// Everything src/ shares with assembly/: the model descriptor's layout, codes, constants, the\n" +
+      "// structs of the long calls with their writers, and the core's exports.\n",
+  );
   out.push('type Ptr = number;', '');
   out.push('// The model descriptor: the header (byte offsets; the same names as in assembly/)');
   for (const f of header.fields) out.push(`/** ${f.type === 'call' ? `${f.bytes} bytes` : f.type}: ${f.what} */`, `export const ${f.name} = ${f.offset};`);
@@ -407,14 +517,27 @@ function typescriptContract(root) {
     out.push('', `/** ${c.name}'s call: ${c.what}. */`, `export interface ${type} {`);
     for (const f of c.fields) out.push(`  /** ${f.what} */`, `  ${f.name}: ${f.type === 'bool' ? 'boolean' : f.type === 'usize' ? 'Ptr' : 'number'};`);
     out.push('}');
-    out.push(`/** Write ${c.name}'s call into memory at \`at\` (the descriptor's CALL): ${c.bytes} bytes, little-endian, each value converted as a wasm argument of its type would be. */`);
-    out.push(`export function write${type}(memory: WebAssembly.Memory, at: number, c: ${type}): void {`, `  const v = new DataView(memory.buffer, at, ${c.bytes});`);
+    out.push(
+      `/** Write ${c.name}'s call into memory at \`at\` (the descriptor's CALL): ${c.bytes} bytes, little-endian, each value converted as a wasm argument of its type would be. */`,
+    );
+    out.push(
+      `export function write${type}(memory: WebAssembly.Memory, at: number, c: ${type}): void {`,
+      `  const v = new DataView(memory.buffer, at, ${c.bytes});`,
+    );
     const setter = { i32: 'setInt32', u32: 'setUint32', usize: 'setUint32', f32: 'setFloat32', bool: 'setInt32' };
     for (const f of c.fields) out.push(`  v.${setter[f.type]}(${f.offset}, ${f.type === 'bool' ? `c.${f.name} ? 1 : 0` : `c.${f.name}`}, true);`);
     out.push('}');
   }
   out.push('', exportType('CoreExports', 'The exports of the single-thread core, build/gradwasm.wasm (assembly/index.ts).', exportsOf(root, 'index')));
-  out.push('', exportType('ThreadedExports', 'The exports of the threaded core, build/gradwasm.threads.wasm (assembly/threads.ts): the core\'s, and the pool\'s entry points.', exportsOf(root, 'threads'), 'CoreExports'));
+  out.push(
+    '',
+    exportType(
+      'ThreadedExports',
+      "The exports of the threaded core, build/gradwasm.threads.wasm (assembly/threads.ts): the core's, and the pool's entry points.",
+      exportsOf(root, 'threads'),
+      'CoreExports',
+    ),
+  );
   return `${out.join('\n')}\n`;
 }
 
@@ -422,20 +545,28 @@ function typescriptContract(root) {
  *  (network/, train/, model/) may import (src/core/codes.ts). */
 function codesContract() {
   const out = [GENERATED('its tables')];
-  out.push('// The codes and constants src/ shares with assembly/ (activations, heads, optimizers and their\n' +
-    '// state, lastStat\'s and poolStat\'s questions, the limits); src/backend/wasm/contract.ts re-exports them\n' +
-    '// beside the descriptor\'s layout and the core\'s exports.');
+  out.push(
+    '// The codes and constants src/ shares with assembly/ (activations, heads, optimizers and their\n' +
+      "// state, lastStat's and poolStat's questions, the limits); src/backend/wasm/contract.ts re-exports them\n" +
+      "// beside the descriptor's layout and the core's exports.",
+  );
   for (const group of CODES.filter((g) => !g.names[0][0].startsWith('STEP_'))) {
     out.push('', `// ${group.what}`);
     group.names.forEach(([name, what], i) => out.push(`export const ${name} = ${group.first + i};${group.key ? '' : ` // ${what}`}`));
     if (group.key) {
       const key = group.key;
-      out.push(`/** The ${key.toLowerCase()} codes by name. */`, `export const ${key}_CODE = { ${group.names.map(([name, what]) => `${what}: ${name}`).join(', ')} } as const;`);
+      out.push(
+        `/** The ${key.toLowerCase()} codes by name. */`,
+        `export const ${key}_CODE = { ${group.names.map(([name, what]) => `${what}: ${name}`).join(', ')} } as const;`,
+      );
     }
     if (group.key === 'OPTIMIZER') {
-      out.push('/** Copies of the parameters\' layout the optimizer\'s state takes: momentum\'s velocity; Adam\'s m and v. */');
+      out.push("/** Copies of the parameters' layout the optimizer's state takes: momentum's velocity; Adam's m and v. */");
       out.push(`export const STATE_COPIES = { ${group.names.map(([, what, extra]) => `${what}: ${extra.copies}`).join(', ')} } as const;`);
-      out.push('/** The same, by code. */', `export const STATE_COPIES_BY_CODE: readonly number[] = [${group.names.map(([, , extra]) => extra.copies).join(', ')}];`);
+      out.push(
+        '/** The same, by code. */',
+        `export const STATE_COPIES_BY_CODE: readonly number[] = [${group.names.map(([, , extra]) => extra.copies).join(', ')}];`,
+      );
     }
   }
   out.push('');
@@ -461,7 +592,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     let now = null;
     try {
       now = readFileSync(url, 'utf8');
-    } catch { /* not written yet */ }
+    } catch {
+      /* not written yet */
+    }
     if (now === text) continue;
     stale++;
     if (check) console.error(`${path} is not what scripts/contract.mjs generates: run npm run contract`);

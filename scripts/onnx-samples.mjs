@@ -12,11 +12,15 @@ mkdirSync(dir, { recursive: true });
 const models = {
   logistic: await Sequential.create({ inputs: 4, layers: [dense(1, 'sigmoid')], seed: 1 }),
   'mlp-large-offsets': await Sequential.create({
-    inputs: 3, layers: [dense(8, 'relu'), dense(6, 'tanh'), dense(4, 'sigmoid'), dense(4, 'linear'), dense(1, 'sigmoid')], seed: 2,
+    inputs: 3,
+    layers: [dense(8, 'relu'), dense(6, 'tanh'), dense(4, 'sigmoid'), dense(4, 'linear'), dense(1, 'sigmoid')],
+    seed: 2,
     scaler: StandardScaler.fromStats({ mean: [101325.93, -5e4, 0.5], std: [8.5, 1e5, 1e-3] }),
   }),
   'tiny-scales': await Sequential.create({
-    inputs: 2, layers: [dense(2, 'tanh'), dense(1, 'sigmoid')], seed: 3,
+    inputs: 2,
+    layers: [dense(2, 'tanh'), dense(1, 'sigmoid')],
+    seed: 3,
     scaler: StandardScaler.fromStats({ mean: [1, 0], std: [1e-40, 5e-324] }),
   }),
 };

@@ -5,12 +5,23 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const out = resolve('dist/scripts/quality.js');
-await build({ entryPoints: ['scripts/quality.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, logLevel: 'warning' });
+await build({
+  entryPoints: ['scripts/quality.ts'],
+  outfile: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  loader: { '.wasm': 'binary' },
+  logLevel: 'warning',
+});
 const { quality, formatQuality, MARGINS } = await import(pathToFileURL(out).href);
 const tables = ['breast_cancer', 'banknote', 'pima_diabetes', 'spambase', 'digits_odd_vs_even'];
 const started = performance.now();
 const rows = quality(tables, 5);
 console.log(formatQuality(rows));
-console.log(`\n(5-fold stratified CV, the folds of data/sklearn-reference.json; gradwasm: \`gradwasm train --val 0\` with its defaults, \`--layers ""\` for LR; ` +
-  `✗: more than ${MARGINS.lr.accuracy} (LR: accuracy or AUC) / ${MARGINS.mlp.accuracy} (MLP: accuracy) below scikit-learn; ${((performance.now() - started) / 1000).toFixed(0)} s)`);
+console.log(
+  `\n(5-fold stratified CV, the folds of data/sklearn-reference.json; gradwasm: \`gradwasm train --val 0\` with its defaults, \`--layers ""\` for LR; ` +
+    `✗: more than ${MARGINS.lr.accuracy} (LR: accuracy or AUC) / ${MARGINS.mlp.accuracy} (MLP: accuracy) below scikit-learn; ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+);
 process.exitCode = rows.every((r) => r.within.lr && r.within.mlp) ? 0 : 1;

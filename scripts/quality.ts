@@ -41,12 +41,18 @@ export function crossValidate(table: string, folds: readonly number[], model: Mo
   try {
     const scores: Scores['folds'] = [];
     for (let f = 0; f < k; f++) {
-      const train = join(dir, 'train.csv'), test = join(dir, 'test.csv'), saved = join(dir, 'model.json');
+      const train = join(dir, 'train.csv'),
+        test = join(dir, 'test.csv'),
+        saved = join(dir, 'model.json');
       writeFileSync(train, [header, ...rows.filter((_, r) => folds[r] !== f)].join('\n') + '\n');
       writeFileSync(test, [header, ...rows.filter((_, r) => folds[r] === f)].join('\n') + '\n');
       run(cli, ['train', train, '--val', '0', '--no-progress', '--out', saved, ...MODELS[model].flags, ...extraFlags]);
       const out = run(cli, ['predict', saved, test]);
-      const p = out.trimEnd().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
+      const p = out
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.split(',')[0]));
       const y = labels.filter((_, r) => folds[r] === f);
       const correct = p.reduce((n, v, i) => n + ((v > 0.5 ? 1 : 0) === y[i] ? 1 : 0), 0);
       scores.push({ accuracy: correct / y.length, auc: rocAuc(y, p) });
@@ -107,7 +113,10 @@ export function formatQuality(rows: readonly QualityRow[]): string {
   return [
     '| table | folds | gradwasm LR acc / AUC | sklearn LogisticRegression acc / AUC | gradwasm MLP acc / AUC | sklearn MLPClassifier acc / AUC |',
     '|---|--:|--:|--:|--:|--:|',
-    ...rows.map((r) => `| ${r.table} | ${r.folds} | ${f(r.gradwasm.lr.accuracy)} / ${f(r.gradwasm.lr.auc)}${mark(r.within.lr)} | ${f(r.sklearn.lr.accuracy)} / ${f(r.sklearn.lr.auc)} | ` +
-      `${f(r.gradwasm.mlp.accuracy)} / ${f(r.gradwasm.mlp.auc)}${mark(r.within.mlp)} | ${f(r.sklearn.mlp.accuracy)} / ${f(r.sklearn.mlp.auc)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.table} | ${r.folds} | ${f(r.gradwasm.lr.accuracy)} / ${f(r.gradwasm.lr.auc)}${mark(r.within.lr)} | ${f(r.sklearn.lr.accuracy)} / ${f(r.sklearn.lr.auc)} | ` +
+        `${f(r.gradwasm.mlp.accuracy)} / ${f(r.gradwasm.mlp.auc)}${mark(r.within.mlp)} | ${f(r.sklearn.mlp.accuracy)} / ${f(r.sklearn.mlp.auc)} |`,
+    ),
   ].join('\n');
 }

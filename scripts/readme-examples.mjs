@@ -8,8 +8,15 @@ import { pathToFileURL } from 'node:url';
 
 const out = resolve('dist/scripts/readme-examples.js');
 await build({
-  entryPoints: ['scripts/readme-examples.ts'], outfile: out, bundle: true, format: 'esm', platform: 'node', target: 'es2022',
-  loader: { '.wasm': 'binary' }, external: ['cli-progress', 'commander'], logLevel: 'warning',
+  entryPoints: ['scripts/readme-examples.ts'],
+  outfile: out,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'es2022',
+  loader: { '.wasm': 'binary' },
+  external: ['cli-progress', 'commander'],
+  logLevel: 'warning',
 });
 const { PAGES, examples, markedExamples, withExamples } = await import(pathToFileURL(out).href);
 const made = await examples();

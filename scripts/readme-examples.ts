@@ -43,9 +43,33 @@ export async function examples(): Promise<Map<string, string>> {
       const { out, err, code } = gradwasm(argv);
       session.push(`$ ${shown}`, (keep(out) + err).trimEnd() + (exit ? `\nexit ${code}` : ''), '');
     };
-    const train = ['--label', 'label', '--layers', '16,8', '--activation', 'relu', '--optimizer', 'adam', '--epochs', '50', '--lr', '0.01', '--batch', '32', '--val', '0.2', '--seed', '1', '--out', 'model.json', '--no-progress'];
+    const train = [
+      '--label',
+      'label',
+      '--layers',
+      '16,8',
+      '--activation',
+      'relu',
+      '--optimizer',
+      'adam',
+      '--epochs',
+      '50',
+      '--lr',
+      '0.01',
+      '--batch',
+      '32',
+      '--val',
+      '0.2',
+      '--seed',
+      '1',
+      '--out',
+      'model.json',
+      '--no-progress',
+    ];
     show(`gradwasm train data.csv ${train.slice(0, 8).join(' ')} \\\n    ${train.slice(8).join(' ')}`, ['train', 'data.csv', ...train]);
-    show('gradwasm predict model.json data.csv | head -3      # or --out probabilities.csv', ['predict', 'model.json', 'data.csv'], (out) => out.split('\n').slice(0, 3).join('\n'));
+    show('gradwasm predict model.json data.csv | head -3      # or --out probabilities.csv', ['predict', 'model.json', 'data.csv'], (out) =>
+      out.split('\n').slice(0, 3).join('\n'),
+    );
     show('gradwasm evaluate model.json data.csv', ['evaluate', 'model.json', 'data.csv']);
     show('gradwasm train bad.csv; echo "exit $?"', ['train', 'bad.csv', '--no-progress'], (out) => out, true);
     examples.set('cli', session.join('\n').trimEnd() + '\n');

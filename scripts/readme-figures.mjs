@@ -32,7 +32,8 @@ export function sizesBlock(sizes) {
   return ['| file | what | raw | gzip |', '|:--|:--|--:|--:|', ...rows].join('\n') + '\n';
 }
 
-const rate = (v) => v >= 1e6 ? `${(v / 1e6).toFixed(1)} M` : v >= 1e5 ? `${Math.round(v / 1e3)} k` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : `${Math.round(v)}`;
+const rate = (v) =>
+  v >= 1e6 ? `${(v / 1e6).toFixed(1)} M` : v >= 1e5 ? `${Math.round(v / 1e3)} k` : v >= 1e3 ? `${(v / 1e3).toFixed(1)} k` : `${Math.round(v)}`;
 const micros = (v) => `${v.toFixed(1)} µs`;
 const times = (v) => `${v.toFixed(2)}×`;
 
@@ -49,16 +50,22 @@ const WORKLOADS = [
 /** The run and the main table: each workload's samples/s (µs for one row) for every implementation. */
 function mainTable(results) {
   const { machine } = results;
-  const lines = [`One full run (\`npm run bench\`, ${results.settings.repetitions} repetitions, medians) on a ${machine.logicalCores}-core ${machine.cpu}, Node ${machine.node.replace(/^v/, '')}, ${machine.date.slice(0, 10)}, commit ${machine.commit}; samples/s:`, ''];
+  const lines = [
+    `One full run (\`npm run bench\`, ${results.settings.repetitions} repetitions, medians) on a ${machine.logicalCores}-core ${machine.cpu}, Node ${machine.node.replace(/^v/, '')}, ${machine.date.slice(0, 10)}, commit ${machine.commit}; samples/s:`,
+    '',
+  ];
   lines.push('| workload | gradwasm wasm, 1 thread | with threads | gradwasm js | TF.js wasm | TF.js cpu |', '|:--|--:|--:|--:|--:|--:|');
   for (const [id, name] of WORKLOADS) {
     const w = results.workloads.find((x) => x.id === id);
     if (!w) continue;
     const of = (impl) => w.measurements.find((m) => m.impl === impl)?.value;
-    const show = (v) => v === undefined ? '—' : w.kind === 'latency' ? micros(v) : rate(v);
-    const one = of('gradwasm-wasm'), threads = of('gradwasm-wasm-threads');
+    const show = (v) => (v === undefined ? '—' : w.kind === 'latency' ? micros(v) : rate(v));
+    const one = of('gradwasm-wasm'),
+      threads = of('gradwasm-wasm-threads');
     const ratio = one && threads ? (w.kind === 'latency' ? one / threads : threads / one) : undefined;
-    lines.push(`| ${name} | ${show(one)} | ${show(threads)}${ratio ? ` (${times(ratio)})` : ''} | ${show(of('gradwasm-js'))} | ${show(of('tfjs-wasm'))} | ${show(of('tfjs-cpu'))} |`);
+    lines.push(
+      `| ${name} | ${show(one)} | ${show(threads)}${ratio ? ` (${times(ratio)})` : ''} | ${show(of('gradwasm-js'))} | ${show(of('tfjs-wasm'))} | ${show(of('tfjs-cpu'))} |`,
+    );
   }
   return lines;
 }
@@ -71,25 +78,45 @@ export function headlineBlock(results) {
 /** The guide's: the main table, then onnxruntime-web, streaming and threads under contention. */
 export function performanceBlock(results) {
   const lines = mainTable(results);
-  const onnx = results.workloads.filter((w) => w.id.startsWith('W4')).map((w) => [w, w.measurements.find((m) => m.impl === 'onnxruntime-web'), w.measurements.find((m) => m.impl === 'onnxruntime-web-threads')]);
+  const onnx = results.workloads
+    .filter((w) => w.id.startsWith('W4'))
+    .map((w) => [w, w.measurements.find((m) => m.impl === 'onnxruntime-web'), w.measurements.find((m) => m.impl === 'onnxruntime-web-threads')]);
   if (onnx.every(([, a, b]) => a && b)) {
     const [[, batch1, batch2], [, one1, one2]] = onnx;
-    lines.push('', `onnxruntime-web on the model \`toOnnx\` exports, same run: ${rate(batch1.value)} rows/s with 1 thread, ${rate(batch2.value)} with 2; ${micros(one1.value)} / ${micros(one2.value)} for one row.`);
+    lines.push(
+      '',
+      `onnxruntime-web on the model \`toOnnx\` exports, same run: ${rate(batch1.value)} rows/s with 1 thread, ${rate(batch2.value)} with 2; ${micros(one1.value)} / ${micros(one2.value)} for one row.`,
+    );
   }
   if (results.streaming) {
     const { training, ingestion } = results.streaming;
-    lines.push('', 'Training from a `.npy` file (`fitDataset(npyDataset(file))`, in the page cache) against the same training in memory, one thread, and reading CSV:', '');
+    lines.push(
+      '',
+      'Training from a `.npy` file (`fitDataset(npyDataset(file))`, in the page cache) against the same training in memory, one thread, and reading CSV:',
+      '',
+    );
     lines.push('| workload | from the file | in memory | ratio |', '|:--|--:|--:|--:|');
-    for (const t of training) lines.push(`| ${WORKLOADS.find(([id]) => id === t.id)?.[1] ?? t.title}, no shuffle | ${rate(t.streamed)} samples/s | ${rate(t.inMemory)} samples/s | ${Math.round(t.ratio * 100)} % |`);
-    lines.push(`| CSV of 16 numeric columns, ${Math.round(ingestion.megabytes)} MB | \`csvDataset\` ${Math.round(ingestion.csvDataset)} MB/s | \`parseCsv\` ${Math.round(ingestion.parseCsv)} MB/s | ${times(ingestion.csvDataset / ingestion.parseCsv)} |`);
+    for (const t of training)
+      lines.push(
+        `| ${WORKLOADS.find(([id]) => id === t.id)?.[1] ?? t.title}, no shuffle | ${rate(t.streamed)} samples/s | ${rate(t.inMemory)} samples/s | ${Math.round(t.ratio * 100)} % |`,
+      );
+    lines.push(
+      `| CSV of 16 numeric columns, ${Math.round(ingestion.megabytes)} MB | \`csvDataset\` ${Math.round(ingestion.csvDataset)} MB/s | \`parseCsv\` ${Math.round(ingestion.parseCsv)} MB/s | ${times(ingestion.csvDataset / ingestion.parseCsv)} |`,
+    );
   }
   if (results.contention) {
-    lines.push('', `Threads under contention (each case in processes of its own, taking turns; medians of the rounds; two 1-thread runs at once each ran at ${Math.round(results.contention.secondCore * 100)} % of one alone):`, '');
+    lines.push(
+      '',
+      `Threads under contention (each case in processes of its own, taking turns; medians of the rounds; two 1-thread runs at once each ran at ${Math.round(results.contention.secondCore * 100)} % of one alone):`,
+      '',
+    );
     lines.push('| case | figure | rounds | target |', '|:--|--:|:--|:--|');
     for (const row of results.contention.rows) {
-      const show = (v) => row.unit === 'ms' ? `${v >= 0 ? '+' : ''}${v.toFixed(1)} ms` : times(v);
+      const show = (v) => (row.unit === 'ms' ? `${v >= 0 ? '+' : ''}${v.toFixed(1)} ms` : times(v));
       const title = row.title.includes(' against ') ? row.title : `${row.title}: ${row.other} against ${row.base}`;
-      lines.push(`| ${title} | ${show(row.figure)} | ${show(Math.min(...row.rounds))} – ${show(Math.max(...row.rounds))} | ${row.target} ${row.met ? '✓' : '✗'} |`);
+      lines.push(
+        `| ${title} | ${show(row.figure)} | ${show(Math.min(...row.rounds))} – ${show(Math.max(...row.rounds))} | ${row.target} ${row.met ? '✓' : '✗'} |`,
+      );
     }
   }
   return lines.join('\n') + '\n';

@@ -86,11 +86,17 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const isolate = process.env.ISOLATE !== '0';
     const { url } = await startServer({ port, mounts, isolate });
-    console.log(`gradwasm demo: ${url}   (serving dist/demo/, /models/ from ${mounts['/models/']}${isolate ? '' : ', not cross-origin isolated'}; Ctrl-C stops)`);
+    console.log(
+      `gradwasm demo: ${url}   (serving dist/demo/, /models/ from ${mounts['/models/']}${isolate ? '' : ', not cross-origin isolated'}; Ctrl-C stops)`,
+    );
   } catch (error) {
     // one line, not a stack trace: the usual causes are a port in use or a bad PORT
-    const why = error.code === 'EADDRINUSE' ? `port ${port} is in use; set PORT to another (PORT=0 picks a free one)`
-      : error.code === 'EACCES' ? `port ${port} needs privileges; set PORT above 1023` : error.message;
+    const why =
+      error.code === 'EADDRINUSE'
+        ? `port ${port} is in use; set PORT to another (PORT=0 picks a free one)`
+        : error.code === 'EACCES'
+          ? `port ${port} needs privileges; set PORT above 1023`
+          : error.message;
     console.error(`gradwasm demo: ${why}`);
     process.exitCode = 1;
   }

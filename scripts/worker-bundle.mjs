@@ -25,8 +25,16 @@ export async function bundleWorker({ entry, platform, plugins = [], minify = fal
     },
   };
   const result = await build({
-    entryPoints: [entry], bundle: true, format: 'esm', target: 'es2022', platform, minify, define, write: false,
-    logLevel: 'warning', plugins: [nested, ...plugins],
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    target: 'es2022',
+    platform,
+    minify,
+    define,
+    write: false,
+    logLevel: 'warning',
+    plugins: [nested, ...plugins],
   });
   return result.outputFiles[0].text;
 }

@@ -7,7 +7,8 @@ import { Sequential, dense, type Activation } from '../src/index.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
 
 async function trainBoth(activation: Activation, hidden: number[], batchSize: number, epochs: number) {
-  const inputs = 9, rows = 203; // 203 = batches that do not divide the rows
+  const inputs = 9,
+    rows = 203; // 203 = batches that do not divide the rows
   const x = { data: uniform(11, rows * inputs, -2, 2), rows, cols: inputs };
   const y = labels(12, rows);
   const result = [];
@@ -17,7 +18,7 @@ async function trainBoth(activation: Activation, hidden: number[], batchSize: nu
     result.push({ weights: model.getWeights(), history, p: model.predictProba(x) });
     model.dispose();
   }
-  return result as [typeof result[0], typeof result[0]];
+  return result as [(typeof result)[0], (typeof result)[0]];
 }
 
 describe('wasm and js backends', () => {

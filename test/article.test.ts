@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { LogisticRegression } from '../src/index.js';
 
-const x = 3, w = 3, b = 0;
+const x = 3,
+  w = 3,
+  b = 0;
 const z = b + w * x; // 9
 const p = 1 / (1 + Math.exp(-z)); // σ(9) = 0.9998766…
 

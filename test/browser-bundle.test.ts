@@ -19,10 +19,18 @@ describe('dist/gradwasm.browser.js', () => {
 
   it("is self-contained but for the 'js' backend, training, the threaded core and the training worker's code, which it imports from beside it on first use", () => {
     expect(bundle).not.toMatch(/\bimport\s*[\s{*"']/); // no static import
-    expect([...new Set(bundle.match(/\bimport\s*\([^)]*\)/g))].sort()).toEqual(['import("./gradwasm.js-backend.js")', 'import("./gradwasm.threads.js")', 'import("./gradwasm.training.js")', 'import("./gradwasm.worker-source.js")']);
+    expect([...new Set(bundle.match(/\bimport\s*\([^)]*\)/g))].sort()).toEqual([
+      'import("./gradwasm.js-backend.js")',
+      'import("./gradwasm.threads.js")',
+      'import("./gradwasm.training.js")',
+      'import("./gradwasm.worker-source.js")',
+    ]);
     expect(bundle).not.toMatch(/node:|worker_threads/);
     expect(bundle).toMatch(/export\s*\{/);
-    for (const [file, marker] of [['dist/gradwasm.js-backend.js', 'sumWeights'], ['dist/gradwasm.training.js', 'shuffleBuffer']]) {
+    for (const [file, marker] of [
+      ['dist/gradwasm.js-backend.js', 'sumWeights'],
+      ['dist/gradwasm.training.js', 'shuffleBuffer'],
+    ]) {
       const split = read(file!);
       // nothing but the error classes from the bundle (one of each for callers' instanceof), no copy of them, no core
       const imports = [...split.matchAll(/\bimport\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)];

@@ -19,14 +19,24 @@ let workerUrl: URL;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gradwasm-cancel-'));
   const outfile = join(dir, 'worker.mjs');
-  await build({ entryPoints: ['src/worker/entry.node.ts'], outfile, bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, logLevel: 'warning' });
+  await build({
+    entryPoints: ['src/worker/entry.node.ts'],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'es2022',
+    loader: { '.wasm': 'binary' },
+    logLevel: 'warning',
+  });
   workerUrl = pathToFileURL(outfile);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A workload whose epochs take a few seconds on either backend (≈ 95 GFLOP of wasm, 10 of js). */
 function slow(backend: 'wasm' | 'js') {
-  const inputs = 256, rows = backend === 'wasm' ? 60_000 : 24_000;
+  const inputs = 256,
+    rows = backend === 'wasm' ? 60_000 : 24_000;
   return {
     spec: { inputs, layers: [dense(backend === 'wasm' ? 1024 : 256, 'relu'), dense(1, 'sigmoid')], seed: 1, backend },
     x: { data: uniform(1, rows * inputs), rows, cols: inputs },
@@ -93,14 +103,17 @@ describe('cancelling and terminating a trainInWorker job', () => {
 
   it('terminate() ends a worker that never answers: done rejects, and the process exits by itself', () => {
     const script = join(dir, 'terminate.mjs');
-    writeFileSync(script, `
+    writeFileSync(
+      script,
+      `
       import { trainInWorker, dense } from ${JSON.stringify(pathToFileURL(join(process.cwd(), 'dist/index.js')).href)};
       const silent = new URL('data:text/javascript,setInterval(() => {}, 1000)');
       const job = trainInWorker({ model: { inputs: 1, layers: [dense(1, 'sigmoid')] }, x: [[0], [1]], y: [0, 1], workerUrl: silent });
       job.cancel(); // a silent worker ignores it
       setTimeout(() => job.terminate(), 300);
       job.done.then(() => console.log('resolved'), (e) => console.log('rejected', e.name, e.argument));
-    `);
+    `,
+    );
     const out = execFileSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
     expect(out.trim()).toBe('rejected GradwasmError terminate');
   });
@@ -119,8 +132,14 @@ describe('setMemoryLimit reaches the worker', () => {
     setMemoryLimit(64 * 2 ** 20);
     try {
       const rows = 100_000;
-      expect(() => trainInWorker({ model: { inputs: 256, layers: [dense(1, 'sigmoid')] }, x: { data: new Float32Array(rows * 256), rows, cols: 256 }, y: new Float32Array(rows), workerUrl }))
-        .toThrow(/training in the worker on options\.x \(100000 rows × 256 columns\) needs .* setMemoryLimit/);
+      expect(() =>
+        trainInWorker({
+          model: { inputs: 256, layers: [dense(1, 'sigmoid')] },
+          x: { data: new Float32Array(rows * 256), rows, cols: 256 },
+          y: new Float32Array(rows),
+          workerUrl,
+        }),
+      ).toThrow(/training in the worker on options\.x \(100000 rows × 256 columns\) needs .* setMemoryLimit/);
     } finally {
       setMemoryLimit(2 ** 32);
     }
@@ -136,11 +155,32 @@ describe('setMemoryLimit reaches the worker', () => {
     });
     const start: StartMessage = {
       type: 'start',
-      model: { create: { inputs: 64, layers: [dense(1, 'sigmoid')] }, scaler: null, names: { features: null, label: null }, seed: 1, backend: 'wasm', threads: 1 },
+      model: {
+        create: { inputs: 64, layers: [dense(1, 'sigmoid')] },
+        scaler: null,
+        names: { features: null, label: null },
+        seed: 1,
+        backend: 'wasm',
+        threads: 1,
+      },
       x: { data: new Float32Array(20_000 * 64), rows: 20_000, cols: 64 },
       y: new Float32Array(20_000),
-      fit: { epochs: 1, learningRate: 0.01, optimizer: { type: 'sgd' }, weightDecay: 0, learningRateSchedule: null, batchSize: 20_000, shuffle: true, validation: null, validationSplit: null, earlyStopping: null, stopOnExplodingLoss: true, initialEpoch: 0 },
-      weightsEvery: 0, minEpochMs: 0,
+      fit: {
+        epochs: 1,
+        learningRate: 0.01,
+        optimizer: { type: 'sgd' },
+        weightDecay: 0,
+        learningRateSchedule: null,
+        batchSize: 20_000,
+        shuffle: true,
+        validation: null,
+        validationSplit: null,
+        earlyStopping: null,
+        stopOnExplodingLoss: true,
+        initialEpoch: 0,
+      },
+      weightsEvery: 0,
+      minEpochMs: 0,
       memoryLimit: 4 * 2 ** 20, // the 5 MB of rows do not fit
     };
     try {

@@ -17,19 +17,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planModel } from '../src/backend/plan.js';
 import { run } from '../src/cli/main.js';
 import {
-  GradwasmError, Sequential, dense, trainInWorker, type Activation, type ClassWeight, type DataChunk, type FitOptions, type LayerWeights,
+  GradwasmError,
+  Sequential,
+  dense,
+  trainInWorker,
+  type Activation,
+  type ClassWeight,
+  type DataChunk,
+  type FitOptions,
+  type LayerWeights,
 } from '../src/index.js';
 import { meanBce64, type Layer64 } from './support/reference.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
 
-const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const bits = (layers: readonly LayerWeights[]): number[][] =>
+  layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 const BACKENDS = ['wasm', 'js'] as const;
 
 // An imbalanced problem: about one row in five positive, by a rule the network learns only in part.
-const inputs = 6, rows = 96;
+const inputs = 6,
+  rows = 96;
 const x = uniform(51, rows * inputs);
 const noise = uniform(52, rows, -0.6, 0.6);
-const y = Float32Array.from({ length: rows }, (_, r) => (x[r * inputs]! + 0.5 * x[r * inputs + 1]! - x[r * inputs + 2]! * x[r * inputs + 3]! + noise[r]! > 0.7 ? 1 : 0));
+const y = Float32Array.from({ length: rows }, (_, r) =>
+  x[r * inputs]! + 0.5 * x[r * inputs + 1]! - x[r * inputs + 2]! * x[r * inputs + 3]! + noise[r]! > 0.7 ? 1 : 0,
+);
 const X = { data: x, rows, cols: inputs };
 const positives = y.reduce((n, v) => n + v, 0);
 
@@ -53,7 +65,8 @@ describe('the data', () => {
 // ---------------------------------------------------------------------------------------------
 // Against TensorFlow.js
 
-const batchSize = 16, epochs = 25; // 6 batches × 25 epochs = 150 steps
+const batchSize = 16,
+  epochs = 25; // 6 batches × 25 epochs = 150 steps
 
 interface Case {
   name: string;
@@ -68,8 +81,26 @@ const balanced = { 0: Math.fround(rows / (2 * (rows - positives))), 1: Math.frou
 
 const CASES: Case[] = [
   { name: 'logistic regression, sgd, {0: 1, 1: 5}', hidden: [], learningRate: 0.3, optimizer: 'sgd', classWeight: { 0: 1, 1: 5 } },
-  { name: 'MLP, sgd, {0: 1, 1: 5}', hidden: [[8, 'tanh'], [5, 'relu']], learningRate: 0.1, optimizer: 'sgd', classWeight: { 0: 1, 1: 5 } },
-  { name: 'MLP, adam, {0: 1, 1: 5}', hidden: [[8, 'tanh'], [5, 'relu']], learningRate: 0.01, optimizer: 'adam', classWeight: { 0: 1, 1: 5 } },
+  {
+    name: 'MLP, sgd, {0: 1, 1: 5}',
+    hidden: [
+      [8, 'tanh'],
+      [5, 'relu'],
+    ],
+    learningRate: 0.1,
+    optimizer: 'sgd',
+    classWeight: { 0: 1, 1: 5 },
+  },
+  {
+    name: 'MLP, adam, {0: 1, 1: 5}',
+    hidden: [
+      [8, 'tanh'],
+      [5, 'relu'],
+    ],
+    learningRate: 0.01,
+    optimizer: 'adam',
+    classWeight: { 0: 1, 1: 5 },
+  },
   { name: "MLP, sgd, 'balanced' (TF.js given the weights it means)", hidden: [[8, 'relu']], learningRate: 0.1, optimizer: 'sgd', classWeight: 'balanced' },
 ];
 
@@ -86,7 +117,8 @@ async function trainTfjs(c: Case, init: LayerWeights[]): Promise<{ weights: Laye
   tf.dispose(values);
   const optimizer = c.optimizer === 'sgd' ? tf.train.sgd(c.learningRate) : tf.train.adam(c.learningRate, 0.9, 0.999, 1e-7);
   model.compile({ optimizer, loss: 'binaryCrossentropy' });
-  const xs = tf.tensor2d(x, [rows, inputs]), ys = tf.tensor2d(y, [rows, 1]);
+  const xs = tf.tensor2d(x, [rows, inputs]),
+    ys = tf.tensor2d(y, [rows, 1]);
   const classWeight = c.classWeight === 'balanced' ? balanced : c.classWeight;
   const history = await model.fit(xs, ys, { epochs, batchSize, shuffle: false, verbose: 0, classWeight });
   const weights = model.getWeights().map((t) => t.dataSync() as Float32Array);
@@ -105,7 +137,11 @@ beforeAll(async () => {
   tf.enableProdMode();
   await tf.setBackend('cpu');
 });
-afterAll(() => console.log(`gradwasm vs TF.js with class weights after ${(rows / batchSize) * epochs} steps (max relative difference of the weights):\n${measured.join('\n')}`));
+afterAll(() =>
+  console.log(
+    `gradwasm vs TF.js with class weights after ${(rows / batchSize) * epochs} steps (max relative difference of the weights):\n${measured.join('\n')}`,
+  ),
+);
 
 describe.each(CASES)('against TensorFlow.js: $name', (c) => {
   let expected: { weights: LayerWeights[]; loss: number[] };
@@ -123,9 +159,18 @@ describe.each(CASES)('against TensorFlow.js: $name', (c) => {
   it.each(BACKENDS)('the %s backend follows its trajectory and its weighted losses within 1e-4 relative', async (backend) => {
     const model = await Sequential.create({ inputs, layers: layersOf(c), seed: 3, backend });
     model.setWeights(init);
-    const history = await model.fit(X, y, { epochs, batchSize, shuffle: false, learningRate: c.learningRate, optimizer: c.optimizer, classWeight: c.classWeight });
+    const history = await model.fit(X, y, {
+      epochs,
+      batchSize,
+      shuffle: false,
+      learningRate: c.learningRate,
+      optimizer: c.optimizer,
+      classWeight: c.classWeight,
+    });
     const d = difference(model.getWeights(), expected.weights);
-    measured.push(`  ${c.name.padEnd(58)} ${backend.padEnd(4)} ${d.toExponential(2)}   (the weights are ${difference(unweighted, expected.weights).toExponential(2)} from an unweighted run's)`);
+    measured.push(
+      `  ${c.name.padEnd(58)} ${backend.padEnd(4)} ${d.toExponential(2)}   (the weights are ${difference(unweighted, expected.weights).toExponential(2)} from an unweighted run's)`,
+    );
     expect(difference(unweighted, expected.weights)).toBeGreaterThan(0.01); // the weights matter
     expect(d).toBeLessThanOrEqual(1e-4);
     expect(relativeDifference(history.loss, expected.loss)).toBeLessThanOrEqual(1e-4);
@@ -146,48 +191,59 @@ function weightedBce64(layers: Layer64[], rowsOf: number[][], labels: number[], 
 describe.each(BACKENDS)('gradients of the weighted loss (%s)', (backend) => {
   // One full-batch step of plain SGD with λ = 1 is W − g (the core's own fused path), so W0 − W1
   // is the gradient of the weighted loss, up to the rounding of W1 (½ ulp: below 6e-8 for |W| < 1).
-  it.each(['tanh', 'relu', 'sigmoid'] as const)('%s: one full-batch step descends the gradient of Σ wᵢ·BCEᵢ / n, as central finite differences in float64 give it', async (activation) => {
-    const n = 9;
-    const model = await Sequential.create({ inputs: 3, layers: [dense(5, activation), dense(4, activation), dense(1, 'sigmoid')], seed: 7, backend });
-    model.setWeights(model.getWeights().map((l, i) => ({ weights: l.weights, bias: uniform(20 + i, l.bias.length, -0.5, 0.5) })));
-    const flat = uniform(8, n * 3, -2, 2);
-    const rowsOf = Array.from({ length: n }, (_, r) => Array.from(flat.subarray(r * 3, (r + 1) * 3)));
-    const t = Array.from(labels(9, n));
-    const sampleWeight = Array.from(uniform(10, n, 0, 3)).map(Math.fround);
-    const classWeight = { 0: 0.75, 1: 4 };
-    const w = t.map((label, r) => Math.fround(classWeight[label as 0 | 1] * sampleWeight[r]!));
-    const before = model.getWeights();
-    const layers64: Layer64[] = before.map((l, i) => ({ weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias), units: model.layers[i]!.units, activation: model.layers[i]!.activation }));
-    const history = await model.fit(rowsOf, t, { epochs: 1, learningRate: 1, classWeight, sampleWeight });
-    expect(Math.abs(history.loss[0]! - weightedBce64(layers64, rowsOf, t, w))).toBeLessThan(1e-6 * history.loss[0]!); // the loss it reports is the weighted one
-    const after = model.getWeights();
-    const h = 1e-6;
-    let moved = 0;
-    layers64.forEach((layer, l) => {
-      for (const key of ['weights', 'bias'] as const) {
-        layer[key].forEach((keep, i) => {
-          layer[key][i] = keep + h;
-          const up = weightedBce64(layers64, rowsOf, t, w);
-          layer[key][i] = keep - h;
-          const down = weightedBce64(layers64, rowsOf, t, w);
-          layer[key][i] = keep;
-          const exact = (up - down) / (2 * h);
-          const g = before[l]![key][i]! - after[l]![key][i]!;
-          moved = Math.max(moved, Math.abs(g));
-          if (Math.abs(g - exact) > 3e-7 + 2e-5 * Math.abs(exact)) expect.fail(`${backend} ${activation}: layer ${l} ${key}[${i}] stepped ${g}, finite differences give ${exact}`);
-        });
-      }
-    });
-    expect(moved).toBeGreaterThan(1e-2);
-    model.dispose();
-  });
+  it.each(['tanh', 'relu', 'sigmoid'] as const)(
+    '%s: one full-batch step descends the gradient of Σ wᵢ·BCEᵢ / n, as central finite differences in float64 give it',
+    async (activation) => {
+      const n = 9;
+      const model = await Sequential.create({ inputs: 3, layers: [dense(5, activation), dense(4, activation), dense(1, 'sigmoid')], seed: 7, backend });
+      model.setWeights(model.getWeights().map((l, i) => ({ weights: l.weights, bias: uniform(20 + i, l.bias.length, -0.5, 0.5) })));
+      const flat = uniform(8, n * 3, -2, 2);
+      const rowsOf = Array.from({ length: n }, (_, r) => Array.from(flat.subarray(r * 3, (r + 1) * 3)));
+      const t = Array.from(labels(9, n));
+      const sampleWeight = Array.from(uniform(10, n, 0, 3)).map(Math.fround);
+      const classWeight = { 0: 0.75, 1: 4 };
+      const w = t.map((label, r) => Math.fround(classWeight[label as 0 | 1] * sampleWeight[r]!));
+      const before = model.getWeights();
+      const layers64: Layer64[] = before.map((l, i) => ({
+        weights: Float64Array.from(l.weights),
+        bias: Float64Array.from(l.bias),
+        units: model.layers[i]!.units,
+        activation: model.layers[i]!.activation,
+      }));
+      const history = await model.fit(rowsOf, t, { epochs: 1, learningRate: 1, classWeight, sampleWeight });
+      expect(Math.abs(history.loss[0]! - weightedBce64(layers64, rowsOf, t, w))).toBeLessThan(1e-6 * history.loss[0]!); // the loss it reports is the weighted one
+      const after = model.getWeights();
+      const h = 1e-6;
+      let moved = 0;
+      layers64.forEach((layer, l) => {
+        for (const key of ['weights', 'bias'] as const) {
+          layer[key].forEach((keep, i) => {
+            layer[key][i] = keep + h;
+            const up = weightedBce64(layers64, rowsOf, t, w);
+            layer[key][i] = keep - h;
+            const down = weightedBce64(layers64, rowsOf, t, w);
+            layer[key][i] = keep;
+            const exact = (up - down) / (2 * h);
+            const g = before[l]![key][i]! - after[l]![key][i]!;
+            moved = Math.max(moved, Math.abs(g));
+            if (Math.abs(g - exact) > 3e-7 + 2e-5 * Math.abs(exact))
+              expect.fail(`${backend} ${activation}: layer ${l} ${key}[${i}] stepped ${g}, finite differences give ${exact}`);
+          });
+        }
+      });
+      expect(moved).toBeGreaterThan(1e-2);
+      model.dispose();
+    },
+  );
 
   it('one full-batch SGD step with sampleWeight is W − λ·Σ wᵢ(pᵢ − yᵢ)xᵢ / n, computed here in float64', async () => {
-    const n = 40, lr = 0.5;
+    const n = 40,
+      lr = 0.5;
     const model = await Sequential.create({ inputs, layers: [dense(1, 'sigmoid')], seed: 2, backend });
     const [{ weights: w0, bias: b0 }] = model.getWeights() as [LayerWeights];
     const sw = uniform(3, n, 0, 4);
-    const xs = x.subarray(0, n * inputs), ys = y.subarray(0, n);
+    const xs = x.subarray(0, n * inputs),
+      ys = y.subarray(0, n);
     await model.fit({ data: xs, rows: n, cols: inputs }, ys, { epochs: 1, learningRate: lr, sampleWeight: sw });
     const gw = new Float64Array(inputs);
     let gb = 0;
@@ -199,7 +255,12 @@ describe.each(BACKENDS)('gradients of the weighted loss (%s)', (backend) => {
       gb += d;
     }
     const [{ weights, bias }] = model.getWeights() as [LayerWeights];
-    expect(relativeDifference(weights, Float64Array.from(w0, (v, c) => v - Math.fround(lr) * gw[c]!))).toBeLessThan(1e-6);
+    expect(
+      relativeDifference(
+        weights,
+        Float64Array.from(w0, (v, c) => v - Math.fround(lr) * gw[c]!),
+      ),
+    ).toBeLessThan(1e-6);
     expect(Math.abs(bias[0]! - (b0[0]! - Math.fround(lr) * gb))).toBeLessThan(1e-7);
   });
 });
@@ -209,7 +270,8 @@ describe.each(BACKENDS)('gradients of the weighted loss (%s)', (backend) => {
 
 describe.each(BACKENDS)('weights that change nothing, or everything the same way (%s)', (backend) => {
   const spec = { inputs, layers: [dense(10, 'relu'), dense(4, 'tanh'), dense(1, 'sigmoid')], seed: 11, backend };
-  const xv = { data: uniform(60, 30 * inputs), rows: 30, cols: inputs }, yv = labels(61, 30);
+  const xv = { data: uniform(60, 30 * inputs), rows: 30, cols: inputs },
+    yv = labels(61, 30);
   const train = async (options: FitOptions) => {
     const model = await Sequential.create(spec);
     const history = await model.fit(X, y, { epochs: 6, learningRate: 0.2, validationData: [xv, yv], ...options });
@@ -217,7 +279,11 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
     model.dispose();
     return { history, weights };
   };
-  const BATCHES = [['shuffled mini-batches of 7', { batchSize: 7 }], ['full batch', {}], ['batches of 1', { batchSize: 1, epochs: 2 }]] as const;
+  const BATCHES = [
+    ['shuffled mini-batches of 7', { batchSize: 7 }],
+    ['full batch', {}],
+    ['batches of 1', { batchSize: 1, epochs: 2 }],
+  ] as const;
 
   it.each(BATCHES)('weights of 1 are no weights: %s', async (_name, options) => {
     const plain = await train(options);
@@ -254,9 +320,19 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
     const classWeight = { 0: 1, 1: 5 };
     const model = await Sequential.create(spec);
     const start = model.getWeights();
-    const layers64: Layer64[] = start.map((l, i) => ({ weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias), units: model.layers[i]!.units, activation: model.layers[i]!.activation }));
+    const layers64: Layer64[] = start.map((l, i) => ({
+      weights: Float64Array.from(l.weights),
+      bias: Float64Array.from(l.bias),
+      units: model.layers[i]!.units,
+      activation: model.layers[i]!.activation,
+    }));
     const rowsOf = Array.from({ length: rows }, (_, r) => Array.from(x.subarray(r * inputs, (r + 1) * inputs)));
-    const weighted = weightedBce64(layers64, rowsOf, Array.from(y), Array.from(y, (v) => (v ? 5 : 1)));
+    const weighted = weightedBce64(
+      layers64,
+      rowsOf,
+      Array.from(y),
+      Array.from(y, (v) => (v ? 5 : 1)),
+    );
     const unweighted = model.evaluate(X, y).loss;
     const history = await model.fit(X, y, { epochs: 3, learningRate: 0.2, classWeight, validationData: [xv, yv] });
     // full batch: the first epoch's loss is taken before its step
@@ -275,10 +351,16 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
       const history = await model.fit(X, y, { epochs: 4, batchSize: 8, learningRate: 0.2, validationSplit: 0.25, sampleWeight: sw, classWeight: 'balanced' });
       return { history, weights: bits(model.getWeights()) };
     })();
-    const head = { data: x.subarray(0, trainRows * inputs), rows: trainRows, cols: inputs }, tail = { data: x.subarray(trainRows * inputs), rows: rows - trainRows, cols: inputs };
+    const head = { data: x.subarray(0, trainRows * inputs), rows: trainRows, cols: inputs },
+      tail = { data: x.subarray(trainRows * inputs), rows: rows - trainRows, cols: inputs };
     const model = await Sequential.create(spec);
     const history = await model.fit(head, y.subarray(0, trainRows), {
-      epochs: 4, batchSize: 8, learningRate: 0.2, validationData: [tail, y.subarray(trainRows)], sampleWeight: sw.subarray(0, trainRows), classWeight: 'balanced',
+      epochs: 4,
+      batchSize: 8,
+      learningRate: 0.2,
+      validationData: [tail, y.subarray(trainRows)],
+      sampleWeight: sw.subarray(0, trainRows),
+      classWeight: 'balanced',
     });
     expect(split).toEqual({ history, weights: bits(model.getWeights()) });
   });
@@ -305,7 +387,14 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
     expect((error as Error).message).toMatch(/^training diverged in epoch 1, batch 0/);
     expect(bits(model.getWeights())).toEqual(kept);
     const controller = new AbortController();
-    const history = await model.fit(X, y, { epochs: 5, batchSize: 8, learningRate: 0.1, classWeight: 'balanced', signal: controller.signal, onEpochEnd: () => controller.abort() });
+    const history = await model.fit(X, y, {
+      epochs: 5,
+      batchSize: 8,
+      learningRate: 0.1,
+      classWeight: 'balanced',
+      signal: controller.signal,
+      onEpochEnd: () => controller.abort(),
+    });
     expect(history.loss).toHaveLength(1);
   });
 
@@ -316,7 +405,9 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
         const expected = await reference.fit(X, y, { epochs: 3, batchSize: batch, learningRate: 0.2, shuffle: false, classWeight, validationData: [xv, yv] });
         for (const size of [5, 40]) {
           const model = await Sequential.create(spec);
-          expect(await model.fitDataset(cut(x, y, inputs, size), { epochs: 3, batchSize: batch, learningRate: 0.2, classWeight, validationData: [xv, yv] })).toEqual(expected);
+          expect(
+            await model.fitDataset(cut(x, y, inputs, size), { epochs: 3, batchSize: batch, learningRate: 0.2, classWeight, validationData: [xv, yv] }),
+          ).toEqual(expected);
           expect(bits(model.getWeights())).toEqual(bits(reference.getWeights()));
         }
       }
@@ -325,25 +416,43 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
     const reference = await Sequential.create(spec);
     const expected = await reference.fit(X, y, { epochs: 2, batchSize: 8, learningRate: 0.2, shuffle: false, classWeight: 'balanced', validationSplit: 0.3 });
     const model = await Sequential.create(spec);
-    expect(await model.fitDataset(Object.assign(cut(x, y, inputs, 11), { rows }), { epochs: 2, batchSize: 8, learningRate: 0.2, classWeight: 'balanced', validationSplit: 0.3 })).toEqual(expected);
+    expect(
+      await model.fitDataset(Object.assign(cut(x, y, inputs, 11), { rows }), {
+        epochs: 2,
+        batchSize: 8,
+        learningRate: 0.2,
+        classWeight: 'balanced',
+        validationSplit: 0.3,
+      }),
+    ).toEqual(expected);
     // the counting pass is a pass: a one-shot generator is named as such
     const once = (async function* () {
       for (const c of cut(x, y, inputs, 20)) yield c;
     })();
-    expect(await model.fitDataset(once, { epochs: 2, classWeight: 'balanced' }).catch((e: unknown) => (e as Error).message))
-      .toMatch(/^source gave no rows in pass 2 after 96 rows in its first: an iterator or generator object runs only once/);
+    expect(await model.fitDataset(once, { epochs: 2, classWeight: 'balanced' }).catch((e: unknown) => (e as Error).message)).toMatch(
+      /^source gave no rows in pass 2 after 96 rows in its first: an iterator or generator object runs only once/,
+    );
   });
 
   it('fitDataset: batches larger than the workspace, carried across chunks, with class weights', async () => {
     const wide = { inputs: 2, layers: [dense(2048, 'tanh'), dense(1, 'sigmoid')], seed: 4, backend };
     const capacity = planModel(wide).chunkRows;
     const n = 3 * capacity + 41;
-    const d = uniform(17, n * 2), t = labels(18, n);
+    const d = uniform(17, n * 2),
+      t = labels(18, n);
     for (const batch of [capacity + 13, undefined]) {
       const reference = await Sequential.create(wide);
-      const expected = await reference.fit({ data: d, rows: n, cols: 2 }, t, { epochs: 2, batchSize: batch, learningRate: 0.3, shuffle: false, classWeight: { 0: 0.25, 1: 3 } });
+      const expected = await reference.fit({ data: d, rows: n, cols: 2 }, t, {
+        epochs: 2,
+        batchSize: batch,
+        learningRate: 0.3,
+        shuffle: false,
+        classWeight: { 0: 0.25, 1: 3 },
+      });
       const model = await Sequential.create(wide);
-      expect(await model.fitDataset(cut(d, t, 2, capacity - 1), { epochs: 2, batchSize: batch, learningRate: 0.3, classWeight: { 0: 0.25, 1: 3 } })).toEqual(expected);
+      expect(await model.fitDataset(cut(d, t, 2, capacity - 1), { epochs: 2, batchSize: batch, learningRate: 0.3, classWeight: { 0: 0.25, 1: 3 } })).toEqual(
+        expected,
+      );
       expect(bits(model.getWeights())).toEqual(bits(reference.getWeights()));
       const plain = await Sequential.create(wide);
       await plain.fit({ data: d, rows: n, cols: 2 }, t, { epochs: 2, batchSize: batch, learningRate: 0.3, shuffle: false });
@@ -355,27 +464,47 @@ describe.each(BACKENDS)('weights that change nothing, or everything the same way
 describe('the backends agree with weights', () => {
   it('wasm and js within 1e-4 relative after 30 epochs of shuffled, weighted mini-batches, a full batch of many blocks too', async () => {
     const n = 700; // (a full batch of 700 rows sums blocks of 256)
-    const d = uniform(70, n * inputs), t = labels(71, n), sw = uniform(72, n, 0, 3);
+    const d = uniform(70, n * inputs),
+      t = labels(71, n),
+      sw = uniform(72, n, 0, 3);
     for (const batch of [16, undefined]) {
-      const trained = await Promise.all(BACKENDS.map(async (backend) => {
-        const model = await Sequential.create({ inputs, layers: [dense(12, 'tanh'), dense(1, 'sigmoid')], seed: 9, backend });
-        const history = await model.fit({ data: d, rows: n, cols: inputs }, t, { epochs: 30, batchSize: batch, learningRate: 0.1, classWeight: { 0: 1, 1: 3 }, sampleWeight: sw });
-        return { history, weights: model.getWeights() };
-      }));
+      const trained = await Promise.all(
+        BACKENDS.map(async (backend) => {
+          const model = await Sequential.create({ inputs, layers: [dense(12, 'tanh'), dense(1, 'sigmoid')], seed: 9, backend });
+          const history = await model.fit({ data: d, rows: n, cols: inputs }, t, {
+            epochs: 30,
+            batchSize: batch,
+            learningRate: 0.1,
+            classWeight: { 0: 1, 1: 3 },
+            sampleWeight: sw,
+          });
+          return { history, weights: model.getWeights() };
+        }),
+      );
       expect(difference(trained[0]!.weights, trained[1]!.weights)).toBeLessThan(1e-4);
       expect(relativeDifference(trained[0]!.history.loss, trained[1]!.history.loss)).toBeLessThan(1e-4);
     }
   });
 
   it('the same bits for 1, 2 and 3 threads (shuffled batches, a full batch, a stream)', async () => {
-    const n = 600, cols = 64;
-    const d = uniform(80, n * cols), t = labels(81, n), sw = uniform(82, n, 0, 2);
+    const n = 600,
+      cols = 64;
+    const d = uniform(80, n * cols),
+      t = labels(81, n),
+      sw = uniform(82, n, 0, 2);
     const seen: unknown[] = [];
     for (const threads of [1, 2, 3]) {
       const results: unknown[] = [];
-      for (const batch of [64, 256, undefined]) { // (256 rows gather in two parts)
+      for (const batch of [64, 256, undefined]) {
+        // (256 rows gather in two parts)
         const model = await Sequential.create({ inputs: cols, layers: [dense(96, 'relu'), dense(48, 'tanh'), dense(1, 'sigmoid')], seed: 3, threads });
-        const history = await model.fit({ data: d, rows: n, cols }, t, { epochs: 3, batchSize: batch, learningRate: 0.05, classWeight: 'balanced', sampleWeight: sw });
+        const history = await model.fit({ data: d, rows: n, cols }, t, {
+          epochs: 3,
+          batchSize: batch,
+          learningRate: 0.05,
+          classWeight: 'balanced',
+          sampleWeight: sw,
+        });
         results.push(history, bits(model.getWeights()));
         await model.fitDataset(cut(d, t, cols, 77), { epochs: 1, batchSize: batch, learningRate: 0.05, classWeight: { 0: 1, 1: 2 } });
         results.push(bits(model.getWeights()));
@@ -394,7 +523,16 @@ describe('trainInWorker with weights', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gradwasm-class-weight-'));
     const outfile = join(dir, 'worker.mjs');
-    await build({ entryPoints: ['src/worker/entry.node.ts'], outfile, bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, logLevel: 'warning' });
+    await build({
+      entryPoints: ['src/worker/entry.node.ts'],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'es2022',
+      loader: { '.wasm': 'binary' },
+      logLevel: 'warning',
+    });
     workerUrl = pathToFileURL(outfile);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -409,7 +547,9 @@ describe('trainInWorker with weights', () => {
       const local = await Sequential.create(model);
       const history = await local.fit(X, y, fit);
       expect(result.history).toEqual(history);
-      expect(bits(result.model.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) })))).toEqual(bits(local.getWeights()));
+      expect(bits(result.model.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) })))).toEqual(
+        bits(local.getWeights()),
+      );
     }
     expect(sampleWeight).toEqual(copy);
   });
@@ -447,7 +587,11 @@ describe.each(BACKENDS)('misuse (%s)', (backend) => {
   it.each<[string, unknown, RegExp]>([
     ['too short', new Float32Array(rows - 1), /^options\.sampleWeight has 95 weights, but x has 96 rows$/],
     ['not an array', 'ones', /^options\.sampleWeight must be an array, Float32Array or Float64Array of one weight per row, got "ones"$/],
-    ['a negative weight', Array.from({ length: rows }, (_, i) => (i === 7 ? -1 : 1)), /^options\.sampleWeight\[7\] is -1; weights must be finite numbers ≥ 0 \(as float32\)$/],
+    [
+      'a negative weight',
+      Array.from({ length: rows }, (_, i) => (i === 7 ? -1 : 1)),
+      /^options\.sampleWeight\[7\] is -1; weights must be finite numbers ≥ 0 \(as float32\)$/,
+    ],
     ['Infinity', Float64Array.from({ length: rows }, (_, i) => (i === 3 ? Infinity : 1)), /^options\.sampleWeight\[3\] is Infinity/],
     ['a string', Array.from({ length: rows }, (_, i) => (i === 2 ? '1' : 1)), /^options\.sampleWeight\[2\] is "1"/],
     ['all 0', new Float32Array(rows), /^every training row weighs 0 with this options\.sampleWeight: the loss would be 0/],
@@ -458,12 +602,15 @@ describe.each(BACKENDS)('misuse (%s)', (backend) => {
   it('every row weighing 0 by its class, a product past float32, balanced with one class: GradwasmErrors', async () => {
     const negatives = y.map(() => 0);
     const model = await Sequential.create(spec);
-    expect(await model.fit(X, negatives, { classWeight: { 0: 0, 1: 1 } }).catch((e: unknown) => (e as Error).message))
-      .toMatch(/^every training row weighs 0 with this options\.classWeight/);
-    expect(await model.fit(X, negatives, { classWeight: 'balanced' }).catch((e: unknown) => (e as Error).message))
-      .toBe("options.classWeight 'balanced' needs rows of both classes, but the 96 training rows have none of class 1");
-    expect(await model.fit(X, y, { classWeight: { 0: 3e38, 1: 3e38 }, sampleWeight: new Float32Array(rows).fill(2) }).catch((e: unknown) => (e as Error).message))
-      .toMatch(/^options\.sampleWeight\[0\] \(2\) times options\.classWeight\[\d\] \([\d.]+e\+38\) overflows float32$/);
+    expect(await model.fit(X, negatives, { classWeight: { 0: 0, 1: 1 } }).catch((e: unknown) => (e as Error).message)).toMatch(
+      /^every training row weighs 0 with this options\.classWeight/,
+    );
+    expect(await model.fit(X, negatives, { classWeight: 'balanced' }).catch((e: unknown) => (e as Error).message)).toBe(
+      "options.classWeight 'balanced' needs rows of both classes, but the 96 training rows have none of class 1",
+    );
+    expect(
+      await model.fit(X, y, { classWeight: { 0: 3e38, 1: 3e38 }, sampleWeight: new Float32Array(rows).fill(2) }).catch((e: unknown) => (e as Error).message),
+    ).toMatch(/^options\.sampleWeight\[0\] \(2\) times options\.classWeight\[\d\] \([\d.]+e\+38\) overflows float32$/);
   });
 
   it('fitDataset refuses sampleWeight with a reason; nothing of the caller is changed', async () => {
@@ -486,8 +633,13 @@ describe('gradwasm train --class-weight', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gradwasm-cli-class-weight-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cli = async (...argv: string[]) => {
-    let out = '', err = '';
-    const code = await run(argv, (t) => void (out += t), (t) => void (err += t));
+    let out = '',
+      err = '';
+    const code = await run(
+      argv,
+      (t) => void (out += t),
+      (t) => void (err += t),
+    );
     return { code, out, err };
   };
   const DATA = 'data/breast_cancer.csv';
@@ -512,21 +664,26 @@ describe('gradwasm train --class-weight', () => {
     expect(balancedRun.model.layers).not.toEqual(plain.model.layers);
   });
 
-  it.each(['0:1', '0:1,1:-5', '0:1,1:5,1:2', '2:1,0:1', '0:1;1:5', 'Balanced', '0:0,1:0', '0:1,1:1e39', '0:1,1:x', ''])('refuses %j in one line naming the flag and the value', async (bad) => {
-    const r = await cli('train', DATA, ...common, '--class-weight', bad);
-    expect(r.code).toBe(1);
-    expect(r.out).toBe('');
-    expect(r.err.trim().split('\n')).toHaveLength(1);
-    expect(r.err).toContain("option '--class-weight <weights>' argument");
-    expect(r.err).toContain(`"${bad}"`);
-  });
+  it.each(['0:1', '0:1,1:-5', '0:1,1:5,1:2', '2:1,0:1', '0:1;1:5', 'Balanced', '0:0,1:0', '0:1,1:1e39', '0:1,1:x', ''])(
+    'refuses %j in one line naming the flag and the value',
+    async (bad) => {
+      const r = await cli('train', DATA, ...common, '--class-weight', bad);
+      expect(r.code).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toContain("option '--class-weight <weights>' argument");
+      expect(r.err).toContain(`"${bad}"`);
+    },
+  );
 
   it('a checkpoint records it: resuming with other class weights is refused, with the same it continues', async () => {
     const checkpoint = join(dir, 'checkpoint.json');
     expect((await cli('train', DATA, ...common, '--class-weight', '0:2,1:1', '--checkpoint', checkpoint)).code).toBe(0);
     const other = await cli('train', DATA, ...common, '--epochs', '4', '--class-weight', 'balanced', '--resume', checkpoint);
     expect(other.code).toBe(1);
-    expect(other.err).toBe(`gradwasm: --resume ${checkpoint} was written with --class-weight 0:2,1:1, not balanced; resume with the same flags (only --epochs and the outputs may change)\n`);
+    expect(other.err).toBe(
+      `gradwasm: --resume ${checkpoint} was written with --class-weight 0:2,1:1, not balanced; resume with the same flags (only --epochs and the outputs may change)\n`,
+    );
     const same = await cli('train', DATA, ...common, '--epochs', '4', '--class-weight', '0:2,1:1', '--resume', checkpoint);
     expect(same.err).toBe('');
     expect(same.code).toBe(0);

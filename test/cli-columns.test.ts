@@ -10,8 +10,13 @@ import { run } from '../src/cli/main.js';
 import { Sequential, parseCsv } from '../src/index.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await run(argv, (t) => void (out += t), (t) => void (err += t));
+  let out = '',
+    err = '';
+  const code = await run(
+    argv,
+    (t) => void (out += t),
+    (t) => void (err += t),
+  );
   return { code, out, err };
 }
 
@@ -27,8 +32,14 @@ const names = [...source.features, 'label'];
 function table(order: string[], delimiter = ','): string {
   const lines = [order.join(delimiter)];
   for (let r = 0; r < source.x.rows; r++) {
-    const cell = (name: string) => name === 'label' || name === 'y' ? String(source.y[r]) : name.startsWith('other') ? String(r % 2)
-      : names.includes(name) ? String(source.x.data[r * source.x.cols + source.features.indexOf(name)]) : `row ${r}`;
+    const cell = (name: string) =>
+      name === 'label' || name === 'y'
+        ? String(source.y[r])
+        : name.startsWith('other')
+          ? String(r % 2)
+          : names.includes(name)
+            ? String(source.x.data[r * source.x.cols + source.features.indexOf(name)])
+            : `row ${r}`;
     lines.push(order.map(cell).join(delimiter));
   }
   return lines.join('\n') + '\n';
@@ -124,12 +135,20 @@ describe('gradwasm predict / evaluate match columns by name', () => {
 });
 
 describe('--delimiter', () => {
-  it.each([[';', ';'], ['tab', '\t']])('%s: found from the header, or named; the same model and predictions as with commas', async (flag, char) => {
-    const commas = path('commas.csv'), other = path(`other-${flag}.csv`);
+  it.each([
+    [';', ';'],
+    ['tab', '\t'],
+  ])('%s: found from the header, or named; the same model and predictions as with commas', async (flag, char) => {
+    const commas = path('commas.csv'),
+      other = path(`other-${flag}.csv`);
     writeFileSync(commas, table(names));
     writeFileSync(other, table(names, char));
     const outs = [];
-    for (const [file, extra] of [[commas, []], [other, []], [other, ['--delimiter', flag]]] as const) {
+    for (const [file, extra] of [
+      [commas, []],
+      [other, []],
+      [other, ['--delimiter', flag]],
+    ] as const) {
       const out = path(`m-${flag}-${outs.length}.json`);
       const r = await cli('train', file, '--epochs', '3', '--seed', '1', '--out', out, '--no-progress', ...extra);
       expect(r.code, r.err).toBe(0);

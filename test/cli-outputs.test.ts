@@ -28,8 +28,13 @@ vi.mock('node:fs/promises', async (importOriginal) => {
 });
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await run(argv, (t) => void (out += t), (t) => void (err += t));
+  let out = '',
+    err = '';
+  const code = await run(
+    argv,
+    (t) => void (out += t),
+    (t) => void (err += t),
+  );
   return { code, out, err };
 }
 
@@ -91,7 +96,8 @@ describe('gradwasm export', () => {
   });
 
   it('writes each file to a temporary file renamed into place, weights.bin before model.json, and makes missing folders', async () => {
-    const onnx = join(dir, 'new', 'folders', 'model.onnx'), tfjs = join(dir, 'more', 'tfjs');
+    const onnx = join(dir, 'new', 'folders', 'model.onnx'),
+      tfjs = join(dir, 'more', 'tfjs');
     const r = await cli('export', model, '--onnx', onnx, '--tfjs', tfjs);
     expect(r.code, r.err).toBe(0);
     const finals = [onnx, join(tfjs, 'weights.bin'), join(tfjs, 'model.json')];
@@ -118,10 +124,14 @@ describe('gradwasm train', () => {
 describe('checkOutput and checkDistinct', () => {
   it('name the flag as the argument', async () => {
     const input = [{ path: model, what: 'the model' }];
-    const caught = await checkOutput(model, '--out', input).then(() => null, (e: unknown) => e);
+    const caught = await checkOutput(model, '--out', input).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(caught).toBeInstanceOf(GradwasmError);
     expect((caught as GradwasmError).argument).toBe('--out');
-    const a = await checkOutput(join(dir, 'x.json'), '--out', input), b = await checkOutput(join(dir, 'x.json'), '--checkpoint', input);
+    const a = await checkOutput(join(dir, 'x.json'), '--out', input),
+      b = await checkOutput(join(dir, 'x.json'), '--checkpoint', input);
     expect(() => checkDistinct([a, b])).toThrow(expect.objectContaining({ argument: '--checkpoint' }));
     expect(() => checkDistinct([a, null])).not.toThrow();
   });

@@ -54,7 +54,8 @@ describe('gradwasm train, streamed', () => {
   });
 
   it('SIGINT in the middle of an epoch: a valid checkpoint, exit 130, the earlier --out intact; resuming ends as an uninterrupted run', async () => {
-    const ck = join(dir, 'signal.json'), out = join(dir, 'kept.json');
+    const ck = join(dir, 'signal.json'),
+      out = join(dir, 'kept.json');
     const args = ['--epochs', '30000', '--no-progress', '--batch', '8', '--seed', '3'];
     expect(gradwasm('train', DATA, '--epochs', '2', '--no-progress', '--out', out).status).toBe(0);
     const before = readFileSync(out, 'utf8');
@@ -73,7 +74,9 @@ describe('gradwasm train, streamed', () => {
     child.kill('SIGINT');
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
-    const epoch = Number(/interrupted by SIGINT after (\d+) epochs?; the checkpoint of epoch \1 is in .*signal\.json \(continue with --resume/.exec(stderr)?.[1]);
+    const epoch = Number(
+      /interrupted by SIGINT after (\d+) epochs?; the checkpoint of epoch \1 is in .*signal\.json \(continue with --resume/.exec(stderr)?.[1],
+    );
     expect(epoch).toBeGreaterThan(0);
     expect(epoch).toBeLessThan(30000);
     expect(readFileSync(out, 'utf8')).toBe(before); // the model of the earlier run, untouched
@@ -88,7 +91,7 @@ describe('gradwasm train, streamed', () => {
     expect(readFileSync(join(dir, 'after.json'), 'utf8')).toBe(readFileSync(join(dir, 'never.json'), 'utf8'));
   }, 120_000);
 
-  it('a CSV larger than 512 MiB (past V8\'s longest string) trains in bounded memory', async () => {
+  it("a CSV larger than 512 MiB (past V8's longest string) trains in bounded memory", async () => {
     const big = join(dir, 'big.csv');
     const cols = 16;
     const rng = new Xoshiro128(5);
@@ -107,8 +110,31 @@ describe('gradwasm train, streamed', () => {
     expect(statSync(big).size).toBeGreaterThan(512 * 2 ** 20);
     const rss = join(dir, 'rss.cjs');
     writeFileSync(rss, "process.on('exit', () => process.stderr.write(`peak RSS ${process.resourceUsage().maxRSS} KiB\\n`));");
-    const r = spawnSync(process.execPath, ['--require', rss, bin, 'train', big, '--layers', '', '--optimizer', 'sgd', '--lr', '0.01', '--batch', '1024',
-      '--epochs', '1', '--val', '0', '--no-scale', '--no-progress'], { encoding: 'utf8', timeout: 170_000 });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        rss,
+        bin,
+        'train',
+        big,
+        '--layers',
+        '',
+        '--optimizer',
+        'sgd',
+        '--lr',
+        '0.01',
+        '--batch',
+        '1024',
+        '--epochs',
+        '1',
+        '--val',
+        '0',
+        '--no-scale',
+        '--no-progress',
+      ],
+      { encoding: 'utf8', timeout: 170_000 },
+    );
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/trained 1 epoch .*streamed at \d+ MB\/s/);
     const peak = Number(/peak RSS (\d+) KiB/.exec(r.stderr)![1]) / 1024;
@@ -120,7 +146,12 @@ describe('gradwasm train, streamed', () => {
 describe('the split of a streamed file', () => {
   it('holds out exactly round(rows × fraction) rows, seeded, the same on every pass', async () => {
     const { validationRows } = await import('../src/cli/data-file.js');
-    for (const [rows, fraction] of [[569, 0.2], [10, 0.5], [1000, 0.01], [7, 0.3]] as const) {
+    for (const [rows, fraction] of [
+      [569, 0.2],
+      [10, 0.5],
+      [1000, 0.01],
+      [7, 0.3],
+    ] as const) {
       const bits = validationRows(rows, fraction, 1);
       let held = 0;
       for (let i = 0; i < rows; i++) held += (bits[i >> 3]! >> (i & 7)) & 1;

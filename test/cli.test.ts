@@ -9,8 +9,13 @@ import { Sequential, parseCsv } from '../src/index.js';
 import { shortestFloat32 } from '../src/core/float32-decimal.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const code = await run(argv, (t) => void (out += t), (t) => void (err += t));
+  let out = '',
+    err = '';
+  const code = await run(
+    argv,
+    (t) => void (out += t),
+    (t) => void (err += t),
+  );
   return { code, out, err };
 }
 
@@ -25,8 +30,32 @@ const file = (name: string, text: string) => {
 describe('gradwasm train / predict / evaluate', () => {
   const model = join(dir, 'model.json');
 
-  it('trains with the issue\'s flags, prints the metrics table and saves a model with its scaler', async () => {
-    const r = await cli('train', DATA, '--label', 'label', '--layers', '16,8', '--activation', 'relu', '--optimizer', 'adam', '--epochs', '30', '--lr', '0.01', '--batch', '32', '--val', '0.2', '--seed', '1', '--out', model, '--no-progress');
+  it("trains with the issue's flags, prints the metrics table and saves a model with its scaler", async () => {
+    const r = await cli(
+      'train',
+      DATA,
+      '--label',
+      'label',
+      '--layers',
+      '16,8',
+      '--activation',
+      'relu',
+      '--optimizer',
+      'adam',
+      '--epochs',
+      '30',
+      '--lr',
+      '0.01',
+      '--batch',
+      '32',
+      '--val',
+      '0.2',
+      '--seed',
+      '1',
+      '--out',
+      model,
+      '--no-progress',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/569 rows × 30 features, label column 'label'; 455 train \/ 114 validation/);
@@ -44,7 +73,11 @@ describe('gradwasm train / predict / evaluate', () => {
     expect(lines).toHaveLength(570);
     const loaded = await Sequential.fromJSON(readFileSync(model, 'utf8'));
     const [firstP] = lines[1]!.split(',');
-    const csvRows = readFileSync(DATA, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number).slice(0, -1));
+    const csvRows = readFileSync(DATA, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split(',').map(Number).slice(0, -1));
     expect(Math.fround(Number(firstP))).toBe(loaded.predictProba([csvRows[0]!])[0]);
     expect(Number(firstP), 'the shortest decimal of the float32').toBe(shortestFloat32(loaded.predictProba([csvRows[0]!])[0]!));
     const out = join(dir, 'p.csv');
@@ -77,10 +110,13 @@ describe('gradwasm train / predict / evaluate', () => {
   it('export writes ONNX that onnxruntime runs as the model predicts, and TF.js Layers files; it needs one of them', async () => {
     const ort = await import('onnxruntime-web');
     ort.env.wasm.numThreads = 1;
-    const onnx = join(dir, 'exported.onnx'), tfjs = join(dir, 'exported-tfjs');
+    const onnx = join(dir, 'exported.onnx'),
+      tfjs = join(dir, 'exported-tfjs');
     const r = await cli('export', model, '--onnx', onnx, '--tfjs', tfjs);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/→ .*exported\.onnx \(ONNX, opset 13: input "features" \[batch, 30\], outputs "label" \[batch\], "probabilities" \[batch, 2\], "probability" \[batch, 1\], the scaler inside\)/);
+    expect(r.out).toMatch(
+      /→ .*exported\.onnx \(ONNX, opset 13: input "features" \[batch, 30\], outputs "label" \[batch\], "probabilities" \[batch, 2\], "probability" \[batch, 1\], the scaler inside\)/,
+    );
     expect(existsSync(join(tfjs, 'model.json')) && existsSync(join(tfjs, 'weights.bin'))).toBe(true);
     const table = parseCsv(readFileSync(DATA, 'utf8'));
     const session = await ort.InferenceSession.create(new Uint8Array(readFileSync(onnx)));
@@ -125,11 +161,31 @@ describe('gradwasm train / predict / evaluate', () => {
 
 describe('gradwasm train --patience', () => {
   it('watches the training loss with --val 0 (it has no validation loss to watch), as its help says', async () => {
-    const r = await cli('train', DATA, '--layers', '', '--optimizer', 'sgd', '--lr', '20', '--batch', 'all', '--epochs', '300', '--val', '0', '--patience', '1', '--no-progress');
+    const r = await cli(
+      'train',
+      DATA,
+      '--layers',
+      '',
+      '--optimizer',
+      'sgd',
+      '--lr',
+      '20',
+      '--batch',
+      'all',
+      '--epochs',
+      '300',
+      '--val',
+      '0',
+      '--patience',
+      '1',
+      '--no-progress',
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/trained \d+ epochs .*, stopped early/);
-    expect((await cli('train', '--help')).out.replace(/\s+/g, ' ')).toMatch(/--patience <epochs> stop when the validation loss — the training loss with --val 0 — has not improved/);
+    expect((await cli('train', '--help')).out.replace(/\s+/g, ' ')).toMatch(
+      /--patience <epochs> stop when the validation loss — the training loss with --val 0 — has not improved/,
+    );
   });
 });
 
@@ -220,8 +276,16 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
   };
 
   it.each([
-    ['a diverging SGD run', ['--optimizer', 'sgd', '--lr', '1e6', '--batch', '32'], /^gradwasm: training diverged in epoch 0, batch \d+ \(of 15\).*--no-stop-on-exploding-loss turns it off.*a smaller --lr/],
-    ['a diverging run with L2', ['--optimizer', 'sgd', '--lr', '0.5', '--l2', '10'], /^gradwasm: training diverged.*--l2 10 times the learning rate 0\.5 is ≥ 1.*a smaller --l2/],
+    [
+      'a diverging SGD run',
+      ['--optimizer', 'sgd', '--lr', '1e6', '--batch', '32'],
+      /^gradwasm: training diverged in epoch 0, batch \d+ \(of 15\).*--no-stop-on-exploding-loss turns it off.*a smaller --lr/,
+    ],
+    [
+      'a diverging run with L2',
+      ['--optimizer', 'sgd', '--lr', '0.5', '--l2', '10'],
+      /^gradwasm: training diverged.*--l2 10 times the learning rate 0\.5 is ≥ 1.*a smaller --l2/,
+    ],
   ])('ends with one line and exit 1 after an error raised in training with the progress bar on: %s', (_name, flags, message) => {
     const r = gradwasm(['train', DATA, '--epochs', '20', ...flags]);
     expect(r.status).toBe(1);
@@ -263,7 +327,10 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
       expect(r.stderr).not.toMatch(/options\./);
     }
     // what only the data can tell is said in flags too
-    for (const [flags, message] of [[['--val', '0.9999'], /--val 0\.9999 leaves no rows on one side of the 569/], [['--label', 'nope'], /--label "nope" is not a column/]] as const) {
+    for (const [flags, message] of [
+      [['--val', '0.9999'], /--val 0\.9999 leaves no rows on one side of the 569/],
+      [['--label', 'nope'], /--label "nope" is not a column/],
+    ] as const) {
       const r = gradwasm(['train', DATA, '--no-progress', ...flags]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(message);
@@ -299,7 +366,8 @@ describe('issue 10: the command never hangs, never overwrites what it was not as
     expect(device.stderr).toMatch(/--out \/dev\/null is a character device, not a regular file/);
     expect(gradwasm(['train', data, '--out', dir, '--epochs', '1000000']).stderr).toMatch(/is a directory, not a regular file/);
     // a symlink stays a symlink; the file it names gets the model
-    const target = join(dir, 'target.json'), link = join(dir, 'link.json');
+    const target = join(dir, 'target.json'),
+      link = join(dir, 'link.json');
     symlinkSync(target, link);
     expect(gradwasm(['train', data, '--epochs', '2', '--no-progress', '--out', link]).status).toBe(0);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);

@@ -8,13 +8,17 @@ describe.each(['wasm', 'js'] as const)('concurrent fits (%s)', (backend) => {
   const data = (seed: number, rows: number, cols: number) => ({ x: { data: uniform(seed, rows * cols), rows, cols }, y: labels(seed + 1, rows) });
 
   it('two models training at once end exactly where each would alone', async () => {
-    const a = data(1, 120, 6), b = data(2, 90, 4);
+    const a = data(1, 120, 6),
+      b = data(2, 90, 4);
     const makeA = () => Sequential.create({ inputs: 6, layers: [dense(9, 'relu'), dense(1, 'sigmoid')], seed: 3, backend });
     const makeB = () => Sequential.create({ inputs: 4, layers: [dense(5, 'tanh'), dense(3, 'sigmoid'), dense(1, 'sigmoid')], seed: 4, backend });
-    const optsA = { epochs: 25, batchSize: 7, learningRate: 0.2 }, optsB = { epochs: 40, batchSize: 16, learningRate: 0.3, validationData: [b.x, b.y] as const };
+    const optsA = { epochs: 25, batchSize: 7, learningRate: 0.2 },
+      optsB = { epochs: 40, batchSize: 16, learningRate: 0.3, validationData: [b.x, b.y] as const };
 
-    const aloneA = await makeA(); const histA = await aloneA.fit(a.x, a.y, optsA);
-    const aloneB = await makeB(); const histB = await aloneB.fit(b.x, b.y, optsB);
+    const aloneA = await makeA();
+    const histA = await aloneA.fit(a.x, a.y, optsA);
+    const aloneB = await makeB();
+    const histB = await aloneB.fit(b.x, b.y, optsB);
 
     const [ma, mb] = [await makeA(), await makeB()];
     const order: string[] = [];
@@ -38,7 +42,9 @@ describe.each(['wasm', 'js'] as const)('concurrent fits (%s)', (backend) => {
     await alone.fit(a.x, a.y, { epochs: 10, batchSize: 8, learningRate: 0.1 });
     const model = await make();
     await model.fit(a.x, a.y, {
-      epochs: 10, batchSize: 8, learningRate: 0.1,
+      epochs: 10,
+      batchSize: 8,
+      learningRate: 0.1,
       onEpochEnd: async () => {
         const other = await Sequential.create({ inputs: 3, layers: [dense(50, 'tanh'), dense(1, 'sigmoid')], seed: 1, backend });
         other.predictProba(a.x);
@@ -51,21 +57,34 @@ describe.each(['wasm', 'js'] as const)('concurrent fits (%s)', (backend) => {
 
   it('the model itself predicted and evaluated between its runs of batches: the same history and weights; gradients refused then', async () => {
     // fit's first run of an epoch is one batch, then it yields: the watcher runs inside every epoch
-    const a = data(11, 600, 5), v = data(12, 50, 5);
+    const a = data(11, 600, 5),
+      v = data(12, 50, 5);
     const make = () => Sequential.create({ inputs: 5, layers: [dense(6, 'tanh'), dense(1, 'sigmoid')], seed: 2, backend });
-    for (const options of [{ epochs: 6, batchSize: 10, learningRate: 0.1, shuffle: false }, { epochs: 4, learningRate: 0.5, shuffle: false }]) {
+    for (const options of [
+      { epochs: 6, batchSize: 10, learningRate: 0.1, shuffle: false },
+      { epochs: 4, learningRate: 0.5, shuffle: false },
+    ]) {
       const alone = await make();
       const expected = await alone.fit(a.x, a.y, options);
       const chunks = Array.from({ length: 6 }, (_, k) => ({ x: a.x.data.subarray(k * 500, (k + 1) * 500), y: a.y.subarray(k * 100, (k + 1) * 100) }));
-      for (const [name, run] of [['fit', (m: Sequential) => m.fit(a.x, a.y, options)], ['fitDataset', (m: Sequential) => m.fitDataset(chunks, options)]] as const) {
+      for (const [name, run] of [
+        ['fit', (m: Sequential) => m.fit(a.x, a.y, options)],
+        ['fitDataset', (m: Sequential) => m.fitDataset(chunks, options)],
+      ] as const) {
         const model = await make();
         // (setImmediate, as fit's own yields: it runs at every one of them, however fast the fit)
-        let calls = 0, refused = 0, watching = true;
+        let calls = 0,
+          refused = 0,
+          watching = true;
         const watch = (): void => {
           if (!watching) return;
           model.evaluate(v.x, v.y);
           model.predictProba(v.x);
-          try { model.gradients(v.x, v.y); } catch (e) { if (e instanceof GradwasmError) refused++; }
+          try {
+            model.gradients(v.x, v.y);
+          } catch (e) {
+            if (e instanceof GradwasmError) refused++;
+          }
           calls++;
           setImmediate(watch);
         };

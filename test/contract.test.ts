@@ -9,8 +9,17 @@ import { MAX_THREADS as OPTION_MAX_THREADS } from '../src/model/options.js';
 import { optimizerParameters } from '../src/network/optimizers.js';
 import { EXPLODING_CEILING as RULE_CEILING, EXPLODING_FACTOR as RULE_FACTOR } from '../src/train/divergence.js';
 import {
-  ACTIVATION_CODE, EXPLODING_CEILING, EXPLODING_FACTOR, HEADER_BYTES, MAX_THREADS, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, OPTIMIZER_CODE,
-  RECORD_BYTES, STATE_COPIES, STATE_COPIES_BY_CODE,
+  ACTIVATION_CODE,
+  EXPLODING_CEILING,
+  EXPLODING_FACTOR,
+  HEADER_BYTES,
+  MAX_THREADS,
+  MEMORY_INITIAL_PAGES,
+  MEMORY_MAXIMUM_PAGES,
+  OPTIMIZER_CODE,
+  RECORD_BYTES,
+  STATE_COPIES,
+  STATE_COPIES_BY_CODE,
 } from '../src/backend/wasm/contract.js';
 import { loadTestCore } from './support/test-core.js';
 
@@ -19,7 +28,6 @@ describe('the generated contract', () => {
     const committed = readFileSync(new URL(`../${path}`, import.meta.url), 'utf8');
     expect(committed === text, `${path} differs from what scripts/contract.mjs generates: run npm run contract`).toBe(true);
   });
-
 });
 
 describe('what src/ keeps outside the generated files agrees with the tables', () => {
@@ -38,7 +46,9 @@ describe('what src/ keeps outside the generated files agrees with the tables', (
   it("the exploding-loss rule's constants, the threads a model may ask for, the core's memory", () => {
     expect([RULE_FACTOR, RULE_CEILING]).toEqual([EXPLODING_FACTOR, EXPLODING_CEILING]);
     expect(OPTION_MAX_THREADS).toBe(MAX_THREADS);
-    const asconfig = JSON.parse(readFileSync(new URL('../asconfig.json', import.meta.url), 'utf8')) as { options: { initialMemory: number; maximumMemory: number } };
+    const asconfig = JSON.parse(readFileSync(new URL('../asconfig.json', import.meta.url), 'utf8')) as {
+      options: { initialMemory: number; maximumMemory: number };
+    };
     expect([asconfig.options.initialMemory, asconfig.options.maximumMemory]).toEqual([MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES]);
   });
 });
@@ -47,13 +57,19 @@ describe('what src/ keeps outside the generated files agrees with the tables', (
 function declared(type: 'CoreExports' | 'ThreadedExports'): Record<string, number> {
   const text = generate().find(([path]) => path === 'src/backend/wasm/contract.ts')![1];
   const body = text.slice(text.indexOf(`export type ${type} =`));
-  const entries = [...body.slice(0, body.indexOf('\n};')).matchAll(/^ {2}(\w+)\(([^)]*)\): /gm)].map((m) => [m[1]!, m[2] ? m[2].split(',').length : 0] as const);
+  const entries = [...body.slice(0, body.indexOf('\n};')).matchAll(/^ {2}(\w+)\(([^)]*)\): /gm)].map(
+    (m) => [m[1]!, m[2] ? m[2].split(',').length : 0] as const,
+  );
   return Object.fromEntries(entries);
 }
 
 /** The functions a core exports, and how many arguments each takes. */
 function functions(exports: WebAssembly.Exports): Record<string, number> {
-  return Object.fromEntries(Object.entries(exports).filter(([, v]) => typeof v === 'function').map(([name, f]) => [name, (f as () => void).length]));
+  return Object.fromEntries(
+    Object.entries(exports)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([name, f]) => [name, (f as () => void).length]),
+  );
 }
 
 describe('the core was built from the tables', () => {

@@ -18,9 +18,17 @@ const dir = mkdtempSync(join(tmpdir(), 'gradwasm-csv-'));
 /** Parse bytes with the streaming parser, fed in pieces whose sizes `cut` picks. */
 function parseBytes(text: string, options: CsvOptions, cut: (i: number) => number) {
   const bytes = encoder.encode(text);
-  const parser = new CsvByteParser({ label: options.label, header: options.header ?? 'auto', delimiter: options.delimiter ?? ',', source: options.source ?? 'text' });
-  const xs: Float32Array[] = [], ys: Float32Array[] = [];
-  let carry = new Uint8Array(0), at = 0, piece = 0;
+  const parser = new CsvByteParser({
+    label: options.label,
+    header: options.header ?? 'auto',
+    delimiter: options.delimiter ?? ',',
+    source: options.source ?? 'text',
+  });
+  const xs: Float32Array[] = [],
+    ys: Float32Array[] = [];
+  let carry = new Uint8Array(0),
+    at = 0,
+    piece = 0;
   for (;;) {
     const size = at === bytes.length ? 0 : Math.max(1, cut(piece++));
     const next = bytes.subarray(at, Math.min(bytes.length, at + size));
@@ -42,22 +50,27 @@ function parseBytes(text: string, options: CsvOptions, cut: (i: number) => numbe
 
 /** A random cell that parseCsv reads as a finite float32, in the shapes people (and programs) write. */
 function randomCell(rng: Xoshiro128): string {
-  const pick = <T,>(xs: readonly T[]): T => xs[rng.nextBelow(xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[rng.nextBelow(xs.length)]!;
   const digits = (n: number) => Array.from({ length: n }, () => String(rng.nextBelow(10))).join('');
   for (;;) {
     const kind = rng.nextBelow(12);
     let cell: string;
     if (kind === 0) cell = pick(['0', '-0', '+0', '0.0', '-0.0', '.0', '0.', '-0e5', '0E-7', '1', '-1', '1.', '.5', '+.5', '-.25e1']);
-    else if (kind === 1) cell = `${pick(['', '-', '+'])}${digits(1 + rng.nextBelow(30))}.${digits(rng.nextBelow(30))}`; // long mantissas
+    else if (kind === 1)
+      cell = `${pick(['', '-', '+'])}${digits(1 + rng.nextBelow(30))}.${digits(rng.nextBelow(30))}`; // long mantissas
     else if (kind === 2) cell = `${pick(['', '-'])}${digits(1 + rng.nextBelow(3))}.${digits(rng.nextBelow(8))}e${pick(['', '-', '+'])}${rng.nextBelow(60)}`;
-    else if (kind === 3) cell = `${pick(['', '-'])}${1 + rng.nextBelow(9)}.${digits(rng.nextBelow(12))}e-${36 + rng.nextBelow(14)}`; // float32 subnormals and below
-    else if (kind === 4) cell = `${pick(['', '-'])}3.40282${digits(rng.nextBelow(6))}e38`; // the top of float32
+    else if (kind === 3)
+      cell = `${pick(['', '-'])}${1 + rng.nextBelow(9)}.${digits(rng.nextBelow(12))}e-${36 + rng.nextBelow(14)}`; // float32 subnormals and below
+    else if (kind === 4)
+      cell = `${pick(['', '-'])}3.40282${digits(rng.nextBelow(6))}e38`; // the top of float32
     else if (kind === 5) cell = `${pick(['', '-'])}${digits(1 + rng.nextBelow(6))}`;
     else if (kind === 6) cell = String((rng.nextUnit() - 0.5) * 10 ** (rng.nextBelow(20) - 10));
     else if (kind === 7) cell = `${pick(['', '-'])}0.${'0'.repeat(rng.nextBelow(20))}${digits(1 + rng.nextBelow(17))}`;
     else if (kind === 8) cell = `${pick(['', '-'])}${digits(1 + rng.nextBelow(17))}${'0'.repeat(rng.nextBelow(10))}e${pick(['', '-'])}${rng.nextBelow(25)}`;
-    else if (kind === 10) cell = nearMidpoint(rng); // where rounding to float32 is hardest
-    else if (kind === 11) cell = ((rng.nextUnit() - 0.5) * 10 ** (rng.nextBelow(16) - 8)).toExponential(18); // NumPy's savetxt, %.18e
+    else if (kind === 10)
+      cell = nearMidpoint(rng); // where rounding to float32 is hardest
+    else if (kind === 11)
+      cell = ((rng.nextUnit() - 0.5) * 10 ** (rng.nextBelow(16) - 8)).toExponential(18); // NumPy's savetxt, %.18e
     else cell = Math.fround((rng.nextUnit() - 0.5) * 2 ** (rng.nextBelow(200) - 100)).toString();
     const spaced = pick(['', '', '', ' ', '\t', '  ']) + cell + pick(['', '', '', ' ', '\t ']);
     const t = spaced.trim();
@@ -67,7 +80,8 @@ function randomCell(rng: Xoshiro128): string {
 
 /** A decimal at or within a hair of the midpoint between two neighbouring float32 values. */
 function nearMidpoint(rng: Xoshiro128): string {
-  const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+  const f32 = new Float32Array(1),
+    u32 = new Uint32Array(f32.buffer);
   u32[0] = (1 + rng.nextBelow(0xfd)) * 2 ** 23 + rng.nextBelow(2 ** 23); // a normal float32
   const f = f32[0]!;
   u32[0]++;
@@ -102,7 +116,8 @@ describe('the byte parser reads every cell as parseCsv does', () => {
       if (f !== f) continue;
       answered++;
       // rounding is monotonic: the ends of the interval settle all of it
-      for (const end of [a * (1 + 2 ** -44), a * (1 - 2 ** -44)]) if (Math.fround(end) !== f) expect.fail(`${a}: float32Of ${f}, but ${end} rounds to ${Math.fround(end)}`);
+      for (const end of [a * (1 + 2 ** -44), a * (1 - 2 ** -44)])
+        if (Math.fround(end) !== f) expect.fail(`${a}: float32Of ${f}, but ${end} rounds to ${Math.fround(end)}`);
     }
     // all but the subnormal and huge (10 of 260 binades) and one in ~2^20 near a midpoint
     expect(answered / n).toBeGreaterThan((250 / 260) * 0.999);
@@ -110,19 +125,25 @@ describe('the byte parser reads every cell as parseCsv does', () => {
 
   it('a million random cells, cut into random pieces: the float32 bits and labels of parseCsv', () => {
     const rng = new Xoshiro128(2);
-    const cols = 7, rows = 150_000;
+    const cols = 7,
+      rows = 150_000;
     const lines = ['a,b,c,d,e,f,g,label'];
     for (let r = 0; r < rows; r++) {
       const cells = Array.from({ length: cols }, () => randomCell(rng));
       lines.push([...cells, pick01(rng)].join(','));
     }
-    for (const [ending, count, cut] of [['\n', rows, () => 4096 + rng.nextBelow(4096)], ['\r\n', rows, () => 1 << 30], ['\r\n', 5000, () => 1 + rng.nextBelow(64)]] as const) {
+    for (const [ending, count, cut] of [
+      ['\n', rows, () => 4096 + rng.nextBelow(4096)],
+      ['\r\n', rows, () => 1 << 30],
+      ['\r\n', 5000, () => 1 + rng.nextBelow(64)],
+    ] as const) {
       const text = lines.slice(0, count + 1).join(ending) + ending;
       const expected = parseCsv(text);
       const got = parseBytes(text, {}, cut);
       expect(got.cols).toBe(cols);
       // (compared word by word: a diff of a million values would not fit the test's memory)
-      const a = new Uint32Array(got.x.buffer), b = new Uint32Array(expected.x.data.buffer);
+      const a = new Uint32Array(got.x.buffer),
+        b = new Uint32Array(expected.x.data.buffer);
       expect(a.length).toBe(b.length);
       const first = a.findIndex((v, i) => v !== b[i]);
       expect(first, first < 0 ? '' : `row ${Math.floor(first / cols)}: ${got.x[first]} ≠ ${expected.x.data[first]}`).toBe(-1);
@@ -163,10 +184,16 @@ describe('the byte parser reads every cell as parseCsv does', () => {
   ])('%s: the message readCsv gives', async (name, text) => {
     const path = join(dir, `${name.replace(/\W/g, '_')}.csv`);
     writeFileSync(path, text);
-    const expected = await readCsv(path).then(() => null, (e: Error) => e.message);
+    const expected = await readCsv(path).then(
+      () => null,
+      (e: Error) => e.message,
+    );
     const got = await (async () => {
-      for await (const _ of csvDataset(path));  
-    })().then(() => null, (e: Error) => e.message);
+      for await (const _ of csvDataset(path));
+    })().then(
+      () => null,
+      (e: Error) => e.message,
+    );
     expect(expected).not.toBeNull();
     expect(got).toBe(expected);
   });

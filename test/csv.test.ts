@@ -7,8 +7,8 @@ import { parseCsv, type CsvOptions } from '../src/index.js';
 import { Xoshiro128 } from '../src/core/prng.js';
 import { expectError } from './support/errors.js';
 
-
-const rows = (data: Float32Array, cols: number): number[][] => Array.from({ length: data.length / cols }, (_, r) => [...data.subarray(r * cols, (r + 1) * cols)]);
+const rows = (data: Float32Array, cols: number): number[][] =>
+  Array.from({ length: data.length / cols }, (_, r) => [...data.subarray(r * cols, (r + 1) * cols)]);
 
 describe('parseCsv', () => {
   it('reads a header, features and the label column', () => {
@@ -26,7 +26,10 @@ describe('parseCsv', () => {
     const named = parseCsv(text);
     expect(named.label).toBe('Label');
     expect(named.features).toEqual(['f1', 'f2', 'target']);
-    expect(rows(named.x.data, 3)).toEqual([[1, 2, 1], [3, 4, 0]]);
+    expect(rows(named.x.data, 3)).toEqual([
+      [1, 2, 1],
+      [3, 4, 0],
+    ]);
     expect([...named.y]).toEqual([0, 1]);
     const byName = parseCsv(text, { label: 'target' });
     expect(byName.features).toEqual(['f1', 'Label', 'f2']);
@@ -52,7 +55,11 @@ describe('parseCsv', () => {
     const forced = parseCsv('1,2,0\n3,4,1\n', { header: true });
     expect(forced.features).toEqual(['1', '2']);
     expect(forced.x.rows).toBe(1);
-    expectError(() => parseCsv('a,b\n1,0\n', { header: false }), 'text', /^text has 2 problems:\n {2}line 1, column 1 \(col1\): "a" is not a number\n {2}line 1, column 2 \(col2\): "b" is not a label; labels must be 0 or 1$/);
+    expectError(
+      () => parseCsv('a,b\n1,0\n', { header: false }),
+      'text',
+      /^text has 2 problems:\n {2}line 1, column 1 \(col1\): "a" is not a number\n {2}line 1, column 2 \(col2\): "b" is not a label; labels must be 0 or 1$/,
+    );
     // a numeric first row with an empty cell is data (and that cell is reported), not a header
     expectError(() => parseCsv('1,,0\n3,4,1\n'), 'text', /^text: line 1, column 2 \(col2\): empty; every feature must be a number$/);
   });
@@ -61,7 +68,10 @@ describe('parseCsv', () => {
     const text = '"a, first","say ""hi""","multi\nline\r\nname",label\n"1","2",  "3"  ,"1"\n4,5,6,0\n';
     const t = parseCsv(text);
     expect(t.features).toEqual(['a, first', 'say "hi"', 'multi\nline\r\nname']);
-    expect(rows(t.x.data, 3)).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(rows(t.x.data, 3)).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect([...t.y]).toEqual([1, 0]);
     // line numbers count the line breaks inside quoted cells
     expectError(() => parseCsv('"a\n\nb",label\n1,0\nx,1\n'), 'text', /^text: line 5, column 1 \(a\n\nb\): "x" is not a number$/);
@@ -70,7 +80,14 @@ describe('parseCsv', () => {
 
   it('reads LF, CRLF and CR line endings, a UTF-8 BOM, and ignores empty lines at the end', () => {
     const expected = parseCsv('a,b\n1,0\n2,1');
-    for (const text of ['a,b\r\n1,0\r\n2,1\r\n', '\uFEFFa,b\n1,0\n2,1\n', 'a,b\r1,0\r2,1\r', 'a,b\n1,0\n2,1\n\n\n', 'a,b\r\n1,0\r\n2,1\r\n\r\n  \r\n\t\n', '\uFEFF"a","b"\r\n1,0\r\n2,1']) {
+    for (const text of [
+      'a,b\r\n1,0\r\n2,1\r\n',
+      '\uFEFFa,b\n1,0\n2,1\n',
+      'a,b\r1,0\r2,1\r',
+      'a,b\n1,0\n2,1\n\n\n',
+      'a,b\r\n1,0\r\n2,1\r\n\r\n  \r\n\t\n',
+      '\uFEFF"a","b"\r\n1,0\r\n2,1',
+    ]) {
       const t = parseCsv(text);
       expect(t).toEqual(expected);
     }
@@ -104,7 +121,12 @@ describe('parseCsv', () => {
     ['an empty line inside', 'a,label\n1,0\n\n2,1\n', {}, /^text: line 3: an empty line inside the table$/],
     ['an empty line at the start', '\na,label\n1,0\n', {}, /^text: line 1: an empty line inside the table$/],
     ['an unclosed quote', 'a,label\n1,0\n2,"1\n3,0\n', {}, /^text: line 3, column 2: a quoted cell starts here and is never closed$/],
-    ['text after a closing quote', 'a,label\n"1"2,0\n', {}, /^text: line 2, column 1: "2,0\\n" follows the closing quote of a quoted cell; a quote inside a quoted cell is written ""$/],
+    [
+      'text after a closing quote',
+      'a,label\n"1"2,0\n',
+      {},
+      /^text: line 2, column 1: "2,0\\n" follows the closing quote of a quoted cell; a quote inside a quoted cell is written ""$/,
+    ],
     ['a long bad cell (truncated in the message)', `a,label\n${'x'.repeat(100)},0\n`, {}, /^text: line 2, column 1 \(a\): "x{40}…" is not a number$/],
   ])('reports %s with its line, column and text', (_name, text, options, message) => {
     expectError(() => parseCsv(text, options), 'text', message);
@@ -132,16 +154,34 @@ describe('parseCsv', () => {
     ['a header and no rows', 'a,b,label\n', {}, 'text', /^text has a header but no rows under it$/],
     ['only the label column', 'label\n1\n', {}, 'text', /^text has only the label column \(label\); it needs at least one feature column$/],
     ['a label name not in the header', 'a,b\n1,0\n', { label: 'c' }, 'options.label', /^options\.label "c" is not a column of the header: "a", "b"$/],
-    ['a label name without a header', '1,0\n', { label: 'a' }, 'options.label', /^options\.label "a" names a column, but text has no header row; give the label column's index$/],
+    [
+      'a label name without a header',
+      '1,0\n',
+      { label: 'a' },
+      'options.label',
+      /^options\.label "a" names a column, but text has no header row; give the label column's index$/,
+    ],
     ['a label name used twice', 'a,a,b\n1,0,1\n', { label: 'a' }, 'options.label', /^options\.label "a" names more than one column \(1 and 2\)$/],
     ['a label index too large', 'a,b\n1,0\n', { label: 2 }, 'options.label', /^options\.label 2 is not a column index: the table has 2 columns/],
     ['a label index too small', 'a,b\n1,0\n', { label: -3 }, 'options.label', /^options\.label -3 is not a column index/],
     ['a label index 1.5', 'a,b\n1,0\n', { label: 1.5 }, 'options.label', /^options\.label must be a column name, an integer index or null, got 1\.5$/],
     ['header "yes"', 'a,b\n1,0\n', { header: 'yes' }, 'options.header', /^options\.header must be true, false or 'auto', got "yes"$/],
-    ['a two-character delimiter', 'a,b\n1,0\n', { delimiter: ';;' }, 'options.delimiter', /^options\.delimiter must be 'auto' or one character other than a quote or a line break, got ";;"$/],
+    [
+      'a two-character delimiter',
+      'a,b\n1,0\n',
+      { delimiter: ';;' },
+      'options.delimiter',
+      /^options\.delimiter must be 'auto' or one character other than a quote or a line break, got ";;"$/,
+    ],
     ['a quote as delimiter', 'a,b\n1,0\n', { delimiter: '"' }, 'options.delimiter', /^options\.delimiter must be 'auto' or one character/],
     ['a newline as delimiter', 'a,b\n1,0\n', { delimiter: '\n' }, 'options.delimiter', /^options\.delimiter must be 'auto' or one character/],
-    ['an unknown option', 'a,b\n1,0\n', { labels: 'b' }, 'options.labels', /^options has an unknown option "labels"; known: label, header, delimiter, source, features$/],
+    [
+      'an unknown option',
+      'a,b\n1,0\n',
+      { labels: 'b' },
+      'options.labels',
+      /^options has an unknown option "labels"; known: label, header, delimiter, source, features$/,
+    ],
     ['options null', 'a,b\n1,0\n', null, 'options', /^options must be an object, got null$/],
     ['a source that is not a string', 'a,b\n1,0\n', { source: 3 }, 'options.source', /^options\.source must be a string, got 3$/],
     ['text not a string', 42 as never, {}, 'text', /^text must be a string of CSV, got 42$/],

@@ -13,7 +13,12 @@ describe('dist/index.js', () => {
   it('trains and predicts on its inlined WebAssembly, as the sources do', async () => {
     const lib = (await import(/* @vite-ignore */ bundle.href)) as typeof Gradwasm;
     const src = await import('../src/index.js');
-    const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
+    const x = [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ];
     const y = [0, 1, 1, 0];
     const results = [];
     for (const { Sequential, dense } of [lib, src]) {
@@ -44,10 +49,13 @@ describe('an application bundled with esbuild for Node, alone in a folder', () =
     const dir = mkdtempSync(join(tmpdir(), 'gradwasm-esbuild-node-'));
     try {
       const app = join(dir, 'app.mjs');
-      writeFileSync(app, `import { trainInWorker, dense } from ${JSON.stringify(bundle.pathname)};
+      writeFileSync(
+        app,
+        `import { trainInWorker, dense } from ${JSON.stringify(bundle.pathname)};
 const x = [[0, 0], [0, 1], [1, 0], [1, 1]], y = [0, 1, 1, 0];
 const { history, threads } = await trainInWorker({ model: { inputs: 2, layers: [dense(4, 'tanh'), dense(1, 'sigmoid')], seed: 8, threads: 2 }, x, y, fit: { epochs: 3 } }).done;
-console.log(JSON.stringify({ epochs: history.loss.length, threads }));\n`);
+console.log(JSON.stringify({ epochs: history.loss.length, threads }));\n`,
+      );
       const out = join(dir, 'out', 'app.js');
       await build({ entryPoints: [app], outfile: out, bundle: true, format: 'esm', platform: 'node', logLevel: 'warning' });
       rmSync(app);
@@ -63,11 +71,23 @@ describe('the tarball', () => {
   it('holds what consumers run and read, nothing built for this repository (demo, bench, API pages, scripts)', async () => {
     const { execFileSync } = await import('node:child_process');
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_')));
-    const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8', env, cwd: new URL('..', import.meta.url).pathname })) as [{ files: { path: string }[] }];
+    const [pack] = JSON.parse(
+      execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8', env, cwd: new URL('..', import.meta.url).pathname }),
+    ) as [{ files: { path: string }[] }];
     const paths = pack.files.map((f) => f.path);
     expect(paths.filter((p) => /^dist\/(api|demo|bench|scripts|types\/cli)\//.test(p))).toEqual([]);
     expect(paths.filter((p) => /^(src|assembly|test|bench|scripts)\//.test(p))).toEqual([]);
-    for (const shipped of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/gradwasm.browser.js', 'dist/worker-source.js', 'dist/gradwasm.worker-source.js', 'dist/cli.js', 'dist/types/index.d.ts']) {
+    for (const shipped of [
+      'LICENSE',
+      'README.md',
+      'package.json',
+      'dist/index.js',
+      'dist/gradwasm.browser.js',
+      'dist/worker-source.js',
+      'dist/gradwasm.worker-source.js',
+      'dist/cli.js',
+      'dist/types/index.d.ts',
+    ]) {
       expect(paths).toContain(shipped);
     }
   });

@@ -29,7 +29,8 @@ export function comments(text: string): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
   const n = text.length;
   const templates: number[] = []; // brace depth at which each open `${` of a template literal began
-  let depth = 0, i = 0;
+  let depth = 0,
+    i = 0;
   let prev = ''; // the last significant character ('a' for a word, a string or a literal)
   let word = '';
   const lineAt = (at: number): number => text.slice(0, at).split('\n').length;
@@ -173,7 +174,12 @@ export function anchorsOf(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const out = new Set<string>();
   for (const m of markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '').matchAll(/^#{1,6} +(.*?) *#*$/gm)) {
-    const base = m[1]!.toLowerCase().replace(/<[^>]*>/g, '').replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '').trim().replace(/\s/g, '-');
+    const base = m[1]!
+      .toLowerCase()
+      .replace(/<[^>]*>/g, '')
+      .replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, '')
+      .trim()
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     out.add(n === 0 ? base : `${base}-${n}`);
@@ -185,17 +191,20 @@ export function anchorsOf(markdown: string): Set<string> {
 export function linkProblems(pages: readonly SourceFile[], read: (path: string) => string | undefined): string[] {
   const out: string[] = [];
   for (const page of pages) {
-    prose(page.text).split('\n').forEach((line, i) => {
-      for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) {
-        const target = m[1]!;
-        if (/^[a-z][\w+.-]*:/i.test(target)) continue; // https:, mailto:
-        const [file, anchor] = target.split('#', 2) as [string, string | undefined];
-        const path = file === '' ? page.path : normalize(join(dirname(page.path), file));
-        const text = read(path);
-        if (text === undefined) out.push(`${page.path}:${i + 1}: links to ${target}, but ${path} does not exist`);
-        else if (anchor !== undefined && path.endsWith('.md') && !anchorsOf(text).has(anchor)) out.push(`${page.path}:${i + 1}: links to ${target}, but ${path} has no heading #${anchor}`);
-      }
-    });
+    prose(page.text)
+      .split('\n')
+      .forEach((line, i) => {
+        for (const m of line.matchAll(/\]\(([^)\s]+)\)/g)) {
+          const target = m[1]!;
+          if (/^[a-z][\w+.-]*:/i.test(target)) continue; // https:, mailto:
+          const [file, anchor] = target.split('#', 2) as [string, string | undefined];
+          const path = file === '' ? page.path : normalize(join(dirname(page.path), file));
+          const text = read(path);
+          if (text === undefined) out.push(`${page.path}:${i + 1}: links to ${target}, but ${path} does not exist`);
+          else if (anchor !== undefined && path.endsWith('.md') && !anchorsOf(text).has(anchor))
+            out.push(`${page.path}:${i + 1}: links to ${target}, but ${path} has no heading #${anchor}`);
+        }
+      });
   }
   return out;
 }
@@ -213,7 +222,8 @@ function sourceFiles(): SourceFile[] {
     }
   };
   for (const dir of SOURCE_DIRS) walk(dir);
-  for (const name of readdirSync(join(ROOT, 'docs'))) if (name.endsWith('.md')) files.push({ path: `docs/${name}`, text: readFileSync(join(ROOT, 'docs', name), 'utf8') });
+  for (const name of readdirSync(join(ROOT, 'docs')))
+    if (name.endsWith('.md')) files.push({ path: `docs/${name}`, text: readFileSync(join(ROOT, 'docs', name), 'utf8') });
   files.push({ path: 'README.md', text: readFileSync(join(ROOT, 'README.md'), 'utf8') });
   return files;
 }
@@ -222,7 +232,7 @@ describe(DOC, () => {
   const page = readFileSync(join(ROOT, DOC), 'utf8');
   const sections = sectionsOf(page);
 
-  it('numbers its sections 1, 2, … and each one\'s subsections N.1, N.2, … in order', () => {
+  it("numbers its sections 1, 2, … and each one's subsections N.1, N.2, … in order", () => {
     const top = sections.filter((s) => !s.includes('.'));
     expect(top).toEqual(top.map((_, i) => String(i + 1)));
     for (const t of top) {
@@ -245,7 +255,8 @@ describe(DOC, () => {
 describe('README.md and docs/*.md', () => {
   it('link to files that exist and headings those pages have', () => {
     const pages = sourceFiles().filter((f) => f.path.endsWith('.md'));
-    const read = (path: string): string | undefined => (existsSync(join(ROOT, path)) ? (path.endsWith('.md') ? readFileSync(join(ROOT, path), 'utf8') : '') : undefined);
+    const read = (path: string): string | undefined =>
+      existsSync(join(ROOT, path)) ? (path.endsWith('.md') ? readFileSync(join(ROOT, path), 'utf8') : '') : undefined;
     const found = linkProblems(pages, read);
     expect(found, found.join('\n')).toEqual([]);
   });
@@ -253,13 +264,25 @@ describe('README.md and docs/*.md', () => {
 
 describe('the link checker', () => {
   it("makes GitHub's anchors", () => {
-    expect([...anchorsOf('# A b\n## Feature scaling, CSV files, ONNX and TensorFlow.js models\n### `trainInWorker`\n## A b\n```sh\n# not a heading\n```\n## 2. Memory\n')])
-      .toEqual(['a-b', 'feature-scaling-csv-files-onnx-and-tensorflowjs-models', 'traininworker', 'a-b-1', '2-memory']);
+    expect([
+      ...anchorsOf(
+        '# A b\n## Feature scaling, CSV files, ONNX and TensorFlow.js models\n### `trainInWorker`\n## A b\n```sh\n# not a heading\n```\n## 2. Memory\n',
+      ),
+    ]).toEqual(['a-b', 'feature-scaling-csv-files-onnx-and-tensorflowjs-models', 'traininworker', 'a-b-1', '2-memory']);
   });
 
   it('finds a missing file and a missing heading, and leaves URLs and code alone', () => {
-    const pages = { 'README.md': '# Top\nSee [guide](docs/guide.md#use), [gone](docs/gone.md), [here](#top), [there](#nowhere), [web](https://x.org/a#b).\n```\n[code](nope.md)\n```\n`[code](nope.md)`\n', 'docs/guide.md': '## Use\n[back](../README.md#top) [bad](../README.md#use)\n' } as Record<string, string>;
-    expect(linkProblems(Object.entries(pages).map(([path, text]) => ({ path, text })), (path) => pages[path])).toEqual([
+    const pages = {
+      'README.md':
+        '# Top\nSee [guide](docs/guide.md#use), [gone](docs/gone.md), [here](#top), [there](#nowhere), [web](https://x.org/a#b).\n```\n[code](nope.md)\n```\n`[code](nope.md)`\n',
+      'docs/guide.md': '## Use\n[back](../README.md#top) [bad](../README.md#use)\n',
+    } as Record<string, string>;
+    expect(
+      linkProblems(
+        Object.entries(pages).map(([path, text]) => ({ path, text })),
+        (path) => pages[path],
+      ),
+    ).toEqual([
       'README.md:2: links to docs/gone.md, but docs/gone.md does not exist',
       'README.md:2: links to #nowhere, but README.md has no heading #nowhere',
       'docs/guide.md:2: links to ../README.md#use, but README.md has no heading #use',

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, type FitOptions, type History, type LayerWeights } from '../src/index.js';
 import { labels, uniform } from './support/random.js';
 
-const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const bits = (layers: readonly LayerWeights[]): number[][] =>
+  layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 
 /**
  * Keras 3's EarlyStopping.on_epoch_end for mode 'min' over a run's losses: wait += 1; an
@@ -14,7 +15,9 @@ const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l)
  * after the first epoch. The last epoch run, and the best.
  */
 function keras(losses: readonly number[], patience: number, minDelta: number): { last: number; bestEpoch: number } {
-  let best = Infinity, bestEpoch = 0, wait = 0;
+  let best = Infinity,
+    bestEpoch = 0,
+    wait = 0;
   for (let epoch = 0; epoch < losses.length; epoch++) {
     wait += 1;
     if (losses[epoch]! - -minDelta < best) {
@@ -27,7 +30,8 @@ function keras(losses: readonly number[], patience: number, minDelta: number): {
   return { last: losses.length - 1, bestEpoch };
 }
 
-const inputs = 3, rows = 13;
+const inputs = 3,
+  rows = 13;
 const x = { data: uniform(91, rows * inputs, -1, 1), rows, cols: inputs };
 const y = labels(92, rows);
 // A learning rate growing 20 % an epoch: the training loss falls, wobbles, then rises for good.
@@ -43,7 +47,11 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
   };
   const plain = async (options: FitOptions = rising): Promise<History> => (await create()).fit(x, y, options);
 
-  it.each([[3, 0], [5, 0], [2, 0.05]])('patience %d, minDelta %d: stops where Keras stops, with its best epoch, and restores that epoch bit for bit', async (patience, minDelta) => {
+  it.each([
+    [3, 0],
+    [5, 0],
+    [2, 0.05],
+  ])('patience %d, minDelta %d: stops where Keras stops, with its best epoch, and restores that epoch bit for bit', async (patience, minDelta) => {
     const full = await plain();
     const expected = keras(full.loss, patience, minDelta);
     expect(expected.last).toBeLessThan(29); // the case stops early…
@@ -56,7 +64,7 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
     expect(bits(model.getWeights())).toEqual(await weightsAfter(expected.bestEpoch + 1));
   });
 
-  it('without restoreBestWeights keeps the last epoch\'s weights', async () => {
+  it("without restoreBestWeights keeps the last epoch's weights", async () => {
     const model = await create();
     const history = await model.fit(x, y, { ...rising, earlyStopping: { monitor: 'loss', patience: 3 } });
     expect(history.loss.length).toBeLessThan(30);
@@ -80,7 +88,8 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
     const onLoss = await (await create()).fit(x, y, { ...options, earlyStopping: { monitor: 'loss', patience: 2 } });
     const onValLoss = await (await create()).fit(x, y, { ...options, earlyStopping: { monitor: 'valLoss', patience: 2 } });
     const byDefault = await (await create()).fit(x, y, { ...options, earlyStopping: { patience: 2 } });
-    const loss = keras(full.loss, 2, 0), valLoss = keras(full.valLoss!, 2, 0);
+    const loss = keras(full.loss, 2, 0),
+      valLoss = keras(full.valLoss!, 2, 0);
     expect(loss.last).not.toBe(valLoss.last);
     expect([onLoss.loss.length, onLoss.bestEpoch]).toEqual([loss.last + 1, loss.bestEpoch]);
     expect([onValLoss.loss.length, onValLoss.bestEpoch]).toEqual([valLoss.last + 1, valLoss.bestEpoch]);
@@ -102,9 +111,13 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
 
   it('fitDataset stops and restores as fit does', async () => {
     const options: FitOptions = { ...rising, shuffle: false, earlyStopping: { monitor: 'loss', patience: 3, restoreBestWeights: true } };
-    const inMemory = await create(), streamed = await create();
+    const inMemory = await create(),
+      streamed = await create();
     const expected = await inMemory.fit(x, y, options);
-    const chunks = [{ x: { data: x.data.subarray(0, 15), rows: 5, cols: inputs }, y: y.subarray(0, 5) }, { x: { data: x.data.subarray(15), rows: 8, cols: inputs }, y: y.subarray(5) }];
+    const chunks = [
+      { x: { data: x.data.subarray(0, 15), rows: 5, cols: inputs }, y: y.subarray(0, 5) },
+      { x: { data: x.data.subarray(15), rows: 8, cols: inputs }, y: y.subarray(5) },
+    ];
     const history = await streamed.fitDataset(chunks, options);
     expect(expected.loss.length).toBeLessThan(30);
     expect(history).toEqual(expected);
@@ -116,7 +129,9 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
     /** A run stopped after `epochs` epochs, saved with its training state. */
     const checkpointAt = async (epochs: number): Promise<{ text: string; before: History }> => {
       let text = '';
-      const before = await (await create()).fit(x, y, { ...options, epochs, checkpoint: { every: epochs, save: (json) => void (text = JSON.stringify(json)) } });
+      const before = await (
+        await create()
+      ).fit(x, y, { ...options, epochs, checkpoint: { every: epochs, save: (json) => void (text = JSON.stringify(json)) } });
       return { text, before };
     };
 
@@ -141,7 +156,8 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
       await expect(fitting).rejects.toThrow(GradwasmError);
       await expect(fitting).rejects.toMatchObject({
         argument: 'options.earlyStopping.monitor',
-        message: "options.earlyStopping.monitor is 'valLoss', but the run continued at epoch 4 monitored 'loss' (its best value and wait are of that loss); continue it with monitor 'loss'",
+        message:
+          "options.earlyStopping.monitor is 'valLoss', but the run continued at epoch 4 monitored 'loss' (its best value and wait are of that loss); continue it with monitor 'loss'",
       });
       await expect(resumed.fitDataset([{ x, y }], other)).rejects.toMatchObject({ argument: 'options.earlyStopping.monitor' });
       expect(bits(resumed.getWeights())).toEqual(weights);
@@ -155,10 +171,14 @@ describe.each(['wasm', 'js'] as const)("earlyStopping.monitor 'loss' on the %s b
       const old = JSON.parse(text);
       delete old.training.earlyStopping.monitor;
       const resumed = await Sequential.fromJSON(old, { backend });
-      await expect(resumed.fit(x, y, { ...options, initialEpoch: 4 })).rejects.toMatchObject({ argument: 'options.earlyStopping.monitor', message: expect.stringMatching(/monitored 'valLoss'/) });
+      await expect(resumed.fit(x, y, { ...options, initialEpoch: 4 })).rejects.toMatchObject({
+        argument: 'options.earlyStopping.monitor',
+        message: expect.stringMatching(/monitored 'valLoss'/),
+      });
       old.training.earlyStopping.monitor = 'val_loss';
       await expect(Sequential.fromJSON(old, { backend })).rejects.toMatchObject({
-        argument: 'json.training.earlyStopping.monitor', message: "json.training.earlyStopping.monitor must be 'loss' or 'valLoss', got \"val_loss\"",
+        argument: 'json.training.earlyStopping.monitor',
+        message: "json.training.earlyStopping.monitor must be 'loss' or 'valLoss', got \"val_loss\"",
       });
     });
   });

@@ -3,12 +3,23 @@
 // by hand — which keep their class and fields across trainInWorker's message channel.
 import { describe, expect, it } from 'vitest';
 import {
-  BrokenModelError, DataError, DivergenceError, GradwasmError, MemoryLimitError, OptionError, Sequential, dense, parseCsv, setMemoryLimit, trainInWorker,
+  BrokenModelError,
+  DataError,
+  DivergenceError,
+  GradwasmError,
+  MemoryLimitError,
+  OptionError,
+  Sequential,
+  dense,
+  parseCsv,
+  setMemoryLimit,
+  trainInWorker,
 } from '../src/index.js';
 import { errorFromRecord, errorRecord } from '../src/worker/error-record.js';
 import { labels, uniform } from './support/random.js';
 
-const rows = 64, inputs = 5;
+const rows = 64,
+  inputs = 5;
 const x = { data: uniform(1, rows * inputs, -3, 3), rows, cols: inputs };
 const y = labels(2, rows);
 const linear = { inputs, layers: [dense(16, 'linear'), dense(8, 'linear'), dense(1, 'sigmoid')], seed: 3 };
@@ -60,7 +71,9 @@ describe('the error classes, where the library raises them', () => {
     const [, epoch, batch] = /epoch (\d+), batch (\d+)/.exec(e.message)!.map(Number);
     expect(e).toMatchObject({ epoch, batch });
     expect(['non-finite-loss', 'exploding-loss', 'non-finite-weights']).toContain((e as DivergenceError).cause);
-    expect((e as DivergenceError).cause).toBe(/the loss became/.test(e.message) ? 'non-finite-loss' : /exploded/.test(e.message) ? 'exploding-loss' : 'non-finite-weights');
+    expect((e as DivergenceError).cause).toBe(
+      /the loss became/.test(e.message) ? 'non-finite-loss' : /exploded/.test(e.message) ? 'exploding-loss' : 'non-finite-weights',
+    );
   });
 
   it('MemoryLimitError: the bytes needed and the limit met', async () => {

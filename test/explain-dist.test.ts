@@ -10,7 +10,10 @@ const dist = (path: string): URL => new URL(`../dist/${path}`, import.meta.url);
 
 describe('dist/explain.js and dist/explain.browser.js (gradwasm/explain)', () => {
   it('exist (npm test builds them first) and import the library beside them instead of carrying a copy', () => {
-    for (const [file, library] of [['explain.js', './index.js'], ['explain.browser.js', './gradwasm.browser.js']]) {
+    for (const [file, library] of [
+      ['explain.js', './index.js'],
+      ['explain.browser.js', './gradwasm.browser.js'],
+    ]) {
       expect(existsSync(dist(file!)), file).toBe(true);
       const text = readFileSync(dist(file!), 'utf8');
       const imports = [...text.matchAll(/\bimport\s*\{[^}]*\}\s*from\s*"([^"]+)"/g)].map((m) => m[1]);

@@ -23,7 +23,10 @@ const close = (got: number, want: number): void => {
 };
 
 describe.each(BACKENDS)("the article's one neuron at x = 3, w = 3, b = 0 (%s)", (backend) => {
-  const x = 3, w = 3, b = 0, z = 9;
+  const x = 3,
+    w = 3,
+    b = 0,
+    z = 9;
   const p = 1 / (1 + Math.exp(-z)); // σ(9) = 0.9998766…
   const q = 1 / (1 + Math.exp(z)); // 1 − p, without cancellation
 
@@ -35,7 +38,8 @@ describe.each(BACKENDS)("the article's one neuron at x = 3, w = 3, b = 0 (%s)", 
     expect(trace.nodes.map((n) => n.label)).toEqual(['x', 'w', 'b', 'x·w', 'z', 'p', 'y', 'y·log p', '(1−y)·log(1−p)', 's', 'ℓ', 'L']);
 
     // forward: z = b + w·x, p = σ(z), the two blocks, their sum, its negation, the mean over one row
-    const logP = -Math.log1p(Math.exp(-z)), log1mP = -(z + Math.log1p(Math.exp(-z)));
+    const logP = -Math.log1p(Math.exp(-z)),
+      log1mP = -(z + Math.log1p(Math.exp(-z)));
     expect(one(node(trace, 'xW1').value)).toBe(w * x);
     expect(one(node(trace, 'z1').value)).toBe(z);
     close(one(node(trace, 'p').value), p);
@@ -78,7 +82,10 @@ describe.each(BACKENDS)("the article's one neuron at x = 3, w = 3, b = 0 (%s)", 
     close(factors[0]!, dLdp);
     close(factors[1]!, p * q);
     expect(factors.slice(2)).toEqual([1, x]);
-    close(factors.reduce((a, f) => a * f, 1), (p - y) * x);
+    close(
+      factors.reduce((a, f) => a * f, 1),
+      (p - y) * x,
+    );
     expect(bTrace!.chain.map((f) => f.symbol)).toEqual(['∂L/∂p', '∂p/∂z', '∂z/∂b']);
     // …equal to back-propagation in float32 (within a few roundings) and to finite differences
     expect(Math.abs(wTrace!.backprop[0]! - (p - y) * x) / Math.abs((p - y) * x)).toBeLessThan(3e-7);
@@ -92,12 +99,21 @@ describe.each(BACKENDS)("the article's one neuron at x = 3, w = 3, b = 0 (%s)", 
     expect(formatTrace(await articleTrace(y, backend))).toBe(formatTrace(explain(model, [x], y)));
   });
 
-  it('y = 1: the printed table carries the article\'s numbers', async () => {
+  it("y = 1: the printed table carries the article's numbers", async () => {
     const model = await LogisticRegression.create({ inputs: 1, seed: 0, backend });
     model.setWeights([{ weights: Float32Array.of(w), bias: Float32Array.of(b) }]);
     const text = formatTrace(explain(model, [[x]], [1]));
-    for (const s of ['z = x·w + b', 'p = σ(z)', '0.999877', '∂p/∂z = p(1 − p) = 0.000123379', '∂(y·log p)/∂p = y/p = 1.00012',
-      '∂L/∂w = ∂L/∂p · ∂p/∂z · ∂z/∂(x·w) · ∂(x·w)/∂w', '= (-1.00012) · (0.000123379) · (1) · (3)', '-0.000370184', 'ok']) {
+    for (const s of [
+      'z = x·w + b',
+      'p = σ(z)',
+      '0.999877',
+      '∂p/∂z = p(1 − p) = 0.000123379',
+      '∂(y·log p)/∂p = y/p = 1.00012',
+      '∂L/∂w = ∂L/∂p · ∂p/∂z · ∂z/∂(x·w) · ∂(x·w)/∂w',
+      '= (-1.00012) · (0.000123379) · (1) · (3)',
+      '-0.000370184',
+      'ok',
+    ]) {
       expect(text).toContain(s);
     }
     expect(text).not.toContain('MISMATCH');
@@ -116,7 +132,7 @@ async function network(backend: 'wasm' | 'js', activation: Activation, seed: num
 
 describe.each(BACKENDS)('explain() on the %s backend', (backend) => {
   describe.each(ACTIVATIONS)('%s hidden layers', (activation) => {
-    it.each([1, 5])('%i row(s): the chain-rule products equal gradients() and finite differences (its own and the reference\'s)', async (rows) => {
+    it.each([1, 5])("%i row(s): the chain-rule products equal gradients() and finite differences (its own and the reference's)", async (rows) => {
       for (const seed of [1, 2]) {
         const { model, x, y } = await network(backend, activation, seed, rows);
         const trace = explain(model, x, y);
@@ -127,7 +143,10 @@ describe.each(BACKENDS)('explain() on the %s backend', (backend) => {
 
         // the trace's own comparisons, and the reference's float64 loss and finite differences
         const layers64: Layer64[] = model.getWeights().map((l, i) => ({
-          weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias), units: model.layers[i]!.units, activation: model.layers[i]!.activation,
+          weights: Float64Array.from(l.weights),
+          bias: Float64Array.from(l.bias),
+          units: model.layers[i]!.units,
+          activation: model.layers[i]!.activation,
         }));
         expect(Math.abs(trace.loss.trace - meanBce64(layers64, x, y))).toBeLessThan(1e-13);
         const reference = finiteDifferences(layers64, x, y);
@@ -163,7 +182,7 @@ describe.each(BACKENDS)('explain() on the %s backend', (backend) => {
     expect(explain(model, x, y).rows).toBe(8); // the default
   });
 
-  it('follows the model\'s scaler: a standardize node whose local derivative is 1/scale', async () => {
+  it("follows the model's scaler: a standardize node whose local derivative is 1/scale", async () => {
     const { model, x, y } = await network(backend, 'sigmoid', 4, 6);
     const raw = x.map((row) => row.map((v, c) => 10 * v + c * 100));
     model.setScaler(StandardScaler.fit(raw));
@@ -172,7 +191,8 @@ describe.each(BACKENDS)('explain() on the %s backend', (backend) => {
     expect(node(trace, 'xsW1').inputs).toEqual(['xs', 'W1']);
     expect([...node(trace, 'xs').value.data]).toEqual([...model.scaler!.transform(raw)]);
     const scale = model.scaler!.scale;
-    const dx = node(trace, 'x').grad!.data, dxs = node(trace, 'xs').grad!.data;
+    const dx = node(trace, 'x').grad!.data,
+      dxs = node(trace, 'xs').grad!.data;
     dx.forEach((v, i) => expect(v).toBeCloseTo(dxs[i]! / scale[i % 3]!, 15));
     expect(trace.loss.model).toBe(model.gradients(raw, y).loss);
     expect(trace.ok).toBe(true);

@@ -7,8 +7,16 @@ import { EXPLODING_CEILING, EXPLODING_FACTOR } from '../src/train/divergence.js'
 
 const table = await readCsv('data/breast_cancer.csv'); // raw: features up to 4254
 
-async function failure(model: Sequential, x: Parameters<Sequential['fit']>[0], y: Parameters<Sequential['fit']>[1], options: FitOptions): Promise<GradwasmError> {
-  const error = await model.fit(x, y, options).then(() => null, (e: unknown) => e);
+async function failure(
+  model: Sequential,
+  x: Parameters<Sequential['fit']>[0],
+  y: Parameters<Sequential['fit']>[1],
+  options: FitOptions,
+): Promise<GradwasmError> {
+  const error = await model.fit(x, y, options).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(GradwasmError);
   return error as GradwasmError;
 }
@@ -20,7 +28,9 @@ describe.each(['wasm', 'js'] as const)('a run whose loss explodes but stays fini
     const model = await mlp();
     const before = model.getWeights();
     const error = await failure(model, table.x, table.y, { epochs: 20, batchSize: 8, learningRate: 1e6 });
-    expect(error.message).toMatch(/^training diverged in epoch 0, batch \d+ \(of 72\): the loss exploded to [\d.e+]+, past [\d.e+]+ \(the exploding-loss rule; options\.stopOnExplodingLoss: false turns it off\)/);
+    expect(error.message).toMatch(
+      /^training diverged in epoch 0, batch \d+ \(of 72\): the loss exploded to [\d.e+]+, past [\d.e+]+ \(the exploding-loss rule; options\.stopOnExplodingLoss: false turns it off\)/,
+    );
     expect(error.message).toMatch(/The model keeps the weights it had before fit/);
     // the raw features are the likely cause: named, with their size
     expect(error.argument).toBe('x');
@@ -56,7 +66,12 @@ describe.each(['wasm', 'js'] as const)('a run whose loss explodes but stays fini
     const decay = await failure(await scaled(), table.x, table.y, { epochs: 30, batchSize: 32, learningRate: 0.5, weightDecay: 10 });
     expect(decay.argument).toBe('options.weightDecay');
     expect(decay.message).toMatch(/options\.weightDecay 10 times the learning rate 0\.5 is ≥ 1/);
-    const rate = await failure(await scaled(), table.x, table.y, { epochs: 30, batchSize: 32, learningRate: 1e5, optimizer: { type: 'momentum', momentum: 0.9 } });
+    const rate = await failure(await scaled(), table.x, table.y, {
+      epochs: 30,
+      batchSize: 32,
+      learningRate: 1e5,
+      optimizer: { type: 'momentum', momentum: 0.9 },
+    });
     expect(rate.argument).toBe('options.learningRate');
     expect(rate.message).toMatch(/a smaller options\.learningRate \(this epoch used 100000\) usually helps$/);
   });
@@ -65,36 +80,46 @@ describe.each(['wasm', 'js'] as const)('a run whose loss explodes but stays fini
 describe('healthy runs are never stopped', () => {
   const tables = ['breast_cancer', 'banknote', 'pima_diabetes', 'spambase', 'digits_odd_vs_even'];
 
-  it.each(tables)('%s: the command line defaults (scaled, MLP 16-8 relu, Adam, batch 32, 50 epochs) and unscaled Adam', async (name) => {
-    const t = await readCsv(`data/${name}.csv`);
-    const scaler = StandardScaler.fit(t.x, { cols: t.x.cols });
-    for (const s of [scaler, null]) {
-      const model = await Sequential.create({ inputs: t.x.cols, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler: s });
-      const h = await model.fit(t.x, t.y, { epochs: s ? 50 : 20, batchSize: 32, optimizer: 'adam' });
-      expect(h.loss.at(-1)!).toBeLessThan(h.loss[0]!);
-    }
-  }, 30_000);
+  it.each(tables)(
+    '%s: the command line defaults (scaled, MLP 16-8 relu, Adam, batch 32, 50 epochs) and unscaled Adam',
+    async (name) => {
+      const t = await readCsv(`data/${name}.csv`);
+      const scaler = StandardScaler.fit(t.x, { cols: t.x.cols });
+      for (const s of [scaler, null]) {
+        const model = await Sequential.create({ inputs: t.x.cols, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler: s });
+        const h = await model.fit(t.x, t.y, { epochs: s ? 50 : 20, batchSize: 32, optimizer: 'adam' });
+        expect(h.loss.at(-1)!).toBeLessThan(h.loss[0]!);
+      }
+    },
+    30_000,
+  );
 
-  it.each(tables)('%s: steep but converging — gradient descent at learning rates 3 and 10, an exponential schedule from 5, SGD of one row at rate 1', async (name) => {
-    const t = await readCsv(`data/${name}.csv`);
-    const scaler = StandardScaler.fit(t.x, { cols: t.x.cols });
-    const logistic = () => Sequential.create({ inputs: t.x.cols, layers: [dense(1, 'sigmoid')], seed: 1, scaler });
-    const steep = await (await logistic()).fit(t.x, t.y, { epochs: 100, learningRate: 3 });
-    expect(steep.loss.at(-1)!).toBeLessThan(steep.loss[0]!);
-    // at 10 some tables oscillate between two losses instead of converging: still no explosion
-    const steeper = await (await logistic()).fit(t.x, t.y, { epochs: 100, learningRate: 10 });
-    expect(Math.max(...steeper.loss)).toBeLessThan(3);
-    const decaying = await (await logistic()).fit(t.x, t.y, { epochs: 30, batchSize: 64, learningRate: 5, learningRateSchedule: { type: 'exponential', decayRate: 0.7 } });
-    expect(decaying.loss.at(-1)!).toBeLessThan(decaying.loss[0]!);
-    const adam = await Sequential.create({ inputs: t.x.cols, layers: [dense(32, 'relu'), dense(16, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler });
-    await adam.fit(t.x, t.y, { epochs: 20, batchSize: 16, learningRate: 0.1, optimizer: 'adam' }); // noisy, but never explodes
-    if (name === 'banknote') {
-      // one row per step at rate 1: single rows' losses reach the thousands in the first epoch, the run converges
-      const mlp = await Sequential.create({ inputs: 4, layers: [dense(16, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler });
-      const h = await mlp.fit(t.x, t.y, { epochs: 5, batchSize: 1, learningRate: 1 });
-      expect(h.loss.at(-1)!).toBeLessThan(0.3);
-    }
-  }, 30_000);
+  it.each(tables)(
+    '%s: steep but converging — gradient descent at learning rates 3 and 10, an exponential schedule from 5, SGD of one row at rate 1',
+    async (name) => {
+      const t = await readCsv(`data/${name}.csv`);
+      const scaler = StandardScaler.fit(t.x, { cols: t.x.cols });
+      const logistic = () => Sequential.create({ inputs: t.x.cols, layers: [dense(1, 'sigmoid')], seed: 1, scaler });
+      const steep = await (await logistic()).fit(t.x, t.y, { epochs: 100, learningRate: 3 });
+      expect(steep.loss.at(-1)!).toBeLessThan(steep.loss[0]!);
+      // at 10 some tables oscillate between two losses instead of converging: still no explosion
+      const steeper = await (await logistic()).fit(t.x, t.y, { epochs: 100, learningRate: 10 });
+      expect(Math.max(...steeper.loss)).toBeLessThan(3);
+      const decaying = await (
+        await logistic()
+      ).fit(t.x, t.y, { epochs: 30, batchSize: 64, learningRate: 5, learningRateSchedule: { type: 'exponential', decayRate: 0.7 } });
+      expect(decaying.loss.at(-1)!).toBeLessThan(decaying.loss[0]!);
+      const adam = await Sequential.create({ inputs: t.x.cols, layers: [dense(32, 'relu'), dense(16, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler });
+      await adam.fit(t.x, t.y, { epochs: 20, batchSize: 16, learningRate: 0.1, optimizer: 'adam' }); // noisy, but never explodes
+      if (name === 'banknote') {
+        // one row per step at rate 1: single rows' losses reach the thousands in the first epoch, the run converges
+        const mlp = await Sequential.create({ inputs: 4, layers: [dense(16, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler });
+        const h = await mlp.fit(t.x, t.y, { epochs: 5, batchSize: 1, learningRate: 1 });
+        expect(h.loss.at(-1)!).toBeLessThan(0.3);
+      }
+    },
+    30_000,
+  );
 
   it('the rule as documented: 1000 times the reference, at most 10⁶', () => {
     expect(EXPLODING_FACTOR).toBe(1e3);

@@ -101,7 +101,10 @@ describe('exports reproduce predictProba within 1e-6 where float32 rounds the sc
     std[0] = 1e-3;
     const x = columns(seed, 400, mean, std);
     const activation = (['tanh', 'relu', 'sigmoid', 'linear'] as Activation[])[seed % 4]!;
-    for (const [kind, scaler] of [['fromStats', StandardScaler.fromStats({ mean, std })], ['fitted', StandardScaler.fit(x, { cols })]] as const) {
+    for (const [kind, scaler] of [
+      ['fromStats', StandardScaler.fromStats({ mean, std })],
+      ['fitted', StandardScaler.fit(x, { cols })],
+    ] as const) {
       const model = await Sequential.create({ inputs: cols, layers: [dense(10, activation), dense(5, 'tanh'), dense(1, 'sigmoid')], seed, scaler });
       // weights of about ±1: the logits move by several units over the data, as a trained model's do
       model.setWeights(model.getWeights().map((l) => ({ weights: l.weights.map((w) => 2 * w), bias: l.bias.map(() => 0.3 * (rng.nextUnit() - 0.5)) })));
@@ -136,7 +139,12 @@ describe('tiny, subnormal and huge scales: the same outputs as predictProba, nev
   });
 
   it('a column whose scale is below every float32 (1e-60), where only x = mean gives an answer', async () => {
-    const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 2, scaler: StandardScaler.fromStats({ mean: [0.25, 1], std: [1e-60, 2] }) });
+    const model = await Sequential.create({
+      inputs: 2,
+      layers: [dense(1, 'sigmoid')],
+      seed: 2,
+      scaler: StandardScaler.fromStats({ mean: [0.25, 1], std: [1e-60, 2] }),
+    });
     await expectExact('scale 1e-60 at x = mean', model, Float32Array.from([0.25, 1, 0.25, -3, 0.25, 5]));
   });
 });
@@ -153,13 +161,22 @@ function isAnswered(model: Sequential, row: number[]): boolean {
 describe('TF.js: the scaler layer and userDefinedMetadata, both ways', () => {
   /** A model with column names and a scaler far from float32, trained a little. */
   async function named(): Promise<{ model: Sequential; x: Float32Array }> {
-    const mean = [101325.93, -3.3e4, 0.1], std = [8.5, 1e-3, 2e3];
+    const mean = [101325.93, -3.3e4, 0.1],
+      std = [8.5, 1e-3, 2e3];
     const x = columns(8, 120, mean, std);
     const model = await Sequential.create({
-      inputs: 3, layers: [dense(4, 'tanh'), dense(1, 'sigmoid')], seed: 8,
-      scaler: StandardScaler.fromStats({ mean, std }), featureNames: ['pressure', 'offset', 'altitude'], labelName: 'rain',
+      inputs: 3,
+      layers: [dense(4, 'tanh'), dense(1, 'sigmoid')],
+      seed: 8,
+      scaler: StandardScaler.fromStats({ mean, std }),
+      featureNames: ['pressure', 'offset', 'altitude'],
+      labelName: 'rain',
     });
-    await model.fit(x, Float32Array.from({ length: 120 }, (_, i) => i % 2), { epochs: 3, learningRate: 0.1 });
+    await model.fit(
+      x,
+      Float32Array.from({ length: 120 }, (_, i) => i % 2),
+      { epochs: 3, learningRate: 0.1 },
+    );
     return { model, x };
   }
 
@@ -170,9 +187,13 @@ describe('TF.js: the scaler layer and userDefinedMetadata, both ways', () => {
     expect(layers.map((l) => l.class_name)).toEqual(['BatchNormalization', 'Dense', 'Dense']);
     expect(layers[0]!.config).toMatchObject({ name: 'scaler', epsilon: 0, trainable: false, batch_input_shape: [null, 3] });
     expect(layers[1]!.config).not.toHaveProperty('batch_input_shape');
-    const reference = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [3] })] }).toJSON(null, false) as unknown as TfjsArtifacts['modelJson']['modelTopology'];
+    const reference = tfl
+      .sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [3] })] })
+      .toJSON(null, false) as unknown as TfjsArtifacts['modelJson']['modelTopology'];
     expect(Object.keys(layers[0]!.config).sort()).toEqual(Object.keys(reference.config.layers[0]!.config).sort());
-    expect(files.modelJson.weightsManifest[0]!.weights.slice(0, 4)).toEqual(['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w) => ({ name: `scaler/${w}`, shape: [3], dtype: 'float32' })));
+    expect(files.modelJson.weightsManifest[0]!.weights.slice(0, 4)).toEqual(
+      ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w) => ({ name: `scaler/${w}`, shape: [3], dtype: 'float32' })),
+    );
     const metadata = { gradwasm: { version: 'dev', features: ['pressure', 'offset', 'altitude'], label: 'rain', scaler: model.scaler!.toJSON() } };
     expect(files.modelJson.userDefinedMetadata).toEqual(metadata);
     expect(files.modelJson.generatedBy).toBe('gradwasm dev');
@@ -191,7 +212,10 @@ describe('TF.js: the scaler layer and userDefinedMetadata, both ways', () => {
     expect(again.scaler!.toJSON()).toEqual(model.scaler!.toJSON());
     expect(again.getWeights()).toEqual(model.getWeights());
     expect(again.predictProba(x)).toEqual(model.predictProba(x));
-    const plain = await fromTfjsLayers(toTfjsLayers(await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 1 })).modelJson, new ArrayBuffer(12));
+    const plain = await fromTfjsLayers(
+      toTfjsLayers(await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 1 })).modelJson,
+      new ArrayBuffer(12),
+    );
     expect([plain.featureNames, plain.labelName, plain.scaler]).toEqual([null, null, null]);
   });
 
@@ -207,22 +231,40 @@ describe('TF.js: the scaler layer and userDefinedMetadata, both ways', () => {
   });
 
   it('a BatchNormalization first in a model trained in TF.js (epsilon 1e-3, the Keras default; moving statistics) becomes its scaler, a negative gamma too', async () => {
-    const inputs = 4, rows = 256;
+    const inputs = 4,
+      rows = 256;
     const x = columns(12, rows, [500, -20, 0, 1e4], [30, 2, 1, 5e3]);
     const seeded = (seed: number) => ({ kernelInitializer: tfl.initializers.glorotUniform({ seed }) });
-    const tfModel = tfl.sequential({ layers: [tfl.layers.batchNormalization({ inputShape: [inputs], momentum: 0.5 }), tfl.layers.dense({ units: 6, activation: 'relu', ...seeded(1) }), tfl.layers.dense({ units: 1, activation: 'sigmoid', ...seeded(2) })] });
+    const tfModel = tfl.sequential({
+      layers: [
+        tfl.layers.batchNormalization({ inputShape: [inputs], momentum: 0.5 }),
+        tfl.layers.dense({ units: 6, activation: 'relu', ...seeded(1) }),
+        tfl.layers.dense({ units: 1, activation: 'sigmoid', ...seeded(2) }),
+      ],
+    });
     tfModel.compile({ optimizer: tf.train.adam(0.01), loss: 'binaryCrossentropy' });
-    const [xt, yt] = [tf.tensor2d(x, [rows, inputs]), tf.tensor2d(Float32Array.from({ length: rows }, (_, i) => (x[i * inputs]! + 10 * x[i * inputs + 1]! > 300 ? 1 : 0)), [rows, 1])];
+    const [xt, yt] = [
+      tf.tensor2d(x, [rows, inputs]),
+      tf.tensor2d(
+        Float32Array.from({ length: rows }, (_, i) => (x[i * inputs]! + 10 * x[i * inputs + 1]! > 300 ? 1 : 0)),
+        [rows, 1],
+      ),
+    ];
     await tfModel.fit(xt, yt, { epochs: 10, batchSize: 32, shuffle: false, verbose: 0 });
     tf.dispose([xt, yt]);
     const [gamma, ...rest] = tfModel.layers[0]!.getWeights();
-    for (const signs of [[1, 1, 1, 1], [-1, 1, -0.5, 1]]) {
+    for (const signs of [
+      [1, 1, 1, 1],
+      [-1, 1, -0.5, 1],
+    ]) {
       tfModel.layers[0]!.setWeights([tf.mul(tf.abs(gamma!), tf.tensor1d(signs)), ...rest]); // trained gammas may be of either sign
       let artifacts: tf.io.ModelArtifacts | undefined;
-      await tfModel.save(tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }));
+      await tfModel.save(
+        tf.io.withSaveHandler(async (a) => {
+          artifacts = a;
+          return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+        }),
+      );
       const model = await fromTfjsLayers(artifacts, artifacts!.weightData as ArrayBuffer);
       expect(model.scaler!.scale.every((v) => v > 0)).toBe(true);
       expect(model.layers.map((l) => l.units)).toEqual([6, 1]);
@@ -247,23 +289,66 @@ describe('TF.js: the scaler layer and userDefinedMetadata, both ways', () => {
     const zeroGamma = good.weightsBin.slice(0);
     new DataView(zeroGamma).setFloat32(0, 0, true); // scaler/gamma[0]
     const cases: [unknown, ArrayBuffer, string, RegExp][] = [
-      [edited((j) => j.modelTopology.config.layers.splice(2, 0, structuredClone(j.modelTopology.config.layers[0]))), good.weightsBin, `${L}[2].class_name`, /is a "BatchNormalization" layer; only Dense layers are read \(.*after a BatchNormalization as its feature scaler\)$/],
-      [edited((j) => (j.modelTopology.config.layers[0].config.axis = 0)), good.weightsBin, `${L}[0].config.axis`, /is 0; a BatchNormalization before Dense layers is read as a feature scaler, over the features' axis \(-1 or 1\)$/],
-      [edited((j) => (j.modelTopology.config.layers[0].config.epsilon = -1)), good.weightsBin, `${L}[0].config.epsilon`, /must be a finite number ≥ 0, got -1$/],
+      [
+        edited((j) => j.modelTopology.config.layers.splice(2, 0, structuredClone(j.modelTopology.config.layers[0]))),
+        good.weightsBin,
+        `${L}[2].class_name`,
+        /is a "BatchNormalization" layer; only Dense layers are read \(.*after a BatchNormalization as its feature scaler\)$/,
+      ],
+      [
+        edited((j) => (j.modelTopology.config.layers[0].config.axis = 0)),
+        good.weightsBin,
+        `${L}[0].config.axis`,
+        /is 0; a BatchNormalization before Dense layers is read as a feature scaler, over the features' axis \(-1 or 1\)$/,
+      ],
+      [
+        edited((j) => (j.modelTopology.config.layers[0].config.epsilon = -1)),
+        good.weightsBin,
+        `${L}[0].config.epsilon`,
+        /must be a finite number ≥ 0, got -1$/,
+      ],
       [edited((j) => (j.modelTopology.config.layers[0].config.center = 'no')), good.weightsBin, `${L}[0].config.center`, /must be true or false/],
-      [good.modelJson, zeroGamma, 'weightsBin', /^layer scaler \(BatchNormalization\) gives feature 0 a scale of Infinity \(gamma 0, .*; as a feature scaler it needs a finite scale > 0 \(gamma ≠ 0\)/],
+      [
+        good.modelJson,
+        zeroGamma,
+        'weightsBin',
+        /^layer scaler \(BatchNormalization\) gives feature 0 a scale of Infinity \(gamma 0, .*; as a feature scaler it needs a finite scale > 0 \(gamma ≠ 0\)/,
+      ],
       [edited((j) => (j.userDefinedMetadata = 'x')), good.weightsBin, 'modelJson.userDefinedMetadata', /must be an object/],
       [edited((j) => (j.userDefinedMetadata.gradwasm = [])), good.weightsBin, 'modelJson.userDefinedMetadata.gradwasm', /must be an object/],
-      [edited((j) => j.userDefinedMetadata.gradwasm.features.pop()), good.weightsBin, 'modelJson.userDefinedMetadata.gradwasm.features', /must be an array of 3 column names, one per input/],
-      [edited((j) => (j.userDefinedMetadata.gradwasm.label = 'pressure')), good.weightsBin, 'modelJson.userDefinedMetadata.gradwasm.label', /"pressure" is also the name of a feature$/],
-      [edited((j) => (j.userDefinedMetadata.gradwasm.scaler.scale[0] = 0)), good.weightsBin, 'modelJson.userDefinedMetadata.gradwasm.scaler.scale', /scales must be finite numbers > 0$/],
+      [
+        edited((j) => j.userDefinedMetadata.gradwasm.features.pop()),
+        good.weightsBin,
+        'modelJson.userDefinedMetadata.gradwasm.features',
+        /must be an array of 3 column names, one per input/,
+      ],
+      [
+        edited((j) => (j.userDefinedMetadata.gradwasm.label = 'pressure')),
+        good.weightsBin,
+        'modelJson.userDefinedMetadata.gradwasm.label',
+        /"pressure" is also the name of a feature$/,
+      ],
+      [
+        edited((j) => (j.userDefinedMetadata.gradwasm.scaler.scale[0] = 0)),
+        good.weightsBin,
+        'modelJson.userDefinedMetadata.gradwasm.scaler.scale',
+        /scales must be finite numbers > 0$/,
+      ],
     ];
     for (const [json, bin, argument, message] of cases) {
-      const error = await fromTfjsLayers(json, bin).then(() => null, (e: unknown) => e);
+      const error = await fromTfjsLayers(json, bin).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error, argument).toBeInstanceOf(GradwasmError);
       expect([(error as GradwasmError).argument, (error as GradwasmError).message]).toEqual([argument, expect.stringMatching(message)]);
     }
     // other tools' metadata is left alone
-    await expect(fromTfjsLayers(edited((j) => (j.userDefinedMetadata.other = { any: 'thing' })), good.weightsBin)).resolves.toBeInstanceOf(Sequential);
+    await expect(
+      fromTfjsLayers(
+        edited((j) => (j.userDefinedMetadata.other = { any: 'thing' })),
+        good.weightsBin,
+      ),
+    ).resolves.toBeInstanceOf(Sequential);
   });
 });

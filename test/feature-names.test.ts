@@ -31,7 +31,8 @@ describe('parseCsv with features', () => {
 
   it('reads reordered columns as the same rows', () => {
     const reordered = 'c,label,b,a\n3,0,2,1\n6,1,5,4\n';
-    const a = parseCsv(TEXT, { features: ['a', 'b', 'c'] }), b = parseCsv(reordered, { features: ['a', 'b', 'c'] });
+    const a = parseCsv(TEXT, { features: ['a', 'b', 'c'] }),
+      b = parseCsv(reordered, { features: ['a', 'b', 'c'] });
     expect([...b.x.data]).toEqual([...a.x.data]);
     expect([...b.y]).toEqual([...a.y]);
   });
@@ -49,7 +50,11 @@ describe('parseCsv with features', () => {
   });
 
   it('names a missing column in one line', () => {
-    fails(() => parseCsv(TEXT, { features: ['a', 'radius'], source: 'data.csv' }), 'text', /^data\.csv has no column "radius" \(a feature asked for\); its header: "a", "b", "label", "c"$/);
+    fails(
+      () => parseCsv(TEXT, { features: ['a', 'radius'], source: 'data.csv' }),
+      'text',
+      /^data\.csv has no column "radius" \(a feature asked for\); its header: "a", "b", "label", "c"$/,
+    );
   });
 
   it('without a header, takes the columns by position', () => {
@@ -92,7 +97,13 @@ describe("parseCsv's delimiter: 'auto'", () => {
 });
 
 describe('a model keeps its column names', () => {
-  const x = [[1, 2], [3, 4], [5, 6], [7, 8]], y = [0, 1, 0, 1];
+  const x = [
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ],
+    y = [0, 1, 0, 1];
 
   it('from create, through its file', async () => {
     const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 1, featureNames: ['height', 'weight'], labelName: 'sick' });
@@ -104,7 +115,7 @@ describe('a model keeps its column names', () => {
     const back = await Sequential.fromJSON(JSON.stringify(json));
     expect(back.featureNames).toEqual(['height', 'weight']);
     expect(back.labelName).toBe('sick');
-    model.dispose(), back.dispose();
+    (model.dispose(), back.dispose());
   });
 
   it('none when not given: the file has no such fields', async () => {
@@ -136,7 +147,7 @@ describe('a model keeps its column names', () => {
     const c = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 7 });
     await c.fit(parseCsv('1,2,0\n3,4,1\n'), { epochs: 1 });
     expect(c.featureNames).toBeNull();
-    a.dispose(), b.dispose(), c.dispose();
+    (a.dispose(), b.dispose(), c.dispose());
   });
 
   it('refuses names that do not fit', async () => {

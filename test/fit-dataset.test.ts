@@ -6,7 +6,8 @@ import { GradwasmError, Sequential, dense, type DataChunk, type Features, type F
 import { planModel } from '../src/backend/plan.js';
 import { labels, uniform } from './support/random.js';
 
-const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const bits = (layers: readonly LayerWeights[]): number[][] =>
+  layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 
 /** Packed rows spread `gap` floats apart, the gaps holding NaN (which no one may read). */
 function withGaps(d: Float32Array, rows: number, cols: number, gap: number): Float32Array {
@@ -34,7 +35,8 @@ function cut(data: Float32Array, y: Float32Array, cols: number, size: number): D
 }
 
 describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
-  const cols = 5, rows = 203;
+  const cols = 5,
+    rows = 203;
   const data = uniform(1, rows * cols, -2, 2);
   const y = labels(2, rows);
   const spec = { inputs: cols, layers: [dense(9, 'tanh'), dense(4, 'relu'), dense(1, 'sigmoid')], seed: 3, backend };
@@ -43,7 +45,10 @@ describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
 
   it.each<[string, FitOptions]>([
     ['mini-batches of 16, SGD', { epochs: 4, batchSize: 16, learningRate: 0.2 }],
-    ['batches of 50 with Adam, weight decay and a schedule', { epochs: 4, batchSize: 50, optimizer: 'adam', learningRate: 0.01, weightDecay: 1e-3, learningRateSchedule: { type: 'step', every: 2, factor: 0.5 } }],
+    [
+      'batches of 50 with Adam, weight decay and a schedule',
+      { epochs: 4, batchSize: 50, optimizer: 'adam', learningRate: 0.01, weightDecay: 1e-3, learningRateSchedule: { type: 'step', every: 2, factor: 0.5 } },
+    ],
     ['one row per step, momentum', { epochs: 2, batchSize: 1, optimizer: { type: 'momentum', momentum: 0.9 }, learningRate: 0.05 }],
     ['full batch', { epochs: 5, learningRate: 0.5 }],
     ['a batch larger than the data', { epochs: 3, batchSize: 1000, learningRate: 0.5 }],
@@ -62,10 +67,17 @@ describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
     const wide = { inputs: 2, layers: [dense(2048, 'tanh'), dense(1, 'sigmoid')], seed: 4, backend };
     const capacity = planModel(wide).chunkRows;
     const n = 3 * capacity + 41;
-    const d = uniform(7, n * 2), t = labels(8, n);
+    const d = uniform(7, n * 2),
+      t = labels(8, n);
     for (const batchSize of [capacity + 13, undefined]) {
       const reference = await Sequential.create(wide);
-      const expected = await reference.fit({ data: d, rows: n, cols: 2 }, t, { epochs: 2, batchSize, learningRate: 0.3, shuffle: false, validationData: [{ data: d, rows: n, cols: 2 }, t] });
+      const expected = await reference.fit({ data: d, rows: n, cols: 2 }, t, {
+        epochs: 2,
+        batchSize,
+        learningRate: 0.3,
+        shuffle: false,
+        validationData: [{ data: d, rows: n, cols: 2 }, t],
+      });
       for (const size of [97, capacity - 1]) {
         const model = await Sequential.create(wide);
         const history = await model.fitDataset(cut(d, t, 2, size), { epochs: 2, batchSize, learningRate: 0.3, validationData: cut(d, t, 2, 300) });
@@ -79,9 +91,12 @@ describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
     const reference = await Sequential.create(spec);
     const expected = await reference.fit({ data, rows, cols }, y, { epochs: 3, batchSize: 32, learningRate: 0.1, shuffle: false, validationSplit: 0.25 });
     const chunks = cut(data, y, cols, 13);
-    const source = Object.assign(async function* () {
-      for (const c of chunks) yield c;
-    }, { rows });
+    const source = Object.assign(
+      async function* () {
+        for (const c of chunks) yield c;
+      },
+      { rows },
+    );
     const model = await Sequential.create(spec);
     expect(await model.fitDataset(source, { epochs: 3, batchSize: 32, learningRate: 0.1, validationSplit: 0.25 })).toEqual(expected);
     expect(bits(model.getWeights())).toEqual(bits(reference.getWeights()));
@@ -96,7 +111,9 @@ describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
       const history = await model.fitDataset(cut(data, y, cols, size), { epochs: 3, batchSize: 16, learningRate: 0.1, shuffleBuffer: 50 });
       return { history, weights: bits(model.getWeights()) };
     };
-    const a = await run(1, 7), b = await run(1, 60), c = await run(2, 7);
+    const a = await run(1, 7),
+      b = await run(1, 60),
+      c = await run(2, 7);
     expect(b).toEqual(a);
     expect(c.weights).not.toEqual(a.weights);
     // …and it does shuffle: without it the run differs
@@ -115,7 +132,9 @@ describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
     })();
     const error = await model.fitDataset(generator, { epochs: 3, batchSize: 16 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GradwasmError);
-    expect((error as Error).message).toMatch(/^source gave no rows in pass 2 after 203 rows in its first: an iterator or generator object runs only once; pass a function/);
+    expect((error as Error).message).toMatch(
+      /^source gave no rows in pass 2 after 203 rows in its first: an iterator or generator object runs only once; pass a function/,
+    );
     const empty = await model.fitDataset([], { epochs: 1 }).catch((e: unknown) => e);
     expect((empty as Error).message).toBe('source gave no rows');
   });

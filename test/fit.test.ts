@@ -16,7 +16,8 @@ function step(weights: LayerWeights[], grads: LayerWeights[], lr: number): Layer
 }
 
 describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
-  const inputs = 5, rows = 13;
+  const inputs = 5,
+    rows = 13;
   const x = { data: uniform(21, rows * inputs, -1, 1), rows, cols: inputs };
   const y = labels(22, rows);
   const create = (seed = 4) => Sequential.create({ inputs, layers: [dense(6, 'tanh'), dense(4, 'relu'), dense(1, 'sigmoid')], seed, backend });
@@ -47,7 +48,7 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
     }
   });
 
-  it('reports the mean loss and accuracy of each epoch, taken before each batch\'s update', async () => {
+  it("reports the mean loss and accuracy of each epoch, taken before each batch's update", async () => {
     const model = await create();
     const before = model.evaluate(x, y);
     const history = await model.fit(x, y, { learningRate: 0.1 });
@@ -82,8 +83,10 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
 
   it('predicts and evaluates rows a stride apart as the same rows packed, across many chunks', async () => {
     const model = await create();
-    const n = 300_001, wide = inputs + 1;
-    const packed = uniform(23, n * inputs, -1, 1), t = labels(24, n);
+    const n = 300_001,
+      wide = inputs + 1;
+    const packed = uniform(23, n * inputs, -1, 1),
+      t = labels(24, n);
     const table = new Float32Array(n * wide); // each row's features, then its label
     for (let r = 0; r < n; r++) {
       table.set(packed.subarray(r * inputs, (r + 1) * inputs), r * wide);
@@ -97,7 +100,8 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
   });
 
   it('clamps a batch larger than the data to full-batch descent', async () => {
-    const a = await create(), b = await create();
+    const a = await create(),
+      b = await create();
     await a.fit(x, y, { learningRate: 0.1, batchSize: 1000 });
     await b.fit(x, y, { learningRate: 0.1 });
     expect(a.getWeights()).toEqual(b.getWeights());
@@ -107,7 +111,8 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
     const model = await create();
     const seen: number[] = [];
     const history = await model.fit(x, y, {
-      epochs: 10, learningRate: 0.1,
+      epochs: 10,
+      learningRate: 0.1,
       onEpochEnd: async ({ epoch, loss, accuracy }) => {
         await new Promise((r) => setTimeout(r, 1));
         expect(loss).toBeGreaterThan(0);
@@ -123,7 +128,8 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
 
   it('evaluates validationData after every epoch', async () => {
     const model = await create();
-    const xv = rowsOf(0, 6), yv = y.slice(0, 6);
+    const xv = rowsOf(0, 6),
+      yv = y.slice(0, 6);
     const logs: { valLoss?: number; valAccuracy?: number }[] = [];
     const history = await model.fit(x, y, { epochs: 3, learningRate: 0.1, validationData: [xv, yv], onEpochEnd: (l) => void logs.push(l) });
     expect(history.valLoss).toHaveLength(3);
@@ -136,7 +142,9 @@ describe.each(['wasm', 'js'] as const)('fit on the %s backend', (backend) => {
   it('yields to the event loop between epochs', async () => {
     const model = await create();
     let ran = false;
-    setImmediate(() => { ran = true; });
+    setImmediate(() => {
+      ran = true;
+    });
     const ranAt: boolean[] = [];
     await model.fit(x, y, { epochs: 3, learningRate: 0.1, onEpochEnd: () => void ranAt.push(ran) });
     expect(ranAt).toEqual([false, true, true]);

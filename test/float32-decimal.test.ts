@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { float32Decimals, shortestFloat32 } from '../src/core/float32-decimal.js';
 import { Sequential, dense } from '../src/index.js';
 
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+const f32 = new Float32Array(1),
+  u32 = new Uint32Array(f32.buffer);
 const fromBits = (b: number): number => ((u32[0] = b >>> 0), f32[0]!);
 const bitsOf = (f: number): number => ((f32[0] = f), u32[0]!);
 
@@ -14,7 +15,8 @@ const bitsOf = (f: number): number => ((f32[0] = f), u32[0]!);
 function fraction(x: number): [bigint, bigint] {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, x);
-  const hi = view.getUint32(0), lo = view.getUint32(4);
+  const hi = view.getUint32(0),
+    lo = view.getUint32(4);
   const exponent = (hi >>> 20) & 0x7ff;
   let mantissa = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
   if (exponent) mantissa |= 1n << 52n;
@@ -26,17 +28,22 @@ function fraction(x: number): [bigint, bigint] {
 /** Whether some decimal of `digits` significant digits lies strictly inside the rounding interval of the positive float32 `f`. */
 function decimalInside(f: number, digits: number): boolean {
   // the interval's ends are the midpoints to the float32 neighbours: exact in float64
-  const below = fromBits(bitsOf(f) - 1), above = fromBits(bitsOf(f) + 1);
-  const [ln, ld] = fraction((f + below) / 2), [hn, hd] = fraction(Number.isFinite(above) ? (f + above) / 2 : f + (f - below) / 2);
-  const top = 10n ** BigInt(digits), bottom = top / 10n;
+  const below = fromBits(bitsOf(f) - 1),
+    above = fromBits(bitsOf(f) + 1);
+  const [ln, ld] = fraction((f + below) / 2),
+    [hn, hd] = fraction(Number.isFinite(above) ? (f + above) / 2 : f + (f - below) / 2);
+  const top = 10n ** BigInt(digits),
+    bottom = top / 10n;
   const magnitude = Math.floor(Math.log10(f));
   for (let k = magnitude - digits - 1; k <= magnitude - digits + 3; k++) {
     // decimals D·10^k with D of `digits` digits: D in (low / 10^k, high / 10^k)
     const scale = 10n ** BigInt(Math.abs(k));
     const [a, b] = k >= 0 ? [ln, ld * scale] : [ln * scale, ld];
     const [c, d] = k >= 0 ? [hn, hd * scale] : [hn * scale, hd];
-    const first = a / b + 1n, last = (c + d - 1n) / d - 1n; // strictly above a/b, strictly below c/d
-    const from = first > bottom ? first : bottom, to = last < top - 1n ? last : top - 1n;
+    const first = a / b + 1n,
+      last = (c + d - 1n) / d - 1n; // strictly above a/b, strictly below c/d
+    const from = first > bottom ? first : bottom,
+      to = last < top - 1n ? last : top - 1n;
     if (from <= to) return true;
   }
   return false;
@@ -57,7 +64,14 @@ function check(f: number): void {
 
 describe('shortestFloat32', () => {
   it('writes the familiar decimals', () => {
-    expect([0.1, 0.2, 1 / 3, 3.4028234663852886e38, 1e-45, -2.5].map((v) => JSON.stringify(shortestFloat32(Math.fround(v))))).toEqual(['0.1', '0.2', '0.33333334', '3.4028235e+38', '1e-45', '-2.5']);
+    expect([0.1, 0.2, 1 / 3, 3.4028234663852886e38, 1e-45, -2.5].map((v) => JSON.stringify(shortestFloat32(Math.fround(v))))).toEqual([
+      '0.1',
+      '0.2',
+      '0.33333334',
+      '3.4028235e+38',
+      '1e-45',
+      '-2.5',
+    ]);
   });
 
   it('keeps ±0 through JSON', () => {
@@ -70,7 +84,8 @@ describe('shortestFloat32', () => {
   it('is exact and shortest on every class of float32', () => {
     const special = [1, 2, 0x3ff, 0x7fffff, 0x400000, 0x800000, 0x800001, 0x7f7fffff, 0x7f7ffffe, 0x3f800000, 0x3dcccccd, 0x3eaaaaab];
     const powers = Array.from({ length: 254 }, (_, e) => (e + 1) << 23);
-    const belowPowers = powers.map((b) => b - 1), abovePowers = powers.map((b) => b + 1);
+    const belowPowers = powers.map((b) => b - 1),
+      abovePowers = powers.map((b) => b + 1);
     for (const b of [...special, ...powers, ...belowPowers, ...abovePowers]) {
       check(fromBits(b));
       check(-fromBits(b));
@@ -111,6 +126,6 @@ describe('model files', () => {
     const widened = JSON.stringify(trained.getWeights().map((l) => [Array.from(l.weights), Array.from(l.bias)])).length;
     expect(shortest / widened).toBeLessThan(0.6);
     expect(float32Decimals(trained.getWeights()[0]!.weights).every((v, i) => Math.fround(v) === trained.getWeights()[0]!.weights[i])).toBe(true);
-    model.dispose(), back.dispose(), trained.dispose();
+    (model.dispose(), back.dispose(), trained.dispose());
   });
 });

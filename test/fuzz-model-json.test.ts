@@ -28,7 +28,10 @@ function parentOf(root: Json, path: (string | number)[]): Record<string | number
 const hostileValue = fc.oneof(
   fc.constantFrom(NaN, Infinity, -Infinity, -1, 0, -0, 1.5, 1e300, 2 ** 31, 2 ** 32, 2 ** 53, Number.MAX_VALUE, 65536, 65537, 3.4e38, 3.5e38),
   fc.constantFrom(null, true, false, '', '1', 'relu', 'softmax', 'gradwasm-model', [], {}, [NaN], [1, 2, 3], { length: 3 }),
-  fc.double(), fc.integer(), fc.string({ maxLength: 8 }), fc.array(fc.double(), { maxLength: 5 }),
+  fc.double(),
+  fc.integer(),
+  fc.string({ maxLength: 8 }),
+  fc.array(fc.double(), { maxLength: 5 }),
 );
 
 type Mutation = (root: Json) => Json;
@@ -49,20 +52,31 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     else delete parent[path.at(-1)!];
     return root;
   }),
-  fc.tuple(fc.nat(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'polluted', 'toString'), hostileValue).map(([pick, key, v]): Mutation => (root) => {
-    const objects = places(root).filter((p) => p.value && typeof p.value === 'object' && !Array.isArray(p.value));
-    if (objects.length === 0) return root;
-    const target = objects[pick % objects.length]!.value as Record<string, unknown>;
-    Object.defineProperty(target, key, { value: key === '__proto__' ? { polluted: true } : structuredClone(v), enumerable: true, configurable: true, writable: true });
-    return root;
-  }),
+  fc
+    .tuple(fc.nat(), fc.constantFrom('__proto__', 'constructor', 'prototype', 'extra', 'polluted', 'toString'), hostileValue)
+    .map(([pick, key, v]): Mutation => (root) => {
+      const objects = places(root).filter((p) => p.value && typeof p.value === 'object' && !Array.isArray(p.value));
+      if (objects.length === 0) return root;
+      const target = objects[pick % objects.length]!.value as Record<string, unknown>;
+      Object.defineProperty(target, key, {
+        value: key === '__proto__' ? { polluted: true } : structuredClone(v),
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+      return root;
+    }),
 );
 
 // Text-level damage: the model goes through JSON.stringify, then is cut or corrupted.
 const textDamage = fc.oneof(
   fc.constant((t: string) => t),
   fc.nat().map((n) => (t: string) => t.slice(0, n % (t.length + 1))),
-  fc.tuple(fc.nat(), fc.constantFrom('"', '{', ']', ',', 'x', '\u0000', '-', 'e', '9')).map(([n, c]) => (t: string) => t.slice(0, n % t.length) + c + t.slice((n % t.length) + 1)),
+  fc.tuple(fc.nat(), fc.constantFrom('"', '{', ']', ',', 'x', '\u0000', '-', 'e', '9')).map(
+    ([n, c]) =>
+      (t: string) =>
+        t.slice(0, n % t.length) + c + t.slice((n % t.length) + 1),
+  ),
   fc.constant((t: string) => t.replace(/"__proto_x"/g, '"__proto__"')),
 );
 
@@ -92,15 +106,22 @@ async function baseModel(backend: 'wasm' | 'js', inputs: number, hidden: number[
 describe.each(['wasm', 'js'] as const)('fuzzed model files on the %s backend', (backend) => {
   it(`load a working model or throw GradwasmError (${RUNS} cases)`, async () => {
     const bases: Json[] = [await baseModel(backend, 1, [], 'linear'), await baseModel(backend, 3, [2], 'relu'), await baseModel(backend, 2, [3, 2], 'tanh')];
-    let loaded = 0, refused = 0;
+    let loaded = 0,
+      refused = 0;
     await fc.assert(
-      fc.asyncProperty(fc.nat(bases.length - 1), fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.boolean(), textDamage, async (which, mutations, asText, damage) => {
-        let json: Json = structuredClone(bases[which]!) as Json;
-        for (const m of mutations) json = m(json);
-        const input = asText ? damage(JSON.stringify(json)) : json;
-        if ((await loadOrRefuse(() => Sequential.fromJSON(input as never, { backend }))) === 'loaded') loaded++;
-        else refused++;
-      }),
+      fc.asyncProperty(
+        fc.nat(bases.length - 1),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        fc.boolean(),
+        textDamage,
+        async (which, mutations, asText, damage) => {
+          let json: Json = structuredClone(bases[which]!) as Json;
+          for (const m of mutations) json = m(json);
+          const input = asText ? damage(JSON.stringify(json)) : json;
+          if ((await loadOrRefuse(() => Sequential.fromJSON(input as never, { backend }))) === 'loaded') loaded++;
+          else refused++;
+        },
+      ),
       { numRuns: RUNS, seed: SEED },
     );
     console.log(`${backend}: ${RUNS} fuzzed model files, ${loaded} loaded and predicted, ${refused} refused with GradwasmError`);
@@ -132,7 +153,8 @@ describe.each(['wasm', 'js'] as const)('fuzzed TF.js Layers files on the %s back
         return out;
       }),
     );
-    let loaded = 0, refused = 0;
+    let loaded = 0,
+      refused = 0;
     await fc.assert(
       fc.asyncProperty(fc.nat(bases.length - 1), fc.array(mutation, { minLength: 0, maxLength: 2 }), binDamage, async (which, mutations, damage) => {
         const base = bases[which]!;

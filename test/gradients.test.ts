@@ -13,9 +13,13 @@ const REL = 2e-5;
 const BACKENDS = ['wasm', 'js'] as const;
 
 async function check(backend: 'wasm' | 'js', activation: Activation, seed: number): Promise<number> {
-  const inputs = 3, rows = 7;
+  const inputs = 3,
+    rows = 7;
   const model = await Sequential.create({
-    inputs, layers: [dense(5, activation), dense(4, activation), dense(1, 'sigmoid')], seed, backend,
+    inputs,
+    layers: [dense(5, activation), dense(4, activation), dense(1, 'sigmoid')],
+    seed,
+    backend,
   });
   // non-zero biases so that every bias path is exercised
   model.setWeights(model.getWeights().map((l, i) => ({ weights: l.weights, bias: uniform(seed + 10 + i, l.bias.length, -0.5, 0.5) })));
@@ -23,7 +27,10 @@ async function check(backend: 'wasm' | 'js', activation: Activation, seed: numbe
   const x = Array.from({ length: rows }, (_, r) => Array.from(xFlat.subarray(r * inputs, (r + 1) * inputs)));
   const y = Array.from(labels(seed, rows));
   const layers64: Layer64[] = model.getWeights().map((l, i) => ({
-    weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias), units: model.layers[i]!.units, activation: model.layers[i]!.activation,
+    weights: Float64Array.from(l.weights),
+    bias: Float64Array.from(l.bias),
+    units: model.layers[i]!.units,
+    activation: model.layers[i]!.activation,
   }));
   const exact = finiteDifferences(layers64, x, y);
   const { layers } = model.gradients(x, y);
@@ -57,10 +64,12 @@ describe.each(BACKENDS)('gradients() on the %s backend', (backend) => {
     expect(g.loss).toBe(model.evaluate(x, y).loss);
     // A small step against the gradient lowers the loss (the whole point of descent).
     const before = model.getWeights();
-    model.setWeights(before.map((l, i) => ({
-      weights: l.weights.map((w, k) => w - 0.1 * g.layers[i]!.weights[k]!),
-      bias: l.bias.map((b, k) => b - 0.1 * g.layers[i]!.bias[k]!),
-    })));
+    model.setWeights(
+      before.map((l, i) => ({
+        weights: l.weights.map((w, k) => w - 0.1 * g.layers[i]!.weights[k]!),
+        bias: l.bias.map((b, k) => b - 0.1 * g.layers[i]!.bias[k]!),
+      })),
+    );
     expect(model.evaluate(x, y).loss).toBeLessThan(g.loss);
   });
 });

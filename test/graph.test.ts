@@ -4,15 +4,32 @@ import { LogisticRegression, Sequential, StandardScaler, dense } from '../src/in
 import { formatShape, graph, toDot, toMermaid } from '../src/explain/index.js';
 
 describe('graph(model)', () => {
-  it('has, per dense layer, the product with the kernel, the bias add and the activation; then the BCE in the article\'s blocks', async () => {
+  it("has, per dense layer, the product with the kernel, the bias add and the activation; then the BCE in the article's blocks", async () => {
     const model = await Sequential.create({ inputs: 30, layers: [dense(16, 'relu'), dense(8, 'linear'), dense(1, 'sigmoid')], seed: 1, backend: 'js' });
     const g = graph(model);
     expect(g.nodes.map((n) => `${n.id}:${n.op}:${formatShape(n.shape)}`)).toEqual([
       'x:input:B×30',
-      'W1:parameter:30×16', 'b1:parameter:16', 'xW1:matmul:B×16', 'z1:bias_add:B×16', 'a1:relu:B×16',
-      'W2:parameter:16×8', 'b2:parameter:8', 'a1W2:matmul:B×8', 'z2:bias_add:B×8', 'a2:linear:B×8',
-      'W3:parameter:8×1', 'b3:parameter:1', 'a2W3:dot:B×1', 'z3:bias_add:B×1', 'p:sigmoid:B×1',
-      'y:label:B×1', 'ylogp:y_log_p:B×1', 'ylog1mp:not_y_log_not_p:B×1', 'sum:add:B×1', 'bce:negate:B×1', 'loss:mean:scalar',
+      'W1:parameter:30×16',
+      'b1:parameter:16',
+      'xW1:matmul:B×16',
+      'z1:bias_add:B×16',
+      'a1:relu:B×16',
+      'W2:parameter:16×8',
+      'b2:parameter:8',
+      'a1W2:matmul:B×8',
+      'z2:bias_add:B×8',
+      'a2:linear:B×8',
+      'W3:parameter:8×1',
+      'b3:parameter:1',
+      'a2W3:dot:B×1',
+      'z3:bias_add:B×1',
+      'p:sigmoid:B×1',
+      'y:label:B×1',
+      'ylogp:y_log_p:B×1',
+      'ylog1mp:not_y_log_not_p:B×1',
+      'sum:add:B×1',
+      'bce:negate:B×1',
+      'loss:mean:scalar',
     ]);
     expect(g.nodes.map((n) => n.formula)).toContain('z₂ = a₁·W₂ + b₂');
     expect(g.nodes.find((n) => n.id === 'p')!.formula).toBe('p = σ(z₃)');
@@ -31,11 +48,32 @@ describe('graph(model)', () => {
 
   it('writes a one-neuron model as the article does: w, b, x·w, z, p', async () => {
     const g = graph(await LogisticRegression.create({ inputs: 1, seed: 0, backend: 'js' }));
-    expect(g.nodes.map((n) => n.formula)).toEqual(['x', 'w', 'b', 'x·w', 'z = x·w + b', 'p = σ(z)', 'y', 'y·log p', '(1−y)·log(1−p)', 's = y·log p + (1−y)·log(1−p)', 'ℓ = −s', 'L = (1/B)·Σ ℓ']);
+    expect(g.nodes.map((n) => n.formula)).toEqual([
+      'x',
+      'w',
+      'b',
+      'x·w',
+      'z = x·w + b',
+      'p = σ(z)',
+      'y',
+      'y·log p',
+      '(1−y)·log(1−p)',
+      's = y·log p + (1−y)·log(1−p)',
+      'ℓ = −s',
+      'L = (1/B)·Σ ℓ',
+    ]);
   });
 
   it('starts with a standardize node when the model has a scaler', async () => {
-    const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], scaler: StandardScaler.fit([[0, 1], [2, 5]]), backend: 'js' });
+    const model = await Sequential.create({
+      inputs: 2,
+      layers: [dense(1, 'sigmoid')],
+      scaler: StandardScaler.fit([
+        [0, 1],
+        [2, 5],
+      ]),
+      backend: 'js',
+    });
     const g = graph(model);
     expect(g.nodes.slice(0, 2).map((n) => `${n.id}:${n.op}`)).toEqual(['x:input', 'xs:standardize']);
     expect(g.nodes.find((n) => n.op === 'dot')!.inputs).toEqual(['xs', 'W1']);

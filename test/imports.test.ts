@@ -45,7 +45,12 @@ function cycles(graph: Map<string, string[]>): string[][] {
 
 describe('the import graph of src/', () => {
   it('the cycle finder finds a planted cycle', () => {
-    const planted = new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]]);
+    const planted = new Map([
+      ['a', ['b']],
+      ['b', ['c']],
+      ['c', ['a']],
+      ['d', ['a']],
+    ]);
     expect(cycles(planted)).toEqual([['a', 'b', 'c', 'a']]);
   });
 

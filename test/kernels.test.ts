@@ -31,11 +31,12 @@ shapes.push([64, 784, 128], [64, 128, 64], [256, 32, 1], [32, 100, 1], [70, 50, 
 /** The product by definition, in float64: a loose, independent sanity check on the twins themselves. */
 function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, aT: boolean, bT: boolean): Float64Array {
   const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a[aT ? p * m + i : i * k + p]! * b[bT ? j * k + p : p * n + j]!;
-    c[i * n + j] = s;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[aT ? p * m + i : i * k + p]! * b[bT ? j * k + p : p * n + j]!;
+      c[i * n + j] = s;
+    }
   return c;
 }
 
@@ -47,7 +48,9 @@ function expectClose(actual: Float32Array, expected: Float64Array, k: number): v
 
 describe('matmul: Z = A·W + bias', () => {
   it.each(shapes)('%i×%i · %i equals its scalar twin exactly', (m, k, n) => {
-    const a = uniform(m * 1000 + k, m * k), w = uniform(n * 7 + k, k * n), bias = uniform(n, n);
+    const a = uniform(m * 1000 + k, m * k),
+      w = uniform(n * 7 + k, k * n),
+      bias = uniform(n, n);
     const simd = run([a, w, bias], m * n, ([pa, pw, pb], out) => core.exports.matmul(pa!, pw!, pb!, out, m, k, n));
     const scalar = run([a, w, bias], m * n, ([pa, pw, pb], out) => core.exports.matmulScalar(pa!, pw!, pb!, out, m, k, n));
     expect(simd).toEqual(scalar);
@@ -57,7 +60,8 @@ describe('matmul: Z = A·W + bias', () => {
 
   it('without a bias (pointer 0) adds nothing', () => {
     const [m, k, n] = [5, 3, 9];
-    const a = uniform(1, m * k), w = uniform(2, k * n);
+    const a = uniform(1, m * k),
+      w = uniform(2, k * n);
     const out = run([a, w], m * n, ([pa, pw], o) => core.exports.matmul(pa!, pw!, 0, o, m, k, n));
     expectClose(out, naive(a, w, m, k, n, false, false), k);
   });
@@ -65,10 +69,20 @@ describe('matmul: Z = A·W + bias', () => {
 
 describe('matmulTransA: C = α·Aᵀ·B (+ C)', () => {
   it.each(shapes)('%i×%i × %i equals its scalar twin exactly, plain and accumulating', (m, k, n) => {
-    const a = uniform(m + 31 * k, k * m), b = uniform(n + 77 * k, k * n), c0 = uniform(m * n + 5, m * n);
-    for (const [alpha, accumulate] of [[1, false], [-0.05, true]] as const) {
+    const a = uniform(m + 31 * k, k * m),
+      b = uniform(n + 77 * k, k * n),
+      c0 = uniform(m * n + 5, m * n);
+    for (const [alpha, accumulate] of [
+      [1, false],
+      [-0.05, true],
+    ] as const) {
       const simd = run([a, b], m * n, ([pa, pb], out) => core.exports.matmulTransA(pa!, pb!, out, m, k, n, alpha, accumulate), accumulate ? c0 : undefined);
-      const scalar = run([a, b], m * n, ([pa, pb], out) => core.exports.matmulTransAScalar(pa!, pb!, out, m, k, n, alpha, accumulate), accumulate ? c0 : undefined);
+      const scalar = run(
+        [a, b],
+        m * n,
+        ([pa, pb], out) => core.exports.matmulTransAScalar(pa!, pb!, out, m, k, n, alpha, accumulate),
+        accumulate ? c0 : undefined,
+      );
       expect(simd).toEqual(scalar);
       const exact = naive(a, b, m, k, n, true, false).map((v, i) => (accumulate ? c0[i]! : 0) + Math.fround(alpha) * v);
       expectClose(simd, exact, k);
@@ -78,7 +92,8 @@ describe('matmulTransA: C = α·Aᵀ·B (+ C)', () => {
 
 describe('matmulTransB: C = A·Bᵀ', () => {
   it.each(shapes)('%i×%i × %iᵀ equals its scalar twin exactly', (m, k, n) => {
-    const a = uniform(m + 3 * k, m * k), b = uniform(n + 11 * k, n * k);
+    const a = uniform(m + 3 * k, m * k),
+      b = uniform(n + 11 * k, n * k);
     const scratch = core.arena.allocate(k * n * 4);
     try {
       const simd = run([a, b], m * n, ([pa, pb], out) => core.exports.matmulTransB(pa!, pb!, out, m, k, n, scratch));
@@ -114,7 +129,9 @@ describe('activations', () => {
       core.exports.activateInPlace(o, n, CODES[name]);
     });
     let mismatches = 0;
-    out.forEach((v, i) => { if (!Object.is(v, Math.fround(f64[name](values[i]!)))) mismatches++; });
+    out.forEach((v, i) => {
+      if (!Object.is(v, Math.fround(f64[name](values[i]!)))) mismatches++;
+    });
     expect(mismatches).toBe(0);
   });
 
@@ -151,7 +168,7 @@ describe('firstNonFinite', () => {
   });
 });
 
-describe('standardize (a model\'s feature scaler)', () => {
+describe("standardize (a model's feature scaler)", () => {
   /** Run one of the kernels on a copy of x; returns what it returned and the rows afterwards. */
   function apply(kernel: 'standardize' | 'standardizeScalar', x: Float32Array, rows: number, cols: number, mean: Float64Array, scale: Float64Array) {
     const xp = core.copyIn(x);
@@ -216,8 +233,21 @@ describe('optimizer steps (sgd with weight decay, momentum, Adam)', () => {
       const vi = f(f(mu * v) + gi);
       return [f(f(-lr * (nesterov ? f(gi + f(vi * mu)) : vi)) + w), vi];
     },
-    adam(w: number, g: number, m: number, v: number, lr: number, decay: number, b1: number, b1c: number, b2: number, b2c: number,
-         eps: number, c1: number, c2: number): [number, number, number] {
+    adam(
+      w: number,
+      g: number,
+      m: number,
+      v: number,
+      lr: number,
+      decay: number,
+      b1: number,
+      b1c: number,
+      b2: number,
+      b2c: number,
+      eps: number,
+      c1: number,
+      c2: number,
+    ): [number, number, number] {
       const gi = f(g + f(decay * w));
       const mi = f(f(m * b1) + f(gi * b1c));
       const vi = f(f(v * b2) + f(f(gi * gi) * b2c));
@@ -225,10 +255,12 @@ describe('optimizer steps (sgd with weight decay, momentum, Adam)', () => {
     },
   };
   const LENGTHS = [1, 3, 4, 5, 8, 15, 16, 17, 100];
-  const lr = f(0.05), decay = f(0.01);
+  const lr = f(0.05),
+    decay = f(0.01);
 
   it.each(LENGTHS)('sgdStep over %i floats equals its scalar twin and the float32 formula exactly', (n) => {
-    const w = uniform(n + 1, n, -2, 2), g = uniform(n + 2, n);
+    const w = uniform(n + 1, n, -2, 2),
+      g = uniform(n + 2, n);
     for (const d of [0, decay]) {
       const simd = run([g], n, ([pg], out) => core.exports.sgdStep(out, pg!, n, lr, d), w);
       const scalar = run([g], n, ([pg], out) => core.exports.sgdStepScalar(out, pg!, n, lr, d), w);
@@ -238,7 +270,9 @@ describe('optimizer steps (sgd with weight decay, momentum, Adam)', () => {
   });
 
   it.each(LENGTHS)('momentumStep over %i floats (plain and Nesterov) equals its scalar twin and the float32 formula exactly', (n) => {
-    const w = uniform(n + 3, n, -2, 2), g = uniform(n + 4, n), v0 = uniform(n + 5, n, -0.5, 0.5);
+    const w = uniform(n + 3, n, -2, 2),
+      g = uniform(n + 4, n),
+      v0 = uniform(n + 5, n, -0.5, 0.5);
     const mu = f(0.9);
     for (const nesterov of [false, true]) {
       // One block holds w then v, so that the kernel's writes to both come back.
@@ -252,11 +286,16 @@ describe('optimizer steps (sgd with weight decay, momentum, Adam)', () => {
   });
 
   it.each(LENGTHS)('adamStep over %i floats equals its scalar twin and the float32 formula exactly', (n) => {
-    const w = uniform(n + 6, n, -2, 2), g = uniform(n + 7, n), m0 = uniform(n + 8, n, -0.1, 0.1), v0 = uniform(n + 9, n, 0, 0.01);
+    const w = uniform(n + 6, n, -2, 2),
+      g = uniform(n + 7, n),
+      m0 = uniform(n + 8, n, -0.1, 0.1),
+      v0 = uniform(n + 9, n, 0, 0.01);
     const [b1, b1c, b2, b2c, eps] = [f(0.9), f(1 - 0.9), f(0.999), f(1 - 0.999), f(1e-7)];
-    const c1 = f(1 - f(f(0.9) * f(0.9))), c2 = f(1 - f(f(0.999) * f(0.999))); // step 2
+    const c1 = f(1 - f(f(0.9) * f(0.9))),
+      c2 = f(1 - f(f(0.999) * f(0.999))); // step 2
     const state = Float32Array.of(...w, ...m0, ...v0);
-    const call = (fn: typeof core.exports.adamStep) => run([g], 3 * n, ([pg], out) => fn(out, pg!, out + 4 * n, out + 8 * n, n, lr, decay, b1, b1c, b2, b2c, eps, c1, c2), state);
+    const call = (fn: typeof core.exports.adamStep) =>
+      run([g], 3 * n, ([pg], out) => fn(out, pg!, out + 4 * n, out + 8 * n, n, lr, decay, b1, b1c, b2, b2c, eps, c1, c2), state);
     const simd = call(core.exports.adamStep);
     expect(simd).toEqual(call(core.exports.adamStepScalar));
     const expected = Array.from(w, (wi, i) => reference.adam(wi, g[i]!, m0[i]!, v0[i]!, lr, decay, b1, b1c, b2, b2c, eps, c1, c2));

@@ -25,10 +25,12 @@ function objective(fg: (x: Float64Array) => [number, Float64Array]): (x: Float64
 }
 
 const rosenbrock = objective((x) => {
-  const n = x.length, g = new Float64Array(n);
+  const n = x.length,
+    g = new Float64Array(n);
   let f = 0;
   for (let i = 0; i + 1 < n; i++) {
-    const a = x[i + 1]! - x[i]! ** 2, b = 1 - x[i]!;
+    const a = x[i + 1]! - x[i]! ** 2,
+      b = 1 - x[i]!;
     f += 100 * a * a + b * b;
     g[i]! += -400 * x[i]! * a - 2 * b;
     g[i + 1]! += 200 * a;
@@ -37,17 +39,23 @@ const rosenbrock = objective((x) => {
 });
 
 /** ½ xᵀ D x − bᵀx with D = diag(1…n): minimum at bᵢ/i. */
-const quadratic = (n: number): ((x: Float64Array) => Evaluation) => objective((x) => {
-  let f = 0;
-  const g = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    f += 0.5 * (i + 1) * x[i]! ** 2 - x[i]!;
-    g[i] = (i + 1) * x[i]! - 1;
-  }
-  return [f, g];
-});
+const quadratic = (n: number): ((x: Float64Array) => Evaluation) =>
+  objective((x) => {
+    let f = 0;
+    const g = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      f += 0.5 * (i + 1) * x[i]! ** 2 - x[i]!;
+      g[i] = (i + 1) * x[i]! - 1;
+    }
+    return [f, g];
+  });
 
-function minimize(evaluate: (x: Float64Array) => Evaluation, x0: number[], iterations: number, tolerance = 1e-10): { x: Float64Array; steps: LineSearchResult<Evaluation>[]; converged: string | null } {
+function minimize(
+  evaluate: (x: Float64Array) => Evaluation,
+  x0: number[],
+  iterations: number,
+  tolerance = 1e-10,
+): { x: Float64Array; steps: LineSearchResult<Evaluation>[]; converged: string | null } {
   const x = Float64Array.from(x0);
   const run = new Lbfgs(x, evaluate(x), evaluate, { memory: 10, tolerance, ftol: 0 });
   const steps: LineSearchResult<Evaluation>[] = [];
@@ -102,9 +110,12 @@ describe('L-BFGS on analytic functions', () => {
 /** A bundled table's cells rounded to float32 (as the reference script reads them), z-scored in
  *  float64 (population std; a constant column keeps scale 1), as float32 rows for the model. */
 function zScored(file: string): { x: Float32Array; y: Float32Array; rows: number; cols: number } {
-  const [, ...lines] = readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8').trim().split(/\r?\n/);
+  const [, ...lines] = readFileSync(new URL(`../data/${file}`, import.meta.url), 'utf8')
+    .trim()
+    .split(/\r?\n/);
   const table = lines.map((l) => l.split(',').map((v) => Math.fround(Number(v))));
-  const rows = table.length, cols = table[0]!.length - 1;
+  const rows = table.length,
+    cols = table[0]!.length - 1;
   const x = new Float32Array(rows * cols);
   for (let c = 0; c < cols; c++) {
     const mean = table.reduce((s, r) => s + r[c]!, 0) / rows;
@@ -116,7 +127,8 @@ function zScored(file: string): { x: Float32Array; y: Float32Array; rows: number
 
 /** The objective of the issue, in float64 from float32 weights: mean BCE + ΣW²/(2n), scikit-learn's LogisticRegression(C=1) over C·n. */
 function objectiveOf(data: ReturnType<typeof zScored>, coef: ArrayLike<number>, intercept: number): number {
-  let loss = 0, penalty = 0;
+  let loss = 0,
+    penalty = 0;
   for (let i = 0; i < data.rows; i++) {
     let z = intercept;
     for (let c = 0; c < data.cols; c++) z += data.x[i * data.cols + c]! * coef[c]!;
@@ -133,10 +145,14 @@ describe("fit with optimizer 'lbfgs'", () => {
     tables: Record<string, { optimum: { coef: number[]; intercept: number; objective: number } }>;
   };
 
-  for (const [table, file] of [['breast_cancer', 'breast_cancer.csv'], ['pima_diabetes', 'pima_diabetes.csv']] as const) {
+  for (const [table, file] of [
+    ['breast_cancer', 'breast_cancer.csv'],
+    ['pima_diabetes', 'pima_diabetes.csv'],
+  ] as const) {
     for (const backend of BACKENDS) {
       it(`reaches scikit-learn's LogisticRegression(C=1) optimum on ${table} (${backend})`, async () => {
-        const data = zScored(file), optimum = reference.tables[table]!.optimum;
+        const data = zScored(file),
+          optimum = reference.tables[table]!.optimum;
         const model = await Sequential.create({ inputs: data.cols, layers: [dense(1, 'sigmoid')], seed: 1, backend });
         const history = await model.fit(data.x, data.y, { optimizer: 'lbfgs', weightDecay: 1 / data.rows, epochs: 200 });
         expect(history.loss.length).toBeLessThan(200); // converged, stopped early
@@ -172,7 +188,8 @@ function modelObjective(model: Sequential, x: Float32Array, y: Float32Array, dec
       model.setWeights(layers);
       const grads = model.gradients(x, y);
       const g = join(grads.layers);
-      let f = grads.loss, at = 0;
+      let f = grads.loss,
+        at = 0;
       layers.forEach(({ weights: w, bias }) => {
         for (let i = 0; i < w.length; i++) {
           f += (decay / 2) * w[i]! * w[i]!;
@@ -187,7 +204,7 @@ function modelObjective(model: Sequential, x: Float32Array, y: Float32Array, dec
 
 const float32Point = (x: Float64Array, alpha: number, d: Float64Array): Float64Array => x.map((v, i) => Math.fround(v + alpha * d[i]!));
 
-describe('L-BFGS on a model (the core\'s forward/backward pass)', () => {
+describe("L-BFGS on a model (the core's forward/backward pass)", () => {
   const data = zScored('breast_cancer.csv');
   const cases = [
     ['logistic regression, weightDecay 1/n', [dense(1, 'sigmoid')], 1 / data.rows],
@@ -240,7 +257,8 @@ describe("fit with optimizer 'lbfgs': MLPs, determinism, convergence, its option
         model.dispose();
         return { history: history.loss, weights };
       };
-      const a = await run(), b = await run();
+      const a = await run(),
+        b = await run();
       expect(a.history.length).toBeLessThan(100);
       expect(b.history).toEqual(a.history);
       expect(b.weights).toEqual(a.weights);
@@ -250,7 +268,10 @@ describe("fit with optimizer 'lbfgs': MLPs, determinism, convergence, its option
       const model = await Sequential.create({ inputs: data.cols, layers: [dense(1, 'sigmoid')], seed: 5, backend });
       const logs: number[] = [];
       const history = await model.fit(data.x, data.y, {
-        optimizer: 'lbfgs', epochs: 50, validationSplit: 0.25, earlyStopping: { patience: 2, restoreBestWeights: true },
+        optimizer: 'lbfgs',
+        epochs: 50,
+        validationSplit: 0.25,
+        earlyStopping: { patience: 2, restoreBestWeights: true },
         onEpochEnd: (log) => void logs.push(log.epoch),
       });
       expect(history.valLoss!.length).toBe(history.loss.length);
@@ -264,13 +285,22 @@ describe("fit with optimizer 'lbfgs': MLPs, determinism, convergence, its option
     it(`stops with the usual divergence error when the loss is not finite (${backend})`, async () => {
       const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 5, backend });
       const before = model.getWeights();
-      await expect(model.fit([[3e38, -3e38], [3e38, 3e38]], [0, 1], { optimizer: 'lbfgs', epochs: 5 })).rejects.toThrow(/training diverged in epoch 0/);
+      await expect(
+        model.fit(
+          [
+            [3e38, -3e38],
+            [3e38, 3e38],
+          ],
+          [0, 1],
+          { optimizer: 'lbfgs', epochs: 5 },
+        ),
+      ).rejects.toThrow(/training diverged in epoch 0/);
       expect(model.getWeights()).toEqual(before);
       model.dispose();
     });
   }
 
-  it("gives the same weights on both backends, to float32 rounding", async () => {
+  it('gives the same weights on both backends, to float32 rounding', async () => {
     const fitOn = async (backend: 'wasm' | 'js'): Promise<LayerWeights[]> => {
       const model = await Sequential.create({ inputs: data.cols, layers: [dense(1, 'sigmoid')], seed: 2, backend });
       await model.fit(data.x, data.y, { optimizer: 'lbfgs', weightDecay: 1 / data.rows, epochs: 200 });
@@ -312,11 +342,25 @@ describe("fit with optimizer 'lbfgs': MLPs, determinism, convergence, its option
 
   it('refuses mini-batches, a learning rate, row weights, checkpoints, fitDataset and bad options', async () => {
     const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 1 });
-    const x = [[0, 1], [1, 0], [1, 1], [0, 0]], y = [0, 1, 1, 0];
+    const x = [
+        [0, 1],
+        [1, 0],
+        [1, 1],
+        [0, 0],
+      ],
+      y = [0, 1, 1, 0];
     const cases: [Record<string, unknown>, string, RegExp][] = [
-      [{ batchSize: 2 }, 'options.batchSize', /^options\.batchSize is 2, but L-BFGS \(options\.optimizer 'lbfgs'\) is full-batch: each iteration takes the loss and gradient over all 4 training rows/],
+      [
+        { batchSize: 2 },
+        'options.batchSize',
+        /^options\.batchSize is 2, but L-BFGS \(options\.optimizer 'lbfgs'\) is full-batch: each iteration takes the loss and gradient over all 4 training rows/,
+      ],
       [{ batchSize: 1, validationSplit: 0.5 }, 'options.batchSize', /^options\.batchSize is 1, .* over all 2 training rows/],
-      [{ learningRate: 0.1 }, 'options.learningRate', /^options\.learningRate cannot be given with L-BFGS \(options\.optimizer 'lbfgs'\): its line search chooses each step$/],
+      [
+        { learningRate: 0.1 },
+        'options.learningRate',
+        /^options\.learningRate cannot be given with L-BFGS \(options\.optimizer 'lbfgs'\): its line search chooses each step$/,
+      ],
       [{ learningRateSchedule: { type: 'step', every: 1, factor: 0.5 } }, 'options.learningRateSchedule', /line search/],
       [{ classWeight: 'balanced' }, 'options.classWeight', /row weights are not supported with it yet/],
       [{ sampleWeight: [1, 1, 1, 1] }, 'options.sampleWeight', /row weights are not supported with it yet/],
@@ -338,7 +382,10 @@ describe("fit with optimizer 'lbfgs': MLPs, determinism, convergence, its option
     for (const [optimizer, argument, message] of bad) {
       await expect(model.fit(x, y, { optimizer: optimizer as 'lbfgs' })).rejects.toMatchObject({ argument, message: expect.stringMatching(message) });
     }
-    await expect(model.fitDataset([{ x, y }], { optimizer: 'lbfgs' })).rejects.toMatchObject({ argument: 'options.optimizer', message: expect.stringMatching(/is for fit/) });
+    await expect(model.fitDataset([{ x, y }], { optimizer: 'lbfgs' })).rejects.toMatchObject({
+      argument: 'options.optimizer',
+      message: expect.stringMatching(/is for fit/),
+    });
     model.dispose();
   });
 });

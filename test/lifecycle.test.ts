@@ -18,7 +18,8 @@ describe('wasm memory lifecycle', () => {
     warm.dispose();
     const inUse = core.arena.bytesInUse;
     const size = core.exports.memory.buffer.byteLength;
-    const workers = await poolWorkers(), listeners = process.eventNames().map((e) => process.listenerCount(e));
+    const workers = await poolWorkers(),
+      listeners = process.eventNames().map((e) => process.listenerCount(e));
     for (let i = 0; i < 10_000; i++) {
       const model = await Sequential.create({ inputs: 6, layers: [dense(1 + (i % 9), 'relu'), dense(1, 'sigmoid')], seed: i, threads: 2 });
       await model.fit(x, y, { epochs: 1, batchSize: 1 + (i % 40), learningRate: 0.1 });
@@ -26,7 +27,9 @@ describe('wasm memory lifecycle', () => {
       model.dispose();
     }
     const grown = core.exports.memory.buffer.byteLength - size;
-    console.log(`after 10,000 create/fit/dispose cycles: linear memory ${size} → ${core.exports.memory.buffer.byteLength} bytes (+${grown}), in use ${inUse} → ${core.arena.bytesInUse}`);
+    console.log(
+      `after 10,000 create/fit/dispose cycles: linear memory ${size} → ${core.exports.memory.buffer.byteLength} bytes (+${grown}), in use ${inUse} → ${core.arena.bytesInUse}`,
+    );
     expect(core.arena.bytesInUse).toBe(inUse);
     expect(grown).toBeLessThanOrEqual(1 << 20);
     // the same pool served every model, and nothing was left listening
@@ -42,7 +45,8 @@ describe('wasm memory lifecycle', () => {
     const weights = model.getWeights();
     const size = core.exports.memory.buffer.byteLength;
     // another model's large fit forces the memory to grow (≥ 32 MiB of data)
-    const rows = 8192, cols = 1024;
+    const rows = 8192,
+      cols = 1024;
     const big = await Sequential.create({ inputs: cols, layers: [dense(1, 'sigmoid')], seed: 1 });
     await big.fit({ data: new Float32Array(rows * cols), rows, cols }, new Float32Array(rows), { epochs: 1, batchSize: 512, learningRate: 0.1 });
     expect(core.exports.memory.buffer.byteLength).toBeGreaterThan(size);

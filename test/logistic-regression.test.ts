@@ -5,7 +5,8 @@ import { zScoredBreastCancer } from './support/breast-cancer.js';
 
 /** Plain float64 gradient descent on mean BCE from w = 0, b = 0. */
 function gradientDescent64(x: number[][], y: number[], lr: number, steps: number): { loss: number; w: number[]; b: number } {
-  const n = x.length, d = x[0]!.length;
+  const n = x.length,
+    d = x[0]!.length;
   const w = new Array<number>(d).fill(0);
   let b = 0;
   const loss = (): number => {

@@ -32,7 +32,10 @@ describe('the memory plan', () => {
   it('the descriptor size matches the core', async () => {
     const core = await loadTestCore(); // (the test build exports modelBytes; the core is the same source)
     for (const layers of [1, 2, 7, 100]) {
-      const plan = planModel({ inputs: 2, layers: Array.from({ length: layers }, (_, l) => dense(l === layers - 1 ? 1 : 3, l === layers - 1 ? 'sigmoid' : 'relu')) });
+      const plan = planModel({
+        inputs: 2,
+        layers: Array.from({ length: layers }, (_, l) => dense(l === layers - 1 ? 1 : 3, l === layers - 1 ? 'sigmoid' : 'relu')),
+      });
       expect(plan.descriptorBytes).toBe(core.exports.modelBytes(layers));
     }
   });
@@ -71,14 +74,16 @@ describe('the repro of issue 10: 1 input, dense(4096), 140,000 rows', () => {
     const y = labels(11, rows);
     const wasm = await Sequential.create(spec);
     const js = await Sequential.create({ ...spec, backend: 'js' });
-    const gw = wasm.gradients(x, y), gj = js.gradients(x, y);
+    const gw = wasm.gradients(x, y),
+      gj = js.gradients(x, y);
     expect(gw.loss).toBeCloseTo(gj.loss, 6);
     for (let l = 0; l < 2; l++) {
       expect(relativeDifference(gw.layers[l]!.weights, gj.layers[l]!.weights)).toBeLessThan(1e-4);
       expect(relativeDifference(gw.layers[l]!.bias, gj.layers[l]!.bias)).toBeLessThan(1e-4);
     }
     expect(relativeDifference(wasm.predictProba(x), js.predictProba(x))).toBeLessThan(1e-5);
-    const ew = wasm.evaluate(x, y), ej = js.evaluate(x, y);
+    const ew = wasm.evaluate(x, y),
+      ej = js.evaluate(x, y);
     expect(ew.loss).toBeCloseTo(ej.loss, 6);
     expect(ew.confusion).toEqual(ej.confusion);
   });
@@ -142,7 +147,8 @@ describe('models too large are refused at once, before anything is allocated', (
     const core = coreOf(model);
     const weights = model.getWeights();
     setMemoryLimit(totalMemory() + 65536);
-    const size = core.exports.memory.buffer.byteLength, inUse = core.arena.bytesInUse;
+    const size = core.exports.memory.buffer.byteLength,
+      inUse = core.arena.bytesInUse;
     const rows = 100_000;
     let copied = 0;
     const data = new Proxy({ length: rows * 64 }, { get: (t, k) => (k === 'length' ? t.length : (copied++, 0)) });

@@ -7,7 +7,8 @@ import { labels, uniform } from './support/random.js';
 
 describe('linear memory of the wasm backend', () => {
   it('stays the same size and holds the same blocks from epoch to epoch, and is released after fit', async () => {
-    const rows = 300, inputs = 20;
+    const rows = 300,
+      inputs = 20;
     const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
     const y = labels(2, rows);
     const model = await Sequential.create({ inputs, layers: [dense(32, 'relu'), dense(1, 'sigmoid')], seed: 1 });
@@ -15,7 +16,10 @@ describe('linear memory of the wasm backend', () => {
     const before = core.arena.bytesInUse;
     const seen: [number, number][] = [];
     await model.fit(x, y, {
-      epochs: 5, batchSize: 16, learningRate: 0.1, validationData: [x, y],
+      epochs: 5,
+      batchSize: 16,
+      learningRate: 0.1,
+      validationData: [x, y],
       onEpochEnd: () => void seen.push([core.exports.memory.buffer.byteLength, core.arena.bytesInUse]),
     });
     expect(new Set(seen.map(([size]) => size)).size).toBe(1);

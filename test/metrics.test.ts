@@ -7,7 +7,8 @@ import { labels as randomLabels, uniform } from './support/random.js';
 
 /** AUC by its definition: over every (positive, negative) pair, 1 if the positive scores higher, ½ if equal. */
 function pairwiseAuc(y: ArrayLike<number>, s: ArrayLike<number>): number {
-  let sum = 0, pairs = 0;
+  let sum = 0,
+    pairs = 0;
   for (let i = 0; i < y.length; i++) {
     if (y[i] !== 1) continue;
     for (let j = 0; j < y.length; j++) {
@@ -98,7 +99,8 @@ describe('ROC AUC', () => {
 });
 
 describe.each(['wasm', 'js'] as const)('evaluate on the %s backend', (backend) => {
-  const inputs = 4, rows = 157;
+  const inputs = 4,
+    rows = 157;
   const x = { data: uniform(51, rows * inputs, -2, 2), rows, cols: inputs };
   const y = randomLabels(52, rows);
   const create = () => Sequential.create({ inputs, layers: [dense(6, 'tanh'), dense(1, 'sigmoid')], seed: 9, backend });

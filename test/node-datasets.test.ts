@@ -9,7 +9,8 @@ import { NpyWriter, csvDataset, npyDataset, readCsv, writeNpy } from '../src/nod
 import { labels, uniform } from './support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-datasets-'));
-const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const bits = (layers: readonly LayerWeights[]): number[][] =>
+  layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 const DATA = 'data/breast_cancer.csv';
 
 /** A chunk's features as packed rows (a reader's rows may sit `stride` apart). */
@@ -20,8 +21,13 @@ function packed(x: { data: Float32Array; rows: number; cols: number; stride: num
 }
 
 /** Every row of a pass, packed, and its labels. */
-async function readAll(ds: Iterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }> | AsyncIterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }>): Promise<{ x: Float32Array; y: Float32Array }> {
-  const xs: Float32Array[] = [], ys: Float32Array[] = [];
+async function readAll(
+  ds:
+    | Iterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }>
+    | AsyncIterable<{ x: { data: Float32Array; rows: number; cols: number; stride: number }; y: Float32Array }>,
+): Promise<{ x: Float32Array; y: Float32Array }> {
+  const xs: Float32Array[] = [],
+    ys: Float32Array[] = [];
   for await (const chunk of ds) {
     xs.push(packed(chunk.x));
     ys.push(chunk.y.slice());
@@ -118,7 +124,11 @@ describe('.npy files', () => {
     await expect(npyDataset(join(dir, 'text.npy'))).rejects.toThrow(/does not start with "\\x93NUMPY"/);
     await writeNpy(join(dir, 'label2.npy'), { data: Float32Array.of(1, 0, 2, 2), rows: 2, cols: 2 });
     const ds = await npyDataset(join(dir, 'label2.npy'));
-    await expect((async () => { for await (const _ of ds); })()).rejects.toThrow(/row 1, column 1 \(the label\) is 2; labels must be 0 or 1/);  
+    await expect(
+      (async () => {
+        for await (const _ of ds);
+      })(),
+    ).rejects.toThrow(/row 1, column 1 \(the label\) is 2; labels must be 0 or 1/);
     await expect(npyDataset(path, { label: 2 })).rejects.toThrow(/options\.label must be a column index/);
   });
 });
@@ -145,11 +155,18 @@ describe.each(['wasm', 'js'] as const)('files train as their rows in memory (%s)
 describe.each(['wasm', 'js'] as const)('a file of many chunks (%s)', (backend) => {
   // 20,000 rows of 40 features and a label: chunks of 6,393 rows (1 MiB) and one of 821, so that
   // a lending pass reuses each of its two buffers.
-  const rows = 20_000, cols = 40, width = cols + 1;
-  const x = uniform(31, rows * cols, -3, 3), y = labels(32, rows);
+  const rows = 20_000,
+    cols = 40,
+    width = cols + 1;
+  const x = uniform(31, rows * cols, -3, 3),
+    y = labels(32, rows);
   const spec = { inputs: cols, layers: [dense(5, 'tanh'), dense(1, 'sigmoid')], seed: 7, backend };
 
-  it.each([['last', -1], ['first', 0], ['fourth', 3]] as const)('label column %s: fitDataset ≡ fit, evaluateDataset ≡ evaluate; chunks of a plain pass stay valid', async (_where, label) => {
+  it.each([
+    ['last', -1],
+    ['first', 0],
+    ['fourth', 3],
+  ] as const)('label column %s: fitDataset ≡ fit, evaluateDataset ≡ evaluate; chunks of a plain pass stay valid', async (_where, label) => {
     const at = label < 0 ? width + label : label;
     const data = new Float32Array(rows * width);
     for (let r = 0; r < rows; r++) {
@@ -184,7 +201,11 @@ describe('csvDataset', () => {
     expect(ds.bytesRead).toBe(readFileSync(DATA).length);
     expect(() => csvDataset(DATA, { label: null })).toThrow(/options\.label cannot be null/);
     expect(() => csvDataset(DATA, { source: 'x' } as never)).toThrow(/csvDataset names the file itself/);
-    await expect((async () => { for await (const _ of csvDataset(join(dir, 'nope.csv'))); })()).rejects.toThrow(/nope\.csv cannot be read/);  
+    await expect(
+      (async () => {
+        for await (const _ of csvDataset(join(dir, 'nope.csv')));
+      })(),
+    ).rejects.toThrow(/nope\.csv cannot be read/);
   });
 });
 
@@ -198,10 +219,14 @@ describe('scanStats', () => {
     scaler.mean.forEach((m, c) => expect(Math.abs(m - fitted.mean[c]!)).toBeLessThanOrEqual(1e-12 * Math.abs(fitted.mean[c]!)));
     scaler.scale.forEach((s, c) => expect(Math.abs(s - fitted.scale[c]!)).toBeLessThanOrEqual(1e-12 * fitted.scale[c]!));
     // in chunks of 7 rows, from arrays, the same to 1e-12; a constant column keeps its value and scale 1
-    const rows = 1000, cols = 3;
+    const rows = 1000,
+      cols = 3;
     const x = uniform(9, rows * cols, -1e3, 1e3);
     for (let r = 0; r < rows; r++) x[r * cols + 1] = 0.1;
-    const chunks = Array.from({ length: Math.ceil(rows / 7) }, (_, k) => ({ x: { data: x.subarray(7 * k * cols, Math.min(rows, 7 * k + 7) * cols), rows: Math.min(7, rows - 7 * k), cols }, y: labels(1, Math.min(7, rows - 7 * k)) }));
+    const chunks = Array.from({ length: Math.ceil(rows / 7) }, (_, k) => ({
+      x: { data: x.subarray(7 * k * cols, Math.min(rows, 7 * k + 7) * cols), rows: Math.min(7, rows - 7 * k), cols },
+      y: labels(1, Math.min(7, rows - 7 * k)),
+    }));
     const s = StandardScaler.fromStats(await scanStats(chunks));
     const f = StandardScaler.fit({ data: x, rows, cols });
     expect(s.mean[1]).toBe(Math.fround(0.1));
@@ -213,12 +238,15 @@ describe('scanStats', () => {
   });
 
   it('the same bits however the rows are chunked (a CSV and its .npy cache give one scaler)', async () => {
-    const rows = 10_000, cols = 4;
-    const x = uniform(12, rows * cols, -50, 70), y = labels(13, rows);
-    const cut = (size: number) => Array.from({ length: Math.ceil(rows / size) }, (_, k) => {
-      const n = Math.min(size, rows - k * size);
-      return { x: { data: x.subarray(k * size * cols, (k * size + n) * cols), rows: n, cols }, y: y.subarray(k * size, k * size + n) };
-    });
+    const rows = 10_000,
+      cols = 4;
+    const x = uniform(12, rows * cols, -50, 70),
+      y = labels(13, rows);
+    const cut = (size: number) =>
+      Array.from({ length: Math.ceil(rows / size) }, (_, k) => {
+        const n = Math.min(size, rows - k * size);
+        return { x: { data: x.subarray(k * size * cols, (k * size + n) * cols), rows: n, cols }, y: y.subarray(k * size, k * size + n) };
+      });
     const whole = await scanStats(cut(rows));
     for (const size of [1, 7, 4095, 5000]) expect(await scanStats(cut(size)), `chunks of ${size}`).toEqual(whole);
   });

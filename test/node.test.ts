@@ -20,7 +20,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function rejection(promise: Promise<unknown>): Promise<GradwasmError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error, 'expected a GradwasmError').toBeInstanceOf(GradwasmError);
   return error as GradwasmError;
 }
@@ -58,9 +61,15 @@ describe('readCsv', () => {
 
 describe('saveTfjsLayers / loadTfjsLayers', () => {
   it('writes model.json and weights.bin that TF.js and gradwasm both read back', async () => {
-    const inputs = 6, rows = 120;
+    const inputs = 6,
+      rows = 120;
     const x = uniform(1, rows * inputs, -3, 3);
-    const model = await Sequential.create({ inputs, layers: [dense(10, 'relu'), dense(1, 'sigmoid')], seed: 4, scaler: StandardScaler.fit(x, { cols: inputs }) });
+    const model = await Sequential.create({
+      inputs,
+      layers: [dense(10, 'relu'), dense(1, 'sigmoid')],
+      seed: 4,
+      scaler: StandardScaler.fit(x, { cols: inputs }),
+    });
     await model.fit(x, labels(2, rows), { epochs: 5, learningRate: 0.2, batchSize: 16 });
     const target = join(dir, 'tfjs', 'breast');
     const files = await saveTfjsLayers(model, target);
@@ -69,7 +78,13 @@ describe('saveTfjsLayers / loadTfjsLayers', () => {
     // TF.js, from the files on disk
     const json = JSON.parse(readFileSync(files.modelJson, 'utf8'));
     const bin = readFileSync(files.weightsBin);
-    const tfModel = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+    const tfModel = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
+    );
     const out = tfModel.predict(tf.tensor2d(x, [rows, inputs])) as tf.Tensor;
     const theirs = out.dataSync();
     const ours = model.predictProba(x);
@@ -104,7 +119,11 @@ describe('saveTfjsLayers / loadTfjsLayers', () => {
   });
 
   it.each<[string, (json: any) => void, RegExp]>([
-    ['an absolute weights path', (j) => (j.weightsManifest[0].paths = ['/etc/passwd']), /lists the weights file "\/etc\/passwd", outside its directory; only files beside model\.json are read$/],
+    [
+      'an absolute weights path',
+      (j) => (j.weightsManifest[0].paths = ['/etc/passwd']),
+      /lists the weights file "\/etc\/passwd", outside its directory; only files beside model\.json are read$/,
+    ],
     ['a weights path through ..', (j) => (j.weightsManifest[0].paths = ['../secret.bin']), /lists the weights file "\.\.\/secret\.bin", outside its directory/],
     ['a weights path through .. further in', (j) => (j.weightsManifest[0].paths = ['a/../../secret.bin']), /outside its directory/],
     ['a URL as weights path', (j) => (j.weightsManifest[0].paths = ['https://example.com/w.bin']), /outside its directory/],

@@ -27,7 +27,8 @@ async function onnxPredict(bytes: Uint8Array, data: Float32Array, rows: number, 
   expect(probability!.dims).toEqual([rows, 1]);
   expect([label!.type, label!.dims]).toEqual(['int64', [rows]]);
   expect([probabilities!.type, probabilities!.dims]).toEqual(['float32', [rows, 2]]);
-  const p = probability!.data as Float32Array, both = probabilities!.data as Float32Array;
+  const p = probability!.data as Float32Array,
+    both = probabilities!.data as Float32Array;
   expect(Array.from(label!.data as BigInt64Array, Number)).toEqual(Array.from(p, (v) => (v > 0.5 ? 1 : 0)));
   expect(Array.from(both.filter((_, i) => i % 2 === 1))).toEqual(Array.from(p));
   expect(Array.from(both.filter((_, i) => i % 2 === 0))).toEqual(Array.from(p, (v) => Math.fround(1 - v)));
@@ -65,7 +66,12 @@ describe('toOnnx', () => {
 
   it('the breast-cancer model with its scaler, on the raw table', async () => {
     const t = await readCsv('data/breast_cancer.csv');
-    const model = await Sequential.create({ inputs: 30, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler: StandardScaler.fit(t.x) });
+    const model = await Sequential.create({
+      inputs: 30,
+      layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')],
+      seed: 1,
+      scaler: StandardScaler.fit(t.x),
+    });
     await model.fit(t.x, t.y, { epochs: 30, batchSize: 32, optimizer: 'adam', learningRate: 0.01 });
     const p = await onnxPredict(toOnnx(model), t.x.data, t.x.rows, 30);
     expect(maxDifference(p, model.predictProba(t.x))).toBeLessThanOrEqual(1e-6);
@@ -87,7 +93,9 @@ describe('toOnnx', () => {
     await model.fit(t, { epochs: 1 });
     const bytes = toOnnx(model);
     expect(metadata(bytes)).toEqual({ features: JSON.stringify(t.features), label: 'label' });
-    expect(maxDifference(await onnxPredict(bytes, t.x.data.subarray(0, 150), 5, 30), model.predictProba({ data: t.x.data.subarray(0, 150), rows: 5, cols: 30 }))).toBeLessThanOrEqual(1e-6);
+    expect(
+      maxDifference(await onnxPredict(bytes, t.x.data.subarray(0, 150), 5, 30), model.predictProba({ data: t.x.data.subarray(0, 150), rows: 5, cols: 30 })),
+    ).toBeLessThanOrEqual(1e-6);
     const nameless = await Sequential.create({ inputs: 3, layers: [dense(1, 'sigmoid')], seed: 2 });
     expect(metadata(toOnnx(nameless))).toEqual({});
   });
@@ -98,12 +106,14 @@ describe('toOnnx', () => {
     await model.fit(t.x, t.y, { epochs: 2, batchSize: 64, learningRate: 0.01 });
     const bytes = toOnnx(model);
     const label = await onnxLabel(bytes, t.x.data, t.x.rows, 30);
-    const p = model.predictProba(t.x), classes = model.predict(t.x);
+    const p = model.predictProba(t.x),
+      classes = model.predict(t.x);
     const near = p.filter((v) => Math.abs(v - 0.5) <= 1e-6).length;
     expect(label.filter((c, i) => Math.abs(p[i]! - 0.5) > 1e-6 && c !== classes[i])).toEqual([]);
     expect(near).toBeLessThan(3);
     expect(new Set(label)).toEqual(new Set([0, 1])); // both classes occur: the comparison means something
-    const probabilities = (await ort.InferenceSession.create(bytes).then((s) => s.run({ features: new ort.Tensor('float32', t.x.data, [t.x.rows, 30]) }))).probabilities!.data as Float32Array;
+    const probabilities = (await ort.InferenceSession.create(bytes).then((s) => s.run({ features: new ort.Tensor('float32', t.x.data, [t.x.rows, 30]) })))
+      .probabilities!.data as Float32Array;
     for (let i = 0; i < t.x.rows; i++) {
       expect(Math.abs(probabilities[2 * i]! - (1 - p[i]!))).toBeLessThanOrEqual(1e-6);
       expect(Math.abs(probabilities[2 * i + 1]! - p[i]!)).toBeLessThanOrEqual(1e-6);
@@ -111,13 +121,20 @@ describe('toOnnx', () => {
   });
 
   it('names its producer (gradwasm and the version the build put in) and says what it computes in doc_string', async () => {
-    const model = await Sequential.create({ inputs: 3, layers: [dense(4, 'relu'), dense(1, 'sigmoid')], seed: 1, scaler: StandardScaler.fromStats({ mean: [1, 2, 3], std: [1, 1, 1] }) });
+    const model = await Sequential.create({
+      inputs: 3,
+      layers: [dense(4, 'relu'), dense(1, 'sigmoid')],
+      seed: 1,
+      scaler: StandardScaler.fromStats({ mean: [1, 2, 3], std: [1, 1, 1] }),
+    });
     expect(header(toOnnx(model))).toMatchObject({ ir_version: 7, producer_name: 'gradwasm', producer_version: 'dev', opset: 13 }); // sources as vitest runs them
     vi.stubGlobal('GRADWASM_VERSION', '9.8.7'); // what the build's define puts in
     const h = header(toOnnx(model));
     expect(h.producer_version).toBe('9.8.7');
-    expect(h.doc_string).toBe('A binary classifier from gradwasm 9.8.7: StandardScaler → Dense(4, relu) → Dense(1, sigmoid). Input features [batch, 3], raw (the scaler is inside); ' +
-      'outputs label (int64, 1 where P(Y=1) > 0.5), probabilities [1 − P(Y=1), P(Y=1)] (as skl2onnx writes them with zipmap off) and probability [batch, 1], P(Y=1).');
+    expect(h.doc_string).toBe(
+      'A binary classifier from gradwasm 9.8.7: StandardScaler → Dense(4, relu) → Dense(1, sigmoid). Input features [batch, 3], raw (the scaler is inside); ' +
+        'outputs label (int64, 1 where P(Y=1) > 0.5), probabilities [1 − P(Y=1), P(Y=1)] (as skl2onnx writes them with zipmap off) and probability [batch, 1], P(Y=1).',
+    );
     const session = await ort.InferenceSession.create(toOnnx(model));
     expect(session.outputNames).toEqual(['label', 'probabilities', 'probability']);
   });
@@ -138,7 +155,8 @@ function fields(b: Uint8Array): [number, Uint8Array | number][] {
   const out: [number, Uint8Array | number][] = [];
   let i = 0;
   const varint = (): number => {
-    let v = 0, scale = 1;
+    let v = 0,
+      scale = 1;
     for (;;) {
       const byte = b[i++]!;
       v += (byte & 0x7f) * scale;
@@ -147,7 +165,9 @@ function fields(b: Uint8Array): [number, Uint8Array | number][] {
     }
   };
   while (i < b.length) {
-    const key = varint(), field = Math.floor(key / 8), type = key % 8;
+    const key = varint(),
+      field = Math.floor(key / 8),
+      type = key % 8;
     if (type === 0) out.push([field, varint()]);
     else if (type === 2) {
       const n = varint();
@@ -162,10 +182,14 @@ const text = (v: Uint8Array | number) => new TextDecoder().decode(v as Uint8Arra
 
 /** ModelProto.metadata_props (field 14: key 1, value 2). */
 function metadata(bytes: Uint8Array): Record<string, string> {
-  return Object.fromEntries(fields(bytes).filter(([f]) => f === 14).map(([, entry]) => {
-    const kv = new Map(fields(entry as Uint8Array));
-    return [text(kv.get(1)!), text(kv.get(2)!)];
-  }));
+  return Object.fromEntries(
+    fields(bytes)
+      .filter(([f]) => f === 14)
+      .map(([, entry]) => {
+        const kv = new Map(fields(entry as Uint8Array));
+        return [text(kv.get(1)!), text(kv.get(2)!)];
+      }),
+  );
 }
 
 /** ModelProto's header: ir_version (1), producer_name (2), producer_version (3), doc_string (6), the default domain's opset (8: version 2). */

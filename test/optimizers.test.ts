@@ -18,20 +18,27 @@ class ReferenceOptimizer {
   private readonly s1: Float64Array[][] = [];
   private readonly s2: Float64Array[][] = [];
 
-  constructor(private readonly o: PerBatch, private readonly decay: number) {}
+  constructor(
+    private readonly o: PerBatch,
+    private readonly decay: number,
+  ) {}
 
   step(weights: LayerWeights[], grads: LayerWeights[], lr: number): LayerWeights[] {
     const o: Exclude<PerBatch, string> = this.o === 'adam' ? { type: 'adam' } : this.o === 'sgd' ? { type: 'sgd' } : this.o;
-    const step = f(-f(lr)), decay = f(this.decay);
-    const b1 = o.type === 'adam' ? o.beta1 ?? 0.9 : 0, b2 = o.type === 'adam' ? o.beta2 ?? 0.999 : 0;
-    const eps = f(o.type === 'adam' ? o.epsilon ?? 1e-7 : 0);
+    const step = f(-f(lr)),
+      decay = f(this.decay);
+    const b1 = o.type === 'adam' ? (o.beta1 ?? 0.9) : 0,
+      b2 = o.type === 'adam' ? (o.beta2 ?? 0.999) : 0;
+    const eps = f(o.type === 'adam' ? (o.epsilon ?? 1e-7) : 0);
     // TF.js keeps β1ᵗ, β2ᵗ as float32 products; ours must be the same numbers.
-    let acc1 = f(b1), acc2 = f(b2);
+    let acc1 = f(b1),
+      acc2 = f(b2);
     for (let i = 1; i < this.t; i++) {
       acc1 = f(acc1 * f(b1));
       acc2 = f(acc2 * f(b2));
     }
-    const c1 = f(1 - acc1), c2 = f(1 - acc2);
+    const c1 = f(1 - acc1),
+      c2 = f(1 - acc2);
     const out = weights.map((layer, l) => {
       this.s1[l] ??= [new Float64Array(layer.weights.length), new Float64Array(layer.bias.length)];
       this.s2[l] ??= [new Float64Array(layer.weights.length), new Float64Array(layer.bias.length)];
@@ -69,7 +76,8 @@ const OPTIMIZERS: [string, PerBatch, number][] = [
 ];
 
 describe.each(['wasm', 'js'] as const)('optimizers on the %s backend', (backend) => {
-  const inputs = 5, rows = 37;
+  const inputs = 5,
+    rows = 37;
   const x = { data: uniform(61, rows * inputs, -1, 1), rows, cols: inputs };
   const y = labels(62, rows);
   const create = (seed = 4) => Sequential.create({ inputs, layers: [dense(7, 'tanh'), dense(4, 'relu'), dense(1, 'sigmoid')], seed, backend });
@@ -98,7 +106,8 @@ describe.each(['wasm', 'js'] as const)('optimizers on the %s backend', (backend)
 
   it.each(OPTIMIZERS)('%s: the state carries over to the next fit call with the same options', async (_name, optimizer, weightDecay) => {
     const fit = { learningRate: 0.05, batchSize: 8, optimizer, weightDecay };
-    const once = await create(), twice = await create();
+    const once = await create(),
+      twice = await create();
     await once.fit(x, y, { ...fit, epochs: 4 });
     await twice.fit(x, y, { ...fit, epochs: 2 });
     twice.setWeights(twice.getWeights()); // setWeights keeps the state too
@@ -149,19 +158,24 @@ describe.each(['wasm', 'js'] as const)('optimizers on the %s backend', (backend)
 
 describe('optimizers: wasm and js backends agree', () => {
   it.each(OPTIMIZERS)('%s after 30 shuffled mini-batch epochs, within 1e-4 relative', async (_name, optimizer, weightDecay) => {
-    const inputs = 9, rows = 203;
+    const inputs = 9,
+      rows = 203;
     const x = { data: uniform(71, rows * inputs, -2, 2), rows, cols: inputs };
     const y = labels(72, rows);
     const results = [];
     for (const backend of ['wasm', 'js'] as const) {
       const model = await Sequential.create({ inputs, layers: [dense(12, 'tanh'), dense(6, 'relu'), dense(1, 'sigmoid')], seed: 7, backend });
       const history = await model.fit(x, y, {
-        epochs: 30, batchSize: 16, learningRate: optimizer === 'adam' ? 0.003 : 0.03, optimizer, weightDecay,
+        epochs: 30,
+        batchSize: 16,
+        learningRate: optimizer === 'adam' ? 0.003 : 0.03,
+        optimizer,
+        weightDecay,
         learningRateSchedule: { type: 'exponential', decayRate: 0.5, decaySteps: 20 },
       });
       results.push({ weights: model.getWeights(), loss: history.loss });
     }
-    const [wasm, js] = results as [typeof results[0], typeof results[0]];
+    const [wasm, js] = results as [(typeof results)[0], (typeof results)[0]];
     wasm.weights.forEach((layer, l) => {
       expect(relativeDifference(layer.weights, js.weights[l]!.weights)).toBeLessThanOrEqual(1e-4);
       expect(relativeDifference(layer.bias, js.weights[l]!.bias)).toBeLessThanOrEqual(1e-4);
@@ -173,7 +187,8 @@ describe('optimizers: wasm and js backends agree', () => {
 
 describe('optimizer state in linear memory (wasm)', () => {
   it('is allocated when a fit needs it, kept between epochs and fits, released when not needed and on dispose', async () => {
-    const inputs = 10, rows = 50;
+    const inputs = 10,
+      rows = 50;
     const x = { data: uniform(81, rows * inputs), rows, cols: inputs };
     const y = labels(82, rows);
     const model = await Sequential.create({ inputs, layers: [dense(16, 'relu'), dense(1, 'sigmoid')], seed: 1 });

@@ -7,7 +7,7 @@ import { stepFailure } from '../src/backend/wasm/threads.js';
 import { runScenario } from './support/scenario.js';
 
 describe('what stopped a step, as the leader tells it', () => {
-  it('a part that failed on a thread of the pool, a thread that died, or — when no part failed — the caller\'s own exception', () => {
+  it("a part that failed on a thread of the pool, a thread that died, or — when no part failed — the caller's own exception", () => {
     expect(stepFailure(FAILED_PART)).toBe('part');
     expect(stepFailure(FAILED_DEATH)).toBe('death');
     // (the leader's own trap was told as "a trap on a thread of the pool")
@@ -18,13 +18,13 @@ describe('what stopped a step, as the leader tells it', () => {
 describe('a part that traps in a step shared between threads', () => {
   type Traps = { iterations: number; traps: number; errors: number; same: number };
 
-  it('reading past the end of memory in its later rows, 500 times beside two busy processes: a GradwasmError each time, never a hang, another model\'s bits unchanged', async () => {
+  it("reading past the end of memory in its later rows, 500 times beside two busy processes: a GradwasmError each time, never a hang, another model's bits unchanged", async () => {
     const run = await runScenario<Traps>('trap-in-step', ['bounds', '500', '2'], 150_000);
     expect(run.hung, run.stderr).toBe(false);
     expect(run.result, run.stderr).toEqual({ iterations: 500, traps: 500, errors: 500, same: 500 });
   }, 180_000);
 
-  it('a fault injected into a worker\'s part, 300 times beside two busy processes: the same', async () => {
+  it("a fault injected into a worker's part, 300 times beside two busy processes: the same", async () => {
     const run = await runScenario<Traps>('trap-in-step', ['injected', '300', '2'], 150_000);
     expect(run.hung, run.stderr).toBe(false);
     const r = run.result!;
@@ -36,12 +36,16 @@ describe('a part that traps in a step shared between threads', () => {
 });
 
 describe('a model disposed inside its own fit', () => {
-  it.each([1, 2])('with %i thread(s): another model created and trained then ends exactly as it does alone', async (threads) => {
-    const run = await runScenario<{ awaited: unknown; concurrent: unknown; untouched: boolean }>('dispose-in-fit', [String(threads)], 60_000);
-    expect(run.hung, run.stderr).toBe(false);
-    const outcome = { first: 'the model was disposed while fitting', same: true };
-    expect(run.result, run.stderr).toEqual({ awaited: outcome, concurrent: outcome, untouched: true });
-  }, 90_000);
+  it.each([1, 2])(
+    'with %i thread(s): another model created and trained then ends exactly as it does alone',
+    async (threads) => {
+      const run = await runScenario<{ awaited: unknown; concurrent: unknown; untouched: boolean }>('dispose-in-fit', [String(threads)], 60_000);
+      expect(run.hung, run.stderr).toBe(false);
+      const outcome = { first: 'the model was disposed while fitting', same: true };
+      expect(run.result, run.stderr).toEqual({ awaited: outcome, concurrent: outcome, untouched: true });
+    },
+    90_000,
+  );
 });
 
 describe('an exception other than a trap inside the core', () => {
@@ -63,7 +67,9 @@ describe('a thread of the pool that dies in the middle of a step', () => {
     expect(run.hung, run.stderr).toBe(false);
     expect(run.result?.outcomes, run.stderr).toHaveLength(3);
     for (const death of run.result!.outcomes) {
-      expect(death.message).toMatch(/^a thread of the pool stopped \(terminated, or out of memory\) in the middle of this model's step: its memory can no longer be trusted/);
+      expect(death.message).toMatch(
+        /^a thread of the pool stopped \(terminated, or out of memory\) in the middle of this model's step: its memory can no longer be trusted/,
+      );
       expect(death).toMatchObject({ brokenAfter: true, nextSame: true });
       expect(death.nextWorkerParts).toBeGreaterThan(0);
     }

@@ -6,7 +6,8 @@ import { Sequential, dense } from '../src/index.js';
 import { fixPoolHelpers, poolReady, poolStats, poolWorkers, setPoolCores } from '../src/backend/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
 
-const inputs = 256, rows = 2048;
+const inputs = 256,
+  rows = 2048;
 const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
 const y = labels(2, rows);
 const spec = { inputs, layers: [dense(64, 'relu'), dense(1, 'sigmoid')], seed: 3 };

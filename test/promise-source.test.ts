@@ -12,7 +12,10 @@ const dir = mkdtempSync(join(tmpdir(), 'gradwasm-promise-'));
 
 /** What `call` rejects with: a GradwasmError naming `argument`, its message matching `message`. */
 async function expectRejection(call: () => Promise<unknown>, argument: string, message: RegExp): Promise<void> {
-  const error = await call().then(() => null, (e: unknown) => e);
+  const error = await call().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error, `expected a GradwasmError for ${argument}`).toBeInstanceOf(GradwasmError);
   expect((error as GradwasmError).argument).toBe(argument);
   expect((error as GradwasmError).message).toMatch(message);
@@ -31,7 +34,11 @@ describe('a source passed as a Promise', () => {
     try {
       await expectRejection(() => model.fitDataset(unread(), { epochs: 1 }), 'source', isPromise('source'));
       const rows = await npyDataset(path, { label: 2 });
-      await expectRejection(() => model.fitDataset(rows, { epochs: 1, validationData: unread() }), 'options.validationData', isPromise('options.validationData'));
+      await expectRejection(
+        () => model.fitDataset(rows, { epochs: 1, validationData: unread() }),
+        'options.validationData',
+        isPromise('options.validationData'),
+      );
       await expectRejection(() => model.evaluateDataset(unread()), 'source', isPromise('source'));
       expect((await model.fitDataset(rows, { epochs: 1 })).loss).toHaveLength(1); // awaited, it trains
     } finally {

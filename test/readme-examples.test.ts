@@ -19,9 +19,13 @@ describe.each(PAGES)('%s', (page) => {
     const committed = read(page);
     expect(markedExamples(committed).sort()).toEqual(MARKS[page]);
     const fresh = withExamples(page, committed, made);
-    const a = withoutTimings(committed).split('\n'), b = withoutTimings(fresh).split('\n');
+    const a = withoutTimings(committed).split('\n'),
+      b = withoutTimings(fresh).split('\n');
     const line = b.findIndex((l, i) => l !== a[i]);
-    if (line >= 0) expect.fail(`${page} is out of date: run \`npm run docs\` and commit it.\nFirst difference at line ${line + 1}:\n  file:      ${a[line]}\n  generated: ${b[line]}`);
+    if (line >= 0)
+      expect.fail(
+        `${page} is out of date: run \`npm run docs\` and commit it.\nFirst difference at line ${line + 1}:\n  file:      ${a[line]}\n  generated: ${b[line]}`,
+      );
   });
 });
 

@@ -29,11 +29,15 @@ describe.each(PAGES)('%s figures', (page) => {
   });
 
   it('shows the sizes this build measured, within 3 % or 0.5 kB', () => {
-    const written = sizesIn(marked.sizes!), measured = sizesIn(sizesBlock(JSON.parse(read('build/sizes.json'))));
+    const written = sizesIn(marked.sizes!),
+      measured = sizesIn(sizesBlock(JSON.parse(read('build/sizes.json'))));
     expect([...written.keys()]).toEqual([...measured.keys()]);
     for (const [file, [raw, gzip]] of measured) {
       const [rawWritten, gzipWritten] = written.get(file)!;
-      for (const [was, is] of [[rawWritten!, raw!], [gzipWritten!, gzip!]] as const) {
+      for (const [was, is] of [
+        [rawWritten!, raw!],
+        [gzipWritten!, gzip!],
+      ] as const) {
         expect(Math.abs(was - is), `${file}: ${page} says ${was} kB, the build measured ${is} kB; ${REFRESH}`).toBeLessThanOrEqual(Math.max(0.5, 0.03 * is));
       }
     }

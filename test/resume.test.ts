@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, dense, type DataChunk, type FitOptions, type History, type LayerWeights, type ModelJSON } from '../src/index.js';
 import { labels, uniform } from './support/random.js';
 
-const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const bits = (layers: readonly LayerWeights[]): number[][] =>
+  layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 
 /** The histories of two fits, end to end (the second's bestEpoch stands for both). */
 function joined(a: History, b: History): History {
@@ -16,7 +17,8 @@ function joined(a: History, b: History): History {
   return out as unknown as History;
 }
 
-const cols = 6, rows = 120;
+const cols = 6,
+  rows = 120;
 const x = { data: uniform(1, rows * cols, -2, 2), rows, cols };
 const y = labels(2, rows);
 const xv = { data: uniform(3, 30 * cols), rows: 30, cols };
@@ -27,9 +29,21 @@ describe.each(['wasm', 'js'] as const)('resume ≡ uninterrupted (%s)', (backend
 
   it.each<[string, FitOptions]>([
     ['sgd, shuffled mini-batches', { batchSize: 16, learningRate: 0.2 }],
-    ['momentum (Nesterov), a step schedule, weight decay', { batchSize: 10, learningRate: 0.1, optimizer: { type: 'momentum', momentum: 0.9, nesterov: true }, learningRateSchedule: { type: 'step', every: 3, factor: 0.5 }, weightDecay: 1e-3 }],
+    [
+      'momentum (Nesterov), a step schedule, weight decay',
+      {
+        batchSize: 10,
+        learningRate: 0.1,
+        optimizer: { type: 'momentum', momentum: 0.9, nesterov: true },
+        learningRateSchedule: { type: 'step', every: 3, factor: 0.5 },
+        weightDecay: 1e-3,
+      },
+    ],
     ['adam, an exponential schedule', { batchSize: 32, learningRate: 0.01, optimizer: 'adam', learningRateSchedule: { type: 'exponential', decayRate: 0.8 } }],
-    ['adam, full batch, early stopping that keeps the best weights', { learningRate: 0.05, optimizer: 'adam', earlyStopping: { patience: 20, restoreBestWeights: true } }],
+    [
+      'adam, full batch, early stopping that keeps the best weights',
+      { learningRate: 0.05, optimizer: 'adam', earlyStopping: { patience: 20, restoreBestWeights: true } },
+    ],
     ['sgd, a validation split', { batchSize: 8, learningRate: 0.1, validationSplit: 0.2 }],
   ])('%s', async (_name, options) => {
     const all = { ...options, ...(options.validationSplit ? {} : { validationData: [xv, yv] as const }) };
@@ -70,7 +84,10 @@ describe.each(['wasm', 'js'] as const)('resume ≡ uninterrupted (%s)', (backend
     const options = { epochs: 8, batchSize: 12, learningRate: 0.05, optimizer: { type: 'momentum', momentum: 0.8 } as const, shuffleBuffer: 40 };
     const saves: ModelJSON[] = [];
     const model = await Sequential.create(spec);
-    const expected = await model.fitDataset(chunks, { ...options, checkpoint: { every: 2, save: async (json) => void saves.push(JSON.parse(JSON.stringify(json))) } });
+    const expected = await model.fitDataset(chunks, {
+      ...options,
+      checkpoint: { every: 2, save: async (json) => void saves.push(JSON.parse(JSON.stringify(json))) },
+    });
     expect(saves.map((s) => s.training!.epoch)).toEqual([2, 4, 6, 8]);
     expect(model.epochsDone).toBe(8);
     const resumed = await Sequential.fromJSON(saves[1]!, { backend });
@@ -85,7 +102,14 @@ describe.each(['wasm', 'js'] as const)('resume ≡ uninterrupted (%s)', (backend
 describe('the training state in model files', () => {
   it('plain toJSON() stays as it was; toJSON({ training: true }) adds the state, which fromJSON checks', async () => {
     const model = await Sequential.create({ inputs: 3, layers: [dense(2, 'relu'), dense(1, 'sigmoid')], seed: 1 });
-    await model.fit([[1, 2, 3], [3, 2, 1]], [0, 1], { epochs: 2, optimizer: 'adam' });
+    await model.fit(
+      [
+        [1, 2, 3],
+        [3, 2, 1],
+      ],
+      [0, 1],
+      { epochs: 2, optimizer: 'adam' },
+    );
     expect(model.toJSON()).not.toHaveProperty('training');
     expect(JSON.parse(JSON.stringify(model))).not.toHaveProperty('training');
     const json = model.toJSON({ training: true });
@@ -93,7 +117,10 @@ describe('the training state in model files', () => {
     const broken = (edit: (t: Record<string, unknown>) => void) => {
       const copy = JSON.parse(JSON.stringify(json));
       edit(copy.training);
-      return Sequential.fromJSON(copy).then(() => null, (e: unknown) => e);
+      return Sequential.fromJSON(copy).then(
+        () => null,
+        (e: unknown) => e,
+      );
     };
     for (const [edit, message] of [
       [(t) => (t.rng = [1, 2, 3]), /^json\.training\.rng must be four u32 words/],
@@ -109,6 +136,8 @@ describe('the training state in model files', () => {
     }
     await expect(Sequential.fromJSON(json, { seed: 3 })).rejects.toThrow(/options\.seed cannot be given for a model saved with its training state/);
     await expect(model.fit([[1, 2, 3]], [1], { epochs: 2, initialEpoch: 3 })).rejects.toThrow(/options\.initialEpoch must be an integer in \[0, 2\], got 3/);
-    await expect(model.fit([[1, 2, 3]], [1], { checkpoint: { every: 0, save: () => {} } })).rejects.toThrow(/options\.checkpoint\.every must be an integer ≥ 1, got 0/);
+    await expect(model.fit([[1, 2, 3]], [1], { checkpoint: { every: 0, save: () => {} } })).rejects.toThrow(
+      /options\.checkpoint\.every must be an integer ≥ 1, got 0/,
+    );
   });
 });

@@ -11,7 +11,8 @@ import { GradwasmError, Sequential, StandardScaler, dense, trainInWorker, type M
 import { labels, uniform } from './support/random.js';
 import { expectError } from './support/errors.js';
 
-const rows = 37, cols = 5;
+const rows = 37,
+  cols = 5;
 /** Columns on very different scales, one constant, one with a large offset. */
 function table(seed: number, n = rows): Float32Array {
   const u = uniform(seed, n * cols, -1, 1);
@@ -28,9 +29,11 @@ function table(seed: number, n = rows): Float32Array {
 const X = table(1);
 const Y = labels(2, rows);
 
-
 async function expectRejection(fn: () => Promise<unknown>, argument: string, message: RegExp): Promise<void> {
-  const error = await fn().then(() => null, (e: unknown) => e);
+  const error = await fn().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error, `expected a GradwasmError for ${argument}`).toBeInstanceOf(GradwasmError);
   expect((error as GradwasmError).argument).toBe(argument);
   expect((error as GradwasmError).message).toMatch(message);
@@ -74,7 +77,8 @@ describe('StandardScaler', () => {
     expect(x64).toEqual(before);
     expect(z).toBeInstanceOf(Float32Array);
     expect(z).not.toBe(x64);
-    const mean = s.mean, scale = s.scale;
+    const mean = s.mean,
+      scale = s.scale;
     z.forEach((v, i) => expect(v).toBe(Math.fround((Math.fround(x64[i]!) - mean[i % cols]!) / scale[i % cols]!)));
     // the training columns come out with mean ≈ 0 and std ≈ 1 (the constant one at 0)
     const zx = s.transform(X);
@@ -129,7 +133,15 @@ describe('StandardScaler', () => {
     ['the wrong format', edited((j) => (j.format = 'gradwasm-model')), 'json.format', /^json\.format must be "gradwasm-scaler", got "gradwasm-model"$/],
     ['version 2', edited((j) => (j.version = 2)), 'json.version', /^json\.version 2 is not supported/],
     ['mean missing', edited((j) => delete j.mean), 'json.mean', /^json\.mean must be an array of 1 to 65536 numbers, got undefined$/],
-    ['mean empty', edited((j) => { j.mean = []; j.scale = []; }), 'json.mean', /^json\.mean must be an array of 1 to 65536 numbers, got an array of length 0$/],
+    [
+      'mean empty',
+      edited((j) => {
+        j.mean = [];
+        j.scale = [];
+      }),
+      'json.mean',
+      /^json\.mean must be an array of 1 to 65536 numbers, got an array of length 0$/,
+    ],
     ['mean too long', edited((j) => (j.mean = new Array(65537).fill(0))), 'json.mean', /^json\.mean must be an array of 1 to 65536/],
     ['scale shorter than mean', edited((j) => j.scale.pop()), 'json.scale', /^json\.scale has 2 values, but json\.mean has 3$/],
     ['scale longer than mean', edited((j) => j.scale.push(1)), 'json.scale', /^json\.scale has 4 values, but json\.mean has 3$/],
@@ -142,7 +154,12 @@ describe('StandardScaler', () => {
     ['negative scale', edited((j) => (j.scale[2] = -1)), 'json.scale', /^json\.scale\[2\] is -1; scales must be/],
     ['Infinity scale', edited((j) => (j.scale[0] = Infinity)), 'json.scale', /^json\.scale\[0\] is Infinity; scales must be/],
     ['NaN scale', edited((j) => (j.scale[0] = NaN)), 'json.scale', /^json\.scale\[0\] is NaN; scales must be/],
-    ['scale not an array', edited((j) => (j.scale = { 0: 1, 1: 1, 2: 1, length: 3 })), 'json.scale', /^json\.scale must be an array of 1 to 65536 numbers, got an object$/],
+    [
+      'scale not an array',
+      edited((j) => (j.scale = { 0: 1, 1: 1, 2: 1, length: 3 })),
+      'json.scale',
+      /^json\.scale must be an array of 1 to 65536 numbers, got an object$/,
+    ],
   ])('fromJSON rejects %s', (_name, json, argument, message) => {
     expectError(() => StandardScaler.fromJSON(json as never), argument, message);
   });
@@ -220,10 +237,25 @@ describe.each(['wasm', 'js'] as const)('a model with a scaler, on the %s backend
   });
 
   it('rejects a scaler of the wrong width, a malformed one, and setScaler while fitting or disposed', async () => {
-    const narrow = StandardScaler.fit([[1, 2], [3, 5]]);
-    await expectRejection(() => Sequential.create({ ...options, scaler: narrow }), 'options.scaler', /^options\.scaler has 2 columns, but the model has 5 inputs$/);
-    await expectRejection(() => Sequential.create({ ...options, scaler: { ...scaler.toJSON(), scale: [1, 1, 1, 1, 0] } }), 'options.scaler.scale', /^options\.scaler\.scale\[4\] is 0; scales must be finite numbers > 0$/);
-    await expectRejection(() => Sequential.create({ ...options, scaler: JSON.stringify(scaler) as never }), 'options.scaler', /^options\.scaler must be an object, got "/);
+    const narrow = StandardScaler.fit([
+      [1, 2],
+      [3, 5],
+    ]);
+    await expectRejection(
+      () => Sequential.create({ ...options, scaler: narrow }),
+      'options.scaler',
+      /^options\.scaler has 2 columns, but the model has 5 inputs$/,
+    );
+    await expectRejection(
+      () => Sequential.create({ ...options, scaler: { ...scaler.toJSON(), scale: [1, 1, 1, 1, 0] } }),
+      'options.scaler.scale',
+      /^options\.scaler\.scale\[4\] is 0; scales must be finite numbers > 0$/,
+    );
+    await expectRejection(
+      () => Sequential.create({ ...options, scaler: JSON.stringify(scaler) as never }),
+      'options.scaler',
+      /^options\.scaler must be an object, got "/,
+    );
     await expectRejection(() => Sequential.create({ ...options, scaler: 5 as never }), 'options.scaler', /^options\.scaler must be an object, got 5$/);
     const model = await Sequential.create(options);
     expectError(() => model.setScaler(narrow), 'scaler', /^scaler has 2 columns, but the model has 5 inputs$/);
@@ -245,7 +277,11 @@ describe.each(['wasm', 'js'] as const)('a model with a scaler, on the %s backend
     const flat = X.slice(0, 3 * cols);
     flat[7] = -Infinity;
     expectError(() => model.evaluate(flat, [0, 1, 0]), 'x', /^x row 1, column 2 is -Infinity\b/);
-    await expectRejection(() => model.fit(X, Y, { validationData: [flat, [0, 1, 0]] }), 'options.validationData[0]', /^options\.validationData\[0\] row 1, column 2 is -Infinity\b/);
+    await expectRejection(
+      () => model.fit(X, Y, { validationData: [flat, [0, 1, 0]] }),
+      'options.validationData[0]',
+      /^options\.validationData\[0\] row 1, column 2 is -Infinity\b/,
+    );
     const huge = X.slice(0, cols);
     huge[1] = 3e38; // column 1 has scale ≈ 6e-4
     expectError(() => model.predictProba(huge), 'x', /^x row 0, column 1 is 3\.\d+e\+38, which the scaler maps to (-)?Infinity, outside the float32 range$/);
@@ -256,7 +292,16 @@ describe.each(['wasm', 'js'] as const)('a model with a scaler, on the %s backend
     const dir = mkdtempSync(join(tmpdir(), 'gradwasm-scaler-'));
     try {
       const outfile = join(dir, 'worker.mjs');
-      await build({ entryPoints: ['src/worker/entry.node.ts'], outfile, bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, logLevel: 'warning' });
+      await build({
+        entryPoints: ['src/worker/entry.node.ts'],
+        outfile,
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        target: 'es2022',
+        loader: { '.wasm': 'binary' },
+        logLevel: 'warning',
+      });
       const fit = { epochs: 5, learningRate: 0.2, batchSize: 8 };
       const result = await trainInWorker({ model: { ...options, scaler }, x: X, y: Y, fit, workerUrl: pathToFileURL(outfile) }).done;
       const local = await Sequential.create({ ...options, scaler });
@@ -273,11 +318,27 @@ describe.each(['wasm', 'js'] as const)('a model with a scaler, on the %s backend
 
 describe('model files with a scaler, hostile', () => {
   const saved = async (): Promise<any> => {
-    const m = await Sequential.create({ inputs: 3, layers: [dense(1, 'sigmoid')], seed: 1, scaler: StandardScaler.fit([[1, 2, 3], [2, 4, 8]]) });
+    const m = await Sequential.create({
+      inputs: 3,
+      layers: [dense(1, 'sigmoid')],
+      seed: 1,
+      scaler: StandardScaler.fit([
+        [1, 2, 3],
+        [2, 4, 8],
+      ]),
+    });
     return m.toJSON();
   };
   it.each<[string, (j: any) => void, string, RegExp]>([
-    ['a scaler of the wrong width', (j) => { j.scaler.mean.pop(); j.scaler.scale.pop(); }, 'json.scaler', /^json\.scaler has 2 columns, but json\.inputs is 3$/],
+    [
+      'a scaler of the wrong width',
+      (j) => {
+        j.scaler.mean.pop();
+        j.scaler.scale.pop();
+      },
+      'json.scaler',
+      /^json\.scaler has 2 columns, but json\.inputs is 3$/,
+    ],
     ['a scaler in a version 1 file', (j) => (j.version = 1), 'json.scaler', /^json\.scaler needs version 2; json\.version is 1$/],
     ['a scaler with a zero scale', (j) => (j.scaler.scale[0] = 0), 'json.scaler.scale', /^json\.scaler\.scale\[0\] is 0; scales must be finite numbers > 0$/],
     ['a scaler with a negative scale', (j) => (j.scaler.scale[2] = -3), 'json.scaler.scale', /^json\.scaler\.scale\[2\] is -3\b/],

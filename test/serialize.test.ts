@@ -5,7 +5,10 @@ import { shortestFloat32 } from '../src/core/float32-decimal.js';
 
 describe('toJSON / fromJSON', () => {
   it.each([
-    ['wasm', 'wasm'], ['wasm', 'js'], ['js', 'wasm'], ['js', 'js'],
+    ['wasm', 'wasm'],
+    ['wasm', 'js'],
+    ['js', 'wasm'],
+    ['js', 'js'],
   ] as const)('save on %s → JSON text → load on %s gives identical weights and the same predictions', async (from, to) => {
     const x = { data: uniform(1, 50 * 6, -3, 3), rows: 50, cols: 6 };
     const model = await Sequential.create({ inputs: 6, layers: [dense(7, 'tanh'), dense(3, 'relu'), dense(1, 'sigmoid')], seed: 3, backend: from });
@@ -37,7 +40,10 @@ describe('toJSON / fromJSON', () => {
     expect(json.version).toBe(2);
     expect(json).not.toHaveProperty('scaler');
     expect(json.inputs).toBe(2);
-    expect(json.layers.map((l) => [l.units, l.activation, l.weights.length, l.bias.length])).toEqual([[3, 'relu', 6, 3], [1, 'sigmoid', 3, 1]]);
+    expect(json.layers.map((l) => [l.units, l.activation, l.weights.length, l.bias.length])).toEqual([
+      [3, 'relu', 6, 3],
+      [1, 'sigmoid', 3, 1],
+    ]);
     const parsed = JSON.parse(JSON.stringify(json)) as typeof json;
     parsed.layers.forEach((l, i) => {
       expect(Float32Array.from(l.weights)).toEqual(model.getWeights()[i]!.weights);

@@ -17,9 +17,23 @@ interface Fit {
   mean_log_loss: number;
   gradient_max_abs: number;
 }
-interface FoldFigures { accuracy: number; auc: number; n_iter: number; converged: boolean }
-interface ModelFigures { mean_accuracy: number; mean_auc: number; folds: FoldFigures[] }
-interface CrossValidation { n_splits: number; fold_of_row: number[]; logistic: ModelFigures; mlp: ModelFigures }
+interface FoldFigures {
+  accuracy: number;
+  auc: number;
+  n_iter: number;
+  converged: boolean;
+}
+interface ModelFigures {
+  mean_accuracy: number;
+  mean_auc: number;
+  folds: FoldFigures[];
+}
+interface CrossValidation {
+  n_splits: number;
+  fold_of_row: number[];
+  logistic: ModelFigures;
+  mlp: ModelFigures;
+}
 interface Table {
   file: string;
   n: number;
@@ -47,7 +61,9 @@ function zScore(x: { data: Float32Array; rows: number; cols: number }): Float64A
   const { data, rows, cols } = x;
   const z = Float64Array.from(data);
   for (let c = 0; c < cols; c++) {
-    let sum = 0, min = Infinity, max = -Infinity;
+    let sum = 0,
+      min = Infinity,
+      max = -Infinity;
     for (let r = 0; r < rows; r++) {
       const v = z[r * cols + c]!;
       sum += v;
@@ -70,7 +86,8 @@ function zScore(x: { data: Float32Array; rows: number; cols: number }): Float64A
 function objective(z: Float64Array, y: Float32Array, cols: number, w: readonly number[], b: number): { value: number; loss: number; gradient: number } {
   const n = y.length;
   const gw = new Float64Array(cols);
-  let gb = 0, loss = 0;
+  let gb = 0,
+    loss = 0;
   for (let r = 0; r < n; r++) {
     let t = b;
     for (let c = 0; c < cols; c++) t += w[c]! * z[r * cols + c]!;
@@ -79,7 +96,8 @@ function objective(z: Float64Array, y: Float32Array, cols: number, w: readonly n
     for (let c = 0; c < cols; c++) gw[c]! += residual * z[r * cols + c]!;
     gb += residual;
   }
-  let squares = 0, gradient = Math.abs(gb / n);
+  let squares = 0,
+    gradient = Math.abs(gb / n);
   for (let c = 0; c < cols; c++) {
     squares += w[c]! ** 2;
     gradient = Math.max(gradient, Math.abs(gw[c]! / n + w[c]! / n));
@@ -94,7 +112,9 @@ describe('data/sklearn-reference.json', () => {
     expect(reference.versions.numpy).toMatch(/^\d+\.\d+/);
     expect(reference.versions.scipy).toMatch(/^\d+\.\d+/);
     expect(Number.isNaN(Date.parse(reference.date))).toBe(false);
-    const csvs = readdirSync(DATA).filter((f) => f.endsWith('.csv')).map((f) => f.slice(0, -4));
+    const csvs = readdirSync(DATA)
+      .filter((f) => f.endsWith('.csv'))
+      .map((f) => f.slice(0, -4));
     expect(names.sort()).toEqual(csvs.sort());
     // CI's fast cross-validation runs 3 folds on these two.
     expect(reference.tables.breast_cancer!.cv3).toBeDefined();
@@ -117,7 +137,8 @@ describe('data/sklearn-reference.json', () => {
     it.each(splits.map((cv) => [cv.n_splits, cv] as const))('%i folds: a stratified partition, and figures that fit it', async (k, cv) => {
       const { y } = await read;
       expect(cv.fold_of_row.length).toBe(table.n);
-      const size = new Array<number>(k).fill(0), positives = new Array<number>(k).fill(0);
+      const size = new Array<number>(k).fill(0),
+        positives = new Array<number>(k).fill(0);
       for (const [row, fold] of cv.fold_of_row.entries()) {
         expect(Number.isInteger(fold) && fold >= 0 && fold < k).toBe(true);
         size[fold]!++;

@@ -23,10 +23,11 @@ describe('trainTestSplit', () => {
     expect(a.train.x.rows).toBe(77);
     const all = [...ids(a.test), ...ids(a.train)];
     expect([...all].sort((p, q) => p - q)).toEqual([...Array(103).keys()]);
-    for (const side of [a.train, a.test]) ids(side).forEach((i, r) => {
-      expect(side.y[r]).toBe(y[i]);
-      expect(side.x.data[2 * r + 1]).toBe(10 * i);
-    });
+    for (const side of [a.train, a.test])
+      ids(side).forEach((i, r) => {
+        expect(side.y[r]).toBe(y[i]);
+        expect(side.x.data[2 * r + 1]).toBe(10 * i);
+      });
     expect(trainTestSplit(t.x, t.y, { cols: 2 }).test.x.rows).toBe(21); // default 0.2, seed 0
   });
 

@@ -25,14 +25,16 @@ const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
 async function loadInTfjs(files: { modelJson: TfjsModelJSON; weightsBin: ArrayBuffer }): Promise<tfl.LayersModel> {
   const text = JSON.stringify(files.modelJson); // as written to model.json
   const json = JSON.parse(text) as TfjsModelJSON;
-  return tfl.loadLayersModel(tf.io.fromMemory({
-    modelTopology: json.modelTopology as never,
-    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-    weightData: files.weightsBin.slice(0),
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-  }));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology as never,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: files.weightsBin.slice(0),
+      format: json.format,
+      generatedBy: json.generatedBy,
+      convertedBy: json.convertedBy,
+    }),
+  );
 }
 
 function tfPredict(model: tfl.LayersModel, x: Float32Array, rows: number, cols: number): Float32Array {
@@ -48,8 +50,25 @@ const differences: string[] = [];
 describe('toTfjsLayers: our models in TensorFlow.js', () => {
   const cases: [string, number, [number, Activation][]][] = [
     ['logistic regression', 5, [[1, 'sigmoid']]],
-    ['relu MLP', 30, [[16, 'relu'], [8, 'relu'], [1, 'sigmoid']]],
-    ['tanh + linear + sigmoid', 7, [[9, 'tanh'], [4, 'linear'], [3, 'sigmoid'], [1, 'sigmoid']]],
+    [
+      'relu MLP',
+      30,
+      [
+        [16, 'relu'],
+        [8, 'relu'],
+        [1, 'sigmoid'],
+      ],
+    ],
+    [
+      'tanh + linear + sigmoid',
+      7,
+      [
+        [9, 'tanh'],
+        [4, 'linear'],
+        [3, 'sigmoid'],
+        [1, 'sigmoid'],
+      ],
+    ],
   ];
   it.each(cases)('%s: loads with tf.loadLayersModel and predicts ours within 1e-6', async (name, inputs, spec) => {
     for (const backend of ['wasm', 'js'] as const) {
@@ -79,15 +98,17 @@ describe('toTfjsLayers: our models in TensorFlow.js', () => {
     const { modelJson, weightsBin } = toTfjsLayers(model);
     expect(modelJson.format).toBe('layers-model');
     expect(modelJson.modelTopology.class_name).toBe('Sequential');
-    expect(modelJson.weightsManifest).toEqual([{
-      paths: ['weights.bin'],
-      weights: [
-        { name: 'dense_1/kernel', shape: [3, 2], dtype: 'float32' },
-        { name: 'dense_1/bias', shape: [2], dtype: 'float32' },
-        { name: 'dense_2/kernel', shape: [2, 1], dtype: 'float32' },
-        { name: 'dense_2/bias', shape: [1], dtype: 'float32' },
-      ],
-    }]);
+    expect(modelJson.weightsManifest).toEqual([
+      {
+        paths: ['weights.bin'],
+        weights: [
+          { name: 'dense_1/kernel', shape: [3, 2], dtype: 'float32' },
+          { name: 'dense_1/bias', shape: [2], dtype: 'float32' },
+          { name: 'dense_2/kernel', shape: [2, 1], dtype: 'float32' },
+          { name: 'dense_2/bias', shape: [1], dtype: 'float32' },
+        ],
+      },
+    ]);
     const [first, second] = modelJson.modelTopology.config.layers;
     expect(first!.config).toMatchObject({ units: 2, activation: 'relu', use_bias: true, batch_input_shape: [null, 3], dtype: 'float32', name: 'dense_1' });
     expect(second!.config).not.toHaveProperty('batch_input_shape');
@@ -103,7 +124,8 @@ describe('toTfjsLayers: our models in TensorFlow.js', () => {
   });
 
   it('folds a feature scaler into the first layer, so TF.js takes raw features', async () => {
-    const inputs = 6, rows = 300;
+    const inputs = 6,
+      rows = 300;
     const x = uniform(9, rows * inputs, -1, 1).map((v, i) => v * 10 ** (i % 4) + 100 * (i % 3));
     const scaler = StandardScaler.fit(x, { cols: inputs });
     const model = await Sequential.create({ inputs, layers: [dense(8, 'tanh'), dense(1, 'sigmoid')], seed: 2, scaler });
@@ -122,10 +144,16 @@ describe('fromTfjsLayers: TensorFlow.js models in gradwasm', () => {
   async function trainedInTfjs(inputs: number, spec: [number, string][], options: { useBias?: boolean; inputLayer?: boolean } = {}) {
     const model = tfl.sequential();
     if (options.inputLayer) model.add(tfl.layers.inputLayer({ inputShape: [inputs] }));
-    spec.forEach(([units, activation], i) => model.add(tfl.layers.dense({
-      units, activation: activation as never, useBias: options.useBias ?? true,
-      ...(i === 0 && !options.inputLayer ? { inputShape: [inputs] } : {}),
-    })));
+    spec.forEach(([units, activation], i) =>
+      model.add(
+        tfl.layers.dense({
+          units,
+          activation: activation as never,
+          useBias: options.useBias ?? true,
+          ...(i === 0 && !options.inputLayer ? { inputShape: [inputs] } : {}),
+        }),
+      ),
+    );
     model.compile({ optimizer: tf.train.adam(0.05), loss: 'binaryCrossentropy' });
     const rows = 256;
     const x = uniform(11, rows * inputs, -2, 2);
@@ -135,10 +163,12 @@ describe('fromTfjsLayers: TensorFlow.js models in gradwasm', () => {
     await model.fit(xt, yt, { epochs: 8, batchSize: 32, verbose: 0 });
     tf.dispose([xt, yt]);
     let artifacts: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     const predictions = tfPredict(model, x, rows, inputs);
     model.dispose();
     // model.json as tf.io's file handlers write it
@@ -154,12 +184,34 @@ describe('fromTfjsLayers: TensorFlow.js models in gradwasm', () => {
 
   it.each<[string, number, [number, string][], { useBias?: boolean; inputLayer?: boolean }]>([
     ['logistic regression', 4, [[1, 'sigmoid']], {}],
-    ['relu MLP', 12, [[16, 'relu'], [8, 'relu'], [1, 'sigmoid']], {}],
-    ['tanh, linear (no bias), after an InputLayer', 5, [[6, 'tanh'], [3, 'linear'], [1, 'sigmoid']], { useBias: false, inputLayer: true }],
+    [
+      'relu MLP',
+      12,
+      [
+        [16, 'relu'],
+        [8, 'relu'],
+        [1, 'sigmoid'],
+      ],
+      {},
+    ],
+    [
+      'tanh, linear (no bias), after an InputLayer',
+      5,
+      [
+        [6, 'tanh'],
+        [3, 'linear'],
+        [1, 'sigmoid'],
+      ],
+      { useBias: false, inputLayer: true },
+    ],
   ])('%s trained in TF.js imports and predicts what TF.js predicts within 1e-6', async (name, inputs, spec, options) => {
     const t = await trainedInTfjs(inputs, spec, options);
     for (const backend of ['wasm', 'js'] as const) {
-      for (const [form, json] of [['model.json', t.modelJson], ['model.json text', JSON.stringify(t.modelJson)], ['ModelArtifacts', t.artifacts]] as const) {
+      for (const [form, json] of [
+        ['model.json', t.modelJson],
+        ['model.json text', JSON.stringify(t.modelJson)],
+        ['ModelArtifacts', t.artifacts],
+      ] as const) {
         const model = await fromTfjsLayers(json, t.weightsBin, { backend });
         expect(model.inputs).toBe(inputs);
         expect(model.layers.map((l) => [l.units, l.activation])).toEqual(spec);
@@ -214,39 +266,176 @@ describe('fromTfjsLayers refuses what it cannot read', () => {
   it.each<[string, (() => unknown) | null, (() => unknown) | null, string, RegExp]>([
     ['invalid JSON text', () => '{"modelTopology":', null, 'modelJson', /^modelJson is not valid JSON text: /],
     ['null', () => null, null, 'modelJson', /^modelJson must be an object, got null$/],
-    ['a graph model', () => edited((j) => (j.format = 'graph-model')), null, 'modelJson.format', /^modelJson\.format is "graph-model"; only TF\.js Layers models \("layers-model"\) are read, not graph models$/],
-    ['no topology', () => edited((j) => delete j.modelTopology), null, 'modelJson.modelTopology', /^modelJson\.modelTopology must be an object, got undefined$/],
-    ['a functional model', () => edited((j) => (j.modelTopology.class_name = 'Model')), null, 'modelJson.modelTopology.class_name', /^modelJson\.modelTopology\.class_name is "Model"; only Sequential models of Dense layers are read$/],
+    [
+      'a graph model',
+      () => edited((j) => (j.format = 'graph-model')),
+      null,
+      'modelJson.format',
+      /^modelJson\.format is "graph-model"; only TF\.js Layers models \("layers-model"\) are read, not graph models$/,
+    ],
+    [
+      'no topology',
+      () => edited((j) => delete j.modelTopology),
+      null,
+      'modelJson.modelTopology',
+      /^modelJson\.modelTopology must be an object, got undefined$/,
+    ],
+    [
+      'a functional model',
+      () => edited((j) => (j.modelTopology.class_name = 'Model')),
+      null,
+      'modelJson.modelTopology.class_name',
+      /^modelJson\.modelTopology\.class_name is "Model"; only Sequential models of Dense layers are read$/,
+    ],
     ['no layers', () => edited((j) => (j.modelTopology.config.layers = [])), null, L, /must be a non-empty array of layers, got an array of length 0$/],
-    ['a Conv2D layer', () => edited((j) => (layer(j, 0).class_name = 'Conv2D')), null, `${L}[0].class_name`, /^modelJson\.modelTopology\.config\.layers\[0\] is a "Conv2D" layer; only Dense layers are read/],
-    ['a Dropout layer', () => edited((j) => j.modelTopology.config.layers.splice(1, 0, { class_name: 'Dropout', config: { rate: 0.5, name: 'd' } })), null, `${L}[1].class_name`, /is a "Dropout" layer/],
-    ['a softmax activation', () => edited((j) => (layer(j, 0).config.activation = 'softmax')), null, `${L}[0].config.activation`, /is "softmax"; gradwasm has linear, relu, tanh and sigmoid$/],
+    [
+      'a Conv2D layer',
+      () => edited((j) => (layer(j, 0).class_name = 'Conv2D')),
+      null,
+      `${L}[0].class_name`,
+      /^modelJson\.modelTopology\.config\.layers\[0\] is a "Conv2D" layer; only Dense layers are read/,
+    ],
+    [
+      'a Dropout layer',
+      () => edited((j) => j.modelTopology.config.layers.splice(1, 0, { class_name: 'Dropout', config: { rate: 0.5, name: 'd' } })),
+      null,
+      `${L}[1].class_name`,
+      /is a "Dropout" layer/,
+    ],
+    [
+      'a softmax activation',
+      () => edited((j) => (layer(j, 0).config.activation = 'softmax')),
+      null,
+      `${L}[0].config.activation`,
+      /is "softmax"; gradwasm has linear, relu, tanh and sigmoid$/,
+    ],
     ['an elu activation', () => edited((j) => (layer(j, 0).config.activation = 'elu')), null, `${L}[0].config.activation`, /is "elu"/],
-    ['a last layer of 2 units', () => edited((j) => (layer(j, 1).config.units = 2)), null, L, /^the last layer of .* must be Dense\(1, sigmoid\) .*, got Dense\(2, sigmoid\)$/],
+    [
+      'a last layer of 2 units',
+      () => edited((j) => (layer(j, 1).config.units = 2)),
+      null,
+      L,
+      /^the last layer of .* must be Dense\(1, sigmoid\) .*, got Dense\(2, sigmoid\)$/,
+    ],
     ['a last layer relu', () => edited((j) => (layer(j, 1).config.activation = 'relu')), null, L, /got Dense\(1, relu\)$/],
     ['units 0', () => edited((j) => (layer(j, 0).config.units = 0)), null, `${L}[0].config.units`, /must be an integer in \[1, 65536\], got 0$/],
     ['units 1e9', () => edited((j) => (layer(j, 0).config.units = 1e9)), null, `${L}[0].config.units`, /got 1000000000$/],
-    ['a 3-D input shape', () => edited((j) => (layer(j, 0).config.batch_input_shape = [null, 3, 3])), null, `${L}[0].config.batch_input_shape`, /must be \[null, features\]/],
+    [
+      'a 3-D input shape',
+      () => edited((j) => (layer(j, 0).config.batch_input_shape = [null, 3, 3])),
+      null,
+      `${L}[0].config.batch_input_shape`,
+      /must be \[null, features\]/,
+    ],
     ['input shape 0', () => edited((j) => (layer(j, 0).config.batch_input_shape = [null, 0])), null, `${L}[0].config.batch_input_shape[1]`, /got 0$/],
     ['float16 layers', () => edited((j) => (layer(j, 0).config.dtype = 'float16')), null, `${L}[0].config.dtype`, /only float32 layers are read$/],
     ['use_bias "yes"', () => edited((j) => (layer(j, 0).config.use_bias = 'yes')), null, `${L}[0].config.use_bias`, /must be true or false/],
     ['a layer name not a string', () => edited((j) => (layer(j, 0).config.name = 5)), null, `${L}[0].config.name`, /must be a string, got 5$/],
-    ['no manifest', () => edited((j) => delete j.weightsManifest), null, 'modelJson.weightsManifest', /must be an array of \{ paths, weights \} groups, got undefined$/],
-    ['int32 weights', () => edited((j) => (j.weightsManifest[0].weights[1].dtype = 'int32')), null, 'modelJson.weightsManifest[0].weights[1].dtype', /\(dense_1\/bias\) has dtype "int32"; only float32 weights are read$/],
-    ['quantized weights', () => edited((j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', scale: 1, min: 0 })), null, 'modelJson.weightsManifest[0].weights[0].quantization', /is quantized/],
-    ['a negative shape', () => edited((j) => (j.weightsManifest[0].weights[0].shape = [-3, 2])), null, 'modelJson.weightsManifest[0].weights[0].shape[0]', /got -3$/],
-    ['a huge shape', () => edited((j) => (j.weightsManifest[0].weights[0].shape = [65536, 65536, 4])), null, 'modelJson.weightsManifest[0].weights[0].shape', /ends past 4 GiB of weights$/],
-    ['a kernel of the wrong shape', () => edited((j) => { j.weightsManifest[0].weights[0].shape = [2, 3]; }), null, 'modelJson.weightsManifest', /^weight "dense_1\/kernel" has shape \[2, 3\], but layer dense_1 needs \[3, 2\]$/],
-    ['a missing weight', () => edited((j) => (j.weightsManifest[0].weights[1].name = 'other/bias')), null, 'modelJson.weightsManifest', /^modelJson\.weightsManifest has no weight "dense_1\/bias" for layer dense_1$/],
-    ['an unused weight', () => edited((j) => { j.weightsManifest[0].weights.push({ name: 'extra/kernel', shape: [0], dtype: 'float32' }); }), null, 'modelJson.weightsManifest', /has weights no Dense layer uses: "extra\/kernel"$/],
-    ['a truncated weights.bin', null, () => good.weightsBin.slice(0, 40), 'weightsBin', /^weightsBin has 40 bytes, but the weights manifest describes 44 \(11 float32 values\)$/],
+    [
+      'no manifest',
+      () => edited((j) => delete j.weightsManifest),
+      null,
+      'modelJson.weightsManifest',
+      /must be an array of \{ paths, weights \} groups, got undefined$/,
+    ],
+    [
+      'int32 weights',
+      () => edited((j) => (j.weightsManifest[0].weights[1].dtype = 'int32')),
+      null,
+      'modelJson.weightsManifest[0].weights[1].dtype',
+      /\(dense_1\/bias\) has dtype "int32"; only float32 weights are read$/,
+    ],
+    [
+      'quantized weights',
+      () => edited((j) => (j.weightsManifest[0].weights[0].quantization = { dtype: 'uint8', scale: 1, min: 0 })),
+      null,
+      'modelJson.weightsManifest[0].weights[0].quantization',
+      /is quantized/,
+    ],
+    [
+      'a negative shape',
+      () => edited((j) => (j.weightsManifest[0].weights[0].shape = [-3, 2])),
+      null,
+      'modelJson.weightsManifest[0].weights[0].shape[0]',
+      /got -3$/,
+    ],
+    [
+      'a huge shape',
+      () => edited((j) => (j.weightsManifest[0].weights[0].shape = [65536, 65536, 4])),
+      null,
+      'modelJson.weightsManifest[0].weights[0].shape',
+      /ends past 4 GiB of weights$/,
+    ],
+    [
+      'a kernel of the wrong shape',
+      () =>
+        edited((j) => {
+          j.weightsManifest[0].weights[0].shape = [2, 3];
+        }),
+      null,
+      'modelJson.weightsManifest',
+      /^weight "dense_1\/kernel" has shape \[2, 3\], but layer dense_1 needs \[3, 2\]$/,
+    ],
+    [
+      'a missing weight',
+      () => edited((j) => (j.weightsManifest[0].weights[1].name = 'other/bias')),
+      null,
+      'modelJson.weightsManifest',
+      /^modelJson\.weightsManifest has no weight "dense_1\/bias" for layer dense_1$/,
+    ],
+    [
+      'an unused weight',
+      () =>
+        edited((j) => {
+          j.weightsManifest[0].weights.push({ name: 'extra/kernel', shape: [0], dtype: 'float32' });
+        }),
+      null,
+      'modelJson.weightsManifest',
+      /has weights no Dense layer uses: "extra\/kernel"$/,
+    ],
+    [
+      'a truncated weights.bin',
+      null,
+      () => good.weightsBin.slice(0, 40),
+      'weightsBin',
+      /^weightsBin has 40 bytes, but the weights manifest describes 44 \(11 float32 values\)$/,
+    ],
     ['a long weights.bin', null, () => new ArrayBuffer(48), 'weightsBin', /^weightsBin has 48 bytes, but the weights manifest describes 44/],
     ['an empty weights.bin', null, () => new ArrayBuffer(0), 'weightsBin', /^weightsBin has 0 bytes/],
-    ['NaN in the weights', null, () => { const b = good.weightsBin.slice(0); new DataView(b).setFloat32(12, NaN, true); return b; }, 'weightsBin', /^weight "dense_1\/kernel"\[3\] is NaN; weights must be finite$/],
-    ['Infinity in the weights', null, () => { const b = good.weightsBin.slice(0); new DataView(b).setFloat32(40, -Infinity, true); return b; }, 'weightsBin', /^weight "dense_2\/bias"\[0\] is -Infinity/],
-    ['weights as a string', null, () => 'AAAA', 'weightsBin', /^weightsBin must be an ArrayBuffer, a typed array or Buffer, or an array of ArrayBuffers; got "AAAA"$/],
+    [
+      'NaN in the weights',
+      null,
+      () => {
+        const b = good.weightsBin.slice(0);
+        new DataView(b).setFloat32(12, NaN, true);
+        return b;
+      },
+      'weightsBin',
+      /^weight "dense_1\/kernel"\[3\] is NaN; weights must be finite$/,
+    ],
+    [
+      'Infinity in the weights',
+      null,
+      () => {
+        const b = good.weightsBin.slice(0);
+        new DataView(b).setFloat32(40, -Infinity, true);
+        return b;
+      },
+      'weightsBin',
+      /^weight "dense_2\/bias"\[0\] is -Infinity/,
+    ],
+    [
+      'weights as a string',
+      null,
+      () => 'AAAA',
+      'weightsBin',
+      /^weightsBin must be an ArrayBuffer, a typed array or Buffer, or an array of ArrayBuffers; got "AAAA"$/,
+    ],
   ])('%s', async (_name, json, bin, argument, message) => {
-    const error = await fromTfjsLayers((json ?? (() => good.modelJson))() as never, (bin ?? (() => good.weightsBin))() as never).then(() => null, (e: unknown) => e);
+    const error = await fromTfjsLayers((json ?? (() => good.modelJson))() as never, (bin ?? (() => good.weightsBin))() as never).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error, 'expected a GradwasmError').toBeInstanceOf(GradwasmError);
     expect((error as GradwasmError).argument).toBe(argument);
     expect((error as GradwasmError).message).toMatch(message);
@@ -256,7 +445,14 @@ describe('fromTfjsLayers refuses what it cannot read', () => {
     const j = structuredClone(good.modelJson) as any;
     const layers = j.modelTopology.config.layers;
     delete layers[0].config.batch_input_shape;
-    j.modelTopology = { keras_version: '3.0.0', backend: 'tensorflow', model_config: { class_name: 'Sequential', config: { name: 'seq', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 3], name: 'input' } }, ...layers] } } };
+    j.modelTopology = {
+      keras_version: '3.0.0',
+      backend: 'tensorflow',
+      model_config: {
+        class_name: 'Sequential',
+        config: { name: 'seq', layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 3], name: 'input' } }, ...layers] },
+      },
+    };
     for (const spec of j.weightsManifest[0].weights) spec.name = `sequential/${spec.name}`;
     const model = await fromTfjsLayers(j, good.weightsBin);
     const original = await fromTfjsLayers(good.modelJson, good.weightsBin);

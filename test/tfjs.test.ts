@@ -10,12 +10,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sequential, dense, type Activation, type LayerWeights, type OptimizerOptions } from '../src/index.js';
 import { relativeDifference, uniform } from './support/random.js';
 
-const inputs = 6, rows = 96, batchSize = 16, epochs = 20; // 6 batches × 20 epochs = 120 steps
-const hidden: [number, Activation][] = [[8, 'tanh'], [5, 'relu']];
+const inputs = 6,
+  rows = 96,
+  batchSize = 16,
+  epochs = 20; // 6 batches × 20 epochs = 120 steps
+const hidden: [number, Activation][] = [
+  [8, 'tanh'],
+  [5, 'relu'],
+];
 const x = uniform(41, rows * inputs);
 const noise = uniform(42, rows, -0.6, 0.6);
 // A rule the network can learn only in part, so that the gradients never vanish.
-const y = Float32Array.from({ length: rows }, (_, r) => (x[r * inputs]! + 0.5 * x[r * inputs + 1]! - x[r * inputs + 2]! * x[r * inputs + 3]! + noise[r]! > 0 ? 1 : 0));
+const y = Float32Array.from({ length: rows }, (_, r) =>
+  x[r * inputs]! + 0.5 * x[r * inputs + 1]! - x[r * inputs + 2]! * x[r * inputs + 3]! + noise[r]! > 0 ? 1 : 0,
+);
 
 interface Case {
   name: string;
@@ -28,8 +36,18 @@ interface Case {
 const CASES: Case[] = [
   { name: 'sgd', learningRate: 0.1, optimizer: 'sgd', tfOptimizer: () => tf.train.sgd(0.1) },
   { name: 'momentum', learningRate: 0.05, optimizer: { type: 'momentum', momentum: 0.9 }, tfOptimizer: () => tf.train.momentum(0.05, 0.9) },
-  { name: 'momentum (nesterov)', learningRate: 0.05, optimizer: { type: 'momentum', momentum: 0.9, nesterov: true }, tfOptimizer: () => tf.train.momentum(0.05, 0.9, true) },
-  { name: 'adam', learningRate: 0.01, optimizer: { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, tfOptimizer: () => tf.train.adam(0.01, 0.9, 0.999, 1e-7) },
+  {
+    name: 'momentum (nesterov)',
+    learningRate: 0.05,
+    optimizer: { type: 'momentum', momentum: 0.9, nesterov: true },
+    tfOptimizer: () => tf.train.momentum(0.05, 0.9, true),
+  },
+  {
+    name: 'adam',
+    learningRate: 0.01,
+    optimizer: { type: 'adam', beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    tfOptimizer: () => tf.train.adam(0.01, 0.9, 0.999, 1e-7),
+  },
   { name: 'adam (defaults)', learningRate: 0.001, optimizer: 'adam', tfOptimizer: () => tf.train.adam() },
   { name: 'sgd + weight decay', learningRate: 0.1, optimizer: 'sgd', weightDecay: 0.01, tfOptimizer: () => tf.train.sgd(0.1) },
   { name: 'adam + weight decay', learningRate: 0.01, optimizer: 'adam', weightDecay: 0.01, tfOptimizer: () => tf.train.adam(0.01, 0.9, 0.999, 1e-7) },
@@ -40,11 +58,15 @@ async function trainTfjs(c: Case, init: LayerWeights[]): Promise<LayerWeights[]>
   const model = tfl.sequential();
   const layers: [number, Activation][] = [...hidden, [1, 'sigmoid']];
   layers.forEach(([units, activation], i) => {
-    model.add(tfl.layers.dense({
-      units, activation, kernelInitializer: 'zeros',
-      ...(c.weightDecay ? { kernelRegularizer: tfl.regularizers.l2({ l2: c.weightDecay / 2 }) } : {}),
-      ...(i === 0 ? { inputShape: [inputs] } : {}),
-    }));
+    model.add(
+      tfl.layers.dense({
+        units,
+        activation,
+        kernelInitializer: 'zeros',
+        ...(c.weightDecay ? { kernelRegularizer: tfl.regularizers.l2({ l2: c.weightDecay / 2 }) } : {}),
+        ...(i === 0 ? { inputShape: [inputs] } : {}),
+      }),
+    );
   });
   // Our kernels are [inputs × units] row-major, the Keras layout: they go in as they are.
   const values = init.flatMap((l, i) => [tf.tensor2d(l.weights, [i === 0 ? inputs : layers[i - 1]![0], layers[i]![0]]), tf.tensor1d(l.bias)]);
@@ -52,7 +74,8 @@ async function trainTfjs(c: Case, init: LayerWeights[]): Promise<LayerWeights[]>
   tf.dispose(values);
   const optimizer = c.tfOptimizer();
   model.compile({ optimizer, loss: 'binaryCrossentropy' });
-  const xs = tf.tensor2d(x, [rows, inputs]), ys = tf.tensor2d(y, [rows, 1]);
+  const xs = tf.tensor2d(x, [rows, inputs]),
+    ys = tf.tensor2d(y, [rows, 1]);
   await model.fit(xs, ys, { epochs, batchSize, shuffle: false, verbose: 0 });
   const weights = model.getWeights().map((t) => t.dataSync() as Float32Array);
   tf.dispose([xs, ys]);
@@ -89,7 +112,12 @@ describe.each(CASES)('against TensorFlow.js: $name', (c) => {
     const model = await Sequential.create({ inputs, layers: [...hidden.map(([u, a]) => dense(u, a)), dense(1, 'sigmoid')], seed: 3, backend });
     model.setWeights(init);
     await model.fit({ data: x, rows, cols: inputs }, y, {
-      epochs, batchSize, shuffle: false, learningRate: c.learningRate, optimizer: c.optimizer, weightDecay: c.weightDecay ?? 0,
+      epochs,
+      batchSize,
+      shuffle: false,
+      learningRate: c.learningRate,
+      optimizer: c.optimizer,
+      weightDecay: c.weightDecay ?? 0,
     });
     const d = difference(model.getWeights(), expected);
     measured.push(`  ${c.name.padEnd(22)} ${backend.padEnd(4)} ${d.toExponential(2)}   (the weights moved ${moved.toExponential(2)} relative from the start)`);

@@ -20,41 +20,56 @@ beforeAll(async () => {
 });
 
 const COUNTS = [1, 2, 3, 5, 8];
-const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const bits = (layers: readonly LayerWeights[]): number[][] =>
+  layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
 const floatBits = (a: Float32Array): number[] => [...new Uint32Array(a.slice().buffer)];
 
 describe('the same bits for 1, 2, 3, 5 and 8 threads', () => {
   // wide enough that every step is shared out (each part has thousands of multiply-adds)
-  const inputs = 40, rows = 777;
+  const inputs = 40,
+    rows = 777;
   const x = { data: uniform(1, rows * inputs, -2, 2), rows, cols: inputs };
   const y = labels(2, rows);
 
   it.each<[string, FitOptions]>([
     ['SGD, batches of 1', { epochs: 1, batchSize: 1, learningRate: 0.01 }],
     ['momentum with Nesterov, batches of 7', { epochs: 2, batchSize: 7, optimizer: { type: 'momentum', momentum: 0.9, nesterov: true }, learningRate: 0.01 }],
-    ['Adam with weight decay and a schedule, batches of 64', { epochs: 3, batchSize: 64, optimizer: 'adam', learningRate: 0.01, weightDecay: 1e-3, learningRateSchedule: { type: 'step', every: 1, factor: 0.5 } }],
+    [
+      'Adam with weight decay and a schedule, batches of 64',
+      { epochs: 3, batchSize: 64, optimizer: 'adam', learningRate: 0.01, weightDecay: 1e-3, learningRateSchedule: { type: 'step', every: 1, factor: 0.5 } },
+    ],
     ['SGD with weight decay, full batch (blocks of 256 rows, summed pairwise)', { epochs: 4, learningRate: 0.5, weightDecay: 1e-4 }],
     ['plain SGD, full batch', { epochs: 4, learningRate: 0.5 }],
-  ])('%s, every activation', async (_name, options) => {
-    for (const activation of ACTIVATIONS) {
-      const seen: { history: unknown; weights: number[][]; p: number[]; evaluation: unknown; gradients: number[][] }[] = [];
-      for (const threads of COUNTS) {
-        const model = await Sequential.create({ inputs, layers: [dense(96, activation), dense(48, activation), dense(1, 'sigmoid')], seed: 3, threads });
-        expect(model.threads).toBe(threads);
-        const history = await model.fit(x, y, { ...options, validationSplit: 0.1 });
-        const g = model.gradients(x, y);
-        seen.push({
-          history, weights: bits(model.getWeights()), p: floatBits(model.predictProba(x)), evaluation: model.evaluate(x, y),
-          gradients: [[g.loss], ...bits(g.layers)],
-        });
-        model.dispose();
+  ])(
+    '%s, every activation',
+    async (_name, options) => {
+      for (const activation of ACTIVATIONS) {
+        const seen: { history: unknown; weights: number[][]; p: number[]; evaluation: unknown; gradients: number[][] }[] = [];
+        for (const threads of COUNTS) {
+          const model = await Sequential.create({ inputs, layers: [dense(96, activation), dense(48, activation), dense(1, 'sigmoid')], seed: 3, threads });
+          expect(model.threads).toBe(threads);
+          const history = await model.fit(x, y, { ...options, validationSplit: 0.1 });
+          const g = model.gradients(x, y);
+          seen.push({
+            history,
+            weights: bits(model.getWeights()),
+            p: floatBits(model.predictProba(x)),
+            evaluation: model.evaluate(x, y),
+            gradients: [[g.loss], ...bits(g.layers)],
+          });
+          model.dispose();
+        }
+        for (const [i, s] of seen.entries()) expect(s, `${activation}, ${COUNTS[i]} threads`).toEqual(seen[0]);
       }
-      for (const [i, s] of seen.entries()) expect(s, `${activation}, ${COUNTS[i]} threads`).toEqual(seen[0]);
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 
   it('fitDataset with a shuffle window, and inference in calls larger than the workspace', async () => {
-    const chunks = Array.from({ length: 8 }, (_, k) => ({ x: x.data.subarray(k * 100 * inputs, Math.min(rows, (k + 1) * 100) * inputs), y: y.subarray(k * 100, (k + 1) * 100) }));
+    const chunks = Array.from({ length: 8 }, (_, k) => ({
+      x: x.data.subarray(k * 100 * inputs, Math.min(rows, (k + 1) * 100) * inputs),
+      y: y.subarray(k * 100, (k + 1) * 100),
+    }));
     const many = { data: uniform(9, 50_000 * inputs, -1, 1), rows: 50_000, cols: inputs };
     const seen: unknown[] = [];
     for (const threads of COUNTS) {
@@ -67,7 +82,8 @@ describe('the same bits for 1, 2, 3, 5 and 8 threads', () => {
   }, 60_000);
 
   it('a logistic regression of 100,000 rows, full batch and batches of 256', async () => {
-    const n = 100_000, cols = 32;
+    const n = 100_000,
+      cols = 32;
     const data = { data: uniform(11, n * cols, -1, 1), rows: n, cols };
     const t = labels(12, n);
     for (const batchSize of [undefined, 256]) {
@@ -98,7 +114,11 @@ describe('threads as an option', () => {
 
   it.each([0, -1, 1.5, 257, NaN, '2', 'all', null])('refuses threads %s with a GradwasmError naming it', async (bad) => {
     const spec = { inputs: 2, layers: [dense(1, 'sigmoid')], threads: bad as number };
-    for (const call of [() => Sequential.create(spec), () => Sequential.fromJSON(JSON.stringify({}), { threads: bad as number }), () => LogisticRegression.create({ inputs: 2, threads: bad as number })]) {
+    for (const call of [
+      () => Sequential.create(spec),
+      () => Sequential.fromJSON(JSON.stringify({}), { threads: bad as number }),
+      () => LogisticRegression.create({ inputs: 2, threads: bad as number }),
+    ]) {
       const error = await call().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(GradwasmError);
       expect((error as GradwasmError).argument).toBe('options.threads');

@@ -7,7 +7,8 @@ import { labels, uniform } from './support/random.js';
 const f = Math.fround;
 
 describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend', (backend) => {
-  const inputs = 3, rows = 13;
+  const inputs = 3,
+    rows = 13;
   const x = { data: uniform(91, rows * inputs, -1, 1), rows, cols: inputs };
   const y = labels(92, rows);
   const rowsOf = (from: number, to: number) => ({ data: x.data.slice(from * inputs, to * inputs), rows: to - from, cols: inputs });
@@ -15,7 +16,8 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
 
   describe('validationSplit', () => {
     it('holds out the last rows, before any shuffling, as Keras does: ⌊13·(1 − 0.25)⌋ = 9 rows train', async () => {
-      const split = await create(), explicit = await create();
+      const split = await create(),
+        explicit = await create();
       const fit = { epochs: 6, learningRate: 0.2, batchSize: 2, shuffle: true } as const;
       const a = await split.fit(x, y, { ...fit, validationSplit: 0.25 });
       const b = await explicit.fit(rowsOf(0, 9), y.slice(0, 9), { ...fit, validationData: [rowsOf(9, 13), y.slice(9)] });
@@ -30,7 +32,8 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
         data[row * inputs + 1] = NaN;
         const model = await create();
         await expect(model.fit({ data, rows, cols: inputs }, y, { validationSplit: 0.25 })).rejects.toThrow(
-          new DataError('x', `x row ${row}, column 1 is NaN; every feature must be a finite number`, { source: 'x', row, column: 1 }));
+          new DataError('x', `x row ${row}, column 1 is NaN; every feature must be a finite number`, { source: 'x', row, column: 1 }),
+        );
       }
     });
 
@@ -49,7 +52,8 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
 
   describe('earlyStopping', () => {
     // Validation labels flipped: as the training loss falls, the validation loss rises.
-    const xv = rowsOf(0, 13), yv = y.map((v) => 1 - v);
+    const xv = rowsOf(0, 13),
+      yv = y.map((v) => 1 - v);
 
     it('stops after `patience` epochs without improvement and reports the best epoch', async () => {
       const model = await create();
@@ -65,7 +69,10 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
         const model = await create();
         const seen: LayerWeights[][] = [];
         const history = await model.fit(x, y, {
-          epochs: 100, learningRate: 0.5, validationData: [xv, yv], earlyStopping: { patience: 2, restoreBestWeights },
+          epochs: 100,
+          learningRate: 0.5,
+          validationData: [xv, yv],
+          earlyStopping: { patience: 2, restoreBestWeights },
           onEpochEnd: () => void seen.push(model.getWeights()),
         });
         expect(model.getWeights()).toEqual(restoreBestWeights ? seen[history.bestEpoch!] : seen.at(-1));
@@ -89,7 +96,10 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
       const model = await create();
       const seen: LayerWeights[][] = [];
       const history = await model.fit(x, y, {
-        epochs: 100, learningRate: 0.5, validationSplit: 0.3, earlyStopping: { patience: 100, restoreBestWeights: true },
+        epochs: 100,
+        learningRate: 0.5,
+        validationSplit: 0.3,
+        earlyStopping: { patience: 100, restoreBestWeights: true },
         onEpochEnd: ({ epoch }) => {
           seen.push(model.getWeights());
           return epoch < 20;
@@ -104,7 +114,10 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
       const bystander = await create(5);
       const before = bystander.getWeights();
       const history = await model.fit(x, y, {
-        epochs: 10, learningRate: 0.5, validationData: [xv, yv], earlyStopping: { patience: 10, restoreBestWeights: true },
+        epochs: 10,
+        learningRate: 0.5,
+        validationData: [xv, yv],
+        earlyStopping: { patience: 10, restoreBestWeights: true },
         onEpochEnd: ({ epoch }) => {
           if (epoch < 3) return true;
           model.dispose();
@@ -124,11 +137,11 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
       [{ type: 'exponential', decayRate: 0.5, decaySteps: 4 } as const, (e: number) => 0.5 * 0.5 ** (e / 4)],
       [{ type: 'exponential', decayRate: 0.5, decaySteps: 4, staircase: true } as const, (e: number) => 0.5 * 0.5 ** Math.floor(e / 4)],
       [{ type: 'step', every: 2, factor: 2 } as const, (e: number) => 0.5 * 2 ** Math.floor(e / 2)],
-    ])('%j sets each epoch\'s float32 rate', async (learningRateSchedule, rate) => {
+    ])("%j sets each epoch's float32 rate", async (learningRateSchedule, rate) => {
       const model = await create();
       const logged: number[] = [];
       const history = await model.fit(x, y, { epochs: 9, learningRate: 0.5, learningRateSchedule, onEpochEnd: (l) => void logged.push(l.learningRate) });
-      const expected = Array.from({ length: 9 }, (_, e) => f(rate(e) / 0.5 * f(0.5)));
+      const expected = Array.from({ length: 9 }, (_, e) => f((rate(e) / 0.5) * f(0.5)));
       expect(history.learningRate).toEqual(expected);
       expect(logged).toEqual(expected);
     });
@@ -142,10 +155,14 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
   describe('per-epoch metrics', () => {
     it('gives precision, recall, F1 and AUC of the validation data after each epoch, as evaluate() computes them', async () => {
       const model = await create();
-      const xv = rowsOf(0, 7), yv = y.slice(0, 7);
+      const xv = rowsOf(0, 7),
+        yv = y.slice(0, 7);
       const logs: Record<string, number>[] = [];
       const history = await model.fit(x, y, {
-        epochs: 4, learningRate: 0.3, batchSize: 4, validationData: [xv, yv],
+        epochs: 4,
+        learningRate: 0.3,
+        batchSize: 4,
+        validationData: [xv, yv],
         onEpochEnd: (log) => void logs.push({ ...log }),
       });
       const e = model.evaluate(xv, yv);
@@ -156,8 +173,24 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
       expect(history.valF1!.at(-1)).toBe(e.f1);
       expect(history.valAuc!.at(-1)).toBe(e.auc);
       expect(e.auc).toBe(rocAuc(yv, model.predictProba(xv)));
-      for (const key of ['loss', 'accuracy', 'precision', 'recall', 'f1', 'learningRate', 'valLoss', 'valAccuracy', 'valPrecision', 'valRecall', 'valF1', 'valAuc'] as const) {
-        expect(logs.map((l) => l[key]), key).toEqual(history[key]);
+      for (const key of [
+        'loss',
+        'accuracy',
+        'precision',
+        'recall',
+        'f1',
+        'learningRate',
+        'valLoss',
+        'valAccuracy',
+        'valPrecision',
+        'valRecall',
+        'valF1',
+        'valAuc',
+      ] as const) {
+        expect(
+          logs.map((l) => l[key]),
+          key,
+        ).toEqual(history[key]);
       }
       expect(history.bestEpoch).toBeUndefined();
     });
@@ -167,11 +200,15 @@ describe.each(['wasm', 'js'] as const)('fit around the epochs on the %s backend'
       const probe = await create();
       const fit = { learningRate: 0.3, batchSize: 5, shuffle: false } as const;
       // batch by batch: each batch's predictions are made with the weights before its update
-      let tp = 0, fp = 0, fn = 0;
+      let tp = 0,
+        fp = 0,
+        fn = 0;
       for (let start = 0; start < rows; start += 5) {
         const end = Math.min(rows, start + 5);
         const c = probe.evaluate(rowsOf(start, end), y.slice(start, end)).confusion;
-        tp += c.tp; fp += c.fp; fn += c.fn;
+        tp += c.tp;
+        fp += c.fp;
+        fn += c.fn;
         await probe.fit(rowsOf(start, end), y.slice(start, end), fit);
       }
       const history = await model.fit(x, y, fit);

@@ -19,7 +19,16 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gradwasm-worker-'));
   const bundle = async (entry: string, name: string): Promise<URL> => {
     const outfile = join(dir, name);
-    await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'node', target: 'es2022', loader: { '.wasm': 'binary' }, logLevel: 'warning' });
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'es2022',
+      loader: { '.wasm': 'binary' },
+      logLevel: 'warning',
+    });
     return pathToFileURL(outfile);
   };
   workerUrl = await bundle('src/worker/entry.node.ts', 'worker.mjs');
@@ -27,7 +36,8 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const inputs = 4, rows = 40;
+const inputs = 4,
+  rows = 40;
 const x = { data: uniform(31, rows * inputs), rows, cols: inputs };
 const y = labels(32, rows);
 const xv = { data: uniform(33, 10 * inputs), rows: 10, cols: inputs };
@@ -35,11 +45,12 @@ const yv = labels(34, 10);
 const architecture = { inputs, layers: [dense(8, 'tanh'), dense(4, 'relu'), dense(1, 'sigmoid')] };
 
 /** Float32 bit patterns of every kernel and bias, for exact comparison. */
-const bits = (layers: readonly LayerWeights[]): number[][] => layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
-const jsonWeights = (json: Gradwasm.ModelJSON): LayerWeights[] => json.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
+const bits = (layers: readonly LayerWeights[]): number[][] =>
+  layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
+const jsonWeights = (json: Gradwasm.ModelJSON): LayerWeights[] =>
+  json.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
 
-const job = (options: Omit<TrainInWorkerOptions, 'x' | 'y' | 'workerUrl'> & Partial<TrainInWorkerOptions>) =>
-  trainInWorker({ x, y, workerUrl, ...options });
+const job = (options: Omit<TrainInWorkerOptions, 'x' | 'y' | 'workerUrl'> & Partial<TrainInWorkerOptions>) => trainInWorker({ x, y, workerUrl, ...options });
 
 describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backend) => {
   const model = { ...architecture, seed: 5, backend };
@@ -48,7 +59,15 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
     const fit = { epochs: 12, learningRate: 0.3, batchSize: 7, validationData: [xv, yv] as const };
     const logs: EpochLog[] = [];
     const snapshots: number[] = [];
-    const result = await job({ model, fit, weightsEvery: 5, onEpochEnd: (log, weights) => { logs.push(log); if (weights) snapshots.push(log.epoch); } }).done;
+    const result = await job({
+      model,
+      fit,
+      weightsEvery: 5,
+      onEpochEnd: (log, weights) => {
+        logs.push(log);
+        if (weights) snapshots.push(log.epoch);
+      },
+    }).done;
 
     const local = await Sequential.create(model);
     const history = await local.fit(x, y, fit);
@@ -63,8 +82,13 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
 
   it('passes the training options through (Adam, weight decay, a schedule, a validation split, early stopping): same history and bits', async () => {
     const fit = {
-      epochs: 60, learningRate: 0.05, batchSize: 7, optimizer: { type: 'adam', beta1: 0.8 } as const, weightDecay: 0.01,
-      learningRateSchedule: { type: 'exponential', decayRate: 0.9 } as const, validationSplit: 0.25,
+      epochs: 60,
+      learningRate: 0.05,
+      batchSize: 7,
+      optimizer: { type: 'adam', beta1: 0.8 } as const,
+      weightDecay: 0.01,
+      learningRateSchedule: { type: 'exponential', decayRate: 0.9 } as const,
+      validationSplit: 0.25,
       earlyStopping: { patience: 3, restoreBestWeights: true },
     };
     const result = await job({ model, fit }).done;
@@ -78,7 +102,13 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
 
   it("stops on the training loss (earlyStopping.monitor 'loss', no validation data) as an in-process fit does", async () => {
     // A learning rate growing 30 % an epoch: the training loss turns and rises.
-    const fit = { epochs: 40, learningRate: 0.3, batchSize: 7, learningRateSchedule: { type: 'exponential', decayRate: 1.3 } as const, earlyStopping: { monitor: 'loss', patience: 2, restoreBestWeights: true } as const };
+    const fit = {
+      epochs: 40,
+      learningRate: 0.3,
+      batchSize: 7,
+      learningRateSchedule: { type: 'exponential', decayRate: 1.3 } as const,
+      earlyStopping: { monitor: 'loss', patience: 2, restoreBestWeights: true } as const,
+    };
     const result = await job({ model, fit }).done;
     const local = await Sequential.create(model);
     const history = await local.fit(x, y, fit);
@@ -88,13 +118,19 @@ describe.each(['wasm', 'js'] as const)('trainInWorker on the %s backend', (backe
     expect(bits(jsonWeights(result.model))).toEqual(bits(local.getWeights()));
   });
 
-  it('refuses, before any worker starts, to resume a checkpoint\'s early stopping on the other loss', async () => {
+  it("refuses, before any worker starts, to resume a checkpoint's early stopping on the other loss", async () => {
     const fit = { learningRate: 0.1, batchSize: 5, earlyStopping: { monitor: 'loss', patience: 5 } as const };
     const local = await Sequential.create(model);
     await local.fit(x, y, { ...fit, epochs: 3 });
     const checkpoint = local.toJSON({ training: true });
-    expect(() => job({ model: checkpoint, load: { backend }, fit: { ...fit, epochs: 6, initialEpoch: 3, validationData: [xv, yv], earlyStopping: { patience: 5 } } }))
-      .toThrow(new OptionError('options.fit.earlyStopping.monitor', "options.fit.earlyStopping.monitor is 'valLoss', but the run continued at epoch 3 monitored 'loss' (its best value and wait are of that loss); continue it with monitor 'loss'"));
+    expect(() =>
+      job({ model: checkpoint, load: { backend }, fit: { ...fit, epochs: 6, initialEpoch: 3, validationData: [xv, yv], earlyStopping: { patience: 5 } } }),
+    ).toThrow(
+      new OptionError(
+        'options.fit.earlyStopping.monitor',
+        "options.fit.earlyStopping.monitor is 'valLoss', but the run continued at epoch 3 monitored 'loss' (its best value and wait are of that loss); continue it with monitor 'loss'",
+      ),
+    );
   });
 
   it('sends weights that match the model at that epoch', async () => {
@@ -161,14 +197,22 @@ describe('trainInWorker threads', () => {
     const saved = JSON.stringify(await Sequential.create({ ...architecture, seed: 1 }));
     expect(() => job({ model: { ...architecture, threads: 0 } })).toThrow(/^options\.model\.threads must be 'auto' or an integer from 1 to 256, got 0$/);
     expect(() => job({ model: saved, load: { threads: 1.5 } })).toThrow(/^options\.load\.threads must be 'auto' or an integer from 1 to 256, got 1\.5$/);
-    expect(() => job({ model: { ...architecture, backend: 'js', threads: 2 } })).toThrow(/options\.model\.threads is 2, but the 'js' backend runs on one thread/);
+    expect(() => job({ model: { ...architecture, backend: 'js', threads: 2 } })).toThrow(
+      /options\.model\.threads is 2, but the 'js' backend runs on one thread/,
+    );
   });
 });
 
 describe('trainInWorker cancellation', () => {
   it('cancel() stops at an epoch boundary and resolves with cancelled: true and the weights so far', async () => {
     const fit = { epochs: 100_000, learningRate: 0.05, batchSize: 4 };
-    const running = job({ model: { ...architecture, seed: 9 }, fit, onEpochEnd: (log) => { if (log.epoch === 2) running.cancel(); } });
+    const running = job({
+      model: { ...architecture, seed: 9 },
+      fit,
+      onEpochEnd: (log) => {
+        if (log.epoch === 2) running.cancel();
+      },
+    });
     const result = await running.done;
     expect(result.cancelled).toBe(true);
     const done = result.history.loss.length;
@@ -196,7 +240,13 @@ describe('trainInWorker cancellation', () => {
   });
 
   it('a cancel after the last epoch changes nothing: cancelled is false', async () => {
-    const running = job({ model: { ...architecture, seed: 9 }, fit: { epochs: 2 }, onEpochEnd: (log) => { if (log.epoch === 1) running.cancel(); } });
+    const running = job({
+      model: { ...architecture, seed: 9 },
+      fit: { epochs: 2 },
+      onEpochEnd: (log) => {
+        if (log.epoch === 1) running.cancel();
+      },
+    });
     expect((await running.done).cancelled).toBe(false);
   });
 });
@@ -218,8 +268,18 @@ describe('trainInWorker misuse and errors', () => {
     ['options not an object', null, 'options', /^options must be an object, got null$/],
     ['unknown option', { model, x, y, epochs: 3 }, 'options.epochs', /^options has an unknown option "epochs"/],
     ['a callback inside fit', { model, x, y, fit: { onEpochEnd: () => {} } }, 'options.fit.onEpochEnd', /^options\.fit has an unknown option "onEpochEnd"/],
-    ['bad layer', { model: { inputs, layers: [dense(2, 'relu')] }, x, y }, 'options.model.layers', /^the last layer of options\.model\.layers must be dense\(1, 'sigmoid'\)/],
-    ['bad seed', { model: { ...architecture, seed: -1 }, x, y }, 'options.model.seed', /^options\.model\.seed must be an integer in \[0, 4294967295\], got -1$/],
+    [
+      'bad layer',
+      { model: { inputs, layers: [dense(2, 'relu')] }, x, y },
+      'options.model.layers',
+      /^the last layer of options\.model\.layers must be dense\(1, 'sigmoid'\)/,
+    ],
+    [
+      'bad seed',
+      { model: { ...architecture, seed: -1 }, x, y },
+      'options.model.seed',
+      /^options\.model\.seed must be an integer in \[0, 4294967295\], got -1$/,
+    ],
     ['bad saved model', { model: { format: 'gradwasm-model', version: 9 }, x, y }, 'options.model.version', /^options\.model\.version 9 is not supported/],
     ['load with create options', { model, load: { seed: 1 }, x, y }, 'options.load', /^options\.load applies to a saved model only/],
     ['x of the wrong width', { model, x: [[1, 2, 3]], y: [1] }, 'options.x', /^options\.x\[0\] has 3 values, but the model has 4 inputs$/],
@@ -227,10 +287,30 @@ describe('trainInWorker misuse and errors', () => {
     ['label 2', { model, x, y: Array.from(y, (v, i) => (i === 3 ? 2 : v)) }, 'options.y', /^options\.y\[3\] is 2; labels must be 0 or 1$/],
     ['learning rate 0', { model, x, y, fit: { learningRate: 0 } }, 'options.fit.learningRate', /^options\.fit\.learningRate must be a finite number > 0/],
     ['bad validation data', { model, x, y, fit: { validationData: [xv] } }, 'options.fit.validationData', /^options\.fit\.validationData must be \[x, y\]/],
-    ['an Adam β1 of 1', { model, x, y, fit: { optimizer: { type: 'adam', beta1: 1 } } }, 'options.fit.optimizer.beta1', /^options\.fit\.optimizer\.beta1 must be a number in \[0, 1\)/],
-    ['L-BFGS (fit in process only, for now)', { model, x, y, fit: { optimizer: 'lbfgs' } }, 'options.fit.optimizer', /^options\.fit\.optimizer 'lbfgs' is not supported by trainInWorker yet/],
-    ['early stopping without validation data', { model, x, y, fit: { earlyStopping: { patience: 1 } } }, 'options.fit.earlyStopping', /^options\.fit\.earlyStopping monitors the validation loss: give options\.fit\.validationData or options\.fit\.validationSplit too, or watch the training loss with options\.fit\.earlyStopping\.monitor 'loss'$/],
-    ['an early stopping monitor of accuracy', { model, x, y, fit: { earlyStopping: { monitor: 'accuracy' } } }, 'options.fit.earlyStopping.monitor', /^options\.fit\.earlyStopping\.monitor must be 'loss'/],
+    [
+      'an Adam β1 of 1',
+      { model, x, y, fit: { optimizer: { type: 'adam', beta1: 1 } } },
+      'options.fit.optimizer.beta1',
+      /^options\.fit\.optimizer\.beta1 must be a number in \[0, 1\)/,
+    ],
+    [
+      'L-BFGS (fit in process only, for now)',
+      { model, x, y, fit: { optimizer: 'lbfgs' } },
+      'options.fit.optimizer',
+      /^options\.fit\.optimizer 'lbfgs' is not supported by trainInWorker yet/,
+    ],
+    [
+      'early stopping without validation data',
+      { model, x, y, fit: { earlyStopping: { patience: 1 } } },
+      'options.fit.earlyStopping',
+      /^options\.fit\.earlyStopping monitors the validation loss: give options\.fit\.validationData or options\.fit\.validationSplit too, or watch the training loss with options\.fit\.earlyStopping\.monitor 'loss'$/,
+    ],
+    [
+      'an early stopping monitor of accuracy',
+      { model, x, y, fit: { earlyStopping: { monitor: 'accuracy' } } },
+      'options.fit.earlyStopping.monitor',
+      /^options\.fit\.earlyStopping\.monitor must be 'loss'/,
+    ],
     ['onEpochEnd not a function', { model, x, y, onEpochEnd: 1 }, 'options.onEpochEnd', /^options\.onEpochEnd must be a function, got 1$/],
     ['weightsEvery -1', { model, x, y, weightsEvery: -1 }, 'options.weightsEvery', /^options\.weightsEvery must be an integer ≥ 0, got -1$/],
     ['minEpochMs NaN', { model, x, y, minEpochMs: NaN }, 'options.minEpochMs', /^options\.minEpochMs must be a finite number ≥ 0, got NaN$/],
@@ -250,7 +330,10 @@ describe('trainInWorker misuse and errors', () => {
   it('a GradwasmError raised in the worker comes back as a GradwasmError with the same message', async () => {
     const done = trainInWorker({ model, x, y, workerUrl: faultyWorkerUrl }).done;
     await expect(done).rejects.toBeInstanceOf(GradwasmError);
-    await expect(done).rejects.toMatchObject({ argument: 'options.learningRate', message: 'options.learningRate must be a finite number > 0 (as a float32), got -1' });
+    await expect(done).rejects.toMatchObject({
+      argument: 'options.learningRate',
+      message: 'options.learningRate must be a finite number > 0 (as a float32), got -1',
+    });
   });
 
   it('a worker script that cannot load rejects with an Error naming it', async () => {
@@ -260,7 +343,15 @@ describe('trainInWorker misuse and errors', () => {
 
   it('an exception in onEpochEnd rejects done with it and stops the worker', async () => {
     const boom = new Error('boom');
-    await expect(job({ model, fit: { epochs: 1000 }, onEpochEnd: () => { throw boom; } }).done).rejects.toBe(boom);
+    await expect(
+      job({
+        model,
+        fit: { epochs: 1000 },
+        onEpochEnd: () => {
+          throw boom;
+        },
+      }).done,
+    ).rejects.toBe(boom);
   });
 
   it("the caller's arrays are copied, neither transferred nor changed", async () => {
@@ -275,7 +366,12 @@ describe('trainInWorker misuse and errors', () => {
 describe('dist/index.js', () => {
   it('trains in dist/worker.js by default, as installed packages do', async () => {
     const lib = (await import(/* @vite-ignore */ new URL('../dist/index.js', import.meta.url).href)) as typeof Gradwasm;
-    const xor = [[0, 0], [0, 1], [1, 0], [1, 1]];
+    const xor = [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ];
     const model = { inputs: 2, layers: [lib.dense(4, 'tanh'), lib.dense(1, 'sigmoid')], seed: 8 };
     const result = await lib.trainInWorker({ model, x: xor, y: [0, 1, 1, 0], fit: { epochs: 50, learningRate: 0.5 } }).done;
     const local = await lib.Sequential.create(model);

@@ -13,10 +13,12 @@ import { saveOnnx, saveTfjsLayers } from '../src/node/index.js';
 const calls = vi.hoisted(() => [] as { op: 'write' | 'open' | 'rename'; path: string; from?: string }[]);
 vi.mock('node:fs/promises', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs/promises')>();
-  const record = <A extends unknown[], R>(op: 'write' | 'open', f: (path: never, ...rest: A) => R) => (path: never, ...rest: A): R => {
-    calls.push({ op, path: String(path) });
-    return f(path, ...rest);
-  };
+  const record =
+    <A extends unknown[], R>(op: 'write' | 'open', f: (path: never, ...rest: A) => R) =>
+    (path: never, ...rest: A): R => {
+      calls.push({ op, path: String(path) });
+      return f(path, ...rest);
+    };
   return {
     ...fs,
     writeFile: record('write', fs.writeFile as never),
@@ -62,7 +64,8 @@ describe('saveOnnx', () => {
   });
 
   it('leaves a reader of the old file the old file, whole; the path names the new one', async () => {
-    const path = join(dir, 'replaced.onnx'), reader = join(dir, 'reader.onnx');
+    const path = join(dir, 'replaced.onnx'),
+      reader = join(dir, 'reader.onnx');
     writeFileSync(path, 'the old model, still being read');
     linkSync(path, reader); // the old file as a reader that opened it holds it
     await saveOnnx(model, path);
@@ -72,7 +75,8 @@ describe('saveOnnx', () => {
   });
 
   it('keeps the mode of the file it replaces, and a symbolic link pointing at the file it names', async () => {
-    const target = join(dir, 'target.onnx'), link = join(dir, 'link.onnx');
+    const target = join(dir, 'target.onnx'),
+      link = join(dir, 'link.onnx');
     writeFileSync(target, 'old');
     chmodSync(target, 0o640);
     symlinkSync(target, link);
@@ -85,7 +89,10 @@ describe('saveOnnx', () => {
   it('fails as a GradwasmError naming path, leaving nothing behind', async () => {
     const folder = join(dir, 'a-folder');
     mkdirSync(join(folder, 'model.onnx'), { recursive: true });
-    const error = await saveOnnx(model, join(folder, 'model.onnx')).then(() => null, (e: unknown) => e);
+    const error = await saveOnnx(model, join(folder, 'model.onnx')).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(GradwasmError);
     expect((error as GradwasmError).argument).toBe('path');
     expect((error as GradwasmError).message).toMatch(/model\.onnx: the model could not be written/);
@@ -120,7 +127,10 @@ describe('saveTfjsLayers', () => {
 
   it('a folder that cannot be made is a GradwasmError naming directory, and no file is written', async () => {
     writeFileSync(join(dir, 'a-file'), 'x');
-    const error = await saveTfjsLayers(model, join(dir, 'a-file', 'sub')).then(() => null, (e: unknown) => e);
+    const error = await saveTfjsLayers(model, join(dir, 'a-file', 'sub')).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((error as GradwasmError).argument).toBe('directory');
     expect(existsSync(join(dir, 'a-file', 'sub'))).toBe(false);
   });

@@ -83,7 +83,11 @@ export interface Trainer {
    * before anything is copied (a GradwasmError naming `x` when it does not fit). Rows are checked
    * as they are copied in; weights were checked by the caller.
    */
-  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array; weights: Float32Array | null }, validation: { x: Matrix; y: Float32Array } | null): { train: Dataset; validation: Dataset | null };
+  loadFit(
+    plan: FitPlan,
+    train: { x: Matrix; y: Float32Array; weights: Float32Array | null },
+    validation: { x: Matrix; y: Float32Array } | null,
+  ): { train: Dataset; validation: Dataset | null };
   /** The room to train a stream of rows (fitDataset) in batches of batchSize (or FULL_BATCH),
    *  rows standardised with the model's scaler (its per-column mean and scale) or not, with
    *  weights per row (`weighted`) or not. */

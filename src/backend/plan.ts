@@ -47,7 +47,11 @@ const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
 const alignFloats = (n: number): number => Math.ceil(n / 4) * 4;
 
 export function planModel(architecture: Architecture): ModelPlan {
-  let fanIn = architecture.inputs, floats = 0, packed = 0, widest = 1, outputs = 0;
+  let fanIn = architecture.inputs,
+    floats = 0,
+    packed = 0,
+    widest = 1,
+    outputs = 0;
   const layers = architecture.layers.map(({ units }, l) => {
     const weightCount = fanIn * units;
     const plan = { weights: floats, bias: floats + alignFloats(weightCount), weightCount, units };
@@ -109,10 +113,15 @@ export function workspaceLayout(plan: ModelPlan, capacity: number): WorkspaceLay
  *  labels, weights when weighted); with validation rows, those, their labels and their
  *  probabilities; the partial sums of a batch of many blocks (`levels` of them). And the
  *  workspace rows it needs. */
-export function fitBlocks(plan: ModelPlan, inputs: number, fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean; weighted: boolean }): { sizes: number[]; workspaceRows: number; levels: number } {
+export function fitBlocks(
+  plan: ModelPlan,
+  inputs: number,
+  fit: { trainRows: number; validationRows: number; batchSize: number; shuffle: boolean; weighted: boolean },
+): { sizes: number[]; workspaceRows: number; levels: number } {
   // The gathered batch holds as many rows as the workspace runs at once (assembly/model.ts's
   // trainBatches): min(batch, chunk, rows), which the workspace is made to hold too.
-  const rows = fit.trainRows, valRows = fit.validationRows;
+  const rows = fit.trainRows,
+    valRows = fit.validationRows;
   const batchRows = Math.min(fit.batchSize, plan.chunkRows, rows);
   const levels = levelCount(plan, Math.min(fit.batchSize, rows), fit.batchSize >= rows || fit.batchSize > plan.chunkRows);
   const sizes = [4 * rows * inputs, 4 * rows];
@@ -160,7 +169,11 @@ export function checkModelSize(plan: ModelPlan, architecture: Architecture, argu
   const bytes = modelBytes(plan);
   if (bytes > ADDRESS_SPACE) {
     const parameters = plan.layers.reduce((n, l) => n + l.weightCount + l.units, 0);
-    throw new MemoryLimitError(argument, `${argument} make a model of ${parameters} parameters (${architecture.inputs} inputs, layers of ` +
-      `${architecture.layers.map((l) => l.units).join(', ')} units): with its gradients it needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the 4 GiB gradwasm can address`, { bytes, limit: ADDRESS_SPACE });
+    throw new MemoryLimitError(
+      argument,
+      `${argument} make a model of ${parameters} parameters (${architecture.inputs} inputs, layers of ` +
+        `${architecture.layers.map((l) => l.units).join(', ')} units): with its gradients it needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than the 4 GiB gradwasm can address`,
+      { bytes, limit: ADDRESS_SPACE },
+    );
   }
 }

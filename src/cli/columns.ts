@@ -27,15 +27,20 @@ export function labelOption(label: string | undefined): string | number | undefi
 /** The feature rows to predict: the label column (--label, or the model's when matched by name) left out. */
 export async function rowsToPredict(s: CsvSource, note: (line: string) => void): Promise<CsvRows> {
   if (await byName(s)) {
-    const rows = await readCsv(s.csv, { features: s.model.featureNames!, label: s.label === undefined ? null : labelOption(s.label)!, delimiter: s.delimiter }).catch(missingFeatures(s));
+    const rows = await readCsv(s.csv, {
+      features: s.model.featureNames!,
+      label: s.label === undefined ? null : labelOption(s.label)!,
+      delimiter: s.delimiter,
+    }).catch(missingFeatures(s));
     noteIgnored(s, rows.ignored, note);
     return rows;
   }
   // by position: every column, or all but the last when there is one column more than inputs
   const { model, modelPath, csv, delimiter } = s;
-  const rows = s.label !== undefined
-    ? await readCsv(csv, { label: labelOption(s.label)!, delimiter })
-    : await readCsv(csv, { label: null, delimiter }).then((all) => (all.x.cols === model.inputs + 1 ? readCsv(csv, { delimiter }) : all));
+  const rows =
+    s.label !== undefined
+      ? await readCsv(csv, { label: labelOption(s.label)!, delimiter })
+      : await readCsv(csv, { label: null, delimiter }).then((all) => (all.x.cols === model.inputs + 1 ? readCsv(csv, { delimiter }) : all));
   if (s.label === undefined && rows.x.cols !== model.inputs) {
     throw new DataError('csv', `${csv} has ${rows.x.cols} columns, but ${modelPath} takes ${model.inputs} inputs (${model.inputs + 1} columns with a label)`);
   }
@@ -48,15 +53,20 @@ export async function labelledRows(s: CsvSource, note: (line: string) => void): 
   const { model, modelPath, csv, delimiter } = s;
   const named = await byName(s);
   const stored = s.label === undefined && named ? model.labelName : null;
-  const label = s.label !== undefined ? labelOption(s.label)! : stored ?? undefined;
+  const label = s.label !== undefined ? labelOption(s.label)! : (stored ?? undefined);
   try {
-    const table = await readCsv(csv, { delimiter, ...(label === undefined ? {} : { label }), ...(named ? { features: model.featureNames! } : {}) }).catch(missingFeatures(s));
+    const table = await readCsv(csv, { delimiter, ...(label === undefined ? {} : { label }), ...(named ? { features: model.featureNames! } : {}) }).catch(
+      missingFeatures(s),
+    );
     if (named) noteIgnored(s, table.ignored, note);
     else checkWidth(table.x.cols, s);
     return table;
   } catch (error) {
     if (stored !== null && error instanceof GradwasmError && error.argument === 'options.label') {
-      throw new DataError('--label', `${csv} has no column ${JSON.stringify(stored)}, the label ${modelPath} was trained on: name the label column with --label`);
+      throw new DataError(
+        '--label',
+        `${csv} has no column ${JSON.stringify(stored)}, the label ${modelPath} was trained on: name the label column with --label`,
+      );
     }
     throw error;
   }
@@ -66,7 +76,10 @@ export async function labelledRows(s: CsvSource, note: (line: string) => void): 
 function missingFeatures(s: CsvSource): (error: unknown) => never {
   return (error) => {
     if (error instanceof GradwasmError && / has no column /.test(error.message)) {
-      throw new DataError('csv', error.message.replace(MISSING_WHY[0], `a feature ${s.modelPath} takes`).replace(MISSING_WHY[1], `features ${s.modelPath} takes`));
+      throw new DataError(
+        'csv',
+        error.message.replace(MISSING_WHY[0], `a feature ${s.modelPath} takes`).replace(MISSING_WHY[1], `features ${s.modelPath} takes`),
+      );
     }
     throw error;
   };

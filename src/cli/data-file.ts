@@ -48,19 +48,24 @@ function counted(ds: AsyncIterable<FileChunk> & { readonly bytesRead: number }):
 
 /** Open `path` (.npy by its extension, else CSV) and count its rows; with `cache`, write the parsed table there as .npy on the way. */
 export async function openDataFile(path: string, label: string | undefined, cache: string | null, stream = false, delimiter = 'auto'): Promise<DataFile> {
-  const bytes = await stat(path).then((s) => s.size, (error: Error) => {
-    throw new DataError('path', `${path} cannot be read: ${error.message}`);
-  });
+  const bytes = await stat(path).then(
+    (s) => s.size,
+    (error: Error) => {
+      throw new DataError('path', `${path} cannot be read: ${error.message}`);
+    },
+  );
   if (path.toLowerCase().endsWith('.npy')) {
     const index = label === undefined ? -1 : labelOption(label);
-    if (typeof index !== 'number') throw new DataError('--label', `--label ${label} is a name, but ${path} (.npy) has no column names: give the label column's index`);
+    if (typeof index !== 'number')
+      throw new DataError('--label', `--label ${label} is a name, but ${path} (.npy) has no column names: give the label column's index`);
     const ds = await npyDataset(path, { label: index });
     const features = Array.from({ length: ds.cols }, (_, c) => `col${c + 1}`);
     const table = !stream && 4 * ds.rows * (ds.cols + 1) <= IN_MEMORY_BYTES ? await gather(ds, ds.rows, ds.cols) : null;
     return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, named: false, bytes };
   }
   const csv = csvDataset(path, { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) });
-  let rows = 0, cols = 0;
+  let rows = 0,
+    cols = 0;
   let writer: NpyWriter | null = null;
   let held: FileChunk[] | null = stream ? null : []; // the table, while it stays small enough to hold
   try {
@@ -103,7 +108,8 @@ async function gather(ds: AsyncIterable<FileChunk>, rows: number, cols: number):
 }
 
 function joinChunks(chunks: FileChunk[], rows: number, cols: number): { x: Float32Array; y: Float32Array } {
-  const x = new Float32Array(rows * cols), y = new Float32Array(rows);
+  const x = new Float32Array(rows * cols),
+    y = new Float32Array(rows);
   let at = 0;
   for (const c of chunks) {
     toMatrix(c.x, cols).copyRows(0, c.x.rows, x.subarray(at * cols));
@@ -132,9 +138,15 @@ export function validationRows(rows: number, fraction: number, seed: number): Ui
 }
 
 /** The rows of a table held in memory on one side of the split. */
-export function splitTable(table: { x: Float32Array; y: Float32Array }, cols: number, validation: Uint8Array, validating: boolean): { x: { data: Float32Array; rows: number; cols: number }; y: Float32Array } {
+export function splitTable(
+  table: { x: Float32Array; y: Float32Array },
+  cols: number,
+  validation: Uint8Array,
+  validating: boolean,
+): { x: { data: Float32Array; rows: number; cols: number }; y: Float32Array } {
   const rows = table.y.length;
-  const x = new Float32Array(table.x.length), y = new Float32Array(rows);
+  const x = new Float32Array(table.x.length),
+    y = new Float32Array(rows);
   let kept = 0;
   for (let r = 0; r < rows; r++) {
     if (((validation[r >> 3]! >> (r & 7)) & 1) !== (validating ? 1 : 0)) continue;

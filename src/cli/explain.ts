@@ -6,7 +6,12 @@ import type { BackendName } from '../backend/backend.js';
 import { loadModel } from './files.js';
 import { labelledRows } from './columns.js';
 
-export async function explainCommand(modelPath: string | undefined, csv: string | undefined, o: { row: number; label?: string; delimiter: string; backend: BackendName }, print: (line: string) => void): Promise<void> {
+export async function explainCommand(
+  modelPath: string | undefined,
+  csv: string | undefined,
+  o: { row: number; label?: string; delimiter: string; backend: BackendName },
+  print: (line: string) => void,
+): Promise<void> {
   if (modelPath === undefined) {
     for (const y of [1, 0] as const) {
       print(`The article's neuron: z = b + w·x with w = 3, b = 0, at x = 3, y = ${y}\n`);
@@ -15,7 +20,8 @@ export async function explainCommand(modelPath: string | undefined, csv: string 
     }
     return;
   }
-  if (csv === undefined) throw new OptionError('csv', 'explain with a model needs a CSV file to take the row from: gradwasm explain model.json data.csv --row 1');
+  if (csv === undefined)
+    throw new OptionError('csv', 'explain with a model needs a CSV file to take the row from: gradwasm explain model.json data.csv --row 1');
   const model = await loadModel(modelPath, o.backend);
   try {
     const table = await labelledRows({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);

@@ -16,11 +16,15 @@ export async function exportCommand(modelPath: string, o: { onnx?: string; tfjs?
   try {
     if (o.onnx !== undefined) {
       await saveOnnx(model, o.onnx);
-      print(`${modelPath} → ${o.onnx} (ONNX, opset 13: input "features" [batch, ${model.inputs}], outputs "label" [batch], "probabilities" [batch, 2], "probability" [batch, 1]${model.scaler ? ', the scaler inside' : ''})`);
+      print(
+        `${modelPath} → ${o.onnx} (ONNX, opset 13: input "features" [batch, ${model.inputs}], outputs "label" [batch], "probabilities" [batch, 2], "probability" [batch, 1]${model.scaler ? ', the scaler inside' : ''})`,
+      );
     }
     if (o.tfjs !== undefined) {
       const files = await saveTfjsLayers(model, o.tfjs);
-      print(`${modelPath} → ${files.modelJson} and ${files.weightsBin} (TensorFlow.js Layers${model.scaler ? ', the scaler folded into the first layer' : ''})`);
+      print(
+        `${modelPath} → ${files.modelJson} and ${files.weightsBin} (TensorFlow.js Layers${model.scaler ? ', the scaler folded into the first layer' : ''})`,
+      );
     }
   } finally {
     model.dispose();

@@ -66,13 +66,17 @@ export function checkDistinct(outputs: readonly (Output | null)[]): void {
   for (const output of outputs) {
     if (!output) continue;
     const earlier = seen.find((o) => o.identity === output.identity);
-    if (earlier) throw new OptionError(output.flag, `${earlier.names} and ${output.names} name the same file: one would overwrite the other; choose another file`);
+    if (earlier)
+      throw new OptionError(output.flag, `${earlier.names} and ${output.names} name the same file: one would overwrite the other; choose another file`);
     seen.push(output);
   }
 }
 
 function writable(path: string): Promise<boolean> {
-  return access(path, constants.W_OK).then(() => true, () => false);
+  return access(path, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 function kindOf(s: Stats): string {

@@ -13,13 +13,15 @@ import { evaluate, predict } from './predict.js';
 import { train } from './train.js';
 import { gradwasmVersion } from '../core/version.js';
 
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (text: string): number => {
-  const n = Number(text);
-  if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) {
-    throw new InvalidArgumentError(`expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`}, got "${text}"`);
-  }
-  return n;
-};
+const integer =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (text: string): number => {
+    const n = Number(text);
+    if (!/^-?\d+$/.test(text.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(`expected an integer ${max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `in [${min}, ${max}]`}, got "${text}"`);
+    }
+    return n;
+  };
 /** The kernels take rates and decays as float32: they must stay finite (and non-zero) once rounded. */
 const positive = (text: string): number => {
   const n = Number(text);
@@ -28,7 +30,8 @@ const positive = (text: string): number => {
 };
 const nonNegative = (text: string): number => {
   const n = Number(text);
-  if (text.trim() === '' || !(n === 0 || positiveFloat32(n))) throw new InvalidArgumentError(`expected a number ≥ 0, finite as a float32 (below 3.4e38), got "${text}"`);
+  if (text.trim() === '' || !(n === 0 || positiveFloat32(n)))
+    throw new InvalidArgumentError(`expected a number ≥ 0, finite as a float32 (below 3.4e38), got "${text}"`);
   return n;
 };
 const batchSize = (text: string): number | 'all' => (text.trim() === 'all' ? 'all' : integer(1)(text));
@@ -46,7 +49,8 @@ const layerList = (text: string): number[] => {
   if (text.trim() === '') return []; // no hidden layer: logistic regression
   return text.split(',').map((part) => {
     const n = Number(part);
-    if (!/^\s*\d+\s*$/.test(part) || n < 1 || n > MAX_UNITS) throw new InvalidArgumentError(`expected hidden layer sizes from 1 to ${MAX_UNITS} like 16,8 (or "" for none), got "${text}"`);
+    if (!/^\s*\d+\s*$/.test(part) || n < 1 || n > MAX_UNITS)
+      throw new InvalidArgumentError(`expected hidden layer sizes from 1 to ${MAX_UNITS} like 16,8 (or "" for none), got "${text}"`);
     return n;
   });
 };
@@ -64,7 +68,7 @@ const classWeight = (text: string): 'balanced' | { 0: number; 1: number } => {
     }
     weights[match[1]!] = w;
   }
-  if (!('0' in weights && '1' in weights) || weights[0] === 0 && weights[1] === 0) {
+  if (!('0' in weights && '1' in weights) || (weights[0] === 0 && weights[1] === 0)) {
     throw new InvalidArgumentError(`expected "balanced" or a weight ≥ 0 for each of the classes 0 and 1, not both 0, like 0:1,1:5, got "${text}"`);
   }
   return { 0: weights[0]!, 1: weights[1]! };
@@ -74,10 +78,12 @@ const backendOption = () => new Option('--backend <name>', 'where to compute').c
 /** 'auto' or 1…256: the threads a 'wasm' model shares its work out between. */
 const threadCount = (text: string): number | 'auto' => {
   if (text.trim() === 'auto') return 'auto';
-  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || Number(text) > 256) throw new InvalidArgumentError(`expected "auto" or an integer from 1 to 256, got "${text}"`);
+  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || Number(text) > 256)
+    throw new InvalidArgumentError(`expected "auto" or an integer from 1 to 256, got "${text}"`);
   return Number(text);
 };
-const threadsOption = () => new Option('--threads <n>', 'threads for the wasm backend: a number, or "auto" (every core)').argParser(threadCount).default('auto');
+const threadsOption = () =>
+  new Option('--threads <n>', 'threads for the wasm backend: a number, or "auto" (every core)').argParser(threadCount).default('auto');
 const labelHelp = "the label column, by name or 0-based index (default: the model's, else 'label', else the last column)";
 const trainLabelHelp = "the label column, by name or 0-based index (default: 'label', else the last column)";
 /** A CSV cell separator: one character, "tab", or "auto" (whichever of , ; tab the first line holds). */
@@ -86,7 +92,8 @@ const delimiter = (text: string): string => {
   if (text === 'auto' || (text.length === 1 && !'"\r\n'.includes(text))) return text;
   throw new InvalidArgumentError(`expected one character such as , or ; or "tab" (or "auto"), got "${text}"`);
 };
-const delimiterOption = () => new Option('--delimiter <char>', 'the CSV cell separator: , ; or tab (default: the one the first line shows)').argParser(delimiter).default('auto');
+const delimiterOption = () =>
+  new Option('--delimiter <char>', 'the CSV cell separator: , ; or tab (default: the one the first line shows)').argParser(delimiter).default('auto');
 
 export function program(out: (text: string) => void, err: (text: string) => void): Command {
   const print = (line: string) => out(line + '\n');
@@ -97,23 +104,41 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .exitOverride() // subcommands copy these settings when they are added below
     .showSuggestionAfterError();
 
-  cli.command('train')
+  cli
+    .command('train')
     .description('train a classifier on a CSV file (numeric features, a 0/1 label column) or a .npy file of float32 rows, streamed, and save it')
     .argument('<file>', 'the training data: .csv, or .npy (the label the last column unless --label says)')
     .option('--label <column>', trainLabelHelp)
     .addOption(delimiterOption())
     .option('--layers <sizes>', 'hidden layer sizes, e.g. 16,8; "" for logistic regression (default: 100, as scikit-learn\'s MLPClassifier)', layerList, [100])
     .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATIONS).default('relu'))
-    .addOption(new Option('--optimizer <name>', 'update rule (default: lbfgs for logistic regression held in memory — trained to its optimum, as scikit-learn does — adam otherwise)').choices(['sgd', 'momentum', 'nesterov', 'adam', 'lbfgs']))
+    .addOption(
+      new Option(
+        '--optimizer <name>',
+        'update rule (default: lbfgs for logistic regression held in memory — trained to its optimum, as scikit-learn does — adam otherwise)',
+      ).choices(['sgd', 'momentum', 'nesterov', 'adam', 'lbfgs']),
+    )
     .option('--momentum <m>', 'momentum coefficient (momentum, nesterov), in [0, 1]', probability, 0.9)
-    .option('--epochs <n>', 'passes over the data; iterations for lbfgs, which stops once converged (default: 100 for lbfgs, 200 for MLPs, which stop sooner once converged, 50 otherwise)', integer(1))
+    .option(
+      '--epochs <n>',
+      'passes over the data; iterations for lbfgs, which stops once converged (default: 100 for lbfgs, 200 for MLPs, which stop sooner once converged, 50 otherwise)',
+      integer(1),
+    )
     .option('--lr <rate>', 'learning rate (default: 0.001 for adam, 0.01 otherwise)', positive)
     .option('--batch <n>', 'rows per update, or "all" for full-batch gradient descent (default: all for lbfgs, 200 for MLPs, 32 otherwise)', batchSize)
     .option('--val <fraction>', 'share of rows held out for validation (seeded); 0 for none', fraction, 0.2)
     .option('--seed <n>', 'seed for the split, initialisation and shuffling', integer(0, 2 ** 32 - 1), 1)
     .option('--l2 <decay>', "L2 weight decay on the kernels (default: 1/rows for logistic regression — scikit-learn's C = 1 — 0 for MLPs)", nonNegative)
-    .option('--class-weight <weights>', 'weigh the classes of imbalanced data: "balanced" (rows / (2 × rows of the class)) or 0:w0,1:w1, e.g. 0:1,1:5', classWeight)
-    .option('--patience <epochs>', 'stop when the validation loss — the training loss with --val 0 — has not improved for this many epochs (best weights kept); MLPs default to 10 epochs without an improvement of 1e-4 (scikit-learn\'s n_iter_no_change and tol)', integer(1))
+    .option(
+      '--class-weight <weights>',
+      'weigh the classes of imbalanced data: "balanced" (rows / (2 × rows of the class)) or 0:w0,1:w1, e.g. 0:1,1:5',
+      classWeight,
+    )
+    .option(
+      '--patience <epochs>',
+      "stop when the validation loss — the training loss with --val 0 — has not improved for this many epochs (best weights kept); MLPs default to 10 epochs without an improvement of 1e-4 (scikit-learn's n_iter_no_change and tol)",
+      integer(1),
+    )
     .option('--no-scale', 'do not z-score the features (by default the model learns and saves a scaler)')
     .option('--no-stop-on-exploding-loss', 'let training go on when the loss explodes (it always stops at NaN)')
     .option('--no-progress', 'no progress bar')
@@ -127,7 +152,8 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--resume <file.json>', 'continue the run of a --checkpoint file, with the same flags, up to --epochs in all')
     .action(async (file: string, options) => train(file, options, print));
 
-  cli.command('predict')
+  cli
+    .command('predict')
     .description('write P(Y=1) and the class of every row of a CSV file, as CSV')
     .argument('<model>', 'a model saved by train (or by toJSON)')
     .argument('<csv>', 'rows to classify (a label column, if any, is left out)')
@@ -139,7 +165,8 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .addOption(threadsOption())
     .action(async (model: string, csv: string, options) => predict(model, csv, options, out, (line) => err(line + '\n')));
 
-  cli.command('evaluate')
+  cli
+    .command('evaluate')
     .description('loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on a labelled CSV file')
     .argument('<model>', 'a saved model')
     .argument('<csv>', 'labelled rows')
@@ -150,14 +177,16 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .addOption(threadsOption())
     .action(async (model: string, csv: string, options) => evaluate(model, csv, options, print));
 
-  cli.command('export')
+  cli
+    .command('export')
     .description('write a saved model as ONNX (onnxruntime and every ONNX tool) and/or TensorFlow.js Layers files')
     .argument('<model>', 'a saved model')
     .option('--onnx <file.onnx>', 'the ONNX file (opset 13; raw features in, the scaler inside)')
     .option('--tfjs <directory>', 'a TensorFlow.js Layers model: directory/model.json and weights.bin')
     .action(async (model: string, options) => exportCommand(model, options, print));
 
-  cli.command('explain')
+  cli
+    .command('explain')
     .description("show back-propagation step by step: the article's neuron (x = 3, w = 3), or a model on one CSV row")
     .argument('[model]', 'a saved model (default: the article’s one neuron)')
     .argument('[csv]', 'the data to take the row from')
@@ -167,20 +196,33 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .addOption(backendOption())
     .action(async (model: string | undefined, csv: string | undefined, options) => explainCommand(model, csv, options, print));
 
-  cli.command('bench')
+  cli
+    .command('bench')
     .description('run the benchmark suite (from a clone of the repository): gradwasm vs its js backend vs TensorFlow.js')
     .option('--quick', 'tiny sizes, seconds: checks that it runs')
     .option('--only <workloads>', 'e.g. W1,W2')
-    .addOption(new Option('--threads <n>', 'the threads gradwasm-wasm is measured with beside one: a number, or "auto" (every core)').argParser(threadCount).default('auto'))
+    .addOption(
+      new Option('--threads <n>', 'the threads gradwasm-wasm is measured with beside one: a number, or "auto" (every core)')
+        .argParser(threadCount)
+        .default('auto'),
+    )
     .action(async (options: { quick?: boolean; only?: string; threads: number | 'auto' }) => {
-      process.exitCode = await bench([...(options.quick ? ['--quick'] : []), ...(options.only ? [`--only=${options.only}`] : []), `--threads=${options.threads}`]);
+      process.exitCode = await bench([
+        ...(options.quick ? ['--quick'] : []),
+        ...(options.only ? [`--only=${options.only}`] : []),
+        `--threads=${options.threads}`,
+      ]);
     });
 
   return cli;
 }
 
 /** Run the command line; returns the exit code. Misuse and bad files: one line, exit 1. */
-export async function run(argv: string[], out = (t: string) => void process.stdout.write(t), err = (t: string) => void process.stderr.write(t)): Promise<number> {
+export async function run(
+  argv: string[],
+  out = (t: string) => void process.stdout.write(t),
+  err = (t: string) => void process.stderr.write(t),
+): Promise<number> {
   const cli = program(out, err);
   try {
     await cli.parseAsync(argv, { from: 'user' });

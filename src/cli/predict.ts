@@ -6,9 +6,20 @@ import { labelledRows, rowsToPredict } from './columns.js';
 import { checkOutput, loadModel, writeAtomically } from './files.js';
 import { metricsTable } from './report.js';
 
-export async function predict(modelPath: string, csv: string, o: { out?: string; threshold: number; label?: string; delimiter: string; backend: BackendName; threads?: number | 'auto' },
-    write: (text: string) => void, note: (line: string) => void): Promise<void> {
-  const output = o.out === undefined ? null : await checkOutput(o.out, '--out', [{ path: modelPath, what: 'the model' }, { path: csv, what: 'the data' }]);
+export async function predict(
+  modelPath: string,
+  csv: string,
+  o: { out?: string; threshold: number; label?: string; delimiter: string; backend: BackendName; threads?: number | 'auto' },
+  write: (text: string) => void,
+  note: (line: string) => void,
+): Promise<void> {
+  const output =
+    o.out === undefined
+      ? null
+      : await checkOutput(o.out, '--out', [
+          { path: modelPath, what: 'the model' },
+          { path: csv, what: 'the data' },
+        ]);
   const model = await loadModel(modelPath, o.backend, o.threads);
   try {
     const { x } = await rowsToPredict({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, note);
@@ -23,7 +34,12 @@ export async function predict(modelPath: string, csv: string, o: { out?: string;
   }
 }
 
-export async function evaluate(modelPath: string, csv: string, o: { threshold: number; label?: string; delimiter: string; backend: BackendName; threads?: number | 'auto' }, print: (line: string) => void): Promise<void> {
+export async function evaluate(
+  modelPath: string,
+  csv: string,
+  o: { threshold: number; label?: string; delimiter: string; backend: BackendName; threads?: number | 'auto' },
+  print: (line: string) => void,
+): Promise<void> {
   const model = await loadModel(modelPath, o.backend, o.threads);
   try {
     const table = await labelledRows({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);

@@ -12,8 +12,13 @@ export class TrainingProgress {
   private valLoss = '—';
 
   /** `bytesRead`: the bytes read from the file so far, when it is streamed (null: held in memory). */
-  constructor(private readonly first: number, private readonly epochs: number, private readonly rowsPerEpoch: number,
-              private readonly bytesRead: (() => number) | null, stream: NodeJS.WritableStream = process.stderr) {
+  constructor(
+    private readonly first: number,
+    private readonly epochs: number,
+    private readonly rowsPerEpoch: number,
+    private readonly bytesRead: (() => number) | null,
+    stream: NodeJS.WritableStream = process.stderr,
+  ) {
     this.bar = new SingleBar({
       stream,
       format: `epoch {epoch}/{epochs} {bar} loss {loss}  val loss {valLoss}  {rate} rows/s${bytesRead ? '  {mbps} MB/s' : ''}  ETA {eta_formatted}`,

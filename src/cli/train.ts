@@ -49,7 +49,23 @@ export interface TrainOptions {
 }
 
 /** The flags a checkpoint must have been written with to be resumed (the rest may change). */
-const RUN_FLAGS = ['label', 'layers', 'activation', 'optimizer', 'momentum', 'lr', 'batch', 'val', 'seed', 'l2', 'classWeight', 'patience', 'scale', 'stopOnExplodingLoss', 'stream'] as const;
+const RUN_FLAGS = [
+  'label',
+  'layers',
+  'activation',
+  'optimizer',
+  'momentum',
+  'lr',
+  'batch',
+  'val',
+  'seed',
+  'l2',
+  'classWeight',
+  'patience',
+  'scale',
+  'stopOnExplodingLoss',
+  'stream',
+] as const;
 
 /** What a checkpoint of the command line records beside the model: the run it belongs to. */
 interface RunRecord {
@@ -61,10 +77,11 @@ interface RunRecord {
 const WINDOW_BYTES = 32 * 2 ** 20;
 
 /** The flags with the defaults that depend on the model and the data filled in. */
-type Resolved = TrainOptions & Required<Pick<TrainOptions, 'optimizer' | 'epochs' | 'batch' | 'l2'>> & {
-  /** The least improvement early stopping counts: scikit-learn's tol (1e-4) when --patience is the MLP default, else 0. */
-  minDelta: number;
-};
+type Resolved = TrainOptions &
+  Required<Pick<TrainOptions, 'optimizer' | 'epochs' | 'batch' | 'l2'>> & {
+    /** The least improvement early stopping counts: scikit-learn's tol (1e-4) when --patience is the MLP default, else 0. */
+    minDelta: number;
+  };
 
 /**
  * The defaults that converge (issue 14). Logistic regression (no hidden layer) is trained to its
@@ -82,8 +99,16 @@ export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: bo
   const lbfgsPossible = inMemory && o.checkpoint === undefined && o.resume === undefined;
   const optimizer = o.optimizer ?? (logistic && lbfgsPossible ? 'lbfgs' : 'adam');
   if (optimizer === 'lbfgs') {
-    if (!inMemory) throw new OptionError('--optimizer', `--optimizer lbfgs takes every row at each iteration, in memory; this file is streamed (--stream, or over 64 MiB): use another --optimizer`);
-    if (o.checkpoint !== undefined || o.resume !== undefined) throw new OptionError('--optimizer', '--optimizer lbfgs keeps no checkpoint (its curvature pairs are not saved): leave out --checkpoint/--resume, or use another --optimizer');
+    if (!inMemory)
+      throw new OptionError(
+        '--optimizer',
+        `--optimizer lbfgs takes every row at each iteration, in memory; this file is streamed (--stream, or over 64 MiB): use another --optimizer`,
+      );
+    if (o.checkpoint !== undefined || o.resume !== undefined)
+      throw new OptionError(
+        '--optimizer',
+        '--optimizer lbfgs keeps no checkpoint (its curvature pairs are not saved): leave out --checkpoint/--resume, or use another --optimizer',
+      );
     if (o.lr !== undefined) throw new OptionError('--lr', '--lr does not apply to --optimizer lbfgs: its line search chooses each step');
     if (o.batch !== undefined && o.batch !== 'all') throw new OptionError('--batch', `--batch ${o.batch}: --optimizer lbfgs is full-batch (--batch all)`);
   }
@@ -119,10 +144,14 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   const model = resumed
     ? await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads })
     : await Sequential.create({
-      inputs: data.cols, layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')], seed: o.seed, backend: o.backend, threads: o.threads,
-      scaler: !o.scale ? null : split.memory ? StandardScaler.fit(split.memory.train.x) : StandardScaler.fromStats(await scanStats(split.trainSet)),
-      ...(namesKept(data) ? { featureNames: data.features, labelName: data.label } : {}),
-    });
+        inputs: data.cols,
+        layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')],
+        seed: o.seed,
+        backend: o.backend,
+        threads: o.threads,
+        scaler: !o.scale ? null : split.memory ? StandardScaler.fit(split.memory.train.x) : StandardScaler.fromStats(await scanStats(split.trainSet)),
+        ...(namesKept(data) ? { featureNames: data.features, labelName: data.label } : {}),
+      });
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
   const untilConverged = flags.patience === undefined && o.patience !== undefined; // the MLP default
   print(describeData(file, data, split, o, model));
@@ -132,15 +161,26 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   const trainOn = trainerOn(split, data.cols);
   const save = (json: ModelJSON): Promise<void> => writeAtomically(outputs.checkpoint!, JSON.stringify({ ...json, cli: record }));
   const started = performance.now();
-  const history = await trainUntilStopped(model, split.trainSet.rows,
+  const history = await trainUntilStopped(
+    model,
+    split.trainSet.rows,
     (options) => trainOn(model, { ...fit, ...options, ...(outputs.checkpoint ? { checkpoint: { save } } : {}) }, true),
-    o, initialEpoch, data, outputs.checkpoint, save);
+    o,
+    initialEpoch,
+    data,
+    outputs.checkpoint,
+    save,
+  );
   const seconds = (performance.now() - started) / 1000;
   const epochs = history.loss.length;
-  const ending = initialEpoch + epochs >= o.epochs ? '' : (o.optimizer === 'lbfgs' && o.patience === undefined) || untilConverged ? ', converged' : ', stopped early';
-  print(`trained ${count(epochs, o.optimizer === 'lbfgs' ? 'iteration' : 'epoch')} in ${seconds.toFixed(2)} s ` +
-    `(${Math.round((epochs * split.trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
-    (split.memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) + ending);
+  const ending =
+    initialEpoch + epochs >= o.epochs ? '' : (o.optimizer === 'lbfgs' && o.patience === undefined) || untilConverged ? ', converged' : ', stopped early';
+  print(
+    `trained ${count(epochs, o.optimizer === 'lbfgs' ? 'iteration' : 'epoch')} in ${seconds.toFixed(2)} s ` +
+      `(${Math.round((epochs * split.trainSet.rows) / seconds).toLocaleString('en-US')} samples/s` +
+      (split.memory ? ', in memory)' : `, streamed at ${(data.bytesRead() / 1e6 / seconds).toFixed(0)} MB/s)`) +
+      ending,
+  );
 
   print('');
   print(metricsTable(model.task, await evaluateSplit(model, split)));
@@ -183,20 +223,36 @@ function splitData(data: DataFile, o: { val: number; seed: number }): Split {
 
 /** The first line: the table, its split, its scaling. */
 function describeData(file: string, data: DataFile, { trainSet, heldOut }: Split, o: Resolved, model: Sequential): string {
-  return `${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
-    (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') + (model.scaler ? '; z-scored' : '');
+  return (
+    `${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
+    (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') +
+    (model.scaler ? '; z-scored' : '')
+  );
 }
 
 /** The second line: the model, the optimizer and how long it runs, regularization, backend, class weights, a resumed run. */
-function describeRun(data: DataFile, { trainSet }: Split, o: Resolved, flags: TrainOptions, model: Sequential, untilConverged: boolean,
-                     resumed: { from: string; epoch: number } | null): string {
+function describeRun(
+  data: DataFile,
+  { trainSet }: Split,
+  o: Resolved,
+  flags: TrainOptions,
+  model: Sequential,
+  untilConverged: boolean,
+  resumed: { from: string; epoch: number } | null,
+): string {
   const architecture = [data.cols, ...o.layers, 1].join('-');
-  const length = untilConverged ? `up to ${count(o.epochs, 'epoch')} (until the ${o.val > 0 ? 'validation ' : ''}loss stops improving)` : count(o.epochs, 'epoch');
-  const schedule = o.optimizer === 'lbfgs' ? `lbfgs, up to ${count(o.epochs, 'iteration')} (until converged), full batch` : `${o.optimizer}, ${length}, batch ${o.batch}`;
+  const length = untilConverged
+    ? `up to ${count(o.epochs, 'epoch')} (until the ${o.val > 0 ? 'validation ' : ''}loss stops improving)`
+    : count(o.epochs, 'epoch');
+  const schedule =
+    o.optimizer === 'lbfgs' ? `lbfgs, up to ${count(o.epochs, 'iteration')} (until converged), full batch` : `${o.optimizer}, ${length}, batch ${o.batch}`;
   const l2 = o.l2 ? `, L2 ${flags.l2 === undefined && !o.layers.length ? `1/${trainSet.rows}` : o.l2}` : '';
   const threads = model.threads > 1 ? `, ${model.threads} threads` : '';
-  return `${o.layers.length ? 'MLP' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}sigmoid), ${schedule}${l2}, ${o.backend} backend${threads}` +
-    (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') + (resumed ? `; resumed from ${resumed.from} after epoch ${resumed.epoch}` : '');
+  return (
+    `${o.layers.length ? 'MLP' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}sigmoid), ${schedule}${l2}, ${o.backend} backend${threads}` +
+    (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') +
+    (resumed ? `; resumed from ${resumed.from} after epoch ${resumed.epoch}` : '')
+  );
 }
 
 function fitOptions(o: Resolved, initialEpoch: number): FitOptions {
@@ -210,7 +266,9 @@ function fitOptions(o: Resolved, initialEpoch: number): FitOptions {
     ...(o.classWeight === undefined ? {} : { classWeight: o.classWeight }),
     stopOnExplodingLoss: o.stopOnExplodingLoss,
     // (the validation loss when there are validation rows, else the training loss)
-    ...(o.patience === undefined ? {} : { earlyStopping: { monitor: o.val > 0 ? 'valLoss' : 'loss', patience: o.patience, minDelta: o.minDelta, restoreBestWeights: true } }),
+    ...(o.patience === undefined
+      ? {}
+      : { earlyStopping: { monitor: o.val > 0 ? 'valLoss' : 'loss', patience: o.patience, minDelta: o.minDelta, restoreBestWeights: true } }),
   };
 }
 
@@ -218,13 +276,17 @@ function fitOptions(o: Resolved, initialEpoch: number): FitOptions {
 type TrainOn = (m: Sequential, options: FitOptions, validate: boolean) => Promise<History>;
 
 function trainerOn({ memory, trainSet, heldOut }: Split, cols: number): TrainOn {
-  return (m, options, validate) => memory
-    ? m.fit(memory.train.x, memory.train.y, { ...options, ...(validate && memory.validation ? { validationData: [memory.validation.x, memory.validation.y] } : {}) })
-    : m.fitDataset(trainSet, {
-      ...options,
-      shuffleBuffer: Math.max(1, Math.min(trainSet.rows, Math.floor(WINDOW_BYTES / (4 * (cols + 1))))),
-      ...(validate && heldOut ? { validationData: heldOut } : {}),
-    });
+  return (m, options, validate) =>
+    memory
+      ? m.fit(memory.train.x, memory.train.y, {
+          ...options,
+          ...(validate && memory.validation ? { validationData: [memory.validation.x, memory.validation.y] } : {}),
+        })
+      : m.fitDataset(trainSet, {
+          ...options,
+          shuffleBuffer: Math.max(1, Math.min(trainSet.rows, Math.floor(WINDOW_BYTES / (4 * (cols + 1))))),
+          ...(validate && heldOut ? { validationData: heldOut } : {}),
+        });
 }
 
 async function evaluateSplit(model: Sequential, { memory, trainSet, heldOut }: Split): Promise<[string, Evaluation][]> {
@@ -240,15 +302,30 @@ async function evaluateSplit(model: Sequential, { memory, trainSet, heldOut }: S
 }
 
 /** --compare-js: the same training timed on each backend, the first of six rounds a warm-up, medians of the rest. */
-async function compareBackends(model: Sequential, fit: FitOptions, epochs: number, { trainSet }: Split, cols: number, seed: number, trainOn: TrainOn,
-                               print: (line: string) => void): Promise<void> {
+async function compareBackends(
+  model: Sequential,
+  fit: FitOptions,
+  epochs: number,
+  { trainSet }: Split,
+  cols: number,
+  seed: number,
+  trainOn: TrainOn,
+  print: (line: string) => void,
+): Promise<void> {
   print(`\nthe same training, timed on each backend (median of 5, no progress bar):`);
   const spec = model.toJSON();
   const times: Record<BackendName, number[]> = { wasm: [], js: [] };
   const { earlyStopping: _, ...plain } = fit;
   for (let i = 0; i < 6; i++) {
     for (const backend of ['wasm', 'js'] as const) {
-      const m = await Sequential.create({ inputs: cols, layers: model.layers.map((l) => dense(l.units, l.activation)), seed, backend, threads: backend === 'wasm' ? model.threads : 1, scaler: spec.scaler ?? null });
+      const m = await Sequential.create({
+        inputs: cols,
+        layers: model.layers.map((l) => dense(l.units, l.activation)),
+        seed,
+        backend,
+        threads: backend === 'wasm' ? model.threads : 1,
+        scaler: spec.scaler ?? null,
+      });
       const t = performance.now();
       await trainOn(m, { ...plain, initialEpoch: 0, epochs }, false);
       if (i > 0) times[backend].push(performance.now() - t);
@@ -268,8 +345,16 @@ async function compareBackends(model: Sequential, fit: FitOptions, epochs: numbe
  * within a run of batches (the epoch under way is undone), writes the checkpoint if there is
  * one, and ends the command with 128 + the signal's number.
  */
-async function trainUntilStopped(model: Sequential, rows: number, fit: (options: FitOptions) => Promise<History>, o: Resolved, initialEpoch: number,
-                                 data: DataFile, checkpoint: Output | null, save: (json: ModelJSON) => Promise<void>): Promise<History> {
+async function trainUntilStopped(
+  model: Sequential,
+  rows: number,
+  fit: (options: FitOptions) => Promise<History>,
+  o: Resolved,
+  initialEpoch: number,
+  data: DataFile,
+  checkpoint: Output | null,
+  save: (json: ModelJSON) => Promise<void>,
+): Promise<History> {
   const interrupt = new AbortController();
   let signal: NodeJS.Signals | null = null;
   const stop = (received: NodeJS.Signals): void => {
@@ -309,14 +394,20 @@ function checkFlags(resumed: { json: ModelJSON; run: unknown }, flags: RunRecord
   for (const key of RUN_FLAGS) {
     if (JSON.stringify(saved[key] ?? null) !== JSON.stringify(flags[key] ?? null)) {
       const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      throw new OptionError('--resume', `--resume ${path} was written with ${flag} ${show(saved[key])}, not ${show(flags[key])}; resume with the same flags (only --epochs and the outputs may change)`);
+      throw new OptionError(
+        '--resume',
+        `--resume ${path} was written with ${flag} ${show(saved[key])}, not ${show(flags[key])}; resume with the same flags (only --epochs and the outputs may change)`,
+      );
     }
   }
 }
 
 function show(value: unknown): string {
   if (value === null || value === undefined) return '(not given)';
-  if (typeof value === 'object' && !Array.isArray(value)) return Object.entries(value).map(([k, v]) => `${k}:${String(v)}`).join(','); // --class-weight
+  if (typeof value === 'object' && !Array.isArray(value))
+    return Object.entries(value)
+      .map(([k, v]) => `${k}:${String(v)}`)
+      .join(','); // --class-weight
   return Array.isArray(value) ? value.join(',') : String(value);
 }
 
@@ -325,7 +416,10 @@ function checkData(resumed: { run: unknown }, data: RunRecord['data'], path: str
   const saved = (resumed.run as RunRecord).data;
   for (const key of ['rows', 'cols', 'label', 'bytes', 'features'] as const) {
     if (JSON.stringify(saved?.[key]) !== JSON.stringify(data[key])) {
-      throw new OptionError('--resume', `--resume ${path} was written for other data: ${file} has ${key} ${show(data[key])}, the checkpoint's data had ${show(saved?.[key])}`);
+      throw new OptionError(
+        '--resume',
+        `--resume ${path} was written for other data: ${file} has ${key} ${show(data[key])}, the checkpoint's data had ${show(saved?.[key])}`,
+      );
     }
   }
 }

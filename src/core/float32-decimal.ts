@@ -2,7 +2,8 @@
 // `0.10000000149011612` it widens to. Reading it back (Float32Array, Math.fround) gives the same
 // float32 bits, because the decimal lies in the float32's rounding interval.
 
-const bits = new Float32Array(1), word = new Uint32Array(bits.buffer);
+const bits = new Float32Array(1),
+  word = new Uint32Array(bits.buffer);
 
 /**
  * The double whose JavaScript text is the shortest decimal that rounds (through float64, as every
@@ -20,7 +21,9 @@ export function shortestFloat32(f: number): number {
   // 9 digits always suffice, and if p do, p + 1 do. Random weights mostly take 8 or 9: try those first.
   const eight = find(f, 8);
   if (eight === null) return find(f, 9) ?? f;
-  let lo = 1, hi = 7, best = eight;
+  let lo = 1,
+    hi = 7,
+    best = eight;
   while (lo <= hi) {
     const p = (lo + hi) >> 1;
     const found = find(f, p);
@@ -42,9 +45,14 @@ function nearestWithDigits(f: number, digits: number): number | null {
 /** A decimal of `digits` significant digits that reads back as the float32 `f`, or null: the nearest, or a neighbour. */
 function withDigits(f: number, digits: number): number | null {
   const [mantissa, exponent] = f.toExponential(digits - 1).split('e') as [string, string];
-  const m = Number(mantissa.replace('.', '')), e = Number(exponent) - (digits - 1), sign = Math.sign(m);
+  const m = Number(mantissa.replace('.', '')),
+    e = Number(exponent) - (digits - 1),
+    sign = Math.sign(m);
   // just below sign·10…0 the decimals are a decade finer: the neighbour there is sign·99…9 (one exponent down)
-  const candidates = Math.abs(m) === 10 ** (digits - 1) ? [`${m}e${e}`, `${m + sign}e${e}`, `${sign * (10 ** digits - 1)}e${e - 1}`] : [`${m}e${e}`, `${m + 1}e${e}`, `${m - 1}e${e}`];
+  const candidates =
+    Math.abs(m) === 10 ** (digits - 1)
+      ? [`${m}e${e}`, `${m + sign}e${e}`, `${sign * (10 ** digits - 1)}e${e - 1}`]
+      : [`${m}e${e}`, `${m + 1}e${e}`, `${m - 1}e${e}`];
   for (const text of candidates) {
     const v = Number(text);
     if (Math.fround(v) === f) return v;

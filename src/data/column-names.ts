@@ -17,14 +17,16 @@ export function checkColumnNames(features: unknown, label: unknown, inputs: numb
       throw new OptionError(argument.features, `${argument.features} must be an array of ${inputs} column names, one per input, got ${describe(features)}`);
     }
     features.forEach((name: unknown, i) => {
-      if (typeof name !== 'string' || name === '') throw new OptionError(`${argument.features}[${i}]`, `${argument.features}[${i}] must be a non-empty string, got ${describe(name)}`);
+      if (typeof name !== 'string' || name === '')
+        throw new OptionError(`${argument.features}[${i}]`, `${argument.features}[${i}] must be a non-empty string, got ${describe(name)}`);
       const first = features.indexOf(name);
       if (first !== i) throw new OptionError(`${argument.features}[${i}]`, `${argument.features} names ${JSON.stringify(name)} twice (at ${first} and ${i})`);
     });
     names = [...features] as string[];
   }
   if (label !== undefined && label !== null) {
-    if (typeof label !== 'string' || label === '') throw new OptionError(argument.label, `${argument.label} must be a non-empty string, got ${describe(label)}`);
+    if (typeof label !== 'string' || label === '')
+      throw new OptionError(argument.label, `${argument.label} must be a non-empty string, got ${describe(label)}`);
     if (names?.includes(label)) throw new OptionError(argument.label, `${argument.label} ${JSON.stringify(label)} is also the name of a feature`);
   }
   return { features: names && Object.freeze(names), label: (label as string | undefined) ?? null };

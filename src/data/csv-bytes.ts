@@ -14,7 +14,14 @@ import { DataError } from '../core/errors.js';
 import { describe } from '../core/checks.js';
 import { labelColumn, NUMBER, type CsvOptions } from './csv.js';
 
-const QUOTE = 34, CR = 13, LF = 10, SPACE = 32, TAB = 9, PLUS = 43, MINUS = 45, POINT = 46;
+const QUOTE = 34,
+  CR = 13,
+  LF = 10,
+  SPACE = 32,
+  TAB = 9,
+  PLUS = 43,
+  MINUS = 45,
+  POINT = 46;
 /** 10^0 … 10^22: every one exact in float64. */
 const POW10 = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 const decoder = new TextDecoder();
@@ -28,7 +35,11 @@ export function fastNumber(b: Uint8Array, start: number, end: number): number {
   while (end > i && (b[end - 1] === SPACE || b[end - 1] === TAB)) end--;
   const negative = b[i] === MINUS;
   if (negative || b[i] === PLUS) i++;
-  let m = 0, significant = 0, fraction = 0, digits = 0, point = false;
+  let m = 0,
+    significant = 0,
+    fraction = 0,
+    digits = 0,
+    point = false;
   for (; i < end; i++) {
     const d = b[i]! - 48;
     if (d >= 0 && d <= 9) {
@@ -92,7 +103,10 @@ const MAX_DIGITS = 40;
 function scanNumber(b: Uint8Array, i: number, n: number, delimiter: number): number {
   const negative = b[i] === MINUS;
   if (negative || b[i] === PLUS) i++;
-  let m = 0, significant = 0, fraction = 0, digits = 0;
+  let m = 0,
+    significant = 0,
+    fraction = 0,
+    digits = 0;
   let c = b[i]!;
   for (; i < n; c = b[++i]!) {
     const d = c - 48;
@@ -139,11 +153,13 @@ function scanNumber(b: Uint8Array, i: number, n: number, delimiter: number): num
   return negative ? -v : v;
 }
 
-const f32 = new Float32Array(1), u32 = new Uint32Array(f32.buffer);
+const f32 = new Float32Array(1),
+  u32 = new Uint32Array(f32.buffer);
 /** 2^−44: a bound, with room to spare, on scanNumber's relative error when it is approximate
  *  (each of at most MAX_DIGITS − 15 inexact digit steps and three scalings rounds twice at most). */
 const SLACK = 2 ** -44;
-const FLOAT32_NORMAL_MIN = 2 ** -126, FLOAT32_TOP = 2 ** 127;
+const FLOAT32_NORMAL_MIN = 2 ** -126,
+  FLOAT32_TOP = 2 ** 127;
 
 /**
  * Math.fround(Number(cell)) from `a`, a value within SLACK of the cell's exact value, when that
@@ -225,9 +241,11 @@ export class CsvByteParser {
   parse(b: Uint8Array, from: number, final: boolean): number {
     let i = from;
     if (!this.started && i === 0 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3; // a UTF-8 byte order mark
-    const n = b.length, delimiter = this.delimiter;
+    const n = b.length,
+      delimiter = this.delimiter;
     while (i < n) {
-      const recordStart = i, recordLine = this.line;
+      const recordStart = i,
+        recordLine = this.line;
       // An empty line: ignored at the end, an error once a row follows (as parseCsv).
       let e = i;
       while (e < n && (b[e] === SPACE || b[e] === TAB)) e++;
@@ -240,14 +258,18 @@ export class CsvByteParser {
       }
       let line = this.line;
       const cells: (string | number)[] | null = this.started ? null : []; // the first record's texts
-      let cell = 0, complete = true, extra = '';
+      let cell = 0,
+        complete = true,
+        extra = '';
       if (this.started) this.ensureRoom();
-      const x = this.x, base = this.rows * this.cols;
+      const x = this.x,
+        base = this.rows * this.cols;
       let k = base;
       for (;;) {
         let j = i;
         while (j < n && (b[j] === SPACE || b[j] === TAB) && b[j] !== delimiter) j++;
-        let value: number, text: string | null = null;
+        let value: number,
+          text: string | null = null;
         if (b[j] === QUOTE) {
           const opened = line;
           const parts: Uint8Array[] = [];
@@ -279,7 +301,9 @@ export class CsvByteParser {
           if (!complete) break;
           while (j < n && (b[j] === SPACE || b[j] === TAB) && b[j] !== delimiter) j++;
           if (j < n && b[j] !== delimiter && b[j] !== CR && b[j] !== LF) {
-            this.problems.push(`line ${line}, column ${cell + 1}: ${describe(decoder.decode(b.subarray(j, j + 10)))} follows the closing quote of a quoted cell; a quote inside a quoted cell is written ""`);
+            this.problems.push(
+              `line ${line}, column ${cell + 1}: ${describe(decoder.decode(b.subarray(j, j + 10)))} follows the closing quote of a quoted cell; a quote inside a quoted cell is written ""`,
+            );
             this.throwProblems();
           }
           if (j === n && !final) {
@@ -314,7 +338,8 @@ export class CsvByteParser {
         }
         const f = Math.fround(value);
         if (cells) cells.push(text ?? value);
-        else if (f - f === 0 && cell !== this.labelAt && cell < this.width) x[k++] = f; // the common cell, inline
+        else if (f - f === 0 && cell !== this.labelAt && cell < this.width)
+          x[k++] = f; // the common cell, inline
         else if (cell === this.labelAt) this.label(value, text, b, i, j, line, cell);
         else if (cell < this.width) this.feature(value, text, b, i, j, line, cell, k++);
         else if (cell === this.width) extra = text ?? decoder.decode(b.subarray(i, j));
@@ -324,7 +349,8 @@ export class CsvByteParser {
           i++;
           continue;
         }
-        if (b[i] === CR && i + 1 === n && !final) { // CR LF cut in two: the record ends in the next piece
+        if (b[i] === CR && i + 1 === n && !final) {
+          // CR LF cut in two: the record ends in the next piece
           complete = false;
           break;
         }
@@ -346,9 +372,11 @@ export class CsvByteParser {
       }
       if (cell !== this.width) {
         const widthOf = this.hasHeader ? 'the header' : 'line 1';
-        this.problems.push(cell < this.width
-          ? `${this.where(recordLine, cell)}: missing; the row has ${cell} cells, ${widthOf} has ${this.width}`
-          : `line ${recordLine}, column ${this.width + 1}: ${describe(extra)} is one cell too many; the row has ${cell} cells, ${widthOf} has ${this.width}`);
+        this.problems.push(
+          cell < this.width
+            ? `${this.where(recordLine, cell)}: missing; the row has ${cell} cells, ${widthOf} has ${this.width}`
+            : `line ${recordLine}, column ${this.width + 1}: ${describe(extra)} is one cell too many; the row has ${cell} cells, ${widthOf} has ${this.width}`,
+        );
         continue;
       }
       this.rows++;
@@ -402,7 +430,12 @@ export class CsvByteParser {
       return;
     }
     const t = text ?? decoder.decode(b!.subarray(start, end));
-    const why = t.trim() === '' ? 'empty; every feature must be a number' : Number.isFinite(value) ? `${describe(t)} is outside the float32 range (±3.4e38)` : `${describe(t)} is not a number`;
+    const why =
+      t.trim() === ''
+        ? 'empty; every feature must be a number'
+        : Number.isFinite(value)
+          ? `${describe(t)} is outside the float32 range (±3.4e38)`
+          : `${describe(t)} is not a number`;
     this.problems.push(`${this.where(line, c)}: ${why}`);
   }
 
@@ -414,7 +447,8 @@ export class CsvByteParser {
   private ensureRoom(): void {
     if ((this.rows + 1) * this.cols <= this.x.length) return;
     const capacity = Math.max(this.hint + 1, 2 * this.rows + 2);
-    const x = new Float32Array(capacity * this.cols), y = new Float32Array(capacity);
+    const x = new Float32Array(capacity * this.cols),
+      y = new Float32Array(capacity);
     x.set(this.x.subarray(0, this.rows * this.cols));
     y.set(this.y.subarray(0, this.rows));
     this.x = x;

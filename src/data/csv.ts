@@ -112,7 +112,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   const labelAt = wanted && hasHeader && label === undefined ? defaultLabelBeside(wanted, names) : labelColumn(label, names, hasHeader, source);
   if (wanted && !hasHeader) {
     const given = width - (labelAt < 0 ? 0 : 1);
-    if (given !== wanted.length) throw new DataError(argument, `${source} has no header and ${given} feature columns, but options.features names ${wanted.length}; without a header columns are taken by position`);
+    if (given !== wanted.length)
+      throw new DataError(
+        argument,
+        `${source} has no header and ${given} feature columns, but options.features names ${wanted.length}; without a header columns are taken by position`,
+      );
     let k = 0;
     for (let c = 0; c < width; c++) if (c !== labelAt) names[c] = wanted[k++]!;
   }
@@ -121,13 +125,28 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   if (wanted) {
     const missing = wanted.filter((name) => !names.includes(name));
     if (missing.length) {
-      const listed = missing.slice(0, 5).map((n) => JSON.stringify(n)).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
-      throw new DataError(argument, `${source} has no column ${listed} (${MISSING_WHY[missing.length === 1 ? 0 : 1]}); its header: ${names.slice(0, 12).map((n) => JSON.stringify(n)).join(', ')}${names.length > 12 ? ', …' : ''}`);
+      const listed =
+        missing
+          .slice(0, 5)
+          .map((n) => JSON.stringify(n))
+          .join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+      throw new DataError(
+        argument,
+        `${source} has no column ${listed} (${MISSING_WHY[missing.length === 1 ? 0 : 1]}); its header: ${names
+          .slice(0, 12)
+          .map((n) => JSON.stringify(n))
+          .join(', ')}${names.length > 12 ? ', …' : ''}`,
+      );
     }
-    if (labelAt >= 0 && wanted.includes(names[labelAt]!)) throw new OptionError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
+    if (labelAt >= 0 && wanted.includes(names[labelAt]!))
+      throw new OptionError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
     for (const name of wanted) {
       const twice = names.indexOf(name, names.indexOf(name) + 1);
-      if (twice >= 0) throw new DataError(argument, `${source} has two columns named ${JSON.stringify(name)} (${names.indexOf(name) + 1} and ${twice + 1}): which one is the feature?`);
+      if (twice >= 0)
+        throw new DataError(
+          argument,
+          `${source} has two columns named ${JSON.stringify(name)} (${names.indexOf(name) + 1} and ${twice + 1}): which one is the feature?`,
+        );
     }
   }
   const cols = wanted ? wanted.length : width - (labelAt < 0 ? 0 : 1);
@@ -171,7 +190,12 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
       } else if (Number.isFinite(Math.fround(v))) {
         data[at + k] = v;
       } else {
-        const why = t === '' ? 'empty; every feature must be a number' : Number.isFinite(v) ? `${describe(cell)} is outside the float32 range (±3.4e38)` : `${describe(cell)} is not a number`;
+        const why =
+          t === ''
+            ? 'empty; every feature must be a number'
+            : Number.isFinite(v)
+              ? `${describe(cell)} is outside the float32 range (±3.4e38)`
+              : `${describe(cell)} is not a number`;
         bad(c, why);
       }
     }
@@ -237,7 +261,13 @@ export function sniffDelimiter(text: string): number {
   return DELIMITERS[counts[most]! > 0 ? most : 0]!.charCodeAt(0);
 }
 
-export function checkOptions(options: unknown): { label: string | number | null | undefined; header: boolean | 'auto'; delimiter: number | 'auto'; source: string; features: readonly string[] | undefined } {
+export function checkOptions(options: unknown): {
+  label: string | number | null | undefined;
+  header: boolean | 'auto';
+  delimiter: number | 'auto';
+  source: string;
+  features: readonly string[] | undefined;
+} {
   const o = checkObject('options', options);
   checkKeys('options', o, ['label', 'header', 'delimiter', 'source', 'features']);
   const { label, header = 'auto', delimiter = ',', source = 'text', features } = o;
@@ -248,17 +278,32 @@ export function checkOptions(options: unknown): { label: string | number | null 
     throw new OptionError('options.header', `options.header must be true, false or 'auto', got ${describe(header)}`);
   }
   if (delimiter !== 'auto' && (typeof delimiter !== 'string' || delimiter.length !== 1 || '"\r\n'.includes(delimiter))) {
-    throw new OptionError('options.delimiter', `options.delimiter must be 'auto' or one character other than a quote or a line break, got ${describe(delimiter)}`);
+    throw new OptionError(
+      'options.delimiter',
+      `options.delimiter must be 'auto' or one character other than a quote or a line break, got ${describe(delimiter)}`,
+    );
   }
   if (typeof source !== 'string') throw new OptionError('options.source', `options.source must be a string, got ${describe(source)}`);
   if (features !== undefined) {
-    if (!Array.isArray(features) || features.length === 0) throw new OptionError('options.features', `options.features must be a non-empty array of column names, got ${describe(features)}`);
+    if (!Array.isArray(features) || features.length === 0)
+      throw new OptionError('options.features', `options.features must be a non-empty array of column names, got ${describe(features)}`);
     features.forEach((name: unknown, i) => {
-      if (typeof name !== 'string' || name.trim() !== name || name === '') throw new OptionError(`options.features[${i}]`, `options.features[${i}] must be a column name (a non-empty string without surrounding spaces), got ${describe(name)}`);
-      if (features.indexOf(name) !== i) throw new OptionError(`options.features[${i}]`, `options.features names ${JSON.stringify(name)} twice (${features.indexOf(name)} and ${i})`);
+      if (typeof name !== 'string' || name.trim() !== name || name === '')
+        throw new OptionError(
+          `options.features[${i}]`,
+          `options.features[${i}] must be a column name (a non-empty string without surrounding spaces), got ${describe(name)}`,
+        );
+      if (features.indexOf(name) !== i)
+        throw new OptionError(`options.features[${i}]`, `options.features names ${JSON.stringify(name)} twice (${features.indexOf(name)} and ${i})`);
     });
   }
-  return { label: label as string | number | null | undefined, header, delimiter: delimiter === 'auto' ? 'auto' : delimiter.charCodeAt(0), source, features: features as readonly string[] | undefined };
+  return {
+    label: label as string | number | null | undefined,
+    header,
+    delimiter: delimiter === 'auto' ? 'auto' : delimiter.charCodeAt(0),
+    source,
+    features: features as readonly string[] | undefined,
+  };
 }
 
 /** The 0-based label column, or −1 for none. */
@@ -271,14 +316,20 @@ export function labelColumn(label: string | number | null | undefined, names: re
   }
   if (typeof label === 'number') {
     if (label < -width || label >= width) {
-      throw new OptionError('options.label', `options.label ${label} is not a column index: the table has ${width} columns (0 to ${width - 1}, or −1 to −${width} from the end)`);
+      throw new OptionError(
+        'options.label',
+        `options.label ${label} is not a column index: the table has ${width} columns (0 to ${width - 1}, or −1 to −${width} from the end)`,
+      );
     }
     return label < 0 ? width + label : label;
   }
-  if (!hasHeader) throw new OptionError('options.label', `options.label ${describe(label)} names a column, but ${source} has no header row; give the label column's index`);
+  if (!hasHeader)
+    throw new OptionError('options.label', `options.label ${describe(label)} names a column, but ${source} has no header row; give the label column's index`);
   const at = names.indexOf(label);
-  if (at < 0) throw new OptionError('options.label', `options.label ${describe(label)} is not a column of the header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
-  if (names.indexOf(label, at + 1) >= 0) throw new OptionError('options.label', `options.label ${describe(label)} names more than one column (${at + 1} and ${names.indexOf(label, at + 1) + 1})`);
+  if (at < 0)
+    throw new OptionError('options.label', `options.label ${describe(label)} is not a column of the header: ${names.map((n) => JSON.stringify(n)).join(', ')}`);
+  if (names.indexOf(label, at + 1) >= 0)
+    throw new OptionError('options.label', `options.label ${describe(label)} names more than one column (${at + 1} and ${names.indexOf(label, at + 1) + 1})`);
   return at;
 }
 
@@ -290,7 +341,9 @@ interface Row {
   blank: boolean;
 }
 
-const QUOTE = 34, CR = 13, LF = 10;
+const QUOTE = 34,
+  CR = 13,
+  LF = 10;
 
 /** The records of CSV text, one at a time. A malformed quote ends the records and sets `error`. */
 class Records {
@@ -298,7 +351,10 @@ class Records {
   private line = 1;
   error: string | null = null;
 
-  constructor(private readonly text: string, private readonly delimiter: number) {
+  constructor(
+    private readonly text: string,
+    private readonly delimiter: number,
+  ) {
     this.i = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte order mark
   }
 
@@ -315,7 +371,8 @@ class Records {
       if (text.charCodeAt(q) === QUOTE) {
         this.i = q;
         quoted = true;
-        const opened = this.line, column = row.cells.length + 1;
+        const opened = this.line,
+          column = row.cells.length + 1;
         cell = '';
         let from = this.i + 1;
         for (;;) {

@@ -50,8 +50,11 @@ export function checkSource(source: unknown, name = 'source'): DataSource {
   if (typeof source === 'function' || isIterable(source)) return source as DataSource;
   // npyDataset is async: a forgotten await is the likeliest cause, and "an object" would not say so
   if (isThenable(source)) {
-    throw new DataError(name, `${name} is a Promise, not a source of chunks: await it first (npyDataset returns a Promise: pass await npyDataset(path)); ` +
-      'gradwasm does not await a source for you');
+    throw new DataError(
+      name,
+      `${name} is a Promise, not a source of chunks: await it first (npyDataset returns a Promise: pass await npyDataset(path)); ` +
+        'gradwasm does not await a source for you',
+    );
   }
   throw new DataError(name, `${name} must be an iterable or async iterable of { x, y } chunks, or a function returning one; got ${describe(source)}`);
 }
@@ -62,8 +65,11 @@ function openPass(source: DataSource, name: string): AsyncIterator<DataChunk> | 
   const iterator = iteratorOf(iterable);
   if (iterator) return iterator;
   if (isThenable(iterable)) {
-    throw new DataError(name, `${name}() returned a Promise (an async function?): a source function is called for every pass and must return the chunks' iterable itself; ` +
-      'await the reader once, outside it, and pass what it gives (await npyDataset(path))');
+    throw new DataError(
+      name,
+      `${name}() returned a Promise (an async function?): a source function is called for every pass and must return the chunks' iterable itself; ` +
+        'await the reader once, outside it, and pass what it gives (await npyDataset(path))',
+    );
   }
   throw new DataError(name, `${name}() must return an iterable or async iterable of { x, y } chunks, got ${describe(iterable)}`);
 }
@@ -104,9 +110,16 @@ export async function rowsOf(source: DataSource): Promise<number | null> {
  * reads (its scaler). `pass` counts the passes over this source, so that a source that gives no
  * rows after giving some — an iterator or generator object, which runs once — is named as such.
  */
-export async function* chunks(source: DataSource, cols: number, features: (x: Matrix, argument: string) => Matrix, name: string, tally: PassTally): AsyncGenerator<Chunk> {
+export async function* chunks(
+  source: DataSource,
+  cols: number,
+  features: (x: Matrix, argument: string) => Matrix,
+  name: string,
+  tally: PassTally,
+): AsyncGenerator<Chunk> {
   const iterator = openPass(source, name);
-  let rows = 0, index = 0;
+  let rows = 0,
+    index = 0;
   for (let next = await iterator.next(); !next.done; next = await iterator.next(), index++) {
     const chunk = next.value as unknown;
     if (typeof chunk !== 'object' || chunk === null || !('x' in chunk) || !('y' in chunk)) {
@@ -130,8 +143,11 @@ export class PassTally {
     if (this.passes === 1) this.firstRows = rows;
     if (rows > 0) return;
     if (this.passes === 1) throw new DataError(name, `${name} gave no rows`);
-    throw new DataError(name, `${name} gave no rows in pass ${this.passes} after ${this.firstRows} rows in its first: ` +
-      'an iterator or generator object runs only once; pass a function that returns a new one each time (a generator function), or a re-iterable source (an array of chunks, csvDataset, npyDataset)');
+    throw new DataError(
+      name,
+      `${name} gave no rows in pass ${this.passes} after ${this.firstRows} rows in its first: ` +
+        'an iterator or generator object runs only once; pass a function that returns a new one each time (a generator function), or a re-iterable source (an array of chunks, csvDataset, npyDataset)',
+    );
   }
 }
 
@@ -149,7 +165,12 @@ export class ShuffleWindow {
   private readonly outY: Float32Array;
   private outRows = 0;
 
-  constructor(private readonly size: number, private readonly cols: number, private readonly out: number, private readonly rng: Xoshiro128) {
+  constructor(
+    private readonly size: number,
+    private readonly cols: number,
+    private readonly out: number,
+    private readonly rng: Xoshiro128,
+  ) {
     this.x = new Float32Array(size * cols);
     this.y = new Float32Array(size);
     this.outX = new Float32Array(out * cols);
@@ -250,14 +271,17 @@ const STATS_BLOCK = 4096;
 export async function scanStats(source: DataSource): Promise<ColumnStats> {
   const checked = checkSource(source);
   let stats: ColumnStats | null = null;
-  let cols = 0, rows = 0;
-  let block: Float32Array | null = null, held = 0;
+  let cols = 0,
+    rows = 0;
+  let block: Float32Array | null = null,
+    held = 0;
   const tally = new PassTally();
   const iterator = openPass(checked, 'source');
   // The width comes from the first chunk; every chunk after is checked against it.
   for (let next = await iterator.next(), index = 0; !next.done; next = await iterator.next(), index++) {
     const chunk = next.value as DataChunk;
-    if (typeof chunk !== 'object' || chunk === null || !('x' in chunk)) throw new DataError(`source[${index}]`, `source[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
+    if (typeof chunk !== 'object' || chunk === null || !('x' in chunk))
+      throw new DataError(`source[${index}]`, `source[${index}] must be a chunk { x, y }, got ${describe(chunk)}`);
     cols ||= widthOf(chunk.x, `source[${index}].x`);
     const x = toMatrix(chunk.x, cols, `source[${index}].x`);
     block ??= new Float32Array(STATS_BLOCK * cols);
@@ -288,7 +312,10 @@ function widthOf(x: unknown, name: string): number {
 
 /** count, mean, M2 (Σ squared deviations), min, max per column of the first rows×cols values. */
 function blockStats(data: Float32Array, rows: number, cols: number): ColumnStats {
-  const mean = new Float64Array(cols), m2 = new Float64Array(cols), min = new Float64Array(cols).fill(Infinity), max = new Float64Array(cols).fill(-Infinity);
+  const mean = new Float64Array(cols),
+    m2 = new Float64Array(cols),
+    min = new Float64Array(cols).fill(Infinity),
+    max = new Float64Array(cols).fill(-Infinity);
   const length = rows * cols;
   for (let i = 0; i < length; i += cols) {
     for (let c = 0; c < cols; c++) {

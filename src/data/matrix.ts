@@ -15,7 +15,7 @@ export interface MatrixInput {
 }
 
 /** Feature rows: `number[][]`, a flat row-major `Float32Array`/`Float64Array`, or `{ data, rows, cols, stride? }`. */
-export type Features = readonly (ArrayLike<number>)[] | Float32Array | Float64Array | MatrixInput;
+export type Features = readonly ArrayLike<number>[] | Float32Array | Float64Array | MatrixInput;
 
 /** Labels: any array-like of 0 and 1, one per row. */
 export type Labels = ArrayLike<number>;
@@ -64,7 +64,10 @@ const MAX_VALUES = 2 ** 30;
 
 function checkSize(argument: string, rows: number, cols: number): void {
   if (rows * cols > MAX_VALUES) {
-    throw new DataError(argument, `${argument} has ${rows} rows × ${cols} columns = ${rows * cols} values: as float32 that is more than the 4 GiB gradwasm can address`);
+    throw new DataError(
+      argument,
+      `${argument} has ${rows} rows × ${cols} columns = ${rows * cols} values: as float32 that is more than the 4 GiB gradwasm can address`,
+    );
   }
 }
 
@@ -78,7 +81,8 @@ function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, c
     cols,
     copyRows(start, count, dest) {
       if (typed && stride === cols) {
-        const from = start * cols, length = count * cols;
+        const from = start * cols,
+          length = count * cols;
         // converts to float32; a float64 past the float32 range becomes ±Infinity
         dest.set(from === 0 && length === source.length ? source : source.subarray(from, from + length));
         return;
@@ -93,7 +97,8 @@ function flatMatrix(argument: string, source: ArrayLike<number>, rows: number, c
       }
     },
     reject(index) {
-      const r = Math.floor(index / cols), c = index % cols;
+      const r = Math.floor(index / cols),
+        c = index % cols;
       throw badValue(argument, source[r * stride + c], r, c, where(r, c));
     },
     ...(stride !== cols && source instanceof Float32Array ? { strided: { data: source, stride } } : {}),
@@ -122,7 +127,10 @@ export function toMatrix(x: unknown, cols: number, argument = 'x'): Matrix {
       throw new DataError(`${argument}.data`, `${argument}.data has length ${data.length}, but rows × cols = ${rows} × ${cols} = ${rows * cols}`);
     }
     if (stride > cols && data.length < (rows - 1) * stride + cols) {
-      throw new DataError(`${argument}.data`, `${argument}.data has length ${data.length}, but ${rows} rows of ${cols} a stride of ${stride} apart need ${(rows - 1) * stride + cols}`);
+      throw new DataError(
+        `${argument}.data`,
+        `${argument}.data has length ${data.length}, but ${rows} rows of ${cols} a stride of ${stride} apart need ${(rows - 1) * stride + cols}`,
+      );
     }
     return flatMatrix(argument, data as ArrayLike<number>, rows, cols, stride);
   }
@@ -155,7 +163,8 @@ function nestedMatrix(x: readonly unknown[], cols: number, argument: string): Ma
       }
     },
     reject(index) {
-      const r = Math.floor(index / cols), c = index % cols;
+      const r = Math.floor(index / cols),
+        c = index % cols;
       throw badValue(argument, rows[r]![c], r, c, `[${r}][${c}]`);
     },
   };

@@ -82,8 +82,12 @@ export function balancedWeights(counts: readonly [number, number], name: string)
  * 'balanced' is computed from y. Throws when a product overflows float32 or when every row
  * weighs 0 (the loss would be 0 whatever the weights: nothing to learn).
  */
-export function rowWeights(y: Float32Array, classWeight: CheckedClassWeight | null, sampleWeight: Float32Array | null,
-                           names: { classWeight: string; sampleWeight: string }): Float32Array | null {
+export function rowWeights(
+  y: Float32Array,
+  classWeight: CheckedClassWeight | null,
+  sampleWeight: Float32Array | null,
+  names: { classWeight: string; sampleWeight: string },
+): Float32Array | null {
   if (classWeight === null && sampleWeight === null) return null;
   const perClass = classWeight === 'balanced' ? balancedWeights(classCounts(y), names.classWeight) : classWeight;
   const weights = new Float32Array(y.length);
@@ -92,7 +96,10 @@ export function rowWeights(y: Float32Array, classWeight: CheckedClassWeight | nu
     const c = perClass ? perClass[y[i]!]! : 1;
     const w = sampleWeight ? Math.fround(c * sampleWeight[i]!) : c;
     if (w === Infinity) {
-      throw new OptionError(names.sampleWeight, `${names.sampleWeight}[${i}] (${sampleWeight![i]}) times ${names.classWeight}[${y[i]}] (${c}) overflows float32`);
+      throw new OptionError(
+        names.sampleWeight,
+        `${names.sampleWeight}[${i}] (${sampleWeight![i]}) times ${names.classWeight}[${y[i]}] (${c}) overflows float32`,
+      );
     }
     weights[i] = w;
     any ||= w > 0;

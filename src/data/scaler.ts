@@ -64,7 +64,9 @@ export class StandardScaler {
     const mean = new Float64Array(cols);
     const scale = new Float64Array(cols);
     for (let c = 0; c < cols; c++) {
-      let sum = 0, min = Infinity, max = -Infinity;
+      let sum = 0,
+        min = Infinity,
+        max = -Infinity;
       for (let i = c; i < data.length; i += cols) {
         const v = data[i]!;
         sum += v;
@@ -78,7 +80,8 @@ export class StandardScaler {
         continue;
       }
       const m = sum / rows;
-      let squares = 0, residual = 0;
+      let squares = 0,
+        residual = 0;
       for (let i = c; i < data.length; i += cols) {
         const d = data[i]! - m;
         squares += d * d;
@@ -100,7 +103,8 @@ export class StandardScaler {
    */
   static fromStats(stats: { mean: ArrayLike<number>; std: ArrayLike<number>; min?: ArrayLike<number>; max?: ArrayLike<number> }): StandardScaler {
     const o = checkObject('stats', stats);
-    const mean = Float64Array.from(o.mean as ArrayLike<number>), std = Float64Array.from(o.std as ArrayLike<number>);
+    const mean = Float64Array.from(o.mean as ArrayLike<number>),
+      std = Float64Array.from(o.std as ArrayLike<number>);
     if (mean.length === 0 || mean.length !== std.length || mean.length > MAX_UNITS) {
       throw new OptionError('stats', `stats.mean and stats.std must hold the same number (1 to ${MAX_UNITS}) of values, got ${mean.length} and ${std.length}`);
     }
@@ -174,7 +178,10 @@ export function scaledMatrix(scaler: StandardScaler, matrix: Matrix, argument: s
       overflow(index, value) {
         const c = index % cols;
         const sign = (value - mean[c]!) / scale[c]! > 0 ? '' : '-';
-        throw new OptionError(argument, `${argument} row ${Math.floor(index / cols)}, column ${c} is ${value}, which the scaler maps to ${sign}Infinity, outside the float32 range`);
+        throw new OptionError(
+          argument,
+          `${argument} row ${Math.floor(index / cols)}, column ${c} is ${value}, which the scaler maps to ${sign}Infinity, outside the float32 range`,
+        );
       },
     },
   };
@@ -195,7 +202,8 @@ export function scalerFromJSON(value: unknown, name: string): StandardScaler {
   if (file.format !== SCALER_FORMAT) {
     throw new OptionError(`${name}.format`, `${name}.format must be ${JSON.stringify(SCALER_FORMAT)}, got ${describe(file.format)}`);
   }
-  if (file.version !== 1) throw new OptionError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads version 1)`);
+  if (file.version !== 1)
+    throw new OptionError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads version 1)`);
   const read = (key: 'mean' | 'scale', length: number | null): Float64Array => {
     const v = file[key];
     const where = `${name}.${key}`;
@@ -206,7 +214,11 @@ export function scalerFromJSON(value: unknown, name: string): StandardScaler {
     const out = new Float64Array(v.length);
     v.forEach((n: unknown, i) => {
       const ok = typeof n === 'number' && Number.isFinite(n) && (key === 'mean' || n > 0);
-      if (!ok) throw new OptionError(where, `${where}[${i}] is ${describe(n)}; ${key === 'mean' ? 'means must be finite numbers' : 'scales must be finite numbers > 0'}`);
+      if (!ok)
+        throw new OptionError(
+          where,
+          `${where}[${i}] is ${describe(n)}; ${key === 'mean' ? 'means must be finite numbers' : 'scales must be finite numbers > 0'}`,
+        );
       out[i] = n as number;
     });
     return out;

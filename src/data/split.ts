@@ -96,5 +96,8 @@ function stratifyOrder(order: Uint32Array, labels: Float32Array, testRows: numbe
 /** Rows 0…at−1 and at…rows−1 of `x` (with their labels), without copying: each side reports a
  *  bad value, or a scaler overflow, at its row in x as the caller wrote it. */
 export function splitRows(x: Matrix, y: Float32Array, at: number): [{ x: Matrix; y: Float32Array }, { x: Matrix; y: Float32Array }] {
-  return [{ x: rowRange(x, 0, at), y: y.subarray(0, at) }, { x: rowRange(x, at, x.rows - at), y: y.subarray(at) }];
+  return [
+    { x: rowRange(x, 0, at), y: y.subarray(0, at) },
+    { x: rowRange(x, at, x.rows - at), y: y.subarray(at) },
+  ];
 }

@@ -36,7 +36,11 @@ const pad = (s: string, w: number): string => s + ' '.repeat(Math.max(0, w - wid
 function table(header: readonly string[], rows: readonly (readonly (string | readonly string[])[])[]): string[] {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'string' ? [c] : c)));
   const widths = header.map((h, k) => Math.max(width(h), ...cells.map((r) => Math.max(0, ...r[k]!.map(width)))));
-  const line = (parts: readonly string[]): string => parts.map((p, k) => pad(p, k === parts.length - 1 ? 0 : widths[k]!)).join('  ').trimEnd();
+  const line = (parts: readonly string[]): string =>
+    parts
+      .map((p, k) => pad(p, k === parts.length - 1 ? 0 : widths[k]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), line(widths.map((w) => '─'.repeat(w)))];
   for (const r of cells) {
     const height = Math.max(...r.map((c) => c.length));
@@ -68,13 +72,14 @@ export function formatLocal(local: LocalDerivative, max = 6, digits = 6): string
  * the differences and the tolerances they are held to.
  */
 export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
-  const max = options.maxValues ?? 6, digits = options.digits ?? 6;
+  const max = options.maxValues ?? 6,
+    digits = options.digits ?? 6;
   const n = (v: number): string => formatNumber(v, digits);
   const t = (v: Tensor): string => formatTensor(v, max, digits);
   const out: string[] = [];
   const rows = trace.rows === trace.rowsGiven ? `${trace.rows} row${trace.rows === 1 ? '' : 's'}` : `the first ${trace.rows} of ${trace.rowsGiven} rows`;
   out.push(`Back-propagation, step by step: ${rows}, loss L = mean BCE over them.`);
-  out.push('Computed in float64 on the model\'s float32 weights and features.');
+  out.push("Computed in float64 on the model's float32 weights and features.");
   out.push('');
   out.push('Forward value, local derivative(s) and upstream gradient ∂L/∂node, node by node in forward order:');
   out.push('');
@@ -88,7 +93,9 @@ export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
   ]);
   out.push(...table(['node', 'op', 'shape', 'value', 'local derivative', '∂L/∂node'], nodeRows).map((l) => `  ${l}`));
   out.push('');
-  out.push(`Parameters: ∂L/∂θ by the chain rule (float64), by model.gradients() (float32 back-propagation), by central differences (float64, h = ${n(trace.tolerance.step)}·max(1, |θ|)):`);
+  out.push(
+    `Parameters: ∂L/∂θ by the chain rule (float64), by model.gradients() (float32 back-propagation), by central differences (float64, h = ${n(trace.tolerance.step)}·max(1, |θ|)):`,
+  );
   for (const p of trace.parameters) {
     out.push('');
     out.push(`  ${p.label} (${p.kind} of layer ${p.layer}, ${formatShape(p.value.shape)})`);
@@ -100,13 +107,21 @@ export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
     out.push(`    model.gradients()   ${formatTensor({ shape: p.value.shape, data: Float64Array.from(p.backprop) }, max, digits)}`);
     out.push(`    finite differences  ${formatTensor({ shape: p.value.shape, data: p.finiteDifference }, max, digits)}`);
     const mark = (e: number, tol: number): string => `${n(e)} ${e <= tol ? '≤' : '>'} ${n(tol)}`;
-    out.push(`    max |gradients() − chain rule| ${mark(p.backpropError, trace.tolerance.backprop)};  max |finite differences − chain rule| ${mark(p.finiteDifferenceError, trace.tolerance.finiteDifference)}  ${p.ok ? 'ok' : 'MISMATCH'}`);
+    out.push(
+      `    max |gradients() − chain rule| ${mark(p.backpropError, trace.tolerance.backprop)};  max |finite differences − chain rule| ${mark(p.finiteDifferenceError, trace.tolerance.finiteDifference)}  ${p.ok ? 'ok' : 'MISMATCH'}`,
+    );
   }
   out.push('');
   out.push(`Loss: ${n(trace.loss.trace)} (this trace, float64), ${n(trace.loss.model)} (model.gradients(), float32 forward).`);
-  const fd = trace.finiteDifferencesChecked === trace.parameterCount ? `all ${trace.parameterCount}` : `${trace.finiteDifferencesChecked} of ${trace.parameterCount}`;
-  out.push(trace.ok
-    ? `All ${trace.parameterCount} parameter gradients agree three ways (finite differences on ${fd} entries).`
-    : `Some gradients disagree beyond tolerance: ${trace.parameters.filter((p) => !p.ok).map((p) => p.label).join(', ')}.`);
+  const fd =
+    trace.finiteDifferencesChecked === trace.parameterCount ? `all ${trace.parameterCount}` : `${trace.finiteDifferencesChecked} of ${trace.parameterCount}`;
+  out.push(
+    trace.ok
+      ? `All ${trace.parameterCount} parameter gradients agree three ways (finite differences on ${fd} entries).`
+      : `Some gradients disagree beyond tolerance: ${trace.parameters
+          .filter((p) => !p.ok)
+          .map((p) => p.label)
+          .join(', ')}.`,
+  );
   return out.join('\n') + '\n';
 }

@@ -9,9 +9,21 @@ import { headOf, type Head } from '../heads/index.js';
 /** Throw a GradwasmError naming `model` unless it has the shape of a Sequential: `inputs` and dense `layers`. */
 export function checkModelShape(model: unknown): asserts model is ModelShape {
   const m = model as Partial<ModelShape> | null;
-  const ok = typeof m === 'object' && m !== null && Number.isInteger(m.inputs) && (m.inputs as number) >= 1 && Array.isArray(m.layers) && m.layers.length > 0 &&
-    m.layers.every((l) => typeof l === 'object' && l !== null && Number.isInteger(l.units) && l.units >= 1 && (ACTIVATIONS as readonly unknown[]).includes(l.activation));
-  if (!ok) throw new OptionError('model', `model must be a Sequential (or have its inputs and dense layers), got ${m === null || typeof m !== 'object' ? String(model) : 'an object without them'}`);
+  const ok =
+    typeof m === 'object' &&
+    m !== null &&
+    Number.isInteger(m.inputs) &&
+    (m.inputs as number) >= 1 &&
+    Array.isArray(m.layers) &&
+    m.layers.length > 0 &&
+    m.layers.every(
+      (l) => typeof l === 'object' && l !== null && Number.isInteger(l.units) && l.units >= 1 && (ACTIVATIONS as readonly unknown[]).includes(l.activation),
+    );
+  if (!ok)
+    throw new OptionError(
+      'model',
+      `model must be a Sequential (or have its inputs and dense layers), got ${m === null || typeof m !== 'object' ? String(model) : 'an object without them'}`,
+    );
 }
 
 /** What {@link graph} reads of a model: its shape (a `Sequential` is one). */
@@ -28,9 +40,7 @@ export interface ModelShape {
  * `not_y_log_not_p` is `(1−y)·log(1−p)`; `add`, `negate` and `mean` finish the BCE.
  */
 export type GraphOp =
-  | 'input' | 'label' | 'parameter' | 'standardize'
-  | 'matmul' | 'dot' | 'bias_add' | Activation
-  | 'y_log_p' | 'not_y_log_not_p' | 'add' | 'negate' | 'mean';
+  'input' | 'label' | 'parameter' | 'standardize' | 'matmul' | 'dot' | 'bias_add' | Activation | 'y_log_p' | 'not_y_log_not_p' | 'add' | 'negate' | 'mean';
 
 /** A dimension: a number of rows or columns, or `'B'` for "as many rows as the batch has". */
 export type Dim = number | 'B';
@@ -98,25 +108,72 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
   const sub = (l: number): string => (single ? '' : subscript(l));
 
   add({ id: 'x', op: 'input', label: 'x', formula: 'x', description: 'the feature rows', shape: [rows, model.inputs], inputs: [] });
-  let a = 'x', aLabel = 'x';
+  let a = 'x',
+    aLabel = 'x';
   if (model.scaler) {
-    a = add({ id: 'xs', op: 'standardize', label: 'x̂', formula: 'x̂ = (x − mean)/scale', description: 'the features standardised column by column by the model\'s scaler', shape: [rows, model.inputs], inputs: ['x'] });
+    a = add({
+      id: 'xs',
+      op: 'standardize',
+      label: 'x̂',
+      formula: 'x̂ = (x − mean)/scale',
+      description: "the features standardised column by column by the model's scaler",
+      shape: [rows, model.inputs],
+      inputs: ['x'],
+    });
     aLabel = 'x̂';
   }
   let fanIn = model.inputs;
   model.layers.forEach(({ units, activation }, i) => {
-    const l = i + 1, last = l === model.layers.length;
-    const W = single ? 'w' : `W${sub(l)}`, b = `b${sub(l)}`;
-    add({ id: `W${l}`, op: 'parameter', label: W, formula: W, description: `the kernel of layer ${l}: ${fanIn} inputs × ${units} units`, shape: [fanIn, units], inputs: [], layer: l });
+    const l = i + 1,
+      last = l === model.layers.length;
+    const W = single ? 'w' : `W${sub(l)}`,
+      b = `b${sub(l)}`;
+    add({
+      id: `W${l}`,
+      op: 'parameter',
+      label: W,
+      formula: W,
+      description: `the kernel of layer ${l}: ${fanIn} inputs × ${units} units`,
+      shape: [fanIn, units],
+      inputs: [],
+      layer: l,
+    });
     add({ id: `b${l}`, op: 'parameter', label: b, formula: b, description: `the bias of layer ${l}`, shape: [units], inputs: [], layer: l });
     const product = `${aLabel}·${W}`;
-    const mm = add({ id: `${a}W${l}`, op: units === 1 ? 'dot' : 'matmul', label: product, formula: product, description: `the affine part of layer ${l}: each row times the kernel`, shape: [rows, units], inputs: [a, `W${l}`], layer: l });
+    const mm = add({
+      id: `${a}W${l}`,
+      op: units === 1 ? 'dot' : 'matmul',
+      label: product,
+      formula: product,
+      description: `the affine part of layer ${l}: each row times the kernel`,
+      shape: [rows, units],
+      inputs: [a, `W${l}`],
+      layer: l,
+    });
     const z = `z${sub(l)}`;
-    add({ id: `z${l}`, op: 'bias_add', label: z, formula: `${z} = ${product} + ${b}`, description: `the pre-activation of layer ${l}: the bias added to every row`, shape: [rows, units], inputs: [mm, `b${l}`], layer: l });
+    add({
+      id: `z${l}`,
+      op: 'bias_add',
+      label: z,
+      formula: `${z} = ${product} + ${b}`,
+      description: `the pre-activation of layer ${l}: the bias added to every row`,
+      shape: [rows, units],
+      inputs: [mm, `b${l}`],
+      layer: l,
+    });
     const out = last ? 'p' : `a${l}`;
     const outLabel = last ? 'p' : `a${sub(l)}`;
     const f = activation === 'sigmoid' ? 'σ' : activation;
-    add({ id: out, op: activation, label: outLabel, formula: `${outLabel} = ${f}(${z})`, description: last ? 'P(Y=1) for each row; its z is the logit the loss is computed from' : `the ${activation} activation of layer ${l}`, shape: [rows, units], inputs: [`z${l}`], layer: l });
+    add({
+      id: out,
+      op: activation,
+      label: outLabel,
+      formula: `${outLabel} = ${f}(${z})`,
+      description: last ? 'P(Y=1) for each row; its z is the logit the loss is computed from' : `the ${activation} activation of layer ${l}`,
+      shape: [rows, units],
+      inputs: [`z${l}`],
+      layer: l,
+    });
     a = out;
     aLabel = outLabel;
     fanIn = units;
@@ -132,9 +189,33 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
 const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => string, rows: Dim) => void>> = {
   binary: (add, rows) => {
     add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the 0/1 labels (constants: no gradient)', shape: [rows, 1], inputs: [] });
-    add({ id: 'ylogp', op: 'y_log_p', label: 'y·log p', formula: 'y·log p', description: 'the article\'s first block; log p = −log(1 + e^−z), taken from the logit', shape: [rows, 1], inputs: ['p', 'y'] });
-    add({ id: 'ylog1mp', op: 'not_y_log_not_p', label: '(1−y)·log(1−p)', formula: '(1−y)·log(1−p)', description: 'the article\'s second block; log(1−p) = −log(1 + e^z), taken from the logit', shape: [rows, 1], inputs: ['p', 'y'] });
-    add({ id: 'sum', op: 'add', label: 's', formula: 's = y·log p + (1−y)·log(1−p)', description: 'the two blocks added', shape: [rows, 1], inputs: ['ylogp', 'ylog1mp'] });
+    add({
+      id: 'ylogp',
+      op: 'y_log_p',
+      label: 'y·log p',
+      formula: 'y·log p',
+      description: "the article's first block; log p = −log(1 + e^−z), taken from the logit",
+      shape: [rows, 1],
+      inputs: ['p', 'y'],
+    });
+    add({
+      id: 'ylog1mp',
+      op: 'not_y_log_not_p',
+      label: '(1−y)·log(1−p)',
+      formula: '(1−y)·log(1−p)',
+      description: "the article's second block; log(1−p) = −log(1 + e^z), taken from the logit",
+      shape: [rows, 1],
+      inputs: ['p', 'y'],
+    });
+    add({
+      id: 'sum',
+      op: 'add',
+      label: 's',
+      formula: 's = y·log p + (1−y)·log(1−p)',
+      description: 'the two blocks added',
+      shape: [rows, 1],
+      inputs: ['ylogp', 'ylog1mp'],
+    });
     add({ id: 'bce', op: 'negate', label: 'ℓ', formula: 'ℓ = −s', description: 'the binary cross-entropy of each row', shape: [rows, 1], inputs: ['sum'] });
     add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
   },

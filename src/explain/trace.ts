@@ -119,8 +119,11 @@ export interface ExplainOptions {
  * random networks (both backends, every activation, weights up to ±2, features in ±3, 1–32 rows):
  * float32 back-propagation 4.5e-6 (wasm; 1.0e-6 js), finite differences 1.2e-8.
  */
-export const BACKPROP_RTOL = 1e-4, BACKPROP_ATOL = 1e-7;
-export const FD_RTOL = 1e-6, FD_ATOL = 1e-9, FD_STEP = 1e-6;
+export const BACKPROP_RTOL = 1e-4,
+  BACKPROP_ATOL = 1e-7;
+export const FD_RTOL = 1e-6,
+  FD_ATOL = 1e-9,
+  FD_STEP = 1e-6;
 
 // ---- tensors --------------------------------------------------------------------------------
 
@@ -130,14 +133,18 @@ const scalar = (v: number): Tensor => tensor([], Float64Array.of(v));
 const map = (t: Tensor, f: (v: number, i: number) => number): Tensor => tensor(t.shape, t.data.map(f));
 /** g ⊙ d, with d broadcast: one number, one per column, or one per element. */
 function times(g: Tensor, d: Tensor): Tensor {
-  const n = d.data.length, cols = g.shape[g.shape.length - 1] ?? 1;
+  const n = d.data.length,
+    cols = g.shape[g.shape.length - 1] ?? 1;
   return map(g, (v, i) => v * d.data[n === 1 ? 0 : n === g.data.length ? i : i % cols]!);
 }
 
 /** A[r×n]·B[n×c], with either operand read transposed. */
 function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): Tensor {
-  const [ar, ac] = a.shape as [number, number], [br, bc] = b.shape as [number, number];
-  const r = transposeA ? ac : ar, n = transposeA ? ar : ac, c = transposeB ? br : bc;
+  const [ar, ac] = a.shape as [number, number],
+    [br, bc] = b.shape as [number, number];
+  const r = transposeA ? ac : ar,
+    n = transposeA ? ar : ac,
+    c = transposeB ? br : bc;
   const out = tensor([r, c]);
   for (let i = 0; i < r; i++) {
     for (let j = 0; j < c; j++) {
@@ -180,13 +187,27 @@ interface Context {
   ids: readonly string[];
 }
 
-const ld = (input: number, ids: readonly string[], rule: string, apply: string, value: Tensor, sameAs?: string): LocalDerivative & { input: number } =>
-  ({ input, of: ids[input]!, rule, apply, value, ...(sameAs === undefined ? {} : { sameAs }) });
+const ld = (input: number, ids: readonly string[], rule: string, apply: string, value: Tensor, sameAs?: string): LocalDerivative & { input: number } => ({
+  input,
+  of: ids[input]!,
+  rule,
+  apply,
+  value,
+  ...(sameAs === undefined ? {} : { sameAs }),
+});
 
 /** An elementwise activation: `out = f(z)`, `∂out/∂z = f′` (from z or from out), `∂L/∂z = ∂L/∂out ⊙ f′`. */
 const activation = (f: (z: number) => number, derivative: (z: number, a: number) => number, text: (out: string, z: string) => string): Op => ({
   forward: ([z]) => map(z!, f),
-  local: ([z], out, n, ctx) => [ld(0, ctx.ids, `${d(n.out, n.in[0]!)} = ${text(n.out, n.in[0]!)}`, `${dL(n.in[0]!)} = ${dL(n.out)} ⊙ ${d(n.out, n.in[0]!)}`, map(z!, (v, i) => derivative(v, out.data[i]!)))],
+  local: ([z], out, n, ctx) => [
+    ld(
+      0,
+      ctx.ids,
+      `${d(n.out, n.in[0]!)} = ${text(n.out, n.in[0]!)}`,
+      `${dL(n.in[0]!)} = ${dL(n.out)} ⊙ ${d(n.out, n.in[0]!)}`,
+      map(z!, (v, i) => derivative(v, out.data[i]!)),
+    ),
+  ],
 });
 
 const matmulOp: Op = {
@@ -204,7 +225,18 @@ const OPS: Record<Exclude<GraphOp, 'input' | 'label' | 'parameter'>, Op> = {
   // x̂ = (x − mean)/scale, computed by the model's scaler (float64, rounded to float32 as the model sees it)
   standardize: {
     forward: (_a, ctx) => ctx.scaled!,
-    local: (_a, _out, n, ctx) => [ld(0, ctx.ids, `${d(n.out, n.in[0]!)} = 1/scale`, `${dL(n.in[0]!)} = ${dL(n.out)} ⊙ 1/scale`, tensor([ctx.scale!.length], ctx.scale!.map((s) => 1 / s)))],
+    local: (_a, _out, n, ctx) => [
+      ld(
+        0,
+        ctx.ids,
+        `${d(n.out, n.in[0]!)} = 1/scale`,
+        `${dL(n.in[0]!)} = ${dL(n.out)} ⊙ 1/scale`,
+        tensor(
+          [ctx.scale!.length],
+          ctx.scale!.map((s) => 1 / s),
+        ),
+      ),
+    ],
   },
   matmul: matmulOp,
   dot: matmulOp,
@@ -223,19 +255,51 @@ const OPS: Record<Exclude<GraphOp, 'input' | 'label' | 'parameter'>, Op> = {
     },
   },
   // σ′ = p(1 − p) and tanh′ = 1 − a², evaluated from z: 1 − p and 1 − a² would cancel where p or |a| round to 1
-  sigmoid: /* @__PURE__ */ activation(sigmoid, (z) => sigmoid(z) * sigmoid(-z), (a) => `${a}(1 − ${a})`),
-  tanh: /* @__PURE__ */ activation(Math.tanh, (z) => 1 / Math.cosh(z) ** 2, (a) => `1 − ${a}²`),
-  relu: /* @__PURE__ */ activation((z) => Math.max(z, 0), (z) => (z > 0 ? 1 : 0), (_a, z) => `1 where ${z} > 0, else 0`),
-  linear: /* @__PURE__ */ activation((z) => z, () => 1, () => '1'),
+  sigmoid: /* @__PURE__ */ activation(
+    sigmoid,
+    (z) => sigmoid(z) * sigmoid(-z),
+    (a) => `${a}(1 − ${a})`,
+  ),
+  tanh: /* @__PURE__ */ activation(
+    Math.tanh,
+    (z) => 1 / Math.cosh(z) ** 2,
+    (a) => `1 − ${a}²`,
+  ),
+  relu: /* @__PURE__ */ activation(
+    (z) => Math.max(z, 0),
+    (z) => (z > 0 ? 1 : 0),
+    (_a, z) => `1 where ${z} > 0, else 0`,
+  ),
+  linear: /* @__PURE__ */ activation(
+    (z) => z,
+    () => 1,
+    () => '1',
+  ),
   // y·log p, with log p = −log(1 + e^−z) taken from the logit (exact where p rounds to 1)
   y_log_p: {
     forward: ([, y], ctx) => map(y!, (v, i) => (v === 0 ? 0 : -v * softplus(-ctx.logit.data[i]!))),
-    local: ([p, y], _out, n, ctx) => [ld(0, ctx.ids, `${d(n.out, 'p')} = y/p`, `${dL('p')} += ${dL(n.out)} ⊙ y/p`, map(y!, (v, i) => v / p!.data[i]!))],
+    local: ([p, y], _out, n, ctx) => [
+      ld(
+        0,
+        ctx.ids,
+        `${d(n.out, 'p')} = y/p`,
+        `${dL('p')} += ${dL(n.out)} ⊙ y/p`,
+        map(y!, (v, i) => v / p!.data[i]!),
+      ),
+    ],
   },
   // (1−y)·log(1−p), with log(1−p) = −log(1 + e^z) and 1 − p = σ(−z) taken from the logit
   not_y_log_not_p: {
     forward: ([, y], ctx) => map(y!, (v, i) => (v === 1 ? 0 : -(1 - v) * softplus(ctx.logit.data[i]!))),
-    local: ([, y], _out, n, ctx) => [ld(0, ctx.ids, `${d(n.out, 'p')} = −(1−y)/(1−p)`, `${dL('p')} += ${dL(n.out)} ⊙ (−(1−y)/(1−p))`, map(y!, (v, i) => -(1 - v) / sigmoid(-ctx.logit.data[i]!)))],
+    local: ([, y], _out, n, ctx) => [
+      ld(
+        0,
+        ctx.ids,
+        `${d(n.out, 'p')} = −(1−y)/(1−p)`,
+        `${dL('p')} += ${dL(n.out)} ⊙ (−(1−y)/(1−p))`,
+        map(y!, (v, i) => -(1 - v) / sigmoid(-ctx.logit.data[i]!)),
+      ),
+    ],
   },
   add: {
     forward: ([a, b]) => map(a!, (v, i) => v + b!.data[i]!),
@@ -260,7 +324,13 @@ function forward(nodes: readonly GraphNode[], leaves: Map<string, Tensor>, ctx: 
   for (const node of nodes) {
     if (node.op === 'input' || node.op === 'label' || node.op === 'parameter') continue;
     if (node.id === 'p') logit = values.get(node.inputs[0]!)!;
-    values.set(node.id, OPS[node.op].forward(node.inputs.map((id) => values.get(id)!), { ...ctx, logit: logit!, ids: node.inputs }));
+    values.set(
+      node.id,
+      OPS[node.op].forward(
+        node.inputs.map((id) => values.get(id)!),
+        { ...ctx, logit: logit!, ids: node.inputs },
+      ),
+    );
   }
   return values;
 }
@@ -287,11 +357,14 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
   }
   if (typeof options !== 'object' || options === null) throw new OptionError('options', 'options must be an object');
   const maxRows = options.rows ?? 8;
-  if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > 64) throw new OptionError('options.rows', `options.rows must be an integer in [1, 64], got ${String(options.rows)}`);
+  if (!Number.isInteger(maxRows) || maxRows < 1 || maxRows > 64)
+    throw new OptionError('options.rows', `options.rows must be an integer in [1, 64], got ${String(options.rows)}`);
   const maxFd = options.maxFiniteDifferences ?? 2000;
-  if (!Number.isInteger(maxFd) || maxFd < 0) throw new OptionError('options.maxFiniteDifferences', `options.maxFiniteDifferences must be an integer ≥ 0, got ${String(options.maxFiniteDifferences)}`);
+  if (!Number.isInteger(maxFd) || maxFd < 0)
+    throw new OptionError('options.maxFiniteDifferences', `options.maxFiniteDifferences must be an integer ≥ 0, got ${String(options.maxFiniteDifferences)}`);
   for (const key of Object.keys(options)) {
-    if (key !== 'rows' && key !== 'maxFiniteDifferences') throw new OptionError(`options.${key}`, `options has an unknown option "${key}"; known: rows, maxFiniteDifferences`);
+    if (key !== 'rows' && key !== 'maxFiniteDifferences')
+      throw new OptionError(`options.${key}`, `options has an unknown option "${key}"; known: rows, maxFiniteDifferences`);
   }
 
   // One row as a plain array; one label as a number. Then the first rows, validated by the model itself.
@@ -306,7 +379,10 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
 
   const g = graph(model, rows);
   const weights = model.getWeights();
-  const leaves = new Map<string, Tensor>([['x', tensor([rows, model.inputs], Float64Array.from(raw))], ['y', tensor([rows, 1], Float64Array.from(ys as ArrayLike<number>))]]);
+  const leaves = new Map<string, Tensor>([
+    ['x', tensor([rows, model.inputs], Float64Array.from(raw))],
+    ['y', tensor([rows, 1], Float64Array.from(ys as ArrayLike<number>))],
+  ]);
   weights.forEach((w, i) => {
     const units = model.layers[i]!.units;
     leaves.set(`W${i + 1}`, tensor([w.weights.length / units, units], Float64Array.from(w.weights)));
@@ -354,12 +430,14 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
   const tolerance = { backprop: BACKPROP_ATOL + BACKPROP_RTOL * scale, finiteDifference: FD_ATOL + FD_RTOL * scale, scale, step: FD_STEP };
 
   const parameters: ParameterTrace[] = parameterNodes.map((n) => {
-    const layer = n.layer!, kind = n.id.startsWith('W') ? 'weights' as const : 'bias' as const;
+    const layer = n.layer!,
+      kind = n.id.startsWith('W') ? ('weights' as const) : ('bias' as const);
     const theta = leaves.get(n.id)!;
     const fd = new Float64Array(theta.data.length).fill(NaN);
     if (maxFd > 0) {
       for (let i = 0; i < theta.data.length; i += stride) {
-        const keep = theta.data[i]!, h = FD_STEP * Math.max(1, Math.abs(keep));
+        const keep = theta.data[i]!,
+          h = FD_STEP * Math.max(1, Math.abs(keep));
         theta.data[i] = keep + h;
         const up = lossAt();
         theta.data[i] = keep - h;
@@ -375,16 +453,33 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
     const finiteDifferenceError = maxAbsDiff(fd, gradient.data);
     const path = pathToLoss(n.id, g);
     return {
-      id: n.id, label: n.label, layer, kind, value: tensor(theta.shape, theta.data.slice()), path,
-      chain: chainOf(path, nodes, label), gradient, backprop, finiteDifference: fd, backpropError, finiteDifferenceError,
+      id: n.id,
+      label: n.label,
+      layer,
+      kind,
+      value: tensor(theta.shape, theta.data.slice()),
+      path,
+      chain: chainOf(path, nodes, label),
+      gradient,
+      backprop,
+      finiteDifference: fd,
+      backpropError,
+      finiteDifferenceError,
       ok: backpropError <= tolerance.backprop && finiteDifferenceError <= tolerance.finiteDifference,
     };
   });
 
   return {
-    graph: g, rows, rowsGiven: given, nodes, parameters,
+    graph: g,
+    rows,
+    rowsGiven: given,
+    nodes,
+    parameters,
     loss: { trace: values.get('loss')!.data[0]!, model: fromModel.loss },
-    tolerance, finiteDifferencesChecked: checked, parameterCount, ok: parameters.every((p) => p.ok),
+    tolerance,
+    finiteDifferencesChecked: checked,
+    parameterCount,
+    ok: parameters.every((p) => p.ok),
   };
 }
 
@@ -409,7 +504,8 @@ function chainOf(path: readonly string[], nodes: readonly TraceNode[], label: (i
   const one = (t: Tensor): number | undefined => (t.data.length === 1 ? t.data[0] : undefined);
   const factors: ChainFactor[] = [{ symbol: dL('p'), value: one(p.grad!) }];
   for (let k = path.indexOf('p'); k > 0; k--) {
-    const consumer = byId.get(path[k]!)!, operand = path[k - 1]!;
+    const consumer = byId.get(path[k]!)!,
+      operand = path[k - 1]!;
     const local = consumer.local.find((l) => l.of === operand)!;
     factors.push({ symbol: d(consumer.label, label(operand)), value: one(local.value) });
   }
@@ -431,7 +527,12 @@ function firstRows(x: Features, y: Labels, cols: number, max: number): { x: Feat
     given = x.rows;
     take = (k) => {
       const span = spanOf(k, x);
-      return { data: ArrayBuffer.isView(data) ? (data as Float32Array).subarray(0, span) : Array.prototype.slice.call(data, 0, span), rows: k, cols, ...(stride === undefined ? {} : { stride }) };
+      return {
+        data: ArrayBuffer.isView(data) ? (data as Float32Array).subarray(0, span) : Array.prototype.slice.call(data, 0, span),
+        rows: k,
+        cols,
+        ...(stride === undefined ? {} : { stride }),
+      };
     };
   }
   const yLength = typeof y === 'object' && y !== null ? (y as ArrayLike<number>).length : undefined;

@@ -22,7 +22,8 @@ import type { Head } from '../heads/index.js';
 export const ONNX_OPSET = 13;
 // IR 7 with opset 13: what onnx 1.12's checker (scripts/check-onnx.py) and onnxruntime 1.8 on accept.
 const IR_VERSION = 7;
-const FLOAT = 1, INT64 = 7; // TensorProto.DataType
+const FLOAT = 1,
+  INT64 = 7; // TensorProto.DataType
 const ATTRIBUTE_INT = 2; // AttributeProto.AttributeType.INT
 
 const OPERATOR: Record<Activation, string | null> = { linear: null, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
@@ -100,7 +101,8 @@ interface Part {
 }
 
 /** The smallest and the largest normal float32 (the TF.js writer's scaler uses them too). */
-export const FLOAT32_MIN_NORMAL = 2 ** -126, FLOAT32_MAX = 3.4028234663852886e38;
+export const FLOAT32_MIN_NORMAL = 2 ** -126,
+  FLOAT32_MAX = 3.4028234663852886e38;
 /** An exponent e clamped to where 2^e is a normal float32, so that products with 2^e are exact short of overflow and underflow. */
 export const clampExponent = (e: number): number => Math.min(127, Math.max(-126, e));
 
@@ -118,19 +120,27 @@ export const clampExponent = (e: number): number => Math.min(127, Math.max(-126,
  * x − mean loses digits — which keeps z within an ulp or two down to scales of 2^-380, below
  * which no input but the mean itself gives a finite z in the core either.
  */
-function float32Standardization(mean: ArrayLike<number>, scale: ArrayLike<number>): { meanHi: Float32Array; meanLo: Float32Array; before: Float32Array; divisor: Float32Array; after: Float32Array } {
+function float32Standardization(
+  mean: ArrayLike<number>,
+  scale: ArrayLike<number>,
+): { meanHi: Float32Array; meanLo: Float32Array; before: Float32Array; divisor: Float32Array; after: Float32Array } {
   const n = mean.length;
-  const meanHi = Float32Array.from(mean), meanLo = new Float32Array(n);
-  const before = new Float32Array(n).fill(1), divisor = new Float32Array(n), after = new Float32Array(n).fill(1);
+  const meanHi = Float32Array.from(mean),
+    meanLo = new Float32Array(n);
+  const before = new Float32Array(n).fill(1),
+    divisor = new Float32Array(n),
+    after = new Float32Array(n).fill(1);
   for (let c = 0; c < n; c++) {
     meanLo[c] = mean[c]! - meanHi[c]!; // exact in float64, then rounded
-    const s = scale[c]!, rounded = Math.fround(s);
+    const s = scale[c]!,
+      rounded = Math.fround(s);
     if (rounded >= 2 ** -63 && rounded <= FLOAT32_MAX) {
       divisor[c] = rounded;
       continue;
     }
     const shift = -Math.round(Math.log2(s)); // s · 2^shift is near 1
-    const a = clampExponent(Math.ceil(shift / 2)), b = clampExponent(shift - Math.ceil(shift / 2));
+    const a = clampExponent(Math.ceil(shift / 2)),
+      b = clampExponent(shift - Math.ceil(shift / 2));
     before[c] = 2 ** a;
     after[c] = 2 ** b;
     divisor[c] = Math.min(FLOAT32_MAX, Math.max(FLOAT32_MIN_NORMAL, s * 2 ** (a + b)));
@@ -148,7 +158,11 @@ function scalerPart(scaler: StandardScaler): Part {
     nodes.push(node('Div', ['centered', 'scaler_divisor'], 'scaled'));
   } else {
     initializers.push(tensor('scaler_before', [n], before), tensor('scaler_after', [n], after));
-    nodes.push(node('Mul', ['centered', 'scaler_before'], 'centered_shifted'), node('Div', ['centered_shifted', 'scaler_divisor'], 'scaled_shifted'), node('Mul', ['scaled_shifted', 'scaler_after'], 'scaled'));
+    nodes.push(
+      node('Mul', ['centered', 'scaler_before'], 'centered_shifted'),
+      node('Div', ['centered_shifted', 'scaler_divisor'], 'scaled_shifted'),
+      node('Mul', ['scaled_shifted', 'scaler_after'], 'scaled'),
+    );
   }
   return { nodes, initializers };
 }
@@ -157,7 +171,8 @@ function scalerPart(scaler: StandardScaler): Part {
 function densePart(model: Sequential, input: string): Part {
   const part: Part = { nodes: [], initializers: [] };
   const weights = model.getWeights();
-  let current = input, fanIn = model.inputs;
+  let current = input,
+    fanIn = model.inputs;
   model.layers.forEach(({ units, activation }, l) => {
     const last = l === model.layers.length - 1;
     const name = `dense_${l + 1}`;
@@ -202,7 +217,8 @@ const HEAD_PARTS: Readonly<Record<Head['name'], () => HeadPart>> = {
     outputs: [valueInfo('label', INT64, []), valueInfo('probabilities', FLOAT, [2]), valueInfo('probability', FLOAT, [1])],
     says: {
       model: 'A binary classifier',
-      outputs: 'label (int64, 1 where P(Y=1) > 0.5), probabilities [1 − P(Y=1), P(Y=1)] (as skl2onnx writes them with zipmap off) and probability [batch, 1], P(Y=1)',
+      outputs:
+        'label (int64, 1 where P(Y=1) > 0.5), probabilities [1 − P(Y=1), P(Y=1)] (as skl2onnx writes them with zipmap off) and probability [batch, 1], P(Y=1)',
     },
   }),
 };
@@ -210,8 +226,10 @@ const HEAD_PARTS: Readonly<Record<Head['name'], () => HeadPart>> = {
 /** What a reader of the file should know first: what it computes, from what, to what. */
 function docString(model: Sequential, head: HeadPart): string {
   const layers = model.layers.map((l) => `Dense(${l.units}, ${l.activation})`).join(' → ');
-  return `${head.says.model} from gradwasm ${gradwasmVersion()}: ${model.scaler ? 'StandardScaler → ' : ''}${layers}. ` +
-    `Input features [batch, ${model.inputs}], raw${model.scaler ? ' (the scaler is inside)' : ''}; outputs ${head.says.outputs}.`;
+  return (
+    `${head.says.model} from gradwasm ${gradwasmVersion()}: ${model.scaler ? 'StandardScaler → ' : ''}${layers}. ` +
+    `Input features [batch, ${model.inputs}], raw${model.scaler ? ' (the scaler is inside)' : ''}; outputs ${head.says.outputs}.`
+  );
 }
 
 /**

@@ -97,7 +97,10 @@ interface BatchNormalizationWeights {
 function scalerLayer(scaler: StandardScaler): BatchNormalizationWeights {
   const { mean, scale } = scaler;
   const n = mean.length;
-  const movingMean = Float32Array.from(mean), gamma = new Float32Array(n).fill(1), beta = new Float32Array(n), movingVariance = new Float32Array(n);
+  const movingMean = Float32Array.from(mean),
+    gamma = new Float32Array(n).fill(1),
+    beta = new Float32Array(n),
+    movingVariance = new Float32Array(n);
   const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
   for (let c = 0; c < n; c++) {
     const s = scale[c]!;
@@ -193,7 +196,13 @@ export function toTfjsLayers(model: Sequential): TfjsArtifacts {
   if (scaler) {
     const w = scalerLayer(scaler);
     layers.push({ class_name: 'BatchNormalization', config: scalerConfig(model.inputs) });
-    for (const [key, values] of [['gamma', w.gamma], ['beta', w.beta], ['moving_mean', w.movingMean], ['moving_variance', w.movingVariance]] as const) add(`${SCALER_LAYER}/${key}`, values, [model.inputs]);
+    for (const [key, values] of [
+      ['gamma', w.gamma],
+      ['beta', w.beta],
+      ['moving_mean', w.movingMean],
+      ['moving_variance', w.movingVariance],
+    ] as const)
+      add(`${SCALER_LAYER}/${key}`, values, [model.inputs]);
   }
   const parameters = model.getWeights();
   model.layers.forEach(({ units, activation }, l) => {
@@ -239,7 +248,11 @@ export function toTfjsLayers(model: Sequential): TfjsArtifacts {
  * exact scaler of `userDefinedMetadata.gradwasm` (as {@link toTfjsLayers} writes it) are read
  * back. Anything else throws a {@link GradwasmError} saying what it found.
  */
-export async function fromTfjsLayers(modelJson: unknown, weightsBin: ArrayBuffer | ArrayBufferView | readonly ArrayBuffer[], options: FromTfjsOptions = {}): Promise<Sequential> {
+export async function fromTfjsLayers(
+  modelJson: unknown,
+  weightsBin: ArrayBuffer | ArrayBufferView | readonly ArrayBuffer[],
+  options: FromTfjsOptions = {},
+): Promise<Sequential> {
   const { inputs, layers, parameters, scaler, names } = readTfjs(modelJson, weightsBin);
   return Sequential.fromJSON(modelToJSON({ inputs, layers }, parameters, scaler, names), options);
 }
@@ -257,7 +270,10 @@ function readTfjs(json: unknown, bin: unknown): TfjsContents {
   const model = parseTfjs(json);
   const bytes = bytesOf(bin);
   if (bytes.byteLength !== model.weightBytes) {
-    throw new DataError('weightsBin', `weightsBin has ${bytes.byteLength} bytes, but the weights manifest describes ${model.weightBytes} (${model.weightBytes / 4} float32 values)`);
+    throw new DataError(
+      'weightsBin',
+      `weightsBin has ${bytes.byteLength} bytes, but the weights manifest describes ${model.weightBytes} (${model.weightBytes / 4} float32 values)`,
+    );
   }
   return weightsOf(model, bytes);
 }
@@ -300,7 +316,10 @@ function parseTfjs(json: unknown): ParsedTfjs {
   }
   const file = checkObject('modelJson', value);
   if (file.format !== undefined && file.format !== 'layers-model') {
-    throw new DataError('modelJson.format', `modelJson.format is ${describe(file.format)}; only TF.js Layers models ("layers-model") are read, not graph models`);
+    throw new DataError(
+      'modelJson.format',
+      `modelJson.format is ${describe(file.format)}; only TF.js Layers models ("layers-model") are read, not graph models`,
+    );
   }
   let topology = checkObject('modelJson.modelTopology', file.modelTopology);
   let where = 'modelJson.modelTopology';
@@ -332,7 +351,10 @@ function parseTfjs(json: unknown): ParsedTfjs {
       return;
     }
     if (layer.class_name !== 'Dense') {
-      throw new DataError(`${at}.class_name`, `${at} is a ${describe(layer.class_name)} layer; only Dense layers are read (a Sequential of Dense layers ending in Dense(1, sigmoid), after a BatchNormalization as its feature scaler)`);
+      throw new DataError(
+        `${at}.class_name`,
+        `${at} is a ${describe(layer.class_name)} layer; only Dense layers are read (a Sequential of Dense layers ending in Dense(1, sigmoid), after a BatchNormalization as its feature scaler)`,
+      );
     }
     const name = float32LayerName(at, c);
     const activation = c.activation ?? 'linear';
@@ -341,7 +363,12 @@ function parseTfjs(json: unknown): ParsedTfjs {
     }
     const useBias = c.use_bias ?? true;
     if (typeof useBias !== 'boolean') throw new DataError(`${at}.config.use_bias`, `${at}.config.use_bias must be true or false, got ${describe(useBias)}`);
-    dense.push({ name, units: checkInteger(`${at}.config.units`, c.units, 1, MAX_UNITS), activation: checkActivation(`${at}.config.activation`, activation), bias: useBias });
+    dense.push({
+      name,
+      units: checkInteger(`${at}.config.units`, c.units, 1, MAX_UNITS),
+      activation: checkActivation(`${at}.config.activation`, activation),
+      bias: useBias,
+    });
   });
   if (dense.length === 0) throw new DataError(where, `${where} has no Dense layer`);
   headOf(where, dense);
@@ -377,12 +404,16 @@ function float32LayerName(at: string, c: Record<string, unknown>): string {
 /** A BatchNormalization layer's config checked: it normalizes each feature (the last axis), epsilon ≥ 0. */
 function scalerLayerOf(at: string, c: Record<string, unknown>): ScalerLayer {
   const name = float32LayerName(at, c);
-  const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
+  const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
   if (axis !== -1 && axis !== 1) {
-    throw new DataError(`${at}.config.axis`, `${at}.config.axis is ${describe(c.axis)}; a BatchNormalization before Dense layers is read as a feature scaler, over the features' axis (-1 or 1)`);
+    throw new DataError(
+      `${at}.config.axis`,
+      `${at}.config.axis is ${describe(c.axis)}; a BatchNormalization before Dense layers is read as a feature scaler, over the features' axis (-1 or 1)`,
+    );
   }
   const epsilon = c.epsilon ?? 1e-3; // Keras's default
-  if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < Infinity)) throw new DataError(`${at}.config.epsilon`, `${at}.config.epsilon must be a finite number ≥ 0, got ${describe(c.epsilon)}`);
+  if (typeof epsilon !== 'number' || !(epsilon >= 0 && epsilon < Infinity))
+    throw new DataError(`${at}.config.epsilon`, `${at}.config.epsilon must be a finite number ≥ 0, got ${describe(c.epsilon)}`);
   const flag = (key: 'center' | 'scale'): boolean => {
     const v = c[key] ?? true;
     if (typeof v !== 'boolean') throw new DataError(`${at}.config.${key}`, `${at}.config.${key} must be true or false, got ${describe(v)}`);
@@ -411,7 +442,10 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
     const entry = found.get(k)!;
     found.delete(k);
     if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
-      throw new DataError('modelJson.weightsManifest', `weight ${JSON.stringify(name)} has shape [${entry.shape.join(', ')}], but layer ${layer} needs [${shape.join(', ')}]`);
+      throw new DataError(
+        'modelJson.weightsManifest',
+        `weight ${JSON.stringify(name)} has shape [${entry.shape.join(', ')}], but layer ${layer} needs [${shape.join(', ')}]`,
+      );
     }
     const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < out.length; i++) {
@@ -446,10 +480,19 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
   });
   if (normalization) negateRows(parameters[0]!.weights, normalization.gamma);
   if (found.size > 0) {
-    throw new DataError('modelJson.weightsManifest', `modelJson.weightsManifest has weights no Dense layer uses: ${[...found.keys()].map((n) => JSON.stringify(n)).join(', ')}`);
+    throw new DataError(
+      'modelJson.weightsManifest',
+      `modelJson.weightsManifest has weights no Dense layer uses: ${[...found.keys()].map((n) => JSON.stringify(n)).join(', ')}`,
+    );
   }
   const names = checkColumnNames(model.metadata?.features, model.metadata?.label, inputs, { features: `${METADATA}.features`, label: `${METADATA}.label` });
-  return { inputs, layers: dense.map(({ units, activation }) => ({ units, activation })), parameters, scaler: layer && scalerOf(layer, normalization!, model.metadata?.scaler), names };
+  return {
+    inputs,
+    layers: dense.map(({ units, activation }) => ({ units, activation })),
+    parameters,
+    scaler: layer && scalerOf(layer, normalization!, model.metadata?.scaler),
+    names,
+  };
 }
 
 /** A negative gamma flips its feature's sign, which a scaler (scale > 0) cannot: the first kernel's row [inputs × units] takes it, exactly. */
@@ -473,13 +516,17 @@ function scalerOf(layer: ScalerLayer, w: BatchNormalizationWeights, saved: unkno
     if (layer.epsilon === 0 && exact.cols === w.gamma.length && sameWeights(scalerLayer(exact), w)) return exact;
   }
   const n = w.gamma.length;
-  const mean = new Array<number>(n), scale = new Array<number>(n);
+  const mean = new Array<number>(n),
+    scale = new Array<number>(n);
   for (let c = 0; c < n; c++) {
     const signed = Math.sqrt(w.movingVariance[c]! + layer.epsilon) / w.gamma[c]!;
     scale[c] = Math.abs(signed);
     mean[c] = w.movingMean[c]! - w.beta[c]! * signed;
     if (!(scale[c]! > 0 && scale[c]! < Infinity && Number.isFinite(mean[c]!))) {
-      throw new DataError('weightsBin', `layer ${layer.name} (BatchNormalization) gives feature ${c} a scale of ${scale[c]} (gamma ${w.gamma[c]}, moving_variance ${w.movingVariance[c]}, epsilon ${layer.epsilon}) and a mean of ${mean[c]}; as a feature scaler it needs a finite scale > 0 (gamma ≠ 0) and a finite mean`);
+      throw new DataError(
+        'weightsBin',
+        `layer ${layer.name} (BatchNormalization) gives feature ${c} a scale of ${scale[c]} (gamma ${w.gamma[c]}, moving_variance ${w.movingVariance[c]}, epsilon ${layer.epsilon}) and a mean of ${mean[c]}; as a feature scaler it needs a finite scale > 0 (gamma ≠ 0) and a finite mean`,
+      );
     }
   }
   return scalerFromJSON({ format: SCALER_FORMAT, version: 1, mean, scale }, layer.name);
@@ -503,12 +550,18 @@ function manifest(file: Record<string, unknown>): { spec: unknown; at: string }[
     return file.weightSpecs.map((spec, i) => ({ spec, at: `modelJson.weightSpecs[${i}]` }));
   }
   if (!Array.isArray(file.weightsManifest)) {
-    throw new DataError('modelJson.weightsManifest', `modelJson.weightsManifest must be an array of { paths, weights } groups, got ${describe(file.weightsManifest)}`);
+    throw new DataError(
+      'modelJson.weightsManifest',
+      `modelJson.weightsManifest must be an array of { paths, weights } groups, got ${describe(file.weightsManifest)}`,
+    );
   }
   return file.weightsManifest.flatMap((raw: unknown, g: number) => {
     const group = checkObject(`modelJson.weightsManifest[${g}]`, raw);
     if (!Array.isArray(group.weights)) {
-      throw new DataError(`modelJson.weightsManifest[${g}].weights`, `modelJson.weightsManifest[${g}].weights must be an array, got ${describe(group.weights)}`);
+      throw new DataError(
+        `modelJson.weightsManifest[${g}].weights`,
+        `modelJson.weightsManifest[${g}].weights must be an array, got ${describe(group.weights)}`,
+      );
     }
     return group.weights.map((spec, i) => ({ spec, at: `modelJson.weightsManifest[${g}].weights[${i}]` }));
   });

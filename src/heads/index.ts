@@ -12,7 +12,10 @@ export function headOf(argument: string, layers: readonly OutputLayer[]): Head {
   const last = layers[layers.length - 1]!;
   const head = HEADS.find((h) => h.ends(last));
   if (!head) {
-    throw new DataError(argument, `the last layer of ${argument} must be ${HEADS.map((h) => h.outputLayer).join(' or ')}, got dense(${last.units}, '${last.activation}')`);
+    throw new DataError(
+      argument,
+      `the last layer of ${argument} must be ${HEADS.map((h) => h.outputLayer).join(' or ')}, got dense(${last.units}, '${last.activation}')`,
+    );
   }
   return head;
 }

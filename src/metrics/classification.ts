@@ -96,7 +96,9 @@ export function rocAuc(labels: Labels, scores: ArrayLike<number>): number {
 
 /** confusionMatrix without the checks: labels are 0/1 floats, one per probability. */
 export function confusionAt(labels: ArrayLike<number>, probabilities: ArrayLike<number>, threshold: number): ConfusionMatrix {
-  let tp = 0, fp = 0, fn = 0;
+  let tp = 0,
+    fp = 0,
+    fn = 0;
   const n = probabilities.length;
   for (let i = 0; i < n; i++) {
     const predicted = probabilities[i]! > threshold;
@@ -115,7 +117,8 @@ export function aucOf(labels: ArrayLike<number>, scores: ArrayLike<number>): num
   for (let i = 0; i < n; i++) positives += labels[i] === 1 ? 1 : 0;
   const negatives = n - positives;
   if (positives === 0 || negatives === 0) return NaN;
-  const pos = new Float64Array(positives), neg = new Float64Array(negatives);
+  const pos = new Float64Array(positives),
+    neg = new Float64Array(negatives);
   for (let i = 0, a = 0, b = 0; i < n; i++) {
     const s = scores[i]!;
     if (s !== s) return NaN;
@@ -194,7 +197,10 @@ export function evaluation(stats: PassStats, labels: Float32Array, probabilities
 export function rejectNaN(probabilities: Float32Array): Float32Array {
   const row = probabilities.findIndex(Number.isNaN);
   if (row >= 0) {
-    throw new DataError('x', `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`);
+    throw new DataError(
+      'x',
+      `x row ${row} drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features`,
+    );
   }
   return probabilities;
 }

@@ -17,7 +17,10 @@ import { headOf } from '../heads/index.js';
 const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads', 'featureNames', 'labelName'] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
-export function checkCreateOptions(options: unknown, name = 'options'): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null; threads: Threads; names: ColumnNames } {
+export function checkCreateOptions(
+  options: unknown,
+  name = 'options',
+): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null; threads: Threads; names: ColumnNames } {
   const o = checkObject(name, options);
   checkKeys(name, o, CREATE_KEYS);
   const inputs = checkInteger(`${name}.inputs`, o.inputs, 1, MAX_UNITS);

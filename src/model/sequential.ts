@@ -247,12 +247,22 @@ export class Sequential {
       },
       scaler: this.featureScaler,
       live: () => this.engine !== null,
-      get optimizer() { return model.optimizer; },
+      get optimizer() {
+        return model.optimizer;
+      },
       useOptimizer: (optimizer) => this.useOptimizer(trainer!, optimizer),
-      get epochsDone() { return model.doneEpochs; },
-      set epochsDone(value) { model.doneEpochs = value; },
-      get stopperState() { return model.stopperState; },
-      set stopperState(value) { model.stopperState = value; },
+      get epochsDone() {
+        return model.doneEpochs;
+      },
+      set epochsDone(value) {
+        model.doneEpochs = value;
+      },
+      get stopperState() {
+        return model.stopperState;
+      },
+      set stopperState(value) {
+        model.stopperState = value;
+      },
       features: (x, argument) => this.features(x, argument),
       scaled: (matrix, argument) => this.scaled(matrix, argument),
       trainingJSON: () => this.toJSON({ training: true }),
@@ -375,7 +385,10 @@ export class Sequential {
   graph(rows?: Dim): ModelGraph {
     void rows;
     // (worded without the import statement itself: the browser bundle is checked for none)
-    throw new OptionError('graph', "model.graph() is defined by the module gradwasm/explain: importing it once gives every model graph(); or call graph(model) from 'gradwasm'");
+    throw new OptionError(
+      'graph',
+      "model.graph() is defined by the module gradwasm/explain: importing it once gives every model graph(); or call graph(model) from 'gradwasm'",
+    );
   }
 
   /** Free the model's memory. Any later call throws; a fit under way stops at its next pause
@@ -407,7 +420,6 @@ export class Sequential {
   }
 }
 
-
 /** Throw unless a model of this architecture fits in memory: the 4 GiB of wasm32 on either
  *  backend, and the WebAssembly memory left (under setMemoryLimit) on 'wasm'. Checked before any
  *  weight is drawn, so that a model far too large is refused at once. */
@@ -428,7 +440,16 @@ async function resolveThreads(threads: Threads, backend: BackendName, argument: 
 
 /** A table from parseCsv/readCsv: its rows, labels and column names. */
 function isCsvTable(x: unknown): x is CsvTable {
-  return typeof x === 'object' && x !== null && !Array.isArray(x) && !ArrayBuffer.isView(x) && 'x' in x && 'y' in x && Array.isArray((x as CsvTable).features) && typeof (x as CsvTable).label === 'string';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !Array.isArray(x) &&
+    !ArrayBuffer.isView(x) &&
+    'x' in x &&
+    'y' in x &&
+    Array.isArray((x as CsvTable).features) &&
+    typeof (x as CsvTable).label === 'string'
+  );
 }
 
 /** The names a model keeps after fitting `table`: the table's, which must agree with those it has. */
@@ -436,7 +457,10 @@ function namesOfTable(table: CsvTable, names: ColumnNames, inputs: number): Colu
   if (table.features.length !== inputs) return names; // fit says what is wrong with the width
   if (names.features && names.features.some((name, i) => name !== table.features[i])) {
     const i = names.features.findIndex((name, k) => name !== table.features[k]);
-    throw new OptionError('table.features', `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: parse the file with the option { features: model.featureNames } to take its columns by name`);
+    throw new OptionError(
+      'table.features',
+      `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: parse the file with the option { features: model.featureNames } to take its columns by name`,
+    );
   }
   if (names.label !== null && names.label !== table.label) {
     throw new OptionError('table.label', `the table's label column is ${JSON.stringify(table.label)}, but the model's is ${JSON.stringify(names.label)}`);

@@ -86,11 +86,26 @@ export function trainingToJSON(t: SavedTraining): TrainingJSON {
     recentLoss: orNull(t.state.recentLoss),
     lossReference: orNull(t.state.lossReference),
     moments: t.state.moments.map(layers),
-    ...(e ? { earlyStopping: { monitor: e.monitor, best: Number.isFinite(e.best) ? e.best : null, bestEpoch: e.bestEpoch, wait: e.wait, ...(e.bestWeights ? { bestWeights: layers(e.bestWeights) } : {}) } } : {}),
+    ...(e
+      ? {
+          earlyStopping: {
+            monitor: e.monitor,
+            best: Number.isFinite(e.best) ? e.best : null,
+            bestEpoch: e.bestEpoch,
+            wait: e.wait,
+            ...(e.bestWeights ? { bestWeights: layers(e.bestWeights) } : {}),
+          },
+        }
+      : {}),
   };
 }
 
-export function modelToJSON(architecture: Architecture, parameters: readonly LayerParameters[], scaler: StandardScaler | null = null, names: ColumnNames = { features: null, label: null }): ModelJSON {
+export function modelToJSON(
+  architecture: Architecture,
+  parameters: readonly LayerParameters[],
+  scaler: StandardScaler | null = null,
+  names: ColumnNames = { features: null, label: null },
+): ModelJSON {
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
@@ -111,7 +126,10 @@ export function modelToJSON(architecture: Architecture, parameters: readonly Lay
  *  parameters and scaler, and its `training` as it is (undefined: none), for trainingFromJSON
  *  (src/network/training-json.ts: only what resumes training reads it, so that a page that
  *  loads a model to predict does not download its checks). */
-export function modelFromJSON(json: unknown, name = 'json'): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; names: ColumnNames; training: unknown } {
+export function modelFromJSON(
+  json: unknown,
+  name = 'json',
+): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; names: ColumnNames; training: unknown } {
   let value = json;
   if (typeof json === 'string') {
     try {

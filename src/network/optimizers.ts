@@ -57,9 +57,7 @@ export const LBFGS_DEFAULTS: Lbfgs = { type: 'lbfgs', memory: 10, tolerance: 1e-
 
 /** An optimizer with every field filled in (as {@link OptimizerOptions} with the defaults). */
 export type Optimizer =
-  | { type: 'sgd' }
-  | { type: 'momentum'; momentum: number; nesterov: boolean }
-  | { type: 'adam'; beta1: number; beta2: number; epsilon: number };
+  { type: 'sgd' } | { type: 'momentum'; momentum: number; nesterov: boolean } | { type: 'adam'; beta1: number; beta2: number; epsilon: number };
 
 /**
  * A learning rate per epoch, from the `learningRate` λ of {@link FitOptions} (rounded to float32)
@@ -70,14 +68,10 @@ export type Optimizer =
  *   than batches (`decaySteps` defaults to 1 epoch, `staircase` to false).
  */
 export type LearningRateSchedule =
-  | { type: 'step'; every: number; factor: number }
-  | { type: 'exponential'; decayRate: number; decaySteps?: number; staircase?: boolean };
+  { type: 'step'; every: number; factor: number } | { type: 'exponential'; decayRate: number; decaySteps?: number; staircase?: boolean };
 
 /** A schedule with every field filled in. */
-export type Schedule =
-  | { type: 'step'; every: number; factor: number }
-  | { type: 'exponential'; decayRate: number; decaySteps: number; staircase: boolean };
-
+export type Schedule = { type: 'step'; every: number; factor: number } | { type: 'exponential'; decayRate: number; decaySteps: number; staircase: boolean };
 
 /** What a backend runs: the optimizer code, the five float32 hyper-parameters of
  *  assembly/model.ts (momentum | β1, 1 − β1, β2, 1 − β2, ε; unused ones 0) and Nesterov's flag.
@@ -147,7 +141,8 @@ export function checkOptimizer(value: unknown, name: string): Optimizer {
       }
       return v;
     };
-    const beta1 = beta('beta1', 0.9), beta2 = beta('beta2', 0.999);
+    const beta1 = beta('beta1', 0.9),
+      beta2 = beta('beta2', 0.999);
     const epsilon = o.epsilon ?? 1e-7;
     if (!positiveFloat32(epsilon)) {
       throw new OptionError(`${name}.epsilon`, `${name}.epsilon must be a finite number > 0 (as a float32), got ${describe(o.epsilon)}`);
@@ -184,9 +179,10 @@ export function checkSchedule(value: unknown, name: string): Schedule | null {
 /** The learning rate of 0-based epoch e: λ32 (a float32) under `schedule`, rounded to float32. */
 export function scheduledRate(lr32: number, schedule: Schedule | null, epoch: number): number {
   if (!schedule) return lr32;
-  const power = schedule.type === 'step'
-    ? schedule.factor ** Math.floor(epoch / schedule.every)
-    : schedule.decayRate ** (schedule.staircase ? Math.floor(epoch / schedule.decaySteps) : epoch / schedule.decaySteps);
+  const power =
+    schedule.type === 'step'
+      ? schedule.factor ** Math.floor(epoch / schedule.every)
+      : schedule.decayRate ** (schedule.staircase ? Math.floor(epoch / schedule.decaySteps) : epoch / schedule.decaySteps);
   return Math.fround(lr32 * power);
 }
 

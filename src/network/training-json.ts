@@ -18,7 +18,8 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
   const number = (key: 'recentLoss' | 'lossReference'): number => {
     const v = t[key];
     if (v === null) return NaN;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new DataError(`${name}.${key}`, `${name}.${key} must be a finite number or null, got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new DataError(`${name}.${key}`, `${name}.${key} must be a finite number or null, got ${describe(v)}`);
     return v;
   };
   const copies = STATE_COPIES[optimizer.type];
@@ -29,20 +30,27 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
     let fanIn = architecture.inputs;
     return architecture.layers.map(({ units }, l) => {
       const layer = checkObject(`${where}[${l}]`, v[l]);
-      const p = { weights: floatArray(`${where}[${l}].weights`, layer.weights, fanIn * units, `${fanIn} × ${units}`), bias: floatArray(`${where}[${l}].bias`, layer.bias, units, `${units} units`) };
+      const p = {
+        weights: floatArray(`${where}[${l}].weights`, layer.weights, fanIn * units, `${fanIn} × ${units}`),
+        bias: floatArray(`${where}[${l}].bias`, layer.bias, units, `${units} units`),
+      };
       fanIn = units;
       return p;
     });
   };
   if (!Array.isArray(t.moments) || t.moments.length !== copies) {
-    throw new DataError(`${name}.moments`, `${name}.moments must hold ${copies} block${copies === 1 ? '' : 's'} for the ${optimizer.type} optimizer, got ${describe(t.moments)}`);
+    throw new DataError(
+      `${name}.moments`,
+      `${name}.moments must hold ${copies} block${copies === 1 ? '' : 's'} for the ${optimizer.type} optimizer, got ${describe(t.moments)}`,
+    );
   }
   const moments = t.moments.map((block: unknown, c) => layersOf(block, `${name}.moments[${c}]`));
   let earlyStopping: SavedTraining['earlyStopping'] = null;
   if (t.earlyStopping !== undefined) {
     const e = checkObject(`${name}.earlyStopping`, t.earlyStopping);
     const best = e.best === null ? Infinity : e.best;
-    if (typeof best !== 'number' || Number.isNaN(best)) throw new DataError(`${name}.earlyStopping.best`, `${name}.earlyStopping.best must be a number or null, got ${describe(e.best)}`);
+    if (typeof best !== 'number' || Number.isNaN(best))
+      throw new DataError(`${name}.earlyStopping.best`, `${name}.earlyStopping.best must be a number or null, got ${describe(e.best)}`);
     const monitor = e.monitor ?? 'valLoss';
     if (monitor !== 'loss' && monitor !== 'valLoss') {
       throw new DataError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor must be 'loss' or 'valLoss', got ${describe(e.monitor)}`);
@@ -56,7 +64,9 @@ export function trainingFromJSON(value: unknown, architecture: Architecture, nam
     };
   }
   return {
-    epoch, optimizer, earlyStopping,
+    epoch,
+    optimizer,
+    earlyStopping,
     state: { rng, powers: [powers[0]!, powers[1]!], recentLoss: number('recentLoss'), lossReference: number('lossReference'), moments },
   };
 }

@@ -48,28 +48,40 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
     throw new OptionError('options.source', 'csvDataset names the file itself; options.source is for parseCsv');
   }
   if (typeof options === 'object' && options !== null && 'features' in options) {
-    throw new OptionError('options.features', 'csvDataset reads every column of the file, in its order; options.features (columns by name) is for readCsv and parseCsv');
+    throw new OptionError(
+      'options.features',
+      'csvDataset reads every column of the file, in its order; options.features (columns by name) is for readCsv and parseCsv',
+    );
   }
   const checked = checkOptions({ ...(options as object), source: path });
   if (checked.label === null) throw new OptionError('options.label', 'options.label cannot be null: csvDataset reads labelled rows for training');
-  const settings = { label: checked.label, header: checked.header, delimiter: checked.delimiter === 'auto' ? '' : String.fromCharCode(checked.delimiter), source: path };
+  const settings = {
+    label: checked.label,
+    header: checked.header,
+    delimiter: checked.delimiter === 'auto' ? '' : String.fromCharCode(checked.delimiter),
+    source: path,
+  };
   let rows: number | null = null;
   let bytesRead = 0;
   let header: { features: string[]; label: string; header: boolean } | null = null;
 
   async function* pass(limit = Infinity): AsyncGenerator<FileChunk> {
     const handle = await openFile(path);
-    if (settings.delimiter === '') { // 'auto': from the first line (read at offset 0, which leaves the file position alone)
+    if (settings.delimiter === '') {
+      // 'auto': from the first line (read at offset 0, which leaves the file position alone)
       const head = new Uint8Array(SNIFFED);
       const { bytesRead: got } = await handle.read(head, 0, SNIFFED, 0);
       settings.delimiter = String.fromCharCode(sniffDelimiter(new TextDecoder().decode(head.subarray(0, got))));
     }
     const parser = new CsvByteParser(settings);
-    let buffer = new Uint8Array(PIECE), filled = 0, total = 0;
+    let buffer = new Uint8Array(PIECE),
+      filled = 0,
+      total = 0;
     bytesRead = 0;
     try {
       for (;;) {
-        if (filled === buffer.length) { // one record longer than the buffer: make room
+        if (filled === buffer.length) {
+          // one record longer than the buffer: make room
           const grown = new Uint8Array(buffer.length * 2);
           grown.set(buffer);
           buffer = grown;
@@ -80,7 +92,10 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
         const end = filled + got;
         const piece = end === buffer.length ? buffer : buffer.subarray(0, end);
         const consumed = parser.parse(piece, 0, final);
-        header ??= parser.cols > 0 ? { features: parser.names.filter((_, c) => c !== parser.labelAt), label: parser.names[parser.labelAt]!, header: parser.hasHeader } : null;
+        header ??=
+          parser.cols > 0
+            ? { features: parser.names.filter((_, c) => c !== parser.labelAt), label: parser.names[parser.labelAt]!, header: parser.hasHeader }
+            : null;
         const parsed = parser.take();
         if (parsed.rows > 0) {
           total += parsed.rows;
@@ -149,11 +164,15 @@ export async function npyDataset(path: string, options: { label?: number } = {})
   if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${describe(path)}`);
   const o = options as { label?: unknown };
   if (typeof o !== 'object' || o === null) throw new OptionError('options', `options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(o)) if (key !== 'label') throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label`);
+  for (const key of Object.keys(o))
+    if (key !== 'label') throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label`);
   const { rows, width, dataStart } = await readNpyHeader(path);
   const label = o.label ?? -1;
   if (typeof label !== 'number' || !Number.isInteger(label) || label < -width || label >= width) {
-    throw new OptionError('options.label', `options.label must be a column index of ${path} (0 to ${width - 1}, or −1 to −${width} from the end), got ${describe(label)}`);
+    throw new OptionError(
+      'options.label',
+      `options.label must be a column index of ${path} (0 to ${width - 1}, or −1 to −${width} from the end), got ${describe(label)}`,
+    );
   }
   if (width < 2) throw new DataError('path', `${path} has ${width} column; it needs features and a label column`);
   const labelAt = label < 0 ? width + label : label;
@@ -169,7 +188,7 @@ export async function npyDataset(path: string, options: { label?: number } = {})
   async function* pass(lend: boolean): AsyncGenerator<FileChunk> {
     const handle = await openFile(path);
     bytesRead = 0;
-    const buffers = lend ? spare ?? [0, 1].map(() => new Float32Array(Math.min(rowsPerChunk, rows) * width)) : null;
+    const buffers = lend ? (spare ?? [0, 1].map(() => new Float32Array(Math.min(rowsPerChunk, rows) * width))) : null;
     if (lend) spare = null;
     let reads = 0;
     // the features are handed out as a view of the buffer the chunk was read into
@@ -207,7 +226,8 @@ export async function npyDataset(path: string, options: { label?: number } = {})
         else if (labelAt === 0) yield { x: { data: raw.subarray(1), rows: n, cols, stride: width }, y };
         else {
           for (let r = 0; r < n; r++) {
-            const row = r * width, to = r * cols;
+            const row = r * width,
+              to = r * cols;
             raw.copyWithin(to, row, row + labelAt); // a memmove; destinations never pass their sources
             raw.copyWithin(to + labelAt, row + labelAt + 1, row + width);
           }
@@ -223,7 +243,9 @@ export async function npyDataset(path: string, options: { label?: number } = {})
   }
 
   const dataset: NpyDataset & { [LOANED]: () => AsyncGenerator<FileChunk> } = {
-    path, rows, cols,
+    path,
+    rows,
+    cols,
     get bytesRead() {
       return bytesRead;
     },
@@ -253,11 +275,18 @@ async function readNpyHeader(path: string): Promise<{ rows: number; width: numbe
     await handle.read(text, 0, headerLength, 8 + lengthBytes);
     const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(text);
     const field = (key: string): string | null => new RegExp(`['"]${key}['"]\\s*:\\s*('[^']*'|"[^"]*"|True|False|\\([^)]*\\))`).exec(header)?.[1] ?? null;
-    const descr = field('descr'), fortran = field('fortran_order'), shape = field('shape');
-    if (!/^\s*\{/.test(header) || descr === null || fortran === null || shape === null) throw bad(`its header ${describe(header.trim())} does not parse (descr, fortran_order, shape)`);
+    const descr = field('descr'),
+      fortran = field('fortran_order'),
+      shape = field('shape');
+    if (!/^\s*\{/.test(header) || descr === null || fortran === null || shape === null)
+      throw bad(`its header ${describe(header.trim())} does not parse (descr, fortran_order, shape)`);
     if (!/^['"]<f4['"]$/.test(descr)) throw bad(`its dtype is ${descr}, not little-endian float32 ('<f4')`);
     if (fortran !== 'False') throw bad('it is in Fortran (column-major) order; save it in C order');
-    const dims = shape.slice(1, -1).split(',').map((d) => d.trim()).filter((d) => d !== '');
+    const dims = shape
+      .slice(1, -1)
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== '');
     if (dims.length !== 2 || !dims.every((d) => /^\d+$/.test(d))) throw bad(`its shape is ${shape}, not (rows, columns)`);
     const [rows, width] = dims.map(Number) as [number, number];
     if (rows === 0 || width === 0) throw bad(`its shape ${shape} holds no values`);
@@ -305,7 +334,12 @@ export async function writeNpy(path: string, matrix: { data: Float32Array; rows:
 export class NpyWriter {
   private rows = 0;
 
-  private constructor(private readonly handle: FileHandle, private readonly replacement: Replacement, readonly path: string, private readonly cols: number) {}
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly replacement: Replacement,
+    readonly path: string,
+    private readonly cols: number,
+  ) {}
 
   static async create(path: string, cols: number): Promise<NpyWriter> {
     let replacement: Replacement | undefined;

@@ -56,7 +56,8 @@ export interface SavedTfjsFiles {
  * so that a reader never sees part of a file, nor a `model.json` whose weights are not there yet.
  */
 export async function saveTfjsLayers(model: Sequential, directory: string): Promise<SavedTfjsFiles> {
-  if (typeof directory !== 'string' || directory === '') throw new DataError('directory', `directory must be a path, got ${JSON.stringify(directory) ?? String(directory)}`);
+  if (typeof directory !== 'string' || directory === '')
+    throw new DataError('directory', `directory must be a path, got ${JSON.stringify(directory) ?? String(directory)}`);
   const { modelJson, weightsBin } = toTfjsLayers(model);
   const files = { modelJson: join(directory, 'model.json'), weightsBin: join(directory, 'weights.bin') };
   await save(files.weightsBin, new Uint8Array(weightsBin), 'directory', directory);
@@ -111,7 +112,10 @@ export async function loadTfjsLayers(path: string, options: FromTfjsOptions = {}
       throw new DataError('path', `${shard} cannot be read: ${error.message}`);
     });
     if (!s.isFile()) {
-      throw new DataError('path', `${file} lists the weights file ${JSON.stringify(name)}, which is ${s.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; only regular files beside model.json are read`);
+      throw new DataError(
+        'path',
+        `${file} lists the weights file ${JSON.stringify(name)}, which is ${s.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; only regular files beside model.json are read`,
+      );
     }
     shards.push({ path: shard, size: s.size });
   }
@@ -129,7 +133,8 @@ export async function loadTfjsLayers(path: string, options: FromTfjsOptions = {}
 async function readModelJson(file: string): Promise<string> {
   const s = await stat(file).catch(() => null);
   if (s && !s.isFile()) throw new DataError('path', `${file} is not a regular file`);
-  if (s && s.size > MAX_MODEL_JSON) throw new DataError('path', `${file} is ${s.size} bytes; a model.json is at most ${MAX_MODEL_JSON} (its weights live in the .bin files)`);
+  if (s && s.size > MAX_MODEL_JSON)
+    throw new DataError('path', `${file} is ${s.size} bytes; a model.json is at most ${MAX_MODEL_JSON} (its weights live in the .bin files)`);
   return read(file, 'utf8');
 }
 
@@ -162,7 +167,10 @@ function weightPaths(json: unknown): string[] {
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function read(path: string, encoding: 'utf8'): Promise<string>;

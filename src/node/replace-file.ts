@@ -33,7 +33,10 @@ export interface Replacement {
 export async function beginReplacing(path: string): Promise<Replacement> {
   const file = await followLinks(path);
   await mkdir(dirname(file), { recursive: true });
-  const mode = await stat(file).then((s) => (s.isFile() ? s.mode & 0o7777 : null), () => null);
+  const mode = await stat(file).then(
+    (s) => (s.isFile() ? s.mode & 0o7777 : null),
+    () => null,
+  );
   // A name of its own for each write: two writes of one file at once (in one process or two) never share a temporary file.
   const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const discard = (): Promise<void> => rm(temporary, { force: true });

@@ -38,8 +38,16 @@ const HUGE_FEATURE = 1e3;
 /** What a diverged fit says: where, what happened, what the model kept, and the likely cause
  *  named from the options it ran with. */
 export function divergenceError(where: {
-  epoch: number; batch: number; batches: number | null; loss: number; limit: number; learningRate: number; weightDecay: number;
-  beforeAnyUpdate: boolean; scaled: boolean; features: () => number;
+  epoch: number;
+  batch: number;
+  batches: number | null;
+  loss: number;
+  limit: number;
+  learningRate: number;
+  weightDecay: number;
+  beforeAnyUpdate: boolean;
+  scaled: boolean;
+  features: () => number;
 }): DivergenceError {
   const { epoch, batch, batches, loss, limit } = where;
   const what = !Number.isFinite(loss)
@@ -64,7 +72,11 @@ export function divergenceError(where: {
     advice = `a smaller options.learningRate (this epoch used ${float32Text(where.learningRate)}) usually helps`;
   }
   const cause = !Number.isFinite(loss) ? 'non-finite-loss' : loss > limit ? 'exploding-loss' : 'non-finite-weights';
-  return new DivergenceError(argument, `training diverged in epoch ${epoch}, batch ${batch}${batches === null ? '' : ` (of ${batches})`}: ${what}. ${kept}; ${advice}`, { epoch, batch, cause });
+  return new DivergenceError(
+    argument,
+    `training diverged in epoch ${epoch}, batch ${batch}${batches === null ? '' : ` (of ${batches})`}: ${what}. ${kept}; ${advice}`,
+    { epoch, batch, cause },
+  );
 }
 
 /** The shortest decimal that is this float32 (0.01, not 0.009999999776482582). */

@@ -51,7 +51,10 @@ export function checkEarlyStopping(value: unknown, name: string): EarlyStopping 
   const monitor = o.monitor === undefined ? 'valLoss' : o.monitor;
   if (monitor !== 'loss' && monitor !== 'valLoss') {
     const keras = monitor === 'val_loss' ? " (Keras's 'val_loss' is 'valLoss' here)" : '';
-    throw new OptionError(`${name}.monitor`, `${name}.monitor must be 'loss' (the training loss) or 'valLoss' (the validation loss), got ${describe(monitor)}${keras}`);
+    throw new OptionError(
+      `${name}.monitor`,
+      `${name}.monitor must be 'loss' (the training loss) or 'valLoss' (the validation loss), got ${describe(monitor)}${keras}`,
+    );
   }
   const patience = o.patience === undefined ? 0 : checkInteger(`${name}.patience`, o.patience, 0);
   const minDelta = o.minDelta ?? 0;
@@ -79,8 +82,11 @@ export interface EarlyStopperState {
  *  best value and wait are of that one): `name` is the fit options' argument name. */
 export function checkResumedMonitor(saved: EarlyStopperState | null, options: EarlyStopping | null, initialEpoch: number, name: string): void {
   if (!saved || !options || saved.monitor === options.monitor) return;
-  throw new OptionError(`${name}.earlyStopping.monitor`, `${name}.earlyStopping.monitor is '${options.monitor}', but the run continued at epoch ${initialEpoch} ` +
-    `monitored '${saved.monitor}' (its best value and wait are of that loss); continue it with monitor '${saved.monitor}'`);
+  throw new OptionError(
+    `${name}.earlyStopping.monitor`,
+    `${name}.earlyStopping.monitor is '${options.monitor}', but the run continued at epoch ${initialEpoch} ` +
+      `monitored '${saved.monitor}' (its best value and wait are of that loss); continue it with monitor '${saved.monitor}'`,
+  );
 }
 
 /** Keras's rule, epoch by epoch. */
@@ -91,7 +97,10 @@ export class EarlyStopper {
   private wait = 0;
 
   /** With `resume`, the progress a checkpoint saved (the same run, continued). */
-  constructor(private readonly options: EarlyStopping, resume: EarlyStopperState | null = null) {
+  constructor(
+    private readonly options: EarlyStopping,
+    resume: EarlyStopperState | null = null,
+  ) {
     if (!resume) return;
     this.best = resume.best;
     this.bestEpoch = resume.bestEpoch;

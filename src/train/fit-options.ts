@@ -10,8 +10,16 @@ import { toMatrix, type Features, type Labels, type Matrix } from '../data/matri
 import { checkClassWeight, checkSampleWeight, type CheckedClassWeight, type ClassWeight } from '../data/row-weights.js';
 import type { ModelJSON } from '../network/model-json.js';
 import {
-  checkFitOptimizer, checkSchedule, checkScheduledRates, defaultLearningRate, positiveFloat32,
-  type LearningRateSchedule, type Lbfgs, type Optimizer, type OptimizerOptions, type Schedule,
+  checkFitOptimizer,
+  checkSchedule,
+  checkScheduledRates,
+  defaultLearningRate,
+  positiveFloat32,
+  type LearningRateSchedule,
+  type Lbfgs,
+  type Optimizer,
+  type OptimizerOptions,
+  type Schedule,
 } from '../network/optimizers.js';
 import { checkEarlyStopping, type EarlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
 import type { EpochLog } from './history.js';
@@ -128,9 +136,24 @@ export interface FitDatasetOptions extends Omit<FitOptions, 'validationData' | '
 
 /** The keys fit() takes. */
 export const FIT_KEYS = [
-  'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping', 'onEpochEnd', 'onProgress', 'signal', 'stopOnExplodingLoss', 'initialEpoch', 'checkpoint',
-  'classWeight', 'sampleWeight',
+  'epochs',
+  'learningRate',
+  'optimizer',
+  'weightDecay',
+  'learningRateSchedule',
+  'batchSize',
+  'shuffle',
+  'validationData',
+  'validationSplit',
+  'earlyStopping',
+  'onEpochEnd',
+  'onProgress',
+  'signal',
+  'stopOnExplodingLoss',
+  'initialEpoch',
+  'checkpoint',
+  'classWeight',
+  'sampleWeight',
 ] as const;
 
 /** {@link FitOptions} as checked by {@link checkFitOptions}, defaults filled in. */
@@ -168,7 +191,13 @@ export interface CheckedFitOptions {
 }
 
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
-export function checkFitOptions(o: Record<string, unknown>, model: { inputs: number; head: Head }, rows: number, name = 'options', validationSource = false): CheckedFitOptions {
+export function checkFitOptions(
+  o: Record<string, unknown>,
+  model: { inputs: number; head: Head },
+  rows: number,
+  name = 'options',
+  validationSource = false,
+): CheckedFitOptions {
   const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
   const checked = checkFitOptimizer(o.optimizer, `${name}.optimizer`);
   const lbfgs = checked.type === 'lbfgs' ? checked : null;
@@ -189,7 +218,10 @@ export function checkFitOptions(o: Record<string, unknown>, model: { inputs: num
   let trainRows = rows;
   if (o.validationSplit !== undefined) {
     if (o.validationData !== undefined) {
-      throw new OptionError(`${name}.validationSplit`, `${name}.validationSplit and ${name}.validationData cannot both be given: the split takes validation rows from x`);
+      throw new OptionError(
+        `${name}.validationSplit`,
+        `${name}.validationSplit and ${name}.validationData cannot both be given: the split takes validation rows from x`,
+      );
     }
     trainRows = checkValidationSplit(o.validationSplit, rows, `${name}.validationSplit`);
     validationSplit = o.validationSplit as number;
@@ -211,8 +243,11 @@ export function checkFitOptions(o: Record<string, unknown>, model: { inputs: num
   const validation = o.validationData === undefined ? null : checkValidation(o.validationData, model, `${name}.validationData`);
   const earlyStopping = checkEarlyStopping(o.earlyStopping, `${name}.earlyStopping`);
   if (earlyStopping?.monitor === 'valLoss' && !validation && validationSplit === null && !validationSource) {
-    throw new OptionError(`${name}.earlyStopping`, `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too, ` +
-      `or watch the training loss with ${name}.earlyStopping.monitor 'loss'`);
+    throw new OptionError(
+      `${name}.earlyStopping`,
+      `${name}.earlyStopping monitors the validation loss: give ${name}.validationData or ${name}.validationSplit too, ` +
+        `or watch the training loss with ${name}.earlyStopping.monitor 'loss'`,
+    );
   }
   const stopOnExplodingLoss = o.stopOnExplodingLoss ?? true;
   if (typeof stopOnExplodingLoss !== 'boolean') {
@@ -224,10 +259,26 @@ export function checkFitOptions(o: Record<string, unknown>, model: { inputs: num
   }
   const initialEpoch = o.initialEpoch === undefined ? 0 : checkInteger(`${name}.initialEpoch`, o.initialEpoch, 0, epochs);
   return {
-    epochs, learningRate: lr32, optimizer, lbfgs, weightDecay: Math.fround(weightDecay as number), learningRateSchedule, batchSize, shuffle,
-    onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'], onProgress: onProgress as FitOptions['onProgress'], validation, validationSplit, trainRows, earlyStopping,
-    stopOnExplodingLoss, signal: signal as AbortSignal | null, initialEpoch, checkpoint: checkCheckpoint(o.checkpoint, `${name}.checkpoint`),
-    classWeight: checkClassWeight(o.classWeight, `${name}.classWeight`), sampleWeight: checkSampleWeight(o.sampleWeight, rows, `${name}.sampleWeight`),
+    epochs,
+    learningRate: lr32,
+    optimizer,
+    lbfgs,
+    weightDecay: Math.fround(weightDecay as number),
+    learningRateSchedule,
+    batchSize,
+    shuffle,
+    onEpochEnd: onEpochEnd as FitOptions['onEpochEnd'],
+    onProgress: onProgress as FitOptions['onProgress'],
+    validation,
+    validationSplit,
+    trainRows,
+    earlyStopping,
+    stopOnExplodingLoss,
+    signal: signal as AbortSignal | null,
+    initialEpoch,
+    checkpoint: checkCheckpoint(o.checkpoint, `${name}.checkpoint`),
+    classWeight: checkClassWeight(o.classWeight, `${name}.classWeight`),
+    sampleWeight: checkSampleWeight(o.sampleWeight, rows, `${name}.sampleWeight`),
   };
 }
 
@@ -236,7 +287,10 @@ export function checkFitOptions(o: Record<string, unknown>, model: { inputs: num
 function checkLbfgsFit(o: Record<string, unknown>, batchSize: number, trainRows: number, name: string): void {
   const why = `L-BFGS (${name}.optimizer 'lbfgs')`;
   if (batchSize !== FULL_BATCH) {
-    throw new OptionError(`${name}.batchSize`, `${name}.batchSize is ${batchSize}, but ${why} is full-batch: each iteration takes the loss and gradient over all ${trainRows} training rows. Leave ${name}.batchSize out, or use another optimizer for mini-batches`);
+    throw new OptionError(
+      `${name}.batchSize`,
+      `${name}.batchSize is ${batchSize}, but ${why} is full-batch: each iteration takes the loss and gradient over all ${trainRows} training rows. Leave ${name}.batchSize out, or use another optimizer for mini-batches`,
+    );
   }
   const refused: [string, string][] = [
     ['learningRate', 'its line search chooses each step'],

@@ -76,9 +76,13 @@ type EpochOutcome =
   | 'aborted'
   | 'stopped'
   | { diverged: number; loss?: number }
-  | { stats: PassStats; rows: number; validation: { stats: PassStats; rows: number; labels: Float32Array; probabilities: Float32Array } | null;
-      learningRate?: number; converged?: boolean };
-
+  | {
+      stats: PassStats;
+      rows: number;
+      validation: { stats: PassStats; rows: number; labels: Float32Array; probabilities: Float32Array } | null;
+      learningRate?: number;
+      converged?: boolean;
+    };
 
 /**
  * Train by gradient descent on mean binary cross-entropy. Each epoch runs in calls of many
@@ -86,7 +90,8 @@ type EpochOutcome =
  * loop, and after each epoch it reports progress.
  */
 export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOptions = {}): Promise<History> {
-  const engine = m.engine, trainer = m.trainer;
+  const engine = m.engine,
+    trainer = m.trainer;
   const o = checkObject('options', options);
   checkKeys('options', o, FIT_KEYS);
   const features = m.features(x, 'x');
@@ -103,9 +108,13 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
 
   const held: Dataset[] = [];
   try {
-    const loaded = trainer.loadFit({ trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle, weighted: weights !== null },
-      { ...train, weights }, validation);
-    const data = loaded.train, valData = loaded.validation;
+    const loaded = trainer.loadFit(
+      { trainRows: train.x.rows, validationRows: validation?.x.rows ?? 0, batchSize, shuffle, weighted: weights !== null },
+      { ...train, weights },
+      validation,
+    );
+    const data = loaded.train,
+      valData = loaded.validation;
     held.push(data, ...(valData ? [valData] : []));
     const batches = Math.ceil(data.rows / batchSize);
     const probabilities = valData ? new Float32Array(valData.rows) : null;
@@ -127,7 +136,11 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
         }
         const stats = trainer.epochStats();
         const valStats = valData ? engine.evaluate(valData, probabilities) : null;
-        return { stats, rows: data.rows, validation: valStats && { stats: valStats, rows: valData!.rows, labels: validation!.y, probabilities: probabilities! } };
+        return {
+          stats,
+          rows: data.rows,
+          validation: valStats && { stats: valStats, rows: valData!.rows, labels: validation!.y, probabilities: probabilities! },
+        };
       },
     });
   } finally {
@@ -151,21 +164,35 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const o = checkObject('options', options);
   checkKeys('options', o, [...FIT_KEYS, 'shuffleBuffer']);
   if (o.optimizer === 'lbfgs' || (typeof o.optimizer === 'object' && (o.optimizer as { type?: unknown } | null)?.type === 'lbfgs')) {
-    throw new OptionError('options.optimizer', "options.optimizer 'lbfgs' is for fit: each L-BFGS iteration evaluates all rows several times, which fitDataset would read anew each time. " +
-      'Load the rows (fit), or use another optimizer');
+    throw new OptionError(
+      'options.optimizer',
+      "options.optimizer 'lbfgs' is for fit: each L-BFGS iteration evaluates all rows several times, which fitDataset would read anew each time. " +
+        'Load the rows (fit), or use another optimizer',
+    );
   }
   if (o.sampleWeight !== undefined) {
-    throw new OptionError('options.sampleWeight', 'options.sampleWeight is one weight per row of x, and fitDataset has no x: its rows arrive in chunks. ' +
-      'Weigh the classes with options.classWeight, or train with fit on rows held in memory');
+    throw new OptionError(
+      'options.sampleWeight',
+      'options.sampleWeight is one weight per row of x, and fitDataset has no x: its rows arrive in chunks. ' +
+        'Weigh the classes with options.classWeight, or train with fit on rows held in memory',
+    );
   }
   // validationData: [x, y] as fit takes it, or a source (which may be an array of { x, y } chunks)
   const validationSource = o.validationData !== undefined && !isPair(o.validationData) ? checkSource(o.validationData, 'options.validationData') : null;
   const known = o.validationSplit !== undefined ? await rowsOf(data) : null;
   if (o.validationSplit !== undefined && known === null) {
-    throw new OptionError('options.validationSplit', 'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead');
+    throw new OptionError(
+      'options.validationSplit',
+      'options.validationSplit needs the row count, which this source does not give (no rows, no count()); pass options.validationData instead',
+    );
   }
-  const fit = checkFitOptions({ ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined }, m, known ?? Number.MAX_SAFE_INTEGER,
-    'options', validationSource !== null);
+  const fit = checkFitOptions(
+    { ...o, validationData: validationSource ? undefined : o.validationData, shuffleBuffer: undefined },
+    m,
+    known ?? Number.MAX_SAFE_INTEGER,
+    'options',
+    validationSource !== null,
+  );
   const shuffleBuffer = o.shuffleBuffer === undefined ? 0 : checkInteger('options.shuffleBuffer', o.shuffleBuffer, 1, 2 ** 24);
   const shuffled = shuffleBuffer > 0 && o.shuffle !== false;
   const trainRows = fit.validationSplit !== null ? fit.trainRows : Infinity;
@@ -180,8 +207,18 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
   const stream = trainer.openStream(fit.batchSize, scaler ? { mean: scaler.mean, scale: scaler.scale } : null, rowsHint, classWeights !== null);
   try {
     const pass: StreamPass = {
-      m, fit, data, stream, classWeights, trainRows, shuffleBuffer: shuffled ? shuffleBuffer : 0, inMemory, validationSource,
-      features: (x, argument) => m.scaled(x, argument), tally, validationTally: new PassTally(),
+      m,
+      fit,
+      data,
+      stream,
+      classWeights,
+      trainRows,
+      shuffleBuffer: shuffled ? shuffleBuffer : 0,
+      inMemory,
+      validationSource,
+      features: (x, argument) => m.scaled(x, argument),
+      tally,
+      validationTally: new PassTally(),
     };
     return await runEpochs(m, fit, {
       batches: null,
@@ -240,7 +277,11 @@ class StreamedEpoch {
   private readonly rng: Xoshiro128 | null;
   private readonly window: ShuffleWindow | null;
 
-  constructor(private readonly pass: StreamPass, private readonly epoch: number, private readonly learningRate: number) {
+  constructor(
+    private readonly pass: StreamPass,
+    private readonly epoch: number,
+    private readonly learningRate: number,
+  ) {
     const { m, stream, shuffleBuffer } = pass;
     m.trainer.beginEpoch(null, false);
     // The window draws from the model's generator, which goes on from where the window left it.
@@ -321,13 +362,22 @@ class StreamedEpoch {
     const epochRows = Math.min(this.rows, trainRows);
     if (inMemory) {
       const probabilities = new Float32Array(inMemory.x.rows);
-      return { stats, rows: epochRows, validation: { stats: m.engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities } };
+      return {
+        stats,
+        rows: epochRows,
+        validation: { stats: m.engine.evaluate(inMemory, probabilities), rows: inMemory.x.rows, labels: inMemory.y, probabilities },
+      };
     }
     if (validationSource) {
       for await (const chunk of chunks(validationSource, m.inputs, features, 'options.validationData', validationTally)) this.validate(chunk.x, chunk.y);
     }
     const { validating } = this;
-    const validation = validating.stats && { stats: validating.stats, rows: validating.rows, labels: concatFloats(validating.labels), probabilities: concatFloats(validating.probabilities) };
+    const validation = validating.stats && {
+      stats: validating.stats,
+      rows: validating.rows,
+      labels: concatFloats(validating.labels),
+      probabilities: concatFloats(validating.probabilities),
+    };
     return { stats, rows: epochRows, validation };
   }
 }
@@ -337,7 +387,13 @@ const WEIGHT_NAMES = { classWeight: 'options.classWeight', sampleWeight: 'option
 
 /** A stream's class weights: as given, or 'balanced' from the class counts of its training rows
  *  (the first `trainRows`), counted in a pass of their own before the first epoch. */
-async function streamClassWeight(data: DataSource, classWeight: CheckedClassWeight, inputs: number, trainRows: number, tally: PassTally): Promise<readonly [number, number]> {
+async function streamClassWeight(
+  data: DataSource,
+  classWeight: CheckedClassWeight,
+  inputs: number,
+  trainRows: number,
+  tally: PassTally,
+): Promise<readonly [number, number]> {
   if (classWeight !== 'balanced') return classWeight;
   const counts: [number, number] = [0, 0];
   let rows = 0;
@@ -354,7 +410,8 @@ async function streamClassWeight(data: DataSource, classWeight: CheckedClassWeig
  * error or a cancel goes back to, the history, early stopping, checkpoints and onEpochEnd.
  */
 async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRunner): Promise<History> {
-  const engine = m.engine, trainer = m.trainer;
+  const engine = m.engine,
+    trainer = m.trainer;
   const { epochs, initialEpoch, onEpochEnd, signal, checkpoint } = fit;
   // Continuing the run this model's training state belongs to (a checkpoint, or the fit before)?
   const resuming = initialEpoch > 0 && initialEpoch === m.epochsDone;
@@ -385,13 +442,29 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
       const { recentLoss, limit } = trainer.epochStats();
       trainer.restore(start);
       throw divergenceError({
-        epoch, batch: outcome.diverged, batches: runner.batches, loss: outcome.loss ?? recentLoss, limit, learningRate, weightDecay: fit.weightDecay,
-        beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming, scaled: m.scaler !== null, features: runner.features,
+        epoch,
+        batch: outcome.diverged,
+        batches: runner.batches,
+        loss: outcome.loss ?? recentLoss,
+        limit,
+        learningRate,
+        weightDecay: fit.weightDecay,
+        beforeAnyUpdate: epoch === initialEpoch && outcome.diverged === 0 && !resuming,
+        scaled: m.scaler !== null,
+        features: runner.features,
       });
     }
     const t = m.head.metrics(outcome.stats, outcome.rows);
     trainer.observeLoss(t.loss);
-    const log: EpochLog = { epoch, loss: t.loss, accuracy: t.accuracy, precision: t.precision, recall: t.recall, f1: t.f1, learningRate: outcome.learningRate ?? learningRate };
+    const log: EpochLog = {
+      epoch,
+      loss: t.loss,
+      accuracy: t.accuracy,
+      precision: t.precision,
+      recall: t.recall,
+      f1: t.f1,
+      learningRate: outcome.learningRate ?? learningRate,
+    };
     if (outcome.validation) {
       const v = m.head.metrics(outcome.validation.stats, outcome.validation.rows);
       log.valLoss = v.loss;
@@ -432,9 +505,16 @@ interface LbfgsEvaluation extends LbfgsPoint {
  * model holds. The run starts at the first epoch from the model's parameters; the metrics of an
  * epoch are those of the pass at the point accepted, its learning rate the step length α.
  */
-function lbfgsRunner(m: ModelAccess, fit: CheckedFitOptions, options: Lbfgs, train: { x: Matrix; y: Float32Array },
-                     validation: { x: Matrix; y: Float32Array } | null): EpochRunner {
-  const engine = m.engine, rows = train.x.rows, { weightDecay } = fit;
+function lbfgsRunner(
+  m: ModelAccess,
+  fit: CheckedFitOptions,
+  options: Lbfgs,
+  train: { x: Matrix; y: Float32Array },
+  validation: { x: Matrix; y: Float32Array } | null,
+): EpochRunner {
+  const engine = m.engine,
+    rows = train.x.rows,
+    { weightDecay } = fit;
   const layout = engine.getParameters().map((l) => [l.weights.length, l.bias.length] as const);
   // Which entries of the flat vector are kernel weights (decayed), layer by layer: kernel, then bias.
   const kernel = new Uint8Array(layout.reduce((n, [w, b]) => n + w + b, 0));
@@ -465,7 +545,8 @@ function lbfgsRunner(m: ModelAccess, fit: CheckedFitOptions, options: Lbfgs, tra
     engine.setParameters(layers(v));
     const pass = engine.gradients(train.x, train.y);
     const g = flat(pass.layers);
-    let penalty = 0, finite = Number.isFinite(pass.stats.lossSum);
+    let penalty = 0,
+      finite = Number.isFinite(pass.stats.lossSum);
     for (let i = 0; i < v.length; i++) {
       if (kernel[i] && weightDecay > 0) {
         penalty += v[i]! * v[i]!;
@@ -498,7 +579,10 @@ function lbfgsRunner(m: ModelAccess, fit: CheckedFitOptions, options: Lbfgs, tra
       fit.onProgress?.({ epoch, rows });
       const valStats = validation ? engine.evaluate(validation, probabilities) : null;
       return {
-        stats: run.at.stats, rows, learningRate: result.step.alpha, converged: result.converged !== null,
+        stats: run.at.stats,
+        rows,
+        learningRate: result.step.alpha,
+        converged: result.converged !== null,
         validation: valStats && { stats: valStats, rows: validation!.x.rows, labels: validation!.y, probabilities: probabilities! },
       };
     },
@@ -516,7 +600,6 @@ function checkNotDisposed(m: ModelAccess): void {
   if (!m.live()) throw new BrokenModelError('fit', 'the model was disposed while fitting', { disposed: true });
 }
 
-
 /**
  * {@link evaluate} over a source of chunks (a file too large for memory: `csvDataset`,
  * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
@@ -526,7 +609,8 @@ export async function evaluateDataset(m: ModelAccess, source: DataSource, option
   const engine = m.engine;
   const data = checkSource(source);
   const threshold = checkEvaluateOptions(options);
-  const labels: Float32Array[] = [], probabilities: Float32Array[] = [];
+  const labels: Float32Array[] = [],
+    probabilities: Float32Array[] = [];
   let stats: PassStats | null = null;
   for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), 'source', new PassTally())) {
     if (!m.live()) throw new BrokenModelError('evaluateDataset', 'the model was disposed while evaluating', { disposed: true });
@@ -537,4 +621,3 @@ export async function evaluateDataset(m: ModelAccess, source: DataSource, option
   }
   return m.head.evaluation(stats!, concatFloats(labels), concatFloats(probabilities), threshold);
 }
-

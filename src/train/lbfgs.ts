@@ -37,10 +37,16 @@ export interface LineSearchResult<E extends Evaluation> {
  * the point evaluated is the point kept). A non-finite φ(α) counts as too long a step.
  */
 export function wolfeLineSearch<E extends Evaluation>(
-  x: Float64Array, start: E, d: Float64Array, alpha1: number, evaluate: (point: Float64Array) => E,
-  point: (x: Float64Array, alpha: number, d: Float64Array) => Float64Array = axpy, maxEvaluations = 20,
+  x: Float64Array,
+  start: E,
+  d: Float64Array,
+  alpha1: number,
+  evaluate: (point: Float64Array) => E,
+  point: (x: Float64Array, alpha: number, d: Float64Array) => Float64Array = axpy,
+  maxEvaluations = 20,
 ): LineSearchResult<E> | null {
-  const phi0 = start.f, dphi0 = dot(start.g, d);
+  const phi0 = start.f,
+    dphi0 = dot(start.g, d);
   if (!(dphi0 < 0)) return null;
   let evaluations = 0;
   const trial = (alpha: number): { alpha: number; phi: number; dphi: number; point: Float64Array; at: E } => {
@@ -56,13 +62,18 @@ export function wolfeLineSearch<E extends Evaluation>(
 
   // Algorithm 3.6: lo satisfies sufficient decrease with the lowest φ seen; the interval (lo, hi) holds a Wolfe point.
   const zoom = (lo: ReturnType<typeof trial> | null, hi: ReturnType<typeof trial>): LineSearchResult<E> | null => {
-    const loA = (): number => lo?.alpha ?? 0, loPhi = (): number => lo?.phi ?? phi0, loDphi = (): number => lo?.dphi ?? dphi0;
+    const loA = (): number => lo?.alpha ?? 0,
+      loPhi = (): number => lo?.phi ?? phi0,
+      loDphi = (): number => lo?.dphi ?? dphi0;
     while (evaluations < maxEvaluations) {
-      const a = loA(), b = hi.alpha, width = Math.abs(b - a);
+      const a = loA(),
+        b = hi.alpha,
+        width = Math.abs(b - a);
       if (width <= 1e-16 * Math.max(Math.abs(a), Math.abs(b))) return null;
       let alpha = Number.isFinite(hi.phi) ? cubicMinimizer(a, loPhi(), loDphi(), b, hi.phi, hi.dphi) : NaN;
       // (safeguard: inside the interval, at least a tenth of its width from either end; else bisect)
-      const low = Math.min(a, b) + 0.1 * width, high = Math.max(a, b) - 0.1 * width;
+      const low = Math.min(a, b) + 0.1 * width,
+        high = Math.max(a, b) - 0.1 * width;
       if (!(alpha >= low && alpha <= high)) alpha = (a + b) / 2;
       const t = trial(alpha);
       if (!sufficient(t) || t.phi >= loPhi()) hi = t;
@@ -91,11 +102,11 @@ export function wolfeLineSearch<E extends Evaluation>(
 
 /** The minimizer of the cubic through (a, fa, da) and (b, fb, db) (N&W eq. 3.59), NaN if it has none. */
 export function cubicMinimizer(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
-  const d1 = da + db - 3 * (fa - fb) / (a - b);
+  const d1 = da + db - (3 * (fa - fb)) / (a - b);
   const radicand = d1 * d1 - da * db;
   if (!(radicand >= 0)) return NaN;
   const d2 = Math.sign(b - a) * Math.sqrt(radicand);
-  return b - (b - a) * (db + d2 - d1) / (db - da + 2 * d2);
+  return b - ((b - a) * (db + d2 - d1)) / (db - da + 2 * d2);
 }
 
 /**
@@ -111,7 +122,8 @@ export class LbfgsMemory {
 
   /** Keep a pair, unless its curvature s·y is not safely positive (SciPy's rule: s·y > ε·y·y). */
   push(s: Float64Array, y: Float64Array): boolean {
-    const sy = dot(s, y), yy = dot(y, y);
+    const sy = dot(s, y),
+      yy = dot(y, y);
     if (!(sy > Number.EPSILON * yy)) return false;
     if (this.s.length === this.memory) {
       this.s.shift();
@@ -134,7 +146,9 @@ export class LbfgsMemory {
 
   /** −H·g (Algorithm 7.4); −g while no pair is kept. */
   direction(g: Float64Array): Float64Array {
-    const q = Float64Array.from(g), k = this.s.length, a = new Float64Array(k);
+    const q = Float64Array.from(g),
+      k = this.s.length,
+      a = new Float64Array(k);
     for (let i = k - 1; i >= 0; i--) {
       a[i] = this.rho[i]! * dot(this.s[i]!, q);
       addScaled(q, -a[i]!, this.y[i]!);
@@ -154,8 +168,7 @@ export class LbfgsMemory {
 
 /** How an iteration ended: a step taken (and whether the run has converged), or no step found. */
 export type IterationResult<E extends Evaluation> =
-  | { step: LineSearchResult<E>; converged: 'gradient' | 'loss' | null }
-  | { step: null; converged: 'line search' };
+  { step: LineSearchResult<E>; converged: 'gradient' | 'loss' | null } | { step: null; converged: 'line search' };
 
 /**
  * One L-BFGS minimization, an iteration per step() call. Convergence, as SciPy's L-BFGS-B
@@ -167,7 +180,9 @@ export class Lbfgs<E extends Evaluation> {
   private readonly history: LbfgsMemory;
 
   constructor(
-    private x: Float64Array, private current: E, private readonly evaluate: (point: Float64Array) => E,
+    private x: Float64Array,
+    private current: E,
+    private readonly evaluate: (point: Float64Array) => E,
     private readonly options: { memory: number; tolerance: number; ftol: number; point?: (x: Float64Array, alpha: number, d: Float64Array) => Float64Array },
   ) {
     this.history = new LbfgsMemory(options.memory);
@@ -197,13 +212,15 @@ export class Lbfgs<E extends Evaluation> {
     const alpha1 = this.history.pairs === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
     const found = wolfeLineSearch(this.x, this.current, d, alpha1, this.evaluate, this.options.point);
     if (!found) return { step: null, converged: 'line search' };
-    const s = sub(found.point, this.x), y = sub(found.at.g, this.current.g);
+    const s = sub(found.point, this.x),
+      y = sub(found.at.g, this.current.g);
     this.history.push(s, y);
-    const f0 = this.current.f, f1 = found.at.f;
+    const f0 = this.current.f,
+      f1 = found.at.f;
     this.x = found.point;
     this.current = found.at;
-    const converged = maxAbs(found.at.g) <= this.options.tolerance ? 'gradient'
-      : (f0 - f1) / Math.max(Math.abs(f0), Math.abs(f1), 1) <= this.options.ftol ? 'loss' : null;
+    const converged =
+      maxAbs(found.at.g) <= this.options.tolerance ? 'gradient' : (f0 - f1) / Math.max(Math.abs(f0), Math.abs(f1), 1) <= this.options.ftol ? 'loss' : null;
     return { step: found, converged };
   }
 }

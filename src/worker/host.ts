@@ -91,8 +91,20 @@ export interface TrainingJob {
 
 const KEYS = ['model', 'load', 'x', 'y', 'fit', 'onEpochEnd', 'weightsEvery', 'minEpochMs', 'workerUrl'] as const;
 const FIT_KEYS = [
-  'epochs', 'learningRate', 'optimizer', 'weightDecay', 'learningRateSchedule', 'batchSize', 'shuffle',
-  'validationData', 'validationSplit', 'earlyStopping', 'stopOnExplodingLoss', 'initialEpoch', 'classWeight', 'sampleWeight',
+  'epochs',
+  'learningRate',
+  'optimizer',
+  'weightDecay',
+  'learningRateSchedule',
+  'batchSize',
+  'shuffle',
+  'validationData',
+  'validationSplit',
+  'earlyStopping',
+  'stopOnExplodingLoss',
+  'initialEpoch',
+  'classWeight',
+  'sampleWeight',
 ] as const;
 
 /**
@@ -138,28 +150,33 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
       action();
     };
     fail = (error) => settle(() => reject(error));
-    spawnWorker(workerUrl).then((handle) => {
-      if (settled) return handle.terminate(); // terminated while the worker was starting
-      worker = handle;
-      handle.listen((message) => {
-        if (settled) return;
-        if (message.type === 'epoch') {
-          try {
-            if (onEpochEnd?.(message.log, message.weights) === false) cancel();
-          } catch (error) {
-            settle(() => reject(error));
-          }
-        } else if (message.type === 'done') {
-          const model = modelToJSON(start.architecture, message.weights, start.scaler);
-          settle(() => resolve({ model, history: message.history, cancelled: message.cancelled, threads: message.threads }));
-        } else {
-          const error = errorFromRecord(message);
-          settle(() => reject(error));
-        }
-      }, (error) => settle(() => reject(error)));
-      handle.post(start.message, start.transfer);
-      if (cancelRequested) handle.post({ type: 'cancel' }, []);
-    }).catch((error: unknown) => settle(() => reject(error)));
+    spawnWorker(workerUrl)
+      .then((handle) => {
+        if (settled) return handle.terminate(); // terminated while the worker was starting
+        worker = handle;
+        handle.listen(
+          (message) => {
+            if (settled) return;
+            if (message.type === 'epoch') {
+              try {
+                if (onEpochEnd?.(message.log, message.weights) === false) cancel();
+              } catch (error) {
+                settle(() => reject(error));
+              }
+            } else if (message.type === 'done') {
+              const model = modelToJSON(start.architecture, message.weights, start.scaler);
+              settle(() => resolve({ model, history: message.history, cancelled: message.cancelled, threads: message.threads }));
+            } else {
+              const error = errorFromRecord(message);
+              settle(() => reject(error));
+            }
+          },
+          (error) => settle(() => reject(error)),
+        );
+        handle.post(start.message, start.transfer);
+        if (cancelRequested) handle.post({ type: 'cancel' }, []);
+      })
+      .catch((error: unknown) => settle(() => reject(error)));
   });
   const terminate = (): void => fail(new GradwasmError('terminate', 'the training job was terminated before it finished; it has no model to give'));
   return { done, cancel, terminate };
@@ -189,7 +206,14 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     const created = checkCreateOptions(o.model, 'options.model');
     architecture = created.architecture;
     scaler = created.scaler;
-    model = { create: created.architecture, scaler: scaler?.toJSON() ?? null, names: created.names, seed: created.seed, backend: created.backend, threads: created.threads };
+    model = {
+      create: created.architecture,
+      scaler: scaler?.toJSON() ?? null,
+      names: created.names,
+      seed: created.seed,
+      backend: created.backend,
+      threads: created.threads,
+    };
   }
   const x = toMatrix(o.x, architecture.inputs, 'options.x');
   const head = headOf('options.model.layers', architecture.layers);
@@ -197,7 +221,11 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   const fitOptions = checkObject('options.fit', o.fit ?? {});
   checkKeys('options.fit', fitOptions, FIT_KEYS);
   const fit = checkFitOptions(fitOptions, { inputs: architecture.inputs, head }, x.rows, 'options.fit');
-  if (fit.lbfgs) throw new OptionError('options.fit.optimizer', "options.fit.optimizer 'lbfgs' is not supported by trainInWorker yet; call fit on the model (an L-BFGS fit of a table that fits in memory is short)");
+  if (fit.lbfgs)
+    throw new OptionError(
+      'options.fit.optimizer',
+      "options.fit.optimizer 'lbfgs' is not supported by trainInWorker yet; call fit on the model (an L-BFGS fit of a table that fits in memory is short)",
+    );
   if (training && fit.initialEpoch > 0 && fit.initialEpoch === training.epoch) {
     checkResumedMonitor(training.earlyStopping, fit.earlyStopping, fit.initialEpoch, 'options.fit');
   }
@@ -217,14 +245,29 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   const train = rows(x);
   const validation = fit.validation ? { x: rows(fit.validation.x), y: fit.validation.y } : null;
   const message: StartMessage = {
-    type: 'start', model, x: train, y,
+    type: 'start',
+    model,
+    x: train,
+    y,
     fit: {
-      epochs: fit.epochs, learningRate: fit.learningRate, optimizer: fit.optimizer, weightDecay: fit.weightDecay,
-      learningRateSchedule: fit.learningRateSchedule, batchSize: fit.batchSize, shuffle: fit.shuffle,
-      validation, validationSplit: fit.validationSplit, earlyStopping: fit.earlyStopping, stopOnExplodingLoss: fit.stopOnExplodingLoss,
-      initialEpoch: fit.initialEpoch, classWeight: fit.classWeight, sampleWeight: fit.sampleWeight,
+      epochs: fit.epochs,
+      learningRate: fit.learningRate,
+      optimizer: fit.optimizer,
+      weightDecay: fit.weightDecay,
+      learningRateSchedule: fit.learningRateSchedule,
+      batchSize: fit.batchSize,
+      shuffle: fit.shuffle,
+      validation,
+      validationSplit: fit.validationSplit,
+      earlyStopping: fit.earlyStopping,
+      stopOnExplodingLoss: fit.stopOnExplodingLoss,
+      initialEpoch: fit.initialEpoch,
+      classWeight: fit.classWeight,
+      sampleWeight: fit.sampleWeight,
     },
-    weightsEvery, minEpochMs, memoryLimit: memoryLimit(),
+    weightsEvery,
+    minEpochMs,
+    memoryLimit: memoryLimit(),
   };
   const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : []), ...(fit.sampleWeight ? [fit.sampleWeight] : [])];
   return { message, transfer: buffersOf(arrays), architecture, scaler };
@@ -237,7 +280,11 @@ function checkWorkerMemory(architecture: Architecture, fit: ReturnType<typeof ch
   const trainRows = fit.trainRows;
   const validationRows = fit.validation ? fit.validation.x.rows : rows - trainRows;
   const { sizes, workspaceRows } = fitBlocks(plan, architecture.inputs, {
-    trainRows, validationRows, batchSize: fit.batchSize, shuffle: fit.shuffle && fit.batchSize < trainRows, weighted: fit.classWeight !== null || fit.sampleWeight !== null,
+    trainRows,
+    validationRows,
+    batchSize: fit.batchSize,
+    shuffle: fit.shuffle && fit.batchSize < trainRows,
+    weighted: fit.classWeight !== null || fit.sampleWeight !== null,
   });
   const copies = STATE_COPIES[fit.optimizer.type];
   const bytes = modelBytes(plan) + optimizerStateBytes(plan, copies) + workspaceLayout(plan, workspaceRows).bytes + sizes.reduce((a, b) => a + b, 0);

@@ -21,12 +21,18 @@ export interface Rows {
 export interface StartMessage {
   type: 'start';
   /** A new seeded model, or a saved one to continue from. */
-  model: ({ create: Architecture; scaler: ScalerJSON | null; names: ColumnNames } | { load: ModelJSON }) & { seed: number; backend: BackendName; threads: Threads };
+  model: ({ create: Architecture; scaler: ScalerJSON | null; names: ColumnNames } | { load: ModelJSON }) & {
+    seed: number;
+    backend: BackendName;
+    threads: Threads;
+  };
   x: Rows;
   y: Float32Array;
   /** The fit options as checkFitOptions fills them in (the validation rows already copied). */
-  fit: Omit<CheckedFitOptions, 'onEpochEnd' | 'onProgress' | 'signal' | 'checkpoint' | 'validation' | 'trainRows' | 'classWeight' | 'sampleWeight' | 'lbfgs'>
-    & { validation: { x: Rows; y: Float32Array } | null } & Partial<Pick<CheckedFitOptions, 'classWeight' | 'sampleWeight'>>;
+  fit: Omit<
+    CheckedFitOptions,
+    'onEpochEnd' | 'onProgress' | 'signal' | 'checkpoint' | 'validation' | 'trainRows' | 'classWeight' | 'sampleWeight' | 'lbfgs'
+  > & { validation: { x: Rows; y: Float32Array } | null } & Partial<Pick<CheckedFitOptions, 'classWeight' | 'sampleWeight'>>;
   /** The caller's setMemoryLimit, for the worker's own WebAssembly memory. */
   memoryLimit: number;
   /** Attach the weights to every `weightsEvery`-th epoch message (0: never). */

@@ -39,23 +39,48 @@ export function serveTraining(port: TrainingPort): void {
   async function train(job: StartMessage): Promise<void> {
     setMemoryLimit(job.memoryLimit);
     const { seed, backend, threads } = job.model;
-    const model = 'create' in job.model
-      ? await Sequential.create({
-        inputs: job.model.create.inputs,
-        layers: job.model.create.layers.map((l) => dense(l.units, l.activation)),
-        seed,
-        backend,
-        threads,
-        scaler: job.model.scaler,
-        ...(job.model.names.features ? { featureNames: job.model.names.features } : {}),
-        ...(job.model.names.label !== null ? { labelName: job.model.names.label } : {}),
-      })
-      : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend, threads } : { seed, backend, threads }); // (a checkpoint has its own generator)
+    const model =
+      'create' in job.model
+        ? await Sequential.create({
+            inputs: job.model.create.inputs,
+            layers: job.model.create.layers.map((l) => dense(l.units, l.activation)),
+            seed,
+            backend,
+            threads,
+            scaler: job.model.scaler,
+            ...(job.model.names.features ? { featureNames: job.model.names.features } : {}),
+            ...(job.model.names.label !== null ? { labelName: job.model.names.label } : {}),
+          })
+        : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend, threads } : { seed, backend, threads }); // (a checkpoint has its own generator)
     try {
-      const { epochs, learningRate, optimizer, weightDecay, learningRateSchedule, batchSize, shuffle, validation, validationSplit, earlyStopping, stopOnExplodingLoss, initialEpoch,
-        classWeight, sampleWeight } = job.fit;
+      const {
+        epochs,
+        learningRate,
+        optimizer,
+        weightDecay,
+        learningRateSchedule,
+        batchSize,
+        shuffle,
+        validation,
+        validationSplit,
+        earlyStopping,
+        stopOnExplodingLoss,
+        initialEpoch,
+        classWeight,
+        sampleWeight,
+      } = job.fit;
       let history: History = emptyHistory(validation !== null || validationSplit !== null);
-      const options: FitOptions = { epochs, learningRate, optimizer, weightDecay, batchSize, shuffle, stopOnExplodingLoss, initialEpoch, signal: cancel.signal };
+      const options: FitOptions = {
+        epochs,
+        learningRate,
+        optimizer,
+        weightDecay,
+        batchSize,
+        shuffle,
+        stopOnExplodingLoss,
+        initialEpoch,
+        signal: cancel.signal,
+      };
       if (learningRateSchedule) options.learningRateSchedule = learningRateSchedule;
       if (validation) options.validationData = [validation.x, validation.y];
       if (validationSplit !== null) options.validationSplit = validationSplit;

@@ -14,9 +14,10 @@ export async function spawnWorker(url: string | URL | undefined): Promise<Worker
     const source = (await import('../../build/worker.browser.js')).default;
     script = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   }
-  const name = url === undefined
-    ? "the training worker (gradwasm's built-in script, started from a blob: URL; where a Content-Security-Policy forbids blob: workers, serve gradwasm/dist/gradwasm.worker.js and name it as workerUrl)"
-    : `the training worker (workerUrl ${String(url)})`;
+  const name =
+    url === undefined
+      ? "the training worker (gradwasm's built-in script, started from a blob: URL; where a Content-Security-Policy forbids blob: workers, serve gradwasm/dist/gradwasm.worker.js and name it as workerUrl)"
+      : `the training worker (workerUrl ${String(url)})`;
   const worker = new Worker(script, { type: 'module', name: 'gradwasm-training' });
   let ended = false;
   const end = (): void => {

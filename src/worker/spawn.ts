@@ -16,7 +16,7 @@ export interface WorkerHandle {
 export async function spawnWorker(url: string | URL | undefined): Promise<WorkerHandle> {
   const { Worker } = await import('node:worker_threads');
   const script = url ?? new URL(`data:text/javascript,${encodeURIComponent((await import('../../build/worker.node.js')).default)}`);
-  const name = url === undefined ? 'the training worker (gradwasm\'s built-in script)' : `the training worker (workerUrl ${String(url)})`;
+  const name = url === undefined ? "the training worker (gradwasm's built-in script)" : `the training worker (workerUrl ${String(url)})`;
   const worker = new Worker(script);
   let ended = false;
   return {

@@ -21,21 +21,31 @@ import type * as Gradwasm from '../../src/index.js';
 import { Sequential, StandardScaler, dense, parseCsv, trainTestSplit, type ModelJSON } from '../../src/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RESULTS = join(ROOT, 'test-results');
 const IN_CI = process.env.CI === 'true';
 const haveChromium = existsSync(CHROMIUM);
 
 if (!haveChromium) {
-  console.error([
-    '',
-    '!'.repeat(78),
-    `!!! ${CHROMIUM} is missing: the browser end-to-end test (test/e2e/browser.test.ts) ${IN_CI ? 'FAILS (CI=true)' : 'is SKIPPED'}.`,
-    '!!! Install it with: apt-get update && apt-get install -y chromium',
-    '!'.repeat(78),
-    '',
-  ].join('\n'));
+  console.error(
+    [
+      '',
+      '!'.repeat(78),
+      `!!! ${CHROMIUM} is missing: the browser end-to-end test (test/e2e/browser.test.ts) ${IN_CI ? 'FAILS (CI=true)' : 'is SKIPPED'}.`,
+      '!!! Install it with: apt-get update && apt-get install -y chromium',
+      '!'.repeat(78),
+      '',
+    ].join('\n'),
+  );
 }
 
 type Demo = { playground: PlaygroundState; inference: InferenceState; backprop: BackpropState };
@@ -65,7 +75,11 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     if (!existsSync(join(ROOT, 'dist/demo/index.html'))) throw new Error('dist/demo/ is missing: npm test builds it (npm run build && npm run build:demo)');
     scratch = mkdtempSync(join(tmpdir(), 'gradwasm-e2e-'));
     // The model `npm start` saves, made by the built command line itself in a scratch directory.
-    execFileSync(process.execPath, [join(ROOT, 'dist/cli.js'), 'train', join(ROOT, 'data/breast_cancer.csv'), '--out', 'models/breast-cancer.json', '--no-progress'], { cwd: scratch, stdio: 'ignore' });
+    execFileSync(
+      process.execPath,
+      [join(ROOT, 'dist/cli.js'), 'train', join(ROOT, 'data/breast_cancer.csv'), '--out', 'models/breast-cancer.json', '--no-progress'],
+      { cwd: scratch, stdio: 'ignore' },
+    );
 
     // `npm run serve`, on a free port, serving that model as /models/.
     server = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs')], {
@@ -126,7 +140,10 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     expect(problems).toEqual([]);
   });
 
-  for (const [dataset, title] of [['xor', 'XOR'], ['moons', 'two moons']] as const) {
+  for (const [dataset, title] of [
+    ['xor', 'XOR'],
+    ['moons', 'two moons'],
+  ] as const) {
     it(`the playground trains ${title} above 95 % accuracy in its Web Worker`, async () => {
       await page.click(`#pg-datasets input[value="${dataset}"]`, { force: true });
       await page.click('#pg-train');
@@ -134,7 +151,14 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       await page.waitForFunction(() => ['done', 'error'].includes(document.getElementById('playground')!.dataset.state!), null, { timeout: 60_000 });
       const { status, final, settings, epochs, threads, cores } = await page.evaluate(() => {
         const p = (window as unknown as Page$).gradwasmDemo.playground;
-        return { status: p.status, final: p.final, settings: p.settings, epochs: p.result?.history.loss.length, threads: p.threads, cores: navigator.hardwareConcurrency };
+        return {
+          status: p.status,
+          final: p.final,
+          settings: p.settings,
+          epochs: p.result?.history.loss.length,
+          threads: p.threads,
+          cores: navigator.hardwareConcurrency,
+        };
       });
       // the page is cross-origin isolated: the WebAssembly backend trains on every core, and says so
       expect(threads).toBe(settings.backend === 'wasm' ? cores : 1);
@@ -155,16 +179,23 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       return { settings: p.settings, model: p.result!.model, x: [...p.train.x], y: [...p.train.y], tx: [...p.test.x], ty: [...p.test.y] };
     });
     const s = run.settings;
-    const model = await Sequential.create({ inputs: 2, layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(1, 'sigmoid')], seed: s.seed, backend: s.backend });
+    const model = await Sequential.create({
+      inputs: 2,
+      layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(1, 'sigmoid')],
+      seed: s.seed,
+      backend: s.backend,
+    });
     const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / 2, cols: 2 });
     await model.fit(rows(run.x), run.y, {
-      epochs: s.epochs, learningRate: s.learningRate, ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
+      epochs: s.epochs,
+      learningRate: s.learningRate,
+      ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
       validationData: [rows(run.tx), run.ty],
     });
     expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
   });
 
-  it('the backprop panel draws the trained network\'s graph, explains a point picked on the plot, and shows a node\'s numbers on click', async () => {
+  it("the backprop panel draws the trained network's graph, explains a point picked on the plot, and shows a node's numbers on click", async () => {
     await page.waitForFunction(() => /after 200 epochs of training/.test((window as unknown as Page$).gradwasmDemo.backprop.network));
     const ids = await page.evaluate(() => (window as unknown as Page$).gradwasmDemo.backprop.trace!.nodes.map((n) => n.id));
     expect(ids).toHaveLength(22); // 2 → 8 tanh → 8 tanh → 1 sigmoid: 3 × 5 + 7
@@ -180,16 +211,29 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     await expect(page.getAttribute('#bg-graph [data-node="W2"]', 'class')).resolves.toContain('selected');
     const details = (await page.textContent('#bg-details'))!;
     expect(details).toMatch(/^W₂the kernel of layer 2: 8 inputs × 8 units/);
-    for (const s of ['value', '∂L/∂node', 'chain rule', '∂L/∂W₂ = ∂L/∂p · ∂p/∂z₃ · ∂z₃/∂(a₂·W₃) · ∂(a₂·W₃)/∂a₂ · ∂a₂/∂z₂ · ∂z₂/∂(a₁·W₂) · ∂(a₁·W₂)/∂W₂', 'gradients()', 'finite differences', '✓']) {
+    for (const s of [
+      'value',
+      '∂L/∂node',
+      'chain rule',
+      '∂L/∂W₂ = ∂L/∂p · ∂p/∂z₃ · ∂z₃/∂(a₂·W₃) · ∂(a₂·W₃)/∂a₂ · ∂a₂/∂z₂ · ∂z₂/∂(a₁·W₂) · ∂(a₁·W₂)/∂W₂',
+      'gradients()',
+      'finite differences',
+      '✓',
+    ]) {
       expect(details).toContain(s);
     }
     const run = await page.evaluate(() => {
       const { playground: p, backprop: b } = (window as unknown as Page$).gradwasmDemo;
       const W2 = b.trace!.parameters.find((q) => q.id === 'W2')!;
       return {
-        point: b.point!, settings: p.settings, selected: b.selected, ok: b.trace!.ok, summary: document.getElementById('bg-summary')!.textContent,
+        point: b.point!,
+        settings: p.settings,
+        selected: b.selected,
+        ok: b.trace!.ok,
+        summary: document.getElementById('bg-summary')!.textContent,
         weights: p.weights!.map((l) => ({ weights: [...l.weights], bias: [...l.bias] })),
-        x: [...b.trace!.nodes[0]!.value.data], W2: { gradient: [...W2.gradient.data], backprop: [...W2.backprop] },
+        x: [...b.trace!.nodes[0]!.value.data],
+        W2: { gradient: [...W2.gradient.data], backprop: [...W2.backprop] },
         shown: [...document.querySelectorAll('#bg-details dd')].map((d) => d.textContent),
       };
     });
@@ -214,22 +258,25 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     await page.locator('#backprop').screenshot({ path: join(RESULTS, 'backprop.png') });
   });
 
-  it('seeded training on the page\'s main thread and in its worker equals Node\'s, bit for bit, on both backends', async () => {
+  it("seeded training on the page's main thread and in its worker equals Node's, bit for bit, on both backends", async () => {
     const { x, y } = scaledBreastCancer();
     for (const backend of ['wasm', 'js'] as const) {
       const options = { inputs: 30, layers: [dense(16, 'relu'), dense(8, 'relu'), dense(1, 'sigmoid')], seed: 42, backend };
       const fit = { epochs: 15, learningRate: 0.05, batchSize: 16 };
       const node = await Sequential.create(options);
       await node.fit(x, y, fit);
-      const inPage = await page.evaluate(async ({ x, y, backend, fit }) => {
-        const g = (window as unknown as Page$).gradwasm;
-        const options = { inputs: 30, layers: [g.dense(16, 'relu'), g.dense(8, 'relu'), g.dense(1, 'sigmoid')], seed: 42, backend };
-        const data = { data: Float32Array.from(x), rows: y.length, cols: 30 };
-        const main = await g.Sequential.create(options);
-        await main.fit(data, y, fit);
-        const worker = await g.trainInWorker({ model: options, x: data, y, fit }).done;
-        return { main: main.toJSON(), worker: worker.model };
-      }, { x: [...x.data], y: [...y], backend, fit });
+      const inPage = await page.evaluate(
+        async ({ x, y, backend, fit }) => {
+          const g = (window as unknown as Page$).gradwasm;
+          const options = { inputs: 30, layers: [g.dense(16, 'relu'), g.dense(8, 'relu'), g.dense(1, 'sigmoid')], seed: 42, backend };
+          const data = { data: Float32Array.from(x), rows: y.length, cols: 30 };
+          const main = await g.Sequential.create(options);
+          await main.fit(data, y, fit);
+          const worker = await g.trainInWorker({ model: options, x: data, y, fit }).done;
+          return { main: main.toJSON(), worker: worker.model };
+        },
+        { x: [...x.data], y: [...y], backend, fit },
+      );
       expect(modelBits(inPage.main), `${backend}: main thread`).toEqual(modelBits(node.toJSON()));
       expect(modelBits(inPage.worker), `${backend}: worker`).toEqual(modelBits(node.toJSON()));
     }
@@ -241,16 +288,26 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     const fit = { epochs: 6, learningRate: 0.05, batchSize: 64, optimizer: 'adam' as const };
     const node = await Sequential.create({ ...options, threads: 1 });
     await node.fit(x, y, fit);
-    const inPage = await page.evaluate(async ({ x, y, fit }) => {
-      const g = (window as unknown as Page$).gradwasm;
-      const options = { inputs: 30, layers: [g.dense(64, 'relu'), g.dense(32, 'tanh'), g.dense(1, 'sigmoid')], seed: 7, threads: 2 };
-      const data = { data: Float32Array.from(x), rows: y.length, cols: 30 };
-      const main = await g.Sequential.create(options);
-      await main.fit(data, y, fit);
-      const worker = await g.trainInWorker({ model: options, x: data, y, fit }).done;
-      const auto = await g.Sequential.create({ inputs: 2, layers: [g.dense(1, 'sigmoid')] });
-      return { isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency, auto: auto.threads, threads: main.threads, main: main.toJSON(), worker: worker.model };
-    }, { x: [...x.data], y: [...y], fit });
+    const inPage = await page.evaluate(
+      async ({ x, y, fit }) => {
+        const g = (window as unknown as Page$).gradwasm;
+        const options = { inputs: 30, layers: [g.dense(64, 'relu'), g.dense(32, 'tanh'), g.dense(1, 'sigmoid')], seed: 7, threads: 2 };
+        const data = { data: Float32Array.from(x), rows: y.length, cols: 30 };
+        const main = await g.Sequential.create(options);
+        await main.fit(data, y, fit);
+        const worker = await g.trainInWorker({ model: options, x: data, y, fit }).done;
+        const auto = await g.Sequential.create({ inputs: 2, layers: [g.dense(1, 'sigmoid')] });
+        return {
+          isolated: crossOriginIsolated,
+          cores: navigator.hardwareConcurrency,
+          auto: auto.threads,
+          threads: main.threads,
+          main: main.toJSON(),
+          worker: worker.model,
+        };
+      },
+      { x: [...x.data], y: [...y], fit },
+    );
     expect(inPage.isolated).toBe(true);
     expect(inPage.auto).toBe(inPage.cores);
     expect(inPage.threads).toBe(2);
@@ -259,7 +316,10 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
   });
 
   it('a page that is not cross-origin isolated runs one thread, and says why when asked for more', async () => {
-    const plain = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs')], { env: { ...process.env, PORT: '0', ISOLATE: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const plain = spawn(process.execPath, [join(ROOT, 'scripts/serve.mjs')], {
+      env: { ...process.env, PORT: '0', ISOLATE: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -278,16 +338,30 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
         const g = (window as unknown as Page$).gradwasm;
         const spec = { inputs: 2, layers: [g.dense(4, 'tanh'), g.dense(1, 'sigmoid')], seed: 1 };
         const auto = await g.Sequential.create(spec);
-        const refused = await g.Sequential.create({ ...spec, threads: 2 }).then(() => null, (e: Error) => ({ name: e.name, argument: (e as Gradwasm.GradwasmError).argument, message: e.message }));
-        const trained = await auto.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 1, 1, 0], { epochs: 3 });
+        const refused = await g.Sequential.create({ ...spec, threads: 2 }).then(
+          () => null,
+          (e: Error) => ({ name: e.name, argument: (e as Gradwasm.GradwasmError).argument, message: e.message }),
+        );
+        const trained = await auto.fit(
+          [
+            [0, 0],
+            [0, 1],
+            [1, 0],
+            [1, 1],
+          ],
+          [0, 1, 1, 0],
+          { epochs: 3 },
+        );
         return { isolated: crossOriginIsolated, threads: auto.threads, refused, epochs: trained.loss.length };
       });
       expect(result.isolated).toBe(false);
       expect(result.threads).toBe(1);
       expect(result.epochs).toBe(3);
       expect(result.refused).toEqual({
-        name: 'OptionError', argument: 'options.threads',
-        message: 'options.threads is 2, but the page is not cross-origin isolated, which threads need: serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (npm run serve does), or use threads: 1',
+        name: 'OptionError',
+        argument: 'options.threads',
+        message:
+          'options.threads is 2, but the page is not cross-origin isolated, which threads need: serve it with "Cross-Origin-Opener-Policy: same-origin" and "Cross-Origin-Embedder-Policy: require-corp" (npm run serve does), or use threads: 1',
       });
       await other.close();
     } finally {
@@ -301,28 +375,35 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       const name = new URL(route.request().url()).pathname.split('/').pop()!;
       return route.fulfill({ path: join(ortDir, name), contentType: name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
     });
-    await page.addScriptTag({ type: 'module', content: "import * as ort from '/vendor/ort/ort.wasm.min.mjs'; ort.env.wasm.wasmPaths = location.origin + '/vendor/ort/'; ort.env.wasm.numThreads = 1; ort.env.logLevel = 'error'; window.ort = ort;" });
+    await page.addScriptTag({
+      type: 'module',
+      content:
+        "import * as ort from '/vendor/ort/ort.wasm.min.mjs'; ort.env.wasm.wasmPaths = location.origin + '/vendor/ort/'; ort.env.wasm.numThreads = 1; ort.env.logLevel = 'error'; window.ort = ort;",
+    });
     await page.waitForFunction(() => 'ort' in window);
     const table = parseCsv(readFileSync(join(ROOT, 'data/breast_cancer.csv'), 'utf8'));
     for (const activation of ['relu', 'tanh', 'sigmoid', 'linear'] as const) {
       const model = await Sequential.create({ inputs: 30, layers: [dense(12, activation), dense(1, 'sigmoid')], seed: 2, scaler: StandardScaler.fit(table.x) });
       await model.fit(table.x, table.y, { epochs: 5, batchSize: 32, learningRate: 0.01 });
-      const result = await page.evaluate(async ({ json, x, rows }) => {
-        const ort = (window as unknown as { ort: typeof import('onnxruntime-web') }).ort;
-        const g = (window as unknown as Page$).gradwasm;
-        const m = await g.Sequential.fromJSON(json);
-        const data = Float32Array.from(x);
-        const session = await ort.InferenceSession.create(g.toOnnx(m));
-        const out = await session.run({ features: new ort.Tensor('float32', data, [rows, 30]) });
-        return { onnx: [...out.probability!.data as Float32Array], model: [...m.predictProba({ data, rows, cols: 30 })] };
-      }, { json: JSON.stringify(model), x: [...table.x.data], rows: table.x.rows });
+      const result = await page.evaluate(
+        async ({ json, x, rows }) => {
+          const ort = (window as unknown as { ort: typeof import('onnxruntime-web') }).ort;
+          const g = (window as unknown as Page$).gradwasm;
+          const m = await g.Sequential.fromJSON(json);
+          const data = Float32Array.from(x);
+          const session = await ort.InferenceSession.create(g.toOnnx(m));
+          const out = await session.run({ features: new ort.Tensor('float32', data, [rows, 30]) });
+          return { onnx: [...(out.probability!.data as Float32Array)], model: [...m.predictProba({ data, rows, cols: 30 })] };
+        },
+        { json: JSON.stringify(model), x: [...table.x.data], rows: table.x.rows },
+      );
       expect(bits(result.model), `${activation}: the page predicts Node's bits`).toEqual(bits(model.predictProba(table.x)));
       const worst = result.onnx.reduce((w, p, i) => Math.max(w, Math.abs(p - result.model[i]!)), 0);
       expect(worst, activation).toBeLessThanOrEqual(1e-6);
     }
   });
 
-  it('the model `npm start` saved (its scaler inside) loads by default, and classifies the raw sample rows with Node\'s bits', async () => {
+  it("the model `npm start` saved (its scaler inside) loads by default, and classifies the raw sample rows with Node's bits", async () => {
     const saved = readFileSync(join(scratch, 'models/breast-cancer.json'), 'utf8');
     expect((JSON.parse(saved) as ModelJSON).scaler?.mean).toHaveLength(30);
     const before = await page.evaluate(() => {
@@ -343,7 +424,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     await expect(page.textContent('#inf-summary')).resolves.toMatch(/^569 rows classified .* accuracy against the label column: 9\d\.\d\d %/);
   });
 
-  it('a model file chosen in the page, with rows uploaded as CSV, predicts Node\'s bits', async () => {
+  it("a model file chosen in the page, with rows uploaded as CSV, predicts Node's bits", async () => {
     // Another model, trained in Node on the 'js' backend on already-scaled rows; no scaler this time.
     const { x, y } = scaledBreastCancer();
     const model = await Sequential.create({ inputs: 30, layers: [dense(6, 'tanh'), dense(1, 'sigmoid')], seed: 3, backend: 'js' });
@@ -367,10 +448,11 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
   });
 
   it('a file that is not a gradwasm model, or a failed reload, leaves the model in use, and the status says which', async () => {
-    const inference = () => page.evaluate(() => {
-      const i = (window as unknown as Page$).gradwasmDemo.inference;
-      return { source: i.modelSource, proba: [...i.proba!] };
-    });
+    const inference = () =>
+      page.evaluate(() => {
+        const i = (window as unknown as Page$).gradwasmDemo.inference;
+        return { source: i.modelSource, proba: [...i.proba!] };
+      });
     const before = await inference();
     expect(before.source).toBe('uploaded-model.json');
     const summary = await page.textContent('#inf-model-summary');
@@ -390,7 +472,9 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     await page.unroute('**/models/breast-cancer.json');
     await page.route('**/models/breast-cancer.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: '{"layers": [' }));
     await page.click('#inf-reload');
-    expect(await status(/^models\/breast-cancer\.json is not/)).toMatch(/^models\/breast-cancer\.json is not a gradwasm model \(.+\)\. Still using uploaded-model\.json\.$/);
+    expect(await status(/^models\/breast-cancer\.json is not/)).toMatch(
+      /^models\/breast-cancer\.json is not a gradwasm model \(.+\)\. Still using uploaded-model\.json\.$/,
+    );
     await page.unroute('**/models/breast-cancer.json');
 
     // the model in use is the one uploaded before: same summary, same predictions, bit for bit
@@ -403,12 +487,13 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
 
   it('Reset clears a hidden-layers error: an invalid field goes back to the network in use, a valid edit stays; a fixed field clears it too', async () => {
     const other = await openDemo(1400);
-    const look = () => other.evaluate(() => ({
-      error: document.getElementById('pg-error')!.hidden ? null : document.getElementById('pg-error')!.textContent,
-      field: (document.getElementById('pg-hidden') as HTMLInputElement).value,
-      hidden: (window as unknown as Page$).gradwasmDemo.playground.settings.hidden,
-      status: (window as unknown as Page$).gradwasmDemo.playground.status,
-    }));
+    const look = () =>
+      other.evaluate(() => ({
+        error: document.getElementById('pg-error')!.hidden ? null : document.getElementById('pg-error')!.textContent,
+        field: (document.getElementById('pg-hidden') as HTMLInputElement).value,
+        hidden: (window as unknown as Page$).gradwasmDemo.playground.settings.hidden,
+        status: (window as unknown as Page$).gradwasmDemo.playground.status,
+      }));
     const invalid = /^Hidden layers: up to 8 whole numbers from 1 to 256/;
     await other.fill('#pg-hidden', '8, x');
     await other.click('#pg-train');
@@ -456,7 +541,14 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
           innerWidth: window.innerWidth,
           clientWidth: document.documentElement.clientWidth,
           scrollWidth: document.documentElement.scrollWidth,
-          boxes: [...stats.map((id) => box(`.stats div:has(> dd${id})`)), box('#pg-loss'), box('#pg-boundary'), box('#playground'), box('#backprop'), box('#inference')],
+          boxes: [
+            ...stats.map((id) => box(`.stats div:has(> dd${id})`)),
+            box('#pg-loss'),
+            box('#pg-boundary'),
+            box('#playground'),
+            box('#backprop'),
+            box('#inference'),
+          ],
           values: stats.map((id) => box(id)),
           canvas: (() => {
             const c = document.getElementById('pg-loss') as HTMLCanvasElement;
@@ -481,7 +573,13 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       // narrowed after loading: the canvases follow, and the page still fits
       if (width > 390) {
         await other.setViewportSize({ width: 390, height: 900 });
-        await other.waitForFunction(() => Math.abs((document.getElementById('pg-loss') as HTMLCanvasElement).width - Math.round(document.getElementById('pg-loss')!.getBoundingClientRect().width * devicePixelRatio)) === 0);
+        await other.waitForFunction(
+          () =>
+            Math.abs(
+              (document.getElementById('pg-loss') as HTMLCanvasElement).width -
+                Math.round(document.getElementById('pg-loss')!.getBoundingClientRect().width * devicePixelRatio),
+            ) === 0,
+        );
         const narrowed = await other.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth }));
         expect(narrowed.scrollWidth, `loaded at ${width} px, then 390 px wide`).toBeLessThanOrEqual(narrowed.clientWidth);
       }

@@ -61,7 +61,14 @@ export const BROWSER_CONSUMERS: BrowserConsumer[] = [
     files: app,
     async build(dir) {
       const out = join(dir, 'out');
-      const result = await esbuild({ entryPoints: [join(dir, 'main.js')], outfile: join(out, 'main.js'), bundle: true, format: 'esm', platform: 'browser', logLevel: 'silent' });
+      const result = await esbuild({
+        entryPoints: [join(dir, 'main.js')],
+        outfile: join(out, 'main.js'),
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        logLevel: 'silent',
+      });
       modulePage(out);
       return { root: out, warnings: result.warnings.map((w) => w.text) };
     },
@@ -73,7 +80,15 @@ export const BROWSER_CONSUMERS: BrowserConsumer[] = [
     files: app,
     async build(dir) {
       const out = join(dir, 'out');
-      const result = await esbuild({ entryPoints: [join(dir, 'main.js')], outdir: out, bundle: true, splitting: true, format: 'esm', platform: 'browser', logLevel: 'silent' });
+      const result = await esbuild({
+        entryPoints: [join(dir, 'main.js')],
+        outdir: out,
+        bundle: true,
+        splitting: true,
+        format: 'esm',
+        platform: 'browser',
+        logLevel: 'silent',
+      });
       modulePage(out);
       return { root: out, warnings: result.warnings.map((w) => w.text) };
     },
@@ -98,7 +113,11 @@ export const BROWSER_CONSUMERS: BrowserConsumer[] = [
     async build(dir) {
       const warnings: string[] = [];
       const server = await createServer({
-        root: dir, configFile: false, logLevel: 'warn', customLogger: viteLogger(warnings), server: { host: '127.0.0.1', port: 0, headers: ISOLATION },
+        root: dir,
+        configFile: false,
+        logLevel: 'warn',
+        customLogger: viteLogger(warnings),
+        server: { host: '127.0.0.1', port: 0, headers: ISOLATION },
       });
       await server.listen();
       let closing: Promise<void> | undefined;

@@ -29,7 +29,8 @@ export function run(command: string, args: string[], options: { cwd: string; tim
   const line = [command, ...args].join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? consumerEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout ?? 60_000);
@@ -39,7 +40,13 @@ export function run(command: string, args: string[], options: { cwd: string; tim
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ command: `${line} (in ${options.cwd})`, code: signal ? null : code, stdout, stderr: signal ? `${stderr}\nkilled by ${signal} (timeout)` : stderr, ms: performance.now() - started });
+      resolve({
+        command: `${line} (in ${options.cwd})`,
+        code: signal ? null : code,
+        stdout,
+        stderr: signal ? `${stderr}\nkilled by ${signal} (timeout)` : stderr,
+        ms: performance.now() - started,
+      });
     });
   });
 }
@@ -135,9 +142,15 @@ export const TS_CONFIGS = {
   'tsconfig.nodenext.json': { compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['app.ts'] },
   'tsconfig.bundler.json': { compilerOptions: { ...compilerOptions, module: 'esnext', moduleResolution: 'bundler' }, files: ['app.ts'] },
   'tsconfig.cts-node16.json': { compilerOptions: { ...compilerOptions, module: 'node16', moduleResolution: 'node16' }, files: ['static.cts', 'dynamic.cts'] },
-  'tsconfig.cts-nodenext.json': { compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext' }, files: ['static.cts', 'dynamic.cts'] },
+  'tsconfig.cts-nodenext.json': {
+    compilerOptions: { ...compilerOptions, module: 'nodenext', moduleResolution: 'nodenext' },
+    files: ['static.cts', 'dynamic.cts'],
+  },
   // the legacy resolution (node10), deprecated in TypeScript 6 and gone from 7
-  'tsconfig.legacy-node.json': { compilerOptions: { ...compilerOptions, module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' }, files: ['app.ts'] },
+  'tsconfig.legacy-node.json': {
+    compilerOptions: { ...compilerOptions, module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' },
+    files: ['app.ts'],
+  },
 };
 
 /** `tsc -p <config>` with this repository's TypeScript. */
@@ -147,6 +160,9 @@ export const tsc = (dir: string, config: string, ...flags: string[]): Promise<Ra
 /** The legacy `moduleResolution: node` with `module: commonjs`: its errors, and the package's declaration files the program read. */
 export async function legacyNodeCheck(dir: string): Promise<{ ran: Ran; declarations: string[] }> {
   const ran = await tsc(dir, 'tsconfig.legacy-node.json', '--listFiles');
-  const declarations = ran.stdout.split('\n').map((line) => line.trim()).filter((f) => f.includes('/node_modules/gradwasm/'));
+  const declarations = ran.stdout
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((f) => f.includes('/node_modules/gradwasm/'));
   return { ran, declarations };
 }

@@ -18,17 +18,38 @@ import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BROWSER_CONSUMERS, type Built } from './consumers-bundlers.js';
 import {
-  TS_APP, TS_CJS_DYNAMIC, TS_CJS_STATIC, TS_CONFIGS, legacyNodeCheck, makeProject, npmWarnings, pack, run, said, tsc, type Project,
+  TS_APP,
+  TS_CJS_DYNAMIC,
+  TS_CJS_STATIC,
+  TS_CONFIGS,
+  legacyNodeCheck,
+  makeProject,
+  npmWarnings,
+  pack,
+  run,
+  said,
+  tsc,
+  type Project,
 } from './consumers-projects.js';
 // @ts-expect-error: a plain ES module of the repository's scripts, without types
 import { startServer } from '../../scripts/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const IN_CI = process.env.CI === 'true';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
-  console.error(`\n!!! ${CHROMIUM} is missing: the browser consumers of test/e2e/consumers.test.ts ${IN_CI ? 'FAIL (CI=true)' : 'are SKIPPED'} (apt-get install -y chromium)\n`);
+  console.error(
+    `\n!!! ${CHROMIUM} is missing: the browser consumers of test/e2e/consumers.test.ts ${IN_CI ? 'FAIL (CI=true)' : 'are SKIPPED'} (apt-get install -y chromium)\n`,
+  );
 }
 
 /** What checks.js returns (test/consumers/app/checks.js). */
@@ -56,41 +77,58 @@ function project(id: string, files: Parameters<typeof makeProject>[3]): Promise<
   if (!projects.has(id)) {
     const started = performance.now();
     const made = tarball.then(({ tarball: tgz }) => makeProject(id, join(scratch, id), tgz, files));
-    made.then(() => timings.push(`install ${id} ${seconds(started)}`), () => undefined);
+    made.then(
+      () => timings.push(`install ${id} ${seconds(started)}`),
+      () => undefined,
+    );
     projects.set(id, made);
   }
   return projects.get(id)!;
 }
 const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`;
-const nodeProject = (): Promise<Project> => project('node', {
-  'checks.js': { from: 'app/checks.js' }, 'esm.mjs': { from: 'node/esm.mjs' }, 'cjs.cjs': { from: 'node/cjs.cjs' },
-  'app.ts': { text: TS_APP }, 'static.cts': { text: TS_CJS_STATIC }, 'dynamic.cts': { text: TS_CJS_DYNAMIC },
-  ...Object.fromEntries(Object.entries(TS_CONFIGS).map(([file, config]) => [file, { text: `${JSON.stringify(config, null, 2)}\n` }])),
-});
+const nodeProject = (): Promise<Project> =>
+  project('node', {
+    'checks.js': { from: 'app/checks.js' },
+    'esm.mjs': { from: 'node/esm.mjs' },
+    'cjs.cjs': { from: 'node/cjs.cjs' },
+    'app.ts': { text: TS_APP },
+    'static.cts': { text: TS_CJS_STATIC },
+    'dynamic.cts': { text: TS_CJS_DYNAMIC },
+    ...Object.fromEntries(Object.entries(TS_CONFIGS).map(([file, config]) => [file, { text: `${JSON.stringify(config, null, 2)}\n` }])),
+  });
 
 /** The ES module app's output, once: the browsers compare their bits with it. */
 let esmRun: Promise<EsmApp> | undefined;
-const esmApp = (): Promise<EsmApp> => (esmRun ??= nodeProject().then(async ({ dir }) => {
-  const ran = await run(process.execPath, ['esm.mjs'], { cwd: dir });
-  if (ran.code !== 0 || ran.stderr !== '') throw new Error(`the ES module app failed: ${said(ran)}`);
-  timings.push(`node esm.mjs ${(ran.ms / 1000).toFixed(1)} s`);
-  return JSON.parse(ran.stdout) as EsmApp;
-}));
+const esmApp = (): Promise<EsmApp> =>
+  (esmRun ??= nodeProject().then(async ({ dir }) => {
+    const ran = await run(process.execPath, ['esm.mjs'], { cwd: dir });
+    if (ran.code !== 0 || ran.stderr !== '') throw new Error(`the ES module app failed: ${said(ran)}`);
+    timings.push(`node esm.mjs ${(ran.ms / 1000).toFixed(1)} s`);
+    return JSON.parse(ran.stdout) as EsmApp;
+  }));
 
 /** Each browser consumer's install and build, all started at once, settled so that only its own test fails. */
 const builds = new Map<string, Promise<{ built?: Built; error?: unknown; project?: Project }>>();
 function startBuilds(after: Promise<unknown>): void {
   for (const consumer of BROWSER_CONSUMERS) {
-    builds.set(consumer.id, after.then(() => project(consumer.id, consumer.files)).then(async (made) => {
-      const started = performance.now();
-      try {
-        const built = await consumer.build(made.dir);
-        timings.push(`build ${consumer.id} ${seconds(started)}`);
-        return { built, project: made };
-      } catch (error) {
-        return { error, project: made };
-      }
-    }, (error: unknown) => ({ error })));
+    builds.set(
+      consumer.id,
+      after
+        .then(() => project(consumer.id, consumer.files))
+        .then(
+          async (made) => {
+            const started = performance.now();
+            try {
+              const built = await consumer.build(made.dir);
+              timings.push(`build ${consumer.id} ${seconds(started)}`);
+              return { built, project: made };
+            } catch (error) {
+              return { error, project: made };
+            }
+          },
+          (error: unknown) => ({ error }),
+        ),
+    );
   }
 }
 
@@ -133,17 +171,21 @@ describe(NODE, () => {
     expect(r.explain.graph).toBe(true); // gradwasm/explain gives every Sequential model.graph()
   }, 90_000);
 
-  it.runIf(requiresEsm)(`CommonJS: require('gradwasm'), 'gradwasm/node', 'gradwasm/explain' (Node ${process.versions.node} ≥ 20.19), trainInWorker from CommonJS`, async () => {
-    const { dir } = await nodeProject();
-    const ran = await run(process.execPath, ['cjs.cjs'], { cwd: dir });
-    expect(ran.code, said(ran)).toBe(0);
-    expect(ran.stderr, 'no ExperimentalWarning nor any other').toBe('');
-    const r = JSON.parse(ran.stdout) as { p: number[]; fromWorker: number[]; readCsv: string; graphNodes: number };
-    expect(r.p.map((p) => (p >= 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
-    expect(r.fromWorker).toEqual(r.p);
-    expect(r.readCsv).toBe('function');
-    expect(r.graphNodes).toBeGreaterThan(10);
-  }, 60_000);
+  it.runIf(requiresEsm)(
+    `CommonJS: require('gradwasm'), 'gradwasm/node', 'gradwasm/explain' (Node ${process.versions.node} ≥ 20.19), trainInWorker from CommonJS`,
+    async () => {
+      const { dir } = await nodeProject();
+      const ran = await run(process.execPath, ['cjs.cjs'], { cwd: dir });
+      expect(ran.code, said(ran)).toBe(0);
+      expect(ran.stderr, 'no ExperimentalWarning nor any other').toBe('');
+      const r = JSON.parse(ran.stdout) as { p: number[]; fromWorker: number[]; readCsv: string; graphNodes: number };
+      expect(r.p.map((p) => (p >= 0.5 ? 1 : 0))).toEqual([0, 1, 1, 0]);
+      expect(r.fromWorker).toEqual(r.p);
+      expect(r.readCsv).toBe('function');
+      expect(r.graphNodes).toBeGreaterThan(10);
+    },
+    60_000,
+  );
 
   it('TypeScript type-checks the three entry points under module nodenext and under moduleResolution bundler (skipLibCheck off)', async () => {
     const { dir } = await nodeProject();
@@ -156,7 +198,10 @@ describe(NODE, () => {
     const { dir } = await nodeProject();
     const [node16, nodenext] = await Promise.all([tsc(dir, 'tsconfig.cts-node16.json'), tsc(dir, 'tsconfig.cts-nodenext.json')]);
     const errors = node16.stdout.split('\n').filter((line) => /error TS\d+/.test(line));
-    expect(errors.map((line) => /^([^(]+)\(\d+,\d+\): error (TS\d+)/.exec(line)?.slice(1).join(' ')), said(node16)).toEqual([
+    expect(
+      errors.map((line) => /^([^(]+)\(\d+,\d+\): error (TS\d+)/.exec(line)?.slice(1).join(' ')),
+      said(node16),
+    ).toEqual([
       'static.cts TS1479', // import … from 'gradwasm'
       'static.cts TS1479', // import … from 'gradwasm/node'
     ]);
@@ -204,7 +249,9 @@ describe.runIf(haveChromium || IN_CI)('in headless Chromium, cross-origin isolat
   });
 
   /** The page's result, and what went wrong on the way: its errors, its console's errors and warnings, failed requests, dedicated workers started. */
-  async function openPage(built: Built): Promise<{ outcome?: { ok: boolean; result?: Checks; error?: string }; problems: string[]; workers: number; failure?: string }> {
+  async function openPage(
+    built: Built,
+  ): Promise<{ outcome?: { ok: boolean; result?: Checks; error?: string }; problems: string[]; workers: number; failure?: string }> {
     let url = built.served?.url;
     if (url === undefined) {
       const started = (await startServer({ port: 0, mounts: { '/': built.root } })) as { server: { close(): void }; url: string };
@@ -236,32 +283,35 @@ describe.runIf(haveChromium || IN_CI)('in headless Chromium, cross-origin isolat
     }
   }
 
-  for (const consumer of BROWSER_CONSUMERS) it(`${consumer.name}: fit and predict in the page, trainInWorker with no workerUrl, 2 threads — the bits of Node`, async () => {
-    const { name } = consumer;
-    const { built, error, project: made } = await builds.get(consumer.id)!;
-    if (!built) throw new Error(`${name}: ${made ? 'the build failed' : 'the project could not be made'}: ${error instanceof Error ? error.stack : String(error)}`);
-    expect(npmWarnings(made!.install), `${name}: npm install warned\n${said(made!.install)}`).toEqual([]);
-    expect(built.warnings, `${name}: the bundler warned`).toEqual([]);
-    const scripts = consumer.scripts === 'none' ? [] : readdirSync(built.root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
-    if (consumer.scripts === 'one') expect(scripts, `${name}: one script, the library's dynamic imports inlined`).toHaveLength(1);
-    if (consumer.scripts === 'several') expect(scripts.length, `${name}: the library's dynamic imports followed as chunks (${scripts.join(', ')})`).toBeGreaterThanOrEqual(4);
+  for (const consumer of BROWSER_CONSUMERS)
+    it(`${consumer.name}: fit and predict in the page, trainInWorker with no workerUrl, 2 threads — the bits of Node`, async () => {
+      const { name } = consumer;
+      const { built, error, project: made } = await builds.get(consumer.id)!;
+      if (!built)
+        throw new Error(`${name}: ${made ? 'the build failed' : 'the project could not be made'}: ${error instanceof Error ? error.stack : String(error)}`);
+      expect(npmWarnings(made!.install), `${name}: npm install warned\n${said(made!.install)}`).toEqual([]);
+      expect(built.warnings, `${name}: the bundler warned`).toEqual([]);
+      const scripts = consumer.scripts === 'none' ? [] : readdirSync(built.root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js'));
+      if (consumer.scripts === 'one') expect(scripts, `${name}: one script, the library's dynamic imports inlined`).toHaveLength(1);
+      if (consumer.scripts === 'several')
+        expect(scripts.length, `${name}: the library's dynamic imports followed as chunks (${scripts.join(', ')})`).toBeGreaterThanOrEqual(4);
 
-    const started = performance.now();
-    const { outcome, problems, workers, failure } = await openPage(built);
-    timings.push(`page ${consumer.id} ${seconds(started)}`);
-    const why = `${name}\n${problems.join('\n') || 'no console errors'}`;
-    if (failure) throw new Error(`${name}: ${failure}\n${problems.join('\n') || 'no console errors'}`);
-    expect(outcome!.error, why).toBeUndefined();
-    const r = outcome!.result!;
-    const node = await esmApp();
-    expect(r.isolated, `${why}\ncrossOriginIsolated`).toBe(true);
-    expect(r.fit.weights, `${why}\nfit: the weights Node computes`).toBe(node.fit.weights);
-    expect(r.fit.accuracy, why).toBe(node.fit.accuracy);
-    expect(r.worker, `${why}\ntrainInWorker: the weights of fit`).toEqual({ epochs: 80, cancelled: false, accuracy: r.fit.accuracy, weights: r.fit.weights });
-    expect(r.threads['2'].threads, `${why}\nthreads: 2`).toBe(2);
-    expect(r.threads['2'].weights, `${why}\n2 threads: the bits of 1`).toBe(r.threads['1'].weights);
-    expect(r.threads['1'].weights, `${why}\nthe wide model: the bits of Node`).toBe(node.threads['1'].weights);
-    expect(workers, `${why}\nthe page's own Web Workers: trainInWorker's and the pool's keeper`).toBeGreaterThanOrEqual(2);
-    expect(problems, why).toEqual([]);
-  }, 150_000);
+      const started = performance.now();
+      const { outcome, problems, workers, failure } = await openPage(built);
+      timings.push(`page ${consumer.id} ${seconds(started)}`);
+      const why = `${name}\n${problems.join('\n') || 'no console errors'}`;
+      if (failure) throw new Error(`${name}: ${failure}\n${problems.join('\n') || 'no console errors'}`);
+      expect(outcome!.error, why).toBeUndefined();
+      const r = outcome!.result!;
+      const node = await esmApp();
+      expect(r.isolated, `${why}\ncrossOriginIsolated`).toBe(true);
+      expect(r.fit.weights, `${why}\nfit: the weights Node computes`).toBe(node.fit.weights);
+      expect(r.fit.accuracy, why).toBe(node.fit.accuracy);
+      expect(r.worker, `${why}\ntrainInWorker: the weights of fit`).toEqual({ epochs: 80, cancelled: false, accuracy: r.fit.accuracy, weights: r.fit.weights });
+      expect(r.threads['2'].threads, `${why}\nthreads: 2`).toBe(2);
+      expect(r.threads['2'].weights, `${why}\n2 threads: the bits of 1`).toBe(r.threads['1'].weights);
+      expect(r.threads['1'].weights, `${why}\nthe wide model: the bits of Node`).toBe(node.threads['1'].weights);
+      expect(workers, `${why}\nthe page's own Web Workers: trainInWorker's and the pool's keeper`).toBeGreaterThanOrEqual(2);
+      expect(problems, why).toEqual([]);
+    }, 150_000);
 });

@@ -17,7 +17,15 @@ import { uniform } from '../support/random.js';
 import { startServer } from '../../scripts/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const IN_CI = process.env.CI === 'true';
 const haveChromium = existsSync(CHROMIUM);
 type Page$ = Window & { gradwasm: typeof Gradwasm; pool: typeof Pool };
@@ -41,8 +49,15 @@ describe.runIf(haveChromium || IN_CI)('the pool in headless Chromium', () => {
       },
     };
     await build({
-      entryPoints: [new URL('./pool-page.ts', import.meta.url).pathname], outfile: join(scratch, 'pool-page.js'), bundle: true, format: 'esm',
-      platform: 'browser', target: 'es2022', loader: { '.wasm': 'binary' }, plugins: [browserModules], logLevel: 'warning',
+      entryPoints: [new URL('./pool-page.ts', import.meta.url).pathname],
+      outfile: join(scratch, 'pool-page.js'),
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      loader: { '.wasm': 'binary' },
+      plugins: [browserModules],
+      logLevel: 'warning',
     });
     writeFileSync(join(scratch, 'index.html'), '<!doctype html><title>pool</title><script type="module" src="pool-page.js"></script>');
     const started = await startServer({ port: 0, mounts: { '/': scratch } });
@@ -60,25 +75,29 @@ describe.runIf(haveChromium || IN_CI)('the pool in headless Chromium', () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  const inputs = 256, rows = 4096;
+  const inputs = 256,
+    rows = 4096;
   const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
   const spec = { inputs, layers: [dense(64, 'relu'), dense(1, 'sigmoid')], seed: 3 };
 
   it('starts with the first step that wants it, and its workers take parts: the same bits as Node on one thread', async () => {
     const expected = [...(await Sequential.create({ ...spec, threads: 1 })).predictProba(x)];
-    const result = await page.evaluate(async ({ data }) => {
-      const { gradwasm: g, pool } = window as unknown as Page$;
-      const x = { data: Float32Array.from(data), rows: 4096, cols: 256 };
-      const model = await g.Sequential.create({ inputs: 256, layers: [g.dense(64, 'relu'), g.dense(1, 'sigmoid')], seed: 3, threads: 2 });
-      const workersAtCreate = await pool.poolWorkers();
-      const first = [...model.predictProba(x)];
-      await pool.poolReady(1);
-      await pool.fixPoolHelpers();
-      const before = (await pool.poolStats()).threads[1]!.parts;
-      const second = [...model.predictProba(x)];
-      const parts = (await pool.poolStats()).threads[1]!.parts - before;
-      return { isolated: crossOriginIsolated, workersAtCreate, first, second, parts };
-    }, { data: [...x.data] });
+    const result = await page.evaluate(
+      async ({ data }) => {
+        const { gradwasm: g, pool } = window as unknown as Page$;
+        const x = { data: Float32Array.from(data), rows: 4096, cols: 256 };
+        const model = await g.Sequential.create({ inputs: 256, layers: [g.dense(64, 'relu'), g.dense(1, 'sigmoid')], seed: 3, threads: 2 });
+        const workersAtCreate = await pool.poolWorkers();
+        const first = [...model.predictProba(x)];
+        await pool.poolReady(1);
+        await pool.fixPoolHelpers();
+        const before = (await pool.poolStats()).threads[1]!.parts;
+        const second = [...model.predictProba(x)];
+        const parts = (await pool.poolStats()).threads[1]!.parts - before;
+        return { isolated: crossOriginIsolated, workersAtCreate, first, second, parts };
+      },
+      { data: [...x.data] },
+    );
     expect(result.isolated).toBe(true);
     expect(result.workersAtCreate).toBe(0);
     expect(result.first).toEqual(expected);
@@ -89,38 +108,49 @@ describe.runIf(haveChromium || IN_CI)('the pool in headless Chromium', () => {
 
   it('a part that traps on a worker, and a worker that dies mid-step: a BrokenModelError each (a GradwasmError), the model broken, the next model on a working pool', async () => {
     const expected = [...(await Sequential.create({ ...spec, threads: 1 })).predictProba(x)];
-    const result = await page.evaluate(async ({ data }) => {
-      const { gradwasm: g, pool } = window as unknown as Page$;
-      const x = { data: Float32Array.from(data), rows: 4096, cols: 256 };
-      const make = () => g.Sequential.create({ inputs: 256, layers: [g.dense(64, 'relu'), g.dense(1, 'sigmoid')], seed: 3, threads: 2 });
-      const outcomes = [];
-      for (const kind of ['trap', 'death'] as const) {
-        const victim = await make();
-        victim.predictProba(x);
-        await pool.poolReady(1);
-        await pool.fixPoolHelpers();
-        await pool.injectPoolFault(kind, 1);
-        let message = '';
-        for (let attempt = 0; attempt < 20 && !message; attempt++) {
-          try { victim.predictProba(x); } catch (error) { message = `${(error as Error).name}: ${(error as Error).message}`; }
+    const result = await page.evaluate(
+      async ({ data }) => {
+        const { gradwasm: g, pool } = window as unknown as Page$;
+        const x = { data: Float32Array.from(data), rows: 4096, cols: 256 };
+        const make = () => g.Sequential.create({ inputs: 256, layers: [g.dense(64, 'relu'), g.dense(1, 'sigmoid')], seed: 3, threads: 2 });
+        const outcomes = [];
+        for (const kind of ['trap', 'death'] as const) {
+          const victim = await make();
+          victim.predictProba(x);
+          await pool.poolReady(1);
+          await pool.fixPoolHelpers();
+          await pool.injectPoolFault(kind, 1);
+          let message = '';
+          for (let attempt = 0; attempt < 20 && !message; attempt++) {
+            try {
+              victim.predictProba(x);
+            } catch (error) {
+              message = `${(error as Error).name}: ${(error as Error).message}`;
+            }
+          }
+          let broken = false;
+          try {
+            victim.predictProba(x);
+          } catch (error) {
+            broken = /this model is broken/.test((error as Error).message);
+          }
+          victim.dispose();
+          const next = await make();
+          next.predictProba(x);
+          await pool.poolReady(1);
+          await pool.fixPoolHelpers();
+          // (parts are handed out as threads come for them: a worker slow to wake may find none
+          // left in one call, so a working pool is one whose worker takes a part within a few calls)
+          const before = (await pool.poolStats()).threads[1]!.parts;
+          let p: number[] = [];
+          for (let call = 0; call < 20 && (call === 0 || (await pool.poolStats()).threads[1]!.parts === before); call++) p = [...next.predictProba(x)];
+          outcomes.push({ kind, message, broken, p, workerParts: (await pool.poolStats()).threads[1]!.parts - before });
+          next.dispose();
         }
-        let broken = false;
-        try { victim.predictProba(x); } catch (error) { broken = /this model is broken/.test((error as Error).message); }
-        victim.dispose();
-        const next = await make();
-        next.predictProba(x);
-        await pool.poolReady(1);
-        await pool.fixPoolHelpers();
-        // (parts are handed out as threads come for them: a worker slow to wake may find none
-        // left in one call, so a working pool is one whose worker takes a part within a few calls)
-        const before = (await pool.poolStats()).threads[1]!.parts;
-        let p: number[] = [];
-        for (let call = 0; call < 20 && (call === 0 || (await pool.poolStats()).threads[1]!.parts === before); call++) p = [...next.predictProba(x)];
-        outcomes.push({ kind, message, broken, p, workerParts: (await pool.poolStats()).threads[1]!.parts - before });
-        next.dispose();
-      }
-      return outcomes;
-    }, { data: [...x.data] });
+        return outcomes;
+      },
+      { data: [...x.data] },
+    );
     const [trap, death] = result;
     expect(trap!.message).toMatch(/^BrokenModelError: the WebAssembly core stopped with a trap on a thread of the pool/);
     expect(death!.message).toMatch(/^BrokenModelError: a thread of the pool stopped \(terminated, or out of memory\) in the middle of this model's step/);

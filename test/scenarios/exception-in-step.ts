@@ -6,7 +6,8 @@ import { GradwasmError, Sequential, dense } from '../../src/index.js';
 import { fixPoolHelpers, poolReady } from '../../src/backend/wasm/threads.js';
 import { uniform } from '../support/random.js';
 
-const inputs = 256, rows = 256;
+const inputs = 256,
+  rows = 256;
 const spec = { inputs, layers: [dense(64, 'relu'), dense(1, 'sigmoid')], threads: 2 };
 const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
 const other = await Sequential.create({ ...spec, seed: 2 });
@@ -31,7 +32,8 @@ const attempt = (depth: number): Float32Array | unknown => {
 /** The shallowest depth at which a prediction fails (binary search, fresh each round: frames
  *  shrink as the code warms up). */
 const firstFailing = (): number => {
-  let lo = 0, hi = 1 << 20;
+  let lo = 0,
+    hi = 1 << 20;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (attempt(mid) instanceof Float32Array) lo = mid;
@@ -51,7 +53,11 @@ for (let round = 0; round < 30 && counts.inCore < 10; round++) {
       if (!(outcome instanceof RangeError || outcome instanceof GradwasmError)) throw outcome;
       // a call stopped inside the core leaves its model broken: it refuses every later call, and is replaced
       let broken = false;
-      try { model.predictProba(x); } catch (again) { broken = again instanceof GradwasmError && /this model is broken/.test(again.message); }
+      try {
+        model.predictProba(x);
+      } catch (again) {
+        broken = again instanceof GradwasmError && /this model is broken/.test(again.message);
+      }
       if (broken) {
         counts.inCore++;
         if (outcome instanceof GradwasmError) counts.gradwasmErrors++;

@@ -13,14 +13,17 @@ import { uniform } from '../support/random.js';
 const [mode = 'bounds', iterationsArg = '200', busyArg = '0'] = process.argv.slice(2);
 const iterations = Number(iterationsArg);
 const busy = Array.from({ length: Number(busyArg) }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
-const inputs = 256, rows = 512;
+const inputs = 256,
+  rows = 512;
 const spec = { inputs, layers: [dense(64, 'relu'), dense(1, 'sigmoid')], threads: 2 };
 const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
 const other = await Sequential.create({ ...spec, seed: 2 });
 const expected = [...other.predictProba(x)];
 await poolReady(1);
 await fixPoolHelpers(); // (so that the worker is rung for every step, however little it helps)
-let traps = 0, errors = 0, same = 0;
+let traps = 0,
+  errors = 0,
+  same = 0;
 try {
   for (let i = 0; i < iterations; i++) {
     const victim = await Sequential.create({ ...spec, seed: 1 });

@@ -7,13 +7,15 @@ import { fixPoolHelpers, injectPoolFault, poolReady, poolStats } from '../../src
 import { uniform } from '../support/random.js';
 
 const deaths = Number(process.argv[2] ?? 3);
-const inputs = 256, rows = 512;
+const inputs = 256,
+  rows = 512;
 const spec = { inputs, layers: [dense(64, 'relu'), dense(1, 'sigmoid')] };
 const x = { data: uniform(1, rows * inputs), rows, cols: inputs };
 // (calls long enough that a worker woken from its sleep — tens to hundreds of µs here — still finds parts left)
 const many = { data: uniform(2, 16 * rows * inputs), rows: 16 * rows, cols: inputs };
 const alone = await Sequential.create({ ...spec, seed: 1, threads: 1 });
-const expected = [...alone.predictProba(x)], expectedMany = [...alone.predictProba(many)];
+const expected = [...alone.predictProba(x)],
+  expectedMany = [...alone.predictProba(many)];
 const same = (p: Float32Array, e = expected): boolean => p.every((v, i) => Object.is(v, e[i]));
 
 const outcomes: { message: string; brokenAfter: boolean; attempts: number; nextSame: boolean; nextWorkerParts: number }[] = [];
@@ -23,7 +25,8 @@ for (let d = 0; d < deaths; d++) {
   await poolReady(1);
   await fixPoolHelpers(); // (so that the worker is rung for every step, however little it helps)
   await injectPoolFault('death', 1);
-  let message = '', attempts = 0;
+  let message = '',
+    attempts = 0;
   // (the worker dies in the first part it takes; a call in which the leader took every part tries again)
   for (; attempts < 50 && !message; attempts++) {
     try {
@@ -33,7 +36,11 @@ for (let d = 0; d < deaths; d++) {
     }
   }
   let brokenAfter = false;
-  try { victim.predictProba(x); } catch (error) { brokenAfter = error instanceof GradwasmError && /this model is broken/.test(error.message); }
+  try {
+    victim.predictProba(x);
+  } catch (error) {
+    brokenAfter = error instanceof GradwasmError && /this model is broken/.test(error.message);
+  }
   victim.dispose();
   // the next model: a new pool, started by its first split step, then used
   const next = await Sequential.create({ ...spec, seed: 1, threads: 2 });

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 
 /** The bundled Wisconsin table, every column z-scored (population std), as float64 rows. */
 export function zScoredBreastCancer(): { x: number[][]; y: number[] } {
-  const [, ...lines] = readFileSync(new URL('../../data/breast_cancer.csv', import.meta.url), 'utf8').trim().split(/\r?\n/);
+  const [, ...lines] = readFileSync(new URL('../../data/breast_cancer.csv', import.meta.url), 'utf8')
+    .trim()
+    .split(/\r?\n/);
   const rows = lines.map((l) => l.split(',').map(Number));
   const x = rows.map((r) => r.slice(0, -1));
   const y = rows.map((r) => r.at(-1)!);

@@ -16,7 +16,8 @@ export function labels(seed: number, length: number): Float32Array {
 
 /** max |a − b| / max(|b|) over two arrays: the relative difference our tolerances are stated in. */
 export function relativeDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0, scale = 0;
+  let diff = 0,
+    scale = 0;
   for (let i = 0; i < b.length; i++) {
     diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
     scale = Math.max(scale, Math.abs(b[i]!));

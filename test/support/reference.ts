@@ -56,7 +56,10 @@ export function finiteDifferences(layers: Layer64[], x: number[][], y: number[],
 
 const derivative: Record<Activation, (z: number) => number> = {
   linear: () => 1,
-  sigmoid: (z) => { const s = 1 / (1 + Math.exp(-z)); return s * (1 - s); },
+  sigmoid: (z) => {
+    const s = 1 / (1 + Math.exp(-z));
+    return s * (1 - s);
+  },
   tanh: (z) => 1 - Math.tanh(z) ** 2,
   relu: (z) => (z > 0 ? 1 : 0),
 };
@@ -82,11 +85,13 @@ export function gradients64(layers: Layer64[], x: Float32Array, cols: number, y:
     });
     let delta = Float64Array.of((1 / (1 + Math.exp(-zs[layers.length - 1]![0]!)) - y[r]!) / rows);
     for (let l = layers.length - 1; l >= 0; l--) {
-      const layer = layers[l]!, a = inputs[l]!;
+      const layer = layers[l]!,
+        a = inputs[l]!;
       for (let i = 0; i < a.length; i++) for (let j = 0; j < layer.units; j++) grads[l]!.weights[i * layer.units + j]! += a[i]! * delta[j]!;
       for (let j = 0; j < layer.units; j++) grads[l]!.bias[j]! += delta[j]!;
       if (l === 0) break;
-      const below = layers[l - 1]!, back = new Float64Array(a.length);
+      const below = layers[l - 1]!,
+        back = new Float64Array(a.length);
       for (let i = 0; i < a.length; i++) {
         let s = 0;
         for (let j = 0; j < layer.units; j++) s += layer.weights[i * layer.units + j]! * delta[j]!;

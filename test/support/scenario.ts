@@ -16,8 +16,14 @@ function bundle(name: string): Promise<string> {
   if (!file) {
     const out = join(mkdtempSync(join(tmpdir(), 'gradwasm-scenario-')), `${name}.mjs`);
     file = build({
-      entryPoints: [new URL(`../scenarios/${name}.ts`, import.meta.url).pathname], outfile: out, bundle: true, format: 'esm', platform: 'node',
-      target: 'es2022', loader: { '.wasm': 'binary' }, logLevel: 'warning',
+      entryPoints: [new URL(`../scenarios/${name}.ts`, import.meta.url).pathname],
+      outfile: out,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'es2022',
+      loader: { '.wasm': 'binary' },
+      logLevel: 'warning',
     }).then(() => out);
     bundles.set(name, file);
   }
@@ -37,8 +43,8 @@ export async function runScenario<T>(name: string, args: readonly string[] = [],
   const child = spawnSync(process.execPath, [await bundle(name), ...args], { encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGKILL' });
   const line = child.stdout.trim().split('\n').pop() ?? '';
   return {
-    result: line.startsWith('{') ? JSON.parse(line) as T : null,
-    hung: child.error !== undefined && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT' || child.signal === 'SIGKILL',
+    result: line.startsWith('{') ? (JSON.parse(line) as T) : null,
+    hung: (child.error !== undefined && (child.error as NodeJS.ErrnoException).code === 'ETIMEDOUT') || child.signal === 'SIGKILL',
     status: child.status,
     stderr: child.stderr,
   };

@@ -18,8 +18,38 @@ export type TestExports = CoreExports & {
   sgdStepScalar(w: Ptr, g: Ptr, n: number, lr: number, decay: number): void;
   momentumStep(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, decay: number, momentum: number, nesterov: boolean): void;
   momentumStepScalar(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, decay: number, momentum: number, nesterov: boolean): void;
-  adamStep(w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, decay: number, beta1: number, beta1c: number, beta2: number, beta2c: number, epsilon: number, c1: number, c2: number): void;
-  adamStepScalar(w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, decay: number, beta1: number, beta1c: number, beta2: number, beta2c: number, epsilon: number, c1: number, c2: number): void;
+  adamStep(
+    w: Ptr,
+    g: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    decay: number,
+    beta1: number,
+    beta1c: number,
+    beta2: number,
+    beta2c: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
+  adamStepScalar(
+    w: Ptr,
+    g: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    decay: number,
+    beta1: number,
+    beta1c: number,
+    beta2: number,
+    beta2c: number,
+    epsilon: number,
+    c1: number,
+    c2: number,
+  ): void;
   activateInPlace(buf: Ptr, count: number, act: number): void;
   activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
   standardizeScalar(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;

@@ -12,7 +12,17 @@ export interface HeadTwin {
    * batch-mean loss with respect to the logits into grad (if given), and from index `at` of
    * `outputs` (if given) what predict gives. With weights w (if given), as the core's head.
    */
-  rows(logits: Doubles, y: Doubles, w: Doubles | null, rows: number, batchRows: number, grad: Doubles | null, outputs: Float32Array | null, at: number, stats: PassStats): number;
+  rows(
+    logits: Doubles,
+    y: Doubles,
+    w: Doubles | null,
+    rows: number,
+    batchRows: number,
+    grad: Doubles | null,
+    outputs: Float32Array | null,
+    at: number,
+    stats: PassStats,
+  ): number;
   /** outputs[at + i] ← what predict gives for logits row i, for rows 0…rows−1. */
   outputs(logits: Doubles, outputs: Float32Array, at: number, rows: number): void;
 }

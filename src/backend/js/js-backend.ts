@@ -50,7 +50,17 @@ import { planModel } from '../plan.js';
 // The activation and optimizer codes and the exploding-loss rule's constants (documented in
 // src/train/divergence.ts) are the core's: src/backend/wasm/contract.ts, generated with assembly/contract.ts.
 import {
-  ADAM, EXPLODING_CEILING, EXPLODING_FACTOR, EXPLODING_WINDOW, LINEAR, MOMENTUM, RELU, SGD, SIGMOID, STATE_COPIES_BY_CODE, TANH,
+  ADAM,
+  EXPLODING_CEILING,
+  EXPLODING_FACTOR,
+  EXPLODING_WINDOW,
+  LINEAR,
+  MOMENTUM,
+  RELU,
+  SGD,
+  SIGMOID,
+  STATE_COPIES_BY_CODE,
+  TANH,
 } from '../wasm/contract.js';
 
 const NO_STATE = new Float32Array(0);
@@ -114,11 +124,11 @@ class JsBackend implements Backend, Trainer {
   /** The most rows run at once (src/backend/plan.ts): longer passes and larger batches go in units of it. */
   private readonly chunkRows: number;
   private capacity = 0;
-  private xBatch = EMPTY;  // capacity × inputs: the rows of the current unit or chunk
-  private yBatch = EMPTY;  // capacity labels
-  private wBatch = EMPTY;  // capacity weights (of weighted rows)
-  private delta = EMPTY;   // capacity × widest: the gradient flowing back…
-  private spare = EMPTY;   // …and its ping-pong partner
+  private xBatch = EMPTY; // capacity × inputs: the rows of the current unit or chunk
+  private yBatch = EMPTY; // capacity labels
+  private wBatch = EMPTY; // capacity weights (of weighted rows)
+  private delta = EMPTY; // capacity × widest: the gradient flowing back…
+  private spare = EMPTY; // …and its ping-pong partner
   private readonly packed: Doubles; // a transposed hidden kernel
   /** The statistics of the epoch trained, and (pass) of evaluate and gradients: apart, as in the core. */
   private readonly stats: PassStats = { lossSum: 0, counts: [0, 0, 0, 0] };
@@ -135,13 +145,15 @@ class JsBackend implements Backend, Trainer {
   private optimizer = SGD;
   private nesterov = false;
   private hyper = [0, 0, 0, 0, 0]; // as assembly/model.ts's HYPER: μ | β1, 1 − β1, β2, 1 − β2, ε (float32 values)
-  private powers = [0, 0];         // Adam's β1ᵗ, β2ᵗ for the next step (float32 values)
+  private powers = [0, 0]; // Adam's β1ᵗ, β2ᵗ for the next step (float32 values)
 
   constructor(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
     this.inputs = architecture.inputs;
     this.head = HEAD_TWINS[headOf('layers', architecture.layers).name];
     this.rng_.setState(rng);
-    let fanIn = architecture.inputs, widest = 1, packed = 0; // widest layer output: dA of the first layer is never formed
+    let fanIn = architecture.inputs,
+      widest = 1,
+      packed = 0; // widest layer output: dA of the first layer is never formed
     for (let l = 0; l < architecture.layers.length; l++) {
       const { units, activation } = architecture.layers[l]!;
       this.layers.push(new Layer(fanIn, units, activationCode(activation)));
@@ -171,9 +183,20 @@ class JsBackend implements Backend, Trainer {
     return this.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
   }
 
-  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array; weights: Float32Array | null }, validation: { x: Matrix; y: Float32Array } | null): { train: JsDataset; validation: JsDataset | null } {
-    const dataset = (rows: { x: Matrix; y: Float32Array; weights?: Float32Array | null }): JsDataset =>
-      ({ rows: rows.x.rows, x: toFloat32(rows.x), y: rows.y, w: rows.weights ?? null, order: null, shuffled: false, release() {} });
+  loadFit(
+    plan: FitPlan,
+    train: { x: Matrix; y: Float32Array; weights: Float32Array | null },
+    validation: { x: Matrix; y: Float32Array } | null,
+  ): { train: JsDataset; validation: JsDataset | null } {
+    const dataset = (rows: { x: Matrix; y: Float32Array; weights?: Float32Array | null }): JsDataset => ({
+      rows: rows.x.rows,
+      x: toFloat32(rows.x),
+      y: rows.y,
+      w: rows.weights ?? null,
+      order: null,
+      shuffled: false,
+      release() {},
+    });
     const trainSet = dataset(train);
     const validationSet = validation ? dataset(validation) : null;
     this.ensureCapacity(Math.max(Math.min(plan.batchSize, plan.trainRows), plan.validationRows));
@@ -219,7 +242,9 @@ class JsBackend implements Backend, Trainer {
 
   getTrainingState(): TrainingState {
     const copies = STATE_COPIES_BY_CODE[this.optimizer]!;
-    const moments = Array.from({ length: copies }, (_, c) => this.layers.map((l) => ({ weights: (c ? l.s2w : l.s1w).slice(), bias: (c ? l.s2b : l.s1b).slice() })));
+    const moments = Array.from({ length: copies }, (_, c) =>
+      this.layers.map((l) => ({ weights: (c ? l.s2w : l.s1w).slice(), bias: (c ? l.s2b : l.s1b).slice() })),
+    );
     return { rng: this.rng_.state(), powers: [this.powers[0]!, this.powers[1]!], recentLoss: this.recentLoss, lossReference: this.lossReference, moments };
   }
 
@@ -228,10 +253,12 @@ class JsBackend implements Backend, Trainer {
     this.powers = [...state.powers];
     this.recentLoss = state.recentLoss;
     this.lossReference = state.lossReference;
-    state.moments.forEach((layers, c) => this.layers.forEach((l, i) => {
-      (c ? l.s2w : l.s1w).set(layers[i]!.weights);
-      (c ? l.s2b : l.s1b).set(layers[i]!.bias);
-    }));
+    state.moments.forEach((layers, c) =>
+      this.layers.forEach((l, i) => {
+        (c ? l.s2w : l.s1w).set(layers[i]!.weights);
+        (c ? l.s2b : l.s1b).set(layers[i]!.bias);
+      }),
+    );
   }
 
   snapshot(): JsSnapshot {
@@ -259,14 +286,16 @@ class JsBackend implements Backend, Trainer {
     this.batchesDone = this.batchRows = this.batchLoss = 0;
     if (!ds) return;
     ds.shuffled = shuffle;
-    if (shuffle) this.rng_.shuffle(ds.order ??= new Uint32Array(ds.rows), ds.rows);
+    if (shuffle) this.rng_.shuffle((ds.order ??= new Uint32Array(ds.rows)), ds.rows);
   }
 
   /** As assembly/model.ts's trainBatches. */
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
     const ds = data as JsDataset;
-    const rows = ds.rows, capacity = this.capacity;
-    const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
+    const rows = ds.rows,
+      capacity = this.capacity;
+    const lr = Math.fround(learningRate),
+      decay = Math.fround(weightDecay);
     const order = ds.shuffled ? ds.order : null;
     const last = Math.min(Math.ceil(rows / batchSize), first + count);
     for (let batch = first; batch < last; batch++) {
@@ -293,8 +322,10 @@ class JsBackend implements Backend, Trainer {
 
   openStream(batchSize: number, _scaler: unknown, _rows: number | null, weighted: boolean): RowStream {
     this.ensureCapacity(Math.min(batchSize, this.chunkRows));
-    const inputs = this.inputs, rows = this.chunkRows;
-    const carryX = new Float32Array(Math.min(batchSize, this.chunkRows) * inputs), carryY = new Float32Array(carryX.length / inputs);
+    const inputs = this.inputs,
+      rows = this.chunkRows;
+    const carryX = new Float32Array(Math.min(batchSize, this.chunkRows) * inputs),
+      carryY = new Float32Array(carryX.length / inputs);
     const carryW = weighted ? new Float32Array(carryY.length) : null;
     const staged = new Float32Array(rows * inputs);
     let carried = 0;
@@ -306,7 +337,8 @@ class JsBackend implements Backend, Trainer {
     return {
       rows,
       train: (x, y, weights, start, count, learningRate, weightDecay) => {
-        const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
+        const lr = Math.fround(learningRate),
+          decay = Math.fround(weightDecay);
         const part = staged.subarray(0, count * inputs);
         copyCheckedRows(x, start, count, part);
         const labels = y.subarray(start, start + count);
@@ -331,7 +363,8 @@ class JsBackend implements Backend, Trainer {
         return -1;
       },
       end: (learningRate, weightDecay) => {
-        const lr = Math.fround(learningRate), decay = Math.fround(weightDecay);
+        const lr = Math.fround(learningRate),
+          decay = Math.fround(weightDecay);
         const n = carried;
         carried = 0;
         const size = this.batchesDone === 0 ? FULL_BATCH : batchSize; // a batch of every row is full-batch descent
@@ -364,7 +397,11 @@ class JsBackend implements Backend, Trainer {
 
   evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities: Float32Array | null = null): PassStats {
     if (reset) this.resetStats(this.pass);
-    this.stream(x, y, (size, start) => void this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass));
+    this.stream(
+      x,
+      y,
+      (size, start) => void this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass),
+    );
     return this.passStats(this.pass);
   }
 
@@ -422,7 +459,9 @@ class JsBackend implements Backend, Trainer {
   /** Train the `rows` rows staged in xBatch, yBatch (and wBatch when weighted): a whole batch, or
    *  the next unit of a larger one. */
   private trainUnit(rows: number, batchSize: number, lr: number, decay: number, weighted: boolean): boolean {
-    const x = this.xBatch, y = this.yBatch, w = weighted ? this.wBatch : null;
+    const x = this.xBatch,
+      y = this.yBatch,
+      w = weighted ? this.wBatch : null;
     this.forward(x, rows);
     if (this.oneUnit(batchSize)) {
       if (!this.acceptLoss(this.lossGradient(y, w, rows, rows), rows)) return false;
@@ -459,7 +498,8 @@ class JsBackend implements Backend, Trainer {
   /** A_l = act(A_{l−1}W_l + b_l) for `rows` rows of x, each element rounded once to float32; the
    *  last layer keeps its logits. Returns them. */
   private forward(x: Doubles, rows: number): Doubles {
-    const layers = this.layers, last = layers.length - 1;
+    const layers = this.layers,
+      last = layers.length - 1;
     let a = x;
     for (let l = 0; l <= last; l++) {
       const layer = layers[l]!;
@@ -505,11 +545,14 @@ class JsBackend implements Backend, Trainer {
    */
   private backward(x: Doubles, rows: number, lr: number, decay: number): void {
     const fused = lr !== 0 && this.optimizer === SGD && decay === 0;
-    const layers = this.layers, last = layers.length - 1;
-    let delta = this.delta, spare = this.spare;
+    const layers = this.layers,
+      last = layers.length - 1;
+    let delta = this.delta,
+      spare = this.spare;
     for (let l = last; l >= 0; l--) {
       const layer = layers[l]!;
-      const fanIn = layer.fanIn, units = layer.units;
+      const fanIn = layer.fanIn,
+        units = layer.units;
       let input = x;
       if (l > 0) {
         const below = layers[l - 1]!;
@@ -567,7 +610,8 @@ class JsBackend implements Backend, Trainer {
   /** One optimizer step of a layer's kernel (with weight decay) and bias (without). */
   private stepLayer(layer: Layer, lr: number, decay: number): void {
     const f = Math.fround;
-    const c1 = f(1 - this.powers[0]!), c2 = f(1 - this.powers[1]!); // Adam's bias corrections 1 − βᵗ
+    const c1 = f(1 - this.powers[0]!),
+      c2 = f(1 - this.powers[1]!); // Adam's bias corrections 1 − βᵗ
     this.step(layer.weights, layer.gradWeights, layer.s1w, layer.s2w, lr, decay, c1, c2);
     this.step(layer.bias, layer.gradBias, layer.s1b, layer.s2b, lr, 0, c1, c2);
   }
@@ -605,17 +649,40 @@ function copy(from: Float32Array, to: Doubles): void {
 
 /** Rows start…start+size of x (through order, if given), their labels and weights (if given),
  *  widened into xb, yb and wb. */
-function stage(x: Float32Array, y: Float32Array | null, w: Float32Array | null, order: Uint32Array | null, start: number, size: number,
-               cols: number, xb: Doubles, yb: Doubles, wb: Doubles): void {
+function stage(
+  x: Float32Array,
+  y: Float32Array | null,
+  w: Float32Array | null,
+  order: Uint32Array | null,
+  start: number,
+  size: number,
+  cols: number,
+  xb: Doubles,
+  yb: Doubles,
+  wb: Doubles,
+): void {
   for (let r = 0; r < size; r++) {
     const src = order ? order[start + r]! : start + r;
-    let from = src * cols, to = r * cols;
+    let from = src * cols,
+      to = r * cols;
     const end = to + cols;
     for (; to + 8 <= end; to += 8, from += 8) {
-      const x0 = x[from]!, x1 = x[from + 1]!, x2 = x[from + 2]!, x3 = x[from + 3]!;
-      const x4 = x[from + 4]!, x5 = x[from + 5]!, x6 = x[from + 6]!, x7 = x[from + 7]!;
-      xb[to] = x0; xb[to + 1] = x1; xb[to + 2] = x2; xb[to + 3] = x3;
-      xb[to + 4] = x4; xb[to + 5] = x5; xb[to + 6] = x6; xb[to + 7] = x7;
+      const x0 = x[from]!,
+        x1 = x[from + 1]!,
+        x2 = x[from + 2]!,
+        x3 = x[from + 3]!;
+      const x4 = x[from + 4]!,
+        x5 = x[from + 5]!,
+        x6 = x[from + 6]!,
+        x7 = x[from + 7]!;
+      xb[to] = x0;
+      xb[to + 1] = x1;
+      xb[to + 2] = x2;
+      xb[to + 3] = x3;
+      xb[to + 4] = x4;
+      xb[to + 5] = x5;
+      xb[to + 6] = x6;
+      xb[to + 7] = x7;
     }
     for (; to < end; to++, from++) xb[to] = x[from]!;
     if (y) yb[r] = y[src]!;
@@ -641,51 +708,89 @@ function tanh(v: number): number {
  * odd row, and the last n mod 4 columns in gemmColumns. Indices are int32 (`| 0`): no overflow
  * checks on them.
  */
-function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
-              m: number, k: number, n: number, step: number): void {
+function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles, m: number, k: number, n: number, step: number): void {
   const f = Math.fround;
   const n4 = n - (n & 3); // columns 0…n4−1 in tiles 4 wide, the rest in gemmColumns
   let i = 0;
   for (; i + 2 <= m; i += 2) {
     const ai = i * aRow;
     for (let j = 0; j < n4; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
       for (let p = 0, ap = ai, bp = j; p < k; p++) {
-        const b0 = b[bp]!, b1 = b[(bp + 1) | 0]!, b2 = b[(bp + 2) | 0]!, b3 = b[(bp + 3) | 0]!;
-        const x0 = a[ap]!, x1 = a[(ap + aRow) | 0]!;
-        c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
-        c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+        const b0 = b[bp]!,
+          b1 = b[(bp + 1) | 0]!,
+          b2 = b[(bp + 2) | 0]!,
+          b3 = b[(bp + 3) | 0]!;
+        const x0 = a[ap]!,
+          x1 = a[(ap + aRow) | 0]!;
+        c00 += x0 * b0;
+        c01 += x0 * b1;
+        c02 += x0 * b2;
+        c03 += x0 * b3;
+        c10 += x1 * b0;
+        c11 += x1 * b1;
+        c12 += x1 * b2;
+        c13 += x1 * b3;
         ap = (ap + aCol) | 0;
         bp = (bp + n) | 0;
       }
-      const o0 = i * n + j, o1 = o0 + n;
+      const o0 = i * n + j,
+        o1 = o0 + n;
       if (step === 0) {
-        c[o0] = c00; c[o0 + 1] = c01; c[o0 + 2] = c02; c[o0 + 3] = c03;
-        c[o1] = c10; c[o1 + 1] = c11; c[o1 + 2] = c12; c[o1 + 3] = c13;
+        c[o0] = c00;
+        c[o0 + 1] = c01;
+        c[o0 + 2] = c02;
+        c[o0 + 3] = c03;
+        c[o1] = c10;
+        c[o1 + 1] = c11;
+        c[o1 + 2] = c12;
+        c[o1 + 3] = c13;
       } else {
-        c[o0] = f(c[o0]! + f(step * f(c00))); c[o0 + 1] = f(c[o0 + 1]! + f(step * f(c01)));
-        c[o0 + 2] = f(c[o0 + 2]! + f(step * f(c02))); c[o0 + 3] = f(c[o0 + 3]! + f(step * f(c03)));
-        c[o1] = f(c[o1]! + f(step * f(c10))); c[o1 + 1] = f(c[o1 + 1]! + f(step * f(c11)));
-        c[o1 + 2] = f(c[o1 + 2]! + f(step * f(c12))); c[o1 + 3] = f(c[o1 + 3]! + f(step * f(c13)));
+        c[o0] = f(c[o0]! + f(step * f(c00)));
+        c[o0 + 1] = f(c[o0 + 1]! + f(step * f(c01)));
+        c[o0 + 2] = f(c[o0 + 2]! + f(step * f(c02)));
+        c[o0 + 3] = f(c[o0 + 3]! + f(step * f(c03)));
+        c[o1] = f(c[o1]! + f(step * f(c10)));
+        c[o1 + 1] = f(c[o1 + 1]! + f(step * f(c11)));
+        c[o1 + 2] = f(c[o1 + 2]! + f(step * f(c12)));
+        c[o1 + 3] = f(c[o1 + 3]! + f(step * f(c13)));
       }
     }
   }
   if (i < m) {
     const ai = i * aRow;
     for (let j = 0; j < n4; j += 4) {
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0;
       for (let p = 0, ap = ai, bp = j; p < k; p++) {
         const x = a[ap]!;
-        c0 += x * b[bp]!; c1 += x * b[(bp + 1) | 0]!; c2 += x * b[(bp + 2) | 0]!; c3 += x * b[(bp + 3) | 0]!;
+        c0 += x * b[bp]!;
+        c1 += x * b[(bp + 1) | 0]!;
+        c2 += x * b[(bp + 2) | 0]!;
+        c3 += x * b[(bp + 3) | 0]!;
         ap = (ap + aCol) | 0;
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
       if (step === 0) {
-        c[o] = c0; c[o + 1] = c1; c[o + 2] = c2; c[o + 3] = c3;
+        c[o] = c0;
+        c[o + 1] = c1;
+        c[o + 2] = c2;
+        c[o + 3] = c3;
       } else {
-        c[o] = f(c[o]! + f(step * f(c0))); c[o + 1] = f(c[o + 1]! + f(step * f(c1)));
-        c[o + 2] = f(c[o + 2]! + f(step * f(c2))); c[o + 3] = f(c[o + 3]! + f(step * f(c3)));
+        c[o] = f(c[o]! + f(step * f(c0)));
+        c[o + 1] = f(c[o + 1]! + f(step * f(c1)));
+        c[o + 2] = f(c[o + 2]! + f(step * f(c2)));
+        c[o + 3] = f(c[o + 3]! + f(step * f(c3)));
       }
     }
   }
@@ -694,49 +799,84 @@ function gemm(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
 
 /** gemm for the columns j0…n−1 only (fewer than 4, often the single column of the output layer):
  *  8×1 tiles, which keep 8 independent sums in flight, then 4×1 and 1×1. */
-function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles,
-                     m: number, k: number, n: number, step: number, j0: number): void {
+function gemmColumns(a: Doubles, aRow: number, aCol: number, b: Doubles, c: Doubles, m: number, k: number, n: number, step: number, j0: number): void {
   const f = Math.fround;
-  const aRow2 = 2 * aRow, aRow3 = 3 * aRow, aRow4 = 4 * aRow, aRow5 = 5 * aRow, aRow6 = 6 * aRow, aRow7 = 7 * aRow;
+  const aRow2 = 2 * aRow,
+    aRow3 = 3 * aRow,
+    aRow4 = 4 * aRow,
+    aRow5 = 5 * aRow,
+    aRow6 = 6 * aRow,
+    aRow7 = 7 * aRow;
   for (let j = j0; j < n; j++) {
     let i = 0;
     for (; i + 8 <= m; i += 8) {
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0,
+        c4 = 0,
+        c5 = 0,
+        c6 = 0,
+        c7 = 0;
       for (let p = 0, ap = i * aRow, bp = j; p < k; p++) {
         const bv = b[bp]!;
-        c0 += a[ap]! * bv; c1 += a[(ap + aRow) | 0]! * bv;
-        c2 += a[(ap + aRow2) | 0]! * bv; c3 += a[(ap + aRow3) | 0]! * bv;
-        c4 += a[(ap + aRow4) | 0]! * bv; c5 += a[(ap + aRow5) | 0]! * bv;
-        c6 += a[(ap + aRow6) | 0]! * bv; c7 += a[(ap + aRow7) | 0]! * bv;
+        c0 += a[ap]! * bv;
+        c1 += a[(ap + aRow) | 0]! * bv;
+        c2 += a[(ap + aRow2) | 0]! * bv;
+        c3 += a[(ap + aRow3) | 0]! * bv;
+        c4 += a[(ap + aRow4) | 0]! * bv;
+        c5 += a[(ap + aRow5) | 0]! * bv;
+        c6 += a[(ap + aRow6) | 0]! * bv;
+        c7 += a[(ap + aRow7) | 0]! * bv;
         ap = (ap + aCol) | 0;
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
       if (step === 0) {
-        c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
-        c[o + 4 * n] = c4; c[o + 5 * n] = c5; c[o + 6 * n] = c6; c[o + 7 * n] = c7;
+        c[o] = c0;
+        c[o + n] = c1;
+        c[o + 2 * n] = c2;
+        c[o + 3 * n] = c3;
+        c[o + 4 * n] = c4;
+        c[o + 5 * n] = c5;
+        c[o + 6 * n] = c6;
+        c[o + 7 * n] = c7;
       } else {
-        c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
-        c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
-        c[o + 4 * n] = f(c[o + 4 * n]! + f(step * f(c4))); c[o + 5 * n] = f(c[o + 5 * n]! + f(step * f(c5)));
-        c[o + 6 * n] = f(c[o + 6 * n]! + f(step * f(c6))); c[o + 7 * n] = f(c[o + 7 * n]! + f(step * f(c7)));
+        c[o] = f(c[o]! + f(step * f(c0)));
+        c[o + n] = f(c[o + n]! + f(step * f(c1)));
+        c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2)));
+        c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
+        c[o + 4 * n] = f(c[o + 4 * n]! + f(step * f(c4)));
+        c[o + 5 * n] = f(c[o + 5 * n]! + f(step * f(c5)));
+        c[o + 6 * n] = f(c[o + 6 * n]! + f(step * f(c6)));
+        c[o + 7 * n] = f(c[o + 7 * n]! + f(step * f(c7)));
       }
     }
     for (; i + 4 <= m; i += 4) {
-      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let c0 = 0,
+        c1 = 0,
+        c2 = 0,
+        c3 = 0;
       for (let p = 0, ap = i * aRow, bp = j; p < k; p++) {
         const bv = b[bp]!;
-        c0 += a[ap]! * bv; c1 += a[(ap + aRow) | 0]! * bv;
-        c2 += a[(ap + aRow2) | 0]! * bv; c3 += a[(ap + aRow3) | 0]! * bv;
+        c0 += a[ap]! * bv;
+        c1 += a[(ap + aRow) | 0]! * bv;
+        c2 += a[(ap + aRow2) | 0]! * bv;
+        c3 += a[(ap + aRow3) | 0]! * bv;
         ap = (ap + aCol) | 0;
         bp = (bp + n) | 0;
       }
       const o = i * n + j;
       if (step === 0) {
-        c[o] = c0; c[o + n] = c1; c[o + 2 * n] = c2; c[o + 3 * n] = c3;
+        c[o] = c0;
+        c[o + n] = c1;
+        c[o + 2 * n] = c2;
+        c[o + 3 * n] = c3;
       } else {
-        c[o] = f(c[o]! + f(step * f(c0))); c[o + n] = f(c[o + n]! + f(step * f(c1)));
-        c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2))); c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
+        c[o] = f(c[o]! + f(step * f(c0)));
+        c[o + n] = f(c[o + n]! + f(step * f(c1)));
+        c[o + 2 * n] = f(c[o + 2 * n]! + f(step * f(c2)));
+        c[o + 3 * n] = f(c[o + 3 * n]! + f(step * f(c3)));
       }
     }
     for (; i < m; i++) {
@@ -759,8 +899,7 @@ function biasActivate(z: Doubles, bias: Doubles, rows: number, n: number, act: n
         const v = z[o + j]! + bias[j]!;
         z[o + j] = v === -Infinity ? 0 : f((v + Math.abs(v)) * 0.5);
       }
-    }
-    else if (act === TANH) for (let j = 0; j < n; j++) z[o + j] = f(tanh(z[o + j]! + bias[j]!));
+    } else if (act === TANH) for (let j = 0; j < n; j++) z[o + j] = f(tanh(z[o + j]! + bias[j]!));
     // 1/(1 + e^−v) is accurate for either sign (e^−v = ∞ gives 0) and needs no branch on it.
     else if (act === SIGMOID) for (let j = 0; j < n; j++) z[o + j] = f(1 / (1 + Math.exp(-(z[o + j]! + bias[j]!))));
     else for (let j = 0; j < n; j++) z[o + j] = f(z[o + j]! + bias[j]!);
@@ -777,11 +916,12 @@ function activationBackward(grad: Doubles, a: Doubles, count: number, act: numbe
     // test and take the plain comparison.
     const tiny = 2 ** -200;
     for (let i = 0; i < count; i++) {
-      const g = grad[i]!, m = Math.ceil(a[i]! * tiny), t = g * m;
+      const g = grad[i]!,
+        m = Math.ceil(a[i]! * tiny),
+        t = g * m;
       grad[i] = t === t && m <= 1 ? f(t + 0) : a[i]! > 0 ? f(g) : 0;
     }
-  }
-  else if (act === TANH) for (let i = 0; i < count; i++) grad[i] = f(grad[i]! * (1 - a[i]! * a[i]!));
+  } else if (act === TANH) for (let i = 0; i < count; i++) grad[i] = f(grad[i]! * (1 - a[i]! * a[i]!));
   else if (act === SIGMOID) for (let i = 0; i < count; i++) grad[i] = f(grad[i]! * (a[i]! * (1 - a[i]!)));
   else for (let i = 0; i < count; i++) grad[i] = f(grad[i]!);
 }
@@ -819,15 +959,26 @@ function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: num
   const f = Math.fround;
   let j = 0;
   for (; j + 4 <= cols; j += 4) {
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let i = 0, o = j; i < rows; i++, o += cols) {
-      s0 += d[o]!; s1 += d[o + 1]!; s2 += d[o + 2]!; s3 += d[o + 3]!;
+      s0 += d[o]!;
+      s1 += d[o + 1]!;
+      s2 += d[o + 2]!;
+      s3 += d[o + 3]!;
     }
     if (step !== 0) {
-      out[j] = f(out[j]! + f(step * f(s0))); out[j + 1] = f(out[j + 1]! + f(step * f(s1)));
-      out[j + 2] = f(out[j + 2]! + f(step * f(s2))); out[j + 3] = f(out[j + 3]! + f(step * f(s3)));
+      out[j] = f(out[j]! + f(step * f(s0)));
+      out[j + 1] = f(out[j + 1]! + f(step * f(s1)));
+      out[j + 2] = f(out[j + 2]! + f(step * f(s2)));
+      out[j + 3] = f(out[j + 3]! + f(step * f(s3)));
     } else {
-      out[j] = s0; out[j + 1] = s1; out[j + 2] = s2; out[j + 3] = s3;
+      out[j] = s0;
+      out[j + 1] = s1;
+      out[j + 2] = s2;
+      out[j + 3] = s3;
     }
   }
   for (; j < cols; j++) {
@@ -842,7 +993,8 @@ function sumRows(d: Doubles, rows: number, cols: number, out: Doubles, step: num
 
 /** w ← w − λ·(g + λ₂·w). */
 function sgdStep(w: Doubles, g: Doubles, lr: number, decay: number): void {
-  const f = Math.fround, step = -lr;
+  const f = Math.fround,
+    step = -lr;
   for (let i = 0; i < w.length; i++) {
     const wi = w[i]!;
     w[i] = f(wi + f(step * f(g[i]! + f(decay * wi))));
@@ -851,7 +1003,8 @@ function sgdStep(w: Doubles, g: Doubles, lr: number, decay: number): void {
 
 /** v ← μ·v + g'; w ← w − λ·v, or w ← w − λ·(g' + v·μ) for Nesterov (g' = g + λ₂·w). */
 function momentumStep(w: Doubles, g: Doubles, v: Float32Array, lr: number, decay: number, mu: number, nesterov: boolean): void {
-  const f = Math.fround, step = -lr;
+  const f = Math.fround,
+    step = -lr;
   for (let i = 0; i < w.length; i++) {
     const wi = w[i]!;
     const gi = f(g[i]! + f(decay * wi));
@@ -862,9 +1015,23 @@ function momentumStep(w: Doubles, g: Doubles, v: Float32Array, lr: number, decay
 }
 
 /** Adam's moments m ← m·β1 + g'·(1−β1), v ← v·β2 + g'²·(1−β2); w ← w + (m/c1)/(√(v/c2) + ε)·(−λ). */
-function adamStep(w: Doubles, g: Doubles, m: Float32Array, v: Float32Array, lr: number, decay: number,
-                  beta1: number, beta1c: number, beta2: number, beta2c: number, epsilon: number, c1: number, c2: number): void {
-  const f = Math.fround, step = -lr;
+function adamStep(
+  w: Doubles,
+  g: Doubles,
+  m: Float32Array,
+  v: Float32Array,
+  lr: number,
+  decay: number,
+  beta1: number,
+  beta1c: number,
+  beta2: number,
+  beta2c: number,
+  epsilon: number,
+  c1: number,
+  c2: number,
+): void {
+  const f = Math.fround,
+    step = -lr;
   for (let i = 0; i < w.length; i++) {
     const wi = w[i]!;
     const gi = f(g[i]! + f(decay * wi));

@@ -58,7 +58,10 @@ export class Arena {
   private readonly free: Block[] = [];
   private readonly live = new Map<number, number>();
 
-  constructor(private readonly memory: WebAssembly.Memory, base: number) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    base: number,
+  ) {
     this.top = align16(base);
     arenas.add(this);
   }
@@ -172,7 +175,8 @@ export class Arena {
   }
 
   private reserve(end: number): void {
-    if (end + this.others() > limit) throw new MemoryLimitError('memory', `gradwasm would need ${beyondLimit(end + this.others())}`, { bytes: end + this.others(), limit });
+    if (end + this.others() > limit)
+      throw new MemoryLimitError('memory', `gradwasm would need ${beyondLimit(end + this.others())}`, { bytes: end + this.others(), limit });
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
     try {

@@ -13,6 +13,8 @@ export async function availableThreads(): Promise<number> {
 /** Why this page cannot have more than one thread, or null. */
 export function threadsUnavailable(): string | null {
   if (globalThis.crossOriginIsolated) return null;
-  return 'the page is not cross-origin isolated, which threads need: serve it with "Cross-Origin-Opener-Policy: same-origin" and ' +
-    '"Cross-Origin-Embedder-Policy: require-corp" (npm run serve does), or use threads: 1';
+  return (
+    'the page is not cross-origin isolated, which threads need: serve it with "Cross-Origin-Opener-Policy: same-origin" and ' +
+    '"Cross-Origin-Embedder-Policy: require-corp" (npm run serve does), or use threads: 1'
+  );
 }

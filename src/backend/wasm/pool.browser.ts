@@ -38,12 +38,13 @@ export function startKeeper(data: PoolData): Keeper {
   let retired: Promise<void> | null = null;
   return {
     grow: (workers) => keeper.postMessage({ type: 'grow', workers }),
-    retire: () => retired ??= new Promise<void>((resolve) => {
-      keeper.onmessage = () => {
-        keeper.terminate();
-        resolve();
-      };
-      keeper.postMessage({ type: 'retire' });
-    }),
+    retire: () =>
+      (retired ??= new Promise<void>((resolve) => {
+        keeper.onmessage = () => {
+          keeper.terminate();
+          resolve();
+        };
+        keeper.postMessage({ type: 'retire' });
+      })),
   };
 }

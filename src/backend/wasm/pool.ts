@@ -46,10 +46,11 @@ export function startKeeper(data: PoolData): Keeper {
   let retired: Promise<void> | null = null;
   return {
     grow: (workers) => keeper.postMessage({ type: 'grow', workers }),
-    retire: () => retired ??= new Promise<void>((resolve) => {
-      keeper.once('message', () => void keeper.terminate().then(() => resolve()));
-      keeper.once('exit', () => resolve());
-      keeper.postMessage({ type: 'retire' });
-    }),
+    retire: () =>
+      (retired ??= new Promise<void>((resolve) => {
+        keeper.once('message', () => void keeper.terminate().then(() => resolve()));
+        keeper.once('exit', () => resolve());
+        keeper.postMessage({ type: 'retire' });
+      })),
   };
 }

@@ -9,8 +9,21 @@
 import { instantiate } from '@assemblyscript/loader';
 import threadedBytes from '../../../build/gradwasm.threads.wasm';
 import {
-  FAILED_DEATH, FAILED_PART, FAULT_DEATH, FAULT_TRAP, MEMORY_INITIAL_PAGES, MEMORY_MAXIMUM_PAGES, POOL_CHOSEN, POOL_LOST, POOL_READY,
-  POOL_WANTED, THREAD_PARTS, THREAD_SLEEPS, THREAD_SPIN, THREAD_STEPS, type ThreadedExports,
+  FAILED_DEATH,
+  FAILED_PART,
+  FAULT_DEATH,
+  FAULT_TRAP,
+  MEMORY_INITIAL_PAGES,
+  MEMORY_MAXIMUM_PAGES,
+  POOL_CHOSEN,
+  POOL_LOST,
+  POOL_READY,
+  POOL_WANTED,
+  THREAD_PARTS,
+  THREAD_SLEEPS,
+  THREAD_SPIN,
+  THREAD_STEPS,
+  type ThreadedExports,
 } from './contract.js';
 import type { CoreExports, Core, StepFailure } from './core.js';
 import { availableThreads, leaderMayWait } from './environment.js';
@@ -119,7 +132,12 @@ export async function poolReady(workers: number, timeoutMs = 10_000): Promise<vo
 /** The workers wanted and ready, the helpers the steps use now (−1: not chosen yet), and what each
  *  thread of the current pool did (id 0: the leader): steps joined, parts run, waits that had to
  *  block, and its spin limit now (ms). */
-export async function poolStats(): Promise<{ wanted: number; ready: number; chosen: number; threads: { steps: number; parts: number; sleeps: number; spinMs: number }[] }> {
+export async function poolStats(): Promise<{
+  wanted: number;
+  ready: number;
+  chosen: number;
+  threads: { steps: number; parts: number; sleeps: number; spinMs: number }[];
+}> {
   const t = await loading!;
   const stat = (id: number, what: number): number => t.exports.poolStat(t.pool.control, id, what);
   const ready = stat(0, POOL_READY);
@@ -127,7 +145,12 @@ export async function poolStats(): Promise<{ wanted: number; ready: number; chos
     wanted: stat(0, POOL_WANTED),
     ready,
     chosen: stat(0, POOL_CHOSEN),
-    threads: Array.from({ length: ready + 1 }, (_, id) => ({ steps: stat(id, THREAD_STEPS), parts: stat(id, THREAD_PARTS), sleeps: stat(id, THREAD_SLEEPS), spinMs: stat(id, THREAD_SPIN) })),
+    threads: Array.from({ length: ready + 1 }, (_, id) => ({
+      steps: stat(id, THREAD_STEPS),
+      parts: stat(id, THREAD_PARTS),
+      sleeps: stat(id, THREAD_SLEEPS),
+      spinMs: stat(id, THREAD_SPIN),
+    })),
   };
 }
 

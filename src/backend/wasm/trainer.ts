@@ -9,7 +9,17 @@ import type { Matrix } from '../../data/matrix.js';
 import { optimizerParameters, type Optimizer } from '../../network/optimizers.js';
 import type { RngState } from '../../core/prng.js';
 import {
-  CALL, HEADER_BYTES, LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_RECENT_LOSS, STATE_COPIES, writeTrainBatchesCall,
+  CALL,
+  HEADER_BYTES,
+  LOSS_REFERENCE,
+  POWERS,
+  RECENT_LOSS,
+  RNG,
+  STAT_BATCHES,
+  STAT_LOSS_LIMIT,
+  STAT_RECENT_LOSS,
+  STATE_COPIES,
+  writeTrainBatchesCall,
   writeTrainRowsCall,
 } from './contract.js';
 import { fitBlocks, levelBytes, levelCount, optimizerStateBytes } from '../plan.js';
@@ -18,9 +28,14 @@ import type { WasmBackend, WasmDataset, WasmSnapshot } from './wasm-backend.js';
 export class WasmTrainer implements Trainer {
   constructor(private readonly b: WasmBackend) {}
 
-  loadFit(plan: FitPlan, train: { x: Matrix; y: Float32Array; weights: Float32Array | null }, validation: { x: Matrix; y: Float32Array } | null): { train: WasmDataset; validation: WasmDataset | null } {
+  loadFit(
+    plan: FitPlan,
+    train: { x: Matrix; y: Float32Array; weights: Float32Array | null },
+    validation: { x: Matrix; y: Float32Array } | null,
+  ): { train: WasmDataset; validation: WasmDataset | null } {
     const inputs = this.b.inputs;
-    const rows = plan.trainRows, valRows = plan.validationRows;
+    const rows = plan.trainRows,
+      valRows = plan.validationRows;
     const { sizes, workspaceRows, levels } = fitBlocks(this.b.plan, inputs, plan);
     const scaler = this.b.scalerBytes(train.x);
     const purpose = `fit on ${rows} rows × ${inputs} columns` + (validation ? ` (and ${valRows} validation rows)` : '') + ` in ${batchesText(plan.batchSize)}`;
@@ -36,7 +51,17 @@ export class WasmTrainer implements Trainer {
     const arena = this.b.core.arena;
     const held = [x, y, w, order, xBatch, yBatch, wBatch, vx, vy, vp, levelBlock].filter((p) => p !== 0);
     const dataset = (at: number, labels: number, count: number, extra: Partial<WasmDataset>, own: number[]): WasmDataset => ({
-      rows: count, x: at, y: labels, w: 0, order: 0, xBatch: 0, yBatch: 0, wBatch: 0, probabilities: 0, shuffled: false, ...extra,
+      rows: count,
+      x: at,
+      y: labels,
+      w: 0,
+      order: 0,
+      xBatch: 0,
+      yBatch: 0,
+      wBatch: 0,
+      probabilities: 0,
+      shuffled: false,
+      ...extra,
       release: () => own.forEach((p) => arena.release(p)),
     });
     try {
@@ -56,10 +81,13 @@ export class WasmTrainer implements Trainer {
     }
     this.b.useLevels(levelBlock, levels);
     return {
-      train: { ...dataset(x, y, rows, { w, order, xBatch, yBatch, wBatch }, []), release: () => {
-        this.b.useLevels(0, 0);
-        [x, y, w, order, xBatch, yBatch, wBatch, levelBlock].filter((p) => p !== 0).forEach((p) => arena.release(p));
-      } },
+      train: {
+        ...dataset(x, y, rows, { w, order, xBatch, yBatch, wBatch }, []),
+        release: () => {
+          this.b.useLevels(0, 0);
+          [x, y, w, order, xBatch, yBatch, wBatch, levelBlock].filter((p) => p !== 0).forEach((p) => arena.release(p));
+        },
+      },
       validation: validation ? dataset(vx, vy, valRows, { probabilities: vp }, [vx, vy, vp]) : null,
     };
   }
@@ -70,7 +98,9 @@ export class WasmTrainer implements Trainer {
     const copies = STATE_COPIES[optimizer.type];
     const floats = this.b.plan.parameterFloats;
     const arena = this.b.core.arena;
-    const [state] = copies ? arena.allocateAll([optimizerStateBytes(this.b.plan, copies)], 'options.optimizer', `the ${optimizer.type} optimizer's state`) : [0];
+    const [state] = copies
+      ? arena.allocateAll([optimizerStateBytes(this.b.plan, copies)], 'options.optimizer', `the ${optimizer.type} optimizer's state`)
+      : [0];
     if (this.b.stateBlock) arena.release(this.b.stateBlock);
     this.b.stateBlock = state!;
     this.b.stateCopies = copies;
@@ -100,7 +130,8 @@ export class WasmTrainer implements Trainer {
   restore(snapshot: Snapshot): void {
     const s = snapshot as WasmSnapshot;
     this.b.core.f32(this.b.block, this.b.plan.parameterFloats).set(s.parameters);
-    if (s.state && this.b.stateBlock && s.state.length === this.b.stateCopies * this.b.plan.parameterFloats) this.b.core.f32(this.b.stateBlock, s.state.length).set(s.state);
+    if (s.state && this.b.stateBlock && s.state.length === this.b.stateCopies * this.b.plan.parameterFloats)
+      this.b.core.f32(this.b.stateBlock, s.state.length).set(s.state);
     this.b.trainingBytes().set(s.training);
   }
 
@@ -110,11 +141,13 @@ export class WasmTrainer implements Trainer {
     v.setFloat64(LOSS_REFERENCE, state.lossReference, true);
     state.rng.forEach((word, i) => v.setUint32(RNG + 4 * i, word, true));
     state.powers.forEach((power, i) => v.setFloat32(POWERS + 4 * i, power, true));
-    state.moments.forEach((layers, copy) => this.b.plan.layers.forEach((o, l) => {
-      const at = (offset: number): number => this.b.stateBlock + 4 * (copy * this.b.plan.parameterFloats + offset);
-      this.b.core.f32(at(o.weights), o.weightCount).set(layers[l]!.weights);
-      this.b.core.f32(at(o.bias), o.units).set(layers[l]!.bias);
-    }));
+    state.moments.forEach((layers, copy) =>
+      this.b.plan.layers.forEach((o, l) => {
+        const at = (offset: number): number => this.b.stateBlock + 4 * (copy * this.b.plan.parameterFloats + offset);
+        this.b.core.f32(at(o.weights), o.weightCount).set(layers[l]!.weights);
+        this.b.core.f32(at(o.bias), o.units).set(layers[l]!.bias);
+      }),
+    );
   }
 
   setLossRule(on: boolean, restart: boolean): void {
@@ -133,11 +166,24 @@ export class WasmTrainer implements Trainer {
   }
 
   trainBatches(data: Dataset, first: number, count: number, batchSize: number, learningRate: number, weightDecay: number): number {
-    const ds = data as WasmDataset, call = this.b.model + CALL;
+    const ds = data as WasmDataset,
+      call = this.b.model + CALL;
     return this.b.call((wasm) => {
       writeTrainBatchesCall(wasm.memory, call, {
-        x: ds.x, y: ds.y, w: ds.w, rows: ds.rows, batchSize, first, count, lr: learningRate, decay: weightDecay,
-        shuffled: ds.shuffled, order: ds.order, xBatch: ds.xBatch, yBatch: ds.yBatch, wBatch: ds.wBatch,
+        x: ds.x,
+        y: ds.y,
+        w: ds.w,
+        rows: ds.rows,
+        batchSize,
+        first,
+        count,
+        lr: learningRate,
+        decay: weightDecay,
+        shuffled: ds.shuffled,
+        order: ds.order,
+        xBatch: ds.xBatch,
+        yBatch: ds.yBatch,
+        wBatch: ds.wBatch,
       });
       return wasm.trainBatches(this.b.model, call);
     });
@@ -156,16 +202,29 @@ export class WasmTrainer implements Trainer {
   openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null, weighted: boolean): RowStream {
     const inputs = this.b.inputs;
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
-    const carry = Math.min(batchSize, this.b.plan.chunkRows), staged = this.b.plan.chunkRows;
+    const carry = Math.min(batchSize, this.b.plan.chunkRows),
+      staged = this.b.plan.chunkRows;
     // A full batch of a stream that does not say its rows may have up to 2^31 − 1 of them.
     const full = batchSize === FULL_BATCH;
-    const levels = levelCount(this.b.plan, full ? rows ?? FULL_BATCH : batchSize, full || batchSize > this.b.plan.chunkRows);
+    const levels = levelCount(this.b.plan, full ? (rows ?? FULL_BATCH) : batchSize, full || batchSize > this.b.plan.chunkRows);
     const scalerBytes = this.b.scalerBytes({ standardization: standardization ?? undefined });
-    const blocks = this.b.reserve(carry, [4 * carry * inputs, 4 * carry, 4 * staged * inputs, 4 * staged, levelBytes(this.b.plan, levels),
-      ...scalerBytes, ...(weighted ? [4 * carry, 4 * staged] : [])], 'x', `training on a stream in ${batchesText(batchSize)}`);
+    const blocks = this.b.reserve(
+      carry,
+      [
+        4 * carry * inputs,
+        4 * carry,
+        4 * staged * inputs,
+        4 * staged,
+        levelBytes(this.b.plan, levels),
+        ...scalerBytes,
+        ...(weighted ? [4 * carry, 4 * staged] : []),
+      ],
+      'x',
+      `training on a stream in ${batchesText(batchSize)}`,
+    );
     const [xCarry, yCarry, xStaged, yStaged, levelBlock] = blocks;
     const scaler = scalerBytes.length ? blocks[5]! : 0;
-    const [wCarry, wStaged] = weighted ? blocks.slice(-2) as [number, number] : [0, 0]; // (0: no weights)
+    const [wCarry, wStaged] = weighted ? (blocks.slice(-2) as [number, number]) : [0, 0]; // (0: no weights)
     if (scaler) this.b.writeScaler(standardization!, scaler);
     this.b.useLevels(levels > 0 ? levelBlock! : 0, levels);
     const call = this.b.model + CALL;
@@ -176,11 +235,23 @@ export class WasmTrainer implements Trainer {
         this.b.core.f32(yStaged!, count).set(y.subarray(start, start + count));
         if (wStaged) this.b.core.f32(wStaged, count).set(weights!.subarray(start, start + count));
         return this.b.call((wasm) => {
-          writeTrainRowsCall(wasm.memory, call, { x: xStaged!, y: yStaged!, w: wStaged, rows: count, batchSize, lr: learningRate, decay: weightDecay, xCarry: xCarry!, yCarry: yCarry!, wCarry });
+          writeTrainRowsCall(wasm.memory, call, {
+            x: xStaged!,
+            y: yStaged!,
+            w: wStaged,
+            rows: count,
+            batchSize,
+            lr: learningRate,
+            decay: weightDecay,
+            xCarry: xCarry!,
+            yCarry: yCarry!,
+            wCarry,
+          });
           return wasm.trainRows(this.b.model, call);
         });
       },
-      end: (learningRate, weightDecay) => this.b.call((wasm) => wasm.trainRowsEnd(this.b.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!, wCarry)),
+      end: (learningRate, weightDecay) =>
+        this.b.call((wasm) => wasm.trainRowsEnd(this.b.model, batchSize, learningRate, weightDecay, xCarry!, yCarry!, wCarry)),
       release: () => {
         this.b.useLevels(0, 0);
         blocks.forEach((b) => this.b.core.arena.release(b));

@@ -13,12 +13,19 @@ import { headOf } from '../../heads/index.js';
 import type { RngState } from '../../core/prng.js';
 import { Core, loadCore, type StepFailure } from './core.js';
 import {
-  HEAD_CODE, LOSS_REFERENCE, POWERS, RECENT_LOSS, RNG, STAT_COUNTS, STAT_LOSS_SUM, STAT_PASS,
-  TRAINING_STATE, TRAINING_STATE_BYTES,
+  HEAD_CODE,
+  LOSS_REFERENCE,
+  POWERS,
+  RECENT_LOSS,
+  RNG,
+  STAT_COUNTS,
+  STAT_LOSS_SUM,
+  STAT_PASS,
+  TRAINING_STATE,
+  TRAINING_STATE_BYTES,
 } from './contract.js';
 import type { ThreadedExports } from './threads.js';
 import { blockRows, levelBytes, levelCount, planModel, workspaceLayout, type LayerPlan, type ModelPlan } from '../plan.js';
-
 
 export interface WasmDataset extends Dataset {
   readonly x: number;
@@ -78,7 +85,13 @@ export class WasmBackend implements Backend {
   /** The training half (src/backend/wasm/trainer.ts), loaded with the training code on first need. */
   private trainerObject: Trainer | null = null;
 
-  constructor(readonly core: Core, architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState, threads: number) {
+  constructor(
+    readonly core: Core,
+    architecture: Architecture,
+    parameters: readonly LayerParameters[],
+    rng: RngState,
+    threads: number,
+  ) {
     const plan = planModel(architecture);
     this.plan = plan;
     this.inputs = architecture.inputs;
@@ -94,7 +107,16 @@ export class WasmBackend implements Backend {
       if (threads > 1) (wasm as ThreadedExports).modelSetThreads(this.model, threads);
       architecture.layers.forEach(({ units, activation }, l) => {
         const o = plan.layers[l]!;
-        wasm.modelSetLayer(this.model, l, units, activationCode(activation), this.at(o.weights), this.at(o.bias), this.at(floats + o.weights), this.at(floats + o.bias));
+        wasm.modelSetLayer(
+          this.model,
+          l,
+          units,
+          activationCode(activation),
+          this.at(o.weights),
+          this.at(o.bias),
+          this.at(floats + o.weights),
+          this.at(floats + o.bias),
+        );
       });
     });
     this.setParameters(parameters);
@@ -121,19 +143,24 @@ export class WasmBackend implements Backend {
       this.broken = 'the WebAssembly core was interrupted in the middle of a call';
       try {
         this.broken = stopped(error, this.core.settle());
-      } catch { /* as said */ }
+      } catch {
+        /* as said */
+      }
       throw new BrokenModelError('model', `${this.broken}: ${BROKEN_ADVICE}`, { disposed: false });
     } finally {
       try {
         this.core.afterCall();
-      } catch { /* (out of stack as above: the next call tends the pool) */ }
+      } catch {
+        /* (out of stack as above: the next call tends the pool) */
+      }
     }
   }
 
   /** Throw unless the model may still go into the core: not disposed, not broken. */
   usable(): void {
     if (this.disposed) throw new BrokenModelError('model', 'this model was disposed: its memory has been freed', { disposed: true });
-    if (this.broken !== null) throw new BrokenModelError('model', `this model is broken: an earlier call failed (${this.broken}); ${BROKEN_ADVICE}`, { disposed: false });
+    if (this.broken !== null)
+      throw new BrokenModelError('model', `this model is broken: an earlier call failed (${this.broken}); ${BROKEN_ADVICE}`, { disposed: false });
   }
 
   setParameters(parameters: readonly LayerParameters[]): void {
@@ -247,8 +274,10 @@ export class WasmBackend implements Backend {
 
   getTrainingState(): TrainingState {
     // (each field at its offset in the descriptor, less the training state's)
-    const bytes = this.trainingBytes().slice().buffer, f64 = (field: number): number => new Float64Array(bytes, field - TRAINING_STATE, 1)[0]!;
-    const u32 = new Uint32Array(bytes, RNG - TRAINING_STATE, 4), f32 = new Float32Array(bytes, POWERS - TRAINING_STATE, 2);
+    const bytes = this.trainingBytes().slice().buffer,
+      f64 = (field: number): number => new Float64Array(bytes, field - TRAINING_STATE, 1)[0]!;
+    const u32 = new Uint32Array(bytes, RNG - TRAINING_STATE, 4),
+      f32 = new Float32Array(bytes, POWERS - TRAINING_STATE, 2);
     const moments = Array.from({ length: this.stateCopies }, (_, copy) => this.read(copy * this.plan.parameterFloats, this.stateBlock));
     return { recentLoss: f64(RECENT_LOSS), lossReference: f64(LOSS_REFERENCE), rng: [u32[0]!, u32[1]!, u32[2]!, u32[3]!], powers: [f32[0]!, f32[1]!], moments };
   }
@@ -310,11 +339,16 @@ export class WasmBackend implements Backend {
    * Run `pass` over x (and labels y) one chunk of rows at a time, each staged into the same
    * blocks: the rows (checked and scaled), their labels, and room for their probabilities.
    */
-  private stream(x: Matrix, y: Float32Array | null, doing: string,
-                 pass: (rows: number, labels: number, start: number, count: number, probabilities: number) => void): void {
+  private stream(
+    x: Matrix,
+    y: Float32Array | null,
+    doing: string,
+    pass: (rows: number, labels: number, start: number, count: number, probabilities: number) => void,
+  ): void {
     const chunk = Math.min(x.rows, this.plan.chunkRows);
     const [staging, scaler] = this.reserve(chunk, [4 * chunk * (x.cols + 2), ...this.scalerBytes(x)], 'x', `${doing} ${x.rows} rows`);
-    const labels = staging! + 4 * chunk * x.cols, out = labels + 4 * chunk;
+    const labels = staging! + 4 * chunk * x.cols,
+      out = labels + 4 * chunk;
     try {
       if (scaler) this.writeScaler(x.standardization!, scaler);
       for (let start = 0; start < x.rows; start += chunk) {
@@ -340,7 +374,6 @@ export class WasmBackend implements Backend {
   }
 }
 
-
 /** What a model's own memory is for, in the words of a GradwasmError. */
 export function modelPurpose(architecture: Architecture): string {
   return `a model of ${architecture.inputs} inputs and layers of ${architecture.layers.map((l) => l.units).join(', ')} units`;
@@ -348,12 +381,13 @@ export function modelPurpose(architecture: Architecture): string {
 
 /** What stopped a call into the core, in the words of a GradwasmError. */
 function stopped(error: unknown, failure: StepFailure): string {
-  if (failure === 'death') return 'a thread of the pool stopped (terminated, or out of memory) in the middle of this model\'s step';
+  if (failure === 'death') return "a thread of the pool stopped (terminated, or out of memory) in the middle of this model's step";
   if (failure === 'part') return 'the WebAssembly core stopped with a trap on a thread of the pool, a bug in gradwasm';
   if (error instanceof WebAssembly.RuntimeError) return `the WebAssembly core stopped with a trap ("${error.message}"), a bug in gradwasm`;
   const e = error instanceof Error ? error : new Error(String(error));
   return `the WebAssembly core was interrupted by ${e.name} ("${e.message}") in the middle of a call`;
 }
 
-const BROKEN_ADVICE = 'its memory can no longer be trusted, so every later call on it fails. dispose() it and load the model again ' +
+const BROKEN_ADVICE =
+  'its memory can no longer be trusted, so every later call on it fails. dispose() it and load the model again ' +
   '(Sequential.fromJSON of a saved copy); other models are not affected. If it keeps happening, please report it with the calls that led to it.';

@@ -10,7 +10,8 @@ export function xorProblem(rows = 256, seed = 12345) {
   const x = new Float32Array(rows * 2);
   const y = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
-    const a = random() * 2 - 1, b = random() * 2 - 1;
+    const a = random() * 2 - 1,
+      b = random() * 2 - 1;
     x[2 * i] = a;
     x[2 * i + 1] = b;
     y[i] = a * b > 0 ? 1 : 0;
@@ -25,7 +26,7 @@ export function wideProblem(rows = 2048, cols = 64, seed = 777) {
   const y = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     let s = 0;
-    for (let j = 0; j < cols; j++) s += (x[i * cols + j] = random() * 2 - 1) * (j % 3 - 1);
+    for (let j = 0; j < cols; j++) s += (x[i * cols + j] = random() * 2 - 1) * ((j % 3) - 1);
     y[i] = s > 0 ? 1 : 0;
   }
   return { x: { data: x, rows, cols }, y };
@@ -85,7 +86,8 @@ function accuracy(p, y) {
 
 /** FNV-1a over the float32 bit patterns of every layer's weights then bias, with the count. */
 export function weightsHash(layers) {
-  let h = 0x811c9dc5, n = 0;
+  let h = 0x811c9dc5,
+    n = 0;
   for (const { weights, bias } of layers) {
     for (const values of [weights, bias]) {
       for (const word of new Uint32Array(Float32Array.from(values).buffer)) {

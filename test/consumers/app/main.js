@@ -4,9 +4,15 @@
 import { Sequential, dense, trainInWorker } from 'gradwasm';
 import { runChecks } from './checks.js';
 
-runChecks({ Sequential, dense, trainInWorker }).then(
-  (result) => { window.consumerResult = { ok: true, result }; },
-  (error) => { window.consumerResult = { ok: false, error: `${error?.name}: ${error?.message}\n${error?.stack ?? ''}` }; },
-).finally(() => {
-  document.body.dataset.done = 'true';
-});
+runChecks({ Sequential, dense, trainInWorker })
+  .then(
+    (result) => {
+      window.consumerResult = { ok: true, result };
+    },
+    (error) => {
+      window.consumerResult = { ok: false, error: `${error?.name}: ${error?.message}\n${error?.stack ?? ''}` };
+    },
+  )
+  .finally(() => {
+    document.body.dataset.done = 'true';
+  });

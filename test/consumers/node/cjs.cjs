@@ -5,7 +5,12 @@ const { readCsv } = require('gradwasm/node');
 const { graph } = require('gradwasm/explain');
 
 async function main() {
-  const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
+  const x = [
+    [0, 0],
+    [0, 1],
+    [1, 0],
+    [1, 1],
+  ];
   const y = [0, 1, 1, 0];
   const spec = { inputs: 2, layers: [dense(8, 'tanh'), dense(1, 'sigmoid')], seed: 1 };
   const model = await Sequential.create(spec);

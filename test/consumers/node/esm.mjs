@@ -9,7 +9,9 @@ import { runChecks } from './checks.js';
 
 const result = await runChecks({ Sequential, dense, trainInWorker });
 
-const csv = createRequire(import.meta.url).resolve('gradwasm/package.json').replace(/package\.json$/, 'data/breast_cancer.csv');
+const csv = createRequire(import.meta.url)
+  .resolve('gradwasm/package.json')
+  .replace(/package\.json$/, 'data/breast_cancer.csv');
 const table = await readCsv(csv);
 const model = await Sequential.create({ inputs: table.x.cols, layers: [dense(4, 'tanh'), dense(1, 'sigmoid')], seed: 2 });
 const row = Array.from(table.x.data.subarray(0, table.x.cols));

@@ -9,10 +9,24 @@ import type { Doubles } from '../doubles.js';
  *  fround((σ(z) − y)/batchRows), as assembly/heads/binary.ts; probabilities (if given) from index `at` ← σ(z).
  *  With weights w (if given), each row's loss and (σ(z) − y) are multiplied by its weight first,
  *  in f64, as assembly/heads/binary.ts does; the counts stay unweighted. */
-export function binaryRows(logits: Doubles, y: Doubles, w: Doubles | null, rows: number, batchRows: number, grad: Doubles | null, probabilities: Float32Array | null, at: number,
-                           stats: PassStats): number {
+export function binaryRows(
+  logits: Doubles,
+  y: Doubles,
+  w: Doubles | null,
+  rows: number,
+  batchRows: number,
+  grad: Doubles | null,
+  probabilities: Float32Array | null,
+  at: number,
+  stats: PassStats,
+): number {
   // The pass's total takes each row's loss in turn (as assembly/heads/binary.ts), whatever the calls' cuts.
-  let lossSum = 0, total = stats.lossSum, correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0;
+  let lossSum = 0,
+    total = stats.lossSum,
+    correct = 0,
+    truePositives = 0,
+    falsePositives = 0,
+    falseNegatives = 0;
   for (let i = 0; i < rows; i++) {
     const z = logits[i]!;
     const label = y[i]!;
@@ -30,7 +44,8 @@ export function binaryRows(logits: Doubles, y: Doubles, w: Doubles | null, rows:
     lossSum += loss;
     total += loss;
     // The counts as 0/1 arithmetic, without branches on the (random) outcomes.
-    const predicted = +(Math.fround(p) > 0.5), positive = +(label === 1);
+    const predicted = +(Math.fround(p) > 0.5),
+      positive = +(label === 1);
     correct += 1 - (predicted ^ positive);
     truePositives += predicted & positive;
     falsePositives += predicted & (positive ^ 1);
