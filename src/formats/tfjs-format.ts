@@ -6,7 +6,7 @@ import { DataError, GradwasmError, OptionError } from '../core/errors.js';
 import { checkInteger, checkObject, describe } from '../core/checks.js';
 import { checkColumnNames, type ColumnNames } from '../data/column-names.js';
 import { ACTIVATIONS, checkActivation, type Activation } from '../network/layers.js';
-import { headOf } from '../heads/index.js';
+import { findHead, type Head } from '../heads/index.js';
 import { MAX_UNITS } from '../core/limits.js';
 import { clampExponent, FLOAT32_MAX, FLOAT32_MIN_NORMAL } from './onnx.js';
 import { scalerFromJSON, SCALER_FORMAT, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
@@ -71,6 +71,8 @@ export interface FromTfjsOptions {
 }
 
 const SCALER_LAYER = 'scaler';
+/** The last layer each head reads from a TF.js file, in Keras's words. */
+const KERAS_OUTPUT_LAYERS: Readonly<Record<Head['name'], string>> = { binary: 'Dense(1, sigmoid) (P(Y=1) of a binary classifier)' };
 const METADATA = 'modelJson.userDefinedMetadata.gradwasm';
 
 /** A BatchNormalization layer's weights: out = (x − movingMean) · gamma / sqrt(movingVariance + epsilon) + beta. */
@@ -371,7 +373,11 @@ function parseTfjs(json: unknown): ParsedTfjs {
     });
   });
   if (dense.length === 0) throw new DataError(where, `${where} has no Dense layer`);
-  headOf(where, dense);
+  const last = dense[dense.length - 1]!;
+  if (!findHead(last)) {
+    const heads = Object.values(KERAS_OUTPUT_LAYERS).join(' or ');
+    throw new DataError(where, `the last layer of ${where} must be ${heads}, got Dense(${last.units}, ${last.activation})`);
+  }
 
   // The manifest: every weight's name, shape and place in the bytes.
   const specs = manifest(file);

@@ -7,10 +7,15 @@ export type { Head, OutputLayer, PassMetrics } from './head.js';
 
 const HEADS: readonly Head[] = [binary];
 
+/** The head a network whose last layer is `last` ends in, if any. */
+export function findHead(last: OutputLayer): Head | undefined {
+  return HEADS.find((h) => h.ends(last));
+}
+
 /** The head a network whose layers are `layers` ends in; a DataError naming `argument` when none. */
 export function headOf(argument: string, layers: readonly OutputLayer[]): Head {
   const last = layers[layers.length - 1]!;
-  const head = HEADS.find((h) => h.ends(last));
+  const head = findHead(last);
   if (!head) {
     throw new DataError(
       argument,
