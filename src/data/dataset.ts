@@ -1,7 +1,7 @@
 // Data that arrives in chunks (docs/architecture.md §7): what fitDataset and scanStats read, a pass at a
 // time — each chunk checked as fit checks its arguments, errors naming the chunk and the row —
 // and the seeded window shuffle (tf.data's rule) that streams can afford.
-import { copyCheckedRows, rowRange, toLabels, toMatrix, type Features, type Labels, type Matrix } from './matrix.js';
+import { copyCheckedRows, rowRange, toMatrix, type Features, type Labels, type Matrix } from './matrix.js';
 import { DataError } from '../core/errors.js';
 import { describe } from '../core/checks.js';
 import type { Xoshiro128 } from '../core/prng.js';
@@ -107,13 +107,15 @@ export async function rowsOf(source: DataSource): Promise<number | null> {
 /**
  * One pass over the source: its chunks, checked for a model of `cols` inputs (named
  * `source[c].x`, `source[c].y` in errors), with `features` turning raw rows into what the model
- * reads (its scaler). `pass` counts the passes over this source, so that a source that gives no
+ * reads (its scaler) and `labels` checking a chunk's labels as the model's head takes them
+ * (src/heads/). `pass` counts the passes over this source, so that a source that gives no
  * rows after giving some — an iterator or generator object, which runs once — is named as such.
  */
 export async function* chunks(
   source: DataSource,
   cols: number,
   features: (x: Matrix, argument: string) => Matrix,
+  labels: (y: unknown, rows: number, argument: string) => Float32Array,
   name: string,
   tally: PassTally,
 ): AsyncGenerator<Chunk> {
@@ -128,7 +130,7 @@ export async function* chunks(
     const { x, y } = chunk as DataChunk;
     const matrix = toMatrix(x, cols, `${name}[${index}].x`);
     rows += matrix.rows;
-    yield { index, x: features(matrix, `${name}[${index}].x`), y: toLabels(y, matrix.rows, `${name}[${index}].y`) };
+    yield { index, x: features(matrix, `${name}[${index}].x`), y: labels(y, matrix.rows, `${name}[${index}].y`) };
   }
   tally.ended(rows, name);
 }

@@ -200,7 +200,7 @@ export async function fitDataset(m: ModelAccess, source: DataSource, options: Fi
 
   // (the epochs' passes over the source are counted with the class-counting one, if any, so that a one-shot iterator is named as such)
   const tally = new PassTally();
-  const classWeights = fit.classWeight && new ClassWeights(await streamClassWeight(data, fit.classWeight, m.inputs, trainRows, tally));
+  const classWeights = fit.classWeight && new ClassWeights(await streamClassWeight(data, fit.classWeight, m, trainRows, tally));
   const scaler = m.scaler;
   // (a full batch's partial sums are as many as the bits of its block count: bounded by the rows when the source says them)
   const rowsHint = Number.isFinite(trainRows) ? trainRows : typeof data.rows === 'number' ? data.rows : null;
@@ -291,7 +291,7 @@ class StreamedEpoch {
 
   async run(): Promise<EpochOutcome> {
     const { m, data, trainRows, features, tally } = this.pass;
-    for await (const chunk of chunks(data, m.inputs, features, 'source', tally)) {
+    for await (const chunk of chunks(data, m.inputs, features, m.head.labels, 'source', tally)) {
       // With a validation split, rows from trainRows on validate, after every training row has trained.
       const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - this.rows));
       if (trainPart > 0) {
@@ -369,7 +369,8 @@ class StreamedEpoch {
       };
     }
     if (validationSource) {
-      for await (const chunk of chunks(validationSource, m.inputs, features, 'options.validationData', validationTally)) this.validate(chunk.x, chunk.y);
+      for await (const chunk of chunks(validationSource, m.inputs, features, m.head.labels, 'options.validationData', validationTally))
+        this.validate(chunk.x, chunk.y);
     }
     const { validating } = this;
     const validation = validating.stats && {
@@ -390,14 +391,14 @@ const WEIGHT_NAMES = { classWeight: 'options.classWeight', sampleWeight: 'option
 async function streamClassWeight(
   data: DataSource,
   classWeight: CheckedClassWeight,
-  inputs: number,
+  m: ModelAccess,
   trainRows: number,
   tally: PassTally,
 ): Promise<readonly [number, number]> {
   if (classWeight !== 'balanced') return classWeight;
   const counts: [number, number] = [0, 0];
   let rows = 0;
-  for await (const chunk of chunks(data, inputs, (x) => x, 'source', tally)) {
+  for await (const chunk of chunks(data, m.inputs, (x) => x, m.head.labels, 'source', tally)) {
     for (let i = 0, n = Math.max(0, Math.min(chunk.y.length, trainRows - rows)); i < n; i++) counts[chunk.y[i]!]!++;
     rows += chunk.y.length;
   }
@@ -612,7 +613,7 @@ export async function evaluateDataset(m: ModelAccess, source: DataSource, option
   const labels: Float32Array[] = [],
     probabilities: Float32Array[] = [];
   let stats: PassStats | null = null;
-  for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), 'source', new PassTally())) {
+  for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), m.head.labels, 'source', new PassTally())) {
     if (!m.live()) throw new BrokenModelError('evaluateDataset', 'the model was disposed while evaluating', { disposed: true });
     const p = new Float32Array(chunk.x.rows);
     stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
