@@ -228,9 +228,9 @@ function lossGradient(m: usize, y: usize, w: usize, rows: i32, batchRows: i32, s
 
 /** The head's rows (assembly/heads.ts) over `rows` rows in parts; their losses then added in row order and their counts into
  *  `stats` by this thread alone. Returns Σ lossᵢ. */
-function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchRows: i32, grad: usize, probabilities: usize, stats: usize): f64 {
+function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchRows: i32, grad: usize, outputs: usize, stats: usize): f64 {
   const s = stepArgs<LossArgs>();
-  s.head = load<i32>(m + HEAD); s.logits = logits; s.y = y; s.w = w; s.rows = rows; s.batchRows = batchRows; s.grad = grad; s.outputs = probabilities; s.losses = load<usize>(m + LOSSES);
+  s.head = load<i32>(m + HEAD); s.logits = logits; s.y = y; s.w = w; s.rows = rows; s.batchRows = batchRows; s.grad = grad; s.outputs = outputs; s.losses = load<usize>(m + LOSSES);
   const parts = share(m, STEP_LOSS, <i64>rows * LOSS_WORK, rows);
   for (let p = 0; p < parts; p++) addCounts(counters(p), stats);
   return sumLosses(load<usize>(m + LOSSES), rows, stats);

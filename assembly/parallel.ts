@@ -9,8 +9,8 @@
 // that another process slows down has its parts taken over. What a part computes, and where it
 // writes, never depends on who takes it: the bits are the same for every thread count and every
 // schedule. The leader waits for the parts others took, never for a thread to arrive; how many
-// workers the steps use is chosen by timing them (choose, measure). The single-thread build
-// compiles the same source without atomics: there every step runs whole.
+// workers the steps use is chosen by timing them (choose, measure). The single-thread build never
+// calls parallel: assembly/model.ts's share runs every step whole there.
 import {
   FAILED_DEATH, FAILED_PART, FAULT_DEATH, MAX_THREADS, POOL_CHOSEN, POOL_LOST, POOL_RATE, POOL_READY, POOL_WANTED, STEP_ARGS_BYTES,
   THREAD_PARTS, THREAD_SLEEPS, THREAD_STEPS,
@@ -131,7 +131,6 @@ export type PartRunner = (code: i32, part: i32, parts: i32) => void;
  * workers) and takes parts with them. Without workers, the step runs here whole.
  */
 export function parallel(code: i32, parts: i32, threads: i32, work: i64, run: PartRunner): i32 {
-  if (!ASC_FEATURE_THREADS) return inPlace(code, run);
   const c = control;
   // (a step that an exception left open — its settling may have failed too, short of stack — is
   // seen through before anything else is computed: no worker may still write into memory)

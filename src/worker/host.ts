@@ -11,7 +11,7 @@ import type { StandardScaler } from '../data/scaler.js';
 import type { SequentialOptions } from '../model/sequential.js';
 import type { BackendName } from '../backend/backend.js';
 import type { EpochLog, History } from '../train/history.js';
-import { checkFitOptions, type FitOptions } from '../train/fit-options.js';
+import { FIT_KEYS, checkFitOptions, type FitOptions } from '../train/fit-options.js';
 import { checkCreateOptions, checkLoadOptions } from '../model/options.js';
 import { fitBlocks, modelBytes, optimizerStateBytes, planModel, workspaceLayout } from '../backend/plan.js';
 import { beyondLimit, memoryLimit } from '../backend/wasm/arena.js';
@@ -90,22 +90,9 @@ export interface TrainingJob {
 }
 
 const KEYS = ['model', 'load', 'x', 'y', 'fit', 'onEpochEnd', 'weightsEvery', 'minEpochMs', 'workerUrl'] as const;
-const FIT_KEYS = [
-  'epochs',
-  'learningRate',
-  'optimizer',
-  'weightDecay',
-  'learningRateSchedule',
-  'batchSize',
-  'shuffle',
-  'validationData',
-  'validationSplit',
-  'earlyStopping',
-  'stopOnExplodingLoss',
-  'initialEpoch',
-  'classWeight',
-  'sampleWeight',
-] as const;
+/** fit's options a job takes: all but its functions and signal, which cannot cross to a worker
+ *  (the job has onEpochEnd and terminate() of its own). */
+const WORKER_FIT_KEYS = FIT_KEYS.filter((key) => !['onEpochEnd', 'onProgress', 'signal', 'checkpoint'].includes(key));
 
 /**
  * Train a model in a worker — a Web Worker in browsers, a `worker_threads` Worker in Node — so
@@ -219,7 +206,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   const head = headOf('options.model.layers', architecture.layers);
   const y = head.labels(o.y, x.rows, 'options.y');
   const fitOptions = checkObject('options.fit', o.fit ?? {});
-  checkKeys('options.fit', fitOptions, FIT_KEYS);
+  checkKeys('options.fit', fitOptions, WORKER_FIT_KEYS);
   const fit = checkFitOptions(fitOptions, { inputs: architecture.inputs, head }, x.rows, 'options.fit');
   if (fit.lbfgs)
     throw new OptionError(
