@@ -4,8 +4,11 @@
 // first Sequential.create with 'auto' against threads: 1. Each configuration runs in a process of
 // its own (bench/contention-child.ts: a fresh realm, so a fresh pool), the two compared taking
 // turns, first one then the other, for several rounds; each round gives a ratio, and the median
-// of those is the figure. First, how much of a second core the machine gives at all: two 1-thread
-// runs at once, each against one alone.
+// of those is the figure. First, what the machine's cores give at all: W2 on one thread pinned to
+// each core in turn, then on both at once. Its cores need not be alike: on a virtual machine a
+// core can share its SIMD units with another machine's thread (here one core ran W2 at two thirds
+// of the other's speed, and a loop of independent FMAs at half, alone or not, for hours). So two
+// threads are held to what the two cores give together, not to twice one of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -31,15 +34,24 @@ export interface ContentionRow {
 
 export interface ContentionReport {
   cores: number;
-  /** W2 1-thread samples/s of each of two runs at once, against one run alone (median of rounds): 1 = a whole second core. */
-  secondCore: number;
+  /** W2's 1-thread samples/s on each core, pinned (medians of the rounds): alone, and with every core running one at once. */
+  coreSpeeds: { alone: number[]; atOnce: number[] } | null;
   rows: ContentionRow[];
 }
 
 const CHILD = fileURLToPath(new URL('./contention-child.js', import.meta.url));
 
-function child(args: readonly string[], quick: boolean): ChildProcess & { result: Promise<Record<string, number>> } {
-  const proc = spawn(process.execPath, [CHILD, ...args, ...(quick ? ['--quick'] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** Whether processes can be pinned to a core: Linux's `taskset` (util-linux, in every Debian). */
+const CAN_PIN = process.platform === 'linux' && spawnSync('taskset', ['-V'], { stdio: 'ignore' }).status === 0;
+
+/** The command line of a process, pinned to `core` when one is given. */
+function command(argv: readonly string[], core?: number): [string, string[]] {
+  return core === undefined ? [argv[0]!, argv.slice(1)] : ['taskset', ['-c', String(core), ...argv]];
+}
+
+function child(args: readonly string[], quick: boolean, core?: number): ChildProcess & { result: Promise<Record<string, number>> } {
+  const [file, argv] = command([process.execPath, CHILD, ...args, ...(quick ? ['--quick'] : [])], core);
+  const proc = spawn(file, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   proc.stdout!.on('data', (chunk: Buffer) => void (out += chunk.toString()));
   const result = new Promise<Record<string, number>>((resolve, reject) =>
@@ -51,8 +63,9 @@ function child(args: readonly string[], quick: boolean): ChildProcess & { result
   return Object.assign(proc, { result });
 }
 
-function runChild(args: readonly string[], quick: boolean): Record<string, number> {
-  const run = spawnSync(process.execPath, [CHILD, ...args, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+function runChild(args: readonly string[], quick: boolean, core?: number): Record<string, number> {
+  const [file, argv] = command([process.execPath, CHILD, ...args, ...(quick ? ['--quick'] : [])], core);
+  const run = spawnSync(file, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (run.status !== 0) throw new Error(`contention-child ${args.join(' ')} exited with ${run.status}`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
@@ -86,43 +99,70 @@ export async function measureContention(rounds: number, quick: boolean, log: (li
     rows.push({ id, title, base, other, baseValue: median(runs.base), otherValue: median(runs.other), unit, rounds: each, figure, target, met: met(figure) });
   };
 
-  log('contention: how much of a second core the machine gives (two 1-thread W2 runs at once, against one alone)');
-  const shares: number[] = [];
+  // The cores the 2-thread cases run on: W2 on one thread pinned to each, alone and at once
+  // (where processes cannot be pinned: two unpinned runs at once)
+  const pair = [0, 1];
+  const pinned = CAN_PIN && cores >= 2;
+  const aloneOn = pair.map(() => [] as number[]),
+    atOnceOn = pair.map(() => [] as number[]);
+  const one: number[] = [],
+    two: number[] = [],
+    together: number[] = [];
+  log('contention: W2 on 1 thread pinned to each core, then on each core at once; on 1 and 2 threads, alone');
   for (let r = 0; r < rounds; r++) {
-    const alone = runChild(['w2', '1'], quick).samplesPerSecond!;
-    const pair = [child(['w2', '1'], quick), child(['w2', '1'], quick)];
-    const both = await Promise.all(pair.map((p) => p.result));
-    shares.push(median(both.map((b) => b.samplesPerSecond!)) / alone);
+    if (pinned) for (const core of pair) aloneOn[core]!.push(runChild(['w2', '1'], quick, core).samplesPerSecond!);
+    const runs = await Promise.all(pair.map((core) => child(['w2', '1'], quick, pinned ? core : undefined).result));
+    runs.forEach((run, core) => atOnceOn[core]!.push(run.samplesPerSecond!));
+    together.push(runs.reduce((sum, run) => sum + run.samplesPerSecond!, 0));
+    const order = r % 2 ? ([2, 1] as const) : ([1, 2] as const);
+    for (const threads of order) (threads === 1 ? one : two).push(runChild(['w2', String(threads)], quick).samplesPerSecond!);
   }
-
-  log('contention: W2, 2 threads against 1, alone');
+  const coreSpeeds = pinned ? { alone: aloneOn.map(median), atOnce: atOnceOn.map(median) } : null;
+  // two whole cores: each at once as fast as the faster alone (within 5 %)
+  const whole = coreSpeeds !== null && Math.min(...coreSpeeds.atOnce) >= 0.95 * Math.max(...coreSpeeds.alone);
+  ratioRow(
+    'cores',
+    'W2, alone: 2 threads against the two cores at once',
+    '1 thread on each core at once (sum)',
+    '2 threads',
+    { base: together, other: two },
+    (b, o) => o / b,
+    '≥ 0.90× (1.8× of one thread, on cores of one speed)',
+    (f) => f >= 0.9,
+  );
   ratioRow(
     'alone',
     'W2, alone',
     '1 thread',
     '2 threads',
-    alternate(['w2', '1'], ['w2', '2'], 'samplesPerSecond', rounds, quick),
+    { base: one, other: two },
     (b, o) => o / b,
-    '≥ 1.8× where the machine gives a second core',
-    (f) => f >= 1.8,
+    whole ? '≥ 1.8×' : '≥ 1.8× where the machine gives a second whole core (this one does not: the row above)',
+    (f) => f >= 1.8 || (!whole && rows[rows.length - 1]!.met),
   );
 
-  log('contention: W2, 2 threads against 1, beside a busy process');
-  const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
-  try {
-    ratioRow(
-      'busy',
-      'W2, beside one busy process',
-      '1 thread',
-      '2 threads',
-      alternate(['w2', '1'], ['w2', '2'], 'samplesPerSecond', rounds, quick),
-      (b, o) => o / b,
-      '≥ 1.0×',
-      (f) => f >= 1.0,
-    );
-  } finally {
-    busy.kill();
+  log('contention: W2, 2 threads against 1, beside a busy process (pinned to each core in turn)');
+  const besideBusy = { base: [] as number[], other: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    const [file, argv] = command([process.execPath, '-e', 'for (;;) {}'], pinned ? pair[r % pair.length] : undefined);
+    const busy = spawn(file, argv, { stdio: 'ignore' });
+    try {
+      const order = r % 2 ? (['other', 'base'] as const) : (['base', 'other'] as const);
+      for (const side of order) besideBusy[side].push(runChild(['w2', side === 'base' ? '1' : '2'], quick).samplesPerSecond!);
+    } finally {
+      busy.kill();
+    }
   }
+  ratioRow(
+    'busy',
+    'W2, beside one busy process',
+    '1 thread',
+    '2 threads',
+    besideBusy,
+    (b, o) => o / b,
+    '≥ 1.0×',
+    (f) => f >= 1.0,
+  );
 
   log('contention: W2, 8 threads against 2');
   ratioRow(
@@ -161,14 +201,14 @@ export async function measureContention(rounds: number, quick: boolean, log: (li
     'ms',
   );
 
-  return { cores, secondCore: median(shares), rows };
+  return { cores, coreSpeeds, rows };
 }
 
 /** The report's lines: for the console (plain) or BENCHMARKS.md (a table). */
 export function contentionLines(report: ContentionReport, markdown: boolean): string[] {
   const value = (v: number, unit: ContentionRow['unit']): string => (unit === 'ms' ? `${v.toFixed(1)} ms` : `${(v / 1000).toFixed(1)} k`);
   const figure = (row: ContentionRow, f: number): string => (row.unit === 'ms' ? `${f >= 0 ? '+' : ''}${f.toFixed(1)} ms` : `${f.toFixed(2)}×`);
-  const second = `two 1-thread runs at once each ran at ${(100 * report.secondCore).toFixed(0)} % of one alone (${report.cores} cores)`;
+  const second = machineLine(report);
   if (!markdown) {
     return [
       `  the machine: ${second}`,
@@ -190,4 +230,15 @@ export function contentionLines(report: ContentionReport, markdown: boolean): st
         `**${figure(r, r.figure)}** | ${r.rounds.map((f) => figure(r, f)).join(', ')} | ${r.target} | ${r.met ? '✓' : '✗'} |`,
     ),
   ];
+}
+
+/** What the machine's cores gave W2 on one thread each, alone and at once. */
+export function machineLine(report: Pick<ContentionReport, 'cores' | 'coreSpeeds'>): string {
+  const k = (v: number): string => `${(v / 1000).toFixed(1)} k`;
+  const speeds = report.coreSpeeds;
+  if (!speeds) return `${report.cores} cores (not pinned: no taskset here)`;
+  return (
+    `${report.cores} cores; W2 on 1 thread pinned to core 0 and core 1: ${speeds.alone.map(k).join(' and ')} samples/s alone, ` +
+    `${speeds.atOnce.map(k).join(' and ')} at once (together ${(speeds.atOnce.reduce((a, b) => a + b, 0) / Math.max(...speeds.alone)).toFixed(2)}× the faster alone)`
+  );
 }

@@ -270,8 +270,12 @@ ${markdownTable(THREAD_HEADERS, threadRows(report))}
 
 Threads under real conditions, W2's shape and data: every case runs in processes of its own (a
 fresh pool each; \`bench/contention.ts\`), the two sides of a comparison taking turns for several
-rounds; a figure is the median of the rounds' ratios (for create, of their differences). The busy
-process is \`node -e 'for (;;) {}'\` started beside the runs; "8 threads" on this machine's cores
+rounds; a figure is the median of the rounds' ratios (for create, of their differences). First,
+what the cores give: W2 on one thread pinned (\`taskset\`) to core 0, then to core 1, then one on
+each at once. The cores of a virtual machine need not be alike — one may share its SIMD units
+with another machine's thread — so two threads are held to the two cores at once (≥ 0.9×, which
+is 1.8× of one thread on cores of one speed). The busy process is \`node -e 'for (;;) {}'\`,
+pinned to each core in turn, started beside the runs; "8 threads" on this machine's cores
 wakes at most cores − 1 workers a step; the grown pool had 7 workers, started by an 8-thread
 model with the core count lifted to 8 for it.
 

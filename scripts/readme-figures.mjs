@@ -105,11 +105,7 @@ export function performanceBlock(results) {
     );
   }
   if (results.contention) {
-    lines.push(
-      '',
-      `Threads under contention (each case in processes of its own, taking turns; medians of the rounds; two 1-thread runs at once each ran at ${Math.round(results.contention.secondCore * 100)} % of one alone):`,
-      '',
-    );
+    lines.push('', `Threads under contention (each case in processes of its own, taking turns; medians of the rounds; ${coresText(results.contention)}):`, '');
     lines.push('| case | figure | rounds | target |', '|:--|--:|:--|:--|');
     for (const row of results.contention.rows) {
       const show = (v) => (row.unit === 'ms' ? `${v >= 0 ? '+' : ''}${v.toFixed(1)} ms` : times(v));
@@ -120,6 +116,13 @@ export function performanceBlock(results) {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/** What the machine's cores gave W2 on one thread each (bench/contention.ts's machineLine, shorter). */
+function coresText({ coreSpeeds, secondCore }) {
+  if (!coreSpeeds) return `two 1-thread runs at once each ran at ${Math.round(secondCore * 100)} % of one alone`;
+  const k = (v) => `${(v / 1000).toFixed(1)} k`;
+  return `W2 on 1 thread pinned to each core ran at ${coreSpeeds.alone.map(k).join(' and ')} samples/s alone, ${coreSpeeds.atOnce.map(k).join(' and ')} at once`;
 }
 
 /** The page (`page` names it in errors) with each figures block made anew. */
