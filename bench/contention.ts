@@ -6,8 +6,8 @@
 // turns, first one then the other, for several rounds; each round gives a ratio, and the median
 // of those is the figure. First, what the machine's cores give at all: W2 on one thread pinned to
 // each core in turn, then on both at once. Its cores need not be alike: on a virtual machine a
-// core can share its SIMD units with another machine's thread (here one core ran W2 at two thirds
-// of the other's speed, and a loop of independent FMAs at half, alone or not, for hours). So two
+// core can share its SIMD units with another machine's thread (here one core has run W2 at two
+// thirds of the other's speed, and a loop of independent FMAs at half, for minutes at a time). So two
 // threads are held to what the two cores give together, not to twice one of them.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
