@@ -3,7 +3,6 @@
 // come a fraction of a second in. (Bounds on elapsed time are generous: they tell "within the
 // epoch" from "after it", not speed.)
 import { execFileSync } from 'node:child_process';
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +12,13 @@ import { GradwasmError, Sequential, dense, setMemoryLimit, trainInWorker } from 
 import { serveTraining } from '../src/worker/serve.js';
 import type { StartMessage, WorkerMessage } from '../src/worker/protocol.js';
 import { labels, uniform } from './support/random.js';
+import { bundleWorker } from './support/worker-bundle.js';
 
 let dir: string;
 let workerUrl: URL;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gradwasm-cancel-'));
-  const outfile = join(dir, 'worker.mjs');
-  await build({
-    entryPoints: ['src/worker/entry.node.ts'],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'es2022',
-    loader: { '.wasm': 'binary' },
-    logLevel: 'warning',
-  });
-  workerUrl = pathToFileURL(outfile);
+  workerUrl = await bundleWorker(dir);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

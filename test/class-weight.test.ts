@@ -8,11 +8,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { build } from 'esbuild';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planModel } from '../src/backend/plan.js';
 import { run } from '../src/cli/main.js';
@@ -29,6 +27,7 @@ import {
 } from '../src/index.js';
 import { meanBce64, type Layer64 } from './support/reference.js';
 import { labels, relativeDifference, uniform } from './support/random.js';
+import { bundleWorker } from './support/worker-bundle.js';
 
 const bits = (layers: readonly LayerWeights[]): number[][] =>
   layers.flatMap((l) => [[...new Uint32Array(l.weights.slice().buffer)], [...new Uint32Array(l.bias.slice().buffer)]]);
@@ -522,18 +521,7 @@ describe('trainInWorker with weights', () => {
   let workerUrl: URL;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gradwasm-class-weight-'));
-    const outfile = join(dir, 'worker.mjs');
-    await build({
-      entryPoints: ['src/worker/entry.node.ts'],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'es2022',
-      loader: { '.wasm': 'binary' },
-      logLevel: 'warning',
-    });
-    workerUrl = pathToFileURL(outfile);
+    workerUrl = await bundleWorker(dir);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

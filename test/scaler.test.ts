@@ -1,15 +1,14 @@
 // StandardScaler, alone and inside a model: its statistics against a float64 reference, its
 // arithmetic (one rounding to float32), its file, hostile files, and a model that carries one —
 // which must compute exactly what the same model without it computes on pre-scaled rows.
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { GradwasmError, Sequential, StandardScaler, dense, trainInWorker, type ModelJSON, type ScalerJSON } from '../src/index.js';
 import { labels, uniform } from './support/random.js';
 import { expectError } from './support/errors.js';
+import { bundleWorker } from './support/worker-bundle.js';
 
 const rows = 37,
   cols = 5;
@@ -291,24 +290,14 @@ describe.each(['wasm', 'js'] as const)('a model with a scaler, on the %s backend
   it('trainInWorker trains with it and returns it in the model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'gradwasm-scaler-'));
     try {
-      const outfile = join(dir, 'worker.mjs');
-      await build({
-        entryPoints: ['src/worker/entry.node.ts'],
-        outfile,
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'es2022',
-        loader: { '.wasm': 'binary' },
-        logLevel: 'warning',
-      });
+      const workerUrl = await bundleWorker(dir);
       const fit = { epochs: 5, learningRate: 0.2, batchSize: 8 };
-      const result = await trainInWorker({ model: { ...options, scaler }, x: X, y: Y, fit, workerUrl: pathToFileURL(outfile) }).done;
+      const result = await trainInWorker({ model: { ...options, scaler }, x: X, y: Y, fit, workerUrl }).done;
       const local = await Sequential.create({ ...options, scaler });
       await local.fit({ data: X, rows, cols }, Y, fit);
       expect(result.model).toEqual(local.toJSON());
       // and continues a saved model, keeping its scaler
-      const again = await trainInWorker({ model: result.model, load: { seed: 1, backend }, x: X, y: Y, fit, workerUrl: pathToFileURL(outfile) }).done;
+      const again = await trainInWorker({ model: result.model, load: { seed: 1, backend }, x: X, y: Y, fit, workerUrl }).done;
       expect(again.model.scaler).toEqual(scaler.toJSON());
     } finally {
       rmSync(dir, { recursive: true, force: true });

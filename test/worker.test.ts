@@ -1,7 +1,6 @@
 // trainInWorker in Node (worker_threads): progress, bit-identity with an in-process fit,
 // cancellation, errors from both sides of the boundary. The worker scripts are bundled from
 // the sources here (so these tests never run a stale dist/); the last test runs dist/ as shipped.
-import { build } from 'esbuild';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as Gradwasm from '../src/index.js';
 import { GradwasmError, OptionError, Sequential, dense, trainInWorker, type EpochLog, type LayerWeights, type TrainInWorkerOptions } from '../src/index.js';
 import { labels, uniform } from './support/random.js';
+import { bundleWorker } from './support/worker-bundle.js';
 
 let dir: string;
 let workerUrl: URL;
@@ -17,22 +17,8 @@ let faultyWorkerUrl: URL;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'gradwasm-worker-'));
-  const bundle = async (entry: string, name: string): Promise<URL> => {
-    const outfile = join(dir, name);
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'es2022',
-      loader: { '.wasm': 'binary' },
-      logLevel: 'warning',
-    });
-    return pathToFileURL(outfile);
-  };
-  workerUrl = await bundle('src/worker/entry.node.ts', 'worker.mjs');
-  faultyWorkerUrl = await bundle('test/support/faulty-worker.ts', 'faulty-worker.mjs');
+  workerUrl = await bundleWorker(dir);
+  faultyWorkerUrl = await bundleWorker(dir, 'test/support/faulty-worker.ts', 'faulty-worker.mjs');
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

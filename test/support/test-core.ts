@@ -5,6 +5,22 @@ import { readFileSync } from 'node:fs';
 import { Core, type CoreExports } from '../../src/backend/wasm/core.js';
 
 type Ptr = number;
+type AdamStep = (
+  w: Ptr,
+  g: Ptr,
+  m: Ptr,
+  v: Ptr,
+  n: number,
+  lr: number,
+  decay: number,
+  beta1: number,
+  beta1c: number,
+  beta2: number,
+  beta2c: number,
+  epsilon: number,
+  c1: number,
+  c2: number,
+) => void;
 
 export type TestExports = CoreExports & {
   modelBytes(layers: number): number;
@@ -18,38 +34,8 @@ export type TestExports = CoreExports & {
   sgdStepScalar(w: Ptr, g: Ptr, n: number, lr: number, decay: number): void;
   momentumStep(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, decay: number, momentum: number, nesterov: boolean): void;
   momentumStepScalar(w: Ptr, g: Ptr, v: Ptr, n: number, lr: number, decay: number, momentum: number, nesterov: boolean): void;
-  adamStep(
-    w: Ptr,
-    g: Ptr,
-    m: Ptr,
-    v: Ptr,
-    n: number,
-    lr: number,
-    decay: number,
-    beta1: number,
-    beta1c: number,
-    beta2: number,
-    beta2c: number,
-    epsilon: number,
-    c1: number,
-    c2: number,
-  ): void;
-  adamStepScalar(
-    w: Ptr,
-    g: Ptr,
-    m: Ptr,
-    v: Ptr,
-    n: number,
-    lr: number,
-    decay: number,
-    beta1: number,
-    beta1c: number,
-    beta2: number,
-    beta2c: number,
-    epsilon: number,
-    c1: number,
-    c2: number,
-  ): void;
+  adamStep: AdamStep;
+  adamStepScalar: AdamStep;
   activateInPlace(buf: Ptr, count: number, act: number): void;
   activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
   standardizeScalar(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
