@@ -61,9 +61,11 @@ export const LINEAR: i32 = 0; // linear
 export const SIGMOID: i32 = 1; // sigmoid
 export const TANH: i32 = 2; // tanh
 export const RELU: i32 = 3; // relu
+export const SOFTMAX: i32 = 4; // softmax
 
 // Output heads (assembly/heads.ts)
 export const HEAD_BINARY: i32 = 0; // binary
+export const HEAD_SOFTMAX: i32 = 1; // softmax
 
 // Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes
 export const SGD: i32 = 0; // sgd: 0 copies of state
@@ -233,7 +235,7 @@ export const EXPLODING_CEILING: f64 = 1000000;
   lr: f32;
 }
 
-/** STEP_LOSS's arguments (36 bytes at stepArgs()): rows of the head's loss, its gradient dZ_L and the outputs; each part's counts its own. */
+/** STEP_LOSS's arguments (40 bytes at stepArgs()): rows of the head's loss, its gradient dZ_L and the outputs; each part's counts its own. */
 // @ts-ignore: decorator
 @unmanaged export class LossArgs {
   /** the head (HEADS) */
@@ -250,6 +252,8 @@ export const EXPLODING_CEILING: f64 = 1000000;
   batchRows: i32;
   /** dZ_L, or 0 */
   grad: usize;
+  /** logits and outputs per row */
+  width: i32;
   /** what predict gives (binary: σ(z)), or 0 */
   outputs: usize;
   /** each row's loss */
@@ -294,7 +298,7 @@ export const EXPLODING_CEILING: f64 = 1000000;
   wBatch: usize;
 }
 
-/** STEP_OUTPUTS's arguments (16 bytes at stepArgs()): rows of the head's outputs, as predict() gives them (binary: σ(z)). */
+/** STEP_OUTPUTS's arguments (20 bytes at stepArgs()): rows of the head's outputs, as predict() gives them (binary: σ(z)). */
 // @ts-ignore: decorator
 @unmanaged export class OutputsArgs {
   /** the head (HEADS) */
@@ -305,6 +309,8 @@ export const EXPLODING_CEILING: f64 = 1000000;
   out: usize;
   /** rows */
   rows: i32;
+  /** logits and outputs per row */
+  width: i32;
 }
 
 /** STEP_TRANSPOSE's arguments (16 bytes at stepArgs()): rows of a hidden kernel W_l into its packed transposition. */

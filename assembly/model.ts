@@ -230,8 +230,8 @@ function lossGradient(m: usize, y: usize, w: usize, rows: i32, batchRows: i32, s
  *  `stats` by this thread alone. Returns Σ lossᵢ. */
 function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchRows: i32, grad: usize, outputs: usize, stats: usize): f64 {
   const s = stepArgs<LossArgs>();
-  s.head = load<i32>(m + HEAD); s.logits = logits; s.y = y; s.w = w; s.rows = rows; s.batchRows = batchRows; s.grad = grad; s.outputs = outputs; s.losses = load<usize>(m + LOSSES);
-  const parts = share(m, STEP_LOSS, <i64>rows * LOSS_WORK, rows);
+  s.head = load<i32>(m + HEAD); s.logits = logits; s.y = y; s.w = w; s.rows = rows; s.batchRows = batchRows; s.grad = grad; s.width = outputWidth(m); s.outputs = outputs; s.losses = load<usize>(m + LOSSES);
+  const parts = share(m, STEP_LOSS, <i64>rows * outputWidth(m) * LOSS_WORK, rows);
   for (let p = 0; p < parts; p++) addCounts(counters(p), stats);
   return sumLosses(load<usize>(m + LOSSES), rows, stats);
 }
@@ -239,7 +239,12 @@ function lossStep(m: usize, logits: usize, y: usize, w: usize, rows: i32, batchR
 function lossPart(part: i32, parts: i32): void {
   const s = stepArgs<LossArgs>();
   const rows = s.rows;
-  headRows(s.head, s.logits, s.y, s.w, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), s.batchRows, s.grad, s.outputs, s.losses, counters(part));
+  headRows(s.head, s.logits, s.y, s.w, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), s.batchRows, s.width, s.grad, s.outputs, s.losses, counters(part));
+}
+
+/** Logits per row: the last layer's units (the head's outputs per row). */
+function outputWidth(m: usize): i32 {
+  return field(layer(m, load<i32>(m + LAYERS) - 1), L_OUT);
 }
 
 // Sums over the rows of a batch. Every gradient is a sum over the batch's rows; one float32 sum
@@ -724,32 +729,36 @@ export function gradients(m: usize, x: usize, y: usize, rows: i32, before: i32):
 }
 
 /** The statistics of lastStat over rows (added to them), in chunks of the workspace capacity;
- *  with probabilities (rows floats; 0 = none) also σ(z) per row, as predict() gives it. */
+ *  with probabilities (rows × the head's width floats; 0 = none) also what predict() gives per row. */
 export function evaluate(m: usize, x: usize, y: usize, rows: i32, probabilities: usize): void {
   const capacity = load<i32>(m + CAPACITY);
+  const width = <usize>outputWidth(m);
   for (let start = 0; start < rows; start += capacity) {
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
     const at = <usize>start << 2;
-    lossStep(m, z, y + at, 0, size, size, 0, probabilities ? probabilities + at : 0, m + PASS_STATS);
+    lossStep(m, z, y + at, 0, size, size, 0, probabilities ? probabilities + at * width : 0, m + PASS_STATS);
   }
 }
 
-/** probabilities[i] = what the head gives for row i (binary: σ(z_i)), in chunks of the workspace capacity. */
+/** probabilities[i·width…] = what the head gives for row i (binary: σ(z_i); softmax: its k
+ *  probabilities), in chunks of the workspace capacity. */
 export function predict(m: usize, x: usize, rows: i32, probabilities: usize): void {
   const capacity = load<i32>(m + CAPACITY);
+  const width = outputWidth(m);
   for (let start = 0; start < rows; start += capacity) {
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
-    const s = stepArgs<OutputsArgs>(); s.head = load<i32>(m + HEAD); s.z = z; s.out = probabilities + (<usize>start << 2); s.rows = size;
-    share(m, STEP_OUTPUTS, <i64>size * LOSS_WORK, size);
+    const s = stepArgs<OutputsArgs>();
+    s.head = load<i32>(m + HEAD); s.z = z; s.out = probabilities + ((<usize>start * <usize>width) << 2); s.rows = size; s.width = width;
+    share(m, STEP_OUTPUTS, <i64>size * width * LOSS_WORK, size);
   }
 }
 
 function outputsPart(part: i32, parts: i32): void {
   const s = stepArgs<OutputsArgs>();
   const rows = s.rows;
-  headOutputs(s.head, s.z, s.out, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1));
+  headOutputs(s.head, s.z, s.out, lo(rows, part, parts, 1), lo(rows, part + 1, parts, 1), s.width);
 }
 
 /** Where the Node/browser wrapper may start carving memory. */

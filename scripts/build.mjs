@@ -246,7 +246,10 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 // What a page downloads. The inference path is what a bundler keeps of the browser build for a
 // page that imports Sequential to load a model and predict (tree-shaken, minified); written out
 // as build/gradwasm.inference.js so that its size can be checked (test/browser-bundle.test.ts).
-const INFERENCE_BUDGET_GZIP = 25_000; // bytes
+// 25 kB for the binary head alone (issue 4); the softmax head (issue 21) added 1.3 kB to it — its
+// function in the core, and scikit-learn's multiclass metrics, which a synchronous evaluate() must
+// carry — so the budget is 26 kB.
+const INFERENCE_BUDGET_GZIP = 26_000; // bytes
 await buildBeside(
   {
     ...common,

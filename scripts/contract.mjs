@@ -165,6 +165,7 @@ const STEPS = [
       ['rows', 'i32', 'rows'],
       ['batchRows', 'i32', "the divisor of dZ: the batch's rows"],
       ['grad', 'usize', 'dZ_L, or 0'],
+      ['width', 'i32', 'logits and outputs per row'],
       ['outputs', 'usize', 'what predict gives (binary: σ(z)), or 0'],
       ['losses', 'usize', "each row's loss"],
     ],
@@ -203,6 +204,7 @@ const STEPS = [
       ['z', 'usize', 'the logits'],
       ['out', 'usize', 'the outputs, written'],
       ['rows', 'i32', 'rows'],
+      ['width', 'i32', 'logits and outputs per row'],
     ],
   },
   {
@@ -228,13 +230,17 @@ const CODES = [
       ['SIGMOID', 'sigmoid'],
       ['TANH', 'tanh'],
       ['RELU', 'relu'],
+      ['SOFTMAX', 'softmax'], // the output layer's only: the softmax head applies it (assembly/heads/softmax.ts)
     ],
   },
   {
     what: 'Output heads (assembly/heads.ts)',
     first: 0,
     key: 'HEAD',
-    names: [['HEAD_BINARY', 'binary']], // a sigmoid unit and binary cross-entropy (assembly/heads/binary.ts)
+    names: [
+      ['HEAD_BINARY', 'binary'], // a sigmoid unit and binary cross-entropy (assembly/heads/binary.ts)
+      ['HEAD_SOFTMAX', 'softmax'], // k softmax units and categorical cross-entropy (assembly/heads/softmax.ts)
+    ],
   },
   {
     what: "Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes",

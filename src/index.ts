@@ -19,7 +19,7 @@ export { confusionMatrix, precision, recall, f1Score, rocAuc } from './metrics/c
 export type { ConfusionMatrix } from './metrics/classification.js';
 export { LogisticRegression } from './model/logistic.js';
 export type { LogisticRegressionOptions } from './model/logistic.js';
-export { dense, ACTIVATIONS } from './network/layers.js';
+export { dense, ACTIVATIONS, HIDDEN_ACTIVATIONS } from './network/layers.js';
 export type { Activation, DenseLayer } from './network/layers.js';
 export { BrokenModelError, DataError, DivergenceError, GradwasmError, MemoryLimitError, OptionError } from './core/errors.js';
 export type { DataLocation, DivergenceCause } from './core/errors.js';

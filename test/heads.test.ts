@@ -24,6 +24,7 @@ describe('the head a network ends in', () => {
       { units: 2, activation: 'sigmoid' },
       { units: 1, activation: 'relu' },
       { units: 1, activation: 'linear' },
+      { units: 1, activation: 'softmax' },
     ]) {
       expect(findHead(last)).toBeUndefined();
       let error: unknown;
@@ -34,7 +35,9 @@ describe('the head a network ends in', () => {
       }
       expect(error).toBeInstanceOf(DataError);
       expect((error as DataError).argument).toBe('options.layers');
-      expect((error as Error).message).toBe(`the last layer of options.layers must be dense(1, 'sigmoid'), got dense(${last.units}, '${last.activation}')`);
+      expect((error as Error).message).toBe(
+        `the last layer of options.layers must be dense(1, 'sigmoid') or dense(k, 'softmax') with k ≥ 2, got dense(${last.units}, '${last.activation}')`,
+      );
     }
   });
 });
@@ -48,8 +51,8 @@ describe('the binary head', () => {
   });
 
   it('checks labels as 0 or 1, naming the argument and the row', () => {
-    expect([...binary.labels([0, 1, 1], 3, 'y')]).toEqual([0, 1, 1]);
-    expect(() => binary.labels([0, 2], 2, 'y')).toThrow('y[1] is 2; labels must be 0 or 1');
+    expect([...binary.labels([0, 1, 1], 3, 'y', 1)]).toEqual([0, 1, 1]);
+    expect(() => binary.labels([0, 2], 2, 'y', 1)).toThrow('y[1] is 2; labels must be 0 or 1');
   });
 
   it("gives fit's history and evaluate the same figures a pass counts", async () => {

@@ -303,11 +303,11 @@ describe('fromTfjsLayers refuses what it cannot read', () => {
       /is a "Dropout" layer/,
     ],
     [
-      'a softmax activation',
+      'a softmax activation on a hidden layer',
       () => edited((j) => (layer(j, 0).config.activation = 'softmax')),
       null,
       `${L}[0].config.activation`,
-      /is "softmax"; gradwasm has linear, relu, tanh and sigmoid$/,
+      /is "softmax" on a hidden layer; gradwasm has softmax as the last layer's activation only$/,
     ],
     ['an elu activation', () => edited((j) => (layer(j, 0).config.activation = 'elu')), null, `${L}[0].config.activation`, /is "elu"/],
     [

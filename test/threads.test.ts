@@ -3,7 +3,7 @@
 // option; and a process that trained with threads ends by itself.
 import { spawnSync } from 'node:child_process';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVATIONS, GradwasmError, LogisticRegression, Sequential, dense, type FitOptions, type LayerWeights } from '../src/index.js';
+import { HIDDEN_ACTIVATIONS, GradwasmError, LogisticRegression, Sequential, dense, type FitOptions, type LayerWeights } from '../src/index.js';
 import { fixPoolHelpers, poolReady, setPoolCores } from '../src/backend/wasm/threads.js';
 import { labels, uniform } from './support/random.js';
 
@@ -43,7 +43,7 @@ describe('the same bits for 1, 2, 3, 5 and 8 threads', () => {
   ])(
     '%s, every activation',
     async (_name, options) => {
-      for (const activation of ACTIVATIONS) {
+      for (const activation of HIDDEN_ACTIVATIONS) {
         const seen: { history: unknown; weights: number[][]; p: number[]; evaluation: unknown; gradients: number[][] }[] = [];
         for (const threads of COUNTS) {
           const model = await Sequential.create({ inputs, layers: [dense(96, activation), dense(48, activation), dense(1, 'sigmoid')], seed: 3, threads });
@@ -61,6 +61,36 @@ describe('the same bits for 1, 2, 3, 5 and 8 threads', () => {
         }
         for (const [i, s] of seen.entries()) expect(s, `${activation}, ${COUNTS[i]} threads`).toEqual(seen[0]);
       }
+    },
+    120_000,
+  );
+
+  it.each<[string, FitOptions]>([
+    ['SGD, batches of 5', { epochs: 1, batchSize: 5, learningRate: 0.05 }],
+    [
+      'momentum, batches of 64, class weights',
+      { epochs: 2, batchSize: 64, optimizer: { type: 'momentum', momentum: 0.9 }, learningRate: 0.05, classWeight: { 0: 1, 1: 2, 2: 0.5, 3: 1, 4: 3 } },
+    ],
+    ['Adam with weight decay, full batch', { epochs: 3, optimizer: 'adam', learningRate: 0.01, weightDecay: 1e-3 }],
+  ])(
+    'a softmax head of 5 classes: %s',
+    async (_name, options) => {
+      const classes = Float32Array.from(uniform(4, rows), (v) => Math.floor((v + 1) * 2.5));
+      const seen: unknown[] = [];
+      for (const threads of COUNTS) {
+        const model = await Sequential.create({ inputs, layers: [dense(96, 'relu'), dense(5, 'softmax')], seed: 3, threads });
+        const history = await model.fit(x, classes, { ...options, validationSplit: 0.1 });
+        const g = model.gradients(x, classes);
+        seen.push({
+          history,
+          weights: bits(model.getWeights()),
+          p: floatBits(model.predictProba(x)),
+          evaluation: model.evaluate(x, classes),
+          gradients: [[g.loss], ...bits(g.layers)],
+        });
+        model.dispose();
+      }
+      for (const [i, s] of seen.entries()) expect(s, `${COUNTS[i]} threads`).toEqual(seen[0]);
     },
     120_000,
   );

@@ -37,6 +37,8 @@ export interface ModelPlan {
   /** The widest layer output: the gradient buffers are this wide (the first layer's input
    *  gradient is never formed, so the feature count does not count). */
   widest: number;
+  /** What predict gives per row: the last layer's units (binary: 1; softmax: k). */
+  outputWidth: number;
   /** Bytes one row of a chunk takes (workspace and staging), alignment aside. */
   rowBytes: number;
   /** The rows of a chunk: the largest workspace capacity this model ever gets. */
@@ -62,8 +64,9 @@ export function planModel(architecture: Architecture): ModelPlan {
     fanIn = units;
     return plan;
   });
-  // staged input row, label and probability; the two gradient rows, the 1.0, the loss (f64), every layer's outputs
-  const rowBytes = 4 * (architecture.inputs + 2 + 2 * widest + 1 + 2 + outputs);
+  // staged input row, label and outputs; the two gradient rows, the 1.0, the loss (f64), every layer's outputs
+  const outputWidth = architecture.layers[architecture.layers.length - 1]!.units;
+  const rowBytes = 4 * (architecture.inputs + 1 + outputWidth + 2 * widest + 1 + 2 + outputs);
   return {
     descriptorBytes: HEADER_BYTES + RECORD_BYTES * layers.length,
     layers,
@@ -71,6 +74,7 @@ export function planModel(architecture: Architecture): ModelPlan {
     packedFloats: packed,
     blockBytes: 4 * (2 * floats + alignFloats(packed)),
     widest,
+    outputWidth,
     rowBytes,
     chunkRows: chunkRows(rowBytes),
   };
@@ -128,7 +132,7 @@ export function fitBlocks(
   if (fit.weighted) sizes.push(4 * rows);
   if (fit.shuffle) sizes.push(4 * rows, 4 * batchRows * inputs, 4 * batchRows);
   if (fit.shuffle && fit.weighted) sizes.push(4 * batchRows);
-  if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows, 4 * valRows);
+  if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows, 4 * valRows * plan.outputWidth);
   if (levels > 0) sizes.push(levelBytes(plan, levels));
   return { sizes, workspaceRows: Math.max(batchRows, Math.min(valRows, plan.chunkRows)), levels };
 }

@@ -1,7 +1,7 @@
 // The `gradwasm` command line: train, predict, evaluate, export, explain, bench.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { GradwasmError } from '../core/errors.js';
-import { ACTIVATIONS } from '../network/layers.js';
+import { HIDDEN_ACTIVATIONS } from '../network/layers.js';
 import { MAX_UNITS } from '../core/limits.js';
 import { positiveFloat32 } from '../network/optimizers.js';
 import { bench } from './bench.js';
@@ -111,7 +111,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
     .option('--label <column>', trainLabelHelp)
     .addOption(delimiterOption())
     .option('--layers <sizes>', 'hidden layer sizes, e.g. 16,8; "" for logistic regression (default: 100, as scikit-learn\'s MLPClassifier)', layerList, [100])
-    .addOption(new Option('--activation <name>', 'hidden activation').choices(ACTIVATIONS).default('relu'))
+    .addOption(new Option('--activation <name>', 'hidden activation').choices(HIDDEN_ACTIVATIONS).default('relu'))
     .addOption(
       new Option(
         '--optimizer <name>',

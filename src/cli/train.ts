@@ -13,7 +13,7 @@ import type { FitOptions } from '../train/fit-options.js';
 import type { History } from '../train/history.js';
 import type { OptimizerOptions } from '../network/optimizers.js';
 import { openDataFile, splitSource, splitTable, validationRows, type DataFile } from './data-file.js';
-import { checkDistinct, checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
+import { binaryOnly, checkDistinct, checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
 import { Interrupted } from './interrupted.js';
 import { metricsTable } from './report.js';
 import { TrainingProgress } from './progress.js';
@@ -142,7 +142,7 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   const split = splitData(data, flags as Resolved);
   const o = resolveDefaults(flags, split.trainSet.rows, split.memory !== null);
   const model = resumed
-    ? await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads })
+    ? binaryOnly(await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads }), '--resume', flags.resume!)
     : await Sequential.create({
         inputs: data.cols,
         layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')],
@@ -289,7 +289,7 @@ function trainerOn({ memory, trainSet, heldOut }: Split, cols: number): TrainOn 
         });
 }
 
-async function evaluateSplit(model: Sequential, { memory, trainSet, heldOut }: Split): Promise<[string, Evaluation][]> {
+async function evaluateSplit(model: Sequential<'binary'>, { memory, trainSet, heldOut }: Split): Promise<[string, Evaluation][]> {
   const evaluations: [string, Evaluation][] = [];
   if (memory) {
     evaluations.push(['train', model.evaluate(memory.train.x, memory.train.y)]);

@@ -10,13 +10,15 @@ export const LINEAR = 0;
 export const SIGMOID = 1;
 export const TANH = 2;
 export const RELU = 3;
+export const SOFTMAX = 4;
 /** The activation codes by name. */
-export const ACTIVATION_CODE = { linear: LINEAR, sigmoid: SIGMOID, tanh: TANH, relu: RELU } as const;
+export const ACTIVATION_CODE = { linear: LINEAR, sigmoid: SIGMOID, tanh: TANH, relu: RELU, softmax: SOFTMAX } as const;
 
 // Output heads (assembly/heads.ts)
 export const HEAD_BINARY = 0;
+export const HEAD_SOFTMAX = 1;
 /** The head codes by name. */
-export const HEAD_CODE = { binary: HEAD_BINARY } as const;
+export const HEAD_CODE = { binary: HEAD_BINARY, softmax: HEAD_SOFTMAX } as const;
 
 // Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes
 export const SGD = 0;

@@ -229,24 +229,28 @@ export function rowRange(matrix: Matrix, start: number, count: number): Matrix {
   };
 }
 
-/** Validate `rows` labels of 0 or 1 and copy them to float32. */
-export function toLabels(y: unknown, rows: number, argument = 'y'): Float32Array {
-  if (!isArrayLike(y)) throw new DataError(argument, `${argument} must be an array of 0/1 labels, got ${describe(y)}`);
+/** Validate `rows` labels — 0 or 1 (two classes), or class indices 0…classes−1 — and copy them
+ *  to float32 (exact: a layer has at most 65536 units). */
+export function toLabels(y: unknown, rows: number, argument = 'y', classes = 2): Float32Array {
+  const binary = classes === 2;
+  const what = binary ? 'labels must be 0 or 1' : `labels must be class indices, integers 0…${classes - 1}`;
+  if (!isArrayLike(y)) throw new DataError(argument, `${argument} must be an array of ${binary ? '0/1 labels' : 'class indices'}, got ${describe(y)}`);
   if (y.length !== rows) throw new DataError(argument, `${argument} has ${y.length} labels, but x has ${rows} rows`);
   const labels = new Float32Array(rows);
-  if (y instanceof Float32Array || y instanceof Float64Array) {
+  const bad = (i: number, v: unknown): DataError => new DataError(argument, `${argument}[${i}] is ${describe(v)}; ${what}`, { source: argument, row: i });
+  if (binary && (y instanceof Float32Array || y instanceof Float64Array)) {
     // numbers for sure: v·(v − 1) is 0 for 0 and 1 alone, one predictable branch a label
     for (let i = 0; i < rows; i++) {
       const v = y[i]!;
-      if (v * (v - 1) !== 0) throw new DataError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`, { source: argument, row: i });
+      if (v * (v - 1) !== 0) throw bad(i, v);
       labels[i] = v;
     }
     return labels;
   }
   for (let i = 0; i < rows; i++) {
     const v = y[i];
-    if (v !== 0 && v !== 1) throw new DataError(argument, `${argument}[${i}] is ${describe(v)}; labels must be 0 or 1`, { source: argument, row: i });
-    labels[i] = v;
+    if (binary ? v !== 0 && v !== 1 : typeof v !== 'number' || !(v >= 0 && v < classes && v % 1 === 0)) throw bad(i, v);
+    labels[i] = v as number;
   }
   return labels;
 }

@@ -6,40 +6,50 @@ import { describe } from '../core/checks.js';
 import { OptionError } from '../core/errors.js';
 
 /**
- * A weight for each class: `{ 0: w0, 1: w1 }` (both keys, as TensorFlow.js asks for every class
- * of the data and Keras for keys 0…n−1), or `'balanced'`: n / (2·nᵢ) for class i, where n
- * counts the training rows and nᵢ those of class i (scikit-learn's rule), so that both classes
- * weigh the same in the loss.
+ * A weight for each class: `{ 0: w0, 1: w1, … }` with a key for every class 0…k−1 (as TensorFlow.js
+ * asks for every class of the data and Keras for keys 0…n−1), or `'balanced'`: n / (k·nᵢ) for
+ * class i, where n counts the training rows and nᵢ those of class i (scikit-learn's rule), so
+ * that every class weighs the same in the loss.
  */
-export type ClassWeight = { readonly 0: number; readonly 1: number } | 'balanced';
+export type ClassWeight = Readonly<Record<number, number>> | 'balanced';
 
-/** A class weight as checked: the two weights (float32 values), or 'balanced' (computed from the labels). */
-export type CheckedClassWeight = readonly [number, number] | 'balanced';
+/** A class weight as checked: one weight per class (float32 values), or 'balanced' (computed from the labels). */
+export type CheckedClassWeight = readonly number[] | 'balanced';
 
 /** A weight ≥ 0 that stays finite as a float32. */
 function weightValue(value: unknown): value is number {
   return typeof value === 'number' && value >= 0 && Number.isFinite(Math.fround(value));
 }
 
-/** `classWeight` checked: null when not given. */
-export function checkClassWeight(value: unknown, name: string): CheckedClassWeight | null {
+/** `classWeight` checked for `classes` classes: null when not given. */
+export function checkClassWeight(value: unknown, name: string, classes = 2): CheckedClassWeight | null {
   if (value === undefined || value === null) return null;
   if (value === 'balanced') return value;
+  const keys = Array.from({ length: classes }, (_, c) => c);
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new OptionError(name, `${name} must be 'balanced' or { 0: weight, 1: weight }, got ${describe(value)}`);
+    throw new OptionError(name, `${name} must be 'balanced' or { ${keys.map((c) => `${c}: weight`).join(', ')} }, got ${describe(value)}`);
   }
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (key !== '0' && key !== '1') throw new OptionError(name, `${name} has the key ${JSON.stringify(key)}; the classes are 0 and 1`);
+    if (!keys.some((c) => String(c) === key)) throw new OptionError(name, `${name} has the key ${JSON.stringify(key)}; the classes are ${classList(classes)}`);
   }
-  const weights = ([0, 1] as const).map((c) => {
-    if (!(c in o)) throw new OptionError(name, `${name} has no weight for class ${c}; give both, e.g. { 0: 1, 1: 5 }`);
+  const weights = keys.map((c) => {
+    if (!(c in o))
+      throw new OptionError(
+        name,
+        `${name} has no weight for class ${c}; give ${classes === 2 ? 'both' : `one for each of ${classList(classes)}`}, e.g. { 0: 1, 1: 5 }`,
+      );
     const w = o[c];
     if (!weightValue(w)) throw new OptionError(`${name}[${c}]`, `${name}[${c}] must be a finite number ≥ 0 (as a float32), got ${describe(w)}`);
     return Math.fround(w);
-  }) as [number, number];
-  if (weights[0] === 0 && weights[1] === 0) throw new OptionError(name, `${name} weighs both classes 0: no row would count`);
+  });
+  if (weights.every((w) => w === 0)) throw new OptionError(name, `${name} weighs ${classes === 2 ? 'both classes' : 'every class'} 0: no row would count`);
   return weights;
+}
+
+/** "0 and 1", "0, 1 and 2", "0…9". */
+function classList(classes: number): string {
+  return classes === 2 ? '0 and 1' : classes <= 4 ? `${Array.from({ length: classes - 1 }, (_, c) => c).join(', ')} and ${classes - 1}` : `0…${classes - 1}`;
 }
 
 /** `sampleWeight` checked against `rows` rows: a float32 copy, or null when not given. */
@@ -58,22 +68,26 @@ export function checkSampleWeight(value: unknown, rows: number, name: string): F
   return weights;
 }
 
-/** Rows of each class: [rows labelled 0, rows labelled 1]. */
-export function classCounts(y: Float32Array): [number, number] {
-  let positives = 0;
-  for (let i = 0; i < y.length; i++) positives += y[i]!;
-  return [y.length - positives, positives];
+/** Rows of each class 0…classes−1. */
+export function classCounts(y: Float32Array, classes: number): number[] {
+  const counts = new Array<number>(classes).fill(0);
+  for (let i = 0; i < y.length; i++) counts[y[i]!]!++;
+  return counts;
 }
 
-/** scikit-learn's 'balanced' weights, n / (2·nᵢ), as float32; a class without rows is an error
+/** scikit-learn's 'balanced' weights, n / (k·nᵢ), as float32; a class without rows is an error
  *  (as in scikit-learn: there is nothing to balance). */
-export function balancedWeights(counts: readonly [number, number], name: string): [number, number] {
-  const n = counts[0] + counts[1];
+export function balancedWeights(counts: readonly number[], name: string): number[] {
+  const n = counts.reduce((a, b) => a + b, 0),
+    k = counts.length;
   const missing = counts.findIndex((c) => c === 0);
   if (missing >= 0) {
-    throw new OptionError(name, `${name} 'balanced' needs rows of both classes, but the ${n} training rows have none of class ${missing}`);
+    throw new OptionError(
+      name,
+      `${name} 'balanced' needs rows of ${k === 2 ? 'both classes' : 'every class'}, but the ${n} training rows have none of class ${missing}`,
+    );
   }
-  return [Math.fround(n / (2 * counts[0])), Math.fround(n / (2 * counts[1]))];
+  return counts.map((c) => Math.fround(n / (k * c)));
 }
 
 /**
@@ -87,9 +101,10 @@ export function rowWeights(
   classWeight: CheckedClassWeight | null,
   sampleWeight: Float32Array | null,
   names: { classWeight: string; sampleWeight: string },
+  classes = 2,
 ): Float32Array | null {
   if (classWeight === null && sampleWeight === null) return null;
-  const perClass = classWeight === 'balanced' ? balancedWeights(classCounts(y), names.classWeight) : classWeight;
+  const perClass = classWeight === 'balanced' ? balancedWeights(classCounts(y, classes), names.classWeight) : classWeight;
   const weights = new Float32Array(y.length);
   let any = false;
   for (let i = 0; i < y.length; i++) {
@@ -115,14 +130,14 @@ export function rowWeights(
 export class ClassWeights {
   private buffer = new Float32Array(0);
 
-  constructor(private readonly weights: readonly [number, number]) {}
+  constructor(private readonly weights: readonly number[]) {}
 
   /** The weight of each of these labels (valid until the next call). */
   of(y: Float32Array): Float32Array {
     if (this.buffer.length < y.length) this.buffer = new Float32Array(Math.max(y.length, 2 * this.buffer.length));
     const out = this.buffer.subarray(0, y.length);
-    const [w0, w1] = this.weights;
-    for (let i = 0; i < y.length; i++) out[i] = y[i] === 1 ? w1 : w0;
+    const weights = this.weights;
+    for (let i = 0; i < y.length; i++) out[i] = weights[y[i]!]!;
     return out;
   }
 }

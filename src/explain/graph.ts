@@ -37,10 +37,24 @@ export interface ModelShape {
 /**
  * What a node computes. `input`, `label` and `parameter` are leaves; `dot` is a `matmul` whose
  * kernel has one column (one neuron: a dot product per row); `y_log_p` is `y·log p`,
- * `not_y_log_not_p` is `(1−y)·log(1−p)`; `add`, `negate` and `mean` finish the BCE.
+ * `not_y_log_not_p` is `(1−y)·log(1−p)`; `add`, `negate` and `mean` finish the BCE. `neg_log_p_y`
+ * is the softmax head's −log p_y, the cross-entropy of each row.
  */
 export type GraphOp =
-  'input' | 'label' | 'parameter' | 'standardize' | 'matmul' | 'dot' | 'bias_add' | Activation | 'y_log_p' | 'not_y_log_not_p' | 'add' | 'negate' | 'mean';
+  | 'input'
+  | 'label'
+  | 'parameter'
+  | 'standardize'
+  | 'matmul'
+  | 'dot'
+  | 'bias_add'
+  | Activation
+  | 'y_log_p'
+  | 'not_y_log_not_p'
+  | 'neg_log_p_y'
+  | 'add'
+  | 'negate'
+  | 'mean';
 
 /** A dimension: a number of rows or columns, or `'B'` for "as many rows as the batch has". */
 export type Dim = number | 'B';
@@ -169,7 +183,11 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
       op: activation,
       label: outLabel,
       formula: `${outLabel} = ${f}(${z})`,
-      description: last ? 'P(Y=1) for each row; its z is the logit the loss is computed from' : `the ${activation} activation of layer ${l}`,
+      description: !last
+        ? `the ${activation} activation of layer ${l}`
+        : activation === 'softmax'
+          ? 'P(Y=j) for each row and class: pⱼ = e^zⱼ / Σₖ e^zₖ; its z are the logits the loss is computed from'
+          : 'P(Y=1) for each row; its z is the logit the loss is computed from',
       shape: [rows, units],
       inputs: [`z${l}`],
       layer: l,
@@ -218,6 +236,27 @@ const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => strin
     });
     add({ id: 'bce', op: 'negate', label: 'ℓ', formula: 'ℓ = −s', description: 'the binary cross-entropy of each row', shape: [rows, 1], inputs: ['sum'] });
     add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
+  },
+  softmax: (add, rows) => {
+    add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the class index of each row (constants: no gradient)', shape: [rows, 1], inputs: [] });
+    add({
+      id: 'ce',
+      op: 'neg_log_p_y',
+      label: 'ℓ',
+      formula: 'ℓ = −log p_y',
+      description: "the categorical cross-entropy of each row: minus the log of its own class's probability, log p_y = z_y − log Σₖ e^zₖ taken from the logits",
+      shape: [rows, 1],
+      inputs: ['p', 'y'],
+    });
+    add({
+      id: 'loss',
+      op: 'mean',
+      label: 'L',
+      formula: 'L = (1/B)·Σ ℓ',
+      description: 'the loss: the mean cross-entropy over the B rows',
+      shape: [],
+      inputs: ['ce'],
+    });
   },
 };
 

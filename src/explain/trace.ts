@@ -156,6 +156,33 @@ function matmul(a: Tensor, b: Tensor, transposeA = false, transposeB = false): T
   return out;
 }
 
+/** The softmax of each row of z [rows × k]. */
+function softmaxRows(z: Tensor): Tensor {
+  const k = z.shape[1] as number;
+  const p = tensor(z.shape);
+  for (let row = 0; row < z.data.length; row += k) {
+    const lse = logSumExp(z.data, row, k);
+    for (let j = 0; j < k; j++) p.data[row + j] = Math.exp(z.data[row + j]! - lse);
+  }
+  return p;
+}
+
+/** log Σⱼ e^data[at + j] over k values, shifted by their largest. */
+function logSumExp(data: ArrayLike<number>, at: number, k: number): number {
+  let top = -Infinity;
+  for (let j = 0; j < k; j++) top = Math.max(top, data[at + j]!);
+  let sum = 0;
+  for (let j = 0; j < k; j++) sum += Math.exp(data[at + j]! - top);
+  return top + Math.log(sum);
+}
+
+/** ∂(−log p_y)/∂p [rows × k]: −1/p at each row's class y, 0 elsewhere. */
+function oneHotOver(y: Tensor, p: Tensor, k: number): Tensor {
+  const out = tensor(p.shape);
+  y.data.forEach((c, i) => (out.data[i * k + c] = -1 / p.data[i * k + c]!));
+  return out;
+}
+
 const softplus = (t: number): number => Math.max(t, 0) + Math.log1p(Math.exp(-Math.abs(t)));
 const sigmoid = (z: number): number => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
@@ -275,6 +302,45 @@ const OPS: Record<Exclude<GraphOp, 'input' | 'label' | 'parameter'>, Op> = {
     () => 1,
     () => '1',
   ),
+  // pᵢⱼ = e^zᵢⱼ / Σₖ e^zᵢₖ along each row: its Jacobian couples a row's classes, so the
+  // backward step is written out, ∂L/∂zᵢⱼ = pᵢⱼ·(∂L/∂pᵢⱼ − Σₖ pᵢₖ ∂L/∂pᵢₖ)
+  softmax: {
+    forward: ([z]) => softmaxRows(z!),
+    local: (_a, out, n, ctx) => [
+      ld(
+        0,
+        ctx.ids,
+        `${d(n.out, n.in[0]!)} = diag(${n.out}) − ${n.out}·${n.out}ᵀ, for each row`,
+        `${dL(n.in[0]!)} = ${n.out} ⊙ (${dL(n.out)} − Σₖ ${n.out}ₖ·${dL(n.out)}ₖ)`,
+        out,
+      ),
+    ],
+    backward: (g, [z]) => {
+      const p = softmaxRows(z!);
+      const k = p.shape[1] as number;
+      const dz = tensor(p.shape);
+      for (let row = 0; row < p.data.length; row += k) {
+        let s = 0;
+        for (let j = 0; j < k; j++) s += p.data[row + j]! * g.data[row + j]!;
+        for (let j = 0; j < k; j++) dz.data[row + j] = p.data[row + j]! * (g.data[row + j]! - s);
+      }
+      return [dz];
+    },
+  },
+  // −log p_y, with log p_y = z_y − log Σₖ e^zₖ taken from the logits (exact where p_y rounds to 0)
+  neg_log_p_y: {
+    forward: ([, y], ctx) => {
+      const k = ctx.logit.shape[1] as number;
+      return map(y!, (c, i) => logSumExp(ctx.logit.data, i * k, k) - ctx.logit.data[i * k + c]!);
+    },
+    local: ([p, y], _out, n, ctx) => {
+      const k = p!.shape[1] as number;
+      return [
+        ld(0, ctx.ids, `${d(n.out, 'p')} = −1/p_y at the row's class y, 0 at the others`, `${dL('p')} = ${dL(n.out)} ⊙ ∂${n.out}/∂p`, oneHotOver(y!, p!, k)),
+      ];
+    },
+    backward: (g, _a, [local]) => [map(local!.value, (v, i) => v * g.data[Math.floor(i / (local!.value.shape[1] as number))]!)],
+  },
   // y·log p, with log p = −log(1 + e^−z) taken from the logit (exact where p rounds to 1)
   y_log_p: {
     forward: ([, y], ctx) => map(y!, (v, i) => (v === 0 ? 0 : -v * softplus(-ctx.logit.data[i]!))),

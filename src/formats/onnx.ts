@@ -26,7 +26,8 @@ const FLOAT = 1,
   INT64 = 7; // TensorProto.DataType
 const ATTRIBUTE_INT = 2; // AttributeProto.AttributeType.INT
 
-const OPERATOR: Record<Activation, string | null> = { linear: null, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid' };
+// (Softmax at opset 13 normalises over the last axis: each row's k logits)
+const OPERATOR: Record<Activation, string | null> = { linear: null, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', softmax: 'Softmax' };
 
 /** Protobuf fields, appended in order; finish() joins them. */
 class Message {
@@ -167,7 +168,7 @@ function scalerPart(scaler: StandardScaler): Part {
   return { nodes, initializers };
 }
 
-/** A Gemm per dense layer and its activation, from `input` to `probability` [batch, 1]. */
+/** A Gemm per dense layer and its activation, from `input` to `probability` [batch, units of the last layer]. */
 function densePart(model: Sequential, input: string): Part {
   const part: Part = { nodes: [], initializers: [] };
   const weights = model.getWeights();
@@ -199,7 +200,7 @@ interface HeadPart extends Part {
   says: { model: string; outputs: string };
 }
 
-const HEAD_PARTS: Readonly<Record<Head['name'], () => HeadPart>> = {
+const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential) => HeadPart>> = {
   /**
    * skl2onnx's classifier outputs from `probability` p [batch, 1]: `label` [batch], 1 where
    * p > 0.5 (predict's rule; ArgMax of [1 − p, p] in skl2onnx, which picks 0 on a tie too), and
@@ -221,6 +222,20 @@ const HEAD_PARTS: Readonly<Record<Head['name'], () => HeadPart>> = {
         'label (int64, 1 where P(Y=1) > 0.5), probabilities [1 − P(Y=1), P(Y=1)] (as skl2onnx writes them with zipmap off) and probability [batch, 1], P(Y=1)',
     },
   }),
+  /** skl2onnx's classifier outputs from the softmax `probability` [batch, k]: `label` [batch], the
+   *  most probable class (ArgMax, the first on a tie, as predict), and `probabilities` [batch, k]. */
+  softmax: (model) => {
+    const k = model.layers[model.layers.length - 1]!.units;
+    return {
+      initializers: [],
+      nodes: [node('Identity', ['probability'], 'probabilities'), node('ArgMax', ['probabilities'], 'label', { axis: 1, keepdims: 0 })],
+      outputs: [valueInfo('label', INT64, []), valueInfo('probabilities', FLOAT, [k])],
+      says: {
+        model: `A classifier of ${k} classes`,
+        outputs: `label (int64, the class index of the largest probability, the first on a tie) and probabilities [batch, ${k}] (P(Y=j), as skl2onnx writes them with zipmap off)`,
+      },
+    };
+  },
 };
 
 /** What a reader of the file should know first: what it computes, from what, to what. */
@@ -241,7 +256,7 @@ function docString(model: Sequential, head: HeadPart): string {
  */
 export function toOnnx(model: Sequential): Uint8Array {
   if (!(model instanceof Sequential)) throw new OptionError('model', `model must be a Sequential, got ${describe(model)}`);
-  const head = HEAD_PARTS[model.task]();
+  const head = HEAD_PARTS[model.task](model);
   const parts = [...(model.scaler ? [scalerPart(model.scaler)] : []), densePart(model, model.scaler ? 'scaled' : 'features'), head];
   const graph = new Message();
   for (const n of parts.flatMap((p) => p.nodes)) graph.field(1, n);

@@ -72,7 +72,10 @@ export interface FromTfjsOptions {
 
 const SCALER_LAYER = 'scaler';
 /** The last layer each head reads from a TF.js file, in Keras's words. */
-const KERAS_OUTPUT_LAYERS: Readonly<Record<Head['name'], string>> = { binary: 'Dense(1, sigmoid) (P(Y=1) of a binary classifier)' };
+const KERAS_OUTPUT_LAYERS: Readonly<Record<Head['name'], string>> = {
+  binary: 'Dense(1, sigmoid) (P(Y=1) of a binary classifier)',
+  softmax: 'Dense(k, softmax) with k ≥ 2 (P(Y=j) of a classifier of k classes)',
+};
 const METADATA = 'modelJson.userDefinedMetadata.gradwasm';
 
 /** A BatchNormalization layer's weights: out = (x − movingMean) · gamma / sqrt(movingVariance + epsilon) + beta. */
@@ -341,6 +344,7 @@ function parseTfjs(json: unknown): ParsedTfjs {
   let inputs: number | null = null;
   let scaler: ScalerLayer | null = null;
   const dense: { name: string; units: number; activation: Activation; bias: boolean }[] = [];
+  let hiddenSoftmax: string | null = null; // a softmax before the last Dense layer
   list.forEach((raw: unknown, l: number) => {
     const at = `${where}[${l}]`;
     const layer = checkObject(at, raw);
@@ -361,8 +365,12 @@ function parseTfjs(json: unknown): ParsedTfjs {
     const name = float32LayerName(at, c);
     const activation = c.activation ?? 'linear';
     if (!(ACTIVATIONS as readonly unknown[]).includes(activation)) {
-      throw new DataError(`${at}.config.activation`, `${at}.config.activation is ${describe(activation)}; gradwasm has linear, relu, tanh and sigmoid`);
+      throw new DataError(
+        `${at}.config.activation`,
+        `${at}.config.activation is ${describe(activation)}; gradwasm has linear, relu, tanh, sigmoid and (for the last layer) softmax`,
+      );
     }
+    if (hiddenSoftmax === null && dense.length > 0 && dense[dense.length - 1]!.activation === 'softmax') hiddenSoftmax = `${where}[${l - 1}].config.activation`;
     const useBias = c.use_bias ?? true;
     if (typeof useBias !== 'boolean') throw new DataError(`${at}.config.use_bias`, `${at}.config.use_bias must be true or false, got ${describe(useBias)}`);
     dense.push({
@@ -373,6 +381,8 @@ function parseTfjs(json: unknown): ParsedTfjs {
     });
   });
   if (dense.length === 0) throw new DataError(where, `${where} has no Dense layer`);
+  if (hiddenSoftmax !== null)
+    throw new DataError(hiddenSoftmax, `${hiddenSoftmax} is "softmax" on a hidden layer; gradwasm has softmax as the last layer's activation only`);
   const last = dense[dense.length - 1]!;
   if (!findHead(last)) {
     const heads = Object.values(KERAS_OUTPUT_LAYERS).join(' or ');

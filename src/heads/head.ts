@@ -4,6 +4,7 @@
 // by the head's name); the 'js' backend runs its twin (src/backend/js/heads.ts); everything else
 // asks the Head below. docs/architecture.md §11 says what adding one takes.
 import type { Evaluation, PassStats } from '../metrics/classification.js';
+import type { MulticlassEvaluation } from '../metrics/multiclass.js';
 
 /** A network's last layer, as a head checks it. */
 export interface OutputLayer {
@@ -11,7 +12,10 @@ export interface OutputLayer {
   readonly activation: string;
 }
 
-/** The mean loss and the metrics of one pass over labelled rows, as fit's history records them. */
+/** The mean loss and the metrics of one pass over labelled rows, as fit's history records them.
+ *  A training pass of the softmax head counts the rows it gets right only: its precision, recall
+ *  and F1 (macro averages, which need every row's prediction) are NaN there, and given for
+ *  validation rows. */
 export interface PassMetrics {
   loss: number;
   accuracy: number;
@@ -20,19 +24,33 @@ export interface PassMetrics {
   f1: number;
 }
 
+/** A pass's labels and what predict gives for them (rows × the head's width), when kept. */
+export interface PassOutputs {
+  labels: Float32Array;
+  outputs: Float32Array;
+}
+
+/** The tasks a model can have: its head's name. */
+export type Task = 'binary' | 'softmax';
+
 export interface Head {
   /** The task, as the core's HEAD_CODE and the errors name it. */
-  readonly name: 'binary';
+  readonly name: Task;
   /** The last layer a network of this head ends with, as an error writes it. */
   readonly outputLayer: string;
   /** Whether a network whose last layer is `last` ends in this head. */
   ends(last: OutputLayer): boolean;
-  /** `rows` labels checked and copied to float32, one per row; errors name `argument`. */
-  labels(y: unknown, rows: number, argument: string): Float32Array;
+  /** The classes a last layer of `width` units tells apart (binary: 2; softmax: width). */
+  classes(width: number): number;
+  /** `rows` labels checked and copied to float32, one per row, for a last layer of `width` units; errors name `argument`. */
+  labels(y: unknown, rows: number, argument: string, width: number): Float32Array;
   /** The mean loss and the metrics of a pass over `rows` rows, from its statistics (the loss
-   *  summed over the rows, and the head's four counts). */
-  metrics(stats: PassStats, rows: number): PassMetrics;
+   *  summed over the rows, and the head's four counts), and its labels and outputs when kept
+   *  (validation rows). */
+  metrics(stats: PassStats, rows: number, kept?: PassOutputs): PassMetrics;
+  /** The ROC AUC of a pass's outputs (binary: of P(Y=1); softmax: the macro one-vs-rest mean). */
+  auc(kept: PassOutputs, width: number): number;
   /** What evaluate() and evaluateDataset() report of labelled rows, from their pass's statistics,
-   *  their labels and the outputs predict gives for them, at `threshold`. */
-  evaluation(stats: PassStats, labels: Float32Array, outputs: Float32Array, threshold: number): Evaluation;
+   *  their labels and the outputs predict gives for them (rows × width), at `threshold` (binary). */
+  evaluation(stats: PassStats, kept: PassOutputs, threshold: number, width: number): Evaluation | MulticlassEvaluation;
 }

@@ -1,11 +1,12 @@
 // The heads gradwasm knows, and which one a network ends in. A new head registers here.
 import { DataError } from '../core/errors.js';
 import { binary } from './binary.js';
+import { softmax } from './softmax.js';
 import type { Head, OutputLayer } from './head.js';
 
-export type { Head, OutputLayer, PassMetrics } from './head.js';
+export type { Head, OutputLayer, PassMetrics, PassOutputs, Task } from './head.js';
 
-const HEADS: readonly Head[] = [binary];
+const HEADS: readonly Head[] = [binary, softmax];
 
 /** The head a network whose last layer is `last` ends in, if any. */
 export function findHead(last: OutputLayer): Head | undefined {
@@ -15,6 +16,13 @@ export function findHead(last: OutputLayer): Head | undefined {
 /** The head a network whose layers are `layers` ends in; a DataError naming `argument` when none. */
 export function headOf(argument: string, layers: readonly OutputLayer[]): Head {
   const last = layers[layers.length - 1]!;
+  const hidden = layers.findIndex((l, i) => i < layers.length - 1 && l.activation === 'softmax');
+  if (hidden >= 0) {
+    throw new DataError(
+      `${argument}[${hidden}].activation`,
+      `${argument}[${hidden}] is a hidden layer: 'softmax' may only be the last layer's activation (the softmax head's)`,
+    );
+  }
   const head = findHead(last);
   if (!head) {
     throw new DataError(

@@ -9,9 +9,10 @@ import { toMatrix, type Features, type Labels, type Matrix } from '../data/matri
 import type { DataSource } from '../data/dataset.js';
 import { BrokenModelError, DataError, OptionError } from '../core/errors.js';
 import type { ModelAccess } from '../train/fit.js';
-import { headOf, type Head } from '../heads/index.js';
+import { headOf, type Head, type Task } from '../heads/index.js';
 import type { DenseLayer } from '../network/layers.js';
 import { checkEvaluateOptions, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
+import { argmaxRows, type MulticlassEvaluation } from '../metrics/multiclass.js';
 import type { Optimizer } from '../network/optimizers.js';
 import { Xoshiro128, glorotUniform } from '../core/prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
@@ -33,12 +34,34 @@ const BACKENDS: Record<BackendName, BackendFactory> = {
   js: async (architecture, parameters, rng) => (await import('../backend/js/js-backend.js')).createJsBackend(architecture, parameters, rng),
 };
 
+/** What each task's model gives: from predict (0/1 per row; the class index per row) and from evaluate. */
+export interface TaskTypes {
+  binary: { prediction: Uint8Array; evaluation: Evaluation };
+  softmax: { prediction: Int32Array; evaluation: MulticlassEvaluation };
+}
+
+/** What {@link Sequential.predict} gives a model of task T. */
+export type Prediction<T extends Task> = TaskTypes[T]['prediction'];
+/** What {@link Sequential.evaluate} gives a model of task T. */
+export type EvaluationOf<T extends Task> = TaskTypes[T]['evaluation'];
+
+/** The task a list of layers ends in, as far as their types tell: 'softmax' for a last layer
+ *  made by `dense(k, 'softmax')`, 'binary' for any other (the only other last layer a model may
+ *  have), either when the types cannot tell (an array of DenseLayer). */
+export type TaskOf<L extends readonly DenseLayer[]> = L extends readonly [...unknown[], infer Last extends DenseLayer]
+  ? 'softmax' extends Last['activation']
+    ? Last['activation'] extends 'softmax'
+      ? 'softmax'
+      : Task
+    : 'binary'
+  : Task;
+
 /** Options of {@link Sequential.create}. */
-export interface SequentialOptions {
+export interface SequentialOptions<L extends readonly DenseLayer[] = readonly DenseLayer[]> {
   /** Features per row. */
   inputs: number;
-  /** Dense layers in order; the last must be `dense(1, 'sigmoid')`. */
-  layers: readonly DenseLayer[];
+  /** Dense layers in order; the last is `dense(1, 'sigmoid')` (a binary classifier) or `dense(k, 'softmax')` with k ≥ 2 (k classes). */
+  layers: L;
   /** Seeds weight initialisation and shuffling (an integer in [0, 2³²)); same seed, same result. Default: random. */
   seed?: number;
   /** Default `'wasm'`. */
@@ -68,8 +91,12 @@ export interface SequentialOptions {
 /** The optimizer every backend starts with. */
 const SGD: Optimizer = { type: 'sgd' };
 
-/** A feed-forward network of dense layers ending in one sigmoid unit: a binary classifier. */
-export class Sequential {
+/**
+ * A feed-forward network of dense layers ending in its head: one sigmoid unit, a binary
+ * classifier (task 'binary'), or k softmax units, a classifier of k classes ('softmax'). T is the
+ * task as the types know it (from create's layers; either, from a file).
+ */
+export class Sequential<T extends Task = Task> {
   /** Features per row. */
   readonly inputs: number;
   /** The layers, as created. */
@@ -81,9 +108,24 @@ export class Sequential {
   /** Its task, from its last layer (src/heads/). */
   private readonly head: Head;
 
-  /** What it predicts, as its last layer makes it: `'binary'` (one sigmoid unit, P(Y=1)). */
-  get task(): Head['name'] {
-    return this.head.name;
+  /** What it predicts, as its last layer makes it: `'binary'` (one sigmoid unit, P(Y=1)) or `'softmax'` (k units, P(Y=j)). */
+  get task(): T {
+    return this.head.name as T;
+  }
+
+  /** Whether this model's task is `task` (and its types with it): a model read from a file is of either. */
+  isTask<K extends Task>(task: K): this is Sequential<K> {
+    return this.head.name === task;
+  }
+
+  /** What predictProba gives per row: the last layer's units (binary: 1; softmax: k). */
+  private get width(): number {
+    return this.layers[this.layers.length - 1]!.units;
+  }
+
+  /** The classes it tells apart: 2 (binary) or k (softmax). */
+  get classCount(): number {
+    return this.head.classes(this.width);
   }
   private engine: Backend | null;
   private fitting = false;
@@ -127,7 +169,7 @@ export class Sequential {
   }
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
-  static async create(options: SequentialOptions): Promise<Sequential> {
+  static async create<const L extends readonly DenseLayer[]>(options: SequentialOptions<L>): Promise<Sequential<TaskOf<L>>> {
     const { architecture, seed, backend, scaler, threads: asked, names } = checkCreateOptions(options);
     const threads = await resolveThreads(asked, backend, 'options.threads');
     await checkMemory(architecture, backend, 'options.layers', threads);
@@ -138,7 +180,7 @@ export class Sequential {
       fanIn = units;
       return { weights, bias: new Float32Array(units) };
     });
-    return new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state(), threads), scaler, threads, names);
+    return new Sequential<TaskOf<L>>(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state(), threads), scaler, threads, names);
   }
 
   /**
@@ -204,9 +246,12 @@ export class Sequential {
    * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
    * (for the ROC AUC), never the rows.
    */
-  async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
+  async evaluateDataset(source: DataSource, options: EvaluateOptions = {}): Promise<EvaluationOf<T>> {
     const engine = this.live('evaluateDataset');
-    return this.holding(engine, async () => (await trainingCode()).evaluateDataset(this.access('evaluateDataset'), source, options));
+    return this.holding(
+      engine,
+      async () => (await trainingCode()).evaluateDataset(this.access('evaluateDataset'), source, options) as Promise<EvaluationOf<T>>,
+    );
   }
 
   /** Run `work` as the model's one fit: a second one at the same time is refused, and setScaler waits. */
@@ -240,6 +285,8 @@ export class Sequential {
     return {
       inputs: this.inputs,
       head: this.head,
+      width: this.width,
+      labels: (y, rows, argument) => this.head.labels(y, rows, argument, this.width),
       engine,
       get trainer() {
         if (!trainer) throw new Error(`gradwasm: ${method} does not train`);
@@ -269,14 +316,22 @@ export class Sequential {
     };
   }
 
-  /** P(Y=1) for every row, as float32. */
+  /** As float32: P(Y=1) for every row (binary); P(Y=j) for every row and class, rows × k row-major (softmax). */
   predictProba(x: Features): Float32Array {
     const engine = this.live('predictProba');
     return rejectNaN(engine.predict(this.features(x, 'x')));
   }
 
-  /** 1 where P(Y=1) > threshold (default 0.5), else 0. */
-  predict(x: Features, threshold = 0.5): Uint8Array {
+  /** Binary: 1 where P(Y=1) > threshold (default 0.5), else 0. Softmax: each row's most probable
+   *  class, the first on a tie (as numpy's argmax); no threshold. */
+  predict(x: Features, threshold?: number): Prediction<T> {
+    if (this.head.name === 'softmax') {
+      if (threshold !== undefined)
+        throw new OptionError('threshold', `threshold is for a binary classifier; this model has ${this.width} classes and predicts the most probable`);
+      this.live('predict');
+      return argmaxRows(this.predictProba(x), this.width) as Prediction<T>;
+    }
+    if (threshold === undefined) threshold = 0.5;
     if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) {
       throw new OptionError('threshold', `threshold must be a number in [0, 1], got ${describe(threshold)}`);
     }
@@ -284,7 +339,7 @@ export class Sequential {
     const p = this.predictProba(x);
     const classes = new Uint8Array(p.length);
     for (let i = 0; i < p.length; i++) classes[i] = p[i]! > threshold ? 1 : 0;
-    return classes;
+    return classes as Prediction<T>;
   }
 
   /**
@@ -292,14 +347,14 @@ export class Sequential {
    * and F1 at `threshold` (default 0.5; a row is predicted positive when P(Y=1) > threshold, as
    * {@link predict} does), the ROC AUC, and the confusion matrix.
    */
-  evaluate(x: Features, y: Labels, options: EvaluateOptions = {}): Evaluation {
+  evaluate(x: Features, y: Labels, options: EvaluateOptions = {}): EvaluationOf<T> {
     const engine = this.live('evaluate');
     const threshold = checkEvaluateOptions(options);
     const matrix = this.features(x, 'x');
-    const labels = this.head.labels(y, matrix.rows, 'y');
-    const probabilities = new Float32Array(matrix.rows);
-    const stats = engine.evaluate({ x: matrix, y: labels }, probabilities);
-    return this.head.evaluation(stats, labels, probabilities, threshold);
+    const labels = this.head.labels(y, matrix.rows, 'y', this.width);
+    const outputs = new Float32Array(matrix.rows * this.width);
+    const stats = engine.evaluate({ x: matrix, y: labels }, outputs);
+    return this.head.evaluation(stats, { labels, outputs }, threshold, this.width) as EvaluationOf<T>;
   }
 
   /** ∂(mean BCE)/∂ every weight and bias over all rows, by back-propagation; nothing is updated.
@@ -309,7 +364,7 @@ export class Sequential {
     // (a fit keeps a batch's sums between its runs of batches, where this one would put its own)
     if (this.fitting) throw new OptionError('gradients', 'gradients was called while this model is fitting; await the fit first');
     const matrix = this.features(x, 'x');
-    const { stats, layers } = engine.gradients(matrix, this.head.labels(y, matrix.rows, 'y'));
+    const { stats, layers } = engine.gradients(matrix, this.head.labels(y, matrix.rows, 'y', this.width));
     if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
       throw new DataError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
     }

@@ -4,7 +4,10 @@ import { MAX_UNITS } from '../core/limits.js';
 import { ACTIVATION_CODE } from '../core/codes.js';
 
 /** The activations a dense layer may apply (docs/architecture.md §1.2). */
-export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'] as const;
+/** The activations of a hidden layer (elementwise). */
+export const HIDDEN_ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu'] as const;
+/** Every activation: 'softmax' is the last layer's only, applied by the softmax head (src/heads/softmax.ts). */
+export const ACTIVATIONS = [...HIDDEN_ACTIVATIONS, 'softmax'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** The activation's code in the core (assembly/activations.ts; the contract's ACTIVATION_CODE). */
@@ -13,17 +16,18 @@ export function activationCode(activation: Activation): number {
 }
 
 /** A fully connected layer: `units` neurons, each `act(b + Σ wᵢxᵢ)`. */
-export interface DenseLayer {
+export interface DenseLayer<A extends Activation = Activation> {
   readonly type: 'dense';
   readonly units: number;
-  readonly activation: Activation;
+  readonly activation: A;
 }
 
 /**
  * A dense layer of `units` neurons with an activation (default `'linear'`, as in Keras).
- * The last layer of every model must be `dense(1, 'sigmoid')`.
+ * The last layer of every model is `dense(1, 'sigmoid')` (a binary classifier) or
+ * `dense(k, 'softmax')`, k ≥ 2 (k classes).
  */
-export function dense(units: number, activation: Activation = 'linear'): DenseLayer {
+export function dense<A extends Activation = 'linear'>(units: number, activation: A = 'linear' as A): DenseLayer<A> {
   checkInteger('units', units, 1, MAX_UNITS);
   checkActivation('activation', activation);
   return Object.freeze({ type: 'dense', units, activation });

@@ -190,14 +190,15 @@ export interface CheckedFitOptions {
   sampleWeight: Float32Array | null;
 }
 
+/** What the checks need to know of the model: its inputs, its head, and its outputs per row. */
+export interface FitModel {
+  inputs: number;
+  head: Head;
+  width: number;
+}
+
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
-export function checkFitOptions(
-  o: Record<string, unknown>,
-  model: { inputs: number; head: Head },
-  rows: number,
-  name = 'options',
-  validationSource = false,
-): CheckedFitOptions {
+export function checkFitOptions(o: Record<string, unknown>, model: FitModel, rows: number, name = 'options', validationSource = false): CheckedFitOptions {
   const epochs = o.epochs === undefined ? 1 : checkInteger(`${name}.epochs`, o.epochs, 1);
   const checked = checkFitOptimizer(o.optimizer, `${name}.optimizer`);
   const lbfgs = checked.type === 'lbfgs' ? checked : null;
@@ -277,7 +278,7 @@ export function checkFitOptions(
     signal: signal as AbortSignal | null,
     initialEpoch,
     checkpoint: checkCheckpoint(o.checkpoint, `${name}.checkpoint`),
-    classWeight: checkClassWeight(o.classWeight, `${name}.classWeight`),
+    classWeight: checkClassWeight(o.classWeight, `${name}.classWeight`, model.head.classes(model.width)),
     sampleWeight: checkSampleWeight(o.sampleWeight, rows, `${name}.sampleWeight`),
   };
 }
@@ -313,12 +314,12 @@ function checkCheckpoint(value: unknown, name: string): CheckedFitOptions['check
   return { every, save: o.save as (json: ModelJSON) => void | Promise<void> };
 }
 
-function checkValidation(value: unknown, model: { inputs: number; head: Head }, name: string): { x: Matrix; y: Float32Array } {
+function checkValidation(value: unknown, model: FitModel, name: string): { x: Matrix; y: Float32Array } {
   if (!Array.isArray(value) || value.length !== 2) {
     throw new OptionError(name, `${name} must be [x, y], got ${describe(value)}`);
   }
   const x = toMatrix(value[0], model.inputs, `${name}[0]`);
-  return { x, y: model.head.labels(value[1], x.rows, `${name}[1]`) };
+  return { x, y: model.head.labels(value[1], x.rows, `${name}[1]`, model.width) };
 }
 
 /**

@@ -7,7 +7,8 @@
 import type { Backend, Dataset, MakeTrainer, Trainer } from '../backend/backend.js';
 import type { LayerParameters } from '../network/architecture.js';
 import type { Head } from '../heads/index.js';
-import { aucOf, checkEvaluateOptions, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
+import type { MulticlassEvaluation } from '../metrics/multiclass.js';
+import { checkEvaluateOptions, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { WasmTrainer } from '../backend/wasm/trainer.js';
 import { checkInteger, checkKeys, checkObject } from '../core/checks.js';
@@ -39,6 +40,10 @@ export interface ModelAccess {
   readonly inputs: number;
   /** The task its last layer gives it: its labels, its metrics (src/heads/). */
   readonly head: Head;
+  /** What predict gives per row: the last layer's units (binary: 1; softmax: k). */
+  readonly width: number;
+  /** Labels checked by its head, one per row; errors name `argument`. */
+  labels(y: unknown, rows: number, argument: string): Float32Array;
   /** The model's backend (live when the call began), and what trains it. */
   readonly engine: Backend;
   readonly trainer: Trainer;
@@ -95,12 +100,12 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
   const o = checkObject('options', options);
   checkKeys('options', o, FIT_KEYS);
   const features = m.features(x, 'x');
-  let train = { x: features, y: m.head.labels(y, features.rows, 'y') };
+  let train = { x: features, y: m.labels(y, features.rows, 'y') };
   const fit = checkFitOptions(o, m, train.x.rows);
   let validation = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
   if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
   // Each training row's weight (validation rows are scored unweighted, as evaluate() scores them).
-  const weights = rowWeights(train.y, fit.classWeight, fit.sampleWeight && fit.sampleWeight.subarray(0, train.x.rows), WEIGHT_NAMES);
+  const weights = rowWeights(train.y, fit.classWeight, fit.sampleWeight && fit.sampleWeight.subarray(0, train.x.rows), WEIGHT_NAMES, m.head.classes(m.width));
   if (fit.lbfgs) return runEpochs(m, fit, lbfgsRunner(m, fit, fit.lbfgs, train, validation));
   const { batchSize } = fit;
   // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
@@ -117,7 +122,7 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
       valData = loaded.validation;
     held.push(data, ...(valData ? [valData] : []));
     const batches = Math.ceil(data.rows / batchSize);
-    const probabilities = valData ? new Float32Array(valData.rows) : null;
+    const probabilities = valData ? new Float32Array(valData.rows * m.width) : null;
     return await runEpochs(m, fit, {
       batches,
       validates: valData !== null,
@@ -291,7 +296,7 @@ class StreamedEpoch {
 
   async run(): Promise<EpochOutcome> {
     const { m, data, trainRows, features, tally } = this.pass;
-    for await (const chunk of chunks(data, m.inputs, features, m.head.labels, 'source', tally)) {
+    for await (const chunk of chunks(data, m.inputs, features, m.labels, 'source', tally)) {
       // With a validation split, rows from trainRows on validate, after every training row has trained.
       const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - this.rows));
       if (trainPart > 0) {
@@ -350,7 +355,7 @@ class StreamedEpoch {
   }
 
   private validate(x: Matrix, y: Float32Array): void {
-    const p = new Float32Array(x.rows);
+    const p = new Float32Array(x.rows * this.pass.m.width);
     this.validating.stats = this.pass.m.engine.evaluateMore(x, y, this.validating.rows === 0, p);
     this.validating.rows += x.rows;
     this.validating.labels.push(y);
@@ -361,7 +366,7 @@ class StreamedEpoch {
     const { m, trainRows, inMemory, validationSource, features, validationTally } = this.pass;
     const epochRows = Math.min(this.rows, trainRows);
     if (inMemory) {
-      const probabilities = new Float32Array(inMemory.x.rows);
+      const probabilities = new Float32Array(inMemory.x.rows * m.width);
       return {
         stats,
         rows: epochRows,
@@ -369,7 +374,7 @@ class StreamedEpoch {
       };
     }
     if (validationSource) {
-      for await (const chunk of chunks(validationSource, m.inputs, features, m.head.labels, 'options.validationData', validationTally))
+      for await (const chunk of chunks(validationSource, m.inputs, features, m.labels, 'options.validationData', validationTally))
         this.validate(chunk.x, chunk.y);
     }
     const { validating } = this;
@@ -394,11 +399,11 @@ async function streamClassWeight(
   m: ModelAccess,
   trainRows: number,
   tally: PassTally,
-): Promise<readonly [number, number]> {
+): Promise<readonly number[]> {
   if (classWeight !== 'balanced') return classWeight;
-  const counts: [number, number] = [0, 0];
+  const counts = new Array<number>(m.head.classes(m.width)).fill(0);
   let rows = 0;
-  for await (const chunk of chunks(data, m.inputs, (x) => x, m.head.labels, 'source', tally)) {
+  for await (const chunk of chunks(data, m.inputs, (x) => x, m.labels, 'source', tally)) {
     for (let i = 0, n = Math.max(0, Math.min(chunk.y.length, trainRows - rows)); i < n; i++) counts[chunk.y[i]!]!++;
     rows += chunk.y.length;
   }
@@ -467,13 +472,14 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
       learningRate: outcome.learningRate ?? learningRate,
     };
     if (outcome.validation) {
-      const v = m.head.metrics(outcome.validation.stats, outcome.validation.rows);
+      const kept = { labels: outcome.validation.labels, outputs: outcome.validation.probabilities };
+      const v = m.head.metrics(outcome.validation.stats, outcome.validation.rows, kept);
       log.valLoss = v.loss;
       log.valAccuracy = v.accuracy;
       log.valPrecision = v.precision;
       log.valRecall = v.recall;
       log.valF1 = v.f1;
-      log.valAuc = aucOf(outcome.validation.labels, outcome.validation.probabilities);
+      log.valAuc = m.head.auc(kept, m.width);
     }
     record(history, log);
     m.epochsDone = epoch + 1;
@@ -560,7 +566,7 @@ function lbfgsRunner(
   // (every point the search tries is a float32 one: the point evaluated is the point kept)
   const point = (x: Float64Array, alpha: number, d: Float64Array): Float64Array => x.map((v, i) => Math.fround(v + alpha * d[i]!));
   let run: LbfgsRun<LbfgsEvaluation> | null = null;
-  const probabilities = validation ? new Float32Array(validation.x.rows) : null;
+  const probabilities = validation ? new Float32Array(validation.x.rows * m.width) : null;
   return {
     batches: 1,
     validates: validation !== null,
@@ -606,19 +612,19 @@ function checkNotDisposed(m: ModelAccess): void {
  * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
  * (for the ROC AUC), never the rows.
  */
-export async function evaluateDataset(m: ModelAccess, source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation> {
+export async function evaluateDataset(m: ModelAccess, source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation | MulticlassEvaluation> {
   const engine = m.engine;
   const data = checkSource(source);
   const threshold = checkEvaluateOptions(options);
   const labels: Float32Array[] = [],
     probabilities: Float32Array[] = [];
   let stats: PassStats | null = null;
-  for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), m.head.labels, 'source', new PassTally())) {
+  for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), m.labels, 'source', new PassTally())) {
     if (!m.live()) throw new BrokenModelError('evaluateDataset', 'the model was disposed while evaluating', { disposed: true });
-    const p = new Float32Array(chunk.x.rows);
+    const p = new Float32Array(chunk.x.rows * m.width);
     stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
     labels.push(chunk.y);
     probabilities.push(p);
   }
-  return m.head.evaluation(stats!, concatFloats(labels), concatFloats(probabilities), threshold);
+  return m.head.evaluation(stats!, { labels: concatFloats(labels), outputs: concatFloats(probabilities) }, threshold, m.width);
 }

@@ -204,10 +204,11 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
   }
   const x = toMatrix(o.x, architecture.inputs, 'options.x');
   const head = headOf('options.model.layers', architecture.layers);
-  const y = head.labels(o.y, x.rows, 'options.y');
+  const width = architecture.layers[architecture.layers.length - 1]!.units;
+  const y = head.labels(o.y, x.rows, 'options.y', width);
   const fitOptions = checkObject('options.fit', o.fit ?? {});
   checkKeys('options.fit', fitOptions, WORKER_FIT_KEYS);
-  const fit = checkFitOptions(fitOptions, { inputs: architecture.inputs, head }, x.rows, 'options.fit');
+  const fit = checkFitOptions(fitOptions, { inputs: architecture.inputs, head, width }, x.rows, 'options.fit');
   if (fit.lbfgs)
     throw new OptionError(
       'options.fit.optimizer',

@@ -85,7 +85,7 @@ export function serveTraining(port: TrainingPort): void {
       if (validation) options.validationData = [validation.x, validation.y];
       if (validationSplit !== null) options.validationSplit = validationSplit;
       if (earlyStopping) options.earlyStopping = earlyStopping;
-      if (classWeight) options.classWeight = classWeight === 'balanced' ? classWeight : { 0: classWeight[0], 1: classWeight[1] };
+      if (classWeight) options.classWeight = classWeight === 'balanced' ? classWeight : { ...classWeight };
       if (sampleWeight) options.sampleWeight = sampleWeight;
       let lastEpochEnd = performance.now();
       if (!cancel.signal.aborted) {

@@ -1,4 +1,5 @@
-// An independent float64 implementation of the forward pass and the mean BCE, written
+// An independent float64 implementation of the forward pass and the mean BCE (or, for a softmax
+// last layer, the mean categorical cross-entropy), written
 // from docs/architecture.md §1 with nothing shared with src/ or assembly/: the oracle for gradients.
 import type { Activation } from '../../src/index.js';
 
@@ -14,7 +15,31 @@ const act: Record<Activation, (z: number) => number> = {
   sigmoid: (z) => 1 / (1 + Math.exp(-z)),
   tanh: (z) => Math.tanh(z),
   relu: (z) => Math.max(z, 0),
+  softmax: () => {
+    throw new Error('softmax is a last layer only, not elementwise');
+  },
 };
+
+/** The loss of one row from the last layer's z: BCE of a sigmoid unit, or cross-entropy −log p_y of a softmax. */
+function rowLoss(last: Layer64, z: ArrayLike<number>, y: number): number {
+  if (last.activation === 'softmax') {
+    const top = Math.max(...Array.from(z));
+    let sum = 0;
+    for (let j = 0; j < z.length; j++) sum += Math.exp(z[j]! - top);
+    return top + Math.log(sum) - z[y]!;
+  }
+  const p = 1 / (1 + Math.exp(-z[0]!));
+  return -(y * Math.log(p) + (1 - y) * Math.log(1 - p));
+}
+
+/** ∂(row loss)/∂z: σ(z) − y, or p − onehot(y). */
+function rowDelta(last: Layer64, z: ArrayLike<number>, y: number): Float64Array {
+  if (last.activation !== 'softmax') return Float64Array.of(1 / (1 + Math.exp(-z[0]!)) - y);
+  const top = Math.max(...Array.from(z));
+  const e = Float64Array.from(z, (v) => Math.exp(v - top));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v, j) => v / sum - (j === y ? 1 : 0));
+}
 
 /** Mean −[y log p + (1−y) log(1−p)], with p the last layer's sigmoid (taken from the logit for stability). */
 export function meanBce64(layers: Layer64[], x: number[][], y: number[]): number {
@@ -30,9 +55,7 @@ export function meanBce64(layers: Layer64[], x: number[][], y: number[]): number
       }
       a = l === layers.length - 1 ? z : z.map(act[layer.activation]);
     });
-    const z = a[0]!;
-    const p = 1 / (1 + Math.exp(-z));
-    total += -(y[r]! * Math.log(p) + (1 - y[r]!) * Math.log(1 - p));
+    total += rowLoss(layers[layers.length - 1]!, a, y[r]!);
   });
   return total / x.length;
 }
@@ -62,6 +85,9 @@ const derivative: Record<Activation, (z: number) => number> = {
   },
   tanh: (z) => 1 - Math.tanh(z) ** 2,
   relu: (z) => (z > 0 ? 1 : 0),
+  softmax: () => {
+    throw new Error('softmax is a last layer only, not elementwise');
+  },
 };
 
 /** ∂(mean BCE)/∂θ by back-propagation in float64 over rows of a flat row-major table: the
@@ -83,7 +109,7 @@ export function gradients64(layers: Layer64[], x: Float32Array, cols: number, y:
       zs.push(z);
       inputs.push(l === layers.length - 1 ? z : z.map(act[layer.activation]));
     });
-    let delta = Float64Array.of((1 / (1 + Math.exp(-zs[layers.length - 1]![0]!)) - y[r]!) / rows);
+    let delta = rowDelta(layers[layers.length - 1]!, zs[layers.length - 1]!, y[r]!).map((d) => d / rows);
     for (let l = layers.length - 1; l >= 0; l--) {
       const layer = layers[l]!,
         a = inputs[l]!;

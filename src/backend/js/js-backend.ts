@@ -135,6 +135,8 @@ class JsBackend implements Backend, Trainer {
   private readonly pass: PassStats = { lossSum: 0, counts: [0, 0, 0, 0] };
   /** The output head's loss, gradient, outputs and counts (src/backend/js/heads.ts). */
   private readonly head: HeadTwin;
+  /** Logits (and outputs) per row: the last layer's units. */
+  private readonly width: number;
   // As assembly/model.ts's descriptor: the exploding-loss rule, the batch under way, the epoch's batches.
   private lossRule = false;
   private recentLoss = NaN;
@@ -150,6 +152,7 @@ class JsBackend implements Backend, Trainer {
   constructor(architecture: Architecture, parameters: readonly LayerParameters[], rng: RngState) {
     this.inputs = architecture.inputs;
     this.head = HEAD_TWINS[headOf('layers', architecture.layers).name];
+    this.width = architecture.layers[architecture.layers.length - 1]!.units;
     this.rng_.setState(rng);
     let fanIn = architecture.inputs,
       widest = 1,
@@ -390,7 +393,7 @@ class JsBackend implements Backend, Trainer {
     for (let start = 0; start < ds.rows; start += this.capacity) {
       const size = Math.min(this.capacity, ds.rows - start);
       stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY);
-      this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass);
+      this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, this.width, null, probabilities, start, this.pass);
     }
     return this.passStats(this.pass);
   }
@@ -400,14 +403,14 @@ class JsBackend implements Backend, Trainer {
     this.stream(
       x,
       y,
-      (size, start) => void this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, null, probabilities, start, this.pass),
+      (size, start) => void this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, this.width, null, probabilities, start, this.pass),
     );
     return this.passStats(this.pass);
   }
 
   predict(x: Matrix): Float32Array {
-    const probabilities = new Float32Array(x.rows);
-    this.stream(x, null, (size, start) => this.head.outputs(this.forward(this.xBatch, size), probabilities, start, size));
+    const probabilities = new Float32Array(x.rows * this.width);
+    this.stream(x, null, (size, start) => this.head.outputs(this.forward(this.xBatch, size), probabilities, start, size, this.width));
     return probabilities;
   }
 
@@ -514,7 +517,7 @@ class JsBackend implements Backend, Trainer {
    *  dZ_L = fround((p − y)/batchRows) into delta — with weights w, Σ wᵢ·lossᵢ and
    *  fround(wᵢ·(pᵢ − yᵢ)/batchRows) — as assembly/model.ts's lossGradient. */
   private lossGradient(y: Doubles, w: Doubles | null, rows: number, batchRows: number, stats: PassStats = this.stats): number {
-    return this.head.rows(this.layers[this.layers.length - 1]!.out, y, w, rows, batchRows, this.delta, null, 0, stats);
+    return this.head.rows(this.layers[this.layers.length - 1]!.out, y, w, rows, batchRows, this.width, this.delta, null, 0, stats);
   }
 
   /** Fold a batch's mean loss into the recent loss (the fit's first batch also sets the

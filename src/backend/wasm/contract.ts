@@ -254,9 +254,10 @@ export type CoreExports = {
    *  the gradients of the mean loss, as a full-batch epoch computes them. */
   gradients(m: Ptr, x: Ptr, y: Ptr, rows: number, before: number): void;
   /** The statistics of lastStat over rows (added to them), in chunks of the workspace capacity;
-   *  with probabilities (rows floats; 0 = none) also σ(z) per row, as predict() gives it. */
+   *  with probabilities (rows × the head's width floats; 0 = none) also what predict() gives per row. */
   evaluate(m: Ptr, x: Ptr, y: Ptr, rows: number, probabilities: Ptr): void;
-  /** probabilities[i] = what the head gives for row i (binary: σ(z_i)), in chunks of the workspace capacity. */
+  /** probabilities[i·width…] = what the head gives for row i (binary: σ(z_i); softmax: its k
+   *  probabilities), in chunks of the workspace capacity. */
   predict(m: Ptr, x: Ptr, rows: number, probabilities: Ptr): void;
   /** The statistics (f64) of the epoch trained: 0 Σ loss over its rows, 1 rows classified
    *  correctly, 2 true positives, 3 false positives, 4 false negatives (at probability 0.5); 5 the

@@ -39,7 +39,7 @@ export interface WasmDataset extends Dataset {
   readonly xBatch: number;
   readonly yBatch: number;
   readonly wBatch: number;
-  /** rows floats for evaluate()'s probabilities (validation data), else 0. */
+  /** rows × the head's width floats for evaluate()'s outputs (validation data), else 0. */
   readonly probabilities: number;
   shuffled: boolean;
 }
@@ -296,7 +296,7 @@ export class WasmBackend implements Backend {
     const ds = data as WasmDataset;
     this.call((wasm) => wasm.modelResetStats(this.model, true));
     this.call((wasm) => wasm.evaluate(this.model, ds.x, ds.y, ds.rows, probabilities ? ds.probabilities : 0));
-    if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows));
+    if (probabilities) probabilities.set(this.core.f32(ds.probabilities, ds.rows * this.plan.outputWidth));
     return this.stats(true);
   }
 
@@ -304,16 +304,18 @@ export class WasmBackend implements Backend {
     if (reset) this.call((wasm) => wasm.modelResetStats(this.model, true));
     this.stream(x, y, 'evaluating', (rows, labels, start, count, out) => {
       this.call((wasm) => wasm.evaluate(this.model, rows, labels, count, probabilities ? out : 0));
-      if (probabilities) probabilities.set(this.core.f32(out, count), start);
+      const width = this.plan.outputWidth;
+      if (probabilities) probabilities.set(this.core.f32(out, count * width), start * width);
     });
     return this.stats(true);
   }
 
   predict(x: Matrix): Float32Array {
-    const result = new Float32Array(x.rows);
+    const width = this.plan.outputWidth;
+    const result = new Float32Array(x.rows * width);
     this.stream(x, null, 'predicting', (rows, _y, start, count, out) => {
       this.call((wasm) => wasm.predict(this.model, rows, count, out));
-      result.set(this.core.f32(out, count), start);
+      result.set(this.core.f32(out, count * width), start * width);
     });
     return result;
   }
@@ -346,7 +348,7 @@ export class WasmBackend implements Backend {
     pass: (rows: number, labels: number, start: number, count: number, probabilities: number) => void,
   ): void {
     const chunk = Math.min(x.rows, this.plan.chunkRows);
-    const [staging, scaler] = this.reserve(chunk, [4 * chunk * (x.cols + 2), ...this.scalerBytes(x)], 'x', `${doing} ${x.rows} rows`);
+    const [staging, scaler] = this.reserve(chunk, [4 * chunk * (x.cols + 1 + this.plan.outputWidth), ...this.scalerBytes(x)], 'x', `${doing} ${x.rows} rows`);
     const labels = staging! + 4 * chunk * x.cols,
       out = labels + 4 * chunk;
     try {
