@@ -3,7 +3,19 @@
 // (loss, probabilities, central finite differences), between the two backends, and for what its
 // API promises: labels checked by row, argmax ties to the lowest class, stable extremes.
 import { describe, expect, it } from 'vitest';
-import { DataError, OptionError, Sequential, StandardScaler, dense, type Activation } from '../src/index.js';
+import {
+  DataError,
+  OptionError,
+  Sequential,
+  StandardScaler,
+  dense,
+  fromTfjsLayers,
+  toOnnx,
+  toTfjsLayers,
+  type Activation,
+  type TfjsModelJSON,
+} from '../src/index.js';
+import { explain, formatTrace } from '../src/explain/index.js';
 import { Xoshiro128 } from '../src/core/prng.js';
 import { finiteDifferences, meanBce64, type Layer64 } from './support/reference.js';
 import { relativeDifference, uniform } from './support/random.js';
@@ -258,4 +270,75 @@ describe('the two backends', () => {
       expect(relativeDifference(wasm!.p, js!.p)).toBeLessThanOrEqual(1e-4);
     },
   );
+});
+
+describe('a softmax model leaves the library', () => {
+  const inputs = 5,
+    rows = 60,
+    k = 3;
+  const data = uniform(21, rows * inputs, -2, 2);
+  const y = classIndices(22, rows, k);
+
+  async function trained(scaled: boolean): Promise<Sequential> {
+    const scaler = scaled ? StandardScaler.fit({ data, rows, cols: inputs }) : null;
+    const model = await Sequential.create({ inputs, layers: [dense(8, 'relu'), dense(k, 'softmax')], seed: 5, scaler });
+    await model.fit({ data, rows, cols: inputs }, y, { epochs: 5, batchSize: 16, optimizer: 'adam', learningRate: 0.01 });
+    return model;
+  }
+
+  it.each([false, true])('to ONNX (scaler %s): onnxruntime-web gives probabilities [N, k] within 1e-6 and label, the argmax', async (scaled) => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const model = await trained(scaled);
+    const session = await ort.InferenceSession.create(toOnnx(model));
+    expect(session.outputNames).toEqual(['label', 'probabilities']);
+    const { label, probabilities } = await session.run({ features: new ort.Tensor('float32', data, [rows, inputs]) });
+    expect(probabilities!.dims).toEqual([rows, k]);
+    expect(relativeDifference(probabilities!.data as Float32Array, model.predictProba({ data, rows, cols: inputs }))).toBeLessThanOrEqual(1e-6);
+    const ours = model.isTask('softmax') ? model.predict({ data, rows, cols: inputs }) : null;
+    expect(Array.from(label!.data as BigInt64Array, Number)).toEqual(Array.from(ours!));
+    model.dispose();
+  });
+
+  it('to TF.js Layers and back: a softmax Dense that TF.js runs within 1e-6, and the same weights on return', async () => {
+    const tf = await import('@tensorflow/tfjs-core');
+    await import('@tensorflow/tfjs-backend-cpu');
+    const tfl = await import('@tensorflow/tfjs-layers');
+    await tf.setBackend('cpu');
+    const model = await trained(false);
+    const files = toTfjsLayers(model);
+    const json = JSON.parse(JSON.stringify(files.modelJson)) as TfjsModelJSON;
+    const layers = (json.modelTopology as { config: { layers: { class_name: string; config: { activation?: string } }[] } }).config.layers;
+    expect(layers.at(-1)!.config.activation).toBe('softmax');
+    const tfModel = await tfl.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology as never,
+        weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+        weightData: files.weightsBin.slice(0),
+      }),
+    );
+    const input = tf.tensor2d(data, [rows, inputs]);
+    const out = tfModel.predict(input) as import('@tensorflow/tfjs-core').Tensor;
+    expect(out.shape).toEqual([rows, k]);
+    expect(relativeDifference(out.dataSync() as Float32Array, model.predictProba({ data, rows, cols: inputs }))).toBeLessThanOrEqual(1e-6);
+    tf.dispose([input, out]);
+    const again = await fromTfjsLayers(JSON.stringify(files.modelJson), files.weightsBin);
+    expect(again.task).toBe('softmax');
+    expect(again.getWeights()).toEqual(model.getWeights());
+    model.dispose();
+    again.dispose();
+  });
+
+  it.each(BACKENDS)('through explain (%s): the softmax and −log p_y nodes, the chain rule equal to gradients() and finite differences', async (backend) => {
+    const model = await Sequential.create({ inputs: 3, layers: [dense(4, 'tanh'), dense(k, 'softmax')], seed: 2, backend });
+    const x = rowsOf(uniform(23, 15, -2, 2), 3);
+    const labels = Array.from(classIndices(24, 5, k));
+    const trace = explain(model, x, labels);
+    expect(trace.ok).toBe(true);
+    expect(trace.nodes.map((n) => n.op)).toContain('neg_log_p_y');
+    expect(Math.abs(trace.loss.trace - meanBce64(layers64(model), x, labels))).toBeLessThan(1e-12);
+    const text = formatTrace(trace);
+    expect(text).toContain('diag(p) − p·pᵀ');
+    model.dispose();
+  });
 });
