@@ -50,6 +50,11 @@ export interface Head {
   metrics(stats: PassStats, rows: number, kept?: PassOutputs): PassMetrics;
   /** The ROC AUC of a pass's outputs (binary: of P(Y=1); softmax: the macro one-vs-rest mean). */
   auc(kept: PassOutputs, width: number): number;
+  /** Move the last layer's parameters, in place and without changing any prediction, to where an
+   *  L2 penalty on the kernel is least along the directions the loss cannot see (if the head has
+   *  such directions). L-BFGS starts from there: along those directions only the penalty's
+   *  curvature (λ₂, e.g. 1/n) pulls, too weakly for it to converge in float32. */
+  canonical?(last: { weights: Float32Array; bias: Float32Array }, width: number): void;
   /** What evaluate() and evaluateDataset() report of labelled rows, from their pass's statistics,
    *  their labels and the outputs predict gives for them (rows × width), at `threshold` (binary). */
   evaluation(stats: PassStats, kept: PassOutputs, threshold: number, width: number): Evaluation | MulticlassEvaluation;

@@ -16,6 +16,17 @@ export const softmax: Head = {
   labels: (y, rows, argument, width) => toLabels(y, rows, argument, width),
   evaluation: (stats, kept, _threshold, width) => multiclassEvaluation(stats.lossSum, kept.labels, rejectNaN(kept.outputs), width),
   auc: (kept, width) => macroOvrAuc(kept.labels, kept.outputs, width),
+  // Adding the same cᵢ to input i's weight of every class adds Σ aᵢcᵢ to every logit: no
+  // probability changes, and ‖W‖² is least when each input's weights sum to 0 over the classes
+  // (where scikit-learn's multinomial optimum has them).
+  canonical({ weights }, width) {
+    for (let at = 0; at < weights.length; at += width) {
+      let mean = 0;
+      for (let j = 0; j < width; j++) mean += weights[at + j]!;
+      mean /= width;
+      for (let j = 0; j < width; j++) weights[at + j] = weights[at + j]! - mean;
+    }
+  },
   metrics(stats, rows, kept) {
     const loss = stats.lossSum / rows,
       accuracy = stats.counts[0]! / rows;

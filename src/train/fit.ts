@@ -522,6 +522,11 @@ function lbfgsRunner(
   const engine = m.engine,
     rows = train.x.rows,
     { weightDecay } = fit;
+  if (m.head.canonical && weightDecay > 0) {
+    const start = engine.getParameters();
+    m.head.canonical(start[start.length - 1]!, m.width);
+    engine.setParameters(start);
+  }
   const layout = engine.getParameters().map((l) => [l.weights.length, l.bias.length] as const);
   // Which entries of the flat vector are kernel weights (decayed), layer by layer: kernel, then bias.
   const kernel = new Uint8Array(layout.reduce((n, [w, b]) => n + w + b, 0));
