@@ -178,9 +178,9 @@ describe('parseCsv', () => {
     [
       'an unknown option',
       'a,b\n1,0\n',
-      { labels: 'b' },
-      'options.labels',
-      /^options has an unknown option "labels"; known: label, header, delimiter, source, features$/,
+      { lable: 'b' },
+      'options.lable',
+      /^options has an unknown option "lable"; known: label, header, delimiter, source, features, labels, classes$/,
     ],
     ['options null', 'a,b\n1,0\n', null, 'options', /^options must be an object, got null$/],
     ['a source that is not a string', 'a,b\n1,0\n', { source: 3 }, 'options.source', /^options\.source must be a string, got 3$/],

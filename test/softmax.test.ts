@@ -107,7 +107,7 @@ describe.each(BACKENDS)('the softmax head on the %s backend', (backend) => {
   it('gives rows × k probabilities, the argmax as predict (the lowest class on a tie), and the loss of evaluate', async () => {
     const model = await Sequential.create({ inputs: 2, layers: [dense(3, 'softmax')], seed: 1, backend });
     expect(model.task).toBe('softmax');
-    expect(model.classCount).toBe(3);
+    expect(model.classes).toEqual([0, 1, 2]);
     // z = x·W + b with W picking class 2 for x₀ > 0, class 1 for x₁ > 0, and a tie of classes 0 and 2 at x = 0
     model.setWeights([{ weights: Float32Array.of(0, 0, 1, 0, 1, 0), bias: Float32Array.of(0, 0, 0) }]);
     const x = [
@@ -171,7 +171,7 @@ describe.each(BACKENDS)('the softmax head on the %s backend', (backend) => {
 
   it('refuses softmax on a hidden layer, and a softmax of one unit', async () => {
     await expect(Sequential.create({ inputs: 2, layers: [dense(4, 'softmax'), dense(3, 'softmax')] })).rejects.toThrow(
-      "options.layers[0] is a hidden layer: 'softmax' may only be the last layer's activation",
+      "options.layers[0] is a hidden layer: 'softmax' is for the last layer only",
     );
     await expect(Sequential.create({ inputs: 2, layers: [dense(1, 'softmax')] })).rejects.toThrow("dense(k, 'softmax') with k ≥ 2, got dense(1, 'softmax')");
   });

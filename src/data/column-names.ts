@@ -2,15 +2,26 @@
 // a file's columns to a model by them; a model file keeps them.
 import { OptionError } from '../core/errors.js';
 import { describe } from '../core/checks.js';
+import { checkClasses, type ClassName } from './classes.js';
 
-/** A model's column names; null where they are not known. */
+/** A model's column names, and the names of the classes its label column holds; null where they are not known. */
 export interface ColumnNames {
   readonly features: readonly string[] | null;
   readonly label: string | null;
+  readonly classes: readonly ClassName[] | null;
 }
 
+/** No names known. */
+export const NO_NAMES: ColumnNames = { features: null, label: null, classes: null };
+
 /** Check `features` (one distinct, non-empty name per input, or undefined) and `label` (a name no feature has, or undefined). */
-export function checkColumnNames(features: unknown, label: unknown, inputs: number, argument: { features: string; label: string }): ColumnNames {
+export function checkColumnNames(
+  features: unknown,
+  label: unknown,
+  inputs: number,
+  argument: { features: string; label: string },
+  classes?: { value: unknown; count: number; argument: string },
+): ColumnNames {
   let names: string[] | null = null;
   if (features !== undefined && features !== null) {
     if (!Array.isArray(features) || features.length !== inputs) {
@@ -29,5 +40,7 @@ export function checkColumnNames(features: unknown, label: unknown, inputs: numb
       throw new OptionError(argument.label, `${argument.label} must be a non-empty string, got ${describe(label)}`);
     if (names?.includes(label)) throw new OptionError(argument.label, `${argument.label} ${JSON.stringify(label)} is also the name of a feature`);
   }
-  return { features: names && Object.freeze(names), label: (label as string | undefined) ?? null };
+  const known =
+    classes && classes.value !== undefined && classes.value !== null ? Object.freeze(checkClasses(classes.value, classes.count, classes.argument)) : null;
+  return { features: names && Object.freeze(names), label: (label as string | undefined) ?? null, classes: known };
 }

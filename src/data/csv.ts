@@ -3,6 +3,7 @@
 // delimiter, doubled quotes and line breaks; lines end in LF or CRLF; a UTF-8 BOM is skipped.
 import { DataError, GradwasmError, OptionError, type DataLocation } from '../core/errors.js';
 import { checkKeys, checkObject, describe } from '../core/checks.js';
+import { checkClassList, classIndices, classesOf, type ClassName } from './classes.js';
 
 /** Options of {@link parseCsv} and `readCsv`. */
 export interface CsvOptions {
@@ -29,6 +30,16 @@ export interface CsvOptions {
    * columns are taken by position and must be as many as these names. Default: every column.
    */
   features?: readonly string[];
+  /**
+   * What the label column holds: `'binary'` (the default), 0 or 1; `'classes'`, the names or codes
+   * of any number of classes (`setosa`, or 1, 2, 3), which come out sorted as numpy.unique sorts
+   * them — numbers by value if every label is a number, else texts by code point — in the
+   * table's `classes`, and as their indices in `y`.
+   */
+  labels?: 'binary' | 'classes';
+  /** With `labels: 'classes'`: the classes, as a model knows them (`model.classes`); a label
+   *  that names none of them is an error. Default: those the column holds. */
+  classes?: readonly ClassName[];
   /** What error messages call the text, a file name say. Default `'text'`. */
   source?: string;
 }
@@ -47,16 +58,19 @@ export interface CsvRows {
 
 /** A labelled table read from CSV. */
 export interface CsvTable extends CsvRows {
-  /** One 0/1 label per row. */
+  /** One label per row: 0/1, or (`labels: 'classes'`) the index of its class in `classes`. */
   y: Float32Array;
   /** The label column's name. */
   label: string;
+  /** With `labels: 'classes'`: the classes, in index order. */
+  classes?: ClassName[];
 }
 
 /** Problems listed in an error message; the rest are counted. */
 const LISTED = 10;
-/** A cell's text, trimmed, that reads as a number (then Number() reads it). */
-export const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+import { NUMBER } from './csv-number.js';
+
+export { NUMBER };
 
 /**
  * Parse CSV text into feature rows `x`, labels `y` and column names. Every cell must be a
@@ -69,7 +83,9 @@ export function parseCsv(text: string, options: CsvOptions & { label: null }): C
 export function parseCsv(text: string, options?: CsvOptions): CsvTable;
 export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvTable {
   if (typeof text !== 'string') throw new DataError('text', `text must be a string of CSV, got ${describe(text)}`);
-  const { label, header, delimiter: asked, source, features: wanted } = checkOptions(options);
+  const { label, header, delimiter: asked, source, features: wanted, labels: kind, classes: given } = checkOptions(options);
+  const texts: string[] = [], // the label cells, when they name classes…
+    textLines: number[] = []; // …and their lines
   const argument = 'text';
   const records = new Records(text, asked === 'auto' ? sniffDelimiter(text) : asked);
   const problems: string[] = [];
@@ -185,7 +201,11 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
       const t = cell.trim();
       const v = NUMBER.test(t) ? Number(t) : NaN;
       if (c === labelAt) {
-        if (v === 0 || v === 1) y[rows] = v === 1 ? 1 : 0;
+        if (kind === 'classes') {
+          if (t === '') bad(c, 'empty; every label must name a class');
+          texts[rows] = t;
+          textLines[rows] = lines[c] ?? line;
+        } else if (v === 0 || v === 1) y[rows] = v === 1 ? 1 : 0;
         else bad(c, `${t === '' ? 'empty' : `${describe(cell)} is not a label`}; labels must be 0 or 1`);
       } else if (Number.isFinite(Math.fround(v))) {
         data[at + k] = v;
@@ -201,6 +221,17 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
     }
     rows++;
   }
+  let classes: ClassName[] | undefined;
+  if (kind === 'classes' && !problems.length) {
+    classes = given ? [...given] : classesOf(texts.slice(0, rows));
+    const index = classIndices(texts.slice(0, rows), classes);
+    index.forEach((k, r) => {
+      const at = `line ${textLines[r]}, column ${labelAt + 1} (${names[labelAt]})`;
+      if (k < 0)
+        cellProblem(`${at}: ${describe(texts[r])} is not one of the classes ${JSON.stringify(classes)}`, textLines[r]!, hasHeader ? names[labelAt]! : labelAt);
+      y[r] = k;
+    });
+  }
   if (problems.length) fail();
   if (rows === 0) throw new DataError(argument, `${source} has a header but no rows under it`);
   if (rows < capacity) {
@@ -211,7 +242,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   const features = wanted ? [...wanted] : names.filter((_, c) => c !== labelAt);
   const ignored = names.filter((_, c) => c !== labelAt && featureAt[c]! < 0);
   const read = { x, features, header: hasHeader, ignored };
-  return labelAt < 0 ? read : { ...read, y, label: names[labelAt]! };
+  return labelAt < 0 ? read : { ...read, y, label: names[labelAt]!, ...(classes ? { classes } : {}) };
 }
 
 /** `header: 'auto'`'s rule: a first row names the columns when any of its cells is not a number. */
@@ -267,10 +298,16 @@ export function checkOptions(options: unknown): {
   delimiter: number | 'auto';
   source: string;
   features: readonly string[] | undefined;
+  labels: 'binary' | 'classes';
+  classes: ClassName[] | undefined;
 } {
   const o = checkObject('options', options);
-  checkKeys('options', o, ['label', 'header', 'delimiter', 'source', 'features']);
-  const { label, header = 'auto', delimiter = ',', source = 'text', features } = o;
+  checkKeys('options', o, ['label', 'header', 'delimiter', 'source', 'features', 'labels', 'classes']);
+  const { label, header = 'auto', delimiter = ',', source = 'text', features, classes } = o;
+  const labels = o.labels ?? (classes === undefined ? 'binary' : 'classes');
+  if (labels !== 'binary' && labels !== 'classes')
+    throw new OptionError('options.labels', `options.labels must be 'binary' or 'classes', got ${describe(labels)}`);
+  if (classes !== undefined && labels !== 'classes') throw new OptionError('options.classes', "options.classes goes with options.labels 'classes'");
   if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label)) {
     throw new OptionError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
   }
@@ -303,6 +340,8 @@ export function checkOptions(options: unknown): {
     delimiter: delimiter === 'auto' ? 'auto' : delimiter.charCodeAt(0),
     source,
     features: features as readonly string[] | undefined,
+    labels,
+    classes: classes === undefined ? undefined : checkClassList(classes, 'options.classes'),
   };
 }
 

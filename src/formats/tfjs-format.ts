@@ -32,6 +32,8 @@ export interface TfjsGradwasmMetadata {
   features?: string[];
   /** The label column's name, when the model knows it. */
   label?: string;
+  /** The classes' names or codes, in class-index order, when the model knows them. */
+  classes?: (string | number)[];
   /** The feature scaler exactly (float64), which the BatchNormalization layer holds in float32. */
   scaler?: ScalerJSON;
 }
@@ -222,6 +224,7 @@ export function toTfjsLayers(model: Sequential): TfjsArtifacts {
     version,
     ...(model.featureNames ? { features: [...model.featureNames] } : {}),
     ...(model.labelName !== null ? { label: model.labelName } : {}),
+    ...(model.classNames ? { classes: [...model.classNames] } : {}),
     ...(scaler ? { scaler: scaler.toJSON() } : {}),
   };
   return {
@@ -501,7 +504,14 @@ function weightsOf(model: ParsedTfjs, bytes: Uint8Array): TfjsContents {
       `modelJson.weightsManifest has weights no Dense layer uses: ${[...found.keys()].map((n) => JSON.stringify(n)).join(', ')}`,
     );
   }
-  const names = checkColumnNames(model.metadata?.features, model.metadata?.label, inputs, { features: `${METADATA}.features`, label: `${METADATA}.label` });
+  const last = dense[dense.length - 1]!;
+  const names = checkColumnNames(
+    model.metadata?.features,
+    model.metadata?.label,
+    inputs,
+    { features: `${METADATA}.features`, label: `${METADATA}.label` },
+    { value: model.metadata?.classes, count: findHead(last)!.classes(last.units), argument: `${METADATA}.classes` },
+  );
   return {
     inputs,
     layers: dense.map(({ units, activation }) => ({ units, activation })),

@@ -18,10 +18,7 @@ export function headOf(argument: string, layers: readonly OutputLayer[]): Head {
   const last = layers[layers.length - 1]!;
   const hidden = layers.findIndex((l, i) => i < layers.length - 1 && l.activation === 'softmax');
   if (hidden >= 0) {
-    throw new DataError(
-      `${argument}[${hidden}].activation`,
-      `${argument}[${hidden}] is a hidden layer: 'softmax' may only be the last layer's activation (the softmax head's)`,
-    );
+    throw new DataError(`${argument}[${hidden}].activation`, `${argument}[${hidden}] is a hidden layer: 'softmax' is for the last layer only`);
   }
   const head = findHead(last);
   if (!head) {

@@ -14,7 +14,7 @@ import { MAX_THREADS } from '../core/codes.js';
 import { scalerFromJSON, type StandardScaler } from '../data/scaler.js';
 import { headOf } from '../heads/index.js';
 
-const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads', 'featureNames', 'labelName'] as const;
+const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads', 'featureNames', 'labelName', 'classes'] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
 export function checkCreateOptions(
@@ -28,7 +28,14 @@ export function checkCreateOptions(
   const seed = checkSeed(o.seed, `${name}.seed`);
   const backend = checkBackend(`${name}.backend`, o.backend);
   const threads = checkThreads(o.threads, backend, `${name}.threads`);
-  const names = checkColumnNames(o.featureNames, o.labelName, inputs, { features: `${name}.featureNames`, label: `${name}.labelName` });
+  const last = architecture.layers[architecture.layers.length - 1]!;
+  const names = checkColumnNames(
+    o.featureNames,
+    o.labelName,
+    inputs,
+    { features: `${name}.featureNames`, label: `${name}.labelName` },
+    { value: o.classes, count: headOf(`${name}.layers`, architecture.layers).classes(last.units), argument: `${name}.classes` },
+  );
   return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`), threads, names };
 }
 

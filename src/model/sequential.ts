@@ -20,8 +20,9 @@ import { floatArray, modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON 
 import type { EarlyStopperState } from '../train/early-stopping.js';
 import { MAX_THREADS, checkCreateOptions, checkLoadOptions, checkScaler, type Threads } from './options.js';
 import { availableThreads, threadsUnavailable } from '../backend/wasm/environment.js';
-import { checkColumnNames, type ColumnNames } from '../data/column-names.js';
+import type { ColumnNames } from '../data/column-names.js';
 import type { CsvTable } from '../data/csv.js';
+import type { ClassName } from '../data/classes.js';
 import type { Dim, ModelGraph } from '../explain/graph.js';
 import type { FitDatasetOptions, FitOptions } from '../train/fit-options.js';
 import type { History } from '../train/history.js';
@@ -86,6 +87,10 @@ export interface SequentialOptions<L extends readonly DenseLayer[] = readonly De
   featureNames?: readonly string[];
   /** The label column's name, which the model file keeps too. */
   labelName?: string;
+  /** The classes' names or codes in class-index order (2 for a binary classifier, k for a softmax
+   *  of k units), which {@link Sequential.predictClasses} says predictions by and the model file
+   *  keeps. Default: none (a table read with `labels: 'classes'` brings its own to fit). */
+  classes?: readonly ClassName[];
 }
 
 /** The optimizer every backend starts with. */
@@ -123,10 +128,6 @@ export class Sequential<T extends Task = Task> {
     return this.layers[this.layers.length - 1]!.units;
   }
 
-  /** The classes it tells apart: 2 (binary) or k (softmax). */
-  get classCount(): number {
-    return this.head.classes(this.width);
-  }
   private engine: Backend | null;
   private fitting = false;
   /** Calls that hold the backend across awaits (fit, fitDataset, evaluateDataset): a dispose()
@@ -149,6 +150,18 @@ export class Sequential<T extends Task = Task> {
   /** The label column's name, when known; else null. */
   get labelName(): string | null {
     return this.names.label;
+  }
+
+  /** The classes' names or codes in class-index order, when known (given to create, or recorded
+   *  by fit from a table read with `labels: 'classes'`, or by a model file); else null. */
+  get classNames(): readonly ClassName[] | null {
+    return this.names.classes;
+  }
+
+  /** The classes it tells apart (2, or k for a softmax of k units), by index: {@link classNames}
+   *  when known, else the indices 0…k−1 themselves. */
+  get classes(): readonly ClassName[] {
+    return this.names.classes ?? Array.from({ length: this.head.classes(this.width) }, (_, c) => c);
   }
 
   /** The epoch the last fit ended at — `epochs` of its last finished epoch — or the epoch a
@@ -221,7 +234,7 @@ export class Sequential<T extends Task = Task> {
   async fit(x: Features, y: Labels, options?: FitOptions): Promise<History>;
   async fit(x: Features | CsvTable, y?: Labels | FitOptions, options: FitOptions = {}): Promise<History> {
     if (!isCsvTable(x)) return this.training('fit', async (model) => (await trainingCode()).fit(model, x, y as Labels, options));
-    const names = x.header ? namesOfTable(x, this.names, this.inputs) : this.names;
+    const names = x.header || x.classes ? (await trainingCode()).namesOfTable(x, this.names, this.inputs, this.classes.length) : this.names;
     const history = await this.training('fit', async (model) => (await trainingCode()).fit(model, x.x, x.y, (y ?? {}) as FitOptions));
     this.names = names;
     return history;
@@ -326,8 +339,7 @@ export class Sequential<T extends Task = Task> {
    *  class, the first on a tie (as numpy's argmax); no threshold. */
   predict(x: Features, threshold?: number): Prediction<T> {
     if (this.head.name === 'softmax') {
-      if (threshold !== undefined)
-        throw new OptionError('threshold', `threshold is for a binary classifier; this model has ${this.width} classes and predicts the most probable`);
+      if (threshold !== undefined) throw new OptionError('threshold', `threshold is for binary classifiers, not for ${this.width} classes`);
       this.live('predict');
       return argmaxRows(this.predictProba(x), this.width) as Prediction<T>;
     }
@@ -340,6 +352,13 @@ export class Sequential<T extends Task = Task> {
     const classes = new Uint8Array(p.length);
     for (let i = 0; i < p.length; i++) classes[i] = p[i]! > threshold ? 1 : 0;
     return classes as Prediction<T>;
+  }
+
+  /** Each row's predicted class as {@link classes} names it: `predict` mapped through the classes
+   *  (at `threshold`, for a binary classifier). */
+  predictClasses(x: Features, threshold?: number): ClassName[] {
+    const classes = this.classes;
+    return Array.from(this.predict(x, threshold), (c) => classes[c]!);
   }
 
   /**
@@ -505,20 +524,4 @@ function isCsvTable(x: unknown): x is CsvTable {
     Array.isArray((x as CsvTable).features) &&
     typeof (x as CsvTable).label === 'string'
   );
-}
-
-/** The names a model keeps after fitting `table`: the table's, which must agree with those it has. */
-function namesOfTable(table: CsvTable, names: ColumnNames, inputs: number): ColumnNames {
-  if (table.features.length !== inputs) return names; // fit says what is wrong with the width
-  if (names.features && names.features.some((name, i) => name !== table.features[i])) {
-    const i = names.features.findIndex((name, k) => name !== table.features[k]);
-    throw new OptionError(
-      'table.features',
-      `the table's feature ${i + 1} is ${JSON.stringify(table.features[i])}, but the model's is ${JSON.stringify(names.features[i])}: parse the file with the option { features: model.featureNames } to take its columns by name`,
-    );
-  }
-  if (names.label !== null && names.label !== table.label) {
-    throw new OptionError('table.label', `the table's label column is ${JSON.stringify(table.label)}, but the model's is ${JSON.stringify(names.label)}`);
-  }
-  return checkColumnNames(table.features, table.label, inputs, { features: 'table.features', label: 'table.label' });
 }

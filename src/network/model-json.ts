@@ -8,7 +8,7 @@ import { checkActivation, type Activation } from './layers.js';
 import { MAX_UNITS } from '../core/limits.js';
 import { scalerFromJSON, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
 import { float32Decimals } from '../core/float32-decimal.js';
-import { checkColumnNames, type ColumnNames } from '../data/column-names.js';
+import { NO_NAMES, checkColumnNames, type ColumnNames } from '../data/column-names.js';
 import { headOf } from '../heads/index.js';
 
 export const MODEL_FORMAT = 'gradwasm-model';
@@ -36,6 +36,8 @@ export interface ModelJSON {
   features?: string[];
   /** The label column's name, when it is known (gradwasm 0.2). */
   label?: string;
+  /** The classes' names or codes, in class-index order, when they are known (gradwasm 0.3). */
+  classes?: (string | number)[];
   layers: LayerJSON[];
   /** With `toJSON({ training: true })`: what training resumes from (see {@link TrainingJSON}). */
   training?: TrainingJSON;
@@ -104,7 +106,7 @@ export function modelToJSON(
   architecture: Architecture,
   parameters: readonly LayerParameters[],
   scaler: StandardScaler | null = null,
-  names: ColumnNames = { features: null, label: null },
+  names: ColumnNames = NO_NAMES,
 ): ModelJSON {
   return {
     format: MODEL_FORMAT,
@@ -112,6 +114,7 @@ export function modelToJSON(
     inputs: architecture.inputs,
     ...(names.features ? { features: [...names.features] } : {}),
     ...(names.label !== null ? { label: names.label } : {}),
+    ...(names.classes !== null ? { classes: [...names.classes] } : {}),
     ...(scaler ? { scaler: scaler.toJSON() } : {}),
     layers: architecture.layers.map(({ units, activation }, l) => ({
       units,
@@ -146,7 +149,7 @@ export function modelFromJSON(
     throw new DataError(`${name}.version`, `${name}.version ${describe(file.version)} is not supported (this gradwasm reads versions 1 and ${MODEL_VERSION})`);
   }
   const inputs = checkInteger(`${name}.inputs`, file.inputs, 1, MAX_UNITS);
-  const names = checkColumnNames(file.features, file.label, inputs, { features: `${name}.features`, label: `${name}.label` });
+  const columns = { features: file.features, label: file.label };
   let scaler: StandardScaler | null = null;
   if (file.scaler !== undefined) {
     if (file.version === 1) throw new DataError(`${name}.scaler`, `${name}.scaler needs version 2; ${name}.version is 1`);
@@ -173,7 +176,18 @@ export function modelFromJSON(
     layers.push({ units, activation });
     fanIn = units;
   });
-  headOf(`${name}.layers`, layers);
+  const head = headOf(`${name}.layers`, layers);
+  const names = checkColumnNames(
+    columns.features,
+    columns.label,
+    inputs,
+    { features: `${name}.features`, label: `${name}.label` },
+    {
+      value: file.classes,
+      count: head.classes(layers[layers.length - 1]!.units),
+      argument: `${name}.classes`,
+    },
+  );
   const architecture = { inputs, layers };
   return { architecture, parameters, scaler, names, training: file.training };
 }

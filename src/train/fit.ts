@@ -36,6 +36,8 @@ export { trainingFromJSON } from '../network/training-json.js';
 export const makeWasmTrainer: MakeTrainer = (backend) => new WasmTrainer(backend as WasmBackend);
 
 /** What training needs of a model: its backend and scaler, and the state it keeps between fits. */
+export { namesOfTable } from './table-names.js';
+
 export interface ModelAccess {
   readonly inputs: number;
   /** The task its last layer gives it: its labels, its metrics (src/heads/). */

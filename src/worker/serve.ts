@@ -50,6 +50,7 @@ export function serveTraining(port: TrainingPort): void {
             scaler: job.model.scaler,
             ...(job.model.names.features ? { featureNames: job.model.names.features } : {}),
             ...(job.model.names.label !== null ? { labelName: job.model.names.label } : {}),
+            ...(job.model.names.classes !== null ? { classes: job.model.names.classes } : {}),
           })
         : await Sequential.fromJSON(job.model.load, job.model.load.training ? { backend, threads } : { seed, backend, threads }); // (a checkpoint has its own generator)
     try {
