@@ -15,7 +15,10 @@ const FOOTWEAR = new Set([5, 7, 9]);
 
 export interface LabelledImages {
   x: Matrix;
+  /** Footwear (1) or not (0). */
   y: Float32Array;
+  /** The class of each image, 0…9 (W5's labels). */
+  classes: Float32Array;
 }
 
 export interface FashionMnist {
@@ -51,7 +54,7 @@ function readMaybeGzipped(dir: string, name: string): Uint8Array | undefined {
   return undefined;
 }
 
-/** The first `limit` images scaled to [0, 1] and their footwear labels. */
+/** The first `limit` images scaled to [0, 1], their footwear labels and their classes. */
 function readSplit(dir: string, prefix: 'train' | 't10k', limit: number): LabelledImages | undefined {
   const imageBytes = readMaybeGzipped(dir, `${prefix}-images-idx3-ubyte`);
   const labelBytes = readMaybeGzipped(dir, `${prefix}-labels-idx1-ubyte`);
@@ -68,7 +71,7 @@ function readSplit(dir: string, prefix: 'train' | 't10k', limit: number): Labell
   for (let i = 0; i < data.length; i++) data[i] = images.values[i]! / 255;
   const y = new Float32Array(rows);
   for (let r = 0; r < rows; r++) y[r] = FOOTWEAR.has(labels.values[r]!) ? 1 : 0;
-  return { x: { data, rows, cols }, y };
+  return { x: { data, rows, cols }, y, classes: Float32Array.from(labels.values.subarray(0, rows)) };
 }
 
 /** Loads up to `trainRows` training and `testRows` test images, or undefined when the files are absent. */

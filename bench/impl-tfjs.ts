@@ -1,6 +1,6 @@
 // TensorFlow.js 4.22 Layers on its 'wasm' or 'cpu' backend, configured to do what gradwasm does:
 // the same dense layers and activations, the same initial weights, tf.train.sgd(lr) on
-// 'binaryCrossentropy', float32, and model.fit(x, y, { epochs, batchSize, shuffle: true,
+// 'binaryCrossentropy' (or 'sparseCategoricalCrossentropy' for a softmax), float32, and model.fit(x, y, { epochs, batchSize, shuffle: true,
 // verbose: 0 }) timed whole — including turning the Float32Arrays into tensors, since gradwasm's
 // timed fit includes copying them into its linear memory.
 import * as tf from '@tensorflow/tfjs-core';
@@ -47,13 +47,15 @@ function createModel(architecture: Architecture, weights: readonly LayerWeights[
 async function train(job: TrainJob, onBatchEnd?: () => void): Promise<TrainResult> {
   const model = createModel(job.architecture, job.init);
   const optimizer = tf.train.sgd(job.learningRate);
-  model.compile({ optimizer, loss: 'binaryCrossentropy' });
+  // (a softmax last layer: the class indices and their cross-entropy, as gradwasm's softmax head)
+  const classes = job.architecture.layers[job.architecture.layers.length - 1]!.activation === 'softmax';
+  model.compile({ optimizer, loss: classes ? 'sparseCategoricalCrossentropy' : 'binaryCrossentropy' });
   let x: tf.Tensor | undefined;
   let y: tf.Tensor | undefined;
   try {
     const start = performance.now();
     x = tf.tensor2d(job.x.data, [job.x.rows, job.x.cols]);
-    y = tf.tensor2d(job.y, [job.y.length, 1]);
+    y = classes ? tf.tensor1d(job.y) : tf.tensor2d(job.y, [job.y.length, 1]);
     const history = await model.fit(x, y, {
       epochs: job.epochs,
       batchSize: job.batchSize === 'full' ? job.x.rows : job.batchSize,

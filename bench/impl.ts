@@ -12,7 +12,7 @@ export interface Matrix {
   cols: number;
 }
 
-/** Layer sizes and activations; the last layer is dense(1, 'sigmoid'). */
+/** Layer sizes and activations; the last layer is dense(1, 'sigmoid') or dense(k, 'softmax'). */
 export interface Architecture {
   inputs: number;
   layers: readonly DenseLayer[];
@@ -22,7 +22,7 @@ export interface Architecture {
 export interface TrainJob {
   architecture: Architecture;
   x: Matrix;
-  /** 0/1 labels, one per row. */
+  /** 0/1 labels, or class indices for a softmax, one per row. */
   y: Float32Array;
   /** Initial kernels and biases, shared by all implementations so they do the same arithmetic. */
   init: readonly LayerWeights[];

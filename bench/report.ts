@@ -167,7 +167,7 @@ export function formatConsole(report: Report): string {
     '',
     `machine: ${machineLine(report.machine)}`,
     ...report.implementations.map((i) => `${i.name}: ${i.detail}`),
-    `W2/W4 data: ${report.imageSource.description}`,
+    `W2/W4/W5 data: ${report.imageSource.description}`,
     '',
     ...legend(report),
     '',
@@ -222,7 +222,7 @@ export function toMarkdown(report: Report): string {
 Whole-training and inference benchmarks of gradwasm against its own pure-TypeScript backend and
 TensorFlow.js, written by \`npm run bench\` (\`bench/run.ts\`) — do not edit by hand, re-run it.
 All figures of this run, repetition by repetition, are in [\`bench/results.json\`](bench/results.json).
-${report.imageSource.kind === 'synthetic' ? `\n> **Warning: W2 and W4 ran on ${report.imageSource.description}.**\n` : ''}
+${report.imageSource.kind === 'synthetic' ? `\n> **Warning: W2, W4 and W5 ran on ${report.imageSource.description}.**\n` : ''}
 ## Machine
 
 | | |
@@ -251,7 +251,7 @@ ${markdownTable(RESULT_HEADERS, resultRows(report))}
 - **check**: loss₁ = mean BCE of the first epoch, from the same initial weights with the same
   learning rate (all implementations should be close: they do the same arithmetic, in different
   shuffle orders); max |Δp| = largest difference of the predicted probabilities from gradwasm-wasm's.
-- W2/W4 data: ${report.imageSource.description}.
+- W2/W4/W5 data: ${report.imageSource.description}.
 
 ${
   threadRows(report).length
@@ -364,7 +364,7 @@ ${report.implementations.map((i) => `- **${i.name}**: ${i.detail}`).join('\n')}
 ## Running
 
 \`\`\`sh
-apt-get install -y dataset-fashion-mnist   # the W2/W4 images (else: synthetic data, said loudly)
+apt-get install -y dataset-fashion-mnist   # the W2/W4/W5 images (else: synthetic data, said loudly)
 npm run bench                              # the full suite, a few minutes; rewrites this file
 npm run bench -- --quick                   # tiny sizes, well under a minute (CI); writes dist/bench/
 npm run bench -- --only=W2,W4-batch        # some workloads; writes dist/bench/

@@ -51,7 +51,7 @@ function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; thread
     else if (/^--threads=(auto|\d+)$/.test(arg)) threads = arg.endsWith('auto') ? 'auto' : Number(arg.slice('--threads='.length));
     else
       throw new Error(
-        `unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W4-latency,streaming,optimum,quality,contention and/or --threads=N|auto`,
+        `unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W5,W4-latency,streaming,optimum,quality,contention and/or --threads=N|auto`,
       );
   }
   return { quick, only, threads };
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   const machine = describeMachine(); // first, so the load average is the one before we start
 
   const { workloads: all, imageSource } = await buildWorkloads(quick ? QUICK_SIZES : FULL_SIZES);
-  if (imageSource.kind === 'synthetic') shout(`W2/W4 run on ${imageSource.description}`);
+  if (imageSource.kind === 'synthetic') shout(`W2/W4/W5 run on ${imageSource.description}`);
   const unknown = [...(only ?? [])].filter((id) => !['streaming', 'optimum', 'quality', 'contention'].includes(id) && !all.some((w) => w.id === id));
   if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
   const workloads = all.filter((w) => !only || only.has(w.id));
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
     ...(contention ? { contention } : {}),
   };
   console.log(formatConsole(report));
-  if (imageSource.kind === 'synthetic') shout(`W2/W4 ran on ${imageSource.description}`);
+  if (imageSource.kind === 'synthetic') shout(`W2/W4/W5 ran on ${imageSource.description}`);
 
   // This file is dist/bench/run.js: the repository root is two levels up.
   const root = fileURLToPath(new URL('../../', import.meta.url));

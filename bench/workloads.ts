@@ -77,6 +77,7 @@ export interface ImageSource {
 
 const LOGISTIC: Architecture = { inputs: 32, layers: [dense(1, 'sigmoid')] };
 const IMAGES: Architecture = { inputs: 784, layers: [dense(128, 'relu'), dense(64, 'relu'), dense(1, 'sigmoid')] };
+const IMAGES10: Architecture = { inputs: 784, layers: [dense(128, 'relu'), dense(64, 'relu'), dense(10, 'softmax')] };
 const PLAYGROUND: Architecture = { inputs: 2, layers: [dense(16, 'tanh'), dense(16, 'tanh'), dense(1, 'sigmoid')] };
 
 /** Glorot-uniform kernels and zero biases from gradwasm's seeded initialiser. */
@@ -87,18 +88,21 @@ async function initialWeights(architecture: Architecture, seed: number): Promise
   return weights;
 }
 
-/** Fashion-MNIST footwear-vs-rest, or synthetic images of the same shape when the files are absent. */
-function images(sizes: Sizes): { train: Labelled; test: Labelled; source: ImageSource } {
+/** Fashion-MNIST footwear-vs-rest (and its ten classes, for W5), or synthetic images of the same shape when the files are absent. */
+function images(sizes: Sizes): { train: Labelled; test: Labelled; classes: Float32Array; source: ImageSource } {
   const real = loadFashionMnist(sizes.imageTrainRows, sizes.imageTestRows);
   if (real) {
     return {
       ...real,
+      classes: real.train.classes,
       source: { kind: 'fashion-mnist', description: `Fashion-MNIST footwear (sandal, sneaker, ankle boot) vs rest, from ${real.source}` },
     };
   }
-  // Same shape as the real thing: 784 values in [0, 1), 30 % positives.
+  // Same shape as the real thing: 784 values in [0, 1), 30 % positives; ten classes by the first pixel.
+  const train = linearTask(sizes.imageTrainRows, 784, 21, 0, 1, 0.3);
   return {
-    train: linearTask(sizes.imageTrainRows, 784, 21, 0, 1, 0.3),
+    train,
+    classes: Float32Array.from({ length: train.x.rows }, (_, r) => Math.min(9, Math.floor(train.x.data[r * 784]! * 10))),
     test: linearTask(sizes.imageTestRows, 784, 22, 0, 1, 0.3),
     source: {
       kind: 'synthetic',
@@ -151,7 +155,7 @@ export async function buildW2(sizes: Sizes): Promise<TrainingWorkload> {
 
 export async function buildWorkloads(sizes: Sizes): Promise<{ workloads: Workload[]; imageSource: ImageSource }> {
   const logistic = linearTask(sizes.logisticRows, 32, 11);
-  const { train, test, source } = images(sizes);
+  const { train, test, classes, source } = images(sizes);
   const playground = circleTask(sizes.playgroundRows, 31);
   const imageInit = await initialWeights(IMAGES, 2);
   const trained = await trainedImageWeights(train, imageInit);
@@ -181,6 +185,16 @@ export async function buildWorkloads(sizes: Sizes): Promise<{ workloads: Workloa
       init: logisticInit,
     },
     w2(train, imageInit, source),
+    {
+      kind: 'training',
+      id: 'W5',
+      title: `MLP 784-128-64-10 (relu, relu, softmax), batch 64, ${n(train.x.rows)} ${imageName} training images, all ten classes`,
+      architecture: IMAGES10,
+      data: { x: train.x, y: classes },
+      batchSize: 64,
+      learningRate: 0.01,
+      init: await initialWeights(IMAGES10, 5),
+    },
     {
       kind: 'training',
       id: 'W3',
