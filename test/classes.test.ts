@@ -80,3 +80,24 @@ describe('a model keeps its classes', () => {
     model.dispose();
   });
 });
+
+describe("csvDataset with labels: 'classes'", () => {
+  it('finds the classes in a pass of its own, and streams their indices: the table readCsv reads', async () => {
+    const { csvDataset } = await import('../src/node/index.js');
+    const whole = await readCsv('data/iris.csv', { labels: 'classes' });
+    const ds = csvDataset('data/iris.csv', { labels: 'classes' });
+    expect(await ds.classes()).toEqual(whole.classes);
+    const y: number[] = [];
+    for await (const chunk of ds) y.push(...chunk.y);
+    expect(y).toEqual([...whole.y]);
+    // given classes: their order; a label that names none of them is refused by line
+    const given = csvDataset('data/iris.csv', { classes: ['virginica', 'versicolor', 'setosa'] });
+    const first = (await given[Symbol.asyncIterator]().next()).value!;
+    expect(first.y[0]).toBe(2);
+    const some = csvDataset('data/iris.csv', { classes: ['setosa', 'versicolor'] });
+    await expect(async () => {
+      for await (const _ of some);
+    }).rejects.toThrow(/data\/iris\.csv has 50 problems:\n {2}line 102, column 5 \(label\): "virginica" is not one of the classes \["setosa","versicolor"\]/);
+    expect(await csvDataset('data/breast_cancer.csv').classes()).toBeNull();
+  });
+});

@@ -13,6 +13,7 @@ import { concatBytes } from '../core/bytes.js';
 import { DataError } from '../core/errors.js';
 import { describe } from '../core/checks.js';
 import { labelColumn, NUMBER, type CsvOptions } from './csv.js';
+import type { ClassName } from './classes.js';
 
 const QUOTE = 34,
   CR = 13,
@@ -222,8 +223,30 @@ export class CsvByteParser {
   private problems: string[] = [];
   private readonly delimiter: number;
 
-  constructor(private readonly options: { label: CsvOptions['label']; header: boolean | 'auto'; delimiter: string; source: string }) {
+  /** Labels that name classes: null (0/1 labels); a Map from each class (a number, or a label's
+   *  trimmed text) to its index; or a Set that collects the label texts seen (a pass that finds the classes). */
+  private readonly classes: Map<ClassName, number> | Set<string> | null;
+  private readonly numericClasses: boolean;
+
+  constructor(
+    private readonly options: {
+      label: CsvOptions['label'];
+      header: boolean | 'auto';
+      delimiter: string;
+      source: string;
+      /** 'binary' (0/1 labels), the classes labels name (their index is y), or 'collect' (see seen()). */
+      classes?: 'binary' | readonly ClassName[] | 'collect';
+    },
+  ) {
     this.delimiter = options.delimiter.charCodeAt(0);
+    const c = options.classes ?? 'binary';
+    this.classes = c === 'binary' ? null : c === 'collect' ? new Set() : new Map(c.map((name, i) => [name, i]));
+    this.numericClasses = Array.isArray(c) && c.every((name) => typeof name === 'number');
+  }
+
+  /** The label texts (trimmed) a 'collect' parse has seen. */
+  seen(): Set<string> {
+    return this.classes as Set<string>;
   }
 
   /** The rows parsed since the last take(). */
@@ -415,6 +438,18 @@ export class CsvByteParser {
   }
 
   private label(value: number, text: string | null, b: Uint8Array | null, start: number, end: number, line: number, c: number): void {
+    if (this.classes) {
+      const t = (text ?? decoder.decode(b!.subarray(start, end))).trim();
+      if (t === '') this.problems.push(`${this.where(line, c)}: empty; every label must name a class`);
+      else if (this.classes instanceof Set) this.classes.add(t);
+      else {
+        const index = this.classes.get(this.numericClasses && NUMBER.test(t) ? Number(t) : t);
+        if (index === undefined)
+          this.problems.push(`${this.where(line, c)}: ${describe(t)} is not one of the classes ${JSON.stringify([...this.classes.keys()])}`);
+        else this.y[this.rows] = index;
+      }
+      return;
+    }
     if (value === 0 || value === 1) {
       this.y[this.rows] = value === 1 ? 1 : 0; // (-0 is the label 0, as parseCsv stores it)
       return;

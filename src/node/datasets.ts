@@ -7,6 +7,7 @@ import { describe } from '../core/checks.js';
 import { checkOptions, sniffDelimiter, type CsvOptions } from '../data/csv.js';
 import { CsvByteParser } from '../data/csv-bytes.js';
 import { LOANED, type DataChunk } from '../data/dataset.js';
+import { classesOf, type ClassName } from '../data/classes.js';
 
 /** Bytes read from a file at a time. */
 const PIECE = 4 * 2 ** 20;
@@ -31,6 +32,9 @@ export interface CsvDataset extends AsyncIterable<FileChunk> {
   columns(): Promise<{ features: string[]; label: string; header: boolean }>;
   /** Bytes read by the pass under way (or the last), for progress. */
   readonly bytesRead: number;
+  /** With `labels: 'classes'`: the classes, in index order (as `options.classes` gives them, or
+   *  found by a pass over the file before the first chunk, sorted as parseCsv sorts them); else null. */
+  classes(): Promise<ClassName[] | null>;
 }
 
 /** Options of {@link csvDataset}: those of `readCsv` (the label column, header, delimiter) but `features`. */
@@ -64,8 +68,19 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
   let rows: number | null = null;
   let bytesRead = 0;
   let header: { features: string[]; label: string; header: boolean } | null = null;
+  let classes: ClassName[] | null = checked.labels === 'classes' ? (checked.classes ?? null) : null;
 
-  async function* pass(limit = Infinity): AsyncGenerator<FileChunk> {
+  /** The classes, found by a pass of their own when not given. */
+  async function findClasses(): Promise<ClassName[] | null> {
+    if (checked.labels !== 'classes' || classes) return classes;
+    const collecting = new CsvByteParser({ ...settings, classes: 'collect' });
+    for await (const _ of pass(Infinity, collecting));
+    classes = classesOf([...collecting.seen()]);
+    return classes;
+  }
+
+  async function* pass(limit = Infinity, collecting: CsvByteParser | null = null): AsyncGenerator<FileChunk> {
+    const labels = collecting ? null : await findClasses();
     const handle = await openFile(path);
     if (settings.delimiter === '') {
       // 'auto': from the first line (read at offset 0, which leaves the file position alone)
@@ -73,7 +88,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
       const { bytesRead: got } = await handle.read(head, 0, SNIFFED, 0);
       settings.delimiter = String.fromCharCode(sniffDelimiter(new TextDecoder().decode(head.subarray(0, got))));
     }
-    const parser = new CsvByteParser(settings);
+    const parser = collecting ?? new CsvByteParser({ ...settings, ...(labels ? { classes: labels } : {}) });
     let buffer = new Uint8Array(PIECE),
       filled = 0,
       total = 0;
@@ -128,6 +143,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
       if (!header) for await (const _ of pass(1)) break;
       return header!;
     },
+    classes: findClasses,
   };
 }
 
