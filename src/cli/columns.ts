@@ -55,9 +55,14 @@ export async function labelledRows(s: CsvSource, note: (line: string) => void): 
   const stored = s.label === undefined && named ? model.labelName : null;
   const label = s.label !== undefined ? labelOption(s.label)! : (stored ?? undefined);
   try {
-    const table = await readCsv(csv, { delimiter, ...(label === undefined ? {} : { label }), ...(named ? { features: model.featureNames! } : {}) }).catch(
-      missingFeatures(s),
-    );
+    // a softmax model's labels are its classes, by name (or code)
+    const classes = model.task === 'softmax' ? { classes: model.classes } : {};
+    const table = await readCsv(csv, {
+      delimiter,
+      ...(label === undefined ? {} : { label }),
+      ...(named ? { features: model.featureNames! } : {}),
+      ...classes,
+    }).catch(missingFeatures(s));
     if (named) noteIgnored(s, table.ignored, note);
     else checkWidth(table.x.cols, s);
     return table;

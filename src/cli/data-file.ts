@@ -8,8 +8,13 @@ import type { DataChunk, DataSource } from '../data/dataset.js';
 import { toMatrix } from '../data/matrix.js';
 import { DataError } from '../core/errors.js';
 import { Xoshiro128 } from '../core/prng.js';
+import { OptionError } from '../core/errors.js';
+import type { ClassName } from '../data/classes.js';
 import { NpyWriter, csvDataset, npyDataset, type FileChunk } from '../node/datasets.js';
 import { labelOption } from './columns.js';
+
+/** What the command line trains: as --task says, or as the label column shows (see taskOf). */
+export type CliTask = 'binary' | 'multiclass' | 'regression';
 
 /** Tables up to this size (as float32) are trained in memory, with fit; larger ones streamed. */
 export const IN_MEMORY_BYTES = 64 * 2 ** 20;
@@ -26,6 +31,10 @@ export interface DataFile {
   readonly label: string;
   /** Whether the file named its columns (a CSV header): then the model keeps the names. */
   readonly named: boolean;
+  /** The task: given, or read from the label column. */
+  readonly task: CliTask;
+  /** Multiclass: the classes the labels name, sorted (their indices are the labels); else null. */
+  readonly classes: ClassName[] | null;
   /** The file's size in bytes, and the bytes read by the pass under way. */
   readonly bytes: number;
   bytesRead(): number;
@@ -47,7 +56,14 @@ function counted(ds: AsyncIterable<FileChunk> & { readonly bytesRead: number }):
 }
 
 /** Open `path` (.npy by its extension, else CSV) and count its rows; with `cache`, write the parsed table there as .npy on the way. */
-export async function openDataFile(path: string, label: string | undefined, cache: string | null, stream = false, delimiter = 'auto'): Promise<DataFile> {
+export async function openDataFile(
+  path: string,
+  label: string | undefined,
+  cache: string | null,
+  stream = false,
+  delimiter = 'auto',
+  asked: CliTask | 'auto' = 'auto',
+): Promise<DataFile> {
   const bytes = await stat(path).then(
     (s) => s.size,
     (error: Error) => {
@@ -58,12 +74,31 @@ export async function openDataFile(path: string, label: string | undefined, cach
     const index = label === undefined ? -1 : labelOption(label);
     if (typeof index !== 'number')
       throw new DataError('--label', `--label ${label} is a name, but ${path} (.npy) has no column names: give the label column's index`);
+    if (asked !== 'auto' && asked !== 'binary')
+      throw new OptionError('--task', `--task ${asked}: a .npy file trains a binary classifier (0/1 labels) so far; use a CSV file`);
     const ds = await npyDataset(path, { label: index });
     const features = Array.from({ length: ds.cols }, (_, c) => `col${c + 1}`);
     const table = !stream && 4 * ds.rows * (ds.cols + 1) <= IN_MEMORY_BYTES ? await gather(ds, ds.rows, ds.cols) : null;
-    return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, named: false, bytes };
+    return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, named: false, bytes, task: 'binary', classes: null };
   }
-  const csv = csvDataset(path, { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) });
+  const where = { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) };
+  let csv = csvDataset(path, where);
+  let task: CliTask = asked === 'auto' ? 'binary' : asked;
+  let classes: ClassName[] | null = null;
+  if (asked !== 'binary') {
+    // a pass that reads the label column's values (and counts the rows)
+    const labelled = csvDataset(path, { ...where, labels: 'classes' });
+    classes = (await labelled.classes())!;
+    task = asked === 'auto' ? taskOf(classes, await labelled.count()) : asked;
+    if (task === 'regression') {
+      throw new OptionError(
+        '--task',
+        `${path}'s label column holds ${classes.length} distinct numbers: a regression, which gradwasm does not train yet (it trains binary and multiclass classifiers); give --task multiclass to take them as classes`,
+      );
+    }
+    if (task === 'multiclass') csv = labelled;
+    else classes = null;
+  }
   let rows = 0,
     cols = 0;
   let writer: NpyWriter | null = null;
@@ -95,9 +130,32 @@ export async function openDataFile(path: string, label: string | undefined, cach
   const { features, label: name, header: named } = await csv.columns();
   const table = held && joinChunks(held, rows, cols);
   if (cache) {
-    return { ...counted(await npyDataset(cache)), table, rows, cols, features, label: name, named, bytes };
+    return {
+      ...counted(await npyDataset(cache, classes ? { classes: classes.length } : {})),
+      table,
+      rows,
+      cols,
+      features,
+      label: name,
+      named,
+      bytes,
+      task,
+      classes,
+    };
   }
-  return { ...counted(csv), table, rows, cols, features, label: name, named, bytes };
+  return { ...counted(csv), table, rows, cols, features, label: name, named, bytes, task, classes };
+}
+
+/**
+ * The task a label column's sorted distinct values show: exactly 0 and 1, a binary classifier;
+ * names, or a few integers (k ≤ max(10, rows/20) and k ≤ 256), the classes of a multiclass one;
+ * anything else, a regression.
+ */
+export function taskOf(classes: readonly ClassName[], rows: number): CliTask {
+  if (classes.length === 2 && classes[0] === 0 && classes[1] === 1) return 'binary';
+  if (classes.some((c) => typeof c === 'string')) return 'multiclass';
+  const k = classes.length;
+  return classes.every((c) => Number.isInteger(c)) && k <= Math.max(10, rows / 20) && k <= 256 ? 'multiclass' : 'regression';
 }
 
 /** Every row of a small dataset, in memory. */

@@ -129,25 +129,12 @@ export async function loadCheckpoint(path: string): Promise<{ json: ModelJSON; r
   return { json: model, run: cli ?? null };
 }
 
-export async function loadModel(path: string, backend: BackendName, threads: number | 'auto' = 'auto'): Promise<Sequential<'binary'>> {
+export async function loadModel(path: string, backend: BackendName, threads: number | 'auto' = 'auto'): Promise<Sequential> {
   const text = await readModelText(path, 'model');
-  let model: Sequential;
   try {
-    model = await Sequential.fromJSON(text, { backend, threads });
+    return await Sequential.fromJSON(text, { backend, threads });
   } catch (error) {
     if (error instanceof GradwasmError) throw new OptionError('model', `${path}: ${error.message}`);
     throw error;
   }
-  return binaryOnly(model, 'model', path);
-}
-
-/** The command line trains and reads binary classifiers so far (issue 21 brings it the others):
- *  a model of another task is refused, by name, before anything uses it. */
-export function binaryOnly(model: Sequential, argument: string, path: string): Sequential<'binary'> {
-  if (model.isTask('binary')) return model;
-  model.dispose();
-  throw new OptionError(
-    argument,
-    `${path} is a ${model.task} model; the command line handles binary classifiers only so far (use the API: Sequential.fromJSON)`,
-  );
 }

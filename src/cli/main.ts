@@ -57,21 +57,22 @@ const layerList = (text: string): number[] => {
 
 /** "balanced", or a weight for each class, 0:w0,1:w1 (both, in either order; numbers ≥ 0 finite as
  *  float32, not both 0): the library's classWeight. */
-const classWeight = (text: string): 'balanced' | { 0: number; 1: number } => {
+const classWeight = (text: string): 'balanced' | Record<number, number> => {
   if (text.trim() === 'balanced') return 'balanced';
-  const weights: Record<string, number> = {};
+  const weights: Record<number, number> = {};
   for (const part of text.split(',')) {
-    const match = /^\s*([01])\s*:\s*([0-9.eE+]+)\s*$/.exec(part);
+    const match = /^\s*(\d+)\s*:\s*([0-9.eE+]+)\s*$/.exec(part);
     const w = match ? Number(match[2]) : NaN;
-    if (!match || match[1]! in weights || !(w === 0 || positiveFloat32(w))) {
+    if (!match || Number(match[1]) in weights || !(w === 0 || positiveFloat32(w))) {
       throw new InvalidArgumentError(`expected "balanced" or a weight ≥ 0 for each class like 0:1,1:5, got "${text}"`);
     }
-    weights[match[1]!] = w;
+    weights[Number(match[1])] = w;
   }
-  if (!('0' in weights && '1' in weights) || (weights[0] === 0 && weights[1] === 0)) {
-    throw new InvalidArgumentError(`expected "balanced" or a weight ≥ 0 for each of the classes 0 and 1, not both 0, like 0:1,1:5, got "${text}"`);
+  // (whether there is one for each class the data has, train checks once it has read them)
+  if (!(0 in weights && 1 in weights) || Object.values(weights).every((w) => w === 0)) {
+    throw new InvalidArgumentError(`expected "balanced" or a weight ≥ 0 for each of the classes 0, 1, …, not all 0, like 0:1,1:5, got "${text}"`);
   }
-  return { 0: weights[0]!, 1: weights[1]! };
+  return weights;
 };
 
 const backendOption = () => new Option('--backend <name>', 'where to compute').choices(['wasm', 'js']).default('wasm');
@@ -106,9 +107,17 @@ export function program(out: (text: string) => void, err: (text: string) => void
 
   cli
     .command('train')
-    .description('train a classifier on a CSV file (numeric features, a 0/1 label column) or a .npy file of float32 rows, streamed, and save it')
+    .description(
+      'train a classifier on a CSV file (numeric features; a label column of 0/1, or of class names or codes) or a .npy file of float32 rows, streamed, and save it',
+    )
     .argument('<file>', 'the training data: .csv, or .npy (the label the last column unless --label says)')
     .option('--label <column>', trainLabelHelp)
+    .addOption(
+      new Option(
+        '--task <task>',
+        'what the label column holds (default: read from it — exactly 0 and 1: binary; names, or up to max(10, rows/20) integers: multiclass)',
+      ).choices(['binary', 'multiclass', 'regression']),
+    )
     .addOption(delimiterOption())
     .option('--layers <sizes>', 'hidden layer sizes, e.g. 16,8; "" for logistic regression (default: 100, as scikit-learn\'s MLPClassifier)', layerList, [100])
     .addOption(new Option('--activation <name>', 'hidden activation').choices(HIDDEN_ACTIVATIONS).default('relu'))

@@ -24,8 +24,19 @@ export async function predict(
   try {
     const { x } = await rowsToPredict({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, note);
     const p = model.predictProba(x);
-    const lines = ['probability,class'];
-    for (const v of p) lines.push(`${shortestFloat32(v)},${v > o.threshold ? 1 : 0}`); // each float32 as its shortest decimal
+    const lines: string[] = [];
+    if (model.isTask('softmax')) {
+      // one probability column per class, named by it, then the class (each float32 as its shortest decimal)
+      const classes = model.classes,
+        k = classes.length;
+      const predicted = model.predictClasses(x);
+      lines.push([...classes.map((c) => csvCell(`p(${c})`)), 'class'].join(','));
+      for (let r = 0; r < predicted.length; r++)
+        lines.push([...Array.from(p.subarray(r * k, (r + 1) * k), shortestFloat32), csvCell(String(predicted[r]))].join(','));
+    } else {
+      lines.push('probability,class');
+      for (const v of p) lines.push(`${shortestFloat32(v)},${v > o.threshold ? 1 : 0}`); // each float32 as its shortest decimal
+    }
     const text = lines.join('\n') + '\n';
     if (output) await writeAtomically(output, text);
     else write(text);
@@ -43,9 +54,16 @@ export async function evaluate(
   const model = await loadModel(modelPath, o.backend, o.threads);
   try {
     const table = await labelledRows({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);
-    print(`${csv}: ${table.x.rows} rows, label column '${table.label}', threshold ${o.threshold}`);
-    print(metricsTable(model.task, [[csv, model.evaluate(table.x, table.y, { threshold: o.threshold })]]));
+    print(
+      `${csv}: ${table.x.rows} rows, label column '${table.label}'${model.task === 'binary' ? `, threshold ${o.threshold}` : `, ${model.classes.length} classes`}`,
+    );
+    print(metricsTable(model.task, [[csv, model.evaluate(table.x, table.y, { threshold: o.threshold })]], model.classes));
   } finally {
     model.dispose();
   }
+}
+
+/** A CSV cell: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+function csvCell(text: string): string {
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -2,6 +2,7 @@
 // (each head has its report; src/heads/).
 import type { Task } from '../heads/index.js';
 import type { EvaluationOf } from '../model/sequential.js';
+import type { ClassName } from '../data/classes.js';
 import { formatTable } from './table.js';
 
 const metric = (v: number) => v.toFixed(4);
@@ -10,7 +11,7 @@ const loss = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(2) 
 /** Evaluations of a model of task K on named sets of rows. */
 type Sets<K extends Task> = readonly (readonly [string, EvaluationOf<K>])[];
 
-const REPORTS: { readonly [K in Task]: (sets: Sets<K>) => string } = {
+const REPORTS: { readonly [K in Task]: (sets: Sets<K>, classes: readonly ClassName[]) => string } = {
   binary: (sets) =>
     formatTable(
       ['data', 'loss', 'accuracy', 'precision', 'recall', 'F1', 'ROC AUC', 'TP', 'FP', 'TN', 'FN'],
@@ -27,7 +28,7 @@ const REPORTS: { readonly [K in Task]: (sets: Sets<K>) => string } = {
     ),
   // scikit-learn's classification_report, per set: the summary, then a row per class with the
   // macro and weighted means, then the confusion matrix (rows true, columns predicted).
-  softmax: (sets) =>
+  softmax: (sets, names) =>
     [
       formatTable(
         ['data', 'loss', 'accuracy', 'macro precision', 'macro recall', 'macro F1', 'weighted F1', 'ROC AUC (OvR)'],
@@ -43,7 +44,7 @@ const REPORTS: { readonly [K in Task]: (sets: Sets<K>) => string } = {
         ]),
       ),
       ...sets.flatMap(([name, e]) => {
-        const classes = e.confusion.map((_, c) => String(c));
+        const classes = e.confusion.map((_, c) => String(names[c] ?? c));
         const rows = classes.map((c, i) => [
           c,
           metric(e.perClass.precision[i]!),
@@ -67,7 +68,7 @@ const REPORTS: { readonly [K in Task]: (sets: Sets<K>) => string } = {
     ].join('\n'),
 };
 
-/** The table of a model of `task` evaluated on each named set of rows. */
-export function metricsTable<K extends Task>(task: K, sets: Sets<K>): string {
-  return (REPORTS[task] as (sets: Sets<K>) => string)(sets);
+/** The table of a model of `task` evaluated on each named set of rows (its classes named as `classes` names them). */
+export function metricsTable<K extends Task>(task: K, sets: Sets<K>, classes: readonly ClassName[] = []): string {
+  return (REPORTS[task] as (sets: Sets<K>, classes: readonly ClassName[]) => string)(sets, classes);
 }

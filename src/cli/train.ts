@@ -6,14 +6,15 @@ import { dense, type Activation } from '../network/layers.js';
 import type { ModelJSON } from '../network/model-json.js';
 import { StandardScaler } from '../data/scaler.js';
 import { scanStats } from '../data/dataset.js';
-import { Sequential } from '../model/sequential.js';
+import { Sequential, type EvaluationOf } from '../model/sequential.js';
+import type { Task } from '../heads/index.js';
+import type { ClassName } from '../data/classes.js';
 import type { BackendName } from '../backend/backend.js';
-import type { Evaluation } from '../metrics/classification.js';
 import type { FitOptions } from '../train/fit-options.js';
 import type { History } from '../train/history.js';
 import type { OptimizerOptions } from '../network/optimizers.js';
-import { openDataFile, splitSource, splitTable, validationRows, type DataFile } from './data-file.js';
-import { binaryOnly, checkDistinct, checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
+import { openDataFile, splitSource, splitTable, validationRows, type CliTask, type DataFile } from './data-file.js';
+import { checkDistinct, checkOutput, loadCheckpoint, writeAtomically, type Output } from './files.js';
 import { Interrupted } from './interrupted.js';
 import { metricsTable } from './report.js';
 import { TrainingProgress } from './progress.js';
@@ -33,7 +34,9 @@ export interface TrainOptions {
   val: number;
   seed: number;
   l2?: number;
-  classWeight?: 'balanced' | { 0: number; 1: number };
+  classWeight?: 'balanced' | Record<number, number>;
+  /** The task, or (undefined) the one the label column shows. */
+  task?: CliTask;
   patience?: number;
   scale: boolean;
   stopOnExplodingLoss: boolean;
@@ -61,6 +64,7 @@ const RUN_FLAGS = [
   'seed',
   'l2',
   'classWeight',
+  'task',
   'patience',
   'scale',
   'stopOnExplodingLoss',
@@ -136,16 +140,19 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   const run: RunRecord['flags'] = Object.fromEntries(RUN_FLAGS.map((k) => [k, (flags as Resolved)[k] ?? null]));
   if (resumed) checkFlags(resumed, run, flags.resume!);
 
-  const data = await openDataFile(file, flags.label, outputs.cache?.file ?? null, flags.stream, flags.delimiter);
+  const data = await openDataFile(file, flags.label, outputs.cache?.file ?? null, flags.stream, flags.delimiter, flags.task ?? 'auto');
+  const classes = data.classes ?? [0, 1];
+  checkClassWeight(flags.classWeight, classes);
   const record: RunRecord = { data: { rows: data.rows, cols: data.cols, features: data.features, label: data.label, bytes: data.bytes }, flags: run };
   if (resumed) checkData(resumed, record.data, flags.resume!, file);
   const split = splitData(data, flags as Resolved);
   const o = resolveDefaults(flags, split.trainSet.rows, split.memory !== null);
-  const model = resumed
-    ? binaryOnly(await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads }), '--resume', flags.resume!)
+  const model: Sequential = resumed
+    ? await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads })
     : await Sequential.create({
         inputs: data.cols,
-        layers: [...o.layers.map((u) => dense(u, o.activation)), dense(1, 'sigmoid')],
+        layers: [...o.layers.map((u) => dense(u, o.activation)), data.task === 'multiclass' ? dense(classes.length, 'softmax') : dense(1, 'sigmoid')],
+        ...(data.classes ? { classes: data.classes } : {}),
         seed: o.seed,
         backend: o.backend,
         threads: o.threads,
@@ -183,7 +190,7 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   );
 
   print('');
-  print(metricsTable(model.task, await evaluateSplit(model, split)));
+  print(metricsTable(model.task, await evaluateSplit(model, split), model.classes));
   if (outputs.out) {
     await writeAtomically(outputs.out, JSON.stringify(model));
     print(`\nmodel saved to ${o.out}`);
@@ -223,8 +230,9 @@ function splitData(data: DataFile, o: { val: number; seed: number }): Split {
 
 /** The first line: the table, its split, its scaling. */
 function describeData(file: string, data: DataFile, { trainSet, heldOut }: Split, o: Resolved, model: Sequential): string {
+  const task = data.classes ? `${data.classes.length} classes (${data.classes.join(', ')})` : 'binary (labels 0/1)';
   return (
-    `${file}: ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
+    `${file}: ${task}; ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') +
     (model.scaler ? '; z-scored' : '')
   );
@@ -240,7 +248,8 @@ function describeRun(
   untilConverged: boolean,
   resumed: { from: string; epoch: number } | null,
 ): string {
-  const architecture = [data.cols, ...o.layers, 1].join('-');
+  const outputs = model.layers[model.layers.length - 1]!;
+  const architecture = [data.cols, ...o.layers, outputs.units].join('-');
   const length = untilConverged
     ? `up to ${count(o.epochs, 'epoch')} (until the ${o.val > 0 ? 'validation ' : ''}loss stops improving)`
     : count(o.epochs, 'epoch');
@@ -249,7 +258,7 @@ function describeRun(
   const l2 = o.l2 ? `, L2 ${flags.l2 === undefined && !o.layers.length ? `1/${trainSet.rows}` : o.l2}` : '';
   const threads = model.threads > 1 ? `, ${model.threads} threads` : '';
   return (
-    `${o.layers.length ? 'MLP' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}sigmoid), ${schedule}${l2}, ${o.backend} backend${threads}` +
+    `${o.layers.length ? 'MLP' : outputs.units > 1 ? 'multinomial logistic regression' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}${outputs.activation}), ${schedule}${l2}, ${o.backend} backend${threads}` +
     (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') +
     (resumed ? `; resumed from ${resumed.from} after epoch ${resumed.epoch}` : '')
   );
@@ -289,8 +298,8 @@ function trainerOn({ memory, trainSet, heldOut }: Split, cols: number): TrainOn 
         });
 }
 
-async function evaluateSplit(model: Sequential<'binary'>, { memory, trainSet, heldOut }: Split): Promise<[string, Evaluation][]> {
-  const evaluations: [string, Evaluation][] = [];
+async function evaluateSplit<T extends Task>(model: Sequential<T>, { memory, trainSet, heldOut }: Split): Promise<[string, EvaluationOf<T>][]> {
+  const evaluations: [string, EvaluationOf<T>][] = [];
   if (memory) {
     evaluations.push(['train', model.evaluate(memory.train.x, memory.train.y)]);
     if (memory.validation) evaluations.push(['validation', model.evaluate(memory.validation.x, memory.validation.y)]);
@@ -433,4 +442,19 @@ function count(n: number, noun: string): string {
 function namesKept(data: DataFile): boolean {
   const names = [...data.features, data.label];
   return data.named && !names.includes('') && new Set(names).size === names.length;
+}
+
+/** --class-weight's classes checked against the data's: one weight for each class index. */
+function checkClassWeight(weights: TrainOptions['classWeight'], classes: readonly ClassName[]): void {
+  if (weights === undefined || weights === 'balanced') return;
+  const keys = Object.keys(weights).map(Number);
+  const missing = classes.findIndex((_, c) => !keys.includes(c));
+  const extra = keys.find((c) => c >= classes.length);
+  if (missing >= 0 || extra !== undefined) {
+    throw new OptionError(
+      '--class-weight',
+      `--class-weight needs a weight for each class index 0…${classes.length - 1} (${classes.map((c, i) => `${i}: ${c}`).join(', ')}) and no other` +
+        (missing >= 0 ? `; class ${missing} has none` : `; there is no class ${extra}`),
+    );
+  }
 }

@@ -3,7 +3,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { DataError, GradwasmError, OptionError } from '../core/errors.js';
 import { beginReplacing, type Replacement } from './replace-file.js';
-import { describe } from '../core/checks.js';
+import { checkInteger, describe } from '../core/checks.js';
 import { checkOptions, sniffDelimiter, type CsvOptions } from '../data/csv.js';
 import { CsvByteParser } from '../data/csv-bytes.js';
 import { LOANED, type DataChunk } from '../data/dataset.js';
@@ -73,14 +73,15 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
   /** The classes, found by a pass of their own when not given. */
   async function findClasses(): Promise<ClassName[] | null> {
     if (checked.labels !== 'classes' || classes) return classes;
-    const collecting = new CsvByteParser({ ...settings, classes: 'collect' });
-    for await (const _ of pass(Infinity, collecting));
-    classes = classesOf([...collecting.seen()]);
+    const seen = new Set<string>();
+    for await (const _ of pass(Infinity, seen));
+    classes = classesOf([...seen]);
     return classes;
   }
 
-  async function* pass(limit = Infinity, collecting: CsvByteParser | null = null): AsyncGenerator<FileChunk> {
-    const labels = collecting ? null : await findClasses();
+  /** A pass over the file; with `seen`, one that collects the label texts into it instead. */
+  async function* pass(limit = Infinity, seen: Set<string> | null = null): AsyncGenerator<FileChunk> {
+    const labels = seen ? null : await findClasses();
     const handle = await openFile(path);
     if (settings.delimiter === '') {
       // 'auto': from the first line (read at offset 0, which leaves the file position alone)
@@ -88,7 +89,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
       const { bytesRead: got } = await handle.read(head, 0, SNIFFED, 0);
       settings.delimiter = String.fromCharCode(sniffDelimiter(new TextDecoder().decode(head.subarray(0, got))));
     }
-    const parser = collecting ?? new CsvByteParser({ ...settings, ...(labels ? { classes: labels } : {}) });
+    const parser = new CsvByteParser({ ...settings, classes: seen ? 'collect' : (labels ?? 'binary') });
     let buffer = new Uint8Array(PIECE),
       filled = 0,
       total = 0;
@@ -122,6 +123,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
         filled = end - consumed;
       }
       parser.finish();
+      if (seen) for (const t of parser.seen()) seen.add(t);
       if (total === 0) throw new DataError('path', `${path} has a header but no rows under it`);
       rows = total;
     } finally {
@@ -176,12 +178,15 @@ export interface NpyDataset extends AsyncIterable<FileChunk> {
  * counts from the end) holds the 0/1 labels. Another dtype, Fortran order, a header that does
  * not parse or a file shorter than its header says is a GradwasmError.
  */
-export async function npyDataset(path: string, options: { label?: number } = {}): Promise<NpyDataset> {
+export async function npyDataset(path: string, options: { label?: number; classes?: number } = {}): Promise<NpyDataset> {
   if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${describe(path)}`);
-  const o = options as { label?: unknown };
+  const o = options as { label?: unknown; classes?: unknown };
   if (typeof o !== 'object' || o === null) throw new OptionError('options', `options must be an object, got ${describe(options)}`);
   for (const key of Object.keys(o))
-    if (key !== 'label') throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label`);
+    if (key !== 'label' && key !== 'classes')
+      throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label, classes`);
+  // labels 0/1, or (classes: k) the class indices 0…k−1
+  const classes = o.classes === undefined ? 2 : checkInteger('options.classes', o.classes, 2, 65536);
   const { rows, width, dataStart } = await readNpyHeader(path);
   const label = o.label ?? -1;
   if (typeof label !== 'number' || !Number.isInteger(label) || label < -width || label >= width) {
@@ -233,7 +238,11 @@ export async function npyDataset(path: string, options: { label?: number } = {})
           const v = raw[r * width + labelAt]!;
           // v·(v − 1) is 0 for 0 and 1 alone (NaN for NaN): one branch, taken the same way for
           // both labels, where `v !== 0 && v !== 1` mispredicts on every other row of shuffled labels
-          if (v * (v - 1) !== 0) throw new DataError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be 0 or 1`);
+          if (classes === 2 ? v * (v - 1) !== 0 : !(v >= 0 && v < classes && v % 1 === 0))
+            throw new DataError(
+              'path',
+              `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be ${classes === 2 ? '0 or 1' : `class indices 0…${classes - 1}`}`,
+            );
           y[r] = v;
         }
         // With the label first or last the features are rows `width` apart (the backends squeeze

@@ -1,0 +1,118 @@
+// The command line on more than two classes (issue 21): the task read from the label column (or
+// --task), a softmax model with its classes, multinomial L-BFGS for logistic regression, the
+// per-class report, predict's column per class and evaluate on a file of class names.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../src/cli/main.js';
+import { taskOf } from '../src/cli/data-file.js';
+import { Sequential } from '../src/index.js';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '',
+    err = '';
+  const code = await run(
+    argv,
+    (t) => void (out += t),
+    (t) => void (err += t),
+  );
+  return { code, out, err };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'gradwasm-cli-multiclass-'));
+
+describe('the task, from the label column', () => {
+  it('exactly 0 and 1: binary; names, or few integers: multiclass; many numbers: regression', () => {
+    expect(taskOf([0, 1], 100)).toBe('binary');
+    expect(taskOf(['no', 'yes'], 100)).toBe('multiclass');
+    expect(taskOf([1, 2, 3], 178)).toBe('multiclass'); // UCI wine's own codes
+    expect(
+      taskOf(
+        Array.from({ length: 10 }, (_, i) => i),
+        50,
+      ),
+    ).toBe('multiclass'); // max(10, rows/20)
+    expect(
+      taskOf(
+        Array.from({ length: 11 }, (_, i) => i),
+        200,
+      ),
+    ).toBe('regression'); // 11 > max(10, 10)
+    expect(
+      taskOf(
+        Array.from({ length: 30 }, (_, i) => i),
+        1000,
+      ),
+    ).toBe('multiclass');
+    expect(taskOf([0.5, 1, 2], 1000)).toBe('regression');
+    expect(
+      taskOf(
+        Array.from({ length: 257 }, (_, i) => i),
+        100_000,
+      ),
+    ).toBe('regression'); // k ≤ 256
+  });
+});
+
+describe('gradwasm train on classes', () => {
+  it('iris (names): multinomial logistic regression by L-BFGS, the classes in the file, the report by class', async () => {
+    const out = join(dir, 'iris.json');
+    const r = await cli('train', 'data/iris.csv', '--layers', '', '--no-progress', '--out', out);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines[0]).toMatch(/^data\/iris\.csv: 3 classes \(setosa, versicolor, virginica\); 150 rows × 4 features/);
+    expect(lines[1]).toMatch(/^multinomial logistic regression 4-3 \(softmax\), lbfgs, up to 100 iterations \(until converged\), full batch, L2 1\/120,/);
+    expect(r.out).toMatch(/\n {0,}virginica +\d\.\d{4}/);
+    expect(r.out).toContain('confusion matrix (rows true, columns predicted)');
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.classes).toEqual(['setosa', 'versicolor', 'virginica']);
+    expect(json.layers.at(-1)).toMatchObject({ units: 3, activation: 'softmax' });
+
+    // predict: a probability column per class, named by it, then the class by name
+    const p = await cli('predict', out, 'data/iris.csv');
+    const rows = p.out.trim().split('\n');
+    expect(rows[0]).toBe('p(setosa),p(versicolor),p(virginica),class');
+    expect(rows).toHaveLength(151);
+    const model = await Sequential.fromJSON(readFileSync(out, 'utf8'));
+    const table = readFileSync('data/iris.csv', 'utf8').trim().split('\n').slice(1);
+    const x = table.map((l) => l.split(',').slice(0, 4).map(Number));
+    const named = model.predictClasses(x);
+    rows.slice(1).forEach((row, i) => {
+      const cells = row.split(',');
+      expect(cells[3]).toBe(named[i]);
+      expect(cells.slice(0, 3).reduce((s, v) => s + Number(v), 0)).toBeCloseTo(1, 5);
+    });
+    const right = named.filter((c, i) => c === table[i]!.split(',')[4]).length;
+    expect(right / 150).toBeGreaterThan(0.95);
+
+    // evaluate: the same accuracy, by class
+    const e = await cli('evaluate', out, 'data/iris.csv');
+    expect(e.out).toContain("data/iris.csv: 150 rows, label column 'label', 3 classes");
+    expect(e.out).toMatch(new RegExp(`data/iris\\.csv +\\d\\.\\d{4} +${(right / 150).toFixed(4)}`));
+    model.dispose();
+  });
+
+  it('wine (codes 0, 1, 2): an MLP, class weights by class index; a class weight for a class it lacks is refused', async () => {
+    const r = await cli('train', 'data/wine.csv', '--no-progress', '--epochs', '20', '--class-weight', '0:1,1:2,2:1');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^data\/wine\.csv: 3 classes \(0, 1, 2\); 178 rows/);
+    expect(r.out).toMatch(/MLP 13-100-3 \(relu, softmax\), adam/);
+    expect(r.out).toContain('class weights 0:1,1:2,2:1');
+    const bad = await cli('train', 'data/wine.csv', '--no-progress', '--class-weight', '0:1,1:2');
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain('--class-weight needs a weight for each class index 0…2 (0: 0, 1: 1, 2: 2) and no other; class 2 has none');
+  });
+
+  it('--task: binary on names is refused by the label check; a column of many numbers is a regression, not trained yet', async () => {
+    const binary = await cli('train', 'data/iris.csv', '--task', 'binary', '--no-progress');
+    expect(binary.code).not.toBe(0);
+    expect(binary.err).toMatch(/"setosa" is not a label; labels must be 0 or 1/);
+    const file = join(dir, 'real.csv');
+    writeFileSync(file, 'a,label\n' + Array.from({ length: 40 }, (_, i) => `${i},${(i * 0.37).toFixed(2)}`).join('\n') + '\n');
+    const real = await cli('train', file, '--no-progress');
+    expect(real.code).not.toBe(0);
+    expect(real.err).toContain('label column holds 40 distinct numbers: a regression, which gradwasm does not train yet');
+  });
+});
