@@ -339,6 +339,7 @@ describe('a softmax model leaves the library', () => {
     expect(Math.abs(trace.loss.trace - meanBce64(layers64(model), x, labels))).toBeLessThan(1e-12);
     const text = formatTrace(trace);
     expect(text).toContain('diag(p) − p·pᵀ');
+    expect(text).toContain('loss L = mean cross-entropy over them');
     model.dispose();
   });
 });

@@ -78,7 +78,8 @@ export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
   const t = (v: Tensor): string => formatTensor(v, max, digits);
   const out: string[] = [];
   const rows = trace.rows === trace.rowsGiven ? `${trace.rows} row${trace.rows === 1 ? '' : 's'}` : `the first ${trace.rows} of ${trace.rowsGiven} rows`;
-  out.push(`Back-propagation, step by step: ${rows}, loss L = mean BCE over them.`);
+  const loss = trace.nodes.some((node) => node.op === 'neg_log_p_y') ? 'mean cross-entropy' : 'mean BCE';
+  out.push(`Back-propagation, step by step: ${rows}, loss L = ${loss} over them.`);
   out.push("Computed in float64 on the model's float32 weights and features.");
   out.push('');
   out.push('Forward value, local derivative(s) and upstream gradient ∂L/∂node, node by node in forward order:');
