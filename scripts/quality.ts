@@ -120,3 +120,82 @@ export function formatQuality(rows: readonly QualityRow[]): string {
     ),
   ].join('\n');
 }
+
+// ---- more than two classes (issue 21) ----
+
+export const MULTICLASS_REFERENCE = 'data/sklearn-multiclass-reference.json';
+
+/** The issue's margins for classes: the CLI's defaults within 0.01 accuracy of LogisticRegression(), 0.015 of MLPClassifier(). */
+export const MULTICLASS_MARGINS = { lr: 0.01, mlp: 0.015 } as const;
+
+/** One multiclass table's row: mean accuracy over the folds, gradwasm's and scikit-learn's. */
+export interface MulticlassRow {
+  table: string;
+  folds: number;
+  gradwasm: Record<ModelName, { accuracy: number; folds: number[] }>;
+  sklearn: Record<ModelName, number>;
+  within: Record<ModelName, boolean>;
+}
+
+/** Cross-validate the CLI's defaults on a table of classes: each fold trained by `gradwasm train`
+ *  (the task read from the label column) and scored by `gradwasm predict`'s class column. */
+export function crossValidateClasses(table: string, folds: readonly number[], model: ModelName): { accuracy: number; folds: number[] } {
+  const [header, ...rows] = readFileSync(table, 'utf8').trimEnd().split(/\r?\n/);
+  const labelAt = header!.split(',').findIndex((n) => n.trim().toLowerCase() === 'label');
+  const label = (row: string): string =>
+    String(Number.isNaN(Number(row.split(',')[labelAt])) ? row.split(',')[labelAt]!.trim() : Number(row.split(',')[labelAt]));
+  const k = Math.max(...folds) + 1;
+  const dir = mkdtempSync(join(tmpdir(), 'gradwasm-quality-'));
+  const cli = resolve('dist/cli.js');
+  try {
+    const scores: number[] = [];
+    for (let f = 0; f < k; f++) {
+      const train = join(dir, 'train.csv'),
+        test = join(dir, 'test.csv'),
+        saved = join(dir, 'model.json');
+      const testRows = rows.filter((_, r) => folds[r] === f);
+      writeFileSync(train, [header, ...rows.filter((_, r) => folds[r] !== f)].join('\n') + '\n');
+      writeFileSync(test, [header, ...testRows].join('\n') + '\n');
+      run(cli, ['train', train, '--val', '0', '--no-progress', '--out', saved, ...MODELS[model].flags]);
+      const predicted = run(cli, ['predict', saved, test])
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.slice(l.lastIndexOf(',') + 1));
+      scores.push(predicted.filter((c, i) => c === label(testRows[i]!)).length / testRows.length);
+    }
+    return { accuracy: scores.reduce((s, v) => s + v, 0) / k, folds: scores };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Both models on `tables` of classes, with the stored 5 folds, beside scikit-learn's. */
+export function multiclassQuality(tables: readonly string[]): MulticlassRow[] {
+  const reference = JSON.parse(readFileSync(MULTICLASS_REFERENCE, 'utf8')) as {
+    tables: Record<string, { cv5: { n_splits: number; fold_of_row: number[]; logistic: { mean_accuracy: number }; mlp: { mean_accuracy: number } } }>;
+  };
+  return tables.map((table) => {
+    const cv = reference.tables[table]?.cv5;
+    if (!cv) throw new Error(`${MULTICLASS_REFERENCE} has no 5-fold figures for ${table}`);
+    const path = join('data', `${table}.csv`);
+    const gradwasm = { lr: crossValidateClasses(path, cv.fold_of_row, 'lr'), mlp: crossValidateClasses(path, cv.fold_of_row, 'mlp') };
+    const sklearn = { lr: cv.logistic.mean_accuracy, mlp: cv.mlp.mean_accuracy };
+    const within = { lr: gradwasm.lr.accuracy >= sklearn.lr - MULTICLASS_MARGINS.lr, mlp: gradwasm.mlp.accuracy >= sklearn.mlp - MULTICLASS_MARGINS.mlp };
+    return { table, folds: cv.n_splits, gradwasm, sklearn, within };
+  });
+}
+
+/** The multiclass comparison as a Markdown table. */
+export function formatMulticlassQuality(rows: readonly MulticlassRow[]): string {
+  const f = (v: number) => v.toFixed(3);
+  const mark = (ok: boolean) => (ok ? '' : ' ✗');
+  return [
+    '| table | folds | gradwasm LR accuracy | sklearn LogisticRegression | gradwasm MLP accuracy | sklearn MLPClassifier |',
+    '|---|--:|--:|--:|--:|--:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.table} | ${r.folds} | ${f(r.gradwasm.lr.accuracy)}${mark(r.within.lr)} | ${f(r.sklearn.lr)} | ${f(r.gradwasm.mlp.accuracy)}${mark(r.within.mlp)} | ${f(r.sklearn.mlp)} |`,
+    ),
+  ].join('\n');
+}
