@@ -343,3 +343,64 @@ describe('a softmax model leaves the library', () => {
     model.dispose();
   });
 });
+
+describe('a softmax model trains everywhere a binary one does', () => {
+  const inputs = 4,
+    rows = 90,
+    k = 3;
+  const data = uniform(41, rows * inputs, -1, 1);
+  const x = { data, rows, cols: inputs };
+  const y = classIndices(42, rows, k);
+  const layers = [dense(8, 'tanh'), dense(k, 'softmax')] as const;
+  const bits = (model: Sequential): number[] =>
+    model.getWeights().flatMap((l) => [...new Uint32Array(l.weights.slice().buffer), ...new Uint32Array(l.bias.slice().buffer)]);
+
+  it('fitDataset without shuffling gives fit’s weights and history, bit for bit', async () => {
+    const a = await Sequential.create({ inputs, layers, seed: 7 });
+    const b = await Sequential.create({ inputs, layers, seed: 7 });
+    const options = { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 0.01, shuffle: false } as const;
+    const history = await a.fit(x, y, options);
+    const chunks = [0, 25, 60, 90].slice(1).map((end, i, ends) => {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      return { x: { data: data.subarray(start * inputs, end * inputs), rows: end - start, cols: inputs }, y: y.subarray(start, end) };
+    });
+    expect(await b.fitDataset(chunks, options)).toEqual(history);
+    expect(bits(b)).toEqual(bits(a));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('resumes from a checkpoint exactly: 3 + 3 epochs are the bits of 6', async () => {
+    const options = { batchSize: 10, optimizer: 'adam', learningRate: 0.01, classWeight: { 0: 1, 1: 2, 2: 1 } } as const;
+    const whole = await Sequential.create({ inputs, layers, seed: 8 });
+    await whole.fit(x, y, { ...options, epochs: 6 });
+    const first = await Sequential.create({ inputs, layers, seed: 8 });
+    await first.fit(x, y, { ...options, epochs: 3 });
+    const resumed = await Sequential.fromJSON(JSON.stringify(first.toJSON({ training: true })));
+    await resumed.fit(x, y, { ...options, epochs: 6, initialEpoch: 3 });
+    expect(bits(resumed)).toEqual(bits(whole));
+    for (const m of [whole, first, resumed]) m.dispose();
+  });
+
+  it('in a worker (trainInWorker): the weights an in-process fit gives, bit for bit, and the classes kept', async () => {
+    const { bundleWorker } = await import('./support/worker-bundle.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { trainInWorker } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'gradwasm-softmax-worker-'));
+    try {
+      const workerUrl = await bundleWorker(dir);
+      const model = { inputs, layers, seed: 9, classes: ['a', 'b', 'c'] };
+      const fit = { epochs: 4, batchSize: 8, learningRate: 0.1 };
+      const result = await trainInWorker({ model, x, y, fit, workerUrl }).done;
+      const local = await Sequential.create(model);
+      expect(result.history).toEqual(await local.fit(x, y, fit));
+      expect(result.model).toEqual(local.toJSON());
+      expect(result.model.classes).toEqual(['a', 'b', 'c']);
+      local.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

@@ -5,6 +5,7 @@ import { toFloat32, toMatrix, type Features, type Labels, type Matrix } from '..
 import { GradwasmError, OptionError } from '../core/errors.js';
 import { checkInteger, checkKeys, checkObject, describe } from '../core/checks.js';
 import { modelFromJSON, modelToJSON, trainingToJSON, type ModelJSON, type SavedTraining } from '../network/model-json.js';
+import type { ColumnNames } from '../data/column-names.js';
 import { trainingFromJSON } from '../network/training-json.js';
 import { checkResumedMonitor } from '../train/early-stopping.js';
 import type { StandardScaler } from '../data/scaler.js';
@@ -151,7 +152,8 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
                 settle(() => reject(error));
               }
             } else if (message.type === 'done') {
-              const model = modelToJSON(start.architecture, message.weights, start.scaler);
+              // (with the model's names: its columns and classes, as the in-process model keeps them)
+              const model = modelToJSON(start.architecture, message.weights, start.scaler, start.names);
               settle(() => resolve({ model, history: message.history, cancelled: message.cancelled, threads: message.threads }));
             } else {
               const error = errorFromRecord(message);
@@ -170,18 +172,26 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
 }
 
 /** Check every option and build the start message (with its transfer list) and the architecture. */
-function checkOptions(options: unknown): { message: StartMessage; transfer: ArrayBuffer[]; architecture: Architecture; scaler: StandardScaler | null } {
+function checkOptions(options: unknown): {
+  message: StartMessage;
+  transfer: ArrayBuffer[];
+  architecture: Architecture;
+  scaler: StandardScaler | null;
+  names: ColumnNames;
+} {
   const o = checkObject('options', options);
   checkKeys('options', o, KEYS);
   let model: StartMessage['model'];
   let architecture: Architecture;
   let scaler: StandardScaler | null;
+  let names: ColumnNames;
   let training: SavedTraining | null = null;
   if (typeof o.model === 'string' || (typeof o.model === 'object' && o.model !== null && 'format' in o.model)) {
     const saved = modelFromJSON(o.model, 'options.model');
     const { seed, backend, threads } = checkLoadOptions(o.load ?? {}, 'options.load');
     architecture = saved.architecture;
     scaler = saved.scaler;
+    names = saved.names;
     const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names);
     training = saved.training === undefined ? null : trainingFromJSON(saved.training, saved.architecture, 'options.model.training');
     if (training) load.training = trainingToJSON(training);
@@ -193,6 +203,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     const created = checkCreateOptions(o.model, 'options.model');
     architecture = created.architecture;
     scaler = created.scaler;
+    names = created.names;
     model = {
       create: created.architecture,
       scaler: scaler?.toJSON() ?? null,
@@ -258,7 +269,7 @@ function checkOptions(options: unknown): { message: StartMessage; transfer: Arra
     memoryLimit: memoryLimit(),
   };
   const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : []), ...(fit.sampleWeight ? [fit.sampleWeight] : [])];
-  return { message, transfer: buffersOf(arrays), architecture, scaler };
+  return { message, transfer: buffersOf(arrays), architecture, scaler, names };
 }
 
 /** Refuse, before any row is copied, a job whose model and data would not fit the worker's
