@@ -1,7 +1,8 @@
 // Writes a few ONNX files with the built library (dist/index.js) into the folder named on the
 // command line, for onnx's own checker (scripts/check-onnx.py; .ci/run runs both): a logistic
-// regression, an MLP of every activation behind a scaler with large offsets, and a scaler with
-// scales too small for float32 (handled with power-of-two products inside the graph).
+// regression, an MLP of every activation behind a scaler with large offsets, a scaler with scales
+// too small for float32 (handled with power-of-two products inside the graph), and softmax and
+// binary classifiers whose classes have names (a LabelEncoder of ai.onnx.ml).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sequential, StandardScaler, dense, toOnnx } from '../dist/index.js';
@@ -23,6 +24,14 @@ const models = {
     seed: 3,
     scaler: StandardScaler.fromStats({ mean: [1, 0], std: [1e-40, 5e-324] }),
   }),
+  'softmax-names': await Sequential.create({
+    inputs: 4,
+    layers: [dense(8, 'relu'), dense(3, 'softmax')],
+    seed: 4,
+    classes: ['setosa', 'versicolor', 'virginica'],
+  }),
+  'softmax-codes': await Sequential.create({ inputs: 4, layers: [dense(3, 'softmax')], seed: 5, classes: [1, 2, 3] }),
+  'binary-names': await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 6, classes: ['ham', 'spam'] }),
 };
 for (const [name, model] of Object.entries(models)) {
   writeFileSync(join(dir, `${name}.onnx`), toOnnx(model));

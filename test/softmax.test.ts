@@ -404,3 +404,34 @@ describe('a softmax model trains everywhere a binary one does', () => {
     }
   }, 60_000);
 });
+
+describe('ONNX with class names: label through ai.onnx.ml LabelEncoder', () => {
+  it.each([
+    ['names', ['setosa', 'versicolor', 'virginica'], 'string'],
+    ['integer codes', [1, 2, 3], 'int64'],
+  ] as const)('%s: onnxruntime-web gives the classes predictClasses gives', async (_kind, classes, type) => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    const model = await Sequential.create({ inputs: 2, layers: [dense(4, 'tanh'), dense(3, 'softmax')], seed: 3, classes: [...classes] });
+    const data = uniform(51, 40, -3, 3);
+    const session = await ort.InferenceSession.create(toOnnx(model));
+    expect(session.outputNames).toEqual(['label', 'probabilities']);
+    const { label } = await session.run({ features: new ort.Tensor('float32', data, [20, 2]) });
+    expect(label!.type).toBe(type);
+    expect(Array.from(label!.data as ArrayLike<unknown>, (v) => (typeof v === 'bigint' ? Number(v) : v))).toEqual(
+      model.predictClasses({ data, rows: 20, cols: 2 }),
+    );
+    model.dispose();
+  });
+
+  it('a binary classifier with class names too', async () => {
+    const ort = await import('onnxruntime-web');
+    const model = await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 3, classes: ['ham', 'spam'] });
+    const data = uniform(52, 40, -3, 3);
+    const session = await ort.InferenceSession.create(toOnnx(model));
+    expect(session.outputNames).toEqual(['label', 'probabilities', 'probability']);
+    const { label } = await session.run({ features: new ort.Tensor('float32', data, [20, 2]) });
+    expect(Array.from(label!.data as ArrayLike<string>)).toEqual(model.predictClasses({ data, rows: 20, cols: 2 }));
+    model.dispose();
+  });
+});

@@ -17,14 +17,22 @@ import type { StandardScaler } from '../data/scaler.js';
 import { Sequential } from '../model/sequential.js';
 import { gradwasmVersion } from '../core/version.js';
 import type { Head } from '../heads/index.js';
+import type { ClassName } from '../data/classes.js';
 
 /** The ONNX operator set the file uses: the default domain at version 13 (IR version 7). */
 export const ONNX_OPSET = 13;
 // IR 7 with opset 13: what onnx 1.12's checker (scripts/check-onnx.py) and onnxruntime 1.8 on accept.
 const IR_VERSION = 7;
 const FLOAT = 1,
-  INT64 = 7; // TensorProto.DataType
-const ATTRIBUTE_INT = 2; // AttributeProto.AttributeType.INT
+  INT64 = 7,
+  STRING = 8; // TensorProto.DataType
+const ATTRIBUTE_INT = 2,
+  ATTRIBUTE_FLOATS = 6,
+  ATTRIBUTE_INTS = 7,
+  ATTRIBUTE_STRINGS = 8; // AttributeProto.AttributeType
+/** The domain of LabelEncoder (the class names of `label`), at the version whose keys and values may be int64, float or string. */
+const ML_DOMAIN = 'ai.onnx.ml',
+  ML_OPSET = 2;
 
 // (Softmax at opset 13 normalises over the last axis: each row's k logits)
 const OPERATOR: Record<Activation, string | null> = { linear: null, relu: 'Relu', tanh: 'Tanh', sigmoid: 'Sigmoid', softmax: 'Softmax' };
@@ -195,27 +203,29 @@ function densePart(model: Sequential, input: string): Part {
 /** What a head puts after the last layer (whose output is `probability`): its nodes, the graph's
  *  outputs, and what the doc string says of them. Every head has one (src/heads/). */
 interface HeadPart extends Part {
+  /** The outputs after `label` (which toOnnx declares: its type depends on the classes' names). */
   outputs: Message[];
   /** What the model is, and what its outputs are, in the doc string's words. */
   says: { model: string; outputs: string };
 }
 
-const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential) => HeadPart>> = {
+/** Each head's part, its class index written to the output named `label`. */
+const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential, label: string) => HeadPart>> = {
   /**
    * skl2onnx's classifier outputs from `probability` p [batch, 1]: `label` [batch], 1 where
    * p > 0.5 (predict's rule; ArgMax of [1 − p, p] in skl2onnx, which picks 0 on a tie too), and
    * `probabilities` [batch, 2] = [1 − p, p]; then `probability` itself.
    */
-  binary: () => ({
+  binary: (_model, label) => ({
     initializers: [tensor('one', [], [1]), tensor('half', [], [0.5]), tensor('flat', [1], [-1], INT64)],
     nodes: [
       node('Sub', ['one', 'probability'], 'probability_of_0'),
       node('Concat', ['probability_of_0', 'probability'], 'probabilities', { axis: 1 }),
       node('Greater', ['probability', 'half'], 'positive'),
       node('Cast', ['positive'], 'label_column', { to: INT64 }),
-      node('Reshape', ['label_column', 'flat'], 'label'),
+      node('Reshape', ['label_column', 'flat'], label),
     ],
-    outputs: [valueInfo('label', INT64, []), valueInfo('probabilities', FLOAT, [2]), valueInfo('probability', FLOAT, [1])],
+    outputs: [valueInfo('probabilities', FLOAT, [2]), valueInfo('probability', FLOAT, [1])],
     says: {
       model: 'A binary classifier',
       outputs:
@@ -224,12 +234,12 @@ const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential) => HeadPart>
   }),
   /** skl2onnx's classifier outputs from the softmax `probability` [batch, k]: `label` [batch], the
    *  most probable class (ArgMax, the first on a tie, as predict), and `probabilities` [batch, k]. */
-  softmax: (model) => {
+  softmax: (model, label) => {
     const k = model.layers[model.layers.length - 1]!.units;
     return {
       initializers: [],
-      nodes: [node('Identity', ['probability'], 'probabilities'), node('ArgMax', ['probabilities'], 'label', { axis: 1, keepdims: 0 })],
-      outputs: [valueInfo('label', INT64, []), valueInfo('probabilities', FLOAT, [k])],
+      nodes: [node('Identity', ['probability'], 'probabilities'), node('ArgMax', ['probabilities'], label, { axis: 1, keepdims: 0 })],
+      outputs: [valueInfo('probabilities', FLOAT, [k])],
       says: {
         model: `A classifier of ${k} classes`,
         outputs: `label (int64, the class index of the largest probability, the first on a tie) and probabilities [batch, ${k}] (P(Y=j), as skl2onnx writes them with zipmap off)`,
@@ -238,31 +248,82 @@ const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential) => HeadPart>
   },
 };
 
+/** The type `label` has with these class names: strings, int64 codes, or float codes. */
+function classType(names: readonly ClassName[]): number {
+  if (names.some((c) => typeof c === 'string')) return STRING;
+  // (the protobuf writer here writes non-negative varints: negative codes go as floats)
+  return names.every((c) => Number.isInteger(c) && (c as number) >= 0) ? INT64 : FLOAT;
+}
+
+/** LabelEncoder (ai.onnx.ml) from the class index `label_index` to `label`, the class by the name
+ *  the model keeps (skl2onnx gives a classifier's label its classes' own values too). */
+function classNamesPart(names: readonly ClassName[]): Part {
+  const type = classType(names);
+  const encoder = new Message();
+  encoder.field(1, 'label_index').field(2, 'label').field(3, 'label').field(4, 'LabelEncoder').field(7, ML_DOMAIN);
+  encoder.field(
+    5,
+    new Message()
+      .field(1, 'keys_int64s')
+      .packed(
+        8,
+        names.map((_, i) => i),
+      )
+      .int(20, ATTRIBUTE_INTS),
+  );
+  if (type === STRING) {
+    const values = new Message().field(1, 'values_strings');
+    for (const c of names) values.field(9, String(c));
+    encoder.field(5, values.int(20, ATTRIBUTE_STRINGS));
+  } else if (type === INT64) {
+    encoder.field(
+      5,
+      new Message()
+        .field(1, 'values_int64s')
+        .packed(8, names as number[])
+        .int(20, ATTRIBUTE_INTS),
+    );
+  } else return floatNames(encoder, names);
+  return { nodes: [encoder], initializers: [] };
+}
+
+function floatNames(encoder: Message, names: readonly ClassName[]): Part {
+  const bytes = new Uint8Array(Float32Array.from(names as number[]).buffer);
+  encoder.field(5, new Message().field(1, 'values_floats').field(7, bytes).int(20, ATTRIBUTE_FLOATS));
+  return { nodes: [encoder], initializers: [] };
+}
+
 /** What a reader of the file should know first: what it computes, from what, to what. */
 function docString(model: Sequential, head: HeadPart): string {
   const layers = model.layers.map((l) => `Dense(${l.units}, ${l.activation})`).join(' → ');
   return (
     `${head.says.model} from gradwasm ${gradwasmVersion()}: ${model.scaler ? 'StandardScaler → ' : ''}${layers}. ` +
-    `Input features [batch, ${model.inputs}], raw${model.scaler ? ' (the scaler is inside)' : ''}; outputs ${head.says.outputs}.`
+    `Input features [batch, ${model.inputs}], raw${model.scaler ? ' (the scaler is inside)' : ''}; outputs ${head.says.outputs}` +
+    (model.classNames ? `; label is then the class by its name (${JSON.stringify(model.classNames)}), through ai.onnx.ml's LabelEncoder.` : '.')
   );
 }
 
 /**
  * The model as an ONNX file (opset 13): input `features` [batch, inputs] of raw features (a
- * scaler, if the model has one, is the graph's first nodes), outputs `label` int64 [batch],
- * `probabilities` [batch, 2] and `probability` [batch, 1]. Kernels and biases are stored as they
+ * scaler, if the model has one, is the graph's first nodes), outputs `label` int64 [batch] (the
+ * class's name — string, int64 or float — through ai.onnx.ml's LabelEncoder when the model knows
+ * its classes' names), `probabilities` [batch, 2] and `probability` [batch, 1] (a softmax of k:
+ * `label` and `probabilities` [batch, k]). Kernels and biases are stored as they
  * are (float32); the scaler is applied in float32 — its mean subtracted as a float32 pair (high part,
  * then low), then divided by the scale — so predictions agree with `predictProba` to within 1e-6 rather than to the last bit.
  */
 export function toOnnx(model: Sequential): Uint8Array {
   if (!(model instanceof Sequential)) throw new OptionError('model', `model must be a Sequential, got ${describe(model)}`);
-  const head = HEAD_PARTS[model.task](model);
+  const names = model.classNames;
+  const head = HEAD_PARTS[model.task](model, names ? 'label_index' : 'label');
   const parts = [...(model.scaler ? [scalerPart(model.scaler)] : []), densePart(model, model.scaler ? 'scaled' : 'features'), head];
+  if (names) parts.push(classNamesPart(names));
   const graph = new Message();
   for (const n of parts.flatMap((p) => p.nodes)) graph.field(1, n);
   graph.field(2, 'gradwasm');
   for (const t of parts.flatMap((p) => p.initializers)) graph.field(5, t);
   graph.field(11, valueInfo('features', FLOAT, [model.inputs]));
+  graph.field(12, valueInfo('label', names ? classType(names) : INT64, []));
   for (const output of head.outputs) graph.field(12, output);
   const file = new Message()
     .int(1, IR_VERSION)
@@ -271,6 +332,7 @@ export function toOnnx(model: Sequential): Uint8Array {
     .field(6, docString(model, head))
     .field(7, graph)
     .field(8, new Message().field(1, '').int(2, ONNX_OPSET));
+  if (names) file.field(8, new Message().field(1, ML_DOMAIN).int(2, ML_OPSET));
   // metadata_props: StringStringEntryProto { key = 1, value = 2 }
   if (model.featureNames) file.field(14, new Message().field(1, 'features').field(2, JSON.stringify(model.featureNames)));
   if (model.labelName !== null) file.field(14, new Message().field(1, 'label').field(2, model.labelName));
