@@ -4,7 +4,10 @@
  * @packageDocumentation
  */
 export { Sequential } from './model/sequential.js';
-export type { SequentialOptions } from './model/sequential.js';
+export type { SequentialOptions, TaskTypes, Prediction, EvaluationOf, TaskOf } from './model/sequential.js';
+export type { Task } from './heads/index.js';
+export type { ClassName } from './data/classes.js';
+export type { MulticlassEvaluation, Averages } from './metrics/multiclass.js';
 export type { BackendName } from './backend/backend.js';
 export type { FitOptions, FitDatasetOptions } from './train/fit-options.js';
 export type { EpochLog, History } from './train/history.js';
