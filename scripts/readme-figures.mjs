@@ -42,6 +42,7 @@ const WORKLOADS = [
   ['W1', 'logistic regression 32-1, batch 256'],
   ['W1-full', 'logistic regression 32-1, full batch'],
   ['W2', 'MLP 784-128-64-1, batch 64, Fashion-MNIST'],
+  ['W5', 'MLP 784-128-64-10 softmax, batch 64, Fashion-MNIST (10 classes)'],
   ['W3', 'MLP 2-16-16-1 tanh, batch 32'],
   ['W4-batch', 'inference 784-128-64-1, calls of 1,000 rows'],
   ['W4-latency', 'inference, one row'],
