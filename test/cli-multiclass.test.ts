@@ -5,20 +5,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../src/cli/main.js';
+import { cli } from './support/cli.js';
 import { taskOf } from '../src/cli/data-file.js';
 import { Sequential } from '../src/index.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const code = await run(
-    argv,
-    (t) => void (out += t),
-    (t) => void (err += t),
-  );
-  return { code, out, err };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-cli-multiclass-'));
 

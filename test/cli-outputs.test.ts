@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../src/cli/main.js';
+import { cli } from './support/cli.js';
 import { checkDistinct, checkOutput } from '../src/cli/files.js';
 import { GradwasmError } from '../src/index.js';
 
@@ -26,17 +26,6 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     },
   };
 });
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const code = await run(
-    argv,
-    (t) => void (out += t),
-    (t) => void (err += t),
-  );
-  return { code, out, err };
-}
 
 const DATA = 'data/breast_cancer.csv';
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-cli-outputs-'));

@@ -4,20 +4,9 @@ import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../src/cli/main.js';
+import { cli } from './support/cli.js';
 import { Sequential, parseCsv } from '../src/index.js';
 import { shortestFloat32 } from '../src/core/float32-decimal.js';
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '',
-    err = '';
-  const code = await run(
-    argv,
-    (t) => void (out += t),
-    (t) => void (err += t),
-  );
-  return { code, out, err };
-}
 
 const DATA = 'data/breast_cancer.csv';
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-cli-'));
