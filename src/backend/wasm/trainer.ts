@@ -204,9 +204,12 @@ export class WasmTrainer implements Trainer {
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
     const carry = Math.min(batchSize, this.b.plan.chunkRows),
       staged = this.b.plan.chunkRows;
-    // A full batch of a stream that does not say its rows may have up to 2^31 − 1 of them.
+    // A full batch of a stream that does not say its rows may have up to 2^31 − 1 of them. Any
+    // batch is summed in blocks onto partial sums when it turns out to hold every row of the
+    // epoch (trainRowsEnd trains it as full-batch descent, as fit does rows in memory): room for
+    // them always, even for a batch that fits one chunk.
     const full = batchSize === FULL_BATCH;
-    const levels = levelCount(this.b.plan, full ? (rows ?? FULL_BATCH) : batchSize, full || batchSize > this.b.plan.chunkRows);
+    const levels = levelCount(this.b.plan, full ? (rows ?? FULL_BATCH) : batchSize, true);
     const scalerBytes = this.b.scalerBytes({ standardization: standardization ?? undefined });
     const blocks = this.b.reserve(
       carry,
