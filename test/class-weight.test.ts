@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planModel } from '../src/backend/plan.js';
-import { run } from '../src/cli/main.js';
+import { cli } from './support/cli.js';
 import {
   GradwasmError,
   Sequential,
@@ -620,16 +620,6 @@ describe.each(BACKENDS)('misuse (%s)', (backend) => {
 describe('gradwasm train --class-weight', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gradwasm-cli-class-weight-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const cli = async (...argv: string[]) => {
-    let out = '',
-      err = '';
-    const code = await run(
-      argv,
-      (t) => void (out += t),
-      (t) => void (err += t),
-    );
-    return { code, out, err };
-  };
   const DATA = 'data/breast_cancer.csv';
   const common = ['--layers', '4', '--epochs', '3', '--batch', '16', '--val', '0', '--no-progress', '--threads', '1'];
   const trained = async (...flags: string[]) => {
