@@ -91,17 +91,23 @@ describe.runIf(haveChromium || IN_CI)('the pool in headless Chromium', () => {
         const first = [...model.predictProba(x)];
         await pool.poolReady(1);
         await pool.fixPoolHelpers();
+        // The leader takes over the parts of a worker that has not woken yet (on a loaded machine
+        // a whole step can pass first), so the worker gets a few steps to take one; each the same bits.
         const before = (await pool.poolStats()).threads[1]!.parts;
-        const second = [...model.predictProba(x)];
-        const parts = (await pool.poolStats()).threads[1]!.parts - before;
-        return { isolated: crossOriginIsolated, workersAtCreate, first, second, parts };
+        const seconds: number[][] = [];
+        let parts = 0;
+        while (parts === 0 && seconds.length < 50) {
+          seconds.push([...model.predictProba(x)]);
+          parts = (await pool.poolStats()).threads[1]!.parts - before;
+        }
+        return { isolated: crossOriginIsolated, workersAtCreate, first, seconds, parts };
       },
       { data: [...x.data] },
     );
     expect(result.isolated).toBe(true);
     expect(result.workersAtCreate).toBe(0);
     expect(result.first).toEqual(expected);
-    expect(result.second).toEqual(expected);
+    for (const second of result.seconds) expect(second).toEqual(expected);
     expect(result.parts).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   }, 60_000);

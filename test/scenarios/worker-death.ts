@@ -47,8 +47,12 @@ for (let d = 0; d < deaths; d++) {
   let nextSame = same(next.predictProba(x));
   await poolReady(1);
   const before = (await poolStats()).threads[1]?.parts ?? 0;
-  for (let k = 0; k < 3; k++) nextSame &&= same(next.predictProba(many), expectedMany);
-  const nextWorkerParts = ((await poolStats()).threads[1]?.parts ?? 0) - before;
+  // (a worker slow to wake finds its parts taken by the leader: on a loaded machine, for a few steps)
+  let nextWorkerParts = 0;
+  for (let k = 0; k < 3 || (nextWorkerParts === 0 && k < 50); k++) {
+    nextSame &&= same(next.predictProba(many), expectedMany);
+    nextWorkerParts = ((await poolStats()).threads[1]?.parts ?? 0) - before;
+  }
   next.dispose();
   outcomes.push({ message, brokenAfter, attempts, nextSame, nextWorkerParts });
 }
