@@ -1,20 +1,24 @@
 // The playground's 2-D datasets, generated from a seed (the same seed gives the same points on
-// every machine): two moons, circles, XOR and a two-arm spiral, all inside about [-1, 1]².
+// every machine): two moons, circles, XOR and a two-arm spiral of two classes, three blobs and
+// three spirals of three, all inside about [-1, 1]².
 import { Xoshiro128 } from '../src/core/prng.js';
 
 export const DATASETS = {
-  moons: 'Two moons',
-  circles: 'Circles',
-  xor: 'XOR',
-  spiral: 'Spiral',
+  moons: { title: 'Two moons', classes: 2 },
+  circles: { title: 'Circles', classes: 2 },
+  xor: { title: 'XOR', classes: 2 },
+  spiral: { title: 'Spiral', classes: 2 },
+  blobs: { title: 'Three blobs', classes: 3 },
+  spirals3: { title: 'Three spirals', classes: 3 },
 } as const;
 export type DatasetName = keyof typeof DATASETS;
 
-/** n points: x holds (x₁, x₂) pairs, row-major; y their 0/1 classes. */
+/** n points: x holds (x₁, x₂) pairs, row-major; y their classes 0 … classes − 1. */
 export interface Points {
   x: Float32Array;
   y: Float32Array;
   n: number;
+  classes: number;
 }
 
 /** Seeded uniform floats in [0, 1) (gradwasm's own xoshiro128**). */
@@ -29,8 +33,9 @@ export function generate(name: DatasetName, n: number, noise: number, seed: numb
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()); // Box–Muller
   const x = new Float32Array(2 * n);
   const y = new Float32Array(n);
+  const { classes } = DATASETS[name];
   for (let i = 0; i < n; i++) {
-    const label = i % 2; // classes alternate: balanced, and any prefix is a fair sample
+    const label = i % classes; // classes take turns: balanced, and any prefix is a fair sample
     let p: [number, number];
     if (name === 'moons') {
       // scikit-learn's moons — an upper arc and a lower arc, interlocked — centred and scaled by 1/1.6
@@ -49,17 +54,26 @@ export function generate(name: DatasetName, n: number, noise: number, seed: numb
       const sa = rand() < 0.5 ? -1 : 1;
       const sb = label === 1 ? sa : -sa;
       p = [sa * a, sb * b];
-    } else {
+    } else if (name === 'spiral') {
       // two interleaved arms, each turning 1.75 times around the centre
       const s = rand();
       const t = 1.75 * 2 * Math.PI * s + (label === 1 ? 0 : Math.PI);
+      p = [s * Math.sin(t), s * Math.cos(t)];
+    } else if (name === 'blobs') {
+      // three round clusters (standard deviation 0.2) whose centres sit 0.55 from the origin, 120° apart
+      const a = Math.PI / 2 + (2 * Math.PI * label) / 3;
+      p = [0.55 * Math.cos(a) + 0.2 * gauss(), 0.55 * Math.sin(a) + 0.2 * gauss()];
+    } else {
+      // three interleaved arms, 120° apart, each turning once around the centre
+      const s = rand();
+      const t = 2 * Math.PI * s + (2 * Math.PI * label) / 3;
       p = [s * Math.sin(t), s * Math.cos(t)];
     }
     x[2 * i] = p[0] + noise * gauss();
     x[2 * i + 1] = p[1] + noise * gauss();
     y[i] = label;
   }
-  return { x, y, n };
+  return { x, y, n, classes };
 }
 
 /** The first `n − testRows` points for training, the rest for testing (the points come in random order). */
@@ -67,7 +81,7 @@ export function split(points: Points, testFraction: number): { train: Points; te
   const testRows = Math.round(points.n * testFraction);
   const cut = points.n - testRows;
   return {
-    train: { x: points.x.slice(0, 2 * cut), y: points.y.slice(0, cut), n: cut },
-    test: { x: points.x.slice(2 * cut), y: points.y.slice(cut), n: testRows },
+    train: { x: points.x.slice(0, 2 * cut), y: points.y.slice(0, cut), n: cut, classes: points.classes },
+    test: { x: points.x.slice(2 * cut), y: points.y.slice(cut), n: testRows, classes: points.classes },
   };
 }

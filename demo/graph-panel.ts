@@ -5,7 +5,7 @@
 import { Sequential, dense, type Activation, type LayerWeights } from '../src/index.js';
 import { explain, formatLocal, formatNumber, formatShape, type GraphNode, type ModelGraph, type Tensor, type Trace } from '../src/explain/index.js';
 import { DOMAIN } from './plots.js';
-import type { PlaygroundState } from './playground.js';
+import { outputLayer, type PlaygroundState } from './playground.js';
 
 /** The panel's state, readable from the console and by the browser test (window.gradwasmDemo.backprop). */
 export interface BackpropState {
@@ -15,7 +15,7 @@ export interface BackpropState {
   point: { x: [number, number]; y: number; set: 'train' | 'test'; index: number } | null;
   /** The node whose numbers are shown. */
   selected: string;
-  /** What the network is: "2 → 8 tanh → 8 tanh → 1 sigmoid, trained 200 epochs". */
+  /** What the network is: "2 → 8 tanh → 8 tanh → 1 sigmoid, after 200 epochs of training" (→ 3 softmax for three classes). */
   network: string;
   /** How many traces have been computed. */
   updates: number;
@@ -31,7 +31,7 @@ const MIN_INTERVAL_MS = 120; // at most ~8 traces per second while training
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot' }[c]};`);
 
-/** Columns by depth (a leaf just before its first consumer); rows: parameters and labels above the chain, the second loss block below. */
+/** Columns by depth (a leaf just before its first consumer); rows: parameters and labels above the chain, BCE's second block below. */
 function layout(g: ModelGraph): { at: Map<string, { x: number; y: number }>; width: number; height: number } {
   const depth = new Map<string, number>();
   for (const n of g.nodes) depth.set(n.id, n.inputs.length ? 1 + Math.max(...n.inputs.map((i) => depth.get(i)!)) : 0);
@@ -42,7 +42,8 @@ function layout(g: ModelGraph): { at: Map<string, { x: number; y: number }>; wid
   const row = (n: GraphNode): number => (n.op === 'parameter' || n.op === 'label' ? 0 : n.op === 'not_y_log_not_p' ? 2 : 1);
   const at = new Map(g.nodes.map((n) => [n.id, { x: PAD + depth.get(n.id)! * COLUMN, y: PAD + row(n) * ROW }]));
   const columns = Math.max(...depth.values()) + 1;
-  return { at, width: 2 * PAD + (columns - 1) * COLUMN + NODE_W, height: 2 * PAD + 2 * ROW + NODE_H };
+  const rows = Math.max(...g.nodes.map(row)) + 1; // (a softmax's loss takes no row below the chain)
+  return { at, width: 2 * PAD + (columns - 1) * COLUMN + NODE_W, height: 2 * PAD + (rows - 1) * ROW + NODE_H };
 }
 
 const kind = (n: GraphNode): string =>
@@ -50,7 +51,7 @@ const kind = (n: GraphNode): string =>
     ? 'param'
     : n.op === 'input' || n.op === 'label'
       ? 'leaf'
-      : ['y_log_p', 'not_y_log_not_p', 'add', 'negate', 'mean'].includes(n.op)
+      : ['y_log_p', 'not_y_log_not_p', 'neg_log_p_y', 'add', 'negate', 'mean'].includes(n.op)
         ? 'loss'
         : 'op';
 
@@ -157,14 +158,17 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
     timer = 0;
 
   /** The network to explain: the trained (or training) one with its latest weights, else the form's, as initialised from its seed. */
-  function network(): { inputs: number; hidden: number[]; activation: Activation; seed: number; weights: LayerWeights[] | null; text: string } | string {
+  function network():
+    { inputs: number; hidden: number[]; activation: Activation; classes: number; seed: number; weights: LayerWeights[] | null; text: string } | string {
     const s = playground.settings;
+    const classes = playground.train.classes;
     if (playground.weights) {
       const epochs = playground.loss.length;
       return {
         inputs: 2,
         hidden: s.hidden,
         activation: s.activation,
+        classes,
         seed: s.seed,
         weights: playground.weights,
         text: `after ${epochs} epoch${epochs === 1 ? '' : 's'} of training`,
@@ -179,6 +183,7 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
       inputs: 2,
       hidden,
       activation,
+      classes,
       seed: Number.isInteger(seed) && seed >= 0 ? seed : 1,
       weights: null,
       text: 'untrained: the initial weights of its seed',
@@ -223,8 +228,8 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
         root.dataset.state = 'empty';
         return;
       }
-      const layers = [...net.hidden.map((u) => dense(u, net.activation)), dense(1, 'sigmoid')];
-      const key = JSON.stringify([net.hidden, net.activation, net.seed]);
+      const layers = [...net.hidden.map((u) => dense(u, net.activation)), outputLayer(net.classes)];
+      const key = JSON.stringify([net.hidden, net.activation, net.classes, net.seed]);
       if (key !== modelKey || !model) {
         model?.dispose();
         model = await Sequential.create({ inputs: 2, layers, seed: net.seed });
@@ -237,7 +242,8 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
       const trace = explain(model, [state.point.x], [state.point.y], { rows: 1 });
       state.trace = trace;
       state.updates++;
-      state.network = `2 → ${[...net.hidden.map((u) => `${u} ${net.activation}`), '1 sigmoid'].join(' → ')}, ${net.text}`;
+      const head = net.classes === 2 ? '1 sigmoid' : `${net.classes} softmax`;
+      state.network = `2 → ${[...net.hidden.map((u) => `${u} ${net.activation}`), head].join(' → ')}, ${net.text}`;
       const g: ModelGraph = trace.graph;
       if (drawnKey !== key) {
         drawGraph(svg, g);
@@ -245,10 +251,11 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
         if (!g.nodes.some((n) => n.id === state.selected)) state.selected = 'p';
       }
       const pt = state.point;
+      const p = [...trace.nodes.find((n) => n.id === 'p')!.value.data].map((v) => formatNumber(v, 6));
       const worst = trace.parameters.reduce((m, p) => ({ bp: Math.max(m.bp, p.backpropError), fd: Math.max(m.fd, p.finiteDifferenceError) }), { bp: 0, fd: 0 });
       summary.innerHTML =
         `<b>${escape(state.network)}</b>. Point (${formatNumber(pt.x[0], 3)}, ${formatNumber(pt.x[1], 3)}), ${pt.set} point ${pt.index + 1}, class ${pt.y}: ` +
-        `p = ${formatNumber(trace.nodes.find((n) => n.id === 'p')!.value.data[0]!, 6)}, L = ${formatNumber(trace.loss.trace, 4)}. ` +
+        `p = ${p.length === 1 ? p[0] : `(${p.join(', ')})`}, L = ${formatNumber(trace.loss.trace, 4)}. ` +
         `<span class="${trace.ok ? 'good' : 'bad'}">${trace.ok ? '✓' : '✗'}</span> On all ${trace.parameterCount} parameters the chain rule matches ` +
         `gradients() within ${formatNumber(worst.bp, 2)} and finite differences within ${formatNumber(worst.fd, 2)}.`;
       root.dataset.state = 'ready';

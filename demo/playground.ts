@@ -1,6 +1,16 @@
-// The playground: 2-D datasets, a network chosen in the form, training in a Web Worker
-// (trainInWorker), and a live decision boundary and loss curve drawn from the worker's reports.
-import { Sequential, dense, trainInWorker, type Activation, type BackendName, type LayerWeights, type TrainingJob, type TrainingResult } from '../src/index.js';
+// The playground: 2-D datasets of two or three classes, a network chosen in the form, training in a
+// Web Worker (trainInWorker), and a live decision boundary and loss curve drawn from the worker's reports.
+import {
+  Sequential,
+  dense,
+  trainInWorker,
+  type Activation,
+  type DenseLayer,
+  type BackendName,
+  type LayerWeights,
+  type TrainingJob,
+  type TrainingResult,
+} from '../src/index.js';
 import { DATASETS, generate, split, type DatasetName, type Points } from './datasets.js';
 import { GRID, drawBoundary, drawLoss, drawThumbnail, gridPoints } from './plots.js';
 
@@ -40,6 +50,11 @@ export interface PlaygroundState {
 }
 
 const TEST_FRACTION = 0.2;
+
+/** The output layer for `classes` classes: the article's sigmoid neuron for two, a softmax of k for more. */
+export function outputLayer(classes: number): DenseLayer {
+  return classes === 2 ? dense(1, 'sigmoid') : dense(classes, 'softmax');
+}
 /** The form's typed fields, which can hold what is not a valid setting; in the order their problems are shown. */
 const TYPED = ['hidden', 'epochs', 'seed'] as const;
 type TypedField = (typeof TYPED)[number];
@@ -50,6 +65,10 @@ const ANIMATION_MS = 10; // minEpochMs when animating: at most 100 epochs per se
 const SUGGESTIONS: Partial<Record<DatasetName, { text: string; apply: Partial<Record<'hidden' | 'activation' | 'lr' | 'batch' | 'epochs', string>> }>> = {
   spiral: {
     text: 'The spiral needs a deeper network: try hidden layers 16, 16, 16 with relu, learning rate 0.03, batch size 8, 1000 epochs.',
+    apply: { hidden: '16, 16, 16', activation: 'relu', lr: '0.03', batch: '8', epochs: '1000' },
+  },
+  spirals3: {
+    text: 'Three spirals train further with a deeper network: try hidden layers 16, 16, 16 with relu, learning rate 0.03, batch size 8, 1000 epochs.',
     apply: { hidden: '16, 16, 16', activation: 'relu', lr: '0.03', batch: '8', epochs: '1000' },
   },
 };
@@ -78,6 +97,8 @@ export function initPlayground(): PlaygroundState {
   const trainButton = $<HTMLButtonElement>('pg-train');
   const resetButton = $<HTMLButtonElement>('pg-reset');
   const boundary = $<HTMLCanvasElement>('pg-boundary');
+  const thirdClass = $('pg-key-c2');
+  const shadeKey = $('pg-key-shade');
   const lossCanvas = $<HTMLCanvasElement>('pg-loss');
   const errorBox = $('pg-error');
   const hint = $('pg-hint');
@@ -93,7 +114,7 @@ export function initPlayground(): PlaygroundState {
 
   // Dataset chooser: one radio button per dataset, each showing a thumbnail of its points.
   const chooser = $('pg-datasets');
-  for (const [name, title] of Object.entries(DATASETS)) {
+  for (const [name, { title }] of Object.entries(DATASETS)) {
     const label = document.createElement('label');
     label.innerHTML = `<input type="radio" name="dataset" value="${name}"${name === 'moons' ? ' checked' : ''}><canvas></canvas><span>${title}</span>`;
     chooser.append(label);
@@ -177,6 +198,9 @@ export function initPlayground(): PlaygroundState {
     state.final = null;
     state.weights = null;
     proba = null;
+    const binary = state.train.classes === 2;
+    thirdClass.hidden = binary;
+    shadeKey.textContent = binary ? 'shade: P(class 1) · line: P = 0.5' : 'shade: the likeliest class, deeper as it is likelier · lines: where it changes';
     const suggestion = SUGGESTIONS[settings.dataset];
     hint.hidden = !suggestion;
     if (suggestion) {
@@ -230,7 +254,7 @@ export function initPlayground(): PlaygroundState {
       pendingWeights = null;
       proba = viewer.predictProba({ data: grid, rows: GRID * GRID, cols: 2 });
     }
-    drawBoundary(boundary, proba, state.train, state.test);
+    drawBoundary(boundary, proba, state.train.classes === 2 ? 1 : state.train.classes, state.train, state.test);
     drawLoss(lossCanvas, state.loss, state.valLoss, state.status === 'idle' ? Math.max(2, state.settings.epochs || 2) : state.settings.epochs);
     if (state.status === 'training') renderStats(state.settings.epochs);
     root.dispatchEvent(new Event('pg-render')); // for the backprop panel
@@ -248,7 +272,7 @@ export function initPlayground(): PlaygroundState {
     state.settings = settings;
     const model = {
       inputs: 2,
-      layers: [...settings.hidden.map((units) => dense(units, settings.activation)), dense(1, 'sigmoid')],
+      layers: [...settings.hidden.map((units) => dense(units, settings.activation)), outputLayer(state.train.classes)],
       seed: settings.seed,
       backend: settings.backend,
     };

@@ -7,10 +7,13 @@ export const DOMAIN = 1.25;
 /** Cells per side of the probability grid behind the heatmap. */
 export const GRID = 100;
 
-const CLASS_0 = [37, 99, 235] as const; // blue
-const CLASS_1 = [234, 88, 12] as const; // orange
+const CLASS_RGB = [
+  [37, 99, 235], // blue
+  [234, 88, 12], // orange
+  [22, 163, 74], // green
+] as const;
 const MIDDLE = [248, 250, 252] as const;
-export const CLASS_COLORS = ['rgb(37, 99, 235)', 'rgb(234, 88, 12)'] as const;
+export const CLASS_COLORS = CLASS_RGB.map((c) => `rgb(${c.join(', ')})`);
 
 /** Give a canvas a backing store of its CSS size × devicePixelRatio; returns its context in CSS pixels. */
 export function fit(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
@@ -44,41 +47,52 @@ function mix(a: readonly number[], b: readonly number[], t: number): number[] {
   return a.map((v, i) => Math.round(v + (b[i]! - v) * t));
 }
 
-/** P(Y=1) → colour: blue through near-white (0.5) to orange, muted so the points stand out. */
-function probabilityColor(p: number): number[] {
-  const strength = 0.5 * Math.min(1, Math.abs(p - 0.5) * 2) ** 0.8;
-  return mix(MIDDLE, p >= 0.5 ? CLASS_1 : CLASS_0, strength);
+/** One cell's probabilities → colour: the predicted class's, strong as its probability stands above
+ *  chance (1/k), from near-white, muted so the points stand out. `k` = 1: a sigmoid's P(Y=1). */
+function cellColor(proba: Float32Array, cell: number, k: number): number[] {
+  let best: number, p: number, chance: number;
+  if (k === 1) {
+    const p1 = proba[cell]!;
+    [best, p, chance] = p1 >= 0.5 ? [1, p1, 0.5] : [0, 1 - p1, 0.5];
+  } else {
+    best = 0;
+    for (let j = 1; j < k; j++) if (proba[cell * k + j]! > proba[cell * k + best]!) best = j;
+    [p, chance] = [proba[cell * k + best]!, 1 / k];
+  }
+  const strength = 0.5 * Math.min(1, (p - chance) / (1 - chance)) ** 0.8;
+  return mix(MIDDLE, CLASS_RGB[best]!, strength);
 }
 
 const heatCanvas = typeof document === 'undefined' ? null : document.createElement('canvas');
 
 /**
- * The heatmap of P(Y=1) over the plane (from `proba`, GRID × GRID values, or a blank plane when
- * null), the 0.5 contour, then the points: training points filled, test points as rings.
+ * The heatmap of the predicted class over the plane (from `proba`: GRID × GRID cells of `width`
+ * probabilities each — 1, a sigmoid's P(Y=1), or k of a softmax — or a blank plane when null), the
+ * lines where the predicted class changes, then the points: training points filled, test points as rings.
  */
-export function drawBoundary(canvas: HTMLCanvasElement, proba: Float32Array | null, train: Points, test: Points): void {
+export function drawBoundary(canvas: HTMLCanvasElement, proba: Float32Array | null, width: number, train: Points, test: Points): void {
   const ctx = fit(canvas);
-  const { width, height } = canvas.getBoundingClientRect();
-  ctx.clearRect(0, 0, width, height);
+  const { width: w, height } = canvas.getBoundingClientRect();
+  ctx.clearRect(0, 0, w, height);
   if (proba && heatCanvas) {
     heatCanvas.width = heatCanvas.height = GRID;
     const hctx = heatCanvas.getContext('2d')!;
     const image = hctx.createImageData(GRID, GRID);
-    for (let i = 0; i < proba.length; i++) {
-      const [r, g, b] = probabilityColor(proba[i]!);
-      image.data.set([r!, g!, b!, 255], 4 * i);
+    for (let cell = 0; cell < GRID * GRID; cell++) {
+      const [r, g, b] = cellColor(proba, cell, width);
+      image.data.set([r!, g!, b!, 255], 4 * cell);
     }
     hctx.putImageData(image, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(heatCanvas, 0, 0, width, height);
-    drawContour(ctx, proba, width, height);
+    ctx.drawImage(heatCanvas, 0, 0, w, height);
+    drawContours(ctx, margins(proba, width), w, height);
   } else {
     ctx.fillStyle = `rgb(${MIDDLE.join(',')})`;
-    ctx.fillRect(0, 0, width, height);
+    ctx.fillRect(0, 0, w, height);
   }
-  drawAxes(ctx, width, height);
-  const toPixel = (x: number, y: number): [number, number] => [((x + DOMAIN) / (2 * DOMAIN)) * width, ((DOMAIN - y) / (2 * DOMAIN)) * height];
+  drawAxes(ctx, w, height);
+  const toPixel = (x: number, y: number): [number, number] => [((x + DOMAIN) / (2 * DOMAIN)) * w, ((DOMAIN - y) / (2 * DOMAIN)) * height];
   for (const [points, ring] of [
     [train, false],
     [test, true],
@@ -97,35 +111,49 @@ export function drawBoundary(canvas: HTMLCanvasElement, proba: Float32Array | nu
   }
 }
 
-/** The P = 0.5 line, by marching squares over the grid (cell centres as vertices). */
-function drawContour(ctx: CanvasRenderingContext2D, proba: Float32Array, width: number, height: number): void {
+/** The functions over the grid whose zero lines are where the predicted class changes: P(Y=1) − 0.5
+ *  for a sigmoid; for a softmax, each class's margin pⱼ − maxᵢ≠ⱼ pᵢ (the line between two classes
+ *  is both of theirs, drawn once: one path). */
+function margins(proba: Float32Array, k: number): ((cell: number) => number)[] {
+  if (k === 1) return [(cell) => proba[cell]! - 0.5];
+  return Array.from({ length: k }, (_, j) => (cell: number) => {
+    let other = -Infinity;
+    for (let i = 0; i < k; i++) if (i !== j) other = Math.max(other, proba[cell * k + i]!);
+    return proba[cell * k + j]! - other;
+  });
+}
+
+/** The zero lines of `fields`, by marching squares over the grid (cell centres as vertices), in one path. */
+function drawContours(ctx: CanvasRenderingContext2D, fields: ((cell: number) => number)[], width: number, height: number): void {
   const cell = width / GRID,
     cellY = height / GRID;
-  const at = (r: number, c: number): number => proba[r * GRID + c]! - 0.5;
   ctx.beginPath();
-  for (let r = 0; r < GRID - 1; r++) {
-    for (let c = 0; c < GRID - 1; c++) {
-      const v = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
-      const corners: [number, number][] = [
-        [c, r],
-        [c + 1, r],
-        [c + 1, r + 1],
-        [c, r + 1],
-      ];
-      const crossings: [number, number][] = [];
-      for (let e = 0; e < 4; e++) {
-        const a = v[e]!,
-          b = v[(e + 1) % 4]!;
-        if (a < 0 !== b < 0) {
-          const t = a / (a - b);
-          const [x0, y0] = corners[e]!,
-            [x1, y1] = corners[(e + 1) % 4]!;
-          crossings.push([(x0 + (x1 - x0) * t + 0.5) * cell, (y0 + (y1 - y0) * t + 0.5) * cellY]);
+  for (const field of fields) {
+    const at = (r: number, c: number): number => field(r * GRID + c);
+    for (let r = 0; r < GRID - 1; r++) {
+      for (let c = 0; c < GRID - 1; c++) {
+        const v = [at(r, c), at(r, c + 1), at(r + 1, c + 1), at(r + 1, c)];
+        const corners: [number, number][] = [
+          [c, r],
+          [c + 1, r],
+          [c + 1, r + 1],
+          [c, r + 1],
+        ];
+        const crossings: [number, number][] = [];
+        for (let e = 0; e < 4; e++) {
+          const a = v[e]!,
+            b = v[(e + 1) % 4]!;
+          if (a < 0 !== b < 0) {
+            const t = a / (a - b);
+            const [x0, y0] = corners[e]!,
+              [x1, y1] = corners[(e + 1) % 4]!;
+            crossings.push([(x0 + (x1 - x0) * t + 0.5) * cell, (y0 + (y1 - y0) * t + 0.5) * cellY]);
+          }
         }
-      }
-      for (let k = 0; k + 1 < crossings.length; k += 2) {
-        ctx.moveTo(...crossings[k]!);
-        ctx.lineTo(...crossings[k + 1]!);
+        for (let k = 0; k + 1 < crossings.length; k += 2) {
+          ctx.moveTo(...crossings[k]!);
+          ctx.lineTo(...crossings[k + 1]!);
+        }
       }
     }
   }

@@ -1,5 +1,6 @@
 // The demo page in real headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
 // the page loads; its playground trains XOR and two moons above 95 % test accuracy in a Web Worker,
+// and three blobs through a softmax of three,
 // with the weights Node computes from the same seed, bit for bit; models trained in Node predict
 // the same float32 bits in the page, and a file that is not a model leaves the one in use (and says so); Reset clears a
 // stale form error; the page fits windows from a 390 px phone to 1,920 px, no wider than the window;
@@ -16,6 +17,7 @@ import { parseRows } from '../../demo/csv.js';
 import type { PlaygroundState } from '../../demo/playground.js';
 import type { InferenceState } from '../../demo/inference.js';
 import type { BackpropState } from '../../demo/graph-panel.js';
+import { GRID, gridPoints } from '../../demo/plots.js';
 import { explain, formatNumber } from '../../src/explain/index.js';
 import type * as Gradwasm from '../../src/index.js';
 import { Sequential, StandardScaler, dense, parseCsv, trainTestSplit, type ModelJSON } from '../../src/index.js';
@@ -256,6 +258,107 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     expect(run.shown[1]).toContain(formatNumber(W2.gradient.data[0]!, 4));
     mkdirSync(RESULTS, { recursive: true });
     await page.locator('#backprop').screenshot({ path: join(RESULTS, 'backprop.png') });
+  });
+
+  it("the playground trains three blobs with a softmax of three: the plane shaded by the likeliest class as Node predicts it, the weights Node's bit for bit, and the backprop panel explains the softmax and its cross-entropy", async () => {
+    const other = await openDemo(1400);
+    await other.click('#pg-datasets input[value="blobs"]', { force: true });
+    await other.uncheck('#pg-animate');
+    await other.click('#pg-train');
+    await other.waitForFunction(() => ['done', 'error'].includes((window as unknown as Page$).gradwasmDemo.playground.status), null, { timeout: 60_000 });
+    await other.waitForFunction(() => /after 200 epochs of training/.test((window as unknown as Page$).gradwasmDemo.backprop.network));
+    await other.click('#bg-graph [data-node="p"]');
+    const run = await other.evaluate(() => {
+      const { playground: p, backprop: b } = (window as unknown as Page$).gradwasmDemo;
+      // each pixel of the plot whose colour is a shade of a class colour (from the near-white middle, weaker than
+      // the points' full colour: the heatmap, not the points): which class's
+      const canvas = document.getElementById('pg-boundary') as HTMLCanvasElement;
+      const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const middle = [248, 250, 252];
+      const colours = [
+        [37, 99, 235],
+        [234, 88, 12],
+        [22, 163, 74],
+      ].map((c) => c.map((v, i) => v - middle[i]!));
+      const shaded = [0, 0, 0];
+      for (let i = 0; i < pixels.length; i += 4) {
+        const d = [pixels[i]! - middle[0]!, pixels[i + 1]! - middle[1]!, pixels[i + 2]! - middle[2]!];
+        colours.forEach((c, k) => {
+          const along = (d[0]! * c[0]! + d[1]! * c[1]! + d[2]! * c[2]!) / (c[0]! ** 2 + c[1]! ** 2 + c[2]! ** 2); // the shade's strength
+          const off = Math.hypot(...d.map((v, j) => v - along * c[j]!));
+          if (along > 0.05 && along < 0.55 && off < 6) shaded[k]!++;
+        });
+      }
+      return {
+        status: p.status,
+        final: p.final,
+        settings: p.settings,
+        classes: p.train.classes,
+        model: p.result!.model,
+        x: [...p.train.x],
+        y: [...p.train.y],
+        tx: [...p.test.x],
+        ty: [...p.test.y],
+        shaded: shaded.map((n) => n / (pixels.length / 4)),
+        key: { third: !document.getElementById('pg-key-c2')!.hidden, shade: document.getElementById('pg-key-shade')!.textContent },
+        network: b.network,
+        ok: b.trace!.ok,
+        ops: b.trace!.nodes.map((n) => [n.id, n.op]),
+        p: [...b.trace!.nodes.find((n) => n.id === 'p')!.value.data],
+        point: b.point!,
+        summary: document.getElementById('bg-summary')!.textContent!,
+        details: document.getElementById('bg-details')!.textContent!,
+      };
+    });
+    console.log(
+      `playground three blobs: train accuracy ${run.final?.trainAccuracy}, test accuracy ${run.final?.testAccuracy}; shaded ${run.shaded.map((f) => f.toFixed(3))}`,
+    );
+    expect(run.status).toBe('done');
+    expect(run.classes).toBe(3);
+    expect(new Set(run.y)).toEqual(new Set([0, 1, 2]));
+    expect(run.final!.testAccuracy).toBeGreaterThan(0.9);
+    expect(run.key).toEqual({ third: true, shade: expect.stringMatching(/the likeliest class/) });
+
+    // the same training in Node: the same bits; its predictions over the plot's grid give each class the share of the plane the page shades
+    const s = run.settings;
+    const model = await Sequential.create({
+      inputs: 2,
+      layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(3, 'softmax')],
+      seed: s.seed,
+      backend: s.backend,
+    });
+    const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / 2, cols: 2 });
+    await model.fit(rows(run.x), run.y, {
+      epochs: s.epochs,
+      learningRate: s.learningRate,
+      ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
+      validationData: [rows(run.tx), run.ty],
+    });
+    expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
+    const grid = gridPoints();
+    const predicted = model.predict({ data: grid, rows: GRID * GRID, cols: 2 });
+    const share = [0, 1, 2].map((k) => predicted.filter((c) => c === k).length / predicted.length);
+    for (const k of [0, 1, 2]) {
+      expect(share[k]).toBeGreaterThan(0.15);
+      expect(Math.abs(run.shaded[k]! - share[k]!), `class ${k}: ${run.shaded[k]} of the plot shaded, ${share[k]} of the grid predicted`).toBeLessThan(0.06);
+    }
+
+    // the backprop panel: the softmax node and the cross-entropy −log p_y, the chain rule checked on all 123 parameters
+    expect(run.network).toBe('2 → 8 tanh → 8 tanh → 3 softmax, after 200 epochs of training');
+    expect(run.ok).toBe(true);
+    expect(run.ops).toContainEqual(['p', 'softmax']);
+    expect(run.ops).toContainEqual(['ce', 'neg_log_p_y']);
+    expect(run.p).toHaveLength(3);
+    expect(Math.abs(run.p.reduce((a, b) => a + b) - 1)).toBeLessThan(1e-12);
+    expect(run.summary).toMatch(
+      /^2 → 8 tanh → 8 tanh → 3 softmax.*class [012]: p = \([^,]+, [^,]+, [^,]+\), L = .*✓ On all 123 parameters the chain rule matches/,
+    );
+    expect(run.details).toMatch(/^p = softmax\(z₃\)/);
+    expect(run.details).toContain('pⱼ = e^zⱼ / Σₖ e^zₖ');
+    await other.locator('#playground').screenshot({ path: join(RESULTS, 'playground-three-blobs.png') });
+    await other.locator('#backprop').screenshot({ path: join(RESULTS, 'backprop-softmax.png') });
+    await other.close();
+    expect(problems).toEqual([]);
   });
 
   it("seeded training on the page's main thread and in its worker equals Node's, bit for bit, on both backends", async () => {
