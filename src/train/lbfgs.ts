@@ -100,6 +100,54 @@ export function wolfeLineSearch<E extends Evaluation>(
   return null;
 }
 
+/** How far above φ(0), relative to |φ(0)|, the approximate Wolfe conditions let φ(α) end (Hager and Zhang's ε). */
+export const APPROXIMATE_EPSILON = 1e-6;
+
+/**
+ * The line search for when the strong Wolfe one finds nothing: near a minimum the decreases it
+ * must see fall below the rounding of φ (computed from float32 forward passes), while φ' — a
+ * gradient, accurate far longer — still points the way. Hager and Zhang's approximate Wolfe
+ * conditions (SIAM J. Optim. 16(1), 2005, §4) ask only
+ *   C2·φ'(0) ≤ φ'(α) ≤ (1 − 2·C1)·|φ'(0)|   and   φ(α) ≤ φ(0) + ε·|φ(0)|,
+ * found here by safeguarded secant steps on φ'. null when none was found within `maxEvaluations`.
+ */
+export function approximateWolfeLineSearch<E extends Evaluation>(
+  x: Float64Array,
+  start: E,
+  d: Float64Array,
+  alpha1: number,
+  evaluate: (point: Float64Array) => E,
+  point: (x: Float64Array, alpha: number, d: Float64Array) => Float64Array = axpy,
+  maxEvaluations = 20,
+): LineSearchResult<E> | null {
+  const phi0 = start.f,
+    dphi0 = dot(start.g, d);
+  if (!(dphi0 < 0)) return null;
+  const ceiling = phi0 + APPROXIMATE_EPSILON * Math.abs(phi0);
+  let lo = { alpha: 0, dphi: dphi0 };
+  let hi: { alpha: number; dphi: number } | null = null;
+  let alpha = alpha1;
+  for (let evaluations = 1; evaluations <= maxEvaluations; evaluations++) {
+    const p = point(x, alpha, d);
+    const at = evaluate(p);
+    const phi = at.f,
+      dphi = dot(at.g, d);
+    if (!(phi <= ceiling) || !(dphi <= 0 || dphi <= (1 - 2 * C1) * -dphi0)) hi = { alpha, dphi: Number.isFinite(dphi) ? dphi : NaN };
+    else if (dphi >= C2 * dphi0) return { alpha, phi0, dphi0, phi, dphi, point: p, at, evaluations };
+    else lo = { alpha, dphi };
+    if (!hi) {
+      alpha *= 2;
+      continue;
+    }
+    const width = hi.alpha - lo.alpha;
+    if (width <= 1e-16 * hi.alpha) return null;
+    // the secant zero of φ' between lo and hi, at least a tenth of the interval from either end; else bisect
+    const secant = lo.alpha - (lo.dphi * width) / (hi.dphi - lo.dphi);
+    alpha = secant >= lo.alpha + 0.1 * width && secant <= hi.alpha - 0.1 * width ? secant : lo.alpha + width / 2;
+  }
+  return null;
+}
+
 /** The minimizer of the cubic through (a, fa, da) and (b, fb, db) (N&W eq. 3.59), NaN if it has none. */
 export function cubicMinimizer(a: number, fa: number, da: number, b: number, fb: number, db: number): number {
   const d1 = da + db - (3 * (fa - fb)) / (a - b);
@@ -174,7 +222,8 @@ export type IterationResult<E extends Evaluation> =
  * One L-BFGS minimization, an iteration per step() call. Convergence, as SciPy's L-BFGS-B
  * (without bounds) decides it: max|gᵢ| ≤ `tolerance` (its pgtol), or a relative decrease
  * (f_k − f_{k+1}) / max(|f_k|, |f_{k+1}|, 1) ≤ `ftol` (its factr·ε; scikit-learn passes 64·ε).
- * A line search that finds no Wolfe point (the objective flat to its rounding) ends the run too.
+ * When the strong Wolfe search finds no step (the objective flat to its rounding), the approximate
+ * Wolfe one tries; when that finds none either, the run ends too.
  */
 export class Lbfgs<E extends Evaluation> {
   private readonly history: LbfgsMemory;
@@ -210,7 +259,9 @@ export class Lbfgs<E extends Evaluation> {
     }
     // SciPy's first step: α = 1/‖d‖ (d = −g); afterwards the quasi-Newton step α = 1.
     const alpha1 = this.history.pairs === 0 ? Math.min(1, 1 / Math.sqrt(dot(d, d))) : 1;
-    const found = wolfeLineSearch(this.x, this.current, d, alpha1, this.evaluate, this.options.point);
+    let found = wolfeLineSearch(this.x, this.current, d, alpha1, this.evaluate, this.options.point);
+    const approximate = !found;
+    found ??= approximateWolfeLineSearch(this.x, this.current, d, alpha1, this.evaluate, this.options.point);
     if (!found) return { step: null, converged: 'line search' };
     const s = sub(found.point, this.x),
       y = sub(found.at.g, this.current.g);
@@ -219,8 +270,13 @@ export class Lbfgs<E extends Evaluation> {
       f1 = found.at.f;
     this.x = found.point;
     this.current = found.at;
+    // (a step the approximate conditions took changes f by its rounding: no test of the loss's decrease)
     const converged =
-      maxAbs(found.at.g) <= this.options.tolerance ? 'gradient' : (f0 - f1) / Math.max(Math.abs(f0), Math.abs(f1), 1) <= this.options.ftol ? 'loss' : null;
+      maxAbs(found.at.g) <= this.options.tolerance
+        ? 'gradient'
+        : !approximate && (f0 - f1) / Math.max(Math.abs(f0), Math.abs(f1), 1) <= this.options.ftol
+          ? 'loss'
+          : null;
     return { step: found, converged };
   }
 }
