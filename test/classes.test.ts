@@ -1,9 +1,12 @@
 // Class names (src/data/classes.ts): a label column of names or codes read as classes sorted as
 // numpy.unique sorts them, a model that keeps its classes (create, fit on a table, its file, its
-// TF.js files, its worker) and says its predictions by them.
+// TF.js files, its worker) and says its predictions by them; a .npy's label codes read as classes.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OptionError, Sequential, dense, fromTfjsLayers, parseCsv, toTfjsLayers } from '../src/index.js';
-import { readCsv } from '../src/node/index.js';
+import { npyDataset, readCsv, writeNpy } from '../src/node/index.js';
 
 describe("parseCsv with labels: 'classes'", () => {
   it('sorts names by code point and numbers by value, as numpy.unique, and gives their indices', () => {
@@ -99,5 +102,33 @@ describe("csvDataset with labels: 'classes'", () => {
       for await (const _ of some);
     }).rejects.toThrow(/data\/iris\.csv has 50 problems:\n {2}line 102, column 5 \(label\): "virginica" is not one of the classes \["setosa","versicolor"\]/);
     expect(await csvDataset('data/breast_cancer.csv').classes()).toBeNull();
+  });
+});
+
+describe('npyDataset with classes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gradwasm-npy-classes-'));
+  const path = join(dir, 'codes.npy');
+  // two features, then UCI-style class codes 3, 1, 2, 10, 2
+  const codes = [3, 1, 2, 10, 2];
+  const rows = Float32Array.from(codes.flatMap((c, i) => [i, -i, c]));
+
+  it("reads the label column's values, ascending; maps them to their indices; names the row of a stranger", async () => {
+    await writeNpy(path, { data: rows, rows: 5, cols: 3 });
+    const ds = await npyDataset(path);
+    await expect(ds.labelValues()).resolves.toEqual([1, 2, 3, 10]);
+    const mapped = await npyDataset(path, { classes: [1, 2, 3, 10] });
+    const ys: number[] = [];
+    for await (const chunk of mapped) ys.push(...chunk.y);
+    expect(ys).toEqual([2, 0, 1, 3, 1]);
+    const short = await npyDataset(path, { classes: [1, 2, 3] });
+    await expect(
+      (async () => {
+        for await (const chunk of short) void chunk;
+      })(),
+    ).rejects.toThrow(`${path} row 3, column 2 (the label) is 10; labels must be one of the classes 1, 2, 3`);
+    await expect(npyDataset(path, { classes: [1, 'two'] as unknown as number[] })).rejects.toMatchObject({ argument: 'options.classes[1]' });
+    await expect(npyDataset(path, { classes: [1, 1] })).rejects.toMatchObject({ argument: 'options.classes[1]' });
+    await writeNpy(path, { data: Float32Array.from([0, 1, 0, NaN]), rows: 2, cols: 2 });
+    await expect((await npyDataset(path)).labelValues()).rejects.toThrow(`${path} row 1, column 1 (the label) is NaN`);
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { cli } from './support/cli.js';
 import { taskOf } from '../src/cli/data-file.js';
 import { Sequential } from '../src/index.js';
+import { writeNpy } from '../src/node/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-cli-multiclass-'));
 
@@ -102,6 +103,35 @@ describe('gradwasm train on classes', () => {
     writeFileSync(file, 'a,label\n' + Array.from({ length: 40 }, (_, i) => `${i},${(i * 0.37).toFixed(2)}`).join('\n') + '\n');
     const real = await cli('train', file, '--no-progress');
     expect(real.code).not.toBe(0);
+    expect(real.err).toContain('label column holds 40 distinct numbers: a regression, which gradwasm does not train yet');
+  });
+
+  it('a .npy of UCI wine codes 1, 2, 3: the same task, classes and model as the CSV of the same rows; a .npy of many numbers is a regression', async () => {
+    const lines = readFileSync('data/wine.csv', 'utf8').trim().split('\n');
+    const cells = lines.slice(1).map((l) => l.split(',').map(Number));
+    const csv = join(dir, 'wine-codes.csv'),
+      npy = join(dir, 'wine-codes.npy');
+    writeFileSync(csv, [lines[0], ...cells.map((c) => [...c.slice(0, -1), c.at(-1)! + 1].join(','))].join('\n') + '\n');
+    await writeNpy(npy, { data: Float32Array.from(cells.flatMap((c) => [...c.slice(0, -1), c.at(-1)! + 1])), rows: cells.length, cols: 14 });
+    const fromCsv = await cli('train', csv, '--layers', '', '--no-progress', '--out', join(dir, 'csv.json'));
+    const fromNpy = await cli('train', npy, '--layers', '', '--no-progress', '--out', join(dir, 'npy.json'));
+    expect(fromNpy.err).toBe('');
+    expect(fromNpy.out).toMatch(/wine-codes\.npy: 3 classes \(1, 2, 3\); 178 rows × 13 features/);
+    const [a, b] = ['csv.json', 'npy.json'].map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    expect(b.classes).toEqual([1, 2, 3]);
+    expect(b.layers).toEqual(a.layers);
+    const report = (out: string): string =>
+      out
+        .split('\n')
+        .slice(1)
+        .join('\n')
+        .replace(/in [\d.]+ s \([\d,]+ samples\/s/, '')
+        .replace(/(csv|npy)\.json/, '');
+    expect(report(fromNpy.out)).toBe(report(fromCsv.out));
+
+    const many = join(dir, 'real.npy');
+    await writeNpy(many, { data: Float32Array.from({ length: 80 }, (_, i) => (i % 2 ? i * 0.37 : i)), rows: 40, cols: 2 });
+    const real = await cli('train', many, '--no-progress');
     expect(real.err).toContain('label column holds 40 distinct numbers: a regression, which gradwasm does not train yet');
   });
 });

@@ -74,12 +74,19 @@ export async function openDataFile(
     const index = label === undefined ? -1 : labelOption(label);
     if (typeof index !== 'number')
       throw new DataError('--label', `--label ${label} is a name, but ${path} (.npy) has no column names: give the label column's index`);
-    if (asked !== 'auto' && asked !== 'binary')
-      throw new OptionError('--task', `--task ${asked}: a .npy file trains a binary classifier (0/1 labels) so far; use a CSV file`);
-    const ds = await npyDataset(path, { label: index });
+    let ds = await npyDataset(path, { label: index });
+    let task: CliTask = asked === 'auto' ? 'binary' : asked;
+    let classes: number[] | null = null;
+    if (asked !== 'binary') {
+      // a pass that reads the label column's values
+      const values = await ds.labelValues();
+      task = asked === 'auto' ? taskOf(values, ds.rows) : asked;
+      if (task === 'regression') throw notYetRegression(path, values.length);
+      if (task === 'multiclass') ds = await npyDataset(path, { label: index, classes: (classes = values) });
+    }
     const features = Array.from({ length: ds.cols }, (_, c) => `col${c + 1}`);
     const table = !stream && 4 * ds.rows * (ds.cols + 1) <= IN_MEMORY_BYTES ? await gather(ds, ds.rows, ds.cols) : null;
-    return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, named: false, bytes, task: 'binary', classes: null };
+    return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, named: false, bytes, task, classes };
   }
   const where = { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) };
   let csv = csvDataset(path, where);
@@ -90,12 +97,7 @@ export async function openDataFile(
     const labelled = csvDataset(path, { ...where, labels: 'classes' });
     classes = (await labelled.classes())!;
     task = asked === 'auto' ? taskOf(classes, await labelled.count()) : asked;
-    if (task === 'regression') {
-      throw new OptionError(
-        '--task',
-        `${path}'s label column holds ${classes.length} distinct numbers: a regression, which gradwasm does not train yet (it trains binary and multiclass classifiers); give --task multiclass to take them as classes`,
-      );
-    }
+    if (task === 'regression') throw notYetRegression(path, classes.length);
     if (task === 'multiclass') csv = labelled;
     else classes = null;
   }
@@ -156,6 +158,13 @@ export function taskOf(classes: readonly ClassName[], rows: number): CliTask {
   if (classes.some((c) => typeof c === 'string')) return 'multiclass';
   const k = classes.length;
   return classes.every((c) => Number.isInteger(c)) && k <= Math.max(10, rows / 20) && k <= 256 ? 'multiclass' : 'regression';
+}
+
+function notYetRegression(path: string, distinct: number): OptionError {
+  return new OptionError(
+    '--task',
+    `${path}'s label column holds ${distinct} distinct numbers: a regression, which gradwasm does not train yet (it trains binary and multiclass classifiers); give --task multiclass to take them as classes`,
+  );
 }
 
 /** Every row of a small dataset, in memory. */

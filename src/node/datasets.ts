@@ -7,7 +7,7 @@ import { checkInteger, describe } from '../core/checks.js';
 import { checkOptions, sniffDelimiter, type CsvOptions } from '../data/csv.js';
 import { CsvByteParser } from '../data/csv-bytes.js';
 import { LOANED, type DataChunk } from '../data/dataset.js';
-import { classesOf, type ClassName } from '../data/classes.js';
+import { checkClassList, classesOf, type ClassName } from '../data/classes.js';
 
 /** Bytes read from a file at a time. */
 const PIECE = 4 * 2 ** 20;
@@ -170,23 +170,30 @@ export interface NpyDataset extends AsyncIterable<FileChunk> {
   /** Feature columns (the label's left out). */
   readonly cols: number;
   readonly bytesRead: number;
+  /** The distinct values of the label column, ascending (numpy.unique's order), read by a pass of
+   *  their own and unchecked — what `classes` may then list. A NaN label is a GradwasmError. */
+  labelValues(): Promise<number[]>;
 }
 
 /**
  * Read a NumPy `.npy` file of rows — 2-D float32, little-endian, C order (format 1.0 or 2.0) —
  * as chunks of rows, with plain file reads; the column `label` (default −1, the last; negative
- * counts from the end) holds the 0/1 labels. Another dtype, Fortran order, a header that does
- * not parse or a file shorter than its header says is a GradwasmError.
+ * counts from the end) holds the 0/1 labels; with `classes: k`, the class indices 0…k−1; with
+ * `classes: [v₀, v₁, …]`, those values, each read as its index (UCI's wine codes 1, 2, 3 as
+ * 0, 1, 2). A label that is none of them, another dtype, Fortran order, a header that does not
+ * parse or a file shorter than its header says is a GradwasmError.
  */
-export async function npyDataset(path: string, options: { label?: number; classes?: number } = {}): Promise<NpyDataset> {
+export async function npyDataset(path: string, options: { label?: number; classes?: number | readonly number[] } = {}): Promise<NpyDataset> {
   if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${describe(path)}`);
   const o = options as { label?: unknown; classes?: unknown };
   if (typeof o !== 'object' || o === null) throw new OptionError('options', `options must be an object, got ${describe(options)}`);
   for (const key of Object.keys(o))
     if (key !== 'label' && key !== 'classes')
       throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label, classes`);
-  // labels 0/1, or (classes: k) the class indices 0…k−1
-  const classes = o.classes === undefined ? 2 : checkInteger('options.classes', o.classes, 2, 65536);
+  // labels 0/1, or (classes: k) the class indices 0…k−1, or (classes: values) those values' indices
+  const values = Array.isArray(o.classes) ? checkClassValues(o.classes) : null;
+  const classes = values ? values.size : o.classes === undefined ? 2 : checkInteger('options.classes', o.classes, 2, 65536);
+  const expected = values ? `one of the classes ${[...values.keys()].join(', ')}` : classes === 2 ? '0 or 1' : `class indices 0…${classes - 1}`;
   const { rows, width, dataStart } = await readNpyHeader(path);
   const label = o.label ?? -1;
   if (typeof label !== 'number' || !Number.isInteger(label) || label < -width || label >= width) {
@@ -205,8 +212,9 @@ export async function npyDataset(path: string, options: { label?: number; classe
   // meanwhile, over the same file, makes its own).
   let spare: Float32Array[] | null = null;
 
-  /** One pass; `lend`: the buffers are reused instead of a fresh one a chunk. */
-  async function* pass(lend: boolean): AsyncGenerator<FileChunk> {
+  /** One pass; `lend`: the buffers are reused instead of a fresh one a chunk; `seen`: the labels
+   *  are not checked but collected there (labelValues). */
+  async function* pass(lend: boolean, seen: Set<number> | null = null): AsyncGenerator<FileChunk> {
     const handle = await openFile(path);
     bytesRead = 0;
     const buffers = lend ? (spare ?? [0, 1].map(() => new Float32Array(Math.min(rowsPerChunk, rows) * width))) : null;
@@ -234,15 +242,22 @@ export async function npyDataset(path: string, options: { label?: number; classe
         ahead = next(start + n);
         bytesRead += 4 * raw.length;
         const y = new Float32Array(n);
+        const wrong = (r: number, v: number): DataError =>
+          new DataError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be ${expected}`);
         for (let r = 0; r < n; r++) {
           const v = raw[r * width + labelAt]!;
+          if (seen) {
+            if (Number.isNaN(v)) throw wrong(r, v);
+            seen.add(v);
+          } else if (values) {
+            const index = values.get(v);
+            if (index === undefined) throw wrong(r, v);
+            y[r] = index;
+            continue;
+          }
           // v·(v − 1) is 0 for 0 and 1 alone (NaN for NaN): one branch, taken the same way for
           // both labels, where `v !== 0 && v !== 1` mispredicts on every other row of shuffled labels
-          if (classes === 2 ? v * (v - 1) !== 0 : !(v >= 0 && v < classes && v % 1 === 0))
-            throw new DataError(
-              'path',
-              `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be ${classes === 2 ? '0 or 1' : `class indices 0…${classes - 1}`}`,
-            );
+          else if (classes === 2 ? v * (v - 1) !== 0 : !(v >= 0 && v < classes && v % 1 === 0)) throw wrong(r, v);
           y[r] = v;
         }
         // With the label first or last the features are rows `width` apart (the backends squeeze
@@ -276,8 +291,22 @@ export async function npyDataset(path: string, options: { label?: number; classe
     },
     [Symbol.asyncIterator]: () => pass(false),
     [LOANED]: () => pass(true),
+    async labelValues() {
+      const seen = new Set<number>();
+      for await (const chunk of pass(false, seen)) void chunk;
+      return [...seen].sort((a, b) => a - b);
+    },
   };
   return dataset;
+}
+
+/** `options.classes` given as values: distinct finite numbers, each to its index. */
+function checkClassValues(value: unknown[]): Map<number, number> {
+  checkClassList(value, 'options.classes');
+  value.forEach((c, i) => {
+    if (typeof c !== 'number') throw new OptionError(`options.classes[${i}]`, `options.classes[${i}] must be a number (a .npy label), got ${describe(c)}`);
+  });
+  return new Map((value as number[]).map((c, i) => [c, i]));
 }
 
 /** A .npy file's header, checked: its rows, its columns, and where its data starts. */
