@@ -66,6 +66,7 @@ export const SOFTMAX: i32 = 4; // softmax
 // Output heads (assembly/heads.ts)
 export const HEAD_BINARY: i32 = 0; // binary
 export const HEAD_SOFTMAX: i32 = 1; // softmax
+export const HEAD_REGRESSION: i32 = 2; // regression
 
 // Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes
 export const SGD: i32 = 0; // sgd: 0 copies of state

@@ -4,13 +4,14 @@
 // outputs (what predict gives) — registered here under its code (HEAD_…, assembly/contract.ts),
 // which the model's descriptor holds (HEAD). Its twin on the 'js' backend, its checks of the
 // labels and its metrics are the wrapper's head of the same name.
-import { HEAD_BINARY, HEAD_SOFTMAX } from './contract';
+import { HEAD_BINARY, HEAD_REGRESSION, HEAD_SOFTMAX } from './contract';
 import { binaryOutputs, binaryRows } from './heads/binary';
+import { regressionOutputs, regressionRows } from './heads/regression';
 import { softmaxRows } from './heads/softmax';
 
 /**
  * Rows r0…r1−1 of a batch of batchRows rows through head `head`, `width` logits (the last layer's
- * units) per row and one label: each row's loss into losses (f64 × rows), the gradient of the
+ * units) per row and its label (regression: `width` targets): each row's loss into losses (f64 × rows), the gradient of the
  * batch-mean loss with respect to the logits into grad (rows × width; 0 skips it), the outputs
  * predict gives into outputs (rows × width; 0 skips them), and the head's counts (i32 × 4) into
  * counts. Weights: f32 × rows, or 0 (every row weighing 1).
@@ -18,6 +19,7 @@ import { softmaxRows } from './heads/softmax';
 export function headRows(head: i32, logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, width: i32, grad: usize, outputs: usize, losses: usize, counts: usize): void {
   if (head == HEAD_BINARY) binaryRows(logits, labels, weights, r0, r1, batchRows, grad, outputs, losses, counts);
   else if (head == HEAD_SOFTMAX) softmaxRows(logits, labels, weights, r0, r1, batchRows, width, grad, outputs, losses, counts);
+  else if (head == HEAD_REGRESSION) regressionRows(logits, labels, weights, r0, r1, batchRows, width, grad, outputs, losses, counts);
   else unreachable();
 }
 
@@ -25,6 +27,7 @@ export function headRows(head: i32, logits: usize, labels: usize, weights: usize
 export function headOutputs(head: i32, logits: usize, out: usize, r0: i32, r1: i32, width: i32): void {
   if (head == HEAD_BINARY) binaryOutputs(logits, out, r0, r1);
   else if (head == HEAD_SOFTMAX) softmaxRows(logits, 0, 0, r0, r1, 1, width, 0, out, 0, 0);
+  else if (head == HEAD_REGRESSION) regressionOutputs(logits, out, r0, r1, width);
   else unreachable();
 }
 

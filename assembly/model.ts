@@ -5,7 +5,7 @@
 // and writes only through these pointers, within the blocks the plan gave them.
 import { activateInPlace, activationBackward } from './activations';
 import {
-  ADAM, BATCH_LOSS, BATCH_ROWS, BATCHES_DONE, BLOCK_ROWS, BLOCKS_DONE, CAPACITY, CARRIED, DELTA_A, DELTA_B, EXPLODING_CEILING,
+  ADAM, HEAD_REGRESSION, BATCH_LOSS, BATCH_ROWS, BATCHES_DONE, BLOCK_ROWS, BLOCKS_DONE, CAPACITY, CARRIED, DELTA_A, DELTA_B, EXPLODING_CEILING,
   EXPLODING_FACTOR, EXPLODING_WINDOW, FULL_BATCH, HEAD, HEADER_BYTES, HYPER, INPUTS, L_ACT, L_B, L_BUF, L_DB, L_DW, L_IN, L_OUT, L_S1B,
   L_S1W, L_S2B, L_S2W, L_W, LAYERS, LEVEL_COUNT, LEVELS, LOSS_REFERENCE, LOSS_RULE, LOSSES, MOMENTUM, NESTEROV, ONES, OPTIMIZER,
   PACKED, PARAM_FLOATS, PARAMS, PASS_STATS, POWERS, RECENT_LOSS, RECORD_BYTES, RNG, SGD, STAT_BATCHES, STAT_LOSS_LIMIT, STAT_PASS,
@@ -147,8 +147,11 @@ export function modelObserveLoss(m: usize, loss: f64): void {
 function lossLimit(m: usize): f64 {
   if (!load<i32>(m + LOSS_RULE)) return Infinity;
   const reference = load<f64>(m + LOSS_REFERENCE);
-  if (isNaN(reference)) return EXPLODING_CEILING;
-  return min(EXPLODING_CEILING, EXPLODING_FACTOR * max(Math.LN2, reference));
+  // (a squared error has the targets' units squared: no ceiling in nats makes sense for it — a
+  // regression is held to its reference alone, which its first batch sets)
+  const ceiling = load<i32>(m + HEAD) == HEAD_REGRESSION ? Infinity : EXPLODING_CEILING;
+  if (isNaN(reference)) return ceiling;
+  return min(ceiling, EXPLODING_FACTOR * max(Math.LN2, reference));
 }
 
 // Steps shared out between threads (assembly/parallel.ts), in parts that each write outputs of

@@ -52,7 +52,7 @@ export interface PlaygroundState {
 const TEST_FRACTION = 0.2;
 
 /** The output layer for `classes` classes: the article's sigmoid neuron for two, a softmax of k for more. */
-export function outputLayer(classes: number): DenseLayer {
+export function outputLayer(classes: number): DenseLayer<'sigmoid' | 'softmax'> {
   return classes === 2 ? dense(1, 'sigmoid') : dense(classes, 'softmax');
 }
 /** The form's typed fields, which can hold what is not a valid setting; in the order their problems are shown. */
@@ -139,7 +139,7 @@ export function initPlayground(): PlaygroundState {
     weights: null,
   };
   let job: TrainingJob | null = null;
-  let viewer: Sequential | null = null; // a main-thread copy of the network, only for drawing the boundary
+  let viewer: Sequential<'binary' | 'softmax'> | null = null; // a main-thread copy of the network, only for drawing the boundary
   let pendingWeights: LayerWeights[] | null = null;
   let proba: Float32Array | null = null;
   let frame = 0;
@@ -277,7 +277,7 @@ export function initPlayground(): PlaygroundState {
       backend: settings.backend,
     };
     viewer?.dispose();
-    viewer = await Sequential.create({ ...model, backend: 'wasm' });
+    viewer = (await Sequential.create({ ...model, backend: 'wasm' })) as Sequential<'binary' | 'softmax'>; // (it ends in outputLayer)
     pendingWeights = viewer.getWeights();
     lastTrainAccuracy = lastTestAccuracy = null;
     const rows = (p: Points) => ({ data: p.x, rows: p.n, cols: 2 });

@@ -240,6 +240,7 @@ const CODES = [
     names: [
       ['HEAD_BINARY', 'binary'], // a sigmoid unit and binary cross-entropy (assembly/heads/binary.ts)
       ['HEAD_SOFTMAX', 'softmax'], // k softmax units and categorical cross-entropy (assembly/heads/softmax.ts)
+      ['HEAD_REGRESSION', 'regression'], // k linear units and mean squared error (assembly/heads/regression.ts)
     ],
   },
   {

@@ -150,8 +150,9 @@ def dumps(value, indent=0):
     return json.dumps(value, allow_nan=False)
 
 
-# The tables of more than two classes: scripts/sklearn-multiclass-reference.py covers them.
-MULTICLASS = {"wine", "digits10", "iris"}
+# The tables of more than two classes (scripts/sklearn-multiclass-reference.py covers them) and of
+# real-valued targets (scripts/sklearn-regression-reference.py).
+MULTICLASS = {"wine", "digits10", "iris", "diabetes_regression"}
 
 
 def main():

@@ -8,6 +8,7 @@ export type { SequentialOptions, TaskTypes, Prediction, EvaluationOf, TaskOf } f
 export type { Task } from './heads/index.js';
 export type { ClassName } from './data/classes.js';
 export type { MulticlassEvaluation, Averages } from './metrics/multiclass.js';
+export type { RegressionEvaluation } from './metrics/regression.js';
 export type { BackendName } from './backend/backend.js';
 export type { FitOptions, FitDatasetOptions } from './train/fit-options.js';
 export type { EpochLog, History } from './train/history.js';

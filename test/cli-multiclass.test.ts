@@ -95,15 +95,15 @@ describe('gradwasm train on classes', () => {
     expect(bad.err).toContain('--class-weight needs a weight for each class index 0…2 (0: 0, 1: 1, 2: 2) and no other; class 2 has none');
   });
 
-  it('--task: binary on names is refused by the label check; a column of many numbers is a regression, not trained yet', async () => {
+  it('--task: binary on names is refused by the label check; a column of many numbers is a regression (test/cli-regression.test.ts)', async () => {
     const binary = await cli('train', 'data/iris.csv', '--task', 'binary', '--no-progress');
     expect(binary.code).not.toBe(0);
     expect(binary.err).toMatch(/"setosa" is not a label; labels must be 0 or 1/);
     const file = join(dir, 'real.csv');
     writeFileSync(file, 'a,label\n' + Array.from({ length: 40 }, (_, i) => `${i},${(i * 0.37).toFixed(2)}`).join('\n') + '\n');
-    const real = await cli('train', file, '--no-progress');
-    expect(real.code).not.toBe(0);
-    expect(real.err).toContain('label column holds 40 distinct numbers: a regression, which gradwasm does not train yet');
+    const real = await cli('train', file, '--no-progress', '--layers', '');
+    expect(real.err).toBe('');
+    expect(real.out).toMatch(/^\S+real\.csv: regression \(real-valued targets\); 40 rows/);
   });
 
   it('a .npy of UCI wine codes 1, 2, 3: the same task, classes and model as the CSV of the same rows; a .npy of many numbers is a regression', async () => {
@@ -131,7 +131,8 @@ describe('gradwasm train on classes', () => {
 
     const many = join(dir, 'real.npy');
     await writeNpy(many, { data: Float32Array.from({ length: 80 }, (_, i) => (i % 2 ? i * 0.37 : i)), rows: 40, cols: 2 });
-    const real = await cli('train', many, '--no-progress');
-    expect(real.err).toContain('label column holds 40 distinct numbers: a regression, which gradwasm does not train yet');
+    const real = await cli('train', many, '--no-progress', '--layers', '');
+    expect(real.err).toBe('');
+    expect(real.out).toMatch(/^\S+real\.npy: regression \(real-valued targets\); 40 rows × 1 features/);
   });
 });

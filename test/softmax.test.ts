@@ -173,7 +173,9 @@ describe.each(BACKENDS)('the softmax head on the %s backend', (backend) => {
     await expect(Sequential.create({ inputs: 2, layers: [dense(4, 'softmax'), dense(3, 'softmax')] })).rejects.toThrow(
       "options.layers[0] is a hidden layer: 'softmax' is for the last layer only",
     );
-    await expect(Sequential.create({ inputs: 2, layers: [dense(1, 'softmax')] })).rejects.toThrow("dense(k, 'softmax') with k ≥ 2, got dense(1, 'softmax')");
+    await expect(Sequential.create({ inputs: 2, layers: [dense(1, 'softmax')] })).rejects.toThrow(
+      "dense(k, 'softmax') with k ≥ 2 or dense(1, 'linear') (regression), got dense(1, 'softmax')",
+    );
   });
 
   it('weighs rows by class: the loss is Σ wᵢ·ℓᵢ / rows, and a weight of 1 changes no bit', async () => {

@@ -56,7 +56,7 @@ export async function labelledRows(s: CsvSource, note: (line: string) => void): 
   const label = s.label !== undefined ? labelOption(s.label)! : (stored ?? undefined);
   try {
     // a softmax model's labels are its classes, by name (or code)
-    const classes = model.task === 'softmax' ? { classes: model.classes } : {};
+    const classes = model.task === 'softmax' ? { classes: model.classes } : model.task === 'regression' ? { labels: 'values' as const } : {};
     const table = await readCsv(csv, {
       delimiter,
       ...(label === undefined ? {} : { label }),

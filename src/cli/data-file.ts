@@ -8,7 +8,6 @@ import type { DataChunk, DataSource } from '../data/dataset.js';
 import { toMatrix } from '../data/matrix.js';
 import { DataError } from '../core/errors.js';
 import { Xoshiro128 } from '../core/prng.js';
-import { OptionError } from '../core/errors.js';
 import type { ClassName } from '../data/classes.js';
 import { NpyWriter, csvDataset, npyDataset, type FileChunk } from '../node/datasets.js';
 import { labelOption } from './columns.js';
@@ -81,8 +80,8 @@ export async function openDataFile(
       // a pass that reads the label column's values
       const values = await ds.labelValues();
       task = asked === 'auto' ? taskOf(values, ds.rows) : asked;
-      if (task === 'regression') throw notYetRegression(path, values.length);
       if (task === 'multiclass') ds = await npyDataset(path, { label: index, classes: (classes = values) });
+      if (task === 'regression') ds = await npyDataset(path, { label: index, labels: 'values' });
     }
     const features = Array.from({ length: ds.cols }, (_, c) => `col${c + 1}`);
     const table = !stream && 4 * ds.rows * (ds.cols + 1) <= IN_MEMORY_BYTES ? await gather(ds, ds.rows, ds.cols) : null;
@@ -92,15 +91,15 @@ export async function openDataFile(
   let csv = csvDataset(path, where);
   let task: CliTask = asked === 'auto' ? 'binary' : asked;
   let classes: ClassName[] | null = null;
-  if (asked !== 'binary') {
+  if (asked !== 'binary' && asked !== 'regression') {
     // a pass that reads the label column's values (and counts the rows)
     const labelled = csvDataset(path, { ...where, labels: 'classes' });
     classes = (await labelled.classes())!;
     task = asked === 'auto' ? taskOf(classes, await labelled.count()) : asked;
-    if (task === 'regression') throw notYetRegression(path, classes.length);
     if (task === 'multiclass') csv = labelled;
     else classes = null;
   }
+  if (task === 'regression') csv = csvDataset(path, { ...where, labels: 'values' });
   let rows = 0,
     cols = 0;
   let writer: NpyWriter | null = null;
@@ -133,7 +132,7 @@ export async function openDataFile(
   const table = held && joinChunks(held, rows, cols);
   if (cache) {
     return {
-      ...counted(await npyDataset(cache, classes ? { classes: classes.length } : {})),
+      ...counted(await npyDataset(cache, classes ? { classes: classes.length } : task === 'regression' ? { labels: 'values' } : {})),
       table,
       rows,
       cols,
@@ -158,13 +157,6 @@ export function taskOf(classes: readonly ClassName[], rows: number): CliTask {
   if (classes.some((c) => typeof c === 'string')) return 'multiclass';
   const k = classes.length;
   return classes.every((c) => Number.isInteger(c)) && k <= Math.max(10, rows / 20) && k <= 256 ? 'multiclass' : 'regression';
-}
-
-function notYetRegression(path: string, distinct: number): OptionError {
-  return new OptionError(
-    '--task',
-    `${path}'s label column holds ${distinct} distinct numbers: a regression, which gradwasm does not train yet (it trains binary and multiclass classifiers); give --task multiclass to take them as classes`,
-  );
 }
 
 /** Every row of a small dataset, in memory. */

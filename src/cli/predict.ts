@@ -23,9 +23,13 @@ export async function predict(
   const model = await loadModel(modelPath, o.backend, o.threads);
   try {
     const { x } = await rowsToPredict({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, note);
-    const p = model.predictProba(x);
     const lines: string[] = [];
-    if (model.isTask('softmax')) {
+    if (model.isTask('regression')) {
+      // the value, in a column named after the label (each float32 as its shortest decimal)
+      lines.push(csvCell(model.labelName ?? 'value'));
+      for (const v of model.predict(x)) lines.push(String(shortestFloat32(v)));
+    } else if (model.isTask('softmax')) {
+      const p = model.predictProba(x);
       // one probability column per class, named by it, then the class (each float32 as its shortest decimal)
       const classes = model.classes,
         k = classes.length;
@@ -34,6 +38,7 @@ export async function predict(
       for (let r = 0; r < predicted.length; r++)
         lines.push([...Array.from(p.subarray(r * k, (r + 1) * k), shortestFloat32), csvCell(String(predicted[r]))].join(','));
     } else {
+      const p = model.predictProba(x);
       lines.push('probability,class');
       for (const v of p) lines.push(`${shortestFloat32(v)},${v > o.threshold ? 1 : 0}`); // each float32 as its shortest decimal
     }
@@ -55,9 +60,10 @@ export async function evaluate(
   try {
     const table = await labelledRows({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);
     print(
-      `${csv}: ${table.x.rows} rows, label column '${table.label}'${model.task === 'binary' ? `, threshold ${o.threshold}` : `, ${model.classes.length} classes`}`,
+      `${csv}: ${table.x.rows} rows, label column '${table.label}'${model.task === 'binary' ? `, threshold ${o.threshold}` : model.task === 'softmax' ? `, ${model.classes.length} classes` : ', regression'}`,
     );
-    print(metricsTable(model.task, [[csv, model.evaluate(table.x, table.y, { threshold: o.threshold })]], model.classes));
+    const options = model.task === 'binary' ? { threshold: o.threshold } : {};
+    print(metricsTable(model.task, [[csv, model.evaluate(table.x, table.y, options)]], model.classes));
   } finally {
     model.dispose();
   }

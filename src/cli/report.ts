@@ -66,6 +66,12 @@ const REPORTS: { readonly [K in Task]: (sets: Sets<K>, classes: readonly ClassNa
         ];
       }),
     ].join('\n'),
+  // scikit-learn's regression metrics; the loss is the mean squared error
+  regression: (sets) =>
+    formatTable(
+      ['data', 'MSE', 'RMSE', 'MAE', 'R²'],
+      sets.map(([name, e]) => [name, loss(e.mse), loss(e.rmse), loss(e.mae), metric(e.r2)]),
+    ),
 };
 
 /** The table of a model of `task` evaluated on each named set of rows (its classes named as `classes` names them). */

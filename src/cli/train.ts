@@ -2,7 +2,7 @@
 // counting pass, the scaler's statistics, then the epochs, never more than a few chunks of rows
 // in memory), train with a progress bar, checkpoint, report, save.
 import { OptionError } from '../core/errors.js';
-import { dense, type Activation } from '../network/layers.js';
+import { dense, type Activation, type DenseLayer } from '../network/layers.js';
 import type { ModelJSON } from '../network/model-json.js';
 import { StandardScaler } from '../data/scaler.js';
 import { scanStats } from '../data/dataset.js';
@@ -98,7 +98,7 @@ type Resolved = TrainOptions &
  * (its tol and n_iter_no_change), best weights kept — with any --epochs, which is then the most
  * (its max_iter). Flags given always win.
  */
-export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: boolean): Resolved {
+export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: boolean, task: CliTask = 'binary'): Resolved {
   const logistic = o.layers.length === 0;
   const lbfgsPossible = inMemory && o.checkpoint === undefined && o.resume === undefined;
   const optimizer = o.optimizer ?? (logistic && lbfgsPossible ? 'lbfgs' : 'adam');
@@ -123,7 +123,8 @@ export function resolveDefaults(o: TrainOptions, trainRows: number, inMemory: bo
     optimizer,
     epochs: o.epochs ?? (optimizer === 'lbfgs' ? 100 : logistic ? 50 : 200),
     batch: o.batch ?? (optimizer === 'lbfgs' ? 'all' : logistic ? 32 : 200),
-    l2: o.l2 ?? (logistic ? 1 / trainRows : 0),
+    // (scikit-learn's LogisticRegression: C = 1; LinearRegression: no penalty)
+    l2: o.l2 ?? (logistic && task !== 'regression' ? 1 / trainRows : 0),
     ...(convergence ? { patience: 10 } : {}),
     minDelta: convergence ? 1e-4 : 0,
   };
@@ -146,12 +147,12 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
   const record: RunRecord = { data: { rows: data.rows, cols: data.cols, features: data.features, label: data.label, bytes: data.bytes }, flags: run };
   if (resumed) checkData(resumed, record.data, flags.resume!, file);
   const split = splitData(data, flags as Resolved);
-  const o = resolveDefaults(flags, split.trainSet.rows, split.memory !== null);
+  const o = resolveDefaults(flags, split.trainSet.rows, split.memory !== null, data.task);
   const model: Sequential = resumed
     ? await Sequential.fromJSON(resumed.json, { backend: o.backend, threads: o.threads })
     : await Sequential.create({
         inputs: data.cols,
-        layers: [...o.layers.map((u) => dense(u, o.activation)), data.task === 'multiclass' ? dense(classes.length, 'softmax') : dense(1, 'sigmoid')],
+        layers: [...o.layers.map((u) => dense(u, o.activation)), outputLayer(data.task, classes.length)],
         ...(data.classes ? { classes: data.classes } : {}),
         seed: o.seed,
         backend: o.backend,
@@ -230,7 +231,12 @@ function splitData(data: DataFile, o: { val: number; seed: number }): Split {
 
 /** The first line: the table, its split, its scaling. */
 function describeData(file: string, data: DataFile, { trainSet, heldOut }: Split, o: Resolved, model: Sequential): string {
-  const task = data.classes ? `${data.classes.length} classes (${data.classes.join(', ')})` : 'binary (labels 0/1)';
+  const task =
+    data.task === 'regression'
+      ? 'regression (real-valued targets)'
+      : data.classes
+        ? `${data.classes.length} classes (${data.classes.join(', ')})`
+        : 'binary (labels 0/1)';
   return (
     `${file}: ${task}; ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') +
@@ -258,7 +264,7 @@ function describeRun(
   const l2 = o.l2 ? `, L2 ${flags.l2 === undefined && !o.layers.length ? `1/${trainSet.rows}` : o.l2}` : '';
   const threads = model.threads > 1 ? `, ${model.threads} threads` : '';
   return (
-    `${o.layers.length ? 'MLP' : outputs.units > 1 ? 'multinomial logistic regression' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}${outputs.activation}), ${schedule}${l2}, ${o.backend} backend${threads}` +
+    `${o.layers.length ? 'MLP' : outputs.activation === 'linear' ? 'linear regression (least squares)' : outputs.units > 1 ? 'multinomial logistic regression' : 'logistic regression'} ${architecture} (${o.layers.length ? `${o.activation}, ` : ''}${outputs.activation}), ${schedule}${l2}, ${o.backend} backend${threads}` +
     (o.classWeight ? `, class weights ${show(o.classWeight)}` : '') +
     (resumed ? `; resumed from ${resumed.from} after epoch ${resumed.epoch}` : '')
   );
@@ -431,6 +437,11 @@ function checkData(resumed: { run: unknown }, data: RunRecord['data'], path: str
       );
     }
   }
+}
+
+/** The last layer of `task`: the article's sigmoid neuron, a softmax of the classes, or a linear unit. */
+function outputLayer(task: CliTask, classes: number): DenseLayer {
+  return task === 'multiclass' ? dense(classes, 'softmax') : task === 'regression' ? dense(1, 'linear') : dense(1, 'sigmoid');
 }
 
 /** `1 epoch`, `2 epochs`. */

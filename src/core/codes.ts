@@ -17,8 +17,9 @@ export const ACTIVATION_CODE = { linear: LINEAR, sigmoid: SIGMOID, tanh: TANH, r
 // Output heads (assembly/heads.ts)
 export const HEAD_BINARY = 0;
 export const HEAD_SOFTMAX = 1;
+export const HEAD_REGRESSION = 2;
 /** The head codes by name. */
-export const HEAD_CODE = { binary: HEAD_BINARY, softmax: HEAD_SOFTMAX } as const;
+export const HEAD_CODE = { binary: HEAD_BINARY, softmax: HEAD_SOFTMAX, regression: HEAD_REGRESSION } as const;
 
 // Optimizers (docs/architecture.md §1.5), and the copies of the parameters' layout their state takes
 export const SGD = 0;

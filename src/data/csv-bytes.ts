@@ -227,6 +227,8 @@ export class CsvByteParser {
    *  trimmed text) to its index; or a Set that collects the label texts seen (a pass that finds the classes). */
   private readonly classes: Map<ClassName, number> | Set<string> | null;
   private readonly numericClasses: boolean;
+  /** Labels that are real targets (a regression's). */
+  private readonly values: boolean;
 
   constructor(
     private readonly options: {
@@ -234,13 +236,14 @@ export class CsvByteParser {
       header: boolean | 'auto';
       delimiter: string;
       source: string;
-      /** 'binary' (0/1 labels), the classes labels name (their index is y), or 'collect' (see seen()). */
-      classes?: 'binary' | readonly ClassName[] | 'collect';
+      /** 'binary' (0/1 labels), the classes labels name (their index is y), 'collect' (see seen()), or 'values' (real targets). */
+      classes?: 'binary' | readonly ClassName[] | 'collect' | 'values';
     },
   ) {
     this.delimiter = options.delimiter.charCodeAt(0);
     const c = options.classes ?? 'binary';
-    this.classes = c === 'binary' ? null : c === 'collect' ? new Set() : new Map(c.map((name, i) => [name, i]));
+    this.values = c === 'values';
+    this.classes = c === 'binary' || c === 'values' ? null : c === 'collect' ? new Set() : new Map(c.map((name, i) => [name, i]));
     this.numericClasses = Array.isArray(c) && c.every((name) => typeof name === 'number');
   }
 
@@ -447,6 +450,16 @@ export class CsvByteParser {
         if (index === undefined)
           this.problems.push(`${this.where(line, c)}: ${describe(t)} is not one of the classes ${JSON.stringify([...this.classes.keys()])}`);
         else this.y[this.rows] = index;
+      }
+      return;
+    }
+    if (this.values) {
+      if (Number.isFinite(Math.fround(value))) this.y[this.rows] = value;
+      else {
+        const t = (text ?? decoder.decode(b!.subarray(start, end))).trim();
+        this.problems.push(
+          `${this.where(line, c)}: ${t === '' ? 'empty' : `${describe(t)} is not a number`}; targets must be finite numbers (within float32's range)`,
+        );
       }
       return;
     }

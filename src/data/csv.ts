@@ -34,9 +34,10 @@ export interface CsvOptions {
    * What the label column holds: `'binary'` (the default), 0 or 1; `'classes'`, the names or codes
    * of any number of classes (`setosa`, or 1, 2, 3), which come out sorted as numpy.unique sorts
    * them — numbers by value if every label is a number, else texts by code point — in the
-   * table's `classes`, and as their indices in `y`.
+   * table's `classes`, and as their indices in `y`; `'values'`, real numbers (a regression's
+   * targets: any finite float32).
    */
-  labels?: 'binary' | 'classes';
+  labels?: 'binary' | 'classes' | 'values';
   /** With `labels: 'classes'`: the classes, as a model knows them (`model.classes`); a label
    *  that names none of them is an error. Default: those the column holds. */
   classes?: readonly ClassName[];
@@ -58,7 +59,7 @@ export interface CsvRows {
 
 /** A labelled table read from CSV. */
 export interface CsvTable extends CsvRows {
-  /** One label per row: 0/1, or (`labels: 'classes'`) the index of its class in `classes`. */
+  /** One label per row: 0/1, (`labels: 'classes'`) the index of its class in `classes`, or (`labels: 'values'`) the target. */
   y: Float32Array;
   /** The label column's name. */
   label: string;
@@ -205,6 +206,9 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
           if (t === '') bad(c, 'empty; every label must name a class');
           texts[rows] = t;
           textLines[rows] = lines[c] ?? line;
+        } else if (kind === 'values') {
+          if (Number.isFinite(Math.fround(v))) y[rows] = v;
+          else bad(c, `${t === '' ? 'empty' : `${describe(cell)} is not a number`}; targets must be finite numbers (within float32's range)`);
         } else if (v === 0 || v === 1) y[rows] = v === 1 ? 1 : 0;
         else bad(c, `${t === '' ? 'empty' : `${describe(cell)} is not a label`}; labels must be 0 or 1`);
       } else if (Number.isFinite(Math.fround(v))) {
@@ -298,15 +302,15 @@ export function checkOptions(options: unknown): {
   delimiter: number | 'auto';
   source: string;
   features: readonly string[] | undefined;
-  labels: 'binary' | 'classes';
+  labels: 'binary' | 'classes' | 'values';
   classes: ClassName[] | undefined;
 } {
   const o = checkObject('options', options);
   checkKeys('options', o, ['label', 'header', 'delimiter', 'source', 'features', 'labels', 'classes']);
   const { label, header = 'auto', delimiter = ',', source = 'text', features, classes } = o;
   const labels = o.labels ?? (classes === undefined ? 'binary' : 'classes');
-  if (labels !== 'binary' && labels !== 'classes')
-    throw new OptionError('options.labels', `options.labels must be 'binary' or 'classes', got ${describe(labels)}`);
+  if (labels !== 'binary' && labels !== 'classes' && labels !== 'values')
+    throw new OptionError('options.labels', `options.labels must be 'binary', 'classes' or 'values', got ${describe(labels)}`);
   if (classes !== undefined && labels !== 'classes') throw new OptionError('options.classes', "options.classes goes with options.labels 'classes'");
   if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label)) {
     throw new OptionError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);

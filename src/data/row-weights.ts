@@ -24,6 +24,7 @@ function weightValue(value: unknown): value is number {
 /** `classWeight` checked for `classes` classes: null when not given. */
 export function checkClassWeight(value: unknown, name: string, classes = 2): CheckedClassWeight | null {
   if (value === undefined || value === null) return null;
+  if (classes === 0) throw new OptionError(name, `${name} weighs the rows of each class; this model is a regression (no classes): use sampleWeight`);
   if (value === 'balanced') return value;
   const keys = Array.from({ length: classes }, (_, c) => c);
   if (typeof value !== 'object' || Array.isArray(value)) {

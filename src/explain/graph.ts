@@ -38,7 +38,8 @@ export interface ModelShape {
  * What a node computes. `input`, `label` and `parameter` are leaves; `dot` is a `matmul` whose
  * kernel has one column (one neuron: a dot product per row); `y_log_p` is `y·log p`,
  * `not_y_log_not_p` is `(1−y)·log(1−p)`; `add`, `negate` and `mean` finish the BCE. `neg_log_p_y`
- * is the softmax head's −log p_y, the cross-entropy of each row.
+ * is the softmax head's −log p_y, the cross-entropy of each row; `squared_error` the regression
+ * head's (ŷ − y)².
  */
 export type GraphOp =
   | 'input'
@@ -52,6 +53,7 @@ export type GraphOp =
   | 'y_log_p'
   | 'not_y_log_not_p'
   | 'neg_log_p_y'
+  | 'squared_error'
   | 'add'
   | 'negate'
   | 'mean';
@@ -176,7 +178,7 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
       layer: l,
     });
     const out = last ? 'p' : `a${l}`;
-    const outLabel = last ? 'p' : `a${sub(l)}`;
+    const outLabel = last ? (activation === 'linear' ? 'ŷ' : 'p') : `a${sub(l)}`;
     const f = activation === 'sigmoid' ? 'σ' : activation;
     add({
       id: out,
@@ -187,7 +189,9 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
         ? `the ${activation} activation of layer ${l}`
         : activation === 'softmax'
           ? 'P(Y=j) for each row and class: pⱼ = e^zⱼ / Σₖ e^zₖ; its z are the logits the loss is computed from'
-          : 'P(Y=1) for each row; its z is the logit the loss is computed from',
+          : activation === 'linear'
+            ? 'ŷ, the predicted value of each row: the last layer is linear, ŷ = z'
+            : 'P(Y=1) for each row; its z is the logit the loss is computed from',
       shape: [rows, units],
       inputs: [`z${l}`],
       layer: l,
@@ -236,6 +240,27 @@ const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => strin
     });
     add({ id: 'bce', op: 'negate', label: 'ℓ', formula: 'ℓ = −s', description: 'the binary cross-entropy of each row', shape: [rows, 1], inputs: ['sum'] });
     add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
+  },
+  regression: (add, rows) => {
+    add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the target of each row (constants: no gradient)', shape: [rows, 1], inputs: [] });
+    add({
+      id: 'se',
+      op: 'squared_error',
+      label: 'ℓ',
+      formula: 'ℓ = (ŷ − y)²',
+      description: 'the squared error of each row',
+      shape: [rows, 1],
+      inputs: ['p', 'y'],
+    });
+    add({
+      id: 'loss',
+      op: 'mean',
+      label: 'L',
+      formula: 'L = (1/B)·Σ ℓ',
+      description: "the loss: the mean squared error over the B rows (Keras's meanSquaredError); ∂L/∂ŷ = 2(ŷ − y)/B",
+      shape: [],
+      inputs: ['se'],
+    });
   },
   softmax: (add, rows) => {
     add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the class index of each row (constants: no gradient)', shape: [rows, 1], inputs: [] });

@@ -341,6 +341,19 @@ const OPS: Record<Exclude<GraphOp, 'input' | 'label' | 'parameter'>, Op> = {
     },
     backward: (g, _a, [local]) => [map(local!.value, (v, i) => v * g.data[Math.floor(i / (local!.value.shape[1] as number))]!)],
   },
+  // (ŷ − y)²: the regression head's squared error of each row (one output)
+  squared_error: {
+    forward: ([p, y]) => map(p!, (v, i) => (v - y!.data[i]!) ** 2),
+    local: ([p, y], _out, n, ctx) => [
+      ld(
+        0,
+        ctx.ids,
+        `${d(n.out, 'ŷ')} = 2(ŷ − y)`,
+        `${dL('ŷ')} = ${dL(n.out)} ⊙ 2(ŷ − y)`,
+        map(p!, (v, i) => 2 * (v - y!.data[i]!)),
+      ),
+    ],
+  },
   // y·log p, with log p = −log(1 + e^−z) taken from the logit (exact where p rounds to 1)
   y_log_p: {
     forward: ([, y], ctx) => map(y!, (v, i) => (v === 0 ? 0 : -v * softplus(-ctx.logit.data[i]!))),

@@ -246,6 +246,19 @@ const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential, label: strin
       },
     };
   },
+  /** skl2onnx's regressor output: `variable` [batch, k], the values (the last layer is linear: `probability` is them). */
+  regression: (model) => {
+    const k = model.layers[model.layers.length - 1]!.units;
+    return {
+      initializers: [],
+      nodes: [node('Identity', ['probability'], 'variable')],
+      outputs: [valueInfo('variable', FLOAT, [k])],
+      says: {
+        model: `A regressor of ${k} output${k === 1 ? '' : 's'}`,
+        outputs: `variable [batch, ${k}] (the predicted values, as skl2onnx names a regressor's)`,
+      },
+    };
+  },
 };
 
 /** The type `label` has with these class names: strings, int64 codes, or float codes. */
@@ -323,7 +336,7 @@ export function toOnnx(model: Sequential): Uint8Array {
   graph.field(2, 'gradwasm');
   for (const t of parts.flatMap((p) => p.initializers)) graph.field(5, t);
   graph.field(11, valueInfo('features', FLOAT, [model.inputs]));
-  graph.field(12, valueInfo('label', names ? classType(names) : INT64, []));
+  if (model.task !== 'regression') graph.field(12, valueInfo('label', names ? classType(names) : INT64, []));
   for (const output of head.outputs) graph.field(12, output);
   const file = new Message()
     .int(1, IR_VERSION)

@@ -77,6 +77,7 @@ const SCALER_LAYER = 'scaler';
 const KERAS_OUTPUT_LAYERS: Readonly<Record<Head['name'], string>> = {
   binary: 'Dense(1, sigmoid) (P(Y=1) of a binary classifier)',
   softmax: 'Dense(k, softmax) with k ≥ 2 (P(Y=j) of a classifier of k classes)',
+  regression: 'Dense(1, linear) (the value of a regressor)',
 };
 const METADATA = 'modelJson.userDefinedMetadata.gradwasm';
 

@@ -5,6 +5,7 @@
 // asks the Head below. docs/architecture.md §11 says what adding one takes.
 import type { Evaluation, PassStats } from '../metrics/classification.js';
 import type { MulticlassEvaluation } from '../metrics/multiclass.js';
+import type { RegressionEvaluation } from '../metrics/regression.js';
 
 /** A network's last layer, as a head checks it. */
 export interface OutputLayer {
@@ -22,6 +23,8 @@ export interface PassMetrics {
   precision: number;
   recall: number;
   f1: number;
+  /** Regression, with the pass's targets and values kept (validation rows): R². */
+  r2?: number;
 }
 
 /** A pass's labels and what predict gives for them (rows × the head's width), when kept. */
@@ -31,7 +34,7 @@ export interface PassOutputs {
 }
 
 /** The tasks a model can have: its head's name. */
-export type Task = 'binary' | 'softmax';
+export type Task = 'binary' | 'softmax' | 'regression';
 
 export interface Head {
   /** The task, as the core's HEAD_CODE and the errors name it. */
@@ -57,5 +60,5 @@ export interface Head {
   canonical?(last: { weights: Float32Array; bias: Float32Array }, width: number): void;
   /** What evaluate() and evaluateDataset() report of labelled rows, from their pass's statistics,
    *  their labels and the outputs predict gives for them (rows × width), at `threshold` (binary). */
-  evaluation(stats: PassStats, kept: PassOutputs, threshold: number, width: number): Evaluation | MulticlassEvaluation;
+  evaluation(stats: PassStats, kept: PassOutputs, threshold: number, width: number): Evaluation | MulticlassEvaluation | RegressionEvaluation;
 }

@@ -1,12 +1,13 @@
 // The heads gradwasm knows, and which one a network ends in. A new head registers here.
 import { DataError } from '../core/errors.js';
 import { binary } from './binary.js';
+import { regression } from './regression.js';
 import { softmax } from './softmax.js';
 import type { Head, OutputLayer } from './head.js';
 
 export type { Head, OutputLayer, PassMetrics, PassOutputs, Task } from './head.js';
 
-const HEADS: readonly Head[] = [binary, softmax];
+const HEADS: readonly Head[] = [binary, softmax, regression];
 
 /** The head a network whose last layer is `last` ends in, if any. */
 export function findHead(last: OutputLayer): Head | undefined {
@@ -24,7 +25,9 @@ export function headOf(argument: string, layers: readonly OutputLayer[]): Head {
   if (!head) {
     throw new DataError(
       argument,
-      `the last layer of ${argument} must be ${HEADS.map((h) => h.outputLayer).join(' or ')}, got dense(${last.units}, '${last.activation}')`,
+      `the last layer of ${argument} must be ${HEADS.slice(0, -1)
+        .map((h) => h.outputLayer)
+        .join(', ')} or ${HEADS.at(-1)!.outputLayer}, got dense(${last.units}, '${last.activation}')`,
     );
   }
   return head;

@@ -13,6 +13,8 @@ import { headOf, type Head, type Task } from '../heads/index.js';
 import type { DenseLayer } from '../network/layers.js';
 import { checkEvaluateOptions, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
 import { argmaxRows, type MulticlassEvaluation } from '../metrics/multiclass.js';
+import type { RegressionEvaluation } from '../metrics/regression.js';
+import type { Activation } from '../network/layers.js';
 import type { Optimizer } from '../network/optimizers.js';
 import { Xoshiro128, glorotUniform } from '../core/prng.js';
 import { scaledMatrix, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
@@ -39,6 +41,7 @@ const BACKENDS: Record<BackendName, BackendFactory> = {
 export interface TaskTypes {
   binary: { prediction: Uint8Array; evaluation: Evaluation };
   softmax: { prediction: Int32Array; evaluation: MulticlassEvaluation };
+  regression: { prediction: Float32Array; evaluation: RegressionEvaluation };
 }
 
 /** What {@link Sequential.predict} gives a model of task T. */
@@ -47,15 +50,28 @@ export type Prediction<T extends Task> = TaskTypes[T]['prediction'];
 export type EvaluationOf<T extends Task> = TaskTypes[T]['evaluation'];
 
 /** The task a list of layers ends in, as far as their types tell: 'softmax' for a last layer
- *  made by `dense(k, 'softmax')`, 'binary' for any other (the only other last layer a model may
- *  have), either when the types cannot tell (an array of DenseLayer). */
+ *  made by `dense(k, 'softmax')`, 'regression' for `dense(1)` or `dense(1, 'linear')`, 'binary'
+ *  for `dense(1, 'sigmoid')`. Of an array (not a tuple) the types tell only which activations
+ *  its layers have, of which the last layer's is one: those that could end it. */
 export type TaskOf<L extends readonly DenseLayer[]> = L extends readonly [...unknown[], infer Last extends DenseLayer]
-  ? 'softmax' extends Last['activation']
-    ? Last['activation'] extends 'softmax'
-      ? 'softmax'
-      : Task
-    : 'binary'
-  : Task;
+  ? TaskOfActivations<Last['activation']>
+  : TaskOfActivations<L[number]['activation']>;
+
+/** The tasks a last layer whose activation is one of A can have (see TaskOf). */
+type TaskOfActivations<A extends Activation> = [A] extends ['softmax']
+  ? 'softmax'
+  : [A] extends ['linear']
+    ? 'regression'
+    : [A] extends ['sigmoid']
+      ? 'binary'
+      :
+            | ('softmax' extends A ? 'softmax' : never)
+            | ('linear' extends A ? 'regression' : never)
+            | ('sigmoid' extends A ? 'binary' : never) extends infer T extends Task
+        ? [T] extends [never]
+          ? Task
+          : T
+        : Task;
 
 /** Options of {@link Sequential.create}. */
 export interface SequentialOptions<L extends readonly DenseLayer[] = readonly DenseLayer[]> {
@@ -332,12 +348,19 @@ export class Sequential<T extends Task = Task> {
   /** As float32: P(Y=1) for every row (binary); P(Y=j) for every row and class, rows × k row-major (softmax). */
   predictProba(x: Features): Float32Array {
     const engine = this.live('predictProba');
+    if (this.head.name === 'regression')
+      throw new OptionError('predictProba', 'predictProba is for classifiers; this model is a regression: call predict for its values');
     return rejectNaN(engine.predict(this.features(x, 'x')));
   }
 
   /** Binary: 1 where P(Y=1) > threshold (default 0.5), else 0. Softmax: each row's most probable
    *  class, the first on a tie (as numpy's argmax); no threshold. */
   predict(x: Features, threshold?: number): Prediction<T> {
+    if (this.head.name === 'regression') {
+      if (threshold !== undefined) throw new OptionError('threshold', 'threshold is for binary classifiers, not for a regression');
+      const engine = this.live('predict');
+      return rejectNaN(engine.predict(this.features(x, 'x'))) as Prediction<T>;
+    }
     if (this.head.name === 'softmax') {
       if (threshold !== undefined) throw new OptionError('threshold', `threshold is for binary classifiers, not for ${this.width} classes`);
       this.live('predict');
@@ -357,8 +380,10 @@ export class Sequential<T extends Task = Task> {
   /** Each row's predicted class as {@link classes} names it: `predict` mapped through the classes
    *  (at `threshold`, for a binary classifier). */
   predictClasses(x: Features, threshold?: number): ClassName[] {
+    if (this.head.name === 'regression')
+      throw new OptionError('predictClasses', 'predictClasses is for classifiers; this model is a regression: call predict for its values');
     const classes = this.classes;
-    return Array.from(this.predict(x, threshold), (c) => classes[c]!);
+    return Array.from(this.predict(x, threshold) as Uint8Array | Int32Array, (c) => classes[c]!);
   }
 
   /**

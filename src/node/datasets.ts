@@ -89,7 +89,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
       const { bytesRead: got } = await handle.read(head, 0, SNIFFED, 0);
       settings.delimiter = String.fromCharCode(sniffDelimiter(new TextDecoder().decode(head.subarray(0, got))));
     }
-    const parser = new CsvByteParser({ ...settings, classes: seen ? 'collect' : (labels ?? 'binary') });
+    const parser = new CsvByteParser({ ...settings, classes: seen ? 'collect' : (labels ?? (checked.labels === 'values' ? 'values' : 'binary')) });
     let buffer = new Uint8Array(PIECE),
       filled = 0,
       total = 0;
@@ -171,7 +171,7 @@ export interface NpyDataset extends AsyncIterable<FileChunk> {
   readonly cols: number;
   readonly bytesRead: number;
   /** The distinct values of the label column, ascending (numpy.unique's order), read by a pass of
-   *  their own and unchecked — what `classes` may then list. A NaN label is a GradwasmError. */
+   *  their own and unchecked — what `classes` may then list. A label that is not finite is a GradwasmError. */
   labelValues(): Promise<number[]>;
 }
 
@@ -183,17 +183,32 @@ export interface NpyDataset extends AsyncIterable<FileChunk> {
  * 0, 1, 2). A label that is none of them, another dtype, Fortran order, a header that does not
  * parse or a file shorter than its header says is a GradwasmError.
  */
-export async function npyDataset(path: string, options: { label?: number; classes?: number | readonly number[] } = {}): Promise<NpyDataset> {
+export async function npyDataset(
+  path: string,
+  options: { label?: number; classes?: number | readonly number[]; labels?: 'binary' | 'classes' | 'values' } = {},
+): Promise<NpyDataset> {
   if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${describe(path)}`);
-  const o = options as { label?: unknown; classes?: unknown };
+  const o = options as { label?: unknown; classes?: unknown; labels?: unknown };
   if (typeof o !== 'object' || o === null) throw new OptionError('options', `options must be an object, got ${describe(options)}`);
   for (const key of Object.keys(o))
-    if (key !== 'label' && key !== 'classes')
-      throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label, classes`);
+    if (key !== 'label' && key !== 'classes' && key !== 'labels')
+      throw new OptionError(`options.${key}`, `options has an unknown option ${JSON.stringify(key)}; known: label, classes, labels`);
+  const labels = o.labels ?? (o.classes === undefined ? 'binary' : 'classes');
+  if (labels !== 'binary' && labels !== 'classes' && labels !== 'values')
+    throw new OptionError('options.labels', `options.labels must be 'binary', 'classes' or 'values', got ${describe(o.labels)}`);
+  if ((labels === 'classes') !== (o.classes !== undefined))
+    throw new OptionError('options.classes', "options.classes goes with options.labels 'classes' (and is needed there)");
+  const targets = labels === 'values'; // a regression's: any finite float32
   // labels 0/1, or (classes: k) the class indices 0…k−1, or (classes: values) those values' indices
   const values = Array.isArray(o.classes) ? checkClassValues(o.classes) : null;
   const classes = values ? values.size : o.classes === undefined ? 2 : checkInteger('options.classes', o.classes, 2, 65536);
-  const expected = values ? `one of the classes ${[...values.keys()].join(', ')}` : classes === 2 ? '0 or 1' : `class indices 0…${classes - 1}`;
+  const expected = values
+    ? `one of the classes ${[...values.keys()].join(', ')}`
+    : labels === 'values'
+      ? 'finite numbers'
+      : classes === 2
+        ? '0 or 1'
+        : `class indices 0…${classes - 1}`;
   const { rows, width, dataStart } = await readNpyHeader(path);
   const label = o.label ?? -1;
   if (typeof label !== 'number' || !Number.isInteger(label) || label < -width || label >= width) {
@@ -246,9 +261,9 @@ export async function npyDataset(path: string, options: { label?: number; classe
           new DataError('path', `${path} row ${start + r}, column ${labelAt} (the label) is ${v}; labels must be ${expected}`);
         for (let r = 0; r < n; r++) {
           const v = raw[r * width + labelAt]!;
-          if (seen) {
-            if (Number.isNaN(v)) throw wrong(r, v);
-            seen.add(v);
+          if (seen || targets) {
+            if (!Number.isFinite(v)) throw wrong(r, v);
+            seen?.add(v);
           } else if (values) {
             const index = values.get(v);
             if (index === undefined) throw wrong(r, v);

@@ -8,6 +8,7 @@ import type { Backend, Dataset, MakeTrainer, Trainer } from '../backend/backend.
 import type { LayerParameters } from '../network/architecture.js';
 import type { Head } from '../heads/index.js';
 import type { MulticlassEvaluation } from '../metrics/multiclass.js';
+import type { RegressionEvaluation } from '../metrics/regression.js';
 import { checkEvaluateOptions, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { WasmTrainer } from '../backend/wasm/trainer.js';
@@ -482,6 +483,7 @@ async function runEpochs(m: ModelAccess, fit: CheckedFitOptions, runner: EpochRu
       log.valRecall = v.recall;
       log.valF1 = v.f1;
       log.valAuc = m.head.auc(kept, m.width);
+      if (v.r2 !== undefined) log.valR2 = v.r2;
     }
     record(history, log);
     m.epochsDone = epoch + 1;
@@ -619,7 +621,11 @@ function checkNotDisposed(m: ModelAccess): void {
  * `npyDataset`), read once, a chunk at a time; it keeps one probability and one label per row
  * (for the ROC AUC), never the rows.
  */
-export async function evaluateDataset(m: ModelAccess, source: DataSource, options: EvaluateOptions = {}): Promise<Evaluation | MulticlassEvaluation> {
+export async function evaluateDataset(
+  m: ModelAccess,
+  source: DataSource,
+  options: EvaluateOptions = {},
+): Promise<Evaluation | MulticlassEvaluation | RegressionEvaluation> {
   const engine = m.engine;
   const data = checkSource(source);
   const threshold = checkEvaluateOptions(options);

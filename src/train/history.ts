@@ -1,7 +1,8 @@
 // What fit() reports: each epoch's log (onEpochEnd) and the history of them it returns.
 
 /**
- * What {@link Sequential.fit} passes to `onEpochEnd` after each epoch. The training metrics
+ * What {@link Sequential.fit} passes to `onEpochEnd` after each epoch. A regression's loss is its
+ * mean squared error; its accuracy, precision, recall, F1 and AUC are NaN. The training metrics
  * are those of the data as the epoch saw it: each row scored on the forward pass of its batch,
  * before that batch's update, at probability 0.5 (as Keras reports them). The validation
  * metrics are taken after the epoch. The ROC AUC, which needs every probability sorted, is
@@ -24,8 +25,10 @@ export interface EpochLog {
   valPrecision?: number;
   valRecall?: number;
   valF1?: number;
-  /** NaN when the validation labels hold one class only. */
+  /** NaN when the validation labels hold one class only (and for a regression). */
   valAuc?: number;
+  /** A regression's: R² of the validation targets. */
+  valR2?: number;
 }
 
 /** Per-epoch metrics returned by {@link Sequential.fit}: one entry per epoch of each {@link EpochLog} field. */
@@ -42,6 +45,8 @@ export interface History {
   valRecall?: number[];
   valF1?: number[];
   valAuc?: number[];
+  /** A regression's: R² of the validation targets, each epoch. */
+  valR2?: number[];
   /** With early stopping: the 0-based epoch of the best monitored loss (whose weights the model
    *  holds when `restoreBestWeights` is set). */
   bestEpoch?: number;
@@ -69,5 +74,6 @@ export function record(h: History, log: EpochLog): void {
     h.valRecall!.push(log.valRecall!);
     h.valF1!.push(log.valF1!);
     h.valAuc!.push(log.valAuc!);
+    if (log.valR2 !== undefined) (h.valR2 ??= []).push(log.valR2);
   }
 }

@@ -4,6 +4,7 @@ import type { PassStats } from '../../metrics/classification.js';
 import type { Head } from '../../heads/index.js';
 import type { Doubles } from './doubles.js';
 import { binaryOutputs, binaryRows } from './heads/binary.js';
+import { regressionOutputs, regressionRows } from './heads/regression.js';
 import { softmaxOutputs, softmaxRows } from './heads/softmax.js';
 
 export interface HeadTwin {
@@ -35,4 +36,5 @@ export const HEAD_TWINS: Readonly<Record<Head['name'], HeadTwin>> = {
     outputs: binaryOutputs,
   },
   softmax: { rows: softmaxRows, outputs: softmaxOutputs },
+  regression: { rows: regressionRows, outputs: regressionOutputs },
 };

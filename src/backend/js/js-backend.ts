@@ -535,8 +535,9 @@ class JsBackend implements Backend, Trainer {
 
   private lossLimit(): number {
     if (!this.lossRule) return Infinity;
-    if (Number.isNaN(this.lossReference)) return EXPLODING_CEILING;
-    return Math.min(EXPLODING_CEILING, EXPLODING_FACTOR * Math.max(Math.LN2, this.lossReference));
+    const ceiling = this.head === HEAD_TWINS.regression ? Infinity : EXPLODING_CEILING; // (as the core's: a regression has no ceiling)
+    if (Number.isNaN(this.lossReference)) return ceiling;
+    return Math.min(ceiling, EXPLODING_FACTOR * Math.max(Math.LN2, this.lossReference));
   }
 
   /**

@@ -1,0 +1,265 @@
+// The regression head (issue 22): dense(1, 'linear') and Keras's meanSquaredError — its loss and
+// gradients against float64 finite differences on both backends, wasm ≡ js after training, the
+// same bits for any thread count, scikit-learn's metrics (figures printed by scikit-learn 1.2.1),
+// L-BFGS to LinearRegression's and Ridge's optima (data/sklearn-regression-reference.json), the
+// exploding-loss rule held to the first batch's loss (no ceiling in nats), and what it refuses.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-web';
+import {
+  GradwasmError,
+  Sequential,
+  StandardScaler,
+  dense,
+  explain,
+  fromTfjsLayers,
+  parseCsv,
+  toOnnx,
+  toTfjsLayers,
+  type LayerWeights,
+  type RegressionEvaluation,
+} from '../src/index.js';
+import { regressionEvaluation } from '../src/metrics/regression.js';
+import { csvDataset, readCsv } from '../src/node/index.js';
+import { relativeDifference, uniform } from './support/random.js';
+
+const BACKENDS = ['wasm', 'js'] as const;
+
+/** data/diabetes_regression.csv, cells rounded to float32, the features z-scored (population std) as the reference script does. */
+function diabetes(): { x: { data: Float32Array; rows: number; cols: number }; y: number[] } {
+  const [, ...lines] = readFileSync(new URL('../data/diabetes_regression.csv', import.meta.url), 'utf8')
+    .trim()
+    .split(/\r?\n/);
+  const cells = lines.map((l) => l.split(',').map((v) => Math.fround(Number(v))));
+  const rows = cells.length,
+    cols = cells[0]!.length - 1;
+  const data = new Float32Array(rows * cols);
+  for (let c = 0; c < cols; c++) {
+    const mean = cells.reduce((s, r) => s + r[c]!, 0) / rows;
+    const std = Math.sqrt(cells.reduce((s, r) => s + (r[c]! - mean) ** 2, 0) / rows) || 1;
+    cells.forEach((r, i) => (data[i * cols + c] = (r[c]! - mean) / std));
+  }
+  return { x: { data, rows, cols }, y: cells.map((r) => r[cols]!) };
+}
+
+/** Mean squared error of the network `layers` (float64 forward pass) on rows x with targets y. */
+function mse64(layers: { weights: Float64Array; bias: Float64Array; activation: string }[], x: Float32Array, cols: number, y: ArrayLike<number>): number {
+  const act = (a: string, v: number): number => (a === 'relu' ? Math.max(v, 0) : a === 'tanh' ? Math.tanh(v) : a === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : v);
+  let sum = 0;
+  for (let r = 0; r < y.length; r++) {
+    let a = Array.from(x.subarray(r * cols, (r + 1) * cols), Number);
+    for (const l of layers) {
+      const units = l.bias.length;
+      a = Array.from({ length: units }, (_, u) =>
+        act(
+          l.activation,
+          a.reduce((s, v, i) => s + v * l.weights[i * units + u]!, l.bias[u]!),
+        ),
+      );
+    }
+    sum += (a[0]! - y[r]!) ** 2;
+  }
+  return sum / y.length;
+}
+
+describe('the regression head', () => {
+  const rows = 40,
+    inputs = 3;
+  const x = { data: uniform(1, rows * inputs, -2, 2), rows, cols: inputs };
+  const y = Array.from({ length: rows }, (_, i) => 3 * Math.sin(i) + 10);
+
+  for (const backend of BACKENDS) {
+    for (const activation of ['tanh', 'relu', 'sigmoid', 'linear'] as const) {
+      it(`${backend}, ${activation}: the loss is the mean squared error and gradients() its derivatives, as float64 finite differences give them`, async () => {
+        const model = await Sequential.create({ inputs, layers: [dense(5, activation), dense(1)], seed: 4, backend });
+        expect(model.task).toBe('regression');
+        const start = model.getWeights();
+        const layers = start.map((l, i) => ({
+          weights: Float64Array.from(l.weights),
+          bias: Float64Array.from(l.bias),
+          activation: model.layers[i]!.activation,
+        }));
+        const g = model.gradients(x, y);
+        expect(Math.abs(g.loss - mse64(layers, x.data, inputs, y))).toBeLessThan(1e-5 * g.loss);
+        const h = 1e-6;
+        for (const [l, layer] of layers.entries()) {
+          for (const key of ['weights', 'bias'] as const) {
+            layer[key].forEach((v, i) => {
+              layer[key][i] = v + h;
+              const up = mse64(layers, x.data, inputs, y);
+              layer[key][i] = v - h;
+              const down = mse64(layers, x.data, inputs, y);
+              layer[key][i] = v;
+              const fd = (up - down) / (2 * h);
+              expect(Math.abs(g.layers[l]![key][i]! - fd), `${key} ${l}[${i}]`).toBeLessThan(1e-4 * Math.max(1, Math.abs(fd)));
+            });
+          }
+        }
+        model.dispose();
+      });
+    }
+  }
+
+  it('predicts the values (predict), evaluates them as scikit-learn does, and refuses predictProba, thresholds and class weights', async () => {
+    const model = await Sequential.create({ inputs: 1, layers: [dense(1, 'linear')], seed: 1 });
+    model.setWeights([{ weights: Float32Array.of(2), bias: Float32Array.of(0.5) }]);
+    const values = model.predict([[0], [1], [2], [-1.5]]);
+    expect(values).toEqual(Float32Array.of(0.5, 2.5, 4.5, -2.5));
+    // scikit-learn 1.2.1: mean_squared_error([1, 2, 4, -3], [0.5, 2.5, 4.5, -2.5]) = 0.25, mean_absolute_error = 0.5, r2_score = 0.9615384615384616
+    const e = model.evaluate([[0], [1], [2], [-1.5]], [1, 2, 4, -3]);
+    expect(e.mse).toBeCloseTo(0.25, 12);
+    expect(e.loss).toBeCloseTo(0.25, 12);
+    expect(e.rmse).toBeCloseTo(0.5, 12);
+    expect(e.mae).toBeCloseTo(0.5, 12);
+    expect(e.r2).toBeCloseTo(0.9615384615384616, 12);
+    expect(() => model.predictProba([[0]])).toThrow(/predictProba is for classifiers; this model is a regression: call predict/);
+    expect(() => model.predict([[0]], 0.5)).toThrow(/threshold is for binary classifiers/);
+    await expect(model.fit([[0], [1]], [0, 1], { classWeight: 'balanced' })).rejects.toThrow(/this model is a regression \(no classes\): use sampleWeight/);
+    expect(() => model.evaluate([[0], [1]], [0, NaN])).toThrow(GradwasmError);
+    expect(() => model.evaluate([[0], [1]], [0, NaN])).toThrow('y[1] is NaN; targets must be finite numbers');
+    expect(() => model.evaluate([[0], [1]], [0, 1e39])).toThrow('y[1] is 1e+39; targets must be finite numbers (within float32');
+    expect(() => model.evaluate([[0], [1]], [0, '1' as unknown as number])).toThrow(/y\[1\] is "1"/);
+    model.dispose();
+  });
+
+  it("R² as scikit-learn's r2_score at its edges: constant targets give 1 when predicted exactly, else 0", () => {
+    expect(regressionEvaluation(0, [2, 2, 2], [2, 2, 2], 1).r2).toBe(1);
+    expect(regressionEvaluation(0, [2, 2, 2], [2, 2, 3], 1).r2).toBe(0);
+    // scikit-learn 1.2.1: r2_score([[1, 10], [2, 20], [4, 5]], [[1.5, 9], [2, 18], [3, 7]]) = 0.8274999999999999 (uniform average)
+    expect(regressionEvaluation(0, [1, 10, 2, 20, 4, 5], [1.5, 9, 2, 18, 3, 7], 2).r2).toBeCloseTo(0.8274999999999999, 12);
+  });
+
+  it('trains the same on both backends (within 1e-4), with the same bits for 1, 2 and 3 threads, and validation R² per epoch equal to evaluate after the last', async () => {
+    const { x: dx, y: dy } = diabetes();
+    const fit = { epochs: 5, batchSize: 32, optimizer: 'adam' as const, learningRate: 0.05, validationSplit: 0.2 };
+    const weights: LayerWeights[][] = [];
+    for (const [backend, threads] of [
+      ['js', 1],
+      ['wasm', 1],
+      ['wasm', 2],
+      ['wasm', 3],
+    ] as const) {
+      const model = await Sequential.create({ inputs: 10, layers: [dense(16, 'relu'), dense(1)], seed: 2, backend, threads });
+      const history = await model.fit(dx, dy, fit);
+      weights.push(model.getWeights());
+      const cut = Math.floor(dx.rows * 0.8);
+      const e = model.evaluate({ data: dx.data.subarray(cut * 10), rows: dx.rows - cut, cols: 10 }, dy.slice(cut)) as RegressionEvaluation;
+      expect(history.valLoss!.at(-1)).toBe(e.loss);
+      expect(history.valR2!.at(-1)).toBe(e.r2);
+      expect(history.valR2).toHaveLength(5);
+      expect(history.loss.at(-1)).toBeLessThan(history.loss[0]!);
+      model.dispose();
+    }
+    for (let l = 0; l < 2; l++) expect(relativeDifference(weights[1]![l]!.weights, weights[0]![l]!.weights)).toBeLessThan(1e-4);
+    for (const w of weights.slice(2)) expect(w).toEqual(weights[1]);
+  });
+
+  it('holds a regression to the loss its first batch had, not to a ceiling in nats: targets in the tens of thousands train; a learning rate far too large is stopped', async () => {
+    const big = Array.from({ length: rows }, (_, i) => 20_000 + 5000 * Math.sin(i));
+    const model = await Sequential.create({ inputs, layers: [dense(1)], seed: 1 });
+    const history = await model.fit(x, big, { epochs: 3, learningRate: 0.01 });
+    expect(history.loss[0]).toBeGreaterThan(1e8); // far past the classifiers' ceiling of 1e6
+    const wild = await Sequential.create({ inputs, layers: [dense(8, 'linear'), dense(1)], seed: 1 });
+    await expect(wild.fit(x, y, { epochs: 50, learningRate: 5 })).rejects.toThrow(/exploded|became/);
+  });
+
+  it('explains the chain rule of the squared error: ∂L/∂ŷ = 2(ŷ − y)/B, as gradients() and finite differences give it', async () => {
+    const model = await Sequential.create({ inputs, layers: [dense(4, 'tanh'), dense(1)], seed: 3 });
+    const trace = explain(
+      model,
+      [
+        [0.5, -1, 2],
+        [1, 1, 0],
+      ],
+      [3, -2],
+    );
+    expect(trace.ok).toBe(true);
+    expect(trace.nodes.map((n) => n.op)).toEqual(expect.arrayContaining(['squared_error', 'mean']));
+    const p = trace.nodes.find((n) => n.id === 'p')!;
+    const dp = p.grad!.data;
+    [3, -2].forEach((t, i) => expect(dp[i]).toBeCloseTo((2 * (p.value.data[i]! - t)) / 2, 12));
+    model.dispose();
+  });
+});
+
+describe("targets from CSV: labels: 'values'", () => {
+  it('parseCsv and csvDataset read real targets (float32, any sign) and name the line of one that is not a finite number', async () => {
+    const text = 'a,b,label\n1,2,151.5\n3,4,-0.25\n5,6,1e3\n';
+    const t = parseCsv(text, { labels: 'values' });
+    expect(t.y).toEqual(Float32Array.of(151.5, -0.25, 1000));
+    expect(() => parseCsv('a,label\n1,2\n2,x\n3,\n', { labels: 'values' })).toThrow(
+      /line 3, column 2 \(label\): "x" is not a number; targets must be finite numbers/,
+    );
+    expect(() => parseCsv('a,label\n1,1e39\n', { labels: 'values' })).toThrow(
+      /"1e39" is not a number; targets must be finite numbers \(within float32's range\)/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'gradwasm-regression-'));
+    writeFileSync(join(dir, 't.csv'), text);
+    const ys: number[] = [];
+    for await (const chunk of csvDataset(join(dir, 't.csv'), { labels: 'values' })) ys.push(...chunk.y);
+    expect(ys).toEqual([...t.y]);
+    const diabetesTable = await readCsv('data/diabetes_regression.csv', { labels: 'values' });
+    expect([diabetesTable.x.rows, diabetesTable.x.cols, diabetesTable.y[0]]).toEqual([442, 10, 151]);
+  });
+});
+
+describe('a regression model leaves the library', () => {
+  it("to ONNX: one output, variable [N, 1], as skl2onnx names a regressor's — onnxruntime-web within 1e-6 of predict, with a scaler", async () => {
+    const { x, y } = diabetes();
+    const raw = Float32Array.from(x.data, (v, i) => v * (i % 10) + 3 * (i % 3)); // unscaled columns, for the scaler to undo
+    const features = { data: raw, rows: x.rows, cols: 10 };
+    const model = await Sequential.create({ inputs: 10, layers: [dense(8, 'tanh'), dense(1)], seed: 2, scaler: StandardScaler.fit(features) });
+    await model.fit(features, y, { epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.05 });
+    const session = await ort.InferenceSession.create(toOnnx(model));
+    expect(session.outputNames).toEqual(['variable']);
+    const { variable } = await session.run({ features: new ort.Tensor('float32', raw, [x.rows, 10]) });
+    expect(variable!.dims).toEqual([x.rows, 1]);
+    const expected = model.predict(features);
+    const got = variable!.data as Float32Array;
+    expect(relativeDifference(got, expected)).toBeLessThan(1e-6);
+    model.dispose();
+  });
+
+  it('to TF.js Layers and back: a linear Dense, the same values', async () => {
+    const model = await Sequential.create({ inputs: 3, layers: [dense(4, 'relu'), dense(1)], seed: 5 });
+    const { modelJson, weightsBin } = toTfjsLayers(model);
+    const back = await fromTfjsLayers(modelJson, weightsBin);
+    expect(back.task).toBe('regression');
+    const rows = { data: uniform(9, 30, -1, 1), rows: 10, cols: 3 };
+    expect(back.predict(rows)).toEqual(model.predict(rows));
+    const loaded = await Sequential.fromJSON(JSON.stringify(model.toJSON()));
+    expect(loaded.predict(rows)).toEqual(model.predict(rows));
+  });
+});
+
+describe("L-BFGS to scikit-learn's least-squares optima on z-scored diabetes", () => {
+  const reference = JSON.parse(readFileSync(new URL('../data/sklearn-regression-reference.json', import.meta.url), 'utf8')) as {
+    rows: number;
+    models: Record<'linear' | 'ridge1', { coef: number[]; intercept: number; mse: number; alpha?: number }>;
+  };
+  for (const backend of BACKENDS) {
+    for (const [name, label] of [
+      ['linear', 'LinearRegression (weightDecay 0)'],
+      ['ridge1', 'Ridge(alpha=1) (weightDecay 2/n)'],
+    ] as const) {
+      it(`${label} (${backend}): coefficients and intercept within 1e-4`, async () => {
+        const { x, y } = diabetes();
+        const optimum = reference.models[name];
+        const model = await Sequential.create({ inputs: 10, layers: [dense(1)], seed: 1, backend });
+        const history = await model.fit(x, y, {
+          optimizer: { type: 'lbfgs', tolerance: 1e-6 },
+          weightDecay: name === 'ridge1' ? 2 / reference.rows : 0,
+          epochs: 1000,
+        });
+        expect(history.loss.length).toBeLessThan(1000);
+        const [{ weights, bias }] = model.getWeights() as [LayerWeights];
+        expect(relativeDifference(weights, optimum.coef)).toBeLessThan(1e-4);
+        expect(Math.abs(bias[0]! - optimum.intercept) / optimum.intercept).toBeLessThan(1e-4);
+        expect(Math.abs((model.evaluate(x, y) as RegressionEvaluation).mse - optimum.mse) / optimum.mse).toBeLessThan(1e-6);
+        model.dispose();
+      });
+    }
+  }
+});
