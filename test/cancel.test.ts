@@ -147,6 +147,7 @@ describe('setMemoryLimit reaches the worker', () => {
       model: {
         create: { inputs: 64, layers: [dense(1, 'sigmoid')] },
         scaler: null,
+        targetScaler: null,
         names: { features: null, label: null, classes: null },
         seed: 1,
         backend: 'wasm',

@@ -221,7 +221,8 @@ describe('hostile CSV files', () => {
     ['ragged row', header + '1,2,0\n3,1\n', /line 3/],
     ['non-numeric cell', header + '1,2,0\n3,abc,1\n', /line 3, column 2.*"abc"/],
     // (a label 2 beside 0s is a class since issue 21: --task binary refuses it by line, test/cli-multiclass.test.ts)
-    ['label 0.5', header + '1,2,0\n3,4,0.5\n', /holds 2 distinct numbers: a regression/],
+    // (and a label 0.5 makes a regression since issue 22: test/cli-regression.test.ts)
+    ['empty label', header + '1,2,0\n3,4,\n', /line 3, column 3 \(label\): empty/],
     ['enormous number', header + '1,1e39,0\n3,4,1\n', /line 2, column 2|1e39|float32/],
     ['binary garbage', '\u0000\u0001\u0002\u00ff\u00fe\n\u0007,\u0000\n', /line 1|not a number|label/i],
   ])('%s: one message, exit 1, no partial model file', async (_name, text, message) => {

@@ -184,6 +184,78 @@ describe('the regression head', () => {
   });
 });
 
+describe('a target scaler (TransformedTargetRegressor with a StandardScaler)', () => {
+  const { x, y } = diabetes();
+  const targetScaler = StandardScaler.fit(Float32Array.from(y), { cols: 1 });
+  const spec = { inputs: 10, layers: [dense(16, 'relu'), dense(1)] as const, seed: 6 };
+  const fit = { epochs: 4, batchSize: 32, optimizer: 'adam' as const, learningRate: 0.01 };
+  const mean = targetScaler.mean[0]!,
+    scale = targetScaler.scale[0]!;
+
+  it("trains on the standardised targets — the weights of a model fitted to them by hand, bit for bit — and predicts and evaluates in the targets' units", async () => {
+    const scaled = await Sequential.create({ ...spec, targetScaler });
+    expect(scaled.targetScaler).toBe(targetScaler);
+    const history = await scaled.fit(x, y, fit);
+    const byHand = await Sequential.create(spec);
+    const handHistory = await byHand.fit(
+      x,
+      Float32Array.from(y, (v) => (v - mean) / scale),
+      fit,
+    );
+    expect(scaled.getWeights()).toEqual(byHand.getWeights());
+    expect(history.loss).toEqual(handHistory.loss); // (in the standardised units: what it minimises)
+    const values = scaled.predict(x);
+    expect(values).toEqual(Float32Array.from(byHand.predict(x), (v) => v * scale + mean));
+    const e = scaled.evaluate(x, y);
+    expect(e).toEqual(regressionEvaluation(e.mse, Float32Array.from(y), values, 1));
+    expect(e.loss).toBe(e.mse);
+    expect(e.r2).toBeGreaterThan(0.3); // four epochs; the same net on raw targets is still far below 0
+    const raw = await Sequential.create(spec);
+    await raw.fit(x, y, fit);
+    expect((raw.evaluate(x, y) as RegressionEvaluation).r2).toBeLessThan(0);
+    // evaluateDataset in chunks gives the same
+    const rows = Array.from({ length: x.rows }, (_, r) => ({ x: { data: x.data.subarray(r * 10, (r + 1) * 10), rows: 1, cols: 10 }, y: [y[r]!] }));
+    expect(await scaled.evaluateDataset(rows)).toEqual(e);
+    // the file keeps it
+    const loaded = await Sequential.fromJSON(JSON.stringify(scaled.toJSON()));
+    expect(loaded.targetScaler!.toJSON()).toEqual(targetScaler.toJSON());
+    expect(loaded.predict(x)).toEqual(values);
+    for (const m of [scaled, byHand, raw, loaded]) m.dispose();
+  });
+
+  it('is refused on a classifier, with two columns, and in a version 1 file', async () => {
+    await expect(Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], targetScaler })).rejects.toThrow(
+      /options\.targetScaler scales a regression's targets; this model is a binary classifier/,
+    );
+    await expect(
+      Sequential.create({
+        inputs: 2,
+        layers: [dense(1)],
+        targetScaler: StandardScaler.fit([
+          [1, 2],
+          [3, 4],
+        ]),
+      }),
+    ).rejects.toThrow(/options\.targetScaler has 2 columns; the model has one output/);
+    const json = { ...(await Sequential.create({ inputs: 2, layers: [dense(1)], targetScaler })).toJSON(), version: 1 as const };
+    await expect(Sequential.fromJSON(json)).rejects.toThrow(/json\.targetScaler needs version 2/);
+  });
+
+  it('travels to a worker (trainInWorker): the weights an in-process fit gives, bit for bit, the scaler in the result', async () => {
+    const { bundleWorker } = await import('./support/worker-bundle.js');
+    const { trainInWorker } = await import('../src/index.js');
+    const dir = mkdtempSync(join(tmpdir(), 'gradwasm-regression-worker-'));
+    const workerUrl = await bundleWorker(dir);
+    const model = { ...spec, targetScaler: targetScaler.toJSON() };
+    const result = await trainInWorker({ model, x, y, fit, workerUrl }).done;
+    const local = await Sequential.create(model);
+    expect(result.history).toEqual(await local.fit(x, y, fit));
+    expect(result.model).toEqual(local.toJSON());
+    expect(result.model.targetScaler).toEqual(targetScaler.toJSON());
+    local.dispose();
+  }, 60_000);
+});
+
 describe("targets from CSV: labels: 'values'", () => {
   it('parseCsv and csvDataset read real targets (float32, any sign) and name the line of one that is not a finite number', async () => {
     const text = 'a,b,label\n1,2,151.5\n3,4,-0.25\n5,6,1e3\n';
@@ -206,20 +278,37 @@ describe("targets from CSV: labels: 'values'", () => {
 });
 
 describe('a regression model leaves the library', () => {
-  it("to ONNX: one output, variable [N, 1], as skl2onnx names a regressor's — onnxruntime-web within 1e-6 of predict, with a scaler", async () => {
+  it("to ONNX: one output, variable [N, 1], as skl2onnx names a regressor's — onnxruntime-web within 1e-6 of predict, with a feature scaler, and a target scaler or none", async () => {
     const { x, y } = diabetes();
     const raw = Float32Array.from(x.data, (v, i) => v * (i % 10) + 3 * (i % 3)); // unscaled columns, for the scaler to undo
     const features = { data: raw, rows: x.rows, cols: 10 };
-    const model = await Sequential.create({ inputs: 10, layers: [dense(8, 'tanh'), dense(1)], seed: 2, scaler: StandardScaler.fit(features) });
-    await model.fit(features, y, { epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.05 });
-    const session = await ort.InferenceSession.create(toOnnx(model));
-    expect(session.outputNames).toEqual(['variable']);
-    const { variable } = await session.run({ features: new ort.Tensor('float32', raw, [x.rows, 10]) });
-    expect(variable!.dims).toEqual([x.rows, 1]);
-    const expected = model.predict(features);
-    const got = variable!.data as Float32Array;
-    expect(relativeDifference(got, expected)).toBeLessThan(1e-6);
-    model.dispose();
+    for (const targetScaler of [null, StandardScaler.fit(Float32Array.from(y), { cols: 1 })]) {
+      const model = await Sequential.create({ inputs: 10, layers: [dense(8, 'tanh'), dense(1)], seed: 2, scaler: StandardScaler.fit(features), targetScaler });
+      await model.fit(features, y, { epochs: 5, batchSize: 32, optimizer: 'adam', learningRate: 0.05 });
+      const session = await ort.InferenceSession.create(toOnnx(model));
+      expect(session.outputNames).toEqual(['variable']);
+      const { variable } = await session.run({ features: new ort.Tensor('float32', raw, [x.rows, 10]) });
+      expect(variable!.dims).toEqual([x.rows, 1]);
+      const expected = model.predict(features);
+      const got = variable!.data as Float32Array;
+      expect(relativeDifference(got, expected)).toBeLessThan(1e-6);
+      model.dispose();
+    }
+  });
+
+  it('to TF.js Layers with a target scaler folded into its last Dense: values within 1e-6 of predict', async () => {
+    const { x, y } = diabetes();
+    const model = await Sequential.create({
+      inputs: 10,
+      layers: [dense(6, 'relu'), dense(1)],
+      seed: 5,
+      targetScaler: StandardScaler.fit(Float32Array.from(y), { cols: 1 }),
+    });
+    await model.fit(x, y, { epochs: 3, batchSize: 32, optimizer: 'adam', learningRate: 0.01 });
+    const { modelJson, weightsBin } = toTfjsLayers(model);
+    const back = await fromTfjsLayers(modelJson, weightsBin);
+    expect(back.targetScaler).toBeNull();
+    expect(relativeDifference(back.predict(x), model.predict(x))).toBeLessThan(1e-6);
   });
 
   it('to TF.js Layers and back: a linear Dense, the same values', async () => {

@@ -246,12 +246,16 @@ const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential, label: strin
       },
     };
   },
-  /** skl2onnx's regressor output: `variable` [batch, k], the values (the last layer is linear: `probability` is them). */
+  /** skl2onnx's regressor output: `variable` [batch, k], the values (the last layer is linear:
+   *  `probability` is them), brought back to the targets' units by the target scaler, if any. */
   regression: (model) => {
     const k = model.layers[model.layers.length - 1]!.units;
+    const target = model.targetScaler;
     return {
-      initializers: [],
-      nodes: [node('Identity', ['probability'], 'variable')],
+      initializers: target ? [tensor('target_scale', [1], [target.scale[0]!]), tensor('target_mean', [1], [target.mean[0]!])] : [],
+      nodes: target
+        ? [node('Mul', ['probability', 'target_scale'], 'value_scaled'), node('Add', ['value_scaled', 'target_mean'], 'variable')]
+        : [node('Identity', ['probability'], 'variable')],
       outputs: [valueInfo('variable', FLOAT, [k])],
       says: {
         model: `A regressor of ${k} output${k === 1 ? '' : 's'}`,

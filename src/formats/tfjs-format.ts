@@ -213,6 +213,15 @@ export function toTfjsLayers(model: Sequential): TfjsArtifacts {
       add(`${SCALER_LAYER}/${key}`, values, [model.inputs]);
   }
   const parameters = model.getWeights();
+  // a regression's target scaler, folded into its last (linear) layer: value·s + m = x·(W·s) + (b·s + m)
+  const target = model.targetScaler;
+  if (target) {
+    const last = parameters[parameters.length - 1]!,
+      s = target.scale[0]!,
+      m = target.mean[0]!;
+    last.weights = Float32Array.from(last.weights, (w) => w * s);
+    last.bias = Float32Array.from(last.bias, (b) => b * s + m);
+  }
   model.layers.forEach(({ units, activation }, l) => {
     const name = `dense_${l + 1}`;
     const fanIn = l === 0 ? model.inputs : model.layers[l - 1]!.units;

@@ -42,3 +42,9 @@ export function regressionEvaluation(loss: number, targets: ArrayLike<number>, v
   }
   return { loss, mse: mse / k, rmse: rmse / k, mae: mae / k, r2: r2 / k };
 }
+
+/** The evaluation of values in the targets' own units (a model with a target scaler, whose own loss is in scaled units): its loss is their MSE. */
+export function targetsEvaluation(targets: ArrayLike<number>, values: ArrayLike<number>, k = 1): RegressionEvaluation {
+  const e = regressionEvaluation(NaN, targets, values, k);
+  return { ...e, loss: e.mse };
+}

@@ -13,14 +13,23 @@ import { MAX_UNITS } from '../core/limits.js';
 import { MAX_THREADS } from '../core/codes.js';
 import { scalerFromJSON, type StandardScaler } from '../data/scaler.js';
 import { headOf } from '../heads/index.js';
+import { checkTargetScaler } from '../data/target-scaling.js';
 
-const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'threads', 'featureNames', 'labelName', 'classes'] as const;
+const CREATE_KEYS = ['inputs', 'layers', 'seed', 'backend', 'scaler', 'targetScaler', 'threads', 'featureNames', 'labelName', 'classes'] as const;
 
 /** {@link SequentialOptions}, checked; a missing seed is drawn at random here. */
 export function checkCreateOptions(
   options: unknown,
   name = 'options',
-): { architecture: Architecture; seed: number; backend: BackendName; scaler: StandardScaler | null; threads: Threads; names: ColumnNames } {
+): {
+  architecture: Architecture;
+  seed: number;
+  backend: BackendName;
+  scaler: StandardScaler | null;
+  targetScaler: StandardScaler | null;
+  threads: Threads;
+  names: ColumnNames;
+} {
   const o = checkObject(name, options);
   checkKeys(name, o, CREATE_KEYS);
   const inputs = checkInteger(`${name}.inputs`, o.inputs, 1, MAX_UNITS);
@@ -29,14 +38,16 @@ export function checkCreateOptions(
   const backend = checkBackend(`${name}.backend`, o.backend);
   const threads = checkThreads(o.threads, backend, `${name}.threads`);
   const last = architecture.layers[architecture.layers.length - 1]!;
+  const head = headOf(`${name}.layers`, architecture.layers);
   const names = checkColumnNames(
     o.featureNames,
     o.labelName,
     inputs,
     { features: `${name}.featureNames`, label: `${name}.labelName` },
-    { value: o.classes, count: headOf(`${name}.layers`, architecture.layers).classes(last.units), argument: `${name}.classes` },
+    { value: o.classes, count: head.classes(last.units), argument: `${name}.classes` },
   );
-  return { architecture, seed, backend, scaler: checkScaler(o.scaler ?? null, inputs, `${name}.scaler`), threads, names };
+  const scaler = checkScaler(o.scaler ?? null, inputs, `${name}.scaler`);
+  return { architecture, seed, backend, scaler, targetScaler: checkTargetScaler(o.targetScaler, head.name, `${name}.targetScaler`), threads, names };
 }
 
 /** Threads a model's steps may be shared out between: a count, or 'auto' (as many as there are cores). */

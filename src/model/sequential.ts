@@ -13,7 +13,8 @@ import { headOf, type Head, type Task } from '../heads/index.js';
 import type { DenseLayer } from '../network/layers.js';
 import { checkEvaluateOptions, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
 import { argmaxRows, type MulticlassEvaluation } from '../metrics/multiclass.js';
-import type { RegressionEvaluation } from '../metrics/regression.js';
+import { targetsEvaluation, type RegressionEvaluation } from '../metrics/regression.js';
+import { checkTargetScaler, scaledTargets, unscaleValues } from '../data/target-scaling.js';
 import type { Activation } from '../network/layers.js';
 import type { Optimizer } from '../network/optimizers.js';
 import { Xoshiro128, glorotUniform } from '../core/prng.js';
@@ -89,6 +90,14 @@ export interface SequentialOptions<L extends readonly DenseLayer[] = readonly De
    */
   scaler?: StandardScaler | ScalerJSON | null;
   /**
+   * A regression's target scaler (a {@link StandardScaler} of the targets, one column:
+   * `StandardScaler.fit(y, { cols: 1 })`), as scikit-learn's TransformedTargetRegressor: the model
+   * trains on targets standardised by it (its loss, history and gradients() are in those units),
+   * and predict and evaluate give values in the targets' own units. The model file keeps it.
+   * Default: none.
+   */
+  targetScaler?: StandardScaler | ScalerJSON | null;
+  /**
    * Threads the model's work is shared out between (`'wasm'` only): a number from 1 to 256, or
    * `'auto'` (the default): every core in Node; in a browser, every core when the page is
    * cross-origin isolated, else 1. The weights, losses and predictions are the same bits for
@@ -157,6 +166,8 @@ export class Sequential<T extends Task = Task> {
   /** Early stopping's progress at that point, if the fit had it. */
   private stopperState: EarlyStopperState | null = null;
   private names: ColumnNames;
+  /** A regression's target scaler, or null (see {@link SequentialOptions.targetScaler}). */
+  readonly targetScaler: StandardScaler | null;
 
   /** The feature columns' names, in input order, when known (see {@link SequentialOptions.featureNames}); else null. */
   get featureNames(): readonly string[] | null {
@@ -186,7 +197,16 @@ export class Sequential<T extends Task = Task> {
     return this.doneEpochs;
   }
 
-  private constructor(architecture: Architecture, backend: BackendName, engine: Backend, scaler: StandardScaler | null, threads: number, names: ColumnNames) {
+  private constructor(
+    architecture: Architecture,
+    backend: BackendName,
+    engine: Backend,
+    scaler: StandardScaler | null,
+    threads: number,
+    names: ColumnNames,
+    targetScaler: unknown,
+    argument: string,
+  ) {
     this.inputs = architecture.inputs;
     this.layers = Object.freeze(architecture.layers.map((l) => Object.freeze({ type: 'dense' as const, ...l })));
     this.backend = backend;
@@ -195,11 +215,12 @@ export class Sequential<T extends Task = Task> {
     this.engine = engine;
     this.featureScaler = scaler;
     this.names = names;
+    this.targetScaler = checkTargetScaler(targetScaler, this.head.name, argument);
   }
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
   static async create<const L extends readonly DenseLayer[]>(options: SequentialOptions<L>): Promise<Sequential<TaskOf<L>>> {
-    const { architecture, seed, backend, scaler, threads: asked, names } = checkCreateOptions(options);
+    const { architecture, seed, backend, scaler, targetScaler, threads: asked, names } = checkCreateOptions(options);
     const threads = await resolveThreads(asked, backend, 'options.threads');
     await checkMemory(architecture, backend, 'options.layers', threads);
     const rng = new Xoshiro128(seed);
@@ -209,7 +230,8 @@ export class Sequential<T extends Task = Task> {
       fanIn = units;
       return { weights, bias: new Float32Array(units) };
     });
-    return new Sequential<TaskOf<L>>(architecture, backend, await BACKENDS[backend](architecture, parameters, rng.state(), threads), scaler, threads, names);
+    const engine = await BACKENDS[backend](architecture, parameters, rng.state(), threads);
+    return new Sequential<TaskOf<L>>(architecture, backend, engine, scaler, threads, names, targetScaler, 'options.targetScaler');
   }
 
   /**
@@ -222,14 +244,23 @@ export class Sequential<T extends Task = Task> {
     const { seed, backend, threads: asked } = checkLoadOptions(options);
     const threads = await resolveThreads(asked, backend, 'options.threads');
     const file = modelFromJSON(json);
-    const { architecture, parameters, scaler, names } = file;
+    const { architecture, parameters, scaler, names, targetScaler } = file;
     const training = file.training === undefined ? null : (await trainingCode()).trainingFromJSON(file.training, architecture, 'json.training');
     if (training && (options as { seed?: unknown }).seed !== undefined) {
       throw new OptionError('options.seed', 'options.seed cannot be given for a model saved with its training state: it carries its own shuffling generator');
     }
     await checkMemory(architecture, backend, 'json.layers', threads);
     const rng = training ? training.state.rng : new Xoshiro128(seed).state();
-    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads, names);
+    const model = new Sequential(
+      architecture,
+      backend,
+      await BACKENDS[backend](architecture, parameters, rng, threads),
+      scaler,
+      threads,
+      names,
+      targetScaler,
+      'json.targetScaler',
+    );
     if (training) {
       const trainer = model.engine!.trainer((await trainingCode()).makeWasmTrainer);
       model.useOptimizer(trainer, training.optimizer);
@@ -315,7 +346,9 @@ export class Sequential<T extends Task = Task> {
       inputs: this.inputs,
       head: this.head,
       width: this.width,
-      labels: (y, rows, argument) => this.head.labels(y, rows, argument, this.width),
+      labels: (y, rows, argument) => this.trainingTargets(this.head.labels(y, rows, argument, this.width)),
+      rawLabels: (y, rows, argument) => this.head.labels(y, rows, argument, this.width),
+      targetScaler: this.targetScaler,
       engine,
       get trainer() {
         if (!trainer) throw new Error(`gradwasm: ${method} does not train`);
@@ -359,7 +392,8 @@ export class Sequential<T extends Task = Task> {
     if (this.head.name === 'regression') {
       if (threshold !== undefined) throw new OptionError('threshold', 'threshold is for binary classifiers, not for a regression');
       const engine = this.live('predict');
-      return rejectNaN(engine.predict(this.features(x, 'x'))) as Prediction<T>;
+      const values = rejectNaN(engine.predict(this.features(x, 'x')));
+      return (this.targetScaler ? unscaleValues(values, this.targetScaler) : values) as Prediction<T>;
     }
     if (this.head.name === 'softmax') {
       if (threshold !== undefined) throw new OptionError('threshold', `threshold is for binary classifiers, not for ${this.width} classes`);
@@ -397,7 +431,8 @@ export class Sequential<T extends Task = Task> {
     const matrix = this.features(x, 'x');
     const labels = this.head.labels(y, matrix.rows, 'y', this.width);
     const outputs = new Float32Array(matrix.rows * this.width);
-    const stats = engine.evaluate({ x: matrix, y: labels }, outputs);
+    const stats = engine.evaluate({ x: matrix, y: this.trainingTargets(labels) }, outputs);
+    if (this.targetScaler) return targetsEvaluation(labels, unscaleValues(outputs, this.targetScaler)) as EvaluationOf<T>;
     return this.head.evaluation(stats, { labels, outputs }, threshold, this.width) as EvaluationOf<T>;
   }
 
@@ -408,7 +443,7 @@ export class Sequential<T extends Task = Task> {
     // (a fit keeps a batch's sums between its runs of batches, where this one would put its own)
     if (this.fitting) throw new OptionError('gradients', 'gradients was called while this model is fitting; await the fit first');
     const matrix = this.features(x, 'x');
-    const { stats, layers } = engine.gradients(matrix, this.head.labels(y, matrix.rows, 'y', this.width));
+    const { stats, layers } = engine.gradients(matrix, this.trainingTargets(this.head.labels(y, matrix.rows, 'y', this.width)));
     if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
       throw new DataError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
     }
@@ -439,6 +474,11 @@ export class Sequential<T extends Task = Task> {
     engine.setParameters(parameters);
   }
 
+  /** Labels as the core trains on them: a regression's targets standardised by its target scaler, if it has one. */
+  private trainingTargets(labels: Float32Array): Float32Array {
+    return this.targetScaler ? scaledTargets(labels, this.targetScaler) : labels;
+  }
+
   /** The feature scaler this model applies to every row it is given, or null. */
   get scaler(): StandardScaler | null {
     return this.featureScaler;
@@ -464,7 +504,7 @@ export class Sequential<T extends Task = Task> {
    */
   toJSON(options?: { training?: boolean } | string): ModelJSON {
     const engine = this.live('toJSON');
-    const json = modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler, this.names);
+    const json = modelToJSON({ inputs: this.inputs, layers: this.layers }, engine.getParameters(), this.featureScaler, this.names, this.targetScaler);
     if (typeof options !== 'object' || options === null || !options.training) return json;
     json.training = trainingToJSON({
       epoch: this.doneEpochs,

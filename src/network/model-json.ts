@@ -38,6 +38,8 @@ export interface ModelJSON {
   label?: string;
   /** The classes' names or codes, in class-index order, when they are known (gradwasm 0.3). */
   classes?: (string | number)[];
+  /** A regression's target scaler, when it has one (gradwasm 0.3): its values are in the targets' units. */
+  targetScaler?: ScalerJSON;
   layers: LayerJSON[];
   /** With `toJSON({ training: true })`: what training resumes from (see {@link TrainingJSON}). */
   training?: TrainingJSON;
@@ -107,6 +109,7 @@ export function modelToJSON(
   parameters: readonly LayerParameters[],
   scaler: StandardScaler | null = null,
   names: ColumnNames = NO_NAMES,
+  targetScaler: StandardScaler | null = null,
 ): ModelJSON {
   return {
     format: MODEL_FORMAT,
@@ -116,6 +119,7 @@ export function modelToJSON(
     ...(names.label !== null ? { label: names.label } : {}),
     ...(names.classes !== null ? { classes: [...names.classes] } : {}),
     ...(scaler ? { scaler: scaler.toJSON() } : {}),
+    ...(targetScaler ? { targetScaler: targetScaler.toJSON() } : {}),
     layers: architecture.layers.map(({ units, activation }, l) => ({
       units,
       activation,
@@ -132,7 +136,15 @@ export function modelToJSON(
 export function modelFromJSON(
   json: unknown,
   name = 'json',
-): { architecture: Architecture; parameters: LayerParameters[]; scaler: StandardScaler | null; names: ColumnNames; training: unknown } {
+): {
+  architecture: Architecture;
+  parameters: LayerParameters[];
+  scaler: StandardScaler | null;
+  names: ColumnNames;
+  /** As the file has it, unchecked (the model checks it against its head). */
+  targetScaler: unknown;
+  training: unknown;
+} {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -189,7 +201,9 @@ export function modelFromJSON(
     },
   );
   const architecture = { inputs, layers };
-  return { architecture, parameters, scaler, names, training: file.training };
+  if (file.targetScaler !== undefined && file.version === 1)
+    throw new DataError(`${name}.targetScaler`, `${name}.targetScaler needs version 2; ${name}.version is 1`);
+  return { architecture, parameters, scaler, names, targetScaler: file.targetScaler ?? null, training: file.training };
 }
 
 /** A float32 copy of `length` finite numbers. */

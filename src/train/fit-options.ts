@@ -195,6 +195,8 @@ export interface FitModel {
   inputs: number;
   head: Head;
   width: number;
+  /** Labels as the model trains on them (a regression's targets scaled by its target scaler); default: its head's. */
+  labels?(y: unknown, rows: number, argument: string): Float32Array;
 }
 
 /** {@link FitOptions} checked for a model of `inputs` inputs and `rows` rows of x (unknown keys are the caller's check). */
@@ -319,7 +321,8 @@ function checkValidation(value: unknown, model: FitModel, name: string): { x: Ma
     throw new OptionError(name, `${name} must be [x, y], got ${describe(value)}`);
   }
   const x = toMatrix(value[0], model.inputs, `${name}[0]`);
-  return { x, y: model.head.labels(value[1], x.rows, `${name}[1]`, model.width) };
+  const argument = `${name}[1]`;
+  return { x, y: model.labels ? model.labels(value[1], x.rows, argument) : model.head.labels(value[1], x.rows, argument, model.width) };
 }
 
 /**

@@ -8,7 +8,8 @@ import type { Backend, Dataset, MakeTrainer, Trainer } from '../backend/backend.
 import type { LayerParameters } from '../network/architecture.js';
 import type { Head } from '../heads/index.js';
 import type { MulticlassEvaluation } from '../metrics/multiclass.js';
-import type { RegressionEvaluation } from '../metrics/regression.js';
+import { targetsEvaluation, type RegressionEvaluation } from '../metrics/regression.js';
+import { scaledTargets, unscaleValues } from '../data/target-scaling.js';
 import { checkEvaluateOptions, type PassStats, type Evaluation, type EvaluateOptions } from '../metrics/classification.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { WasmTrainer } from '../backend/wasm/trainer.js';
@@ -45,8 +46,13 @@ export interface ModelAccess {
   readonly head: Head;
   /** What predict gives per row: the last layer's units (binary: 1; softmax: k). */
   readonly width: number;
-  /** Labels checked by its head, one per row; errors name `argument`. */
+  /** Labels checked by its head, one per row, as the core trains on them (a regression's targets
+   *  scaled by its target scaler); errors name `argument`. */
   labels(y: unknown, rows: number, argument: string): Float32Array;
+  /** The same, as given (not scaled). */
+  rawLabels(y: unknown, rows: number, argument: string): Float32Array;
+  /** A regression's target scaler, or null. */
+  readonly targetScaler: StandardScaler | null;
   /** The model's backend (live when the call began), and what trains it. */
   readonly engine: Backend;
   readonly trainer: Trainer;
@@ -632,12 +638,16 @@ export async function evaluateDataset(
   const labels: Float32Array[] = [],
     probabilities: Float32Array[] = [];
   let stats: PassStats | null = null;
-  for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), m.labels, 'source', new PassTally())) {
+  // (the labels as given, for the metrics; the core gets them as it trains on them)
+  const scaler = m.targetScaler;
+  for await (const chunk of chunks(data, m.inputs, (x, argument) => m.scaled(x, argument), m.rawLabels, 'source', new PassTally())) {
     if (!m.live()) throw new BrokenModelError('evaluateDataset', 'the model was disposed while evaluating', { disposed: true });
     const p = new Float32Array(chunk.x.rows * m.width);
-    stats = engine.evaluateMore(chunk.x, chunk.y, stats === null, p);
+    stats = engine.evaluateMore(chunk.x, scaler ? scaledTargets(chunk.y, scaler) : chunk.y, stats === null, p);
+    if (scaler) unscaleValues(p, scaler);
     labels.push(chunk.y);
     probabilities.push(p);
   }
-  return m.head.evaluation(stats!, { labels: concatFloats(labels), outputs: concatFloats(probabilities) }, threshold, m.width);
+  const kept = { labels: concatFloats(labels), outputs: concatFloats(probabilities) };
+  return scaler ? targetsEvaluation(kept.labels, kept.outputs) : m.head.evaluation(stats!, kept, threshold, m.width);
 }

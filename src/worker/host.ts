@@ -9,6 +9,7 @@ import type { ColumnNames } from '../data/column-names.js';
 import { trainingFromJSON } from '../network/training-json.js';
 import { checkResumedMonitor } from '../train/early-stopping.js';
 import type { StandardScaler } from '../data/scaler.js';
+import { checkTargetScaler } from '../data/target-scaling.js';
 import type { SequentialOptions } from '../model/sequential.js';
 import type { BackendName } from '../backend/backend.js';
 import type { EpochLog, History } from '../train/history.js';
@@ -153,7 +154,7 @@ export function trainInWorker(options: TrainInWorkerOptions): TrainingJob {
               }
             } else if (message.type === 'done') {
               // (with the model's names: its columns and classes, as the in-process model keeps them)
-              const model = modelToJSON(start.architecture, message.weights, start.scaler, start.names);
+              const model = modelToJSON(start.architecture, message.weights, start.scaler, start.names, start.targetScaler);
               settle(() => resolve({ model, history: message.history, cancelled: message.cancelled, threads: message.threads }));
             } else {
               const error = errorFromRecord(message);
@@ -177,6 +178,7 @@ function checkOptions(options: unknown): {
   transfer: ArrayBuffer[];
   architecture: Architecture;
   scaler: StandardScaler | null;
+  targetScaler: StandardScaler | null;
   names: ColumnNames;
 } {
   const o = checkObject('options', options);
@@ -184,6 +186,7 @@ function checkOptions(options: unknown): {
   let model: StartMessage['model'];
   let architecture: Architecture;
   let scaler: StandardScaler | null;
+  let targetScaler: StandardScaler | null;
   let names: ColumnNames;
   let training: SavedTraining | null = null;
   if (typeof o.model === 'string' || (typeof o.model === 'object' && o.model !== null && 'format' in o.model)) {
@@ -192,7 +195,8 @@ function checkOptions(options: unknown): {
     architecture = saved.architecture;
     scaler = saved.scaler;
     names = saved.names;
-    const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names);
+    targetScaler = checkTargetScaler(saved.targetScaler, headOf('options.model.layers', saved.architecture.layers).name, 'options.model.targetScaler');
+    const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names, targetScaler);
     training = saved.training === undefined ? null : trainingFromJSON(saved.training, saved.architecture, 'options.model.training');
     if (training) load.training = trainingToJSON(training);
     model = { load, seed, backend, threads };
@@ -203,10 +207,12 @@ function checkOptions(options: unknown): {
     const created = checkCreateOptions(o.model, 'options.model');
     architecture = created.architecture;
     scaler = created.scaler;
+    targetScaler = created.targetScaler;
     names = created.names;
     model = {
       create: created.architecture,
       scaler: scaler?.toJSON() ?? null,
+      targetScaler: targetScaler?.toJSON() ?? null,
       names: created.names,
       seed: created.seed,
       backend: created.backend,
@@ -216,7 +222,7 @@ function checkOptions(options: unknown): {
   const x = toMatrix(o.x, architecture.inputs, 'options.x');
   const head = headOf('options.model.layers', architecture.layers);
   const width = architecture.layers[architecture.layers.length - 1]!.units;
-  const y = head.labels(o.y, x.rows, 'options.y', width);
+  const y = head.labels(o.y, x.rows, 'options.y', width); // (as given: the worker's model scales them)
   const fitOptions = checkObject('options.fit', o.fit ?? {});
   checkKeys('options.fit', fitOptions, WORKER_FIT_KEYS);
   const fit = checkFitOptions(fitOptions, { inputs: architecture.inputs, head, width }, x.rows, 'options.fit');
@@ -269,7 +275,7 @@ function checkOptions(options: unknown): {
     memoryLimit: memoryLimit(),
   };
   const arrays = [train.data, y, ...(validation ? [validation.x.data, validation.y] : []), ...(fit.sampleWeight ? [fit.sampleWeight] : [])];
-  return { message, transfer: buffersOf(arrays), architecture, scaler, names };
+  return { message, transfer: buffersOf(arrays), architecture, scaler, targetScaler, names };
 }
 
 /** Refuse, before any row is copied, a job whose model and data would not fit the worker's

@@ -21,7 +21,7 @@ export interface Rows {
 export interface StartMessage {
   type: 'start';
   /** A new seeded model, or a saved one to continue from. */
-  model: ({ create: Architecture; scaler: ScalerJSON | null; names: ColumnNames } | { load: ModelJSON }) & {
+  model: ({ create: Architecture; scaler: ScalerJSON | null; targetScaler: ScalerJSON | null; names: ColumnNames } | { load: ModelJSON }) & {
     seed: number;
     backend: BackendName;
     threads: Threads;

@@ -48,6 +48,7 @@ export function serveTraining(port: TrainingPort): void {
             backend,
             threads,
             scaler: job.model.scaler,
+            targetScaler: job.model.targetScaler,
             ...(job.model.names.features ? { featureNames: job.model.names.features } : {}),
             ...(job.model.names.label !== null ? { labelName: job.model.names.label } : {}),
             ...(job.model.names.classes !== null ? { classes: job.model.names.classes } : {}),
