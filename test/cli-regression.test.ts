@@ -19,7 +19,9 @@ describe('gradwasm train on real-valued targets', () => {
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
-    expect(lines[0]).toBe("data/diabetes_regression.csv: regression (real-valued targets); 442 rows × 10 features, label column 'label'; z-scored");
+    expect(lines[0]).toBe(
+      "data/diabetes_regression.csv: regression (real-valued targets); 442 rows × 10 features, label column 'label'; z-scored; target z-scored (mean 152.133, std 77.0057)",
+    );
     expect(lines[1]).toMatch(/^linear regression \(least squares\) 10-1 \(linear\), lbfgs, up to 100 iterations \(until converged\), full batch, wasm backend/);
     expect(r.out).toMatch(/\ndata +MSE +RMSE +MAE +R²\n/);
     const model = await Sequential.fromJSON(readFileSync(out, 'utf8'));
@@ -37,6 +39,18 @@ describe('gradwasm train on real-valued targets', () => {
     const ev = await cli('evaluate', out, 'data/diabetes_regression.csv');
     expect(ev.out).toContain("data/diabetes_regression.csv: 442 rows, label column 'label', regression");
     expect(ev.out).toContain(e.r2.toFixed(4));
+  });
+
+  it("an MLP (MLPRegressor's defaults) on z-scored targets learns; --no-scale-target leaves them raw, where Adam at 0.001 crawls", async () => {
+    const scaled = await cli('train', 'data/diabetes_regression.csv', '--no-progress', '--out', join(dir, 'mlp.json'));
+    expect(scaled.err).toBe('');
+    const r2 = (out: string): number => Number(/\nvalidation +\S+ +\S+ +\S+ +(\S+)\n/.exec(out)![1]);
+    expect(r2(scaled.out)).toBeGreaterThan(0.4);
+    const json = JSON.parse(readFileSync(join(dir, 'mlp.json'), 'utf8'));
+    expect(json.targetScaler.mean[0]).toBeCloseTo(152.7, 1); // the training rows' (--val 0.2)
+    const raw = await cli('train', 'data/diabetes_regression.csv', '--no-progress', '--no-scale-target');
+    expect(raw.out.split('\n')[0]).not.toContain('target z-scored');
+    expect(r2(raw.out)).toBeLessThan(0);
   });
 
   it('--task regression takes integer labels as values; a label that is not a number is refused by line', async () => {

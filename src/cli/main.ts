@@ -149,6 +149,10 @@ export function program(out: (text: string) => void, err: (text: string) => void
       integer(1),
     )
     .option('--no-scale', 'do not z-score the features (by default the model learns and saves a scaler)')
+    .option(
+      '--no-scale-target',
+      "regression: do not z-score the target (by default the model trains on it z-scored and predicts in its units, as scikit-learn's TransformedTargetRegressor)",
+    )
     .option('--no-stop-on-exploding-loss', 'let training go on when the loss explodes (it always stops at NaN)')
     .option('--no-progress', 'no progress bar')
     .option('--compare-js', 'then time the same training on the wasm and js backends')

@@ -39,6 +39,8 @@ export interface TrainOptions {
   task?: CliTask;
   patience?: number;
   scale: boolean;
+  /** Regression: z-score the target (the model keeps the target scaler). */
+  scaleTarget: boolean;
   stopOnExplodingLoss: boolean;
   backend: BackendName;
   threads: number | 'auto';
@@ -67,6 +69,7 @@ const RUN_FLAGS = [
   'task',
   'patience',
   'scale',
+  'scaleTarget',
   'stopOnExplodingLoss',
   'stream',
 ] as const;
@@ -158,6 +161,7 @@ export async function train(file: string, flags: TrainOptions, print: (line: str
         backend: o.backend,
         threads: o.threads,
         scaler: !o.scale ? null : split.memory ? StandardScaler.fit(split.memory.train.x) : StandardScaler.fromStats(await scanStats(split.trainSet)),
+        targetScaler: data.task === 'regression' && o.scaleTarget ? await targetScalerOf(split) : null,
         ...(namesKept(data) ? { featureNames: data.features, labelName: data.label } : {}),
       });
   const initialEpoch = resumed?.json.training?.epoch ?? 0;
@@ -240,7 +244,8 @@ function describeData(file: string, data: DataFile, { trainSet, heldOut }: Split
   return (
     `${file}: ${task}; ${data.rows} rows × ${data.cols} features, label column '${data.label}'` +
     (heldOut ? `; ${trainSet.rows} train / ${heldOut.rows} validation (seed ${o.seed})` : '') +
-    (model.scaler ? '; z-scored' : '')
+    (model.scaler ? '; z-scored' : '') +
+    (model.targetScaler ? `; target z-scored (mean ${model.targetScaler.mean[0]!.toPrecision(6)}, std ${model.targetScaler.scale[0]!.toPrecision(6)})` : '')
   );
 }
 
@@ -437,6 +442,23 @@ function checkData(resumed: { run: unknown }, data: RunRecord['data'], path: str
       );
     }
   }
+}
+
+/** The training rows' targets, z-scored: their mean and population standard deviation (float64, one pass when streamed). */
+async function targetScalerOf({ memory, trainSet }: Split): Promise<StandardScaler> {
+  if (memory) return StandardScaler.fit(memory.train.y, { cols: 1 });
+  // (Welford's update, a row at a time)
+  let n = 0,
+    mean = 0,
+    m2 = 0;
+  for await (const chunk of trainSet as AsyncIterable<{ y: ArrayLike<number> }>) {
+    for (const v of Array.from(chunk.y)) {
+      const d = v - mean;
+      mean += d / ++n;
+      m2 += d * (v - mean);
+    }
+  }
+  return StandardScaler.fromStats({ mean: [mean], std: [Math.sqrt(m2 / n)] });
 }
 
 /** The last layer of `task`: the article's sigmoid neuron, a softmax of the classes, or a linear unit. */
