@@ -15,7 +15,17 @@ await build({
   loader: { '.wasm': 'binary' },
   logLevel: 'warning',
 });
-const { quality, formatQuality, MARGINS, multiclassQuality, formatMulticlassQuality, MULTICLASS_MARGINS } = await import(pathToFileURL(out).href);
+const {
+  quality,
+  formatQuality,
+  MARGINS,
+  multiclassQuality,
+  formatMulticlassQuality,
+  MULTICLASS_MARGINS,
+  regressionQuality,
+  formatRegressionQuality,
+  REGRESSION_MARGINS,
+} = await import(pathToFileURL(out).href);
 const tables = ['breast_cancer', 'banknote', 'pima_diabetes', 'spambase', 'digits_odd_vs_even'];
 const started = performance.now();
 const rows = quality(tables, 5);
@@ -29,4 +39,10 @@ console.log(`\nMore than two classes (issue 21):\n\n${formatMulticlassQuality(cl
 console.log(
   `\n(5-fold stratified CV, the folds of data/sklearn-multiclass-reference.json; mean accuracy; ✗: more than ${MULTICLASS_MARGINS.lr} (LR) / ${MULTICLASS_MARGINS.mlp} (MLP) below scikit-learn)`,
 );
-process.exitCode = rows.every((r) => r.within.lr && r.within.mlp) && classes.every((r) => r.within.lr && r.within.mlp) ? 0 : 1;
+const values = regressionQuality(['diabetes_regression']);
+console.log(`\nReal-valued targets (issue 22):\n\n${formatRegressionQuality(values)}`);
+console.log(
+  `\n(5-fold CV, the folds of data/sklearn-regression-reference.json; mean R²; ✗: linear more than ${REGRESSION_MARGINS.lr} from LinearRegression, ` +
+    `MLP more than ${REGRESSION_MARGINS.mlp} below the better of scikit-learn's two)`,
+);
+process.exitCode = [...rows, ...classes, ...values].every((r) => r.within.lr && r.within.mlp) ? 0 : 1;

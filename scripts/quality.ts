@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { rocAuc } from '../src/metrics/classification.js';
+import { regressionEvaluation } from '../src/metrics/regression.js';
 
 export const REFERENCE = 'data/sklearn-reference.json';
 
@@ -196,6 +197,87 @@ export function formatMulticlassQuality(rows: readonly MulticlassRow[]): string 
     ...rows.map(
       (r) =>
         `| ${r.table} | ${r.folds} | ${f(r.gradwasm.lr.accuracy)}${mark(r.within.lr)} | ${f(r.sklearn.lr)} | ${f(r.gradwasm.mlp.accuracy)}${mark(r.within.mlp)} | ${f(r.sklearn.mlp)} |`,
+    ),
+  ].join('\n');
+}
+
+// ---- real-valued targets (issue 22) ----
+
+export const REGRESSION_REFERENCE = 'data/sklearn-regression-reference.json';
+
+/** The issue's margins: the CLI's linear default within 0.005 R² of LinearRegression(); its MLP no
+ *  more than 0.02 below the better of MLPRegressor() and TransformedTargetRegressor(MLPRegressor(), StandardScaler()). */
+export const REGRESSION_MARGINS = { lr: 0.005, mlp: 0.02 } as const;
+
+/** One regression table's row: mean R² over the folds, gradwasm's and scikit-learn's. */
+export interface RegressionRow {
+  table: string;
+  folds: number;
+  gradwasm: Record<ModelName, { r2: number; folds: number[] }>;
+  sklearn: { lr: number; mlp: number; mlpScaledTarget: number };
+  within: Record<ModelName, boolean>;
+}
+
+/** Cross-validate the CLI's defaults on a table of real-valued targets: each fold trained by
+ *  `gradwasm train` (the task read from the label column) and scored by the R² of `gradwasm predict`'s values. */
+export function crossValidateValues(table: string, folds: readonly number[], model: ModelName): { r2: number; folds: number[] } {
+  const { header, rows, labels } = lines(table);
+  const k = Math.max(...folds) + 1;
+  const dir = mkdtempSync(join(tmpdir(), 'gradwasm-quality-'));
+  const cli = resolve('dist/cli.js');
+  try {
+    const scores: number[] = [];
+    for (let f = 0; f < k; f++) {
+      const train = join(dir, 'train.csv'),
+        test = join(dir, 'test.csv'),
+        saved = join(dir, 'model.json');
+      writeFileSync(train, [header, ...rows.filter((_, r) => folds[r] !== f)].join('\n') + '\n');
+      writeFileSync(test, [header, ...rows.filter((_, r) => folds[r] === f)].join('\n') + '\n');
+      run(cli, ['train', train, '--val', '0', '--no-progress', '--out', saved, ...MODELS[model].flags]);
+      const values = run(cli, ['predict', saved, test]).trimEnd().split('\n').slice(1).map(Number);
+      scores.push(
+        regressionEvaluation(
+          NaN,
+          labels.filter((_, r) => folds[r] === f),
+          values,
+          1,
+        ).r2,
+      );
+    }
+    return { r2: scores.reduce((s, v) => s + v, 0) / k, folds: scores };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Both models on `tables` of real-valued targets, with the stored 5 folds, beside scikit-learn's. */
+export function regressionQuality(tables: readonly string[]): RegressionRow[] {
+  type Cv = { n_splits: number; fold_of_row: number[]; linear: { mean_r2: number }; mlp: { mean_r2: number }; mlp_scaled_target: { mean_r2: number } };
+  const reference = JSON.parse(readFileSync(REGRESSION_REFERENCE, 'utf8')) as { table: string; cv5: Cv };
+  return tables.map((table) => {
+    if (reference.table !== table) throw new Error(`${REGRESSION_REFERENCE} has no 5-fold figures for ${table}`);
+    const cv = reference.cv5;
+    const path = join('data', `${table}.csv`);
+    const gradwasm = { lr: crossValidateValues(path, cv.fold_of_row, 'lr'), mlp: crossValidateValues(path, cv.fold_of_row, 'mlp') };
+    const sklearn = { lr: cv.linear.mean_r2, mlp: cv.mlp.mean_r2, mlpScaledTarget: cv.mlp_scaled_target.mean_r2 };
+    const within = {
+      lr: Math.abs(gradwasm.lr.r2 - sklearn.lr) <= REGRESSION_MARGINS.lr,
+      mlp: gradwasm.mlp.r2 >= Math.max(sklearn.mlp, sklearn.mlpScaledTarget) - REGRESSION_MARGINS.mlp,
+    };
+    return { table, folds: cv.n_splits, gradwasm, sklearn, within };
+  });
+}
+
+/** The regression comparison as a Markdown table. */
+export function formatRegressionQuality(rows: readonly RegressionRow[]): string {
+  const f = (v: number) => v.toFixed(3);
+  const mark = (ok: boolean) => (ok ? '' : ' ✗');
+  return [
+    '| table | folds | gradwasm linear R² | sklearn LinearRegression | gradwasm MLP R² | sklearn MLPRegressor | sklearn MLPRegressor, target scaled |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.table} | ${r.folds} | ${f(r.gradwasm.lr.r2)}${mark(r.within.lr)} | ${f(r.sklearn.lr)} | ${f(r.gradwasm.mlp.r2)}${mark(r.within.mlp)} | ${f(r.sklearn.mlp)} | ${f(r.sklearn.mlpScaledTarget)} |`,
     ),
   ].join('\n');
 }

@@ -4,7 +4,17 @@
 // (`--layers ""`) within 0.005 accuracy and AUC of LogisticRegression(), the default MLP within
 // 0.01 accuracy of MLPClassifier(). `npm run quality` runs the 5-fold table on all five tables.
 import { describe, expect, it } from 'vitest';
-import { MARGINS, MULTICLASS_MARGINS, formatMulticlassQuality, formatQuality, multiclassQuality, quality } from '../scripts/quality.js';
+import {
+  MARGINS,
+  MULTICLASS_MARGINS,
+  REGRESSION_MARGINS,
+  formatMulticlassQuality,
+  formatQuality,
+  formatRegressionQuality,
+  multiclassQuality,
+  quality,
+  regressionQuality,
+} from '../scripts/quality.js';
 
 describe("the command line's defaults against scikit-learn's (3-fold CV)", () => {
   it.each(['breast_cancer', 'banknote'])(
@@ -35,4 +45,17 @@ describe("the command line's defaults on classes against scikit-learn's (5-fold 
     },
     120_000,
   );
+});
+
+// Issue 22: the same on real-valued targets (5 folds of diabetes, data/sklearn-regression-reference.json):
+// the linear default within 0.005 R² of LinearRegression(), the MLP no more than 0.02 below the
+// better of MLPRegressor() and TransformedTargetRegressor(MLPRegressor(), StandardScaler()).
+describe("the command line's defaults on real-valued targets against scikit-learn's (5-fold CV)", () => {
+  it('diabetes_regression: least squares and the MLP within the margins', () => {
+    const [row] = regressionQuality(['diabetes_regression']);
+    const report = formatRegressionQuality([row!]);
+    expect(Math.abs(row!.gradwasm.lr.r2 - row!.sklearn.lr), report).toBeLessThanOrEqual(REGRESSION_MARGINS.lr);
+    expect(row!.gradwasm.mlp.r2, report).toBeGreaterThanOrEqual(Math.max(row!.sklearn.mlp, row!.sklearn.mlpScaledTarget) - REGRESSION_MARGINS.mlp);
+    expect(row!.gradwasm.mlp.folds).toHaveLength(5);
+  }, 120_000);
 });
