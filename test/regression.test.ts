@@ -14,6 +14,7 @@ import {
   StandardScaler,
   dense,
   explain,
+  formatTrace,
   fromTfjsLayers,
   parseCsv,
   toOnnx,
@@ -180,6 +181,20 @@ describe('the regression head', () => {
     const p = trace.nodes.find((n) => n.id === 'p')!;
     const dp = p.grad!.data;
     [3, -2].forEach((t, i) => expect(dp[i]).toBeCloseTo((2 * (p.value.data[i]! - t)) / 2, 12));
+    expect(formatTrace(trace)).toContain('loss L = mean squared error over them');
+    expect(formatTrace(trace)).toMatch(/∂L\/∂W₂ = ∂L\/∂ŷ · ∂ŷ\/∂z₂ ·/);
+    // with a target scaler, on the targets as the model trains on them: its gradients() agree
+    const scaled = await Sequential.create({ inputs, layers: [dense(4, 'tanh'), dense(1)], seed: 3, targetScaler: StandardScaler.fit([[100], [300], [200]]) });
+    expect(
+      explain(
+        scaled,
+        [
+          [0.5, -1, 2],
+          [1, 1, 0],
+        ],
+        [250, 120],
+      ).ok,
+    ).toBe(true);
     model.dispose();
   });
 });

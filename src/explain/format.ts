@@ -78,7 +78,11 @@ export function formatTrace(trace: Trace, options: FormatOptions = {}): string {
   const t = (v: Tensor): string => formatTensor(v, max, digits);
   const out: string[] = [];
   const rows = trace.rows === trace.rowsGiven ? `${trace.rows} row${trace.rows === 1 ? '' : 's'}` : `the first ${trace.rows} of ${trace.rowsGiven} rows`;
-  const loss = trace.nodes.some((node) => node.op === 'neg_log_p_y') ? 'mean cross-entropy' : 'mean BCE';
+  const loss = trace.nodes.some((node) => node.op === 'neg_log_p_y')
+    ? 'mean cross-entropy'
+    : trace.nodes.some((node) => node.op === 'squared_error')
+      ? 'mean squared error'
+      : 'mean BCE';
   out.push(`Back-propagation, step by step: ${rows}, loss L = ${loss} over them.`);
   out.push("Computed in float64 on the model's float32 weights and features.");
   out.push('');

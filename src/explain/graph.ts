@@ -242,7 +242,15 @@ const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => strin
     add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
   },
   regression: (add, rows) => {
-    add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the target of each row (constants: no gradient)', shape: [rows, 1], inputs: [] });
+    add({
+      id: 'y',
+      op: 'label',
+      label: 'y',
+      formula: 'y',
+      description: 'the target of each row, as the model trains on it — standardised by its target scaler, if it has one (constants: no gradient)',
+      shape: [rows, 1],
+      inputs: [],
+    });
     add({
       id: 'se',
       op: 'squared_error',

@@ -104,6 +104,8 @@ export interface ExplainableModel extends ModelShape {
   getWeights(): { weights: Float32Array; bias: Float32Array }[];
   gradients(x: Features, y: Labels): { loss: number; layers: { weights: Float32Array; bias: Float32Array }[] };
   readonly scaler?: { transform(x: Features): Float32Array; readonly scale: Float64Array } | null;
+  /** A regression's target scaler: the model trains on (y − mean)/scale, and so does the trace. */
+  readonly targetScaler?: { readonly mean: Float64Array; readonly scale: Float64Array } | null;
 }
 
 /** Options of {@link explain}. */
@@ -460,7 +462,7 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
   const weights = model.getWeights();
   const leaves = new Map<string, Tensor>([
     ['x', tensor([rows, model.inputs], Float64Array.from(raw))],
-    ['y', tensor([rows, 1], Float64Array.from(ys as ArrayLike<number>))],
+    ['y', tensor([rows, 1], targetsAsTrained(ys as ArrayLike<number>, model.targetScaler ?? null))],
   ]);
   weights.forEach((w, i) => {
     const units = model.layers[i]!.units;
@@ -569,6 +571,14 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** The labels as the model trains on them: a regression's targets standardised by its target scaler (rounded to float32, as the model rounds them). */
+function targetsAsTrained(y: ArrayLike<number>, scaler: { readonly mean: Float64Array; readonly scale: Float64Array } | null): Float64Array<ArrayBuffer> {
+  if (!scaler) return Float64Array.from(y);
+  const mean = scaler.mean[0]!,
+    scale = scaler.scale[0]!;
+  return Float64Array.from(y, (v) => Math.fround((Math.fround(v) - mean) / scale));
+}
+
 /** From a parameter along its consumers to the output p, then the loss (p feeds both log blocks). */
 function pathToLoss(id: string, g: ModelGraph): string[] {
   const path = [id];
@@ -581,7 +591,7 @@ function chainOf(path: readonly string[], nodes: readonly TraceNode[], label: (i
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const p = byId.get('p')!;
   const one = (t: Tensor): number | undefined => (t.data.length === 1 ? t.data[0] : undefined);
-  const factors: ChainFactor[] = [{ symbol: dL('p'), value: one(p.grad!) }];
+  const factors: ChainFactor[] = [{ symbol: dL(p.label), value: one(p.grad!) }];
   for (let k = path.indexOf('p'); k > 0; k--) {
     const consumer = byId.get(path[k]!)!,
       operand = path[k - 1]!;
