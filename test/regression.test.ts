@@ -367,3 +367,71 @@ describe("L-BFGS to scikit-learn's least-squares optima on z-scored diabetes", (
     }
   }
 });
+
+describe('a regression model trains everywhere a classifier does', () => {
+  const inputs = 4,
+    rows = 90;
+  const data = uniform(41, rows * inputs, -1, 1);
+  const x = { data, rows, cols: inputs };
+  const y = Float32Array.from({ length: rows }, (_, r) => 40 + 25 * Math.sin(3 * data[r * inputs]!) - 10 * data[r * inputs + 1]!);
+  const targetScaler = StandardScaler.fit(y, { cols: 1 });
+  const layers = [dense(8, 'tanh'), dense(1)] as const;
+  const bits = (model: Sequential): number[] =>
+    model.getWeights().flatMap((l) => [...new Uint32Array(l.weights.slice().buffer), ...new Uint32Array(l.bias.slice().buffer)]);
+
+  it('fitDataset without shuffling gives fit’s weights and history, bit for bit (with a target scaler and validation data)', async () => {
+    const a = await Sequential.create({ inputs, layers, seed: 7, targetScaler });
+    const b = await Sequential.create({ inputs, layers, seed: 7, targetScaler });
+    const options = { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 0.01, shuffle: false } as const;
+    const history = await a.fit(x, y, { ...options, validationData: [x, y] });
+    const chunks = [25, 60, 90].map((end, i, ends) => {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      return { x: { data: data.subarray(start * inputs, end * inputs), rows: end - start, cols: inputs }, y: y.subarray(start, end) };
+    });
+    expect(await b.fitDataset(chunks, { ...options, validationData: chunks })).toEqual(history);
+    expect(history.valR2).toHaveLength(3);
+    expect(bits(b)).toEqual(bits(a));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('resumes from a checkpoint exactly: 3 + 3 epochs are the bits of 6, with sample weights', async () => {
+    const sampleWeight = Float32Array.from({ length: rows }, (_, r) => 1 + (r % 3));
+    const options = { batchSize: 10, optimizer: 'adam', learningRate: 0.01, sampleWeight } as const;
+    const whole = await Sequential.create({ inputs, layers, seed: 8, targetScaler });
+    await whole.fit(x, y, { ...options, epochs: 6 });
+    const first = await Sequential.create({ inputs, layers, seed: 8, targetScaler });
+    await first.fit(x, y, { ...options, epochs: 3 });
+    const resumed = await Sequential.fromJSON(JSON.stringify(first.toJSON({ training: true })));
+    await resumed.fit(x, y, { ...options, epochs: 6, initialEpoch: 3 });
+    expect(bits(resumed)).toEqual(bits(whole));
+    for (const m of [whole, first, resumed]) m.dispose();
+  });
+
+  it('weighs rows as Keras does — Σ wᵢ·ℓᵢ / rows, and a weight of 1 changes no bit — and stops early on the validation loss', async () => {
+    const plain = await Sequential.create({ inputs, layers, seed: 9 });
+    const ones = await Sequential.create({ inputs, layers, seed: 9 });
+    const options = { epochs: 2, batchSize: 15, learningRate: 0.001 };
+    const h = await plain.fit(x, y, options);
+    await ones.fit(x, y, { ...options, sampleWeight: new Float32Array(rows).fill(1) });
+    expect(bits(ones)).toEqual(bits(plain));
+    // full batch: the first epoch's loss is taken before its step
+    const fresh = await Sequential.create({ inputs, layers, seed: 9 });
+    const weighted = await Sequential.create({ inputs, layers, seed: 9 });
+    const once = (await fresh.fit(x, y, { epochs: 1, learningRate: 0.001 })).loss[0]!;
+    const doubled = (await weighted.fit(x, y, { epochs: 1, learningRate: 0.001, sampleWeight: new Float32Array(rows).fill(2) })).loss[0]!;
+    expect(Math.abs(doubled - 2 * once)).toBeLessThan(1e-6 * doubled);
+    expect(h.loss).toHaveLength(2);
+    const stopped = await Sequential.create({ inputs, layers, seed: 9, targetScaler });
+    const history = await stopped.fit(x, y, {
+      epochs: 500,
+      batchSize: 10,
+      learningRate: 0.5,
+      validationData: [x, y],
+      earlyStopping: { monitor: 'valLoss', patience: 3, restoreBestWeights: true },
+    });
+    expect(history.loss.length).toBeLessThan(500);
+    expect(history.bestEpoch).toBeDefined();
+    for (const m of [plain, ones, fresh, weighted, stopped]) m.dispose();
+  });
+});
