@@ -1,24 +1,30 @@
-// The playground's 2-D datasets, generated from a seed (the same seed gives the same points on
-// every machine): two moons, circles, XOR and a two-arm spiral of two classes, three blobs and
-// three spirals of three, all inside about [-1, 1]².
+// The playground's datasets, generated from a seed (the same seed gives the same points on every
+// machine): two moons, circles, XOR and a two-arm spiral of two classes, three blobs and three
+// spirals of three, all inside about [-1, 1]²; and two regressions — a noisy curve y(x) and a
+// surface y(x₁, x₂) — whose targets stay within about [-1, 1].
 import { Xoshiro128 } from '../src/core/prng.js';
 
+/** Each dataset's title, its classes (0: a regression, real-valued targets) and its features per point. */
 export const DATASETS = {
-  moons: { title: 'Two moons', classes: 2 },
-  circles: { title: 'Circles', classes: 2 },
-  xor: { title: 'XOR', classes: 2 },
-  spiral: { title: 'Spiral', classes: 2 },
-  blobs: { title: 'Three blobs', classes: 3 },
-  spirals3: { title: 'Three spirals', classes: 3 },
+  moons: { title: 'Two moons', classes: 2, inputs: 2 },
+  circles: { title: 'Circles', classes: 2, inputs: 2 },
+  xor: { title: 'XOR', classes: 2, inputs: 2 },
+  spiral: { title: 'Spiral', classes: 2, inputs: 2 },
+  blobs: { title: 'Three blobs', classes: 3, inputs: 2 },
+  spirals3: { title: 'Three spirals', classes: 3, inputs: 2 },
+  curve: { title: 'Curve', classes: 0, inputs: 1 },
+  surface: { title: 'Surface', classes: 0, inputs: 2 },
 } as const;
 export type DatasetName = keyof typeof DATASETS;
 
-/** n points: x holds (x₁, x₂) pairs, row-major; y their classes 0 … classes − 1. */
+/** n points: x holds their features (`inputs` per point: x, or (x₁, x₂)), row-major; y their
+ *  classes 0 … classes − 1, or (classes 0) their targets. */
 export interface Points {
   x: Float32Array;
   y: Float32Array;
   n: number;
   classes: number;
+  inputs: number;
 }
 
 /** Seeded uniform floats in [0, 1) (gradwasm's own xoshiro128**). */
@@ -31,9 +37,10 @@ function uniform(seed: number): () => number {
 export function generate(name: DatasetName, n: number, noise: number, seed: number): Points {
   const rand = uniform(seed);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand()); // Box–Muller
+  const { classes, inputs } = DATASETS[name];
+  if (classes === 0) return targets(name, n, noise, rand, gauss);
   const x = new Float32Array(2 * n);
   const y = new Float32Array(n);
-  const { classes } = DATASETS[name];
   for (let i = 0; i < n; i++) {
     const label = i % classes; // classes take turns: balanced, and any prefix is a fair sample
     let p: [number, number];
@@ -73,15 +80,37 @@ export function generate(name: DatasetName, n: number, noise: number, seed: numb
     x[2 * i + 1] = p[1] + noise * gauss();
     y[i] = label;
   }
-  return { x, y, n, classes };
+  return { x, y, n, classes, inputs };
+}
+
+/** A regression's points: the curve y = 0.7·sin(3x), or the surface y = 0.8·sin(2x₁)·cos(1.5x₂),
+ *  with x uniform in [-1, 1] (each coordinate) and Gaussian noise of 2·`noise` on y. */
+function targets(name: DatasetName, n: number, noise: number, rand: () => number, gauss: () => number): Points {
+  const inputs = DATASETS[name].inputs;
+  const x = new Float32Array(inputs * n);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const a = 2 * rand() - 1;
+    if (inputs === 1) {
+      x[i] = a;
+      y[i] = 0.7 * Math.sin(3 * a) + 2 * noise * gauss();
+    } else {
+      const b = 2 * rand() - 1;
+      x[2 * i] = a;
+      x[2 * i + 1] = b;
+      y[i] = 0.8 * Math.sin(2 * a) * Math.cos(1.5 * b) + 2 * noise * gauss();
+    }
+  }
+  return { x, y, n, classes: 0, inputs };
 }
 
 /** The first `n − testRows` points for training, the rest for testing (the points come in random order). */
 export function split(points: Points, testFraction: number): { train: Points; test: Points } {
   const testRows = Math.round(points.n * testFraction);
   const cut = points.n - testRows;
+  const { classes, inputs } = points;
   return {
-    train: { x: points.x.slice(0, 2 * cut), y: points.y.slice(0, cut), n: cut, classes: points.classes },
-    test: { x: points.x.slice(2 * cut), y: points.y.slice(cut), n: testRows, classes: points.classes },
+    train: { x: points.x.slice(0, inputs * cut), y: points.y.slice(0, cut), n: cut, classes, inputs },
+    test: { x: points.x.slice(inputs * cut), y: points.y.slice(cut), n: testRows, classes, inputs },
   };
 }

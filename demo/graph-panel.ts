@@ -4,7 +4,7 @@
 // parameter's chain-rule product checked against gradients() and finite differences.
 import { Sequential, dense, type Activation, type LayerWeights } from '../src/index.js';
 import { explain, formatLocal, formatNumber, formatShape, type GraphNode, type ModelGraph, type Tensor, type Trace } from '../src/explain/index.js';
-import { DOMAIN } from './plots.js';
+import { DOMAIN, planeOf } from './plots.js';
 import { outputLayer, type PlaygroundState } from './playground.js';
 
 /** The panel's state, readable from the console and by the browser test (window.gradwasmDemo.backprop). */
@@ -12,7 +12,7 @@ export interface BackpropState {
   /** The trace of the current network at the current point, or null when there is no network to explain. */
   trace: Trace | null;
   /** The point explained: a training or test point of the playground (the first training point by default). */
-  point: { x: [number, number]; y: number; set: 'train' | 'test'; index: number } | null;
+  point: { x: number[]; y: number; set: 'train' | 'test'; index: number } | null;
   /** The node whose numbers are shown. */
   selected: string;
   /** What the network is: "2 → 8 tanh → 8 tanh → 1 sigmoid, after 200 epochs of training" (→ 3 softmax for three classes). */
@@ -51,7 +51,7 @@ const kind = (n: GraphNode): string =>
     ? 'param'
     : n.op === 'input' || n.op === 'label'
       ? 'leaf'
-      : ['y_log_p', 'not_y_log_not_p', 'neg_log_p_y', 'add', 'negate', 'mean'].includes(n.op)
+      : ['y_log_p', 'not_y_log_not_p', 'neg_log_p_y', 'squared_error', 'add', 'negate', 'mean'].includes(n.op)
         ? 'loss'
         : 'op';
 
@@ -158,14 +158,12 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
     timer = 0;
 
   /** The network to explain: the trained (or training) one with its latest weights, else the form's, as initialised from its seed. */
-  function network():
-    { inputs: number; hidden: number[]; activation: Activation; classes: number; seed: number; weights: LayerWeights[] | null; text: string } | string {
+  function network(): { hidden: number[]; activation: Activation; classes: number; seed: number; weights: LayerWeights[] | null; text: string } | string {
     const s = playground.settings;
     const classes = playground.train.classes;
     if (playground.weights) {
       const epochs = playground.loss.length;
       return {
-        inputs: 2,
         hidden: s.hidden,
         activation: s.activation,
         classes,
@@ -180,7 +178,6 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
     const seed = Number((document.getElementById('pg-seed') as HTMLInputElement).value);
     const activation = (document.getElementById('pg-activation') as HTMLSelectElement).value as Activation;
     return {
-      inputs: 2,
       hidden,
       activation,
       classes,
@@ -195,7 +192,8 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
     let { set, index } = choice;
     if (index >= playground[set].n) [set, index] = ['train', 0];
     const points = playground[set];
-    state.point = points.n > index ? { x: [points.x[2 * index]!, points.x[2 * index + 1]!], y: points.y[index]!, set, index } : null;
+    const k = points.inputs;
+    state.point = points.n > index ? { x: [...points.x.subarray(k * index, k * (index + 1))], y: points.y[index]!, set, index } : null;
   }
 
   function placeMarker(): void {
@@ -203,8 +201,9 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
     marker.hidden = !pt;
     if (!pt) return;
     const { width, height } = boundary.getBoundingClientRect();
-    marker.style.left = `${boundary.offsetLeft + ((pt.x[0] + DOMAIN) / (2 * DOMAIN)) * width}px`;
-    marker.style.top = `${boundary.offsetTop + ((DOMAIN - pt.x[1]) / (2 * DOMAIN)) * height}px`;
+    const [px, py] = pt.x.length === 1 ? [pt.x[0]!, pt.y] : [pt.x[0]!, pt.x[1]!]; // (a curve's point sits at (x, its target))
+    marker.style.left = `${boundary.offsetLeft + ((px + DOMAIN) / (2 * DOMAIN)) * width}px`;
+    marker.style.top = `${boundary.offsetTop + ((DOMAIN - py) / (2 * DOMAIN)) * height}px`;
   }
 
   function show(id: string): void {
@@ -229,10 +228,11 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
         return;
       }
       const layers = [...net.hidden.map((u) => dense(u, net.activation)), outputLayer(net.classes)];
-      const key = JSON.stringify([net.hidden, net.activation, net.classes, net.seed]);
+      const inputs = playground.train.inputs;
+      const key = JSON.stringify([inputs, net.hidden, net.activation, net.classes, net.seed]);
       if (key !== modelKey || !model) {
         model?.dispose();
-        model = await Sequential.create({ inputs: 2, layers, seed: net.seed });
+        model = await Sequential.create({ inputs, layers, seed: net.seed });
         initial = model.getWeights();
         modelKey = key;
       }
@@ -242,8 +242,8 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
       const trace = explain(model, [state.point.x], [state.point.y], { rows: 1 });
       state.trace = trace;
       state.updates++;
-      const head = net.classes === 2 ? '1 sigmoid' : `${net.classes} softmax`;
-      state.network = `2 → ${[...net.hidden.map((u) => `${u} ${net.activation}`), head].join(' → ')}, ${net.text}`;
+      const head = net.classes === 0 ? '1 linear' : net.classes === 2 ? '1 sigmoid' : `${net.classes} softmax`;
+      state.network = `${inputs} → ${[...net.hidden.map((u) => `${u} ${net.activation}`), head].join(' → ')}, ${net.text}`;
       const g: ModelGraph = trace.graph;
       if (drawnKey !== key) {
         drawGraph(svg, g);
@@ -254,8 +254,9 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
       const p = [...trace.nodes.find((n) => n.id === 'p')!.value.data].map((v) => formatNumber(v, 6));
       const worst = trace.parameters.reduce((m, p) => ({ bp: Math.max(m.bp, p.backpropError), fd: Math.max(m.fd, p.finiteDifferenceError) }), { bp: 0, fd: 0 });
       summary.innerHTML =
-        `<b>${escape(state.network)}</b>. Point (${formatNumber(pt.x[0], 3)}, ${formatNumber(pt.x[1], 3)}), ${pt.set} point ${pt.index + 1}, class ${pt.y}: ` +
-        `p = ${p.length === 1 ? p[0] : `(${p.join(', ')})`}, L = ${formatNumber(trace.loss.trace, 4)}. ` +
+        `<b>${escape(state.network)}</b>. Point (${pt.x.map((v) => formatNumber(v, 3)).join(', ')}), ${pt.set} point ${pt.index + 1}, ` +
+        (net.classes === 0 ? `target ${formatNumber(pt.y, 4)}: ŷ = ` : `class ${pt.y}: p = `) +
+        `${p.length === 1 ? p[0] : `(${p.join(', ')})`}, L = ${formatNumber(trace.loss.trace, 4)}. ` +
         `<span class="${trace.ok ? 'good' : 'bad'}">${trace.ok ? '✓' : '✗'}</span> On all ${trace.parameterCount} parameters the chain rule matches ` +
         `gradients() within ${formatNumber(worst.bp, 2)} and finite differences within ${formatNumber(worst.fd, 2)}.`;
       root.dataset.state = 'ready';
@@ -293,7 +294,8 @@ export function initBackprop(playground: PlaygroundState): BackpropState {
     for (const set of ['train', 'test'] as const) {
       const points = playground[set];
       for (let i = 0; i < points.n; i++) {
-        const d = (points.x[2 * i]! - px) ** 2 + (points.x[2 * i + 1]! - py) ** 2;
+        const [x, y] = planeOf(points, i);
+        const d = (x - px) ** 2 + (y - py) ** 2;
         if (d < bestD) [bestD, choice] = [d, { set, index: i }];
       }
     }

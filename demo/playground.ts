@@ -1,5 +1,6 @@
-// The playground: 2-D datasets of two or three classes, a network chosen in the form, training in a
-// Web Worker (trainInWorker), and a live decision boundary and loss curve drawn from the worker's reports.
+// The playground: 2-D datasets of two or three classes, and a curve and a surface to regress, a
+// network chosen in the form, training in a Web Worker (trainInWorker), and a live decision
+// boundary (or fitted curve, or shaded surface) and loss curve drawn from the worker's reports.
 import {
   Sequential,
   dense,
@@ -12,7 +13,7 @@ import {
   type TrainingResult,
 } from '../src/index.js';
 import { DATASETS, generate, split, type DatasetName, type Points } from './datasets.js';
-import { GRID, drawBoundary, drawLoss, drawThumbnail, gridPoints } from './plots.js';
+import { CURVE_STEPS, GRID, curvePoints, drawBoundary, drawLoss, drawRegression, drawThumbnail, gridPoints } from './plots.js';
 
 /** What the form says. */
 export interface Settings {
@@ -44,16 +45,18 @@ export interface PlaygroundState {
   result: TrainingResult | null;
   /** The network's latest weights (as drawn), or null before training: the backprop panel explains them. */
   weights: LayerWeights[] | null;
-  /** Accuracy of the final model, evaluated on all training and all test points. */
-  final: { trainAccuracy: number; testAccuracy: number; trainLoss: number; testLoss: number } | null;
+  /** The final model evaluated on all training and all test points: its accuracy (a classifier's;
+   *  NaN for a regression) or R² (a regression's; NaN for a classifier), and its loss. */
+  final: { trainAccuracy: number; testAccuracy: number; trainR2: number; testR2: number; trainLoss: number; testLoss: number } | null;
   error: string | null;
 }
 
 const TEST_FRACTION = 0.2;
 
-/** The output layer for `classes` classes: the article's sigmoid neuron for two, a softmax of k for more. */
-export function outputLayer(classes: number): DenseLayer<'sigmoid' | 'softmax'> {
-  return classes === 2 ? dense(1, 'sigmoid') : dense(classes, 'softmax');
+/** The output layer for `classes` classes: the article's sigmoid neuron for two, a softmax of k
+ *  for more, a linear unit for a regression (classes 0). */
+export function outputLayer(classes: number): DenseLayer<'sigmoid' | 'softmax' | 'linear'> {
+  return classes === 0 ? dense(1, 'linear') : classes === 2 ? dense(1, 'sigmoid') : dense(classes, 'softmax');
 }
 /** The form's typed fields, which can hold what is not a valid setting; in the order their problems are shown. */
 const TYPED = ['hidden', 'epochs', 'seed'] as const;
@@ -98,6 +101,8 @@ export function initPlayground(): PlaygroundState {
   const resetButton = $<HTMLButtonElement>('pg-reset');
   const boundary = $<HTMLCanvasElement>('pg-boundary');
   const thirdClass = $('pg-key-c2');
+  const classKeys = [$('pg-key-c0'), $('pg-key-c1')];
+  const scoreLabels = [$('pg-acc-train').previousElementSibling!, $('pg-acc-test').previousElementSibling!];
   const shadeKey = $('pg-key-shade');
   const lossCanvas = $<HTMLCanvasElement>('pg-loss');
   const errorBox = $('pg-error');
@@ -126,6 +131,13 @@ export function initPlayground(): PlaygroundState {
   };
 
   const grid = gridPoints();
+  const curve = curvePoints();
+  /** What the plot needs the model's outputs for: the grid's cells, or the curve's xs. */
+  const plotRows = (): { data: Float32Array; rows: number; cols: number } =>
+    state.train.inputs === 1 ? { data: curve, rows: CURVE_STEPS, cols: 1 } : { data: grid, rows: GRID * GRID, cols: 2 };
+  const regression = (): boolean => state.train.classes === 0;
+  /** The viewer's outputs over the plot: probabilities, or (a regression) values. */
+  const plotOutputs = (model: Sequential): Float32Array => (regression() ? (model.predict(plotRows()) as Float32Array) : model.predictProba(plotRows()));
   const initial = readSettings().settings;
   const state: PlaygroundState = {
     status: 'idle',
@@ -139,7 +151,7 @@ export function initPlayground(): PlaygroundState {
     weights: null,
   };
   let job: TrainingJob | null = null;
-  let viewer: Sequential<'binary' | 'softmax'> | null = null; // a main-thread copy of the network, only for drawing the boundary
+  let viewer: Sequential | null = null; // a main-thread copy of the network, only for drawing the boundary
   let pendingWeights: LayerWeights[] | null = null;
   let proba: Float32Array | null = null;
   let frame = 0;
@@ -198,9 +210,18 @@ export function initPlayground(): PlaygroundState {
     state.final = null;
     state.weights = null;
     proba = null;
-    const binary = state.train.classes === 2;
-    thirdClass.hidden = binary;
-    shadeKey.textContent = binary ? 'shade: P(class 1) · line: P = 0.5' : 'shade: the likeliest class, deeper as it is likelier · lines: where it changes';
+    const { classes, inputs } = state.train;
+    thirdClass.hidden = classes !== 3;
+    for (const key of classKeys) key.hidden = classes === 0;
+    shadeKey.textContent =
+      classes === 0
+        ? inputs === 1
+          ? 'points: (x, its target) · line: the model’s prediction'
+          : 'shade: the predicted value, points: their targets (blue below 0, orange above)'
+        : classes === 2
+          ? 'shade: P(class 1) · line: P = 0.5'
+          : 'shade: the likeliest class, deeper as it is likelier · lines: where it changes';
+    for (const [i, label] of scoreLabels.entries()) label.textContent = `${i === 0 ? 'Training' : 'Test'} ${classes === 0 ? 'R²' : 'accuracy'}`;
     const suggestion = SUGGESTIONS[settings.dataset];
     hint.hidden = !suggestion;
     if (suggestion) {
@@ -240,8 +261,12 @@ export function initPlayground(): PlaygroundState {
     const f = state.final;
     stat.lossTrain.textContent = f ? f.trainLoss.toFixed(4) : n ? state.loss[n - 1]!.toFixed(4) : '–';
     stat.lossTest.textContent = f ? f.testLoss.toFixed(4) : n ? state.valLoss[n - 1]!.toFixed(4) : '–';
-    stat.accTrain.textContent = f ? percent(f.trainAccuracy) : lastTrainAccuracy === null ? '–' : percent(lastTrainAccuracy);
-    stat.accTest.textContent = f ? percent(f.testAccuracy) : lastTestAccuracy === null ? '–' : percent(lastTestAccuracy);
+    // (a regression's score is R², to 3 decimals; its training R² comes with the final evaluation)
+    const score = (v: number): string => (regression() ? v.toFixed(3) : percent(v));
+    const final = (which: 'train' | 'test'): number =>
+      regression() ? f![which === 'train' ? 'trainR2' : 'testR2'] : f![which === 'train' ? 'trainAccuracy' : 'testAccuracy'];
+    stat.accTrain.textContent = f ? score(final('train')) : lastTrainAccuracy === null ? '–' : score(lastTrainAccuracy);
+    stat.accTest.textContent = f ? score(final('test')) : lastTestAccuracy === null ? '–' : score(lastTestAccuracy);
   }
   let lastTrainAccuracy: number | null = null;
   let lastTestAccuracy: number | null = null;
@@ -252,9 +277,10 @@ export function initPlayground(): PlaygroundState {
       viewer.setWeights(pendingWeights);
       state.weights = pendingWeights;
       pendingWeights = null;
-      proba = viewer.predictProba({ data: grid, rows: GRID * GRID, cols: 2 });
+      proba = plotOutputs(viewer);
     }
-    drawBoundary(boundary, proba, state.train.classes === 2 ? 1 : state.train.classes, state.train, state.test);
+    if (regression()) drawRegression(boundary, proba, state.train, state.test);
+    else drawBoundary(boundary, proba, state.train.classes === 2 ? 1 : state.train.classes, state.train, state.test);
     drawLoss(lossCanvas, state.loss, state.valLoss, state.status === 'idle' ? Math.max(2, state.settings.epochs || 2) : state.settings.epochs);
     if (state.status === 'training') renderStats(state.settings.epochs);
     root.dispatchEvent(new Event('pg-render')); // for the backprop panel
@@ -271,16 +297,16 @@ export function initPlayground(): PlaygroundState {
     refreshData();
     state.settings = settings;
     const model = {
-      inputs: 2,
+      inputs: state.train.inputs,
       layers: [...settings.hidden.map((units) => dense(units, settings.activation)), outputLayer(state.train.classes)],
       seed: settings.seed,
       backend: settings.backend,
     };
     viewer?.dispose();
-    viewer = (await Sequential.create({ ...model, backend: 'wasm' })) as Sequential<'binary' | 'softmax'>; // (it ends in outputLayer)
+    viewer = await Sequential.create({ ...model, backend: 'wasm' });
     pendingWeights = viewer.getWeights();
     lastTrainAccuracy = lastTestAccuracy = null;
-    const rows = (p: Points) => ({ data: p.x, rows: p.n, cols: 2 });
+    const rows = (p: Points) => ({ data: p.x, rows: p.n, cols: p.inputs });
     startedAt = performance.now();
     setBusy(true);
     // (the worker's model takes threads: 'auto' as this page's does: every core when the page is cross-origin isolated)
@@ -306,8 +332,8 @@ export function initPlayground(): PlaygroundState {
         onEpochEnd: (log, weights) => {
           state.loss.push(log.loss);
           state.valLoss.push(log.valLoss!);
-          lastTrainAccuracy = log.accuracy;
-          lastTestAccuracy = log.valAccuracy!;
+          lastTrainAccuracy = regression() ? null : log.accuracy;
+          lastTestAccuracy = regression() ? log.valR2! : log.valAccuracy!;
           if (weights) pendingWeights = weights;
           scheduleRender();
         },
@@ -317,15 +343,24 @@ export function initPlayground(): PlaygroundState {
       state.weights = result.model.layers.map((l) => ({ weights: Float32Array.from(l.weights), bias: Float32Array.from(l.bias) }));
       viewer.setWeights(state.weights);
       pendingWeights = null;
-      proba = viewer.predictProba({ data: grid, rows: GRID * GRID, cols: 2 });
+      proba = plotOutputs(viewer);
       const onTrain = viewer.evaluate(rows(state.train), state.train.y);
       const onTest = viewer.evaluate(rows(state.test), state.test.y);
-      state.final = { trainAccuracy: onTrain.accuracy, testAccuracy: onTest.accuracy, trainLoss: onTrain.loss, testLoss: onTest.loss };
+      const of = (e: typeof onTrain, key: 'accuracy' | 'r2'): number => (key in e ? (e as unknown as Record<string, number>)[key]! : NaN);
+      state.final = {
+        trainAccuracy: of(onTrain, 'accuracy'),
+        testAccuracy: of(onTest, 'accuracy'),
+        trainR2: of(onTrain, 'r2'),
+        testR2: of(onTest, 'r2'),
+        trainLoss: onTrain.loss,
+        testLoss: onTest.loss,
+      };
       const seconds = (performance.now() - startedAt) / 1000;
       setStatus(
         'done',
         `${result.cancelled ? 'Stopped' : 'Done'} after ${result.history.loss.length} epochs in ${seconds.toFixed(2)} s ` +
-          `(${threads === 1 ? '1 thread' : `${threads} threads`}): test accuracy ${percent(onTest.accuracy)}.`,
+          `(${threads === 1 ? '1 thread' : `${threads} threads`}): ` +
+          (regression() ? `test R² ${state.final.testR2.toFixed(3)}.` : `test accuracy ${percent(state.final.testAccuracy)}.`),
       );
     } catch (error) {
       state.error = (error as Error).message;

@@ -180,10 +180,88 @@ export function drawThumbnail(canvas: HTMLCanvasElement, points: Points): void {
   ctx.fillStyle = `rgb(${MIDDLE.join(',')})`;
   ctx.fillRect(0, 0, width, height);
   for (let i = 0; i < points.n; i++) {
-    const px = ((points.x[2 * i]! + DOMAIN) / (2 * DOMAIN)) * width;
-    const py = ((DOMAIN - points.x[2 * i + 1]!) / (2 * DOMAIN)) * height;
-    ctx.fillStyle = CLASS_COLORS[points.y[i]!]!;
+    const [x, y] = planeOf(points, i);
+    const px = ((x + DOMAIN) / (2 * DOMAIN)) * width;
+    const py = ((DOMAIN - y) / (2 * DOMAIN)) * height;
+    ctx.fillStyle = pointColor(points, i);
     ctx.fillRect(px - 1, py - 1, 2, 2);
+  }
+}
+
+/** Where point i sits on the plot: (x₁, x₂), or for a curve (x, its target). */
+export function planeOf(points: Points, i: number): [number, number] {
+  return points.inputs === 1 ? [points.x[i]!, points.y[i]!] : [points.x[2 * i]!, points.x[2 * i + 1]!];
+}
+
+/** Point i's colour: its class's; a surface's by its target (valueColor); a curve's one ink. */
+function pointColor(points: Points, i: number): string {
+  if (points.classes > 0) return CLASS_COLORS[points.y[i]!]!;
+  return points.inputs === 1 ? CURVE_INK : `rgb(${valueColor(points.y[i]!, 1).join(', ')})`;
+}
+
+const CURVE_INK = 'rgb(51, 65, 85)';
+const FIT_INK = 'rgb(234, 88, 12)';
+
+/** A value (about −1 … 1) → colour: blue below 0, orange above, near-white at 0, `strength` at most. */
+function valueColor(v: number, strength: number): number[] {
+  return mix(MIDDLE, CLASS_RGB[v >= 0 ? 1 : 0], strength * Math.min(1, Math.abs(v)) ** 0.8);
+}
+
+/** Points along the curve's x axis where the fitted curve is drawn. */
+export const CURVE_STEPS = 200;
+
+/** The xs of the fitted curve, [-DOMAIN, DOMAIN] in CURVE_STEPS steps, as one-feature rows. */
+export function curvePoints(): Float32Array {
+  return Float32Array.from({ length: CURVE_STEPS }, (_, i) => -DOMAIN + (2 * DOMAIN * i) / (CURVE_STEPS - 1));
+}
+
+/**
+ * A regression's plot: a curve's points (x across, the target up) with the fitted curve through
+ * `values` (CURVE_STEPS of them, or none yet); a surface's plane shaded by the predicted value
+ * (`values`: GRID × GRID) under its points coloured by their targets.
+ */
+export function drawRegression(canvas: HTMLCanvasElement, values: Float32Array | null, train: Points, test: Points): void {
+  const ctx = fit(canvas);
+  const { width: w, height } = canvas.getBoundingClientRect();
+  ctx.clearRect(0, 0, w, height);
+  const surface = train.inputs === 2;
+  if (values && surface && heatCanvas) {
+    heatCanvas.width = heatCanvas.height = GRID;
+    const hctx = heatCanvas.getContext('2d')!;
+    const image = hctx.createImageData(GRID, GRID);
+    for (let cell = 0; cell < GRID * GRID; cell++) image.data.set([...valueColor(values[cell]!, 0.6), 255], 4 * cell);
+    hctx.putImageData(image, 0, 0);
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(heatCanvas, 0, 0, w, height);
+  } else {
+    ctx.fillStyle = `rgb(${MIDDLE.join(',')})`;
+    ctx.fillRect(0, 0, w, height);
+  }
+  drawAxes(ctx, w, height);
+  const toPixel = (x: number, y: number): [number, number] => [((x + DOMAIN) / (2 * DOMAIN)) * w, ((DOMAIN - y) / (2 * DOMAIN)) * height];
+  for (const [points, ring] of [
+    [train, false],
+    [test, true],
+  ] as const) {
+    for (let i = 0; i < points.n; i++) {
+      const [px, py] = toPixel(...planeOf(points, i));
+      const color = pointColor(points, i);
+      ctx.beginPath();
+      ctx.arc(px, py, ring ? 3.6 : 3.4, 0, 2 * Math.PI);
+      ctx.fillStyle = ring ? 'white' : color;
+      ctx.strokeStyle = ring ? color : 'white';
+      ctx.lineWidth = ring ? 2 : 1;
+      ctx.fill();
+      ctx.stroke();
+    }
+  }
+  if (values && !surface) {
+    const xs = curvePoints();
+    ctx.beginPath();
+    xs.forEach((x, i) => (i === 0 ? ctx.moveTo(...toPixel(x, values[i]!)) : ctx.lineTo(...toPixel(x, values[i]!))));
+    ctx.strokeStyle = FIT_INK;
+    ctx.lineWidth = 2.5;
+    ctx.stroke();
   }
 }
 

@@ -361,6 +361,80 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     expect(problems).toEqual([]);
   });
 
+  for (const [dataset, inputs] of [
+    ['curve', 1],
+    ['surface', 2],
+  ] as const) {
+    it(`the playground regresses the ${dataset} through a linear unit: R² above 0.85, the weights Node's bit for bit, the fit drawn, the squared error explained`, async () => {
+      const other = await openDemo(1400);
+      await other.click(`#pg-datasets input[value="${dataset}"]`, { force: true });
+      await other.uncheck('#pg-animate');
+      await other.click('#pg-train');
+      await other.waitForFunction(() => ['done', 'error'].includes((window as unknown as Page$).gradwasmDemo.playground.status), null, { timeout: 60_000 });
+      await other.waitForFunction(() => /after 200 epochs of training/.test((window as unknown as Page$).gradwasmDemo.backprop.network));
+      const run = await other.evaluate(() => {
+        const { playground: p, backprop: b } = (window as unknown as Page$).gradwasmDemo;
+        // the plot's pixels: the fitted curve's orange ink, or the surface's shades of blue and orange
+        const canvas = document.getElementById('pg-boundary') as HTMLCanvasElement;
+        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+        let ink = 0,
+          blue = 0,
+          orange = 0;
+        for (let i = 0; i < pixels.length; i += 4) {
+          const [r, g, bl] = [pixels[i]!, pixels[i + 1]!, pixels[i + 2]!];
+          if (Math.abs(r - 234) < 4 && Math.abs(g - 88) < 4 && Math.abs(bl - 12) < 4) ink++;
+          if (bl > r + 20) blue++;
+          if (r > bl + 20) orange++;
+        }
+        return {
+          status: p.status,
+          final: p.final,
+          settings: p.settings,
+          model: p.result!.model,
+          x: [...p.train.x],
+          y: [...p.train.y],
+          tx: [...p.test.x],
+          ty: [...p.test.y],
+          share: { ink: ink / (pixels.length / 4), blue: blue / (pixels.length / 4), orange: orange / (pixels.length / 4) },
+          scoreLabel: document.getElementById('pg-acc-test')!.previousElementSibling!.textContent,
+          shown: document.getElementById('pg-acc-test')!.textContent,
+          network: b.network,
+          ok: b.trace!.ok,
+          ops: b.trace!.nodes.map((n) => n.op),
+          summary: document.getElementById('bg-summary')!.textContent!,
+        };
+      });
+      console.log(`playground ${dataset}: test R² ${run.final?.testR2}; plot ${JSON.stringify(run.share)}`);
+      expect(run.status).toBe('done');
+      expect(run.final!.testR2).toBeGreaterThan(0.85);
+      expect(run.final!.testAccuracy).toBeNaN();
+      expect(run.scoreLabel).toBe('Test R²');
+      expect(run.shown).toBe(run.final!.testR2.toFixed(3));
+      if (inputs === 1)
+        expect(run.share.ink).toBeGreaterThan(0.002); // the curve, 2.5 px wide across the plot
+      else expect(Math.min(run.share.blue, run.share.orange)).toBeGreaterThan(0.15);
+
+      const s = run.settings;
+      const model = await Sequential.create({ inputs, layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(1)], seed: s.seed, backend: s.backend });
+      const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / inputs, cols: inputs });
+      await model.fit(rows(run.x), run.y, {
+        epochs: s.epochs,
+        learningRate: s.learningRate,
+        ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
+        validationData: [rows(run.tx), run.ty],
+      });
+      expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
+
+      expect(run.network).toBe(`${inputs} → 8 tanh → 8 tanh → 1 linear, after 200 epochs of training`);
+      expect(run.ok).toBe(true);
+      expect(run.ops).toContain('squared_error');
+      expect(run.summary).toMatch(/target \S+: ŷ = \S+, L = /);
+      await other.locator('#playground').screenshot({ path: join(RESULTS, `playground-${dataset}.png`) });
+      await other.close();
+      expect(problems).toEqual([]);
+    });
+  }
+
   it("seeded training on the page's main thread and in its worker equals Node's, bit for bit, on both backends", async () => {
     const { x, y } = scaledBreastCancer();
     for (const backend of ['wasm', 'js'] as const) {
