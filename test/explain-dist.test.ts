@@ -20,7 +20,8 @@ describe('dist/explain.js and dist/explain.browser.js (gradwasm/explain)', () =>
       expect([...new Set(imports)], file).toEqual([library]);
       expect(text).not.toMatch(/WebAssembly\.instantiate|AGFzbQ/); // no core inside
     }
-    expect(gzipSync(readFileSync(dist('explain.browser.js')), { level: 9 }).length).toBeLessThan(10_000);
+    // (the explain code alone, three heads' loss nodes: about 10 kB; with a copy of the library it would be over 50)
+    expect(gzipSync(readFileSync(dist('explain.browser.js')), { level: 9 }).length).toBeLessThan(11_000);
   });
 
   it('explains a model of the built library, throwing its GradwasmError', async () => {

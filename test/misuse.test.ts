@@ -623,7 +623,7 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
         'unknown key seeds',
         { ...good, seeds: 1 },
         'options.seeds',
-        /^options has an unknown option "seeds"; known: inputs, layers, seed, backend, scaler, threads, featureNames, labelName, classes$/,
+        /^options has an unknown option "seeds"; known: inputs, layers, seed, backend, scaler, targetScaler, threads, featureNames, labelName, classes$/,
       ],
       ['unknown key learningRate', { ...good, learningRate: 0.1 }, 'options.learningRate', /^options has an unknown option "learningRate"/],
       ['options null', null, 'options', /^options must be an object, got null$/],
