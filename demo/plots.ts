@@ -92,16 +92,20 @@ export function drawBoundary(canvas: HTMLCanvasElement, proba: Float32Array | nu
     ctx.fillRect(0, 0, w, height);
   }
   drawAxes(ctx, w, height);
-  const toPixel = (x: number, y: number): [number, number] => [((x + DOMAIN) / (2 * DOMAIN)) * w, ((DOMAIN - y) / (2 * DOMAIN)) * height];
+  drawPoints(ctx, train, test, w, height);
+}
+
+/** The points: training points filled with their colour, test points as rings of it. */
+function drawPoints(ctx: CanvasRenderingContext2D, train: Points, test: Points, w: number, height: number): void {
   for (const [points, ring] of [
     [train, false],
     [test, true],
   ] as const) {
     for (let i = 0; i < points.n; i++) {
-      const [px, py] = toPixel(points.x[2 * i]!, points.x[2 * i + 1]!);
-      const color = CLASS_COLORS[points.y[i]!]!;
+      const [x, y] = planeOf(points, i);
+      const color = pointColor(points, i);
       ctx.beginPath();
-      ctx.arc(px, py, ring ? 3.6 : 3.4, 0, 2 * Math.PI);
+      ctx.arc(((x + DOMAIN) / (2 * DOMAIN)) * w, ((DOMAIN - y) / (2 * DOMAIN)) * height, ring ? 3.6 : 3.4, 0, 2 * Math.PI);
       ctx.fillStyle = ring ? 'white' : color;
       ctx.strokeStyle = ring ? color : 'white';
       ctx.lineWidth = ring ? 2 : 1;
@@ -238,23 +242,8 @@ export function drawRegression(canvas: HTMLCanvasElement, values: Float32Array |
     ctx.fillRect(0, 0, w, height);
   }
   drawAxes(ctx, w, height);
+  drawPoints(ctx, train, test, w, height);
   const toPixel = (x: number, y: number): [number, number] => [((x + DOMAIN) / (2 * DOMAIN)) * w, ((DOMAIN - y) / (2 * DOMAIN)) * height];
-  for (const [points, ring] of [
-    [train, false],
-    [test, true],
-  ] as const) {
-    for (let i = 0; i < points.n; i++) {
-      const [px, py] = toPixel(...planeOf(points, i));
-      const color = pointColor(points, i);
-      ctx.beginPath();
-      ctx.arc(px, py, ring ? 3.6 : 3.4, 0, 2 * Math.PI);
-      ctx.fillStyle = ring ? 'white' : color;
-      ctx.strokeStyle = ring ? color : 'white';
-      ctx.lineWidth = ring ? 2 : 1;
-      ctx.fill();
-      ctx.stroke();
-    }
-  }
   if (values && !surface) {
     const xs = curvePoints();
     ctx.beginPath();

@@ -34,32 +34,44 @@ function lines(path: string): { header: string; rows: string[]; labels: number[]
 
 /** Cross-validate `model` with the CLI's defaults on `table` (a path), the folds given by each row's fold index. */
 export function crossValidate(table: string, folds: readonly number[], model: ModelName, extraFlags: readonly string[] = []): Scores {
-  const { header, rows, labels } = lines(table);
+  const { labels } = lines(table);
+  const scores = eachFold(table, folds, model, extraFlags, (predicted, f) => {
+    const p = predicted.map((l) => Number(l.split(',')[0]));
+    const y = labels.filter((_, r) => folds[r] === f);
+    const correct = p.reduce((n, v, i) => n + ((v > 0.5 ? 1 : 0) === y[i] ? 1 : 0), 0);
+    return { accuracy: correct / y.length, auc: rocAuc(y, p) };
+  });
+  const mean = (key: 'accuracy' | 'auc') => scores.reduce((s, x) => s + x[key], 0) / scores.length;
+  return { accuracy: mean('accuracy'), auc: mean('auc'), folds: scores };
+}
+
+/**
+ * Each fold of `table`: the CLI's defaults (with `model`'s flags) trained by `gradwasm train --val 0`
+ * on the other folds' rows, then `gradwasm predict` on the fold; `score` takes predict's lines
+ * (the header left out) and the fold's index.
+ */
+function eachFold<T>(
+  table: string,
+  folds: readonly number[],
+  model: ModelName,
+  extraFlags: readonly string[],
+  score: (predicted: string[], fold: number) => T,
+): T[] {
+  const { header, rows } = lines(table);
   if (folds.length !== rows.length) throw new Error(`${table}: ${rows.length} rows, but ${folds.length} fold indices`);
   const k = Math.max(...folds) + 1;
   const dir = mkdtempSync(join(tmpdir(), 'gradwasm-quality-'));
   const cli = resolve('dist/cli.js');
   try {
-    const scores: Scores['folds'] = [];
-    for (let f = 0; f < k; f++) {
+    return Array.from({ length: k }, (_, f) => {
       const train = join(dir, 'train.csv'),
         test = join(dir, 'test.csv'),
         saved = join(dir, 'model.json');
       writeFileSync(train, [header, ...rows.filter((_, r) => folds[r] !== f)].join('\n') + '\n');
       writeFileSync(test, [header, ...rows.filter((_, r) => folds[r] === f)].join('\n') + '\n');
       run(cli, ['train', train, '--val', '0', '--no-progress', '--out', saved, ...MODELS[model].flags, ...extraFlags]);
-      const out = run(cli, ['predict', saved, test]);
-      const p = out
-        .trimEnd()
-        .split('\n')
-        .slice(1)
-        .map((l) => Number(l.split(',')[0]));
-      const y = labels.filter((_, r) => folds[r] === f);
-      const correct = p.reduce((n, v, i) => n + ((v > 0.5 ? 1 : 0) === y[i] ? 1 : 0), 0);
-      scores.push({ accuracy: correct / y.length, auc: rocAuc(y, p) });
-    }
-    const mean = (key: 'accuracy' | 'auc') => scores.reduce((s, x) => s + x[key], 0) / scores.length;
-    return { accuracy: mean('accuracy'), auc: mean('auc'), folds: scores };
+      return score(run(cli, ['predict', saved, test]).trimEnd().split('\n').slice(1), f);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -141,34 +153,15 @@ export interface MulticlassRow {
 /** Cross-validate the CLI's defaults on a table of classes: each fold trained by `gradwasm train`
  *  (the task read from the label column) and scored by `gradwasm predict`'s class column. */
 export function crossValidateClasses(table: string, folds: readonly number[], model: ModelName): { accuracy: number; folds: number[] } {
-  const [header, ...rows] = readFileSync(table, 'utf8').trimEnd().split(/\r?\n/);
-  const labelAt = header!.split(',').findIndex((n) => n.trim().toLowerCase() === 'label');
+  const { header, rows } = lines(table);
+  const labelAt = header.split(',').findIndex((n) => n.trim().toLowerCase() === 'label');
   const label = (row: string): string =>
     String(Number.isNaN(Number(row.split(',')[labelAt])) ? row.split(',')[labelAt]!.trim() : Number(row.split(',')[labelAt]));
-  const k = Math.max(...folds) + 1;
-  const dir = mkdtempSync(join(tmpdir(), 'gradwasm-quality-'));
-  const cli = resolve('dist/cli.js');
-  try {
-    const scores: number[] = [];
-    for (let f = 0; f < k; f++) {
-      const train = join(dir, 'train.csv'),
-        test = join(dir, 'test.csv'),
-        saved = join(dir, 'model.json');
-      const testRows = rows.filter((_, r) => folds[r] === f);
-      writeFileSync(train, [header, ...rows.filter((_, r) => folds[r] !== f)].join('\n') + '\n');
-      writeFileSync(test, [header, ...testRows].join('\n') + '\n');
-      run(cli, ['train', train, '--val', '0', '--no-progress', '--out', saved, ...MODELS[model].flags]);
-      const predicted = run(cli, ['predict', saved, test])
-        .trimEnd()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.slice(l.lastIndexOf(',') + 1));
-      scores.push(predicted.filter((c, i) => c === label(testRows[i]!)).length / testRows.length);
-    }
-    return { accuracy: scores.reduce((s, v) => s + v, 0) / k, folds: scores };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const scores = eachFold(table, folds, model, [], (predicted, f) => {
+    const testRows = rows.filter((_, r) => folds[r] === f);
+    return predicted.map((l) => l.slice(l.lastIndexOf(',') + 1)).filter((c, i) => c === label(testRows[i]!)).length / testRows.length;
+  });
+  return { accuracy: scores.reduce((s, v) => s + v, 0) / scores.length, folds: scores };
 }
 
 /** Both models on `tables` of classes, with the stored 5 folds, beside scikit-learn's. */
@@ -221,33 +214,21 @@ export interface RegressionRow {
 /** Cross-validate the CLI's defaults on a table of real-valued targets: each fold trained by
  *  `gradwasm train` (the task read from the label column) and scored by the R² of `gradwasm predict`'s values. */
 export function crossValidateValues(table: string, folds: readonly number[], model: ModelName): { r2: number; folds: number[] } {
-  const { header, rows, labels } = lines(table);
-  const k = Math.max(...folds) + 1;
-  const dir = mkdtempSync(join(tmpdir(), 'gradwasm-quality-'));
-  const cli = resolve('dist/cli.js');
-  try {
-    const scores: number[] = [];
-    for (let f = 0; f < k; f++) {
-      const train = join(dir, 'train.csv'),
-        test = join(dir, 'test.csv'),
-        saved = join(dir, 'model.json');
-      writeFileSync(train, [header, ...rows.filter((_, r) => folds[r] !== f)].join('\n') + '\n');
-      writeFileSync(test, [header, ...rows.filter((_, r) => folds[r] === f)].join('\n') + '\n');
-      run(cli, ['train', train, '--val', '0', '--no-progress', '--out', saved, ...MODELS[model].flags]);
-      const values = run(cli, ['predict', saved, test]).trimEnd().split('\n').slice(1).map(Number);
-      scores.push(
-        regressionEvaluation(
-          NaN,
-          labels.filter((_, r) => folds[r] === f),
-          values,
-          1,
-        ).r2,
-      );
-    }
-    return { r2: scores.reduce((s, v) => s + v, 0) / k, folds: scores };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { labels } = lines(table);
+  const scores = eachFold(
+    table,
+    folds,
+    model,
+    [],
+    (predicted, f) =>
+      regressionEvaluation(
+        NaN,
+        labels.filter((_, r) => folds[r] === f),
+        predicted.map(Number),
+        1,
+      ).r2,
+  );
+  return { r2: scores.reduce((s, v) => s + v, 0) / scores.length, folds: scores };
 }
 
 /** Both models on `tables` of real-valued targets, with the stored 5 folds, beside scikit-learn's. */

@@ -241,57 +241,36 @@ const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => strin
     add({ id: 'bce', op: 'negate', label: 'ℓ', formula: 'ℓ = −s', description: 'the binary cross-entropy of each row', shape: [rows, 1], inputs: ['sum'] });
     add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
   },
-  regression: (add, rows) => {
-    add({
-      id: 'y',
-      op: 'label',
-      label: 'y',
-      formula: 'y',
-      description: 'the target of each row, as the model trains on it — standardised by its target scaler, if it has one (constants: no gradient)',
-      shape: [rows, 1],
-      inputs: [],
-    });
-    add({
-      id: 'se',
-      op: 'squared_error',
-      label: 'ℓ',
-      formula: 'ℓ = (ŷ − y)²',
-      description: 'the squared error of each row',
-      shape: [rows, 1],
-      inputs: ['p', 'y'],
-    });
-    add({
-      id: 'loss',
-      op: 'mean',
-      label: 'L',
-      formula: 'L = (1/B)·Σ ℓ',
-      description: "the loss: the mean squared error over the B rows (Keras's meanSquaredError); ∂L/∂ŷ = 2(ŷ − y)/B",
-      shape: [],
-      inputs: ['se'],
-    });
-  },
-  softmax: (add, rows) => {
-    add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the class index of each row (constants: no gradient)', shape: [rows, 1], inputs: [] });
-    add({
-      id: 'ce',
-      op: 'neg_log_p_y',
-      label: 'ℓ',
-      formula: 'ℓ = −log p_y',
-      description: "the categorical cross-entropy of each row: minus the log of its own class's probability, log p_y = z_y − log Σₖ e^zₖ taken from the logits",
-      shape: [rows, 1],
-      inputs: ['p', 'y'],
-    });
-    add({
-      id: 'loss',
-      op: 'mean',
-      label: 'L',
-      formula: 'L = (1/B)·Σ ℓ',
-      description: 'the loss: the mean cross-entropy over the B rows',
-      shape: [],
-      inputs: ['ce'],
-    });
-  },
+  regression: (add, rows) =>
+    rowLossNodes(add, rows, {
+      labels: 'the target of each row, as the model trains on it — standardised by its target scaler, if it has one',
+      loss: { id: 'se', op: 'squared_error', formula: 'ℓ = (ŷ − y)²', description: 'the squared error of each row' },
+      mean: "the mean squared error over the B rows (Keras's meanSquaredError); ∂L/∂ŷ = 2(ŷ − y)/B",
+    }),
+  softmax: (add, rows) =>
+    rowLossNodes(add, rows, {
+      labels: 'the class index of each row',
+      loss: {
+        id: 'ce',
+        op: 'neg_log_p_y',
+        formula: 'ℓ = −log p_y',
+        description:
+          "the categorical cross-entropy of each row: minus the log of its own class's probability, log p_y = z_y − log Σₖ e^zₖ taken from the logits",
+      },
+      mean: 'the mean cross-entropy over the B rows',
+    }),
 };
+
+/** A head whose loss is one block per row: the labels y, each row's loss ℓ from p and y, and L, their mean. */
+function rowLossNodes(
+  add: (node: GraphNode) => string,
+  rows: Dim,
+  says: { labels: string; loss: { id: string; op: GraphOp; formula: string; description: string }; mean: string },
+): void {
+  add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: `${says.labels} (constants: no gradient)`, shape: [rows, 1], inputs: [] });
+  add({ ...says.loss, label: 'ℓ', shape: [rows, 1], inputs: ['p', 'y'] });
+  add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: `the loss: ${says.mean}`, shape: [], inputs: [says.loss.id] });
+}
 
 /** `B×30`, `16`, or `scalar`. */
 export function formatShape(shape: readonly Dim[]): string {
