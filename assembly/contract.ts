@@ -276,7 +276,7 @@ export const EXPLODING_CEILING: f64 = 1000000;
   decay: f32;
 }
 
-/** STEP_GATHER's arguments (36 bytes at stepArgs()): rows of a shuffled batch, gathered from anywhere in the data. */
+/** STEP_GATHER's arguments (40 bytes at stepArgs()): rows of a shuffled batch, gathered from anywhere in the data. */
 // @ts-ignore: decorator
 @unmanaged export class GatherArgs {
   /** bytes of a row */
@@ -297,6 +297,8 @@ export const EXPLODING_CEILING: f64 = 1000000;
   yBatch: usize;
   /** …and weights */
   wBatch: usize;
+  /** bytes of a row's labels (4; a regression's: 4 per output) */
+  yBytes: usize;
 }
 
 /** STEP_OUTPUTS's arguments (20 bytes at stepArgs()): rows of the head's outputs, as predict() gives them (binary: σ(z)). */

@@ -620,7 +620,7 @@ export function trainBatches(m: usize, call: usize): i32 {
       const part = min(capacity, size - done);
       const from = start + done;
       const bx = shuffled ? gather(m, x, y, w, order, from, part, xBatch, yBatch, wBatch) : x + <usize>from * rowBytes(m);
-      const by = shuffled ? yBatch : y + (<usize>from << 2);
+      const by = shuffled ? yBatch : y + <usize>from * labelBytes(m);
       const bw: usize = !w ? 0 : shuffled ? wBatch : w + (<usize>from << 2);
       if (!trainUnit(m, bx, by, bw, part, batchSize, lr, decay)) return batch;
     }
@@ -641,17 +641,17 @@ export function trainRows(m: usize, call: usize): i32 {
   const x = c.x, y = c.y, w = c.w, rows = c.rows, batchSize = c.batchSize, lr = c.lr, decay = c.decay;
   const xCarry = c.xCarry, yCarry = c.yCarry, wCarry = c.wCarry;
   const capacity = load<i32>(m + CAPACITY);
-  const bytes = rowBytes(m);
+  const bytes = rowBytes(m), yBytes = labelBytes(m);
   let at = 0;
   while (at < rows) {
     const unit = oneUnit(m, batchSize) ? batchSize : min(capacity, batchSize - load<i32>(m + BATCH_ROWS));
     const carried = load<i32>(m + CARRIED);
     const available = rows - at;
-    let ux = x + <usize>at * bytes, uy = y + (<usize>at << 2), uw: usize = w ? w + (<usize>at << 2) : 0;
+    let ux = x + <usize>at * bytes, uy = y + <usize>at * yBytes, uw: usize = w ? w + (<usize>at << 2) : 0;
     if (carried > 0 || available < unit) {
       const take = min(unit - carried, available);
       memory.copy(xCarry + <usize>carried * bytes, ux, <usize>take * bytes);
-      memory.copy(yCarry + (<usize>carried << 2), uy, <usize>take << 2);
+      memory.copy(yCarry + <usize>carried * yBytes, uy, <usize>take * yBytes);
       if (w) memory.copy(wCarry + (<usize>carried << 2), uw, <usize>take << 2);
       at += take;
       if (carried + take < unit) {
@@ -686,10 +686,14 @@ export function trainRowsEnd(m: usize, batchSize: i32, lr: f32, decay: f32, xCar
 // @ts-ignore: decorator
 @inline function rowBytes(m: usize): usize { return <usize>load<i32>(m + INPUTS) << 2; }
 
+/** Bytes of a row's labels: one f32, or a regression's target for each output. */
+// @ts-ignore: decorator
+@inline function labelBytes(m: usize): usize { return load<i32>(m + HEAD) == HEAD_REGRESSION ? <usize>outputWidth(m) << 2 : 4; }
+
 /** Rows order[start…start+n) of x, y and w (0: no weights) gathered into xBatch, yBatch, wBatch. Returns xBatch. */
 function gather(m: usize, x: usize, y: usize, w: usize, order: usize, start: i32, n: i32, xBatch: usize, yBatch: usize, wBatch: usize): usize {
   const s = stepArgs<GatherArgs>();
-  s.bytes = rowBytes(m); s.x = x; s.y = y; s.w = w; s.order = order + (<usize>start << 2); s.n = n; s.xBatch = xBatch; s.yBatch = yBatch; s.wBatch = wBatch;
+  s.bytes = rowBytes(m); s.x = x; s.y = y; s.w = w; s.order = order + (<usize>start << 2); s.n = n; s.xBatch = xBatch; s.yBatch = yBatch; s.wBatch = wBatch; s.yBytes = labelBytes(m);
   share(m, STEP_GATHER, <i64>n * (load<i32>(m + INPUTS) + GATHER_WORK), (n + 3) >> 2);
   return xBatch;
 }
@@ -697,12 +701,13 @@ function gather(m: usize, x: usize, y: usize, w: usize, order: usize, start: i32
 function gatherPart(part: i32, parts: i32): void {
   const s = stepArgs<GatherArgs>();
   const bytes = s.bytes, x = s.x, y = s.y, w = s.w, order = s.order, n = s.n;
-  const xBatch = s.xBatch, yBatch = s.yBatch, wBatch = s.wBatch;
+  const xBatch = s.xBatch, yBatch = s.yBatch, wBatch = s.wBatch, yBytes = s.yBytes;
   const r0 = lo(n, part, parts, 4), r1 = lo(n, part + 1, parts, 4);
   for (let r = r0; r < r1; r++) {
     const src = <usize>load<u32>(order + (<usize>r << 2));
     copyRow(xBatch + <usize>r * bytes, x + src * bytes, bytes);
-    store<f32>(yBatch + (<usize>r << 2), load<f32>(y + (src << 2)));
+    if (yBytes == 4) store<f32>(yBatch + (<usize>r << 2), load<f32>(y + (src << 2)));
+    else copyRow(yBatch + <usize>r * yBytes, y + src * yBytes, yBytes);
   }
   if (w) for (let r = r0; r < r1; r++) store<f32>(wBatch + (<usize>r << 2), load<f32>(w + (<usize>load<u32>(order + (<usize>r << 2)) << 2)));
 }
@@ -726,7 +731,7 @@ export function gradients(m: usize, x: usize, y: usize, rows: i32, before: i32):
     const part = min(capacity, rows - done);
     const bx = x + <usize>done * rowBytes(m);
     forward(m, bx, part);
-    lossGradient(m, y + (<usize>done << 2), 0, part, 1, m + PASS_STATS);
+    lossGradient(m, y + <usize>done * labelBytes(m), 0, part, 1, m + PASS_STATS);
     backward(m, bx, part, 0, 0, before + done);
   }
 }
@@ -740,7 +745,7 @@ export function evaluate(m: usize, x: usize, y: usize, rows: i32, probabilities:
     const size = min(capacity, rows - start);
     const z = forward(m, x + <usize>start * rowBytes(m), size);
     const at = <usize>start << 2;
-    lossStep(m, z, y + at, 0, size, size, 0, probabilities ? probabilities + at * width : 0, m + PASS_STATS);
+    lossStep(m, z, y + <usize>start * labelBytes(m), 0, size, size, 0, probabilities ? probabilities + at * width : 0, m + PASS_STATS);
   }
 }
 

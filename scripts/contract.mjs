@@ -194,6 +194,7 @@ const STEPS = [
       ['xBatch', 'usize', 'the gathered rows…'],
       ['yBatch', 'usize', '…labels…'],
       ['wBatch', 'usize', '…and weights'],
+      ['yBytes', 'usize', "bytes of a row's labels (4; a regression's: 4 per output)"],
     ],
   },
   {

@@ -11,10 +11,10 @@ describe('dist/gradwasm.browser.js', () => {
   const bundle = read('dist/gradwasm.browser.js');
 
   // (25 kB in issue 4, for the binary head alone; the softmax head's core function and multiclass metrics added 1.3 kB)
-  it('keeps the inference path at most 27 kB gzipped: what a page that imports Sequential downloads', () => {
+  it('keeps the inference path at most 28 kB gzipped: what a page that imports Sequential downloads', () => {
     // build/gradwasm.inference.js: the browser build tree-shaken to `Sequential` (scripts/build.mjs)
     const inference = read('build/gradwasm.inference.js');
-    expect(gzipSync(inference, { level: 9 }).length).toBeLessThanOrEqual(27_000);
+    expect(gzipSync(inference, { level: 9 }).length).toBeLessThanOrEqual(28_000);
     expect(inference.length).toBeLessThan(bundle.length);
   });
 

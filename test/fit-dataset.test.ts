@@ -150,7 +150,7 @@ describe.each(['wasm', 'js'] as const)('fitDataset ≡ fit (%s)', (backend) => {
     await model.fitDataset(good, { epochs: 2, batchSize: 8, learningRate: 0.1 });
     const kept = model.getWeights();
     const bad = cut(data, y, cols, 10);
-    for (const c of bad) if (!Array.isArray(c.y)) c.y = Array.from(c.y);
+    for (const c of bad) if (!Array.isArray(c.y)) c.y = Array.from(c.y as ArrayLike<number>);
     bad[7]!.x = data.slice(70 * cols, 80 * cols); // chunk 7 as a flat Float32Array
     spoil(bad);
     const error = await model.fitDataset(bad, { epochs: 2, batchSize: 8, learningRate: 0.1 }).catch((e: unknown) => e);

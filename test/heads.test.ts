@@ -23,7 +23,7 @@ describe('the head a network ends in', () => {
     for (const last of [
       { units: 2, activation: 'sigmoid' },
       { units: 1, activation: 'relu' },
-      { units: 2, activation: 'linear' },
+      { units: 2, activation: 'tanh' },
       { units: 1, activation: 'softmax' },
     ]) {
       expect(findHead(last)).toBeUndefined();
@@ -36,7 +36,7 @@ describe('the head a network ends in', () => {
       expect(error).toBeInstanceOf(DataError);
       expect((error as DataError).argument).toBe('options.layers');
       expect((error as Error).message).toBe(
-        `the last layer of options.layers must be dense(1, 'sigmoid'), dense(k, 'softmax') with k ≥ 2 or dense(1, 'linear') (regression), got dense(${last.units}, '${last.activation}')`,
+        `the last layer of options.layers must be dense(1, 'sigmoid'), dense(k, 'softmax') with k ≥ 2 or dense(k, 'linear') (regression, k outputs), got dense(${last.units}, '${last.activation}')`,
       );
     }
   });

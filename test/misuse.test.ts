@@ -583,7 +583,7 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
         'last layer relu',
         { ...good, layers: [dense(4, 'relu')] },
         'options.layers',
-        /^the last layer of options\.layers must be dense\(1, 'sigmoid'\), dense\(k, 'softmax'\) with k ≥ 2 or dense\(1, 'linear'\) \(regression\), got dense\(4, 'relu'\)$/,
+        /^the last layer of options\.layers must be dense\(1, 'sigmoid'\), dense\(k, 'softmax'\) with k ≥ 2 or dense\(k, 'linear'\) \(regression, k outputs\), got dense\(4, 'relu'\)$/,
       ],
       ['last layer dense(1, tanh)', { ...good, layers: [dense(3), dense(1, 'tanh')] }, 'options.layers', /got dense\(1, 'tanh'\)$/],
       ['last layer dense(2, sigmoid)', { ...good, layers: [dense(1, 'sigmoid'), dense(2, 'sigmoid')] }, 'options.layers', /got dense\(2, 'sigmoid'\)$/],
@@ -783,7 +783,7 @@ describe.each(BACKENDS)('misuse on the %s backend', (backend: BackendName) => {
         'last layer not sigmoid',
         () => edited((j) => (j.layers[1].activation = 'tanh')),
         'json.layers',
-        /^the last layer of json\.layers must be dense\(1, 'sigmoid'\), dense\(k, 'softmax'\) with k ≥ 2 or dense\(1, 'linear'\) \(regression\), got dense\(1, 'tanh'\)$/,
+        /^the last layer of json\.layers must be dense\(1, 'sigmoid'\), dense\(k, 'softmax'\) with k ≥ 2 or dense\(k, 'linear'\) \(regression, k outputs\), got dense\(1, 'tanh'\)$/,
       ],
       [
         'last layer of 2 units',

@@ -435,3 +435,130 @@ describe('a regression model trains everywhere a classifier does', () => {
     for (const m of [plain, ones, fresh, weighted, stopped]) m.dispose();
   });
 });
+
+describe('several outputs: dense(k) of a linear layer, targets rows × k', () => {
+  const inputs = 3,
+    rows = 120,
+    k = 2;
+  const data = uniform(61, rows * inputs, -1, 1);
+  const x = { data, rows, cols: inputs };
+  const flat = Float32Array.from({ length: rows * k }, (_, i) => {
+    const r = Math.floor(i / k);
+    return i % k === 0 ? Math.sin(2 * data[r * inputs]!) : 3 * data[r * inputs + 1]! * data[r * inputs + 2]! + 1;
+  });
+  const nested = Array.from({ length: rows }, (_, r) => [flat[r * k]!, flat[r * k + 1]!]);
+  const layers = [dense(8, 'tanh'), dense(k)] as const;
+  const bits = (model: Sequential): number[] =>
+    model.getWeights().flatMap((l) => [...new Uint32Array(l.weights.slice().buffer), ...new Uint32Array(l.bias.slice().buffer)]);
+
+  it('take the targets as rows of k, { data, rows, cols: k } or a flat array, the same bits; refuse a row of the wrong length by row', async () => {
+    const fit = { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 0.01 } as const;
+    const seen: number[][] = [];
+    for (const y of [nested, { data: flat, rows, cols: k }, flat]) {
+      const model = await Sequential.create({ inputs, layers, seed: 2 });
+      await model.fit(x, y as never, fit);
+      seen.push(bits(model));
+      model.dispose();
+    }
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[2]).toEqual(seen[0]);
+    const model = await Sequential.create({ inputs, layers, seed: 2 });
+    const bad = nested.map((r, i) => (i === 7 ? [r[0]!] : r));
+    await expect(model.fit(x, bad as never, fit)).rejects.toThrow('y[7] must be 2 targets, got');
+    const nan = nested.map((r, i) => (i === 9 ? [r[0]!, NaN] : r));
+    await expect(model.fit(x, nan as never, fit)).rejects.toThrow('y[9][1] is NaN; targets must be finite numbers');
+  });
+
+  for (const backend of BACKENDS) {
+    it(`${backend}: the loss is the mean over rows and outputs of (ŷ − y)², gradients() its derivatives (float64 finite differences)`, async () => {
+      const model = await Sequential.create({ inputs, layers, seed: 4, backend });
+      const w = model
+        .getWeights()
+        .map((l, i) => ({ weights: Float64Array.from(l.weights), bias: Float64Array.from(l.bias), activation: model.layers[i]!.activation }));
+      const loss64 = (): number => {
+        let sum = 0;
+        for (let r = 0; r < rows; r++) {
+          const h = Array.from({ length: 8 }, (_, u) =>
+            Math.tanh(w[0]!.bias[u]! + [0, 1, 2].reduce((s, i) => s + data[r * inputs + i]! * w[0]!.weights[i * 8 + u]!, 0)),
+          );
+          for (let j = 0; j < k; j++) sum += (h.reduce((s, v, u) => s + v * w[1]!.weights[u * k + j]!, w[1]!.bias[j]!) - flat[r * k + j]!) ** 2;
+        }
+        return sum / (rows * k);
+      };
+      const g = model.gradients(x, nested);
+      expect(Math.abs(g.loss - loss64())).toBeLessThan(1e-5 * g.loss);
+      for (const [l, layer] of w.entries()) {
+        for (const key of ['weights', 'bias'] as const) {
+          layer[key].forEach((v, i) => {
+            layer[key][i] = v + 1e-6;
+            const up = loss64();
+            layer[key][i] = v - 1e-6;
+            const down = loss64();
+            layer[key][i] = v;
+            expect(Math.abs(g.layers[l]![key][i]! - (up - down) / 2e-6)).toBeLessThan(1e-4 * Math.max(1, Math.abs((up - down) / 2e-6)));
+          });
+        }
+      }
+      model.dispose();
+    });
+  }
+
+  it('train the same on both backends (1e-4), the same bits for 1, 2 and 3 threads, shuffled, with a validation split; evaluate averages the outputs as scikit-learn', async () => {
+    const fit = { epochs: 4, batchSize: 10, optimizer: 'adam' as const, learningRate: 0.02, validationSplit: 0.25 };
+    const weights: LayerWeights[][] = [];
+    for (const [backend, threads] of [
+      ['js', 1],
+      ['wasm', 1],
+      ['wasm', 2],
+      ['wasm', 3],
+    ] as const) {
+      const model = await Sequential.create({ inputs, layers, seed: 3, backend, threads });
+      const history = await model.fit(x, nested, fit);
+      weights.push(model.getWeights());
+      const cut = rows - Math.round(rows * 0.25);
+      const e = model.evaluate({ data: data.subarray(cut * inputs), rows: rows - cut, cols: inputs }, nested.slice(cut)) as RegressionEvaluation;
+      expect(history.valLoss!.at(-1)).toBeCloseTo(e.loss, 12);
+      expect(history.valR2!.at(-1)).toBeCloseTo(e.r2, 12);
+      const p = model.predict({ data: data.subarray(cut * inputs), rows: rows - cut, cols: inputs }) as Float32Array;
+      expect(p).toHaveLength((rows - cut) * k);
+      expect(e).toEqual({ ...regressionEvaluation(e.loss, flat.subarray(cut * k), p, k), loss: e.loss });
+      model.dispose();
+    }
+    for (let l = 0; l < 2; l++) expect(relativeDifference(weights[1]![l]!.weights, weights[0]![l]!.weights)).toBeLessThan(1e-4);
+    for (const w of weights.slice(2)) expect(w).toEqual(weights[1]);
+  });
+
+  it('fitDataset ≡ fit without shuffling (chunks of rows × k); a shuffle window trains too; a target scaler of k columns; ONNX variable [N, k] and TF.js within 1e-6; explain checks out', async () => {
+    const targetScaler = StandardScaler.fit(nested);
+    const options = { epochs: 3, batchSize: 16, optimizer: 'adam', learningRate: 0.01, shuffle: false } as const;
+    const a = await Sequential.create({ inputs, layers, seed: 7, targetScaler });
+    const b = await Sequential.create({ inputs, layers, seed: 7, targetScaler });
+    const history = await a.fit(x, nested, options);
+    const chunks = [50, 90, 120].map((end, i, ends) => {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      return { x: { data: data.subarray(start * inputs, end * inputs), rows: end - start, cols: inputs }, y: flat.subarray(start * k, end * k) };
+    });
+    expect(await b.fitDataset(chunks, options)).toEqual(history);
+    expect(bits(b)).toEqual(bits(a));
+    const windowed = await b.fitDataset(chunks, { ...options, shuffle: true, shuffleBuffer: 32 });
+    expect(windowed.loss.every(Number.isFinite)).toBe(true);
+    // in the targets' units
+    const values = a.predict(x) as Float32Array;
+    expect((a.evaluate(x, nested) as RegressionEvaluation).r2).toBeGreaterThan(0);
+    const session = await ort.InferenceSession.create(toOnnx(a));
+    const { variable } = await session.run({ features: new ort.Tensor('float32', data, [rows, inputs]) });
+    expect(variable!.dims).toEqual([rows, k]);
+    expect(relativeDifference(variable!.data as Float32Array, values)).toBeLessThan(1e-6);
+    const { modelJson, weightsBin } = toTfjsLayers(a);
+    expect(relativeDifference((await fromTfjsLayers(modelJson, weightsBin)).predict(x) as Float32Array, values)).toBeLessThan(1e-6);
+    expect(
+      explain(
+        a,
+        nested.slice(0, 3).map((_, r) => [...data.subarray(r * inputs, (r + 1) * inputs)]),
+        nested.slice(0, 3),
+      ).ok,
+    ).toBe(true);
+    a.dispose();
+    b.dispose();
+  });
+});

@@ -174,7 +174,7 @@ describe.each(BACKENDS)('the softmax head on the %s backend', (backend) => {
       "options.layers[0] is a hidden layer: 'softmax' is for the last layer only",
     );
     await expect(Sequential.create({ inputs: 2, layers: [dense(1, 'softmax')] })).rejects.toThrow(
-      "dense(k, 'softmax') with k ≥ 2 or dense(1, 'linear') (regression), got dense(1, 'softmax')",
+      "dense(k, 'softmax') with k ≥ 2 or dense(k, 'linear') (regression, k outputs), got dense(1, 'softmax')",
     );
   });
 

@@ -39,6 +39,8 @@ export interface ModelPlan {
   widest: number;
   /** What predict gives per row: the last layer's units (binary: 1; softmax: k). */
   outputWidth: number;
+  /** Labels per row: one (a class), or a regression's target per output (its linear units). */
+  labelWidth: number;
   /** Bytes one row of a chunk takes (workspace and staging), alignment aside. */
   rowBytes: number;
   /** The rows of a chunk: the largest workspace capacity this model ever gets. */
@@ -65,8 +67,10 @@ export function planModel(architecture: Architecture): ModelPlan {
     return plan;
   });
   // staged input row, label and outputs; the two gradient rows, the 1.0, the loss (f64), every layer's outputs
-  const outputWidth = architecture.layers[architecture.layers.length - 1]!.units;
-  const rowBytes = 4 * (architecture.inputs + 1 + outputWidth + 2 * widest + 1 + 2 + outputs);
+  const last = architecture.layers[architecture.layers.length - 1]!;
+  const outputWidth = last.units;
+  const labelWidth = last.activation === 'linear' ? outputWidth : 1; // (the regression head's: src/heads/regression.ts)
+  const rowBytes = 4 * (architecture.inputs + labelWidth + outputWidth + 2 * widest + 1 + 2 + outputs);
   return {
     descriptorBytes: HEADER_BYTES + RECORD_BYTES * layers.length,
     layers,
@@ -75,6 +79,7 @@ export function planModel(architecture: Architecture): ModelPlan {
     blockBytes: 4 * (2 * floats + alignFloats(packed)),
     widest,
     outputWidth,
+    labelWidth,
     rowBytes,
     chunkRows: chunkRows(rowBytes),
   };
@@ -128,11 +133,12 @@ export function fitBlocks(
     valRows = fit.validationRows;
   const batchRows = Math.min(fit.batchSize, plan.chunkRows, rows);
   const levels = levelCount(plan, Math.min(fit.batchSize, rows), fit.batchSize >= rows || fit.batchSize > plan.chunkRows);
-  const sizes = [4 * rows * inputs, 4 * rows];
+  const labels = plan.labelWidth;
+  const sizes = [4 * rows * inputs, 4 * rows * labels];
   if (fit.weighted) sizes.push(4 * rows);
-  if (fit.shuffle) sizes.push(4 * rows, 4 * batchRows * inputs, 4 * batchRows);
+  if (fit.shuffle) sizes.push(4 * rows, 4 * batchRows * inputs, 4 * batchRows * labels);
   if (fit.shuffle && fit.weighted) sizes.push(4 * batchRows);
-  if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows, 4 * valRows * plan.outputWidth);
+  if (valRows > 0) sizes.push(4 * valRows * inputs, 4 * valRows * labels, 4 * valRows * plan.outputWidth);
   if (levels > 0) sizes.push(levelBytes(plan, levels));
   return { sizes, workspaceRows: Math.max(batchRows, Math.min(valRows, plan.chunkRows)), levels };
 }

@@ -172,11 +172,13 @@ export class ShuffleWindow {
     private readonly cols: number,
     private readonly out: number,
     private readonly rng: Xoshiro128,
+    /** Labels per row: one, or a regression's target per output. */
+    private readonly labels = 1,
   ) {
     this.x = new Float32Array(size * cols);
-    this.y = new Float32Array(size);
+    this.y = new Float32Array(size * labels);
     this.outX = new Float32Array(out * cols);
-    this.outY = new Float32Array(out);
+    this.outY = new Float32Array(out * labels);
   }
 
   /** Put a chunk's rows through the window; `emit` gets the rows that leave, a chunk at a time. */
@@ -186,16 +188,17 @@ export class ShuffleWindow {
     copyCheckedRows(chunk.x, 0, chunk.x.rows, rows);
     for (let r = 0; r < chunk.x.rows; r++) {
       const row = rows.subarray(r * cols, (r + 1) * cols);
-      const label = chunk.y[r]!;
+      const k = this.labels,
+        label = chunk.y.subarray(r * k, (r + 1) * k);
       if (this.held < this.size) {
         this.x.set(row, this.held * cols);
-        this.y[this.held++] = label;
+        this.y.set(label, this.held++ * k);
         continue;
       }
       const j = this.rng.nextBelow(this.size);
       this.leave(j, emit);
       this.x.set(row, j * cols);
-      this.y[j] = label;
+      this.y.set(label, j * k);
     }
   }
 
@@ -206,20 +209,20 @@ export class ShuffleWindow {
       this.leave(j, emit);
       const last = --this.held;
       this.x.copyWithin(j * this.cols, last * this.cols, (last + 1) * this.cols);
-      this.y[j] = this.y[last]!;
+      this.y.copyWithin(j * this.labels, last * this.labels, (last + 1) * this.labels);
     }
     this.flush(emit);
   }
 
   private leave(j: number, emit: (x: Matrix, y: Float32Array) => void): void {
     this.outX.set(this.x.subarray(j * this.cols, (j + 1) * this.cols), this.outRows * this.cols);
-    this.outY[this.outRows++] = this.y[j]!;
+    this.outY.set(this.y.subarray(j * this.labels, (j + 1) * this.labels), this.outRows++ * this.labels);
     if (this.outRows === this.out) this.flush(emit);
   }
 
   private flush(emit: (x: Matrix, y: Float32Array) => void): void {
     if (this.outRows === 0) return;
-    emit(denseMatrix(this.outX.subarray(0, this.outRows * this.cols), this.outRows, this.cols), this.outY.subarray(0, this.outRows));
+    emit(denseMatrix(this.outX.subarray(0, this.outRows * this.cols), this.outRows, this.cols), this.outY.subarray(0, this.outRows * this.labels));
     this.outRows = 0;
   }
 }

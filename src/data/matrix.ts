@@ -17,8 +17,10 @@ export interface MatrixInput {
 /** Feature rows: `number[][]`, a flat row-major `Float32Array`/`Float64Array`, or `{ data, rows, cols, stride? }`. */
 export type Features = readonly ArrayLike<number>[] | Float32Array | Float64Array | MatrixInput;
 
-/** Labels: any array-like of 0 and 1, one per row. */
-export type Labels = ArrayLike<number>;
+/** Labels: one per row — 0 and 1, a class index, or a regression's target — as any array-like;
+ *  for a regression of k outputs, rows of k targets (`number[][]`, `{ data, rows, cols: k }`, or a
+ *  flat row-major array of rows × k). */
+export type Labels = ArrayLike<number> | readonly ArrayLike<number>[] | { data: ArrayLike<number>; rows: number; cols: number };
 
 /**
  * Feature rows whose shape is checked; their values are checked as a backend copies them in,

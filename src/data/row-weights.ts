@@ -103,12 +103,13 @@ export function rowWeights(
   sampleWeight: Float32Array | null,
   names: { classWeight: string; sampleWeight: string },
   classes = 2,
+  rows = y.length,
 ): Float32Array | null {
   if (classWeight === null && sampleWeight === null) return null;
   const perClass = classWeight === 'balanced' ? balancedWeights(classCounts(y, classes), names.classWeight) : classWeight;
-  const weights = new Float32Array(y.length);
+  const weights = new Float32Array(rows);
   let any = false;
-  for (let i = 0; i < y.length; i++) {
+  for (let i = 0; i < rows; i++) {
     const c = perClass ? perClass[y[i]!]! : 1;
     const w = sampleWeight ? Math.fround(c * sampleWeight[i]!) : c;
     if (w === Infinity) {
@@ -120,7 +121,7 @@ export function rowWeights(
     weights[i] = w;
     any ||= w > 0;
   }
-  if (!any && y.length > 0) {
+  if (!any && rows > 0) {
     const which = !perClass || (sampleWeight !== null && sampleWeight.every((w) => w === 0)) ? names.sampleWeight : names.classWeight;
     throw new OptionError(which, `every training row weighs 0 with this ${which}: the loss would be 0 and training would learn nothing`);
   }

@@ -93,11 +93,11 @@ function stratifyOrder(order: Uint32Array, labels: Float32Array, testRows: numbe
   order.set(train, test.length);
 }
 
-/** Rows 0…at−1 and at…rows−1 of `x` (with their labels), without copying: each side reports a
- *  bad value, or a scaler overflow, at its row in x as the caller wrote it. */
-export function splitRows(x: Matrix, y: Float32Array, at: number): [{ x: Matrix; y: Float32Array }, { x: Matrix; y: Float32Array }] {
+/** Rows 0…at−1 and at…rows−1 of `x` (with their labels, `labels` per row), without copying: each
+ *  side reports a bad value, or a scaler overflow, at its row in x as the caller wrote it. */
+export function splitRows(x: Matrix, y: Float32Array, at: number, labels = 1): [{ x: Matrix; y: Float32Array }, { x: Matrix; y: Float32Array }] {
   return [
-    { x: rowRange(x, 0, at), y: y.subarray(0, at) },
-    { x: rowRange(x, at, x.rows - at), y: y.subarray(at) },
+    { x: rowRange(x, 0, at), y: y.subarray(0, at * labels) },
+    { x: rowRange(x, at, x.rows - at), y: y.subarray(at * labels) },
   ];
 }

@@ -200,7 +200,7 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
     aLabel = outLabel;
     fanIn = units;
   });
-  LOSS_NODES[headOf('model.layers', model.layers).name](add, rows);
+  LOSS_NODES[headOf('model.layers', model.layers).name](add, rows, model.layers[model.layers.length - 1]!.units);
 
   const edges = nodes.flatMap((n) => n.inputs.map((from) => ({ from, to: n.id, shape: shapes.get(from)! })));
   return { nodes, edges, rows, output: 'p', loss: 'loss' };
@@ -208,7 +208,7 @@ export function graph(model: ModelShape, rows: Dim = 'B'): ModelGraph {
 
 /** The nodes from the model's output `p` to the loss `loss`, for each head (src/heads/): the binary
  *  head's in the article's blocks. */
-const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => string, rows: Dim) => void>> = {
+const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => string, rows: Dim, width: number) => void>> = {
   binary: (add, rows) => {
     add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: 'the 0/1 labels (constants: no gradient)', shape: [rows, 1], inputs: [] });
     add({
@@ -241,14 +241,14 @@ const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => strin
     add({ id: 'bce', op: 'negate', label: 'ℓ', formula: 'ℓ = −s', description: 'the binary cross-entropy of each row', shape: [rows, 1], inputs: ['sum'] });
     add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: 'the loss: the mean BCE over the B rows', shape: [], inputs: ['bce'] });
   },
-  regression: (add, rows) =>
-    rowLossNodes(add, rows, {
+  regression: (add, rows, width) =>
+    rowLossNodes(add, rows, width, {
       labels: 'the target of each row, as the model trains on it — standardised by its target scaler, if it has one',
       loss: { id: 'se', op: 'squared_error', formula: 'ℓ = (ŷ − y)²', description: 'the squared error of each row' },
       mean: "the mean squared error over the B rows (Keras's meanSquaredError); ∂L/∂ŷ = 2(ŷ − y)/B",
     }),
   softmax: (add, rows) =>
-    rowLossNodes(add, rows, {
+    rowLossNodes(add, rows, 1, {
       labels: 'the class index of each row',
       loss: {
         id: 'ce',
@@ -265,10 +265,12 @@ const LOSS_NODES: Readonly<Record<Head['name'], (add: (node: GraphNode) => strin
 function rowLossNodes(
   add: (node: GraphNode) => string,
   rows: Dim,
+  width: number,
   says: { labels: string; loss: { id: string; op: GraphOp; formula: string; description: string }; mean: string },
 ): void {
-  add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: `${says.labels} (constants: no gradient)`, shape: [rows, 1], inputs: [] });
-  add({ ...says.loss, label: 'ℓ', shape: [rows, 1], inputs: ['p', 'y'] });
+  // (`width` labels and losses per row: a regression's outputs, whose mean L takes them all, as Keras's meanSquaredError)
+  add({ id: 'y', op: 'label', label: 'y', formula: 'y', description: `${says.labels} (constants: no gradient)`, shape: [rows, width], inputs: [] });
+  add({ ...says.loss, label: 'ℓ', shape: [rows, width], inputs: ['p', 'y'] });
   add({ id: 'loss', op: 'mean', label: 'L', formula: 'L = (1/B)·Σ ℓ', description: `the loss: ${says.mean}`, shape: [], inputs: [says.loss.id] });
 }
 

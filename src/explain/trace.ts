@@ -459,10 +459,12 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
   const scaler = model.scaler ?? null;
 
   const g = graph(model, rows);
+  const last = model.layers[model.layers.length - 1]!;
+  const labelWidth = last.activation === 'linear' ? last.units : 1; // (a regression's targets per row)
   const weights = model.getWeights();
   const leaves = new Map<string, Tensor>([
     ['x', tensor([rows, model.inputs], Float64Array.from(raw))],
-    ['y', tensor([rows, 1], targetsAsTrained(ys as ArrayLike<number>, model.targetScaler ?? null))],
+    ['y', tensor([rows, labelWidth], targetsAsTrained(flatLabels(ys), model.targetScaler ?? null))],
   ]);
   weights.forEach((w, i) => {
     const units = model.layers[i]!.units;
@@ -571,12 +573,19 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** The labels as numbers, row-major: rows of a regression's several targets flattened. */
+function flatLabels(y: Labels): ArrayLike<number> {
+  if (Array.isArray(y)) return (y as unknown[]).flat() as number[];
+  const matrix = y as { data?: ArrayLike<number> };
+  return matrix.data ?? (y as ArrayLike<number>);
+}
+
 /** The labels as the model trains on them: a regression's targets standardised by its target scaler (rounded to float32, as the model rounds them). */
 function targetsAsTrained(y: ArrayLike<number>, scaler: { readonly mean: Float64Array; readonly scale: Float64Array } | null): Float64Array<ArrayBuffer> {
   if (!scaler) return Float64Array.from(y);
-  const mean = scaler.mean[0]!,
-    scale = scaler.scale[0]!;
-  return Float64Array.from(y, (v) => Math.fround((Math.fround(v) - mean) / scale));
+  const { mean, scale } = scaler,
+    k = mean.length;
+  return Float64Array.from(y, (v, i) => Math.fround((Math.fround(v) - mean[i % k]!) / scale[i % k]!));
 }
 
 /** From a parameter along its consumers to the output p, then the loss (p feeds both log blocks). */

@@ -252,7 +252,7 @@ const HEAD_PARTS: Readonly<Record<Head['name'], (model: Sequential, label: strin
     const k = model.layers[model.layers.length - 1]!.units;
     const target = model.targetScaler;
     return {
-      initializers: target ? [tensor('target_scale', [1], [target.scale[0]!]), tensor('target_mean', [1], [target.mean[0]!])] : [],
+      initializers: target ? [tensor('target_scale', [k], target.scale), tensor('target_mean', [k], target.mean)] : [],
       nodes: target
         ? [node('Mul', ['probability', 'target_scale'], 'value_scaled'), node('Add', ['value_scaled', 'target_mean'], 'variable')]
         : [node('Identity', ['probability'], 'variable')],

@@ -77,7 +77,7 @@ const SCALER_LAYER = 'scaler';
 const KERAS_OUTPUT_LAYERS: Readonly<Record<Head['name'], string>> = {
   binary: 'Dense(1, sigmoid) (P(Y=1) of a binary classifier)',
   softmax: 'Dense(k, softmax) with k ≥ 2 (P(Y=j) of a classifier of k classes)',
-  regression: 'Dense(1, linear) (the value of a regressor)',
+  regression: 'Dense(k, linear) (the k values of a regressor)',
 };
 const METADATA = 'modelJson.userDefinedMetadata.gradwasm';
 
@@ -217,10 +217,11 @@ export function toTfjsLayers(model: Sequential): TfjsArtifacts {
   const target = model.targetScaler;
   if (target) {
     const last = parameters[parameters.length - 1]!,
-      s = target.scale[0]!,
-      m = target.mean[0]!;
-    last.weights = Float32Array.from(last.weights, (w) => w * s);
-    last.bias = Float32Array.from(last.bias, (b) => b * s + m);
+      s = target.scale,
+      m = target.mean,
+      k = s.length;
+    last.weights = Float32Array.from(last.weights, (w, i) => w * s[i % k]!);
+    last.bias = Float32Array.from(last.bias, (b, j) => b * s[j]! + m[j]!);
   }
   model.layers.forEach(({ units, activation }, l) => {
     const name = `dense_${l + 1}`;

@@ -10,34 +10,46 @@ import type { Head } from './head.js';
 
 export const regression: Head = {
   name: 'regression',
-  outputLayer: "dense(1, 'linear') (regression)",
-  ends: (last) => last.units === 1 && last.activation === 'linear', // (k outputs: later; the core's head takes them)
+  outputLayer: "dense(k, 'linear') (regression, k outputs)",
+  ends: (last) => last.activation === 'linear',
   classes: () => 0,
-  labels: (y, rows, argument) => toTargets(y, rows, argument),
+  labels: (y, rows, argument, width) => toTargets(y, rows, argument, width),
   evaluation: (stats, kept, _threshold, width) => regressionEvaluation(stats.lossSum / (kept.labels.length / width), kept.labels, kept.outputs, width),
   auc: () => NaN,
   metrics(stats, rows, kept) {
     const loss = stats.lossSum / rows;
     const base = { loss, accuracy: NaN, precision: NaN, recall: NaN, f1: NaN };
-    return kept ? { ...base, r2: regressionEvaluation(loss, kept.labels, kept.outputs, kept.outputs.length / kept.labels.length).r2 } : base;
+    return kept ? { ...base, r2: regressionEvaluation(loss, kept.labels, kept.outputs, kept.outputs.length / rows).r2 } : base;
   },
 };
 
-/** `rows` finite targets, one per row, as float32; errors name `argument` and the row. */
-function toTargets(y: unknown, rows: number, argument: string): Float32Array {
-  if (typeof y !== 'object' || y === null || typeof (y as { length?: unknown }).length !== 'number')
-    throw new DataError(argument, `${argument} must be an array of numbers (the targets), got ${describe(y)}`);
-  const values = y as ArrayLike<unknown>;
-  if (values.length !== rows) throw new DataError(argument, `${argument} has ${values.length} targets, but x has ${rows} rows`);
-  const targets = new Float32Array(rows);
-  for (let i = 0; i < rows; i++) {
-    const v = values[i];
+/**
+ * `rows` rows of `width` finite targets as float32, row-major: for one output, one number a row;
+ * for k, rows of k numbers, `{ data, rows, cols: k }`, or a flat array of rows × k. Errors name
+ * `argument` and the row (and the output).
+ */
+function toTargets(y: unknown, rows: number, argument: string, width: number): Float32Array {
+  const matrix = y as { data?: ArrayLike<unknown>; rows?: unknown; cols?: unknown } | null;
+  const given = matrix !== null && typeof matrix === 'object' && 'data' in matrix;
+  if (given && (matrix.rows !== rows || matrix.cols !== width))
+    throw new DataError(argument, `${argument} is ${describe(matrix.rows)} rows × ${describe(matrix.cols)} columns, for ${rows} rows × ${width} outputs`);
+  const flat = (given ? matrix.data : y) as ArrayLike<unknown> | null;
+  // (rows of k: each row an array-like of k)
+  const nested = width > 1 && flat?.length === rows;
+  if (flat === null || typeof flat !== 'object' || (!nested && flat.length !== rows * width))
+    throw new DataError(argument, `${argument} must hold ${rows} rows × ${width} target${width > 1 ? 's' : ''} (the rows of x), got ${describe(y)}`);
+  const targets = new Float32Array(rows * width);
+  for (let i = 0; i < rows * width; i++) {
+    const r = Math.floor(i / width);
+    const row = nested ? (flat[r] as ArrayLike<unknown> | null) : null;
+    if (nested && (row === null || typeof row !== 'object' || row.length !== width))
+      throw new DataError(argument, `${argument}[${r}] must be ${width} targets, got ${describe(row)}`, { source: argument, row: r });
+    const v = row ? row[i % width] : flat[i];
     const f = typeof v === 'number' ? Math.fround(v) : NaN;
-    if (!Number.isFinite(f))
-      throw new DataError(argument, `${argument}[${i}] is ${describe(v)}; targets must be finite numbers (within float32's range)`, {
-        source: argument,
-        row: i,
-      });
+    if (!Number.isFinite(f)) {
+      const where = nested ? `${argument}[${r}][${i % width}]` : `${given ? `${argument}.data` : argument}[${i}]`;
+      throw new DataError(argument, `${where} is ${describe(v)}; targets must be finite numbers (within float32's range)`, { source: argument, row: r });
+    }
     targets[i] = f;
   }
   return targets;

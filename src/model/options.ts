@@ -47,7 +47,15 @@ export function checkCreateOptions(
     { value: o.classes, count: head.classes(last.units), argument: `${name}.classes` },
   );
   const scaler = checkScaler(o.scaler ?? null, inputs, `${name}.scaler`);
-  return { architecture, seed, backend, scaler, targetScaler: checkTargetScaler(o.targetScaler, head.name, `${name}.targetScaler`), threads, names };
+  return {
+    architecture,
+    seed,
+    backend,
+    scaler,
+    targetScaler: checkTargetScaler(o.targetScaler, head.name, `${name}.targetScaler`, last.units),
+    threads,
+    names,
+  };
 }
 
 /** Threads a model's steps may be shared out between: a count, or 'auto' (as many as there are cores). */

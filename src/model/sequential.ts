@@ -215,7 +215,7 @@ export class Sequential<T extends Task = Task> {
     this.engine = engine;
     this.featureScaler = scaler;
     this.names = names;
-    this.targetScaler = checkTargetScaler(targetScaler, this.head.name, argument);
+    this.targetScaler = checkTargetScaler(targetScaler, this.head.name, argument, this.width);
   }
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
@@ -346,6 +346,7 @@ export class Sequential<T extends Task = Task> {
       inputs: this.inputs,
       head: this.head,
       width: this.width,
+      labelWidth: this.head.name === 'regression' ? this.width : 1,
       labels: (y, rows, argument) => this.trainingTargets(this.head.labels(y, rows, argument, this.width)),
       rawLabels: (y, rows, argument) => this.head.labels(y, rows, argument, this.width),
       targetScaler: this.targetScaler,
@@ -432,7 +433,7 @@ export class Sequential<T extends Task = Task> {
     const labels = this.head.labels(y, matrix.rows, 'y', this.width);
     const outputs = new Float32Array(matrix.rows * this.width);
     const stats = engine.evaluate({ x: matrix, y: this.trainingTargets(labels) }, outputs);
-    if (this.targetScaler) return targetsEvaluation(labels, unscaleValues(outputs, this.targetScaler)) as EvaluationOf<T>;
+    if (this.targetScaler) return targetsEvaluation(labels, unscaleValues(outputs, this.targetScaler), this.width) as EvaluationOf<T>;
     return this.head.evaluation(stats, { labels, outputs }, threshold, this.width) as EvaluationOf<T>;
   }
 

@@ -25,7 +25,7 @@ export interface DenseLayer<A extends Activation = Activation> {
 /**
  * A dense layer of `units` neurons with an activation (default `'linear'`, as in Keras).
  * The last layer of every model is `dense(1, 'sigmoid')` (a binary classifier),
- * `dense(k, 'softmax')`, k ≥ 2 (k classes), or `dense(1, 'linear')` (a regression, by mean squared error).
+ * `dense(k, 'softmax')`, k ≥ 2 (k classes), or `dense(k, 'linear')` (a regression of k outputs, by mean squared error).
  */
 export function dense<A extends Activation = 'linear'>(units: number, activation: A = 'linear' as A): DenseLayer<A> {
   checkInteger('units', units, 1, MAX_UNITS);

@@ -46,6 +46,8 @@ export interface ModelAccess {
   readonly head: Head;
   /** What predict gives per row: the last layer's units (binary: 1; softmax: k). */
   readonly width: number;
+  /** Labels per row: one, or a regression's target per output. */
+  readonly labelWidth: number;
   /** Labels checked by its head, one per row, as the core trains on them (a regression's targets
    *  scaled by its target scaler); errors name `argument`. */
   labels(y: unknown, rows: number, argument: string): Float32Array;
@@ -112,9 +114,16 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
   let train = { x: features, y: m.labels(y, features.rows, 'y') };
   const fit = checkFitOptions(o, m, train.x.rows);
   let validation = fit.validation ? { x: m.scaled(fit.validation.x, 'options.validationData[0]'), y: fit.validation.y } : null;
-  if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows);
+  if (fit.validationSplit !== null) [train, validation] = splitRows(train.x, train.y, fit.trainRows, m.labelWidth);
   // Each training row's weight (validation rows are scored unweighted, as evaluate() scores them).
-  const weights = rowWeights(train.y, fit.classWeight, fit.sampleWeight && fit.sampleWeight.subarray(0, train.x.rows), WEIGHT_NAMES, m.head.classes(m.width));
+  const weights = rowWeights(
+    train.y,
+    fit.classWeight,
+    fit.sampleWeight && fit.sampleWeight.subarray(0, train.x.rows),
+    WEIGHT_NAMES,
+    m.head.classes(m.width),
+    train.x.rows,
+  );
   if (fit.lbfgs) return runEpochs(m, fit, lbfgsRunner(m, fit, fit.lbfgs, train, validation));
   const { batchSize } = fit;
   // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
@@ -300,7 +309,7 @@ class StreamedEpoch {
     m.trainer.beginEpoch(null, false);
     // The window draws from the model's generator, which goes on from where the window left it.
     this.rng = shuffleBuffer > 0 ? Xoshiro128.fromState(m.trainer.rng()) : null;
-    this.window = this.rng ? new ShuffleWindow(shuffleBuffer, m.inputs, stream.rows, this.rng) : null;
+    this.window = this.rng ? new ShuffleWindow(shuffleBuffer, m.inputs, stream.rows, this.rng, m.labelWidth) : null;
   }
 
   async run(): Promise<EpochOutcome> {
@@ -309,7 +318,8 @@ class StreamedEpoch {
       // With a validation split, rows from trainRows on validate, after every training row has trained.
       const trainPart = Math.max(0, Math.min(chunk.x.rows, trainRows - this.rows));
       if (trainPart > 0) {
-        const head = trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart) };
+        const head =
+          trainPart === chunk.x.rows ? chunk : { index: chunk.index, x: rowRange(chunk.x, 0, trainPart), y: chunk.y.subarray(0, trainPart * m.labelWidth) };
         if (this.window) this.window.push(head, this.emit);
         else this.pending.push([head.x, head.y]);
         await this.trainPending();
@@ -317,7 +327,7 @@ class StreamedEpoch {
       this.rows += chunk.x.rows;
       if (trainPart < chunk.x.rows && this.going()) {
         if (!this.trained) await this.finish();
-        if (this.going()) this.validate(rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), chunk.y.subarray(trainPart));
+        if (this.going()) this.validate(rowRange(chunk.x, trainPart, chunk.x.rows - trainPart), chunk.y.subarray(trainPart * m.labelWidth));
       }
       if (this.diverged >= 0) return { diverged: this.diverged };
       if (this.aborted) return 'aborted';
@@ -649,5 +659,5 @@ export async function evaluateDataset(
     probabilities.push(p);
   }
   const kept = { labels: concatFloats(labels), outputs: concatFloats(probabilities) };
-  return scaler ? targetsEvaluation(kept.labels, kept.outputs) : m.head.evaluation(stats!, kept, threshold, m.width);
+  return scaler ? targetsEvaluation(kept.labels, kept.outputs, m.width) : m.head.evaluation(stats!, kept, threshold, m.width);
 }

@@ -195,7 +195,13 @@ function checkOptions(options: unknown): {
     architecture = saved.architecture;
     scaler = saved.scaler;
     names = saved.names;
-    targetScaler = checkTargetScaler(saved.targetScaler, headOf('options.model.layers', saved.architecture.layers).name, 'options.model.targetScaler');
+    const last = saved.architecture.layers[saved.architecture.layers.length - 1]!;
+    targetScaler = checkTargetScaler(
+      saved.targetScaler,
+      headOf('options.model.layers', saved.architecture.layers).name,
+      'options.model.targetScaler',
+      last.units,
+    );
     const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names, targetScaler);
     training = saved.training === undefined ? null : trainingFromJSON(saved.training, saved.architecture, 'options.model.training');
     if (training) load.training = trainingToJSON(training);

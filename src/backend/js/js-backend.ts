@@ -125,7 +125,9 @@ class JsBackend implements Backend, Trainer {
   private readonly chunkRows: number;
   private capacity = 0;
   private xBatch = EMPTY; // capacity × inputs: the rows of the current unit or chunk
-  private yBatch = EMPTY; // capacity labels
+  private yBatch = EMPTY; // capacity × labelWidth labels
+  /** Labels per row: one, or a regression's target per output. */
+  private readonly labelWidth: number;
   private wBatch = EMPTY; // capacity weights (of weighted rows)
   private delta = EMPTY; // capacity × widest: the gradient flowing back…
   private spare = EMPTY; // …and its ping-pong partner
@@ -166,7 +168,9 @@ class JsBackend implements Backend, Trainer {
     }
     this.widest = widest;
     this.packed = doubles(packed);
-    this.chunkRows = planModel(architecture).chunkRows;
+    const plan = planModel(architecture);
+    this.chunkRows = plan.chunkRows;
+    this.labelWidth = plan.labelWidth;
     this.setParameters(parameters);
   }
 
@@ -213,7 +217,7 @@ class JsBackend implements Backend, Trainer {
     this.capacity = rows;
     for (const layer of this.layers) layer.out = doubles(rows * layer.units);
     this.xBatch = doubles(rows * this.inputs);
-    this.yBatch = doubles(rows);
+    this.yBatch = doubles(rows * this.labelWidth);
     this.wBatch = doubles(rows);
     this.delta = doubles(rows * this.widest);
     this.spare = doubles(rows * this.widest);
@@ -306,7 +310,7 @@ class JsBackend implements Backend, Trainer {
       const size = Math.min(batchSize, rows - start);
       for (let done = 0; done < size; done += capacity) {
         const part = Math.min(capacity, size - done);
-        stage(ds.x, ds.y, ds.w, order, start + done, part, this.inputs, this.xBatch, this.yBatch, this.wBatch);
+        stage(ds.x, ds.y, ds.w, order, start + done, part, this.inputs, this.xBatch, this.yBatch, this.wBatch, this.labelWidth);
         if (!this.trainUnit(part, batchSize, lr, decay, ds.w !== null)) return batch;
       }
       if (!this.oneUnit(batchSize) && !this.finishBatch(lr, decay)) return batch;
@@ -327,13 +331,14 @@ class JsBackend implements Backend, Trainer {
     this.ensureCapacity(Math.min(batchSize, this.chunkRows));
     const inputs = this.inputs,
       rows = this.chunkRows;
+    const lw = this.labelWidth;
     const carryX = new Float32Array(Math.min(batchSize, this.chunkRows) * inputs),
-      carryY = new Float32Array(carryX.length / inputs);
-    const carryW = weighted ? new Float32Array(carryY.length) : null;
+      carryY = new Float32Array((carryX.length / inputs) * lw);
+    const carryW = weighted ? new Float32Array(carryX.length / inputs) : null;
     const staged = new Float32Array(rows * inputs);
     let carried = 0;
     const unitOf = (x: Float32Array, y: Float32Array, w: Float32Array | null, n: number, lr: number, decay: number): boolean => {
-      stage(x, y, w, null, 0, n, inputs, this.xBatch, this.yBatch, this.wBatch);
+      stage(x, y, w, null, 0, n, inputs, this.xBatch, this.yBatch, this.wBatch, this.labelWidth);
       if (!this.trainUnit(n, batchSize, lr, decay, weighted)) return false;
       return this.oneUnit(batchSize) || this.batchRows !== batchSize || this.finishBatch(lr, decay);
     };
@@ -344,18 +349,18 @@ class JsBackend implements Backend, Trainer {
           decay = Math.fround(weightDecay);
         const part = staged.subarray(0, count * inputs);
         copyCheckedRows(x, start, count, part);
-        const labels = y.subarray(start, start + count);
+        const labels = y.subarray(start * lw, (start + count) * lw);
         const w = carryW ? weights!.subarray(start, start + count) : null;
         for (let at = 0; at < count;) {
           const unit = this.oneUnit(batchSize) ? batchSize : Math.min(this.capacity, batchSize - this.batchRows);
           if (carried === 0 && count - at >= unit) {
-            if (!unitOf(part.subarray(at * inputs), labels.subarray(at), w && w.subarray(at), unit, lr, decay)) return this.batchesDone;
+            if (!unitOf(part.subarray(at * inputs), labels.subarray(at * lw), w && w.subarray(at), unit, lr, decay)) return this.batchesDone;
             at += unit;
             continue;
           }
           const take = Math.min(unit - carried, count - at);
           carryX.set(part.subarray(at * inputs, (at + take) * inputs), carried * inputs);
-          carryY.set(labels.subarray(at, at + take), carried);
+          carryY.set(labels.subarray(at * lw, (at + take) * lw), carried * lw);
           if (w) carryW!.set(w.subarray(at, at + take), carried);
           at += take;
           carried += take;
@@ -372,7 +377,7 @@ class JsBackend implements Backend, Trainer {
         carried = 0;
         const size = this.batchesDone === 0 ? FULL_BATCH : batchSize; // a batch of every row is full-batch descent
         if (n > 0) {
-          stage(carryX, carryY, carryW, null, 0, n, inputs, this.xBatch, this.yBatch, this.wBatch);
+          stage(carryX, carryY, carryW, null, 0, n, inputs, this.xBatch, this.yBatch, this.wBatch, this.labelWidth);
           if (!this.trainUnit(n, size, lr, decay, weighted)) return this.batchesDone;
         }
         return this.oneUnit(size) || this.finishBatch(lr, decay) ? -1 : this.batchesDone;
@@ -392,7 +397,7 @@ class JsBackend implements Backend, Trainer {
     this.ensureCapacity(ds.rows);
     for (let start = 0; start < ds.rows; start += this.capacity) {
       const size = Math.min(this.capacity, ds.rows - start);
-      stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY);
+      stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY, this.labelWidth);
       this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, this.width, null, probabilities, start, this.pass);
     }
     return this.passStats(this.pass);
@@ -440,7 +445,8 @@ class JsBackend implements Backend, Trainer {
       const size = Math.min(chunk, x.rows - start);
       const part = size === chunk ? rows : rows.subarray(0, size * x.cols);
       copyCheckedRows(x, start, size, part);
-      stage(part, y ? y.subarray(start, start + size) : null, null, null, 0, size, this.inputs, this.xBatch, this.yBatch, EMPTY);
+      const lw = this.labelWidth;
+      stage(part, y ? y.subarray(start * lw, (start + size) * lw) : null, null, null, 0, size, this.inputs, this.xBatch, this.yBatch, EMPTY, lw);
       pass(size, start);
     }
   }
@@ -651,8 +657,8 @@ function copy(from: Float32Array, to: Doubles): void {
   for (let i = 0; i < from.length; i++) to[i] = from[i]!;
 }
 
-/** Rows start…start+size of x (through order, if given), their labels and weights (if given),
- *  widened into xb, yb and wb. */
+/** Rows start…start+size of x (through order, if given), their labels (`labels` per row) and
+ *  weights (if given), widened into xb, yb and wb. */
 function stage(
   x: Float32Array,
   y: Float32Array | null,
@@ -664,6 +670,7 @@ function stage(
   xb: Doubles,
   yb: Doubles,
   wb: Doubles,
+  labels: number,
 ): void {
   for (let r = 0; r < size; r++) {
     const src = order ? order[start + r]! : start + r;
@@ -689,7 +696,10 @@ function stage(
       xb[to + 7] = x7;
     }
     for (; to < end; to++, from++) xb[to] = x[from]!;
-    if (y) yb[r] = y[src]!;
+    if (y) {
+      if (labels === 1) yb[r] = y[src]!;
+      else for (let j = 0; j < labels; j++) yb[r * labels + j] = y[src * labels + j]!;
+    }
     if (w) wb[r] = w[src]!;
   }
 }

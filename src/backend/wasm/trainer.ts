@@ -67,11 +67,11 @@ export class WasmTrainer implements Trainer {
     try {
       if (scalerBlock) this.b.writeScaler(train.x.standardization!, scalerBlock);
       this.b.stage(train.x, 0, rows, x, scalerBlock);
-      this.b.core.f32(y, rows).set(train.y);
+      this.b.core.f32(y, rows * this.b.plan.labelWidth).set(train.y);
       if (w) this.b.core.f32(w, rows).set(train.weights!);
       if (validation) {
         this.b.stage(validation.x, 0, valRows, vx, scalerBlock);
-        this.b.core.f32(vy, valRows).set(validation.y);
+        this.b.core.f32(vy, valRows * this.b.plan.labelWidth).set(validation.y);
       }
     } catch (error) {
       held.forEach((p) => arena.release(p));
@@ -200,7 +200,8 @@ export class WasmTrainer implements Trainer {
   }
 
   openStream(batchSize: number, standardization: { mean: Float64Array; scale: Float64Array } | null, rows: number | null, weighted: boolean): RowStream {
-    const inputs = this.b.inputs;
+    const inputs = this.b.inputs,
+      labels = this.b.plan.labelWidth;
     // A unit waiting for the rest of its rows is at most a batch, or one capacity of a larger batch.
     const carry = Math.min(batchSize, this.b.plan.chunkRows),
       staged = this.b.plan.chunkRows;
@@ -215,9 +216,9 @@ export class WasmTrainer implements Trainer {
       carry,
       [
         4 * carry * inputs,
-        4 * carry,
+        4 * carry * labels,
         4 * staged * inputs,
-        4 * staged,
+        4 * staged * labels,
         levelBytes(this.b.plan, levels),
         ...scalerBytes,
         ...(weighted ? [4 * carry, 4 * staged] : []),
@@ -235,7 +236,7 @@ export class WasmTrainer implements Trainer {
       rows: staged,
       train: (x, y, weights, start, count, learningRate, weightDecay) => {
         this.b.stage(x, start, count, xStaged!, scaler);
-        this.b.core.f32(yStaged!, count).set(y.subarray(start, start + count));
+        this.b.core.f32(yStaged!, count * labels).set(y.subarray(start * labels, (start + count) * labels));
         if (wStaged) this.b.core.f32(wStaged, count).set(weights!.subarray(start, start + count));
         return this.b.call((wasm) => {
           writeTrainRowsCall(wasm.memory, call, {

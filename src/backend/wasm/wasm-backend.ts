@@ -348,15 +348,21 @@ export class WasmBackend implements Backend {
     pass: (rows: number, labels: number, start: number, count: number, probabilities: number) => void,
   ): void {
     const chunk = Math.min(x.rows, this.plan.chunkRows);
-    const [staging, scaler] = this.reserve(chunk, [4 * chunk * (x.cols + 1 + this.plan.outputWidth), ...this.scalerBytes(x)], 'x', `${doing} ${x.rows} rows`);
+    const width = this.plan.labelWidth;
+    const [staging, scaler] = this.reserve(
+      chunk,
+      [4 * chunk * (x.cols + width + this.plan.outputWidth), ...this.scalerBytes(x)],
+      'x',
+      `${doing} ${x.rows} rows`,
+    );
     const labels = staging! + 4 * chunk * x.cols,
-      out = labels + 4 * chunk;
+      out = labels + 4 * chunk * width;
     try {
       if (scaler) this.writeScaler(x.standardization!, scaler);
       for (let start = 0; start < x.rows; start += chunk) {
         const count = Math.min(chunk, x.rows - start);
         this.stage(x, start, count, staging!, scaler ?? 0);
-        if (y) this.core.f32(labels, count).set(y.subarray(start, start + count));
+        if (y) this.core.f32(labels, count * width).set(y.subarray(start * width, (start + count) * width));
         pass(staging!, labels, start, count, out);
       }
     } finally {
