@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRows } from '../../demo/csv.js';
-import type { PlaygroundState } from '../../demo/playground.js';
+import { outputLayer, type PlaygroundState } from '../../demo/playground.js';
 import type { InferenceState } from '../../demo/inference.js';
 import type { BackpropState } from '../../demo/graph-panel.js';
 import { GRID, gridPoints } from '../../demo/plots.js';
@@ -52,6 +52,29 @@ if (!haveChromium) {
 
 type Demo = { playground: PlaygroundState; inference: InferenceState; backprop: BackpropState };
 type Page$ = Window & { gradwasmDemo: Demo; gradwasm: typeof Gradwasm };
+
+/** The playground's training of `run` (its settings and points) done again in Node: `classes` 0 is a regression. */
+async function trainedInNode(
+  run: { settings: PlaygroundState['settings']; x: number[]; y: number[]; tx: number[]; ty: number[] },
+  inputs: number,
+  classes: number,
+): Promise<Sequential> {
+  const s = run.settings;
+  const model = await Sequential.create({
+    inputs,
+    layers: [...s.hidden.map((u) => dense(u, s.activation)), outputLayer(classes)],
+    seed: s.seed,
+    backend: s.backend,
+  });
+  const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / inputs, cols: inputs });
+  await model.fit(rows(run.x), run.y, {
+    epochs: s.epochs,
+    learningRate: s.learningRate,
+    ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
+    validationData: [rows(run.tx), run.ty],
+  });
+  return model;
+}
 
 /** Float32 bit patterns, for comparing numbers exactly (NaN-safe, ±0-safe). */
 const bits = (values: ArrayLike<number>): number[] => [...new Uint32Array(Float32Array.from(values).buffer)];
@@ -180,20 +203,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       const p = (window as unknown as Page$).gradwasmDemo.playground;
       return { settings: p.settings, model: p.result!.model, x: [...p.train.x], y: [...p.train.y], tx: [...p.test.x], ty: [...p.test.y] };
     });
-    const s = run.settings;
-    const model = await Sequential.create({
-      inputs: 2,
-      layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(1, 'sigmoid')],
-      seed: s.seed,
-      backend: s.backend,
-    });
-    const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / 2, cols: 2 });
-    await model.fit(rows(run.x), run.y, {
-      epochs: s.epochs,
-      learningRate: s.learningRate,
-      ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
-      validationData: [rows(run.tx), run.ty],
-    });
+    const model = await trainedInNode(run, 2, 2);
     expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
   });
 
@@ -320,20 +330,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
     expect(run.key).toEqual({ third: true, shade: expect.stringMatching(/the likeliest class/) });
 
     // the same training in Node: the same bits; its predictions over the plot's grid give each class the share of the plane the page shades
-    const s = run.settings;
-    const model = await Sequential.create({
-      inputs: 2,
-      layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(3, 'softmax')],
-      seed: s.seed,
-      backend: s.backend,
-    });
-    const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / 2, cols: 2 });
-    await model.fit(rows(run.x), run.y, {
-      epochs: s.epochs,
-      learningRate: s.learningRate,
-      ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
-      validationData: [rows(run.tx), run.ty],
-    });
+    const model = await trainedInNode(run, 2, 3);
     expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
     const grid = gridPoints();
     const predicted = model.predict({ data: grid, rows: GRID * GRID, cols: 2 });
@@ -414,15 +411,7 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
         expect(run.share.ink).toBeGreaterThan(0.002); // the curve, 2.5 px wide across the plot
       else expect(Math.min(run.share.blue, run.share.orange)).toBeGreaterThan(0.15);
 
-      const s = run.settings;
-      const model = await Sequential.create({ inputs, layers: [...s.hidden.map((u) => dense(u, s.activation)), dense(1)], seed: s.seed, backend: s.backend });
-      const rows = (x: number[]) => ({ data: Float32Array.from(x), rows: x.length / inputs, cols: inputs });
-      await model.fit(rows(run.x), run.y, {
-        epochs: s.epochs,
-        learningRate: s.learningRate,
-        ...(s.batchSize === null ? {} : { batchSize: s.batchSize }),
-        validationData: [rows(run.tx), run.ty],
-      });
+      const model = await trainedInNode(run, inputs, 0);
       expect(modelBits(run.model)).toEqual(modelBits(model.toJSON()));
 
       expect(run.network).toBe(`${inputs} → 8 tanh → 8 tanh → 1 linear, after 200 epochs of training`);
