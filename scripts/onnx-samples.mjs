@@ -2,7 +2,8 @@
 // command line, for onnx's own checker (scripts/check-onnx.py; .ci/run runs both): a logistic
 // regression, an MLP of every activation behind a scaler with large offsets, a scaler with scales
 // too small for float32 (handled with power-of-two products inside the graph), and softmax and
-// binary classifiers whose classes have names (a LabelEncoder of ai.onnx.ml).
+// binary classifiers whose classes have names (a LabelEncoder of ai.onnx.ml), and regressions of
+// one output and of two behind a target scaler (Mul and Add after the last layer).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Sequential, StandardScaler, dense, toOnnx } from '../dist/index.js';
@@ -32,6 +33,17 @@ const models = {
   }),
   'softmax-codes': await Sequential.create({ inputs: 4, layers: [dense(3, 'softmax')], seed: 5, classes: [1, 2, 3] }),
   'binary-names': await Sequential.create({ inputs: 2, layers: [dense(1, 'sigmoid')], seed: 6, classes: ['ham', 'spam'] }),
+  regression: await Sequential.create({ inputs: 3, layers: [dense(4, 'relu'), dense(1)], seed: 7 }),
+  'regression-scaled-2': await Sequential.create({
+    inputs: 3,
+    layers: [dense(4, 'tanh'), dense(2)],
+    seed: 8,
+    targetScaler: StandardScaler.fit([
+      [150, -2],
+      [20, 4],
+      [310, 1],
+    ]),
+  }),
 };
 for (const [name, model] of Object.entries(models)) {
   writeFileSync(join(dir, `${name}.onnx`), toOnnx(model));

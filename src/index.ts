@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { Sequential } from './model/sequential.js';
-export type { SequentialOptions, TaskTypes, Prediction, EvaluationOf, TaskOf } from './model/sequential.js';
+export type { SequentialOptions, TaskTypes, Prediction, EvaluationOf, TaskOf, TaskOfActivations } from './model/sequential.js';
 export type { Task } from './heads/index.js';
 export type { ClassName } from './data/classes.js';
 export type { MulticlassEvaluation, Averages } from './metrics/multiclass.js';

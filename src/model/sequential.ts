@@ -59,7 +59,7 @@ export type TaskOf<L extends readonly DenseLayer[]> = L extends readonly [...unk
   : TaskOfActivations<L[number]['activation']>;
 
 /** The tasks a last layer whose activation is one of A can have (see TaskOf). */
-type TaskOfActivations<A extends Activation> = [A] extends ['softmax']
+export type TaskOfActivations<A extends Activation> = [A] extends ['softmax']
   ? 'softmax'
   : [A] extends ['linear']
     ? 'regression'
