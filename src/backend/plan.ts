@@ -6,6 +6,7 @@ import type { Architecture } from '../network/architecture.js';
 import { HEADER_BYTES, RECORD_BYTES } from './wasm/contract.js';
 import { MemoryLimitError } from '../core/errors.js';
 import { ADDRESS_SPACE } from '../core/limits.js';
+import { headOf } from '../heads/index.js';
 
 /**
  * What one chunk of rows may take: the workspace of a pass (every layer's outputs and the two
@@ -69,7 +70,7 @@ export function planModel(architecture: Architecture): ModelPlan {
   // staged input row, label and outputs; the two gradient rows, the 1.0, the loss (f64), every layer's outputs
   const last = architecture.layers[architecture.layers.length - 1]!;
   const outputWidth = last.units;
-  const labelWidth = last.activation === 'linear' ? outputWidth : 1; // (the regression head's: src/heads/regression.ts)
+  const labelWidth = headOf('layers', architecture.layers).labelWidth(outputWidth);
   const rowBytes = 4 * (architecture.inputs + labelWidth + outputWidth + 2 * widest + 1 + 2 + outputs);
   return {
     descriptorBytes: HEADER_BYTES + RECORD_BYTES * layers.length,

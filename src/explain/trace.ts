@@ -6,6 +6,7 @@
 // (float64) over the same forward pass.
 import type { Features, Labels, MatrixInput } from '../data/matrix.js';
 import { OptionError } from '../core/errors.js';
+import { headOf } from '../heads/index.js';
 import { checkModelShape, graph, type GraphNode, type GraphOp, type ModelGraph, type ModelShape } from './graph.js';
 
 /** A float64 tensor, row-major; `shape` `[]` is a scalar. */
@@ -460,7 +461,7 @@ export function explain(model: ExplainableModel, x: Features | readonly number[]
 
   const g = graph(model, rows);
   const last = model.layers[model.layers.length - 1]!;
-  const labelWidth = last.activation === 'linear' ? last.units : 1; // (a regression's targets per row)
+  const labelWidth = headOf('model.layers', model.layers).labelWidth(last.units);
   const weights = model.getWeights();
   const leaves = new Map<string, Tensor>([
     ['x', tensor([rows, model.inputs], Float64Array.from(raw))],

@@ -11,6 +11,7 @@ export const binary: Head = {
   outputLayer: "dense(1, 'sigmoid')",
   ends: (last) => last.units === 1 && last.activation === 'sigmoid',
   classes: () => 2,
+  labelWidth: () => 1,
   labels: (y, rows, argument) => toLabels(y, rows, argument),
   evaluation: (stats, kept, threshold) => evaluation(stats, kept.labels, kept.outputs, threshold),
   auc: (kept) => aucOf(kept.labels, kept.outputs),

@@ -43,8 +43,10 @@ export interface Head {
   readonly outputLayer: string;
   /** Whether a network whose last layer is `last` ends in this head. */
   ends(last: OutputLayer): boolean;
-  /** The classes a last layer of `width` units tells apart (binary: 2; softmax: width). */
+  /** The classes a last layer of `width` units tells apart (binary: 2; softmax: width; regression: 0). */
   classes(width: number): number;
+  /** Labels per row for a last layer of `width` units: one (a class), or a regression's target per output. */
+  labelWidth(width: number): number;
   /** `rows` labels checked and copied to float32, one per row, for a last layer of `width` units; errors name `argument`. */
   labels(y: unknown, rows: number, argument: string, width: number): Float32Array;
   /** The mean loss and the metrics of a pass over `rows` rows, from its statistics (the loss

@@ -13,6 +13,7 @@ export const regression: Head = {
   outputLayer: "dense(k, 'linear') (regression, k outputs)",
   ends: (last) => last.activation === 'linear',
   classes: () => 0,
+  labelWidth: (width) => width,
   labels: (y, rows, argument, width) => toTargets(y, rows, argument, width),
   evaluation: (stats, kept, _threshold, width) => regressionEvaluation(stats.lossSum / (kept.labels.length / width), kept.labels, kept.outputs, width),
   auc: () => NaN,

@@ -13,6 +13,7 @@ export const softmax: Head = {
   outputLayer: "dense(k, 'softmax') with k ≥ 2",
   ends: (last) => last.units >= 2 && last.activation === 'softmax',
   classes: (width) => width,
+  labelWidth: () => 1,
   labels: (y, rows, argument, width) => toLabels(y, rows, argument, width),
   evaluation: (stats, kept, _threshold, width) => multiclassEvaluation(stats.lossSum, kept.labels, rejectNaN(kept.outputs), width),
   auc: (kept, width) => macroOvrAuc(kept.labels, kept.outputs, width),

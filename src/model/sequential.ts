@@ -346,7 +346,7 @@ export class Sequential<T extends Task = Task> {
       inputs: this.inputs,
       head: this.head,
       width: this.width,
-      labelWidth: this.head.name === 'regression' ? this.width : 1,
+      labelWidth: this.head.labelWidth(this.width),
       labels: (y, rows, argument) => this.trainingTargets(this.head.labels(y, rows, argument, this.width)),
       rawLabels: (y, rows, argument) => this.head.labels(y, rows, argument, this.width),
       targetScaler: this.targetScaler,
