@@ -14,7 +14,7 @@ import type { DenseLayer } from '../network/layers.js';
 import { checkEvaluateOptions, rejectNaN, type EvaluateOptions, type Evaluation } from '../metrics/classification.js';
 import { argmaxRows, type MulticlassEvaluation } from '../metrics/multiclass.js';
 import { targetsEvaluation, type RegressionEvaluation } from '../metrics/regression.js';
-import { checkTargetScaler, scaledTargets, unscaleValues } from '../data/target-scaling.js';
+import { scaledTargets, unscaleValues } from '../data/target-scaling.js';
 import type { Activation } from '../network/layers.js';
 import type { Optimizer } from '../network/optimizers.js';
 import { Xoshiro128, glorotUniform } from '../core/prng.js';
@@ -204,8 +204,7 @@ export class Sequential<T extends Task = Task> {
     scaler: StandardScaler | null,
     threads: number,
     names: ColumnNames,
-    targetScaler: unknown,
-    argument: string,
+    targetScaler: StandardScaler | null,
   ) {
     this.inputs = architecture.inputs;
     this.layers = Object.freeze(architecture.layers.map((l) => Object.freeze({ type: 'dense' as const, ...l })));
@@ -215,7 +214,7 @@ export class Sequential<T extends Task = Task> {
     this.engine = engine;
     this.featureScaler = scaler;
     this.names = names;
-    this.targetScaler = checkTargetScaler(targetScaler, this.head.name, argument, this.width);
+    this.targetScaler = targetScaler;
   }
 
   /** Build a model with Glorot-uniform kernels and zero biases drawn from `seed`. */
@@ -231,7 +230,7 @@ export class Sequential<T extends Task = Task> {
       return { weights, bias: new Float32Array(units) };
     });
     const engine = await BACKENDS[backend](architecture, parameters, rng.state(), threads);
-    return new Sequential<TaskOf<L>>(architecture, backend, engine, scaler, threads, names, targetScaler, 'options.targetScaler');
+    return new Sequential<TaskOf<L>>(architecture, backend, engine, scaler, threads, names, targetScaler);
   }
 
   /**
@@ -251,16 +250,7 @@ export class Sequential<T extends Task = Task> {
     }
     await checkMemory(architecture, backend, 'json.layers', threads);
     const rng = training ? training.state.rng : new Xoshiro128(seed).state();
-    const model = new Sequential(
-      architecture,
-      backend,
-      await BACKENDS[backend](architecture, parameters, rng, threads),
-      scaler,
-      threads,
-      names,
-      targetScaler,
-      'json.targetScaler',
-    );
+    const model = new Sequential(architecture, backend, await BACKENDS[backend](architecture, parameters, rng, threads), scaler, threads, names, targetScaler);
     if (training) {
       const trainer = model.engine!.trainer((await trainingCode()).makeWasmTrainer);
       model.useOptimizer(trainer, training.optimizer);

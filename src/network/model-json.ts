@@ -7,6 +7,7 @@ import { checkInteger, checkObject, describe } from '../core/checks.js';
 import { checkActivation, type Activation } from './layers.js';
 import { MAX_UNITS } from '../core/limits.js';
 import { scalerFromJSON, type ScalerJSON, type StandardScaler } from '../data/scaler.js';
+import { checkTargetScaler } from '../data/target-scaling.js';
 import { float32Decimals } from '../core/float32-decimal.js';
 import { NO_NAMES, checkColumnNames, type ColumnNames } from '../data/column-names.js';
 import { headOf } from '../heads/index.js';
@@ -141,8 +142,7 @@ export function modelFromJSON(
   parameters: LayerParameters[];
   scaler: StandardScaler | null;
   names: ColumnNames;
-  /** As the file has it, unchecked (the model checks it against its head). */
-  targetScaler: unknown;
+  targetScaler: StandardScaler | null;
   training: unknown;
 } {
   let value = json;
@@ -203,7 +203,8 @@ export function modelFromJSON(
   const architecture = { inputs, layers };
   if (file.targetScaler !== undefined && file.version === 1)
     throw new DataError(`${name}.targetScaler`, `${name}.targetScaler needs version 2; ${name}.version is 1`);
-  return { architecture, parameters, scaler, names, targetScaler: file.targetScaler ?? null, training: file.training };
+  const targetScaler = checkTargetScaler(file.targetScaler, head.name, `${name}.targetScaler`, layers[layers.length - 1]!.units);
+  return { architecture, parameters, scaler, names, targetScaler, training: file.training };
 }
 
 /** A float32 copy of `length` finite numbers. */

@@ -9,7 +9,6 @@ import type { ColumnNames } from '../data/column-names.js';
 import { trainingFromJSON } from '../network/training-json.js';
 import { checkResumedMonitor } from '../train/early-stopping.js';
 import type { StandardScaler } from '../data/scaler.js';
-import { checkTargetScaler } from '../data/target-scaling.js';
 import type { SequentialOptions } from '../model/sequential.js';
 import type { BackendName } from '../backend/backend.js';
 import type { EpochLog, History } from '../train/history.js';
@@ -195,13 +194,7 @@ function checkOptions(options: unknown): {
     architecture = saved.architecture;
     scaler = saved.scaler;
     names = saved.names;
-    const last = saved.architecture.layers[saved.architecture.layers.length - 1]!;
-    targetScaler = checkTargetScaler(
-      saved.targetScaler,
-      headOf('options.model.layers', saved.architecture.layers).name,
-      'options.model.targetScaler',
-      last.units,
-    );
+    targetScaler = saved.targetScaler;
     const load = modelToJSON(saved.architecture, saved.parameters, scaler, saved.names, targetScaler);
     training = saved.training === undefined ? null : trainingFromJSON(saved.training, saved.architecture, 'options.model.training');
     if (training) load.training = trainingToJSON(training);
