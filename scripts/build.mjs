@@ -69,7 +69,12 @@ const LAZY = {
   'src/train/fit.ts': './gradwasm.training.js',
   'src/backend/js/js-backend.ts': './gradwasm.js-backend.js',
   'src/backend/wasm/threads.ts': './gradwasm.threads.js',
+  'src/data/parquet-reader.ts': './gradwasm.parquet.js',
 };
+
+/** In Node, the Parquet decoder (hyparquet and its codecs, loaded by the first Parquet file read)
+ *  is a file beside the library that dist/index.js and dist/node.js share, not a copy in each. */
+const NODE_BESIDE = { 'src/data/parquet-reader.ts': './parquet-reader.js' };
 
 /**
  * The one module whose state the files beside a library must share with it instead of carrying
@@ -169,10 +174,12 @@ const node = await buildBeside(
     entryPoints: [LIBRARY],
     outfile: 'dist/index.js',
     platform: 'neutral',
+    // (packages that name their entry by "main" alone: hyparquet-compressors and its codecs)
+    mainFields: ['module', 'main'],
     external: ['node:*'],
-    plugins: [wasmAsHex, workerBeside('./worker-source.js')],
+    plugins: [wasmAsHex, beside(NODE_BESIDE), workerBeside('./worker-source.js')],
   },
-  {},
+  NODE_BESIDE,
 );
 const browser = await buildBeside(
   {
@@ -226,10 +233,30 @@ await buildBeside(
   toLibrary(browserLibrary.file),
   browserLibrary,
 );
+for (const [source, file] of Object.entries(NODE_BESIDE)) {
+  await buildBeside(
+    {
+      ...common,
+      entryPoints: [source],
+      outfile: `dist/${file.slice(2)}`,
+      platform: 'neutral',
+      mainFields: ['module', 'main'],
+      plugins: [beside(toLibrary(nodeLibrary.file))],
+    },
+    toLibrary(nodeLibrary.file),
+    nodeLibrary,
+  );
+}
 // gradwasm/node (src/node/): readCsv and the TF.js model files, Node only, on the library beside it.
 await buildBeside(
-  { ...common, entryPoints: ['src/node/index.ts'], outfile: 'dist/node.js', platform: 'node', plugins: [wasmAsHex, beside(toLibrary(nodeLibrary.file))] },
-  toLibrary(nodeLibrary.file),
+  {
+    ...common,
+    entryPoints: ['src/node/index.ts'],
+    outfile: 'dist/node.js',
+    platform: 'node',
+    plugins: [wasmAsHex, beside({ ...toLibrary(nodeLibrary.file), ...NODE_BESIDE })],
+  },
+  { ...toLibrary(nodeLibrary.file), ...NODE_BESIDE },
   nodeLibrary,
 );
 // The gradwasm command (package bin), self-contained: commander and cli-progress are bundled in

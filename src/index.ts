@@ -33,6 +33,8 @@ export { StandardScaler } from './data/scaler.js';
 export type { ScalerJSON } from './data/scaler.js';
 export { trainTestSplit } from './data/split.js';
 export { parseCsv } from './data/csv.js';
+export { parquetDataset } from './data/parquet.js';
+export type { ParquetDataset, ParquetDatasetOptions, ParquetSource, FeatureChunk, TableChunk } from './data/parquet.js';
 export type { CsvOptions, CsvRows, CsvTable } from './data/csv.js';
 export { toTfjsLayers, fromTfjsLayers } from './formats/tfjs-format.js';
 export { toOnnx, ONNX_OPSET } from './formats/onnx.js';

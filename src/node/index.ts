@@ -13,6 +13,7 @@ import { replaceFile } from './replace-file.js';
 export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
 export type { CsvDataset, CsvDatasetOptions, NpyDataset, FileChunk } from './datasets.js';
 export { scanStats } from '../data/dataset.js';
+export { parquetDataset } from './parquet-file.js';
 export type { ColumnStats } from '../data/dataset.js';
 import type { CsvOptions, CsvRows, CsvTable, FromTfjsOptions, Sequential } from '../index.js';
 

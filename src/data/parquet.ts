@@ -1,0 +1,349 @@
+// Parquet files as DataSources (docs/architecture.md §7.4): columns chosen and ordered by name,
+// read a row group at a time into row-major float32 — each value exactly Math.fround(Number(v)),
+// as parseCsv reads the same number written as text. The decoding (hyparquet) is loaded on the
+// first file read: a page that only predicts never downloads it.
+import { checkObject, checkKeys, describe } from '../core/checks.js';
+import { DataError, OptionError } from '../core/errors.js';
+import { checkClassList, classesOf, type ClassName } from './classes.js';
+import { planColumns } from './csv.js';
+import { NUMBER } from './csv-number.js';
+import type { ByteRanges, ParquetColumn } from './parquet-reader.js';
+
+/** Rows of a table: row-major float32 features (row r at data[r·stride … r·stride + cols)). */
+export interface FeatureChunk {
+  x: { data: Float32Array; rows: number; cols: number; stride: number };
+}
+
+/** Rows of a table and their labels (0/1, class indices, or a regression's targets). */
+export interface TableChunk extends FeatureChunk {
+  y: Float32Array;
+}
+
+/**
+ * A Parquet file's bytes: in memory (`ArrayBuffer`, `Uint8Array`), a `Blob` or `File` (read a
+ * range at a time), or anything with `byteLength` and `slice(start, end)` returning its bytes
+ * (hyparquet's AsyncBuffer: a file on a server, read by HTTP range requests). In `gradwasm/node`,
+ * a path too.
+ */
+export type ParquetSource =
+  ArrayBuffer | Uint8Array | Blob | { readonly byteLength: number; slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer> };
+
+/** Options of {@link parquetDataset}. */
+export interface ParquetDatasetOptions {
+  /**
+   * The label column: its name, or its index among the file's columns (negative counts from the
+   * end); `null` for rows without labels (to predict). Default: the column named `label` (in any
+   * case), else the last column not among `features`.
+   */
+  label?: string | number | null;
+  /** The feature columns, by name, in the order wanted. Default: every column but the label. */
+  features?: readonly string[];
+  /** What the label column holds, as parseCsv's option: `'binary'` (0 or 1, or booleans), `'classes'`
+   *  (class names or codes, strings or numbers), `'values'` (a regression's targets). */
+  labels?: 'binary' | 'classes' | 'values';
+  /** With `labels: 'classes'`: the classes, in index order (`model.classes`). Default: those the
+   *  label column holds, sorted as parseCsv sorts them. */
+  classes?: readonly ClassName[];
+  /** What error messages call the file. Default: its path, its File's name, or `'the Parquet file'`. */
+  name?: string;
+}
+
+/** A Parquet file as a DataSource: each iteration reads it again, a row group at a time. */
+export interface ParquetDataset<Chunk extends FeatureChunk = TableChunk> extends AsyncIterable<Chunk> {
+  /** Rows in the file (from its footer). */
+  readonly rows: number;
+  /** Feature columns read. */
+  readonly cols: number;
+  /** Their names, in the order read. */
+  readonly features: string[];
+  /** The label column's name; null when the rows are read without labels. */
+  readonly label: string | null;
+  /** The file's columns neither read as features nor the label. */
+  readonly ignored: string[];
+  /** Rows of each row group, the chunks an iteration yields. */
+  readonly rowGroups: number[];
+  /** Bytes of the file read by the pass under way (or the last), for progress. */
+  readonly bytesRead: number;
+  /** With `labels: 'classes'`: the classes, in index order (given, or found by a pass over the
+   *  label column alone before the first chunk); else null. */
+  classes(): Promise<ClassName[] | null>;
+}
+
+/** Opens a file's bytes for one pass; `name` is what errors call it. */
+export interface ParquetOpener {
+  readonly name: string;
+  open(): Promise<ByteRanges & { close?(): Promise<void> }>;
+}
+
+type Reader = typeof import('./parquet-reader.js');
+let reader: Promise<Reader> | null = null;
+/** The decoder, loaded once, on the first Parquet file read. */
+const loadReader = (): Promise<Reader> => (reader ??= import('./parquet-reader.js'));
+
+/**
+ * Read a Parquet file as chunks of rows, a row group a chunk: the feature columns (every column
+ * but the label, or `features` in that order) as row-major float32 — INT32, INT64, FLOAT, DOUBLE,
+ * BOOLEAN and DECIMAL columns, dictionary-encoded or not, each value `Math.fround(Number(v))` —
+ * and the label column as `labels` says (0/1, class names or codes, numbers). Snappy, gzip, zstd,
+ * brotli and lz4 pages. A null, a nested column or a column of strings among the features is a
+ * DataError naming the column (and the row group and row of a null). Memory: one row group.
+ */
+export function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions & { label: null }): Promise<ParquetDataset<FeatureChunk>>;
+export function parquetDataset(source: ParquetSource, options?: ParquetDatasetOptions): Promise<ParquetDataset<TableChunk>>;
+export function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions = {}): Promise<ParquetDataset<FeatureChunk>> {
+  return openParquetDataset(bytesOf(source, options?.name), options);
+}
+
+/** The byte ranges of an in-memory or Blob source. */
+function bytesOf(source: ParquetSource, name: unknown): ParquetOpener {
+  const called = (fallback: string): string => (typeof name === 'string' && name !== '' ? name : fallback);
+  if (source instanceof ArrayBuffer || source instanceof Uint8Array) {
+    const bytes = source instanceof Uint8Array ? source : new Uint8Array(source);
+    const ranges = { byteLength: bytes.length, read: async (start: number, end: number) => bytes.subarray(start, end) };
+    return { name: called('the Parquet file'), open: async () => ranges };
+  }
+  if (typeof Blob !== 'undefined' && source instanceof Blob) {
+    const file = (source as Partial<File>).name;
+    const ranges = {
+      byteLength: source.size,
+      read: async (start: number, end: number) => new Uint8Array(await source.slice(start, end).arrayBuffer()),
+    };
+    return { name: called(file ? file : 'the Parquet file'), open: async () => ranges };
+  }
+  const s = source as { byteLength?: unknown; slice?: unknown } | null;
+  if (typeof s === 'object' && s !== null && typeof s.byteLength === 'number' && typeof s.slice === 'function') {
+    const buffer = source as Exclude<ParquetSource, ArrayBuffer | Uint8Array | Blob>;
+    const ranges = {
+      byteLength: buffer.byteLength,
+      read: async (start: number, end: number) => new Uint8Array(await buffer.slice(start, end)),
+    };
+    return { name: called('the Parquet file'), open: async () => ranges };
+  }
+  throw new DataError(
+    'source',
+    `source must be a Parquet file's bytes (an ArrayBuffer, a Uint8Array, a Blob or File, or an object with byteLength and slice), got ${describe(source)}` +
+      (typeof source === 'string' ? '; a path is read by parquetDataset from gradwasm/node' : ''),
+  );
+}
+
+/** The dataset over a file `opener` opens: its footer read now, its rows on every iteration. */
+export async function openParquetDataset(opener: ParquetOpener, options: ParquetDatasetOptions): Promise<ParquetDataset<FeatureChunk>> {
+  const o = checkParquetOptions(options);
+  const { readLayout, decodeChunk } = await loadReader();
+  const source = opener.name;
+  const layout = await withFile(opener, (file) => readLayout(file, source));
+  const names = layout.columns.map((c) => c.name);
+  const plan = planColumns(names, true, o.label, o.features, source, 'options.features');
+  const features = plan.features.map((name) => layout.columns[names.indexOf(name)]!);
+  for (const column of features) {
+    if (column.notNumeric) {
+      throw new DataError('source', `${source}: column ${JSON.stringify(column.name)} ${column.notNumeric} in every row group; features must be numbers`, {
+        source,
+        column: column.name,
+      });
+    }
+  }
+  const label = plan.labelAt < 0 ? null : layout.columns[plan.labelAt]!;
+  if (label && label.notNumeric && !(label.text && o.labels === 'classes'))
+    throw new DataError(
+      'source',
+      `${source}: the label column ${JSON.stringify(label.name)} ${label.notNumeric}` +
+        (label.text ? "; class names are read with labels: 'classes'" : '; labels must be numbers or class names'),
+      { source, column: label.name },
+    );
+  const rows = layout.groups.reduce((a, b) => a + b, 0);
+  if (rows === 0) throw new DataError('source', `${source} has no rows`, { source });
+  const cols = features.length;
+  let bytesRead = 0;
+  let classes: ClassName[] | null = o.labels === 'classes' ? (o.classes ?? null) : null;
+
+  /** The chunks of column `column` in each row group, fetched one ahead of their decoding. */
+  async function* chunksOf(file: ByteRanges, wanted: ParquetColumn[], group: number): AsyncGenerator<[ParquetColumn, Uint8Array]> {
+    const fetch = (column: ParquetColumn): Promise<Uint8Array> => {
+      const meta = layout.metadata.row_groups[group]!.columns[column.index]!.meta_data!;
+      const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+      const end = start + Number(meta.total_compressed_size);
+      if (!(start >= 0 && end <= file.byteLength))
+        throw new DataError('source', `${source}: row group ${group}, column ${JSON.stringify(column.name)} lies outside the file`, { source });
+      bytesRead += end - start;
+      return file.read(start, end);
+    };
+    let ahead = wanted.length ? fetch(wanted[0]!) : null;
+    for (let k = 0; k < wanted.length; k++) {
+      const bytes = await ahead!;
+      ahead = k + 1 < wanted.length ? fetch(wanted[k + 1]!) : null;
+      yield [wanted[k]!, bytes];
+    }
+  }
+
+  /** The label column's values in row group `group`, as `take` reads them one at a time. */
+  async function eachLabel(file: ByteRanges, group: number, take: (value: unknown, row: number) => void): Promise<void> {
+    for await (const [column, bytes] of chunksOf(file, [label!], group)) {
+      decodeChunk(bytes, column, group, layout.groups[group]!, source, (values, row) => {
+        for (let i = 0; i < values.length; i++) take(values[i], row + i);
+      });
+    }
+  }
+
+  async function findClasses(): Promise<ClassName[] | null> {
+    if (o.labels !== 'classes' || classes || !label) return classes;
+    const seen = new Set<string | number>();
+    await withFile(opener, async (file) => {
+      for (let g = 0; g < layout.groups.length; g++)
+        await eachLabel(file, g, (v, row) => seen.add(labelKey(v, () => wrongLabel(g, row, v, 'class names or numbers'))));
+    });
+    const values = [...seen];
+    classes = values.every((v) => typeof v === 'number') ? (values as number[]).sort((a, b) => a - b) : classesOf(values.map(String));
+    return classes;
+  }
+
+  function wrongLabel(group: number, row: number, value: unknown, expected: string): DataError {
+    return new DataError(
+      'source',
+      `${source}: row group ${group}, row ${row} of the group, column ${JSON.stringify(label!.name)} (the label) is ${describe(value)}; labels must be ${expected}`,
+      { source, column: label!.name, row: layout.groups.slice(0, group).reduce((a, b) => a + b, 0) + row },
+    );
+  }
+
+  /** A label read as `o.labels` says, into y. */
+  function labelReader(y: Float32Array, group: number): (value: unknown, row: number) => void {
+    if (o.labels === 'values')
+      return (v, row) => {
+        const n = typeof v === 'bigint' ? Number(v) : v;
+        if (typeof n !== 'number' || !Number.isFinite(n)) throw wrongLabel(group, row, v, 'finite numbers');
+        y[row] = n;
+      };
+    if (o.labels === 'binary')
+      return (v, row) => {
+        const n = typeof v === 'boolean' ? +v : typeof v === 'bigint' ? Number(v) : v;
+        if (n !== 0 && n !== 1) throw wrongLabel(group, row, v, '0 or 1' + (typeof v === 'string' ? " (class names are read with labels: 'classes')" : ''));
+        y[row] = n;
+      };
+    const index = new Map<string | number, number>(classes!.map((c, i) => [c, i]));
+    const numeric = classes!.every((c) => typeof c === 'number');
+    return (v, row) => {
+      let key = labelKey(v, () => wrongLabel(group, row, v, `one of the classes ${classes!.join(', ')}`));
+      if (numeric && typeof key === 'string' && NUMBER.test(key)) key = Number(key);
+      const at = index.get(key);
+      if (at === undefined) throw wrongLabel(group, row, v, `one of the classes ${classes!.join(', ')}`);
+      y[row] = at;
+    };
+  }
+
+  async function* pass(): AsyncGenerator<FeatureChunk | TableChunk> {
+    if (label && o.labels === 'classes') await findClasses();
+    const file = await opener.open();
+    bytesRead = 0;
+    try {
+      for (let g = 0; g < layout.groups.length; g++) {
+        const n = layout.groups[g]!;
+        if (n === 0) continue;
+        const data = new Float32Array(n * cols);
+        for await (const [column, bytes] of chunksOf(file, features, g)) {
+          const c = features.indexOf(column);
+          decodeChunk(bytes, column, g, n, source, (values, row) => scatter(values, data, row * cols + c, cols, column.name, g, row));
+        }
+        const x = { data, rows: n, cols, stride: cols };
+        if (!label) {
+          yield { x };
+          continue;
+        }
+        const y = new Float32Array(n);
+        await eachLabel(file, g, labelReader(y, g));
+        yield { x, y };
+      }
+    } finally {
+      await (file as { close?(): Promise<void> }).close?.();
+    }
+  }
+
+  return {
+    rows,
+    cols,
+    features: features.map((c) => c.name),
+    label: label?.name ?? null,
+    ignored: plan.ignored,
+    rowGroups: [...layout.groups],
+    get bytesRead() {
+      return bytesRead;
+    },
+    classes: findClasses,
+    [Symbol.asyncIterator]: () => pass(),
+  };
+
+  /** Page values into column c of the row-major table, each as Math.fround(Number(v)). */
+  function scatter(values: ArrayLike<unknown>, out: Float32Array, at: number, stride: number, name: string, group: number, row: number): void {
+    if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array)) {
+      const numbers = values as unknown as ArrayLike<number>;
+      for (let i = 0; i < numbers.length; i++, at += stride) out[at] = numbers[i]!;
+      return;
+    }
+    for (let i = 0; i < values.length; i++, at += stride) {
+      const v = values[i];
+      const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? +v : NaN;
+      if (n !== n && typeof v !== 'number')
+        throw new DataError(
+          'source',
+          `${source}: row group ${group}, row ${row + i} of the group, column ${JSON.stringify(name)} is ${describe(v)}, not a number`,
+          {
+            source,
+            column: name,
+          },
+        );
+      out[at] = n;
+    }
+  }
+}
+
+/** A label as a class key: a number as itself, a string trimmed (as CSV cells are), a boolean as 0/1. */
+function labelKey(v: unknown, wrong: () => DataError): string | number {
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'boolean') return +v;
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  throw wrong();
+}
+
+/** Run `work` on the file opened for it, closing it after. */
+async function withFile<T>(opener: ParquetOpener, work: (file: ByteRanges) => Promise<T>): Promise<T> {
+  const file = await opener.open();
+  try {
+    return await work(file);
+  } finally {
+    await file.close?.();
+  }
+}
+
+function checkParquetOptions(options: unknown): {
+  label: string | number | null | undefined;
+  features: readonly string[] | undefined;
+  labels: 'binary' | 'classes' | 'values';
+  classes: ClassName[] | undefined;
+} {
+  const o = checkObject('options', options);
+  checkKeys('options', o, ['label', 'features', 'labels', 'classes', 'name']);
+  const { label, features, classes } = o;
+  const labels = o.labels ?? (classes === undefined ? 'binary' : 'classes');
+  if (labels !== 'binary' && labels !== 'classes' && labels !== 'values')
+    throw new OptionError('options.labels', `options.labels must be 'binary', 'classes' or 'values', got ${describe(labels)}`);
+  if (classes !== undefined && labels !== 'classes') throw new OptionError('options.classes', "options.classes goes with options.labels 'classes'");
+  if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label))
+    throw new OptionError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
+  if (o.name !== undefined && typeof o.name !== 'string') throw new OptionError('options.name', `options.name must be a string, got ${describe(o.name)}`);
+  if (features !== undefined) {
+    if (!Array.isArray(features) || features.length === 0)
+      throw new OptionError('options.features', `options.features must be a non-empty array of column names, got ${describe(features)}`);
+    features.forEach((name: unknown, i) => {
+      if (typeof name !== 'string' || name === '')
+        throw new OptionError(`options.features[${i}]`, `options.features[${i}] must be a column name, got ${describe(name)}`);
+      if (features.indexOf(name) !== i)
+        throw new OptionError(`options.features[${i}]`, `options.features names ${JSON.stringify(name)} twice (${features.indexOf(name)} and ${i})`);
+    });
+  }
+  return {
+    label: label as string | number | null | undefined,
+    features: features as readonly string[] | undefined,
+    labels,
+    classes: classes === undefined ? undefined : checkClassList(classes, 'options.classes'),
+  };
+}
