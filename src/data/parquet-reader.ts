@@ -17,7 +17,17 @@ import { decompressPage, readDataPage, readDataPageV2 } from 'hyparquet/src/data
 import { parquetMetadataAsync } from 'hyparquet/src/metadata.js';
 import { getSchemaPath } from 'hyparquet/src/schema.js';
 import { compressors } from 'hyparquet-compressors';
-import type { ColumnDecoder, DataReader, DecodedArray, Encoding, FileMetaData, PageHeader, SchemaElement, SchemaTree } from 'hyparquet/src/types.js';
+import type {
+  ColumnDecoder,
+  CompressionCodec,
+  DataReader,
+  DecodedArray,
+  Encoding,
+  FileMetaData,
+  PageHeader,
+  SchemaElement,
+  SchemaTree,
+} from 'hyparquet/src/types.js';
 import { DataError } from '../core/errors.js';
 
 /** Byte ranges of a Parquet file: a path, a Blob, bytes in memory. */
@@ -62,32 +72,29 @@ export async function readLayout(file: ByteRanges, source: string): Promise<Parq
   } catch (error) {
     throw new DataError('source', `${source} is not a Parquet file that can be read: ${(error as Error).message}`);
   }
-  const leaves = metadata.row_groups[0]?.columns.map((c) => c.meta_data?.path_in_schema ?? []) ?? leafPaths(metadata.schema);
-  const columns = leaves.map((path, index) => describeColumn(metadata, path, index));
-  return { columns, groups: metadata.row_groups.map((g) => Number(g.num_rows)), metadata };
+  return { columns: topColumns(metadata), groups: metadata.row_groups.map((g) => Number(g.num_rows)), metadata };
 }
 
-/** The leaf paths of a schema (a file without row groups lists none in them). */
-function leafPaths(schema: SchemaElement[]): string[][] {
-  const paths: string[][] = [];
-  const walk = (at: number, prefix: string[]): number => {
-    const element = schema[at]!;
-    const path = at === 0 ? [] : [...prefix, element.name];
-    let next = at + 1;
-    if (!element.num_children) paths.push(path);
-    for (let k = 0; k < (element.num_children ?? 0); k++) next = walk(next, path);
-    return next;
-  };
-  walk(0, []);
-  return paths;
+/** The file's columns: the root's fields, each flat (one column chunk a row group, at its leaf
+ *  index) or nested (a list, map or struct: its leaves are not read). */
+function topColumns(metadata: FileMetaData): ParquetColumn[] {
+  const root = getSchemaPath(metadata.schema, [])[0]!;
+  const leavesOf = (tree: SchemaTree): number => (tree.children.length ? tree.children.reduce((n, child) => n + leavesOf(child), 0) : 1);
+  let leaf = 0;
+  return root.children.map((field) => {
+    const column = describeColumn(metadata, [root, field], leaf);
+    leaf += leavesOf(field);
+    return column;
+  });
 }
 
-function describeColumn(metadata: FileMetaData, path: string[], index: number): ParquetColumn {
-  const schemaPath: SchemaTree[] = getSchemaPath(metadata.schema, path);
-  const element = schemaPath[schemaPath.length - 1]!.element;
+function describeColumn(metadata: FileMetaData, schemaPath: SchemaTree[], index: number): ParquetColumn {
+  const [, field] = schemaPath as [SchemaTree, SchemaTree];
+  const { element } = field;
+  const flat = field.children.length === 0;
   const chunk = metadata.row_groups[0]?.columns[index]?.meta_data;
   const decoder: ColumnDecoder = {
-    pathInSchema: path,
+    pathInSchema: [element.name],
     type: element.type!,
     element,
     schemaPath,
@@ -95,17 +102,14 @@ function describeColumn(metadata: FileMetaData, path: string[], index: number): 
     parsers: DEFAULT_PARSERS,
     compressors,
   };
-  const required: ColumnDecoder = {
-    ...decoder,
-    schemaPath: [schemaPath[0]!, { ...schemaPath[schemaPath.length - 1]!, element: { ...element, repetition_type: 'REQUIRED' } }],
-  };
-  const text = element.type === 'BYTE_ARRAY' && element.converted_type !== 'DECIMAL' && element.logical_type?.type !== 'DECIMAL';
-  return { name: path.join('.'), index, notNumeric: whyNotNumeric(schemaPath, element), text, decoder, required };
+  const required: ColumnDecoder = { ...decoder, schemaPath: [schemaPath[0]!, { ...field, element: { ...element, repetition_type: 'REQUIRED' } }] };
+  const text = flat && element.type === 'BYTE_ARRAY' && element.converted_type !== 'DECIMAL' && element.logical_type?.type !== 'DECIMAL';
+  return { name: element.name, index, notNumeric: flat ? whyNotNumeric(element) : 'is nested (a list, map or struct)', text, decoder, required };
 }
 
 /** Why a column's values are not numbers, or null. */
-function whyNotNumeric(schemaPath: SchemaTree[], element: SchemaElement): string | null {
-  if (schemaPath.length !== 2 || element.repetition_type === 'REPEATED') return 'is nested (a list, map or struct)';
+function whyNotNumeric(element: SchemaElement): string | null {
+  if (element.repetition_type === 'REPEATED') return 'is nested (a repeated field)';
   const logical = element.logical_type?.type,
     converted = element.converted_type;
   if (converted === 'DECIMAL' || logical === 'DECIMAL' || logical === 'FLOAT16') return null;
@@ -128,12 +132,14 @@ function whyNotNumeric(schemaPath: SchemaTree[], element: SchemaElement): string
  */
 export function decodeChunk(
   bytes: Uint8Array,
-  column: ParquetColumn,
+  chunk: { column: ParquetColumn; codec: CompressionCodec },
   group: number,
   rows: number,
   source: string,
   take: (values: DecodedArray, row: number) => void,
 ): void {
+  // (a chunk's codec is its own: a file may change codecs between row groups)
+  const column = chunk.codec === chunk.column.decoder.codec ? chunk.column : withCodec(chunk.column, chunk.codec);
   const reader: DataReader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 };
   const where = `${source}: row group ${group}, column ${JSON.stringify(column.name)}`;
   let dictionary: DecodedArray | undefined;
@@ -160,6 +166,10 @@ export function decodeChunk(
     if (error instanceof DataError) throw error;
     throw new DataError('source', `${where} cannot be decoded: ${(error as Error).message}`);
   }
+}
+
+function withCodec(column: ParquetColumn, codec: CompressionCodec): ParquetColumn {
+  return { ...column, decoder: { ...column.decoder, codec }, required: { ...column.required, codec } };
 }
 
 /** A data page's values, its encoding, and the index of its first null (−1: none). */

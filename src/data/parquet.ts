@@ -9,6 +9,8 @@ import { planColumns } from './csv.js';
 import { NUMBER } from './csv-number.js';
 import type { ByteRanges, ParquetColumn } from './parquet-reader.js';
 
+type ColumnChunk = { column: ParquetColumn; codec: import('hyparquet/src/types.js').CompressionCodec };
+
 /** Rows of a table: row-major float32 features (row r at data[r·stride … r·stride + cols)). */
 export interface FeatureChunk {
   x: { data: Float32Array; rows: number; cols: number; stride: number };
@@ -75,6 +77,10 @@ export interface ParquetOpener {
   open(): Promise<ByteRanges & { close?(): Promise<void> }>;
 }
 
+/** Column chunks this close in the file are read together, up to READ bytes at a time. */
+const NEAR = 2 ** 16,
+  READ = 2 ** 22;
+
 type Reader = typeof import('./parquet-reader.js');
 let reader: Promise<Reader> | null = null;
 /** The decoder, loaded once, on the first Parquet file read. */
@@ -90,7 +96,7 @@ const loadReader = (): Promise<Reader> => (reader ??= import('./parquet-reader.j
  */
 export function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions & { label: null }): Promise<ParquetDataset<FeatureChunk>>;
 export function parquetDataset(source: ParquetSource, options?: ParquetDatasetOptions): Promise<ParquetDataset<TableChunk>>;
-export function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions = {}): Promise<ParquetDataset<FeatureChunk>> {
+export async function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions = {}): Promise<ParquetDataset<FeatureChunk>> {
   return openParquetDataset(bytesOf(source, options?.name), options);
 }
 
@@ -158,28 +164,46 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
   let classes: ClassName[] | null = o.labels === 'classes' ? (o.classes ?? null) : null;
 
   /** The chunks of column `column` in each row group, fetched one ahead of their decoding. */
-  async function* chunksOf(file: ByteRanges, wanted: ParquetColumn[], group: number): AsyncGenerator<[ParquetColumn, Uint8Array]> {
-    const fetch = (column: ParquetColumn): Promise<Uint8Array> => {
-      const meta = layout.metadata.row_groups[group]!.columns[column.index]!.meta_data!;
-      const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
-      const end = start + Number(meta.total_compressed_size);
-      if (!(start >= 0 && end <= file.byteLength))
-        throw new DataError('source', `${source}: row group ${group}, column ${JSON.stringify(column.name)} lies outside the file`, { source });
+  async function* chunksOf(file: ByteRanges, wanted: ParquetColumn[], group: number): AsyncGenerator<[ColumnChunk, Uint8Array]> {
+    // Chunks near each other in the file are read together (a table of 1,000 narrow columns is
+    // not 1,000 reads), in file order, one read ahead of the decoding.
+    const chunks = wanted
+      .map((column) => {
+        const meta = layout.metadata.row_groups[group]!.columns[column.index]!.meta_data!;
+        const start = Number(meta.dictionary_page_offset || meta.data_page_offset);
+        const end = start + Number(meta.total_compressed_size);
+        if (!(start >= 0 && end <= file.byteLength))
+          throw new DataError('source', `${source}: row group ${group}, column ${JSON.stringify(column.name)} lies outside the file`, { source });
+        return { column, codec: meta.codec, start, end };
+      })
+      .sort((a, b) => a.start - b.start);
+    const reads: (typeof chunks)[] = [];
+    for (const chunk of chunks) {
+      const last = reads[reads.length - 1];
+      if (last && chunk.start - last[last.length - 1]!.end <= NEAR && chunk.end - last[0]!.start <= READ) last.push(chunk);
+      else reads.push([chunk]);
+    }
+    const fetch = (k: number): Promise<Uint8Array> | null => {
+      const read = reads[k];
+      if (!read) return null;
+      const start = read[0]!.start,
+        end = read[read.length - 1]!.end;
       bytesRead += end - start;
       return file.read(start, end);
     };
-    let ahead = wanted.length ? fetch(wanted[0]!) : null;
-    for (let k = 0; k < wanted.length; k++) {
+    let ahead = fetch(0);
+    for (let k = 0; k < reads.length; k++) {
       const bytes = await ahead!;
-      ahead = k + 1 < wanted.length ? fetch(wanted[k + 1]!) : null;
-      yield [wanted[k]!, bytes];
+      ahead = fetch(k + 1);
+      const from = reads[k]![0]!.start;
+      for (const chunk of reads[k]!) yield [chunk, bytes.subarray(chunk.start - from, chunk.end - from)];
     }
   }
 
   /** The label column's values in row group `group`, as `take` reads them one at a time. */
   async function eachLabel(file: ByteRanges, group: number, take: (value: unknown, row: number) => void): Promise<void> {
-    for await (const [column, bytes] of chunksOf(file, [label!], group)) {
-      decodeChunk(bytes, column, group, layout.groups[group]!, source, (values, row) => {
+    for await (const [chunk, bytes] of chunksOf(file, [label!], group)) {
+      decodeChunk(bytes, chunk, group, layout.groups[group]!, source, (values, row) => {
         for (let i = 0; i < values.length; i++) take(values[i], row + i);
       });
     }
@@ -239,9 +263,9 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
         const n = layout.groups[g]!;
         if (n === 0) continue;
         const data = new Float32Array(n * cols);
-        for await (const [column, bytes] of chunksOf(file, features, g)) {
-          const c = features.indexOf(column);
-          decodeChunk(bytes, column, g, n, source, (values, row) => scatter(values, data, row * cols + c, cols, column.name, g, row));
+        for await (const [chunk, bytes] of chunksOf(file, features, g)) {
+          const c = features.indexOf(chunk.column);
+          decodeChunk(bytes, chunk, g, n, source, (values, row) => scatter(values, data, row * cols + c, cols, chunk.column.name, g, row));
         }
         const x = { data, rows: n, cols, stride: cols };
         if (!label) {
