@@ -254,6 +254,8 @@ await buildBeside(
     entryPoints: ['src/node/index.ts'],
     outfile: 'dist/node.js',
     platform: 'node',
+    // (apache-arrow, which reads Arrow files, is the user's: an optional peer dependency)
+    external: ['apache-arrow'],
     plugins: [wasmAsHex, beside({ ...toLibrary(nodeLibrary.file), ...NODE_BESIDE })],
   },
   { ...toLibrary(nodeLibrary.file), ...NODE_BESIDE },
@@ -266,6 +268,7 @@ await build({
   entryPoints: ['src/cli/entry.ts'],
   outfile: 'dist/cli.js',
   platform: 'node',
+  external: ['apache-arrow'],
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
 });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

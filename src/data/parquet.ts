@@ -2,11 +2,11 @@
 // read a row group at a time into row-major float32 — each value exactly Math.fround(Number(v)),
 // as parseCsv reads the same number written as text. The decoding (hyparquet) is loaded on the
 // first file read: a page that only predicts never downloads it.
-import { checkObject, checkKeys, describe } from '../core/checks.js';
-import { DataError, OptionError } from '../core/errors.js';
-import { checkClassList, classesOf, type ClassName } from './classes.js';
+import { describe } from '../core/checks.js';
+import { DataError } from '../core/errors.js';
+import type { ClassName } from './classes.js';
+import { checkColumnarOptions, labelKey, labelWriter, sortedClasses, type ColumnarOptions } from './columnar.js';
 import { planColumns } from './csv.js';
-import { NUMBER } from './csv-number.js';
 import type { ByteRanges, ParquetColumn } from './parquet-reader.js';
 
 type ColumnChunk = { column: ParquetColumn; codec: import('hyparquet/src/types.js').CompressionCodec };
@@ -31,24 +31,7 @@ export type ParquetSource =
   ArrayBuffer | Uint8Array | Blob | { readonly byteLength: number; slice(start: number, end?: number): ArrayBuffer | Promise<ArrayBuffer> };
 
 /** Options of {@link parquetDataset}. */
-export interface ParquetDatasetOptions {
-  /**
-   * The label column: its name, or its index among the file's columns (negative counts from the
-   * end); `null` for rows without labels (to predict). Default: the column named `label` (in any
-   * case), else the last column not among `features`.
-   */
-  label?: string | number | null;
-  /** The feature columns, by name, in the order wanted. Default: every column but the label. */
-  features?: readonly string[];
-  /** What the label column holds, as parseCsv's option: `'binary'` (0 or 1, or booleans), `'classes'`
-   *  (class names or codes, strings or numbers), `'values'` (a regression's targets). */
-  labels?: 'binary' | 'classes' | 'values';
-  /** With `labels: 'classes'`: the classes, in index order (`model.classes`). Default: those the
-   *  label column holds, sorted as parseCsv sorts them. */
-  classes?: readonly ClassName[];
-  /** What error messages call the file. Default: its path, its File's name, or `'the Parquet file'`. */
-  name?: string;
-}
+export type ParquetDatasetOptions = ColumnarOptions;
 
 /** A Parquet file as a DataSource: each iteration reads it again, a row group at a time. */
 export interface ParquetDataset<Chunk extends FeatureChunk = TableChunk> extends AsyncIterable<Chunk> {
@@ -134,7 +117,7 @@ function bytesOf(source: ParquetSource, name: unknown): ParquetOpener {
 
 /** The dataset over a file `opener` opens: its footer read now, its rows on every iteration. */
 export async function openParquetDataset(opener: ParquetOpener, options: ParquetDatasetOptions): Promise<ParquetDataset<FeatureChunk>> {
-  const o = checkParquetOptions(options);
+  const o = checkColumnarOptions(options);
   const { readLayout, decodeChunk } = await loadReader();
   const source = opener.name;
   const layout = await withFile(opener, (file) => readLayout(file, source));
@@ -216,9 +199,7 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
       for (let g = 0; g < layout.groups.length; g++)
         await eachLabel(file, g, (v, row) => seen.add(labelKey(v, () => wrongLabel(g, row, v, 'class names or numbers'))));
     });
-    const values = [...seen];
-    classes = values.every((v) => typeof v === 'number') ? (values as number[]).sort((a, b) => a - b) : classesOf(values.map(String));
-    return classes;
+    return (classes = sortedClasses(seen));
   }
 
   function wrongLabel(group: number, row: number, value: unknown, expected: string): DataError {
@@ -227,31 +208,6 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
       `${source}: row group ${group}, row ${row} of the group, column ${JSON.stringify(label!.name)} (the label) is ${describe(value)}; labels must be ${expected}`,
       { source, column: label!.name, row: layout.groups.slice(0, group).reduce((a, b) => a + b, 0) + row },
     );
-  }
-
-  /** A label read as `o.labels` says, into y. */
-  function labelReader(y: Float32Array, group: number): (value: unknown, row: number) => void {
-    if (o.labels === 'values')
-      return (v, row) => {
-        const n = typeof v === 'bigint' ? Number(v) : v;
-        if (typeof n !== 'number' || !Number.isFinite(n)) throw wrongLabel(group, row, v, 'finite numbers');
-        y[row] = n;
-      };
-    if (o.labels === 'binary')
-      return (v, row) => {
-        const n = typeof v === 'boolean' ? +v : typeof v === 'bigint' ? Number(v) : v;
-        if (n !== 0 && n !== 1) throw wrongLabel(group, row, v, '0 or 1' + (typeof v === 'string' ? " (class names are read with labels: 'classes')" : ''));
-        y[row] = n;
-      };
-    const index = new Map<string | number, number>(classes!.map((c, i) => [c, i]));
-    const numeric = classes!.every((c) => typeof c === 'number');
-    return (v, row) => {
-      let key = labelKey(v, () => wrongLabel(group, row, v, `one of the classes ${classes!.join(', ')}`));
-      if (numeric && typeof key === 'string' && NUMBER.test(key)) key = Number(key);
-      const at = index.get(key);
-      if (at === undefined) throw wrongLabel(group, row, v, `one of the classes ${classes!.join(', ')}`);
-      y[row] = at;
-    };
   }
 
   async function* pass(): AsyncGenerator<FeatureChunk | TableChunk> {
@@ -273,7 +229,11 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
           continue;
         }
         const y = new Float32Array(n);
-        await eachLabel(file, g, labelReader(y, g));
+        await eachLabel(
+          file,
+          g,
+          labelWriter(o.labels, classes, y, (row, v, expected) => wrongLabel(g, row, v, expected)),
+        );
         yield { x, y };
       }
     } finally {
@@ -319,15 +279,6 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
   }
 }
 
-/** A label as a class key: a number as itself, a string trimmed (as CSV cells are), a boolean as 0/1. */
-function labelKey(v: unknown, wrong: () => DataError): string | number {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'bigint') return Number(v);
-  if (typeof v === 'boolean') return +v;
-  if (typeof v === 'string' && v.trim() !== '') return v.trim();
-  throw wrong();
-}
-
 /** Run `work` on the file opened for it, closing it after. */
 async function withFile<T>(opener: ParquetOpener, work: (file: ByteRanges) => Promise<T>): Promise<T> {
   const file = await opener.open();
@@ -336,38 +287,4 @@ async function withFile<T>(opener: ParquetOpener, work: (file: ByteRanges) => Pr
   } finally {
     await file.close?.();
   }
-}
-
-function checkParquetOptions(options: unknown): {
-  label: string | number | null | undefined;
-  features: readonly string[] | undefined;
-  labels: 'binary' | 'classes' | 'values';
-  classes: ClassName[] | undefined;
-} {
-  const o = checkObject('options', options);
-  checkKeys('options', o, ['label', 'features', 'labels', 'classes', 'name']);
-  const { label, features, classes } = o;
-  const labels = o.labels ?? (classes === undefined ? 'binary' : 'classes');
-  if (labels !== 'binary' && labels !== 'classes' && labels !== 'values')
-    throw new OptionError('options.labels', `options.labels must be 'binary', 'classes' or 'values', got ${describe(labels)}`);
-  if (classes !== undefined && labels !== 'classes') throw new OptionError('options.classes', "options.classes goes with options.labels 'classes'");
-  if (label !== undefined && label !== null && typeof label !== 'string' && !Number.isInteger(label))
-    throw new OptionError('options.label', `options.label must be a column name, an integer index or null, got ${describe(label)}`);
-  if (o.name !== undefined && typeof o.name !== 'string') throw new OptionError('options.name', `options.name must be a string, got ${describe(o.name)}`);
-  if (features !== undefined) {
-    if (!Array.isArray(features) || features.length === 0)
-      throw new OptionError('options.features', `options.features must be a non-empty array of column names, got ${describe(features)}`);
-    features.forEach((name: unknown, i) => {
-      if (typeof name !== 'string' || name === '')
-        throw new OptionError(`options.features[${i}]`, `options.features[${i}] must be a column name, got ${describe(name)}`);
-      if (features.indexOf(name) !== i)
-        throw new OptionError(`options.features[${i}]`, `options.features names ${JSON.stringify(name)} twice (${features.indexOf(name)} and ${i})`);
-    });
-  }
-  return {
-    label: label as string | number | null | undefined,
-    features: features as readonly string[] | undefined,
-    labels,
-    classes: classes === undefined ? undefined : checkClassList(classes, 'options.classes'),
-  };
 }

@@ -14,6 +14,7 @@ export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
 export type { CsvDataset, CsvDatasetOptions, NpyDataset, FileChunk } from './datasets.js';
 export { scanStats } from '../data/dataset.js';
 export { parquetDataset } from './parquet-file.js';
+export { arrowDataset } from './arrow-file.js';
 export type { ColumnStats } from '../data/dataset.js';
 import type { CsvOptions, CsvRows, CsvTable, FromTfjsOptions, Sequential } from '../index.js';
 
