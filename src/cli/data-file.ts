@@ -9,7 +9,8 @@ import { toMatrix } from '../data/matrix.js';
 import { DataError } from '../core/errors.js';
 import { Xoshiro128 } from '../core/prng.js';
 import type { ClassName } from '../data/classes.js';
-import { NpyWriter, csvDataset, npyDataset, type FileChunk } from '../node/datasets.js';
+import { NpyWriter, npyDataset, type FileChunk } from '../node/datasets.js';
+import { openTableFile, type TableFile } from './table-file.js';
 import { labelOption } from './columns.js';
 
 /** What the command line trains: as --task says, or as the label column shows (see taskOf). */
@@ -54,7 +55,7 @@ function counted(ds: AsyncIterable<FileChunk> & { readonly bytesRead: number }):
   };
 }
 
-/** Open `path` (.npy by its extension, else CSV) and count its rows; with `cache`, write the parsed table there as .npy on the way. */
+/** Open `path` (.npy, .parquet, .arrow/.feather by its extension, else CSV) and count its rows; with `cache`, write the parsed table there as .npy on the way. */
 export async function openDataFile(
   path: string,
   label: string | undefined,
@@ -88,18 +89,18 @@ export async function openDataFile(
     return { ...counted(ds), table, rows: ds.rows, cols: ds.cols, features, label: `column ${index}`, named: false, bytes, task, classes };
   }
   const where = { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) };
-  let csv = csvDataset(path, where);
   let task: CliTask = asked === 'auto' ? 'binary' : asked;
   let classes: ClassName[] | null = null;
+  let csv: TableFile | null = null;
   if (asked !== 'binary' && asked !== 'regression') {
     // a pass that reads the label column's values (and counts the rows)
-    const labelled = csvDataset(path, { ...where, labels: 'classes' });
+    const labelled = await openTableFile(path, where, 'classes');
     classes = (await labelled.classes())!;
     task = asked === 'auto' ? taskOf(classes, await labelled.count()) : asked;
     if (task === 'multiclass') csv = labelled;
     else classes = null;
   }
-  if (task === 'regression') csv = csvDataset(path, { ...where, labels: 'values' });
+  csv ??= await openTableFile(path, where, task === 'regression' ? 'values' : 'binary');
   let rows = 0,
     cols = 0;
   let writer: NpyWriter | null = null;
