@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GradwasmError, Sequential, StandardScaler, dense, scanStats, type LayerWeights } from '../src/index.js';
-import { NpyWriter, csvDataset, npyDataset, readCsv, writeNpy } from '../src/node/index.js';
+import { GradwasmError, Sequential, StandardScaler, dense, parseCsv, scanStats, type CsvRows, type CsvTable, type LayerWeights } from '../src/index.js';
+import { NpyWriter, csvDataset, npyDataset, readCsv, writeNpy, type CsvDataset, type CsvDatasetOptions } from '../src/node/index.js';
+import type { FeatureChunk, FileChunk } from '../src/node/datasets.js';
 import { labels, uniform } from './support/random.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-datasets-'));
@@ -196,16 +197,109 @@ describe.each(['wasm', 'js'] as const)('a file of many chunks (%s)', (backend) =
 describe('csvDataset', () => {
   it('counts rows, names columns, and reads the same values as readCsv', async () => {
     const ds = csvDataset(DATA);
-    expect(await ds.columns()).toEqual({ features: (await readCsv(DATA)).features, label: 'label', header: true });
+    expect(await ds.columns()).toEqual({ features: (await readCsv(DATA)).features, label: 'label', header: true, ignored: [] });
     expect(await ds.count()).toBe(569);
     expect(ds.bytesRead).toBe(readFileSync(DATA).length);
-    expect(() => csvDataset(DATA, { label: null })).toThrow(/options\.label cannot be null/);
     expect(() => csvDataset(DATA, { source: 'x' } as never)).toThrow(/csvDataset names the file itself/);
     await expect(
       (async () => {
         for await (const _ of csvDataset(join(dir, 'nope.csv')));
       })(),
     ).rejects.toThrow(/nope\.csv cannot be read/);
+  });
+});
+
+/** Every row of a pass, packed, and its labels (none for unlabelled rows); the columns() of the dataset. */
+async function streamed(ds: CsvDataset<FileChunk | FeatureChunk>) {
+  const xs: Float32Array[] = [],
+    ys: Float32Array[] = [];
+  for await (const chunk of ds) {
+    xs.push(packed(chunk.x));
+    if (chunk.y) ys.push(chunk.y.slice());
+  }
+  const cat = (parts: Float32Array[]) => {
+    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+    parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+    return out;
+  };
+  return { x: cat(xs), y: ys.length ? cat(ys) : null, chunks: xs.length, columns: await ds.columns() };
+}
+
+/** The first index where two float32 arrays differ in their bits (−1 for none): cheap to report on a million values. */
+function firstDifference(a: Float32Array, b: Float32Array): number {
+  const [u, v] = [new Uint32Array(a.buffer, a.byteOffset, a.length), new Uint32Array(b.buffer, b.byteOffset, b.length)];
+  if (u.length !== v.length) return Math.min(u.length, v.length);
+  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return i;
+  return -1;
+}
+
+/** csvDataset and readCsv read `path` with `options`: the same features, labels, names and ignored columns, to the bit. */
+async function sameAsReadCsv(path: string, options: CsvDatasetOptions): Promise<number> {
+  const whole: CsvRows & Partial<CsvTable> = await readCsv(path, options as CsvDatasetOptions & { label: null });
+  const s = await streamed(csvDataset(path, options));
+  expect(s.x.length).toBe(whole.x.data.length);
+  expect(firstDifference(s.x, whole.x.data), 'the first feature that differs').toBe(-1);
+  if (whole.y) expect(firstDifference(s.y!, whole.y), 'the first label that differs').toBe(-1);
+  else expect(s.y).toBeNull();
+  expect(s.columns).toEqual({ features: whole.features, label: whole.label ?? null, header: whole.header, ignored: whole.ignored });
+  return s.chunks;
+}
+
+describe('csvDataset: features by name, rows without labels', () => {
+  const names = parseCsv(readFileSync(DATA, 'utf8')).features;
+  it('reads what readCsv reads, to the bit: features reordered, a subset, label null, label by name', async () => {
+    const reordered = [...names].reverse();
+    for (const options of [
+      { features: reordered },
+      { features: reordered, label: null },
+      { features: names.slice(3, 9), label: 'label' },
+      { features: [names[7]!, names[2]!], label: null },
+      { label: null },
+      { label: 'mean_radius', labels: 'values' as const },
+      { label: 0, labels: 'values' as const },
+    ]) {
+      await sameAsReadCsv(DATA, options);
+    }
+  });
+
+  it('a small file with quoted cells, a text column left unread, CRLF lines; without a header, by position', async () => {
+    const quoted = join(dir, 'quoted.csv');
+    writeFileSync(
+      quoted,
+      '"a",notes,"b ""x""",label\r\n' + '"1.5","says ""hi"", twice",  -2e-3 ,1\r\n' + '0.1,plain,"3.25",0\r\n' + '"  7 ","multi\r\nline",1e30,1\r\n',
+    );
+    for (const options of [{ features: ['b "x"', 'a'] }, { features: ['b "x"', 'a'], label: null }, { features: ['a'], label: 'label' }]) {
+      await sameAsReadCsv(quoted, options);
+    }
+    // every column read: the text column is a problem, as readCsv says
+    const problem = await readCsv(quoted, { label: null }).catch((e: Error) => e.message);
+    await expect(streamed(csvDataset(quoted, { label: null }))).rejects.toThrow(problem as string);
+    const headless = join(dir, 'headless.csv');
+    writeFileSync(headless, '1,2,0\n4,"5",1\n');
+    await sameAsReadCsv(headless, { features: ['p', 'q'] });
+    await sameAsReadCsv(headless, { features: ['p', 'q', 'r'], label: null });
+    const wrong = await readCsv(headless, { features: ['p'] }).catch((e: Error) => e.message);
+    expect(wrong).toMatch(/has no header and 2 feature columns, but options\.features names 1/);
+    await expect(streamed(csvDataset(headless, { features: ['p'] }))).rejects.toThrow(wrong as string);
+  });
+
+  it('the errors of readCsv: a missing column, the label named as a feature', async () => {
+    for (const options of [{ features: ['mean_radius', 'nope', 'nada'] }, { features: ['label'], label: 'label' }]) {
+      const message = await readCsv(DATA, options).catch((e: Error) => e.message);
+      expect(message).toMatch(/has no column "nope", "nada" \(features asked for\)|options\.label names "label"/);
+      const error = await streamed(csvDataset(DATA, options)).catch((e: GradwasmError) => e);
+      expect(error).toBeInstanceOf(GradwasmError);
+      expect((error as Error).message).toBe(message);
+    }
+  });
+
+  it('over many chunks (a file of 6 MiB): the same rows as readCsv, reordered and unlabelled', async () => {
+    const big = join(dir, 'many-chunks.csv');
+    const text = readFileSync(DATA, 'utf8');
+    const body = text.slice(text.indexOf('\n') + 1);
+    writeFileSync(big, text.slice(0, text.indexOf('\n') + 1) + body.repeat(Math.ceil((6 * 2 ** 20) / body.length)));
+    expect(await sameAsReadCsv(big, { features: [...names].reverse(), label: null })).toBeGreaterThan(1);
+    expect(await sameAsReadCsv(big, { features: names.slice(10, 20) })).toBeGreaterThan(1);
   });
 });
 

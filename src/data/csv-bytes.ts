@@ -12,7 +12,7 @@
 import { concatBytes } from '../core/bytes.js';
 import { DataError } from '../core/errors.js';
 import { describe } from '../core/checks.js';
-import { labelColumn, NUMBER, type CsvOptions } from './csv.js';
+import { NUMBER, planColumns, type CsvOptions } from './csv.js';
 import type { ClassName } from './classes.js';
 
 const QUOTE = 34,
@@ -209,7 +209,15 @@ export class CsvByteParser {
   /** Column names (the label's among them); set by the first record. */
   names: string[] = [];
   labelAt = -1;
+  /** Feature columns read, and their names in the order read; set by the first record. */
   cols = 0;
+  features: string[] = [];
+  /** Columns not read (options.features does not name them, and not the label). */
+  ignored: string[] = [];
+  /** Where each column's value goes in a row: its feature index, or −1 (the label, or a column not read). */
+  private featureAt: number[] = [];
+  /** Whether featureAt is every column in the file's order but the label: the hot loop's case, written straight into place. */
+  private direct = true;
   private width = 0;
   private started = false;
   /** Whether the first record named the columns; set by it. */
@@ -233,6 +241,8 @@ export class CsvByteParser {
   constructor(
     private readonly options: {
       label: CsvOptions['label'];
+      /** The feature columns by name, in the order wanted (see CsvOptions.features); default every column but the label. */
+      features?: readonly string[];
       header: boolean | 'auto';
       delimiter: string;
       source: string;
@@ -269,6 +279,8 @@ export class CsvByteParser {
     if (!this.started && i === 0 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) i = 3; // a UTF-8 byte order mark
     const n = b.length,
       delimiter = this.delimiter;
+    let direct = this.direct,
+      featureAt = this.featureAt;
     while (i < n) {
       const recordStart = i,
         recordLine = this.line;
@@ -292,6 +304,7 @@ export class CsvByteParser {
         base = this.rows * this.cols;
       let k = base;
       for (;;) {
+        const cellLine = line; // (a problem is told at the line its cell starts on, as parseCsv tells it)
         let j = i;
         while (j < n && (b[j] === SPACE || b[j] === TAB) && b[j] !== delimiter) j++;
         let value: number,
@@ -364,11 +377,14 @@ export class CsvByteParser {
         }
         const f = Math.fround(value);
         if (cells) cells.push(text ?? value);
-        else if (f - f === 0 && cell !== this.labelAt && cell < this.width)
+        else if (f - f === 0 && direct && cell !== this.labelAt && cell < this.width)
           x[k++] = f; // the common cell, inline
-        else if (cell === this.labelAt) this.label(value, text, b, i, j, line, cell);
-        else if (cell < this.width) this.feature(value, text, b, i, j, line, cell, k++);
-        else if (cell === this.width) extra = text ?? decoder.decode(b.subarray(i, j));
+        else if (cell === this.labelAt) this.label(value, text, b, i, j, cellLine, cell);
+        else if (cell < this.width) {
+          // (columns options.features leaves out are never read, as parseCsv never reads them)
+          if (direct) this.feature(value, text, b, i, j, cellLine, cell, k++);
+          else if (featureAt[cell]! >= 0) this.feature(value, text, b, i, j, cellLine, cell, base + featureAt[cell]!);
+        } else if (cell === this.width) extra = text ?? decoder.decode(b.subarray(i, j));
         cell++;
         i = j;
         if (b[i] === delimiter) {
@@ -394,6 +410,7 @@ export class CsvByteParser {
       this.blanks = [];
       if (cells) {
         this.start(cells, recordLine);
+        ({ direct, featureAt } = this); // (settled by the first record)
         continue;
       }
       if (cell !== this.width) {
@@ -418,23 +435,21 @@ export class CsvByteParser {
 
   /** The first record: the header (or the first row), the columns, the label column. */
   private start(cells: (string | number)[], line: number): void {
-    const { header, label, source } = this.options;
+    const { header, label, features, source } = this.options;
     const texts = cells.map((c) => (typeof c === 'string' ? c : String(c)));
     this.width = texts.length;
     this.hasHeader = header === 'auto' ? texts.some((c) => c.trim() !== '' && !NUMBER.test(c.trim())) : header;
-    this.names = this.hasHeader ? texts.map((c) => c.trim()) : Array.from({ length: this.width }, (_, c) => `col${c + 1}`);
-    this.labelAt = labelColumn(label, this.names, this.hasHeader, source);
-    this.cols = this.width - (this.labelAt < 0 ? 0 : 1);
-    if (this.cols === 0) throw new DataError('path', `${source} has only the label column (${this.names[this.labelAt]}); it needs at least one feature column`);
+    const plan = planColumns(texts, this.hasHeader, label, features, source, 'path');
+    ({ names: this.names, labelAt: this.labelAt, cols: this.cols, features: this.features, ignored: this.ignored, featureAt: this.featureAt } = plan);
+    this.direct = plan.featureAt.every((at, c) => c === plan.labelAt || at === c - (plan.labelAt >= 0 && c > plan.labelAt ? 1 : 0));
     this.started = true;
     if (this.hasHeader) return;
     // no header: the first record is a row
     this.ensureRoom();
-    let k = 0;
     texts.forEach((t, c) => {
       const v = slowNumber(t);
       if (c === this.labelAt) this.label(v, t, null, 0, 0, line, c);
-      else this.feature(v, t, null, 0, 0, line, c, k++);
+      else if (plan.featureAt[c]! >= 0) this.feature(v, t, null, 0, 0, line, c, plan.featureAt[c]!);
     });
     this.throwProblems();
     this.rows++;

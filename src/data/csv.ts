@@ -125,49 +125,7 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
   }
   const width = first.cells.length;
   const hasHeader = header === 'auto' ? namesColumns(first.cells) : header;
-  const names = hasHeader ? first.cells.map((c) => c.trim()) : Array.from({ length: width }, (_, c) => `col${c + 1}`);
-  const labelAt = wanted && hasHeader && label === undefined ? defaultLabelBeside(wanted, names) : labelColumn(label, names, hasHeader, source);
-  if (wanted && !hasHeader) {
-    const given = width - (labelAt < 0 ? 0 : 1);
-    if (given !== wanted.length)
-      throw new DataError(
-        argument,
-        `${source} has no header and ${given} feature columns, but options.features names ${wanted.length}; without a header columns are taken by position`,
-      );
-    let k = 0;
-    for (let c = 0; c < width; c++) if (c !== labelAt) names[c] = wanted[k++]!;
-  }
-  // Where each column's value goes: its feature index, or −1 (the label, or a column not wanted).
-  const featureAt = names.map((name, c) => (c === labelAt ? -1 : wanted ? wanted.indexOf(name) : c - (labelAt >= 0 && c > labelAt ? 1 : 0)));
-  if (wanted) {
-    const missing = wanted.filter((name) => !names.includes(name));
-    if (missing.length) {
-      const listed =
-        missing
-          .slice(0, 5)
-          .map((n) => JSON.stringify(n))
-          .join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
-      throw new DataError(
-        argument,
-        `${source} has no column ${listed} (${MISSING_WHY[missing.length === 1 ? 0 : 1]}); its header: ${names
-          .slice(0, 12)
-          .map((n) => JSON.stringify(n))
-          .join(', ')}${names.length > 12 ? ', …' : ''}`,
-      );
-    }
-    if (labelAt >= 0 && wanted.includes(names[labelAt]!))
-      throw new OptionError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
-    for (const name of wanted) {
-      const twice = names.indexOf(name, names.indexOf(name) + 1);
-      if (twice >= 0)
-        throw new DataError(
-          argument,
-          `${source} has two columns named ${JSON.stringify(name)} (${names.indexOf(name) + 1} and ${twice + 1}): which one is the feature?`,
-        );
-    }
-  }
-  const cols = wanted ? wanted.length : width - (labelAt < 0 ? 0 : 1);
-  if (cols === 0) throw new DataError(argument, `${source} has only the label column (${names[labelAt]}); it needs at least one feature column`);
+  const { names, labelAt, featureAt, cols, features, ignored } = planColumns(first.cells, hasHeader, label, wanted, source, argument);
   const widthOf = hasHeader ? 'the header' : `line ${first.line}`;
 
   let capacity = 1024;
@@ -243,10 +201,86 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvRows | CsvT
     if (labelAt >= 0) y = y.slice(0, rows);
   }
   const x = { data, rows, cols };
-  const features = wanted ? [...wanted] : names.filter((_, c) => c !== labelAt);
-  const ignored = names.filter((_, c) => c !== labelAt && featureAt[c]! < 0);
   const read = { x, features, header: hasHeader, ignored };
   return labelAt < 0 ? read : { ...read, y, label: names[labelAt]!, ...(classes ? { classes } : {}) };
+}
+
+/** How a table's columns are read, settled by its first record (what parseCsv and csvDataset share). */
+export interface ColumnPlan {
+  /** The columns' names: the header's, else `col1`, `col2`, … (or, without a header, `features`' names). */
+  names: string[];
+  /** The label column, or −1 for none. */
+  labelAt: number;
+  /** Where each column's value goes: its feature index, or −1 (the label, or a column not wanted). */
+  featureAt: number[];
+  /** Feature columns read. */
+  cols: number;
+  /** Their names, in the order read. */
+  features: string[];
+  /** Columns skipped because `features` does not name them (the label's not among them). */
+  ignored: string[];
+}
+
+/**
+ * The plan of a table whose first record is `cells` (its header when `hasHeader`): the label
+ * column (options.label, or its default), and the feature columns — every other one, or those
+ * `wanted` names, in that order. A problem is a GradwasmError whose argument is `argument`.
+ */
+export function planColumns(
+  cells: readonly string[],
+  hasHeader: boolean,
+  label: string | number | null | undefined,
+  wanted: readonly string[] | undefined,
+  source: string,
+  argument: string,
+): ColumnPlan {
+  const width = cells.length;
+  const names = hasHeader ? cells.map((c) => c.trim()) : Array.from({ length: width }, (_, c) => `col${c + 1}`);
+  const labelAt = wanted && hasHeader && label === undefined ? defaultLabelBeside(wanted, names) : labelColumn(label, names, hasHeader, source);
+  if (wanted && !hasHeader) {
+    const given = width - (labelAt < 0 ? 0 : 1);
+    if (given !== wanted.length)
+      throw new DataError(
+        argument,
+        `${source} has no header and ${given} feature columns, but options.features names ${wanted.length}; without a header columns are taken by position`,
+      );
+    let k = 0;
+    for (let c = 0; c < width; c++) if (c !== labelAt) names[c] = wanted[k++]!;
+  }
+  // Where each column's value goes: its feature index, or −1 (the label, or a column not wanted).
+  const featureAt = names.map((name, c) => (c === labelAt ? -1 : wanted ? wanted.indexOf(name) : c - (labelAt >= 0 && c > labelAt ? 1 : 0)));
+  if (wanted) {
+    const missing = wanted.filter((name) => !names.includes(name));
+    if (missing.length) {
+      const listed =
+        missing
+          .slice(0, 5)
+          .map((n) => JSON.stringify(n))
+          .join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '');
+      throw new DataError(
+        argument,
+        `${source} has no column ${listed} (${MISSING_WHY[missing.length === 1 ? 0 : 1]}); its header: ${names
+          .slice(0, 12)
+          .map((n) => JSON.stringify(n))
+          .join(', ')}${names.length > 12 ? ', …' : ''}`,
+      );
+    }
+    if (labelAt >= 0 && wanted.includes(names[labelAt]!))
+      throw new OptionError('options.label', `options.label names ${JSON.stringify(names[labelAt])}, which options.features names as a feature`);
+    for (const name of wanted) {
+      const twice = names.indexOf(name, names.indexOf(name) + 1);
+      if (twice >= 0)
+        throw new DataError(
+          argument,
+          `${source} has two columns named ${JSON.stringify(name)} (${names.indexOf(name) + 1} and ${twice + 1}): which one is the feature?`,
+        );
+    }
+  }
+  const cols = wanted ? wanted.length : width - (labelAt < 0 ? 0 : 1);
+  if (cols === 0) throw new DataError(argument, `${source} has only the label column (${names[labelAt]}); it needs at least one feature column`);
+  const features = wanted ? [...wanted] : names.filter((_, c) => c !== labelAt);
+  const ignored = names.filter((_, c) => c !== labelAt && featureAt[c]! < 0);
+  return { names, labelAt, featureAt, cols, features, ignored };
 }
 
 /** `header: 'auto'`'s rule: a first row names the columns when any of its cells is not a number. */

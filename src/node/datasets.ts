@@ -16,20 +16,46 @@ const NPY_PIECE = 2 ** 20;
 /** Bytes read to find the first line, for delimiter: 'auto'. */
 const SNIFFED = 2 ** 16;
 
-/** A chunk of rows from a file: float32 features, row-major, and their 0/1 labels. */
+/** Rows of float32 features, row-major: row r's features are data[r·stride … r·stride + cols). */
+export interface FileRows {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+  stride: number;
+}
+
+/** A chunk of rows from a file: float32 features, row-major, and their labels. */
 export interface FileChunk extends DataChunk {
-  /** Row r's features are data[r·stride … r·stride + cols). */
-  x: { data: Float32Array; rows: number; cols: number; stride: number };
+  x: FileRows;
   y: Float32Array;
 }
 
-/** A CSV file as a DataSource: each iteration reads it again, a piece at a time. */
-export interface CsvDataset extends AsyncIterable<FileChunk> {
+/** A chunk of unlabelled rows (csvDataset with `label: null`): features alone, for predict. */
+export interface FeatureChunk {
+  x: FileRows;
+  y?: undefined;
+}
+
+/** What a CSV file's first record says of its columns (see {@link CsvDataset.columns}). */
+export interface CsvColumns<Label extends string | null = string> {
+  /** The feature columns' names, in the order read (`options.features`, when given). */
+  features: string[];
+  /** The label column's name; null for rows without labels. */
+  label: Label;
+  /** Whether the first record named the columns (else they are `col1`, `col2`, …, or `options.features`' names). */
+  header: boolean;
+  /** Columns not read: those `options.features` does not name (the label's not among them). */
+  ignored: string[];
+}
+
+/** A CSV file as a DataSource: each iteration reads it again, a piece at a time. Its chunks
+ *  are FileChunks, or (`label: null`) FeatureChunks, which no training takes. */
+export interface CsvDataset<Chunk extends FileChunk | FeatureChunk = FileChunk> extends AsyncIterable<Chunk> {
   readonly path: string;
   /** Rows in the file: counted by a pass over it, once. */
   count(): Promise<number>;
-  /** The feature columns' names and the label column's, from the header (the first piece is read); `header` false when the file has none (then they are `col1`, `col2`, …). */
-  columns(): Promise<{ features: string[]; label: string; header: boolean }>;
+  /** The columns, from the first record (the first piece is read). */
+  columns(): Promise<CsvColumns<Chunk extends FileChunk ? string : null>>;
   /** Bytes read by the pass under way (or the last), for progress. */
   readonly bytesRead: number;
   /** With `labels: 'classes'`: the classes, in index order (as `options.classes` gives them, or
@@ -37,42 +63,41 @@ export interface CsvDataset extends AsyncIterable<FileChunk> {
   classes(): Promise<ClassName[] | null>;
 }
 
-/** Options of {@link csvDataset}: those of `readCsv` (the label column, header, delimiter) but `features`. */
-export type CsvDatasetOptions = Omit<CsvOptions, 'source' | 'features'>;
+/** Options of {@link csvDataset}: those of `readCsv` (the label column or null, the feature columns by name, header, delimiter). */
+export type CsvDatasetOptions = Omit<CsvOptions, 'source'>;
 
 /**
  * Stream a CSV file of any size as chunks of rows: the options and the errors of `readCsv`
  * (`data.csv: line 5, column 3 (radius): "abc" is not a number`), the same values to the bit,
- * but the text is read a few MiB at a time and never held whole. A label column is needed (it
- * is the DataSource of a training set). Each iteration reads the file again from the start.
+ * but the text is read a few MiB at a time and never held whole. With `label: null` the rows
+ * have no label (every column, or `features`, is a feature): chunks to predict, not to train
+ * on. Each iteration reads the file again from the start.
  */
-export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDataset {
+export function csvDataset(path: string, options: CsvDatasetOptions & { label: null }): CsvDataset<FeatureChunk>;
+export function csvDataset(path: string, options?: CsvDatasetOptions & { label?: string | number }): CsvDataset;
+export function csvDataset(path: string, options?: CsvDatasetOptions): CsvDataset<FileChunk | FeatureChunk>;
+export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDataset<FileChunk | FeatureChunk> {
   if (typeof path !== 'string' || path === '') throw new DataError('path', `path must be a file path, got ${describe(path)}`);
   if (typeof options === 'object' && options !== null && 'source' in options) {
     throw new OptionError('options.source', 'csvDataset names the file itself; options.source is for parseCsv');
   }
-  if (typeof options === 'object' && options !== null && 'features' in options) {
-    throw new OptionError(
-      'options.features',
-      'csvDataset reads every column of the file, in its order; options.features (columns by name) is for readCsv and parseCsv',
-    );
-  }
   const checked = checkOptions({ ...(options as object), source: path });
-  if (checked.label === null) throw new OptionError('options.label', 'options.label cannot be null: csvDataset reads labelled rows for training');
+  const labelled = checked.label !== null;
   const settings = {
     label: checked.label,
+    features: checked.features,
     header: checked.header,
     delimiter: checked.delimiter === 'auto' ? '' : String.fromCharCode(checked.delimiter),
     source: path,
   };
   let rows: number | null = null;
   let bytesRead = 0;
-  let header: { features: string[]; label: string; header: boolean } | null = null;
-  let classes: ClassName[] | null = checked.labels === 'classes' ? (checked.classes ?? null) : null;
+  let header: CsvColumns<string | null> | null = null;
+  let classes: ClassName[] | null = checked.labels === 'classes' && labelled ? (checked.classes ?? null) : null;
 
   /** The classes, found by a pass of their own when not given. */
   async function findClasses(): Promise<ClassName[] | null> {
-    if (checked.labels !== 'classes' || classes) return classes;
+    if (checked.labels !== 'classes' || !labelled || classes) return classes;
     const seen = new Set<string>();
     for await (const _ of pass(Infinity, seen));
     classes = classesOf([...seen]);
@@ -80,7 +105,7 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
   }
 
   /** A pass over the file; with `seen`, one that collects the label texts into it instead. */
-  async function* pass(limit = Infinity, seen: Set<string> | null = null): AsyncGenerator<FileChunk> {
+  async function* pass(limit = Infinity, seen: Set<string> | null = null): AsyncGenerator<FileChunk | FeatureChunk> {
     const labels = seen ? null : await findClasses();
     const handle = await openFile(path);
     if (settings.delimiter === '') {
@@ -110,12 +135,13 @@ export function csvDataset(path: string, options: CsvDatasetOptions = {}): CsvDa
         const consumed = parser.parse(piece, 0, final);
         header ??=
           parser.cols > 0
-            ? { features: parser.names.filter((_, c) => c !== parser.labelAt), label: parser.names[parser.labelAt]!, header: parser.hasHeader }
+            ? { features: parser.features, label: labelled ? parser.names[parser.labelAt]! : null, header: parser.hasHeader, ignored: parser.ignored }
             : null;
         const parsed = parser.take();
         if (parsed.rows > 0) {
           total += parsed.rows;
-          yield { x: { data: parsed.x, rows: parsed.rows, cols: parser.cols, stride: parser.cols }, y: parsed.y };
+          const x = { data: parsed.x, rows: parsed.rows, cols: parser.cols, stride: parser.cols };
+          yield labelled ? { x, y: parsed.y } : { x };
           if (total >= limit) return;
         }
         if (final) break;
