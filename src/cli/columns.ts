@@ -1,11 +1,14 @@
 // The rows of a CSV file as a saved model takes them. A model that knows its feature names gets
 // the file's columns by name when the file has a header: reordered columns give the same rows,
 // a missing one is an error naming it, extra ones are skipped and named. Otherwise, as before
-// names were kept: by position.
+// names were kept: by position. predict and evaluate stream the file (csvDataset: a few MiB at a
+// time, whatever its size); explain, which needs one row, reads it whole (readCsv) — both with
+// the same options, so the same columns and the same errors.
 import { open } from 'node:fs/promises';
-import { MISSING_WHY, startsWithHeader, type CsvRows, type CsvTable } from '../data/csv.js';
+import { MISSING_WHY, startsWithHeader, type CsvTable } from '../data/csv.js';
 import { DataError, GradwasmError } from '../core/errors.js';
 import { readCsv } from '../node/index.js';
+import { csvDataset, type CsvDataset, type CsvDatasetOptions, type FeatureChunk, type FileChunk } from '../node/datasets.js';
 import type { Sequential } from '../model/sequential.js';
 
 /** Where a model's rows come from, and what the CLI was told about the label and the delimiter. */
@@ -24,57 +27,71 @@ export function labelOption(label: string | undefined): string | number | undefi
   return label === undefined ? undefined : /^-?\d+$/.test(label) ? Number(label) : label;
 }
 
-/** The feature rows to predict: the label column (--label, or the model's when matched by name) left out. */
-export async function rowsToPredict(s: CsvSource, note: (line: string) => void): Promise<CsvRows> {
+/** The feature rows to predict, streamed: the label column (--label, or the model's when matched by name) left out. */
+export async function rowsToPredict(s: CsvSource, note: (line: string) => void): Promise<CsvDataset<FileChunk | FeatureChunk>> {
+  const { model, modelPath, csv, delimiter } = s;
   if (await byName(s)) {
-    const rows = await readCsv(s.csv, {
-      features: s.model.featureNames!,
-      label: s.label === undefined ? null : labelOption(s.label)!,
-      delimiter: s.delimiter,
-    }).catch(missingFeatures(s));
-    noteIgnored(s, rows.ignored, note);
+    const rows = csvDataset(csv, { features: model.featureNames!, label: s.label === undefined ? null : labelOption(s.label)!, delimiter });
+    noteIgnored(s, (await rows.columns().catch(missingFeatures(s))).ignored, note);
     return rows;
   }
   // by position: every column, or all but the last when there is one column more than inputs
-  const { model, modelPath, csv, delimiter } = s;
-  const rows =
-    s.label !== undefined
-      ? await readCsv(csv, { label: labelOption(s.label)!, delimiter })
-      : await readCsv(csv, { label: null, delimiter }).then((all) => (all.x.cols === model.inputs + 1 ? readCsv(csv, { delimiter }) : all));
-  if (s.label === undefined && rows.x.cols !== model.inputs) {
-    throw new DataError('csv', `${csv} has ${rows.x.cols} columns, but ${modelPath} takes ${model.inputs} inputs (${model.inputs + 1} columns with a label)`);
+  const widthOf = async (rows: CsvDataset<FileChunk | FeatureChunk>) => (await rows.columns()).features.length;
+  let rows: CsvDataset<FileChunk | FeatureChunk> =
+    s.label !== undefined ? csvDataset(csv, { label: labelOption(s.label)!, delimiter }) : csvDataset(csv, { label: null, delimiter });
+  let cols = await widthOf(rows);
+  if (s.label === undefined && cols === model.inputs + 1) cols = await widthOf((rows = csvDataset(csv, { delimiter })));
+  if (s.label === undefined && cols !== model.inputs) {
+    throw new DataError('csv', `${csv} has ${cols} columns, but ${modelPath} takes ${model.inputs} inputs (${model.inputs + 1} columns with a label)`);
   }
-  checkWidth(rows.x.cols, s);
+  checkWidth(cols, s);
   return rows;
 }
 
-/** Labelled rows to evaluate (or explain): the label is --label, else the model's label column, else the file's default. */
+/** Labelled rows to explain, read whole: the label is --label, else the model's label column, else the file's default. */
 export async function labelledRows(s: CsvSource, note: (line: string) => void): Promise<CsvTable> {
+  const { named, options, fail } = await labelledOptions(s);
+  const table = await readCsv(s.csv, options).catch(fail);
+  checkColumns(s, named, table.features.length, table.ignored, note);
+  return table;
+}
+
+/** Labelled rows to evaluate, streamed (as labelledRows reads them), and the label column's name. */
+export async function labelledSource(s: CsvSource, note: (line: string) => void): Promise<{ rows: CsvDataset; label: string }> {
+  const { named, options, fail } = await labelledOptions(s);
+  const rows = csvDataset(s.csv, options);
+  const { features, ignored, label } = await rows.columns().catch(fail);
+  checkColumns(s, named, features.length, ignored, note);
+  return { rows, label };
+}
+
+/** How a labelled file is read for a model (readCsv's options, and csvDataset's), and what a problem with its columns means. */
+async function labelledOptions(
+  s: CsvSource,
+): Promise<{ named: boolean; options: CsvDatasetOptions & { label?: string | number }; fail: (error: unknown) => never }> {
   const { model, modelPath, csv, delimiter } = s;
   const named = await byName(s);
   const stored = s.label === undefined && named ? model.labelName : null;
   const label = s.label !== undefined ? labelOption(s.label)! : (stored ?? undefined);
-  try {
-    // a softmax model's labels are its classes, by name (or code)
-    const classes = model.task === 'softmax' ? { classes: model.classes } : model.task === 'regression' ? { labels: 'values' as const } : {};
-    const table = await readCsv(csv, {
-      delimiter,
-      ...(label === undefined ? {} : { label }),
-      ...(named ? { features: model.featureNames! } : {}),
-      ...classes,
-    }).catch(missingFeatures(s));
-    if (named) noteIgnored(s, table.ignored, note);
-    else checkWidth(table.x.cols, s);
-    return table;
-  } catch (error) {
+  // a softmax model's labels are its classes, by name (or code)
+  const classes = model.task === 'softmax' ? { classes: model.classes } : model.task === 'regression' ? { labels: 'values' as const } : {};
+  const options = { delimiter, ...(label === undefined ? {} : { label }), ...(named ? { features: model.featureNames! } : {}), ...classes };
+  const fail = (error: unknown): never => {
     if (stored !== null && error instanceof GradwasmError && error.argument === 'options.label') {
       throw new DataError(
         '--label',
         `${csv} has no column ${JSON.stringify(stored)}, the label ${modelPath} was trained on: name the label column with --label`,
       );
     }
-    throw error;
-  }
+    return missingFeatures(s)(error);
+  };
+  return { named, options, fail };
+}
+
+/** Columns matched by name: name the ignored ones; by position: the rows must have the model's width. */
+function checkColumns(s: CsvSource, named: boolean, cols: number, ignored: readonly string[], note: (line: string) => void): void {
+  if (named) noteIgnored(s, ignored, note);
+  else checkWidth(cols, s);
 }
 
 /** A column the model takes missing from the file: say that it is the model's. */

@@ -11,7 +11,20 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 process.stderr.on('error', () => {});
 
-run(process.argv.slice(2), (text) => void (stdoutClosed || process.stdout.write(text))).then(
+/** Write to standard output; when the reader is behind, a promise of the moment it has caught up
+ *  (or gone), which predict waits for before its next rows: the output never piles up in memory. */
+function write(text: string): void | Promise<void> {
+  if (stdoutClosed || process.stdout.write(text)) return;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.stdout.off('drain', done).off('close', done);
+      resolve();
+    };
+    process.stdout.on('drain', done).on('close', done);
+  });
+}
+
+run(process.argv.slice(2), write).then(
   (code) => {
     process.exitCode = code;
   },

@@ -5,10 +5,10 @@
 // that a failure never leaves a partial file, a symbolic link keeps pointing at the file it names,
 // and nothing is replaced that the user did not name as the output.
 import { constants, type Stats } from 'node:fs';
-import { access, readFile, realpath, stat } from 'node:fs/promises';
+import { access, open, readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { GradwasmError, OptionError } from '../core/errors.js';
-import { followLinks, replaceFile } from '../node/replace-file.js';
+import { beginReplacing, followLinks, replaceFile } from '../node/replace-file.js';
 import type { ModelJSON } from '../network/model-json.js';
 import { Sequential } from '../model/sequential.js';
 import type { BackendName } from '../backend/backend.js';
@@ -95,6 +95,36 @@ export async function writeAtomically(output: Output, text: string | Uint8Array)
   } catch (error) {
     throw new OptionError(output.flag, `cannot write ${output.path}: ${(error as Error).message}`);
   }
+}
+
+/** Writes text to standard output: a promise when the reader is behind (wait for it before writing more). */
+export type Write = (text: string) => void | Promise<void>;
+
+/** A checked output written a piece at a time: to a temporary file beside it, renamed into place
+ *  by commit() (discard() removes it), so that a reader — or a run that fails half-way — never sees part of it. */
+export async function writeInPieces(output: Output): Promise<{ write(text: string): Promise<void>; commit(): Promise<void>; discard(): Promise<void> }> {
+  const failed = (error: unknown): never => {
+    throw new OptionError(output.flag, `cannot write ${output.path}: ${(error as Error).message}`);
+  };
+  const replacement = await beginReplacing(output.file).catch(failed);
+  // (wx: a file or a link planted under that name is never followed)
+  const file = await open(replacement.temporary, 'wx').catch(async (error: unknown) => {
+    await replacement.discard();
+    return failed(error);
+  });
+  return {
+    async write(text) {
+      await file.write(text).catch(failed);
+    },
+    async commit() {
+      await file.close().catch(failed);
+      await replacement.commit().catch(failed);
+    },
+    async discard() {
+      await file.close().catch(() => {});
+      await replacement.discard();
+    },
+  };
 }
 
 /** The largest model file read: V8's longest string (a model this large has ~70 M parameters). */

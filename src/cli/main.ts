@@ -10,6 +10,7 @@ import { exportCommand } from './export.js';
 import { inFlags } from './flags.js';
 import { Interrupted } from './interrupted.js';
 import { evaluate, predict } from './predict.js';
+import type { Write } from './files.js';
 import { train } from './train.js';
 import { gradwasmVersion } from '../core/version.js';
 
@@ -96,12 +97,12 @@ const delimiter = (text: string): string => {
 const delimiterOption = () =>
   new Option('--delimiter <char>', 'the CSV cell separator: , ; or tab (default: the one the first line shows)').argParser(delimiter).default('auto');
 
-export function program(out: (text: string) => void, err: (text: string) => void): Command {
-  const print = (line: string) => out(line + '\n');
+export function program(out: Write, err: (text: string) => void): Command {
+  const print = (line: string) => void out(line + '\n');
   const cli = new Command('gradwasm')
     .description('Binary classifiers trained by gradient descent and back-propagation, in WebAssembly')
     .version(gradwasmVersion())
-    .configureOutput({ writeOut: out, writeErr: err })
+    .configureOutput({ writeOut: (text) => void out(text), writeErr: err })
     .exitOverride() // subcommands copy these settings when they are added below
     .showSuggestionAfterError();
 
@@ -233,7 +234,7 @@ export function program(out: (text: string) => void, err: (text: string) => void
 /** Run the command line; returns the exit code. Misuse and bad files: one line, exit 1. */
 export async function run(
   argv: string[],
-  out = (t: string) => void process.stdout.write(t),
+  out: Write = (t: string) => void process.stdout.write(t),
   err = (t: string) => void process.stderr.write(t),
 ): Promise<number> {
   const cli = program(out, err);
