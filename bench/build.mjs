@@ -11,7 +11,7 @@ const common = {
   platform: 'node',
   target: 'es2022',
   loader: { '.wasm': 'binary' },
-  external: ['@tensorflow/*', 'onnxruntime-web'],
+  external: ['@tensorflow/*', 'onnxruntime-web', '@duckdb/*'],
   logLevel: 'warning',
 };
 await build({ ...common, entryPoints: ['bench/run.ts'], outfile: 'dist/bench/run.js' });

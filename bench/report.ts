@@ -1,6 +1,7 @@
 // Turns a run into what people read: the console table, bench/results.json (every figure,
 // every repetition, the machine) and BENCHMARKS.md.
 import { streamingLines, type StreamingReport } from './streaming.js';
+import { columnarLines, type ColumnarReport } from './columnar.js';
 import { optimumLines, type OptimumReport } from './optimum.js';
 import { contentionLines, type ContentionReport } from './contention.js';
 import { formatQuality, type QualityRow } from '../scripts/quality.js';
@@ -36,6 +37,7 @@ export interface Report {
   loadAverageAtEnd: number[];
   /** Training from files against in memory, and CSV ingestion (issue 11); absent when not run. */
   streaming?: StreamingReport;
+  columnar?: ColumnarReport;
   optimum?: OptimumReport;
   quality?: QualityRow[];
   /** Threads under real conditions (issue 18); absent when not run. */
@@ -195,6 +197,9 @@ export function formatConsole(report: Report): string {
     ...(report.streaming
       ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)]
       : []),
+    ...(report.columnar
+      ? ['', 'Parquet (issue 23): one table as CSV, .npy and Parquet; training from Parquet against in memory', ...columnarLines(report.columnar, false)]
+      : []),
     ...(report.optimum
       ? [
           '',
@@ -307,6 +312,21 @@ ${streamingLines(report.streaming, true).join('\n')}
 `
     : ''
 }${
+    report.columnar
+      ? `## Parquet (issue 23)
+
+Ingestion: one table of ${report.columnar.rows.toLocaleString('en-US')} rows — 30 DOUBLE columns and a 0/1 label, as pandas and
+DuckDB write them — that DuckDB (\`@duckdb/node-api\`) writes as CSV and as Parquet (snappy, and zstd), and
+the same rows as a float32 \`.npy\`; each reader reads the whole file (in the page cache), chunk by
+chunk, interleaved, medians of ${s.repetitions}. Every reader gives the same float32 values (test/parquet.test.ts).
+Training: the W1 and W2 shapes written by DuckDB as FLOAT columns, trained by
+\`fitDataset(parquetDataset(file))\` against \`fit\` on the same rows in memory, as the .npy figures above.
+
+${columnarLines(report.columnar, true).join('\n')}
+
+`
+      : ''
+  }${
     report.optimum
       ? `## To the optimum (issue 14)
 

@@ -16,6 +16,7 @@ import { formatConsole, toJSON, toMarkdown, type Report, type WorkloadResult } f
 import { checkTargets } from './targets.js';
 import { measureOnnx } from './onnx.js';
 import { measureStreaming } from './streaming.js';
+import { measureColumnar } from './columnar.js';
 import { measureOptimum } from './optimum.js';
 import { measureContention } from './contention.js';
 import { quality } from '../scripts/quality.js';
@@ -51,7 +52,7 @@ function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; thread
     else if (/^--threads=(auto|\d+)$/.test(arg)) threads = arg.endsWith('auto') ? 'auto' : Number(arg.slice('--threads='.length));
     else
       throw new Error(
-        `unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W5,W4-latency,streaming,optimum,quality,contention and/or --threads=N|auto`,
+        `unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W5,W4-latency,streaming,columnar,optimum,quality,contention and/or --threads=N|auto`,
       );
   }
   return { quick, only, threads };
@@ -83,7 +84,9 @@ async function main(): Promise<void> {
 
   const { workloads: all, imageSource } = await buildWorkloads(quick ? QUICK_SIZES : FULL_SIZES);
   if (imageSource.kind === 'synthetic') shout(`W2/W4/W5 run on ${imageSource.description}`);
-  const unknown = [...(only ?? [])].filter((id) => !['streaming', 'optimum', 'quality', 'contention'].includes(id) && !all.some((w) => w.id === id));
+  const unknown = [...(only ?? [])].filter(
+    (id) => !['streaming', 'columnar', 'optimum', 'quality', 'contention'].includes(id) && !all.some((w) => w.id === id),
+  );
   if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
   const workloads = all.filter((w) => !only || only.has(w.id));
 
@@ -133,6 +136,16 @@ async function main(): Promise<void> {
     (w): w is TrainingWorkload => w.kind === 'training' && (w.id === 'W1' || w.id === 'W2') && (!only || only.has(w.id) || only.has('streaming')),
   );
   const streaming = streamed.length || only?.has('streaming') ? await measureStreaming(streamed, settings, quick ? 2 : 50, log) : undefined;
+  // Parquet (issue 23): ingestion of one table as CSV, .npy and Parquet; the W1 and W2 shapes from Parquet against in memory.
+  const columnar =
+    !only || only.has('columnar')
+      ? await measureColumnar(
+          all.filter((w): w is TrainingWorkload => w.kind === 'training' && (w.id === 'W1' || w.id === 'W2')),
+          settings,
+          quick ? 20_000 : 1_000_000,
+          log,
+        )
+      : undefined;
 
   // To the optimum, and the command line's defaults in cross-validation (issue 14); the CV runs dist/cli.js (npm run bench builds it).
   if (!only || only.has('optimum')) log('to the optimum: breast-cancer logistic regression, L-BFGS and Adam');
@@ -159,6 +172,7 @@ async function main(): Promise<void> {
     seconds: (performance.now() - started) / 1000,
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     ...(streaming ? { streaming } : {}),
+    ...(columnar ? { columnar } : {}),
     ...(optimum ? { optimum } : {}),
     ...(qualityRows ? { quality: qualityRows } : {}),
     ...(contention ? { contention } : {}),

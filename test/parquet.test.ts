@@ -161,6 +161,22 @@ describe('parquetDataset: types, dictionaries, row groups, width', () => {
     }
   });
 
+  it('a row group of more than 2²⁰ values comes in several chunks, lent or not, with the same rows', async () => {
+    const rows = 12_000,
+      width = 100;
+    const columns = Array.from({ length: width }, (_, c) => `(i * ${c + 3}) / 7 AS c${c}`).join(', ');
+    const path = await writeParquet('tall.parquet', `SELECT ${columns}, (i % 2) AS label FROM range(${rows}) t(i)`);
+    const ds = await parquetDataset(path);
+    expect(ds.rowGroups).toEqual([rows]);
+    const read = await readAll(ds);
+    expect(read.chunks).toBe(2);
+    const lent: Float32Array[] = [];
+    for await (const chunk of (ds as unknown as Record<symbol, () => AsyncIterable<FeatureChunk>>)[Symbol.for('gradwasm.loanedChunks')]!())
+      lent.push(chunk.x.data.slice(0, chunk.x.rows * width));
+    same(new Float32Array(lent.flatMap((c) => Array.from(c))), read.x);
+    for (let r = 0; r < rows; r += 997) for (let c = 0; c < width; c += 13) expect(read.x[r * width + c]).toBe(Math.fround((r * (c + 3)) / 7));
+  });
+
   it('a table of 1,200 columns', async () => {
     const width = 1200,
       rows = 300;
