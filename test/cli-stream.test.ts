@@ -1,13 +1,17 @@
 // `gradwasm train` streams its file (docs/architecture.md §7–8): .npy and CSV alike, a cache, checkpoints
 // that a signal writes too, and --resume ending with the model of a run that never stopped; a
-// CSV larger than V8's longest string trains in bounded memory.
+// CSV larger than V8's longest string trains in bounded memory. predict and evaluate stream theirs
+// too: the text they printed when they read the file whole, in memory that does not grow with it.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Sequential } from '../src/index.js';
-import { npyDataset, writeNpy } from '../src/node/index.js';
+import { csvDataset, npyDataset, readCsv, writeNpy } from '../src/node/index.js';
+import { shortestFloat32 } from '../src/core/float32-decimal.js';
+import { metricsTable } from '../src/cli/report.js';
+import { cli } from './support/cli.js';
 import { Xoshiro128 } from '../src/core/prng.js';
 
 const bin = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -161,4 +165,117 @@ describe('the split of a streamed file', () => {
     }
     await writeNpy(join(dir, 'x.npy'), { data: Float32Array.of(1, 0), rows: 1, cols: 2 });
   });
+});
+
+describe('gradwasm predict / evaluate, streamed', () => {
+  /** `from` with its rows repeated to about `mib` MiB: a file of several 4 MiB pieces (several chunks). */
+  const replicated = (from: string, mib: number, name: string): string => {
+    const text = readFileSync(from, 'utf8');
+    const head = text.slice(0, text.indexOf('\n') + 1),
+      body = text.slice(head.length);
+    writeFileSync(join(dir, name), head + body.repeat(Math.ceil((mib * 2 ** 20) / body.length)));
+    return join(dir, name);
+  };
+
+  /** What predict printed before it streamed: every row of the file read whole (readCsv), predicted at once. */
+  async function wholeFilePredictions(model: Sequential, csv: string): Promise<string> {
+    const { x } = await readCsv(csv, { features: model.featureNames!, label: null });
+    const lines: string[] = [];
+    if (model.isTask('regression')) lines.push(model.labelName!, ...Array.from(model.predict(x), (v) => String(shortestFloat32(v))));
+    else if (model.isTask('softmax')) {
+      const p = model.predictProba(x),
+        k = model.classes.length,
+        c = model.predictClasses(x);
+      lines.push([...model.classes.map((name) => `p(${name})`), 'class'].join(','));
+      for (let r = 0; r < x.rows; r++) lines.push([...Array.from(p.subarray(r * k, (r + 1) * k), shortestFloat32), String(c[r])].join(','));
+    } else lines.push('probability,class', ...Array.from(model.predictProba(x), (v) => `${shortestFloat32(v)},${v > 0.5 ? 1 : 0}`));
+    return lines.join('\n') + '\n';
+  }
+
+  /** What evaluate printed before it streamed: model.evaluate on the whole table. */
+  async function wholeFileEvaluation(model: Sequential, csv: string): Promise<string> {
+    const kind = model.task === 'softmax' ? { classes: model.classes } : model.task === 'regression' ? { labels: 'values' as const } : {};
+    const t = await readCsv(csv, { features: model.featureNames!, label: model.labelName!, ...kind });
+    const what = model.task === 'binary' ? ', threshold 0.5' : model.task === 'softmax' ? `, ${model.classes.length} classes` : ', regression';
+    const options = model.task === 'binary' ? { threshold: 0.5 } : {};
+    return `${csv}: ${t.x.rows} rows, label column '${t.label}'${what}\n${metricsTable(model.task, [[csv, model.evaluate(t.x, t.y, options)]], model.classes)}\n`;
+  }
+
+  it.each([
+    ['binary', DATA, []],
+    ['softmax', 'data/iris.csv', ['--task', 'multiclass']],
+    ['regression', 'data/diabetes_regression.csv', ['--task', 'regression']],
+  ])(
+    '%s: the same text as the whole file read at once, on a small file and over many chunks, to stdout and to --out',
+    async (task, data, flags) => {
+      const model = join(dir, `${task}.json`);
+      const r = await cli('train', data, '--epochs', '3', '--no-progress', '--out', model, ...flags);
+      expect(r.code, r.err).toBe(0);
+      const loaded = await Sequential.fromJSON(readFileSync(model, 'utf8'));
+      expect(loaded.task).toBe(task);
+      for (const csv of [data, replicated(data, 6, `${task}-6mib.csv`)]) {
+        const expected = await wholeFilePredictions(loaded, csv);
+        const p = await cli('predict', model, csv);
+        expect(p.code, p.err).toBe(0);
+        expect(p.out === expected, `predict ${csv}: the same text`).toBe(true);
+        const out = join(dir, `${task}-predictions.csv`);
+        expect((await cli('predict', model, csv, '--out', out)).code).toBe(0);
+        expect(readFileSync(out, 'utf8') === expected, `predict ${csv} --out: the same text`).toBe(true);
+        const e = await cli('evaluate', model, csv);
+        expect(e.code, e.err).toBe(0);
+        expect(e.out).toBe(await wholeFileEvaluation(loaded, csv));
+      }
+      // and the metrics themselves, not only as printed: evaluateDataset over the chunks ≡ evaluate on the table
+      const big = join(dir, `${task}-6mib.csv`);
+      const kind = task === 'softmax' ? { classes: loaded.classes } : task === 'regression' ? { labels: 'values' as const } : {};
+      const t = await readCsv(big, kind);
+      expect(await loaded.evaluateDataset(csvDataset(big, kind))).toEqual(loaded.evaluate(t.x, t.y));
+      loaded.dispose();
+    },
+    60_000,
+  );
+
+  it('a file of 150 MB: predict --out and evaluate stay far below its size in memory', async () => {
+    const big = join(dir, 'big150.csv'),
+      small = join(dir, 'small150.csv');
+    const cols = 16;
+    const rng = new Xoshiro128(7);
+    const block = Array.from({ length: 20_000 }, () => {
+      const cells = Array.from({ length: cols }, () => (rng.nextUnit() * 200 - 100).toFixed(4));
+      return `${cells.join(',')},${rng.nextBelow(2)}\n`;
+    }).join('');
+    const header = `${Array.from({ length: cols }, (_, c) => `f${c}`).join(',')},label\n`;
+    writeFileSync(small, header + block);
+    const file = createWriteStream(big);
+    file.write(header);
+    let written = 0;
+    while (written < 150 * 2 ** 20) {
+      if (!file.write(block)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
+      written += block.length;
+    }
+    await new Promise<void>((resolve) => file.end(() => resolve()));
+    const size = statSync(big).size / 2 ** 20,
+      rows = (written / block.length) * 20_000;
+    const model = join(dir, 'big-model.json');
+    expect(gradwasm('train', small, '--epochs', '2', '--no-progress', '--out', model).status).toBe(0);
+    const rss = join(dir, 'rss.cjs');
+    writeFileSync(rss, "process.on('exit', () => process.stderr.write(`peak RSS ${process.resourceUsage().maxRSS} KiB\\n`));");
+    const measured = (...args: string[]) => {
+      const r = spawnSync(process.execPath, ['--require', rss, bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return { out: r.stdout, peak: Number(/peak RSS (\d+) KiB/.exec(r.stderr)![1]) / 1024 };
+    };
+    const out = join(dir, 'big-predictions.csv');
+    const p = measured('predict', model, big, '--out', out);
+    const e = measured('evaluate', model, big);
+    console.log(`a ${size.toFixed(0)} MiB CSV of ${rows} rows: predict --out peak RSS ${p.peak.toFixed(0)} MiB, evaluate ${e.peak.toFixed(0)} MiB`);
+    expect(e.out).toMatch(new RegExp(`big150\\.csv: ${rows} rows, label column 'label', threshold 0\\.5`));
+    // every row predicted: a line each, after the header (counted without reading the output whole)
+    let lines = 0;
+    for await (const piece of createReadStream(out)) for (const byte of piece as Buffer) lines += byte === 10 ? 1 : 0;
+    expect(lines).toBe(rows + 1);
+    // (the whole text alone, before streaming, was as large as the file, and its table and lines more)
+    expect(p.peak).toBeLessThan(250);
+    expect(e.peak).toBeLessThan(250);
+  }, 60_000);
 });
