@@ -1,7 +1,7 @@
 // Builds the demo page into dist/demo/: index.html and style.css as written, demo/main.ts
 // bundled into demo.js, and beside them the browser build exactly as the package ships it
 // (gradwasm.browser.js and the files it imports on first use: training, the threaded core, the
-// 'js' backend, the training worker's code), which demo.js imports instead of the sources.
+// 'js' backend, the Parquet decoder, the training worker's code), which demo.js imports instead of the sources.
 // Run after `npm run build`; `npm run demo` does both, `npm run serve` serves the result.
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -14,6 +14,7 @@ const SHIPPED = [
   'dist/gradwasm.js-backend.js',
   'dist/gradwasm.training.js',
   'dist/gradwasm.threads.js',
+  'dist/gradwasm.parquet.js',
 ];
 for (const file of SHIPPED) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);

@@ -21,6 +21,8 @@ import { GRID, gridPoints } from '../../demo/plots.js';
 import { explain, formatNumber } from '../../src/explain/index.js';
 import type * as Gradwasm from '../../src/index.js';
 import { Sequential, StandardScaler, dense, parseCsv, trainTestSplit, type ModelJSON } from '../../src/index.js';
+import { parquetDataset } from '../../src/node/index.js';
+import { DuckDBInstance } from '@duckdb/node-api';
 
 const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = [
@@ -423,6 +425,37 @@ describe.runIf(haveChromium || IN_CI)('the demo page in headless Chromium', () =
       expect(problems).toEqual([]);
     });
   }
+
+  it("a Parquet file (DuckDB's) read in the page from a Blob: its decoder fetched on the first read only, the model Node trains from the file, bit for bit", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gradwasm-browser-parquet-'));
+    const path = join(dir, 'bc.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(`COPY (SELECT * FROM read_csv('${join(ROOT, 'data/breast_cancer.csv')}', header = true)) TO '${path}' (FORMAT PARQUET, COMPRESSION ZSTD)`);
+    duck.closeSync();
+    const options = { inputs: 30, layers: [dense(8, 'relu'), dense(1, 'sigmoid')], seed: 5 };
+    const fit = { epochs: 4, batchSize: 32, learningRate: 0.05, shuffleBuffer: 64 };
+    const node = await Sequential.create(options);
+    await node.fitDataset(await parquetDataset(path), fit);
+    const fetched: string[] = [];
+    page.on('request', (request) => fetched.push(new URL(request.url()).pathname));
+    const before = fetched.length;
+    const run = await page.evaluate(
+      async ({ bytes, fit }) => {
+        const g = (window as unknown as Page$).gradwasm;
+        const loadedBefore = performance.getEntriesByType('resource').some((e) => e.name.endsWith('gradwasm.parquet.js'));
+        const ds = await g.parquetDataset(new Blob([Uint8Array.from(bytes)]), { name: 'bc.parquet' });
+        const model = await g.Sequential.create({ inputs: 30, layers: [g.dense(8, 'relu'), g.dense(1, 'sigmoid')], seed: 5 });
+        await model.fitDataset(ds, fit);
+        return { loadedBefore, rows: ds.rows, features: ds.features.length, model: model.toJSON() };
+      },
+      { bytes: [...readFileSync(path)], fit },
+    );
+    expect(run.loadedBefore).toBe(false);
+    expect(fetched.slice(before).filter((p) => p.endsWith('/gradwasm.parquet.js'))).toHaveLength(1);
+    expect([run.rows, run.features]).toEqual([569, 30]);
+    expect(modelBits(run.model)).toEqual(modelBits(node.toJSON()));
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("seeded training on the page's main thread and in its worker equals Node's, bit for bit, on both backends", async () => {
     const { x, y } = scaledBreastCancer();
