@@ -18,10 +18,11 @@ describe('dist/gradwasm.browser.js', () => {
     expect(inference.length).toBeLessThan(bundle.length);
   });
 
-  it("is self-contained but for the 'js' backend, training, the threaded core and the training worker's code, which it imports from beside it on first use", () => {
+  it("is self-contained but for the 'js' backend, training, the threaded core, the Parquet decoder and the training worker's code, which it imports from beside it on first use", () => {
     expect(bundle).not.toMatch(/\bimport\s*[\s{*"']/); // no static import
     expect([...new Set(bundle.match(/\bimport\s*\([^)]*\)/g))].sort()).toEqual([
       'import("./gradwasm.js-backend.js")',
+      'import("./gradwasm.parquet.js")',
       'import("./gradwasm.threads.js")',
       'import("./gradwasm.training.js")',
       'import("./gradwasm.worker-source.js")',
@@ -41,6 +42,13 @@ describe('dist/gradwasm.browser.js', () => {
       expect(split).toContain(marker); // what the file is for…
       expect(read('build/gradwasm.inference.js')).not.toContain(marker); // …the inference path leaves out
     }
+    // the Parquet decoder (hyparquet, its codecs — hysnappy is WebAssembly) takes the error classes from the bundle too
+    const parquet = read('dist/gradwasm.parquet.js');
+    const imports = [...parquet.matchAll(/\bimport\s*\{([^}]*)\}\s*from\s*"([^"]+)"/g)];
+    expect(imports.map(([, names, from]) => [names!.trim().split(/\s+as\s+/)[0], from])).toEqual([['DataError', './gradwasm.browser.js']]);
+    expect(parquet).not.toMatch(/extends Error|node:|\bimport\s*\(/);
+    expect(parquet).toContain('DICTIONARY_PAGE');
+    expect(read('build/gradwasm.inference.js')).not.toMatch(/DICTIONARY_PAGE|parquet/);
   });
 
   it("starts its training worker from a Blob of the worker's code, which imports nothing (bundlers have no file to find); the same code ships as gradwasm.worker.js for workerUrl", () => {

@@ -15,6 +15,9 @@ describe('dist/node.js (gradwasm/node)', () => {
     const text = readFileSync(dist('node.js'), 'utf8');
     const imports = [...text.matchAll(/\bimport\s*(?:\{[^}]*\}|\*\s+as\s+\w+|\w+)\s*from\s*"([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(imports.filter((i) => !i!.startsWith('node:')))).toEqual(new Set(['./index.js']));
+    // on first use: the Parquet decoder beside it (shared with dist/index.js), and the user's apache-arrow
+    expect(new Set(text.match(/\bimport\s*\([^)]*\)/g))).toEqual(new Set(['import("./parquet-reader.js")', 'import("apache-arrow")']));
+    expect(new Set(readFileSync(dist('index.js'), 'utf8').match(/\bimport\s*\([^)]*\)/g))).toContain('import("./parquet-reader.js")');
     expect(text).not.toMatch(/extends Error/); // GradwasmError is the library's, not a copy
     expect(text).not.toMatch(/WebAssembly\.instantiate|AGFzbQ/); // no core inside
     expect(readFileSync(dist('gradwasm.browser.js'), 'utf8')).not.toMatch(/readCsv|saveTfjsLayers/);
