@@ -26,13 +26,15 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataError, arrowDataset as arrowFromObjects } from '../src/index.js';
 import { arrowDataset, readCsv } from '../src/node/index.js';
-import type { FeatureChunk } from '../src/data/parquet.js';
+import type { FeatureChunk, TableChunk } from '../src/data/dataset.js';
 import type { ArrowDataset } from '../src/data/arrow.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-arrow-'));
 
-async function readAll(ds: ArrowDataset<FeatureChunk>): Promise<{ x: Float32Array; y: Float32Array | null; chunks: FeatureChunk[] }> {
-  const chunks: FeatureChunk[] = [];
+async function readAll(
+  ds: ArrowDataset<FeatureChunk | TableChunk>,
+): Promise<{ x: Float32Array; y: Float32Array | null; chunks: (FeatureChunk | TableChunk)[] }> {
+  const chunks: (FeatureChunk | TableChunk)[] = [];
   for await (const chunk of ds) chunks.push(chunk);
   const rows = chunks.reduce((n, c) => n + c.x.rows, 0),
     cols = ds.cols;
@@ -41,10 +43,10 @@ async function readAll(ds: ArrowDataset<FeatureChunk>): Promise<{ x: Float32Arra
   let at = 0;
   for (const c of chunks) {
     for (let r = 0; r < c.x.rows; r++) x.set(c.x.data.subarray(r * c.x.stride, r * c.x.stride + cols), (at + r) * cols);
-    if ('y' in c) y.set((c as { y: Float32Array }).y, at);
+    if (c.y) y.set(c.y, at);
     at += c.x.rows;
   }
-  return { x, y: chunks.length && 'y' in chunks[0]! ? y : null, chunks };
+  return { x, y: chunks[0]?.y ? y : null, chunks };
 }
 
 const same = (a: Float32Array, b: Float32Array) =>
@@ -102,7 +104,7 @@ describe('arrowDataset', () => {
     const list = makeVector(makeData({ type: listType, length: rows, child }));
     const table = new Table({ emb: list, label: vectorFromArray([0, 1, 1, 0, 1], new Int32()) });
     const ds = await arrowFromObjects(table);
-    const chunks: FeatureChunk[] = [];
+    const chunks: (FeatureChunk | TableChunk)[] = [];
     for await (const c of ds) chunks.push(c);
     expect(ds.features).toEqual(['emb[0]', 'emb[1]', 'emb[2]']);
     expect(chunks[0]!.x.data.buffer).toBe(values.buffer); // the column's own memory

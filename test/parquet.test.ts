@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parquetMetadata } from 'hyparquet';
 import { DataError, Sequential, dense, parquetDataset as parquetFromBytes } from '../src/index.js';
 import { csvDataset, npyDataset, parquetDataset, readCsv, writeNpy } from '../src/node/index.js';
-import type { FeatureChunk, ParquetDataset } from '../src/data/parquet.js';
+import type { FeatureChunk, ParquetDataset, TableChunk } from '../src/data/parquet.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gradwasm-parquet-'));
 const at = (name: string) => join(dir, name);
@@ -28,13 +28,13 @@ async function writeParquet(name: string, select: string, options = ''): Promise
 }
 
 /** Every chunk of a pass, joined: features row-major, labels. */
-async function readAll(ds: ParquetDataset<FeatureChunk>): Promise<{ x: Float32Array; y: Float32Array | null; chunks: number }> {
+async function readAll(ds: ParquetDataset<FeatureChunk | TableChunk>): Promise<{ x: Float32Array; y: Float32Array | null; chunks: number }> {
   const xs: Float32Array[] = [],
     ys: Float32Array[] = [];
   for await (const chunk of ds) {
     expect(chunk.x.stride).toBe(chunk.x.cols);
     xs.push(chunk.x.data.slice(0, chunk.x.rows * chunk.x.cols));
-    if ('y' in chunk) ys.push((chunk as { y: Float32Array }).y.slice());
+    if (chunk.y) ys.push(chunk.y.slice());
   }
   const join = (parts: Float32Array[]) => {
     const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));

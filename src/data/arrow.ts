@@ -55,7 +55,7 @@ export type ArrowSource =
 export type ArrowDatasetOptions = ColumnarOptions;
 
 /** An Arrow table as a DataSource: a chunk a record batch. */
-export interface ArrowDataset<Chunk extends FeatureChunk = TableChunk> extends AsyncIterable<Chunk> {
+export interface ArrowDataset<Chunk extends FeatureChunk | TableChunk = TableChunk> extends AsyncIterable<Chunk> {
   /** Feature columns read (a fixed-size list column counts its size). */
   readonly cols: number;
   /** Their names, in the order read (a list column `v` of size 3: `v[0]`, `v[1]`, `v[2]`). */
@@ -78,7 +78,7 @@ export interface ArrowDataset<Chunk extends FeatureChunk = TableChunk> extends A
  */
 export function arrowDataset(source: ArrowSource, options: ArrowDatasetOptions & { label: null }): Promise<ArrowDataset<FeatureChunk>>;
 export function arrowDataset(source: ArrowSource, options?: ArrowDatasetOptions): Promise<ArrowDataset<TableChunk>>;
-export async function arrowDataset(source: ArrowSource, options: ArrowDatasetOptions = {}): Promise<ArrowDataset<FeatureChunk>> {
+export async function arrowDataset(source: ArrowSource, options: ArrowDatasetOptions = {}): Promise<ArrowDataset<FeatureChunk | TableChunk>> {
   const o = checkColumnarOptions(options);
   const name = o.name ?? 'the Arrow table';
   const batches = batchesOf(source, name);
@@ -134,7 +134,7 @@ function readBatches(
   fields: readonly { readonly name: string }[],
   o: ReturnType<typeof checkColumnarOptions>,
   source: string,
-): ArrowDataset<FeatureChunk> {
+): ArrowDataset<FeatureChunk | TableChunk> {
   const names = fields.map((f) => f.name);
   const plan = planColumns(names, true, o.label, o.features, source, 'options.features');
   const labelAt = plan.labelAt;
@@ -256,7 +256,7 @@ function readBatches(
     return (classes = sortedClasses(seen));
   }
 
-  const dataset: ArrowDataset<FeatureChunk> = {
+  const dataset: ArrowDataset<FeatureChunk | TableChunk> = {
     get cols() {
       return features?.length ?? chosen.length;
     },

@@ -12,6 +12,27 @@ export interface DataChunk {
   y: Labels;
 }
 
+/** Rows as the file and table readers hand them out: row-major float32, row r at
+ *  data[r·stride … r·stride + cols). */
+export interface RowMatrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+  stride: number;
+}
+
+/** A reader's chunk of rows and their labels (0/1, class indices, or a regression's targets). */
+export interface TableChunk extends DataChunk {
+  x: RowMatrix;
+  y: Float32Array;
+}
+
+/** A reader's chunk of rows without labels (read with `label: null`, to predict). */
+export interface FeatureChunk {
+  x: RowMatrix;
+  y?: undefined;
+}
+
 /** Chunks of rows, read anew for every pass (every epoch). */
 export type ChunkIterable = AsyncIterable<DataChunk> | Iterable<DataChunk>;
 

@@ -7,20 +7,11 @@ import { DataError } from '../core/errors.js';
 import type { ClassName } from './classes.js';
 import { checkColumnarOptions, labelKey, labelWriter, sortedClasses, type ColumnarOptions } from './columnar.js';
 import { planColumns } from './csv.js';
-import { LOANED } from './dataset.js';
+import { LOANED, type FeatureChunk, type TableChunk } from './dataset.js';
+export type { FeatureChunk, TableChunk };
 import type { ByteRanges, ParquetColumn } from './parquet-reader.js';
 
 type ColumnChunk = { column: ParquetColumn; codec: import('hyparquet/src/types.js').CompressionCodec };
-
-/** Rows of a table: row-major float32 features (row r at data[r·stride … r·stride + cols)). */
-export interface FeatureChunk {
-  x: { data: Float32Array; rows: number; cols: number; stride: number };
-}
-
-/** Rows of a table and their labels (0/1, class indices, or a regression's targets). */
-export interface TableChunk extends FeatureChunk {
-  y: Float32Array;
-}
 
 /**
  * A Parquet file's bytes: in memory (`ArrayBuffer`, `Uint8Array`), a `Blob` or `File` (read a
@@ -35,7 +26,7 @@ export type ParquetSource =
 export type ParquetDatasetOptions = ColumnarOptions;
 
 /** A Parquet file as a DataSource: each iteration reads it again, a row group at a time. */
-export interface ParquetDataset<Chunk extends FeatureChunk = TableChunk> extends AsyncIterable<Chunk> {
+export interface ParquetDataset<Chunk extends FeatureChunk | TableChunk = TableChunk> extends AsyncIterable<Chunk> {
   /** Rows in the file (from its footer). */
   readonly rows: number;
   /** Feature columns read. */
@@ -81,7 +72,7 @@ const loadReader = (): Promise<Reader> => (reader ??= import('./parquet-reader.j
  */
 export function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions & { label: null }): Promise<ParquetDataset<FeatureChunk>>;
 export function parquetDataset(source: ParquetSource, options?: ParquetDatasetOptions): Promise<ParquetDataset<TableChunk>>;
-export async function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions = {}): Promise<ParquetDataset<FeatureChunk>> {
+export async function parquetDataset(source: ParquetSource, options: ParquetDatasetOptions = {}): Promise<ParquetDataset<FeatureChunk | TableChunk>> {
   return openParquetDataset(bytesOf(source, options?.name), options);
 }
 
@@ -118,7 +109,7 @@ function bytesOf(source: ParquetSource, name: unknown): ParquetOpener {
 }
 
 /** The dataset over a file `opener` opens: its footer read now, its rows on every iteration. */
-export async function openParquetDataset(opener: ParquetOpener, options: ParquetDatasetOptions): Promise<ParquetDataset<FeatureChunk>> {
+export async function openParquetDataset(opener: ParquetOpener, options: ParquetDatasetOptions): Promise<ParquetDataset<FeatureChunk | TableChunk>> {
   const o = checkColumnarOptions(options);
   const { readLayout, decodeChunk } = await loadReader();
   const source = opener.name;
@@ -279,7 +270,7 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
     classes: findClasses,
     [Symbol.asyncIterator]: () => pass(false),
     [LOANED]: () => pass(true),
-  } as ParquetDataset<FeatureChunk>;
+  } as ParquetDataset<FeatureChunk | TableChunk>;
 
   /** Page values into column c of the row-major table, each as Math.fround(Number(v)). */
   function scatter(values: ArrayLike<unknown>, out: Float32Array, at: number, stride: number, name: string, group: number, row: number): void {

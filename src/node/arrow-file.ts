@@ -12,7 +12,7 @@ import type { FeatureChunk, TableChunk } from '../data/parquet.js';
  */
 export function arrowDataset(source: string | ArrowSource, options: ArrowDatasetOptions & { label: null }): Promise<ArrowDataset<FeatureChunk>>;
 export function arrowDataset(source: string | ArrowSource, options?: ArrowDatasetOptions): Promise<ArrowDataset<TableChunk>>;
-export async function arrowDataset(source: string | ArrowSource, options: ArrowDatasetOptions = {}): Promise<ArrowDataset<FeatureChunk>> {
+export async function arrowDataset(source: string | ArrowSource, options: ArrowDatasetOptions = {}): Promise<ArrowDataset<FeatureChunk | TableChunk>> {
   if (typeof source !== 'string') return fromArrow(source, options);
   const path = source;
   const arrow = await import('apache-arrow').catch(() => {

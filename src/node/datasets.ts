@@ -6,7 +6,8 @@ import { beginReplacing, type Replacement } from './replace-file.js';
 import { checkInteger, describe } from '../core/checks.js';
 import { checkOptions, sniffDelimiter, type CsvOptions } from '../data/csv.js';
 import { CsvByteParser } from '../data/csv-bytes.js';
-import { LOANED, type DataChunk } from '../data/dataset.js';
+import { LOANED, type FeatureChunk, type RowMatrix, type TableChunk } from '../data/dataset.js';
+export type { FeatureChunk };
 import { checkClassList, classesOf, type ClassName } from '../data/classes.js';
 
 /** Bytes read from a file at a time. */
@@ -16,25 +17,11 @@ const NPY_PIECE = 2 ** 20;
 /** Bytes read to find the first line, for delimiter: 'auto'. */
 const SNIFFED = 2 ** 16;
 
-/** Rows of float32 features, row-major: row r's features are data[r·stride … r·stride + cols). */
-export interface FileRows {
-  data: Float32Array;
-  rows: number;
-  cols: number;
-  stride: number;
-}
+/** Rows of float32 features, row-major (a {@link RowMatrix}). */
+export type FileRows = RowMatrix;
 
 /** A chunk of rows from a file: float32 features, row-major, and their labels. */
-export interface FileChunk extends DataChunk {
-  x: FileRows;
-  y: Float32Array;
-}
-
-/** A chunk of unlabelled rows (csvDataset with `label: null`): features alone, for predict. */
-export interface FeatureChunk {
-  x: FileRows;
-  y?: undefined;
-}
+export type FileChunk = TableChunk;
 
 /** What a CSV file's first record says of its columns (see {@link CsvDataset.columns}). */
 export interface CsvColumns<Label extends string | null = string> {

@@ -11,7 +11,7 @@ import { DataError, GradwasmError, OptionError, fromTfjsLayers, parseCsv, toOnnx
 import { tfjsWeightBytes } from '../formats/tfjs-format.js';
 import { replaceFile } from './replace-file.js';
 export { csvDataset, npyDataset, writeNpy, NpyWriter } from './datasets.js';
-export type { CsvDataset, CsvDatasetOptions, NpyDataset, FileChunk } from './datasets.js';
+export type { CsvDataset, CsvDatasetOptions, CsvColumns, NpyDataset, FileChunk, FileRows, FeatureChunk } from './datasets.js';
 export { scanStats } from '../data/dataset.js';
 export { parquetDataset } from './parquet-file.js';
 export { arrowDataset } from './arrow-file.js';

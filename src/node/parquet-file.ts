@@ -17,7 +17,7 @@ import {
  */
 export function parquetDataset(source: string | ParquetSource, options: ParquetDatasetOptions & { label: null }): Promise<ParquetDataset<FeatureChunk>>;
 export function parquetDataset(source: string | ParquetSource, options?: ParquetDatasetOptions): Promise<ParquetDataset<TableChunk>>;
-export async function parquetDataset(source: string | ParquetSource, options: ParquetDatasetOptions = {}): Promise<ParquetDataset<FeatureChunk>> {
+export async function parquetDataset(source: string | ParquetSource, options: ParquetDatasetOptions = {}): Promise<ParquetDataset<FeatureChunk | TableChunk>> {
   if (typeof source !== 'string') return fromBytes(source, options);
   if (source === '') throw new DataError('source', 'source must be a file path or a Parquet file\'s bytes, got ""');
   const path = source;
