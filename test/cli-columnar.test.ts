@@ -77,3 +77,40 @@ describe('gradwasm train on Parquet and Arrow files', () => {
     expect(missing.stderr).toMatch(/^gradwasm: --label "nope" is not a column of the header: "mean_radius"/);
   });
 });
+
+describe('gradwasm predict, evaluate and explain on Parquet and Arrow files', () => {
+  it.each(TABLES)('%s: the text the CSV gives, columns matched by name', (name) => {
+    const model = at(`${name}-model.json`);
+    expect(gradwasm('train', `data/${name}.csv`, '--epochs', '2', '--no-progress', '--out', model).status).toBe(0);
+    const csvPredict = gradwasm('predict', model, `data/${name}.csv`);
+    const csvEvaluate = gradwasm('evaluate', model, `data/${name}.csv`);
+    const csvExplain = gradwasm('explain', model, `data/${name}.csv`, '--row', '7');
+    expect(csvPredict.status, csvPredict.stderr).toBe(0);
+    for (const kind of ['parquet', 'arrow']) {
+      const file = at(`${name}.${kind}`);
+      const predicted = gradwasm('predict', model, file);
+      expect(predicted.status, predicted.stderr).toBe(0);
+      expect(predicted.stdout).toBe(csvPredict.stdout);
+      const evaluated = gradwasm('evaluate', model, file);
+      expect(evaluated.status, evaluated.stderr).toBe(0);
+      // (the same figures; the columns' padding follows the file name's length)
+      const figures = (text: string, path: string) => text.replaceAll(path, 'FILE').replace(/[ ─]+/g, ' ');
+      expect(figures(evaluated.stdout, file)).toBe(figures(csvEvaluate.stdout, `data/${name}.csv`));
+      const explained = gradwasm('explain', model, file, '--row', '7');
+      expect(explained.stdout.replaceAll(file, 'FILE')).toBe(csvExplain.stdout.replaceAll(`data/${name}.csv`, 'FILE'));
+    }
+  });
+
+  it("--out, a missing feature named as the model's, and --row past the end", () => {
+    const model = at('breast_cancer-model.json');
+    const out = gradwasm('predict', model, at('breast_cancer.parquet'), '--out', at('p.csv'));
+    expect(out.status, out.stderr).toBe(0);
+    expect(readFileSync(at('p.csv'), 'utf8')).toBe(gradwasm('predict', model, 'data/breast_cancer.csv').stdout);
+    const wine = gradwasm('predict', model, at('iris.parquet'));
+    expect(wine.status).toBe(1);
+    expect(wine.stderr).toMatch(/iris\.parquet has no column "mean_radius".* \(features .*breast_cancer-model\.json takes\)/);
+    expect(gradwasm('explain', model, at('breast_cancer.arrow'), '--row', '570').stderr).toMatch(
+      /--row 570 is past the last row of .*breast_cancer\.arrow \(569 rows\)/,
+    );
+  });
+});

@@ -1,14 +1,14 @@
-// The rows of a CSV file as a saved model takes them. A model that knows its feature names gets
-// the file's columns by name when the file has a header: reordered columns give the same rows,
-// a missing one is an error naming it, extra ones are skipped and named. Otherwise, as before
-// names were kept: by position. predict and evaluate stream the file (csvDataset: a few MiB at a
-// time, whatever its size); explain, which needs one row, reads it whole (readCsv) — both with
-// the same options, so the same columns and the same errors.
+// The rows of a table file (CSV, Parquet, Arrow) as a saved model takes them. A model that knows
+// its feature names gets the file's columns by name when the file names them (a CSV's header;
+// Parquet and Arrow always do): reordered columns give the same rows, a missing one is an error
+// naming it, extra ones are skipped and named. Otherwise, as before names were kept: by position.
+// predict, evaluate and explain stream the file (a few MiB at a time, whatever its size).
 import { open } from 'node:fs/promises';
-import { MISSING_WHY, startsWithHeader, type CsvTable } from '../data/csv.js';
+import { MISSING_WHY, startsWithHeader } from '../data/csv.js';
 import { DataError, GradwasmError } from '../core/errors.js';
-import { readCsv } from '../node/index.js';
-import { csvDataset, type CsvDataset, type CsvDatasetOptions, type FeatureChunk, type FileChunk } from '../node/datasets.js';
+import type { CsvDatasetOptions } from '../node/datasets.js';
+import type { FeatureChunk, TableChunk } from '../data/dataset.js';
+import { openTable, tableKind, type TableFile } from './table-file.js';
 import type { Sequential } from '../model/sequential.js';
 
 /** Where a model's rows come from, and what the CLI was told about the label and the delimiter. */
@@ -28,19 +28,20 @@ export function labelOption(label: string | undefined): string | number | undefi
 }
 
 /** The feature rows to predict, streamed: the label column (--label, or the model's when matched by name) left out. */
-export async function rowsToPredict(s: CsvSource, note: (line: string) => void): Promise<CsvDataset<FileChunk | FeatureChunk>> {
+export async function rowsToPredict(s: CsvSource, note: (line: string) => void): Promise<TableFile<TableChunk | FeatureChunk>> {
   const { model, modelPath, csv, delimiter } = s;
   if (await byName(s)) {
-    const rows = csvDataset(csv, { features: model.featureNames!, label: s.label === undefined ? null : labelOption(s.label)!, delimiter });
+    const rows = await openTable(csv, { features: model.featureNames!, label: s.label === undefined ? null : labelOption(s.label)!, delimiter }).catch(
+      missingFeatures(s),
+    );
     noteIgnored(s, (await rows.columns().catch(missingFeatures(s))).ignored, note);
     return rows;
   }
   // by position: every column, or all but the last when there is one column more than inputs
-  const widthOf = async (rows: CsvDataset<FileChunk | FeatureChunk>) => (await rows.columns()).features.length;
-  let rows: CsvDataset<FileChunk | FeatureChunk> =
-    s.label !== undefined ? csvDataset(csv, { label: labelOption(s.label)!, delimiter }) : csvDataset(csv, { label: null, delimiter });
+  const widthOf = async (rows: TableFile<TableChunk | FeatureChunk>) => (await rows.columns()).features.length;
+  let rows = await openTable(csv, s.label !== undefined ? { label: labelOption(s.label)!, delimiter } : { label: null, delimiter });
   let cols = await widthOf(rows);
-  if (s.label === undefined && cols === model.inputs + 1) cols = await widthOf((rows = csvDataset(csv, { delimiter })));
+  if (s.label === undefined && cols === model.inputs + 1) cols = await widthOf((rows = await openTable(csv, { delimiter })));
   if (s.label === undefined && cols !== model.inputs) {
     throw new DataError('csv', `${csv} has ${cols} columns, but ${modelPath} takes ${model.inputs} inputs (${model.inputs + 1} columns with a label)`);
   }
@@ -48,24 +49,30 @@ export async function rowsToPredict(s: CsvSource, note: (line: string) => void):
   return rows;
 }
 
-/** Labelled rows to explain, read whole: the label is --label, else the model's label column, else the file's default. */
-export async function labelledRows(s: CsvSource, note: (line: string) => void): Promise<CsvTable> {
-  const { named, options, fail } = await labelledOptions(s);
-  const table = await readCsv(s.csv, options).catch(fail);
-  checkColumns(s, named, table.features.length, table.ignored, note);
-  return table;
+/** Row `row` (from 1) of a labelled file, found by streaming it, and the file's row count when it has fewer. */
+export async function rowOf(rows: TableFile, row: number): Promise<{ x: number[]; y: number } | { rows: number }> {
+  let seen = 0;
+  for await (const chunk of rows) {
+    if (row <= seen + chunk.x.rows) {
+      const r = row - 1 - seen,
+        { data, stride, cols } = chunk.x;
+      return { x: Array.from(data.subarray(r * stride, r * stride + cols)), y: chunk.y[r]! };
+    }
+    seen += chunk.x.rows;
+  }
+  return { rows: seen };
 }
 
-/** Labelled rows to evaluate, streamed (as labelledRows reads them), and the label column's name. */
-export async function labelledSource(s: CsvSource, note: (line: string) => void): Promise<{ rows: CsvDataset; label: string }> {
+/** Labelled rows to evaluate or explain, streamed, and the label column's name: the label is --label, else the model's label column, else the file's default. */
+export async function labelledSource(s: CsvSource, note: (line: string) => void): Promise<{ rows: TableFile; label: string }> {
   const { named, options, fail } = await labelledOptions(s);
-  const rows = csvDataset(s.csv, options);
+  const rows = (await openTable(s.csv, options).catch(fail)) as TableFile;
   const { features, ignored, label } = await rows.columns().catch(fail);
   checkColumns(s, named, features.length, ignored, note);
   return { rows, label };
 }
 
-/** How a labelled file is read for a model (readCsv's options, and csvDataset's), and what a problem with its columns means. */
+/** How a labelled file is read for a model (csvDataset's options), and what a problem with its columns means. */
 async function labelledOptions(
   s: CsvSource,
 ): Promise<{ named: boolean; options: CsvDatasetOptions & { label?: string | number }; fail: (error: unknown) => never }> {
@@ -107,10 +114,10 @@ function missingFeatures(s: CsvSource): (error: unknown) => never {
   };
 }
 
-/** Whether the file's columns are matched to the model's by name: the model knows them and the file has a header. */
+/** Whether the file's columns are matched to the model's by name: the model knows them and the file names its columns. */
 async function byName(s: CsvSource): Promise<boolean> {
   if (!s.model.featureNames) return false;
-  return startsWithHeader(await head(s.csv), s.delimiter);
+  return tableKind(s.csv) !== 'csv' || startsWithHeader(await head(s.csv), s.delimiter);
 }
 
 /** The first 64 KiB of a file, as text (enough for its header). */

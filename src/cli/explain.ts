@@ -1,10 +1,10 @@
 // `gradwasm explain`: the chain rule step by step — the article's one neuron (x = 3, w = 3),
-// or a saved model on one row of a CSV file.
+// or a saved model on one row of a table file (CSV, Parquet, Arrow), streamed to that row.
 import { articleTrace, explain as trace, formatTrace } from '../explain/index.js';
 import { OptionError } from '../core/errors.js';
 import type { BackendName } from '../backend/backend.js';
 import { loadModel } from './files.js';
-import { labelledRows } from './columns.js';
+import { labelledSource, rowOf } from './columns.js';
 
 export async function explainCommand(
   modelPath: string | undefined,
@@ -24,12 +24,11 @@ export async function explainCommand(
     throw new OptionError('csv', 'explain with a model needs a CSV file to take the row from: gradwasm explain model.json data.csv --row 1');
   const model = await loadModel(modelPath, o.backend);
   try {
-    const table = await labelledRows({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);
-    if (o.row > table.x.rows) throw new OptionError('--row', `--row ${o.row} is past the last row of ${csv} (${table.x.rows} rows)`);
-    const r = o.row - 1;
-    const row = Array.from(table.x.data.subarray(r * table.x.cols, (r + 1) * table.x.cols));
-    print(`${modelPath} on row ${o.row} of ${csv} (label ${table.y[r]})\n`);
-    print(formatTrace(trace(model, row, table.y[r]!)));
+    const { rows } = await labelledSource({ model, modelPath, csv, label: o.label, delimiter: o.delimiter }, print);
+    const found = await rowOf(rows, o.row);
+    if ('rows' in found) throw new OptionError('--row', `--row ${o.row} is past the last row of ${csv} (${found.rows} rows)`);
+    print(`${modelPath} on row ${o.row} of ${csv} (label ${found.y})\n`);
+    print(formatTrace(trace(model, found.x, found.y)));
   } finally {
     model.dispose();
   }
