@@ -320,7 +320,9 @@ DuckDB write them — that DuckDB (\`@duckdb/node-api\`) writes as CSV and as Pa
 the same rows as a float32 \`.npy\`; each reader reads the whole file (in the page cache), chunk by
 chunk, interleaved, medians of ${s.repetitions}. Every reader gives the same float32 values (test/parquet.test.ts).
 Training: the W1 and W2 shapes written by DuckDB as FLOAT columns, trained by
-\`fitDataset(parquetDataset(file))\` against \`fit\` on the same rows in memory, as the .npy figures above.
+\`fitDataset(parquetDataset(file))\` against \`fit\` on the same rows in memory, as the .npy figures above:
+a Parquet file is decoded again every epoch (no target; \`gradwasm train --cache\` trains the later
+epochs of a large file from the \`.npy\` its first pass writes).
 
 ${columnarLines(report.columnar, true).join('\n')}
 

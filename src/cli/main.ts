@@ -109,9 +109,12 @@ export function program(out: Write, err: (text: string) => void): Command {
   cli
     .command('train')
     .description(
-      'train a classifier on a CSV file (numeric features; a label column of 0/1, or of class names or codes) or a .npy file of float32 rows, streamed, and save it',
+      'train a model on a table file — CSV, Parquet or Arrow (numeric features; a label column of 0/1, of class names or codes, or of real values) — or a .npy file of float32 rows, streamed, and save it',
     )
-    .argument('<file>', 'the training data: .csv, or .npy (the label the last column unless --label says)')
+    .argument(
+      '<file>',
+      'the training data: .csv, .parquet, .arrow/.feather (Arrow IPC; needs apache-arrow installed), or .npy (the label the last column unless --label says)',
+    )
     .option('--label <column>', trainLabelHelp)
     .addOption(
       new Option(
@@ -161,7 +164,7 @@ export function program(out: Write, err: (text: string) => void): Command {
     .addOption(threadsOption())
     .option('--out <model.json>', 'save the trained model (with its scaler) here')
     .option('--stream', 'read the file pass by pass even when it would fit in memory (a file over 64 MiB always is)')
-    .option('--cache <file.npy>', 'write the parsed CSV here on the first pass and read it on the later ones')
+    .option('--cache <file.npy>', 'write the parsed table here on the first pass and read it on the later ones')
     .option('--checkpoint <file.json>', 'write the model with its training state here after every epoch and on Ctrl-C/SIGTERM')
     .option('--resume <file.json>', 'continue the run of a --checkpoint file, with the same flags, up to --epochs in all')
     .action(async (file: string, options) => train(file, options, print));
@@ -170,7 +173,7 @@ export function program(out: Write, err: (text: string) => void): Command {
     .command('predict')
     .description('write P(Y=1) and the class of every row of a CSV file, as CSV')
     .argument('<model>', 'a model saved by train (or by toJSON)')
-    .argument('<csv>', 'rows to classify (a label column, if any, is left out)')
+    .argument('<csv>', 'rows to predict: .csv, .parquet or .arrow, streamed (a label column, if any, is left out)')
     .option('--out <file>', 'write here instead of standard output')
     .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
     .option('--label <column>', 'a label column to leave out')
@@ -183,7 +186,7 @@ export function program(out: Write, err: (text: string) => void): Command {
     .command('evaluate')
     .description('loss, accuracy, precision, recall, F1, ROC AUC and confusion matrix on a labelled CSV file')
     .argument('<model>', 'a saved model')
-    .argument('<csv>', 'labelled rows')
+    .argument('<csv>', 'labelled rows: .csv, .parquet or .arrow, streamed')
     .option('--threshold <p>', 'class 1 above this probability', probability, 0.5)
     .option('--label <column>', labelHelp)
     .addOption(delimiterOption())
@@ -203,7 +206,7 @@ export function program(out: Write, err: (text: string) => void): Command {
     .command('explain')
     .description("show back-propagation step by step: the article's neuron (x = 3, w = 3), or a model on one CSV row")
     .argument('[model]', 'a saved model (default: the article’s one neuron)')
-    .argument('[csv]', 'the data to take the row from')
+    .argument('[csv]', 'the data to take the row from: .csv, .parquet or .arrow')
     .option('--row <n>', '1-based data row', integer(1), 1)
     .option('--label <column>', labelHelp)
     .addOption(delimiterOption())
