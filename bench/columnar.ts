@@ -9,10 +9,9 @@ import { DuckDBDataChunk, DuckDBInstance, FLOAT, type DuckDBConnection } from '@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sequential } from '../src/index.js';
 import { NpyWriter, csvDataset, npyDataset, parquetDataset } from '../src/node/index.js';
 import { median, type Settings } from './measure.js';
-import type { StreamingResult } from './streaming.js';
+import { streamedAgainstInMemory, type StreamingResult } from './streaming.js';
 import type { TrainingWorkload } from './workloads.js';
 
 export interface IngestionRow {
@@ -101,36 +100,8 @@ export async function measureColumnar(
       const { x, y } = w.data;
       const path = file(`${w.id}.parquet`);
       await writeFloatParquet(duck, path, x, y);
-      const source = await parquetDataset(path);
-      const batch = w.batchSize === 'full' ? {} : { batchSize: w.batchSize };
-      const options = { learningRate: w.learningRate, ...batch };
-      let epochs = 1;
-      const runs: { streamed: number[]; inMemory: number[] } = { streamed: [], inMemory: [] };
-      for (let rep = 0; rep <= settings.repetitions; rep++) {
-        const time = async (streamed: boolean): Promise<number> => {
-          const model = await Sequential.create({ inputs: w.architecture.inputs, layers: w.architecture.layers, seed: 1, threads: 1 });
-          model.setWeights(w.init);
-          const start = performance.now();
-          if (streamed) await model.fitDataset(source, { ...options, epochs });
-          else await model.fit(x, y, { ...options, epochs, shuffle: false });
-          const seconds = (performance.now() - start) / 1000;
-          model.dispose();
-          return (epochs * x.rows) / seconds;
-        };
-        const a = await time(false),
-          b = await time(true);
-        if (rep === 0) {
-          epochs = Math.max(1, Math.min(settings.maxEpochs, Math.ceil((settings.minSeconds * a) / x.rows)));
-          continue;
-        }
-        runs.inMemory.push(a);
-        runs.streamed.push(b);
-        log(`  repetition ${rep}/${settings.repetitions}: ${Math.round(b)} vs ${Math.round(a)} samples/s`);
-      }
-      const streamed = median(runs.streamed),
-        inMemory = median(runs.inMemory);
       // (no target: a Parquet file is decoded again every epoch; the CLI's --cache trains the later epochs from a .npy)
-      training.push({ id: w.id, title: w.title, streamed, inMemory, ratio: streamed / inMemory, target: 0 });
+      training.push({ ...(await streamedAgainstInMemory(w, await parquetDataset(path), settings, log)), target: 0 });
     }
     return { rows, ingestion, training };
   } finally {

@@ -7,7 +7,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Sequential, parseCsv } from '../src/index.js';
+import { Sequential, parseCsv, type DataSource } from '../src/index.js';
 import { csvDataset, npyDataset, writeNpy } from '../src/node/index.js';
 import { Xoshiro128 } from '../src/core/prng.js';
 import { median, type Settings } from './measure.js';
@@ -58,35 +58,7 @@ export async function measureStreaming(
       }
       await writeNpy(file, { data: wide, rows: x.rows, cols: x.cols + 1 });
       const source = await npyDataset(file);
-      const batch = w.batchSize === 'full' ? {} : { batchSize: w.batchSize };
-      const options = { learningRate: w.learningRate, ...batch };
-      // epochs enough for ~minSeconds on the faster side (the first repetition sizes it)
-      let epochs = 1;
-      const runs: { streamed: number[]; inMemory: number[] } = { streamed: [], inMemory: [] };
-      for (let rep = 0; rep <= settings.repetitions; rep++) {
-        const time = async (streamed: boolean): Promise<number> => {
-          const model = await Sequential.create({ inputs: w.architecture.inputs, layers: w.architecture.layers, seed: 1, threads: 1 });
-          model.setWeights(w.init);
-          const start = performance.now();
-          if (streamed) await model.fitDataset(source, { ...options, epochs });
-          else await model.fit(x, y, { ...options, epochs, shuffle: false });
-          const seconds = (performance.now() - start) / 1000;
-          model.dispose();
-          return (epochs * x.rows) / seconds;
-        };
-        const a = await time(false),
-          b = await time(true);
-        if (rep === 0) {
-          epochs = Math.max(1, Math.min(settings.maxEpochs, Math.ceil((settings.minSeconds * a) / x.rows)));
-          continue; // warm-up, and sizing
-        }
-        runs.inMemory.push(a);
-        runs.streamed.push(b);
-        log(`  repetition ${rep}/${settings.repetitions}: ${Math.round(b)} vs ${Math.round(a)} samples/s`);
-      }
-      const streamed = median(runs.streamed),
-        inMemory = median(runs.inMemory);
-      training.push({ id: w.id, title: w.title, streamed, inMemory, ratio: streamed / inMemory, target: TARGETS[w.id] ?? 0 });
+      training.push({ ...(await streamedAgainstInMemory(w, source, settings, log)), target: TARGETS[w.id] ?? 0 });
     }
 
     log(`CSV ingestion: ${csvMegabytes} MB of numeric CSV`);
@@ -112,6 +84,48 @@ export async function measureStreaming(
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A workload's shape trained by fitDataset(source) — its rows, from a file — and by fit on the
+ * same rows in memory, in the same order (shuffle off on both sides), one thread, interleaved;
+ * medians of the repetitions, after one that warms up and sizes the epochs (~minSeconds).
+ */
+export async function streamedAgainstInMemory(
+  w: TrainingWorkload,
+  source: DataSource,
+  settings: Settings,
+  log: (line: string) => void,
+): Promise<Omit<StreamingResult, 'target'>> {
+  const { x, y } = w.data;
+  const batch = w.batchSize === 'full' ? {} : { batchSize: w.batchSize };
+  const options = { learningRate: w.learningRate, ...batch };
+  let epochs = 1;
+  const runs: { streamed: number[]; inMemory: number[] } = { streamed: [], inMemory: [] };
+  for (let rep = 0; rep <= settings.repetitions; rep++) {
+    const time = async (streamed: boolean): Promise<number> => {
+      const model = await Sequential.create({ inputs: w.architecture.inputs, layers: w.architecture.layers, seed: 1, threads: 1 });
+      model.setWeights(w.init);
+      const start = performance.now();
+      if (streamed) await model.fitDataset(source, { ...options, epochs });
+      else await model.fit(x, y, { ...options, epochs, shuffle: false });
+      const seconds = (performance.now() - start) / 1000;
+      model.dispose();
+      return (epochs * x.rows) / seconds;
+    };
+    const a = await time(false),
+      b = await time(true);
+    if (rep === 0) {
+      epochs = Math.max(1, Math.min(settings.maxEpochs, Math.ceil((settings.minSeconds * a) / x.rows)));
+      continue; // warm-up, and sizing
+    }
+    runs.inMemory.push(a);
+    runs.streamed.push(b);
+    log(`  repetition ${rep}/${settings.repetitions}: ${Math.round(b)} vs ${Math.round(a)} samples/s`);
+  }
+  const streamed = median(runs.streamed),
+    inMemory = median(runs.inMemory);
+  return { id: w.id, title: w.title, streamed, inMemory, ratio: streamed / inMemory };
 }
 
 /** About `bytes` of CSV: a header, 16 numeric columns written as a program writes them, a 0/1 label. */
