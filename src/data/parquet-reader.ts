@@ -29,12 +29,7 @@ import type {
   SchemaTree,
 } from 'hyparquet/src/types.js';
 import { DataError } from '../core/errors.js';
-
-/** Byte ranges of a Parquet file: a path, a Blob, bytes in memory. */
-export interface ByteRanges {
-  readonly byteLength: number;
-  read(start: number, end: number): Promise<Uint8Array>;
-}
+import type { ByteRanges } from './parquet.js';
 
 /** A leaf column of the file, as the readers here take it. */
 export interface ParquetColumn {
