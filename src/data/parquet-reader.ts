@@ -29,7 +29,7 @@ import type {
   SchemaTree,
 } from 'hyparquet/src/types.js';
 import { DataError } from '../core/errors.js';
-import type { ByteRanges } from './parquet.js';
+import type { ByteRanges } from './byte-ranges.js';
 
 /** A leaf column of the file, as the readers here take it. */
 export interface ParquetColumn {

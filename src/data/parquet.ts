@@ -9,6 +9,7 @@ import { checkColumnarOptions, labelKey, labelWriter, sortedClasses, type Column
 import { planColumns } from './csv.js';
 import { LOANED, type FeatureChunk, type TableChunk } from './dataset.js';
 export type { FeatureChunk, TableChunk };
+import type { ByteRanges } from './byte-ranges.js';
 import type { ParquetColumn } from './parquet-reader.js';
 
 type ColumnChunk = { column: ParquetColumn; codec: import('hyparquet/src/types.js').CompressionCodec };
@@ -44,12 +45,6 @@ export interface ParquetDataset<Chunk extends FeatureChunk | TableChunk = TableC
   /** With `labels: 'classes'`: the classes, in index order (given, or found by a pass over the
    *  label column alone before the first chunk); else null. */
   classes(): Promise<ClassName[] | null>;
-}
-
-/** Byte ranges of a Parquet file: a path, a Blob, bytes in memory. */
-export interface ByteRanges {
-  readonly byteLength: number;
-  read(start: number, end: number): Promise<Uint8Array>;
 }
 
 /** Opens a file's bytes for one pass; `name` is what errors call it. */
