@@ -2,6 +2,7 @@
 // every repetition, the machine) and BENCHMARKS.md.
 import { streamingLines, type StreamingReport } from './streaming.js';
 import { columnarLines, type ColumnarReport } from './columnar.js';
+import { nativeLines, type NativeReport } from './native.js';
 import { optimumLines, type OptimumReport } from './optimum.js';
 import { contentionLines, type ContentionReport } from './contention.js';
 import { formatQuality, type QualityRow } from '../scripts/quality.js';
@@ -38,6 +39,8 @@ export interface Report {
   /** Training from files against in memory, and CSV ingestion (issue 11); absent when not run. */
   streaming?: StreamingReport;
   columnar?: ColumnarReport;
+  /** Native PyTorch and scikit-learn (issue 24); absent when not run, null when Python is missing. */
+  native?: NativeReport | null;
   optimum?: OptimumReport;
   quality?: QualityRow[];
   /** Threads under real conditions (issue 18); absent when not run. */
@@ -197,6 +200,9 @@ export function formatConsole(report: Report): string {
     ...(report.streaming
       ? ['', 'streaming (issue 11): training from .npy against the same training in memory; CSV ingestion', ...streamingLines(report.streaming, false)]
       : []),
+    ...(report.native
+      ? ['', 'native (issue 24): PyTorch and scikit-learn on the same rows, shapes and learning rates', ...nativeLines(report.native, report.workloads, false)]
+      : []),
     ...(report.columnar
       ? ['', 'Parquet (issue 23): one table as CSV, .npy and Parquet; training from Parquet against in memory', ...columnarLines(report.columnar, false)]
       : []),
@@ -325,6 +331,28 @@ a Parquet file is decoded again every epoch (no target; \`gradwasm train --cache
 epochs of a large file from the \`.npy\` its first pass writes).
 
 ${columnarLines(report.columnar, true).join('\n')}
+
+`
+      : ''
+  }${
+    report.native !== undefined
+      ? `## Native: PyTorch and scikit-learn (issue 24)
+
+${
+  report.native === null
+    ? "Not measured: /usr/bin/python3 is missing (Debian's python3-torch and python3-sklearn give these rows)."
+    : `The rows, initial weights, batch sizes, learning rates (plain SGD) and shuffling of the gradwasm rows above, run by
+\`bench/native.py\` with ${report.native.python}, PyTorch ${report.native.torch?.[0]?.version ?? '(not installed)'} and scikit-learn ${report.native.sklearn?.[0]?.version ?? '(not installed)'}
+(Debian's python3-torch and python3-sklearn) on 1 and 2 threads (\`torch.set_num_threads\`, threadpoolctl's BLAS
+limit), in the same run, medians of ${s.repetitions}. PyTorch trains with \`BCEWithLogitsLoss\` (cross-entropy for W5) on
+index-sliced batches, as its fastest loop does; scikit-learn's \`MLPClassifier(solver='sgd', momentum=0, alpha=0)\`
+starts from the same weights. "LR to the optimum": \`LogisticRegression(C=1)\` (lbfgs) against gradwasm's L-BFGS
+with \`weightDecay: 1/n\`, each to its own stopping rule, on W1's rows, one thread for gradwasm.${
+        report.native.missing.length ? `\n\nNot installed, so left out: ${report.native.missing.join(', ')}.` : ''
+      }
+
+${nativeLines(report.native, report.workloads, true).join('\n')}`
+}
 
 `
       : ''

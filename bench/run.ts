@@ -17,6 +17,7 @@ import { checkTargets } from './targets.js';
 import { measureOnnx } from './onnx.js';
 import { measureStreaming } from './streaming.js';
 import { measureColumnar } from './columnar.js';
+import { measureNative } from './native.js';
 import { measureOptimum } from './optimum.js';
 import { measureContention } from './contention.js';
 import { quality } from '../scripts/quality.js';
@@ -52,7 +53,7 @@ function parseArgs(argv: string[]): { quick: boolean; only?: Set<string>; thread
     else if (/^--threads=(auto|\d+)$/.test(arg)) threads = arg.endsWith('auto') ? 'auto' : Number(arg.slice('--threads='.length));
     else
       throw new Error(
-        `unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W5,W4-latency,streaming,columnar,optimum,quality,contention and/or --threads=N|auto`,
+        `unknown argument ${arg}; use --quick, --only=W1,W1-full,W2,W3,W4-batch,W5,W4-latency,streaming,columnar,native,optimum,quality,contention and/or --threads=N|auto`,
       );
   }
   return { quick, only, threads };
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
   const { workloads: all, imageSource } = await buildWorkloads(quick ? QUICK_SIZES : FULL_SIZES);
   if (imageSource.kind === 'synthetic') shout(`W2/W4/W5 run on ${imageSource.description}`);
   const unknown = [...(only ?? [])].filter(
-    (id) => !['streaming', 'columnar', 'optimum', 'quality', 'contention'].includes(id) && !all.some((w) => w.id === id),
+    (id) => !['streaming', 'columnar', 'native', 'optimum', 'quality', 'contention'].includes(id) && !all.some((w) => w.id === id),
   );
   if (unknown.length) throw new Error(`--only: no workload ${unknown.join(', ')}; the workloads are ${all.map((w) => w.id).join(', ')}`);
   const workloads = all.filter((w) => !only || only.has(w.id));
@@ -147,6 +148,10 @@ async function main(): Promise<void> {
         )
       : undefined;
 
+  // Native PyTorch and scikit-learn beside gradwasm (issue 24), when Debian's packages are installed.
+  const sizes = quick ? QUICK_SIZES : FULL_SIZES;
+  const native = !only || only.has('native') ? await measureNative(all, settings, sizes, log) : undefined;
+
   // To the optimum, and the command line's defaults in cross-validation (issue 14); the CV runs dist/cli.js (npm run bench builds it).
   if (!only || only.has('optimum')) log('to the optimum: breast-cancer logistic regression, L-BFGS and Adam');
   const optimum = !only || only.has('optimum') ? await measureOptimum(settings, log) : undefined;
@@ -173,6 +178,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
     ...(streaming ? { streaming } : {}),
     ...(columnar ? { columnar } : {}),
+    ...(native ? { native } : {}),
     ...(optimum ? { optimum } : {}),
     ...(qualityRows ? { quality: qualityRows } : {}),
     ...(contention ? { contention } : {}),
