@@ -14,7 +14,11 @@ import sys
 import time
 import warnings
 
-import numpy as np
+try:
+    import numpy as np
+except ImportError:  # (then neither library can run: say so, as for a missing one)
+    print(json.dumps({'torch': None, 'sklearn': None, 'missing': ['python3-numpy', 'python3-torch', 'python3-sklearn']}))
+    sys.exit(0)
 
 
 def median(values):

@@ -340,7 +340,7 @@ ${columnarLines(report.columnar, true).join('\n')}
 
 ${
   report.native === null
-    ? "Not measured: /usr/bin/python3 is missing (Debian's python3-torch and python3-sklearn give these rows)."
+    ? "Not measured: /usr/bin/python3 is missing, or bench/native.py failed (the run's log says which; Debian's python3-torch and python3-sklearn give these rows)."
     : `The rows, initial weights, batch sizes, learning rates (plain SGD) and shuffling of the gradwasm rows above, run by
 \`bench/native.py\` with ${report.native.python}, PyTorch ${report.native.torch?.[0]?.version ?? '(not installed)'} and scikit-learn ${report.native.sklearn?.[0]?.version ?? '(not installed)'}
 (Debian's python3-torch and python3-sklearn) on 1 and 2 threads (\`torch.set_num_threads\`, threadpoolctl's BLAS
