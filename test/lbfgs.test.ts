@@ -5,7 +5,7 @@
 // refuses. Every fit case runs on both backends. Timing is the benchmarks' business, not this file's.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Sequential, dense, type LayerWeights } from '../src/index.js';
+import { Sequential, StandardScaler, dense, type LayerWeights } from '../src/index.js';
 import { APPROXIMATE_EPSILON, C1, C2, Lbfgs, approximateWolfeLineSearch, wolfeLineSearch, type Evaluation, type LineSearchResult } from '../src/train/lbfgs.js';
 import { relativeDifference } from './support/random.js';
 
@@ -490,4 +490,24 @@ describe("fit with optimizer 'lbfgs': multinomial logistic regression (a softmax
       }, 60_000);
     }
   }
+});
+
+describe('L-BFGS reads its rows where fit copied them once', () => {
+  it('each epoch’s loss is the bits of model.gradients (which copies the rows in anew) at the point it accepted, over several chunks, on both backends', async () => {
+    const rows = 50_000,
+      cols = 64;
+    let s = 7;
+    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const data = Float32Array.from({ length: rows * cols }, () => 4 * next() - 1);
+    const y = Float32Array.from({ length: rows }, (_, r) => (data[r * cols]! + data[r * cols + 1]! > 1 ? 1 : 0));
+    const x = { data, rows, cols };
+    for (const backend of ['wasm', 'js'] as const) {
+      const model = await Sequential.create({ inputs: cols, layers: [dense(32, 'tanh'), dense(1, 'sigmoid')], seed: 2, backend, scaler: StandardScaler.fit(x) });
+      for (let epoch = 1; epoch <= 3; epoch++) {
+        const history = await model.fit(x, y, { optimizer: 'lbfgs', epochs: epoch, initialEpoch: epoch - 1 });
+        expect(history.loss.at(-1), `${backend}, epoch ${epoch}`).toBe(model.gradients(x, y).loss);
+      }
+      model.dispose();
+    }
+  });
 });

@@ -64,8 +64,10 @@ export interface Backend {
   evaluateMore(x: Matrix, y: Float32Array, reset: boolean, probabilities?: Float32Array | null): PassStats;
   /** P(Y=1) per row. */
   predict(x: Matrix): Float32Array;
-  /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. */
-  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] };
+  /** Mean-BCE gradients over all rows, as a full-batch epoch computes them; no update. Rows
+   *  held by the backend (a Dataset of loadFit: L-BFGS's, evaluated many times) are not copied
+   *  in again; the same bits either way. */
+  gradients(data: Dataset | { x: Matrix; y: Float32Array }): { stats: PassStats; layers: LayerParameters[] };
   /**
    * What trains it. The training code (src/train/fit.ts, a file of its own in the browser build)
    * hands in `make` for a backend that does not train itself, so that no backend imports it.

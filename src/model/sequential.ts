@@ -434,7 +434,7 @@ export class Sequential<T extends Task = Task> {
     // (a fit keeps a batch's sums between its runs of batches, where this one would put its own)
     if (this.fitting) throw new OptionError('gradients', 'gradients was called while this model is fitting; await the fit first');
     const matrix = this.features(x, 'x');
-    const { stats, layers } = engine.gradients(matrix, this.trainingTargets(this.head.labels(y, matrix.rows, 'y', this.width)));
+    const { stats, layers } = engine.gradients({ x: matrix, y: this.trainingTargets(this.head.labels(y, matrix.rows, 'y', this.width)) });
     if (Number.isNaN(stats.lossSum) || layers.some((l) => l.weights.some(Number.isNaN) || l.bias.some(Number.isNaN))) {
       throw new DataError('x', 'x drives the network to NaN: a float32 overflow inside the model (features times weights past ±3.4e38); scale the features');
     }

@@ -124,7 +124,16 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
     m.head.classes(m.width),
     train.x.rows,
   );
-  if (fit.lbfgs) return runEpochs(m, fit, lbfgsRunner(m, fit, fit.lbfgs, train, validation));
+  if (fit.lbfgs) {
+    // the training rows copied in (checked, scaled) once: every evaluation of the objective reads them there
+    const rows = train.x.rows;
+    const held = trainer.loadFit({ trainRows: rows, validationRows: 0, batchSize: rows, shuffle: false, weighted: false }, { ...train, weights: null }, null).train;
+    try {
+      return await runEpochs(m, fit, lbfgsRunner(m, fit, fit.lbfgs, train, held, validation));
+    } finally {
+      held.release();
+    }
+  }
   const { batchSize } = fit;
   // One batch of all rows is the same sum in any order: skip the shuffle and its copy.
   const shuffle = fit.shuffle && batchSize < train.x.rows;
@@ -537,6 +546,7 @@ function lbfgsRunner(
   fit: CheckedFitOptions,
   options: Lbfgs,
   train: { x: Matrix; y: Float32Array },
+  held: Dataset,
   validation: { x: Matrix; y: Float32Array } | null,
 ): EpochRunner {
   const engine = m.engine,
@@ -575,7 +585,7 @@ function lbfgsRunner(
   };
   const evaluate = (v: Float64Array): LbfgsEvaluation => {
     engine.setParameters(layers(v));
-    const pass = engine.gradients(train.x, train.y);
+    const pass = engine.gradients(held);
     const g = flat(pass.layers);
     let penalty = 0,
       finite = Number.isFinite(pass.stats.lossSum);

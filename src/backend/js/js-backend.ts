@@ -420,15 +420,26 @@ class JsBackend implements Backend, Trainer {
   }
 
   /** As a full-batch epoch: gradients of the unscaled loss summed over units, then scaled by 1/rows once. */
-  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
+  gradients(data: Dataset | { x: Matrix; y: Float32Array }): { stats: PassStats; layers: LayerParameters[] } {
     this.resetStats(this.pass);
-    this.stream(x, y, (size, start) => {
+    const part = (size: number, start: number) => {
       this.forward(this.xBatch, size);
       this.lossGradient(this.yBatch, null, size, 1, this.pass);
       this.backward(this.xBatch, size, 0, 0);
       this.addGradients(start === 0);
-    });
-    this.scaleGradients(x.rows);
+    };
+    if ('release' in data) {
+      // rows it holds: widened a chunk at a time, as stream() widens them
+      const ds = data as JsDataset;
+      this.ensureCapacity(ds.rows);
+      for (let start = 0; start < ds.rows; start += this.chunkRows) {
+        const size = Math.min(this.chunkRows, ds.rows - start);
+        stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY, this.labelWidth);
+        part(size, start);
+      }
+    } else this.stream(data.x, data.y, part);
+    const rows = 'release' in data ? data.rows : data.x.rows;
+    this.scaleGradients(rows);
     return {
       stats: this.passStats(this.pass),
       layers: this.layers.map((l) => ({ weights: Float32Array.from(l.gradWeights), bias: Float32Array.from(l.gradBias) })),

@@ -320,16 +320,23 @@ export class WasmBackend implements Backend {
     return result;
   }
 
-  gradients(x: Matrix, y: Float32Array): { stats: PassStats; layers: LayerParameters[] } {
-    const levels = levelCount(this.plan, x.rows, true);
-    const [levelBlock] = this.core.arena.allocateAll([levelBytes(this.plan, levels)], 'x', `the sums of gradients over ${x.rows} rows`);
+  gradients(data: Dataset | { x: Matrix; y: Float32Array }): { stats: PassStats; layers: LayerParameters[] } {
+    const resident = 'release' in data ? (data as WasmDataset) : null;
+    const total = resident ? resident.rows : (data as { x: Matrix }).x.rows;
+    const levels = levelCount(this.plan, total, true);
+    const [levelBlock] = this.core.arena.allocateAll([levelBytes(this.plan, levels)], 'x', `the sums of gradients over ${total} rows`);
     try {
       this.useLevels(levelBlock!, levels);
       this.call((wasm) => wasm.modelResetStats(this.model, true));
-      this.stream(x, y, 'computing gradients over', (rows, labels, start, count) => {
-        this.call((wasm) => wasm.gradients(this.model, rows, labels, count, start));
-      });
-      this.call((wasm) => wasm.gradientsEnd(this.model, x.rows));
+      // (the core cuts the rows into the same workspace-sized parts either way; a part's levels go by its first row)
+      if (resident) this.call((wasm) => wasm.gradients(this.model, resident.x, resident.y, resident.rows, 0));
+      else {
+        const { x, y } = data as { x: Matrix; y: Float32Array };
+        this.stream(x, y, 'computing gradients over', (rows, labels, start, count) => {
+          this.call((wasm) => wasm.gradients(this.model, rows, labels, count, start));
+        });
+      }
+      this.call((wasm) => wasm.gradientsEnd(this.model, total));
     } finally {
       this.useLevels(0, 0);
       this.core.arena.release(levelBlock!);
