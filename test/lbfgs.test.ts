@@ -497,12 +497,18 @@ describe('L-BFGS reads its rows where fit copied them once', () => {
     const rows = 50_000,
       cols = 64;
     let s = 7;
-    const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const data = Float32Array.from({ length: rows * cols }, () => 4 * next() - 1);
     const y = Float32Array.from({ length: rows }, (_, r) => (data[r * cols]! + data[r * cols + 1]! > 1 ? 1 : 0));
     const x = { data, rows, cols };
     for (const backend of ['wasm', 'js'] as const) {
-      const model = await Sequential.create({ inputs: cols, layers: [dense(32, 'tanh'), dense(1, 'sigmoid')], seed: 2, backend, scaler: StandardScaler.fit(x) });
+      const model = await Sequential.create({
+        inputs: cols,
+        layers: [dense(32, 'tanh'), dense(1, 'sigmoid')],
+        seed: 2,
+        backend,
+        scaler: StandardScaler.fit(x),
+      });
       for (let epoch = 1; epoch <= 3; epoch++) {
         const history = await model.fit(x, y, { optimizer: 'lbfgs', epochs: epoch, initialEpoch: epoch - 1 });
         expect(history.loss.at(-1), `${backend}, epoch ${epoch}`).toBe(model.gradients(x, y).loss);

@@ -127,7 +127,11 @@ export async function fit(m: ModelAccess, x: Features, y: Labels, options: FitOp
   if (fit.lbfgs) {
     // the training rows copied in (checked, scaled) once: every evaluation of the objective reads them there
     const rows = train.x.rows;
-    const held = trainer.loadFit({ trainRows: rows, validationRows: 0, batchSize: rows, shuffle: false, weighted: false }, { ...train, weights: null }, null).train;
+    const held = trainer.loadFit(
+      { trainRows: rows, validationRows: 0, batchSize: rows, shuffle: false, weighted: false },
+      { ...train, weights: null },
+      null,
+    ).train;
     try {
       return await runEpochs(m, fit, lbfgsRunner(m, fit, fit.lbfgs, train, held, validation));
     } finally {
