@@ -11,3 +11,4 @@ export {
 } from './gemm';
 export { activateInPlace, activationBackward } from './activations';
 export { standardizeScalar } from './data';
+export { log1pUnit, log1pUnitScalar } from './log1p';

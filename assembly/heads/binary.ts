@@ -3,13 +3,8 @@
 // A head's two functions, as assembly/heads.ts calls them: rows (loss, gradient, outputs, counts)
 // and outputs (what predict gives).
 import { sigmoid64, sigmoidFromExp } from '../activations';
+import { log1pUnit } from '../log1p';
 
-/** −[y log σ(z) + (1−y) log(1−σ(z))], written so that it never takes log(0):
- *  max(z, 0) − z·y + log1p(e) with e = exp(−|z|). Finite for every finite z. */
-// @ts-ignore: decorator
-@inline export function bceFromLogit(z: f64, y: f64, e: f64): f64 {
-  return Math.max(z, 0) - z * y + Math.log1p(e);
-}
 
 /**
  * Rows r0…r1−1 of a batch of batchRows rows (one logit and one label each): each row's loss into losses (f64 × rows), the gradient
@@ -40,13 +35,9 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
     const y = <f64>load<f32>(labels + off);
     const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
     const p = sigmoidFromExp(z, e);
-    let loss = bceFromLogit(z, y, e), d = p - y;
-    if (weighted) {
-      const w = <f64>load<f32>(weights + off);
-      loss *= w;
-      d *= w;
-    }
-    store<f64>(losses + (<usize>i << 3), loss);
+    let d = p - y;
+    if (weighted) d *= <f64>load<f32>(weights + off);
+    store<f64>(losses + (<usize>i << 3), e); // (its log1p comes below, two rows at a time)
     const predicted = <i32>(<f32>p > 0.5), positive = <i32>(y == 1);
     correct += 1 ^ predicted ^ positive;
     truePositives += predicted & positive;
@@ -54,6 +45,18 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
     falseNegatives += (predicted ^ 1) & positive;
     if (grad) store<f32>(grad + off, <f32>(d / <f64>batchRows));
     if (probabilities) store<f32>(probabilities + off, <f32>p);
+  }
+  // Each row's loss, −[y log σ(z) + (1−y) log(1−σ(z))] written so that it never takes log(0):
+  // max(z, 0) − z·y + log1p(e) with e = exp(−|z|), finite for every finite z (× w).
+  const at = losses + (<usize>r0 << 3);
+  log1pUnit(at, at, r1 - r0);
+  for (let i = r0; i < r1; i++) {
+    const off = <usize>i << 2;
+    const z = <f64>load<f32>(logits + off);
+    const y = <f64>load<f32>(labels + off);
+    let loss = Math.max(z, 0) - z * y + load<f64>(losses + (<usize>i << 3));
+    if (weighted) loss *= <f64>load<f32>(weights + off);
+    store<f64>(losses + (<usize>i << 3), loss);
   }
   store<i32>(counts, correct);
   store<i32>(counts, truePositives, 4);

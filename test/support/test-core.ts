@@ -39,6 +39,8 @@ export type TestExports = CoreExports & {
   activateInPlace(buf: Ptr, count: number, act: number): void;
   activationBackward(grad: Ptr, out: Ptr, count: number, act: number): void;
   standardizeScalar(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
+  log1pUnit(src: Ptr, dst: Ptr, n: number): void;
+  log1pUnitScalar(src: Ptr, dst: Ptr, n: number): void;
 };
 
 let loading: Promise<Core<TestExports>> | undefined;
