@@ -13,6 +13,7 @@ import { NpyWriter, csvDataset, npyDataset, parquetDataset } from '../src/node/i
 import { median, type Settings } from './measure.js';
 import { streamedAgainstInMemory, type StreamingResult } from './streaming.js';
 import type { TrainingWorkload } from './workloads.js';
+import { tablesLines } from './table.js';
 
 export interface IngestionRow {
   format: string;
@@ -159,19 +160,11 @@ export function columnarLines(report: ColumnarReport, markdown: boolean): string
     `${n(r.inMemory)} samples/s`,
     `${(100 * r.ratio).toFixed(0)} %`,
   ]);
-  const tables: [string[], string[][], string][] = [
-    [['file', 'reader', 'size', 'file read', 'rows read', 'rows/s ÷ CSV', 'target'], ingestion, '| :-- | :-- | --: | --: | --: | --: | :-- |'],
-    [['workload', 'streamed', 'in memory', 'ratio'], training, '| :-- | --: | --: | --: |'],
-  ];
-  const out: string[] = [];
-  for (const [headers, rows, rule] of tables) {
-    if (rows.length === 0) continue;
-    if (out.length) out.push('');
-    if (markdown) out.push(`| ${headers.join(' | ')} |`, rule, ...rows.map((r) => `| ${r.join(' | ')} |`));
-    else {
-      const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-      out.push(...[headers, ...rows].map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')));
-    }
-  }
-  return out;
+  return tablesLines(
+    [
+      [['file', 'reader', 'size', 'file read', 'rows read', 'rows/s ÷ CSV', 'target'], ingestion, '| :-- | :-- | --: | --: | --: | --: | :-- |'],
+      [['workload', 'streamed', 'in memory', 'ratio'], training, '| :-- | --: | --: | --: |'],
+    ],
+    markdown,
+  );
 }

@@ -16,6 +16,7 @@ import { median, type Settings } from './measure.js';
 import type { LayerWeights } from './impl.js';
 import type { Workload } from './workloads.js';
 import type { WorkloadResult } from './report.js';
+import { tablesLines } from './table.js';
 
 /** What one library measured on one thread count. */
 export interface NativeFigures {
@@ -191,17 +192,11 @@ export function nativeLines(report: NativeReport, workloads: readonly WorkloadRe
     `${v.toFixed(2)}×`,
     Number.isNaN(v) ? 'not measured' : (atLeast ? v >= limit : v <= limit) ? 'met' : 'NOT met',
   ]);
-  const out: string[] = [];
-  for (const [h, r, rule] of [
-    [headers, rows, '| :-- | --: | --: | --: | --: | --: | --: |'],
-    [['target (issue 24)', 'measured', ''], targetRows, '| :-- | --: | :-- |'],
-  ] as [string[], string[][], string][]) {
-    if (out.length) out.push('');
-    if (markdown) out.push(`| ${h.join(' | ')} |`, rule, ...r.map((cells) => `| ${cells.join(' | ')} |`));
-    else {
-      const widths = h.map((cell, c) => Math.max(cell.length, ...r.map((cells) => cells[c]!.length)));
-      out.push(...[h, ...r].map((cells) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ')));
-    }
-  }
-  return out;
+  return tablesLines(
+    [
+      [headers, rows, '| :-- | --: | --: | --: | --: | --: | --: |'],
+      [['target (issue 24)', 'measured', ''], targetRows, '| :-- | --: | :-- |'],
+    ],
+    markdown,
+  );
 }

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { Sequential, StandardScaler, dense, type FitOptions } from '../src/index.js';
 import { readCsv } from '../src/node/index.js';
 import { median, type Settings } from './measure.js';
+import { tableLines } from './table.js';
 
 const MAX_EPOCHS = 3000;
 const WITHIN = 1e-6;
@@ -94,7 +95,5 @@ export function optimumLines(report: OptimumReport, markdown: boolean): string[]
     Number.isNaN(r.ms) ? '—' : `${r.ms.toFixed(r.ms < 10 ? 2 : 0)} ms`,
     r.gap.toExponential(1),
   ]);
-  if (markdown) return [`| ${headers.join(' | ')} |`, '| :-- | --: | --: | --: |', ...rows.map((r) => `| ${r.join(' | ')} |`)];
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  return [headers, ...rows].map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
+  return tableLines(headers, rows, '| :-- | --: | --: | --: |', markdown);
 }

@@ -12,6 +12,7 @@ import { csvDataset, npyDataset, writeNpy } from '../src/node/index.js';
 import { Xoshiro128 } from '../src/core/prng.js';
 import { median, type Settings } from './measure.js';
 import type { TrainingWorkload } from './workloads.js';
+import { tableLines } from './table.js';
 
 export interface StreamingResult {
   id: string;
@@ -173,7 +174,5 @@ export function streamingLines(report: StreamingReport, markdown: boolean): stri
     ],
   ];
   const headers = ['workload', 'streamed', 'in memory', 'ratio', 'target', ''];
-  if (markdown) return [`| ${headers.join(' | ')} |`, '| :-- | --: | --: | --: | --: | :-- |', ...rows.map((r) => `| ${r.join(' | ')} |`)];
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  return [headers, ...rows].map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join('  '));
+  return tableLines(headers, rows, '| :-- | --: | --: | --: | --: | :-- |', markdown);
 }

@@ -1,4 +1,4 @@
-// The training file of `gradwasm train`, streamed: a CSV (csvDataset) or a .npy (npyDataset),
+// The training file of `gradwasm train`, streamed: a CSV, Parquet or Arrow file (table-file.ts) or a .npy (npyDataset),
 // counted in a first pass (which also writes --cache, the parsed table as .npy, that later passes
 // read instead), and split into training and validation rows by a seeded selection of exactly
 // round(rows × fraction) rows (Knuth's selection sampling, Algorithm S): one bit a row, the same
@@ -91,23 +91,23 @@ export async function openDataFile(
   const where = { delimiter, ...(label === undefined ? {} : { label: labelOption(label)! }) };
   let task: CliTask = asked === 'auto' ? 'binary' : asked;
   let classes: ClassName[] | null = null;
-  let csv: TableFile | null = null;
+  let file: TableFile | null = null;
   if (asked !== 'binary' && asked !== 'regression') {
     // a pass that reads the label column's values (and counts the rows)
     const labelled = await openTableFile(path, where, 'classes');
     classes = (await labelled.classes())!;
     task = asked === 'auto' ? taskOf(classes, await labelled.count()) : asked;
-    if (task === 'multiclass') csv = labelled;
+    if (task === 'multiclass') file = labelled;
     else classes = null;
   }
-  csv ??= await openTableFile(path, where, task === 'regression' ? 'values' : 'binary');
+  file ??= await openTableFile(path, where, task === 'regression' ? 'values' : 'binary');
   let rows = 0,
     cols = 0;
   let writer: NpyWriter | null = null;
   let held: FileChunk[] | null = stream ? null : []; // the table, while it stays small enough to hold
   try {
     let wide: Float32Array | null = null;
-    for await (const chunk of csv) {
+    for await (const chunk of file) {
       rows += chunk.x.rows;
       cols = chunk.x.cols;
       if (held && 4 * rows * (cols + 1) <= IN_MEMORY_BYTES) held.push(chunk);
@@ -129,7 +129,7 @@ export async function openDataFile(
     await writer?.abort();
     throw error;
   }
-  const { features, label: name, header: named } = await csv.columns();
+  const { features, label: name, header: named } = await file.columns();
   const table = held && joinChunks(held, rows, cols);
   if (cache) {
     return {
@@ -145,7 +145,7 @@ export async function openDataFile(
       classes,
     };
   }
-  return { ...counted(csv), table, rows, cols, features, label: name, named, bytes, task, classes };
+  return { ...counted(file), table, rows, cols, features, label: name, named, bytes, task, classes };
 }
 
 /**

@@ -228,7 +228,7 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
         const columns = memory.columns;
         for await (const [chunk, bytes] of chunksOf(file, features, g)) {
           const start = features.indexOf(chunk.column) * n;
-          decodeChunk(bytes, chunk, g, n, source, (values, row) => scatter(values, columns, start + row, 1, chunk.column.name, g, row));
+          decodeChunk(bytes, chunk, g, n, source, (values, row) => intoColumn(values, columns, start + row, chunk.column.name, g, row));
         }
         let y: Float32Array | null = null;
         if (label) {
@@ -273,15 +273,13 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
     [LOANED]: () => pass(true),
   } as ParquetDataset<FeatureChunk | TableChunk>;
 
-  /** Page values into column c of the row-major table, each as Math.fround(Number(v)). */
-  function scatter(values: ArrayLike<unknown>, out: Float32Array, at: number, stride: number, name: string, group: number, row: number): void {
+  /** A page's values into a float32 column from `at`, each as Math.fround(Number(v)). */
+  function intoColumn(values: ArrayLike<unknown>, out: Float32Array, at: number, name: string, group: number, row: number): void {
     if (ArrayBuffer.isView(values) && !(values instanceof BigInt64Array || values instanceof BigUint64Array)) {
-      const numbers = values as unknown as ArrayLike<number>;
-      if (stride === 1) return out.set(numbers, at); // (a copy: each value as assignment converts it)
-      for (let i = 0; i < numbers.length; i++, at += stride) out[at] = numbers[i]!;
+      out.set(values as unknown as ArrayLike<number>, at); // (a copy: each value converted as assignment converts it)
       return;
     }
-    for (let i = 0; i < values.length; i++, at += stride) {
+    for (let i = 0; i < values.length; i++) {
       const v = values[i];
       const n = typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'boolean' ? +v : NaN;
       if (n !== n && typeof v !== 'number')
@@ -293,7 +291,7 @@ export async function openParquetDataset(opener: ParquetOpener, options: Parquet
             column: name,
           },
         );
-      out[at] = n;
+      out[at + i] = n;
     }
   }
 }

@@ -392,14 +392,10 @@ class JsBackend implements Backend, Trainer {
 
   evaluate(data: Dataset | { x: Matrix; y: Float32Array }, probabilities: Float32Array | null = null): PassStats {
     if (!('release' in data)) return this.evaluateMore(data.x, data.y, true, probabilities);
-    const ds = data as JsDataset;
     this.resetStats(this.pass);
-    this.ensureCapacity(ds.rows);
-    for (let start = 0; start < ds.rows; start += this.capacity) {
-      const size = Math.min(this.capacity, ds.rows - start);
-      stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY, this.labelWidth);
-      this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, this.width, null, probabilities, start, this.pass);
-    }
+    this.eachHeldPart(data as JsDataset, (size, start) =>
+      this.head.rows(this.forward(this.xBatch, size), this.yBatch, null, size, size, this.width, null, probabilities, start, this.pass),
+    );
     return this.passStats(this.pass);
   }
 
@@ -428,22 +424,25 @@ class JsBackend implements Backend, Trainer {
       this.backward(this.xBatch, size, 0, 0);
       this.addGradients(start === 0);
     };
-    if ('release' in data) {
-      // rows it holds: widened a chunk at a time, as stream() widens them
-      const ds = data as JsDataset;
-      this.ensureCapacity(ds.rows);
-      for (let start = 0; start < ds.rows; start += this.chunkRows) {
-        const size = Math.min(this.chunkRows, ds.rows - start);
-        stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY, this.labelWidth);
-        part(size, start);
-      }
-    } else this.stream(data.x, data.y, part);
+    if ('release' in data) this.eachHeldPart(data as JsDataset, part);
+    else this.stream(data.x, data.y, part);
     const rows = 'release' in data ? data.rows : data.x.rows;
     this.scaleGradients(rows);
     return {
       stats: this.passStats(this.pass),
       layers: this.layers.map((l) => ({ weights: Float32Array.from(l.gradWeights), bias: Float32Array.from(l.gradBias) })),
     };
+  }
+
+  /** Run `pass` over the rows of a dataset it holds, widened into xBatch (and yBatch) a chunk at a
+   *  time — the chunks stream() cuts. */
+  private eachHeldPart(ds: JsDataset, pass: (size: number, start: number) => void): void {
+    this.ensureCapacity(ds.rows);
+    for (let start = 0; start < ds.rows; start += this.chunkRows) {
+      const size = Math.min(this.chunkRows, ds.rows - start);
+      stage(ds.x, ds.y, null, null, start, size, this.inputs, this.xBatch, this.yBatch, EMPTY, this.labelWidth);
+      pass(size, start);
+    }
   }
 
   /** Run `pass` over x (and labels y) a chunk of rows at a time, each checked (and scaled) into
