@@ -26,7 +26,7 @@ function run(inputs: Float32Array[], outLength: number, fn: (ptrs: number[], out
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33];
 const shapes: [number, number, number][] = [];
 for (const m of SIZES) for (const k of [1, 3, 17]) for (const n of SIZES) shapes.push([m, k, n]);
-shapes.push([64, 784, 128], [64, 128, 64], [256, 32, 1], [32, 100, 1], [70, 50, 1], [5, 300, 13], [1, 784, 128], [1, 64, 1], [3, 40, 48], [2, 9, 1]);
+shapes.push([64, 784, 128], [64, 128, 64], [1, 20, 128], [3, 9, 56], [1, 5, 40], [2, 7, 24], [1, 6, 104], [256, 32, 1], [32, 100, 1], [70, 50, 1], [5, 300, 13], [1, 784, 128], [1, 64, 1], [3, 40, 48], [2, 9, 1]);
 
 /** The product by definition, in float64: a loose, independent sanity check on the twins themselves. */
 function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, aT: boolean, bT: boolean): Float64Array {
