@@ -39,11 +39,16 @@ import { expNonPositive, expm1NonPositive } from './math';
 /** tanh or σ of four f32 lanes, computed in f64 and rounded once. */
 // @ts-ignore: decorator
 @inline function smooth4(z: v128, act: i32): v128 {
-  const lo = f64x2.promote_low_f32x4(z);
-  const hi = f64x2.promote_low_f32x4(v128.shuffle<f32>(z, z, 2, 3, 0, 1));
-  const a = act == TANH ? tanh2(lo) : sigmoid2(lo);
-  const b = act == TANH ? tanh2(hi) : sigmoid2(hi);
-  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(a), f32x4.demote_f64x2_zero(b), 0, 1, 4, 5);
+  // the two halves through one copy of the f64 code (a loop, not two inlined copies: the core
+  // is part of every page's download)
+  let half = f64x2.promote_low_f32x4(z);
+  let low = half, out = half;
+  for (let h = 0; h < 2; h++) {
+    low = out;
+    out = f32x4.demote_f64x2_zero(act == TANH ? tanh2(half) : sigmoid2(half));
+    half = f64x2.promote_low_f32x4(v128.shuffle<f32>(z, z, 2, 3, 0, 1));
+  }
+  return v128.shuffle<f32>(low, out, 0, 1, 4, 5);
 }
 
 /** buf[0..count) ← act(buf), in place. A tail of fewer than four values goes through the same

@@ -28,7 +28,7 @@ const INV_LN2: f64 = 1.44269504088896338700e+00;
 
 /** 2^k for integral k ∈ [−1022, 1023] in each f64 lane, built from the exponent bits. */
 // @ts-ignore: decorator
-@inline function twoToThe(k: v128): v128 {
+@inline export function twoToThe(k: v128): v128 {
   const ki = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(k));
   return i64x2.shl(i64x2.add(ki, i64x2.splat(1023)), 52);
 }

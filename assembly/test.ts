@@ -12,3 +12,4 @@ export {
 export { activateInPlace, activationBackward } from './activations';
 export { standardizeScalar } from './data';
 export { log1pUnit, log1pUnitScalar } from './log1p';
+export { expValues, expValuesScalar } from './exp';

@@ -3,6 +3,7 @@
 // A head's two functions, as assembly/heads.ts calls them: rows (loss, gradient, outputs, counts)
 // and outputs (what predict gives).
 import { sigmoid64, sigmoidFromExp } from '../activations';
+import { expValues } from '../exp';
 import { log1pUnit } from '../log1p';
 
 
@@ -20,24 +21,21 @@ import { log1pUnit } from '../log1p';
  * unweighted.
  */
 export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
-  // Two copies of the loop, so that the unweighted one has no per-row test (W1's 32-input
-  // logistic regression spends a tenth of its time here).
-  if (weights) bceRowsOf(logits, labels, weights, r0, r1, batchRows, grad, probabilities, losses, counts, true);
-  else bceRowsOf(logits, labels, 0, r0, r1, batchRows, grad, probabilities, losses, counts, false);
-}
-
-// @ts-ignore: decorator
-@inline function bceRowsOf(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize, weighted: bool): void {
+  const weighted = weights != 0;
+  // e = exp(−|z|), shared by the loss and the probability, two rows at a time into losses (its
+  // log1p comes below, in place)
+  const at = losses + (<usize>r0 << 3);
+  for (let i = r0; i < r1; i++) store<f64>(losses + (<usize>i << 3), -Math.abs(<f64>load<f32>(logits + (<usize>i << 2))));
+  expValues(at, at, r1 - r0);
   let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
   for (let i = r0; i < r1; i++) {
     const off = <usize>i << 2;
     const z = <f64>load<f32>(logits + off);
     const y = <f64>load<f32>(labels + off);
-    const e = Math.exp(-Math.abs(z)); // shared by the loss and the probability
+    const e = load<f64>(losses + (<usize>i << 3));
     const p = sigmoidFromExp(z, e);
     let d = p - y;
     if (weighted) d *= <f64>load<f32>(weights + off);
-    store<f64>(losses + (<usize>i << 3), e); // (its log1p comes below, two rows at a time)
     const predicted = <i32>(<f32>p > 0.5), positive = <i32>(y == 1);
     correct += 1 ^ predicted ^ positive;
     truePositives += predicted & positive;
@@ -48,7 +46,6 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
   }
   // Each row's loss, −[y log σ(z) + (1−y) log(1−σ(z))] written so that it never takes log(0):
   // max(z, 0) − z·y + log1p(e) with e = exp(−|z|), finite for every finite z (× w).
-  const at = losses + (<usize>r0 << 3);
   log1pUnit(at, at, r1 - r0);
   for (let i = r0; i < r1; i++) {
     const off = <usize>i << 2;

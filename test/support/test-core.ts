@@ -41,6 +41,8 @@ export type TestExports = CoreExports & {
   standardizeScalar(x: Ptr, rows: number, cols: number, mean: Ptr, scale: Ptr): number;
   log1pUnit(src: Ptr, dst: Ptr, n: number): void;
   log1pUnitScalar(src: Ptr, dst: Ptr, n: number): void;
+  expValues(src: Ptr, dst: Ptr, n: number): void;
+  expValuesScalar(src: Ptr, dst: Ptr, n: number): void;
 };
 
 let loading: Promise<Core<TestExports>> | undefined;
