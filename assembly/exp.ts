@@ -50,19 +50,18 @@ const REDUCE = reinterpret<f64>(0x3fd62e4300000000), // hx > 0x3FD62E42: |x| > l
   return v128.bitselect(f64x2.add(f64x2.splat(1), x), f64x2.mul(y, twoToThe(k)), tiny);
 }
 
-/** exp of n f64 values at src into dst (the same address: in place), two at a time; a pair with
- *  a lane beyond ±708.39 or NaN, and an odd last value, go to NativeMath.exp as they are. */
+/** e^x in each lane, NativeMath.exp's bits for any x: expPair, or NativeMath.exp itself a lane at
+ *  a time when a lane is beyond ±708.39 (overflow, underflow, k < −1022) or NaN. */
+// @ts-ignore: decorator
+@inline export function expLanes(x: v128): v128 {
+  if (i64x2.all_true(f64x2.lt(f64x2.abs(x), f64x2.splat(SCALAR)))) return expPair(x);
+  return f64x2.replace_lane(f64x2.splat(Math.exp(f64x2.extract_lane(x, 0))), 1, Math.exp(f64x2.extract_lane(x, 1)));
+}
+
+/** exp of n f64 values at src into dst, two at a time (the test build's window on expLanes). */
 export function expValues(src: usize, dst: usize, n: i32): void {
   let i = 0;
-  for (; i + 2 <= n; i += 2) {
-    const at = <usize>i << 3;
-    const x = v128.load(src + at);
-    if (i64x2.all_true(f64x2.lt(f64x2.abs(x), f64x2.splat(SCALAR)))) v128.store(dst + at, expPair(x));
-    else {
-      store<f64>(dst + at, Math.exp(f64x2.extract_lane(x, 0)));
-      store<f64>(dst + at, Math.exp(f64x2.extract_lane(x, 1)), 8);
-    }
-  }
+  for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), expLanes(v128.load(src + (<usize>i << 3))));
   for (; i < n; i++) store<f64>(dst + (<usize>i << 3), Math.exp(load<f64>(src + (<usize>i << 3))));
 }
 

@@ -2,9 +2,9 @@
 // cross-entropy computed from the logit, fused with the sigmoid (docs/architecture.md §1.3).
 // A head's two functions, as assembly/heads.ts calls them: rows (loss, gradient, outputs, counts)
 // and outputs (what predict gives).
-import { sigmoid64, sigmoidFromExp } from '../activations';
-import { expValues } from '../exp';
-import { log1pUnit } from '../log1p';
+import { sigmoid64 } from '../activations';
+import { expLanes } from '../exp';
+import { log1pUnitPair } from '../log1p';
 
 
 /**
@@ -21,44 +21,56 @@ import { log1pUnit } from '../log1p';
  * unweighted.
  */
 export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32, r1: i32, batchRows: i32, grad: usize, probabilities: usize, losses: usize, counts: usize): void {
+  // Two rows at a time in f64 lanes (the last alone when r1 − r0 is odd: its second lane is
+  // computed on zeros and dropped), each lane running the scalar operations in the scalar order
+  // — NativeMath.exp's and log1p's bits (assembly/exp.ts, assembly/log1p.ts), sigmoidFromExp's
+  // quotients. One row at a time, exp's mispredicted branches and three f64 divisions a row were
+  // most of a logistic regression's time. The counts are kept in i32 lanes: a true comparison is
+  // −1, subtracted.
   const weighted = weights != 0;
-  // e = exp(−|z|), shared by the loss and the probability, two rows at a time into losses (its
-  // log1p comes below, in place)
-  const at = losses + (<usize>r0 << 3);
-  for (let i = r0; i < r1; i++) store<f64>(losses + (<usize>i << 3), -Math.abs(<f64>load<f32>(logits + (<usize>i << 2))));
-  expValues(at, at, r1 - r0);
-  let correct = 0, truePositives = 0, falsePositives = 0, falseNegatives = 0; // counted without branches
-  for (let i = r0; i < r1; i++) {
-    const off = <usize>i << 2;
-    const z = <f64>load<f32>(logits + off);
-    const y = <f64>load<f32>(labels + off);
-    const e = load<f64>(losses + (<usize>i << 3));
-    const p = sigmoidFromExp(z, e);
-    let d = p - y;
-    if (weighted) d *= <f64>load<f32>(weights + off);
-    const predicted = <i32>(<f32>p > 0.5), positive = <i32>(y == 1);
-    correct += 1 ^ predicted ^ positive;
-    truePositives += predicted & positive;
-    falsePositives += predicted & (positive ^ 1);
-    falseNegatives += (predicted ^ 1) & positive;
-    if (grad) store<f32>(grad + off, <f32>(d / <f64>batchRows));
-    if (probabilities) store<f32>(probabilities + off, <f32>p);
+  const zero = f64x2.splat(0), one = f64x2.splat(1), rows = f64x2.splat(<f64>batchRows);
+  let correct = i32x4.splat(0), truePositives = correct, falsePositives = correct, falseNegatives = correct;
+  for (let i = r0; i < r1; i += 2) {
+    const off = <usize>i << 2, at = losses + (<usize>i << 3);
+    const two = i + 1 < r1;
+    const zf = two ? v128.load64_zero(logits + off) : v128.load32_zero(logits + off);
+    const yf = two ? v128.load64_zero(labels + off) : v128.load32_zero(labels + off);
+    const z = f64x2.promote_low_f32x4(zf), y = f64x2.promote_low_f32x4(yf);
+    const e = expLanes(f64x2.neg(f64x2.abs(z))); // shared by the probability and the loss
+    const sum = f64x2.add(one, e);
+    const p = v128.bitselect(f64x2.div(one, sum), f64x2.div(e, sum), f64x2.ge(z, zero)); // sigmoidFromExp
+    // −[y log σ(z) + (1−y) log(1−σ(z))] written so that it never takes log(0):
+    // max(z, 0) − z·y + log1p(e), finite for every finite z (× w)
+    let loss = f64x2.add(f64x2.sub(f64x2.max(z, zero), f64x2.mul(z, y)), log1pUnitPair(e));
+    let d = f64x2.sub(p, y);
+    if (weighted) {
+      const w = f64x2.promote_low_f32x4(two ? v128.load64_zero(weights + off) : v128.load32_zero(weights + off));
+      d = f64x2.mul(d, w);
+      loss = f64x2.mul(loss, w);
+    }
+    const pf = f32x4.demote_f64x2_zero(p);
+    const rowLanes = two ? i32x4(-1, -1, 0, 0) : i32x4(-1, 0, 0, 0);
+    const predicted = v128.and(f32x4.gt(pf, f32x4.splat(0.5)), rowLanes);
+    const positive = f32x4.eq(yf, f32x4.splat(1)); // (0 past the rows)
+    correct = i32x4.sub(correct, v128.andnot(rowLanes, v128.xor(predicted, positive)));
+    truePositives = i32x4.sub(truePositives, v128.and(predicted, positive));
+    falsePositives = i32x4.sub(falsePositives, v128.andnot(predicted, positive));
+    falseNegatives = i32x4.sub(falseNegatives, v128.andnot(positive, predicted));
+    const g = f32x4.demote_f64x2_zero(f64x2.div(d, rows));
+    if (two) {
+      v128.store(at, loss);
+      if (grad) v128.store64_lane(grad + off, g, 0);
+      if (probabilities) v128.store64_lane(probabilities + off, pf, 0);
+    } else {
+      v128.store64_lane(at, loss, 0);
+      if (grad) v128.store32_lane(grad + off, g, 0);
+      if (probabilities) v128.store32_lane(probabilities + off, pf, 0);
+    }
   }
-  // Each row's loss, −[y log σ(z) + (1−y) log(1−σ(z))] written so that it never takes log(0):
-  // max(z, 0) − z·y + log1p(e) with e = exp(−|z|), finite for every finite z (× w).
-  log1pUnit(at, at, r1 - r0);
-  for (let i = r0; i < r1; i++) {
-    const off = <usize>i << 2;
-    const z = <f64>load<f32>(logits + off);
-    const y = <f64>load<f32>(labels + off);
-    let loss = Math.max(z, 0) - z * y + load<f64>(losses + (<usize>i << 3));
-    if (weighted) loss *= <f64>load<f32>(weights + off);
-    store<f64>(losses + (<usize>i << 3), loss);
-  }
-  store<i32>(counts, correct);
-  store<i32>(counts, truePositives, 4);
-  store<i32>(counts, falsePositives, 8);
-  store<i32>(counts, falseNegatives, 12);
+  store<i32>(counts, i32x4.extract_lane(correct, 0) + i32x4.extract_lane(correct, 1));
+  store<i32>(counts, i32x4.extract_lane(truePositives, 0) + i32x4.extract_lane(truePositives, 1), 4);
+  store<i32>(counts, i32x4.extract_lane(falsePositives, 0) + i32x4.extract_lane(falsePositives, 1), 8);
+  store<i32>(counts, i32x4.extract_lane(falseNegatives, 0) + i32x4.extract_lane(falseNegatives, 1), 12);
 }
 
 /** Rows r0…r1−1 of what predict gives: σ(z) rounded to f32. */
