@@ -33,7 +33,7 @@ import { expNonPositive, expm1NonPositive } from './math';
 @inline function sigmoid2(v: v128): v128 {
   const e = expNonPositive(f64x2.neg(f64x2.abs(v)));
   const d = f64x2.add(f64x2.splat(1), e);
-  return v128.bitselect(f64x2.div(f64x2.splat(1), d), f64x2.div(e, d), f64x2.ge(v, f64x2.splat(0)));
+  return f64x2.div(v128.bitselect(f64x2.splat(1), e, f64x2.ge(v, f64x2.splat(0))), d); // each lane's own quotient
 }
 
 /** tanh or σ of four f32 lanes, computed in f64 and rounded once. */

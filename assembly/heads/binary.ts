@@ -24,9 +24,9 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
   // Two rows at a time in f64 lanes (the last alone when r1 − r0 is odd: its second lane is
   // computed on zeros and dropped), each lane running the scalar operations in the scalar order
   // — NativeMath.exp's and log1p's bits (assembly/exp.ts, assembly/log1p.ts), sigmoidFromExp's
-  // quotients. One row at a time, exp's mispredicted branches and three f64 divisions a row were
-  // most of a logistic regression's time. The counts are kept in i32 lanes: a true comparison is
-  // −1, subtracted.
+  // quotient (one division, of whichever numerator the lane takes). One row at a time, exp's
+  // mispredicted branches and three f64 divisions a row were most of a logistic regression's
+  // time. The counts are kept in i32 lanes: a true comparison is −1, subtracted.
   const weighted = weights != 0;
   const zero = f64x2.splat(0), one = f64x2.splat(1), rows = f64x2.splat(<f64>batchRows);
   let correct = i32x4.splat(0), truePositives = correct, falsePositives = correct, falseNegatives = correct;
@@ -38,7 +38,7 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
     const z = f64x2.promote_low_f32x4(zf), y = f64x2.promote_low_f32x4(yf);
     const e = expLanes(f64x2.neg(f64x2.abs(z))); // shared by the probability and the loss
     const sum = f64x2.add(one, e);
-    const p = v128.bitselect(f64x2.div(one, sum), f64x2.div(e, sum), f64x2.ge(z, zero)); // sigmoidFromExp
+    const p = f64x2.div(v128.bitselect(one, e, f64x2.ge(z, zero)), sum); // sigmoidFromExp's quotient, one division
     // −[y log σ(z) + (1−y) log(1−σ(z))] written so that it never takes log(0):
     // max(z, 0) − z·y + log1p(e), finite for every finite z (× w)
     let loss = f64x2.add(f64x2.sub(f64x2.max(z, zero), f64x2.mul(z, y)), log1pUnitPair(e));
@@ -56,14 +56,16 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
     truePositives = i32x4.sub(truePositives, v128.and(predicted, positive));
     falsePositives = i32x4.sub(falsePositives, v128.andnot(predicted, positive));
     falseNegatives = i32x4.sub(falseNegatives, v128.andnot(positive, predicted));
-    const g = f32x4.demote_f64x2_zero(f64x2.div(d, rows));
+    if (grad) {
+      const g = f32x4.demote_f64x2_zero(f64x2.div(d, rows));
+      if (two) v128.store64_lane(grad + off, g, 0);
+      else v128.store32_lane(grad + off, g, 0);
+    }
     if (two) {
       v128.store(at, loss);
-      if (grad) v128.store64_lane(grad + off, g, 0);
       if (probabilities) v128.store64_lane(probabilities + off, pf, 0);
     } else {
       v128.store64_lane(at, loss, 0);
-      if (grad) v128.store32_lane(grad + off, g, 0);
       if (probabilities) v128.store32_lane(probabilities + off, pf, 0);
     }
   }
