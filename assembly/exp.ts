@@ -23,7 +23,7 @@ const REDUCE = reinterpret<f64>(0x3fd62e4300000000), // hx > 0x3FD62E42: |x| > l
   NOT_TINY = reinterpret<f64>(0x3e30000100000000), // hx > 0x3E300000: |x| > 2⁻²⁸
   SCALAR = reinterpret<f64>(0x4086232b00000000); // hx ≥ 0x4086232B: overflow, underflow, k < −1022
 
-/** e^x in each lane for |x| < 708.39 (the rest is the scalar's: see expValues). */
+/** e^x in each lane for |x| < 708.39 (the rest is the scalar's: see expLanes). */
 // @ts-ignore: decorator
 @inline export function expPair(x: v128): v128 {
   const ax = f64x2.abs(x);

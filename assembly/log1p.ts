@@ -47,7 +47,8 @@ const LN2_HI = reinterpret<f64>(0x3fe62e42fee00000),
   return v128.bitselect(x, out, tiny);
 }
 
-/** log1p of n f64 values in [0, 1] at src into dst (the same address: in place), two at a time. */
+/** log1p of n f64 values in [0, 1] at src into dst (the same address: in place), two at a time:
+ *  the test build's window on log1pUnitPair, which the binary head inlines. */
 export function log1pUnit(src: usize, dst: usize, n: i32): void {
   let i = 0;
   for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), log1pUnitPair(v128.load(src + (<usize>i << 3))));
