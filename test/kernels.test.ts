@@ -26,7 +26,23 @@ function run(inputs: Float32Array[], outLength: number, fn: (ptrs: number[], out
 const SIZES = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33];
 const shapes: [number, number, number][] = [];
 for (const m of SIZES) for (const k of [1, 3, 17]) for (const n of SIZES) shapes.push([m, k, n]);
-shapes.push([64, 784, 128], [64, 128, 64], [1, 20, 128], [3, 9, 56], [1, 5, 40], [2, 7, 24], [1, 6, 104], [256, 32, 1], [32, 100, 1], [70, 50, 1], [5, 300, 13], [1, 784, 128], [1, 64, 1], [3, 40, 48], [2, 9, 1]);
+shapes.push(
+  [64, 784, 128],
+  [64, 128, 64],
+  [1, 20, 128],
+  [3, 9, 56],
+  [1, 5, 40],
+  [2, 7, 24],
+  [1, 6, 104],
+  [256, 32, 1],
+  [32, 100, 1],
+  [70, 50, 1],
+  [5, 300, 13],
+  [1, 784, 128],
+  [1, 64, 1],
+  [3, 40, 48],
+  [2, 9, 1],
+);
 
 /** The product by definition, in float64: a loose, independent sanity check on the twins themselves. */
 function naive(a: Float32Array, b: Float32Array, m: number, k: number, n: number, aT: boolean, bT: boolean): Float64Array {
@@ -303,38 +319,52 @@ describe('optimizer steps (sgd with weight decay, momentum, Adam)', () => {
   });
 });
 
+/**
+ * A lane function of the binary head through its test-build window (n f64 values, two at a time)
+ * against its scalar twin: how many of x's results differ in any bit, and how many of the twin's
+ * are further than an ulp from JavaScript's own function (V8's port of fdlibm, which differs from
+ * musl's in the last bit now and then).
+ */
+function againstTwin(
+  x: Float64Array,
+  lanes: (src: number, dst: number, n: number) => void,
+  twin: typeof lanes,
+  js: (v: number) => number,
+): { differ: number; far: number } {
+  const n = x.length,
+    bytes = 8 * n;
+  const block = core.arena.allocate(3 * bytes);
+  try {
+    new Float64Array(core.exports.memory.buffer, block, n).set(x);
+    lanes(block, block + bytes, n);
+    twin(block, block + 2 * bytes, n);
+    const simd = new Float64Array(core.exports.memory.buffer, block + bytes, n),
+      scalar = new Float64Array(core.exports.memory.buffer, block + 2 * bytes, n);
+    let differ = 0,
+      far = 0;
+    for (let i = 0; i < n; i++) {
+      if (!Object.is(simd[i], scalar[i])) differ++;
+      const exact = js(x[i]!);
+      if (!Object.is(scalar[i], exact) && Math.abs(scalar[i]! - exact) > 2 ** -52 * Math.abs(exact)) far++;
+    }
+    return { differ, far };
+  } finally {
+    core.arena.release(block);
+  }
+}
+
 describe('log1pUnit (binary cross-entropy’s log1p(exp(−|z|)), two rows at a time)', () => {
   it('gives NativeMath.log1p’s bits (its scalar twin) for 2,000,000 values in [0, 1] and the edges of both of its paths, within an ulp of Math.log1p', () => {
     let s = 99;
     const next = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
     const edges = [0, 1, 2 ** -53, 2 ** -53 * (1 - 2 ** -52), 2 ** -1074, 0.41421353816986084, 0.4142135381698608, Math.SQRT2 - 1, 0.5, 2 ** -20, 1 - 2 ** -53];
-    const n = 2_000_000;
-    const x = new Float64Array(n);
+    const x = new Float64Array(2_000_000);
     x.set(edges);
-    for (let i = edges.length; i < n; i++) {
+    for (let i = edges.length; i < x.length; i++) {
       // uniform in [0, 1], and exp(−|z|) of logits spread over ±40 as a model's are
       x[i] = i % 2 ? next() : Math.exp(-40 * next());
     }
-    const bytes = 8 * n;
-    const block = core.arena.allocate(3 * bytes);
-    try {
-      new Float64Array(core.exports.memory.buffer, block, n).set(x);
-      core.exports.log1pUnit(block, block + bytes, n);
-      core.exports.log1pUnitScalar(block, block + 2 * bytes, n);
-      const simd = new Float64Array(core.exports.memory.buffer, block + bytes, n),
-        scalar = new Float64Array(core.exports.memory.buffer, block + 2 * bytes, n);
-      let differ = 0,
-        far = 0;
-      for (let i = 0; i < n; i++) {
-        if (!Object.is(simd[i], scalar[i])) differ++;
-        // (and near JavaScript's Math.log1p, V8's own port of fdlibm, which differs in the last bit now and then)
-        if (Math.abs(scalar[i]! - Math.log1p(x[i]!)) > 2 ** -52 * Math.abs(scalar[i]!)) far++;
-      }
-      expect(differ).toBe(0);
-      expect(far).toBe(0);
-    } finally {
-      core.arena.release(block);
-    }
+    expect(againstTwin(x, core.exports.log1pUnit, core.exports.log1pUnitScalar, Math.log1p)).toEqual({ differ: 0, far: 0 });
   });
 });
 
@@ -345,33 +375,32 @@ describe('expValues (binary cross-entropy’s exp(−|z|), two rows at a time)',
     const f64 = (hi: number, lo = 0) => new Float64Array(new Uint32Array([lo, hi]).buffer)[0]!;
     // around each of musl's thresholds on the high word of |x|, of both signs
     const thresholds = [0x3e300000, 0x3fd62e42, 0x3ff0a2b2, 0x4086232b].flatMap((h) => [f64(h), f64(h, 0xffffffff), f64(h + 1), f64(h - 1, 0xffffffff)]);
-    const edges = [0, -0, 1, -1, 2 ** -1074, -(2 ** -1074), 708.3, -708.3, 709.78, -745.1, -745.2, -1000, 1e300, Infinity, -Infinity, NaN, ...thresholds, ...thresholds.map((t) => -t)];
-    const n = 2_000_000;
-    const x = new Float64Array(n);
+    const edges = [
+      0,
+      -0,
+      1,
+      -1,
+      2 ** -1074,
+      -(2 ** -1074),
+      708.3,
+      -708.3,
+      709.78,
+      -745.1,
+      -745.2,
+      -1000,
+      1e300,
+      Infinity,
+      -Infinity,
+      NaN,
+      ...thresholds,
+      ...thresholds.map((t) => -t),
+    ];
+    const x = new Float64Array(2_000_000);
     x.set(edges);
-    for (let i = edges.length; i < n; i++) {
+    for (let i = edges.length; i < x.length; i++) {
       // −|z| of logits spread over ±40 as a model's are, and any value the scalar takes
       x[i] = i % 2 ? -40 * next() : (next() - 0.5) * 2 ** (40 * next() - 30);
     }
-    const bytes = 8 * n;
-    const block = core.arena.allocate(3 * bytes);
-    try {
-      new Float64Array(core.exports.memory.buffer, block, n).set(x);
-      core.exports.expValues(block, block + bytes, n);
-      core.exports.expValuesScalar(block, block + 2 * bytes, n);
-      const simd = new Float64Array(core.exports.memory.buffer, block + bytes, n),
-        scalar = new Float64Array(core.exports.memory.buffer, block + 2 * bytes, n);
-      let differ = 0,
-        far = 0;
-      for (let i = 0; i < n; i++) {
-        if (!Object.is(simd[i], scalar[i])) differ++;
-        const exact = Math.exp(x[i]!);
-        if (!Object.is(scalar[i], exact) && Math.abs(scalar[i]! - exact) > 2 ** -52 * Math.abs(exact)) far++;
-      }
-      expect(differ).toBe(0);
-      expect(far).toBe(0);
-    } finally {
-      core.arena.release(block);
-    }
+    expect(againstTwin(x, core.exports.expValues, core.exports.expValuesScalar, Math.exp)).toEqual({ differ: 0, far: 0 });
   });
 });
