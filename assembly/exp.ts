@@ -6,12 +6,9 @@
 // beyond), which a logit's sign and size make a coin toss. Here every lane runs all of it and the
 // reduction that is not its own multiplies out to the exact identity (k = 0: x − 0·ln2 = x), so
 // each lane computes exactly the scalar's operations in the scalar's order.
-import { twoToThe } from './math';
+import { INV_LN2, LN2_HI, LN2_LO, twoToThe } from './math';
 
-const LN2_HI = reinterpret<f64>(0x3fe62e42fee00000),
-  LN2_LO = reinterpret<f64>(0x3dea39ef35793c76),
-  INV_LN2 = reinterpret<f64>(0x3ff71547652b82fe),
-  P1 = reinterpret<f64>(0x3fc555555555553e),
+const P1 = reinterpret<f64>(0x3fc555555555553e),
   P2 = reinterpret<f64>(0xbf66c16c16bebd93),
   P3 = reinterpret<f64>(0x3f11566aaf25de2c),
   P4 = reinterpret<f64>(0xbebbbd41c5d26bf1),
@@ -56,16 +53,4 @@ const REDUCE = reinterpret<f64>(0x3fd62e4300000000), // hx > 0x3FD62E42: |x| > l
 @inline export function expLanes(x: v128): v128 {
   if (i64x2.all_true(f64x2.lt(f64x2.abs(x), f64x2.splat(SCALAR)))) return expPair(x);
   return f64x2.replace_lane(f64x2.splat(Math.exp(f64x2.extract_lane(x, 0))), 1, Math.exp(f64x2.extract_lane(x, 1)));
-}
-
-/** exp of n f64 values at src into dst, two at a time (the test build's window on expLanes). */
-export function expValues(src: usize, dst: usize, n: i32): void {
-  let i = 0;
-  for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), expLanes(v128.load(src + (<usize>i << 3))));
-  for (; i < n; i++) store<f64>(dst + (<usize>i << 3), Math.exp(load<f64>(src + (<usize>i << 3))));
-}
-
-/** The scalar twin of expValues: NativeMath.exp a value at a time. */
-export function expValuesScalar(src: usize, dst: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(dst + (<usize>i << 3), Math.exp(load<f64>(src + (<usize>i << 3))));
 }

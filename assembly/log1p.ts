@@ -4,9 +4,9 @@
 // the scalar operations, in the scalar order. The f64 log1p was 23 % of a full-batch logistic
 // regression's time (profile of a named build), one row at a time.
 
-const LN2_HI = reinterpret<f64>(0x3fe62e42fee00000),
-  LN2_LO = reinterpret<f64>(0x3dea39ef35793c76),
-  LG1 = reinterpret<f64>(0x3fe5555555555593),
+import { LN2_HI, LN2_LO } from './math';
+
+const LG1 = reinterpret<f64>(0x3fe5555555555593),
   LG2 = reinterpret<f64>(0x3fd999999997fa04),
   LG3 = reinterpret<f64>(0x3fd2492494229359),
   LG4 = reinterpret<f64>(0x3fcc71c51d8e78af),
@@ -45,17 +45,4 @@ const LN2_HI = reinterpret<f64>(0x3fe62e42fee00000),
   let out = f64x2.add(f64x2.mul(s, f64x2.add(hfsq, r)), f64x2.add(f64x2.mul(dk, f64x2.splat(LN2_LO)), cc));
   out = f64x2.add(f64x2.add(f64x2.sub(out, hfsq), f), f64x2.mul(dk, f64x2.splat(LN2_HI)));
   return v128.bitselect(x, out, tiny);
-}
-
-/** log1p of n f64 values in [0, 1] at src into dst (the same address: in place), two at a time:
- *  the test build's window on log1pUnitPair, which the binary head inlines. */
-export function log1pUnit(src: usize, dst: usize, n: i32): void {
-  let i = 0;
-  for (; i + 2 <= n; i += 2) v128.store(dst + (<usize>i << 3), log1pUnitPair(v128.load(src + (<usize>i << 3))));
-  for (; i < n; i++) store<f64>(dst + (<usize>i << 3), Math.log1p(load<f64>(src + (<usize>i << 3))));
-}
-
-/** The scalar twin of log1pUnit: NativeMath.log1p a value at a time. */
-export function log1pUnitScalar(src: usize, dst: usize, n: i32): void {
-  for (let i = 0; i < n; i++) store<f64>(dst + (<usize>i << 3), Math.log1p(load<f64>(src + (<usize>i << 3))));
 }

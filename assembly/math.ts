@@ -4,9 +4,11 @@
 // activations round the result to float32, so it lands on the correctly rounded float32 value
 // except when the exact value lies within ~1e-16 of a float32 rounding boundary.
 
-const LN2_HI: f64 = 6.93147180369123816490e-01; // ln 2 with trailing zero bits: k·LN2_HI is exact
-const LN2_LO: f64 = 1.90821492927058770002e-10;
-const INV_LN2: f64 = 1.44269504088896338700e+00;
+// fdlibm's (and musl's) ln 2 split in two, and 1/ln 2: the exp and log1p of assembly/exp.ts and
+// assembly/log1p.ts reduce their arguments with these too
+export const LN2_HI = reinterpret<f64>(0x3fe62e42fee00000); // ln 2 with trailing zero bits: k·LN2_HI is exact
+export const LN2_LO = reinterpret<f64>(0x3dea39ef35793c76);
+export const INV_LN2 = reinterpret<f64>(0x3ff71547652b82fe);
 
 /** expm1(r) for |r| ≤ ln2/2: r + r²·(1/2! + r·(1/3! + … + r·1/13!)). */
 // @ts-ignore: decorator
