@@ -6,14 +6,22 @@ import { uniform } from './support/random.js';
 import { loadTestCore, type TestExports } from './support/test-core.js';
 
 let core: Core<TestExports>;
+
+/** A block of the test core's arena holding a copy of `data`. */
+function copyIn(data: Float32Array): number {
+  const ptr = core.arena.allocate(data.byteLength);
+  core.f32(ptr, data.length).set(data);
+  return ptr;
+}
+
 beforeAll(async () => {
   core = await loadTestCore();
 });
 
 /** Copy arrays into fresh blocks, run fn on their pointers, read `out` back, free everything. */
 function run(inputs: Float32Array[], outLength: number, fn: (ptrs: number[], out: number) => void, outInit?: Float32Array): Float32Array {
-  const ptrs = inputs.map((a) => core.copyIn(a));
-  const out = outInit ? core.copyIn(outInit) : core.arena.allocate(outLength * 4);
+  const ptrs = inputs.map((a) => copyIn(a));
+  const out = outInit ? copyIn(outInit) : core.arena.allocate(outLength * 4);
   if (!outInit) core.f32(out, outLength).fill(NaN); // every element must be written
   try {
     fn(ptrs, out);
@@ -166,7 +174,7 @@ describe('activations', () => {
 describe('firstNonFinite', () => {
   it.each([0, 1, 5, 15, 16, 17, 31, 32, 100])('finds the first NaN/±Infinity among %i values', (length) => {
     const values = uniform(length + 1, length, -1e30, 1e30);
-    const ptr = core.copyIn(values);
+    const ptr = copyIn(values);
     try {
       expect(core.exports.firstNonFinite(ptr, length)).toBe(-1);
       for (const bad of [NaN, Infinity, -Infinity]) {
@@ -187,7 +195,7 @@ describe('firstNonFinite', () => {
 describe("standardize (a model's feature scaler)", () => {
   /** Run one of the kernels on a copy of x; returns what it returned and the rows afterwards. */
   function apply(kernel: 'standardize' | 'standardizeScalar', x: Float32Array, rows: number, cols: number, mean: Float64Array, scale: Float64Array) {
-    const xp = core.copyIn(x);
+    const xp = copyIn(x);
     const block = core.arena.allocate(16 * cols);
     try {
       const f64 = new Float64Array(core.exports.memory.buffer, block, 2 * cols);

@@ -14,7 +14,7 @@ type Ptr = number;
  *  thread of the pool died in it; null when nothing failed but the caller's own thread. */
 export type StepFailure = 'part' | 'death' | null;
 
-/** The instance, its memory allocator, and helpers to copy in and out. */
+/** The instance, its memory allocator, and views of its memory. */
 export class Core<E extends CoreExports = CoreExports> {
   readonly arena: Arena;
   /** After an exception inside the core: wait until every thread has left the step it was in,
@@ -30,13 +30,6 @@ export class Core<E extends CoreExports = CoreExports> {
   /** A view of `length` floats at `ptr`, made now: never keep it across a call that may grow memory. */
   f32(ptr: Ptr, length: number): Float32Array {
     return new Float32Array(this.exports.memory.buffer, ptr, length);
-  }
-
-  /** Allocate a block holding a copy of `data`. */
-  copyIn(data: Float32Array): Ptr {
-    const ptr = this.arena.allocate(data.byteLength);
-    this.f32(ptr, data.length).set(data);
-    return ptr;
   }
 }
 
