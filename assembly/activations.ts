@@ -7,7 +7,7 @@
 // Their codes (LINEAR, SIGMOID, TANH, RELU) are the contract with src/: assembly/contract.ts.
 
 import { LINEAR, RELU, SIGMOID, TANH } from './contract';
-import { expNonPositive, expm1NonPositive } from './math';
+import { MINUS_TWO, ONE, ONE_F32, SIGN_BIT, TWO, expNonPositive, expm1NonPositive, lanes, lanes32 } from './math';
 
 /** σ(z) from e = exp(−|z|) ∈ (0, 1], which never overflows: 1/(1+e) for z ≥ 0, e/(1+e) below. */
 // @ts-ignore: decorator
@@ -23,17 +23,17 @@ import { expNonPositive, expm1NonPositive } from './math';
 /** tanh in two f64 lanes: −t/(t + 2) with t = expm1(−2|v|) ∈ (−1, 0], then v's sign. */
 // @ts-ignore: decorator
 @inline function tanh2(v: v128): v128 {
-  const t = expm1NonPositive(f64x2.mul(f64x2.abs(v), f64x2.splat(-2)));
-  const magnitude = f64x2.abs(f64x2.div(t, f64x2.add(t, f64x2.splat(2)))); // abs: t may be −0 or +0
-  return v128.or(magnitude, v128.and(v, f64x2.splat(-0.0)));
+  const t = expm1NonPositive(f64x2.mul(f64x2.abs(v), lanes(MINUS_TWO)));
+  const magnitude = f64x2.abs(f64x2.div(t, f64x2.add(t, lanes(TWO)))); // abs: t may be −0 or +0
+  return v128.or(magnitude, v128.and(v, lanes(SIGN_BIT)));
 }
 
 /** σ in two f64 lanes, as sigmoidFromExp. */
 // @ts-ignore: decorator
 @inline function sigmoid2(v: v128): v128 {
   const e = expNonPositive(f64x2.neg(f64x2.abs(v)));
-  const d = f64x2.add(f64x2.splat(1), e);
-  return f64x2.div(v128.bitselect(f64x2.splat(1), e, f64x2.ge(v, f64x2.splat(0))), d); // each lane's own quotient
+  const d = f64x2.add(lanes(ONE), e);
+  return f64x2.div(v128.bitselect(lanes(ONE), e, f64x2.ge(v, f64x2.splat(0))), d); // each lane's own quotient
 }
 
 /** tanh or σ of four f32 lanes, computed in f64 and rounded once. */
@@ -80,7 +80,7 @@ export function activateInPlace(buf: usize, count: i32, act: i32): void {
  *  sigmoid' = a(1−a), tanh' = 1−a², relu' = [a > 0], linear' = 1. */
 export function activationBackward(grad: usize, out: usize, count: i32, act: i32): void {
   if (act == LINEAR) return;
-  const one = f32x4.splat(1);
+  const one = lanes32(ONE_F32);
   const zero = f32x4.splat(0);
   let i = 0;
   for (; i + 4 <= count; i += 4) {

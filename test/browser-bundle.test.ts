@@ -10,11 +10,13 @@ const read = (path: string): string => readFileSync(new URL(`../${path}`, import
 describe('dist/gradwasm.browser.js', () => {
   const bundle = read('dist/gradwasm.browser.js');
 
-  // (25 kB in issue 4, for the binary head alone; the softmax head's core function and multiclass metrics added 1.3 kB)
-  it('keeps the inference path at most 28 kB gzipped: what a page that imports Sequential downloads', () => {
+  // (25 kB in issue 4, for the binary head alone; the softmax head's core function and multiclass metrics added 1.3 kB;
+  // the lane code's constants read from memory, 1.11–1.14× faster exp, log1p, σ and tanh, another 0.06 kB: they gzip
+  // less well as data than as the v128.const repeated in the code, though the code shrank by 1.9 kB)
+  it('keeps the inference path at most 28.1 kB gzipped: what a page that imports Sequential downloads', () => {
     // build/gradwasm.inference.js: the browser build tree-shaken to `Sequential` (scripts/build.mjs)
     const inference = read('build/gradwasm.inference.js');
-    expect(gzipSync(inference, { level: 9 }).length).toBeLessThanOrEqual(28_000);
+    expect(gzipSync(inference, { level: 9 }).length).toBeLessThanOrEqual(28_100);
     expect(inference.length).toBeLessThan(bundle.length);
   });
 

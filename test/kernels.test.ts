@@ -143,6 +143,15 @@ describe('activations', () => {
     expect(out).toEqual(z.map(f64[name]));
   });
 
+  it.each(Object.keys(CODES) as (keyof typeof CODES)[])('%s forward keeps a NaN (a diverging fit must see it) and saturates at ±Infinity', (name) => {
+    const special = Float32Array.from([NaN, Infinity, -Infinity, 1, NaN]);
+    const out = run([special], special.length, ([ps], o) => {
+      core.f32(o, special.length).set(core.f32(ps!, special.length));
+      core.exports.activateInPlace(o, special.length, CODES[name]);
+    });
+    expect(out).toEqual(special.map(f64[name]));
+  });
+
   it.each(['sigmoid', 'tanh'] as const)('%s (SIMD, float64 lanes) equals the float64 value rounded once on 2^17 values of every magnitude', (name) => {
     const n = 1 << 17;
     const u = uniform(99, 2 * n, 0, 1);

@@ -5,7 +5,10 @@
 import { sigmoid64 } from '../activations';
 import { expLanes } from '../exp';
 import { log1pUnitPair } from '../log1p';
+import { HALF_F32, ONE, ONE_F32, lanes, lanes32 } from '../math';
 
+// which lanes hold rows: two, or one (the last row when there is an odd number)
+const ROW_LANES = memory.data<i32>([-1, -1, 0, 0, -1, 0, 0, 0], 16);
 
 /**
  * Rows r0…r1−1 of a batch of batchRows rows (one logit and one label each): each row's loss into losses (f64 × rows), the gradient
@@ -28,7 +31,7 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
   // mispredicted branches and three f64 divisions a row were most of a logistic regression's
   // time. The counts are kept in i32 lanes: a true comparison is −1, subtracted.
   const weighted = weights != 0;
-  const zero = f64x2.splat(0), one = f64x2.splat(1), rows = f64x2.splat(<f64>batchRows);
+  const zero = f64x2.splat(0), one = lanes(ONE), rows = f64x2.splat(<f64>batchRows);
   let correct = i32x4.splat(0), truePositives = correct, falsePositives = correct, falseNegatives = correct;
   for (let i = r0; i < r1; i += 2) {
     const off = <usize>i << 2, at = losses + (<usize>i << 3);
@@ -40,8 +43,9 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
     const sum = f64x2.add(one, e);
     const p = f64x2.div(v128.bitselect(one, e, f64x2.ge(z, zero)), sum); // sigmoidFromExp's quotient, one division
     // −[y log σ(z) + (1−y) log(1−σ(z))] written so that it never takes log(0):
-    // max(z, 0) − z·y + log1p(e), finite for every finite z (× w)
-    let loss = f64x2.add(f64x2.sub(f64x2.max(z, zero), f64x2.mul(z, y)), log1pUnitPair(e));
+    // max(z, 0) − z·y + log1p(e), finite for every finite z (× w); pmax is one instruction, max
+    // eight (for NaN z it gives 0, and the loss is NaN all the same, through z·y)
+    let loss = f64x2.add(f64x2.sub(f64x2.pmax(zero, z), f64x2.mul(z, y)), log1pUnitPair(e));
     let d = f64x2.sub(p, y);
     if (weighted) {
       const w = f64x2.promote_low_f32x4(two ? v128.load64_zero(weights + off) : v128.load32_zero(weights + off));
@@ -49,9 +53,9 @@ export function binaryRows(logits: usize, labels: usize, weights: usize, r0: i32
       loss = f64x2.mul(loss, w);
     }
     const pf = f32x4.demote_f64x2_zero(p);
-    const rowLanes = two ? i32x4(-1, -1, 0, 0) : i32x4(-1, 0, 0, 0);
-    const predicted = v128.and(f32x4.gt(pf, f32x4.splat(0.5)), rowLanes);
-    const positive = f32x4.eq(yf, f32x4.splat(1)); // (0 past the rows)
+    const rowLanes = v128.load(ROW_LANES + (two ? 0 : 16));
+    const predicted = v128.and(f32x4.gt(pf, lanes32(HALF_F32)), rowLanes);
+    const positive = f32x4.eq(yf, lanes32(ONE_F32)); // (0 past the rows)
     correct = i32x4.sub(correct, v128.andnot(rowLanes, v128.xor(predicted, positive)));
     truePositives = i32x4.sub(truePositives, v128.and(predicted, positive));
     falsePositives = i32x4.sub(falsePositives, v128.andnot(predicted, positive));
